@@ -1,0 +1,992 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file record.c
+ * TLS record framing over AEAD backends: sessions, sequence numbers,
+ * headers, nonces, AAD, TLS 1.3 inner content type, length limits, and the
+ * burst contract. The backends (backend.h) see only AEAD operations.
+ */
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <time.h>
+
+#include <rte_cryptodev.h>
+#include <rte_eal.h>
+#include <rte_mbuf.h>
+
+#include "backend.h"
+#include "tg_cur.h"
+#include "tg_log.h"
+#include "tg_wipe.h"
+
+#define TG_ACCEL_MAX_BACKENDS 8
+
+/* The backends compiled in: adding one is one line here. */
+static const struct tg_accel_backend *const tg_backend_table[] = {
+#ifdef TG_HAVE_IPSECMB
+	&tg_accel_backend_ipsecmb,
+#endif
+#ifdef TG_HAVE_CRYPTODEV
+	&tg_accel_backend_cryptodev,
+#endif
+	&tg_accel_backend_evp,
+};
+#define TG_BACKEND_TABLE_N (sizeof(tg_backend_table) / sizeof(tg_backend_table[0]))
+
+/* A loaded backend. */
+struct tg_accel_inst {
+	const struct tg_accel_backend *be;
+	void *ctx;
+	char name[64];
+	_Atomic uint64_t sealed, opened, sealed_bytes, opened_bytes, failed;
+};
+
+struct tg_accel {
+	unsigned n;
+	struct tg_accel_inst inst[TG_ACCEL_MAX_BACKENDS];
+	int8_t choice[TG_SUITE__COUNT][TG_SIZE__COUNT];
+};
+
+struct tg_accel_sess {
+	struct tg_accel *acc;
+	uint16_t version;
+	uint8_t suite;
+	uint8_t dir;
+	uint8_t hdr_len;   /* header + explicit nonce */
+	uint8_t explicit_nonce; /* TLS 1.2 AES-GCM */
+	uint8_t iv[12];    /* salt (4 bytes used) or IV */
+	uint64_t seq;
+	int8_t be_of_class[TG_SIZE__COUNT];
+	void *bsess[TG_ACCEL_MAX_BACKENDS];
+};
+
+/* ---- names and sizes ------------------------------------------------ */
+
+static const char *const tg_suite_names[TG_SUITE__COUNT] = {
+	[TG_SUITE_AES128GCM] = "aes128gcm",
+	[TG_SUITE_AES256GCM] = "aes256gcm",
+	[TG_SUITE_CHACHA20POLY1305] = "chacha20poly1305",
+};
+
+static const char *const tg_status_names[TG_REC_E__COUNT] = {
+	[TG_REC_OK] = "ok",
+	[TG_REC_E_INVAL] = "invalid record descriptor",
+	[TG_REC_E_NOROOM] = "no room for record overhead",
+	[TG_REC_E_OVERFLOW] = "record_overflow",
+	[TG_REC_E_SEQ_WRAP] = "sequence number exhausted",
+	[TG_REC_E_BAD_MAC] = "bad_record_mac",
+	[TG_REC_E_UNEXPECTED] = "unexpected_message",
+	[TG_REC_E_BACKEND] = "crypto backend failure",
+};
+
+const char *tg_suite_name(enum tg_suite suite)
+{
+	return (unsigned)suite < TG_SUITE__COUNT ? tg_suite_names[suite] : "?";
+}
+
+const char *tg_rec_status_name(uint8_t status)
+{
+	return status < TG_REC_E__COUNT ? tg_status_names[status] : "?";
+}
+
+bool tg_suite_parse(const char *name, enum tg_suite *out)
+{
+	for (unsigned i = 0; i < TG_SUITE__COUNT; i++) {
+		if (strcmp(name, tg_suite_names[i]) == 0) {
+			*out = (enum tg_suite)i;
+			return true;
+		}
+	}
+	return false;
+}
+
+uint8_t tg_suite_key_len(enum tg_suite suite)
+{
+	return suite == TG_SUITE_AES128GCM ? 16 : 32;
+}
+
+static bool tg_explicit_nonce(uint16_t version, enum tg_suite suite)
+{
+	return version == TG_TLS12 && suite != TG_SUITE_CHACHA20POLY1305;
+}
+
+uint8_t tg_suite_iv_len(uint16_t version, enum tg_suite suite)
+{
+	return tg_explicit_nonce(version, suite) ? 4 : 12;
+}
+
+uint32_t tg_accel_hdr_len_for(uint16_t version, enum tg_suite suite)
+{
+	return TG_REC_HDR_LEN +
+	       (tg_explicit_nonce(version, suite) ? TG_REC_EXPLICIT_NONCE_LEN : 0);
+}
+
+uint32_t tg_accel_tail_len_for(uint16_t version, enum tg_suite suite,
+			       uint8_t pad)
+{
+	(void)suite;
+	return TG_REC_TAG_LEN + (version == TG_TLS13 ? 1u + pad : 0u);
+}
+
+uint32_t tg_accel_hdr_len(const struct tg_accel_sess *s)
+{
+	return s->hdr_len;
+}
+
+uint32_t tg_accel_tail_len(const struct tg_accel_sess *s, uint8_t pad)
+{
+	return tg_accel_tail_len_for(s->version, s->suite, pad);
+}
+
+uint64_t tg_accel_sess_seq(const struct tg_accel_sess *s)
+{
+	return s->seq;
+}
+
+uint16_t tg_accel_sess_version(const struct tg_accel_sess *s)
+{
+	return s->version;
+}
+
+/* Largest TLSCiphertext.length accepted on open. */
+static uint32_t tg_max_ct_len(const struct tg_accel_sess *s)
+{
+	if (s->version == TG_TLS13)
+		return TG_REC_MAX_PLAIN + 256; /* RFC 8446 §5.2 */
+	/* RFC 5246 §6.2.3 allows 2^14 + 2048; an AEAD record of ours can
+	 * never exceed plaintext limit + explicit nonce + tag. */
+	return TG_REC_MAX_PLAIN + s->hdr_len - TG_REC_HDR_LEN + TG_REC_TAG_LEN;
+}
+
+static enum tg_size_class tg_size_class_of(uint32_t len)
+{
+	if (len <= 256)
+		return TG_SIZE_SMALL;
+	if (len <= 2048)
+		return TG_SIZE_MEDIUM;
+	return TG_SIZE_LARGE;
+}
+
+/* ---- engine ----------------------------------------------------------- */
+
+unsigned tg_accel_backend_count(const struct tg_accel *acc)
+{
+	return acc->n;
+}
+
+const char *tg_accel_backend_name(const struct tg_accel *acc, unsigned idx)
+{
+	return idx < acc->n ? acc->inst[idx].name : NULL;
+}
+
+int tg_accel_backend_find(const struct tg_accel *acc, const char *name)
+{
+	for (unsigned i = 0; i < acc->n; i++)
+		if (strcmp(acc->inst[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+bool tg_accel_backend_has(const struct tg_accel *acc, unsigned idx,
+			  enum tg_suite suite)
+{
+	if (idx >= acc->n || (unsigned)suite >= TG_SUITE__COUNT)
+		return false;
+	return acc->inst[idx].be->has_suite(acc->inst[idx].ctx, suite);
+}
+
+int tg_accel_choice(const struct tg_accel *acc, enum tg_suite suite,
+		    uint32_t size)
+{
+	if ((unsigned)suite >= TG_SUITE__COUNT)
+		return -1;
+	return acc->choice[suite][tg_size_class_of(size)];
+}
+
+void tg_accel_backend_stats(const struct tg_accel *acc, unsigned idx,
+			    struct tg_accel_stats *out)
+{
+	const struct tg_accel_inst *in = &acc->inst[idx];
+
+	memset(out, 0, sizeof(*out));
+	if (idx >= acc->n)
+		return;
+	out->sealed = atomic_load_explicit(&in->sealed, memory_order_relaxed);
+	out->opened = atomic_load_explicit(&in->opened, memory_order_relaxed);
+	out->sealed_bytes =
+		atomic_load_explicit(&in->sealed_bytes, memory_order_relaxed);
+	out->opened_bytes =
+		atomic_load_explicit(&in->opened_bytes, memory_order_relaxed);
+	out->failed = atomic_load_explicit(&in->failed, memory_order_relaxed);
+}
+
+static const char *const tg_class_names[TG_SIZE__COUNT] = {
+	"<=256B", "<=2KiB", ">2KiB"
+};
+
+void tg_accel_print_choice(const struct tg_accel *acc, void *f)
+{
+	FILE *out = f;
+
+	fprintf(out, "%-18s", "suite");
+	for (unsigned c = 0; c < TG_SIZE__COUNT; c++)
+		fprintf(out, " %-26s", tg_class_names[c]);
+	fprintf(out, "\n");
+	for (unsigned s = 0; s < TG_SUITE__COUNT; s++) {
+		fprintf(out, "%-18s", tg_suite_names[s]);
+		for (unsigned c = 0; c < TG_SIZE__COUNT; c++) {
+			int b = acc->choice[s][c];
+			fprintf(out, " %-26s", b < 0 ? "(none)" : acc->inst[b].name);
+		}
+		fprintf(out, "\n");
+	}
+}
+
+static tg_result tg_accel_load(struct tg_accel *acc, const char *spec,
+			       bool optional)
+{
+	char name[64];
+	const char *arg = strchr(spec, ':');
+	size_t nlen = arg ? (size_t)(arg - spec) : strlen(spec);
+	const struct tg_accel_backend *be = NULL;
+	struct tg_accel_inst *in;
+	tg_result r;
+
+	TG_ENSURE(nlen < sizeof(name) && strlen(spec) < sizeof(in->name),
+		  TG_E_INVAL);
+	memcpy(name, spec, nlen);
+	name[nlen] = '\0';
+	for (size_t i = 0; i < TG_BACKEND_TABLE_N; i++)
+		if (strcmp(tg_backend_table[i]->name, name) == 0)
+			be = tg_backend_table[i];
+	if (be == NULL) {
+		TG_ERR("accel: unknown backend '%s' (compiled in:%s%s evp)",
+		       name,
+#ifdef TG_HAVE_IPSECMB
+		       " ipsecmb",
+#else
+		       "",
+#endif
+		       " cryptodev:<device>");
+		return tg_error(TG_E_NOTFOUND);
+	}
+	if (tg_accel_backend_find(acc, spec) >= 0)
+		return TG_OK; /* already loaded */
+	TG_ENSURE(acc->n < TG_ACCEL_MAX_BACKENDS, TG_E_NOSPACE);
+	in = &acc->inst[acc->n];
+	memset(in, 0, sizeof(*in));
+	r = be->probe(arg ? arg + 1 : NULL, &in->ctx);
+	if (tg_failed(r)) {
+		if (optional)
+			TG_INFO("accel: backend %s not available here (%s)",
+				spec, tg_strerror(r.code));
+		else
+			TG_ERR("accel: backend %s cannot start: %s", spec,
+			       tg_strerror(r.code));
+		return optional ? TG_OK : r;
+	}
+	in->be = be;
+	snprintf(in->name, sizeof(in->name), "%s", spec);
+	acc->n++;
+	return TG_OK;
+}
+
+/* Name of crypto device @p d as a backend spec, when the EAL is up. */
+static bool tg_eal_cryptodev_name(uint8_t d, char *spec, size_t n)
+{
+	const char *name;
+
+	if (rte_eal_process_type() == RTE_PROC_INVALID ||
+	    d >= rte_cryptodev_count())
+		return false;
+	name = rte_cryptodev_name_get(d);
+	if (name == NULL)
+		return false;
+	snprintf(spec, n, "cryptodev:%s", name);
+	return true;
+}
+
+/* Load "all": every backend that can run here. */
+static tg_result tg_accel_load_all(struct tg_accel *acc)
+{
+	char spec[64];
+
+#ifdef TG_HAVE_IPSECMB
+	TG_GUARD(tg_accel_load(acc, "ipsecmb", true));
+#endif
+	for (uint8_t d = 0; tg_eal_cryptodev_name(d, spec, sizeof(spec)); d++)
+		TG_GUARD(tg_accel_load(acc, spec, true));
+	return tg_accel_load(acc, "evp", false);
+}
+
+/*
+ * Measure records per second of one backend for one suite and size:
+ * bursts of 32 contiguous records sealed for about @p ms milliseconds.
+ */
+static double tg_accel_measure(struct tg_accel *acc, unsigned idx,
+			       enum tg_suite suite, uint32_t size, unsigned ms,
+			       uint8_t *arena);
+
+static tg_result tg_accel_calibrate(struct tg_accel *acc, unsigned ms)
+{
+	static const uint32_t sizes[TG_SIZE__COUNT] = { 64, 1024, 16384 };
+	const uint32_t stride = TG_REC_MAX_PLAIN + 512;
+	uint8_t *arena = aligned_alloc(64, (size_t)stride * 32);
+
+	TG_ENSURE(arena != NULL, TG_E_NOMEM);
+	memset(arena, 0x5a, (size_t)stride * 32);
+	for (unsigned s = 0; s < TG_SUITE__COUNT; s++) {
+		for (unsigned c = 0; c < TG_SIZE__COUNT; c++) {
+			double best = -1.0;
+
+			for (unsigned i = 0; i < acc->n; i++) {
+				double rps;
+
+				if (!tg_accel_backend_has(acc, i, s))
+					continue;
+				rps = tg_accel_measure(acc, i, s, sizes[c], ms,
+						       arena);
+				TG_DEBUG("accel: calibrate %s %s %uB: %.0f rec/s",
+					 acc->inst[i].name, tg_suite_names[s],
+					 sizes[c], rps);
+				if (rps > best) {
+					best = rps;
+					acc->choice[s][c] = (int8_t)i;
+				}
+			}
+		}
+	}
+	free(arena);
+	return TG_OK;
+}
+
+tg_result tg_accel_create(const struct tg_accel_conf *conf,
+			  struct tg_accel **out)
+{
+	struct tg_accel_conf def = { 0 };
+	struct tg_accel *acc;
+	tg_result r = TG_OK;
+
+	TG_ENSURE_REF(out);
+	if (conf == NULL)
+		conf = &def;
+	acc = calloc(1, sizeof(*acc));
+	TG_ENSURE(acc != NULL, TG_E_NOMEM);
+	memset(acc->choice, -1, sizeof(acc->choice));
+
+	if (conf->backends == NULL || strcmp(conf->backends, "all") == 0) {
+		r = tg_accel_load_all(acc);
+	} else {
+		char list[256];
+		char *save = NULL;
+
+		if (strlen(conf->backends) >= sizeof(list)) {
+			r = tg_error(TG_E_INVAL);
+		} else {
+			strcpy(list, conf->backends);
+			for (char *t = strtok_r(list, ",", &save);
+			     t != NULL && tg_ok(r); t = strtok_r(NULL, ",", &save))
+				r = tg_accel_load(acc, t, false);
+		}
+	}
+	if (tg_ok(r) && acc->n == 0)
+		r = tg_error(TG_E_NOTFOUND);
+
+	if (tg_ok(r) && conf->force != NULL && strcmp(conf->force, "auto") != 0) {
+		int f = tg_accel_backend_find(acc, conf->force);
+
+		if (f < 0) {
+			TG_GUARD(tg_accel_load(acc, conf->force, false));
+			f = tg_accel_backend_find(acc, conf->force);
+		}
+		for (unsigned s = 0; s < TG_SUITE__COUNT; s++)
+			for (unsigned c = 0; c < TG_SIZE__COUNT; c++)
+				acc->choice[s][c] = tg_accel_backend_has(acc, (unsigned)f, s)
+							    ? (int8_t)f : -1;
+	} else if (tg_ok(r) && conf->no_calibrate) {
+		for (unsigned s = 0; s < TG_SUITE__COUNT; s++)
+			for (unsigned i = acc->n; i-- > 0;)
+				if (tg_accel_backend_has(acc, i, s))
+					for (unsigned c = 0; c < TG_SIZE__COUNT; c++)
+						acc->choice[s][c] = (int8_t)i;
+	} else if (tg_ok(r)) {
+		r = tg_accel_calibrate(acc, conf->calib_ms ? conf->calib_ms : 20);
+	}
+	if (tg_failed(r)) {
+		tg_accel_destroy(acc);
+		return r;
+	}
+	for (unsigned s = 0; s < TG_SUITE__COUNT; s++)
+		TG_INFO("accel: %s -> small %s, medium %s, large %s",
+			tg_suite_names[s],
+			acc->choice[s][0] < 0 ? "-" : acc->inst[acc->choice[s][0]].name,
+			acc->choice[s][1] < 0 ? "-" : acc->inst[acc->choice[s][1]].name,
+			acc->choice[s][2] < 0 ? "-" : acc->inst[acc->choice[s][2]].name);
+	*out = acc;
+	return TG_OK;
+}
+
+void tg_accel_destroy(struct tg_accel *acc)
+{
+	if (acc == NULL)
+		return;
+	for (unsigned i = 0; i < acc->n; i++)
+		acc->inst[i].be->fini(acc->inst[i].ctx);
+	free(acc);
+}
+
+/* ---- sessions -------------------------------------------------------- */
+
+static tg_result tg_keys_check(const struct tg_keys *k)
+{
+	TG_ENSURE_REF(k);
+	TG_ENSURE(k->version == TG_TLS12 || k->version == TG_TLS13,
+		  TG_E_UNSUPPORTED);
+	TG_ENSURE(k->suite < TG_SUITE__COUNT, TG_E_UNSUPPORTED);
+	TG_ENSURE(k->dir == TG_DIR_SEAL || k->dir == TG_DIR_OPEN, TG_E_INVAL);
+	TG_ENSURE(k->key_len == tg_suite_key_len(k->suite), TG_E_INVAL);
+	TG_ENSURE(k->iv_len == tg_suite_iv_len(k->version, k->suite),
+		  TG_E_INVAL);
+	return TG_OK;
+}
+
+static tg_result tg_sess_add_backend(struct tg_accel_sess *s,
+				     const struct tg_keys *k, int b)
+{
+	struct tg_accel_inst *in;
+
+	TG_ENSURE(b >= 0 && (unsigned)b < s->acc->n, TG_E_UNSUPPORTED);
+	in = &s->acc->inst[b];
+	TG_ENSURE(in->be->has_suite(in->ctx, k->suite), TG_E_UNSUPPORTED);
+	if (s->bsess[b] != NULL)
+		return TG_OK;
+	return in->be->sess_create(in->ctx, k->suite, k->key, k->key_len,
+				   k->dir, &s->bsess[b]);
+}
+
+static tg_result tg_sess_new(struct tg_accel *acc, const struct tg_keys *k,
+			     int only, struct tg_accel_sess **out)
+{
+	struct tg_accel_sess *s;
+	tg_result r = TG_OK;
+
+	TG_ENSURE_REF(acc);
+	TG_ENSURE_REF(out);
+	TG_GUARD(tg_keys_check(k));
+	s = calloc(1, sizeof(*s));
+	TG_ENSURE(s != NULL, TG_E_NOMEM);
+	s->acc = acc;
+	s->version = k->version;
+	s->suite = k->suite;
+	s->dir = k->dir;
+	s->seq = k->seq;
+	s->explicit_nonce = tg_explicit_nonce(k->version, k->suite);
+	s->hdr_len = (uint8_t)tg_accel_hdr_len_for(k->version, k->suite);
+	memcpy(s->iv, k->iv, k->iv_len);
+	for (unsigned c = 0; c < TG_SIZE__COUNT && tg_ok(r); c++) {
+		int b = only >= 0 ? only : acc->choice[k->suite][c];
+
+		s->be_of_class[c] = (int8_t)b;
+		r = tg_sess_add_backend(s, k, b);
+	}
+	if (tg_failed(r)) {
+		tg_accel_sess_free(s);
+		return r;
+	}
+	*out = s;
+	return TG_OK;
+}
+
+tg_result tg_accel_sess_create(struct tg_accel *acc, const struct tg_keys *keys,
+			       struct tg_accel_sess **out)
+{
+	return tg_sess_new(acc, keys, -1, out);
+}
+
+tg_result tg_accel_sess_create_on(struct tg_accel *acc,
+				  const struct tg_keys *keys, unsigned backend,
+				  struct tg_accel_sess **out)
+{
+	TG_ENSURE_REF(acc);
+	TG_ENSURE(backend < acc->n, TG_E_INVAL);
+	return tg_sess_new(acc, keys, (int)backend, out);
+}
+
+void tg_accel_sess_free(struct tg_accel_sess *s)
+{
+	if (s == NULL)
+		return;
+	for (unsigned i = 0; i < TG_ACCEL_MAX_BACKENDS; i++)
+		if (s->bsess[i] != NULL)
+			s->acc->inst[i].be->sess_free(s->acc->inst[i].ctx,
+						      s->bsess[i]);
+	tg_wipe(s, sizeof(*s));
+	free(s);
+}
+
+/* ---- per-record framing ---------------------------------------------- */
+
+/* Scratch for one pass of up to TG_ACCEL_BURST_MAX records per thread. */
+struct tg_burst_scratch {
+	struct tg_aead_op ops[TG_ACCEL_BURST_MAX];
+	uint8_t *tagdst[TG_ACCEL_BURST_MAX]; /* seal: where the tag goes */
+	uint32_t plen[TG_ACCEL_BURST_MAX];   /* AEAD payload length */
+	int8_t be[TG_ACCEL_BURST_MAX];
+	struct tg_aead_op packed[TG_ACCEL_BURST_MAX]; /* mixed backends */
+};
+static __thread struct tg_burst_scratch tg_scratch;
+
+static void tg_be64(uint8_t *p, uint64_t v)
+{
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
+static void tg_be16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+/* nonce = iv xor (0^32 || seq): RFC 7905 §2 and RFC 8446 §5.3. */
+static void tg_nonce_xor(uint8_t nonce[12], const uint8_t iv[12], uint64_t seq)
+{
+	uint8_t s[8];
+
+	tg_be64(s, seq);
+	memcpy(nonce, iv, 4);
+	for (int i = 0; i < 8; i++)
+		nonce[4 + i] = iv[4 + i] ^ s[i];
+}
+
+/* AAD for TLS 1.2: seq_num || type || version || length (RFC 5246 §6.2.3.3). */
+static void tg_aad12(struct tg_aead_op *op, uint64_t seq, uint8_t type,
+		     uint32_t plen)
+{
+	tg_be64(op->aad, seq);
+	op->aad[8] = type;
+	tg_be16(op->aad + 9, TG_TLS12);
+	tg_be16(op->aad + 11, (uint16_t)plen);
+	op->aad_len = 13;
+}
+
+/* Describe [off, off+len) of an mbuf chain as memory pieces. */
+static uint8_t tg_mbuf_segs(struct rte_mbuf *m, uint32_t off, uint32_t len,
+			    struct tg_aead_op *op)
+{
+	uint8_t n = 0;
+
+	while (m != NULL && off >= m->data_len) {
+		off -= m->data_len;
+		m = m->next;
+	}
+	while (len > 0) {
+		uint32_t take;
+
+		if (m == NULL || n == TG_ACCEL_MAX_SEGS)
+			return TG_REC_E_INVAL;
+		take = RTE_MIN(len, (uint32_t)m->data_len - off);
+		op->seg[n].p = rte_pktmbuf_mtod_offset(m, uint8_t *, off);
+		op->seg[n].n = take;
+		n++;
+		len -= take;
+		off = 0;
+		m = m->next;
+	}
+	op->nseg = n;
+	return TG_REC_OK;
+}
+
+/* Nonce, AAD and header for a record being sealed with sequence @p seq. */
+static void tg_seal_frame(const struct tg_accel_sess *s, struct tg_aead_op *op,
+			  uint8_t *hdr, uint8_t type, uint32_t plen)
+{
+	uint64_t seq = s->seq;
+	uint32_t ct_len = plen + TG_REC_TAG_LEN + (s->hdr_len - TG_REC_HDR_LEN);
+
+	hdr[0] = s->version == TG_TLS13 ? TG_CT_APPLICATION_DATA : type;
+	tg_be16(hdr + 1, TG_TLS12); /* legacy_record_version in TLS 1.3 */
+	tg_be16(hdr + 3, (uint16_t)ct_len);
+	if (s->explicit_nonce) {
+		/* RFC 5288 §3: salt || explicit nonce; we use the sequence
+		 * number as the explicit nonce, as RFC 5288 suggests. */
+		memcpy(op->nonce, s->iv, 4);
+		tg_be64(op->nonce + 4, seq);
+		memcpy(hdr + TG_REC_HDR_LEN, op->nonce + 4, 8);
+	} else {
+		tg_nonce_xor(op->nonce, s->iv, seq);
+	}
+	if (s->version == TG_TLS13) {
+		memcpy(op->aad, hdr, TG_REC_HDR_LEN); /* RFC 8446 §5.2 */
+		op->aad_len = TG_REC_HDR_LEN;
+	} else {
+		tg_aad12(op, seq, type, plen);
+	}
+}
+
+static uint8_t tg_seal_prep(struct tg_rec *r, struct tg_aead_op *op,
+			    uint8_t **tagdst, uint32_t *plen_out)
+{
+	struct tg_accel_sess *s = r->sess;
+	bool v13;
+	uint32_t tail, plen, pad;
+	uint8_t *hdr, *tailp;
+
+	if (s == NULL || s->dir != TG_DIR_SEAL)
+		return TG_REC_E_INVAL;
+	v13 = s->version == TG_TLS13;
+	pad = v13 ? r->pad : 0;
+	tail = tg_accel_tail_len(s, (uint8_t)pad);
+	if (r->m != NULL)
+		r->len = rte_pktmbuf_pkt_len(r->m);
+	if (r->len > TG_REC_MAX_PLAIN)
+		return TG_REC_E_OVERFLOW;
+	plen = r->len + (v13 ? 1 + pad : 0);
+	if (s->seq == UINT64_MAX)
+		return TG_REC_E_SEQ_WRAP; /* RFC 5246 §6.1: never wrap */
+
+	if (r->m == NULL) {
+		if (r->buf == NULL || r->off < s->hdr_len ||
+		    (uint64_t)r->off + r->len + tail > r->cap)
+			return r->buf == NULL ? TG_REC_E_INVAL : TG_REC_E_NOROOM;
+		hdr = r->buf + r->off - s->hdr_len;
+		tailp = r->buf + r->off + r->len;
+		op->seg[0].p = r->buf + r->off;
+		op->seg[0].n = plen;
+		op->nseg = 1;
+		op->m = NULL;
+		r->rec_off = r->off - s->hdr_len;
+		r->rec_len = s->hdr_len + r->len + tail;
+	} else {
+		struct rte_mbuf *last = rte_pktmbuf_lastseg(r->m);
+
+		if (r->m->nb_segs > TG_ACCEL_MAX_SEGS)
+			return TG_REC_E_INVAL;
+		if (rte_pktmbuf_headroom(r->m) < s->hdr_len ||
+		    rte_pktmbuf_tailroom(last) < tail)
+			return TG_REC_E_NOROOM;
+		hdr = (uint8_t *)rte_pktmbuf_prepend(r->m, s->hdr_len);
+		tailp = (uint8_t *)rte_pktmbuf_append(r->m, (uint16_t)tail);
+		if (hdr == NULL || tailp == NULL)
+			return TG_REC_E_NOROOM; /* not reached: checked above */
+		if (tg_mbuf_segs(r->m, s->hdr_len, plen, op) != TG_REC_OK)
+			return TG_REC_E_INVAL;
+		op->m = r->m;
+		op->m_off = s->hdr_len;
+		r->off = s->hdr_len;
+		r->rec_off = 0;
+		r->rec_len = rte_pktmbuf_pkt_len(r->m);
+	}
+	if (v13) {
+		tailp[0] = r->type; /* TLSInnerPlaintext.type, then zeros */
+		memset(tailp + 1, 0, pad);
+	}
+	tg_seal_frame(s, op, hdr, r->type, r->len);
+	*tagdst = tailp + (v13 ? 1 + pad : 0);
+	*plen_out = plen;
+	op->len = plen;
+	op->bsess = NULL;
+	r->seq = s->seq++;
+	return TG_REC_OK;
+}
+
+/* Read @p n bytes at @p off of a record, contiguous or mbuf. */
+static const uint8_t *tg_rec_read(const struct tg_rec *r, uint32_t off,
+				  uint32_t n, uint8_t *tmp)
+{
+	if (r->m == NULL)
+		return r->buf + r->rec_off + off;
+	return rte_pktmbuf_read(r->m, r->rec_off + off, n, tmp);
+}
+
+static uint8_t tg_open_prep(struct tg_rec *r, struct tg_aead_op *op,
+			    uint32_t *plen_out)
+{
+	struct tg_accel_sess *s = r->sess;
+	uint8_t hb[TG_REC_HDR_LEN + TG_REC_EXPLICIT_NONCE_LEN];
+	const uint8_t *h, *tag;
+	struct tg_cur cur;
+	uint8_t type;
+	uint16_t ver, len;
+	uint32_t plen, poff;
+
+	if (s == NULL || s->dir != TG_DIR_OPEN)
+		return TG_REC_E_INVAL;
+	if (r->m == NULL && r->buf == NULL)
+		return TG_REC_E_INVAL;
+	if (r->m != NULL && ((uint64_t)r->rec_off + r->rec_len >
+				     rte_pktmbuf_pkt_len(r->m) ||
+			     r->m->nb_segs > TG_ACCEL_MAX_SEGS))
+		return TG_REC_E_INVAL;
+	if (r->rec_len < s->hdr_len)
+		return TG_REC_E_BAD_MAC;
+	h = tg_rec_read(r, 0, s->hdr_len, hb);
+	if (h == NULL)
+		return TG_REC_E_INVAL;
+	cur = tg_cur_init(h, s->hdr_len);
+	if (tg_failed(tg_cur_u8(&cur, &type)) || tg_failed(tg_cur_u16(&cur, &ver)) ||
+	    tg_failed(tg_cur_u16(&cur, &len)))
+		return TG_REC_E_BAD_MAC;
+	(void)ver; /* covered by the AAD (1.2: our version; 1.3: the header) */
+	if (len > tg_max_ct_len(s))
+		return TG_REC_E_OVERFLOW; /* record_overflow: public length */
+	if ((uint32_t)len + TG_REC_HDR_LEN != r->rec_len ||
+	    len < s->hdr_len - TG_REC_HDR_LEN + TG_REC_TAG_LEN +
+			  (s->version == TG_TLS13 ? 1 : 0) ||
+	    (s->version == TG_TLS13 && type != TG_CT_APPLICATION_DATA))
+		return TG_REC_E_BAD_MAC;
+	if (s->seq == UINT64_MAX)
+		return TG_REC_E_SEQ_WRAP;
+
+	poff = s->hdr_len;
+	plen = r->rec_len - s->hdr_len - TG_REC_TAG_LEN;
+	if (s->explicit_nonce) {
+		memcpy(op->nonce, s->iv, 4);
+		memcpy(op->nonce + 4, h + TG_REC_HDR_LEN, 8);
+	} else {
+		tg_nonce_xor(op->nonce, s->iv, s->seq);
+	}
+	if (s->version == TG_TLS13) {
+		memcpy(op->aad, h, TG_REC_HDR_LEN);
+		op->aad_len = TG_REC_HDR_LEN;
+	} else {
+		tg_aad12(op, s->seq, type, plen);
+	}
+	tag = tg_rec_read(r, poff + plen, TG_REC_TAG_LEN, op->tag);
+	if (tag == NULL)
+		return TG_REC_E_INVAL;
+	if (tag != op->tag)
+		memcpy(op->tag, tag, TG_REC_TAG_LEN);
+	if (r->m == NULL) {
+		op->seg[0].p = r->buf + r->rec_off + poff;
+		op->seg[0].n = plen;
+		op->nseg = 1;
+		op->m = NULL;
+	} else {
+		if (tg_mbuf_segs(r->m, r->rec_off + poff, plen, op) != TG_REC_OK)
+			return TG_REC_E_INVAL;
+		op->m = r->m;
+		op->m_off = r->rec_off + poff;
+	}
+	op->len = plen;
+	r->type = type;
+	r->off = r->rec_off + poff;
+	r->len = plen;
+	r->seq = s->seq++;
+	*plen_out = plen;
+	return TG_REC_OK;
+}
+
+/*
+ * TLS 1.3: strip the zero padding and take the inner content type
+ * (RFC 8446 §5.4), walking the payload pieces from the end.
+ */
+static uint8_t tg_open_inner13(struct tg_rec *r, const struct tg_aead_op *op)
+{
+	uint32_t len = op->len;
+
+	for (int i = op->nseg - 1; i >= 0; i--) {
+		const uint8_t *p = op->seg[i].p;
+
+		for (uint32_t j = op->seg[i].n; j-- > 0;) {
+			len--;
+			if (p[j] != 0) {
+				r->type = p[j];
+				r->len = len;
+				return len > TG_REC_MAX_PLAIN ? TG_REC_E_OVERFLOW
+							      : TG_REC_OK;
+			}
+		}
+	}
+	return TG_REC_E_UNEXPECTED;
+}
+
+static void tg_wipe_payload(const struct tg_aead_op *op)
+{
+	for (unsigned i = 0; i < op->nseg; i++)
+		tg_wipe(op->seg[i].p, op->seg[i].n);
+}
+
+/* ---- bursts ------------------------------------------------------------ */
+
+static uint16_t tg_partition(struct tg_rec **recs, uint16_t n)
+{
+	uint16_t w = 0;
+
+	/* Successes keep their order (records of one flow stay in order);
+	 * failures (and NULL entries) go to the end, in no set order. */
+	for (uint16_t i = 0; i < n; i++) {
+		if (recs[i] != NULL && recs[i]->status == TG_REC_OK) {
+			struct tg_rec *t = recs[i];
+
+			recs[i] = recs[w];
+			recs[w++] = t;
+		}
+	}
+	return w;
+}
+
+/* One pass over at most TG_ACCEL_BURST_MAX records. */
+static void tg_burst_pass(struct tg_rec **recs, uint16_t n, enum tg_dir dir)
+{
+	struct tg_burst_scratch *sc = &tg_scratch;
+	struct tg_accel_inst *groups[TG_ACCEL_BURST_MAX];
+	uint16_t ngroups = 0;
+
+	/* Frame every record, pick its backend. Sequence numbers are
+	 * taken in array order, so a flow's records keep their order. */
+	for (uint16_t i = 0; i < n; i++) {
+		struct tg_rec *r = recs[i];
+		struct tg_aead_op *op = &sc->ops[i];
+		struct tg_accel_inst *in;
+		int8_t b;
+
+		sc->be[i] = -1;
+		if (r == NULL)
+			continue;
+		r->status = dir == TG_DIR_SEAL
+				    ? tg_seal_prep(r, op, &sc->tagdst[i], &sc->plen[i])
+				    : tg_open_prep(r, op, &sc->plen[i]);
+		if (r->status != TG_REC_OK)
+			continue;
+		b = r->sess->be_of_class[tg_size_class_of(r->len)];
+		op->bsess = r->sess->bsess[b];
+		sc->be[i] = b;
+		r->backend = (uint8_t)b;
+		in = &r->sess->acc->inst[b];
+		uint16_t g = 0;
+		while (g < ngroups && groups[g] != in)
+			g++;
+		if (g == ngroups)
+			groups[ngroups++] = in;
+	}
+
+	/* One backend call per backend instance, ops packed together. */
+	for (uint16_t g = 0; g < ngroups; g++) {
+		struct tg_accel_inst *in = groups[g];
+		uint16_t idx[TG_ACCEL_BURST_MAX];
+		uint16_t k = 0;
+		uint64_t bytes = 0, ok = 0, bad = 0;
+		bool inplace = true;
+
+		for (uint16_t i = 0; i < n; i++) {
+			if (sc->be[i] < 0 ||
+			    &recs[i]->sess->acc->inst[sc->be[i]] != in)
+				continue;
+			if (k != i)
+				inplace = false;
+			idx[k++] = i;
+		}
+		struct tg_aead_op *ops = sc->ops;
+		if (!inplace || k != n) {
+			for (uint16_t j = 0; j < k; j++)
+				sc->packed[j] = sc->ops[idx[j]];
+			ops = sc->packed;
+		}
+		in->be->burst(in->ctx, dir, ops, k);
+		for (uint16_t j = 0; j < k; j++) {
+			uint16_t i = idx[j];
+			struct tg_rec *r = recs[i];
+			struct tg_aead_op *op = &ops[j];
+
+			r->status = op->status;
+			if (op->status == TG_REC_OK && dir == TG_DIR_SEAL) {
+				memcpy(sc->tagdst[i], op->tag, TG_REC_TAG_LEN);
+			} else if (op->status == TG_REC_OK &&
+				   r->sess->version == TG_TLS13) {
+				r->status = tg_open_inner13(r, op);
+			} else if (op->status != TG_REC_OK && dir == TG_DIR_OPEN) {
+				/* Never hand out a forged record's keystream. */
+				tg_wipe_payload(op);
+			}
+			if (r->status == TG_REC_OK) {
+				ok++;
+				bytes += r->len;
+			} else {
+				bad++;
+			}
+		}
+		if (dir == TG_DIR_SEAL) {
+			atomic_fetch_add_explicit(&in->sealed, ok, memory_order_relaxed);
+			atomic_fetch_add_explicit(&in->sealed_bytes, bytes,
+						  memory_order_relaxed);
+		} else {
+			atomic_fetch_add_explicit(&in->opened, ok, memory_order_relaxed);
+			atomic_fetch_add_explicit(&in->opened_bytes, bytes,
+						  memory_order_relaxed);
+		}
+		if (bad)
+			atomic_fetch_add_explicit(&in->failed, bad,
+						  memory_order_relaxed);
+	}
+}
+
+static uint16_t tg_burst(struct tg_rec **recs, uint16_t n, enum tg_dir dir)
+{
+	uint16_t done = 0;
+
+	if (recs == NULL || n == 0)
+		return 0;
+	while (done < n) {
+		uint16_t k = RTE_MIN((uint16_t)(n - done), (uint16_t)TG_ACCEL_BURST_MAX);
+
+		tg_burst_pass(recs + done, k, dir);
+		done += k;
+	}
+	return tg_partition(recs, n);
+}
+
+uint16_t tg_accel_seal_burst(struct tg_rec **recs, uint16_t n)
+{
+	return tg_burst(recs, n, TG_DIR_SEAL);
+}
+
+uint16_t tg_accel_open_burst(struct tg_rec **recs, uint16_t n)
+{
+	return tg_burst(recs, n, TG_DIR_OPEN);
+}
+
+/* ---- calibration -------------------------------------------------------- */
+
+static double tg_accel_measure(struct tg_accel *acc, unsigned idx,
+			       enum tg_suite suite, uint32_t size, unsigned ms,
+			       uint8_t *arena)
+{
+	const uint32_t stride = TG_REC_MAX_PLAIN + 512;
+	struct tg_keys k = { .version = TG_TLS12, .suite = (uint8_t)suite,
+			     .dir = TG_DIR_SEAL };
+	struct tg_accel_sess *s;
+	struct tg_rec recs[32];
+	struct tg_rec *rp[32];
+	struct timespec ts;
+	uint64_t t0, t1, count = 0;
+
+	k.key_len = tg_suite_key_len(suite);
+	k.iv_len = tg_suite_iv_len(k.version, suite);
+	memset(k.key, 0x42, sizeof(k.key));
+	if (tg_failed(tg_accel_sess_create_on(acc, &k, idx, &s)))
+		return -1.0;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	t0 = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	t1 = t0;
+	do {
+		for (unsigned i = 0; i < 32; i++) {
+			recs[i] = (struct tg_rec){
+				.sess = s, .buf = arena + (size_t)i * stride,
+				.cap = stride, .off = 16, .len = size,
+				.type = TG_CT_APPLICATION_DATA };
+			rp[i] = &recs[i];
+		}
+		if (tg_accel_seal_burst(rp, 32) != 32) {
+			tg_accel_sess_free(s);
+			return -1.0;
+		}
+		count += 32;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		t1 = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	} while (t1 - t0 < (uint64_t)ms * 1000000u);
+	tg_accel_sess_free(s);
+	return (double)count * 1e9 / (double)(t1 - t0);
+}

@@ -1,0 +1,275 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file tg_accel.h
+ * Record protection: batched TLS record seal/open across many flows.
+ *
+ * A session (struct tg_accel_sess) protects one direction of one flow. It
+ * is created from a struct tg_keys, which the caller wipes right after.
+ * tg_accel_seal_burst() and tg_accel_open_burst() take an array of record
+ * descriptors that may mix flows, suites, versions and sizes, and follow
+ * the DPDK burst contract: they return how many records succeeded; those
+ * come first in the array, the failed ones are moved to the end with
+ * struct tg_rec::status saying why. Nothing is freed.
+ *
+ * The TLS framing (header, explicit nonce, AAD, TLS 1.3 inner type and
+ * padding, sequence numbers, length limits) is done here once; the crypto
+ * backends (ipsecmb, cryptodev, evp) only run AEAD bursts (accel/backend.h).
+ *
+ * Protection follows RFC 5288 (TLS 1.2 AES-GCM: explicit nonce = sequence
+ * number, AAD = seq||type||version||length), RFC 7905 (TLS 1.2
+ * ChaCha20-Poly1305: nonce = IV xor seq) and RFC 8446 §5.2 (TLS 1.3).
+ *
+ * Threading: a struct tg_accel is shared read-only by all lcores after
+ * tg_accel_create(). A session is used by one thread at a time (its
+ * lcore); bursts on different lcores run concurrently.
+ */
+#ifndef TG_ACCEL_H
+#define TG_ACCEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "tg_result.h"
+
+struct rte_mbuf;
+
+/** Protocol versions (wire values). */
+enum tg_version {
+	TG_TLS12 = 0x0303,
+	TG_TLS13 = 0x0304,
+};
+
+/** Record protection suites (the AEAD; the handshake hash is not ours). */
+enum tg_suite {
+	TG_SUITE_AES128GCM = 0,
+	TG_SUITE_AES256GCM,
+	TG_SUITE_CHACHA20POLY1305,
+	TG_SUITE__COUNT
+};
+
+/** Direction of a session. */
+enum tg_dir {
+	TG_DIR_SEAL = 0, /**< we write: encrypt records */
+	TG_DIR_OPEN = 1, /**< we read: decrypt records */
+};
+
+/** TLS content types (RFC 5246 §6.2.1). */
+enum tg_content_type {
+	TG_CT_CHANGE_CIPHER_SPEC = 20,
+	TG_CT_ALERT = 21,
+	TG_CT_HANDSHAKE = 22,
+	TG_CT_APPLICATION_DATA = 23,
+};
+
+#define TG_REC_HDR_LEN 5              /**< type, version, length */
+#define TG_REC_MAX_PLAIN 16384        /**< 2^14 */
+#define TG_REC_TAG_LEN 16             /**< every supported AEAD */
+#define TG_REC_EXPLICIT_NONCE_LEN 8   /**< TLS 1.2 AES-GCM */
+#define TG_REC_TLS13_MAX_PAD 255      /**< RFC 8446 allows 2^14+256 ciphertext */
+#define TG_ACCEL_BURST_MAX 64         /**< records processed per internal pass */
+#define TG_ACCEL_MAX_SEGS 32          /**< mbuf segments per record */
+
+/**
+ * Key material for one direction, modelled on rte_security's TLS record
+ * xform. The caller wipes it (tg_wipe) once the session exists.
+ */
+struct tg_keys {
+	uint16_t version;  /**< ::tg_version */
+	uint8_t suite;     /**< ::tg_suite */
+	uint8_t dir;       /**< ::tg_dir */
+	uint8_t key_len;   /**< 16 or 32 */
+	uint8_t iv_len;    /**< 4 (TLS 1.2 GCM salt) or 12 */
+	uint8_t key[32];   /**< write/read key */
+	uint8_t iv[12];    /**< TLS 1.2 GCM: 4-byte salt; others: 12-byte IV */
+	uint64_t seq;      /**< sequence number of the first record */
+};
+
+/** Why a record failed (struct tg_rec::status). */
+enum tg_rec_status {
+	TG_REC_OK = 0,
+	TG_REC_E_INVAL,      /**< NULL session, bad layout, wrong direction */
+	TG_REC_E_NOROOM,     /**< not enough head/tail room for the record */
+	TG_REC_E_OVERFLOW,   /**< plaintext > 2^14 (seal) or record length
+				  over the limit (open: record_overflow) */
+	TG_REC_E_SEQ_WRAP,   /**< sequence number space exhausted */
+	TG_REC_E_BAD_MAC,    /**< open failed: bad_record_mac; which check
+				  failed is deliberately not said */
+	TG_REC_E_UNEXPECTED, /**< TLS 1.3: no content type after padding
+				  (unexpected_message, RFC 8446 §5.4) */
+	TG_REC_E_BACKEND,    /**< the crypto backend failed */
+	TG_REC_E__COUNT
+};
+
+struct tg_accel;
+struct tg_accel_sess;
+
+/**
+ * One record in a burst.
+ *
+ * Contiguous form (@ref m == NULL):
+ *  - seal: plaintext of @ref len bytes at @ref buf + @ref off, where
+ *    @ref off >= tg_accel_hdr_len(); the record is written to
+ *    buf + off - hdr_len and must fit in @ref cap. On success
+ *    @ref rec_off / @ref rec_len give the record.
+ *  - open: the record (header included) at buf + @ref rec_off,
+ *    @ref rec_len bytes. Decrypted in place; on success @ref off /
+ *    @ref len give the plaintext and @ref type its content type.
+ *
+ * mbuf form (@ref m != NULL, possibly a chain of segments):
+ *  - seal: the whole packet data is the plaintext; the header is
+ *    prepended (headroom of the first segment) and the tag (and TLS 1.3
+ *    content type and padding) appended (tailroom of the last segment).
+ *    On success the packet is the record (rec_off = 0, rec_len = pkt_len).
+ *  - open: the record is the packet data from @ref rec_off for
+ *    @ref rec_len bytes. Decrypted in place; the packet is not trimmed;
+ *    @ref off / @ref len locate the plaintext in the packet.
+ */
+struct tg_rec {
+	struct tg_accel_sess *sess; /**< session of the record's flow dir */
+	struct rte_mbuf *m;         /**< mbuf chain, or NULL */
+	uint8_t *buf;               /**< contiguous buffer when m == NULL */
+	uint32_t cap;               /**< capacity of buf */
+	uint32_t off;               /**< plaintext offset */
+	uint32_t len;               /**< plaintext length */
+	uint32_t rec_off;           /**< record offset */
+	uint32_t rec_len;           /**< record length, header included */
+	uint8_t type;               /**< content type (plaintext side) */
+	uint8_t pad;                /**< TLS 1.3 seal: zero padding bytes */
+	uint8_t status;             /**< ::tg_rec_status after the burst */
+	uint8_t backend;            /**< index of the backend that ran it */
+	uint64_t seq;               /**< sequence number used (out) */
+	void *udata;                /**< caller's, untouched */
+};
+
+/** Engine configuration; zero-initialised means automatic choice. */
+struct tg_accel_conf {
+	/**
+	 * Backends to load, comma separated: "ipsecmb", "evp",
+	 * "cryptodev:<device or vdev name>" (e.g. cryptodev:crypto_aesni_mb),
+	 * or "all" / NULL for every one available (ipsecmb, evp, and each
+	 * crypto device already probed by the EAL).
+	 */
+	const char *backends;
+	/**
+	 * Force one backend for every session ("ipsecmb", "evp",
+	 * "cryptodev:..."); NULL or "auto" = calibrate and pick per suite
+	 * and record size.
+	 */
+	const char *force;
+	/** Calibration time per (backend, suite, size); 0 = 20 ms. */
+	unsigned calib_ms;
+	/** Skip calibration: use the first loaded backend that has a suite. */
+	bool no_calibrate;
+};
+
+/** Size classes used by calibration (record plaintext length). */
+enum tg_size_class {
+	TG_SIZE_SMALL = 0, /**< up to 256 bytes */
+	TG_SIZE_MEDIUM,    /**< up to 2048 bytes */
+	TG_SIZE_LARGE,     /**< larger */
+	TG_SIZE__COUNT
+};
+
+/**
+ * Create the engine: load the backends, calibrate, build the choice table.
+ * Logs the choice at info level.
+ */
+TG_MUST_CHECK tg_result tg_accel_create(const struct tg_accel_conf *conf,
+					struct tg_accel **out);
+
+/** Free the engine; all its sessions must be freed first. */
+void tg_accel_destroy(struct tg_accel *acc);
+
+/** Number of loaded backends. */
+unsigned tg_accel_backend_count(const struct tg_accel *acc);
+
+/** Name of loaded backend @p idx ("ipsecmb", "cryptodev:crypto_openssl"...). */
+const char *tg_accel_backend_name(const struct tg_accel *acc, unsigned idx);
+
+/** Index of a loaded backend by name, or -1. */
+int tg_accel_backend_find(const struct tg_accel *acc, const char *name);
+
+/** True when loaded backend @p idx implements @p suite. */
+bool tg_accel_backend_has(const struct tg_accel *acc, unsigned idx,
+			  enum tg_suite suite);
+
+/**
+ * Backend chosen for @p suite at plaintext size @p size (calibration or
+ * force), as an index, or -1 if no backend implements the suite.
+ */
+int tg_accel_choice(const struct tg_accel *acc, enum tg_suite suite,
+		    uint32_t size);
+
+/** Print the choice table (suite x size class -> backend) to @p f. */
+void tg_accel_print_choice(const struct tg_accel *acc, void *f);
+
+/**
+ * Create a session from @p keys on the backends the choice table names
+ * for its suite. The caller wipes @p keys afterwards.
+ */
+TG_MUST_CHECK tg_result tg_accel_sess_create(struct tg_accel *acc,
+					     const struct tg_keys *keys,
+					     struct tg_accel_sess **out);
+
+/** Create a session bound to one backend (by index), whatever the choice. */
+TG_MUST_CHECK tg_result tg_accel_sess_create_on(struct tg_accel *acc,
+						const struct tg_keys *keys,
+						unsigned backend,
+						struct tg_accel_sess **out);
+
+/** Free a session and wipe its key material. NULL is a no-op. */
+void tg_accel_sess_free(struct tg_accel_sess *sess);
+
+/** Next sequence number the session will use. */
+uint64_t tg_accel_sess_seq(const struct tg_accel_sess *sess);
+
+/** Protocol version of the session (::tg_version). */
+uint16_t tg_accel_sess_version(const struct tg_accel_sess *sess);
+
+/** Bytes before the plaintext in a sealed record (header + explicit nonce). */
+uint32_t tg_accel_hdr_len(const struct tg_accel_sess *sess);
+
+/** Bytes after the plaintext in a sealed record with @p pad TLS 1.3 padding. */
+uint32_t tg_accel_tail_len(const struct tg_accel_sess *sess, uint8_t pad);
+
+/** Same two values by version and suite, before a session exists. */
+uint32_t tg_accel_hdr_len_for(uint16_t version, enum tg_suite suite);
+uint32_t tg_accel_tail_len_for(uint16_t version, enum tg_suite suite,
+			       uint8_t pad);
+
+/**
+ * Seal a burst of records. Returns the number sealed; they come first in
+ * @p recs, the failed ones last with their status set.
+ */
+uint16_t tg_accel_seal_burst(struct tg_rec **recs, uint16_t n);
+
+/**
+ * Open a burst of records. Returns the number opened; they come first in
+ * @p recs, the failed ones last with their status set. A failure is fatal
+ * to the record's session (the connection must send its alert and close).
+ */
+uint16_t tg_accel_open_burst(struct tg_rec **recs, uint16_t n);
+
+/** Names of suites, statuses; parse a suite name ("aes128gcm", ...). */
+const char *tg_suite_name(enum tg_suite suite);
+const char *tg_rec_status_name(uint8_t status);
+bool tg_suite_parse(const char *name, enum tg_suite *out);
+
+/** Key length of a suite (16 or 32). */
+uint8_t tg_suite_key_len(enum tg_suite suite);
+
+/** Fixed IV length for a suite and version: 4 (TLS 1.2 GCM) or 12. */
+uint8_t tg_suite_iv_len(uint16_t version, enum tg_suite suite);
+
+/** Per-backend counters (records and bytes sealed/opened). */
+struct tg_accel_stats {
+	uint64_t sealed, opened;           /**< records */
+	uint64_t sealed_bytes, opened_bytes; /**< plaintext bytes */
+	uint64_t failed;                   /**< records failed */
+};
+
+/** Counters of backend @p idx, summed over all threads. */
+void tg_accel_backend_stats(const struct tg_accel *acc, unsigned idx,
+			    struct tg_accel_stats *out);
+
+#endif
