@@ -644,6 +644,8 @@ static uint8_t tg_seal_prep(struct tg_rec *r, struct tg_aead_op *op,
 	if (r->len > TG_REC_MAX_PLAIN)
 		return TG_REC_E_OVERFLOW;
 	plen = r->len + (v13 ? 1 + pad : 0);
+	if (v13 && plen + TG_REC_TAG_LEN > TG_REC_MAX_PLAIN + 256)
+		return TG_REC_E_OVERFLOW; /* RFC 8446 §5.2: padding too */
 	if (s->seq == UINT64_MAX)
 		return TG_REC_E_SEQ_WRAP; /* RFC 5246 §6.1: never wrap */
 
@@ -683,7 +685,7 @@ static uint8_t tg_seal_prep(struct tg_rec *r, struct tg_aead_op *op,
 		tailp[0] = r->type; /* TLSInnerPlaintext.type, then zeros */
 		memset(tailp + 1, 0, pad);
 	}
-	tg_seal_frame(s, op, hdr, r->type, r->len);
+	tg_seal_frame(s, op, hdr, r->type, plen);
 	*tagdst = tailp + (v13 ? 1 + pad : 0);
 	*plen_out = plen;
 	op->len = plen;
@@ -729,10 +731,11 @@ static uint8_t tg_open_prep(struct tg_rec *r, struct tg_aead_op *op,
 	if (tg_failed(tg_cur_u8(&cur, &type)) || tg_failed(tg_cur_u16(&cur, &ver)) ||
 	    tg_failed(tg_cur_u16(&cur, &len)))
 		return TG_REC_E_BAD_MAC;
-	(void)ver; /* covered by the AAD (1.2: our version; 1.3: the header) */
+	/* TLS 1.2 authenticates our own version, not the header's, so the
+	 * header's version is checked here: every header bit counts. */
 	if (len > tg_max_ct_len(s))
 		return TG_REC_E_OVERFLOW; /* record_overflow: public length */
-	if ((uint32_t)len + TG_REC_HDR_LEN != r->rec_len ||
+	if ((uint32_t)len + TG_REC_HDR_LEN != r->rec_len || ver != TG_TLS12 ||
 	    len < s->hdr_len - TG_REC_HDR_LEN + TG_REC_TAG_LEN +
 			  (s->version == TG_TLS13 ? 1 : 0) ||
 	    (s->version == TG_TLS13 && type != TG_CT_APPLICATION_DATA))

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Set up, build and run every test of tlsgate:
+#   1. the normal build (gcc): unit tests, benchmark smoke tests;
+#   2. a sanitizer build (gcc, address+undefined): the unit tests again;
+#   3. a clang libFuzzer build: each fuzz target for a bounded time
+#      (TG_FUZZ_SECONDS, default 20), which also proves the tree builds
+#      warning-free with clang.
+# Ends with one line: "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+FUZZ_SECONDS=${TG_FUZZ_SECONDS:-20}
+export TG_FUZZ_SECONDS=$FUZZ_SECONDS
+
+bash scripts/setup.sh || { echo "setup failed"; echo "0 passed, 1 failed"; exit 1; }
+
+passed=0
+failed=0
+count() { # testlog.json -> adds to passed/failed
+	local p f
+	read -r p f < <(python3 - "$1" <<'PY'
+import json, sys
+p = f = 0
+try:
+    for line in open(sys.argv[1]):
+        r = json.loads(line).get("result")
+        if r in ("OK", "EXPECTEDFAIL"):
+            p += 1
+        elif r in ("SKIP",):
+            pass
+        else:
+            f += 1
+except OSError:
+    f = 1
+print(p, f)
+PY
+)
+	passed=$((passed + p))
+	failed=$((failed + f))
+}
+
+build() { # dir, meson setup args...
+	local dir=$1
+	shift
+	if [ ! -f "$dir/build.ninja" ]; then
+		meson setup "$dir" "$@" >"$ROOT/$dir.setup.log" 2>&1 ||
+			{ cat "$ROOT/$dir.setup.log"; return 1; }
+	fi
+	ninja -C "$dir" >"$ROOT/$dir.ninja.log" 2>&1 ||
+		{ tail -50 "$ROOT/$dir.ninja.log"; return 1; }
+}
+
+stage() { # name, dir, meson test args...
+	local name=$1 dir=$2
+	shift 2
+	echo "== $name"
+	rm -f "$dir/meson-logs/testlog.json"
+	meson test -C "$dir" --print-errorlogs "$@" 2>&1 | grep -vE '^(ninja: |\[[0-9]+/[0-9]+\] )' | tail -40
+	count "$dir/meson-logs/testlog.json"
+}
+
+echo "== build (gcc)"
+if build build; then
+	stage "tests (gcc)" build
+else
+	failed=$((failed + 1))
+fi
+
+echo "== build (gcc, address+undefined sanitizers)"
+if build build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug; then
+	stage "unit tests (sanitizers)" build-asan --suite unit
+else
+	failed=$((failed + 1))
+fi
+
+echo "== build (clang, libFuzzer)"
+if CC=clang-14 build build-fuzz -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false; then
+	stage "fuzz (${FUZZ_SECONDS}s per target)" build-fuzz --suite fuzz
+else
+	failed=$((failed + 1))
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
