@@ -30,6 +30,27 @@ enum tg_err {
 	TG_E_IO,           /**< system call or device failure */
 	TG_E_NOTFOUND,     /**< lookup found nothing */
 	TG_E_CRYPTO,       /**< libcrypto operation failed */
+	/* Handshake failures, each with its own TLS alert (control/alert.c). */
+	TG_E_UNEXPECTED_MSG,   /**< unexpected_message */
+	TG_E_ILLEGAL_PARAM,    /**< illegal_parameter */
+	TG_E_HANDSHAKE_FAIL,   /**< handshake_failure: nothing in common */
+	TG_E_BAD_CERT,         /**< bad_certificate */
+	TG_E_UNSUPPORTED_CERT, /**< unsupported_certificate */
+	TG_E_CERT_EXPIRED,     /**< certificate_expired */
+	TG_E_CERT_UNKNOWN,     /**< certificate_unknown */
+	TG_E_UNKNOWN_CA,       /**< unknown_ca */
+	TG_E_CERT_REQUIRED,    /**< no certificate where one is required */
+	TG_E_DECRYPT_ERROR,    /**< decrypt_error: Finished or signature check */
+	TG_E_PROTOCOL_VERSION, /**< protocol_version */
+	TG_E_INSUFFICIENT_SEC, /**< insufficient_security */
+	TG_E_INAPPROPRIATE_FALLBACK, /**< inappropriate_fallback (RFC 7507) */
+	TG_E_UNRECOGNIZED_NAME, /**< unrecognized_name (RFC 6066) */
+	TG_E_NO_ALPN,          /**< no_application_protocol (RFC 7301) */
+	TG_E_NO_RENEGOTIATION, /**< no_renegotiation (RFC 5746) */
+	TG_E_UNSUPPORTED_EXT,  /**< unsupported_extension */
+	TG_E_INTERNAL,         /**< internal_error */
+	TG_E_PEER_ALERT,       /**< the peer sent a fatal alert */
+	TG_E_CLOSED,           /**< the peer sent close_notify */
 	TG_E__COUNT
 };
 
