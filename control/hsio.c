@@ -1,0 +1,373 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file hsio.c
+ * Record layer of the handshake engine (see tg_hsio.h).
+ */
+#include "tg_hsio.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "tg_tls.h"
+#include "tg_wipe.h"
+
+/* RFC 5246 §6.2.3: TLSCiphertext.length <= 2^14 + 2048. */
+#define TG_HSIO_MAX_CT (TG_REC_MAX_PLAIN + 2048)
+#define TG_HSIO_RCAP (2 * (TG_REC_HDR_LEN + TG_HSIO_MAX_CT))
+#define TG_HSIO_HSCAP (TG_TLS_MAX_HS_MSG + TG_TLS_HS_HDR_LEN + TG_REC_MAX_PLAIN)
+#define TG_HSIO_OUTCAP (4 * TG_TLS_MAX_HS_MSG)
+
+tg_result tg_hsio_init(struct tg_hsio *io)
+{
+	TG_ENSURE_REF(io);
+	memset(io, 0, sizeof(*io));
+	io->rcap = TG_HSIO_RCAP;
+	io->hs_cap = TG_HSIO_HSCAP;
+	io->out_cap = TG_HSIO_OUTCAP;
+	io->rbuf = malloc(io->rcap);
+	io->hs = malloc(io->hs_cap);
+	io->out = malloc(io->out_cap);
+	io->open_rec = SIZE_MAX;
+	io->version = 0x0303;
+	io->first_record = true;
+	if (io->rbuf == NULL || io->hs == NULL || io->out == NULL) {
+		tg_hsio_fini(io);
+		return tg_error(TG_E_NOMEM);
+	}
+	return TG_OK;
+}
+
+void tg_hsio_fini(struct tg_hsio *io)
+{
+	if (io == NULL)
+		return;
+	if (io->rbuf)
+		tg_wipe(io->rbuf, io->rcap);
+	if (io->hs)
+		tg_wipe(io->hs, io->hs_cap);
+	if (io->out)
+		tg_wipe(io->out, io->out_cap);
+	free(io->rbuf);
+	free(io->hs);
+	free(io->out);
+	tg_accel_sess_free(io->rx);
+	tg_accel_sess_free(io->tx);
+	memset(io, 0, sizeof(*io));
+}
+
+/* Drop the record handed out by the previous tg_hsio_next(). */
+static void tg_hsio_drop(struct tg_hsio *io)
+{
+	if (io->rdrop == 0)
+		return;
+	memmove(io->rbuf, io->rbuf + io->rdrop, io->rlen - io->rdrop);
+	io->rlen -= io->rdrop;
+	io->rdrop = 0;
+}
+
+tg_result tg_hsio_feed(struct tg_hsio *io, const uint8_t *in, size_t len,
+		       size_t *consumed)
+{
+	size_t n;
+
+	TG_ENSURE_REF(io);
+	TG_ENSURE_REF(consumed);
+	TG_ENSURE(in != NULL || len == 0, TG_E_INVAL);
+	tg_hsio_drop(io);
+	n = io->rcap - io->rlen;
+	if (n > len)
+		n = len;
+	if (n)
+		memcpy(io->rbuf + io->rlen, in, n);
+	io->rlen += n;
+	*consumed = n;
+	return TG_OK;
+}
+
+bool tg_hsio_hs_pending(const struct tg_hsio *io)
+{
+	return io->hs_len > io->hs_off;
+}
+
+size_t tg_hsio_rx_left(const struct tg_hsio *io)
+{
+	return io->rlen - io->rdrop;
+}
+
+size_t tg_hsio_rx_take(struct tg_hsio *io, uint8_t *out, size_t cap)
+{
+	size_t n;
+
+	tg_hsio_drop(io);
+	n = io->rlen < cap ? io->rlen : cap;
+	memcpy(out, io->rbuf, n);
+	io->rdrop = n;
+	tg_hsio_drop(io);
+	return n;
+}
+
+/* A complete handshake message in the reassembly buffer, if any. */
+static tg_result tg_hsio_take_hs(struct tg_hsio *io, struct tg_hsio_msg *msg,
+				 bool *got)
+{
+	struct tg_cur c = tg_cur_init(io->hs + io->hs_off,
+				      io->hs_len - io->hs_off);
+	uint8_t type;
+	uint32_t len;
+
+	*got = false;
+	if (tg_cur_left(&c) < TG_TLS_HS_HDR_LEN)
+		return TG_OK;
+	TG_GUARD(tg_cur_u8(&c, &type));
+	TG_GUARD(tg_cur_u24(&c, &len));
+	/* A message over our bound is refused before it is buffered. */
+	TG_ENSURE(len <= TG_TLS_MAX_HS_MSG, TG_E_ILLEGAL_PARAM);
+	if (tg_cur_left(&c) < len)
+		return TG_OK;
+	msg->item = TG_HSIO_HANDSHAKE;
+	msg->type = type;
+	msg->raw = io->hs + io->hs_off;
+	msg->raw_len = TG_TLS_HS_HDR_LEN + len;
+	TG_GUARD(tg_cur_sub(&c, len, &msg->body));
+	io->hs_off += msg->raw_len;
+	*got = true;
+	return TG_OK;
+}
+
+tg_result tg_hsio_next(struct tg_hsio *io, struct tg_hsio_msg *msg)
+{
+	struct tg_cur hc;
+	uint8_t type;
+	uint16_t ver, len;
+	uint8_t *plain;
+	uint32_t plen;
+	bool got;
+
+	TG_ENSURE_REF(io);
+	TG_ENSURE_REF(msg);
+	memset(msg, 0, sizeof(*msg));
+	tg_hsio_drop(io);
+	for (;;) {
+		TG_GUARD(tg_hsio_take_hs(io, msg, &got));
+		if (got)
+			return TG_OK;
+		if (io->hs_off == io->hs_len)
+			io->hs_off = io->hs_len = 0;
+		/* One whole record? */
+		if (io->rlen < TG_REC_HDR_LEN)
+			return TG_OK;
+		hc = tg_cur_init(io->rbuf, TG_REC_HDR_LEN);
+		TG_GUARD(tg_cur_u8(&hc, &type));
+		TG_GUARD(tg_cur_u16(&hc, &ver));
+		TG_GUARD(tg_cur_u16(&hc, &len));
+		/* RFC 5246 §6.2.1 / Appendix E: any 3.x record version; a
+		 * first record that is not a TLS handshake (say, a
+		 * plaintext HTTP request) is refused right away. */
+		if (io->first_record) {
+			TG_ENSURE(type == TG_CT_HANDSHAKE || type == TG_CT_ALERT,
+				  TG_E_UNEXPECTED_MSG);
+			TG_ENSURE((ver >> 8) == 3, TG_E_PROTOCOL_VERSION);
+		}
+		TG_ENSURE((ver >> 8) == 3, TG_E_DECODE);
+		TG_ENSURE(len <= (io->rx ? TG_HSIO_MAX_CT : TG_REC_MAX_PLAIN),
+			  TG_E_OVERFLOW);
+		if (io->rlen < (size_t)TG_REC_HDR_LEN + len)
+			return TG_OK;
+		io->first_record = false;
+		io->rdrop = TG_REC_HDR_LEN + len;
+
+		if (io->rx != NULL) {
+			struct tg_rec rec = { .sess = io->rx, .buf = io->rbuf,
+					      .cap = (uint32_t)io->rcap,
+					      .rec_len = io->rdrop };
+			struct tg_rec *rp = &rec;
+
+			if (tg_accel_open_burst(&rp, 1) != 1) {
+				if (rec.status == TG_REC_E_OVERFLOW)
+					return tg_error(TG_E_OVERFLOW);
+				if (rec.status == TG_REC_E_UNEXPECTED)
+					return tg_error(TG_E_UNEXPECTED_MSG);
+				return tg_error(TG_E_BAD_MAC);
+			}
+			type = rec.type;
+			plain = io->rbuf + rec.off;
+			plen = rec.len;
+		} else {
+			plain = io->rbuf + TG_REC_HDR_LEN;
+			plen = len;
+		}
+
+		switch (type) {
+		case TG_CT_HANDSHAKE:
+			/* RFC 5246 §6.2.1: no zero-length handshake fragments */
+			TG_ENSURE(plen > 0, TG_E_DECODE);
+			if (io->hs_off > 0) {
+				memmove(io->hs, io->hs + io->hs_off,
+					io->hs_len - io->hs_off);
+				io->hs_len -= io->hs_off;
+				io->hs_off = 0;
+			}
+			TG_ENSURE(io->hs_len + plen <= io->hs_cap,
+				  TG_E_ILLEGAL_PARAM);
+			memcpy(io->hs + io->hs_len, plain, plen);
+			io->hs_len += plen;
+			tg_hsio_drop(io);
+			continue;
+		case TG_CT_CHANGE_CIPHER_SPEC:
+			/* RFC 5246 §7.1: one byte of value 1, and never in
+			 * the middle of a fragmented handshake message. */
+			TG_ENSURE(plen == 1 && plain[0] == 1, TG_E_DECODE);
+			TG_ENSURE(!tg_hsio_hs_pending(io), TG_E_UNEXPECTED_MSG);
+			msg->item = TG_HSIO_CCS;
+			return TG_OK;
+		case TG_CT_ALERT:
+			TG_ENSURE(plen == 2, TG_E_DECODE);
+			msg->item = TG_HSIO_ALERT;
+			msg->type = plain[0];
+			msg->alert = plain[1];
+			return TG_OK;
+		case TG_CT_APPLICATION_DATA:
+			msg->item = TG_HSIO_APPDATA;
+			msg->body = tg_cur_init(plain, plen);
+			return TG_OK;
+		default:
+			/* RFC 5246 §6: unknown content type */
+			return tg_error(TG_E_UNEXPECTED_MSG);
+		}
+	}
+}
+
+/* ---- output ------------------------------------------------------------ */
+
+static uint32_t tg_hsio_hdr(const struct tg_hsio *io)
+{
+	return io->tx ? tg_accel_hdr_len(io->tx) : TG_REC_HDR_LEN;
+}
+
+static uint32_t tg_hsio_tail(const struct tg_hsio *io)
+{
+	return io->tx ? tg_accel_tail_len(io->tx, 0) : 0;
+}
+
+static tg_result tg_hsio_open(struct tg_hsio *io, uint8_t type)
+{
+	if (io->open_rec != SIZE_MAX && io->open_type == type)
+		return TG_OK;
+	TG_GUARD(tg_hsio_flush(io));
+	TG_ENSURE(io->out_len + tg_hsio_hdr(io) + tg_hsio_tail(io) <= io->out_cap,
+		  TG_E_NOSPACE);
+	io->open_rec = io->out_len;
+	io->open_type = type;
+	io->out_len += tg_hsio_hdr(io);
+	return TG_OK;
+}
+
+tg_result tg_hsio_flush(struct tg_hsio *io)
+{
+	size_t start = io->open_rec;
+	uint32_t hdr, plen;
+
+	TG_ENSURE_REF(io);
+	if (start == SIZE_MAX)
+		return TG_OK;
+	hdr = tg_hsio_hdr(io);
+	plen = (uint32_t)(io->out_len - start - hdr);
+	io->open_rec = SIZE_MAX;
+	if (io->tx == NULL) {
+		struct tg_wcur w = tg_wcur_init(io->out + start, TG_REC_HDR_LEN);
+
+		TG_GUARD(tg_wcur_u8(&w, io->open_type));
+		TG_GUARD(tg_wcur_u16(&w, io->version));
+		TG_GUARD(tg_wcur_u16(&w, (uint16_t)plen));
+		return TG_OK;
+	}
+	struct tg_rec rec = { .sess = io->tx, .buf = io->out + start,
+			      .cap = (uint32_t)(io->out_cap - start),
+			      .off = hdr, .len = plen, .type = io->open_type };
+	struct tg_rec *rp = &rec;
+	/* A record that cannot be protected is never sent in clear. */
+	TG_ENSURE(tg_accel_seal_burst(&rp, 1) == 1, TG_E_INTERNAL);
+	io->out_len = start + rec.rec_len;
+	return TG_OK;
+}
+
+static tg_result tg_hsio_put(struct tg_hsio *io, uint8_t type,
+			     const uint8_t *p, size_t len)
+{
+	while (len > 0) {
+		size_t room, n;
+
+		TG_GUARD(tg_hsio_open(io, type));
+		room = TG_REC_MAX_PLAIN -
+		       (io->out_len - io->open_rec - tg_hsio_hdr(io));
+		if (room == 0) {
+			TG_GUARD(tg_hsio_flush(io));
+			continue;
+		}
+		n = len < room ? len : room;
+		TG_ENSURE(io->out_len + n + tg_hsio_tail(io) <= io->out_cap,
+			  TG_E_NOSPACE);
+		memcpy(io->out + io->out_len, p, n);
+		io->out_len += n;
+		p += n;
+		len -= n;
+	}
+	return TG_OK;
+}
+
+tg_result tg_hsio_put_hs(struct tg_hsio *io, const uint8_t *msg, size_t len)
+{
+	TG_ENSURE_REF(io);
+	TG_ENSURE(msg != NULL && len >= TG_TLS_HS_HDR_LEN, TG_E_INVAL);
+	return tg_hsio_put(io, TG_CT_HANDSHAKE, msg, len);
+}
+
+tg_result tg_hsio_put_ccs(struct tg_hsio *io, struct tg_accel_sess *tx)
+{
+	static const uint8_t one = 1;
+
+	TG_ENSURE_REF(io);
+	TG_ENSURE_REF(tx);
+	TG_GUARD(tg_hsio_flush(io));
+	TG_GUARD(tg_hsio_put(io, TG_CT_CHANGE_CIPHER_SPEC, &one, 1));
+	TG_GUARD(tg_hsio_flush(io));
+	tg_accel_sess_free(io->tx);
+	io->tx = tx;
+	return TG_OK;
+}
+
+void tg_hsio_set_rx(struct tg_hsio *io, struct tg_accel_sess *rx)
+{
+	tg_accel_sess_free(io->rx);
+	io->rx = rx;
+}
+
+tg_result tg_hsio_put_alert(struct tg_hsio *io, uint8_t level, uint8_t desc)
+{
+	const uint8_t a[2] = { level, desc };
+
+	TG_ENSURE_REF(io);
+	TG_GUARD(tg_hsio_flush(io));
+	TG_GUARD(tg_hsio_put(io, TG_CT_ALERT, a, 2));
+	return tg_hsio_flush(io);
+}
+
+size_t tg_hsio_out_pending(const struct tg_hsio *io)
+{
+	size_t end = io->open_rec == SIZE_MAX ? io->out_len : io->open_rec;
+
+	return end - io->out_off;
+}
+
+size_t tg_hsio_out_take(struct tg_hsio *io, uint8_t *out, size_t cap)
+{
+	size_t n = tg_hsio_out_pending(io);
+
+	if (n > cap)
+		n = cap;
+	memcpy(out, io->out + io->out_off, n);
+	io->out_off += n;
+	if (io->out_off == io->out_len && io->open_rec == SIZE_MAX)
+		io->out_off = io->out_len = 0;
+	return n;
+}

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file tg_hsio.h
+ * The record layer of the handshake engine: turns wire bytes into
+ * handshake messages, ChangeCipherSpec and alerts, and back.
+ *
+ * Input: whole TLS records; handshake fragments are reassembled across
+ * records (RFC 5246 §6.2.1) and complete messages handed out one by one.
+ * Output: handshake messages are coalesced into records of up to 2^14
+ * bytes and fragmented when larger. After ChangeCipherSpec the records of
+ * that direction go through the accel API (struct tg_accel_sess), which
+ * is how the Finished messages are encrypted and decrypted.
+ */
+#ifndef TG_HSIO_H
+#define TG_HSIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tg_accel.h"
+#include "tg_cur.h"
+#include "tg_result.h"
+
+/** What tg_hsio_next() found. */
+enum tg_hsio_item {
+	TG_HSIO_NONE = 0,  /**< nothing complete yet: feed more bytes */
+	TG_HSIO_HANDSHAKE, /**< one complete handshake message */
+	TG_HSIO_CCS,       /**< a ChangeCipherSpec record */
+	TG_HSIO_ALERT,     /**< an alert (level, description) */
+	TG_HSIO_APPDATA,   /**< application data (after the handshake) */
+};
+
+/** Record-layer state of one connection's handshake. */
+struct tg_hsio {
+	/* input */
+	uint8_t *rbuf;       /**< unconsumed wire bytes (partial records) */
+	size_t rlen, rcap;
+	size_t rdrop;        /**< bytes of the record handed out last */
+	uint8_t *hs;         /**< reassembled handshake bytes */
+	size_t hs_off, hs_len, hs_cap;
+	struct tg_accel_sess *rx; /**< set after the peer's CCS */
+	/* output */
+	uint8_t *out;
+	size_t out_off, out_len, out_cap;
+	size_t open_rec;     /**< offset of the record being filled, or SIZE_MAX */
+	uint8_t open_type;
+	struct tg_accel_sess *tx; /**< set after our CCS */
+	uint16_t version;    /**< record version to write (0x0303) */
+	bool first_record;   /**< check the first record looks like TLS */
+};
+
+/** A message, CCS, alert or application data taken by tg_hsio_next(). */
+struct tg_hsio_msg {
+	enum tg_hsio_item item;
+	uint8_t type;            /**< handshake type / alert level */
+	uint8_t alert;           /**< alert description */
+	struct tg_cur body;      /**< handshake body (no header) or app data */
+	const uint8_t *raw;      /**< the whole handshake message (transcript) */
+	size_t raw_len;
+};
+
+/** Initialise; buffers are allocated here (bounded). */
+TG_MUST_CHECK tg_result tg_hsio_init(struct tg_hsio *io);
+
+/** Free buffers, wiping them; free the accel sessions. */
+void tg_hsio_fini(struct tg_hsio *io);
+
+/**
+ * Take wire bytes. Copies at most what fits in the input buffer and
+ * reports it in @p consumed; never fails for lack of data.
+ */
+TG_MUST_CHECK tg_result tg_hsio_feed(struct tg_hsio *io, const uint8_t *in,
+				     size_t len, size_t *consumed);
+
+/**
+ * Take the next complete item. Opens protected records through the rx
+ * session. A record that fails to open gives the error for its alert.
+ * Application data is returned only once (the caller decides if allowed).
+ * The message stays valid until the next call.
+ */
+TG_MUST_CHECK tg_result tg_hsio_next(struct tg_hsio *io,
+				     struct tg_hsio_msg *msg);
+
+/** True when bytes of a partial handshake message are buffered. */
+bool tg_hsio_hs_pending(const struct tg_hsio *io);
+
+/** Unconsumed wire bytes after the last complete record taken. */
+size_t tg_hsio_rx_left(const struct tg_hsio *io);
+
+/** Copy out (and drop) unconsumed wire bytes: the caller's app data. */
+size_t tg_hsio_rx_take(struct tg_hsio *io, uint8_t *out, size_t cap);
+
+/** Queue one complete handshake message (header included). */
+TG_MUST_CHECK tg_result tg_hsio_put_hs(struct tg_hsio *io, const uint8_t *msg,
+				       size_t len);
+
+/** Queue ChangeCipherSpec and switch the write side to @p tx (owned). */
+TG_MUST_CHECK tg_result tg_hsio_put_ccs(struct tg_hsio *io,
+					struct tg_accel_sess *tx);
+
+/** Switch the read side to @p rx (owned) after the peer's CCS. */
+void tg_hsio_set_rx(struct tg_hsio *io, struct tg_accel_sess *rx);
+
+/** Queue an alert record. */
+TG_MUST_CHECK tg_result tg_hsio_put_alert(struct tg_hsio *io, uint8_t level,
+					  uint8_t desc);
+
+/** Close the record being filled (seal it if protected). */
+TG_MUST_CHECK tg_result tg_hsio_flush(struct tg_hsio *io);
+
+/** Bytes ready to send. */
+size_t tg_hsio_out_pending(const struct tg_hsio *io);
+
+/** Copy out up to @p cap bytes to send; returns how many. */
+size_t tg_hsio_out_take(struct tg_hsio *io, uint8_t *out, size_t cap);
+
+#endif
