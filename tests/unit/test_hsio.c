@@ -1,0 +1,262 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The handshake record layer (control/hsio.c): reassembly across records,
+ * coalescing and fragmentation, CCS and alerts, protection via accel. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "tg_hsio.h"
+#include "tg_test.h"
+#include "tg_tls.h"
+#include "tg_wipe.h"
+
+static struct tg_accel *acc;
+
+static int suite_init(void)
+{
+	struct tg_accel_conf conf = { .backends = "evp", .no_calibrate = true };
+
+	return tg_failed(tg_accel_create(&conf, &acc)) ? -1 : 0;
+}
+
+static int suite_fini(void)
+{
+	tg_accel_destroy(acc);
+	return 0;
+}
+
+/* A handshake message of @p len body bytes with a recognisable pattern. */
+static size_t mk_msg(uint8_t *out, uint8_t type, uint32_t len)
+{
+	out[0] = type;
+	out[1] = (uint8_t)(len >> 16);
+	out[2] = (uint8_t)(len >> 8);
+	out[3] = (uint8_t)len;
+	for (uint32_t i = 0; i < len; i++)
+		out[4 + i] = (uint8_t)(i * 7 + type);
+	return 4 + len;
+}
+
+/* Move everything @p a has to send into @p b, in chunks of @p chunk. */
+static void pump(struct tg_hsio *a, struct tg_hsio *b, size_t chunk)
+{
+	uint8_t tmp[4096];
+	size_t n, used;
+
+	while ((n = tg_hsio_out_take(a, tmp, chunk < sizeof(tmp) ? chunk : sizeof(tmp))) > 0) {
+		TG_ASSERT_OK(tg_hsio_feed(b, tmp, n, &used));
+		CU_ASSERT_EQUAL_FATAL(used, n);
+	}
+}
+
+static void test_coalesce_and_reassemble(void)
+{
+	static uint8_t m[3][40000];
+	static const uint32_t lens[3] = { 70, 33000, 0 };
+	struct tg_hsio a, b;
+	struct tg_hsio_msg msg;
+	size_t ml[3];
+
+	TG_ASSERT_OK(tg_hsio_init(&a));
+	TG_ASSERT_OK(tg_hsio_init(&b));
+	for (int i = 0; i < 3; i++) {
+		ml[i] = mk_msg(m[i], (uint8_t)(i + 1), lens[i]);
+		TG_ASSERT_OK(tg_hsio_put_hs(&a, m[i], ml[i]));
+	}
+	/* Nothing is sendable until the open record is closed. */
+	size_t before = tg_hsio_out_pending(&a);
+	TG_ASSERT_OK(tg_hsio_flush(&a));
+	/* 33078 bytes of messages: 3 records (16384 + 16384 + 310). */
+	CU_ASSERT_EQUAL(tg_hsio_out_pending(&a), 70 + 4 + 33004 + 4 + 3 * 5);
+	CU_ASSERT(before < tg_hsio_out_pending(&a));
+	pump(&a, &b, 1000); /* records arrive split at odd places */
+	for (int i = 0; i < 3; i++) {
+		TG_ASSERT_OK(tg_hsio_next(&b, &msg));
+		CU_ASSERT_EQUAL_FATAL(msg.item, TG_HSIO_HANDSHAKE);
+		CU_ASSERT_EQUAL(msg.type, i + 1);
+		CU_ASSERT_EQUAL(msg.raw_len, ml[i]);
+		CU_ASSERT_EQUAL(tg_cur_left(&msg.body), lens[i]);
+		CU_ASSERT_EQUAL(memcmp(msg.raw, m[i], ml[i]), 0);
+	}
+	TG_ASSERT_OK(tg_hsio_next(&b, &msg));
+	CU_ASSERT_EQUAL(msg.item, TG_HSIO_NONE);
+	tg_hsio_fini(&a);
+	tg_hsio_fini(&b);
+}
+
+static struct tg_accel_sess *mk_sess(enum tg_dir dir)
+{
+	struct tg_keys k = { .version = TG_TLS12, .suite = TG_SUITE_AES128GCM,
+			     .dir = (uint8_t)dir, .key_len = 16, .iv_len = 4 };
+	struct tg_accel_sess *s = NULL;
+
+	memset(k.key, 0x33, 16);
+	memset(k.iv, 0x44, 4);
+	CU_ASSERT_FATAL(tg_ok(tg_accel_sess_create(acc, &k, &s)));
+	tg_wipe(&k, sizeof(k));
+	return s;
+}
+
+static void test_ccs_then_protected(void)
+{
+	uint8_t m[200];
+	size_t ml = mk_msg(m, TG_HS_FINISHED, 12);
+	struct tg_hsio a, b;
+	struct tg_hsio_msg msg;
+
+	uint8_t hello[8];
+	size_t hl = mk_msg(hello, TG_HS_SERVER_HELLO_DONE, 0);
+
+	TG_ASSERT_OK(tg_hsio_init(&a));
+	TG_ASSERT_OK(tg_hsio_init(&b));
+	/* The first record of a connection must be a handshake. */
+	TG_ASSERT_OK(tg_hsio_put_hs(&a, hello, hl));
+	TG_ASSERT_OK(tg_hsio_put_ccs(&a, mk_sess(TG_DIR_SEAL)));
+	TG_ASSERT_OK(tg_hsio_put_hs(&a, m, ml));
+	TG_ASSERT_OK(tg_hsio_flush(&a));
+	/* hello (5+4) + CCS record (6) + protected record (5+8+16+16) */
+	CU_ASSERT_EQUAL(tg_hsio_out_pending(&a), 9 + 6 + 5 + 8 + ml + 16);
+	pump(&a, &b, 7);
+	TG_ASSERT_OK(tg_hsio_next(&b, &msg));
+	CU_ASSERT_EQUAL(msg.item, TG_HSIO_HANDSHAKE);
+	TG_ASSERT_OK(tg_hsio_next(&b, &msg));
+	CU_ASSERT_EQUAL_FATAL(msg.item, TG_HSIO_CCS);
+	tg_hsio_set_rx(&b, mk_sess(TG_DIR_OPEN));
+	TG_ASSERT_OK(tg_hsio_next(&b, &msg));
+	CU_ASSERT_EQUAL_FATAL(msg.item, TG_HSIO_HANDSHAKE);
+	CU_ASSERT_EQUAL(msg.type, TG_HS_FINISHED);
+	CU_ASSERT_EQUAL(memcmp(msg.raw, m, ml), 0);
+	/* An alert after that is protected too. */
+	TG_ASSERT_OK(tg_hsio_put_alert(&a, TG_ALERT_WARNING, TG_ALERT_CLOSE_NOTIFY));
+	pump(&a, &b, 3);
+	TG_ASSERT_OK(tg_hsio_next(&b, &msg));
+	CU_ASSERT_EQUAL(msg.item, TG_HSIO_ALERT);
+	CU_ASSERT_EQUAL(msg.type, TG_ALERT_WARNING);
+	CU_ASSERT_EQUAL(msg.alert, TG_ALERT_CLOSE_NOTIFY);
+	tg_hsio_fini(&a);
+	tg_hsio_fini(&b);
+}
+
+/* Feed raw bytes, return the error of the first item. */
+static int feed_raw(const uint8_t *p, size_t n)
+{
+	struct tg_hsio b;
+	struct tg_hsio_msg msg;
+	size_t used;
+	tg_result r;
+
+	if (tg_failed(tg_hsio_init(&b)))
+		return -1;
+	r = tg_hsio_feed(&b, p, n, &used);
+	if (tg_ok(r))
+		r = tg_hsio_next(&b, &msg);
+	if (tg_ok(r) && msg.item == TG_HSIO_NONE)
+		r = tg_error(TG_E_SHORT);
+	tg_hsio_fini(&b);
+	return r.code;
+}
+
+static void test_bad_input(void)
+{
+	static const uint8_t http[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+	static const uint8_t sslv2[] = { 0x80, 0x2e, 0x01, 0x00, 0x02 };
+	static const uint8_t bad_ver[] = { 22, 2, 0, 0, 4, 1, 0, 0, 0 };
+	static const uint8_t too_long[] = { 22, 3, 3, 0x40, 0x01 };
+	static const uint8_t empty_hs[] = { 22, 3, 3, 0, 0 };
+	static const uint8_t ccs_bad[] = { 22, 3, 3, 0, 1, 1, 20, 3, 3, 0, 1, 2 };
+	static const uint8_t ccs_mid[] = { 22, 3, 3, 0, 2, 1, 0, 20, 3, 3, 0, 1, 1 };
+	static const uint8_t huge_msg[] = { 22, 3, 3, 0, 4, 1, 0x01, 0x00, 0x01 };
+	static const uint8_t bad_type[] = { 22, 3, 3, 0, 4, 14, 0, 0, 0,
+					    99, 3, 3, 0, 1, 0 };
+	static const uint8_t alert3[] = { 21, 3, 3, 0, 3, 2, 40, 0 };
+	static const uint8_t partial[] = { 22, 3, 1, 0, 10, 1, 0 };
+
+	CU_ASSERT_EQUAL(feed_raw(http, sizeof(http) - 1), TG_E_UNEXPECTED_MSG);
+	CU_ASSERT_EQUAL(feed_raw(sslv2, sizeof(sslv2)), TG_E_UNEXPECTED_MSG);
+	CU_ASSERT_EQUAL(feed_raw(bad_ver, sizeof(bad_ver)), TG_E_PROTOCOL_VERSION);
+	CU_ASSERT_EQUAL(feed_raw(too_long, sizeof(too_long)), TG_E_OVERFLOW);
+	CU_ASSERT_EQUAL(feed_raw(empty_hs, sizeof(empty_hs)), TG_E_DECODE);
+	CU_ASSERT_EQUAL(feed_raw(ccs_bad, sizeof(ccs_bad)), TG_E_DECODE);
+	CU_ASSERT_EQUAL(feed_raw(ccs_mid, sizeof(ccs_mid)), TG_E_UNEXPECTED_MSG);
+	CU_ASSERT_EQUAL(feed_raw(huge_msg, sizeof(huge_msg)), TG_E_ILLEGAL_PARAM);
+	CU_ASSERT_EQUAL(feed_raw(alert3, sizeof(alert3)), TG_E_DECODE);
+	CU_ASSERT_EQUAL(feed_raw(partial, sizeof(partial)), TG_E_SHORT);
+	/* The first message comes out, then the unknown content type fails. */
+	{
+		struct tg_hsio b;
+		struct tg_hsio_msg msg;
+		size_t used;
+
+		TG_ASSERT_OK(tg_hsio_init(&b));
+		TG_ASSERT_OK(tg_hsio_feed(&b, bad_type, sizeof(bad_type), &used));
+		TG_ASSERT_OK(tg_hsio_next(&b, &msg));
+		CU_ASSERT_EQUAL(msg.item, TG_HSIO_HANDSHAKE);
+		CU_ASSERT_EQUAL(msg.type, TG_HS_SERVER_HELLO_DONE);
+		TG_ASSERT_ERR(tg_hsio_next(&b, &msg), TG_E_UNEXPECTED_MSG);
+		tg_hsio_fini(&b);
+	}
+	/* A tampered protected record is bad_record_mac. */
+	{
+		struct tg_hsio a, b;
+		struct tg_hsio_msg msg;
+		uint8_t m[40], wire[200];
+		size_t ml = mk_msg(m, TG_HS_FINISHED, 12), n, used;
+
+		TG_ASSERT_OK(tg_hsio_init(&a));
+		TG_ASSERT_OK(tg_hsio_init(&b));
+		b.first_record = false; /* as after the hellos */
+		TG_ASSERT_OK(tg_hsio_put_ccs(&a, mk_sess(TG_DIR_SEAL)));
+		TG_ASSERT_OK(tg_hsio_put_hs(&a, m, ml));
+		TG_ASSERT_OK(tg_hsio_flush(&a));
+		n = tg_hsio_out_take(&a, wire, sizeof(wire));
+		wire[n - 1] ^= 0x80;
+		TG_ASSERT_OK(tg_hsio_feed(&b, wire, n, &used));
+		TG_ASSERT_OK(tg_hsio_next(&b, &msg));
+		CU_ASSERT_EQUAL(msg.item, TG_HSIO_CCS);
+		tg_hsio_set_rx(&b, mk_sess(TG_DIR_OPEN));
+		TG_ASSERT_ERR(tg_hsio_next(&b, &msg), TG_E_BAD_MAC);
+		tg_hsio_fini(&a);
+		tg_hsio_fini(&b);
+	}
+}
+
+static void test_appdata_passthrough(void)
+{
+	static const uint8_t rec[] = { 22, 3, 3, 0, 4, 14, 0, 0, 0,
+				       23, 3, 3, 0, 3, 'a', 'b', 'c', 'x', 'y' };
+	struct tg_hsio b;
+	struct tg_hsio_msg msg;
+	size_t used;
+	uint8_t rest[8];
+
+	TG_ASSERT_OK(tg_hsio_init(&b));
+	TG_ASSERT_OK(tg_hsio_feed(&b, rec, sizeof(rec), &used));
+	TG_ASSERT_OK(tg_hsio_next(&b, &msg));
+	CU_ASSERT_EQUAL(msg.item, TG_HSIO_HANDSHAKE);
+	/* Bytes after the handshake stay for the caller. */
+	CU_ASSERT_EQUAL(tg_hsio_rx_left(&b), 10);
+	TG_ASSERT_OK(tg_hsio_next(&b, &msg));
+	CU_ASSERT_EQUAL_FATAL(msg.item, TG_HSIO_APPDATA);
+	CU_ASSERT_EQUAL(tg_cur_left(&msg.body), 3);
+	CU_ASSERT_EQUAL(memcmp(tg_cur_ptr(&msg.body), "abc", 3), 0);
+	CU_ASSERT_EQUAL(tg_hsio_rx_take(&b, rest, sizeof(rest)), 2);
+	CU_ASSERT_EQUAL(memcmp(rest, "xy", 2), 0);
+	tg_hsio_fini(&b);
+}
+
+static CU_TestInfo hsio_tests[] = {
+	{ "coalesce, fragment, reassemble", test_coalesce_and_reassemble },
+	{ "CCS then protected records", test_ccs_then_protected },
+	{ "bad input", test_bad_input },
+	{ "application data after the handshake", test_appdata_passthrough },
+	CU_TEST_INFO_NULL,
+};
+
+static const struct tg_test_suite suites[] = {
+	{ "hsio", suite_init, suite_fini, hsio_tests },
+	{ NULL, NULL, NULL, NULL },
+};
+
+int main(int argc, char **argv)
+{
+	return tg_test_main(argc, argv, suites);
+}
