@@ -299,7 +299,7 @@ static bool tg_eal_cryptodev_name(uint8_t d, char *spec, size_t n)
 	const char *name;
 
 	if (rte_eal_process_type() == RTE_PROC_INVALID ||
-	    d >= rte_cryptodev_count())
+	    !rte_cryptodev_is_valid_dev(d))
 		return false;
 	name = rte_cryptodev_name_get(d);
 	if (name == NULL)
@@ -316,8 +316,10 @@ static tg_result tg_accel_load_all(struct tg_accel *acc)
 #ifdef TG_HAVE_IPSECMB
 	TG_GUARD(tg_accel_load(acc, "ipsecmb", true));
 #endif
-	for (uint8_t d = 0; tg_eal_cryptodev_name(d, spec, sizeof(spec)); d++)
-		TG_GUARD(tg_accel_load(acc, spec, true));
+	/* device ids may have gaps once a vdev was removed */
+	for (unsigned d = 0; d < RTE_CRYPTO_MAX_DEVS; d++)
+		if (tg_eal_cryptodev_name((uint8_t)d, spec, sizeof(spec)))
+			TG_GUARD(tg_accel_load(acc, spec, true));
 	return tg_accel_load(acc, "evp", false);
 }
 
