@@ -145,7 +145,9 @@ struct tg_rec {
 struct tg_accel_conf {
 	/**
 	 * Backends to load, comma separated: "ipsecmb", "evp",
-	 * "cryptodev:<device or vdev name>" (e.g. cryptodev:crypto_aesni_mb),
+	 * "cryptodev:<device or vdev name>[+option...]" (e.g.
+	 * cryptodev:crypto_aesni_mb+sessions=16384; options use '+' since
+	 * ',' separates backends),
 	 * or "all" / NULL for every one available (ipsecmb, evp, and each
 	 * crypto device already probed by the EAL).
 	 */
@@ -156,7 +158,8 @@ struct tg_accel_conf {
 	 * and record size.
 	 */
 	const char *force;
-	/** Calibration time per (backend, suite, size); 0 = 20 ms. */
+	/** Calibration time per (backend, suite, size), split over three
+	 *  interleaved rounds; 0 = 30 ms. */
 	unsigned calib_ms;
 	/** Skip calibration: use the first loaded backend that has a suite. */
 	bool no_calibrate;

@@ -51,6 +51,8 @@ tg_result tg_eal_start(const char *prog, const struct tg_eal_opts *opts)
 	TG_EAL_ARG("-m");
 	TG_EAL_ARG("%u", opts->mem_mb ? opts->mem_mb : 512);
 	TG_EAL_ARG("--file-prefix=tg%ld", (long)getpid());
+	/* DPDK's own messages at error level unless asked; ours keep
+	 * tg_log's level (tg_log.c prints what rte_log would drop). */
 	TG_EAL_ARG("--log-level=%s", opts->log_level ? opts->log_level : "error");
 	for (int i = 0; i < 8 && opts->vdevs[i] != NULL; i++)
 		TG_EAL_ARG("--vdev=%s", opts->vdevs[i]);

@@ -63,7 +63,7 @@ void tg_log(enum tg_log_level lvl, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (tg_log_rte) {
+	if (tg_log_rte && rte_log_can_log((uint32_t)tg_log_rte_type, (uint32_t)lvl)) {
 		rte_log((uint32_t)lvl, (uint32_t)tg_log_rte_type,
 			"tlsgate: %s\n", msg);
 		return;
