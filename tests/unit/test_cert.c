@@ -18,146 +18,11 @@
 #include "tg_log.h"
 #include "tg_result.h"
 #include "tg_test.h"
-
-static char dir[64];
-static char made[40][128];
-static size_t nmade;
-static long serial = 1;
+#include "tg_test_pki.h"
 
 static EVP_PKEY *k_ca, *k_ca2, *k_int, *k_rsa, *k_ec, *k_ec384, *k_ed;
 static EVP_PKEY *k_weak;
 static X509 *x_ca, *x_ca2, *x_int;
-
-/* Path of a file in the temp dir (a few rotating buffers). */
-static const char *P(const char *name)
-{
-	static char buf[8][128];
-	static unsigned i;
-	char *b = buf[i++ % 8];
-
-	snprintf(b, sizeof(buf[0]), "%s/%s", dir, name);
-	return b;
-}
-
-static void track(const char *path)
-{
-	if (nmade < sizeof(made) / sizeof(made[0]))
-		snprintf(made[nmade++], sizeof(made[0]), "%s", path);
-}
-
-static void add_ext(X509 *x, X509 *issuer, int nid, const char *val)
-{
-	X509V3_CTX v;
-	X509_EXTENSION *e;
-
-	X509V3_set_ctx(&v, issuer ? issuer : x, x, NULL, NULL, 0);
-	e = X509V3_EXT_conf_nid(NULL, &v, nid, val);
-	if (e == NULL) {
-		fprintf(stderr, "bad extension %d %s\n", nid, val);
-		abort();
-	}
-	X509_add_ext(x, e, -1);
-	X509_EXTENSION_free(e);
-}
-
-enum kind { K_CA, K_SERVER, K_CLIENT, K_NONE };
-
-/* A certificate for @key, valid from..to days from now, signed by
- * issuer/ikey (self-signed when issuer is NULL). */
-static X509 *mk_cert(const char *cn, const char *san, EVP_PKEY *key,
-		     X509 *issuer, EVP_PKEY *ikey, long from_days,
-		     long to_days, enum kind kind)
-{
-	X509 *x = X509_new();
-	X509_NAME *n;
-	EVP_PKEY *sk = issuer ? ikey : key;
-
-	X509_set_version(x, 2);
-	ASN1_INTEGER_set(X509_get_serialNumber(x), serial++);
-	X509_gmtime_adj(X509_getm_notBefore(x), from_days * 86400);
-	X509_gmtime_adj(X509_getm_notAfter(x), to_days * 86400);
-	X509_set_pubkey(x, key);
-	n = X509_get_subject_name(x);
-	X509_NAME_add_entry_by_txt(n, "O", MBSTRING_ASC,
-				   (const unsigned char *)"tlsgate test", -1,
-				   -1, 0);
-	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC,
-				   (const unsigned char *)cn, -1, -1, 0);
-	X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer) : n);
-	if (kind == K_CA) {
-		add_ext(x, issuer, NID_basic_constraints, "critical,CA:TRUE");
-		add_ext(x, issuer, NID_key_usage,
-			"critical,keyCertSign,cRLSign");
-	} else {
-		add_ext(x, issuer, NID_basic_constraints, "CA:FALSE");
-	}
-	if (kind == K_SERVER)
-		add_ext(x, issuer, NID_ext_key_usage, "serverAuth");
-	if (kind == K_CLIENT)
-		add_ext(x, issuer, NID_ext_key_usage, "clientAuth");
-	if (san != NULL)
-		add_ext(x, issuer, NID_subject_alt_name, san);
-	if (!X509_sign(x, sk, EVP_PKEY_is_a(sk, "ED25519") ? NULL
-							    : EVP_sha256())) {
-		fprintf(stderr, "X509_sign failed\n");
-		abort();
-	}
-	return x;
-}
-
-static void write_certs(const char *name, X509 *a, X509 *b, X509 *c)
-{
-	const char *path = P(name);
-	FILE *f = fopen(path, "w");
-
-	if (f == NULL)
-		abort();
-	track(path);
-	PEM_write_X509(f, a);
-	if (b)
-		PEM_write_X509(f, b);
-	if (c)
-		PEM_write_X509(f, c);
-	fclose(f);
-}
-
-static void write_key(const char *name, EVP_PKEY *k, bool encrypted)
-{
-	const char *path = P(name);
-	FILE *f = fopen(path, "w");
-
-	if (f == NULL)
-		abort();
-	track(path);
-	if (encrypted)
-		PEM_write_PrivateKey(f, k, EVP_aes_256_cbc(),
-				     (unsigned char *)"secret", 6, NULL, NULL);
-	else
-		PEM_write_PrivateKey(f, k, NULL, NULL, 0, NULL, NULL);
-	fclose(f);
-}
-
-static void write_text(const char *name, const char *text)
-{
-	const char *path = P(name);
-	FILE *f = fopen(path, "w");
-
-	if (f == NULL)
-		abort();
-	track(path);
-	fputs(text, f);
-	fclose(f);
-}
-
-static void mk_leaf(const char *name, const char *cn, const char *san,
-		    EVP_PKEY *key, X509 *issuer, EVP_PKEY *ikey, long from,
-		    long to, enum kind kind, X509 *extra)
-{
-	X509 *x = mk_cert(cn, san, key, issuer, ikey, from, to, kind);
-
-	write_certs(name, x, extra ? extra : issuer, extra ? issuer : NULL);
-	X509_free(x);
-}
 
 static int suite_init(void)
 {
@@ -166,8 +31,7 @@ static int suite_init(void)
 	int ok = 0;
 	FILE *f;
 
-	snprintf(dir, sizeof(dir), "/tmp/tgcert.XXXXXX");
-	if (mkdtemp(dir) == NULL)
+	if (tg_pki_init("tgcert") != 0)
 		return 1;
 	tg_log_set_level(TG_LOG_ERR);
 	k_ca = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
@@ -181,83 +45,83 @@ static int suite_init(void)
 	if (!k_ca || !k_ca2 || !k_int || !k_rsa || !k_ec || !k_ec384 ||
 	    !k_ed || !k_weak)
 		return 1;
-	x_ca = mk_cert("Test Root CA", NULL, k_ca, NULL, NULL, -365, 3650,
-		       K_CA);
-	x_ca2 = mk_cert("Other Root CA", NULL, k_ca2, NULL, NULL, -365, 3650,
-			K_CA);
-	x_int = mk_cert("Test Intermediate CA", NULL, k_int, x_ca, k_ca, -365,
-			3650, K_CA);
-	write_certs("ca.pem", x_ca, NULL, NULL);
-	write_certs("ca2.pem", x_ca2, NULL, NULL);
-	write_certs("ca_both.pem", x_ca, x_ca2, NULL);
+	x_ca = tg_pki_cert("Test Root CA", NULL, k_ca, NULL, NULL, -365, 3650,
+		       TG_PKI_CA);
+	x_ca2 = tg_pki_cert("Other Root CA", NULL, k_ca2, NULL, NULL, -365, 3650,
+			TG_PKI_CA);
+	x_int = tg_pki_cert("Test Intermediate CA", NULL, k_int, x_ca, k_ca, -365,
+			3650, TG_PKI_CA);
+	tg_pki_write_certs("ca.pem", x_ca, NULL, NULL);
+	tg_pki_write_certs("ca2.pem", x_ca2, NULL, NULL);
+	tg_pki_write_certs("ca_both.pem", x_ca, x_ca2, NULL);
 	/* a hashed CA directory */
-	if (mkdir(P("cadir"), 0700) != 0)
+	if (mkdir(tg_pki_path("cadir"), 0700) != 0)
 		return 1;
 	snprintf(hashname, sizeof(hashname), "cadir/%08lx.0",
 		 X509_NAME_hash_ex(X509_get_subject_name(x_ca), NULL, NULL,
 				   &ok));
-	write_certs(hashname, x_ca, NULL, NULL);
+	tg_pki_write_certs(hashname, x_ca, NULL, NULL);
 
-	write_key("rsa.key", k_rsa, false);
-	write_key("ec.key", k_ec, false);
-	write_key("ec384.key", k_ec384, false);
-	write_key("ed.key", k_ed, false);
-	write_key("rsa_enc.key", k_rsa, true);
-	write_key("weak.key", k_weak, false);
-	mk_leaf("weak.pem", "weak.example.com", "DNS:weak.example.com", k_weak,
-		x_ca, k_ca, -1, 365, K_SERVER, NULL);
-	mk_leaf("www_rsa.pem", "www.example.com", "DNS:www.example.com",
-		k_rsa, x_ca, k_ca, -1, 365, K_SERVER, NULL);
-	mk_leaf("www_ec.pem", "www.example.com",
+	tg_pki_write_key("rsa.key", k_rsa, false);
+	tg_pki_write_key("ec.key", k_ec, false);
+	tg_pki_write_key("ec384.key", k_ec384, false);
+	tg_pki_write_key("ed.key", k_ed, false);
+	tg_pki_write_key("rsa_enc.key", k_rsa, true);
+	tg_pki_write_key("weak.key", k_weak, false);
+	tg_pki_leaf("weak.pem", "weak.example.com", "DNS:weak.example.com", k_weak,
+		x_ca, k_ca, -1, 365, TG_PKI_SERVER, NULL);
+	tg_pki_leaf("www_rsa.pem", "www.example.com", "DNS:www.example.com",
+		k_rsa, x_ca, k_ca, -1, 365, TG_PKI_SERVER, NULL);
+	tg_pki_leaf("www_ec.pem", "www.example.com",
 		"DNS:www.example.com,DNS:API.Example.com,IP:192.0.2.1", k_ec,
-		x_ca, k_ca, -1, 365, K_SERVER, NULL);
-	mk_leaf("net.pem", "example.net",
+		x_ca, k_ca, -1, 365, TG_PKI_SERVER, NULL);
+	tg_pki_leaf("net.pem", "example.net",
 		"DNS:*.example.net,DNS:*.com,DNS:w*.example.org", k_ec384,
-		x_ca, k_ca, -1, 365, K_SERVER, NULL);
-	mk_leaf("default.pem", "default.example.org",
+		x_ca, k_ca, -1, 365, TG_PKI_SERVER, NULL);
+	tg_pki_leaf("default.pem", "default.example.org",
 		"DNS:default.example.org", k_rsa, x_ca, k_ca, -1, 365,
-		K_SERVER, NULL);
-	mk_leaf("cn_only.pem", "CN.Example.org", NULL, k_rsa, x_ca, k_ca, -1,
-		365, K_SERVER, NULL);
-	mk_leaf("expired.pem", "www.example.com", "DNS:www.example.com", k_rsa,
-		x_ca, k_ca, -30, -1, K_SERVER, NULL);
-	mk_leaf("other.pem", "www.example.com", "DNS:www.example.com", k_rsa,
-		x_ca2, k_ca2, -1, 365, K_SERVER, NULL);
-	mk_leaf("client.pem", "client one", "DNS:client1.example.com", k_ec,
-		x_ca, k_ca, -1, 365, K_CLIENT, NULL);
-	mk_leaf("deep.pem", "deep.example.com", "DNS:deep.example.com", k_ec,
-		x_int, k_int, -1, 365, K_SERVER, NULL);
-	mk_leaf("self.pem", "www.example.com", "DNS:www.example.com", k_ec,
-		NULL, NULL, -1, 365, K_SERVER, NULL);
-	mk_leaf("ed.pem", "ed.example.com", "DNS:ed.example.com", k_ed, x_ca,
-		k_ca, -1, 365, K_SERVER, NULL);
+		TG_PKI_SERVER, NULL);
+	tg_pki_leaf("cn_only.pem", "CN.Example.org", NULL, k_rsa, x_ca, k_ca, -1,
+		365, TG_PKI_SERVER, NULL);
+	tg_pki_leaf("expired.pem", "www.example.com", "DNS:www.example.com", k_rsa,
+		x_ca, k_ca, -30, -1, TG_PKI_SERVER, NULL);
+	tg_pki_leaf("other.pem", "www.example.com", "DNS:www.example.com", k_rsa,
+		x_ca2, k_ca2, -1, 365, TG_PKI_SERVER, NULL);
+	tg_pki_leaf("client.pem", "client one", "DNS:client1.example.com", k_ec,
+		x_ca, k_ca, -1, 365, TG_PKI_CLIENT, NULL);
+	tg_pki_leaf("deep.pem", "deep.example.com", "DNS:deep.example.com", k_ec,
+		x_int, k_int, -1, 365, TG_PKI_SERVER, NULL);
+	tg_pki_leaf("self.pem", "www.example.com", "DNS:www.example.com", k_ec,
+		NULL, NULL, -1, 365, TG_PKI_SERVER, NULL);
+	tg_pki_leaf("ed.pem", "ed.example.com", "DNS:ed.example.com", k_ed, x_ca,
+		k_ca, -1, 365, TG_PKI_SERVER, NULL);
 	/* one file holding the leaf, the key and the CA (nginx style) */
 	{
-		X509 *x = mk_cert("combo.example.com",
+		X509 *x = tg_pki_cert("combo.example.com",
 				  "DNS:combo.example.com", k_ec, x_ca, k_ca,
-				  -1, 365, K_SERVER);
+				  -1, 365, TG_PKI_SERVER);
 
-		f = fopen(P("combo.pem"), "w");
+		f = fopen(tg_pki_path("combo.pem"), "w");
 		if (f == NULL)
 			return 1;
-		track(P("combo.pem"));
+		tg_pki_track(tg_pki_path("combo.pem"));
 		PEM_write_X509(f, x);
 		PEM_write_PrivateKey(f, k_ec, NULL, NULL, 0, NULL, NULL);
 		PEM_write_X509(f, x_ca);
 		fclose(f);
 		X509_free(x);
 	}
-	write_text("garbage.pem", "this is not PEM\n");
-	write_text("bad_b64.pem", "-----BEGIN CERTIFICATE-----\n!!!!\n"
+	tg_pki_write_text("garbage.pem", "this is not PEM\n");
+	tg_pki_write_text("bad_b64.pem", "-----BEGIN CERTIFICATE-----\n!!!!\n"
 				  "-----END CERTIFICATE-----\n");
 	/* 11 certificates: one over the limit */
 	for (int i = 0; i < 11; i++)
-		chain11[i] = mk_cert("www.example.com", "DNS:www.example.com",
-				     k_ec, x_ca, k_ca, -1, 365, K_SERVER);
-	f = fopen(P("chain11.pem"), "w");
+		chain11[i] = tg_pki_cert("www.example.com", "DNS:www.example.com",
+				     k_ec, x_ca, k_ca, -1, 365, TG_PKI_SERVER);
+	f = fopen(tg_pki_path("chain11.pem"), "w");
 	if (f == NULL)
 		return 1;
-	track(P("chain11.pem"));
+	tg_pki_track(tg_pki_path("chain11.pem"));
 	for (int i = 0; i < 11; i++) {
 		PEM_write_X509(f, chain11[i]);
 		X509_free(chain11[i]);
@@ -268,10 +132,8 @@ static int suite_init(void)
 
 static int suite_cleanup(void)
 {
-	for (size_t i = nmade; i-- > 0;)
-		unlink(made[i]);
-	rmdir(P("cadir"));
-	rmdir(dir);
+	rmdir(tg_pki_path("cadir"));
+	tg_pki_cleanup();
 	X509_free(x_ca);
 	X509_free(x_ca2);
 	X509_free(x_int);
@@ -296,7 +158,7 @@ static void test_load_ok(void)
 	int leaf_len;
 	size_t n;
 
-	TG_ASSERT_OK(tg_cert_load(P("www_rsa.pem"), P("rsa.key"), &c));
+	TG_ASSERT_OK(tg_cert_load(tg_pki_path("www_rsa.pem"), tg_pki_path("rsa.key"), &c));
 	CU_ASSERT_EQUAL(tg_cert_key_type(c), TG_CERT_KEY_RSA);
 	CU_ASSERT_PTR_NOT_NULL(tg_cert_pkey(c));
 	der = tg_cert_chain(c, &n);
@@ -313,11 +175,11 @@ static void test_load_ok(void)
 	CU_ASSERT_EQUAL(tg_cert_name_count(c), 1);
 	CU_ASSERT_STRING_EQUAL(tg_cert_name(c, 0), "www.example.com");
 	CU_ASSERT_PTR_NULL(tg_cert_name(c, 1));
-	CU_ASSERT_STRING_EQUAL(tg_cert_path(c), P("www_rsa.pem"));
+	CU_ASSERT_STRING_EQUAL(tg_cert_path(c), tg_pki_path("www_rsa.pem"));
 	tg_cert_free(c);
 
 	/* EC P-256; names lower-cased; IP SAN ignored */
-	TG_ASSERT_OK(tg_cert_load(P("www_ec.pem"), P("ec.key"), &c));
+	TG_ASSERT_OK(tg_cert_load(tg_pki_path("www_ec.pem"), tg_pki_path("ec.key"), &c));
 	CU_ASSERT_EQUAL(tg_cert_key_type(c), TG_CERT_KEY_EC_P256);
 	CU_ASSERT_EQUAL(tg_cert_name_count(c), 2);
 	CU_ASSERT_STRING_EQUAL(tg_cert_name(c, 0), "www.example.com");
@@ -325,33 +187,33 @@ static void test_load_ok(void)
 	tg_cert_free(c);
 
 	/* P-384; "*.com" and "w*.example.org" are refused as names */
-	TG_ASSERT_OK(tg_cert_load(P("net.pem"), P("ec384.key"), &c));
+	TG_ASSERT_OK(tg_cert_load(tg_pki_path("net.pem"), tg_pki_path("ec384.key"), &c));
 	CU_ASSERT_EQUAL(tg_cert_key_type(c), TG_CERT_KEY_EC_P384);
 	CU_ASSERT_EQUAL(tg_cert_name_count(c), 1);
 	CU_ASSERT_STRING_EQUAL(tg_cert_name(c, 0), "*.example.net");
 	tg_cert_free(c);
 
 	/* no SAN: the CN is the name */
-	TG_ASSERT_OK(tg_cert_load(P("cn_only.pem"), P("rsa.key"), &c));
+	TG_ASSERT_OK(tg_cert_load(tg_pki_path("cn_only.pem"), tg_pki_path("rsa.key"), &c));
 	CU_ASSERT_EQUAL(tg_cert_name_count(c), 1);
 	CU_ASSERT_STRING_EQUAL(tg_cert_name(c, 0), "cn.example.org");
 	tg_cert_free(c);
 
 	/* SAN present: the CN is not a name */
-	TG_ASSERT_OK(tg_cert_load(P("client.pem"), P("ec.key"), &c));
+	TG_ASSERT_OK(tg_cert_load(tg_pki_path("client.pem"), tg_pki_path("ec.key"), &c));
 	CU_ASSERT_EQUAL(tg_cert_name_count(c), 1);
 	CU_ASSERT_STRING_EQUAL(tg_cert_name(c, 0), "client1.example.com");
 	tg_cert_free(c);
 
 	/* leaf, key and chain in one file */
-	TG_ASSERT_OK(tg_cert_load(P("combo.pem"), P("combo.pem"), &c));
+	TG_ASSERT_OK(tg_cert_load(tg_pki_path("combo.pem"), tg_pki_path("combo.pem"), &c));
 	tg_cert_chain(c, &n);
 	CU_ASSERT_EQUAL(n, 2);
 	CU_ASSERT_STRING_EQUAL(tg_cert_name(c, 0), "combo.example.com");
 	tg_cert_free(c);
 
 	/* an expired certificate still loads (with a warning) */
-	TG_ASSERT_OK(tg_cert_load(P("expired.pem"), P("rsa.key"), &c));
+	TG_ASSERT_OK(tg_cert_load(tg_pki_path("expired.pem"), tg_pki_path("rsa.key"), &c));
 	tg_cert_free(c);
 	tg_cert_free(NULL);
 }
@@ -360,37 +222,37 @@ static void test_load_errors(void)
 {
 	struct tg_cert *c = (struct tg_cert *)1;
 
-	TG_ASSERT_ERR(tg_cert_load(P("nope.pem"), P("rsa.key"), &c),
+	TG_ASSERT_ERR(tg_cert_load(tg_pki_path("nope.pem"), tg_pki_path("rsa.key"), &c),
 		      TG_E_IO);
 	CU_ASSERT_PTR_NULL(c);
-	TG_ASSERT_ERR(tg_cert_load(P("www_rsa.pem"), P("nope.key"), &c),
+	TG_ASSERT_ERR(tg_cert_load(tg_pki_path("www_rsa.pem"), tg_pki_path("nope.key"), &c),
 		      TG_E_IO);
-	TG_ASSERT_ERR(tg_cert_load(P("garbage.pem"), P("rsa.key"), &c),
+	TG_ASSERT_ERR(tg_cert_load(tg_pki_path("garbage.pem"), tg_pki_path("rsa.key"), &c),
 		      TG_E_DECODE);
-	TG_ASSERT_ERR(tg_cert_load(P("bad_b64.pem"), P("rsa.key"), &c),
+	TG_ASSERT_ERR(tg_cert_load(tg_pki_path("bad_b64.pem"), tg_pki_path("rsa.key"), &c),
 		      TG_E_DECODE);
-	TG_ASSERT_ERR(tg_cert_load(P("www_rsa.pem"), P("garbage.pem"), &c),
+	TG_ASSERT_ERR(tg_cert_load(tg_pki_path("www_rsa.pem"), tg_pki_path("garbage.pem"), &c),
 		      TG_E_DECODE);
 	/* a certificate file given as the key */
-	TG_ASSERT_ERR(tg_cert_load(P("www_rsa.pem"), P("www_rsa.pem"), &c),
+	TG_ASSERT_ERR(tg_cert_load(tg_pki_path("www_rsa.pem"), tg_pki_path("www_rsa.pem"), &c),
 		      TG_E_DECODE);
 	/* key mismatch: other type, and same type other curve */
-	TG_ASSERT_ERR(tg_cert_load(P("www_rsa.pem"), P("ec.key"), &c),
+	TG_ASSERT_ERR(tg_cert_load(tg_pki_path("www_rsa.pem"), tg_pki_path("ec.key"), &c),
 		      TG_E_INVAL);
-	TG_ASSERT_ERR(tg_cert_load(P("net.pem"), P("ec.key"), &c),
+	TG_ASSERT_ERR(tg_cert_load(tg_pki_path("net.pem"), tg_pki_path("ec.key"), &c),
 		      TG_E_INVAL);
-	TG_ASSERT_ERR(tg_cert_load(P("www_ec.pem"), P("rsa.key"), &c),
+	TG_ASSERT_ERR(tg_cert_load(tg_pki_path("www_ec.pem"), tg_pki_path("rsa.key"), &c),
 		      TG_E_INVAL);
 	/* encrypted key */
-	TG_ASSERT_ERR(tg_cert_load(P("www_rsa.pem"), P("rsa_enc.key"), &c),
+	TG_ASSERT_ERR(tg_cert_load(tg_pki_path("www_rsa.pem"), tg_pki_path("rsa_enc.key"), &c),
 		      TG_E_UNSUPPORTED);
 	/* Ed25519 is not a TLS 1.2 server key here */
-	TG_ASSERT_ERR(tg_cert_load(P("ed.pem"), P("ed.key"), &c),
+	TG_ASSERT_ERR(tg_cert_load(tg_pki_path("ed.pem"), tg_pki_path("ed.key"), &c),
 		      TG_E_UNSUPPORTED);
-	TG_ASSERT_ERR(tg_cert_load(P("chain11.pem"), P("ec.key"), &c),
+	TG_ASSERT_ERR(tg_cert_load(tg_pki_path("chain11.pem"), tg_pki_path("ec.key"), &c),
 		      TG_E_INVAL);
-	TG_ASSERT_ERR(tg_cert_load(NULL, P("ec.key"), &c), TG_E_INVAL);
-	TG_ASSERT_ERR(tg_cert_load(P("www_rsa.pem"), NULL, &c), TG_E_INVAL);
+	TG_ASSERT_ERR(tg_cert_load(NULL, tg_pki_path("ec.key"), &c), TG_E_INVAL);
+	TG_ASSERT_ERR(tg_cert_load(tg_pki_path("www_rsa.pem"), NULL, &c), TG_E_INVAL);
 	CU_ASSERT_PTR_NULL(c);
 }
 
@@ -404,13 +266,13 @@ static struct tg_cert_store *build_store(unsigned flags, bool mark_ec)
 
 	if (tg_failed(tg_cert_store_new(flags, &s)))
 		return NULL;
-	if (tg_failed(tg_cert_load(P("default.pem"), P("rsa.key"), &c_def)) ||
+	if (tg_failed(tg_cert_load(tg_pki_path("default.pem"), tg_pki_path("rsa.key"), &c_def)) ||
 	    tg_failed(tg_cert_store_add(s, c_def, false)) ||
-	    tg_failed(tg_cert_load(P("www_rsa.pem"), P("rsa.key"), &c_rsa)) ||
+	    tg_failed(tg_cert_load(tg_pki_path("www_rsa.pem"), tg_pki_path("rsa.key"), &c_rsa)) ||
 	    tg_failed(tg_cert_store_add(s, c_rsa, false)) ||
-	    tg_failed(tg_cert_load(P("www_ec.pem"), P("ec.key"), &c_ec)) ||
+	    tg_failed(tg_cert_load(tg_pki_path("www_ec.pem"), tg_pki_path("ec.key"), &c_ec)) ||
 	    tg_failed(tg_cert_store_add(s, c_ec, mark_ec)) ||
-	    tg_failed(tg_cert_load(P("net.pem"), P("ec384.key"), &c_net)) ||
+	    tg_failed(tg_cert_load(tg_pki_path("net.pem"), tg_pki_path("ec384.key"), &c_net)) ||
 	    tg_failed(tg_cert_store_add(s, c_net, false))) {
 		tg_cert_store_unref(s);
 		return NULL;
@@ -605,10 +467,10 @@ static void test_verify(void)
 	size_t n;
 	int e;
 
-	TG_ASSERT_OK(tg_ca_load(P("ca.pem"), NULL, &ca));
+	TG_ASSERT_OK(tg_ca_load(tg_pki_path("ca.pem"), NULL, &ca));
 
 	/* good chain, right host, peer key returned */
-	TG_ASSERT_OK(tg_cert_load(P("www_rsa.pem"), P("rsa.key"), &c));
+	TG_ASSERT_OK(tg_cert_load(tg_pki_path("www_rsa.pem"), tg_pki_path("rsa.key"), &c));
 	der = tg_cert_chain(c, &n);
 	TG_ASSERT_OK(tg_cert_verify(ca, der, n, TG_VERIFY_SERVER,
 				    "www.example.com", 0, &pk, &e));
@@ -676,71 +538,71 @@ static void test_verify(void)
 	tg_cert_free(c);
 
 	/* wildcard host */
-	TG_ASSERT_OK(verify_file(ca, P("net.pem"), P("ec384.key"), 0,
+	TG_ASSERT_OK(verify_file(ca, tg_pki_path("net.pem"), tg_pki_path("ec384.key"), 0,
 				 TG_VERIFY_SERVER, "a.example.net", 0, NULL));
-	TG_ASSERT_ERR(verify_file(ca, P("net.pem"), P("ec384.key"), 0,
+	TG_ASSERT_ERR(verify_file(ca, tg_pki_path("net.pem"), tg_pki_path("ec384.key"), 0,
 				  TG_VERIFY_SERVER, "a.b.example.net", 0,
 				  NULL),
 		      TG_E_BAD_CERT);
-	TG_ASSERT_ERR(verify_file(ca, P("net.pem"), P("ec384.key"), 0,
+	TG_ASSERT_ERR(verify_file(ca, tg_pki_path("net.pem"), tg_pki_path("ec384.key"), 0,
 				  TG_VERIFY_SERVER, "example.net", 0, NULL),
 		      TG_E_BAD_CERT);
 	/* IP address SAN */
-	TG_ASSERT_OK(verify_file(ca, P("www_ec.pem"), P("ec.key"), 0,
+	TG_ASSERT_OK(verify_file(ca, tg_pki_path("www_ec.pem"), tg_pki_path("ec.key"), 0,
 				 TG_VERIFY_SERVER, "192.0.2.1", 0, NULL));
-	TG_ASSERT_ERR(verify_file(ca, P("www_ec.pem"), P("ec.key"), 0,
+	TG_ASSERT_ERR(verify_file(ca, tg_pki_path("www_ec.pem"), tg_pki_path("ec.key"), 0,
 				  TG_VERIFY_SERVER, "192.0.2.2", 0, NULL),
 		      TG_E_BAD_CERT);
 
 	/* expired; but fine at a time inside its validity */
-	TG_ASSERT_ERR(verify_file(ca, P("expired.pem"), P("rsa.key"), 0,
+	TG_ASSERT_ERR(verify_file(ca, tg_pki_path("expired.pem"), tg_pki_path("rsa.key"), 0,
 				  TG_VERIFY_SERVER, "www.example.com", 0, &e),
 		      TG_E_CERT_EXPIRED);
 	CU_ASSERT_EQUAL(e, X509_V_ERR_CERT_HAS_EXPIRED);
-	TG_ASSERT_OK(verify_file(ca, P("expired.pem"), P("rsa.key"), 0,
+	TG_ASSERT_OK(verify_file(ca, tg_pki_path("expired.pem"), tg_pki_path("rsa.key"), 0,
 				 TG_VERIFY_SERVER, "www.example.com",
 				 time(NULL) - 10 * 86400, NULL));
 	/* not yet valid */
-	TG_ASSERT_ERR(verify_file(ca, P("www_rsa.pem"), P("rsa.key"), 0,
+	TG_ASSERT_ERR(verify_file(ca, tg_pki_path("www_rsa.pem"), tg_pki_path("rsa.key"), 0,
 				  TG_VERIFY_SERVER, "www.example.com",
 				  time(NULL) - 3 * 86400, &e),
 		      TG_E_BAD_CERT);
 	CU_ASSERT_EQUAL(e, X509_V_ERR_CERT_NOT_YET_VALID);
 
 	/* another CA; self-signed */
-	TG_ASSERT_ERR(verify_file(ca, P("other.pem"), P("rsa.key"), 0,
+	TG_ASSERT_ERR(verify_file(ca, tg_pki_path("other.pem"), tg_pki_path("rsa.key"), 0,
 				  TG_VERIFY_SERVER, "www.example.com", 0, &e),
 		      TG_E_UNKNOWN_CA);
-	TG_ASSERT_ERR(verify_file(ca, P("self.pem"), P("ec.key"), 0,
+	TG_ASSERT_ERR(verify_file(ca, tg_pki_path("self.pem"), tg_pki_path("ec.key"), 0,
 				  TG_VERIFY_SERVER, "www.example.com", 0, &e),
 		      TG_E_UNKNOWN_CA);
 	CU_ASSERT_EQUAL(e, X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT);
 
 	/* intermediate: needed in the chain */
-	TG_ASSERT_OK(verify_file(ca, P("deep.pem"), P("ec.key"), 0,
+	TG_ASSERT_OK(verify_file(ca, tg_pki_path("deep.pem"), tg_pki_path("ec.key"), 0,
 				 TG_VERIFY_SERVER, "deep.example.com", 0,
 				 NULL));
-	TG_ASSERT_ERR(verify_file(ca, P("deep.pem"), P("ec.key"), 1,
+	TG_ASSERT_ERR(verify_file(ca, tg_pki_path("deep.pem"), tg_pki_path("ec.key"), 1,
 				  TG_VERIFY_SERVER, "deep.example.com", 0, &e),
 		      TG_E_UNKNOWN_CA);
 	CU_ASSERT_EQUAL(e, X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY);
 
 	/* client certificates (server role) */
-	TG_ASSERT_OK(verify_file(ca, P("client.pem"), P("ec.key"), 0,
+	TG_ASSERT_OK(verify_file(ca, tg_pki_path("client.pem"), tg_pki_path("ec.key"), 0,
 				 TG_VERIFY_CLIENT, NULL, 0, NULL));
-	TG_ASSERT_ERR(verify_file(ca, P("client.pem"), P("ec.key"), 0,
+	TG_ASSERT_ERR(verify_file(ca, tg_pki_path("client.pem"), tg_pki_path("ec.key"), 0,
 				  TG_VERIFY_SERVER, NULL, 0, &e),
 		      TG_E_UNSUPPORTED_CERT);
 
 	/* RSA 1024: under the 112-bit floor */
-	TG_ASSERT_ERR(verify_file(ca, P("weak.pem"), P("weak.key"), 0,
+	TG_ASSERT_ERR(verify_file(ca, tg_pki_path("weak.pem"), tg_pki_path("weak.key"), 0,
 				  TG_VERIFY_SERVER, "weak.example.com", 0, &e),
 		      TG_E_UNSUPPORTED_CERT);
 	CU_ASSERT_EQUAL(e, X509_V_ERR_EE_KEY_TOO_SMALL);
 
 	/* a leaf key we cannot use (Ed25519) */
 	{
-		BIO *b = BIO_new_file(P("ed.pem"), "r");
+		BIO *b = BIO_new_file(tg_pki_path("ed.pem"), "r");
 		X509 *x = PEM_read_bio_X509(b, NULL, NULL, NULL);
 		unsigned char *d = NULL;
 		int len = i2d_X509(x, &d);
@@ -755,11 +617,11 @@ static void test_verify(void)
 	}
 
 	/* the same trust through a hashed directory */
-	TG_ASSERT_OK(tg_ca_load(NULL, P("cadir"), &ca_dir));
-	TG_ASSERT_OK(verify_file(ca_dir, P("www_rsa.pem"), P("rsa.key"), 1,
+	TG_ASSERT_OK(tg_ca_load(NULL, tg_pki_path("cadir"), &ca_dir));
+	TG_ASSERT_OK(verify_file(ca_dir, tg_pki_path("www_rsa.pem"), tg_pki_path("rsa.key"), 1,
 				 TG_VERIFY_SERVER, "www.example.com", 0,
 				 NULL));
-	TG_ASSERT_ERR(verify_file(ca_dir, P("other.pem"), P("rsa.key"), 0,
+	TG_ASSERT_ERR(verify_file(ca_dir, tg_pki_path("other.pem"), tg_pki_path("rsa.key"), 0,
 				  TG_VERIFY_SERVER, "www.example.com", 0,
 				  NULL),
 		      TG_E_UNKNOWN_CA);
@@ -778,7 +640,7 @@ static void test_ca_names(void)
 	int len;
 	size_t n;
 
-	TG_ASSERT_OK(tg_ca_load(P("ca_both.pem"), NULL, &ca));
+	TG_ASSERT_OK(tg_ca_load(tg_pki_path("ca_both.pem"), NULL, &ca));
 	names = tg_ca_names(ca, &n);
 	CU_ASSERT_EQUAL_FATAL(n, 2);
 	d = NULL;
@@ -792,16 +654,16 @@ static void test_ca_names(void)
 	CU_ASSERT_EQUAL(memcmp(d, names[1].p, names[1].len), 0);
 	OPENSSL_free(d);
 	/* both CAs trusted */
-	TG_ASSERT_OK(verify_file(ca, P("other.pem"), P("rsa.key"), 0,
+	TG_ASSERT_OK(verify_file(ca, tg_pki_path("other.pem"), tg_pki_path("rsa.key"), 0,
 				 TG_VERIFY_SERVER, "www.example.com", 0,
 				 NULL));
 	tg_ca_free(ca);
 
-	TG_ASSERT_ERR(tg_ca_load(P("nope.pem"), NULL, &ca), TG_E_IO);
+	TG_ASSERT_ERR(tg_ca_load(tg_pki_path("nope.pem"), NULL, &ca), TG_E_IO);
 	CU_ASSERT_PTR_NULL(ca);
-	TG_ASSERT_ERR(tg_ca_load(P("garbage.pem"), NULL, &ca), TG_E_DECODE);
-	TG_ASSERT_ERR(tg_ca_load(NULL, P("nodir"), &ca), TG_E_IO);
-	TG_ASSERT_ERR(tg_ca_load(NULL, P("ca.pem"), &ca), TG_E_IO);
+	TG_ASSERT_ERR(tg_ca_load(tg_pki_path("garbage.pem"), NULL, &ca), TG_E_DECODE);
+	TG_ASSERT_ERR(tg_ca_load(NULL, tg_pki_path("nodir"), &ca), TG_E_IO);
+	TG_ASSERT_ERR(tg_ca_load(NULL, tg_pki_path("ca.pem"), &ca), TG_E_IO);
 	TG_ASSERT_ERR(tg_ca_load(NULL, NULL, &ca), TG_E_INVAL);
 	tg_ca_free(NULL);
 }
