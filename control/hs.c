@@ -1,0 +1,1436 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file hs.c
+ * The TLS 1.2 handshake engine: server and client state machines.
+ *
+ * The handshake is a table (tg_hs_steps[]): for each state, the messages
+ * that may arrive and the handler that takes each; anything else is an
+ * unexpected_message. Handlers move the state on. Messages come from the
+ * record layer (hsio.c); every failure goes through one table
+ * (tg_alert_of) to the alert that is sent.
+ *
+ * The transcript is kept as raw bytes (bounded): the PRF hash is known
+ * only once the suite is chosen, a CertificateVerify is signed with its
+ * own scheme's hash, and a handshake hashes it a handful of times only.
+ */
+#include "tg_hs.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/rand.h>
+#include <openssl/x509.h>
+
+#include "tg_alert.h"
+#include "tg_cert.h"
+#include "tg_hs_msg.h"
+#include "tg_hsio.h"
+#include "tg_kx.h"
+#include "tg_log.h"
+#include "tg_prf.h"
+#include "tg_sesscache.h"
+#include "tg_sig.h"
+#include "tg_suite.h"
+#include "tg_ticket.h"
+#include "tg_tls.h"
+#include "tg_wipe.h"
+
+/* Pseudo message type for ChangeCipherSpec in the state table. */
+#define TG_HS_CCS 0xfe
+/* Bound of the raw transcript (a few certificate chains). */
+#define TG_HS_TRANSCRIPT_MAX (4 * TG_TLS_MAX_HS_MSG)
+/* Scratch for one outgoing message. */
+#define TG_HS_MSG_MAX (TG_TLS_MAX_HS_MSG + TG_TLS_HS_HDR_LEN)
+
+enum tg_hs_state {
+	/* server */
+	S_CLIENT_HELLO = 0,
+	S_CLIENT_CERT,
+	S_CLIENT_KX,
+	S_CERT_VERIFY,
+	S_CCS,
+	S_FINISHED,
+	S_CCS_RESUMED,
+	S_FINISHED_RESUMED,
+	/* client */
+	C_SERVER_HELLO,
+	C_CERT,
+	C_SKE,
+	C_CR_OR_DONE,
+	C_DONE,
+	C_NST_OR_CCS,
+	C_CCS,
+	C_FINISHED,
+	C_NST_OR_CCS_RESUMED,
+	C_CCS_RESUMED,
+	C_FINISHED_RESUMED,
+	/* both */
+	T_ESTABLISHED,
+	T_FAILED,
+};
+
+struct tg_hs {
+	const struct tg_hs_config *cfg;
+	enum tg_hs_state st;
+	struct tg_hsio io;
+	unsigned events;
+	int fail;
+
+	/* transcript */
+	uint8_t *tr;
+	size_t tr_len;
+	size_t tr_prev; /* length before the message being handled */
+
+	/* negotiation */
+	const struct tg_cs_info *cs;
+	uint16_t client_version;
+	uint8_t client_random[TG_TLS_RANDOM_LEN];
+	uint8_t server_random[TG_TLS_RANDOM_LEN];
+	uint8_t sid[TG_TLS_SESSION_ID_MAX];
+	uint8_t sid_len;
+	uint8_t master[TG_TLS_MASTER_SECRET_LEN];
+	bool ems;
+	bool secure_reneg;
+	uint16_t group;
+	uint16_t sigalg;
+	struct tg_kx kx;
+	const struct tg_cert *cert; /* ours: server cert, or client cert */
+	EVP_PKEY *peer_key;         /* the peer's leaf key */
+	bool cert_requested;        /* client: server sent CertificateRequest */
+	uint16_t cr_sigalgs[TG_HS_MAX_PREFS * 2];
+	size_t n_cr_sigalgs;
+	bool send_ticket;           /* server: NewSessionTicket in this flight */
+	bool client_ext_ticket;     /* client offered session_ticket */
+	struct tg_sess_state resume; /* server: the state being resumed */
+	uint8_t ske_point[TG_KX_MAX_PUB]; /* client: server's public value */
+	size_t ske_point_len;
+
+	/* keys */
+	struct tg_keys k_tx, k_rx;
+	bool keys_ready;
+
+	/* client: the session for resumption */
+	struct tg_hs_session sess;
+
+	struct tg_hs_info info;
+};
+
+/* ---- small helpers ----------------------------------------------------- */
+
+static tg_result tg_hs_tr_add(struct tg_hs *hs, const uint8_t *p, size_t n)
+{
+	TG_ENSURE(hs->tr_len + n <= TG_HS_TRANSCRIPT_MAX, TG_E_ILLEGAL_PARAM);
+	memcpy(hs->tr + hs->tr_len, p, n);
+	hs->tr_len += n;
+	return TG_OK;
+}
+
+/* Hash of the transcript's first @p len bytes with the PRF hash. */
+static tg_result tg_hs_tr_hash(struct tg_hs *hs, size_t len,
+			       uint8_t out[TG_HASH_MAX_LEN], size_t *olen)
+{
+	enum tg_hash h = (enum tg_hash)hs->cs->prf_hash;
+
+	TG_GUARD(tg_hash(h, hs->tr, len, out));
+	*olen = tg_hash_len(h);
+	return TG_OK;
+}
+
+/* Serialize a message with @p fn into scratch, queue it, add it to the
+ * transcript. */
+#define TG_HS_SEND(hs, call)                                                   \
+	do {                                                                   \
+		struct tg_wcur w_ = tg_wcur_init(tg_hs_scratch, TG_HS_MSG_MAX); \
+		struct tg_wcur *w = &w_;                                       \
+		TG_GUARD(call);                                                \
+		TG_GUARD(tg_hsio_put_hs(&(hs)->io, w_.p, w_.pos));             \
+		TG_GUARD(tg_hs_tr_add((hs), w_.p, w_.pos));                    \
+	} while (0)
+
+static __thread uint8_t tg_hs_scratch[TG_HS_MSG_MAX];
+
+static const uint16_t *tg_hs_suites(const struct tg_hs_config *c, size_t *n)
+{
+	const uint16_t *d;
+
+	if (c->n_suites) {
+		*n = c->n_suites;
+		return c->suites;
+	}
+	*n = tg_cs_default(&d);
+	return d;
+}
+
+static const uint16_t *tg_hs_groups(const struct tg_hs_config *c, size_t *n)
+{
+	const uint16_t *d;
+
+	if (c->n_groups) {
+		*n = c->n_groups;
+		return c->groups;
+	}
+	*n = tg_group_default(&d);
+	return d;
+}
+
+static const uint16_t *tg_hs_sigalgs(const struct tg_hs_config *c, size_t *n)
+{
+	const uint16_t *d;
+
+	if (c->n_sigalgs) {
+		*n = c->n_sigalgs;
+		return c->sigalgs;
+	}
+	*n = tg_sigalg_default(&d);
+	return d;
+}
+
+static bool tg_u16_in(uint16_t v, const uint16_t *l, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (l[i] == v)
+			return true;
+	return false;
+}
+
+/* Copy a codepoint list into a host-order array (bounded). */
+static size_t tg_hs_u16_copy(const struct tg_hs_u16_list *l, uint16_t *out,
+			     size_t cap)
+{
+	size_t n = l->n < cap ? l->n : cap;
+
+	for (size_t i = 0; i < n; i++)
+		out[i] = tg_hs_u16_at(l, i);
+	return n;
+}
+
+/* Create the accel session for one direction from @p k. */
+static tg_result tg_hs_sess(struct tg_hs *hs, const struct tg_keys *k,
+			    struct tg_accel_sess **out)
+{
+	return tg_accel_sess_create(hs->cfg->acc, k, out);
+}
+
+/* Derive master secret from the premaster (RFC 5246 §8.1 / RFC 7627 §4)
+ * with the transcript up to and including ClientKeyExchange, then the
+ * key block. The premaster is wiped by the caller. */
+static tg_result tg_hs_derive(struct tg_hs *hs, const uint8_t *pms,
+			      size_t pms_len)
+{
+	enum tg_hash h = (enum tg_hash)hs->cs->prf_hash;
+
+	if (hs->ems) {
+		uint8_t sh[TG_HASH_MAX_LEN];
+		size_t shl;
+
+		TG_GUARD(tg_hs_tr_hash(hs, hs->tr_len, sh, &shl));
+		TG_GUARD(tg_prf_ems(h, pms, pms_len, sh, shl, hs->master));
+	} else {
+		TG_GUARD(tg_prf_master_secret(h, pms, pms_len, hs->client_random,
+					      hs->server_random, hs->master));
+	}
+	return TG_OK;
+}
+
+static tg_result tg_hs_key_block(struct tg_hs *hs)
+{
+	enum tg_side side = hs->cfg->role == TG_HS_SERVER ? TG_SIDE_SERVER
+							   : TG_SIDE_CLIENT;
+
+	return tg_prf_derive_keys(hs->cs, hs->master, hs->client_random,
+				  hs->server_random, side, 0, 0, &hs->k_tx,
+				  &hs->k_rx);
+}
+
+/* Our CCS and Finished (RFC 5246 §7.1, §7.4.9). */
+static tg_result tg_hs_send_ccs_finished(struct tg_hs *hs)
+{
+	struct tg_accel_sess *tx = NULL;
+	struct tg_hs_finished fin;
+	uint8_t hh[TG_HASH_MAX_LEN];
+	size_t hl;
+	enum tg_side me = hs->cfg->role == TG_HS_SERVER ? TG_SIDE_SERVER
+							 : TG_SIDE_CLIENT;
+
+	TG_GUARD(tg_hs_sess(hs, &hs->k_tx, &tx));
+	if (tg_failed(tg_hsio_put_ccs(&hs->io, tx))) {
+		tg_accel_sess_free(tx);
+		return tg_error(TG_E_INTERNAL);
+	}
+	TG_GUARD(tg_hs_tr_hash(hs, hs->tr_len, hh, &hl));
+	TG_GUARD(tg_prf_finished((enum tg_hash)hs->cs->prf_hash, hs->master, me,
+				 hh, hl, fin.verify_data));
+	TG_HS_SEND(hs, tg_hs_finished_write(w, &fin));
+	return tg_hsio_flush(&hs->io);
+}
+
+/* The peer's Finished, checked over the transcript before it. */
+static tg_result tg_hs_check_finished(struct tg_hs *hs, struct tg_cur *body)
+{
+	struct tg_hs_finished fin;
+	uint8_t hh[TG_HASH_MAX_LEN];
+	size_t hl;
+	enum tg_side peer = hs->cfg->role == TG_HS_SERVER ? TG_SIDE_CLIENT
+							   : TG_SIDE_SERVER;
+
+	TG_GUARD(tg_hs_finished_parse(body, &fin));
+	TG_GUARD(tg_hs_tr_hash(hs, hs->tr_prev, hh, &hl));
+	/* constant-time compare inside; mismatch is decrypt_error */
+	return tg_prf_finished_check((enum tg_hash)hs->cs->prf_hash, hs->master,
+				     peer, hh, hl, fin.verify_data,
+				     sizeof(fin.verify_data));
+}
+
+static void tg_hs_established(struct tg_hs *hs)
+{
+	/* The dataplane continues after the Finished records. */
+	hs->k_tx.seq = tg_accel_sess_seq(hs->io.tx);
+	hs->k_rx.seq = tg_accel_sess_seq(hs->io.rx);
+	hs->keys_ready = true;
+	hs->info.ems = hs->ems;
+	hs->events |= TG_HS_EV_KEYS_READY;
+	hs->st = T_ESTABLISHED;
+	tg_kx_free(&hs->kx);
+}
+
+static void tg_hs_set_sni(struct tg_hs *hs, const uint8_t *p, size_t n)
+{
+	if (n >= sizeof(hs->info.sni))
+		n = sizeof(hs->info.sni) - 1;
+	memcpy(hs->info.sni, p, n);
+	hs->info.sni[n] = '\0';
+}
+
+static void tg_hs_set_alpn(struct tg_hs *hs, const uint8_t *p, size_t n)
+{
+	if (n >= sizeof(hs->info.alpn))
+		n = sizeof(hs->info.alpn) - 1;
+	memcpy(hs->info.alpn, p, n);
+	hs->info.alpn[n] = '\0';
+}
+
+/* The leaf's public key of a chain, verified against @p ca when set. */
+static tg_result tg_hs_peer_chain(struct tg_hs *hs,
+				  const struct tg_hs_certificate *c,
+				  const struct tg_ca *ca,
+				  enum tg_verify_purpose purpose,
+				  const char *host)
+{
+	struct tg_der der[TG_HS_MAX_CHAIN];
+
+	TG_ENSURE(c->n > 0, TG_E_CERT_REQUIRED);
+	for (size_t i = 0; i < c->n; i++) {
+		der[i].p = c->cert[i].p;
+		der[i].len = c->cert[i].len;
+	}
+	EVP_PKEY_free(hs->peer_key);
+	hs->peer_key = NULL;
+	if (ca != NULL) {
+		TG_GUARD(tg_cert_verify(ca, der, c->n, purpose, host, 0,
+					&hs->peer_key, NULL));
+		hs->info.peer_verified = true;
+	} else {
+		const unsigned char *p = der[0].p;
+		X509 *x = d2i_X509(NULL, &p, (long)der[0].len);
+
+		TG_ENSURE(x != NULL && p == der[0].p + der[0].len,
+			  TG_E_BAD_CERT);
+		hs->peer_key = X509_get_pubkey(x);
+		X509_free(x);
+		TG_ENSURE(hs->peer_key != NULL, TG_E_UNSUPPORTED_CERT);
+	}
+	hs->info.peer_cert = true;
+	return TG_OK;
+}
+
+/* ======================================================================
+ * Server
+ * ====================================================================== */
+
+/* An ECDSA certificate is usable when the client supports its curve
+ * (RFC 8422 §5.1: supported_groups also bounds the certificate's curve). */
+static bool tg_srv_ecdsa_usable(const struct tg_cert *c, void *arg)
+{
+	const struct tg_hs_client_hello *ch = arg;
+	enum tg_key_type kt;
+	uint16_t curve;
+
+	if (tg_failed(tg_sig_key_info(tg_cert_pkey(c), &kt, &curve)) ||
+	    kt != TG_KEY_EC)
+		return false;
+	return !(ch->exts & TG_HS_EXT_SUPPORTED_GROUPS) ||
+	       tg_hs_u16_has(&ch->groups, curve);
+}
+
+/* A suite we can run for this ClientHello with the candidates @p m:
+ * the certificate, the group and the signature scheme it needs. */
+static bool tg_srv_suite_ok(struct tg_hs *hs, const struct tg_cs_info *cs,
+			    const struct tg_hs_client_hello *ch,
+			    const struct tg_cert_match *m,
+			    const struct tg_cert **cert, uint16_t *group,
+			    uint16_t *sigalg)
+{
+	const struct tg_hs_config *cfg = hs->cfg;
+	bool ecdsa = cs->kx == TG_KX_ECDHE_ECDSA;
+	const struct tg_cert *c;
+	size_t n_ours;
+	const uint16_t *ours;
+
+	if (cs->kx == TG_KX_RSA && !cfg->allow_static_rsa)
+		return false;
+	c = ecdsa ? tg_cert_match_pick(m, tg_srv_ecdsa_usable, (void *)ch)
+		  : tg_cert_match_pick_kt(m, false, true, false);
+	if (c == NULL)
+		return false;
+	*cert = c;
+	*group = 0;
+	*sigalg = 0;
+	if (cs->kx == TG_KX_RSA)
+		return true;
+	/* RFC 8422 §4: without supported_groups, assume any of ours */
+	ours = tg_hs_groups(cfg, &n_ours);
+	if (ch->exts & TG_HS_EXT_SUPPORTED_GROUPS) {
+		if (tg_failed(tg_hs_u16_select(&ch->groups, ours, n_ours, group)))
+			return false;
+	} else {
+		*group = ours[0];
+	}
+	{
+		struct tg_hs_u16_list peer;
+		uint16_t pl[64];
+		size_t np;
+
+		tg_hs_client_sigalgs(ch, ecdsa, &peer);
+		np = tg_hs_u16_copy(&peer, pl, 64);
+		ours = tg_hs_sigalgs(cfg, &n_ours);
+		if (tg_failed(tg_sig_choose(tg_cert_pkey(c), pl, np, ours,
+					    n_ours, sigalg)))
+			return false;
+	}
+	return true;
+}
+
+/* Pick the suite, certificate, group and signature scheme. */
+static tg_result tg_srv_negotiate(struct tg_hs *hs,
+				  const struct tg_hs_client_hello *ch,
+				  const struct tg_cert_match *m)
+{
+	size_t n;
+	const uint16_t *ours = tg_hs_suites(hs->cfg, &n);
+
+	if (hs->cfg->client_order) {
+		for (size_t i = 0; i < ch->suites.n; i++) {
+			uint16_t id = tg_hs_u16_at(&ch->suites, i);
+			const struct tg_cs_info *cs = tg_cs_by_id(id);
+
+			if (cs == NULL || !tg_u16_in(id, ours, n))
+				continue;
+			if (tg_srv_suite_ok(hs, cs, ch, m, &hs->cert, &hs->group,
+					    &hs->sigalg)) {
+				hs->cs = cs;
+				return TG_OK;
+			}
+		}
+	} else {
+		for (size_t i = 0; i < n; i++) {
+			const struct tg_cs_info *cs = tg_cs_by_id(ours[i]);
+
+			if (cs == NULL || !tg_hs_u16_has(&ch->suites, ours[i]))
+				continue;
+			if (tg_srv_suite_ok(hs, cs, ch, m, &hs->cert, &hs->group,
+					    &hs->sigalg)) {
+				hs->cs = cs;
+				return TG_OK;
+			}
+		}
+	}
+	return tg_error(TG_E_HANDSHAKE_FAIL);
+}
+
+/* Can the offered session be resumed with this ClientHello? */
+static bool tg_srv_resumable(struct tg_hs *hs,
+			     const struct tg_hs_client_hello *ch,
+			     const struct tg_sess_state *st)
+{
+	const struct tg_cs_info *cs = tg_cs_by_id(st->cipher_suite);
+	size_t n;
+	const uint16_t *ours = tg_hs_suites(hs->cfg, &n);
+
+	if (cs == NULL || !tg_hs_u16_has(&ch->suites, st->cipher_suite) ||
+	    !tg_u16_in(st->cipher_suite, ours, n))
+		return false;
+	if (cs->kx == TG_KX_RSA && !hs->cfg->allow_static_rsa)
+		return false;
+	/* RFC 7627 §5.3: only sessions with EMS, only with an EMS hello */
+	if (!st->ems || !(ch->exts & TG_HS_EXT_EMS))
+		return false;
+	/* RFC 6066 §3: the same server name */
+	if (st->sni_len != ch->host_name.len ||
+	    (st->sni_len && memcmp(st->sni, ch->host_name.p, st->sni_len) != 0))
+		return false;
+	/* a client certificate required now must have been verified then */
+	if (hs->cfg->client_auth == TG_HS_CLIENT_AUTH_REQUIRE &&
+	    !st->peer_verified)
+		return false;
+	return true;
+}
+
+static tg_result tg_srv_select_alpn(struct tg_hs *hs,
+				    const struct tg_hs_client_hello *ch)
+{
+	const struct tg_hs_config *cfg = hs->cfg;
+
+	if (!(ch->exts & TG_HS_EXT_ALPN) || cfg->n_alpn == 0)
+		return TG_OK;
+	for (unsigned i = 0; i < cfg->n_alpn; i++) {
+		size_t l = strlen(cfg->alpn[i]);
+
+		if (tg_hs_alpn_offered(ch, cfg->alpn[i], l)) {
+			tg_hs_set_alpn(hs, (const uint8_t *)cfg->alpn[i], l);
+			return TG_OK;
+		}
+	}
+	/* RFC 7301 §3.2 */
+	TG_ENSURE(!cfg->alpn_required, TG_E_NO_ALPN);
+	return TG_OK;
+}
+
+static void tg_srv_state(const struct tg_hs *hs, struct tg_sess_state *st)
+{
+	memset(st, 0, sizeof(*st));
+	memcpy(st->master_secret, hs->master, sizeof(hs->master));
+	st->cipher_suite = hs->cs->id;
+	st->ems = hs->ems;
+	st->peer_verified = hs->info.peer_verified;
+	if (tg_failed(tg_sess_set_sni(st, hs->info.sni, strlen(hs->info.sni))) ||
+	    tg_failed(tg_sess_set_alpn(st, hs->info.alpn, strlen(hs->info.alpn))))
+		st->sni_len = 0; /* bounded by construction */
+}
+
+static tg_result tg_srv_send_ticket(struct tg_hs *hs)
+{
+	struct tg_sess_state st;
+	struct tg_hs_new_session_ticket nst;
+	uint8_t t[TG_TICKET_STATE_MAX + 128];
+	size_t tl;
+	tg_result r;
+
+	tg_srv_state(hs, &st);
+	r = tg_ticket_seal(hs->cfg->tickets, &st, t, sizeof(t), &tl);
+	tg_wipe(&st, sizeof(st));
+	TG_GUARD(r);
+	nst.lifetime_hint = tg_ticket_keys_lifetime(hs->cfg->tickets);
+	nst.ticket.p = t;
+	nst.ticket.len = tl;
+	TG_HS_SEND(hs, tg_hs_new_session_ticket_write(w, &nst));
+	return TG_OK;
+}
+
+static tg_result tg_srv_server_hello(struct tg_hs *hs,
+				     const struct tg_hs_client_hello *ch)
+{
+	struct tg_hs_server_hello sh;
+
+	memset(&sh, 0, sizeof(sh));
+	sh.version = TG_TLS12;
+	memcpy(sh.random, hs->server_random, sizeof(sh.random));
+	sh.session_id_len = hs->sid_len;
+	memcpy(sh.session_id, hs->sid, hs->sid_len);
+	sh.suite = hs->cs->id;
+	if (hs->secure_reneg)
+		sh.exts |= TG_HS_EXT_RENEGOTIATION_INFO;
+	if (hs->ems)
+		sh.exts |= TG_HS_EXT_EMS;
+	if (hs->info.alpn[0]) {
+		sh.exts |= TG_HS_EXT_ALPN;
+		sh.alpn.p = (const uint8_t *)hs->info.alpn;
+		sh.alpn.len = strlen(hs->info.alpn);
+	}
+	if (hs->send_ticket)
+		sh.exts |= TG_HS_EXT_SESSION_TICKET;
+	if (hs->cs->kx != TG_KX_RSA && hs->info.resumed == TG_HS_FULL &&
+	    (ch->exts & TG_HS_EXT_EC_POINT_FORMATS)) {
+		static const uint8_t uncompressed = 0;
+
+		sh.exts |= TG_HS_EXT_EC_POINT_FORMATS;
+		sh.point_formats.p = &uncompressed;
+		sh.point_formats.len = 1;
+	}
+	sh.has_ext_block = sh.exts != 0;
+	TG_HS_SEND(hs, tg_hs_server_hello_write(w, &sh));
+	return TG_OK;
+}
+
+static tg_result tg_srv_full_flight(struct tg_hs *hs)
+{
+	const struct tg_hs_config *cfg = hs->cfg;
+	struct tg_hs_certificate cm;
+	size_t n;
+	const struct tg_der *chain = tg_cert_chain(hs->cert, &n);
+
+	/* Certificate (RFC 5246 §7.4.2) */
+	TG_ENSURE(n >= 1 && n <= TG_HS_MAX_CHAIN, TG_E_INTERNAL);
+	cm.n = n;
+	for (size_t i = 0; i < n; i++) {
+		cm.cert[i].p = chain[i].p;
+		cm.cert[i].len = chain[i].len;
+	}
+	TG_HS_SEND(hs, tg_hs_certificate_write(w, &cm));
+
+	/* ServerKeyExchange (RFC 8422 §5.4) */
+	if (hs->cs->kx != TG_KX_RSA) {
+		struct tg_hs_server_key_exchange ske;
+		uint8_t pub[TG_KX_MAX_PUB], tbs[TG_HS_SKE_SIGNED_MAX];
+		uint8_t sig[TG_SIG_MAX_LEN];
+		size_t pl, sl;
+		struct tg_wcur tw = tg_wcur_init(tbs, sizeof(tbs));
+
+		TG_GUARD(tg_kx_keygen(&hs->kx, hs->group));
+		TG_GUARD(tg_kx_public(&hs->kx, pub, sizeof(pub), &pl));
+		ske.group = hs->group;
+		ske.point.p = pub;
+		ske.point.len = pl;
+		ske.sigalg = hs->sigalg;
+		TG_GUARD(tg_hs_ske_signed_data(hs->client_random,
+					       hs->server_random, &ske, &tw));
+		TG_GUARD(tg_sig_sign(hs->sigalg, tg_cert_pkey(hs->cert), tbs,
+				     tw.pos, sig, sizeof(sig), &sl));
+		ske.sig.p = sig;
+		ske.sig.len = sl;
+		TG_HS_SEND(hs, tg_hs_server_key_exchange_write(w, &ske));
+		hs->info.group = hs->group;
+		hs->info.sigalg = hs->sigalg;
+	}
+
+	/* CertificateRequest (RFC 5246 §7.4.4) */
+	if (cfg->client_auth != TG_HS_CLIENT_AUTH_NONE) {
+		static const uint8_t types[] = { 1 /* rsa_sign */,
+						 64 /* ecdsa_sign */ };
+		struct tg_hs_certificate_request cr;
+		const uint16_t *sa = tg_hs_sigalgs(cfg, &n);
+		uint8_t cas[8192];
+		struct tg_wcur cw = tg_wcur_init(cas, sizeof(cas));
+		size_t nn = 0;
+
+		memset(&cr, 0, sizeof(cr));
+		cr.cert_types.p = types;
+		cr.cert_types.len = sizeof(types);
+		cr.sigalgs.host = sa;
+		cr.sigalgs.n = n;
+		if (cfg->client_ca != NULL) {
+			const struct tg_der *names = tg_ca_names(cfg->client_ca, &nn);
+
+			for (size_t i = 0; i < nn; i++) {
+				size_t mark;
+
+				/* a list too long for the buffer is cut short:
+				 * the names are only a hint (RFC 5246 §7.4.4) */
+				if (names[i].len + 2 > tg_wcur_left(&cw))
+					break;
+				TG_GUARD(tg_wcur_vec_begin(&cw, 2, &mark));
+				TG_GUARD(tg_wcur_bytes(&cw, names[i].p, names[i].len));
+				TG_GUARD(tg_wcur_vec_end(&cw, 2, mark));
+			}
+		}
+		cr.cas.p = cas;
+		cr.cas.len = cw.pos;
+		TG_HS_SEND(hs, tg_hs_certificate_request_write(w, &cr));
+	}
+
+	TG_HS_SEND(hs, tg_hs_server_hello_done_write(w));
+	TG_GUARD(tg_hsio_flush(&hs->io));
+	hs->st = cfg->client_auth != TG_HS_CLIENT_AUTH_NONE ? S_CLIENT_CERT
+							    : S_CLIENT_KX;
+	return TG_OK;
+}
+
+static tg_result tg_srv_client_hello(struct tg_hs *hs, struct tg_hsio_msg *m)
+{
+	const struct tg_hs_config *cfg = hs->cfg;
+	struct tg_hs_client_hello ch;
+	struct tg_cert_match match;
+	bool resumed = false;
+
+	TG_GUARD(tg_hs_client_hello_parse(&m->body, &ch));
+	hs->client_version = ch.version;
+	memcpy(hs->client_random, ch.random, sizeof(hs->client_random));
+	/* RFC 5246 §7.4.1.2, Appendix E: we speak 1.2 only */
+	TG_ENSURE(ch.version >= TG_TLS12, TG_E_PROTOCOL_VERSION);
+	/* RFC 7507 §3 */
+	TG_ENSURE(!(ch.scsv_fallback && cfg->tls13_capable),
+		  TG_E_INAPPROPRIATE_FALLBACK);
+	TG_GUARD(tg_hs_client_hello_reneg_check(&ch, &hs->secure_reneg));
+	/* RFC 7627 §5.2: we require extended_master_secret by default */
+	hs->ems = (ch.exts & TG_HS_EXT_EMS) != 0;
+	TG_ENSURE(hs->ems || cfg->allow_no_ems, TG_E_HANDSHAKE_FAIL);
+	if (ch.exts & TG_HS_EXT_SERVER_NAME)
+		tg_hs_set_sni(hs, ch.host_name.p, ch.host_name.len);
+	TG_ENSURE(cfg->certs != NULL, TG_E_INTERNAL);
+	TG_GUARD(tg_cert_store_select(cfg->certs, (const char *)ch.host_name.p,
+				      ch.host_name.len, &match));
+	TG_GUARD(tg_srv_select_alpn(hs, &ch));
+	hs->client_ext_ticket = (ch.exts & TG_HS_EXT_SESSION_TICKET) != 0;
+
+	/* Resumption: a ticket first (RFC 5077 §3.4), then the session ID. */
+	if (cfg->tickets != NULL && hs->client_ext_ticket && ch.ticket.len > 0) {
+		enum tg_ticket_status ts = tg_ticket_open(cfg->tickets, ch.ticket.p,
+							  ch.ticket.len,
+							  &hs->resume);
+
+		if (ts != TG_TICKET_INVALID && tg_srv_resumable(hs, &ch, &hs->resume)) {
+			resumed = true;
+			hs->info.resumed = TG_HS_RESUMED_TICKET;
+			hs->send_ticket = ts == TG_TICKET_RENEW;
+			/* RFC 5077 §3.4: echo the client's session ID */
+			hs->sid_len = ch.session_id_len;
+			memcpy(hs->sid, ch.session_id, ch.session_id_len);
+		}
+	}
+	TG_DEBUG("hs: hello sid %u ticket %zu ext %d cache %p tickets %p",
+		 ch.session_id_len, ch.ticket.len, hs->client_ext_ticket,
+		 (void *)cfg->cache, (void *)cfg->tickets);
+	if (!resumed && cfg->cache != NULL && ch.session_id_len > 0 &&
+	    tg_ok(tg_sesscache_get(cfg->cache, ch.session_id, ch.session_id_len,
+				   &hs->resume)) &&
+	    tg_srv_resumable(hs, &ch, &hs->resume)) {
+		resumed = true;
+		hs->info.resumed = TG_HS_RESUMED_ID;
+		hs->sid_len = ch.session_id_len;
+		memcpy(hs->sid, ch.session_id, ch.session_id_len);
+	}
+
+	TG_ENSURE(RAND_bytes(hs->server_random, sizeof(hs->server_random)) == 1,
+		  TG_E_CRYPTO);
+	if (cfg->tls13_capable) /* RFC 8446 §4.1.3 */
+		memcpy(hs->server_random + 24, TG_TLS_DOWNGRADE_TLS12, 8);
+
+	if (resumed) {
+		hs->cs = tg_cs_by_id(hs->resume.cipher_suite);
+		memcpy(hs->master, hs->resume.master_secret, sizeof(hs->master));
+		hs->info.peer_verified = hs->resume.peer_verified;
+		if (hs->resume.alpn_len && !hs->info.alpn[0])
+			tg_hs_set_alpn(hs, hs->resume.alpn, hs->resume.alpn_len);
+		tg_wipe(&hs->resume, sizeof(hs->resume));
+		hs->info.suite = hs->cs->id;
+		TG_GUARD(tg_srv_server_hello(hs, &ch));
+		if (hs->send_ticket)
+			TG_GUARD(tg_srv_send_ticket(hs));
+		TG_GUARD(tg_hs_key_block(hs));
+		TG_GUARD(tg_hs_send_ccs_finished(hs));
+		hs->st = S_CCS_RESUMED;
+		return TG_OK;
+	}
+	tg_wipe(&hs->resume, sizeof(hs->resume));
+
+	TG_GUARD(tg_srv_negotiate(hs, &ch, &match));
+	hs->info.suite = hs->cs->id;
+	hs->info.cert_type = tg_cert_key_type(hs->cert) == TG_CERT_KEY_RSA ? 1 : 2;
+	hs->send_ticket = cfg->tickets != NULL && hs->client_ext_ticket;
+	if (cfg->cache != NULL) {
+		hs->sid_len = TG_TLS_SESSION_ID_MAX;
+		TG_ENSURE(RAND_bytes(hs->sid, hs->sid_len) == 1, TG_E_CRYPTO);
+	}
+	TG_GUARD(tg_srv_server_hello(hs, &ch));
+	return tg_srv_full_flight(hs);
+}
+
+static tg_result tg_srv_client_cert(struct tg_hs *hs, struct tg_hsio_msg *m)
+{
+	const struct tg_hs_config *cfg = hs->cfg;
+	struct tg_hs_certificate c;
+
+	TG_GUARD(tg_hs_certificate_parse(&m->body, &c));
+	if (c.n == 0) {
+		/* RFC 5246 §7.4.6: no certificate; our policy decides */
+		TG_ENSURE(cfg->client_auth != TG_HS_CLIENT_AUTH_REQUIRE,
+			  TG_E_CERT_REQUIRED);
+		hs->st = S_CLIENT_KX;
+		return TG_OK;
+	}
+	TG_ENSURE(cfg->client_ca != NULL, TG_E_UNKNOWN_CA);
+	TG_GUARD(tg_hs_peer_chain(hs, &c, cfg->client_ca, TG_VERIFY_CLIENT, NULL));
+	hs->st = S_CLIENT_KX;
+	return TG_OK;
+}
+
+static tg_result tg_srv_client_kx(struct tg_hs *hs, struct tg_hsio_msg *m)
+{
+	struct tg_hs_client_key_exchange cke;
+	uint8_t pms[TG_KX_MAX_SECRET > TG_TLS_PREMASTER_RSA_LEN
+			    ? TG_KX_MAX_SECRET : TG_TLS_PREMASTER_RSA_LEN];
+	size_t pl = 0;
+	tg_result r;
+
+	TG_GUARD(tg_hs_client_key_exchange_parse(
+		&m->body, hs->cs->kx == TG_KX_RSA ? TG_HS_KX_RSA : TG_HS_KX_ECDHE,
+		&cke));
+	if (hs->cs->kx == TG_KX_RSA) {
+		/* RFC 5246 §7.4.7.1: failures become a random premaster */
+		r = tg_kx_rsa_decrypt(tg_cert_pkey(hs->cert), cke.data.p,
+				      cke.data.len, hs->client_version, pms);
+		pl = TG_TLS_PREMASTER_RSA_LEN;
+	} else {
+		r = tg_kx_derive(&hs->kx, cke.data.p, cke.data.len, pms,
+				 sizeof(pms), &pl);
+	}
+	if (tg_ok(r))
+		r = tg_hs_derive(hs, pms, pl);
+	tg_wipe(pms, sizeof(pms));
+	tg_kx_free(&hs->kx);
+	TG_GUARD(r);
+	TG_GUARD(tg_hs_key_block(hs));
+	hs->st = hs->info.peer_cert ? S_CERT_VERIFY : S_CCS;
+	return TG_OK;
+}
+
+/* CertificateVerify over the transcript before it (RFC 5246 §7.4.8). */
+static tg_result tg_hs_check_cert_verify(struct tg_hs *hs, struct tg_cur *body)
+{
+	struct tg_hs_certificate_verify cv;
+	size_t n;
+	const uint16_t *ours = tg_hs_sigalgs(hs->cfg, &n);
+
+	TG_GUARD(tg_hs_certificate_verify_parse(body, &cv));
+	TG_ENSURE(tg_u16_in(cv.sigalg, ours, n), TG_E_ILLEGAL_PARAM);
+	TG_GUARD(tg_sig_check_key(cv.sigalg, hs->peer_key));
+	return tg_sig_verify(cv.sigalg, hs->peer_key, hs->tr, hs->tr_prev,
+			     cv.sig.p, cv.sig.len);
+}
+
+static tg_result tg_srv_cert_verify(struct tg_hs *hs, struct tg_hsio_msg *m)
+{
+	TG_GUARD(tg_hs_check_cert_verify(hs, &m->body));
+	hs->st = S_CCS;
+	return TG_OK;
+}
+
+/* The peer's ChangeCipherSpec: its records are protected from now on. */
+static tg_result tg_hs_peer_ccs(struct tg_hs *hs, struct tg_hsio_msg *m)
+{
+	struct tg_accel_sess *rx = NULL;
+
+	(void)m;
+	TG_GUARD(tg_hs_sess(hs, &hs->k_rx, &rx));
+	tg_hsio_set_rx(&hs->io, rx);
+	switch (hs->st) {
+	case S_CCS: hs->st = S_FINISHED; break;
+	case S_CCS_RESUMED: hs->st = S_FINISHED_RESUMED; break;
+	case C_NST_OR_CCS:
+	case C_CCS: hs->st = C_FINISHED; break;
+	case C_NST_OR_CCS_RESUMED:
+	case C_CCS_RESUMED: hs->st = C_FINISHED_RESUMED; break;
+	default: return tg_error(TG_E_UNEXPECTED_MSG);
+	}
+	return TG_OK;
+}
+
+static tg_result tg_srv_finished(struct tg_hs *hs, struct tg_hsio_msg *m)
+{
+	const struct tg_hs_config *cfg = hs->cfg;
+
+	TG_GUARD(tg_hs_check_finished(hs, &m->body));
+	if (hs->send_ticket)
+		TG_GUARD(tg_srv_send_ticket(hs));
+	if (cfg->cache != NULL && hs->sid_len > 0) {
+		struct tg_sess_state st;
+
+		tg_srv_state(hs, &st);
+		/* a full cache or a failed put only costs a resumption */
+		if (tg_failed(tg_sesscache_put(cfg->cache, hs->sid, hs->sid_len, &st)))
+			TG_DEBUG("hs: session not cached");
+		tg_wipe(&st, sizeof(st));
+	}
+	TG_GUARD(tg_hs_send_ccs_finished(hs));
+	tg_hs_established(hs);
+	return TG_OK;
+}
+
+static tg_result tg_srv_finished_resumed(struct tg_hs *hs, struct tg_hsio_msg *m)
+{
+	TG_GUARD(tg_hs_check_finished(hs, &m->body));
+	tg_hs_established(hs);
+	return TG_OK;
+}
+
+/* ======================================================================
+ * Client
+ * ====================================================================== */
+
+static tg_result tg_cli_client_hello(struct tg_hs *hs)
+{
+	const struct tg_hs_config *cfg = hs->cfg;
+	struct tg_hs_client_hello ch;
+	uint16_t suites[TG_HS_MAX_PREFS + 1];
+	const uint16_t *l;
+	size_t n;
+	uint8_t alpn[TG_HS_MAX_ALPN * (TG_HS_ALPN_LEN + 1)];
+	const char *names[TG_HS_MAX_ALPN];
+	static const uint8_t uncompressed = 0, null_comp = 0;
+
+	memset(&ch, 0, sizeof(ch));
+	ch.version = TG_TLS12;
+	TG_ENSURE(RAND_bytes(hs->client_random, sizeof(hs->client_random)) == 1,
+		  TG_E_CRYPTO);
+	memcpy(ch.random, hs->client_random, sizeof(ch.random));
+	l = tg_hs_suites(cfg, &n);
+	memcpy(suites, l, n * sizeof(*l));
+	suites[n++] = TG_CS_EMPTY_RENEGOTIATION_INFO_SCSV; /* RFC 5746 §3.3 */
+	ch.suites.host = suites;
+	ch.suites.n = n;
+	ch.compression.p = &null_comp;
+	ch.compression.len = 1;
+	l = tg_hs_groups(cfg, &n);
+	ch.groups.host = l;
+	ch.groups.n = n;
+	ch.point_formats.p = &uncompressed;
+	ch.point_formats.len = 1;
+	l = tg_hs_sigalgs(cfg, &n);
+	ch.sigalgs.host = l;
+	ch.sigalgs.n = n;
+	ch.exts = TG_HS_EXT_SUPPORTED_GROUPS | TG_HS_EXT_EC_POINT_FORMATS |
+		  TG_HS_EXT_SIGNATURE_ALGS | TG_HS_EXT_EMS;
+	if (cfg->server_name[0]) {
+		ch.exts |= TG_HS_EXT_SERVER_NAME;
+		ch.host_name.p = (const uint8_t *)cfg->server_name;
+		ch.host_name.len = strlen(cfg->server_name);
+	}
+	if (cfg->n_alpn) {
+		for (unsigned i = 0; i < cfg->n_alpn; i++)
+			names[i] = cfg->alpn[i];
+		TG_GUARD(tg_hs_alpn_encode(names, cfg->n_alpn, alpn, sizeof(alpn),
+					   &ch.alpn, &ch.alpn_count));
+		ch.exts |= TG_HS_EXT_ALPN;
+	}
+	if (hs->sess.valid) {
+		if (hs->sess.ticket_len > 0) {
+			/* RFC 5077 §3.4: a fresh session ID tells us whether
+			 * the server accepted the ticket */
+			hs->sid_len = TG_TLS_SESSION_ID_MAX;
+			TG_ENSURE(RAND_bytes(hs->sid, hs->sid_len) == 1, TG_E_CRYPTO);
+		} else {
+			hs->sid_len = hs->sess.id_len;
+			memcpy(hs->sid, hs->sess.id, hs->sid_len);
+		}
+	}
+	ch.session_id_len = hs->sid_len;
+	memcpy(ch.session_id, hs->sid, hs->sid_len);
+	if (cfg->offer_ticket || hs->sess.ticket_len > 0) {
+		ch.exts |= TG_HS_EXT_SESSION_TICKET;
+		ch.ticket.p = hs->sess.ticket;
+		ch.ticket.len = hs->sess.valid ? hs->sess.ticket_len : 0;
+		hs->client_ext_ticket = true;
+	}
+	ch.has_ext_block = true;
+	TG_HS_SEND(hs, tg_hs_client_hello_write(w, &ch));
+	TG_GUARD(tg_hsio_flush(&hs->io));
+	hs->st = C_SERVER_HELLO;
+	return TG_OK;
+}
+
+static tg_result tg_cli_server_hello(struct tg_hs *hs, struct tg_hsio_msg *m)
+{
+	const struct tg_hs_config *cfg = hs->cfg;
+	struct tg_hs_server_hello sh;
+	size_t n;
+	const uint16_t *ours = tg_hs_suites(cfg, &n);
+
+	TG_GUARD(tg_hs_server_hello_parse(&m->body, &sh));
+	TG_ENSURE(sh.version == TG_TLS12, TG_E_PROTOCOL_VERSION);
+	/* RFC 8446 §4.1.3: a TLS 1.2 client checks for "DOWNGRD\0" */
+	TG_ENSURE(tg_hs_downgrade_sentinel(sh.random) != 1, TG_E_ILLEGAL_PARAM);
+	memcpy(hs->server_random, sh.random, sizeof(hs->server_random));
+	hs->cs = tg_cs_by_id(sh.suite);
+	TG_ENSURE(hs->cs != NULL && tg_u16_in(sh.suite, ours, n),
+		  TG_E_ILLEGAL_PARAM);
+	TG_GUARD(tg_hs_server_hello_reneg_check(&sh, &hs->secure_reneg));
+	hs->ems = (sh.exts & TG_HS_EXT_EMS) != 0;
+	TG_ENSURE(hs->ems || cfg->allow_no_ems, TG_E_HANDSHAKE_FAIL);
+	if (sh.exts & TG_HS_EXT_ALPN) {
+		bool offered = false;
+
+		for (unsigned i = 0; i < cfg->n_alpn; i++)
+			offered |= strlen(cfg->alpn[i]) == sh.alpn.len &&
+				   memcmp(cfg->alpn[i], sh.alpn.p, sh.alpn.len) == 0;
+		/* RFC 7301 §3.2: only what we offered */
+		TG_ENSURE(offered, TG_E_ILLEGAL_PARAM);
+		tg_hs_set_alpn(hs, sh.alpn.p, sh.alpn.len);
+	}
+	/* RFC 5246 §7.4.1.4: only extensions we offered may come back */
+	TG_ENSURE(!(sh.exts & TG_HS_EXT_SESSION_TICKET) || hs->client_ext_ticket,
+		  TG_E_UNSUPPORTED_EXT);
+	TG_ENSURE(!(sh.exts & TG_HS_EXT_STATUS_REQUEST), TG_E_UNSUPPORTED_EXT);
+	TG_ENSURE(!(sh.exts & TG_HS_EXT_SERVER_NAME) || cfg->server_name[0],
+		  TG_E_UNSUPPORTED_EXT);
+	hs->info.suite = sh.suite;
+	if (cfg->server_name[0])
+		snprintf(hs->info.sni, sizeof(hs->info.sni), "%s", cfg->server_name);
+
+	/* Resumed when the server echoes our non-empty session ID. */
+	if (hs->sess.valid && hs->sid_len > 0 && sh.session_id_len == hs->sid_len &&
+	    memcmp(sh.session_id, hs->sid, hs->sid_len) == 0) {
+		TG_ENSURE(sh.suite == hs->sess.suite && hs->ems == hs->sess.ems,
+			  TG_E_ILLEGAL_PARAM);
+		memcpy(hs->master, hs->sess.master, sizeof(hs->master));
+		hs->info.resumed = hs->sess.ticket_len ? TG_HS_RESUMED_TICKET
+						       : TG_HS_RESUMED_ID;
+		TG_GUARD(tg_hs_key_block(hs));
+		hs->st = C_NST_OR_CCS_RESUMED;
+		return TG_OK;
+	}
+	hs->sid_len = sh.session_id_len;
+	memcpy(hs->sid, sh.session_id, sh.session_id_len);
+	hs->st = C_CERT;
+	return TG_OK;
+}
+
+static tg_result tg_cli_cert(struct tg_hs *hs, struct tg_hsio_msg *m)
+{
+	struct tg_hs_certificate c;
+	enum tg_key_type kt;
+	uint16_t curve;
+
+	TG_GUARD(tg_hs_certificate_parse(&m->body, &c));
+	TG_ENSURE(c.n > 0, TG_E_DECODE);
+	TG_GUARD(tg_hs_peer_chain(hs, &c, hs->cfg->ca, TG_VERIFY_SERVER,
+				  hs->cfg->server_name[0] ? hs->cfg->server_name
+							  : NULL));
+	TG_GUARD(tg_sig_key_info(hs->peer_key, &kt, &curve));
+	/* the certificate must fit the suite (RFC 5246 §7.4.2) */
+	TG_ENSURE(hs->cs->kx == TG_KX_ECDHE_ECDSA ? kt == TG_KEY_EC
+						  : kt == TG_KEY_RSA,
+		  TG_E_UNSUPPORTED_CERT);
+	hs->info.cert_type = kt == TG_KEY_EC ? 2 : 1;
+	hs->st = hs->cs->kx == TG_KX_RSA ? C_CR_OR_DONE : C_SKE;
+	return TG_OK;
+}
+
+static tg_result tg_cli_ske(struct tg_hs *hs, struct tg_hsio_msg *m)
+{
+	struct tg_hs_server_key_exchange ske;
+	uint8_t tbs[TG_HS_SKE_SIGNED_MAX];
+	struct tg_wcur tw = tg_wcur_init(tbs, sizeof(tbs));
+	size_t n;
+	const uint16_t *l;
+
+	TG_GUARD(tg_hs_server_key_exchange_parse(&m->body, &ske));
+	l = tg_hs_groups(hs->cfg, &n);
+	TG_ENSURE(tg_u16_in(ske.group, l, n), TG_E_ILLEGAL_PARAM);
+	l = tg_hs_sigalgs(hs->cfg, &n);
+	TG_ENSURE(tg_u16_in(ske.sigalg, l, n), TG_E_ILLEGAL_PARAM);
+	TG_GUARD(tg_sig_check_key(ske.sigalg, hs->peer_key));
+	TG_GUARD(tg_hs_ske_signed_data(hs->client_random, hs->server_random,
+				       &ske, &tw));
+	TG_GUARD(tg_sig_verify(ske.sigalg, hs->peer_key, tbs, tw.pos, ske.sig.p,
+			       ske.sig.len));
+	TG_ENSURE(ske.point.len <= sizeof(hs->ske_point), TG_E_ILLEGAL_PARAM);
+	memcpy(hs->ske_point, ske.point.p, ske.point.len);
+	hs->ske_point_len = ske.point.len;
+	hs->group = ske.group;
+	hs->info.group = ske.group;
+	hs->info.sigalg = ske.sigalg;
+	hs->st = C_CR_OR_DONE;
+	return TG_OK;
+}
+
+static tg_result tg_cli_cert_request(struct tg_hs *hs, struct tg_hsio_msg *m)
+{
+	struct tg_hs_certificate_request cr;
+
+	TG_GUARD(tg_hs_certificate_request_parse(&m->body, &cr));
+	hs->cert_requested = true;
+	hs->n_cr_sigalgs = tg_hs_u16_copy(&cr.sigalgs, hs->cr_sigalgs,
+					  sizeof(hs->cr_sigalgs) /
+						  sizeof(hs->cr_sigalgs[0]));
+	hs->st = C_DONE;
+	return TG_OK;
+}
+
+static tg_result tg_cli_server_done(struct tg_hs *hs, struct tg_hsio_msg *m)
+{
+	const struct tg_hs_config *cfg = hs->cfg;
+	struct tg_hs_client_key_exchange cke;
+	uint8_t pub[TG_KX_MAX_PUB > 1024 ? TG_KX_MAX_PUB : 1024];
+	uint8_t pms[TG_KX_MAX_SECRET > TG_TLS_PREMASTER_RSA_LEN
+			    ? TG_KX_MAX_SECRET : TG_TLS_PREMASTER_RSA_LEN];
+	size_t pl, publ;
+	uint16_t cv_alg = 0;
+	tg_result r;
+
+	TG_GUARD(tg_hs_server_hello_done_parse(&m->body));
+
+	/* Certificate (RFC 5246 §7.4.6): ours, or an empty list */
+	if (hs->cert_requested) {
+		struct tg_hs_certificate cm = { .n = 0 };
+		size_t sn;
+		const uint16_t *ours = tg_hs_sigalgs(cfg, &sn);
+
+		if (cfg->client_cert != NULL &&
+		    tg_ok(tg_sig_choose(tg_cert_pkey(cfg->client_cert),
+					hs->cr_sigalgs, hs->n_cr_sigalgs, ours,
+					sn, &cv_alg))) {
+			size_t n;
+			const struct tg_der *chain = tg_cert_chain(cfg->client_cert, &n);
+
+			TG_ENSURE(n <= TG_HS_MAX_CHAIN, TG_E_INTERNAL);
+			cm.n = n;
+			for (size_t i = 0; i < n; i++) {
+				cm.cert[i].p = chain[i].p;
+				cm.cert[i].len = chain[i].len;
+			}
+		}
+		TG_HS_SEND(hs, tg_hs_certificate_write(w, &cm));
+	}
+
+	/* ClientKeyExchange */
+	if (hs->cs->kx == TG_KX_RSA) {
+		r = tg_kx_rsa_encrypt(hs->peer_key, TG_TLS12, pms, pub, sizeof(pub),
+				      &publ);
+		pl = TG_TLS_PREMASTER_RSA_LEN;
+		cke.kx = TG_HS_KX_RSA;
+	} else {
+		r = tg_kx_keygen(&hs->kx, hs->group);
+		if (tg_ok(r))
+			r = tg_kx_public(&hs->kx, pub, sizeof(pub), &publ);
+		if (tg_ok(r))
+			r = tg_kx_derive(&hs->kx, hs->ske_point, hs->ske_point_len,
+					 pms, sizeof(pms), &pl);
+		tg_kx_free(&hs->kx);
+		cke.kx = TG_HS_KX_ECDHE;
+	}
+	if (tg_failed(r)) {
+		tg_wipe(pms, sizeof(pms));
+		return r;
+	}
+	cke.data.p = pub;
+	cke.data.len = publ;
+	{
+		struct tg_wcur w_ = tg_wcur_init(tg_hs_scratch, TG_HS_MSG_MAX);
+
+		r = tg_hs_client_key_exchange_write(&w_, &cke);
+		if (tg_ok(r))
+			r = tg_hsio_put_hs(&hs->io, w_.p, w_.pos);
+		if (tg_ok(r))
+			r = tg_hs_tr_add(hs, w_.p, w_.pos);
+	}
+	if (tg_ok(r))
+		r = tg_hs_derive(hs, pms, pl);
+	tg_wipe(pms, sizeof(pms));
+	TG_GUARD(r);
+	TG_GUARD(tg_hs_key_block(hs));
+
+	/* CertificateVerify (RFC 5246 §7.4.8) */
+	if (cv_alg != 0) {
+		struct tg_hs_certificate_verify cv;
+		uint8_t sig[TG_SIG_MAX_LEN];
+		size_t sl;
+
+		TG_GUARD(tg_sig_sign(cv_alg, tg_cert_pkey(cfg->client_cert), hs->tr,
+				     hs->tr_len, sig, sizeof(sig), &sl));
+		cv.sigalg = cv_alg;
+		cv.sig.p = sig;
+		cv.sig.len = sl;
+		TG_HS_SEND(hs, tg_hs_certificate_verify_write(w, &cv));
+	}
+	TG_GUARD(tg_hs_send_ccs_finished(hs));
+	hs->st = C_NST_OR_CCS;
+	return TG_OK;
+}
+
+static tg_result tg_cli_ticket(struct tg_hs *hs, struct tg_hsio_msg *m)
+{
+	struct tg_hs_new_session_ticket nst;
+
+	TG_GUARD(tg_hs_new_session_ticket_parse(&m->body, &nst));
+	TG_ENSURE(hs->client_ext_ticket, TG_E_UNEXPECTED_MSG);
+	if (nst.ticket.len > 0 && nst.ticket.len <= sizeof(hs->sess.ticket)) {
+		memcpy(hs->sess.ticket, nst.ticket.p, nst.ticket.len);
+		hs->sess.ticket_len = (uint16_t)nst.ticket.len;
+	}
+	hs->st = hs->st == C_NST_OR_CCS ? C_CCS : C_CCS_RESUMED;
+	return TG_OK;
+}
+
+static void tg_cli_save_session(struct tg_hs *hs)
+{
+	hs->sess.valid = true;
+	hs->sess.id_len = hs->sid_len;
+	memcpy(hs->sess.id, hs->sid, hs->sid_len);
+	memcpy(hs->sess.master, hs->master, sizeof(hs->master));
+	hs->sess.suite = hs->cs->id;
+	hs->sess.ems = hs->ems;
+}
+
+static tg_result tg_cli_finished(struct tg_hs *hs, struct tg_hsio_msg *m)
+{
+	TG_GUARD(tg_hs_check_finished(hs, &m->body));
+	tg_cli_save_session(hs);
+	tg_hs_established(hs);
+	return TG_OK;
+}
+
+static tg_result tg_cli_finished_resumed(struct tg_hs *hs, struct tg_hsio_msg *m)
+{
+	TG_GUARD(tg_hs_check_finished(hs, &m->body));
+	TG_GUARD(tg_hs_send_ccs_finished(hs));
+	tg_cli_save_session(hs);
+	tg_hs_established(hs);
+	return TG_OK;
+}
+
+/* ======================================================================
+ * The state table
+ * ====================================================================== */
+
+struct tg_hs_step {
+	uint8_t state;
+	uint8_t type; /* handshake type, or TG_HS_CCS */
+	tg_result (*fn)(struct tg_hs *hs, struct tg_hsio_msg *m);
+};
+
+static const struct tg_hs_step tg_hs_steps[] = {
+	{ S_CLIENT_HELLO, TG_HS_CLIENT_HELLO, tg_srv_client_hello },
+	{ S_CLIENT_CERT, TG_HS_CERTIFICATE, tg_srv_client_cert },
+	{ S_CLIENT_KX, TG_HS_CLIENT_KEY_EXCHANGE, tg_srv_client_kx },
+	{ S_CERT_VERIFY, TG_HS_CERTIFICATE_VERIFY, tg_srv_cert_verify },
+	{ S_CCS, TG_HS_CCS, tg_hs_peer_ccs },
+	{ S_FINISHED, TG_HS_FINISHED, tg_srv_finished },
+	{ S_CCS_RESUMED, TG_HS_CCS, tg_hs_peer_ccs },
+	{ S_FINISHED_RESUMED, TG_HS_FINISHED, tg_srv_finished_resumed },
+	{ C_SERVER_HELLO, TG_HS_SERVER_HELLO, tg_cli_server_hello },
+	{ C_CERT, TG_HS_CERTIFICATE, tg_cli_cert },
+	{ C_SKE, TG_HS_SERVER_KEY_EXCHANGE, tg_cli_ske },
+	{ C_CR_OR_DONE, TG_HS_CERTIFICATE_REQUEST, tg_cli_cert_request },
+	{ C_CR_OR_DONE, TG_HS_SERVER_HELLO_DONE, tg_cli_server_done },
+	{ C_DONE, TG_HS_SERVER_HELLO_DONE, tg_cli_server_done },
+	{ C_NST_OR_CCS, TG_HS_NEW_SESSION_TICKET, tg_cli_ticket },
+	{ C_NST_OR_CCS, TG_HS_CCS, tg_hs_peer_ccs },
+	{ C_CCS, TG_HS_CCS, tg_hs_peer_ccs },
+	{ C_FINISHED, TG_HS_FINISHED, tg_cli_finished },
+	{ C_NST_OR_CCS_RESUMED, TG_HS_NEW_SESSION_TICKET, tg_cli_ticket },
+	{ C_NST_OR_CCS_RESUMED, TG_HS_CCS, tg_hs_peer_ccs },
+	{ C_CCS_RESUMED, TG_HS_CCS, tg_hs_peer_ccs },
+	{ C_FINISHED_RESUMED, TG_HS_FINISHED, tg_cli_finished_resumed },
+};
+
+static tg_result tg_hs_dispatch(struct tg_hs *hs, struct tg_hsio_msg *m)
+{
+	uint8_t type = m->item == TG_HSIO_CCS ? TG_HS_CCS : m->type;
+
+	for (size_t i = 0; i < sizeof(tg_hs_steps) / sizeof(tg_hs_steps[0]); i++) {
+		const struct tg_hs_step *s = &tg_hs_steps[i];
+
+		if (s->state != hs->st || s->type != type)
+			continue;
+		if (m->item == TG_HSIO_HANDSHAKE) {
+			hs->tr_prev = hs->tr_len;
+			TG_GUARD(tg_hs_tr_add(hs, m->raw, m->raw_len));
+		}
+		return s->fn(hs, m);
+	}
+	return tg_error(TG_E_UNEXPECTED_MSG);
+}
+
+/* One item from the record layer. */
+static tg_result tg_hs_item(struct tg_hs *hs, struct tg_hsio_msg *m)
+{
+	switch (m->item) {
+	case TG_HSIO_ALERT:
+		hs->info.alert_recv = m->alert;
+		if (m->alert == TG_ALERT_CLOSE_NOTIFY) {
+			hs->events |= TG_HS_EV_CLOSED;
+			return tg_error(TG_E_CLOSED);
+		}
+		/* RFC 5246 §7.2: warnings other than close_notify do not
+		 * end the connection; a fatal alert does */
+		if (m->type == TG_ALERT_FATAL)
+			return tg_error(TG_E_PEER_ALERT);
+		return TG_OK;
+	case TG_HSIO_APPDATA:
+		/* before our keys are in place application data is refused */
+		return tg_error(TG_E_UNEXPECTED_MSG);
+	case TG_HSIO_HANDSHAKE:
+		/* RFC 5246 §7.4.1.1: a client ignores HelloRequest during a
+		 * handshake (and we never renegotiate) */
+		if (hs->cfg->role == TG_HS_CLIENT && m->type == TG_HS_HELLO_REQUEST)
+			return tg_hs_hello_request_parse(&m->body);
+		return tg_hs_dispatch(hs, m);
+	case TG_HSIO_CCS:
+		return tg_hs_dispatch(hs, m);
+	default:
+		return TG_OK;
+	}
+}
+
+static void tg_hs_fail(struct tg_hs *hs, tg_result r)
+{
+	hs->fail = r.code;
+	hs->st = T_FAILED;
+	hs->events |= TG_HS_EV_FAILED;
+	tg_kx_free(&hs->kx);
+	if (r.code == TG_E_CLOSED || r.code == TG_E_PEER_ALERT)
+		return; /* nothing to say back (close_notify is answered by
+			   tg_hs_close when the caller wants) */
+	hs->info.alert_sent = tg_alert_of(r.code);
+	if (tg_failed(tg_hsio_put_alert(&hs->io, TG_ALERT_FATAL,
+					hs->info.alert_sent)))
+		hs->info.alert_sent = 255;
+	TG_DEBUG("hs: %s (%s)", tg_strerror(r.code),
+		 tg_alert_name(hs->info.alert_sent));
+}
+
+/* ======================================================================
+ * Public API
+ * ====================================================================== */
+
+void tg_hs_config_defaults(struct tg_hs_config *cfg, enum tg_hs_role role)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->role = role;
+	cfg->offer_ticket = role == TG_HS_CLIENT;
+}
+
+tg_result tg_hs_new(const struct tg_hs_config *cfg,
+		    const struct tg_hs_session *resume, struct tg_hs **out)
+{
+	struct tg_hs *hs;
+	tg_result r;
+
+	TG_ENSURE_REF(cfg);
+	TG_ENSURE_REF(out);
+	TG_ENSURE(cfg->acc != NULL, TG_E_INVAL);
+	TG_ENSURE(cfg->role == TG_HS_CLIENT || cfg->certs != NULL, TG_E_INVAL);
+	TG_ENSURE(cfg->n_suites <= TG_HS_MAX_PREFS && cfg->n_groups <= TG_HS_MAX_PREFS &&
+			  cfg->n_sigalgs <= TG_HS_MAX_PREFS &&
+			  cfg->n_alpn <= TG_HS_MAX_ALPN,
+		  TG_E_INVAL);
+	hs = calloc(1, sizeof(*hs));
+	TG_ENSURE(hs != NULL, TG_E_NOMEM);
+	hs->cfg = cfg;
+	hs->info.version = TG_TLS12;
+	hs->info.alert_sent = 255;
+	hs->info.alert_recv = 255;
+	hs->tr = malloc(TG_HS_TRANSCRIPT_MAX);
+	r = hs->tr != NULL ? tg_hsio_init(&hs->io) : tg_error(TG_E_NOMEM);
+	if (tg_ok(r) && resume != NULL && resume->valid && cfg->role == TG_HS_CLIENT)
+		hs->sess = *resume;
+	if (tg_ok(r))
+		r = cfg->role == TG_HS_CLIENT ? tg_cli_client_hello(hs) : TG_OK;
+	if (tg_failed(r)) {
+		tg_hs_free(hs);
+		return r;
+	}
+	if (cfg->role == TG_HS_SERVER)
+		hs->st = S_CLIENT_HELLO;
+	*out = hs;
+	return TG_OK;
+}
+
+void tg_hs_free(struct tg_hs *hs)
+{
+	if (hs == NULL)
+		return;
+	tg_hsio_fini(&hs->io);
+	if (hs->tr != NULL)
+		tg_wipe(hs->tr, hs->tr_len);
+	free(hs->tr);
+	tg_kx_free(&hs->kx);
+	EVP_PKEY_free(hs->peer_key);
+	tg_wipe(hs, sizeof(*hs));
+	free(hs);
+}
+
+tg_result tg_hs_feed(struct tg_hs *hs, const uint8_t *in, size_t len,
+		     size_t *consumed)
+{
+	size_t used = 0;
+
+	TG_ENSURE_REF(hs);
+	TG_ENSURE_REF(consumed);
+	TG_ENSURE(in != NULL || len == 0, TG_E_INVAL);
+	*consumed = 0;
+	if (hs->st == T_FAILED)
+		return tg_error(hs->fail);
+	TG_ENSURE(hs->st != T_ESTABLISHED, TG_E_STATE);
+	while (used < len || tg_hsio_rx_left(&hs->io) > 0) {
+		size_t n = 0;
+		struct tg_hsio_msg m;
+		tg_result r;
+		bool progress = false;
+
+		if (used < len) {
+			TG_GUARD(tg_hsio_feed(&hs->io, in + used, len - used, &n));
+			used += n;
+		}
+		for (;;) {
+			r = tg_hsio_next(&hs->io, &m);
+			if (tg_ok(r) && m.item == TG_HSIO_NONE)
+				break;
+			if (tg_ok(r))
+				r = tg_hs_item(hs, &m);
+			if (tg_failed(r)) {
+				*consumed = used;
+				tg_hs_fail(hs, r);
+				return r;
+			}
+			progress = true;
+			if (hs->st == T_ESTABLISHED) {
+				/* what follows the Finished record stays
+				 * with the caller */
+				size_t left = tg_hsio_rx_left(&hs->io);
+
+				*consumed = used - left;
+				hs->io.rlen = hs->io.rdrop = 0;
+				return TG_OK;
+			}
+		}
+		if (n == 0 && !progress)
+			break; /* buffer full of an incomplete record: cannot be */
+	}
+	*consumed = used;
+	return TG_OK;
+}
+
+size_t tg_hs_output(struct tg_hs *hs, uint8_t *out, size_t cap)
+{
+	return tg_hsio_out_take(&hs->io, out, cap);
+}
+
+unsigned tg_hs_events(const struct tg_hs *hs)
+{
+	return hs->events | (tg_hsio_out_pending(&hs->io) ? TG_HS_EV_OUTPUT : 0);
+}
+
+tg_result tg_hs_export_keys(struct tg_hs *hs, struct tg_keys *tx,
+			    struct tg_keys *rx)
+{
+	TG_ENSURE_REF(hs);
+	TG_ENSURE(tx != NULL && rx != NULL, TG_E_INVAL);
+	TG_ENSURE(hs->keys_ready, TG_E_STATE);
+	*tx = hs->k_tx;
+	*rx = hs->k_rx;
+	tg_wipe(&hs->k_tx, sizeof(hs->k_tx));
+	tg_wipe(&hs->k_rx, sizeof(hs->k_rx));
+	hs->keys_ready = false;
+	return TG_OK;
+}
+
+const struct tg_hs_info *tg_hs_info(const struct tg_hs *hs)
+{
+	return &hs->info;
+}
+
+tg_result tg_hs_get_session(const struct tg_hs *hs, struct tg_hs_session *out)
+{
+	TG_ENSURE_REF(hs);
+	TG_ENSURE_REF(out);
+	TG_ENSURE(hs->sess.valid && hs->st == T_ESTABLISHED, TG_E_STATE);
+	*out = hs->sess;
+	return TG_OK;
+}
+
+tg_result tg_hs_close(struct tg_hs *hs)
+{
+	TG_ENSURE_REF(hs);
+	return tg_hsio_put_alert(&hs->io, TG_ALERT_WARNING, TG_ALERT_CLOSE_NOTIFY);
+}

@@ -1,0 +1,401 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file prf.c
+ * TLS 1.2 PRF, master secret, key block, Finished and transcript hash
+ * (RFC 5246 §5, §6.3, §7.4.9, §8.1; RFC 7627 §4) on OpenSSL 3.0 EVP.
+ */
+#include "tg_prf.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/core_names.h>
+#include <openssl/kdf.h>
+#include <openssl/params.h>
+
+#include "tg_wipe.h"
+
+/*
+ * Algorithms fetched once per process. Implicit fetches (EVP_sha256(),
+ * EVP_KDF by name per call) go through the method store each time; an
+ * explicitly fetched object is used as is.
+ */
+static struct {
+	EVP_KDF *prf;                  /* "TLS1-PRF" */
+	EVP_MD *md[TG_HASH__COUNT];    /* SHA256, SHA384 */
+	bool ok;
+} algs;
+static pthread_once_t algs_once = PTHREAD_ONCE_INIT;
+
+static void algs_free(void)
+{
+	EVP_KDF_free(algs.prf);
+	for (int i = 0; i < TG_HASH__COUNT; i++)
+		EVP_MD_free(algs.md[i]);
+	memset(&algs, 0, sizeof(algs));
+}
+
+static void algs_init(void)
+{
+	algs.prf = EVP_KDF_fetch(NULL, OSSL_KDF_NAME_TLS1_PRF, NULL);
+	for (int i = 0; i < TG_HASH__COUNT; i++)
+		algs.md[i] = EVP_MD_fetch(NULL, tg_hash_name((enum tg_hash)i),
+					  NULL);
+	algs.ok = algs.prf != NULL;
+	for (int i = 0; i < TG_HASH__COUNT; i++)
+		algs.ok = algs.ok && algs.md[i] != NULL;
+	/* Released at exit so leak checkers stay quiet. */
+	atexit(algs_free);
+}
+
+static bool algs_ready(void)
+{
+	return pthread_once(&algs_once, algs_init) == 0 && algs.ok;
+}
+
+const EVP_MD *tg_hash_md(enum tg_hash h)
+{
+	if ((unsigned)h >= TG_HASH__COUNT || !algs_ready())
+		return NULL;
+	return algs.md[h];
+}
+
+tg_result tg_hash(enum tg_hash h, const void *data, size_t len,
+		  uint8_t out[TG_HASH_MAX_LEN])
+{
+	const EVP_MD *md = tg_hash_md(h);
+	unsigned int n = 0;
+
+	TG_ENSURE(md != NULL, TG_E_INVAL);
+	TG_ENSURE(out != NULL && (data != NULL || len == 0), TG_E_INVAL);
+	TG_ENSURE(EVP_Digest(len ? data : "", len, out, &n, md, NULL) == 1,
+		  TG_E_CRYPTO);
+	return TG_OK;
+}
+
+tg_result tg_prf(enum tg_hash h, const uint8_t *secret, size_t secret_len,
+		 const char *label, const uint8_t *seed1, size_t seed1_len,
+		 const uint8_t *seed2, size_t seed2_len, uint8_t *out,
+		 size_t out_len)
+{
+	OSSL_PARAM params[6], *p = params;
+	EVP_KDF_CTX *kctx;
+	int rc;
+
+	TG_ENSURE(tg_hash_md(h) != NULL, TG_E_INVAL);
+	TG_ENSURE(secret != NULL && secret_len > 0, TG_E_INVAL);
+	TG_ENSURE(label != NULL && label[0] != '\0', TG_E_INVAL);
+	TG_ENSURE(seed1 != NULL || seed1_len == 0, TG_E_INVAL);
+	TG_ENSURE(seed2 != NULL || seed2_len == 0, TG_E_INVAL);
+	TG_ENSURE(out != NULL && out_len > 0 && out_len <= TG_PRF_MAX_OUT,
+		  TG_E_INVAL);
+
+	/*
+	 * RFC 5246 §5: PRF(secret, label, seed) = P_<hash>(secret,
+	 * label + seed). The provider concatenates repeated SEED parameters
+	 * in order, so label, seed1 and seed2 are passed without a copy.
+	 */
+	*p++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST,
+						(char *)tg_hash_name(h), 0);
+	*p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SECRET,
+						 (void *)secret, secret_len);
+	*p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SEED,
+						 (void *)label, strlen(label));
+	if (seed1_len)
+		*p++ = OSSL_PARAM_construct_octet_string(
+			OSSL_KDF_PARAM_SEED, (void *)seed1, seed1_len);
+	if (seed2_len)
+		*p++ = OSSL_PARAM_construct_octet_string(
+			OSSL_KDF_PARAM_SEED, (void *)seed2, seed2_len);
+	*p = OSSL_PARAM_construct_end();
+
+	kctx = EVP_KDF_CTX_new(algs.prf);
+	TG_ENSURE(kctx != NULL, TG_E_NOMEM);
+	rc = EVP_KDF_derive(kctx, out, out_len, params);
+	/* Frees wipe the copied secret (kdf_tls1_prf_reset cleanses it). */
+	EVP_KDF_CTX_free(kctx);
+	if (rc != 1) {
+		tg_wipe(out, out_len);
+		return tg_error(TG_E_CRYPTO);
+	}
+	return TG_OK;
+}
+
+tg_result tg_prf_master_secret(enum tg_hash h, const uint8_t *pms,
+			       size_t pms_len,
+			       const uint8_t client_random[TG_TLS_RANDOM_LEN],
+			       const uint8_t server_random[TG_TLS_RANDOM_LEN],
+			       uint8_t ms[TG_TLS_MASTER_SECRET_LEN])
+{
+	TG_ENSURE(client_random != NULL && server_random != NULL, TG_E_INVAL);
+	/* RFC 5246 §8.1: client random first, then server random. */
+	return tg_prf(h, pms, pms_len, "master secret", client_random,
+		      TG_TLS_RANDOM_LEN, server_random, TG_TLS_RANDOM_LEN, ms,
+		      TG_TLS_MASTER_SECRET_LEN);
+}
+
+tg_result tg_prf_ems(enum tg_hash h, const uint8_t *pms, size_t pms_len,
+		     const uint8_t *session_hash, size_t hash_len,
+		     uint8_t ms[TG_TLS_MASTER_SECRET_LEN])
+{
+	/* RFC 7627 §4: the session hash is the PRF hash of the transcript. */
+	TG_ENSURE(session_hash != NULL && hash_len == tg_hash_len(h),
+		  TG_E_INVAL);
+	return tg_prf(h, pms, pms_len, "extended master secret", session_hash,
+		      hash_len, NULL, 0, ms, TG_TLS_MASTER_SECRET_LEN);
+}
+
+tg_result tg_prf_key_block(const struct tg_cs_info *cs,
+			   const uint8_t ms[TG_TLS_MASTER_SECRET_LEN],
+			   const uint8_t client_random[TG_TLS_RANDOM_LEN],
+			   const uint8_t server_random[TG_TLS_RANDOM_LEN],
+			   struct tg_key_block *kb)
+{
+	uint8_t block[2 * (32 + 12)];
+	size_t klen, ilen, off = 0;
+	tg_result r;
+
+	TG_ENSURE(cs != NULL && ms != NULL && kb != NULL, TG_E_INVAL);
+	TG_ENSURE(client_random != NULL && server_random != NULL, TG_E_INVAL);
+	klen = cs->key_len;
+	ilen = cs->fixed_iv_len;
+	TG_ENSURE(klen <= sizeof(kb->client_key) &&
+			  ilen <= sizeof(kb->client_iv),
+		  TG_E_INVAL);
+
+	/* RFC 5246 §6.3: server random first for the key expansion. */
+	r = tg_prf((enum tg_hash)cs->prf_hash, ms, TG_TLS_MASTER_SECRET_LEN,
+		   "key expansion", server_random, TG_TLS_RANDOM_LEN,
+		   client_random, TG_TLS_RANDOM_LEN, block,
+		   2 * (klen + ilen));
+	if (tg_failed(r))
+		return r;
+
+	/* RFC 5246 §6.3 order; MAC keys are empty for AEAD (§6.2.3.3). */
+	memset(kb, 0, sizeof(*kb));
+	kb->key_len = (uint8_t)klen;
+	kb->iv_len = (uint8_t)ilen;
+	memcpy(kb->client_key, block + off, klen);
+	off += klen;
+	memcpy(kb->server_key, block + off, klen);
+	off += klen;
+	memcpy(kb->client_iv, block + off, ilen);
+	off += ilen;
+	memcpy(kb->server_iv, block + off, ilen);
+	TG_WIPE_OBJ(block);
+	return TG_OK;
+}
+
+static void fill_keys(struct tg_keys *k, const struct tg_cs_info *cs,
+		      enum tg_dir dir, const uint8_t *key, const uint8_t *iv,
+		      size_t key_len, size_t iv_len, uint64_t seq)
+{
+	memset(k, 0, sizeof(*k));
+	k->version = TG_TLS12;
+	k->suite = cs->suite;
+	k->dir = (uint8_t)dir;
+	k->key_len = (uint8_t)key_len;
+	k->iv_len = (uint8_t)iv_len;
+	memcpy(k->key, key, key_len);
+	memcpy(k->iv, iv, iv_len);
+	k->seq = seq;
+}
+
+tg_result tg_prf_export_keys(const struct tg_cs_info *cs,
+			     const struct tg_key_block *kb, enum tg_side side,
+			     uint64_t write_seq, uint64_t read_seq,
+			     struct tg_keys *wr, struct tg_keys *rd)
+{
+	bool client;
+
+	TG_ENSURE(cs != NULL && kb != NULL && wr != NULL && rd != NULL,
+		  TG_E_INVAL);
+	TG_ENSURE(side == TG_SIDE_CLIENT || side == TG_SIDE_SERVER,
+		  TG_E_INVAL);
+	TG_ENSURE(kb->key_len == cs->key_len && kb->iv_len == cs->fixed_iv_len,
+		  TG_E_INVAL);
+	/* The record layer's own idea of the lengths must agree. */
+	TG_ENSURE(tg_suite_key_len((enum tg_suite)cs->suite) == cs->key_len &&
+			  tg_suite_iv_len(TG_TLS12, (enum tg_suite)cs->suite) ==
+				  cs->fixed_iv_len,
+		  TG_E_INTERNAL);
+	client = side == TG_SIDE_CLIENT;
+	/* We write with our side's keys and read with the peer's. */
+	fill_keys(wr, cs, TG_DIR_SEAL, client ? kb->client_key : kb->server_key,
+		  client ? kb->client_iv : kb->server_iv, kb->key_len,
+		  kb->iv_len, write_seq);
+	fill_keys(rd, cs, TG_DIR_OPEN, client ? kb->server_key : kb->client_key,
+		  client ? kb->server_iv : kb->client_iv, kb->key_len,
+		  kb->iv_len, read_seq);
+	return TG_OK;
+}
+
+tg_result tg_prf_derive_keys(const struct tg_cs_info *cs,
+			     const uint8_t ms[TG_TLS_MASTER_SECRET_LEN],
+			     const uint8_t client_random[TG_TLS_RANDOM_LEN],
+			     const uint8_t server_random[TG_TLS_RANDOM_LEN],
+			     enum tg_side side, uint64_t write_seq,
+			     uint64_t read_seq, struct tg_keys *wr,
+			     struct tg_keys *rd)
+{
+	struct tg_key_block kb;
+	tg_result r;
+
+	r = tg_prf_key_block(cs, ms, client_random, server_random, &kb);
+	if (tg_ok(r))
+		r = tg_prf_export_keys(cs, &kb, side, write_seq, read_seq, wr,
+				       rd);
+	TG_WIPE_OBJ(kb);
+	if (tg_failed(r)) {
+		if (wr != NULL)
+			tg_wipe(wr, sizeof(*wr));
+		if (rd != NULL)
+			tg_wipe(rd, sizeof(*rd));
+	}
+	return r;
+}
+
+tg_result tg_prf_finished(enum tg_hash h,
+			  const uint8_t ms[TG_TLS_MASTER_SECRET_LEN],
+			  enum tg_side sender, const uint8_t *hs_hash,
+			  size_t hash_len,
+			  uint8_t verify_data[TG_TLS_VERIFY_DATA_LEN])
+{
+	TG_ENSURE(hs_hash != NULL && hash_len == tg_hash_len(h), TG_E_INVAL);
+	TG_ENSURE(sender == TG_SIDE_CLIENT || sender == TG_SIDE_SERVER,
+		  TG_E_INVAL);
+	/* RFC 5246 §7.4.9; verify_data_length is 12 for our suites. */
+	return tg_prf(h, ms, TG_TLS_MASTER_SECRET_LEN,
+		      sender == TG_SIDE_CLIENT ? "client finished"
+					       : "server finished",
+		      hs_hash, hash_len, NULL, 0, verify_data,
+		      TG_TLS_VERIFY_DATA_LEN);
+}
+
+tg_result tg_prf_finished_check(enum tg_hash h,
+				const uint8_t ms[TG_TLS_MASTER_SECRET_LEN],
+				enum tg_side sender, const uint8_t *hs_hash,
+				size_t hash_len, const uint8_t *received,
+				size_t len)
+{
+	uint8_t want[TG_TLS_VERIFY_DATA_LEN];
+	int diff;
+
+	TG_ENSURE(received != NULL || len == 0, TG_E_INVAL);
+	TG_ENSURE(len == TG_TLS_VERIFY_DATA_LEN, TG_E_DECODE);
+	TG_GUARD(tg_prf_finished(h, ms, sender, hs_hash, hash_len, want));
+	diff = tg_ct_cmp(want, received, sizeof(want));
+	TG_WIPE_OBJ(want);
+	TG_ENSURE(diff == 0, TG_E_DECRYPT_ERROR);
+	return TG_OK;
+}
+
+/* ---- transcript ------------------------------------------------------ */
+
+tg_result tg_transcript_init(struct tg_transcript *t, int hash)
+{
+	TG_ENSURE_REF(t);
+	memset(t, 0, sizeof(*t));
+	t->hash = TG_TRANSCRIPT_UNDECIDED;
+	TG_ENSURE(hash == TG_TRANSCRIPT_UNDECIDED ||
+			  (hash >= 0 && hash < TG_HASH__COUNT),
+		  TG_E_INVAL);
+	TG_ENSURE(algs_ready(), TG_E_CRYPTO);
+	for (int i = 0; i < TG_HASH__COUNT; i++) {
+		if (hash != TG_TRANSCRIPT_UNDECIDED && hash != i)
+			continue;
+		t->ctx[i] = EVP_MD_CTX_new();
+		if (t->ctx[i] == NULL ||
+		    EVP_DigestInit_ex(t->ctx[i], algs.md[i], NULL) != 1) {
+			tg_transcript_free(t);
+			return tg_error(TG_E_NOMEM);
+		}
+	}
+	t->tmp = EVP_MD_CTX_new();
+	if (t->tmp == NULL) {
+		tg_transcript_free(t);
+		return tg_error(TG_E_NOMEM);
+	}
+	t->hash = hash;
+	return TG_OK;
+}
+
+tg_result tg_transcript_select(struct tg_transcript *t, enum tg_hash h)
+{
+	TG_ENSURE_REF(t);
+	TG_ENSURE((unsigned)h < TG_HASH__COUNT, TG_E_INVAL);
+	if (t->hash == (int)h)
+		return TG_OK;
+	TG_ENSURE(t->hash == TG_TRANSCRIPT_UNDECIDED && t->ctx[h] != NULL,
+		  TG_E_STATE);
+	for (int i = 0; i < TG_HASH__COUNT; i++) {
+		if (i != (int)h) {
+			EVP_MD_CTX_free(t->ctx[i]);
+			t->ctx[i] = NULL;
+		}
+	}
+	t->hash = (int)h;
+	return TG_OK;
+}
+
+tg_result tg_transcript_update(struct tg_transcript *t, const void *data,
+			       size_t len)
+{
+	TG_ENSURE_REF(t);
+	TG_ENSURE(data != NULL || len == 0, TG_E_INVAL);
+	TG_ENSURE(t->tmp != NULL, TG_E_STATE);
+	if (len == 0)
+		return TG_OK;
+	for (int i = 0; i < TG_HASH__COUNT; i++)
+		if (t->ctx[i] != NULL)
+			TG_ENSURE(EVP_DigestUpdate(t->ctx[i], data, len) == 1,
+				  TG_E_CRYPTO);
+	return TG_OK;
+}
+
+tg_result tg_transcript_peek_as(struct tg_transcript *t, enum tg_hash h,
+				uint8_t *out, size_t cap, size_t *len)
+{
+	unsigned int n = 0;
+	size_t hl;
+
+	TG_ENSURE(t != NULL && out != NULL && len != NULL, TG_E_INVAL);
+	TG_ENSURE((unsigned)h < TG_HASH__COUNT, TG_E_INVAL);
+	TG_ENSURE(t->ctx[h] != NULL && t->tmp != NULL, TG_E_STATE);
+	hl = tg_hash_len(h);
+	TG_ENSURE(cap >= hl, TG_E_NOSPACE);
+	/* Copy the running state into the scratch context and finish that:
+	 * the transcript itself goes on. */
+	TG_ENSURE(EVP_MD_CTX_copy_ex(t->tmp, t->ctx[h]) == 1, TG_E_CRYPTO);
+	TG_ENSURE(EVP_DigestFinal_ex(t->tmp, out, &n) == 1 && n == hl,
+		  TG_E_CRYPTO);
+	*len = hl;
+	return TG_OK;
+}
+
+tg_result tg_transcript_peek(struct tg_transcript *t, uint8_t *out,
+			     size_t cap, size_t *len)
+{
+	TG_ENSURE_REF(t);
+	TG_ENSURE(t->hash != TG_TRANSCRIPT_UNDECIDED, TG_E_STATE);
+	return tg_transcript_peek_as(t, (enum tg_hash)t->hash, out, cap, len);
+}
+
+int tg_transcript_hash(const struct tg_transcript *t)
+{
+	return t != NULL ? t->hash : TG_TRANSCRIPT_UNDECIDED;
+}
+
+void tg_transcript_free(struct tg_transcript *t)
+{
+	if (t == NULL)
+		return;
+	for (int i = 0; i < TG_HASH__COUNT; i++) {
+		EVP_MD_CTX_free(t->ctx[i]);
+		t->ctx[i] = NULL;
+	}
+	EVP_MD_CTX_free(t->tmp);
+	t->tmp = NULL;
+	t->hash = TG_TRANSCRIPT_UNDECIDED;
+}

@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file tg_hs.h
+ * The TLS 1.2 handshake engine: server and client, I/O free.
+ *
+ * Bytes in (tg_hs_feed), bytes out (tg_hs_output), events (tg_hs_events).
+ * When TG_HS_EV_KEYS_READY is raised the handshake is complete and
+ * tg_hs_export_keys() hands both directions' keys (struct tg_keys, with
+ * the sequence numbers that follow the Finished messages) to whoever runs
+ * the records: the dataplane in tlsgate, a test, a benchmark. The engine
+ * runs the same over kernel sockets, DPDK TCP or an in-memory pipe.
+ *
+ * A struct tg_hs_config is built once, shared read-only by every
+ * connection (and thread) that uses it.
+ */
+#ifndef TG_HS_H
+#define TG_HS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tg_accel.h"
+#include "tg_result.h"
+
+struct tg_ca;
+struct tg_cert;
+struct tg_cert_store;
+struct tg_sesscache;
+struct tg_ticket_keys;
+
+/** Role of a connection. */
+enum tg_hs_role {
+	TG_HS_SERVER = 0,
+	TG_HS_CLIENT = 1,
+};
+
+/** Client certificate policy of a server. */
+enum tg_hs_client_auth {
+	TG_HS_CLIENT_AUTH_NONE = 0,
+	TG_HS_CLIENT_AUTH_OPTIONAL, /**< ask; accept none; verify any sent */
+	TG_HS_CLIENT_AUTH_REQUIRE,  /**< ask; refuse the handshake without */
+};
+
+/** How a handshake ended up (struct tg_hs_info::resumed). */
+enum tg_hs_resumption {
+	TG_HS_FULL = 0,
+	TG_HS_RESUMED_ID,
+	TG_HS_RESUMED_TICKET,
+};
+
+#define TG_HS_MAX_PREFS 16
+#define TG_HS_MAX_ALPN 8
+#define TG_HS_ALPN_LEN 32
+#define TG_HS_SNI_LEN 256
+
+/** Configuration shared by many connections. */
+struct tg_hs_config {
+	enum tg_hs_role role;
+	struct tg_accel *acc;   /**< for Finished protection (required) */
+	/** Preference lists (wire values); zero counts = defaults. */
+	uint16_t suites[TG_HS_MAX_PREFS];
+	unsigned n_suites;
+	uint16_t groups[TG_HS_MAX_PREFS];
+	unsigned n_groups;
+	uint16_t sigalgs[TG_HS_MAX_PREFS];
+	unsigned n_sigalgs;
+	bool client_order;      /**< server: honour the client's order */
+	bool allow_static_rsa;  /**< TLS_RSA_WITH_AES_*_GCM (off by default) */
+	bool allow_no_ems;      /**< accept peers without RFC 7627 EMS */
+	bool tls13_capable;     /**< server: send the RFC 8446 §4.1.3 sentinel */
+	/** ALPN protocols in preference order (RFC 7301). */
+	char alpn[TG_HS_MAX_ALPN][TG_HS_ALPN_LEN];
+	unsigned n_alpn;
+	bool alpn_required;     /**< server: no overlap -> no_application_protocol */
+
+	/* server */
+	struct tg_cert_store *certs;     /**< certificates, SNI selection */
+	enum tg_hs_client_auth client_auth;
+	struct tg_ca *client_ca;         /**< verifies client certificates */
+	struct tg_sesscache *cache;      /**< session-ID cache, or NULL */
+	struct tg_ticket_keys *tickets;  /**< ticket keys, or NULL (no tickets) */
+
+	/* client */
+	char server_name[TG_HS_SNI_LEN]; /**< SNI and host name to verify */
+	struct tg_ca *ca;                /**< verifies the server; NULL = no check */
+	const struct tg_cert *client_cert; /**< for client authentication */
+	bool offer_ticket;               /**< send an empty session_ticket */
+};
+
+/** Resumable state a client keeps between connections. */
+struct tg_hs_session {
+	uint8_t id[32];
+	uint8_t id_len;
+	uint8_t master[48];
+	uint16_t suite;
+	bool ems;
+	uint8_t ticket[1024];
+	uint16_t ticket_len;
+	bool valid;
+};
+
+/** What was negotiated. */
+struct tg_hs_info {
+	uint16_t version;     /**< 0x0303 */
+	uint16_t suite;       /**< cipher suite (wire value) */
+	uint16_t group;       /**< ECDHE group, 0 for static RSA or resumed */
+	uint16_t sigalg;      /**< server signature scheme, 0 if none */
+	uint8_t cert_type;    /**< 1 = RSA, 2 = ECDSA (server certificate) */
+	enum tg_hs_resumption resumed;
+	bool ems;
+	bool peer_cert;       /**< the peer sent a certificate */
+	bool peer_verified;   /**< and it verified */
+	char sni[TG_HS_SNI_LEN];
+	char alpn[TG_HS_ALPN_LEN];
+	uint8_t alert_sent;   /**< alert description we sent, 255 = none */
+	uint8_t alert_recv;   /**< alert description received, 255 = none */
+};
+
+/** Events (bit set) returned by tg_hs_events(). */
+enum tg_hs_event {
+	TG_HS_EV_OUTPUT = 1 << 0,     /**< bytes to send: call tg_hs_output */
+	TG_HS_EV_KEYS_READY = 1 << 1, /**< handshake done: export the keys */
+	TG_HS_EV_FAILED = 1 << 2,     /**< failed; an alert may be pending */
+	TG_HS_EV_CLOSED = 1 << 3,     /**< close_notify received */
+};
+
+struct tg_hs;
+
+/** Fill @p cfg with defaults for @p role. */
+void tg_hs_config_defaults(struct tg_hs_config *cfg, enum tg_hs_role role);
+
+/** Create a connection's engine. A client queues its ClientHello. */
+TG_MUST_CHECK tg_result tg_hs_new(const struct tg_hs_config *cfg,
+				  const struct tg_hs_session *resume,
+				  struct tg_hs **out);
+
+/** Free, wiping every secret. NULL is a no-op. */
+void tg_hs_free(struct tg_hs *hs);
+
+/**
+ * Feed bytes from the peer. Returns the first failure (the alert to send
+ * is queued and TG_HS_EV_FAILED raised). @p consumed says how much was
+ * taken; bytes after the peer's Finished (application data) are not
+ * consumed by a completed handshake and stay with the caller.
+ */
+TG_MUST_CHECK tg_result tg_hs_feed(struct tg_hs *hs, const uint8_t *in,
+				   size_t len, size_t *consumed);
+
+/** Copy out up to @p cap bytes to send; returns how many. */
+size_t tg_hs_output(struct tg_hs *hs, uint8_t *out, size_t cap);
+
+/** Pending events (a bit set of enum tg_hs_event). */
+unsigned tg_hs_events(const struct tg_hs *hs);
+
+/**
+ * After TG_HS_EV_KEYS_READY: the keys for our write (@p tx) and read
+ * (@p rx) directions, with the sequence numbers following Finished. The
+ * engine's copies are wiped; call once. The caller wipes @p tx / @p rx.
+ */
+TG_MUST_CHECK tg_result tg_hs_export_keys(struct tg_hs *hs, struct tg_keys *tx,
+					  struct tg_keys *rx);
+
+/** Negotiated parameters (valid once keys are ready; partly before). */
+const struct tg_hs_info *tg_hs_info(const struct tg_hs *hs);
+
+/** Client: the resumable session after a full handshake (for resume). */
+TG_MUST_CHECK tg_result tg_hs_get_session(const struct tg_hs *hs,
+					  struct tg_hs_session *out);
+
+/** Queue a close_notify alert (either role, after the handshake). */
+TG_MUST_CHECK tg_result tg_hs_close(struct tg_hs *hs);
+
+#endif
