@@ -687,9 +687,6 @@ static tg_result tg_srv_client_hello(struct tg_hs *hs, struct tg_hsio_msg *m)
 			memcpy(hs->sid, ch.session_id, ch.session_id_len);
 		}
 	}
-	TG_DEBUG("hs: hello sid %u ticket %zu ext %d cache %p tickets %p",
-		 ch.session_id_len, ch.ticket.len, hs->client_ext_ticket,
-		 (void *)cfg->cache, (void *)cfg->tickets);
 	if (!resumed && cfg->cache != NULL && ch.session_id_len > 0 &&
 	    tg_ok(tg_sesscache_get(cfg->cache, ch.session_id, ch.session_id_len,
 				   &hs->resume)) &&

@@ -478,11 +478,15 @@ static void test_server_sigalgs(void)
 
 	for (size_t i = 0; i < sizeof(sa) / sizeof(sa[0]); i++) {
 		struct tg_hs_config cfg;
-		struct run r = { .suite = sa[i].suite, .groups = "X25519",
+		struct run r = { .suite = sa[i].suite, .groups = "X25519:P-256",
 				 .sigalgs = sa[i].ossl };
 
 		srv_cfg(&cfg, sa[i].suite, false);
 		run_our_server(&r, &cfg, NULL);
+		if (!tg_ok(r.ours) || !r.data_ok || r.info->sigalg != sa[i].id)
+			fprintf(stderr, "sigalg %s: ours %s ssl %d alert %u/%lu sigalg %04x\n",
+				sa[i].ossl, tg_strerror(r.ours.code), r.ssl_err,
+				r.info->alert_sent, r.ssl_alert_seen, r.info->sigalg);
 		CU_ASSERT(tg_ok(r.ours) && r.data_ok);
 		CU_ASSERT_EQUAL(r.info->sigalg, sa[i].id);
 	}
@@ -518,6 +522,7 @@ static void test_server_negative(void)
 		ssl = SSL_new(ctx);
 		BIO_new_bio_pair(&inner, 0, &net, 0);
 		SSL_set_bio(ssl, inner, inner);
+		SSL_set_connect_state(ssl);
 		SSL_set_app_data(ssl, &r);
 		CU_ASSERT_FATAL(tg_ok(tg_hs_new(&cfg, NULL, &hs)));
 		pump(&r, hs, ssl, net);
@@ -555,6 +560,7 @@ static void test_server_negative(void)
 		ssl = SSL_new(ctx);
 		BIO_new_bio_pair(&inner, 0, &net, 0);
 		SSL_set_bio(ssl, inner, inner);
+		SSL_set_connect_state(ssl);
 		SSL_set_app_data(ssl, &r);
 		CU_ASSERT_FATAL(tg_ok(tg_hs_new(&cfg, NULL, &hs)));
 		pump(&r, hs, ssl, net);
@@ -568,7 +574,7 @@ static void test_server_negative(void)
 	/* client certificate required, none sent: handshake_failure */
 	{
 		struct run r = { .suite = TG_CS_ECDHE_ECDSA_AES_128_GCM_SHA256,
-				 .groups = "X25519" };
+				 .groups = "X25519:P-256" };
 
 		srv_cfg(&cfg, r.suite, false);
 		cfg.client_auth = TG_HS_CLIENT_AUTH_REQUIRE;
