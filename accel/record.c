@@ -412,10 +412,12 @@ tg_result tg_accel_create(const struct tg_accel_conf *conf,
 		int f = tg_accel_backend_find(acc, conf->force);
 
 		if (f < 0) {
-			TG_GUARD(tg_accel_load(acc, conf->force, false));
-			f = tg_accel_backend_find(acc, conf->force);
+			r = tg_accel_load(acc, conf->force, false);
+			f = tg_ok(r) ? tg_accel_backend_find(acc, conf->force) : -1;
+			if (tg_ok(r) && f < 0)
+				r = tg_error(TG_E_NOTFOUND);
 		}
-		for (unsigned s = 0; s < TG_SUITE__COUNT; s++)
+		for (unsigned s = 0; tg_ok(r) && s < TG_SUITE__COUNT; s++)
 			for (unsigned c = 0; c < TG_SIZE__COUNT; c++)
 				acc->choice[s][c] = tg_accel_backend_has(acc, (unsigned)f, s)
 							    ? (int8_t)f : -1;
@@ -658,8 +660,8 @@ static uint8_t tg_seal_prep(struct tg_rec *r, struct tg_aead_op *op,
 	if (r->len > TG_REC_MAX_PLAIN)
 		return TG_REC_E_OVERFLOW;
 	plen = r->len + (v13 ? 1 + pad : 0);
-	if (v13 && plen + TG_REC_TAG_LEN > TG_REC_MAX_PLAIN + 256)
-		return TG_REC_E_OVERFLOW; /* RFC 8446 §5.2: padding too */
+	if (v13 && r->len + pad > TG_REC_MAX_PLAIN)
+		return TG_REC_E_OVERFLOW; /* RFC 8446 §5.4: inner <= 2^14 + 1 */
 	if (s->seq == UINT64_MAX)
 		return TG_REC_E_SEQ_WRAP; /* RFC 5246 §6.1: never wrap */
 
@@ -732,6 +734,8 @@ static uint8_t tg_open_prep(struct tg_rec *r, struct tg_aead_op *op,
 		return TG_REC_E_INVAL;
 	if (r->m == NULL && r->buf == NULL)
 		return TG_REC_E_INVAL;
+	if (r->m == NULL && (uint64_t)r->rec_off + r->rec_len > r->cap)
+		return TG_REC_E_INVAL; /* the record must lie within buf */
 	if (r->m != NULL && ((uint64_t)r->rec_off + r->rec_len >
 				     rte_pktmbuf_pkt_len(r->m) ||
 			     r->m->nb_segs > TG_ACCEL_MAX_SEGS))
