@@ -1,0 +1,342 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file ctl.c
+ * The control-plane thread: runs every handshake of every worker.
+ */
+#include "tg_ctl.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_pause.h>
+#include <rte_ring.h>
+
+#include "tg_kx.h"
+#include "tg_log.h"
+#include "tg_wipe.h"
+
+/* A handshake in flight. */
+struct tg_ctl_flow {
+	struct tg_hs *hs;
+	struct tg_ctl_hscfg *cfg;
+	uint32_t gen;
+};
+
+struct tg_ctl {
+	unsigned n_workers;
+	unsigned max_slots;
+	struct rte_ring **to_ctl, **to_wk;
+	struct tg_ctl_flow **flows; /* [worker][slot] */
+	struct tg_ctl_hscfg *_Atomic cfg;
+	pthread_t thread;
+	bool started;
+	atomic_bool stop;
+	_Atomic unsigned inflight;
+};
+
+struct tg_ctl_msg *tg_ctl_msg_new(uint8_t type, uint16_t worker, uint32_t slot,
+				  uint32_t gen, const void *data, uint32_t len)
+{
+	struct tg_ctl_msg *m = malloc(sizeof(*m) + len);
+
+	if (m == NULL)
+		return NULL;
+	memset(m, 0, sizeof(*m));
+	m->type = type;
+	m->worker = worker;
+	m->slot = slot;
+	m->gen = gen;
+	m->len = len;
+	if (len)
+		memcpy(m->data, data, len);
+	return m;
+}
+
+void tg_ctl_msg_free(struct tg_ctl_msg *m)
+{
+	if (m == NULL)
+		return;
+	if (m->type == TG_CTL_KEY_INSTALL) {
+		tg_wipe(&m->tx, sizeof(m->tx));
+		tg_wipe(&m->rx, sizeof(m->rx));
+	}
+	tg_wipe(m->data, m->len); /* handshake bytes may follow Finished */
+	free(m);
+}
+
+static void tg_ctl_cfg_put(struct tg_ctl_hscfg *c)
+{
+	if (c != NULL && atomic_fetch_sub(&c->refs, 1) == 1 && c->release)
+		c->release(c);
+}
+
+static struct tg_ctl_hscfg *tg_ctl_cfg_get(struct tg_ctl *ctl)
+{
+	struct tg_ctl_hscfg *c = atomic_load(&ctl->cfg);
+
+	atomic_fetch_add(&c->refs, 1);
+	return c;
+}
+
+void tg_ctl_set_hscfg(struct tg_ctl *ctl, struct tg_ctl_hscfg *cfg)
+{
+	struct tg_ctl_hscfg *old;
+
+	atomic_fetch_add(&cfg->refs, 1);
+	/* only the control thread takes references from ctl->cfg, and it
+	 * does so between messages, so the swap is safe from a signal
+	 * handler thread as long as the old one is released here */
+	old = atomic_exchange(&ctl->cfg, cfg);
+	tg_ctl_cfg_put(old);
+}
+
+struct rte_ring *tg_ctl_ring_to_ctl(struct tg_ctl *ctl, unsigned worker)
+{
+	return ctl->to_ctl[worker];
+}
+
+struct rte_ring *tg_ctl_ring_to_worker(struct tg_ctl *ctl, unsigned worker)
+{
+	return ctl->to_wk[worker];
+}
+
+unsigned tg_ctl_inflight(const struct tg_ctl *ctl)
+{
+	return atomic_load_explicit(&ctl->inflight, memory_order_relaxed);
+}
+
+/* Send to a worker; the worker drains its ring every poll, so a full
+ * ring is waited on briefly; past that the message is dropped and the
+ * flow will time out (logged). */
+static void tg_ctl_send(struct tg_ctl *ctl, struct tg_ctl_msg *m)
+{
+	struct rte_ring *r;
+
+	if (m == NULL) {
+		TG_WARN("ctl: out of memory, message dropped");
+		return;
+	}
+	r = ctl->to_wk[m->worker];
+	for (int i = 0; i < 100000; i++) {
+		if (rte_ring_enqueue(r, m) == 0)
+			return;
+		if (atomic_load(&ctl->stop))
+			break;
+		rte_pause();
+	}
+	TG_WARN("ctl: worker %u ring full, message dropped", m->worker);
+	tg_ctl_msg_free(m);
+}
+
+static void tg_ctl_forget(struct tg_ctl *ctl, struct tg_ctl_flow *f)
+{
+	if (f->hs == NULL)
+		return;
+	tg_hs_free(f->hs);
+	tg_ctl_cfg_put(f->cfg);
+	f->hs = NULL;
+	f->cfg = NULL;
+	atomic_fetch_sub(&ctl->inflight, 1);
+}
+
+/* Send what the engine has to say. */
+static bool tg_ctl_flush(struct tg_ctl *ctl, struct tg_ctl_flow *f,
+			 const struct tg_ctl_msg *in)
+{
+	static __thread uint8_t buf[256 * 1024];
+	size_t n = tg_hs_output(f->hs, buf, sizeof(buf));
+	struct tg_ctl_msg *m;
+
+	if (n == 0)
+		return true;
+	m = tg_ctl_msg_new(TG_CTL_HS_OUT, in->worker, in->slot, in->gen, buf, (uint32_t)n);
+	if (m == NULL)
+		return false;
+	tg_ctl_send(ctl, m);
+	return true;
+}
+
+static void tg_ctl_hs_data(struct tg_ctl *ctl, struct tg_ctl_msg *in)
+{
+	struct tg_ctl_flow *f;
+	size_t used = 0;
+	tg_result r;
+	unsigned ev;
+
+	if (in->slot >= ctl->max_slots)
+		return;
+	f = &ctl->flows[in->worker][in->slot];
+	if (f->hs != NULL && f->gen != in->gen)
+		tg_ctl_forget(ctl, f); /* a stale handshake in a reused slot */
+	if (f->hs == NULL) {
+		f->cfg = tg_ctl_cfg_get(ctl);
+		if (tg_failed(tg_hs_new(&f->cfg->hs, NULL, &f->hs))) {
+			tg_ctl_cfg_put(f->cfg);
+			f->cfg = NULL;
+			f->hs = NULL;
+			tg_ctl_send(ctl, tg_ctl_msg_new(TG_CTL_HS_FAIL, in->worker,
+							in->slot, in->gen, NULL, 0));
+			return;
+		}
+		f->gen = in->gen;
+		atomic_fetch_add(&ctl->inflight, 1);
+	}
+	r = tg_hs_feed(f->hs, in->data, in->len, &used);
+	ev = tg_hs_events(f->hs);
+	if (!tg_ctl_flush(ctl, f, in))
+		r = tg_error(TG_E_NOMEM);
+	if (tg_ok(r) && (ev & TG_HS_EV_KEYS_READY)) {
+		struct tg_ctl_msg *m = tg_ctl_msg_new(TG_CTL_KEY_INSTALL, in->worker,
+						      in->slot, in->gen,
+						      in->data + used,
+						      in->len - (uint32_t)used);
+
+		if (m != NULL && tg_ok(tg_hs_export_keys(f->hs, &m->tx, &m->rx))) {
+			m->info = *tg_hs_info(f->hs);
+			tg_ctl_send(ctl, m);
+		} else {
+			tg_ctl_msg_free(m);
+			tg_ctl_send(ctl, tg_ctl_msg_new(TG_CTL_HS_FAIL, in->worker,
+							in->slot, in->gen, NULL, 0));
+		}
+		tg_ctl_forget(ctl, f);
+		return;
+	}
+	if (tg_failed(r)) {
+		struct tg_ctl_msg *m = tg_ctl_msg_new(TG_CTL_HS_FAIL, in->worker,
+						      in->slot, in->gen, NULL, 0);
+
+		if (m != NULL)
+			m->info = *tg_hs_info(f->hs);
+		tg_ctl_send(ctl, m);
+		tg_ctl_forget(ctl, f);
+	}
+}
+
+static void *tg_ctl_main(void *arg)
+{
+	struct tg_ctl *ctl = arg;
+	unsigned idle = 0;
+
+	pthread_setname_np(pthread_self(), "tg-ctl");
+	while (!atomic_load(&ctl->stop)) {
+		bool any = false;
+
+		for (unsigned w = 0; w < ctl->n_workers; w++) {
+			void *msgs[32];
+			unsigned n = rte_ring_dequeue_burst(ctl->to_ctl[w], msgs, 32, NULL);
+
+			for (unsigned i = 0; i < n; i++) {
+				struct tg_ctl_msg *m = msgs[i];
+
+				m->worker = (uint16_t)w; /* trust the ring, not the message */
+				if (m->type == TG_CTL_HS_DATA)
+					tg_ctl_hs_data(ctl, m);
+				else if (m->type == TG_CTL_HS_CLOSE && m->slot < ctl->max_slots &&
+					 ctl->flows[w][m->slot].gen == m->gen)
+					tg_ctl_forget(ctl, &ctl->flows[w][m->slot]);
+				tg_ctl_msg_free(m);
+			}
+			any |= n > 0;
+		}
+		if (any) {
+			idle = 0;
+		} else if (++idle > 2000) {
+			/* idle: sleep a little instead of burning a core */
+			struct timespec ts = { 0, 50 * 1000 };
+
+			nanosleep(&ts, NULL);
+		} else {
+			rte_pause();
+		}
+	}
+	tg_kx_thread_cleanup();
+	return NULL;
+}
+
+tg_result tg_ctl_create(unsigned n_workers, unsigned max_slots,
+			unsigned ring_size, struct tg_ctl_hscfg *cfg,
+			struct tg_ctl **out)
+{
+	struct tg_ctl *ctl;
+	char name[RTE_RING_NAMESIZE];
+
+	TG_ENSURE(n_workers > 0 && max_slots > 0 && cfg != NULL && out != NULL,
+		  TG_E_INVAL);
+	ctl = calloc(1, sizeof(*ctl));
+	TG_ENSURE(ctl != NULL, TG_E_NOMEM);
+	ctl->n_workers = n_workers;
+	ctl->max_slots = max_slots;
+	ctl->to_ctl = calloc(n_workers, sizeof(*ctl->to_ctl));
+	ctl->to_wk = calloc(n_workers, sizeof(*ctl->to_wk));
+	ctl->flows = calloc(n_workers, sizeof(*ctl->flows));
+	atomic_store(&ctl->cfg, cfg);
+	if (ctl->to_ctl == NULL || ctl->to_wk == NULL || ctl->flows == NULL) {
+		tg_ctl_destroy(ctl);
+		return tg_error(TG_E_NOMEM);
+	}
+	for (unsigned w = 0; w < n_workers; w++) {
+		ctl->flows[w] = calloc(max_slots, sizeof(**ctl->flows));
+		snprintf(name, sizeof(name), "tg_to_ctl_%u", w);
+		ctl->to_ctl[w] = rte_ring_create(name, rte_align32pow2(ring_size),
+						 SOCKET_ID_ANY,
+						 RING_F_SP_ENQ | RING_F_SC_DEQ);
+		snprintf(name, sizeof(name), "tg_to_wk_%u", w);
+		ctl->to_wk[w] = rte_ring_create(name, rte_align32pow2(ring_size),
+						SOCKET_ID_ANY,
+						RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (ctl->flows[w] == NULL || ctl->to_ctl[w] == NULL ||
+		    ctl->to_wk[w] == NULL) {
+			tg_ctl_destroy(ctl);
+			return tg_error(TG_E_NOMEM);
+		}
+	}
+	*out = ctl;
+	return TG_OK;
+}
+
+tg_result tg_ctl_start(struct tg_ctl *ctl)
+{
+	TG_ENSURE_REF(ctl);
+	TG_ENSURE(pthread_create(&ctl->thread, NULL, tg_ctl_main, ctl) == 0,
+		  TG_E_IO);
+	ctl->started = true;
+	return TG_OK;
+}
+
+void tg_ctl_destroy(struct tg_ctl *ctl)
+{
+	if (ctl == NULL)
+		return;
+	atomic_store(&ctl->stop, true);
+	if (ctl->started)
+		pthread_join(ctl->thread, NULL);
+	for (unsigned w = 0; w < ctl->n_workers; w++) {
+		void *m;
+
+		if (ctl->flows && ctl->flows[w]) {
+			for (unsigned s = 0; s < ctl->max_slots; s++)
+				tg_ctl_forget(ctl, &ctl->flows[w][s]);
+			free(ctl->flows[w]);
+		}
+		while (ctl->to_ctl && ctl->to_ctl[w] &&
+		       rte_ring_dequeue(ctl->to_ctl[w], &m) == 0)
+			tg_ctl_msg_free(m);
+		while (ctl->to_wk && ctl->to_wk[w] &&
+		       rte_ring_dequeue(ctl->to_wk[w], &m) == 0)
+			tg_ctl_msg_free(m);
+		if (ctl->to_ctl)
+			rte_ring_free(ctl->to_ctl[w]);
+		if (ctl->to_wk)
+			rte_ring_free(ctl->to_wk[w]);
+	}
+	tg_ctl_cfg_put(atomic_load(&ctl->cfg));
+	free(ctl->flows);
+	free(ctl->to_ctl);
+	free(ctl->to_wk);
+	free(ctl);
+}

@@ -1,0 +1,1007 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file worker.c
+ * A dataplane worker on kernel sockets: epoll over its listeners, client
+ * and backend sockets; handshakes delegated to the control thread; the
+ * records of every flow that has work in one poll iteration sealed and
+ * opened in shared bursts (cross-flow batching).
+ */
+#include "tg_worker.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_ring.h>
+
+#include "tg_alert.h"
+#include "tg_ctl.h"
+#include "tg_log.h"
+#include "tg_proxy.h"
+#include "tg_suite.h"
+#include "tg_tls.h"
+#include "tg_wipe.h"
+
+#define TG_REC_MAX_CT (TG_REC_MAX_PLAIN + 2048) /* RFC 5246 §6.2.3 */
+#define TG_CIN_CAP (2 * (TG_REC_HDR_LEN + TG_REC_MAX_CT))
+#define TG_REC_ROOM 64 /* header, explicit nonce, tag, slack */
+#define TG_EV_CLIENT 0u
+#define TG_EV_BACKEND 1u
+#define TG_EV_LISTEN 2u
+#define TG_MAX_EVENTS 256
+
+enum tg_flow_state {
+	FL_FREE = 0,
+	FL_HS,       /* handshake with the control thread */
+	FL_CONNECT,  /* keys installed, backend connecting */
+	FL_OPEN,     /* proxying records */
+	FL_CLOSING,  /* flush cout, then close */
+};
+
+/* A byte buffer: data in [off, off + len) of [0, cap). */
+struct tg_buf {
+	uint8_t *p;
+	uint32_t off, len, cap;
+};
+
+struct tg_flow {
+	uint32_t slot, gen;
+	uint8_t state;
+	int cfd, bfd;
+	bool c_eof;          /* client sent FIN or close_notify */
+	bool b_eof;          /* backend sent FIN */
+	bool b_shut;         /* we shut the backend's write side */
+	bool in_rx, in_tx;   /* queued for the record passes */
+	bool touched;        /* queued for progress this iteration */
+	bool hs_done;
+	uint32_t ev_c, ev_b; /* epoll masks set now */
+	struct tg_accel_sess *rx, *tx;
+	struct tg_buf cin, cout, bout;
+	uint64_t t_start, t_active;
+	uint64_t sent_since_idle;
+	uint64_t tried;
+	unsigned pool;
+	int be;
+	struct tg_backend *bep;
+	struct tg_hs_info info;
+	struct sockaddr_storage peer, local;
+	uint64_t in_bytes, out_bytes;
+};
+
+struct tg_wk {
+	const struct tg_worker_conf *wc;
+	const struct tg_config *cfg;
+	struct tg_wk_stats *st;
+	int ep;
+	int lfd[TG_CFG_MAX_LISTEN];
+	unsigned n_lfd;
+	struct tg_flow *flows;
+	uint32_t *free_slots;
+	unsigned n_free, max;
+	unsigned active;
+	struct tg_backends *be;
+	uint32_t *rxq, *txq; /* flows with records to open / data to seal */
+	unsigned n_rxq, n_txq;
+	uint32_t *tq;        /* flows to make progress on */
+	unsigned n_tq;
+	uint64_t drain_deadline;
+	uint64_t next_timer;
+};
+
+static uint64_t tg_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* ---- buffers -------------------------------------------------------------- */
+
+static bool tg_buf_alloc(struct tg_buf *b, uint32_t cap)
+{
+	b->p = malloc(cap);
+	b->off = b->len = 0;
+	b->cap = cap;
+	return b->p != NULL;
+}
+
+static void tg_buf_free(struct tg_buf *b)
+{
+	if (b->p != NULL)
+		tg_wipe(b->p, b->cap); /* plaintext must not linger */
+	free(b->p);
+	b->p = NULL;
+}
+
+/* Room at the end, compacting first when that frees enough. */
+static uint32_t tg_buf_room(struct tg_buf *b, uint32_t want)
+{
+	if (b->cap - b->off - b->len < want && b->off > 0) {
+		memmove(b->p, b->p + b->off, b->len);
+		b->off = 0;
+	}
+	return b->cap - b->off - b->len;
+}
+
+static uint8_t *tg_buf_tail(struct tg_buf *b)
+{
+	return b->p + b->off + b->len;
+}
+
+static void tg_buf_consume(struct tg_buf *b, uint32_t n)
+{
+	b->off += n;
+	b->len -= n;
+	if (b->len == 0)
+		b->off = 0;
+}
+
+/* ---- flows ------------------------------------------------------------------ */
+
+static void tg_ep_set(struct tg_wk *w, struct tg_flow *f, bool backend,
+		      uint32_t mask)
+{
+	int fd = backend ? f->bfd : f->cfd;
+	uint32_t *cur = backend ? &f->ev_b : &f->ev_c;
+	struct epoll_event ev = {
+		.events = mask,
+		.data.u64 = ((uint64_t)f->slot << 2) |
+			    (backend ? TG_EV_BACKEND : TG_EV_CLIENT),
+	};
+
+	if (fd < 0 || *cur == mask)
+		return;
+	if (epoll_ctl(w->ep, EPOLL_CTL_MOD, fd, &ev) == 0)
+		*cur = mask;
+}
+
+static void tg_log_access(struct tg_wk *w, struct tg_flow *f, const char *why)
+{
+	char peer[INET6_ADDRSTRLEN + 8] = "?";
+	const struct tg_cs_info *cs;
+	FILE *out = w->wc->access_log;
+
+	if (out == NULL)
+		return;
+	if (f->peer.ss_family == AF_INET) {
+		const struct sockaddr_in *a = (const void *)&f->peer;
+		char ip[INET_ADDRSTRLEN];
+
+		inet_ntop(AF_INET, &a->sin_addr, ip, sizeof(ip));
+		snprintf(peer, sizeof(peer), "%s:%u", ip, ntohs(a->sin_port));
+	} else if (f->peer.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *a = (const void *)&f->peer;
+		char ip[INET6_ADDRSTRLEN];
+
+		inet_ntop(AF_INET6, &a->sin6_addr, ip, sizeof(ip));
+		snprintf(peer, sizeof(peer), "[%s]:%u", ip, ntohs(a->sin6_port));
+	}
+	cs = tg_cs_by_id(f->info.suite);
+	fprintf(out,
+		"worker=%u client=%s tls=TLSv1.2 suite=%s sni=%s alpn=%s resumed=%s backend=%s in=%llu out=%llu ms=%llu end=%s\n",
+		w->wc->id, peer, cs ? cs->ossl : "-",
+		f->info.sni[0] ? f->info.sni : "-",
+		f->info.alpn[0] ? f->info.alpn : "-",
+		f->info.resumed == TG_HS_RESUMED_TICKET ? "ticket"
+		: f->info.resumed == TG_HS_RESUMED_ID ? "id" : "no",
+		f->bep ? f->bep->addr.text : "-",
+		(unsigned long long)f->in_bytes, (unsigned long long)f->out_bytes,
+		(unsigned long long)(tg_now_ms() - f->t_start), why);
+	fflush(out);
+}
+
+static void tg_flow_close(struct tg_wk *w, struct tg_flow *f, const char *why)
+{
+	if (f->state == FL_FREE)
+		return;
+	if (f->state == FL_HS) {
+		struct tg_ctl_msg *m = tg_ctl_msg_new(TG_CTL_HS_CLOSE, (uint16_t)w->wc->id,
+						      f->slot, f->gen, NULL, 0);
+
+		if (m != NULL && rte_ring_enqueue(w->wc->to_ctl, m) != 0)
+			tg_ctl_msg_free(m); /* the ctl finds the slot reused later */
+	}
+	if (f->hs_done)
+		tg_log_access(w, f, why);
+	if (f->cfd >= 0)
+		close(f->cfd);
+	if (f->bfd >= 0)
+		close(f->bfd);
+	if (f->bep != NULL)
+		atomic_fetch_sub(&f->bep->conns, 1);
+	tg_accel_sess_free(f->rx);
+	tg_accel_sess_free(f->tx);
+	tg_buf_free(&f->cin);
+	tg_buf_free(&f->cout);
+	tg_buf_free(&f->bout);
+	f->rx = f->tx = NULL;
+	f->cfd = f->bfd = -1;
+	/* in_rx/in_tx/touched stay: the slot may still sit in a queue of
+	 * this iteration, and the passes reset them */
+	f->bep = NULL;
+	f->state = FL_FREE;
+	f->gen++;
+	w->free_slots[w->n_free++] = f->slot;
+	w->active--;
+	atomic_fetch_sub(w->wc->conns_total, 1);
+	w->st->conns_active = w->active;
+}
+
+/* Queue a flow for progress (flush, state, epoll) this iteration. */
+static void tg_touch(struct tg_wk *w, struct tg_flow *f)
+{
+	if (!f->touched) {
+		f->touched = true;
+		w->tq[w->n_tq++] = f->slot;
+	}
+}
+
+/* Queue a flow for the record passes of this iteration. */
+static void tg_want_rx(struct tg_wk *w, struct tg_flow *f)
+{
+	tg_touch(w, f);
+	if (!f->in_rx) {
+		f->in_rx = true;
+		w->rxq[w->n_rxq++] = f->slot;
+	}
+}
+
+static void tg_want_tx(struct tg_wk *w, struct tg_flow *f)
+{
+	tg_touch(w, f);
+	if (!f->in_tx) {
+		f->in_tx = true;
+		w->txq[w->n_txq++] = f->slot;
+	}
+}
+
+/* Seal one small record (an alert) into cout, outside the bursts. */
+static void tg_flow_alert(struct tg_flow *f, uint8_t level, uint8_t desc)
+{
+	uint32_t hdr, room;
+	struct tg_rec rec, *rp = &rec;
+
+	if (f->tx == NULL)
+		return;
+	hdr = tg_accel_hdr_len(f->tx);
+	room = tg_buf_room(&f->cout, hdr + 2 + TG_REC_ROOM);
+	if (room < hdr + 2 + TG_REC_ROOM)
+		return;
+	rec = (struct tg_rec){ .sess = f->tx, .buf = tg_buf_tail(&f->cout),
+			       .cap = room, .off = hdr, .len = 2,
+			       .type = TG_CT_ALERT };
+	rec.buf[hdr] = level;
+	rec.buf[hdr + 1] = desc;
+	if (tg_accel_seal_burst(&rp, 1) == 1)
+		f->cout.len += rec.rec_len;
+}
+
+/* ---- backend connection ------------------------------------------------------ */
+
+static void tg_flow_connect(struct tg_wk *w, struct tg_flow *f);
+
+static void tg_flow_connected(struct tg_wk *w, struct tg_flow *f)
+{
+	f->state = FL_OPEN;
+	if (w->cfg->proxy_protocol != TG_PROXY_NONE) {
+		uint8_t h[TG_PROXY_MAX];
+		size_t hl;
+
+		if (tg_ok(tg_proxy_header(w->cfg->proxy_protocol == TG_PROXY_V1 ? 1 : 2,
+					  &f->peer, &f->local, &f->info, h, sizeof(h),
+					  &hl))) {
+			/* the header goes before any client data */
+			if (f->bout.off >= hl) {
+				f->bout.off -= (uint32_t)hl;
+			} else {
+				memmove(f->bout.p + hl, f->bout.p + f->bout.off, f->bout.len);
+				f->bout.off = 0;
+			}
+			memcpy(f->bout.p + f->bout.off, h, hl);
+			f->bout.len += (uint32_t)hl;
+		}
+	}
+	tg_want_rx(w, f);
+	tg_want_tx(w, f);
+}
+
+static void tg_flow_connect(struct tg_wk *w, struct tg_flow *f)
+{
+	struct tg_backends *b = w->be;
+
+	for (unsigned tries = 0; tries <= w->cfg->connect_retries; tries++) {
+		int i = tg_backends_pick(b, f->pool, f->tried);
+		struct tg_backend *be;
+		struct epoll_event ev;
+		int fd, one = 1;
+
+		if (i < 0)
+			break;
+		f->tried |= 1ull << i;
+		be = &b->pools[f->pool].be[i];
+		fd = socket(be->addr.sa.ss_family,
+			    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			break;
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		if (connect(fd, (const struct sockaddr *)&be->addr.sa, be->addr.salen) != 0 &&
+		    errno != EINPROGRESS) {
+			close(fd);
+			atomic_fetch_add(&be->failures, 1);
+			w->st->backend_connect_errors++;
+			continue;
+		}
+		ev.events = EPOLLOUT;
+		ev.data.u64 = ((uint64_t)f->slot << 2) | TG_EV_BACKEND;
+		if (epoll_ctl(w->ep, EPOLL_CTL_ADD, fd, &ev) != 0) {
+			close(fd);
+			break;
+		}
+		if (f->bep != NULL)
+			atomic_fetch_sub(&f->bep->conns, 1);
+		f->bfd = fd;
+		f->ev_b = EPOLLOUT;
+		f->be = i;
+		f->bep = be;
+		atomic_fetch_add(&be->conns, 1);
+		f->state = FL_CONNECT;
+		f->t_active = tg_now_ms();
+		return;
+	}
+	/* nothing reachable: tell the client and close */
+	w->st->backend_connect_errors++;
+	tg_flow_alert(f, TG_ALERT_FATAL, TG_ALERT_INTERNAL_ERROR);
+	f->state = FL_CLOSING;
+}
+
+static void tg_backend_writable(struct tg_wk *w, struct tg_flow *f)
+{
+	int err = 0;
+	socklen_t el = sizeof(err);
+
+	if (f->state != FL_CONNECT)
+		return;
+	if (getsockopt(f->bfd, SOL_SOCKET, SO_ERROR, &err, &el) != 0 || err != 0) {
+		/* refused or unreachable: retry on the next backend */
+		epoll_ctl(w->ep, EPOLL_CTL_DEL, f->bfd, NULL);
+		close(f->bfd);
+		f->bfd = -1;
+		f->ev_b = 0;
+		atomic_fetch_add(&f->bep->failures, 1);
+		w->st->backend_connect_errors++;
+		tg_flow_connect(w, f);
+		return;
+	}
+	tg_flow_connected(w, f);
+}
+
+/* ---- control-plane messages --------------------------------------------------- */
+
+static void tg_ctl_in(struct tg_wk *w)
+{
+	void *msgs[64];
+	unsigned n = rte_ring_dequeue_burst(w->wc->from_ctl, msgs, 64, NULL);
+
+	for (unsigned i = 0; i < n; i++) {
+		struct tg_ctl_msg *m = msgs[i];
+		struct tg_flow *f = m->slot < w->max ? &w->flows[m->slot] : NULL;
+
+		if (f == NULL || f->state != FL_HS || f->gen != m->gen) {
+			tg_ctl_msg_free(m); /* the flow is gone */
+			continue;
+		}
+		tg_touch(w, f);
+		switch (m->type) {
+		case TG_CTL_HS_OUT:
+			if (tg_buf_room(&f->cout, m->len) >= m->len) {
+				memcpy(tg_buf_tail(&f->cout), m->data, m->len);
+				f->cout.len += m->len;
+			} else {
+				f->state = FL_CLOSING; /* cannot happen with sane sizes */
+			}
+			break;
+		case TG_CTL_KEY_INSTALL:
+			if (tg_failed(tg_accel_sess_create(w->wc->acc, &m->tx, &f->tx)) ||
+			    tg_failed(tg_accel_sess_create(w->wc->acc, &m->rx, &f->rx))) {
+				f->state = FL_CLOSING;
+				break;
+			}
+			f->info = m->info;
+			f->hs_done = true;
+			if (f->info.resumed)
+				w->st->hs_resumed++;
+			else
+				w->st->hs_full++;
+			/* client bytes that followed Finished */
+			if (m->len && tg_buf_room(&f->cin, m->len) >= m->len) {
+				memcpy(tg_buf_tail(&f->cin), m->data, m->len);
+				f->cin.len += m->len;
+			}
+			f->pool = tg_backends_route(w->be, f->info.sni);
+			tg_flow_connect(w, f);
+			tg_want_rx(w, f);
+			break;
+		case TG_CTL_HS_FAIL:
+			w->st->hs_failed++;
+			if (m->info.alert_sent != 255)
+				w->st->hs_failed_alert[m->info.alert_sent]++;
+			f->state = FL_CLOSING;
+			break;
+		default:
+			break;
+		}
+		tg_ctl_msg_free(m);
+	}
+	w->st->ring_occupancy = rte_ring_count(w->wc->from_ctl);
+}
+
+/* ---- sockets ---------------------------------------------------------------------- */
+
+static void tg_accept(struct tg_wk *w, int lfd)
+{
+	for (int k = 0; k < 64; k++) {
+		struct sockaddr_storage peer;
+		socklen_t pl = sizeof(peer);
+		int fd = accept4(lfd, (struct sockaddr *)&peer, &pl,
+				 SOCK_NONBLOCK | SOCK_CLOEXEC);
+		struct tg_flow *f;
+		struct epoll_event ev;
+		int one = 1;
+		socklen_t ll;
+
+		if (fd < 0)
+			return;
+		if (w->n_free == 0 ||
+		    atomic_fetch_add(w->wc->conns_total, 1) >= w->cfg->max_conns) {
+			if (w->n_free != 0)
+				atomic_fetch_sub(w->wc->conns_total, 1);
+			/* over the limits: a clean close, not a hang */
+			close(fd);
+			w->st->conns_refused++;
+			continue;
+		}
+		f = &w->flows[w->free_slots[--w->n_free]];
+		f->state = FL_HS;
+		f->cfd = fd;
+		f->bfd = -1;
+		f->c_eof = f->b_eof = f->b_shut = false;
+		f->hs_done = false;
+		f->ev_b = 0;
+		f->tried = 0;
+		f->be = -1;
+		f->bep = NULL;
+		f->peer = peer;
+		ll = sizeof(f->local);
+		getsockname(fd, (struct sockaddr *)&f->local, &ll);
+		memset(&f->info, 0, sizeof(f->info));
+		f->info.alert_sent = f->info.alert_recv = 255;
+		f->t_start = f->t_active = tg_now_ms();
+		f->sent_since_idle = 0;
+		f->in_bytes = f->out_bytes = 0;
+		w->active++;
+		w->st->conns_accepted++;
+		w->st->conns_active = w->active;
+		if (!tg_buf_alloc(&f->cin, TG_CIN_CAP) ||
+		    !tg_buf_alloc(&f->cout, w->cfg->max_buffer + TG_CIN_CAP) ||
+		    !tg_buf_alloc(&f->bout, w->cfg->max_buffer + TG_PROXY_MAX)) {
+			tg_flow_close(w, f, "nomem");
+			continue;
+		}
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		ev.events = EPOLLIN;
+		ev.data.u64 = ((uint64_t)f->slot << 2) | TG_EV_CLIENT;
+		f->ev_c = EPOLLIN;
+		if (epoll_ctl(w->ep, EPOLL_CTL_ADD, fd, &ev) != 0)
+			tg_flow_close(w, f, "epoll");
+	}
+}
+
+/* Read from the client. */
+static void tg_client_readable(struct tg_wk *w, struct tg_flow *f)
+{
+	uint32_t room = tg_buf_room(&f->cin, TG_REC_HDR_LEN + TG_REC_MAX_CT);
+	ssize_t n;
+
+	if (room == 0)
+		return;
+	n = read(f->cfd, tg_buf_tail(&f->cin), room);
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+		f->c_eof = true;
+		if (f->state == FL_HS) {
+			tg_flow_close(w, f, "client-gone-in-handshake");
+			return;
+		}
+		tg_want_rx(w, f);
+		return;
+	}
+	if (n < 0)
+		return;
+	f->cin.len += (uint32_t)n;
+	f->in_bytes += (uint64_t)n;
+	w->st->bytes_from_client += (uint64_t)n;
+	f->t_active = tg_now_ms();
+	if (f->state == FL_HS) {
+		struct tg_ctl_msg *m = tg_ctl_msg_new(TG_CTL_HS_DATA, (uint16_t)w->wc->id,
+						      f->slot, f->gen,
+						      f->cin.p + f->cin.off, f->cin.len);
+
+		if (m == NULL || rte_ring_enqueue(w->wc->to_ctl, m) != 0) {
+			/* the control plane is saturated: refuse cleanly */
+			tg_ctl_msg_free(m);
+			w->st->ring_full++;
+			tg_flow_close(w, f, "handshake-queue-full");
+			return;
+		}
+		f->cin.off = f->cin.len = 0;
+		return;
+	}
+	tg_want_rx(w, f);
+}
+
+/* Write what we can of @p b to @p fd; false on a fatal error. */
+static bool tg_flush(int fd, struct tg_buf *b, uint64_t *count,
+		     uint64_t *flow_count)
+{
+	while (b->len > 0) {
+		ssize_t n = write(fd, b->p + b->off, b->len);
+
+		if (n < 0)
+			return errno == EAGAIN || errno == EINTR;
+		tg_buf_consume(b, (uint32_t)n);
+		*count += (uint64_t)n;
+		if (flow_count)
+			*flow_count += (uint64_t)n;
+	}
+	return true;
+}
+
+/* ---- the record passes ---------------------------------------------------------- */
+
+/* Open the complete records of every queued flow in shared bursts. */
+static void tg_rx_pass(struct tg_wk *w)
+{
+	struct tg_rec recs[TG_ACCEL_BURST_MAX];
+	struct tg_rec *rp[TG_ACCEL_BURST_MAX];
+	struct tg_flow *owner[TG_ACCEL_BURST_MAX];
+	unsigned q = 0;
+
+	while (q < w->n_rxq) {
+		uint16_t n = 0;
+
+		/* gather: at most the records that fit in each flow's bout */
+		for (; q < w->n_rxq && n < TG_ACCEL_BURST_MAX; q++) {
+			struct tg_flow *f = &w->flows[w->rxq[q]];
+			uint32_t off = f->cin.off, end = f->cin.off + f->cin.len;
+			uint32_t budget;
+
+			f->in_rx = false;
+			if (f->state != FL_OPEN && f->state != FL_CONNECT)
+				continue;
+			budget = tg_buf_room(&f->bout, f->bout.cap);
+			while (n < TG_ACCEL_BURST_MAX && end - off >= TG_REC_HDR_LEN) {
+				uint32_t len = (uint32_t)f->cin.p[off + 3] << 8 |
+					       f->cin.p[off + 4];
+
+				if (len > TG_REC_MAX_CT) {
+					/* record_overflow: fatal */
+					tg_flow_alert(f, TG_ALERT_FATAL,
+						      TG_ALERT_RECORD_OVERFLOW);
+					f->state = FL_CLOSING;
+					break;
+				}
+				if (end - off < TG_REC_HDR_LEN + len ||
+				    budget < len)
+					break;
+				budget -= len;
+				recs[n] = (struct tg_rec){ .sess = f->rx, .buf = f->cin.p,
+							   .cap = f->cin.cap,
+							   .rec_off = off,
+							   .rec_len = TG_REC_HDR_LEN + len };
+				rp[n] = &recs[n];
+				owner[n++] = f;
+				off += TG_REC_HDR_LEN + len;
+			}
+		}
+		if (n == 0)
+			break;
+		uint16_t ok = tg_accel_open_burst(rp, n);
+
+		w->st->burst_hist[tg_stats_burst_bucket(n)]++;
+		/* deliver in the original order (successes keep theirs) */
+		for (uint16_t i = 0; i < n; i++) {
+			struct tg_rec *r = &recs[i];
+			struct tg_flow *f = owner[i];
+
+			if (f->state == FL_CLOSING)
+				continue;
+			tg_buf_consume(&f->cin, r->rec_len);
+			if (r->status != TG_REC_OK) {
+				w->st->record_errors++;
+				tg_flow_alert(f, TG_ALERT_FATAL,
+					      r->status == TG_REC_E_OVERFLOW
+						      ? TG_ALERT_RECORD_OVERFLOW
+						      : TG_ALERT_BAD_RECORD_MAC);
+				f->state = FL_CLOSING;
+				continue;
+			}
+			if (r->backend < TG_STATS_MAX_BACKENDS) {
+				w->st->records_opened[r->backend]++;
+				w->st->bytes_opened[r->backend] += r->len;
+			}
+			switch (r->type) {
+			case TG_CT_APPLICATION_DATA:
+				memcpy(tg_buf_tail(&f->bout), r->buf + r->off, r->len);
+				f->bout.len += r->len;
+				break;
+			case TG_CT_ALERT:
+				if (r->len >= 2 && r->buf[r->off + 1] == TG_ALERT_CLOSE_NOTIFY)
+					f->c_eof = true;
+				else if (r->len < 2 || r->buf[r->off] == TG_ALERT_FATAL)
+					f->state = FL_CLOSING;
+				break;
+			case TG_CT_HANDSHAKE:
+				/* renegotiation is refused (RFC 5746 §4.4) */
+				tg_flow_alert(f, TG_ALERT_WARNING,
+					      TG_ALERT_NO_RENEGOTIATION);
+				break;
+			default:
+				tg_flow_alert(f, TG_ALERT_FATAL,
+					      TG_ALERT_UNEXPECTED_MESSAGE);
+				f->state = FL_CLOSING;
+				break;
+			}
+			/* the plaintext is in bout now: wipe it in cin */
+			tg_wipe(r->buf + r->off, r->len);
+		}
+		(void)ok;
+	}
+	w->n_rxq = 0;
+}
+
+/* Dynamic record size: small at the start and after idle, full later. */
+static uint32_t tg_record_size(const struct tg_wk *w, struct tg_flow *f,
+			       uint64_t now)
+{
+	if (now - f->t_active > w->cfg->record_idle_ms)
+		f->sent_since_idle = 0;
+	return f->sent_since_idle < w->cfg->record_ramp_bytes ? w->cfg->record_small
+							       : w->cfg->record_max;
+}
+
+/* Read backend data into records and seal them in shared bursts. */
+static void tg_tx_pass(struct tg_wk *w)
+{
+	struct tg_rec recs[TG_ACCEL_BURST_MAX];
+	struct tg_rec *rp[TG_ACCEL_BURST_MAX];
+	struct tg_flow *owner[TG_ACCEL_BURST_MAX];
+	uint64_t now = tg_now_ms();
+	unsigned q = 0;
+
+	while (q < w->n_txq) {
+		uint16_t n = 0;
+
+		for (; q < w->n_txq && n < TG_ACCEL_BURST_MAX; q++) {
+			struct tg_flow *f = &w->flows[w->txq[q]];
+
+			f->in_tx = false;
+			if (f->state != FL_OPEN || f->b_eof || f->bfd < 0)
+				continue;
+			/* compact once: records gathered below point into cout */
+			(void)tg_buf_room(&f->cout, f->cout.cap);
+			/* up to 4 records per flow per pass: fair and bulky */
+			for (int k = 0; k < 4 && n < TG_ACCEL_BURST_MAX; k++) {
+				uint32_t rs = tg_record_size(w, f, now);
+				uint32_t hdr = tg_accel_hdr_len(f->tx);
+				uint32_t need = hdr + rs + TG_REC_ROOM;
+				uint32_t room;
+				ssize_t got;
+
+				room = f->cout.cap - f->cout.off - f->cout.len;
+				if (room < need)
+					break; /* back-pressure: client is slow */
+				/* records of this flow already gathered sit in
+				 * cout; place this one after them */
+				uint8_t *base = tg_buf_tail(&f->cout);
+				got = read(f->bfd, base + hdr, rs);
+				if (got == 0 || (got < 0 && errno != EAGAIN &&
+						 errno != EINTR)) {
+					f->b_eof = true;
+					break;
+				}
+				if (got < 0)
+					break;
+				w->st->bytes_from_backend += (uint64_t)got;
+				recs[n] = (struct tg_rec){ .sess = f->tx, .buf = base,
+							   .cap = room, .off = hdr,
+							   .len = (uint32_t)got,
+							   .type = TG_CT_APPLICATION_DATA };
+				rp[n] = &recs[n];
+				owner[n++] = f;
+				/* reserve the record's bytes (length known
+				 * after sealing: hdr + got + tag) */
+				f->cout.len += hdr + (uint32_t)got +
+					       tg_accel_tail_len(f->tx, 0);
+				f->sent_since_idle += (uint64_t)got;
+				f->t_active = now;
+				if ((uint32_t)got < rs)
+					break; /* drained for now */
+			}
+		}
+		if (n == 0)
+			break;
+		uint16_t ok = tg_accel_seal_burst(rp, n);
+
+		w->st->burst_hist[tg_stats_burst_bucket(n)]++;
+		if (ok != n) {
+			/* a record that cannot be protected is never sent:
+			 * its flow is dropped */
+			for (uint16_t i = ok; i < n; i++) {
+				struct tg_flow *f = NULL;
+
+				for (uint16_t j = 0; j < n; j++)
+					if (&recs[j] == rp[i])
+						f = owner[j];
+				if (f != NULL) {
+					f->cout.len = 0;
+					f->state = FL_CLOSING;
+				}
+			}
+		}
+		for (uint16_t i = 0; i < ok; i++) {
+			if (rp[i]->backend < TG_STATS_MAX_BACKENDS) {
+				w->st->records_sealed[rp[i]->backend]++;
+				w->st->bytes_sealed[rp[i]->backend] += rp[i]->len;
+			}
+		}
+	}
+	w->n_txq = 0;
+}
+
+/* ---- per-flow housekeeping after the passes ----------------------------------- */
+
+static void tg_flow_progress(struct tg_wk *w, struct tg_flow *f, uint64_t now)
+{
+	bool ok = true;
+
+	if (f->state == FL_FREE)
+		return;
+	if (f->cout.len)
+		ok = tg_flush(f->cfd, &f->cout, &w->st->bytes_to_client, &f->out_bytes);
+	if (!ok) {
+		tg_flow_close(w, f, "client-write-error");
+		return;
+	}
+	if (f->state == FL_CLOSING) {
+		if (f->cout.len == 0)
+			tg_flow_close(w, f, f->info.alert_sent != 255 ? "alert" : "closed");
+		else
+			tg_ep_set(w, f, false, EPOLLOUT);
+		return;
+	}
+	if (f->state == FL_HS) {
+		if (now - f->t_start > w->cfg->handshake_timeout_ms) {
+			w->st->hs_timeouts++;
+			tg_flow_close(w, f, "handshake-timeout");
+			return;
+		}
+		tg_ep_set(w, f, false, EPOLLIN | (f->cout.len ? EPOLLOUT : 0));
+		return;
+	}
+	if (f->state == FL_OPEN && f->bout.len &&
+	    !tg_flush(f->bfd, &f->bout, &w->st->bytes_to_backend, NULL)) {
+		w->st->backend_closed_early++;
+		tg_flow_close(w, f, "backend-write-error");
+		return;
+	}
+	/* client finished sending: pass the FIN on once bout is flushed */
+	if (f->c_eof && f->state == FL_OPEN && f->bout.len == 0 && !f->b_shut) {
+		shutdown(f->bfd, SHUT_WR);
+		f->b_shut = true;
+	}
+	/* backend finished: close_notify after the last record */
+	if (f->b_eof && f->state == FL_OPEN) {
+		tg_flow_alert(f, TG_ALERT_WARNING, TG_ALERT_CLOSE_NOTIFY);
+		f->state = FL_CLOSING;
+		tg_flow_progress(w, f, now);
+		return;
+	}
+	if (f->c_eof && f->b_shut && f->cout.len == 0 && f->b_eof) {
+		tg_flow_close(w, f, "closed");
+		return;
+	}
+	if (now - f->t_active > w->cfg->idle_timeout_ms) {
+		w->st->idle_timeouts++;
+		tg_flow_alert(f, TG_ALERT_WARNING, TG_ALERT_CLOSE_NOTIFY);
+		f->state = FL_CLOSING;
+		return;
+	}
+	/* back-pressure both ways: read only what the other side can take */
+	tg_ep_set(w, f, false,
+		  ((!f->c_eof && f->bout.len + TG_REC_MAX_CT <= f->bout.cap &&
+		    f->cin.len < f->cin.cap) ? EPOLLIN : 0) |
+		  (f->cout.len ? EPOLLOUT : 0));
+	if (f->state == FL_OPEN)
+		tg_ep_set(w, f, true,
+			  ((!f->b_eof && f->cout.len + 2 * TG_CIN_CAP <= f->cout.cap)
+				   ? EPOLLIN : 0) |
+			  (f->bout.len ? EPOLLOUT : 0));
+}
+
+/* ---- the loop ------------------------------------------------------------------------ */
+
+static int tg_listen_socket(const struct tg_cfg_addr *a)
+{
+	int fd = socket(a->sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int one = 1;
+
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+	if (a->sa.ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(fd, (const struct sockaddr *)&a->sa, a->salen) != 0 ||
+	    listen(fd, 1024) != 0) {
+		TG_ERR("worker: cannot listen on %s: %s", a->text, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void tg_close_listeners(struct tg_wk *w)
+{
+	for (unsigned i = 0; i < w->n_lfd; i++) {
+		epoll_ctl(w->ep, EPOLL_CTL_DEL, w->lfd[i], NULL);
+		close(w->lfd[i]);
+	}
+	w->n_lfd = 0;
+}
+
+static bool tg_wk_init(struct tg_wk *w, const struct tg_worker_conf *wc)
+{
+	memset(w, 0, sizeof(*w));
+	w->wc = wc;
+	w->cfg = wc->cfg;
+	w->st = wc->stats;
+	w->max = wc->cfg->max_conns_per_worker;
+	w->ep = epoll_create1(EPOLL_CLOEXEC);
+	w->flows = calloc(w->max, sizeof(*w->flows));
+	w->free_slots = calloc(w->max, sizeof(*w->free_slots));
+	w->rxq = calloc(w->max, sizeof(*w->rxq));
+	w->txq = calloc(w->max, sizeof(*w->txq));
+	w->tq = calloc(w->max, sizeof(*w->tq));
+	if (w->ep < 0 || !w->flows || !w->free_slots || !w->rxq || !w->txq || !w->tq)
+		return false;
+	for (unsigned i = 0; i < w->max; i++) {
+		w->flows[i].slot = i;
+		w->flows[i].cfd = w->flows[i].bfd = -1;
+		w->free_slots[w->n_free++] = w->max - 1 - i;
+	}
+	for (unsigned i = 0; i < w->cfg->n_listen; i++) {
+		struct epoll_event ev = { .events = EPOLLIN };
+		int fd = tg_listen_socket(&w->cfg->listen[i]);
+
+		if (fd < 0)
+			return false;
+		ev.data.u64 = ((uint64_t)i << 2) | TG_EV_LISTEN;
+		epoll_ctl(w->ep, EPOLL_CTL_ADD, fd, &ev);
+		w->lfd[w->n_lfd++] = fd;
+	}
+	w->be = tg_backends_ref(atomic_load(w->wc->backends));
+	return true;
+}
+
+static void tg_wk_fini(struct tg_wk *w)
+{
+	for (unsigned i = 0; w->flows && i < w->max; i++)
+		tg_flow_close(w, &w->flows[i], "shutdown");
+	tg_close_listeners(w);
+	if (w->ep >= 0)
+		close(w->ep);
+	if (w->be)
+		tg_backends_unref(w->be);
+	free(w->flows);
+	free(w->free_slots);
+	free(w->rxq);
+	free(w->txq);
+	free(w->tq);
+}
+
+int tg_worker_main(void *arg)
+{
+	const struct tg_worker_conf *wc = arg;
+	struct tg_wk w;
+	struct epoll_event ev[TG_MAX_EVENTS];
+
+	if (!tg_wk_init(&w, wc)) {
+		TG_ERR("worker %u: cannot start", wc->id);
+		tg_wk_fini(&w);
+		atomic_store(wc->run, TG_STOP);
+		return -1;
+	}
+	TG_INFO("worker %u: %u listeners, up to %u connections", wc->id, w.n_lfd, w.max);
+	for (;;) {
+		int run = atomic_load(wc->run);
+		uint64_t now;
+		int n;
+
+		if (run == TG_STOP)
+			break;
+		if (run == TG_DRAIN && w.n_lfd > 0) {
+			tg_close_listeners(&w);
+			w.drain_deadline = tg_now_ms() + w.cfg->drain_timeout_ms;
+		}
+		if (run == TG_DRAIN && (w.active == 0 || tg_now_ms() > w.drain_deadline))
+			break;
+		/* a reload may have swapped the backends */
+		if (atomic_load(wc->backends) != w.be) {
+			tg_backends_unref(w.be);
+			w.be = tg_backends_ref(atomic_load(wc->backends));
+		}
+		n = epoll_wait(w.ep, ev, TG_MAX_EVENTS,
+			       rte_ring_count(wc->from_ctl) ? 0 : 5);
+		for (int i = 0; i < n; i++) {
+			uint32_t kind = (uint32_t)(ev[i].data.u64 & 3);
+			uint32_t idx = (uint32_t)(ev[i].data.u64 >> 2);
+			struct tg_flow *f;
+
+			if (kind == TG_EV_LISTEN) {
+				if (idx < w.n_lfd)
+					tg_accept(&w, w.lfd[idx]);
+				continue;
+			}
+			f = &w.flows[idx];
+			if (f->state == FL_FREE)
+				continue;
+			tg_touch(&w, f);
+			if (kind == TG_EV_CLIENT) {
+				if (ev[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+					tg_client_readable(&w, f);
+			} else {
+				if (ev[i].events & EPOLLOUT)
+					tg_backend_writable(&w, f);
+				if (ev[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+					tg_want_tx(&w, f);
+			}
+		}
+		tg_ctl_in(&w);
+		tg_rx_pass(&w);
+		tg_tx_pass(&w);
+		now = tg_now_ms();
+		/* flows touched this round, and every flow on the timer */
+		for (unsigned i = 0; i < w.n_tq; i++) {
+			struct tg_flow *f = &w.flows[w.tq[i]];
+
+			f->touched = false;
+			tg_flow_progress(&w, f, now);
+		}
+		w.n_tq = 0;
+		if (now >= w.next_timer) {
+			for (unsigned s = 0; s < w.max; s++)
+				if (w.flows[s].state != FL_FREE)
+					tg_flow_progress(&w, &w.flows[s], now);
+			w.next_timer = now + 50;
+		}
+	}
+	/* drain deadline or stop: tell every client we are done */
+	for (unsigned s = 0; s < w.max; s++) {
+		struct tg_flow *f = &w.flows[s];
+
+		if (f->state == FL_OPEN || f->state == FL_CONNECT) {
+			tg_flow_alert(f, TG_ALERT_WARNING, TG_ALERT_CLOSE_NOTIFY);
+			tg_flush(f->cfd, &f->cout, &w.st->bytes_to_client, NULL);
+		}
+	}
+	tg_wk_fini(&w);
+	return 0;
+}
