@@ -37,6 +37,13 @@ struct tg_bench_cmd {
 /** `tlsgate-bench records`: record seal/open throughput (bench_records.c). */
 extern const struct tg_bench_cmd tg_bench_cmd_records;
 
+/**
+ * `tlsgate-bench handshakes`: TLS 1.2 server handshakes per server
+ * CPU-second of our engine, libssl and the crypto bound
+ * (bench_handshakes.c).
+ */
+extern const struct tg_bench_cmd tg_bench_cmd_handshakes;
+
 /* ---- command line ------------------------------------------------------ */
 
 /**

@@ -12,6 +12,7 @@
 /* The commands: adding one is one line here (and its file). */
 static const struct tg_bench_cmd *const tg_bench_cmds[] = {
 	&tg_bench_cmd_records,
+	&tg_bench_cmd_handshakes,
 };
 #define TG_BENCH_NCMDS (sizeof(tg_bench_cmds) / sizeof(tg_bench_cmds[0]))
 

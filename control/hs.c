@@ -79,7 +79,7 @@ struct tg_hs {
 
 	/* transcript */
 	uint8_t *tr;
-	size_t tr_len;
+	size_t tr_len, tr_cap;
 	size_t tr_prev; /* length before the message being handled */
 
 	/* negotiation */
@@ -121,6 +121,8 @@ struct tg_hs {
 static tg_result tg_hs_tr_add(struct tg_hs *hs, const uint8_t *p, size_t n)
 {
 	TG_ENSURE(hs->tr_len + n <= TG_HS_TRANSCRIPT_MAX, TG_E_ILLEGAL_PARAM);
+	TG_GUARD(tg_grow_wiped(&hs->tr, &hs->tr_cap, hs->tr_len + n,
+			       TG_HS_TRANSCRIPT_MAX));
 	memcpy(hs->tr + hs->tr_len, p, n);
 	hs->tr_len += n;
 	return TG_OK;
@@ -1307,7 +1309,8 @@ tg_result tg_hs_new(const struct tg_hs_config *cfg,
 	hs->info.version = TG_TLS12;
 	hs->info.alert_sent = 255;
 	hs->info.alert_recv = 255;
-	hs->tr = malloc(TG_HS_TRANSCRIPT_MAX);
+	hs->tr_cap = 4096; /* grows with the handshake */
+	hs->tr = malloc(hs->tr_cap);
 	r = hs->tr != NULL ? tg_hsio_init(&hs->io) : tg_error(TG_E_NOMEM);
 	if (tg_ok(r) && resume != NULL && resume->valid && cfg->role == TG_HS_CLIENT)
 		hs->sess = *resume;

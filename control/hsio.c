@@ -16,14 +16,17 @@
 #define TG_HSIO_RCAP (2 * (TG_REC_HDR_LEN + TG_HSIO_MAX_CT))
 #define TG_HSIO_HSCAP (TG_TLS_MAX_HS_MSG + TG_TLS_HS_HDR_LEN + TG_REC_MAX_PLAIN)
 #define TG_HSIO_OUTCAP (4 * TG_TLS_MAX_HS_MSG)
+/* Buffers start small (a handshake's flights fit) and grow on demand up
+ * to the caps above: a handshake costs a few KB, not the worst case. */
+#define TG_HSIO_START 4096
 
 tg_result tg_hsio_init(struct tg_hsio *io)
 {
 	TG_ENSURE_REF(io);
 	memset(io, 0, sizeof(*io));
-	io->rcap = TG_HSIO_RCAP;
-	io->hs_cap = TG_HSIO_HSCAP;
-	io->out_cap = TG_HSIO_OUTCAP;
+	io->rcap = TG_HSIO_START;
+	io->hs_cap = TG_HSIO_START;
+	io->out_cap = TG_HSIO_START;
 	io->rbuf = malloc(io->rcap);
 	io->hs = malloc(io->hs_cap);
 	io->out = malloc(io->out_cap);
@@ -74,6 +77,13 @@ tg_result tg_hsio_feed(struct tg_hsio *io, const uint8_t *in, size_t len,
 	TG_ENSURE_REF(consumed);
 	TG_ENSURE(in != NULL || len == 0, TG_E_INVAL);
 	tg_hsio_drop(io);
+	/* grow toward two records; past that, take what fits */
+	if (io->rlen + len > io->rcap &&
+	    tg_failed(tg_grow_wiped(&io->rbuf, &io->rcap,
+				    io->rlen + len < TG_HSIO_RCAP ? io->rlen + len
+								  : TG_HSIO_RCAP,
+				    TG_HSIO_RCAP)))
+		return tg_error(TG_E_NOMEM);
 	n = io->rcap - io->rlen;
 	if (n > len)
 		n = len;
@@ -207,8 +217,10 @@ tg_result tg_hsio_next(struct tg_hsio *io, struct tg_hsio_msg *msg)
 				io->hs_len -= io->hs_off;
 				io->hs_off = 0;
 			}
-			TG_ENSURE(io->hs_len + plen <= io->hs_cap,
+			TG_ENSURE(io->hs_len + plen <= TG_HSIO_HSCAP,
 				  TG_E_ILLEGAL_PARAM);
+			TG_GUARD(tg_grow_wiped(&io->hs, &io->hs_cap,
+					      io->hs_len + plen, TG_HSIO_HSCAP));
 			memcpy(io->hs + io->hs_len, plain, plen);
 			io->hs_len += plen;
 			tg_hsio_drop(io);
@@ -254,8 +266,9 @@ static tg_result tg_hsio_open(struct tg_hsio *io, uint8_t type)
 	if (io->open_rec != SIZE_MAX && io->open_type == type)
 		return TG_OK;
 	TG_GUARD(tg_hsio_flush(io));
-	TG_ENSURE(io->out_len + tg_hsio_hdr(io) + tg_hsio_tail(io) <= io->out_cap,
-		  TG_E_NOSPACE);
+	TG_GUARD(tg_grow_wiped(&io->out, &io->out_cap,
+			      io->out_len + tg_hsio_hdr(io) + tg_hsio_tail(io),
+			      TG_HSIO_OUTCAP));
 	io->open_rec = io->out_len;
 	io->open_type = type;
 	io->out_len += tg_hsio_hdr(io);
@@ -305,8 +318,9 @@ static tg_result tg_hsio_put(struct tg_hsio *io, uint8_t type,
 			continue;
 		}
 		n = len < room ? len : room;
-		TG_ENSURE(io->out_len + n + tg_hsio_tail(io) <= io->out_cap,
-			  TG_E_NOSPACE);
+		TG_GUARD(tg_grow_wiped(&io->out, &io->out_cap,
+				      io->out_len + n + tg_hsio_tail(io),
+				      TG_HSIO_OUTCAP));
 		memcpy(io->out + io->out_len, p, n);
 		io->out_len += n;
 		p += n;

@@ -1,0 +1,419 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file main.c
+ * tlsgate: flags and config, EAL start, the control thread, one worker
+ * per lcore, signals (SIGTERM/SIGINT drain, SIGHUP reload), health checks
+ * and the admin endpoint.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+
+#include "tg_admin.h"
+#include "tg_backend.h"
+#include "tg_cert.h"
+#include "tg_config.h"
+#include "tg_ctl.h"
+#include "tg_eal.h"
+#include "tg_kx.h"
+#include "tg_log.h"
+#include "tg_sesscache.h"
+#include "tg_stats.h"
+#include "tg_suite.h"
+#include "tg_ticket.h"
+#include "tg_worker.h"
+
+static struct tg_config g_cfg;
+static atomic_int g_run = TG_RUN;
+static atomic_uint g_conns;
+static struct tg_backends *_Atomic g_backends;
+static struct tg_ctl *g_ctl;
+static struct tg_accel *g_acc;
+
+/* ---- the handshake configuration ---------------------------------------- */
+
+/* What a handshake config owns, released with its last reference. */
+struct tg_gate_hscfg {
+	struct tg_ctl_hscfg c;
+	struct tg_cert_store *store;
+	struct tg_ca *client_ca;
+	struct tg_sesscache *cache;
+	struct tg_ticket_keys *tickets;
+};
+
+static void tg_gate_hscfg_release(struct tg_ctl_hscfg *c)
+{
+	struct tg_gate_hscfg *g = (struct tg_gate_hscfg *)c;
+
+	tg_cert_store_unref(g->store);
+	tg_ca_free(g->client_ca);
+	tg_sesscache_free(g->cache);
+	tg_ticket_keys_unref(g->tickets);
+	free(g);
+}
+
+/* Build a handshake config from @p cfg: loads certificates, keys, CA,
+ * ticket keys. The session cache is carried over from @p keep_cache so a
+ * reload keeps resumable sessions. */
+static tg_result tg_gate_hscfg(const struct tg_config *cfg,
+			       struct tg_sesscache *keep_cache,
+			       struct tg_gate_hscfg **out)
+{
+	struct tg_gate_hscfg *g = calloc(1, sizeof(*g));
+	struct tg_hs_config *hs;
+	tg_result r = TG_OK;
+	char err[256];
+	size_t n;
+
+	TG_ENSURE(g != NULL, TG_E_NOMEM);
+	atomic_init(&g->c.refs, 1);
+	g->c.release = tg_gate_hscfg_release;
+	hs = &g->c.hs;
+	tg_hs_config_defaults(hs, TG_HS_SERVER);
+	hs->acc = g_acc;
+	hs->allow_static_rsa = cfg->allow_static_rsa;
+	hs->allow_no_ems = cfg->allow_no_ems;
+	hs->client_auth = (enum tg_hs_client_auth)cfg->client_auth;
+	hs->alpn_required = cfg->alpn_required;
+	for (unsigned i = 0; i < cfg->n_alpn && i < TG_HS_MAX_ALPN; i++)
+		snprintf(hs->alpn[i], sizeof(hs->alpn[i]), "%s", cfg->alpn[i]);
+	hs->n_alpn = cfg->n_alpn < TG_HS_MAX_ALPN ? cfg->n_alpn : TG_HS_MAX_ALPN;
+	if (cfg->suites[0]) {
+		r = tg_cs_parse_list(cfg->suites, hs->suites, TG_HS_MAX_PREFS, &n,
+				     err, sizeof(err));
+		hs->n_suites = (unsigned)n;
+	}
+	if (tg_ok(r) && cfg->groups[0]) {
+		r = tg_group_parse_list(cfg->groups, hs->groups, TG_HS_MAX_PREFS, &n,
+					err, sizeof(err));
+		hs->n_groups = (unsigned)n;
+	}
+	if (tg_ok(r) && cfg->sigalgs[0]) {
+		r = tg_sigalg_parse_list(cfg->sigalgs, hs->sigalgs, TG_HS_MAX_PREFS,
+					 &n, err, sizeof(err));
+		hs->n_sigalgs = (unsigned)n;
+	}
+	if (tg_failed(r))
+		TG_ERR("config: %s", err);
+	if (tg_ok(r))
+		r = tg_cert_store_new(0, &g->store);
+	for (unsigned i = 0; tg_ok(r) && i < cfg->n_certs; i++)
+		r = tg_cert_store_load(g->store, cfg->certs[i].cert, cfg->certs[i].key,
+				       cfg->certs[i].is_default);
+	if (tg_ok(r) && cfg->client_auth != TG_CFG_CLIENT_AUTH_NONE &&
+	    cfg->client_ca[0])
+		r = tg_ca_load(cfg->client_ca, NULL, &g->client_ca);
+	if (tg_ok(r) && cfg->tickets) {
+		struct tg_ticket_cfg tc = { .lifetime_s = cfg->ticket_lifetime_s };
+
+		if (cfg->n_ticket_keys) {
+			const char *paths[TG_CFG_MAX_TICKET_KEYS];
+
+			for (unsigned i = 0; i < cfg->n_ticket_keys; i++)
+				paths[i] = cfg->ticket_keys[i];
+			r = tg_ticket_keys_load(paths, cfg->n_ticket_keys, &tc, &g->tickets);
+		} else {
+			r = tg_ticket_keys_random(TG_TICKET_FMT_GCM, &tc, &g->tickets);
+		}
+	}
+	if (tg_ok(r) && cfg->session_cache) {
+		struct tg_sesscache_cfg sc = { .max_entries = cfg->session_cache,
+					       .ttl_s = cfg->session_ttl_s };
+
+		/* a cache is shared by every config it lives through: the
+		 * reload keeps the same one (it is freed by the last owner) */
+		g->cache = keep_cache;
+		if (g->cache == NULL)
+			r = tg_sesscache_new(&sc, &g->cache);
+	}
+	if (tg_failed(r)) {
+		if (g->cache == keep_cache)
+			g->cache = NULL;
+		tg_gate_hscfg_release(&g->c);
+		return r;
+	}
+	hs->certs = g->store;
+	hs->client_ca = g->client_ca;
+	hs->cache = g->cache;
+	hs->tickets = g->tickets;
+	*out = g;
+	return TG_OK;
+}
+
+static struct tg_gate_hscfg *g_hscfg; /* the current one (for reload) */
+
+/* ---- reload (SIGHUP) ------------------------------------------------------- */
+
+static void tg_gate_reload(void)
+{
+	struct tg_config next = g_cfg;
+	struct tg_gate_hscfg *hc;
+	struct tg_backends *be, *old;
+
+	TG_NOTICE("reload: reading %s", g_cfg.config_path[0] ? g_cfg.config_path
+							     : "(command line)");
+	if (g_cfg.config_path[0] &&
+	    tg_failed(tg_config_load_file(g_cfg.config_path, &next))) {
+		TG_ERR("reload: configuration has errors; keeping the running one");
+		return;
+	}
+	/* the session cache lives on across reloads: the new config takes
+	 * it over, the old one must not free it */
+	if (tg_failed(tg_gate_hscfg(&next, g_hscfg->cache, &hc))) {
+		TG_ERR("reload: certificates or keys failed to load; keeping the running ones");
+		return;
+	}
+	if (tg_failed(tg_backends_new(&next, &be))) {
+		tg_gate_hscfg_release(&hc->c);
+		TG_ERR("reload: backends failed; keeping the running ones");
+		return;
+	}
+	g_hscfg->cache = NULL; /* handed over */
+	tg_ctl_set_hscfg(g_ctl, &hc->c);
+	{
+		struct tg_ctl_hscfg *prev = &g_hscfg->c;
+
+		g_hscfg = hc;
+		/* drop our own reference to the previous config; handshakes
+		 * in flight keep theirs */
+		if (atomic_fetch_sub(&prev->refs, 1) == 1)
+			prev->release(prev);
+	}
+	old = atomic_exchange(&g_backends, be);
+	/* grace period: a worker or the admin thread may have loaded the
+	 * old pointer and be about to take its reference */
+	usleep(200 * 1000);
+	tg_backends_unref(old);
+	/* connection limits, listeners and workers need a restart */
+	TG_NOTICE("reload: done (%u certificates, %u backend pools)", next.n_certs,
+		  next.n_pools);
+}
+
+/* ---- threads ---------------------------------------------------------------- */
+
+static void *tg_gate_signals(void *arg)
+{
+	sigset_t *set = arg;
+
+	pthread_setname_np(pthread_self(), "tg-signals");
+	for (;;) {
+		int sig;
+
+		if (sigwait(set, &sig) != 0)
+			continue;
+		if (sig == SIGHUP) {
+			tg_gate_reload();
+		} else if (sig == SIGTERM || sig == SIGINT) {
+			if (atomic_load(&g_run) == TG_RUN) {
+				TG_NOTICE("signal %d: draining (up to %u ms); again to stop now",
+					  sig, g_cfg.drain_timeout_ms);
+				atomic_store(&g_run, TG_DRAIN);
+			} else {
+				atomic_store(&g_run, TG_STOP);
+			}
+		} else if (sig == SIGUSR1) {
+			return NULL; /* the main thread is done */
+		}
+	}
+}
+
+static void *tg_gate_health(void *arg)
+{
+	(void)arg;
+	pthread_setname_np(pthread_self(), "tg-health");
+	while (atomic_load(&g_run) == TG_RUN) {
+		struct tg_backends *b = tg_backends_ref(atomic_load(&g_backends));
+
+		tg_backends_check(b, g_cfg.connect_timeout_ms);
+		tg_backends_unref(b);
+		for (unsigned t = 0; t < g_cfg.health_interval_ms / 50 &&
+				     atomic_load(&g_run) == TG_RUN; t++)
+			usleep(50 * 1000);
+	}
+	return NULL;
+}
+
+/* ---- main --------------------------------------------------------------------- */
+
+static int tg_gate_run(void)
+{
+	struct tg_eal_opts eo = { .mem_mb = 256 };
+	struct tg_accel_conf ac = { 0 };
+	struct tg_worker_conf *wc = NULL;
+	struct tg_wk_stats *stats = NULL;
+	struct tg_admin *admin = NULL;
+	pthread_t sig_thread, health_thread;
+	bool health = false;
+	sigset_t set;
+	char lcores[64];
+	FILE *access_log = stderr;
+	unsigned lc, i;
+	int rc = 1;
+
+	/* signals go to one thread, blocked everywhere else */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (g_cfg.lcores[0])
+		snprintf(lcores, sizeof(lcores), "%s", g_cfg.lcores);
+	else if (g_cfg.workers == 1)
+		snprintf(lcores, sizeof(lcores), "0");
+	else
+		snprintf(lcores, sizeof(lcores), "0-%u", g_cfg.workers - 1);
+	eo.lcores = lcores;
+	if (tg_failed(tg_eal_start("tlsgate", &eo)))
+		return 1;
+	if (rte_lcore_count() < g_cfg.workers) {
+		TG_ERR("%u workers need %u lcores; -l %s gives %u", g_cfg.workers,
+		       g_cfg.workers, lcores, rte_lcore_count());
+		goto out;
+	}
+	ac.backends = g_cfg.accel_backends[0] ? g_cfg.accel_backends : "ipsecmb,evp";
+	ac.force = g_cfg.accel_force[0] ? g_cfg.accel_force : NULL;
+	if (strstr(ac.backends, "ipsecmb") != NULL && strstr(ac.backends, "all") == NULL) {
+		/* ipsecmb may be compiled out: fall back quietly */
+		if (tg_failed(tg_accel_create(&ac, &g_acc))) {
+			ac.backends = "evp";
+			if (tg_failed(tg_accel_create(&ac, &g_acc)))
+				goto out;
+		}
+	} else if (tg_failed(tg_accel_create(&ac, &g_acc))) {
+		goto out;
+	}
+	for (unsigned s = 0; s < TG_SUITE__COUNT; s++) {
+		int b = tg_accel_choice(g_acc, (enum tg_suite)s, 16384);
+
+		TG_NOTICE("records: %s on %s", tg_suite_name((enum tg_suite)s),
+			  b < 0 ? "(none)" : tg_accel_backend_name(g_acc, (unsigned)b));
+	}
+	if (tg_failed(tg_gate_hscfg(&g_cfg, NULL, &g_hscfg)))
+		goto out;
+	{
+		struct tg_backends *b;
+
+		if (tg_failed(tg_backends_new(&g_cfg, &b)))
+			goto out;
+		atomic_store(&g_backends, b);
+	}
+	/* the control thread holds its own reference to the config */
+	atomic_fetch_add(&g_hscfg->c.refs, 1);
+	if (tg_failed(tg_ctl_create(g_cfg.workers, g_cfg.max_conns_per_worker,
+				    g_cfg.hs_queue, &g_hscfg->c, &g_ctl)) ||
+	    tg_failed(tg_ctl_start(g_ctl)))
+		goto out;
+
+	if (g_cfg.access_log[0] == '-')
+		access_log = NULL;
+	else if (g_cfg.access_log[0] && (access_log = fopen(g_cfg.access_log, "a")) == NULL) {
+		TG_ERR("access log %s: %s", g_cfg.access_log, strerror(errno));
+		goto out;
+	}
+	stats = aligned_alloc(64, sizeof(*stats) * g_cfg.workers);
+	wc = calloc(g_cfg.workers, sizeof(*wc));
+	if (stats == NULL || wc == NULL)
+		goto out;
+	memset(stats, 0, sizeof(*stats) * g_cfg.workers);
+	if (g_cfg.admin.text[0]) {
+		struct tg_admin_src src = { .n_workers = g_cfg.workers, .stats = stats,
+					    .acc = g_acc, .ctl = g_ctl,
+					    .backends = &g_backends };
+
+		clock_gettime(CLOCK_MONOTONIC, &src.start);
+		if (tg_failed(tg_admin_start(&g_cfg.admin, &src, &admin)))
+			goto out;
+	}
+	pthread_create(&sig_thread, NULL, tg_gate_signals, &set);
+	if (g_cfg.health_interval_ms)
+		health = pthread_create(&health_thread, NULL, tg_gate_health, NULL) == 0;
+
+	for (i = 0; i < g_cfg.workers; i++) {
+		wc[i] = (struct tg_worker_conf){
+			.id = i, .cfg = &g_cfg, .acc = g_acc,
+			.to_ctl = tg_ctl_ring_to_ctl(g_ctl, i),
+			.from_ctl = tg_ctl_ring_to_worker(g_ctl, i),
+			.backends = &g_backends, .stats = &stats[i],
+			.run = &g_run, .conns_total = &g_conns,
+			.access_log = access_log,
+		};
+	}
+	for (i = 0; i < g_cfg.n_listen; i++)
+		TG_NOTICE("listening on %s (%u workers)", g_cfg.listen[i].text,
+			  g_cfg.workers);
+	/* worker 0 runs on the main lcore, the others on the next ones */
+	i = 1;
+	RTE_LCORE_FOREACH_WORKER(lc) {
+		if (i >= g_cfg.workers)
+			break;
+		rte_eal_remote_launch(tg_worker_main, &wc[i], lc);
+		i++;
+	}
+	rc = tg_worker_main(&wc[0]) == 0 ? 0 : 1;
+	rte_eal_mp_wait_lcore();
+	TG_NOTICE("stopped");
+	pthread_kill(sig_thread, SIGUSR1);
+	pthread_join(sig_thread, NULL);
+	if (health)
+		pthread_join(health_thread, NULL);
+out:
+	atomic_store(&g_run, TG_STOP);
+	tg_admin_stop(admin);
+	tg_ctl_destroy(g_ctl);
+	if (g_hscfg != NULL && atomic_fetch_sub(&g_hscfg->c.refs, 1) == 1)
+		g_hscfg->c.release(&g_hscfg->c);
+	tg_backends_unref(atomic_load(&g_backends));
+	tg_accel_destroy(g_acc);
+	if (access_log != NULL && access_log != stderr)
+		fclose(access_log);
+	free(wc);
+	free(stats);
+	tg_kx_thread_cleanup();
+	tg_eal_stop();
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	enum tg_config_action action = TG_ACTION_RUN;
+	tg_result r = tg_config_parse(argc, argv, &g_cfg, &action);
+	enum tg_log_level lvl;
+
+	if (tg_failed(r))
+		return r.code == TG_E_INVAL ? 2 : 1;
+	if (action == TG_ACTION_HELP || action == TG_ACTION_VERSION)
+		return 0;
+	if (action == TG_ACTION_STATS)
+		return tg_admin_stats_cli(&g_cfg.admin, stdout);
+	if (tg_log_parse_level(g_cfg.log_level, &lvl))
+		tg_log_set_level(lvl);
+	if (action == TG_ACTION_CHECK) {
+		/* load what the run would load: certificates, keys, CA, ticket
+		 * keys; each failure was printed with its file */
+		struct tg_accel_conf ac = { .backends = "evp", .no_calibrate = true };
+		struct tg_gate_hscfg *hc;
+		int rc = 1;
+
+		if (tg_ok(tg_accel_create(&ac, &g_acc)) &&
+		    tg_ok(tg_gate_hscfg(&g_cfg, NULL, &hc))) {
+			tg_gate_hscfg_release(&hc->c);
+			printf("certificates, keys and ticket keys load\n");
+			rc = 0;
+		}
+		tg_accel_destroy(g_acc);
+		return rc;
+	}
+	return tg_gate_run();
+}

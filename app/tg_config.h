@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file tg_config.h
+ * The terminator's configuration: a config file (libconfig syntax) and
+ * command-line flags for the common case. Flags override the file.
+ *
+ *   tlsgate --listen 0.0.0.0:8443 --cert a.pem --key a.key \
+ *           --backend 127.0.0.1:8080
+ *
+ * tg_config_parse() fills a struct tg_config with defaults, the file, the
+ * flags, then validates it; every error names its source (file:line or
+ * the flag) and says what is wrong.
+ */
+#ifndef TG_CONFIG_H
+#define TG_CONFIG_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "tg_result.h"
+
+#define TG_CFG_MAX_LISTEN 8
+#define TG_CFG_MAX_CERTS 32
+#define TG_CFG_MAX_BACKENDS 32
+#define TG_CFG_MAX_POOLS 16
+#define TG_CFG_MAX_ROUTES 32
+#define TG_CFG_MAX_ALPN 8
+#define TG_CFG_MAX_TICKET_KEYS 4
+#define TG_CFG_PATH 512
+
+/** A resolved address (listen or backend). */
+struct tg_cfg_addr {
+	char text[256];                /**< as written: "127.0.0.1:8080" */
+	struct sockaddr_storage sa;    /**< resolved (numeric or getaddrinfo) */
+	socklen_t salen;
+};
+
+/** Backend selection policy of a pool. */
+enum tg_lb_policy {
+	TG_LB_ROUND_ROBIN = 0,
+	TG_LB_LEAST_CONN,
+};
+
+/** A group of backends. Pool 0 is the default pool. */
+struct tg_cfg_pool {
+	char name[64];
+	struct tg_cfg_addr be[TG_CFG_MAX_BACKENDS];
+	unsigned n_be;
+	enum tg_lb_policy policy;
+};
+
+/** SNI routing: a server name (exact, or "*.example.com") to a pool. */
+struct tg_cfg_route {
+	char sni[256];
+	unsigned pool; /**< index into tg_config::pools */
+};
+
+/** A certificate chain and its key. */
+struct tg_cfg_cert {
+	char cert[TG_CFG_PATH];
+	char key[TG_CFG_PATH];
+	bool is_default;
+};
+
+/** PROXY protocol header sent to backends. */
+enum tg_proxy_proto {
+	TG_PROXY_NONE = 0,
+	TG_PROXY_V1,
+	TG_PROXY_V2,
+};
+
+/** Client certificate policy (mirrors enum tg_hs_client_auth). */
+enum tg_cfg_client_auth {
+	TG_CFG_CLIENT_AUTH_NONE = 0,
+	TG_CFG_CLIENT_AUTH_OPTIONAL,
+	TG_CFG_CLIENT_AUTH_REQUIRE,
+};
+
+/** Everything tlsgate runs with. */
+struct tg_config {
+	char config_path[TG_CFG_PATH];   /**< file read, or "" */
+
+	/* frontend */
+	struct tg_cfg_addr listen[TG_CFG_MAX_LISTEN];
+	unsigned n_listen;
+	struct tg_cfg_cert certs[TG_CFG_MAX_CERTS];
+	unsigned n_certs;
+	char suites[512];                /**< colon list (tg_cs_parse_list), "" = default */
+	char groups[128];                /**< colon list, "" = default */
+	char sigalgs[256];               /**< colon list, "" = default */
+	char alpn[TG_CFG_MAX_ALPN][32];  /**< preference order */
+	unsigned n_alpn;
+	bool alpn_required;
+	enum tg_cfg_client_auth client_auth;
+	char client_ca[TG_CFG_PATH];     /**< CA file for client certificates */
+	bool allow_static_rsa;
+	bool allow_no_ems;
+
+	/* resumption */
+	unsigned session_cache;          /**< entries, 0 = off (default 20000) */
+	unsigned session_ttl_s;          /**< default 300 */
+	bool tickets;                    /**< default true */
+	char ticket_keys[TG_CFG_MAX_TICKET_KEYS][TG_CFG_PATH]; /**< first = current */
+	unsigned n_ticket_keys;          /**< 0 = random keys per process */
+	unsigned ticket_lifetime_s;      /**< default 7200 */
+
+	/* backends */
+	struct tg_cfg_pool pools[TG_CFG_MAX_POOLS];
+	unsigned n_pools;                /**< >= 1; pool 0 is the default */
+	struct tg_cfg_route routes[TG_CFG_MAX_ROUTES];
+	unsigned n_routes;
+	enum tg_proxy_proto proxy_protocol;
+	unsigned connect_timeout_ms;     /**< default 3000 */
+	unsigned connect_retries;        /**< next backend on failure, default 2 */
+	unsigned health_interval_ms;     /**< TCP connect check, 0 = off (default 2000) */
+
+	/* workers and limits */
+	unsigned workers;                /**< default 1 */
+	char lcores[64];                 /**< EAL -l list; "" = 0..workers */
+	unsigned max_conns;              /**< global, default 10000 */
+	unsigned max_conns_per_worker;   /**< default max_conns / workers */
+	unsigned handshake_timeout_ms;   /**< default 10000 */
+	unsigned idle_timeout_ms;        /**< default 60000 */
+	unsigned drain_timeout_ms;       /**< SIGTERM grace, default 10000 */
+	unsigned max_buffer;             /**< bytes per flow per direction, default 256 KiB */
+	unsigned hs_queue;               /**< handshake ring entries per worker, default 1024 */
+
+	/* record sizing (dynamic record size) */
+	unsigned record_small;           /**< bytes at start and after idle, default 1369 */
+	unsigned record_max;             /**< default 16384 */
+	unsigned record_ramp_bytes;      /**< bytes before going to max, default 1 MiB */
+	unsigned record_idle_ms;         /**< idle time that resets to small, default 1000 */
+
+	/* crypto backends */
+	char accel_backends[256];        /**< tg_accel_conf.backends, "" = all */
+	char accel_force[64];            /**< tg_accel_conf.force, "" = auto */
+
+	/* operations */
+	struct tg_cfg_addr admin;        /**< /metrics listener; text "" = off */
+	char log_level[16];              /**< err|warn|notice|info|debug */
+	char access_log[TG_CFG_PATH];    /**< "" = stderr, "-" = off */
+	char pid_file[TG_CFG_PATH];
+};
+
+/** What the command line asked for besides running. */
+enum tg_config_action {
+	TG_ACTION_RUN = 0,
+	TG_ACTION_HELP,          /**< --help was printed */
+	TG_ACTION_VERSION,       /**< --version was printed */
+	TG_ACTION_CHECK,         /**< --check-config: validate and exit */
+	TG_ACTION_STATS,         /**< `tlsgate stats [--admin ADDR]` */
+};
+
+/** Fill @p cfg with the defaults. */
+void tg_config_defaults(struct tg_config *cfg);
+
+/**
+ * Parse the command line (and the config file it names with -c/--config),
+ * then validate. Errors are printed to stderr with their source and a
+ * hint; on failure the return is TG_E_INVAL (usage, exit 2) or another
+ * code (exit 1).
+ */
+TG_MUST_CHECK tg_result tg_config_parse(int argc, char **argv,
+					struct tg_config *cfg,
+					enum tg_config_action *action);
+
+/** Parse and validate a config file alone (for reload and tests). */
+TG_MUST_CHECK tg_result tg_config_load_file(const char *path,
+					    struct tg_config *cfg);
+
+/** Validate a filled config (addresses resolved, files readable...). */
+TG_MUST_CHECK tg_result tg_config_validate(struct tg_config *cfg);
+
+/** Print the usage text to @p f. */
+void tg_config_usage(void *f);
+
+#endif

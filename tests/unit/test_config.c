@@ -1,0 +1,960 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The configuration layer (app/config.c): defaults, file, flags, errors. */
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tg_config.h"
+#include "tg_result.h"
+#include "tg_test.h"
+
+static char tmpdir[64];
+static char msgs[16384]; /* stderr of the last captured call */
+static char outs[16384]; /* stdout of the last captured call */
+
+/** Path of @p name inside the temporary directory (rotating buffers). */
+static const char *tpath(const char *name)
+{
+	static char buf[8][256];
+	static unsigned i;
+	char *p = buf[i++ % 8];
+
+	snprintf(p, 256, "%s/%s", tmpdir, name);
+	return p;
+}
+
+/** Write @p text to tmpdir/@p name; returns its path. */
+static const char *write_file(const char *name, const char *text)
+{
+	const char *p = tpath(name);
+	FILE *f = fopen(p, "w");
+
+	if (f == NULL) {
+		perror(p);
+		abort();
+	}
+	fputs(text, f);
+	fclose(f);
+	return p;
+}
+
+/** Redirection of one file descriptor into a temporary file. */
+struct capture {
+	int fd;
+	int saved;
+	char path[256];
+};
+
+static void cap_begin(struct capture *c, int fd)
+{
+	int tmp;
+
+	fflush(stdout);
+	fflush(stderr);
+	snprintf(c->path, sizeof(c->path), "%s/capture.XXXXXX", tmpdir);
+	tmp = mkstemp(c->path);
+	c->fd = fd;
+	c->saved = dup(fd);
+	dup2(tmp, fd);
+	close(tmp);
+}
+
+static void cap_end(struct capture *c, char *buf, size_t len)
+{
+	FILE *f;
+	size_t n;
+
+	fflush(stdout);
+	fflush(stderr);
+	dup2(c->saved, c->fd);
+	close(c->saved);
+	f = fopen(c->path, "r");
+	n = f ? fread(buf, 1, len - 1, f) : 0;
+	buf[n] = '\0';
+	if (f)
+		fclose(f);
+	unlink(c->path);
+}
+
+/** tg_config_parse() over "tlsgate" + the NULL-terminated arguments. */
+static tg_result parse_args(struct tg_config *cfg,
+			    enum tg_config_action *act, ...)
+{
+	char *argv[64];
+	int argc = 0;
+	va_list ap;
+	struct capture ce, co;
+	tg_result r;
+
+	argv[argc++] = (char *)"tlsgate";
+	va_start(ap, act);
+	for (char *a; (a = va_arg(ap, char *)) != NULL && argc < 63;)
+		argv[argc++] = a;
+	va_end(ap);
+	argv[argc] = NULL;
+	optind = 0; /* glibc: full getopt reset (the parser resets too) */
+	cap_begin(&ce, STDERR_FILENO);
+	cap_begin(&co, STDOUT_FILENO);
+	r = tg_config_parse(argc, argv, cfg, act);
+	cap_end(&co, outs, sizeof(outs));
+	cap_end(&ce, msgs, sizeof(msgs));
+	return r;
+}
+
+/** tg_config_load_file() with stderr captured into msgs. */
+static tg_result load(const char *path, struct tg_config *cfg)
+{
+	struct capture ce;
+	tg_result r;
+
+	cap_begin(&ce, STDERR_FILENO);
+	r = tg_config_load_file(path, cfg);
+	cap_end(&ce, msgs, sizeof(msgs));
+	return r;
+}
+
+/** tg_config_validate() with stderr captured into msgs. */
+static tg_result validate(struct tg_config *cfg)
+{
+	struct capture ce;
+	tg_result r;
+
+	cap_begin(&ce, STDERR_FILENO);
+	r = tg_config_validate(cfg);
+	cap_end(&ce, msgs, sizeof(msgs));
+	return r;
+}
+
+/** Assert the last captured stderr contains @p s (printed when not). */
+#define ASSERT_MSG(s)                                                          \
+	do {                                                                   \
+		if (strstr(msgs, (s)) == NULL)                                 \
+			fprintf(stderr, "%s:%d: '%s' not in:\n%s\n", __FILE__, \
+				__LINE__, (s), msgs);                          \
+		CU_ASSERT_PTR_NOT_NULL(strstr(msgs, (s)));                     \
+	} while (0)
+
+static int suite_init(void)
+{
+	strcpy(tmpdir, "/tmp/tg_config_XXXXXX");
+	if (mkdtemp(tmpdir) == NULL)
+		return -1;
+	write_file("a.pem", "cert a\n");
+	write_file("a.key", "key a\n");
+	write_file("b.pem", "cert b\n");
+	write_file("b.key", "key b\n");
+	write_file("ca.pem", "ca\n");
+	write_file("t0.key", "ticket key 0\n");
+	write_file("t1.key", "ticket key 1\n");
+	return 0;
+}
+
+static int suite_cleanup(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+/** Port of a resolved address. */
+static unsigned port_of(const struct tg_cfg_addr *a)
+{
+	if (a->sa.ss_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)&a->sa)->sin_port);
+	return ntohs(((const struct sockaddr_in6 *)&a->sa)->sin6_port);
+}
+
+/** A minimal valid file body (listen, cert, backend) plus @p extra. */
+static const char *base_file(const char *name, const char *extra)
+{
+	char text[4096];
+
+	snprintf(text, sizeof(text),
+		 "listen = \"127.0.0.1:8443\";\n"
+		 "certificates = ( { cert = \"%s\"; key = \"%s\"; } );\n"
+		 "backends = [\"127.0.0.1:8080\"];\n%s",
+		 tpath("a.pem"), tpath("a.key"), extra);
+	return write_file(name, text);
+}
+
+/* ---- tests -------------------------------------------------------------- */
+
+static void test_defaults(void)
+{
+	struct tg_config cfg;
+
+	tg_config_defaults(&cfg);
+	CU_ASSERT_EQUAL(cfg.n_listen, 0);
+	CU_ASSERT_EQUAL(cfg.n_certs, 0);
+	CU_ASSERT_STRING_EQUAL(cfg.suites, "");
+	CU_ASSERT_STRING_EQUAL(cfg.groups, "");
+	CU_ASSERT_STRING_EQUAL(cfg.sigalgs, "");
+	CU_ASSERT_EQUAL(cfg.n_alpn, 0);
+	CU_ASSERT_FALSE(cfg.alpn_required);
+	CU_ASSERT_EQUAL(cfg.client_auth, TG_CFG_CLIENT_AUTH_NONE);
+	CU_ASSERT_FALSE(cfg.allow_static_rsa);
+	CU_ASSERT_FALSE(cfg.allow_no_ems);
+	CU_ASSERT_EQUAL(cfg.session_cache, 20000);
+	CU_ASSERT_EQUAL(cfg.session_ttl_s, 300);
+	CU_ASSERT_TRUE(cfg.tickets);
+	CU_ASSERT_EQUAL(cfg.n_ticket_keys, 0);
+	CU_ASSERT_EQUAL(cfg.ticket_lifetime_s, 7200);
+	CU_ASSERT_EQUAL(cfg.n_pools, 1);
+	CU_ASSERT_STRING_EQUAL(cfg.pools[0].name, "default");
+	CU_ASSERT_EQUAL(cfg.pools[0].n_be, 0);
+	CU_ASSERT_EQUAL(cfg.pools[0].policy, TG_LB_ROUND_ROBIN);
+	CU_ASSERT_EQUAL(cfg.n_routes, 0);
+	CU_ASSERT_EQUAL(cfg.proxy_protocol, TG_PROXY_NONE);
+	CU_ASSERT_EQUAL(cfg.connect_timeout_ms, 3000);
+	CU_ASSERT_EQUAL(cfg.connect_retries, 2);
+	CU_ASSERT_EQUAL(cfg.health_interval_ms, 2000);
+	CU_ASSERT_EQUAL(cfg.workers, 1);
+	CU_ASSERT_STRING_EQUAL(cfg.lcores, "");
+	CU_ASSERT_EQUAL(cfg.max_conns, 10000);
+	CU_ASSERT_EQUAL(cfg.max_conns_per_worker, 0); /* computed by validate */
+	CU_ASSERT_EQUAL(cfg.handshake_timeout_ms, 10000);
+	CU_ASSERT_EQUAL(cfg.idle_timeout_ms, 60000);
+	CU_ASSERT_EQUAL(cfg.drain_timeout_ms, 10000);
+	CU_ASSERT_EQUAL(cfg.max_buffer, 262144);
+	CU_ASSERT_EQUAL(cfg.hs_queue, 1024);
+	CU_ASSERT_EQUAL(cfg.record_small, 1369);
+	CU_ASSERT_EQUAL(cfg.record_max, 16384);
+	CU_ASSERT_EQUAL(cfg.record_ramp_bytes, 1048576);
+	CU_ASSERT_EQUAL(cfg.record_idle_ms, 1000);
+	CU_ASSERT_STRING_EQUAL(cfg.accel_backends, "");
+	CU_ASSERT_STRING_EQUAL(cfg.accel_force, "");
+	CU_ASSERT_STRING_EQUAL(cfg.admin.text, "");
+	CU_ASSERT_STRING_EQUAL(cfg.log_level, "notice");
+	CU_ASSERT_STRING_EQUAL(cfg.access_log, "");
+	CU_ASSERT_STRING_EQUAL(cfg.pid_file, "");
+	CU_ASSERT_STRING_EQUAL(cfg.config_path, "");
+	/* Defaults alone do not validate: listen, cert and backend missing. */
+	TG_ASSERT_ERR(validate(&cfg), TG_E_INVAL);
+	ASSERT_MSG("no listen address");
+	ASSERT_MSG("no certificate");
+	ASSERT_MSG("no backend");
+}
+
+static void test_full_file(void)
+{
+	struct tg_config cfg;
+	char text[8192];
+	const char *path;
+
+	snprintf(text, sizeof(text),
+		 "# every setting\n"
+		 "listen = [\"0.0.0.0:8443\", \"[::]:8443\"];\n"
+		 "workers = 4;\n"
+		 "lcores = \"0-4\";\n"
+		 "certificates = (\n"
+		 "  { cert = \"%s\"; key = \"%s\"; },\n"
+		 "  { cert = \"%s\"; key = \"%s\"; default = true; }\n"
+		 ");\n"
+		 "suites = \"ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384\";\n"
+		 "groups = \"x25519:P-256\";\n"
+		 "sigalgs = \"ecdsa_secp256r1_sha256:rsa_pss_rsae_sha256\";\n"
+		 "alpn = [\"h2\", \"http/1.1\"];\n"
+		 "alpn_required = true;\n"
+		 "client_auth = \"optional\";\n"
+		 "client_ca = \"%s\";\n"
+		 "allow_static_rsa = true;\n"
+		 "allow_no_ems = true;\n"
+		 "session_cache = 5000;\n"
+		 "session_ttl = 600;\n"
+		 "tickets = true;\n"
+		 "ticket_keys = [\"%s\", \"%s\"];\n"
+		 "ticket_lifetime = 3600;\n"
+		 "routes = ( { sni = \"API.example.com\"; backend = \"api\"; },\n"
+		 "           { sni = [\"*.static.example.com\", \"cdn.example.com\"]; backend = \"default\"; } );\n"
+		 "backends = (\n"
+		 "  { name = \"default\"; servers = [\"127.0.0.1:8080\", \"127.0.0.1:8081\"]; },\n"
+		 "  { name = \"api\"; policy = \"least_conn\"; servers = [\"[::1]:9000\"]; }\n"
+		 ");\n"
+		 "proxy_protocol = \"v2\";\n"
+		 "connect_retries = 3;\n"
+		 "health_interval = 0;\n"
+		 "timeouts = { connect = 1000; handshake = 5000; idle = 30000; drain = 2000; };\n"
+		 "limits = { max_conns = 1000; max_conns_per_worker = 300; max_buffer = 65536; hs_queue = 512; };\n"
+		 "records = { small = 1000; max = 8192; ramp_bytes = 65536; idle_ms = 500; };\n"
+		 "accel = { backends = \"ipsecmb,evp\"; force = \"evp\"; };\n"
+		 "admin = \"127.0.0.1:9443\";\n"
+		 "log_level = \"debug\";\n"
+		 "access_log = \"-\";\n"
+		 "pid_file = \"/run/tlsgate.pid\";\n",
+		 tpath("a.pem"), tpath("a.key"), tpath("b.pem"), tpath("b.key"),
+		 tpath("ca.pem"), tpath("t1.key"), tpath("t0.key"));
+	path = write_file("full.conf", text);
+	TG_ASSERT_OK(load(path, &cfg));
+	CU_ASSERT_STRING_EQUAL(cfg.config_path, path);
+	CU_ASSERT_EQUAL_FATAL(cfg.n_listen, 2);
+	CU_ASSERT_STRING_EQUAL(cfg.listen[0].text, "0.0.0.0:8443");
+	CU_ASSERT_EQUAL(cfg.listen[0].sa.ss_family, AF_INET);
+	CU_ASSERT_EQUAL(cfg.listen[0].salen, sizeof(struct sockaddr_in));
+	CU_ASSERT_EQUAL(port_of(&cfg.listen[0]), 8443);
+	CU_ASSERT_EQUAL(cfg.listen[1].sa.ss_family, AF_INET6);
+	CU_ASSERT_EQUAL(cfg.workers, 4);
+	CU_ASSERT_STRING_EQUAL(cfg.lcores, "0-4");
+	CU_ASSERT_EQUAL_FATAL(cfg.n_certs, 2);
+	CU_ASSERT_STRING_EQUAL(cfg.certs[0].cert, tpath("a.pem"));
+	CU_ASSERT_STRING_EQUAL(cfg.certs[0].key, tpath("a.key"));
+	CU_ASSERT_FALSE(cfg.certs[0].is_default);
+	CU_ASSERT_STRING_EQUAL(cfg.certs[1].cert, tpath("b.pem"));
+	CU_ASSERT_TRUE(cfg.certs[1].is_default);
+	CU_ASSERT_STRING_EQUAL(cfg.suites,
+			       "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384");
+	CU_ASSERT_STRING_EQUAL(cfg.groups, "x25519:P-256");
+	CU_ASSERT_STRING_EQUAL(cfg.sigalgs,
+			       "ecdsa_secp256r1_sha256:rsa_pss_rsae_sha256");
+	CU_ASSERT_EQUAL_FATAL(cfg.n_alpn, 2);
+	CU_ASSERT_STRING_EQUAL(cfg.alpn[0], "h2");
+	CU_ASSERT_STRING_EQUAL(cfg.alpn[1], "http/1.1");
+	CU_ASSERT_TRUE(cfg.alpn_required);
+	CU_ASSERT_EQUAL(cfg.client_auth, TG_CFG_CLIENT_AUTH_OPTIONAL);
+	CU_ASSERT_STRING_EQUAL(cfg.client_ca, tpath("ca.pem"));
+	CU_ASSERT_TRUE(cfg.allow_static_rsa);
+	CU_ASSERT_TRUE(cfg.allow_no_ems);
+	CU_ASSERT_EQUAL(cfg.session_cache, 5000);
+	CU_ASSERT_EQUAL(cfg.session_ttl_s, 600);
+	CU_ASSERT_TRUE(cfg.tickets);
+	CU_ASSERT_EQUAL_FATAL(cfg.n_ticket_keys, 2);
+	CU_ASSERT_STRING_EQUAL(cfg.ticket_keys[0], tpath("t1.key"));
+	CU_ASSERT_STRING_EQUAL(cfg.ticket_keys[1], tpath("t0.key"));
+	CU_ASSERT_EQUAL(cfg.ticket_lifetime_s, 3600);
+	CU_ASSERT_EQUAL_FATAL(cfg.n_pools, 2);
+	CU_ASSERT_STRING_EQUAL(cfg.pools[0].name, "default");
+	CU_ASSERT_EQUAL(cfg.pools[0].policy, TG_LB_ROUND_ROBIN);
+	CU_ASSERT_EQUAL_FATAL(cfg.pools[0].n_be, 2);
+	CU_ASSERT_STRING_EQUAL(cfg.pools[0].be[1].text, "127.0.0.1:8081");
+	CU_ASSERT_EQUAL(port_of(&cfg.pools[0].be[1]), 8081);
+	CU_ASSERT_STRING_EQUAL(cfg.pools[1].name, "api");
+	CU_ASSERT_EQUAL(cfg.pools[1].policy, TG_LB_LEAST_CONN);
+	CU_ASSERT_EQUAL_FATAL(cfg.pools[1].n_be, 1);
+	CU_ASSERT_EQUAL(cfg.pools[1].be[0].sa.ss_family, AF_INET6);
+	CU_ASSERT_EQUAL(port_of(&cfg.pools[1].be[0]), 9000);
+	/* routes come before backends in the file: resolved all the same */
+	CU_ASSERT_EQUAL_FATAL(cfg.n_routes, 3);
+	CU_ASSERT_STRING_EQUAL(cfg.routes[0].sni, "api.example.com");
+	CU_ASSERT_EQUAL(cfg.routes[0].pool, 1);
+	CU_ASSERT_STRING_EQUAL(cfg.routes[1].sni, "*.static.example.com");
+	CU_ASSERT_EQUAL(cfg.routes[1].pool, 0);
+	CU_ASSERT_STRING_EQUAL(cfg.routes[2].sni, "cdn.example.com");
+	CU_ASSERT_EQUAL(cfg.proxy_protocol, TG_PROXY_V2);
+	CU_ASSERT_EQUAL(cfg.connect_retries, 3);
+	CU_ASSERT_EQUAL(cfg.health_interval_ms, 0);
+	CU_ASSERT_EQUAL(cfg.connect_timeout_ms, 1000);
+	CU_ASSERT_EQUAL(cfg.handshake_timeout_ms, 5000);
+	CU_ASSERT_EQUAL(cfg.idle_timeout_ms, 30000);
+	CU_ASSERT_EQUAL(cfg.drain_timeout_ms, 2000);
+	CU_ASSERT_EQUAL(cfg.max_conns, 1000);
+	CU_ASSERT_EQUAL(cfg.max_conns_per_worker, 300);
+	CU_ASSERT_EQUAL(cfg.max_buffer, 65536);
+	CU_ASSERT_EQUAL(cfg.hs_queue, 512);
+	CU_ASSERT_EQUAL(cfg.record_small, 1000);
+	CU_ASSERT_EQUAL(cfg.record_max, 8192);
+	CU_ASSERT_EQUAL(cfg.record_ramp_bytes, 65536);
+	CU_ASSERT_EQUAL(cfg.record_idle_ms, 500);
+	CU_ASSERT_STRING_EQUAL(cfg.accel_backends, "ipsecmb,evp");
+	CU_ASSERT_STRING_EQUAL(cfg.accel_force, "evp");
+	CU_ASSERT_STRING_EQUAL(cfg.admin.text, "127.0.0.1:9443");
+	CU_ASSERT_EQUAL(port_of(&cfg.admin), 9443);
+	CU_ASSERT_STRING_EQUAL(cfg.log_level, "debug");
+	CU_ASSERT_STRING_EQUAL(cfg.access_log, "-");
+	CU_ASSERT_STRING_EQUAL(cfg.pid_file, "/run/tlsgate.pid");
+}
+
+/** The shipped example file parses (with its paths pointing nowhere). */
+static void test_example_file(void)
+{
+	struct tg_config cfg;
+	struct capture ce;
+	enum tg_config_action act;
+	char *argv[] = { (char *)"tlsgate", (char *)"-c",
+			 (char *)"../../app/tlsgate.conf.example",
+			 (char *)"--check-config", NULL };
+	tg_result r;
+
+	if (access(argv[2], R_OK) != 0) {
+		fprintf(stderr, "example file not found from %s\n", getcwd(msgs, 256));
+		CU_FAIL("app/tlsgate.conf.example not found");
+		return;
+	}
+	cap_begin(&ce, STDERR_FILENO);
+	r = tg_config_parse(4, argv, &cfg, &act);
+	cap_end(&ce, msgs, sizeof(msgs));
+	/* Only the certificate files may be missing: the syntax and every
+	 * setting name must be right. */
+	CU_ASSERT_EQUAL(r.code, TG_E_IO);
+	CU_ASSERT_PTR_NULL(strstr(msgs, "unknown setting"));
+	CU_ASSERT_PTR_NULL(strstr(msgs, "must be"));
+	ASSERT_MSG("cannot read it");
+	CU_ASSERT(cfg.n_listen >= 1);
+	CU_ASSERT(cfg.n_certs >= 1);
+	CU_ASSERT(cfg.pools[0].n_be >= 1);
+}
+
+static void test_flags_only(void)
+{
+	struct tg_config cfg;
+	enum tg_config_action act;
+
+	TG_ASSERT_OK(parse_args(&cfg, &act, "--listen", "127.0.0.1:8443",
+				"--cert", tpath("a.pem"), "--key", tpath("a.key"),
+				"--backend", "127.0.0.1:8080", NULL));
+	CU_ASSERT_EQUAL(act, TG_ACTION_RUN);
+	CU_ASSERT_STRING_EQUAL(msgs, "");
+	CU_ASSERT_EQUAL_FATAL(cfg.n_listen, 1);
+	CU_ASSERT_EQUAL(port_of(&cfg.listen[0]), 8443);
+	CU_ASSERT_EQUAL_FATAL(cfg.n_certs, 1);
+	CU_ASSERT_STRING_EQUAL(cfg.certs[0].cert, tpath("a.pem"));
+	CU_ASSERT_STRING_EQUAL(cfg.certs[0].key, tpath("a.key"));
+	CU_ASSERT_TRUE(cfg.certs[0].is_default);
+	CU_ASSERT_EQUAL(cfg.n_pools, 1);
+	CU_ASSERT_EQUAL_FATAL(cfg.pools[0].n_be, 1);
+	CU_ASSERT_STRING_EQUAL(cfg.pools[0].be[0].text, "127.0.0.1:8080");
+	CU_ASSERT_EQUAL(cfg.max_conns_per_worker, 10000);
+	CU_ASSERT_STRING_EQUAL(cfg.config_path, "");
+
+	/* Every other flag. */
+	TG_ASSERT_OK(parse_args(&cfg, &act, "--listen", "*:8443",
+		"--listen", "[::]:8443", "--cert", tpath("a.pem"),
+		"--key", tpath("a.key"), "--cert", tpath("b.pem"),
+		"--key", tpath("b.key"), "--backend", "127.0.0.1:8080",
+		"--backend", "localhost:8081", "--workers", "3", "-l", "0-3",
+		"--suites", "ECDHE-RSA-AES128-GCM-SHA256", "--groups", "P-384",
+		"--sigalgs", "rsa_pkcs1_sha256", "--alpn", "h2,http/1.1",
+		"--client-auth", "require", "--client-ca", tpath("ca.pem"),
+		"--session-cache", "0", "--no-tickets",
+		"--ticket-key", tpath("t0.key"), "--proxy-protocol", "v1",
+		"--max-conns", "100", "--handshake-timeout", "111",
+		"--idle-timeout", "222", "--connect-timeout", "333",
+		"--admin", "127.0.0.1:9443", "--accel", "evp",
+		"--accel-force", "evp", "--log-level", "warn",
+		"--access-log", "/tmp/x.log", "--pid-file", "/tmp/x.pid", NULL));
+	CU_ASSERT_EQUAL(cfg.n_listen, 2);
+	CU_ASSERT_EQUAL(cfg.listen[0].sa.ss_family, AF_INET);
+	CU_ASSERT_EQUAL(cfg.listen[1].sa.ss_family, AF_INET6);
+	CU_ASSERT_EQUAL_FATAL(cfg.n_certs, 2);
+	CU_ASSERT_STRING_EQUAL(cfg.certs[1].key, tpath("b.key"));
+	CU_ASSERT_TRUE(cfg.certs[0].is_default);
+	CU_ASSERT_FALSE(cfg.certs[1].is_default);
+	CU_ASSERT_EQUAL(cfg.pools[0].n_be, 2);
+	CU_ASSERT_EQUAL(port_of(&cfg.pools[0].be[1]), 8081);
+	CU_ASSERT_EQUAL(cfg.workers, 3);
+	CU_ASSERT_STRING_EQUAL(cfg.lcores, "0-3");
+	CU_ASSERT_STRING_EQUAL(cfg.suites, "ECDHE-RSA-AES128-GCM-SHA256");
+	CU_ASSERT_STRING_EQUAL(cfg.groups, "P-384");
+	CU_ASSERT_STRING_EQUAL(cfg.sigalgs, "rsa_pkcs1_sha256");
+	CU_ASSERT_EQUAL(cfg.n_alpn, 2);
+	CU_ASSERT_STRING_EQUAL(cfg.alpn[1], "http/1.1");
+	CU_ASSERT_EQUAL(cfg.client_auth, TG_CFG_CLIENT_AUTH_REQUIRE);
+	CU_ASSERT_STRING_EQUAL(cfg.client_ca, tpath("ca.pem"));
+	CU_ASSERT_EQUAL(cfg.session_cache, 0);
+	CU_ASSERT_FALSE(cfg.tickets);
+	CU_ASSERT_EQUAL(cfg.n_ticket_keys, 1);
+	CU_ASSERT_EQUAL(cfg.proxy_protocol, TG_PROXY_V1);
+	CU_ASSERT_EQUAL(cfg.max_conns, 100);
+	CU_ASSERT_EQUAL(cfg.max_conns_per_worker, 34); /* ceil(100 / 3) */
+	CU_ASSERT_EQUAL(cfg.handshake_timeout_ms, 111);
+	CU_ASSERT_EQUAL(cfg.idle_timeout_ms, 222);
+	CU_ASSERT_EQUAL(cfg.connect_timeout_ms, 333);
+	CU_ASSERT_STRING_EQUAL(cfg.admin.text, "127.0.0.1:9443");
+	CU_ASSERT_STRING_EQUAL(cfg.accel_backends, "evp");
+	CU_ASSERT_STRING_EQUAL(cfg.accel_force, "evp");
+	CU_ASSERT_STRING_EQUAL(cfg.log_level, "warn");
+	CU_ASSERT_STRING_EQUAL(cfg.access_log, "/tmp/x.log");
+	CU_ASSERT_STRING_EQUAL(cfg.pid_file, "/tmp/x.pid");
+}
+
+static void test_flags_override_file(void)
+{
+	struct tg_config cfg;
+	enum tg_config_action act;
+	char text[2048];
+	const char *path;
+
+	snprintf(text, sizeof(text),
+		 "listen = [\"127.0.0.1:1000\", \"127.0.0.1:1001\"];\n"
+		 "workers = 2;\n"
+		 "certificates = ( { cert = \"%s\"; key = \"%s\"; } );\n"
+		 "backends = ( { servers = [\"127.0.0.1:2000\"]; },\n"
+		 "             { name = \"api\"; servers = [\"127.0.0.1:3000\"]; } );\n"
+		 "routes = ( { sni = \"api.example.com\"; backend = \"api\"; } );\n"
+		 "tickets = true;\n"
+		 "timeouts = { idle = 1234; };\n"
+		 "limits = { max_conns = 50; };\n",
+		 tpath("a.pem"), tpath("a.key"));
+	path = write_file("override.conf", text);
+
+	/* The file alone. */
+	TG_ASSERT_OK(parse_args(&cfg, &act, "-c", path, NULL));
+	CU_ASSERT_EQUAL(cfg.n_listen, 2);
+	CU_ASSERT_EQUAL(cfg.workers, 2);
+	CU_ASSERT_EQUAL(cfg.max_conns_per_worker, 25);
+	CU_ASSERT_STRING_EQUAL(cfg.pools[0].name, "default");
+
+	/* Flags win; list flags replace the file's list. Flag order does not
+	 * matter relative to -c. */
+	TG_ASSERT_OK(parse_args(&cfg, &act, "--workers", "5",
+		"--listen", "127.0.0.1:4000", "--config", path,
+		"--backend", "127.0.0.1:5000", "--backend", "127.0.0.1:5001",
+		"--cert", tpath("b.pem"), "--key", tpath("b.key"),
+		"--no-tickets", "--idle-timeout", "99", NULL));
+	CU_ASSERT_STRING_EQUAL(cfg.config_path, path);
+	CU_ASSERT_EQUAL(cfg.workers, 5);
+	CU_ASSERT_EQUAL_FATAL(cfg.n_listen, 1);
+	CU_ASSERT_EQUAL(port_of(&cfg.listen[0]), 4000);
+	CU_ASSERT_EQUAL_FATAL(cfg.n_certs, 1);
+	CU_ASSERT_STRING_EQUAL(cfg.certs[0].cert, tpath("b.pem"));
+	CU_ASSERT_EQUAL_FATAL(cfg.n_pools, 2); /* other pools stay */
+	CU_ASSERT_EQUAL_FATAL(cfg.pools[0].n_be, 2);
+	CU_ASSERT_EQUAL(port_of(&cfg.pools[0].be[0]), 5000);
+	CU_ASSERT_EQUAL(cfg.pools[1].n_be, 1);
+	CU_ASSERT_EQUAL(cfg.n_routes, 1);
+	CU_ASSERT_FALSE(cfg.tickets);
+	CU_ASSERT_EQUAL(cfg.idle_timeout_ms, 99);
+	CU_ASSERT_EQUAL(cfg.handshake_timeout_ms, 10000); /* default kept */
+	CU_ASSERT_EQUAL(cfg.max_conns, 50);
+	CU_ASSERT_EQUAL(cfg.max_conns_per_worker, 10); /* ceil(50 / 5) */
+}
+
+static void test_actions(void)
+{
+	struct tg_config cfg;
+	enum tg_config_action act;
+	const char *path = base_file("check.conf", "workers = 2;\n");
+
+	TG_ASSERT_OK(parse_args(&cfg, &act, "--help", NULL));
+	CU_ASSERT_EQUAL(act, TG_ACTION_HELP);
+	CU_ASSERT_PTR_NOT_NULL(strstr(outs, "Usage: tlsgate"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(outs, "docs/configuration.md"));
+	/* -h wins over anything else on the line, even a bad flag */
+	TG_ASSERT_OK(parse_args(&cfg, &act, "--bogus", "-h", NULL));
+	CU_ASSERT_EQUAL(act, TG_ACTION_HELP);
+
+	TG_ASSERT_OK(parse_args(&cfg, &act, "--version", NULL));
+	CU_ASSERT_EQUAL(act, TG_ACTION_VERSION);
+	CU_ASSERT_PTR_NOT_NULL(strstr(outs, "tlsgate "));
+
+	TG_ASSERT_OK(parse_args(&cfg, &act, "--check-config", "-c", path, NULL));
+	CU_ASSERT_EQUAL(act, TG_ACTION_CHECK);
+	CU_ASSERT_PTR_NOT_NULL(strstr(outs, "configuration OK"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(outs, "127.0.0.1:8443"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(outs, "127.0.0.1:8080"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(outs, "workers:  2"));
+
+	/* --check-config on a bad config: error, no "OK". */
+	TG_ASSERT_ERR(parse_args(&cfg, &act, "--check-config", "--listen",
+				 "127.0.0.1:1", NULL), TG_E_INVAL);
+	CU_ASSERT_EQUAL(act, TG_ACTION_CHECK);
+	CU_ASSERT_PTR_NULL(strstr(outs, "configuration OK"));
+
+	/* stats subcommand */
+	TG_ASSERT_OK(parse_args(&cfg, &act, "stats", "--admin",
+				"127.0.0.1:9443", NULL));
+	CU_ASSERT_EQUAL(act, TG_ACTION_STATS);
+	CU_ASSERT_STRING_EQUAL(cfg.admin.text, "127.0.0.1:9443");
+	CU_ASSERT_EQUAL(port_of(&cfg.admin), 9443);
+	TG_ASSERT_ERR(parse_args(&cfg, &act, "stats", NULL), TG_E_INVAL);
+	CU_ASSERT_EQUAL(act, TG_ACTION_STATS);
+	ASSERT_MSG("--admin ADDR");
+	path = base_file("stats.conf", "admin = \"127.0.0.1:9555\";\n");
+	TG_ASSERT_OK(parse_args(&cfg, &act, "stats", "-c", path, NULL));
+	CU_ASSERT_EQUAL(port_of(&cfg.admin), 9555);
+	TG_ASSERT_ERR(parse_args(&cfg, &act, "stats", "--admin", "x", NULL),
+		      TG_E_INVAL);
+	ASSERT_MSG("--admin 'x': missing port");
+}
+
+static void test_addresses(void)
+{
+	struct tg_config cfg;
+	enum tg_config_action act;
+	const char *cert[] = { "--cert", tpath("a.pem"), "--key", tpath("a.key") };
+
+	TG_ASSERT_OK(parse_args(&cfg, &act, "--listen", ":8443", "--listen",
+		"[::1]:8444", "--listen", "[*]:8445", cert[0], cert[1], cert[2],
+		cert[3], "--backend", "[::1]:80", NULL));
+	CU_ASSERT_EQUAL(cfg.listen[0].sa.ss_family, AF_INET);
+	CU_ASSERT_EQUAL(((struct sockaddr_in *)&cfg.listen[0].sa)->sin_addr.s_addr,
+			htonl(INADDR_ANY));
+	CU_ASSERT_EQUAL(cfg.listen[1].sa.ss_family, AF_INET6);
+	CU_ASSERT_EQUAL(cfg.listen[2].sa.ss_family, AF_INET6);
+	CU_ASSERT_EQUAL(port_of(&cfg.listen[2]), 8445);
+
+	TG_ASSERT_ERR(parse_args(&cfg, &act, "--backend", "foo", NULL),
+		      TG_E_INVAL);
+	ASSERT_MSG("--backend 'foo': missing port");
+	TG_ASSERT_ERR(parse_args(&cfg, &act, "--listen", "1.2.3.4:99999", NULL),
+		      TG_E_INVAL);
+	ASSERT_MSG("--listen '1.2.3.4:99999': port out of range");
+	TG_ASSERT_ERR(parse_args(&cfg, &act, "--listen", "1.2.3.4:0", NULL),
+		      TG_E_INVAL);
+	ASSERT_MSG("port out of range");
+	TG_ASSERT_ERR(parse_args(&cfg, &act, "--listen", "1.2.3.4:https", NULL),
+		      TG_E_INVAL);
+	ASSERT_MSG("is not a number");
+	TG_ASSERT_ERR(parse_args(&cfg, &act, "--listen", "::1:8443", NULL),
+		      TG_E_INVAL);
+	ASSERT_MSG("need brackets");
+	TG_ASSERT_ERR(parse_args(&cfg, &act, "--listen", "[::1]", NULL),
+		      TG_E_INVAL);
+	ASSERT_MSG("missing port");
+	TG_ASSERT_ERR(parse_args(&cfg, &act, "--listen", "[1.2.3.4]:80", NULL),
+		      TG_E_INVAL);
+	ASSERT_MSG("not an IPv6 address");
+	TG_ASSERT_ERR(parse_args(&cfg, &act, "--listen", "300.1.1.1:80", NULL),
+		      TG_E_INVAL);
+	ASSERT_MSG("not an IP address");
+	TG_ASSERT_ERR(parse_args(&cfg, &act, "--listen", "example.com:80", NULL),
+		      TG_E_INVAL);
+	ASSERT_MSG("listen addresses are numeric");
+	TG_ASSERT_ERR(parse_args(&cfg, &act, "--backend", "*:80", NULL),
+		      TG_E_INVAL);
+	ASSERT_MSG("wildcard");
+	TG_ASSERT_ERR(parse_args(&cfg, &act, "--backend", "bad host!:80", NULL),
+		      TG_E_INVAL);
+	ASSERT_MSG("not an IP address or a host name");
+}
+
+static void test_err_syntax(void)
+{
+	struct tg_config cfg;
+	enum tg_config_action act;
+	const char *path = write_file("syntax.conf",
+				      "listen = \"127.0.0.1:8443\";\n"
+				      "workers = 2;\n"
+				      "suites = = \"x\";\n"
+				      "tickets = true;\n");
+	char want[300];
+
+	TG_ASSERT_ERR(load(path, &cfg), TG_E_DECODE);
+	snprintf(want, sizeof(want), "%s:3: ", path);
+	ASSERT_MSG(want);
+	TG_ASSERT_ERR(parse_args(&cfg, &act, "-c", path, NULL), TG_E_DECODE);
+	ASSERT_MSG(want);
+	/* a missing file */
+	TG_ASSERT_ERR(parse_args(&cfg, &act, "-c", tpath("nope.conf"), NULL),
+		      TG_E_IO);
+	ASSERT_MSG("cannot read the config file");
+}
+
+static void test_err_unknown(void)
+{
+	struct tg_config cfg;
+	const char *path = base_file("unknown.conf",
+				     "worker = 2;\n"
+				     "timeouts = { idel = 10; };\n"
+				     "max_conns_per_worker = 5;\n"
+				     "routes = ( { sni = \"a.b\"; backend = \"default\"; port = 1; } );\n");
+	char want[300];
+
+	TG_ASSERT_ERR(load(path, &cfg), TG_E_DECODE);
+	snprintf(want, sizeof(want), "%s:4: unknown setting 'worker' (did you mean 'workers'?)",
+		 path);
+	ASSERT_MSG(want);
+	snprintf(want, sizeof(want), "%s:5: unknown setting 'idel' in timeouts (did you mean 'idle'?)",
+		 path);
+	ASSERT_MSG(want);
+	snprintf(want, sizeof(want), "%s:6: unknown setting 'max_conns_per_worker' (did you mean 'max_conns_per_worker' inside limits",
+		 path);
+	ASSERT_MSG(want);
+	snprintf(want, sizeof(want), "%s:7: unknown setting 'port' in routes[0] (allowed: sni, backend)",
+		 path);
+	ASSERT_MSG(want);
+	ASSERT_MSG("4 errors");
+}
+
+static void test_err_types(void)
+{
+	struct tg_config cfg;
+	const char *path = base_file("types.conf",
+				     "workers = \"2\";\n"
+				     "tickets = 1;\n"
+				     "suites = 5;\n"
+				     "timeouts = 3000;\n"
+				     "session_cache = 1.5;\n"
+				     "alpn = [1, 2];\n"
+				     "workers = 0;\n");
+	char want[300];
+
+	TG_ASSERT_ERR(load(path, &cfg), TG_E_DECODE);
+	/* the duplicate 'workers' is a libconfig parse error on line 10 */
+	snprintf(want, sizeof(want), "%s:10: ", path);
+	ASSERT_MSG(want);
+
+	path = base_file("types.conf",
+			 "workers = \"2\";\n"
+			 "tickets = 1;\n"
+			 "suites = 5;\n"
+			 "timeouts = 3000;\n"
+			 "session_cache = 1.5;\n"
+			 "alpn = [1, 2];\n"
+			 "ticket_keys = 5;\n"
+			 "limits = { max_conns = -1; };\n");
+	TG_ASSERT_ERR(load(path, &cfg), TG_E_DECODE);
+	snprintf(want, sizeof(want), "%s:4: 'workers' must be an integer, not a string",
+		 path);
+	ASSERT_MSG(want);
+	snprintf(want, sizeof(want), "%s:5: 'tickets' must be true or false, not an integer",
+		 path);
+	ASSERT_MSG(want);
+	snprintf(want, sizeof(want), "%s:6: 'suites' must be a string", path);
+	ASSERT_MSG(want);
+	snprintf(want, sizeof(want), "%s:7: 'timeouts' must be a group", path);
+	ASSERT_MSG(want);
+	snprintf(want, sizeof(want), "%s:8: 'session_cache' must be an integer, not a decimal",
+		 path);
+	ASSERT_MSG(want);
+	snprintf(want, sizeof(want), "%s:9: 'alpn' entries must be strings", path);
+	ASSERT_MSG(want);
+	snprintf(want, sizeof(want), "%s:10: 'ticket_keys' must be a string or an array", path);
+	ASSERT_MSG(want);
+	snprintf(want, sizeof(want), "%s:11: 'limits.max_conns' = -1 is out of range",
+		 path);
+	ASSERT_MSG(want);
+}
+
+static void test_err_addresses_file(void)
+{
+	struct tg_config cfg;
+	const char *path = base_file("addr.conf",
+				     "admin = \"127.0.0.1\";\n"
+				     "routes = ( { sni = \"a.com\"; backend = \"default\"; } );\n");
+	char want[300];
+
+	TG_ASSERT_ERR(load(path, &cfg), TG_E_DECODE);
+	snprintf(want, sizeof(want), "%s:4: admin '127.0.0.1': missing port", path);
+	ASSERT_MSG(want);
+
+	path = write_file("addr2.conf",
+			  "listen = [\"1.2.3.4:99999\"];\n"
+			  "backends = ( { servers = [\"127.0.0.1:1\",\n"
+			  "                          \"foo\"]; } );\n");
+	TG_ASSERT_ERR(load(path, &cfg), TG_E_DECODE);
+	snprintf(want, sizeof(want), "%s:1: listen '1.2.3.4:99999': port out of range",
+		 path);
+	ASSERT_MSG(want);
+	snprintf(want, sizeof(want), "%s:3: backend 'foo': missing port", path);
+	ASSERT_MSG(want);
+}
+
+static void test_err_suites(void)
+{
+	struct tg_config cfg;
+	enum tg_config_action act;
+	const char *path = base_file("suite.conf",
+				     "suites = \"ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-FOO\";\n");
+
+	TG_ASSERT_ERR(load(path, &cfg), TG_E_INVAL);
+	ASSERT_MSG("unknown cipher suite 'ECDHE-FOO'");
+	TG_ASSERT_ERR(parse_args(&cfg, &act, "-c", path, "--groups", "x448",
+				 "--sigalgs", "rsa_md5", NULL), TG_E_INVAL);
+	ASSERT_MSG("unknown group 'x448'");
+	ASSERT_MSG("unknown signature algorithm 'rsa_md5'");
+	/* flags fix the file's bad list */
+	TG_ASSERT_OK(parse_args(&cfg, &act, "-c", path, "--suites",
+				"ECDHE-RSA-CHACHA20-POLY1305", NULL));
+	/* static RSA needs allow_static_rsa */
+	TG_ASSERT_ERR(parse_args(&cfg, &act, "-c", path, "--suites",
+				 "AES128-GCM-SHA256", NULL), TG_E_INVAL);
+	ASSERT_MSG("allow_static_rsa");
+	/* ALPN */
+	TG_ASSERT_ERR(parse_args(&cfg, &act, "-c", path, "--alpn",
+				 "h2,,http/1.1", NULL), TG_E_INVAL);
+	ASSERT_MSG("empty ALPN protocol name");
+	TG_ASSERT_ERR(parse_args(&cfg, &act, "-c", path, "--alpn",
+				 "a-protocol-name-of-32-bytes-long", NULL),
+		      TG_E_INVAL);
+	ASSERT_MSG("longer than 31 bytes");
+}
+
+static void test_err_routes(void)
+{
+	struct tg_config cfg;
+	const char *path = base_file("route.conf",
+				     "routes = ( { sni = \"api.example.com\"; backend = \"api\"; } );\n");
+	char want[300];
+
+	TG_ASSERT_ERR(load(path, &cfg), TG_E_DECODE);
+	snprintf(want, sizeof(want),
+		 "%s:4: route to backend 'api': no pool has that name (defined: 'default')",
+		 path);
+	ASSERT_MSG(want);
+
+	path = base_file("route2.conf",
+			 "routes = ( { sni = \"a*.example.com\"; backend = \"default\"; } );\n");
+	TG_ASSERT_ERR(load(path, &cfg), TG_E_DECODE);
+	ASSERT_MSG("sni 'a*.example.com'");
+
+	/* a programmatic config with a dangling pool index */
+	path = base_file("route3.conf", "");
+	TG_ASSERT_OK(load(path, &cfg));
+	strcpy(cfg.routes[0].sni, "x.example.com");
+	cfg.routes[0].pool = 3;
+	cfg.n_routes = 1;
+	TG_ASSERT_ERR(validate(&cfg), TG_E_INVAL);
+	ASSERT_MSG("route 'x.example.com' points to backend pool 3");
+}
+
+static void test_err_certs(void)
+{
+	struct tg_config cfg;
+	enum tg_config_action act;
+	const char *path;
+	char want[300], text[2048];
+
+	/* unreadable key */
+	TG_ASSERT_ERR(parse_args(&cfg, &act, "--listen", "127.0.0.1:8443",
+		"--cert", tpath("a.pem"), "--key", tpath("missing.key"),
+		"--backend", "127.0.0.1:8080", NULL), TG_E_IO);
+	snprintf(want, sizeof(want), "key '%s': cannot read it: No such file",
+		 tpath("missing.key"));
+	ASSERT_MSG(want);
+	/* cert without key, on the command line */
+	TG_ASSERT_ERR(parse_args(&cfg, &act, "--listen", "127.0.0.1:8443",
+		"--cert", tpath("a.pem"), "--backend", "127.0.0.1:8080", NULL),
+		TG_E_INVAL);
+	ASSERT_MSG("has no --key");
+	TG_ASSERT_ERR(parse_args(&cfg, &act, "--cert", tpath("a.pem"),
+		"--cert", tpath("b.pem"), "--key", tpath("b.key"), NULL),
+		TG_E_INVAL);
+	ASSERT_MSG("has no --key");
+	TG_ASSERT_ERR(parse_args(&cfg, &act, "--key", tpath("a.key"), NULL),
+		      TG_E_INVAL);
+	ASSERT_MSG("has no --cert before it");
+	/* cert without key, in the file */
+	path = write_file("nokey.conf",
+			  "listen = \"127.0.0.1:8443\";\n"
+			  "certificates = ( { cert = \"a.pem\"; } );\n");
+	TG_ASSERT_ERR(load(path, &cfg), TG_E_DECODE);
+	snprintf(want, sizeof(want), "%s:2: certificate 'a.pem' has no key", path);
+	ASSERT_MSG(want);
+	/* cert without key, programmatic */
+	tg_config_defaults(&cfg);
+	strcpy(cfg.certs[0].cert, tpath("a.pem"));
+	cfg.n_certs = 1;
+	TG_ASSERT_ERR(validate(&cfg), TG_E_INVAL);
+	ASSERT_MSG("has no key");
+	/* ticket key unreadable alone: not a usage error */
+	path = base_file("tkey.conf",
+			 "ticket_keys = [\"/nonexistent/t.key\"];\n");
+	TG_ASSERT_ERR(load(path, &cfg), TG_E_IO);
+	ASSERT_MSG("ticket key '/nonexistent/t.key': cannot read it");
+	/* client_auth without a CA */
+	path = base_file("noca.conf", "client_auth = \"require\";\n");
+	TG_ASSERT_ERR(load(path, &cfg), TG_E_INVAL);
+	ASSERT_MSG("no client_ca");
+	/* two default certificates */
+	snprintf(text, sizeof(text),
+		 "listen = \"127.0.0.1:8443\";\n"
+		 "backends = \"127.0.0.1:8080\";\n"
+		 "certificates = ( { cert = \"%s\"; key = \"%s\"; default = true; },\n"
+		 "                 { cert = \"%s\"; key = \"%s\"; default = true; } );\n",
+		 tpath("a.pem"), tpath("a.key"), tpath("b.pem"), tpath("b.key"));
+	TG_ASSERT_ERR(load(write_file("twodef.conf", text), &cfg), TG_E_INVAL);
+	ASSERT_MSG("2 certificates are marked default = true: keep one");
+}
+
+static void test_err_workers_and_limits(void)
+{
+	struct tg_config cfg;
+	enum tg_config_action act;
+	const char *path = base_file("limits.conf", "");
+	char want[300];
+
+	TG_ASSERT_ERR(parse_args(&cfg, &act, "-c", path, "--workers", "0", NULL),
+		      TG_E_INVAL);
+	ASSERT_MSG("--workers '0': expected a whole number from 1 to 128");
+	TG_ASSERT_ERR(parse_args(&cfg, &act, "-c", path, "--workers", "-3", NULL),
+		      TG_E_INVAL);
+	TG_ASSERT_ERR(parse_args(&cfg, &act, "-c", path, "--workers", "2x", NULL),
+		      TG_E_INVAL);
+	TG_ASSERT_ERR(parse_args(&cfg, &act, "-c", path, "--bogus", NULL),
+		      TG_E_INVAL);
+	ASSERT_MSG("try 'tlsgate --help'");
+	TG_ASSERT_ERR(parse_args(&cfg, &act, "-c", path, "extra", NULL),
+		      TG_E_INVAL);
+	ASSERT_MSG("unexpected argument 'extra'");
+
+	/* an explicit per-worker limit stays; too high is an error */
+	path = base_file("perworker.conf", "limits = { max_conns = 100; max_conns_per_worker = 60; };\n");
+	TG_ASSERT_OK(parse_args(&cfg, &act, "-c", path, "--workers", "4", NULL));
+	CU_ASSERT_EQUAL(cfg.max_conns_per_worker, 60);
+	TG_ASSERT_ERR(parse_args(&cfg, &act, "-c", path, "--max-conns", "50", NULL),
+		      TG_E_INVAL);
+	ASSERT_MSG("max_conns_per_worker (60) is above limits.max_conns (50)");
+	/* a list of strings is the default pool too; hints for flag-like names */
+	path = write_file("short.conf",
+			  "backends = (\"127.0.0.1:1\", \"127.0.0.1:2\");\n"
+			  "idle_timeout = 5;\n");
+	TG_ASSERT_ERR(load(path, &cfg), TG_E_DECODE);
+	ASSERT_MSG("unknown setting 'idle_timeout' (did you mean 'idle' inside timeouts");
+	CU_ASSERT_EQUAL(cfg.pools[0].n_be, 2);
+
+	path = base_file("workers0.conf", "workers = 0;\n");
+	TG_ASSERT_ERR(load(path, &cfg), TG_E_DECODE);
+	snprintf(want, sizeof(want), "%s:4: 'workers' = 0 is out of range: use 1..128",
+		 path);
+	ASSERT_MSG(want);
+
+	/* validate catches what a program sets directly */
+	TG_ASSERT_OK(load(base_file("ok.conf", ""), &cfg));
+	cfg.workers = 0;
+	cfg.idle_timeout_ms = 0;
+	cfg.record_small = 100;
+	cfg.record_max = 20000;
+	cfg.hs_queue = 1000;
+	cfg.max_buffer = 1024;
+	cfg.max_conns_per_worker = cfg.max_conns + 1;
+	strcpy(cfg.log_level, "verbose");
+	TG_ASSERT_ERR(validate(&cfg), TG_E_INVAL);
+	ASSERT_MSG("workers = 0 is out of range: use 1..128");
+	ASSERT_MSG("timeouts.idle = 0 ms");
+	ASSERT_MSG("records.small = 100");
+	ASSERT_MSG("records.max = 20000");
+	ASSERT_MSG("limits.hs_queue = 1000: use a power of two");
+	ASSERT_MSG("limits.max_buffer = 1024");
+	ASSERT_MSG("log_level 'verbose'");
+
+	TG_ASSERT_OK(load(base_file("ok.conf", ""), &cfg));
+	cfg.record_small = 4096;
+	cfg.record_max = 2048;
+	TG_ASSERT_ERR(validate(&cfg), TG_E_INVAL);
+	ASSERT_MSG("records.small = 4096");
+}
+
+static CU_TestInfo config_tests[] = {
+	{ "defaults", test_defaults },
+	{ "full file", test_full_file },
+	{ "shipped example file", test_example_file },
+	{ "flags only", test_flags_only },
+	{ "flags override the file", test_flags_override_file },
+	{ "help, version, check, stats", test_actions },
+	{ "addresses", test_addresses },
+	{ "error: syntax (file:line)", test_err_syntax },
+	{ "error: unknown settings", test_err_unknown },
+	{ "error: wrong types", test_err_types },
+	{ "error: addresses in the file", test_err_addresses_file },
+	{ "error: suites, groups, sigalgs, alpn", test_err_suites },
+	{ "error: routes", test_err_routes },
+	{ "error: certificates and keys", test_err_certs },
+	{ "error: workers and limits", test_err_workers_and_limits },
+	CU_TEST_INFO_NULL,
+};
+
+static const struct tg_test_suite suites[] = {
+	{ "config", suite_init, suite_cleanup, config_tests },
+	{ NULL, NULL, NULL, NULL },
+};
+
+int main(int argc, char **argv)
+{
+	return tg_test_main(argc, argv, suites);
+}
