@@ -9,7 +9,8 @@ PKGS=(
   libdpdk-dev dpdk dpdk-dev
   libipsec-mb-dev
   libssl-dev openssl
-  libcunit1-dev
+  libcunit1-dev libconfig-dev libmicrohttpd-dev
+  gnutls-bin
   python3 curl iproute2 procps
 )
 
