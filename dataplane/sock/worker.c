@@ -796,6 +796,20 @@ static void tg_flow_progress(struct tg_wk *w, struct tg_flow *f, uint64_t now)
 		tg_ep_set(w, f, false, EPOLLIN | (f->cout.len ? EPOLLOUT : 0));
 		return;
 	}
+	if (f->state == FL_CONNECT &&
+	    now - f->t_active > w->cfg->connect_timeout_ms) {
+		/* the backend did not answer in time: try the next one */
+		epoll_ctl(w->ep, EPOLL_CTL_DEL, f->bfd, NULL);
+		close(f->bfd);
+		f->bfd = -1;
+		f->ev_b = 0;
+		atomic_fetch_add(&f->bep->failures, 1);
+		w->st->backend_connect_errors++;
+		tg_flow_connect(w, f);
+		if (f->state == FL_CLOSING)
+			tg_flow_progress(w, f, now);
+		return;
+	}
 	if (f->state == FL_OPEN && f->bout.len &&
 	    !tg_flush(f->bfd, &f->bout, &w->st->bytes_to_backend, NULL)) {
 		w->st->backend_closed_early++;
