@@ -103,12 +103,14 @@ struct tg_hs {
 	bool send_ticket;           /* server: NewSessionTicket in this flight */
 	bool client_ext_ticket;     /* client offered session_ticket */
 	struct tg_sess_state resume; /* server: the state being resumed */
+	uint64_t resume_created;     /* its creation time, 0 for a new one */
 	uint8_t ske_point[TG_KX_MAX_PUB]; /* client: server's public value */
 	size_t ske_point_len;
 
 	/* keys */
 	struct tg_keys k_tx, k_rx;
 	bool keys_ready;
+	bool exported;
 
 	/* client: the session for resumption */
 	struct tg_hs_session sess;
@@ -286,9 +288,6 @@ static tg_result tg_hs_check_finished(struct tg_hs *hs, struct tg_cur *body)
 
 static void tg_hs_established(struct tg_hs *hs)
 {
-	/* The dataplane continues after the Finished records. */
-	hs->k_tx.seq = tg_accel_sess_seq(hs->io.tx);
-	hs->k_rx.seq = tg_accel_sess_seq(hs->io.rx);
 	hs->keys_ready = true;
 	hs->info.ems = hs->ems;
 	hs->events |= TG_HS_EV_KEYS_READY;
@@ -504,6 +503,7 @@ static void tg_srv_state(const struct tg_hs *hs, struct tg_sess_state *st)
 	memcpy(st->master_secret, hs->master, sizeof(hs->master));
 	st->cipher_suite = hs->cs->id;
 	st->ems = hs->ems;
+	st->created = hs->resume_created;
 	st->peer_verified = hs->info.peer_verified;
 	if (tg_failed(tg_sess_set_sni(st, hs->info.sni, strlen(hs->info.sni))) ||
 	    tg_failed(tg_sess_set_alpn(st, hs->info.alpn, strlen(hs->info.alpn))))
@@ -544,7 +544,7 @@ static tg_result tg_srv_server_hello(struct tg_hs *hs,
 		sh.exts |= TG_HS_EXT_RENEGOTIATION_INFO;
 	if (hs->ems)
 		sh.exts |= TG_HS_EXT_EMS;
-	if (hs->info.alpn[0]) {
+	if (hs->info.alpn[0] && (ch->exts & TG_HS_EXT_ALPN)) {
 		sh.exts |= TG_HS_EXT_ALPN;
 		sh.alpn.p = (const uint8_t *)hs->info.alpn;
 		sh.alpn.len = strlen(hs->info.alpn);
@@ -708,8 +708,9 @@ static tg_result tg_srv_client_hello(struct tg_hs *hs, struct tg_hsio_msg *m)
 		hs->cs = tg_cs_by_id(hs->resume.cipher_suite);
 		memcpy(hs->master, hs->resume.master_secret, sizeof(hs->master));
 		hs->info.peer_verified = hs->resume.peer_verified;
-		if (hs->resume.alpn_len && !hs->info.alpn[0])
-			tg_hs_set_alpn(hs, hs->resume.alpn, hs->resume.alpn_len);
+		/* a renewed ticket keeps the session's age (tg_ticket.h) */
+		hs->resume_created = hs->resume.created;
+		/* ALPN is negotiated afresh from this ClientHello (above) */
 		tg_wipe(&hs->resume, sizeof(hs->resume));
 		hs->info.suite = hs->cs->id;
 		TG_GUARD(tg_srv_server_hello(hs, &ch));
@@ -979,6 +980,9 @@ static tg_result tg_cli_server_hello(struct tg_hs *hs, struct tg_hsio_msg *m)
 	}
 	hs->sid_len = sh.session_id_len;
 	memcpy(hs->sid, sh.session_id, sh.session_id_len);
+	/* a new session: only a NewSessionTicket of this handshake may give
+	 * it a ticket (the old one belongs to the old master secret) */
+	hs->sess.ticket_len = 0;
 	hs->st = C_CERT;
 	return TG_OK;
 }
@@ -1141,6 +1145,8 @@ static tg_result tg_cli_ticket(struct tg_hs *hs, struct tg_hsio_msg *m)
 	struct tg_hs_new_session_ticket nst;
 
 	TG_GUARD(tg_hs_new_session_ticket_parse(&m->body, &nst));
+	/* RFC 5077 §3.3 says a server sends it only after acknowledging
+	 * session_ticket; as a client we accept it whenever we offered one */
 	TG_ENSURE(hs->client_ext_ticket, TG_E_UNEXPECTED_MSG);
 	if (nst.ticket.len > 0 && nst.ticket.len <= sizeof(hs->sess.ticket)) {
 		memcpy(hs->sess.ticket, nst.ticket.p, nst.ticket.len);
@@ -1407,11 +1413,21 @@ tg_result tg_hs_export_keys(struct tg_hs *hs, struct tg_keys *tx,
 	TG_ENSURE_REF(hs);
 	TG_ENSURE(tx != NULL && rx != NULL, TG_E_INVAL);
 	TG_ENSURE(hs->keys_ready, TG_E_STATE);
+	/* The dataplane continues after the last record we protected
+	 * (Finished, or a close_notify queued since). */
+	hs->k_tx.seq = tg_accel_sess_seq(hs->io.tx);
+	hs->k_rx.seq = tg_accel_sess_seq(hs->io.rx);
 	*tx = hs->k_tx;
 	*rx = hs->k_rx;
 	tg_wipe(&hs->k_tx, sizeof(hs->k_tx));
 	tg_wipe(&hs->k_rx, sizeof(hs->k_rx));
 	hs->keys_ready = false;
+	/* the keys are the caller's now: our sessions must never protect
+	 * another record (a nonce would repeat) */
+	tg_hsio_set_rx(&hs->io, NULL);
+	tg_accel_sess_free(hs->io.tx);
+	hs->io.tx = NULL;
+	hs->exported = true;
 	return TG_OK;
 }
 
@@ -1432,5 +1448,7 @@ tg_result tg_hs_get_session(const struct tg_hs *hs, struct tg_hs_session *out)
 tg_result tg_hs_close(struct tg_hs *hs)
 {
 	TG_ENSURE_REF(hs);
+	/* after the export the records are the dataplane's to send */
+	TG_ENSURE(!hs->exported, TG_E_STATE);
 	return tg_hsio_put_alert(&hs->io, TG_ALERT_WARNING, TG_ALERT_CLOSE_NOTIFY);
 }
