@@ -68,7 +68,7 @@ fi
 
 echo "== build (gcc, address+undefined sanitizers)"
 if build build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug; then
-	stage "unit tests (sanitizers)" build-asan --suite unit
+	stage "unit and interop tests (sanitizers)" build-asan --suite unit --suite interop
 else
 	failed=$((failed + 1))
 fi
