@@ -50,6 +50,7 @@ enum tg_flow_state {
 struct tg_buf {
 	uint8_t *p;
 	uint32_t off, len, cap;
+	uint32_t hw; /* high-water mark: bytes ever written, wiped at free */
 };
 
 struct tg_flow {
@@ -109,7 +110,7 @@ static uint64_t tg_now_ms(void)
 static bool tg_buf_alloc(struct tg_buf *b, uint32_t cap)
 {
 	b->p = malloc(cap);
-	b->off = b->len = 0;
+	b->off = b->len = b->hw = 0;
 	b->cap = cap;
 	return b->p != NULL;
 }
@@ -117,7 +118,7 @@ static bool tg_buf_alloc(struct tg_buf *b, uint32_t cap)
 static void tg_buf_free(struct tg_buf *b)
 {
 	if (b->p != NULL)
-		tg_wipe(b->p, b->cap); /* plaintext must not linger */
+		tg_wipe(b->p, b->hw); /* plaintext must not linger */
 	free(b->p);
 	b->p = NULL;
 }
@@ -130,6 +131,14 @@ static uint32_t tg_buf_room(struct tg_buf *b, uint32_t want)
 		b->off = 0;
 	}
 	return b->cap - b->off - b->len;
+}
+
+/* @p n more bytes were written at the tail. */
+static void tg_buf_commit(struct tg_buf *b, uint32_t n)
+{
+	b->len += n;
+	if (b->off + b->len > b->hw)
+		b->hw = b->off + b->len;
 }
 
 static uint8_t *tg_buf_tail(struct tg_buf *b)
@@ -282,7 +291,7 @@ static void tg_flow_alert(struct tg_flow *f, uint8_t level, uint8_t desc)
 	rec.buf[hdr] = level;
 	rec.buf[hdr + 1] = desc;
 	if (tg_accel_seal_burst(&rp, 1) == 1)
-		f->cout.len += rec.rec_len;
+		tg_buf_commit(&f->cout, rec.rec_len);
 }
 
 /* ---- backend connection ------------------------------------------------------ */
@@ -307,7 +316,7 @@ static void tg_flow_connected(struct tg_wk *w, struct tg_flow *f)
 				f->bout.off = 0;
 			}
 			memcpy(f->bout.p + f->bout.off, h, hl);
-			f->bout.len += (uint32_t)hl;
+			tg_buf_commit(&f->bout, (uint32_t)hl);
 		}
 	}
 	tg_want_rx(w, f);
@@ -404,7 +413,7 @@ static void tg_ctl_in(struct tg_wk *w)
 		case TG_CTL_HS_OUT:
 			if (tg_buf_room(&f->cout, m->len) >= m->len) {
 				memcpy(tg_buf_tail(&f->cout), m->data, m->len);
-				f->cout.len += m->len;
+				tg_buf_commit(&f->cout, m->len);
 			} else {
 				f->state = FL_CLOSING; /* cannot happen with sane sizes */
 			}
@@ -424,7 +433,7 @@ static void tg_ctl_in(struct tg_wk *w)
 			/* client bytes that followed Finished */
 			if (m->len && tg_buf_room(&f->cin, m->len) >= m->len) {
 				memcpy(tg_buf_tail(&f->cin), m->data, m->len);
-				f->cin.len += m->len;
+				tg_buf_commit(&f->cin, m->len);
 			}
 			f->pool = tg_backends_route(w->be, f->info.sni);
 			tg_flow_connect(w, f);
@@ -525,7 +534,7 @@ static void tg_client_readable(struct tg_wk *w, struct tg_flow *f)
 	}
 	if (n < 0)
 		return;
-	f->cin.len += (uint32_t)n;
+	tg_buf_commit(&f->cin, (uint32_t)n);
 	f->in_bytes += (uint64_t)n;
 	w->st->bytes_from_client += (uint64_t)n;
 	f->t_active = tg_now_ms();
@@ -640,7 +649,7 @@ static void tg_rx_pass(struct tg_wk *w)
 			switch (r->type) {
 			case TG_CT_APPLICATION_DATA:
 				memcpy(tg_buf_tail(&f->bout), r->buf + r->off, r->len);
-				f->bout.len += r->len;
+				tg_buf_commit(&f->bout, r->len);
 				break;
 			case TG_CT_ALERT:
 				if (r->len >= 2 && r->buf[r->off + 1] == TG_ALERT_CLOSE_NOTIFY)
@@ -728,8 +737,8 @@ static void tg_tx_pass(struct tg_wk *w)
 				owner[n++] = f;
 				/* reserve the record's bytes (length known
 				 * after sealing: hdr + got + tag) */
-				f->cout.len += hdr + (uint32_t)got +
-					       tg_accel_tail_len(f->tx, 0);
+				tg_buf_commit(&f->cout, hdr + (uint32_t)got +
+					       tg_accel_tail_len(f->tx, 0));
 				f->sent_since_idle += (uint64_t)got;
 				f->t_active = now;
 				if ((uint32_t)got < rs)
