@@ -10,41 +10,75 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/core_names.h>
-#include <openssl/kdf.h>
-#include <openssl/params.h>
-
 #include "tg_wipe.h"
+
+/* Largest digest block size among our PRF hashes (SHA-384: 128 bytes). */
+#define PRF_MAX_BLOCK 128
 
 /*
  * Algorithms fetched once per process. Implicit fetches (EVP_sha256(),
- * EVP_KDF by name per call) go through the method store each time; an
+ * algorithms by name per call) go through the method store each time; an
  * explicitly fetched object is used as is.
  */
 static struct {
-	EVP_KDF *prf;                  /* "TLS1-PRF" */
 	EVP_MD *md[TG_HASH__COUNT];    /* SHA256, SHA384 */
+	pthread_key_t scratch_key;     /* struct scratch, per thread */
+	bool key_ok;
 	bool ok;
 } algs;
 static pthread_once_t algs_once = PTHREAD_ONCE_INIT;
 
+/*
+ * Per-thread digest contexts, reused from call to call so that a PRF or a
+ * digest costs no EVP_MD_CTX allocation. Between calls they hold nothing:
+ * every user resets them before returning (EVP_MD_CTX_reset() frees the
+ * provider state, which the default provider clears on free), so no key
+ * material outlives a call.
+ */
+struct scratch {
+	EVP_MD_CTX *ipad;  /* H state after (K ^ ipad) */
+	EVP_MD_CTX *opad;  /* H state after (K ^ opad) */
+	EVP_MD_CTX *work;  /* copy of one of them, one HMAC or digest */
+};
+
+static void scratch_free(void *p)
+{
+	struct scratch *s = p;
+
+	if (s == NULL)
+		return;
+	EVP_MD_CTX_free(s->ipad);
+	EVP_MD_CTX_free(s->opad);
+	EVP_MD_CTX_free(s->work);
+	free(s);
+}
+
 static void algs_free(void)
 {
-	EVP_KDF_free(algs.prf);
-	for (int i = 0; i < TG_HASH__COUNT; i++)
+	if (algs.key_ok) {
+		/* The exiting thread's scratch; other threads' go with their
+		 * thread-exit destructor. The key itself stays. */
+		scratch_free(pthread_getspecific(algs.scratch_key));
+		(void)pthread_setspecific(algs.scratch_key, NULL);
+	}
+	for (int i = 0; i < TG_HASH__COUNT; i++) {
 		EVP_MD_free(algs.md[i]);
-	memset(&algs, 0, sizeof(algs));
+		algs.md[i] = NULL;
+	}
+	algs.ok = false;
 }
 
 static void algs_init(void)
 {
-	algs.prf = EVP_KDF_fetch(NULL, OSSL_KDF_NAME_TLS1_PRF, NULL);
 	for (int i = 0; i < TG_HASH__COUNT; i++)
 		algs.md[i] = EVP_MD_fetch(NULL, tg_hash_name((enum tg_hash)i),
 					  NULL);
-	algs.ok = algs.prf != NULL;
+	algs.key_ok = pthread_key_create(&algs.scratch_key, scratch_free) == 0;
+	algs.ok = algs.key_ok;
 	for (int i = 0; i < TG_HASH__COUNT; i++)
-		algs.ok = algs.ok && algs.md[i] != NULL;
+		algs.ok = algs.ok && algs.md[i] != NULL &&
+			  EVP_MD_get_block_size(algs.md[i]) <= PRF_MAX_BLOCK &&
+			  EVP_MD_get_size(algs.md[i]) <= EVP_MAX_MD_SIZE;
 	/* Released at exit so leak checkers stay quiet. */
 	atexit(algs_free);
 }
@@ -52,6 +86,35 @@ static void algs_init(void)
 static bool algs_ready(void)
 {
 	return pthread_once(&algs_once, algs_init) == 0 && algs.ok;
+}
+
+/* This thread's scratch contexts (algs_ready() already true), or NULL. */
+static struct scratch *scratch_get(void)
+{
+	struct scratch *s = pthread_getspecific(algs.scratch_key);
+
+	if (__builtin_expect(s != NULL, 1))
+		return s;
+	s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return NULL;
+	s->ipad = EVP_MD_CTX_new();
+	s->opad = EVP_MD_CTX_new();
+	s->work = EVP_MD_CTX_new();
+	if (s->ipad == NULL || s->opad == NULL || s->work == NULL ||
+	    pthread_setspecific(algs.scratch_key, s) != 0) {
+		scratch_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+/* Drop (and, through the provider's free, clear) all digest state. */
+static void scratch_reset(struct scratch *s)
+{
+	EVP_MD_CTX_reset(s->ipad);
+	EVP_MD_CTX_reset(s->opad);
+	EVP_MD_CTX_reset(s->work);
 }
 
 const EVP_MD *tg_hash_md(enum tg_hash h)
@@ -65,13 +128,124 @@ tg_result tg_hash(enum tg_hash h, const void *data, size_t len,
 		  uint8_t out[TG_HASH_MAX_LEN])
 {
 	const EVP_MD *md = tg_hash_md(h);
+	struct scratch *s;
 	unsigned int n = 0;
+	bool ok;
 
 	TG_ENSURE(md != NULL, TG_E_INVAL);
 	TG_ENSURE(out != NULL && (data != NULL || len == 0), TG_E_INVAL);
-	TG_ENSURE(EVP_Digest(len ? data : "", len, out, &n, md, NULL) == 1,
-		  TG_E_CRYPTO);
+	s = scratch_get();
+	TG_ENSURE(s != NULL, TG_E_NOMEM);
+	ok = EVP_DigestInit_ex(s->work, md, NULL) == 1 &&
+	     EVP_DigestUpdate(s->work, data, len) == 1 &&
+	     EVP_DigestFinal_ex(s->work, out, &n) == 1;
+	EVP_MD_CTX_reset(s->work);
+	TG_ENSURE(ok, TG_E_CRYPTO);
 	return TG_OK;
+}
+
+/* ---- PRF ------------------------------------------------------------- */
+
+/* One piece of an HMAC message. */
+struct seg {
+	const void *p;
+	size_t n;
+};
+
+/*
+ * HMAC(K, a || seg[0] || ... || seg[nseg - 1]) into @p out (hl bytes),
+ * from the pad states of @p s: RFC 2104 H((K ^ opad) || H((K ^ ipad) ||
+ * text)). @p a may be empty. With @p last the pad states themselves are
+ * finished instead of copied (no HMAC under this key follows).
+ */
+static bool hmac_pads(struct scratch *s, bool last, const uint8_t *a,
+		      size_t alen, const struct seg *seg, size_t nseg,
+		      uint8_t out[EVP_MAX_MD_SIZE], size_t hl)
+{
+	EVP_MD_CTX *in = last ? s->ipad : s->work;
+	EVP_MD_CTX *on = last ? s->opad : s->work;
+	unsigned int n = 0;
+
+	if (!last && EVP_MD_CTX_copy_ex(s->work, s->ipad) != 1)
+		return false;
+	if (alen && EVP_DigestUpdate(in, a, alen) != 1)
+		return false;
+	for (size_t i = 0; i < nseg; i++)
+		if (seg[i].n && EVP_DigestUpdate(in, seg[i].p, seg[i].n) != 1)
+			return false;
+	if (EVP_DigestFinal_ex(in, out, &n) != 1 || n != hl)
+		return false;
+	if (!last && EVP_MD_CTX_copy_ex(s->work, s->opad) != 1)
+		return false;
+	return EVP_DigestUpdate(on, out, hl) == 1 &&
+	       EVP_DigestFinal_ex(on, out, &n) == 1 && n == hl;
+}
+
+/*
+ * RFC 5246 §5 P_hash(secret, seed) over HMAC-H, first @p out_len bytes:
+ * A(0) = seed, A(i) = HMAC(secret, A(i-1)),
+ * P_hash = HMAC(secret, A(1) + seed) + HMAC(secret, A(2) + seed) + ...
+ * The HMAC key's pad states are computed once per call and copied for each
+ * HMAC (RFC 2104 §4 "precomputed" variant), so the key block is hashed
+ * twice in all rather than twice per HMAC.
+ */
+static bool p_hash(struct scratch *s, const EVP_MD *md, const uint8_t *secret,
+		   size_t secret_len, const struct seg *seed, size_t nseed,
+		   uint8_t *out, size_t out_len)
+{
+	uint8_t pad[PRF_MAX_BLOCK], a[EVP_MAX_MD_SIZE], blk[EVP_MAX_MD_SIZE];
+	size_t bs = (size_t)EVP_MD_get_block_size(md);
+	size_t hl = (size_t)EVP_MD_get_size(md);
+	unsigned int n = 0;
+	bool ok = false;
+
+	/* RFC 2104 §2: a key longer than the block is hashed first; the key
+	 * is then zero-padded to the block size. */
+	memset(pad, 0, sizeof(pad));
+	if (secret_len > bs) {
+		if (EVP_DigestInit_ex(s->work, md, NULL) != 1 ||
+		    EVP_DigestUpdate(s->work, secret, secret_len) != 1 ||
+		    EVP_DigestFinal_ex(s->work, pad, &n) != 1)
+			goto out;
+	} else {
+		memcpy(pad, secret, secret_len);
+	}
+	/* Whole buffer (fixed trip count, vectorised); only bs bytes count. */
+	for (size_t i = 0; i < sizeof(pad); i++)
+		pad[i] ^= 0x36;
+	if (EVP_DigestInit_ex(s->ipad, md, NULL) != 1 ||
+	    EVP_DigestUpdate(s->ipad, pad, bs) != 1)
+		goto out;
+	for (size_t i = 0; i < sizeof(pad); i++)
+		pad[i] ^= 0x36 ^ 0x5c;
+	if (EVP_DigestInit_ex(s->opad, md, NULL) != 1 ||
+	    EVP_DigestUpdate(s->opad, pad, bs) != 1)
+		goto out;
+
+	/* A(1) = HMAC(secret, seed) */
+	if (!hmac_pads(s, false, NULL, 0, seed, nseed, a, hl))
+		goto out;
+	for (size_t off = 0;;) {
+		size_t left = out_len - off;
+		bool last = left <= hl;
+
+		if (!hmac_pads(s, last, a, hl, seed, nseed, blk, hl))
+			goto out;
+		memcpy(out + off, blk, last ? left : hl);
+		if (last)
+			break;
+		off += hl;
+		/* A(i + 1) = HMAC(secret, A(i)) */
+		if (!hmac_pads(s, false, a, hl, NULL, 0, a, hl))
+			goto out;
+	}
+	ok = true;
+out:
+	TG_WIPE_OBJ(pad);
+	TG_WIPE_OBJ(a);
+	TG_WIPE_OBJ(blk);
+	scratch_reset(s);
+	return ok;
 }
 
 tg_result tg_prf(enum tg_hash h, const uint8_t *secret, size_t secret_len,
@@ -79,43 +253,26 @@ tg_result tg_prf(enum tg_hash h, const uint8_t *secret, size_t secret_len,
 		 const uint8_t *seed2, size_t seed2_len, uint8_t *out,
 		 size_t out_len)
 {
-	OSSL_PARAM params[6], *p = params;
-	EVP_KDF_CTX *kctx;
-	int rc;
+	const EVP_MD *md = tg_hash_md(h);
+	struct scratch *s;
+	struct seg seed[3];
 
-	TG_ENSURE(tg_hash_md(h) != NULL, TG_E_INVAL);
+	TG_ENSURE(md != NULL, TG_E_INVAL);
 	TG_ENSURE(secret != NULL && secret_len > 0, TG_E_INVAL);
 	TG_ENSURE(label != NULL && label[0] != '\0', TG_E_INVAL);
 	TG_ENSURE(seed1 != NULL || seed1_len == 0, TG_E_INVAL);
 	TG_ENSURE(seed2 != NULL || seed2_len == 0, TG_E_INVAL);
 	TG_ENSURE(out != NULL && out_len > 0 && out_len <= TG_PRF_MAX_OUT,
 		  TG_E_INVAL);
+	s = scratch_get();
+	TG_ENSURE(s != NULL, TG_E_NOMEM);
 
-	/*
-	 * RFC 5246 §5: PRF(secret, label, seed) = P_<hash>(secret,
-	 * label + seed). The provider concatenates repeated SEED parameters
-	 * in order, so label, seed1 and seed2 are passed without a copy.
-	 */
-	*p++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST,
-						(char *)tg_hash_name(h), 0);
-	*p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SECRET,
-						 (void *)secret, secret_len);
-	*p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SEED,
-						 (void *)label, strlen(label));
-	if (seed1_len)
-		*p++ = OSSL_PARAM_construct_octet_string(
-			OSSL_KDF_PARAM_SEED, (void *)seed1, seed1_len);
-	if (seed2_len)
-		*p++ = OSSL_PARAM_construct_octet_string(
-			OSSL_KDF_PARAM_SEED, (void *)seed2, seed2_len);
-	*p = OSSL_PARAM_construct_end();
-
-	kctx = EVP_KDF_CTX_new(algs.prf);
-	TG_ENSURE(kctx != NULL, TG_E_NOMEM);
-	rc = EVP_KDF_derive(kctx, out, out_len, params);
-	/* Frees wipe the copied secret (kdf_tls1_prf_reset cleanses it). */
-	EVP_KDF_CTX_free(kctx);
-	if (rc != 1) {
+	/* RFC 5246 §5: PRF(secret, label, seed) = P_<hash>(secret,
+	 * label + seed); the pieces are hashed in place, without a copy. */
+	seed[0] = (struct seg){ label, strlen(label) };
+	seed[1] = (struct seg){ seed1, seed1_len };
+	seed[2] = (struct seg){ seed2, seed2_len };
+	if (!p_hash(s, md, secret, secret_len, seed, 3, out, out_len)) {
 		tg_wipe(out, out_len);
 		return tg_error(TG_E_CRYPTO);
 	}

@@ -12,6 +12,7 @@
  * Cross-check: an independent P_hash written here with HMAC() on random
  * inputs.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -163,6 +164,137 @@ static void test_prf_args(void)
 	/* Cached: the same object every time. */
 	CU_ASSERT_PTR_EQUAL(tg_hash_md(TG_HASH_SHA256),
 			    tg_hash_md(TG_HASH_SHA256));
+}
+
+/* Output lengths around the hash-length boundaries, and secrets around
+ * the HMAC block size (a longer key is hashed first, RFC 2104 §2). */
+static void test_prf_boundaries(void)
+{
+	static const size_t slens[] = { 1, 32, 47, 48, 63, 64, 65, 127, 128,
+					129, 200 };
+	static uint8_t got[TG_PRF_MAX_OUT], want[TG_PRF_MAX_OUT];
+	uint8_t secret[200], seed[64];
+
+	tg_test_fill(seed, sizeof(seed));
+	for (int h = 0; h < TG_HASH__COUNT; h++) {
+		const EVP_MD *md = h ? EVP_sha384() : EVP_sha256();
+		size_t hl = tg_hash_len((enum tg_hash)h);
+		const size_t olens[] = { 1,	     hl - 1,	     hl,
+					 hl + 1,     2 * hl,	     2 * hl + 1,
+					 3 * hl - 1, TG_PRF_MAX_OUT - 1,
+					 TG_PRF_MAX_OUT };
+
+		for (size_t i = 0; i < sizeof(slens) / sizeof(slens[0]); i++) {
+			for (size_t j = 0; j < sizeof(olens) / sizeof(olens[0]);
+			     j++) {
+				tg_test_fill(secret, slens[i]);
+				memset(got, 0xaa, sizeof(got));
+				TG_ASSERT_OK(tg_prf((enum tg_hash)h, secret,
+						    slens[i], "boundary", seed,
+						    32, seed + 32, 32, got,
+						    olens[j]));
+				ref_prf(md, secret, slens[i], "boundary", seed,
+					64, want, olens[j]);
+				CU_ASSERT_EQUAL(memcmp(got, want, olens[j]), 0);
+				/* Nothing written past out_len. */
+				if (olens[j] < sizeof(got))
+					CU_ASSERT_EQUAL(got[olens[j]], 0xaa);
+			}
+		}
+	}
+}
+
+/* tg_hash() against EVP_Digest(), empty input included. */
+static void test_hash_oneshot(void)
+{
+	static const size_t lens[] = { 0, 1, 55, 56, 63, 64, 111, 112, 128,
+				       2048, 5000 };
+	static uint8_t data[5000];
+	uint8_t got[TG_HASH_MAX_LEN], want[EVP_MAX_MD_SIZE];
+	unsigned int n;
+
+	tg_test_fill(data, sizeof(data));
+	for (int h = 0; h < TG_HASH__COUNT; h++) {
+		const EVP_MD *md = h ? EVP_sha384() : EVP_sha256();
+
+		for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+			TG_ASSERT_OK(tg_hash((enum tg_hash)h, data, lens[i],
+					     got));
+			EVP_Digest(data, lens[i], want, &n, md, NULL);
+			CU_ASSERT_EQUAL(n, tg_hash_len((enum tg_hash)h));
+			CU_ASSERT_EQUAL(memcmp(got, want, n), 0);
+		}
+		TG_ASSERT_OK(tg_hash((enum tg_hash)h, NULL, 0, got));
+		EVP_Digest("", 0, want, &n, md, NULL);
+		CU_ASSERT_EQUAL(memcmp(got, want, n), 0);
+	}
+	TG_ASSERT_ERR(tg_hash(TG_HASH__COUNT, data, 1, got), TG_E_INVAL);
+	TG_ASSERT_ERR(tg_hash(TG_HASH_SHA256, NULL, 1, got), TG_E_INVAL);
+	TG_ASSERT_ERR(tg_hash(TG_HASH_SHA256, data, 1, NULL), TG_E_INVAL);
+}
+
+/* Several threads at once (prf.c keeps per-thread digest contexts): each
+ * gets the reference answers; threads that exit release theirs. */
+#define PRF_THREADS 4
+#define PRF_THREAD_ROUNDS 200
+
+struct prf_job {
+	uint8_t secret[48], seed[64];
+	uint8_t want[100], want_hash[48];
+	enum tg_hash h;
+	int bad;
+};
+
+static void *prf_thread(void *arg)
+{
+	struct prf_job *j = arg;
+	uint8_t out[100], dg[TG_HASH_MAX_LEN];
+
+	for (int i = 0; i < PRF_THREAD_ROUNDS; i++) {
+		if (tg_failed(tg_prf(j->h, j->secret, sizeof(j->secret),
+				     "thread", j->seed, 40, j->seed + 40, 24,
+				     out, sizeof(out))) ||
+		    memcmp(out, j->want, sizeof(out)) != 0)
+			j->bad++;
+		if (tg_failed(tg_hash(j->h, j->seed, sizeof(j->seed), dg)) ||
+		    memcmp(dg, j->want_hash, tg_hash_len(j->h)) != 0)
+			j->bad++;
+	}
+	return NULL;
+}
+
+static void test_prf_threads(void)
+{
+	struct prf_job jobs[PRF_THREADS];
+	pthread_t tid[PRF_THREADS];
+	unsigned int n;
+
+	for (int round = 0; round < 2; round++) {
+		for (int t = 0; t < PRF_THREADS; t++) {
+			struct prf_job *j = &jobs[t];
+			const EVP_MD *md;
+
+			memset(j, 0, sizeof(*j));
+			j->h = (t & 1) ? TG_HASH_SHA384 : TG_HASH_SHA256;
+			md = (t & 1) ? EVP_sha384() : EVP_sha256();
+			tg_test_fill(j->secret, sizeof(j->secret));
+			tg_test_fill(j->seed, sizeof(j->seed));
+			ref_prf(md, j->secret, sizeof(j->secret), "thread",
+				j->seed, sizeof(j->seed), j->want,
+				sizeof(j->want));
+			EVP_Digest(j->seed, sizeof(j->seed), j->want_hash, &n,
+				   md, NULL);
+		}
+		for (int t = 0; t < PRF_THREADS; t++)
+			CU_ASSERT_EQUAL_FATAL(pthread_create(&tid[t], NULL,
+							     prf_thread,
+							     &jobs[t]),
+					      0);
+		for (int t = 0; t < PRF_THREADS; t++) {
+			CU_ASSERT_EQUAL(pthread_join(tid[t], NULL), 0);
+			CU_ASSERT_EQUAL(jobs[t].bad, 0);
+		}
+	}
 }
 
 /* ---- the Illustrated TLS 1.2 Connection (tls12.xargs.org) ------------ */
@@ -598,6 +730,9 @@ static CU_TestInfo prf_tests[] = {
 	{ "PRF SHA-384 vector (IETF TLS WG)", test_prf_vector_sha384 },
 	{ "PRF vs HMAC P_hash on random input", test_prf_random_crosscheck },
 	{ "PRF argument checks", test_prf_args },
+	{ "PRF output and secret length boundaries", test_prf_boundaries },
+	{ "one-shot digest", test_hash_oneshot },
+	{ "PRF and digest from several threads", test_prf_threads },
 	{ "trace: master secret, key block", test_trace_master_and_keys },
 	{ "trace: client Finished", test_trace_finished },
 	{ "extended master secret", test_ems },
