@@ -7,7 +7,7 @@
  * Finished verify_data (RFC 5246 §7.4.9), and the running handshake
  * transcript hash.
  *
- * All of it runs on OpenSSL 3.0 libcrypto: the PRF is EVP_KDF "TLS1-PRF",
+ * All of it runs on OpenSSL 3.0 libcrypto: the PRF is P_hash over HMAC pad states (prf.c),
  * digests are EVP_MD. Fetched algorithms are cached once per process
  * (pthread_once), so no call fetches by name on the handshake path.
  *
