@@ -354,11 +354,14 @@ static tg_result tg_hs_peer_chain(struct tg_hs *hs,
 static bool tg_srv_ecdsa_usable(const struct tg_cert *c, void *arg)
 {
 	const struct tg_hs_client_hello *ch = arg;
-	enum tg_key_type kt;
+	enum tg_cert_key kt = tg_cert_key_type(c); /* known at load time */
 	uint16_t curve;
 
-	if (tg_failed(tg_sig_key_info(tg_cert_pkey(c), &kt, &curve)) ||
-	    kt != TG_KEY_EC)
+	if (kt == TG_CERT_KEY_EC_P256)
+		curve = TG_GROUP_SECP256R1;
+	else if (kt == TG_CERT_KEY_EC_P384)
+		curve = TG_GROUP_SECP384R1;
+	else
 		return false;
 	return !(ch->exts & TG_HS_EXT_SUPPORTED_GROUPS) ||
 	       tg_hs_u16_has(&ch->groups, curve);
