@@ -33,6 +33,8 @@
 #include "tg_worker.h"
 
 static struct tg_config g_cfg;
+static int g_argc;          /* the command line, parsed again on reload */
+static char **g_argv;
 static atomic_int g_run = TG_RUN;
 static atomic_uint g_conns;
 static struct tg_backends *_Atomic g_backends;
@@ -155,14 +157,15 @@ static struct tg_gate_hscfg *g_hscfg; /* the current one (for reload) */
 
 static void tg_gate_reload(void)
 {
-	struct tg_config next = g_cfg;
+	static struct tg_config next;
+	enum tg_config_action action;
 	struct tg_gate_hscfg *hc;
 	struct tg_backends *be, *old;
 
 	TG_NOTICE("reload: reading %s", g_cfg.config_path[0] ? g_cfg.config_path
 							     : "(command line)");
-	if (g_cfg.config_path[0] &&
-	    tg_failed(tg_config_load_file(g_cfg.config_path, &next))) {
+	/* the file and the same flags again: flags still override it */
+	if (tg_failed(tg_config_parse(g_argc, g_argv, &next, &action))) {
 		TG_ERR("reload: configuration has errors; keeping the running one");
 		return;
 	}
@@ -345,6 +348,7 @@ static int tg_gate_run(void)
 			.id = i, .cfg = &g_cfg, .acc = g_acc,
 			.to_ctl = tg_ctl_ring_to_ctl(g_ctl, i),
 			.from_ctl = tg_ctl_ring_to_worker(g_ctl, i),
+			.ctl = g_ctl, .wake_fd = tg_ctl_worker_fd(g_ctl, i),
 			.backends = &g_backends, .stats = &stats[i],
 			.run = &g_run, .conns_total = &g_conns,
 			.access_log = access_log,
@@ -388,7 +392,11 @@ out:
 int main(int argc, char **argv)
 {
 	enum tg_config_action action = TG_ACTION_RUN;
-	tg_result r = tg_config_parse(argc, argv, &g_cfg, &action);
+	tg_result r;
+
+	g_argc = argc;
+	g_argv = argv;
+	r = tg_config_parse(argc, argv, &g_cfg, &action);
 	enum tg_log_level lvl;
 
 	if (tg_failed(r))

@@ -44,6 +44,13 @@ extern const struct tg_bench_cmd tg_bench_cmd_records;
  */
 extern const struct tg_bench_cmd tg_bench_cmd_handshakes;
 
+/**
+ * `tlsgate-bench e2e`: the tlsgate executable end to end over loopback,
+ * side by side with hitch and HAProxy in front of the same nginx, per
+ * server CPU-second (bench_e2e.c; peers from scripts/setup-bench.sh).
+ */
+extern const struct tg_bench_cmd tg_bench_cmd_e2e;
+
 /* ---- command line ------------------------------------------------------ */
 
 /**

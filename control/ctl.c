@@ -5,7 +5,9 @@
  */
 #include "tg_ctl.h"
 
+#include <poll.h>
 #include <pthread.h>
+#include <sys/eventfd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +26,8 @@ struct tg_ctl_flow {
 	struct tg_hs *hs;
 	struct tg_ctl_hscfg *cfg;
 	uint32_t gen;
+	bool done; /* handshake of (slot, gen) completed: later bytes are
+		      the dataplane's */
 };
 
 struct tg_ctl {
@@ -36,6 +40,9 @@ struct tg_ctl {
 	bool started;
 	atomic_bool stop;
 	_Atomic unsigned inflight;
+	int efd;                 /* wakes the control thread */
+	atomic_bool sleeping;
+	int *wk_efd;             /* wake each worker */
 };
 
 struct tg_ctl_msg *tg_ctl_msg_new(uint8_t type, uint16_t worker, uint32_t slot,
@@ -104,6 +111,17 @@ struct rte_ring *tg_ctl_ring_to_worker(struct tg_ctl *ctl, unsigned worker)
 	return ctl->to_wk[worker];
 }
 
+void tg_ctl_notify(struct tg_ctl *ctl)
+{
+	if (atomic_load(&ctl->sleeping))
+		(void)!eventfd_write(ctl->efd, 1);
+}
+
+int tg_ctl_worker_fd(const struct tg_ctl *ctl, unsigned worker)
+{
+	return worker < ctl->n_workers ? ctl->wk_efd[worker] : -1;
+}
+
 unsigned tg_ctl_inflight(const struct tg_ctl *ctl)
 {
 	return atomic_load_explicit(&ctl->inflight, memory_order_relaxed);
@@ -122,8 +140,13 @@ static void tg_ctl_send(struct tg_ctl *ctl, struct tg_ctl_msg *m)
 	}
 	r = ctl->to_wk[m->worker];
 	for (int i = 0; i < 100000; i++) {
-		if (rte_ring_enqueue(r, m) == 0)
+		bool was_empty = rte_ring_empty(r);
+
+		if (rte_ring_enqueue(r, m) == 0) {
+			if (was_empty)
+				(void)!eventfd_write(ctl->wk_efd[m->worker], 1);
 			return;
+		}
 		if (atomic_load(&ctl->stop))
 			break;
 		rte_pause();
@@ -172,6 +195,14 @@ static void tg_ctl_hs_data(struct tg_ctl *ctl, struct tg_ctl_msg *in)
 	f = &ctl->flows[in->worker][in->slot];
 	if (f->hs != NULL && f->gen != in->gen)
 		tg_ctl_forget(ctl, f); /* a stale handshake in a reused slot */
+	if (f->hs == NULL && f->done && f->gen == in->gen) {
+		/* the client's first records raced its Finished: they belong
+		 * to the dataplane, which got the keys in an earlier message */
+		tg_ctl_send(ctl, tg_ctl_msg_new(TG_CTL_HS_LATE, in->worker,
+						in->slot, in->gen, in->data,
+						in->len));
+		return;
+	}
 	if (f->hs == NULL) {
 		f->cfg = tg_ctl_cfg_get(ctl);
 		if (tg_failed(tg_hs_new(&f->cfg->hs, NULL, &f->hs))) {
@@ -183,6 +214,7 @@ static void tg_ctl_hs_data(struct tg_ctl *ctl, struct tg_ctl_msg *in)
 			return;
 		}
 		f->gen = in->gen;
+		f->done = false;
 		atomic_fetch_add(&ctl->inflight, 1);
 	}
 	r = tg_hs_feed(f->hs, in->data, in->len, &used);
@@ -198,6 +230,7 @@ static void tg_ctl_hs_data(struct tg_ctl *ctl, struct tg_ctl_msg *in)
 		if (m != NULL && tg_ok(tg_hs_export_keys(f->hs, &m->tx, &m->rx))) {
 			m->info = *tg_hs_info(f->hs);
 			tg_ctl_send(ctl, m);
+			f->done = true;
 		} else {
 			tg_ctl_msg_free(m);
 			tg_ctl_send(ctl, tg_ctl_msg_new(TG_CTL_HS_FAIL, in->worker,
@@ -228,7 +261,12 @@ static void *tg_ctl_main(void *arg)
 
 		for (unsigned w = 0; w < ctl->n_workers; w++) {
 			void *msgs[32];
-			unsigned n = rte_ring_dequeue_burst(ctl->to_ctl[w], msgs, 32, NULL);
+			/* each message makes at most two replies; take no more
+			 * than the worker's ring can hold, so tg_ctl_send never
+			 * finds it full (we are its only producer) */
+			unsigned room = rte_ring_free_count(ctl->to_wk[w]) / 2;
+			unsigned n = rte_ring_dequeue_burst(ctl->to_ctl[w], msgs,
+							    room < 32 ? room : 32, NULL);
 
 			for (unsigned i = 0; i < n; i++) {
 				struct tg_ctl_msg *m = msgs[i];
@@ -237,19 +275,33 @@ static void *tg_ctl_main(void *arg)
 				if (m->type == TG_CTL_HS_DATA)
 					tg_ctl_hs_data(ctl, m);
 				else if (m->type == TG_CTL_HS_CLOSE && m->slot < ctl->max_slots &&
-					 ctl->flows[w][m->slot].gen == m->gen)
+					 ctl->flows[w][m->slot].gen == m->gen) {
 					tg_ctl_forget(ctl, &ctl->flows[w][m->slot]);
+					ctl->flows[w][m->slot].done = false;
+				}
 				tg_ctl_msg_free(m);
 			}
 			any |= n > 0;
 		}
 		if (any) {
 			idle = 0;
-		} else if (++idle > 2000) {
-			/* idle: sleep a little instead of burning a core */
-			struct timespec ts = { 0, 50 * 1000 };
+		} else if (++idle > 200) {
+			/* idle: block until a worker queues something. The
+			 * flag is set before the rings are checked again and a
+			 * worker checks it after enqueueing (both seq_cst), so
+			 * a message is never left without a wake-up. */
+			struct pollfd pfd = { .fd = ctl->efd, .events = POLLIN };
+			bool empty = true;
+			eventfd_t v;
 
-			nanosleep(&ts, NULL);
+			atomic_store(&ctl->sleeping, true);
+			for (unsigned w = 0; w < ctl->n_workers; w++)
+				empty &= rte_ring_empty(ctl->to_ctl[w]) != 0;
+			if (empty && !atomic_load(&ctl->stop))
+				(void)poll(&pfd, 1, 100);
+			atomic_store(&ctl->sleeping, false);
+			(void)!eventfd_read(ctl->efd, &v);
+			idle = 0;
 		} else {
 			rte_pause();
 		}
@@ -274,8 +326,13 @@ tg_result tg_ctl_create(unsigned n_workers, unsigned max_slots,
 	ctl->to_ctl = calloc(n_workers, sizeof(*ctl->to_ctl));
 	ctl->to_wk = calloc(n_workers, sizeof(*ctl->to_wk));
 	ctl->flows = calloc(n_workers, sizeof(*ctl->flows));
+	ctl->wk_efd = calloc(n_workers, sizeof(*ctl->wk_efd));
+	ctl->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	for (unsigned w = 0; ctl->wk_efd && w < n_workers; w++)
+		ctl->wk_efd[w] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	atomic_store(&ctl->cfg, cfg);
-	if (ctl->to_ctl == NULL || ctl->to_wk == NULL || ctl->flows == NULL) {
+	if (ctl->to_ctl == NULL || ctl->to_wk == NULL || ctl->flows == NULL ||
+	    ctl->wk_efd == NULL || ctl->efd < 0) {
 		tg_ctl_destroy(ctl);
 		return tg_error(TG_E_NOMEM);
 	}
@@ -313,6 +370,8 @@ void tg_ctl_destroy(struct tg_ctl *ctl)
 	if (ctl == NULL)
 		return;
 	atomic_store(&ctl->stop, true);
+	if (ctl->efd > 0)
+		(void)!eventfd_write(ctl->efd, 1);
 	if (ctl->started)
 		pthread_join(ctl->thread, NULL);
 	for (unsigned w = 0; w < ctl->n_workers; w++) {
@@ -335,6 +394,12 @@ void tg_ctl_destroy(struct tg_ctl *ctl)
 			rte_ring_free(ctl->to_wk[w]);
 	}
 	tg_ctl_cfg_put(atomic_load(&ctl->cfg));
+	for (unsigned w = 0; ctl->wk_efd && w < ctl->n_workers; w++)
+		if (ctl->wk_efd[w] > 0)
+			close(ctl->wk_efd[w]);
+	if (ctl->efd > 0)
+		close(ctl->efd);
+	free(ctl->wk_efd);
 	free(ctl->flows);
 	free(ctl->to_ctl);
 	free(ctl->to_wk);

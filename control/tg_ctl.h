@@ -35,6 +35,9 @@ enum tg_ctl_type {
 	TG_CTL_HS_OUT,        /**< ctl -> worker: bytes to the client */
 	TG_CTL_KEY_INSTALL,   /**< ctl -> worker: handshake done, keys */
 	TG_CTL_HS_FAIL,       /**< ctl -> worker: failed; close after output */
+	TG_CTL_HS_LATE,       /**< ctl -> worker: client bytes that reached the
+				   control thread after its handshake completed
+				   (they are records for the dataplane) */
 };
 
 /** One message; @c data holds @c len bytes (allocated with the message). */
@@ -94,5 +97,18 @@ struct rte_ring *tg_ctl_ring_to_worker(struct tg_ctl *ctl, unsigned worker);
 
 /** Handshakes in flight (gauge). */
 unsigned tg_ctl_inflight(const struct tg_ctl *ctl);
+
+/**
+ * Tell the control thread that a worker queued a message. The thread
+ * sleeps on an eventfd when it has nothing to do; this wakes it (a
+ * syscall only when it is asleep).
+ */
+void tg_ctl_notify(struct tg_ctl *ctl);
+
+/**
+ * The eventfd the control thread writes when it queues a message for
+ * @p worker on an empty ring: a worker polls it with its sockets.
+ */
+int tg_ctl_worker_fd(const struct tg_ctl *ctl, unsigned worker);
 
 #endif

@@ -20,6 +20,7 @@
 #include "tg_stats.h"
 
 struct rte_ring;
+struct tg_ctl;
 
 /** Process-wide run state, set by the signal handling of app/. */
 enum tg_run_state {
@@ -35,6 +36,8 @@ struct tg_worker_conf {
 	struct tg_accel *acc;
 	struct rte_ring *to_ctl;       /**< handshake bytes out */
 	struct rte_ring *from_ctl;     /**< key installs and output in */
+	struct tg_ctl *ctl;            /**< to wake the control thread */
+	int wake_fd;                   /**< eventfd the control thread writes */
 	struct tg_backends *_Atomic *backends; /**< current backends (reload swaps) */
 	struct tg_wk_stats *stats;
 	atomic_int *run;               /**< enum tg_run_state */

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -36,6 +37,7 @@
 #define TG_EV_CLIENT 0u
 #define TG_EV_BACKEND 1u
 #define TG_EV_LISTEN 2u
+#define TG_EV_WAKE 3u
 #define TG_MAX_EVENTS 256
 
 enum tg_flow_state {
@@ -218,6 +220,8 @@ static void tg_flow_close(struct tg_wk *w, struct tg_flow *f, const char *why)
 
 		if (m != NULL && rte_ring_enqueue(w->wc->to_ctl, m) != 0)
 			tg_ctl_msg_free(m); /* the ctl finds the slot reused later */
+		else
+			tg_ctl_notify(w->wc->ctl);
 	}
 	if (f->hs_done)
 		tg_log_access(w, f, why);
@@ -404,6 +408,21 @@ static void tg_ctl_in(struct tg_wk *w)
 		struct tg_ctl_msg *m = msgs[i];
 		struct tg_flow *f = m->slot < w->max ? &w->flows[m->slot] : NULL;
 
+		if (f != NULL && m->type == TG_CTL_HS_LATE && f->gen == m->gen &&
+		    (f->state == FL_CONNECT || f->state == FL_OPEN)) {
+			/* records that followed Finished, sent to the control
+			 * thread before the keys came back: ours to open */
+			if (tg_buf_room(&f->cin, m->len) >= m->len) {
+				memcpy(tg_buf_tail(&f->cin), m->data, m->len);
+				tg_buf_commit(&f->cin, m->len);
+				tg_want_rx(w, f);
+			} else {
+				f->state = FL_CLOSING;
+				tg_touch(w, f);
+			}
+			tg_ctl_msg_free(m);
+			continue;
+		}
 		if (f == NULL || f->state != FL_HS || f->gen != m->gen) {
 			tg_ctl_msg_free(m); /* the flow is gone */
 			continue;
@@ -543,7 +562,8 @@ static void tg_client_readable(struct tg_wk *w, struct tg_flow *f)
 						      f->slot, f->gen,
 						      f->cin.p + f->cin.off, f->cin.len);
 
-		if (m == NULL || rte_ring_enqueue(w->wc->to_ctl, m) != 0) {
+		if (m == NULL || rte_ring_enqueue(w->wc->to_ctl, m) != 0 ||
+		    (tg_ctl_notify(w->wc->ctl), false)) {
 			/* the control plane is saturated: refuse cleanly */
 			tg_ctl_msg_free(m);
 			w->st->ring_full++;
@@ -920,6 +940,11 @@ static bool tg_wk_init(struct tg_wk *w, const struct tg_worker_conf *wc)
 		epoll_ctl(w->ep, EPOLL_CTL_ADD, fd, &ev);
 		w->lfd[w->n_lfd++] = fd;
 	}
+	if (wc->wake_fd >= 0) {
+		struct epoll_event ev = { .events = EPOLLIN, .data.u64 = TG_EV_WAKE };
+
+		epoll_ctl(w->ep, EPOLL_CTL_ADD, wc->wake_fd, &ev);
+	}
 	w->be = tg_backends_ref(atomic_load(w->wc->backends));
 	return true;
 }
@@ -972,7 +997,7 @@ int tg_worker_main(void *arg)
 			w.be = tg_backends_ref(atomic_load(wc->backends));
 		}
 		n = epoll_wait(w.ep, ev, TG_MAX_EVENTS,
-			       rte_ring_count(wc->from_ctl) ? 0 : 5);
+			       rte_ring_count(wc->from_ctl) ? 0 : 25);
 		for (int i = 0; i < n; i++) {
 			uint32_t kind = (uint32_t)(ev[i].data.u64 & 3);
 			uint32_t idx = (uint32_t)(ev[i].data.u64 >> 2);
@@ -982,6 +1007,12 @@ int tg_worker_main(void *arg)
 				if (idx < w.n_lfd)
 					tg_accept(&w, w.lfd[idx]);
 				continue;
+			}
+			if (kind == TG_EV_WAKE) {
+				eventfd_t v;
+
+				(void)!eventfd_read(wc->wake_fd, &v);
+				continue; /* the ring is drained below */
 			}
 			f = &w.flows[idx];
 			if (f->state == FL_FREE)
