@@ -12,7 +12,7 @@
  *  - a libssl server asking our client to renegotiate (HelloRequest);
  *  - RFC 7627 extended_master_secret required, and allow_no_ems;
  *  - optional client authentication with a certificate of another CA.
- * The small harness (PKI, pump, app data) is copied from
+ * The harness (PKI, pump, app data) is tg_interop.c, shared with
  * test_interop_libssl.c.
  */
 #include <stdio.h>
@@ -26,349 +26,68 @@
 #include "tg_alert.h"
 #include "tg_cert.h"
 #include "tg_hs.h"
-#include "tg_log.h"
-#include "tg_sesscache.h"
+#include "tg_interop.h"
 #include "tg_test.h"
-#include "tg_test_pki.h"
 #include "tg_ticket.h"
 #include "tg_tls.h"
 #include "tg_wipe.h"
 
-static struct tg_accel *acc;
-static struct tg_cert_store *store;     /* rsa + ec www, wildcard, default */
 static struct tg_cert_store *strict;    /* strict SNI, no default */
-static struct tg_ca *ca;
-static struct tg_cert *client_cert;
 
-static const char *const host = "www.example.com";
+/* the subject CNs tell the certificates apart; the SANs match. The store:
+ * rsa + ec www, wildcard, default */
+static const struct tg_test_hs_leaf leaves[] = {
+	{ "rsa", NULL, "www rsa", "DNS:www.example.com", TG_PKI_SERVER,
+	  TG_TEST_HS_STORE, false },
+	{ "ec", "P-256", "www ecdsa", "DNS:www.example.com", TG_PKI_SERVER,
+	  TG_TEST_HS_STORE, false },
+	{ "wild", "P-256", "wildcard", "DNS:*.example.net", TG_PKI_SERVER,
+	  TG_TEST_HS_STORE, false },
+	{ "def", "P-256", "default", "DNS:default.example.org", TG_PKI_SERVER,
+	  TG_TEST_HS_STORE_DEFAULT, false },
+	{ "cli", "P-256", "client", "DNS:client.example.com", TG_PKI_CLIENT,
+	  TG_TEST_HS_CLIENT_CERT, false },
+	{ "cli2", "P-256", "other client", "DNS:client.example.com",
+	  TG_PKI_CLIENT, TG_TEST_HS_FILES, true },
+};
 
 static int suite_init(void)
 {
-	struct tg_accel_conf conf = { .backends = "evp", .no_calibrate = true };
-	EVP_PKEY *k_ca, *k_ca2, *k_rsa, *k_ec, *k_wild, *k_def, *k_cli, *k_cli2;
-	X509 *x_ca, *x_ca2;
+	static const struct tg_test_hs_spec spec = {
+		.prefix = "tginterop2", .ca_cn = "Interop CA",
+		.other_ca_cn = "Other CA", .leaves = leaves,
+		.n_leaves = sizeof(leaves) / sizeof(leaves[0]),
+	};
 
-	if (tg_pki_init("tginterop2") != 0)
-		return -1;
-	k_ca = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
-	k_ca2 = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
-	k_rsa = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
-	k_ec = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
-	k_wild = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
-	k_def = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
-	k_cli = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
-	k_cli2 = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
-	x_ca = tg_pki_cert("Interop CA", NULL, k_ca, NULL, NULL, -1, 3650,
-			   TG_PKI_CA);
-	x_ca2 = tg_pki_cert("Other CA", NULL, k_ca2, NULL, NULL, -1, 3650,
-			    TG_PKI_CA);
-	tg_pki_write_certs("ca.pem", x_ca, NULL, NULL);
-	tg_pki_write_key("rsa.key", k_rsa, false);
-	tg_pki_write_key("ec.key", k_ec, false);
-	tg_pki_write_key("wild.key", k_wild, false);
-	tg_pki_write_key("def.key", k_def, false);
-	tg_pki_write_key("cli.key", k_cli, false);
-	tg_pki_write_key("cli2.key", k_cli2, false);
-	/* the subject CNs tell the certificates apart; the SANs match */
-	tg_pki_leaf("rsa.pem", "www rsa", "DNS:www.example.com", k_rsa, x_ca,
-		    k_ca, -1, 365, TG_PKI_SERVER, NULL);
-	tg_pki_leaf("ec.pem", "www ecdsa", "DNS:www.example.com", k_ec, x_ca,
-		    k_ca, -1, 365, TG_PKI_SERVER, NULL);
-	tg_pki_leaf("wild.pem", "wildcard", "DNS:*.example.net", k_wild, x_ca,
-		    k_ca, -1, 365, TG_PKI_SERVER, NULL);
-	tg_pki_leaf("def.pem", "default", "DNS:default.example.org", k_def,
-		    x_ca, k_ca, -1, 365, TG_PKI_SERVER, NULL);
-	tg_pki_leaf("cli.pem", "client", "DNS:client.example.com", k_cli, x_ca,
-		    k_ca, -1, 365, TG_PKI_CLIENT, NULL);
-	tg_pki_leaf("cli2.pem", "other client", "DNS:client.example.com",
-		    k_cli2, x_ca2, k_ca2, -1, 365, TG_PKI_CLIENT, NULL);
-	X509_free(x_ca);
-	X509_free(x_ca2);
-	EVP_PKEY_free(k_ca);
-	EVP_PKEY_free(k_ca2);
-	EVP_PKEY_free(k_rsa);
-	EVP_PKEY_free(k_ec);
-	EVP_PKEY_free(k_wild);
-	EVP_PKEY_free(k_def);
-	EVP_PKEY_free(k_cli);
-	EVP_PKEY_free(k_cli2);
-
-	tg_log_set_level(getenv("TG_DEBUG") ? TG_LOG_DEBUG : TG_LOG_ERR);
-	if (tg_failed(tg_accel_create(&conf, &acc)) ||
-	    tg_failed(tg_cert_store_new(0, &store)) ||
-	    tg_failed(tg_cert_store_load(store, tg_pki_path("rsa.pem"),
-					 tg_pki_path("rsa.key"), false)) ||
-	    tg_failed(tg_cert_store_load(store, tg_pki_path("ec.pem"),
-					 tg_pki_path("ec.key"), false)) ||
-	    tg_failed(tg_cert_store_load(store, tg_pki_path("wild.pem"),
-					 tg_pki_path("wild.key"), false)) ||
-	    tg_failed(tg_cert_store_load(store, tg_pki_path("def.pem"),
-					 tg_pki_path("def.key"), true)) ||
+	if (tgi_open(&spec) != 0 ||
 	    tg_failed(tg_cert_store_new(TG_CERT_STORE_STRICT_SNI, &strict)) ||
-	    tg_failed(tg_cert_store_load(strict, tg_pki_path("ec.pem"),
-					 tg_pki_path("ec.key"), false)) ||
-	    tg_failed(tg_cert_store_load(strict, tg_pki_path("rsa.pem"),
-					 tg_pki_path("rsa.key"), false)) ||
-	    tg_failed(tg_ca_load(tg_pki_path("ca.pem"), NULL, &ca)) ||
-	    tg_failed(tg_cert_load(tg_pki_path("cli.pem"),
-				   tg_pki_path("cli.key"), &client_cert)))
+	    tg_failed(tg_test_hs_store_load(strict, "ec", false)) ||
+	    tg_failed(tg_test_hs_store_load(strict, "rsa", false)))
 		return -1;
 	return 0;
 }
 
 static int suite_fini(void)
 {
-	tg_cert_free(client_cert);
-	tg_ca_free(ca);
 	tg_cert_store_unref(strict);
-	tg_cert_store_unref(store);
-	tg_accel_destroy(acc);
-	tg_pki_cleanup();
-	return 0;
-}
-
-/* ---- one connection between our engine and libssl ---------------------- */
-
-struct run {
-	tg_result ours;      /* our engine's first failure */
-	int ssl_err;         /* libssl handshake result (1 = ok, -1 failed) */
-	unsigned long ssl_reason; /* ERR_GET_REASON of libssl's failure */
-	int ssl_alert_seen;  /* last alert libssl received, -1 none */
-	int ssl_alert_sent;  /* last alert libssl sent, -1 none */
-	struct tg_hs_info info;
-	bool data_ok;
-	bool ssl_resumed;
-	char peer_cn[64];    /* the certificate libssl received */
-	uint8_t server_random[32];
-};
-
-static void info_cb(const SSL *s, int where, int ret)
-{
-	struct run *r = SSL_get_app_data(s);
-
-	if (r == NULL)
-		return;
-	if (where & SSL_CB_READ_ALERT)
-		r->ssl_alert_seen = ret & 0xff;
-	if (where & SSL_CB_WRITE_ALERT)
-		r->ssl_alert_sent = ret & 0xff;
-}
-
-static SSL_CTX *mk_ctx(bool server, int max_version)
-{
-	SSL_CTX *ctx = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
-
-	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-	SSL_CTX_set_max_proto_version(ctx, max_version);
-	SSL_CTX_load_verify_locations(ctx, tg_pki_path("ca.pem"), NULL);
-	SSL_CTX_set_info_callback(ctx, info_cb);
-	return ctx;
-}
-
-/* Move bytes between our engine and libssl until both stop. */
-static void pump(struct run *r, struct tg_hs *hs, SSL *ssl, BIO *net)
-{
-	uint8_t buf[65536];
-
-	r->ssl_err = 0;
-	for (int i = 0; i < 200; i++) {
-		size_t n, used;
-		int got, ret;
-		bool moved = false;
-
-		ret = SSL_do_handshake(ssl);
-		if (ret == 1) {
-			r->ssl_err = 1;
-		} else if (SSL_get_error(ssl, ret) != SSL_ERROR_WANT_READ) {
-			unsigned long e = ERR_peek_last_error();
-
-			r->ssl_err = -1;
-			if (e != 0)
-				r->ssl_reason = ERR_GET_REASON(e);
-		}
-		while ((got = BIO_read(net, buf, sizeof(buf))) > 0) {
-			size_t off = 0;
-
-			moved = true;
-			while (off < (size_t)got && tg_ok(r->ours) &&
-			       !(tg_hs_events(hs) & TG_HS_EV_KEYS_READY)) {
-				r->ours = tg_hs_feed(hs, buf + off, (size_t)got - off,
-						     &used);
-				off += used;
-			}
-		}
-		while ((n = tg_hs_output(hs, buf, sizeof(buf))) > 0) {
-			BIO_write(net, buf, (int)n);
-			moved = true;
-		}
-		if (!moved && (r->ssl_err != 0 || tg_failed(r->ours)))
-			break;
-		if (!moved && (tg_hs_events(hs) & TG_HS_EV_KEYS_READY) &&
-		    r->ssl_err == 1)
-			break;
-	}
-}
-
-/* Seal @p n bytes of content @p type with @p s into @p out. */
-static size_t seal_rec(struct tg_accel_sess *s, uint8_t type, const void *p,
-		       size_t n, uint8_t *out, size_t cap)
-{
-	uint32_t h = tg_accel_hdr_len(s);
-	struct tg_rec rec = { .sess = s, .buf = out, .cap = (uint32_t)cap,
-			      .off = h, .len = (uint32_t)n, .type = type }, *rp = &rec;
-
-	memcpy(out + h, p, n);
-	if (tg_accel_seal_burst(&rp, 1) != 1)
-		return 0;
-	memmove(out, out + rec.rec_off, rec.rec_len);
-	return rec.rec_len;
-}
-
-static size_t seal_app(struct tg_accel_sess *s, const void *p, size_t n,
-		       uint8_t *out, size_t cap)
-{
-	return seal_rec(s, TG_CT_APPLICATION_DATA, p, n, out, cap);
-}
-
-/* Application data both ways through the exported keys. */
-static bool app_data(struct tg_hs *hs, SSL *ssl, BIO *net)
-{
-	struct tg_keys tx, rx;
-	struct tg_accel_sess *stx = NULL, *srx = NULL;
-	static const char ping[] = "ping from libssl";
-	static const char pong[] = "pong from tlsgate";
-	uint8_t buf[2048];
-	int n;
-	size_t l;
-	bool ok = false;
-
-	if (tg_failed(tg_hs_export_keys(hs, &tx, &rx)))
-		return false;
-	if (tg_failed(tg_accel_sess_create(acc, &tx, &stx)) ||
-	    tg_failed(tg_accel_sess_create(acc, &rx, &srx)))
-		goto out;
-	if (SSL_write(ssl, ping, sizeof(ping)) != sizeof(ping))
-		goto out;
-	n = BIO_read(net, buf, sizeof(buf));
-	{
-		struct tg_rec rec = { .sess = srx, .buf = buf, .cap = sizeof(buf),
-				      .rec_len = (uint32_t)n }, *rp = &rec;
-
-		if (n <= 0 || tg_accel_open_burst(&rp, 1) != 1 ||
-		    rec.type != TG_CT_APPLICATION_DATA || rec.len != sizeof(ping) ||
-		    memcmp(buf + rec.off, ping, sizeof(ping)) != 0)
-			goto out;
-	}
-	l = seal_app(stx, pong, sizeof(pong), buf, sizeof(buf));
-	if (l == 0)
-		goto out;
-	BIO_write(net, buf, (int)l);
-	n = SSL_read(ssl, buf, sizeof(buf));
-	ok = n == sizeof(pong) && memcmp(buf, pong, sizeof(pong)) == 0;
-out:
-	tg_wipe(&tx, sizeof(tx));
-	tg_wipe(&rx, sizeof(rx));
-	tg_accel_sess_free(stx);
-	tg_accel_sess_free(srx);
-	return ok;
-}
-
-/* Client-side knobs for one libssl client. */
-struct cli_opts {
-	int max_version;      /* TLS1_2_VERSION when 0 */
-	const char *ciphers;  /* NULL: libssl's default */
-	const char *sni;      /* NULL: none */
-	bool fallback_scsv;
-	bool no_ems;
-	bool alpn;            /* offer h2, http/1.1 */
-	const char *cert, *key; /* client certificate */
-};
-
-/* Our server, a libssl client. @p sess carries libssl's session over. */
-static void run_our_server(struct run *r, const struct tg_hs_config *cfg,
-			   const struct cli_opts *o, SSL_SESSION **sess)
-{
-	SSL_CTX *ctx = mk_ctx(false, o->max_version ? o->max_version
-						    : TLS1_2_VERSION);
-	SSL *ssl;
-	BIO *inner, *net;
-	struct tg_hs *hs = NULL;
-
-	memset(r, 0, sizeof(*r));
-	r->ssl_alert_seen = r->ssl_alert_sent = -1;
-	if (o->ciphers)
-		SSL_CTX_set_cipher_list(ctx, o->ciphers);
-	if (o->no_ems)
-		SSL_CTX_set_options(ctx, SSL_OP_NO_EXTENDED_MASTER_SECRET);
-	if (o->fallback_scsv)
-		SSL_CTX_set_mode(ctx, SSL_MODE_SEND_FALLBACK_SCSV);
-	ssl = SSL_new(ctx);
-	BIO_new_bio_pair(&inner, 0, &net, 0);
-	SSL_set_bio(ssl, inner, inner);
-	SSL_set_connect_state(ssl);
-	SSL_set_app_data(ssl, r);
-	if (o->sni)
-		SSL_set_tlsext_host_name(ssl, (char *)o->sni);
-	/* the certificate chain is checked against our CA, not the name:
-	 * the SNI tests look at which certificate came */
-	SSL_set_verify(ssl, SSL_VERIFY_PEER, NULL);
-	if (o->cert) {
-		SSL_use_certificate_chain_file(ssl, tg_pki_path(o->cert));
-		SSL_use_PrivateKey_file(ssl, tg_pki_path(o->key), SSL_FILETYPE_PEM);
-	}
-	if (o->alpn)
-		SSL_set_alpn_protos(ssl, (const unsigned char *)"\x02h2\x08http/1.1",
-				    12);
-	if (sess && *sess)
-		SSL_set_session(ssl, *sess);
-	ERR_clear_error();
-	r->ours = tg_hs_new(cfg, NULL, &hs);
-	CU_ASSERT_FATAL(tg_ok(r->ours));
-	pump(r, hs, ssl, net);
-	r->info = *tg_hs_info(hs);
-	r->ssl_resumed = SSL_session_reused(ssl);
-	SSL_get_server_random(ssl, r->server_random, sizeof(r->server_random));
-	{
-		X509 *x = SSL_get1_peer_certificate(ssl);
-
-		if (x != NULL) {
-			X509_NAME_get_text_by_NID(X509_get_subject_name(x),
-						  NID_commonName, r->peer_cn,
-						  sizeof(r->peer_cn));
-			X509_free(x);
-		}
-	}
-	if (r->ssl_err == 1 && (tg_hs_events(hs) & TG_HS_EV_KEYS_READY))
-		r->data_ok = app_data(hs, ssl, net);
-	if (sess && r->ssl_err == 1) {
-		SSL_SESSION_free(*sess);
-		*sess = SSL_get1_session(ssl);
-	}
-	tg_hs_free(hs);
-	if (r->data_ok)
-		SSL_set_shutdown(ssl, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
-	SSL_free(ssl);
-	BIO_free(net);
-	SSL_CTX_free(ctx);
-	ERR_clear_error();
+	strict = NULL;
+	return tgi_close();
 }
 
 static void srv_cfg(struct tg_hs_config *c, struct tg_cert_store *certs)
 {
-	tg_hs_config_defaults(c, TG_HS_SERVER);
-	c->acc = acc;
+	tgi_srv_cfg(c);
 	c->certs = certs;
-	c->client_ca = ca;
 }
 
-static const struct cli_opts dflt = { .sni = "www.example.com" };
+static const struct tgi_peer dflt = { .sni = "www.example.com" };
 
-static bool ok_run(const struct run *r)
+static bool ok_run(const struct tgi_run *r)
 {
 	return tg_ok(r->ours) && r->ssl_err == 1 && r->data_ok;
 }
 
-static void report(const char *what, const struct run *r)
+static void report(const char *what, const struct tgi_run *r)
 {
 	fprintf(stderr,
 		"%s: ours %s ssl %d (reason %lu) alerts ours %u/%u libssl %d/%d cert '%s'\n",
@@ -384,14 +103,14 @@ static const uint8_t downgrd12[8] = { 'D', 'O', 'W', 'N', 'G', 'R', 'D', 1 };
 static void test_fallback_scsv(void)
 {
 	struct tg_hs_config cfg;
-	struct cli_opts o = dflt;
-	struct run r;
+	struct tgi_peer o = dflt;
+	struct tgi_run r;
 
 	o.fallback_scsv = true;
 	/* we could do TLS 1.3: a client falling back to 1.2 is refused */
-	srv_cfg(&cfg, store);
+	srv_cfg(&cfg, tgi_env.store);
 	cfg.tls13_capable = true;
-	run_our_server(&r, &cfg, &o, NULL);
+	tgi_run_our_server(&r, &cfg, &o, NULL);
 	if (r.ours.code != TG_E_INAPPROPRIATE_FALLBACK)
 		report("fallback scsv, tls13_capable", &r);
 	CU_ASSERT_EQUAL(r.ours.code, TG_E_INAPPROPRIATE_FALLBACK);
@@ -399,8 +118,8 @@ static void test_fallback_scsv(void)
 	CU_ASSERT_EQUAL(r.ssl_alert_seen, TG_ALERT_INAPPROPRIATE_FALLBACK);
 	CU_ASSERT_EQUAL(r.ssl_err, -1);
 	/* 1.2 is our best: the fallback is no downgrade */
-	srv_cfg(&cfg, store);
-	run_our_server(&r, &cfg, &o, NULL);
+	srv_cfg(&cfg, tgi_env.store);
+	tgi_run_our_server(&r, &cfg, &o, NULL);
 	if (!ok_run(&r))
 		report("fallback scsv, 1.2 only", &r);
 	CU_ASSERT(ok_run(&r));
@@ -411,26 +130,26 @@ static void test_fallback_scsv(void)
 static void test_downgrade_sentinel(void)
 {
 	struct tg_hs_config cfg;
-	struct cli_opts o = dflt;
-	struct run r;
+	struct tgi_peer o = dflt;
+	struct tgi_run r;
 
 	/* a TLS 1.2 client: the sentinel is there, and harmless */
-	srv_cfg(&cfg, store);
+	srv_cfg(&cfg, tgi_env.store);
 	cfg.tls13_capable = true;
-	run_our_server(&r, &cfg, &o, NULL);
+	tgi_run_our_server(&r, &cfg, &o, NULL);
 	CU_ASSERT(ok_run(&r));
 	CU_ASSERT(memcmp(r.server_random + 24, downgrd12, 8) == 0);
 	/* without tls13_capable: no sentinel (either kind) */
-	srv_cfg(&cfg, store);
-	run_our_server(&r, &cfg, &o, NULL);
+	srv_cfg(&cfg, tgi_env.store);
+	tgi_run_our_server(&r, &cfg, &o, NULL);
 	CU_ASSERT(ok_run(&r));
 	CU_ASSERT(memcmp(r.server_random + 24, downgrd12, 7) != 0);
 	/* a libssl client that offers TLS 1.3 must abort on the sentinel
 	 * (RFC 8446 §4.1.3): illegal_parameter, "inappropriate fallback" */
 	o.max_version = TLS1_3_VERSION;
-	srv_cfg(&cfg, store);
+	srv_cfg(&cfg, tgi_env.store);
 	cfg.tls13_capable = true;
-	run_our_server(&r, &cfg, &o, NULL);
+	tgi_run_our_server(&r, &cfg, &o, NULL);
 	if (r.ssl_err != -1 || r.ssl_reason != SSL_R_INAPPROPRIATE_FALLBACK)
 		report("1.3 client, sentinel", &r);
 	CU_ASSERT_EQUAL(r.ssl_err, -1);
@@ -439,8 +158,8 @@ static void test_downgrade_sentinel(void)
 	CU_ASSERT_EQUAL(r.ours.code, TG_E_PEER_ALERT);
 	CU_ASSERT_EQUAL(r.info.alert_recv, TG_ALERT_ILLEGAL_PARAMETER);
 	/* the same client with a server that does not claim 1.3: fine */
-	srv_cfg(&cfg, store);
-	run_our_server(&r, &cfg, &o, NULL);
+	srv_cfg(&cfg, tgi_env.store);
+	tgi_run_our_server(&r, &cfg, &o, NULL);
 	if (!ok_run(&r))
 		report("1.3 client, no sentinel", &r);
 	CU_ASSERT(ok_run(&r));
@@ -470,14 +189,14 @@ static void test_sni(void)
 		{ NULL, NULL, "default" },
 	};
 	struct tg_hs_config cfg;
-	struct run r;
+	struct tgi_run r;
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct cli_opts o = { .sni = cases[i].sni,
+		struct tgi_peer o = { .sni = cases[i].sni,
 				      .ciphers = cases[i].ciphers };
 
-		srv_cfg(&cfg, store);
-		run_our_server(&r, &cfg, &o, NULL);
+		srv_cfg(&cfg, tgi_env.store);
+		tgi_run_our_server(&r, &cfg, &o, NULL);
 		if (!ok_run(&r) || strcmp(r.peer_cn, cases[i].want) != 0) {
 			fprintf(stderr, "sni %s ciphers %s: want '%s'\n",
 				cases[i].sni ? cases[i].sni : "(none)",
@@ -492,10 +211,10 @@ static void test_sni(void)
 	}
 	/* strict store, no default: an unknown name is unrecognized_name */
 	{
-		struct cli_opts o = { .sni = "unknown.example.org" };
+		struct tgi_peer o = { .sni = "unknown.example.org" };
 
 		srv_cfg(&cfg, strict);
-		run_our_server(&r, &cfg, &o, NULL);
+		tgi_run_our_server(&r, &cfg, &o, NULL);
 		CU_ASSERT_EQUAL(r.ours.code, TG_E_UNRECOGNIZED_NAME);
 		CU_ASSERT_EQUAL(r.info.alert_sent, TG_ALERT_UNRECOGNIZED_NAME);
 		CU_ASSERT_EQUAL(r.ssl_alert_seen, TG_ALERT_UNRECOGNIZED_NAME);
@@ -503,19 +222,19 @@ static void test_sni(void)
 	}
 	/* strict store, no SNI: handshake_failure */
 	{
-		struct cli_opts o = { .sni = NULL };
+		struct tgi_peer o = { .sni = NULL };
 
 		srv_cfg(&cfg, strict);
-		run_our_server(&r, &cfg, &o, NULL);
+		tgi_run_our_server(&r, &cfg, &o, NULL);
 		CU_ASSERT_EQUAL(r.ours.code, TG_E_HANDSHAKE_FAIL);
 		CU_ASSERT_EQUAL(r.ssl_alert_seen, TG_ALERT_HANDSHAKE_FAILURE);
 	}
 	/* strict store, a known name: fine */
 	{
-		struct cli_opts o = { .sni = "www.example.com" };
+		struct tgi_peer o = { .sni = "www.example.com" };
 
 		srv_cfg(&cfg, strict);
-		run_our_server(&r, &cfg, &o, NULL);
+		tgi_run_our_server(&r, &cfg, &o, NULL);
 		CU_ASSERT(ok_run(&r));
 		CU_ASSERT_STRING_EQUAL(r.peer_cn, "www ecdsa");
 	}
@@ -543,20 +262,20 @@ static void test_ticket_rotation(void)
 {
 	struct tg_ticket_keys *a = NULL, *b = NULL, *c = NULL;
 	struct tg_hs_config cfg;
-	struct cli_opts o = dflt;
+	struct tgi_peer o = dflt;
 	SSL_SESSION *sess = NULL, *first = NULL;
 	uint8_t t1[2048], t2[2048], t3[2048];
 	size_t l1 = 0, l2 = 0, l3 = 0;
-	struct run r;
+	struct tgi_run r;
 
 	TG_ASSERT_OK(tg_ticket_keys_random(TG_TICKET_FMT_GCM, NULL, &a));
 	TG_ASSERT_OK(tg_ticket_keys_rotate(a, 1, &b)); /* a: decrypt only */
 	TG_ASSERT_OK(tg_ticket_keys_rotate(b, 1, &c)); /* a dropped, b kept */
 
 	/* a ticket under key set A */
-	srv_cfg(&cfg, store);
+	srv_cfg(&cfg, tgi_env.store);
 	cfg.tickets = a;
-	run_our_server(&r, &cfg, &o, &sess);
+	tgi_run_our_server(&r, &cfg, &o, &sess);
 	CU_ASSERT_FATAL(ok_run(&r));
 	CU_ASSERT_FATAL(ticket_of(sess, t1, sizeof(t1), &l1));
 	first = sess;
@@ -564,7 +283,7 @@ static void test_ticket_rotation(void)
 
 	/* B: A decrypts only -> resumed, and a new ticket is issued */
 	cfg.tickets = b;
-	run_our_server(&r, &cfg, &o, &sess);
+	tgi_run_our_server(&r, &cfg, &o, &sess);
 	if (!ok_run(&r) || !r.ssl_resumed)
 		report("rotation: A decrypt-only", &r);
 	CU_ASSERT(ok_run(&r));
@@ -573,7 +292,7 @@ static void test_ticket_rotation(void)
 	CU_ASSERT_FATAL(ticket_of(sess, t2, sizeof(t2), &l2));
 	CU_ASSERT(l1 != l2 || memcmp(t1, t2, l1) != 0);
 	/* the new ticket is made with B's current key: resumed, kept */
-	run_our_server(&r, &cfg, &o, &sess);
+	tgi_run_our_server(&r, &cfg, &o, &sess);
 	CU_ASSERT(ok_run(&r));
 	CU_ASSERT(r.ssl_resumed);
 	CU_ASSERT_EQUAL(r.info.resumed, TG_HS_RESUMED_TICKET);
@@ -582,12 +301,12 @@ static void test_ticket_rotation(void)
 
 	/* C: A dropped -> the old ticket gives a full handshake */
 	cfg.tickets = c;
-	run_our_server(&r, &cfg, &o, &first);
+	tgi_run_our_server(&r, &cfg, &o, &first);
 	CU_ASSERT(ok_run(&r));
 	CU_ASSERT(!r.ssl_resumed);
 	CU_ASSERT_EQUAL(r.info.resumed, TG_HS_FULL);
 	/* ... and B's ticket still resumes under C (B's key kept) */
-	run_our_server(&r, &cfg, &o, &sess);
+	tgi_run_our_server(&r, &cfg, &o, &sess);
 	CU_ASSERT(ok_run(&r));
 	CU_ASSERT(r.ssl_resumed);
 
@@ -603,22 +322,22 @@ static void test_ticket_rotation(void)
 static void test_ems(void)
 {
 	struct tg_hs_config cfg;
-	struct cli_opts o = dflt;
-	struct run r;
+	struct tgi_peer o = dflt;
+	struct tgi_run r;
 
 	o.no_ems = true;
-	srv_cfg(&cfg, store);
-	run_our_server(&r, &cfg, &o, NULL);
+	srv_cfg(&cfg, tgi_env.store);
+	tgi_run_our_server(&r, &cfg, &o, NULL);
 	CU_ASSERT_EQUAL(r.ours.code, TG_E_HANDSHAKE_FAIL);
 	CU_ASSERT_EQUAL(r.info.alert_sent, TG_ALERT_HANDSHAKE_FAILURE);
 	CU_ASSERT_EQUAL(r.ssl_alert_seen, TG_ALERT_HANDSHAKE_FAILURE);
-	srv_cfg(&cfg, store);
+	srv_cfg(&cfg, tgi_env.store);
 	cfg.allow_no_ems = true;
-	run_our_server(&r, &cfg, &o, NULL);
+	tgi_run_our_server(&r, &cfg, &o, NULL);
 	CU_ASSERT(ok_run(&r));
 	CU_ASSERT(!r.info.ems);
 	/* and a client with EMS still gets it */
-	run_our_server(&r, &cfg, &dflt, NULL);
+	tgi_run_our_server(&r, &cfg, &dflt, NULL);
 	CU_ASSERT(ok_run(&r));
 	CU_ASSERT(r.info.ems);
 }
@@ -628,14 +347,14 @@ static void test_ems(void)
 static void test_client_auth_other_ca(void)
 {
 	struct tg_hs_config cfg;
-	struct cli_opts o = dflt;
-	struct run r;
+	struct tgi_peer o = dflt;
+	struct tgi_run r;
 
 	o.cert = "cli2.pem";
 	o.key = "cli2.key";
-	srv_cfg(&cfg, store);
+	srv_cfg(&cfg, tgi_env.store);
 	cfg.client_auth = TG_HS_CLIENT_AUTH_OPTIONAL;
-	run_our_server(&r, &cfg, &o, NULL);
+	tgi_run_our_server(&r, &cfg, &o, NULL);
 	/* optional means "none is fine", not "any is fine": a certificate
 	 * that does not chain to our CA is unknown_ca (RFC 5246 §7.2.2) */
 	if (r.ours.code != TG_E_UNKNOWN_CA)
@@ -647,11 +366,11 @@ static void test_client_auth_other_ca(void)
 	/* our CA's client: verified */
 	o.cert = "cli.pem";
 	o.key = "cli.key";
-	run_our_server(&r, &cfg, &o, NULL);
+	tgi_run_our_server(&r, &cfg, &o, NULL);
 	CU_ASSERT(ok_run(&r));
 	CU_ASSERT(r.info.peer_cert && r.info.peer_verified);
 	/* none at all: fine when optional */
-	run_our_server(&r, &cfg, &dflt, NULL);
+	tgi_run_our_server(&r, &cfg, &dflt, NULL);
 	CU_ASSERT(ok_run(&r));
 	CU_ASSERT(!r.info.peer_cert);
 }
@@ -660,10 +379,10 @@ static void test_client_auth_other_ca(void)
 
 static void test_hello_request(void)
 {
-	struct run r = { .ssl_alert_seen = -1, .ssl_alert_sent = -1 };
-	SSL_CTX *sctx = mk_ctx(true, TLS1_2_VERSION);
+	struct tgi_run r;
+	SSL_CTX *sctx = tgi_ctx(true, TLS1_2_VERSION);
 	SSL *ssl;
-	BIO *inner, *net;
+	BIO *net;
 	struct tg_hs_config cfg;
 	struct tg_hs *hs = NULL;
 	struct tg_keys tx, rx;
@@ -676,23 +395,17 @@ static void test_hello_request(void)
 	SSL_CTX_use_certificate_chain_file(sctx, tg_pki_path("ec.pem"));
 	SSL_CTX_use_PrivateKey_file(sctx, tg_pki_path("ec.key"), SSL_FILETYPE_PEM);
 	SSL_CTX_set_options(sctx, SSL_OP_NO_TICKET);
-	ssl = SSL_new(sctx);
-	BIO_new_bio_pair(&inner, 0, &net, 0);
-	SSL_set_bio(ssl, inner, inner);
-	SSL_set_app_data(ssl, &r);
-	SSL_set_accept_state(ssl);
-	tg_hs_config_defaults(&cfg, TG_HS_CLIENT);
-	cfg.acc = acc;
-	cfg.ca = ca;
-	snprintf(cfg.server_name, sizeof(cfg.server_name), "%s", host);
+	tgi_run_reset(&r);
+	ssl = tgi_ssl_new(sctx, false, &r, &net);
+	tgi_cli_cfg(&cfg);
 	TG_ASSERT_OK(tg_hs_new(&cfg, NULL, &hs));
-	pump(&r, hs, ssl, net);
+	tgi_pump(&r, hs, ssl, net);
 	CU_ASSERT_FATAL(r.ssl_err == 1 && (tg_hs_events(hs) & TG_HS_EV_KEYS_READY));
 	/* we said we support secure renegotiation (the SCSV) */
 	CU_ASSERT(SSL_get_secure_renegotiation_support(ssl) == 1);
 	TG_ASSERT_OK(tg_hs_export_keys(hs, &tx, &rx));
-	TG_ASSERT_OK(tg_accel_sess_create(acc, &tx, &stx));
-	TG_ASSERT_OK(tg_accel_sess_create(acc, &rx, &srx));
+	TG_ASSERT_OK(tg_accel_sess_create(tgi_env.acc, &tx, &stx));
+	TG_ASSERT_OK(tg_accel_sess_create(tgi_env.acc, &rx, &srx));
 
 	/* the server asks: a HelloRequest, protected */
 	CU_ASSERT(SSL_renegotiate(ssl) == 1);
@@ -719,7 +432,8 @@ static void test_hello_request(void)
 	CU_ASSERT(!(tg_hs_events(hs) & TG_HS_EV_FAILED));
 	CU_ASSERT_EQUAL(tg_hs_output(hs, buf, sizeof(buf)), 0);
 	{
-		size_t l = seal_app(stx, msg, sizeof(msg), buf, sizeof(buf));
+		size_t l = tgi_seal_rec(stx, TG_CT_APPLICATION_DATA, msg, sizeof(msg),
+					 buf, sizeof(buf));
 
 		CU_ASSERT_FATAL(l > 0);
 		BIO_write(net, buf, (int)l);
@@ -733,7 +447,7 @@ static void test_hello_request(void)
 	{
 		static const uint8_t cn[2] = { TG_ALERT_WARNING,
 					       TG_ALERT_CLOSE_NOTIFY };
-		size_t l = seal_rec(stx, TG_CT_ALERT, cn, 2, buf, sizeof(buf));
+		size_t l = tgi_seal_rec(stx, TG_CT_ALERT, cn, 2, buf, sizeof(buf));
 
 		CU_ASSERT_FATAL(l > 0);
 		BIO_write(net, buf, (int)l);
@@ -767,24 +481,24 @@ static void test_hello_request(void)
 static void test_resumed_alpn(void)
 {
 	struct tg_hs_config cfg;
-	struct cli_opts o = dflt;
+	struct tgi_peer o = dflt;
 	SSL_SESSION *sess = NULL;
 	struct tg_ticket_keys *tk = NULL;
-	struct run r;
+	struct tgi_run r;
 
 	TG_ASSERT_OK(tg_ticket_keys_random(TG_TICKET_FMT_GCM, NULL, &tk));
-	srv_cfg(&cfg, store);
+	srv_cfg(&cfg, tgi_env.store);
 	cfg.tickets = tk;
 	snprintf(cfg.alpn[0], sizeof(cfg.alpn[0]), "h2");
 	cfg.n_alpn = 1;
 	/* full handshake with ALPN h2 */
 	o.alpn = true;
-	run_our_server(&r, &cfg, &o, &sess);
+	tgi_run_our_server(&r, &cfg, &o, &sess);
 	CU_ASSERT_FATAL(ok_run(&r));
 	CU_ASSERT_STRING_EQUAL(r.info.alpn, "h2");
 	/* resumption without ALPN in the ClientHello */
 	o.alpn = false;
-	run_our_server(&r, &cfg, &o, &sess);
+	tgi_run_our_server(&r, &cfg, &o, &sess);
 	if (!ok_run(&r))
 		printf("\n  KNOWN BUG: resumed ServerHello carries ALPN '%s' the "
 		       "client did not offer (libssl alert %d)\n",

@@ -33,75 +33,29 @@
 #include "tg_sesscache.h"
 #include "tg_suite.h"
 #include "tg_test.h"
+#include "tg_test_hs.h"
 #include "tg_test_pki.h"
 #include "tg_ticket.h"
 #include "tg_tls.h"
 #include "tg_wipe.h"
 
-static struct tg_accel *acc;
-static struct tg_cert_store *store;
-static struct tg_ca *ca;
-static struct tg_cert *client_cert;
-static struct tg_sesscache *cache;
-static struct tg_ticket_keys *tickets;
+static struct tg_test_hs_env env;
 
-static const char *const host = "www.example.com";
+static const char *const host = TG_TEST_HS_HOST;
 
 static int suite_init(void)
 {
-	struct tg_accel_conf conf = { .backends = "evp", .no_calibrate = true };
-	struct tg_sesscache_cfg cc = { .max_entries = 1024, .ttl_s = 3600 };
-	EVP_PKEY *k_ca, *k_rsa, *k_ec, *k_cli;
-	X509 *x_ca;
+	static const struct tg_test_hs_spec spec = {
+		.prefix = "tghs", .ca_cn = "HS CA", .std_leaves = true,
+		.resumption = true,
+	};
 
-	if (tg_pki_init("tghs") != 0)
-		return -1;
-	k_ca = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
-	k_rsa = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
-	k_ec = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
-	k_cli = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
-	x_ca = tg_pki_cert("HS CA", NULL, k_ca, NULL, NULL, -1, 3650, TG_PKI_CA);
-	tg_pki_write_certs("ca.pem", x_ca, NULL, NULL);
-	tg_pki_write_key("rsa.key", k_rsa, false);
-	tg_pki_write_key("ec.key", k_ec, false);
-	tg_pki_write_key("cli.key", k_cli, false);
-	tg_pki_leaf("rsa.pem", host, "DNS:www.example.com", k_rsa, x_ca, k_ca,
-		    -1, 365, TG_PKI_SERVER, NULL);
-	tg_pki_leaf("ec.pem", host, "DNS:www.example.com", k_ec, x_ca, k_ca, -1,
-		    365, TG_PKI_SERVER, NULL);
-	tg_pki_leaf("cli.pem", "client", "DNS:client.example.com", k_cli, x_ca,
-		    k_ca, -1, 365, TG_PKI_CLIENT, NULL);
-	X509_free(x_ca);
-	EVP_PKEY_free(k_ca);
-	EVP_PKEY_free(k_rsa);
-	EVP_PKEY_free(k_ec);
-	EVP_PKEY_free(k_cli);
-
-	tg_log_set_level(getenv("TG_DEBUG") ? TG_LOG_DEBUG : TG_LOG_ERR);
-	if (tg_failed(tg_accel_create(&conf, &acc)) ||
-	    tg_failed(tg_cert_store_new(0, &store)) ||
-	    tg_failed(tg_cert_store_load(store, tg_pki_path("ec.pem"),
-					 tg_pki_path("ec.key"), true)) ||
-	    tg_failed(tg_cert_store_load(store, tg_pki_path("rsa.pem"),
-					 tg_pki_path("rsa.key"), false)) ||
-	    tg_failed(tg_ca_load(tg_pki_path("ca.pem"), NULL, &ca)) ||
-	    tg_failed(tg_cert_load(tg_pki_path("cli.pem"),
-				   tg_pki_path("cli.key"), &client_cert)) ||
-	    tg_failed(tg_sesscache_new(&cc, &cache)) ||
-	    tg_failed(tg_ticket_keys_random(TG_TICKET_FMT_GCM, NULL, &tickets)))
-		return -1;
-	return 0;
+	return tg_test_hs_open(&spec, &env);
 }
 
 static int suite_fini(void)
 {
-	tg_ticket_keys_unref(tickets);
-	tg_sesscache_free(cache);
-	tg_cert_free(client_cert);
-	tg_ca_free(ca);
-	tg_cert_store_unref(store);
-	tg_accel_destroy(acc);
-	tg_pki_cleanup();
+	tg_test_hs_close(&env);
 	return 0;
 }
 
@@ -109,10 +63,7 @@ static int suite_fini(void)
 
 static void srv_cfg(struct tg_hs_config *c)
 {
-	tg_hs_config_defaults(c, TG_HS_SERVER);
-	c->acc = acc;
-	c->certs = store;
-	c->client_ca = ca;
+	tg_test_hs_srv_cfg(c, &env);
 	c->allow_static_rsa = true;
 	/* every suite we implement, static RSA included */
 	for (size_t i = 0; i < tg_cs_count() && i < TG_HS_MAX_PREFS; i++)
@@ -121,10 +72,7 @@ static void srv_cfg(struct tg_hs_config *c)
 
 static void cli_cfg(struct tg_hs_config *c)
 {
-	tg_hs_config_defaults(c, TG_HS_CLIENT);
-	c->acc = acc;
-	c->ca = ca;
-	snprintf(c->server_name, sizeof(c->server_name), "%s", host);
+	tg_test_hs_cli_cfg(c, &env);
 }
 
 /* ---- bytes --------------------------------------------------------------- */
@@ -173,7 +121,7 @@ static size_t mk_sealed(uint8_t *out, size_t cap, const struct tg_keys *k,
 	size_t len = 0;
 
 	kk.dir = TG_DIR_SEAL;
-	if (tg_failed(tg_accel_sess_create(acc, &kk, &s))) {
+	if (tg_failed(tg_accel_sess_create(env.acc, &kk, &s))) {
 		CU_FAIL("seal session");
 		return 0;
 	}
@@ -414,7 +362,7 @@ static size_t mk_msg(unsigned t, uint8_t *out, size_t cap, uint8_t *ct)
 	case TG_HS_CERTIFICATE: {
 		struct tg_hs_certificate c;
 		size_t n;
-		const struct tg_der *chain = tg_cert_chain(client_cert, &n);
+		const struct tg_der *chain = tg_cert_chain(env.client_cert, &n);
 
 		c.n = n;
 		for (size_t i = 0; i < n; i++) {
@@ -667,15 +615,15 @@ static struct tgt *reach(enum st s)
 	t->ccfg.n_suites = 1;
 	if (auth) {
 		t->scfg.client_auth = TG_HS_CLIENT_AUTH_OPTIONAL;
-		t->ccfg.client_cert = client_cert;
+		t->ccfg.client_cert = env.client_cert;
 	}
 	if (resumed) {
-		t->scfg.cache = cache;
+		t->scfg.cache = env.cache;
 		get_session(t, &sess);
 		CU_ASSERT_FATAL(sess.valid && sess.id_len > 0 &&
 				sess.ticket_len == 0);
 	} else {
-		t->scfg.tickets = tickets; /* the client offers one */
+		t->scfg.tickets = env.tickets; /* the client offers one */
 	}
 	TG_ASSERT_OK(tg_hs_new(&t->scfg, NULL, &sv));
 	TG_ASSERT_OK(tg_hs_new(&t->ccfg, resumed ? &sess : NULL, &c));
@@ -850,7 +798,7 @@ static bool check_alert(struct tgt *t, uint8_t desc)
 				      .rec_len = (uint32_t)n }, *rp = &rec;
 		bool ok;
 
-		if (tg_failed(tg_accel_sess_create(acc, &t->out, &s)))
+		if (tg_failed(tg_accel_sess_create(env.acc, &t->out, &s)))
 			return false;
 		rec.sess = s;
 		ok = tg_accel_open_burst(&rp, 1) == 1 && rec.type == TG_CT_ALERT &&
@@ -1013,8 +961,8 @@ static bool record_through(const struct tg_keys *tx, const struct tg_keys *rx)
 	static const char msg[] = "through the exported keys";
 	bool ok = false;
 
-	if (tg_ok(tg_accel_sess_create(acc, tx, &s)) &&
-	    tg_ok(tg_accel_sess_create(acc, rx, &o))) {
+	if (tg_ok(tg_accel_sess_create(env.acc, tx, &s)) &&
+	    tg_ok(tg_accel_sess_create(env.acc, rx, &o))) {
 		uint32_t h = tg_accel_hdr_len(s);
 		struct tg_rec rec = { .sess = s, .buf = buf, .cap = sizeof(buf),
 				      .off = h, .len = sizeof(msg),
@@ -1056,9 +1004,9 @@ static void test_all_suites(void)
 			t->ccfg.n_suites = 1;
 			/* 0: full; 1: resumed by ID; 2: resumed by ticket */
 			if (resume == 1)
-				t->scfg.cache = cache;
+				t->scfg.cache = env.cache;
 			if (resume == 2)
-				t->scfg.tickets = tickets;
+				t->scfg.tickets = env.tickets;
 			if (resume) {
 				get_session(t, &sess);
 				CU_ASSERT_EQUAL(sess.suite, cs->id);
@@ -1356,7 +1304,7 @@ static void test_bug_close_after_export(void)
 	TG_ASSERT_OK(tg_hs_export_keys(t->hs, &tx, &rx));
 	CU_ASSERT_EQUAL(tx.suite, tg_cs_by_id(TG_CS_ECDHE_ECDSA_AES_128_GCM_SHA256)->suite);
 	/* the dataplane sends its first record: seq 1, explicit nonce 1 */
-	TG_ASSERT_OK(tg_accel_sess_create(acc, &tx, &dp));
+	TG_ASSERT_OK(tg_accel_sess_create(env.acc, &tx, &dp));
 	{
 		uint32_t h = tg_accel_hdr_len(dp);
 		struct tg_rec rr = { .sess = dp, .buf = rec, .cap = sizeof(rec),
@@ -1476,9 +1424,9 @@ static void test_bug_stale_client_ticket(void)
 	bool stale;
 
 	srv_cfg(&s1);
-	s1.tickets = tickets;   /* a ticket server */
+	s1.tickets = env.tickets;   /* a ticket server */
 	srv_cfg(&s2);
-	s2.cache = cache;       /* a session-ID-only server */
+	s2.cache = env.cache;       /* a session-ID-only server */
 	cli_cfg(&ccfg);
 	CU_ASSERT_EQUAL(connect_once(&s1, &ccfg, &sess), TG_HS_FULL);
 	CU_ASSERT_FATAL(sess.ticket_len > 0);
