@@ -56,9 +56,10 @@ static tg_result host_name_check(const struct tg_hs_bytes *h)
 	return TG_OK;
 }
 
-static tg_result ext_read(uint16_t type, struct tg_cur *ext,
-			  struct tg_hs_client_hello *out)
+static tg_result ext_read(uint16_t type, struct tg_cur *ext, void *arg)
 {
+	struct tg_hs_client_hello *out = arg;
+
 	switch (type) {
 	case TG_EXT_SERVER_NAME:
 		TG_GUARD(sni_read(ext, &out->host_name));
@@ -127,8 +128,6 @@ static tg_result ext_read(uint16_t type, struct tg_cur *ext,
 tg_result tg_hs_client_hello_parse(struct tg_cur *body,
 				   struct tg_hs_client_hello *out)
 {
-	struct tg_hs_ext_seen seen;
-	struct tg_cur exts;
 
 	TG_ENSURE_REF(body);
 	TG_ENSURE_REF(out);
@@ -142,23 +141,7 @@ tg_result tg_hs_client_hello_parse(struct tg_cur *body,
 	out->scsv_fallback = tg_hs_u16_has(&out->suites, TG_CS_FALLBACK_SCSV);
 	/* CompressionMethod compression_methods<1..2^8-1>; */
 	TG_GUARD(tg_hs_vec_read(body, 1, 1, 255, &out->compression));
-	/* "A server MUST accept ClientHello messages both with and without
-	 * the extensions field": it is there when bytes follow. */
-	if (tg_cur_left(body) > 0) {
-		out->has_ext_block = true;
-		TG_GUARD(tg_cur_vec(body, 2, 0, 0xffff, &exts));
-		TG_GUARD(tg_cur_end(body));
-		memset(&seen, 0, sizeof(seen));
-		while (tg_cur_left(&exts) > 0) {
-			struct tg_cur ext;
-			uint16_t type;
-
-			TG_GUARD(tg_cur_u16(&exts, &type));
-			TG_GUARD(tg_cur_vec(&exts, 2, 0, 0xffff, &ext));
-			TG_GUARD(tg_hs_ext_mark(&seen, type));
-			TG_GUARD(ext_read(type, &ext, out));
-		}
-	}
+	TG_GUARD(tg_hs_ext_block_read(body, ext_read, out, &out->has_ext_block));
 	/* Semantic checks, after the syntax is known good. */
 	/* RFC 5246 §7.4.1.2: "this vector MUST contain, and all
 	 * implementations MUST support, CompressionMethod.null". The vector

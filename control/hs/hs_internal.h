@@ -55,6 +55,19 @@ struct tg_hs_ext_seen {
 TG_MUST_CHECK tg_result tg_hs_ext_mark(struct tg_hs_ext_seen *s,
 				       uint16_t type);
 
+/** Reads one extension's body into a hello (@p out). */
+typedef tg_result (*tg_hs_ext_read_fn)(uint16_t type, struct tg_cur *ext,
+				       void *out);
+
+/**
+ * The extensions block that may end a hello (RFC 5246 §7.4.1.2/3): when
+ * bytes follow, a u16-prefixed list that must end the body, each type at
+ * most once, each body handed to @p fn. Sets @p has_block.
+ */
+TG_MUST_CHECK tg_result tg_hs_ext_block_read(struct tg_cur *body,
+					     tg_hs_ext_read_fn fn, void *out,
+					     bool *has_block);
+
 /** ECPointFormatList <1..2^8-1> (RFC 8422 §5.1.2) filling the extension
  *  body exactly; the uncompressed check is tg_hs_point_formats_check(). */
 TG_MUST_CHECK tg_result tg_hs_point_formats_read(struct tg_cur *ext,

@@ -10,9 +10,10 @@
 
 #include <string.h>
 
-static tg_result ext_read(uint16_t type, struct tg_cur *ext,
-			  struct tg_hs_server_hello *out)
+static tg_result ext_read(uint16_t type, struct tg_cur *ext, void *arg)
 {
+	struct tg_hs_server_hello *out = arg;
+
 	struct tg_cur list;
 
 	switch (type) {
@@ -66,8 +67,6 @@ static tg_result ext_read(uint16_t type, struct tg_cur *ext,
 tg_result tg_hs_server_hello_parse(struct tg_cur *body,
 				   struct tg_hs_server_hello *out)
 {
-	struct tg_hs_ext_seen seen;
-	struct tg_cur exts;
 	uint8_t comp;
 
 	TG_ENSURE_REF(body);
@@ -77,21 +76,7 @@ tg_result tg_hs_server_hello_parse(struct tg_cur *body,
 				       &out->session_id_len, out->session_id));
 	TG_GUARD(tg_cur_u16(body, &out->suite));
 	TG_GUARD(tg_cur_u8(body, &comp));
-	if (tg_cur_left(body) > 0) {
-		out->has_ext_block = true;
-		TG_GUARD(tg_cur_vec(body, 2, 0, 0xffff, &exts));
-		TG_GUARD(tg_cur_end(body));
-		memset(&seen, 0, sizeof(seen));
-		while (tg_cur_left(&exts) > 0) {
-			struct tg_cur ext;
-			uint16_t type;
-
-			TG_GUARD(tg_cur_u16(&exts, &type));
-			TG_GUARD(tg_cur_vec(&exts, 2, 0, 0xffff, &ext));
-			TG_GUARD(tg_hs_ext_mark(&seen, type));
-			TG_GUARD(ext_read(type, &ext, out));
-		}
-	}
+	TG_GUARD(tg_hs_ext_block_read(body, ext_read, out, &out->has_ext_block));
 	/* We never offer compression: only null(0) may be selected. */
 	TG_ENSURE(comp == 0, TG_E_ILLEGAL_PARAM);
 	if (out->exts & TG_HS_EXT_EC_POINT_FORMATS)
