@@ -18,6 +18,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -726,43 +727,50 @@ static void tg_tx_pass(struct tg_wk *w)
 				continue;
 			/* compact once: records gathered below point into cout */
 			(void)tg_buf_room(&f->cout, f->cout.cap);
-			/* up to 4 records per flow per pass: fair and bulky */
-			for (int k = 0; k < 4 && n < TG_ACCEL_BURST_MAX; k++) {
-				uint32_t rs = tg_record_size(w, f, now);
-				uint32_t hdr = tg_accel_hdr_len(f->tx);
-				uint32_t need = hdr + rs + TG_REC_ROOM;
-				uint32_t room;
-				ssize_t got;
+			/* up to 4 records per flow per pass (fair, and bulky),
+			 * read with one readv into consecutive record slots */
+			uint32_t rs = tg_record_size(w, f, now);
+			uint32_t hdr = tg_accel_hdr_len(f->tx);
+			uint32_t tail = tg_accel_tail_len(f->tx, 0);
+			uint32_t slot = hdr + rs + tail;
+			uint32_t room = f->cout.cap - f->cout.off - f->cout.len;
+			uint8_t *base = tg_buf_tail(&f->cout);
+			struct iovec iov[4];
+			int k, slots = 0;
+			ssize_t got;
 
-				room = f->cout.cap - f->cout.off - f->cout.len;
-				if (room < need)
-					break; /* back-pressure: client is slow */
-				/* records of this flow already gathered sit in
-				 * cout; place this one after them */
-				uint8_t *base = tg_buf_tail(&f->cout);
-				got = read(f->bfd, base + hdr, rs);
-				if (got == 0 || (got < 0 && errno != EAGAIN &&
-						 errno != EINTR)) {
-					f->b_eof = true;
-					break;
-				}
-				if (got < 0)
-					break;
-				w->st->bytes_from_backend += (uint64_t)got;
-				recs[n] = (struct tg_rec){ .sess = f->tx, .buf = base,
-							   .cap = room, .off = hdr,
-							   .len = (uint32_t)got,
+			while (slots < 4 && n + slots < TG_ACCEL_BURST_MAX &&
+			       room >= (uint32_t)(slots + 1) * slot + TG_REC_ROOM) {
+				iov[slots].iov_base = base + (size_t)slots * slot + hdr;
+				iov[slots].iov_len = rs;
+				slots++;
+			}
+			if (slots == 0)
+				continue; /* back-pressure: the client is slow */
+			got = readv(f->bfd, iov, slots);
+			if (got == 0 || (got < 0 && errno != EAGAIN && errno != EINTR)) {
+				f->b_eof = true;
+				continue;
+			}
+			if (got <= 0)
+				continue;
+			w->st->bytes_from_backend += (uint64_t)got;
+			f->sent_since_idle += (uint64_t)got;
+			f->t_active = now;
+			/* full slots, then the part of the last one */
+			for (k = 0; got > 0; k++) {
+				uint32_t len = (uint64_t)got < rs ? (uint32_t)got : rs;
+				uint8_t *rb = base + (size_t)k * slot;
+
+				recs[n] = (struct tg_rec){ .sess = f->tx, .buf = rb,
+							   .cap = room - (uint32_t)k * slot,
+							   .off = hdr, .len = len,
 							   .type = TG_CT_APPLICATION_DATA };
 				rp[n] = &recs[n];
 				owner[n++] = f;
-				/* reserve the record's bytes (length known
-				 * after sealing: hdr + got + tag) */
-				tg_buf_commit(&f->cout, hdr + (uint32_t)got +
-					       tg_accel_tail_len(f->tx, 0));
-				f->sent_since_idle += (uint64_t)got;
-				f->t_active = now;
-				if ((uint32_t)got < rs)
-					break; /* drained for now */
+				/* the record's bytes: hdr + len + tag */
+				tg_buf_commit(&f->cout, hdr + len + tail);
+				got -= len;
 			}
 		}
 		if (n == 0)
