@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -261,6 +262,22 @@ static int tg_gate_run(void)
 	FILE *access_log = stderr;
 	unsigned lc, i;
 	int rc = 1;
+
+	/* two sockets per connection (client, backend) plus listeners and
+	 * the rest: raise the soft descriptor limit as far as allowed */
+	{
+		struct rlimit rl;
+		rlim_t want = (rlim_t)g_cfg.max_conns * 2 + 256;
+
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < want) {
+			rl.rlim_cur = rl.rlim_max < want ? rl.rlim_max : want;
+			if (setrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur < want)
+				TG_WARN("open files limited to %llu: max_conns %u needs %llu "
+					"(raise the hard limit, ulimit -Hn)",
+					(unsigned long long)rl.rlim_cur, g_cfg.max_conns,
+					(unsigned long long)want);
+		}
+	}
 
 	/* signals go to one thread, blocked everywhere else */
 	sigemptyset(&set);
