@@ -271,7 +271,8 @@ static int tg_gate_run(void)
 
 		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < want) {
 			rl.rlim_cur = rl.rlim_max < want ? rl.rlim_max : want;
-			if (setrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur < want)
+			if (setrlimit(RLIMIT_NOFILE, &rl) != 0 ||
+			    rl.rlim_cur < (rlim_t)g_cfg.max_conns * 2)
 				TG_WARN("open files limited to %llu: max_conns %u needs %llu "
 					"(raise the hard limit, ulimit -Hn)",
 					(unsigned long long)rl.rlim_cur, g_cfg.max_conns,
