@@ -72,7 +72,7 @@ class Basic(E2E):
 
     def test_post_bodies(self):
         g = self.gate()
-        for n in (0, 1, 1000, 16383, 16384, 16385, 1 << 20, 10 << 20):
+        for n in (0, 1, 1000, 16383, 16384, 16385, 1 << 20, 10 << 20, 100 << 20):
             path = os.path.join(self.tmp, "up.bin")
             data = os.urandom(n)
             with open(path, "wb") as f:
@@ -80,9 +80,10 @@ class Basic(E2E):
             r = curl(self.curl_args(g) + ["-D", os.path.join(self.tmp, "up.hdr"),
                                           "--data-binary", "@" + path,
                                           "-H", "Content-Type: application/octet-stream",
-                                          self.url(g, "/sha256")], timeout=60)
+                                          self.url(g, "/sha256")], timeout=90)
             self.assertEqual(r.stdout.decode().strip(), hashlib.sha256(data).hexdigest(),
                              "POST of %d bytes" % n)
+            os.unlink(path)
         # and with the Python client, keep-alive, several bodies on one connection
         ctx = client_ctx(self.pki)
         with socket.create_connection((HOST, g.port), timeout=30) as raw:
