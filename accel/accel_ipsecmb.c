@@ -399,51 +399,27 @@ ipsecmb_sgl(IMB_MGR *mgr, enum tg_dir dir, struct tg_aead_op *op)
 
 	switch (s->suite) {
 	case TG_SUITE_AES128GCM:
-		IMB_AES128_GCM_INIT_VAR_IV(mgr, gk, &c.gcm, op->nonce,
-					   IPSECMB_IV_LEN, op->aad,
-					   op->aad_len);
-		for (i = 0; i < op->nseg; i++) {
-			uint8_t *p = op->seg[i].p;
+	case TG_SUITE_AES256GCM: {
+		/* the manager's functions for the key size (what the
+		 * IMB_AES128_GCM_* / IMB_AES256_GCM_* macros call) */
+		bool k128 = s->suite == TG_SUITE_AES128GCM;
+		aes_gcm_init_var_iv_t init = k128 ? mgr->gcm128_init_var_iv
+						  : mgr->gcm256_init_var_iv;
+		aes_gcm_enc_dec_update_t update =
+			seal ? (k128 ? mgr->gcm128_enc_update : mgr->gcm256_enc_update)
+			     : (k128 ? mgr->gcm128_dec_update : mgr->gcm256_dec_update);
+		aes_gcm_enc_dec_finalize_t fin =
+			seal ? (k128 ? mgr->gcm128_enc_finalize : mgr->gcm256_enc_finalize)
+			     : (k128 ? mgr->gcm128_dec_finalize : mgr->gcm256_dec_finalize);
 
-			if (op->seg[i].n == 0)
-				continue;
-			if (seal)
-				IMB_AES128_GCM_ENC_UPDATE(mgr, gk, &c.gcm, p, p,
-							  op->seg[i].n);
-			else
-				IMB_AES128_GCM_DEC_UPDATE(mgr, gk, &c.gcm, p, p,
-							  op->seg[i].n);
-		}
-		if (seal)
-			IMB_AES128_GCM_ENC_FINALIZE(mgr, gk, &c.gcm, tag,
-						    IPSECMB_TAG_LEN);
-		else
-			IMB_AES128_GCM_DEC_FINALIZE(mgr, gk, &c.gcm, tag,
-						    IPSECMB_TAG_LEN);
+		init(gk, &c.gcm, op->nonce, IPSECMB_IV_LEN, op->aad, op->aad_len);
+		for (i = 0; i < op->nseg; i++)
+			if (op->seg[i].n != 0)
+				update(gk, &c.gcm, op->seg[i].p, op->seg[i].p,
+				       op->seg[i].n);
+		fin(gk, &c.gcm, tag, IPSECMB_TAG_LEN);
 		break;
-	case TG_SUITE_AES256GCM:
-		IMB_AES256_GCM_INIT_VAR_IV(mgr, gk, &c.gcm, op->nonce,
-					   IPSECMB_IV_LEN, op->aad,
-					   op->aad_len);
-		for (i = 0; i < op->nseg; i++) {
-			uint8_t *p = op->seg[i].p;
-
-			if (op->seg[i].n == 0)
-				continue;
-			if (seal)
-				IMB_AES256_GCM_ENC_UPDATE(mgr, gk, &c.gcm, p, p,
-							  op->seg[i].n);
-			else
-				IMB_AES256_GCM_DEC_UPDATE(mgr, gk, &c.gcm, p, p,
-							  op->seg[i].n);
-		}
-		if (seal)
-			IMB_AES256_GCM_ENC_FINALIZE(mgr, gk, &c.gcm, tag,
-						    IPSECMB_TAG_LEN);
-		else
-			IMB_AES256_GCM_DEC_FINALIZE(mgr, gk, &c.gcm, tag,
-						    IPSECMB_TAG_LEN);
-		break;
+	}
 	default: /* TG_SUITE_CHACHA20POLY1305 */
 		IMB_CHACHA20_POLY1305_INIT(mgr, s->k.chacha, &c.cp, op->nonce,
 					   op->aad, op->aad_len);
