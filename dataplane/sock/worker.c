@@ -643,10 +643,11 @@ static void tg_rx_pass(struct tg_wk *w)
 		}
 		if (n == 0)
 			break;
-		uint16_t ok = tg_accel_open_burst(rp, n);
+		/* the count is not needed: each record's status is read
+		 * below, in the original order (recs[], not rp[]) */
+		(void)tg_accel_open_burst(rp, n);
 
 		w->st->burst_hist[tg_stats_burst_bucket(n)]++;
-		/* deliver in the original order (successes keep theirs) */
 		for (uint16_t i = 0; i < n; i++) {
 			struct tg_rec *r = &recs[i];
 			struct tg_flow *f = owner[i];
@@ -692,7 +693,6 @@ static void tg_rx_pass(struct tg_wk *w)
 			/* the plaintext is in bout now: wipe it in cin */
 			tg_wipe(r->buf + r->off, r->len);
 		}
-		(void)ok;
 	}
 	w->n_rxq = 0;
 }
@@ -782,15 +782,11 @@ static void tg_tx_pass(struct tg_wk *w)
 			/* a record that cannot be protected is never sent:
 			 * its flow is dropped */
 			for (uint16_t i = ok; i < n; i++) {
-				struct tg_flow *f = NULL;
+				/* rp[] was reordered; recs[] and owner[] were not */
+				struct tg_flow *f = owner[rp[i] - recs];
 
-				for (uint16_t j = 0; j < n; j++)
-					if (&recs[j] == rp[i])
-						f = owner[j];
-				if (f != NULL) {
-					f->cout.len = 0;
-					f->state = FL_CLOSING;
-				}
+				f->cout.len = 0;
+				f->state = FL_CLOSING;
 			}
 		}
 		for (uint16_t i = 0; i < ok; i++) {
