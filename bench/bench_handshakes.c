@@ -260,40 +260,35 @@ static void hb_group_item(struct hb_opts *o, const char *s)
 			     "p256, p384 or all)", s);
 }
 
+/** Index of @p s in @p names (@p n of them); a usage error (exit 2)
+ *  naming @p what and @p expected when it is not there. */
+static unsigned hb_name_index(const char *const *names, unsigned n,
+			      const char *s, const char *what,
+			      const char *expected)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (strcmp(s, names[i]) == 0)
+			return i;
+	tg_bench_usage_error(HB_CMD, "unknown %s '%s' (expected %s)", what, s,
+			     expected);
+}
+
 static void hb_cert_item(struct hb_opts *o, const char *s)
 {
-	for (unsigned c = 0; c < HB_CERT__N; c++) {
-		if (strcmp(s, hb_cert_name[c]) == 0) {
-			o->cert[c] = true;
-			return;
-		}
-	}
-	tg_bench_usage_error(HB_CMD, "unknown certificate type '%s' (expected "
-			     "ecdsa, rsa or all)", s);
+	o->cert[hb_name_index(hb_cert_name, HB_CERT__N, s, "certificate type",
+			      "ecdsa, rsa or all")] = true;
 }
 
 static void hb_kind_item(struct hb_opts *o, const char *s)
 {
-	for (unsigned k = 0; k < HB_KIND__N; k++) {
-		if (strcmp(s, hb_kind_name[k]) == 0) {
-			o->kind[k] = true;
-			return;
-		}
-	}
-	tg_bench_usage_error(HB_CMD, "unknown kind '%s' (expected full, "
-			     "resumed_id, resumed_ticket or all)", s);
+	o->kind[hb_name_index(hb_kind_name, HB_KIND__N, s, "kind",
+			      "full, resumed_id, resumed_ticket or all")] = true;
 }
 
 static void hb_impl_item(struct hb_opts *o, const char *s)
 {
-	for (unsigned m = 0; m < HB_IMPL__N; m++) {
-		if (strcmp(s, hb_impl_name[m]) == 0) {
-			o->impl[m] = true;
-			return;
-		}
-	}
-	tg_bench_usage_error(HB_CMD, "unknown implementation '%s' (expected "
-			     "tlsgate, libssl, crypto_bound or all)", s);
+	o->impl[hb_name_index(hb_impl_name, HB_IMPL__N, s, "implementation",
+			      "tlsgate, libssl, crypto_bound or all")] = true;
 }
 
 static enum hb_cert hb_cert_of(const struct tg_cs_info *cs)
