@@ -346,41 +346,33 @@ class Failures(E2E):
             s = socket.create_connection((HOST, g.port), timeout=5)
             s.sendall(hello[:20])  # never completes
             socks.append(s)
+        def poll_closed(closed, until, want, pause):
+            # add to closed the sockets the server closed, until `want`
+            # of them are or the time is up
+            while time.monotonic() < until and len(closed) < want:
+                for i, s in enumerate(socks):
+                    if i in closed:
+                        continue
+                    s.settimeout(0.001)
+                    try:
+                        if s.recv(10) == b"":
+                            closed.add(i)
+                    except socket.timeout:
+                        pass
+                    except OSError:
+                        closed.add(i)
+                time.sleep(pause)
+
         t = time.monotonic()
         closed = set()
-        while time.monotonic() - t < 2.5 and len(closed) < 151:
-            for i, s in enumerate(socks):
-                if i in closed:
-                    continue
-                s.settimeout(0.001)
-                try:
-                    if s.recv(10) == b"":
-                        closed.add(i)
-                except socket.timeout:
-                    pass
-                except OSError:
-                    closed.add(i)
-            time.sleep(0.05)
+        poll_closed(closed, t + 2.5, 151, 0.05)
         # the canary's keep-alive connection takes one of the 50 slots
         log("flood: %d of 200 closed within %.2fs" % (len(closed), time.monotonic() - t))
         self.assertEqual(len(closed), 151)
         self.assertGreaterEqual(g.metric("tlsgate_connections_refused_total"), 151)
         rss1 = g.rss_kib()
         # the handshake timeout frees the 49 others
-        end = time.monotonic() + 6
-        while time.monotonic() < end and len(closed) < 200:
-            for i, s in enumerate(socks):
-                if i in closed:
-                    continue
-                s.settimeout(0.001)
-                try:
-                    if s.recv(10) == b"":
-                        closed.add(i)
-                except socket.timeout:
-                    pass
-                except OSError:
-                    closed.add(i)
-            time.sleep(0.1)
+        poll_closed(closed, time.monotonic() + 6, 200, 0.1)
         for s in socks:
             s.close()
         self.assertEqual(len(closed), 200, "the held handshakes were not timed out")
