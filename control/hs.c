@@ -154,40 +154,33 @@ static tg_result tg_hs_tr_hash(struct tg_hs *hs, size_t len,
 
 static __thread uint8_t tg_hs_scratch[TG_HS_MSG_MAX];
 
-static const uint16_t *tg_hs_suites(const struct tg_hs_config *c, size_t *n)
+/* A configured preference list, or the default one when it is empty. */
+static const uint16_t *tg_hs_pref(const uint16_t *cfg, unsigned n_cfg,
+				  size_t (*dflt)(const uint16_t **), size_t *n)
 {
 	const uint16_t *d;
 
-	if (c->n_suites) {
-		*n = c->n_suites;
-		return c->suites;
+	if (n_cfg) {
+		*n = n_cfg;
+		return cfg;
 	}
-	*n = tg_cs_default(&d);
+	*n = dflt(&d);
 	return d;
+}
+
+static const uint16_t *tg_hs_suites(const struct tg_hs_config *c, size_t *n)
+{
+	return tg_hs_pref(c->suites, c->n_suites, tg_cs_default, n);
 }
 
 static const uint16_t *tg_hs_groups(const struct tg_hs_config *c, size_t *n)
 {
-	const uint16_t *d;
-
-	if (c->n_groups) {
-		*n = c->n_groups;
-		return c->groups;
-	}
-	*n = tg_group_default(&d);
-	return d;
+	return tg_hs_pref(c->groups, c->n_groups, tg_group_default, n);
 }
 
 static const uint16_t *tg_hs_sigalgs(const struct tg_hs_config *c, size_t *n)
 {
-	const uint16_t *d;
-
-	if (c->n_sigalgs) {
-		*n = c->n_sigalgs;
-		return c->sigalgs;
-	}
-	*n = tg_sigalg_default(&d);
-	return d;
+	return tg_hs_pref(c->sigalgs, c->n_sigalgs, tg_sigalg_default, n);
 }
 
 static bool tg_u16_in(uint16_t v, const uint16_t *l, size_t n)
