@@ -19,7 +19,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <openssl/rand.h>
 #include <openssl/x509.h>
 
 #include "tg_alert.h"
@@ -81,6 +80,8 @@ struct tg_hs {
 	uint8_t *tr;
 	size_t tr_len, tr_cap;
 	size_t tr_prev; /* length before the message being handled */
+	struct tg_transcript trh; /* running PRF-hash digest of tr[0, tr_hashed) */
+	size_t tr_hashed;         /* 0: trh not started */
 
 	/* negotiation */
 	const struct tg_cs_info *cs;
@@ -130,15 +131,32 @@ static tg_result tg_hs_tr_add(struct tg_hs *hs, const uint8_t *p, size_t n)
 	return TG_OK;
 }
 
-/* Hash of the transcript's first @p len bytes with the PRF hash. */
+/*
+ * Hash of the transcript's first @p len bytes with the PRF hash. The
+ * raw transcript stays (a CertificateVerify signs the messages with its
+ * own hash); a running digest, started on the first call once the suite
+ * is known, follows it lazily. The calls ask for growing lengths (EMS
+ * after ClientKeyExchange, the peer's Finished, ours), so every byte is
+ * hashed once instead of once per call; a shorter length is hashed
+ * afresh.
+ */
 static tg_result tg_hs_tr_hash(struct tg_hs *hs, size_t len,
 			       uint8_t out[TG_HASH_MAX_LEN], size_t *olen)
 {
 	enum tg_hash h = (enum tg_hash)hs->cs->prf_hash;
 
-	TG_GUARD(tg_hash(h, hs->tr, len, out));
-	*olen = tg_hash_len(h);
-	return TG_OK;
+	if (len == 0 || len < hs->tr_hashed ||
+	    (hs->tr_hashed > 0 && tg_transcript_hash(&hs->trh) != (int)h)) {
+		TG_GUARD(tg_hash(h, hs->tr, len, out));
+		*olen = tg_hash_len(h);
+		return TG_OK;
+	}
+	if (hs->tr_hashed == 0)
+		TG_GUARD(tg_transcript_init(&hs->trh, (int)h));
+	TG_GUARD(tg_transcript_update(&hs->trh, hs->tr + hs->tr_hashed,
+				      len - hs->tr_hashed));
+	hs->tr_hashed = len;
+	return tg_transcript_peek(&hs->trh, out, TG_HASH_MAX_LEN, olen);
 }
 
 /* Serialize a message with @p fn into scratch, queue it, add it to the
@@ -202,11 +220,21 @@ static size_t tg_hs_u16_copy(const struct tg_hs_u16_list *l, uint16_t *out,
 	return n;
 }
 
-/* Create the accel session for one direction from @p k. */
+/*
+ * Create the accel session for one direction from @p k. It carries the
+ * Finished records (and at most a few early records after them): all
+ * small, so only the backend chosen for small records gets the key,
+ * instead of one key schedule per size class. Any backend of the session
+ * handles any record size.
+ */
 static tg_result tg_hs_sess(struct tg_hs *hs, const struct tg_keys *k,
 			    struct tg_accel_sess **out)
 {
-	return tg_accel_sess_create(hs->cfg->acc, k, out);
+	int be = tg_accel_choice(hs->cfg->acc, k->suite, TG_TLS_VERIFY_DATA_LEN);
+
+	if (be < 0)
+		return tg_accel_sess_create(hs->cfg->acc, k, out);
+	return tg_accel_sess_create_on(hs->cfg->acc, k, (unsigned)be, out);
 }
 
 /* Derive master secret from the premaster (RFC 5246 §8.1 / RFC 7627 §4)
@@ -695,8 +723,7 @@ static tg_result tg_srv_client_hello(struct tg_hs *hs, struct tg_hsio_msg *m)
 		memcpy(hs->sid, ch.session_id, ch.session_id_len);
 	}
 
-	TG_ENSURE(RAND_bytes(hs->server_random, sizeof(hs->server_random)) == 1,
-		  TG_E_CRYPTO);
+	TG_GUARD(tg_rand_public(hs->server_random, sizeof(hs->server_random)));
 	if (cfg->tls13_capable) /* RFC 8446 §4.1.3 */
 		memcpy(hs->server_random + 24, TG_TLS_DOWNGRADE_TLS12, 8);
 
@@ -725,7 +752,7 @@ static tg_result tg_srv_client_hello(struct tg_hs *hs, struct tg_hsio_msg *m)
 	hs->send_ticket = cfg->tickets != NULL && hs->client_ext_ticket;
 	if (cfg->cache != NULL) {
 		hs->sid_len = TG_TLS_SESSION_ID_MAX;
-		TG_ENSURE(RAND_bytes(hs->sid, hs->sid_len) == 1, TG_E_CRYPTO);
+		TG_GUARD(tg_rand_public(hs->sid, hs->sid_len));
 	}
 	TG_GUARD(tg_srv_server_hello(hs, &ch));
 	return tg_srv_full_flight(hs);
@@ -866,8 +893,7 @@ static tg_result tg_cli_client_hello(struct tg_hs *hs)
 
 	memset(&ch, 0, sizeof(ch));
 	ch.version = TG_TLS12;
-	TG_ENSURE(RAND_bytes(hs->client_random, sizeof(hs->client_random)) == 1,
-		  TG_E_CRYPTO);
+	TG_GUARD(tg_rand_public(hs->client_random, sizeof(hs->client_random)));
 	memcpy(ch.random, hs->client_random, sizeof(ch.random));
 	l = tg_hs_suites(cfg, &n);
 	memcpy(suites, l, n * sizeof(*l));
@@ -903,7 +929,7 @@ static tg_result tg_cli_client_hello(struct tg_hs *hs)
 			/* RFC 5077 §3.4: a fresh session ID tells us whether
 			 * the server accepted the ticket */
 			hs->sid_len = TG_TLS_SESSION_ID_MAX;
-			TG_ENSURE(RAND_bytes(hs->sid, hs->sid_len) == 1, TG_E_CRYPTO);
+			TG_GUARD(tg_rand_public(hs->sid, hs->sid_len));
 		} else {
 			hs->sid_len = hs->sess.id_len;
 			memcpy(hs->sid, hs->sess.id, hs->sid_len);
@@ -1336,6 +1362,7 @@ void tg_hs_free(struct tg_hs *hs)
 	if (hs->tr != NULL)
 		tg_wipe(hs->tr, hs->tr_len);
 	free(hs->tr);
+	tg_transcript_free(&hs->trh);
 	tg_kx_free(&hs->kx);
 	EVP_PKEY_free(hs->peer_key);
 	tg_wipe(hs, sizeof(*hs));

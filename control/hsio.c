@@ -40,16 +40,26 @@ tg_result tg_hsio_init(struct tg_hsio *io)
 	return TG_OK;
 }
 
+/* Note that the first @p len bytes of a buffer have been written. */
+static inline void tg_hsio_used(size_t *hw, size_t len)
+{
+	if (len > *hw)
+		*hw = len;
+}
+
 void tg_hsio_fini(struct tg_hsio *io)
 {
 	if (io == NULL)
 		return;
+	/* Only what was ever written: a grown buffer was wiped when it
+	 * moved (tg_grow_wiped), and the rest was never touched. */
 	if (io->rbuf)
-		tg_wipe(io->rbuf, io->rcap);
+		tg_wipe(io->rbuf, io->rhw < io->rcap ? io->rhw : io->rcap);
 	if (io->hs)
-		tg_wipe(io->hs, io->hs_cap);
+		tg_wipe(io->hs, io->hs_hw < io->hs_cap ? io->hs_hw : io->hs_cap);
 	if (io->out)
-		tg_wipe(io->out, io->out_cap);
+		tg_wipe(io->out,
+			io->out_hw < io->out_cap ? io->out_hw : io->out_cap);
 	free(io->rbuf);
 	free(io->hs);
 	free(io->out);
@@ -90,6 +100,7 @@ tg_result tg_hsio_feed(struct tg_hsio *io, const uint8_t *in, size_t len,
 	if (n)
 		memcpy(io->rbuf + io->rlen, in, n);
 	io->rlen += n;
+	tg_hsio_used(&io->rhw, io->rlen);
 	*consumed = n;
 	return TG_OK;
 }
@@ -223,6 +234,7 @@ tg_result tg_hsio_next(struct tg_hsio *io, struct tg_hsio_msg *msg)
 					      io->hs_len + plen, TG_HSIO_HSCAP));
 			memcpy(io->hs + io->hs_len, plain, plen);
 			io->hs_len += plen;
+			tg_hsio_used(&io->hs_hw, io->hs_len);
 			tg_hsio_drop(io);
 			continue;
 		case TG_CT_CHANGE_CIPHER_SPEC:
@@ -301,6 +313,7 @@ tg_result tg_hsio_flush(struct tg_hsio *io)
 	/* A record that cannot be protected is never sent in clear. */
 	TG_ENSURE(tg_accel_seal_burst(&rp, 1) == 1, TG_E_INTERNAL);
 	io->out_len = start + rec.rec_len;
+	tg_hsio_used(&io->out_hw, io->out_len);
 	return TG_OK;
 }
 
@@ -323,6 +336,7 @@ static tg_result tg_hsio_put(struct tg_hsio *io, uint8_t type,
 				      TG_HSIO_OUTCAP));
 		memcpy(io->out + io->out_len, p, n);
 		io->out_len += n;
+		tg_hsio_used(&io->out_hw, io->out_len);
 		p += n;
 		len -= n;
 	}

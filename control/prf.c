@@ -6,9 +6,12 @@
  */
 #include "tg_prf.h"
 
+#include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <openssl/rand.h>
 
 #include "tg_wipe.h"
 
@@ -141,6 +144,53 @@ tg_result tg_hash(enum tg_hash h, const void *data, size_t len,
 	     EVP_DigestFinal_ex(s->work, out, &n) == 1;
 	EVP_MD_CTX_reset(s->work);
 	TG_ENSURE(ok, TG_E_CRYPTO);
+	return TG_OK;
+}
+
+/* ---- public random bytes --------------------------------------------- */
+
+#define PUBRAND_BLOCK 1024
+
+static __thread struct {
+	uint8_t b[PUBRAND_BLOCK];
+	size_t left; /* unused bytes at the end of b */
+} pubrand;
+
+/* In a forked child (the forking thread only): never reuse the parent's
+ * block. */
+static void pubrand_atfork_child(void)
+{
+	tg_wipe(&pubrand, sizeof(pubrand));
+}
+
+static pthread_once_t pubrand_once = PTHREAD_ONCE_INIT;
+
+static void pubrand_init(void)
+{
+	(void)pthread_atfork(NULL, NULL, pubrand_atfork_child);
+}
+
+tg_result tg_rand_public(void *out, size_t n)
+{
+	uint8_t *p;
+
+	TG_ENSURE(out != NULL || n == 0, TG_E_INVAL);
+	TG_ENSURE(n <= INT_MAX, TG_E_INVAL);
+	if (n > PUBRAND_BLOCK / 4) {
+		TG_ENSURE(RAND_bytes(out, (int)n) == 1, TG_E_CRYPTO);
+		return TG_OK;
+	}
+	if (pubrand.left < n) {
+		TG_ENSURE(pthread_once(&pubrand_once, pubrand_init) == 0,
+			  TG_E_INTERNAL);
+		TG_ENSURE(RAND_bytes(pubrand.b, PUBRAND_BLOCK) == 1,
+			  TG_E_CRYPTO);
+		pubrand.left = PUBRAND_BLOCK;
+	}
+	p = pubrand.b + PUBRAND_BLOCK - pubrand.left;
+	memcpy(out, p, n);
+	tg_wipe(p, n);
+	pubrand.left -= n;
 	return TG_OK;
 }
 

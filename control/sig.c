@@ -41,24 +41,34 @@ tg_result tg_sig_key_info(const EVP_PKEY *key, enum tg_key_type *type,
 	return TG_OK;
 }
 
-/* The scheme's table entry, checked against the key. */
-static tg_result sigalg_for_key(uint16_t sigalg, const EVP_PKEY *key,
-				const struct tg_sigalg_info **out)
+/* The scheme's table entry, checked against a key's type and curve. */
+static tg_result sigalg_for_info(uint16_t sigalg, enum tg_key_type type,
+				 uint16_t curve,
+				 const struct tg_sigalg_info **out)
 {
 	const struct tg_sigalg_info *s = tg_sigalg_by_id(sigalg);
-	enum tg_key_type type;
-	uint16_t curve;
 
-	TG_ENSURE(key != NULL, TG_E_INVAL);
 	TG_ENSURE(s != NULL, TG_E_ILLEGAL_PARAM);
-	if (tg_failed(tg_sig_key_info(key, &type, &curve)))
-		return tg_error(TG_E_ILLEGAL_PARAM);
 	TG_ENSURE(type == s->key_type, TG_E_ILLEGAL_PARAM);
 	/* Curve bound to the scheme (see tg_sig.h). */
 	TG_ENSURE(s->key_type != TG_KEY_EC || curve == s->curve,
 		  TG_E_ILLEGAL_PARAM);
 	*out = s;
 	return TG_OK;
+}
+
+/* The scheme's table entry, checked against the key. */
+static tg_result sigalg_for_key(uint16_t sigalg, const EVP_PKEY *key,
+				const struct tg_sigalg_info **out)
+{
+	enum tg_key_type type;
+	uint16_t curve;
+
+	TG_ENSURE(key != NULL, TG_E_INVAL);
+	TG_ENSURE(tg_sigalg_by_id(sigalg) != NULL, TG_E_ILLEGAL_PARAM);
+	if (tg_failed(tg_sig_key_info(key, &type, &curve)))
+		return tg_error(TG_E_ILLEGAL_PARAM);
+	return sigalg_for_info(sigalg, type, curve, out);
 }
 
 tg_result tg_sig_check_key(uint16_t sigalg, const EVP_PKEY *key)
@@ -87,12 +97,19 @@ tg_result tg_sig_choose(const EVP_PKEY *key, const uint16_t *peer,
 			size_t n_peer, const uint16_t *ours, size_t n_ours,
 			uint16_t *out)
 {
+	const struct tg_sigalg_info *s;
+	enum tg_key_type type;
+	uint16_t curve;
+
 	TG_ENSURE(key != NULL && out != NULL, TG_E_INVAL);
 	TG_ENSURE(ours != NULL || n_ours == 0, TG_E_INVAL);
+	/* The key's type and curve once, not once per candidate. */
+	if (tg_failed(tg_sig_key_info(key, &type, &curve)))
+		return tg_error(TG_E_HANDSHAKE_FAIL);
 	for (size_t i = 0; i < n_ours; i++) {
 		if (!tg_sigalg_in(ours[i], peer, n_peer))
 			continue;
-		if (tg_ok(tg_sig_check_key(ours[i], key))) {
+		if (tg_ok(sigalg_for_info(ours[i], type, curve, &s))) {
 			*out = ours[i];
 			return TG_OK;
 		}
@@ -142,17 +159,15 @@ fail:
 	return NULL;
 }
 
-tg_result tg_sig_sign_digest(uint16_t sigalg, EVP_PKEY *key,
+/* tg_sig_sign_digest() with the scheme already checked against the key. */
+static tg_result sign_digest(const struct tg_sigalg_info *s, EVP_PKEY *key,
 			     const uint8_t *dgst, size_t dlen, uint8_t *sig,
 			     size_t cap, size_t *sig_len)
 {
-	const struct tg_sigalg_info *s;
 	EVP_PKEY_CTX *ctx;
 	size_t n = cap;
 	int rc;
 
-	TG_ENSURE(dgst != NULL && sig != NULL && sig_len != NULL, TG_E_INVAL);
-	TG_GUARD(sigalg_for_key(sigalg, key, &s));
 	TG_ENSURE(dlen == tg_hash_len((enum tg_hash)s->hash), TG_E_INVAL);
 	TG_ENSURE(cap >= tg_sig_max_len(key), TG_E_NOSPACE);
 	ctx = op_ctx(s, key, true);
@@ -162,6 +177,17 @@ tg_result tg_sig_sign_digest(uint16_t sigalg, EVP_PKEY *key,
 	TG_ENSURE(rc == 1, TG_E_CRYPTO);
 	*sig_len = n;
 	return TG_OK;
+}
+
+tg_result tg_sig_sign_digest(uint16_t sigalg, EVP_PKEY *key,
+			     const uint8_t *dgst, size_t dlen, uint8_t *sig,
+			     size_t cap, size_t *sig_len)
+{
+	const struct tg_sigalg_info *s;
+
+	TG_ENSURE(dgst != NULL && sig != NULL && sig_len != NULL, TG_E_INVAL);
+	TG_GUARD(sigalg_for_key(sigalg, key, &s));
+	return sign_digest(s, key, dgst, dlen, sig, cap, sig_len);
 }
 
 tg_result tg_sig_verify_digest(uint16_t sigalg, EVP_PKEY *key,
@@ -197,11 +223,11 @@ tg_result tg_sig_sign(uint16_t sigalg, EVP_PKEY *key, const void *msg,
 	tg_result r;
 
 	TG_ENSURE(msg != NULL || len == 0, TG_E_INVAL);
+	TG_ENSURE(sig != NULL && sig_len != NULL, TG_E_INVAL);
 	TG_GUARD(sigalg_for_key(sigalg, key, &s));
 	TG_GUARD(tg_hash((enum tg_hash)s->hash, msg, len, dgst));
-	r = tg_sig_sign_digest(sigalg, key, dgst,
-			       tg_hash_len((enum tg_hash)s->hash), sig, cap,
-			       sig_len);
+	r = sign_digest(s, key, dgst, tg_hash_len((enum tg_hash)s->hash), sig,
+			cap, sig_len);
 	TG_WIPE_OBJ(dgst);
 	return r;
 }

@@ -48,6 +48,8 @@ struct tg_hsio {
 	struct tg_accel_sess *tx; /**< set after our CCS */
 	uint16_t version;    /**< record version to write (0x0303) */
 	bool first_record;   /**< check the first record looks like TLS */
+	/* the most of each buffer ever used: what tg_hsio_fini() wipes */
+	size_t rhw, hs_hw, out_hw;
 };
 
 /** A message, CCS, alert or application data taken by tg_hsio_next(). */

@@ -55,6 +55,14 @@ TG_MUST_CHECK tg_result tg_hash(enum tg_hash h, const void *data, size_t len,
 				uint8_t out[TG_HASH_MAX_LEN]);
 
 /**
+ * @p n random bytes for public values (hello randoms, session IDs), from
+ * a per-thread block of RAND_bytes() output: one DRBG call per 1 KiB
+ * instead of one per value. Each byte is handed out once; a fork clears
+ * the block in the child. Secrets keep using RAND_priv_bytes().
+ */
+TG_MUST_CHECK tg_result tg_rand_public(void *out, size_t n);
+
+/**
  * TLS 1.2 PRF (RFC 5246 §5):
  * PRF(secret, label, seed) = P_<hash>(secret, label + seed), with
  * seed = @p seed1 || @p seed2 (either may be empty).
