@@ -66,6 +66,7 @@
 #define HB_MAX_ROUNDS 50
 #define HB_WARMUP 3         /**< untimed handshakes before measuring */
 #define HB_BUF 32768        /**< largest flight moved at once */
+#define HB_BATCH 16         /**< handshakes in lock step (and bound ops per section) */
 #define HB_HOST "bench.tlsgate.test"
 
 /** Implementations measured. */
@@ -147,7 +148,7 @@ struct hb_ctx {
 	SSL_CTX *sctx;               /**< the libssl server */
 	struct tg_hs_config cfg;     /**< our server */
 	SSL_SESSION *sess[2];        /**< to resume: [tlsgate], [libssl] */
-	uint8_t *buf;                /**< HB_BUF bytes of flight */
+	uint8_t *buf;                /**< HB_BATCH x HB_BUF bytes of flight */
 	/* crypto bound */
 	uint8_t peer_pub[TG_KX_MAX_PUB];
 	size_t peer_len;
@@ -540,7 +541,11 @@ out:
  */
 static tg_result hb_env_init(struct hb_env *env)
 {
-	struct tg_accel_conf ac = { .backends = "evp", .no_calibrate = true };
+	/* The engine tlsgate itself starts with: ipsecmb and evp, calibrated
+	 * (the handshake's Finished records use the small-record choice);
+	 * evp alone when ipsecmb is compiled out. */
+	struct tg_accel_conf ac = { .backends = "ipsecmb,evp" };
+	struct tg_accel_conf ac_evp = { .backends = "evp" };
 	struct tg_sesscache_cfg cc = { .max_entries = 20480, .ttl_s = 3600 };
 	bool need[HB_CERT__N] = { false, false };
 
@@ -563,7 +568,8 @@ static tg_result hb_env_init(struct hb_env *env)
 		TG_GUARD(tg_cert_store_load(env->store[c], env->cert_path[c],
 					    env->key_path[c], true));
 	}
-	TG_GUARD(tg_accel_create(&ac, &env->acc));
+	if (tg_failed(tg_accel_create(&ac, &env->acc)))
+		TG_GUARD(tg_accel_create(&ac_evp, &env->acc));
 	TG_GUARD(tg_sesscache_new(&cc, &env->cache));
 	TG_GUARD(tg_ticket_keys_random(TG_TICKET_FMT_GCM, NULL, &env->tickets));
 	return TG_OK;
@@ -625,150 +631,170 @@ static void hb_client_free(SSL *cl)
 	SSL_free(cl);
 }
 
-/**
- * One handshake of a libssl client with our server; adds the server's
- * CPU time to @p ns and its timed sections to @p sect. With @p sess_out
- * the client's session is kept. Checks the resumption kind against
- * @p want.
- */
-static tg_result hb_one_ours(struct hb_ctx *x, SSL_SESSION *sess,
-			     enum tg_hs_resumption want, uint64_t *ns,
-			     uint64_t *sect, SSL_SESSION **sess_out)
-{
-	struct tg_hs *hs = NULL;
-	BIO *net = NULL;
-	SSL *cl = hb_client(x, sess, &net);
-	tg_result res = TG_OK;
-	int cst = 0;
-	bool done = false;
+/** One handshake of a batch: the libssl client and one of the servers. */
+struct hb_hs {
+	SSL *cl;
+	BIO *net;           /**< the server's end of the pair */
+	int cst;            /**< client: 0 waiting, 1 done, -1 failed */
+	int sst;            /**< server: the same */
+	struct tg_hs *hs;   /**< tlsgate */
+	SSL *sv;            /**< libssl */
+	uint8_t *buf;       /**< HB_BUF bytes: the flight in, then out */
+	size_t in, out;
 	struct tg_hs_info info;
+};
 
-	if (cl == NULL)
-		return tg_error(TG_E_NOMEM);
-	memset(&info, 0, sizeof(info));
-	for (int i = 0; i < 16 && tg_ok(res) && (cst != 1 || !done); i++) {
-		int got;
-		size_t out = 0;
-		uint64_t t0, t1;
+/** Our server's part of one round: feed the flight, collect the answer. */
+static tg_result hb_ours_step(struct hb_ctx *x, struct hb_hs *h)
+{
+	tg_result res = TG_OK;
 
-		if (cst == 0) {
-			cst = hb_client_step(cl);
-			if (cst < 0) {
-				res = tg_error(TG_E_PEER_ALERT);
+	if (h->hs == NULL)
+		TG_GUARD(tg_hs_new(&x->cfg, NULL, &h->hs));
+	for (size_t off = 0, used = 0; tg_ok(res) && off < h->in &&
+	     !(tg_hs_events(h->hs) & TG_HS_EV_KEYS_READY); off += used)
+		res = tg_hs_feed(h->hs, h->buf + off, h->in - off, &used);
+	h->in = 0;
+	h->out = tg_hs_output(h->hs, h->buf, HB_BUF);
+	if (tg_ok(res) && (tg_hs_events(h->hs) & TG_HS_EV_KEYS_READY)) {
+		struct tg_keys tx, rx;
+
+		res = tg_hs_export_keys(h->hs, &tx, &rx);
+		tg_wipe(&tx, sizeof(tx));
+		tg_wipe(&rx, sizeof(rx));
+		h->info = *tg_hs_info(h->hs);
+		tg_hs_free(h->hs);
+		h->hs = NULL;
+		h->sst = 1;
+	}
+	return res;
+}
+
+/** libssl's server part of one round. */
+static tg_result hb_libssl_step(struct hb_hs *h)
+{
+	int r = SSL_do_handshake(h->sv);
+
+	if (r == 1)
+		h->sst = 1;
+	else if (SSL_get_error(h->sv, r) != SSL_ERROR_WANT_READ)
+		h->sst = -1;
+	return h->sst < 0 ? tg_error(TG_E_PEER_ALERT) : TG_OK;
+}
+
+/**
+ * @p n handshakes (at most HB_BATCH) of libssl clients with the server
+ * @p impl, in lock step: each round every client moves (not timed), then
+ * the server handles every connection's flight in one timed section, as
+ * a control thread drains its queue. Adds the server's CPU time to
+ * @p ns and its timed sections to @p sect; checks the resumption kind
+ * against @p want; with @p sess_out keeps the first client's session.
+ */
+static tg_result hb_batch(struct hb_ctx *x, enum hb_impl impl, unsigned n,
+			  SSL_SESSION *sess, enum tg_hs_resumption want,
+			  uint64_t *ns, uint64_t *sect, SSL_SESSION **sess_out)
+{
+	struct hb_hs h[HB_BATCH];
+	tg_result res = TG_OK;
+	uint64_t t0, t1;
+	unsigned done = 0;
+
+	memset(h, 0, sizeof(h));
+	for (unsigned j = 0; j < n && tg_ok(res); j++) {
+		h[j].buf = x->buf + (size_t)j * HB_BUF;
+		h[j].cl = hb_client(x, sess, &h[j].net);
+		if (h[j].cl == NULL)
+			res = tg_error(TG_E_NOMEM);
+	}
+	if (tg_ok(res) && impl == HB_LIBSSL) {
+		t0 = hb_cpu_ns();
+		for (unsigned j = 0; j < n && tg_ok(res); j++) {
+			h[j].sv = SSL_new(x->sctx);
+			if (h[j].sv == NULL) {
+				res = tg_error(TG_E_NOMEM);
 				break;
 			}
-		}
-		got = BIO_read(net, x->buf, HB_BUF);
-		if (got <= 0 || done)
-			continue;
-		t0 = hb_cpu_ns();
-		if (hs == NULL)
-			res = tg_hs_new(&x->cfg, NULL, &hs);
-		for (size_t off = 0, used = 0; tg_ok(res) &&
-		     off < (size_t)got &&
-		     !(tg_hs_events(hs) & TG_HS_EV_KEYS_READY); off += used)
-			res = tg_hs_feed(hs, x->buf + off, (size_t)got - off,
-					 &used);
-		if (hs != NULL)
-			out = tg_hs_output(hs, x->buf, HB_BUF);
-		if (tg_ok(res) && (tg_hs_events(hs) & TG_HS_EV_KEYS_READY)) {
-			struct tg_keys tx, rx;
-
-			res = tg_hs_export_keys(hs, &tx, &rx);
-			tg_wipe(&tx, sizeof(tx));
-			tg_wipe(&rx, sizeof(rx));
-			info = *tg_hs_info(hs);
-			tg_hs_free(hs);
-			hs = NULL;
-			done = true;
+			/* the server holds a second reference to its end */
+			BIO_up_ref(h[j].net);
+			SSL_set_bio(h[j].sv, h[j].net, h[j].net);
+			SSL_set_accept_state(h[j].sv);
 		}
 		t1 = hb_cpu_ns();
 		*ns += t1 - t0;
 		(*sect)++;
-		if (out > 0)
-			BIO_write(net, x->buf, (int)out);
 	}
-	if (tg_ok(res) && (!done || cst != 1))
-		res = tg_error(TG_E_STATE);
-	if (tg_ok(res) && (info.resumed != want ||
-			   (bool)SSL_session_reused(cl) != (want != TG_HS_FULL)))
-		res = tg_error(TG_E_STATE);
-	if (tg_ok(res) && x->cell->sigalg == 0 && want == TG_HS_FULL)
-		x->cell->sigalg = info.sigalg;
-	if (tg_ok(res) && sess_out != NULL)
-		*sess_out = SSL_get1_session(cl);
-	tg_hs_free(hs);
-	hb_client_free(cl);
-	BIO_free(net);
-	return res;
-}
+	for (int round = 0; round < 16 && tg_ok(res) && done < n; round++) {
+		bool any = false;
 
-/** Like hb_one_ours() with a libssl server. */
-static tg_result hb_one_libssl(struct hb_ctx *x, SSL_SESSION *sess,
-			       enum tg_hs_resumption want, uint64_t *ns,
-			       uint64_t *sect, SSL_SESSION **sess_out)
-{
-	BIO *net = NULL;
-	SSL *cl = hb_client(x, sess, &net);
-	SSL *sv;
-	tg_result res = TG_OK;
-	int cst = 0, sst = 0;
-	uint64_t t0, t1;
+		for (unsigned j = 0; j < n && tg_ok(res); j++) {
+			if (h[j].cst == 0)
+				h[j].cst = hb_client_step(h[j].cl);
+			if (h[j].cst < 0)
+				res = tg_error(TG_E_PEER_ALERT);
+			if (h[j].sst != 0 || BIO_ctrl_pending(h[j].net) == 0)
+				continue;
+			any = true;
+			if (impl == HB_TLSGATE) {
+				int got = BIO_read(h[j].net, h[j].buf, HB_BUF);
 
-	if (cl == NULL)
-		return tg_error(TG_E_NOMEM);
-	/* The server holds a second reference to its end, freed below. */
-	BIO_up_ref(net);
-	t0 = hb_cpu_ns();
-	sv = SSL_new(x->sctx);
-	if (sv != NULL) {
-		SSL_set_bio(sv, net, net);
-		SSL_set_accept_state(sv);
-	}
-	t1 = hb_cpu_ns();
-	*ns += t1 - t0;
-	(*sect)++;
-	if (sv == NULL) {
-		BIO_free(net);
-		res = tg_error(TG_E_NOMEM);
-		goto out;
-	}
-	for (int i = 0; i < 16 && (cst != 1 || sst != 1); i++) {
-		if (cst == 0)
-			cst = hb_client_step(cl);
-		if (cst < 0)
-			break;
-		if (sst == 0 && BIO_ctrl_pending(net) > 0) {
-			int r;
-
-			t0 = hb_cpu_ns();
-			r = SSL_do_handshake(sv);
-			if (r != 1 && SSL_get_error(sv, r) != SSL_ERROR_WANT_READ)
-				sst = -1;
-			else
-				sst = r == 1;
-			t1 = hb_cpu_ns();
-			*ns += t1 - t0;
-			(*sect)++;
-			if (sst < 0)
-				break;
+				h[j].in = got > 0 ? (size_t)got : 0;
+			}
+		}
+		if (!any || tg_failed(res))
+			continue;
+		t0 = hb_cpu_ns();
+		for (unsigned j = 0; j < n && tg_ok(res); j++) {
+			if (h[j].sst != 0 || (impl == HB_TLSGATE ? h[j].in == 0
+					      : BIO_ctrl_pending(h[j].net) == 0))
+				continue;
+			res = impl == HB_TLSGATE ? hb_ours_step(x, &h[j])
+						 : hb_libssl_step(&h[j]);
+			done += h[j].sst == 1;
+		}
+		t1 = hb_cpu_ns();
+		*ns += t1 - t0;
+		(*sect)++;
+		for (unsigned j = 0; impl == HB_TLSGATE && j < n; j++) {
+			if (h[j].out > 0)
+				BIO_write(h[j].net, h[j].buf, (int)h[j].out);
+			h[j].out = 0;
 		}
 	}
-	if (cst != 1 || sst != 1 ||
-	    (bool)SSL_session_reused(sv) != (want != TG_HS_FULL) ||
-	    (bool)SSL_session_reused(cl) != (want != TG_HS_FULL))
-		res = tg_error(TG_E_STATE);
+	/* the clients read the last flight */
+	for (unsigned j = 0; j < n && tg_ok(res); j++) {
+		if (h[j].cst == 0)
+			h[j].cst = hb_client_step(h[j].cl);
+		if (h[j].cst != 1 || h[j].sst != 1)
+			res = tg_error(TG_E_STATE);
+		else if ((bool)SSL_session_reused(h[j].cl) !=
+				 (want != TG_HS_FULL) ||
+			 (impl == HB_TLSGATE ? h[j].info.resumed != want
+			  : (bool)SSL_session_reused(h[j].sv) !=
+				    (want != TG_HS_FULL)))
+			res = tg_error(TG_E_STATE);
+	}
+	if (tg_ok(res) && impl == HB_TLSGATE && x->cell->sigalg == 0 &&
+	    want == TG_HS_FULL)
+		x->cell->sigalg = h[0].info.sigalg;
 	if (tg_ok(res) && sess_out != NULL)
-		*sess_out = SSL_get1_session(cl);
+		*sess_out = SSL_get1_session(h[0].cl);
 	t0 = hb_cpu_ns();
-	SSL_set_shutdown(sv, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
-	SSL_free(sv);
+	for (unsigned j = 0; j < n; j++) {
+		tg_hs_free(h[j].hs);
+		if (h[j].sv != NULL) {
+			SSL_set_shutdown(h[j].sv,
+					 SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+			SSL_free(h[j].sv);
+		}
+	}
 	t1 = hb_cpu_ns();
 	*ns += t1 - t0;
 	(*sect)++;
-out:
-	hb_client_free(cl);
-	BIO_free(net);
+	for (unsigned j = 0; j < n; j++) {
+		if (h[j].cl != NULL)
+			hb_client_free(h[j].cl);
+		BIO_free(h[j].net);
+	}
 	return res;
 }
 
@@ -853,7 +879,7 @@ static tg_result hb_ctx_init(struct hb_ctx *x, struct hb_env *env,
 	memset(x, 0, sizeof(*x));
 	x->env = env;
 	x->cell = cell;
-	x->buf = malloc(HB_BUF);
+	x->buf = malloc((size_t)HB_BATCH * HB_BUF);
 	if (x->buf == NULL)
 		return tg_error(TG_E_NOMEM);
 	/* a libssl server wants its ECDSA certificate's curve offered */
@@ -944,15 +970,17 @@ static tg_result hb_step(struct hb_ctx *x, enum hb_impl impl, bool count)
 
 	switch (impl) {
 	case HB_TLSGATE:
-		r = hb_one_ours(x, x->sess[0], c->kind, &ns, &sect, NULL);
-		n = 1;
+		r = hb_batch(x, impl, HB_BATCH, x->sess[0], c->kind, &ns, &sect,
+			     NULL);
+		n = HB_BATCH;
 		break;
 	case HB_LIBSSL:
-		r = hb_one_libssl(x, x->sess[1], c->kind, &ns, &sect, NULL);
-		n = 1;
+		r = hb_batch(x, impl, HB_BATCH, x->sess[1], c->kind, &ns, &sect,
+			     NULL);
+		n = HB_BATCH;
 		break;
 	default:
-		r = hb_bound_batch(x, c->kind == TG_HS_FULL ? 16 : 256, &ns,
+		r = hb_bound_batch(x, c->kind == TG_HS_FULL ? HB_BATCH : 256, &ns,
 				   &sect, &n);
 		break;
 	}
@@ -985,20 +1013,22 @@ static tg_result hb_measure(struct hb_env *env, struct hb_cell *c)
 	/* prime: a full handshake gives each client a session to resume;
 	 * it also tells which signature scheme our server picks */
 	if (tg_ok(r) && c->kind == TG_HS_FULL) {
-		r = hb_one_ours(&x, NULL, TG_HS_FULL, &ns, &sect, NULL);
+		r = hb_batch(&x, HB_TLSGATE, 1, NULL, TG_HS_FULL, &ns, &sect,
+			     NULL);
 		if (tg_failed(r))
 			fprintf(stderr, "%s %s: priming handshake with our "
 				"server failed: %s\n", TG_BENCH_PROG, HB_CMD,
 				tg_strerror(r.code));
 	} else if (tg_ok(r)) {
-		r = hb_one_ours(&x, NULL, TG_HS_FULL, &ns, &sect, &x.sess[0]);
+		r = hb_batch(&x, HB_TLSGATE, 1, NULL, TG_HS_FULL, &ns, &sect,
+			     &x.sess[0]);
 		if (tg_failed(r))
 			fprintf(stderr, "%s %s: priming handshake with our "
 				"server failed: %s\n", TG_BENCH_PROG, HB_CMD,
 				tg_strerror(r.code));
 		else
-			r = hb_one_libssl(&x, NULL, TG_HS_FULL, &ns, &sect,
-					  &x.sess[1]);
+			r = hb_batch(&x, HB_LIBSSL, 1, NULL, TG_HS_FULL, &ns,
+				     &sect, &x.sess[1]);
 	}
 	for (unsigned i = 0; i < HB_WARMUP && tg_ok(r); i++) {
 		for (unsigned m = 0; m < HB_IMPL__N && tg_ok(r); m++) {
