@@ -279,6 +279,25 @@ static bool parse_client_auth(const char *s, enum tg_cfg_client_auth *out)
 	return true;
 }
 
+static bool parse_control(const char *s, enum tg_cfg_control *out)
+{
+	if (strcmp(s, "auto") == 0)
+		*out = TG_CFG_CONTROL_AUTO;
+	else if (strcmp(s, "thread") == 0)
+		*out = TG_CFG_CONTROL_THREAD;
+	else if (strcmp(s, "inline") == 0)
+		*out = TG_CFG_CONTROL_INLINE;
+	else
+		return false;
+	return true;
+}
+
+const char *tg_cfg_control_name(enum tg_cfg_control c)
+{
+	return c == TG_CFG_CONTROL_THREAD ? "thread"
+	       : c == TG_CFG_CONTROL_INLINE ? "inline" : "auto";
+}
+
 static bool parse_proxy(const char *s, enum tg_proxy_proto *out)
 {
 	if (strcmp(s, "none") == 0 || strcmp(s, "off") == 0)
@@ -732,6 +751,15 @@ static void key_client_auth(struct file_ctx *fc, const config_setting_t *s)
 		     v);
 }
 
+static void key_control(struct file_ctx *fc, const config_setting_t *s)
+{
+	const char *v = get_string(fc, s, "control = \"auto\";");
+
+	if (v != NULL && !parse_control(v, &fc->cfg->control))
+		ferr(fc, s, "control '%s': use \"auto\", \"thread\" or \"inline\"",
+		     v);
+}
+
 static void key_ticket_keys(struct file_ctx *fc, const config_setting_t *s)
 {
 	const char *v[TG_CFG_MAX_TICKET_KEYS];
@@ -1011,6 +1039,7 @@ static const struct key top_keys[] = {
 	KF("listen", key_listen, "listen = [\"0.0.0.0:8443\"];"),
 	KU("workers", workers, 1, TG_CFG_MAX_WORKERS, "workers = 2;"),
 	KS("lcores", lcores, "lcores = \"0-2\";"),
+	KF("control", key_control, ""),
 	KF("certificates", key_certificates, ""),
 	KS("suites", suites, "suites = \"ECDHE-ECDSA-AES128-GCM-SHA256\";"),
 	KS("groups", groups, "groups = \"x25519:P-256\";"),
@@ -1530,6 +1559,11 @@ tg_result tg_config_validate(struct tg_config *cfg)
 		errors++;
 	}
 
+	if (cfg->control == TG_CFG_CONTROL_INLINE && cfg->workers > 1) {
+		cfg_err("control = inline runs handshakes in the worker and needs workers = 1 (%u given): use auto or thread",
+			cfg->workers);
+		errors++;
+	}
 	/* workers and limits */
 	if (cfg->workers < 1 || cfg->workers > TG_CFG_MAX_WORKERS) {
 		cfg_err("workers = %u is out of range: use 1..%u (--workers N or workers = N;)",
@@ -1658,6 +1692,8 @@ void tg_config_usage(void *f)
 	      "                          the first is the default, others chosen by SNI)\n"
 	      "      --backend ADDR      plaintext server host:port (repeat: round robin)\n"
 	      "      --workers N         worker threads (default 1);  -l LCORES  EAL cores\n"
+	      "      --control MODE      where handshakes run: auto (default: a thread on a\n"
+	      "                          CPU no worker uses, else inline), thread, inline\n"
 	      "      --suites LIST       cipher suites, ':' separated (OpenSSL or IANA names)\n"
 	      "      --groups LIST       ECDHE groups (default x25519:P-256:P-384)\n"
 	      "      --sigalgs LIST      signature schemes\n"
@@ -1691,6 +1727,7 @@ enum {
 	OPT_KEY,
 	OPT_BACKEND,
 	OPT_WORKERS,
+	OPT_CONTROL,
 	OPT_SUITES,
 	OPT_GROUPS,
 	OPT_SIGALGS,
@@ -1722,6 +1759,7 @@ static const struct option long_opts[] = {
 	{ "key", required_argument, NULL, OPT_KEY },
 	{ "backend", required_argument, NULL, OPT_BACKEND },
 	{ "workers", required_argument, NULL, OPT_WORKERS },
+	{ "control", required_argument, NULL, OPT_CONTROL },
 	{ "lcores", required_argument, NULL, 'l' },
 	{ "suites", required_argument, NULL, OPT_SUITES },
 	{ "groups", required_argument, NULL, OPT_GROUPS },
@@ -1896,6 +1934,12 @@ static bool apply_flag(struct tg_config *cfg, struct flag_state *st, int c,
 			p += len + 1;
 		}
 	}
+	case OPT_CONTROL:
+		if (!parse_control(arg, &cfg->control)) {
+			cfg_err("--control '%s': use auto, thread or inline", arg);
+			return false;
+		}
+		return true;
 	case OPT_CLIENT_AUTH:
 		if (!parse_client_auth(arg, &cfg->client_auth)) {
 			cfg_err("--client-auth '%s': use none, optional or require", arg);
@@ -2003,8 +2047,9 @@ static void print_summary(const struct tg_config *cfg)
 	}
 	if (cfg->n_routes > 0)
 		printf("  routes:   %u\n", cfg->n_routes);
-	printf("  workers:  %u (max %u connections each, %u in all)\n",
-	       cfg->workers, cfg->max_conns_per_worker, cfg->max_conns);
+	printf("  workers:  %u (max %u connections each, %u in all), control %s\n",
+	       cfg->workers, cfg->max_conns_per_worker, cfg->max_conns,
+	       tg_cfg_control_name(cfg->control));
 }
 
 /** `tlsgate stats [--admin ADDR | -c FILE]`. */

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <stdio.h>
@@ -40,6 +41,7 @@ static atomic_int g_run = TG_RUN;
 static atomic_uint g_conns;
 static struct tg_backends *_Atomic g_backends;
 static struct tg_ctl *g_ctl;
+static cpu_set_t g_cpus; /* the process's CPUs when it started */
 static struct tg_accel *g_acc;
 
 /* ---- the handshake configuration ---------------------------------------- */
@@ -248,6 +250,79 @@ static void *tg_gate_health(void *arg)
 
 /* ---- main --------------------------------------------------------------------- */
 
+/* "1,3-4": the CPUs of @p set, for a log line. */
+static void tg_gate_cpus_str(const cpu_set_t *set, char *buf, size_t cap)
+{
+	size_t pos = 0;
+
+	buf[0] = '\0';
+	for (int c = 0; c < CPU_SETSIZE && pos + 12 < cap; c++) {
+		int e = c;
+
+		if (!CPU_ISSET(c, set))
+			continue;
+		while (e + 1 < CPU_SETSIZE && CPU_ISSET(e + 1, set))
+			e++;
+		pos += (size_t)snprintf(buf + pos, cap - pos, "%s%d", pos ? "," : "", c);
+		if (e > c)
+			pos += (size_t)snprintf(buf + pos, cap - pos, "-%d", e);
+		c = e;
+	}
+}
+
+/*
+ * Start the control plane as configured: a thread on the CPUs no worker
+ * runs on, or, when there are none and one worker, inline in the worker
+ * (a thread sharing the worker's CPU would cost two thread switches per
+ * handshake round trip).
+ */
+static tg_result tg_gate_start_control(struct tg_ctl *ctl)
+{
+	cpu_set_t workers, spare;
+	unsigned lc, i = 0;
+	char buf[128];
+
+	/* the lcores tg_gate_run() starts workers on: the main one, then
+	 * the next ones */
+	{
+		rte_cpuset_t c = rte_lcore_cpuset(rte_get_main_lcore());
+
+		CPU_ZERO(&workers);
+		CPU_OR(&workers, &workers, &c);
+	}
+	RTE_LCORE_FOREACH_WORKER(lc) {
+		rte_cpuset_t c = rte_lcore_cpuset(lc);
+
+		if (++i >= g_cfg.workers)
+			break;
+		CPU_OR(&workers, &workers, &c);
+	}
+	CPU_ZERO(&spare);
+	for (int c = 0; c < CPU_SETSIZE; c++)
+		if (CPU_ISSET(c, &g_cpus) && !CPU_ISSET(c, &workers))
+			CPU_SET(c, &spare);
+	if (g_cfg.control == TG_CFG_CONTROL_INLINE ||
+	    (g_cfg.control == TG_CFG_CONTROL_AUTO && CPU_COUNT(&spare) == 0 &&
+	     g_cfg.workers == 1)) {
+		TG_NOTICE("handshakes run inline in the worker (control %s%s)",
+			  tg_cfg_control_name(g_cfg.control),
+			  g_cfg.control == TG_CFG_CONTROL_AUTO
+				  ? ": no CPU left for a control thread" : "");
+		return tg_ctl_start_inline(ctl);
+	}
+	if (CPU_COUNT(&spare) > 0) {
+		tg_gate_cpus_str(&spare, buf, sizeof(buf));
+		TG_NOTICE("handshakes run in the control thread on CPU %s", buf);
+		return tg_ctl_start(ctl, &spare);
+	}
+	if (CPU_COUNT(&g_cpus) == 0)
+		return tg_ctl_start(ctl, NULL);
+	tg_gate_cpus_str(&g_cpus, buf, sizeof(buf));
+	TG_NOTICE("handshakes run in the control thread on CPU %s, shared with the workers",
+		  buf);
+	return tg_ctl_start(ctl, &g_cpus);
+}
+
 static int tg_gate_run(void)
 {
 	struct tg_eal_opts eo = { .mem_mb = 256 };
@@ -288,6 +363,10 @@ static int tg_gate_run(void)
 	sigaddset(&set, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
+
+	/* the CPUs we may use, before the EAL pins this thread to its lcore */
+	if (sched_getaffinity(0, sizeof(g_cpus), &g_cpus) != 0)
+		CPU_ZERO(&g_cpus);
 
 	if (g_cfg.lcores[0])
 		snprintf(lcores, sizeof(lcores), "%s", g_cfg.lcores);
@@ -334,7 +413,7 @@ static int tg_gate_run(void)
 	atomic_fetch_add(&g_hscfg->c.refs, 1);
 	if (tg_failed(tg_ctl_create(g_cfg.workers, g_cfg.max_conns_per_worker,
 				    g_cfg.hs_queue, &g_hscfg->c, &g_ctl)) ||
-	    tg_failed(tg_ctl_start(g_ctl)))
+	    tg_failed(tg_gate_start_control(g_ctl)))
 		goto out;
 
 	if (g_cfg.access_log[0] == '-')

@@ -72,6 +72,14 @@ enum tg_proxy_proto {
 };
 
 /** Client certificate policy (mirrors enum tg_hs_client_auth). */
+/** Where handshakes run (the control plane). */
+enum tg_cfg_control {
+	TG_CFG_CONTROL_AUTO = 0, /**< a thread on a CPU no worker uses; when
+				      there is none and one worker: inline */
+	TG_CFG_CONTROL_THREAD,   /**< a thread, on a spare CPU if any */
+	TG_CFG_CONTROL_INLINE,   /**< in the worker (one worker only) */
+};
+
 enum tg_cfg_client_auth {
 	TG_CFG_CLIENT_AUTH_NONE = 0,
 	TG_CFG_CLIENT_AUTH_OPTIONAL,
@@ -119,6 +127,7 @@ struct tg_config {
 	/* workers and limits */
 	unsigned workers;                /**< default 1 */
 	char lcores[64];                 /**< EAL -l list; "" = 0..workers */
+	enum tg_cfg_control control;     /**< default auto */
 	unsigned max_conns;              /**< global, default 10000 */
 	unsigned max_conns_per_worker;   /**< default max_conns / workers */
 	unsigned handshake_timeout_ms;   /**< default 10000 */
@@ -175,5 +184,8 @@ TG_MUST_CHECK tg_result tg_config_validate(struct tg_config *cfg);
 
 /** Print the usage text to @p f. */
 void tg_config_usage(void *f);
+
+/** "auto", "thread" or "inline". */
+const char *tg_cfg_control_name(enum tg_cfg_control c);
 
 #endif

@@ -43,6 +43,7 @@ struct tg_ctl {
 	int efd;                 /* wakes the control thread */
 	atomic_bool sleeping;
 	int *wk_efd;             /* wake each worker */
+	bool inline_mode;        /* no thread: the one worker calls tg_ctl_poll */
 };
 
 struct tg_ctl_msg *tg_ctl_msg_new(uint8_t type, uint16_t worker, uint32_t slot,
@@ -113,6 +114,8 @@ struct rte_ring *tg_ctl_ring_to_worker(struct tg_ctl *ctl, unsigned worker)
 
 void tg_ctl_notify(struct tg_ctl *ctl)
 {
+	if (ctl->inline_mode)
+		return; /* the worker polls us itself */
 	if (atomic_load(&ctl->sleeping))
 		(void)!eventfd_write(ctl->efd, 1);
 }
@@ -143,7 +146,8 @@ static void tg_ctl_send(struct tg_ctl *ctl, struct tg_ctl_msg *m)
 		bool was_empty = rte_ring_empty(r);
 
 		if (rte_ring_enqueue(r, m) == 0) {
-			if (was_empty)
+			/* inline, the worker drains the ring right after us */
+			if (was_empty && !ctl->inline_mode)
 				(void)!eventfd_write(ctl->wk_efd[m->worker], 1);
 			return;
 		}
@@ -250,6 +254,37 @@ static void tg_ctl_hs_data(struct tg_ctl *ctl, struct tg_ctl_msg *in)
 	}
 }
 
+unsigned tg_ctl_poll(struct tg_ctl *ctl)
+{
+	unsigned total = 0;
+
+	for (unsigned w = 0; w < ctl->n_workers; w++) {
+		void *msgs[32];
+		/* each message makes at most two replies; take no more than
+		 * the worker's ring can hold, so tg_ctl_send never finds it
+		 * full (we are its only producer) */
+		unsigned room = rte_ring_free_count(ctl->to_wk[w]) / 2;
+		unsigned n = rte_ring_dequeue_burst(ctl->to_ctl[w], msgs,
+						    room < 32 ? room : 32, NULL);
+
+		for (unsigned i = 0; i < n; i++) {
+			struct tg_ctl_msg *m = msgs[i];
+
+			m->worker = (uint16_t)w; /* trust the ring, not the message */
+			if (m->type == TG_CTL_HS_DATA)
+				tg_ctl_hs_data(ctl, m);
+			else if (m->type == TG_CTL_HS_CLOSE && m->slot < ctl->max_slots &&
+				 ctl->flows[w][m->slot].gen == m->gen) {
+				tg_ctl_forget(ctl, &ctl->flows[w][m->slot]);
+				ctl->flows[w][m->slot].done = false;
+			}
+			tg_ctl_msg_free(m);
+		}
+		total += n;
+	}
+	return total;
+}
+
 static void *tg_ctl_main(void *arg)
 {
 	struct tg_ctl *ctl = arg;
@@ -257,33 +292,7 @@ static void *tg_ctl_main(void *arg)
 
 	pthread_setname_np(pthread_self(), "tg-ctl");
 	while (!atomic_load(&ctl->stop)) {
-		bool any = false;
-
-		for (unsigned w = 0; w < ctl->n_workers; w++) {
-			void *msgs[32];
-			/* each message makes at most two replies; take no more
-			 * than the worker's ring can hold, so tg_ctl_send never
-			 * finds it full (we are its only producer) */
-			unsigned room = rte_ring_free_count(ctl->to_wk[w]) / 2;
-			unsigned n = rte_ring_dequeue_burst(ctl->to_ctl[w], msgs,
-							    room < 32 ? room : 32, NULL);
-
-			for (unsigned i = 0; i < n; i++) {
-				struct tg_ctl_msg *m = msgs[i];
-
-				m->worker = (uint16_t)w; /* trust the ring, not the message */
-				if (m->type == TG_CTL_HS_DATA)
-					tg_ctl_hs_data(ctl, m);
-				else if (m->type == TG_CTL_HS_CLOSE && m->slot < ctl->max_slots &&
-					 ctl->flows[w][m->slot].gen == m->gen) {
-					tg_ctl_forget(ctl, &ctl->flows[w][m->slot]);
-					ctl->flows[w][m->slot].done = false;
-				}
-				tg_ctl_msg_free(m);
-			}
-			any |= n > 0;
-		}
-		if (any) {
+		if (tg_ctl_poll(ctl) > 0) {
 			idle = 0;
 		} else if (++idle > 200) {
 			/* idle: block until a worker queues something. The
@@ -356,13 +365,38 @@ tg_result tg_ctl_create(unsigned n_workers, unsigned max_slots,
 	return TG_OK;
 }
 
-tg_result tg_ctl_start(struct tg_ctl *ctl)
+tg_result tg_ctl_start(struct tg_ctl *ctl, const cpu_set_t *cpus)
 {
+	pthread_attr_t attr;
+	int rc;
+
 	TG_ENSURE_REF(ctl);
-	TG_ENSURE(pthread_create(&ctl->thread, NULL, tg_ctl_main, ctl) == 0,
-		  TG_E_IO);
+	TG_ENSURE(!ctl->started && !ctl->inline_mode, TG_E_STATE);
+	TG_ENSURE(pthread_attr_init(&attr) == 0, TG_E_NOMEM);
+	if (cpus != NULL &&
+	    pthread_attr_setaffinity_np(&attr, sizeof(*cpus), cpus) != 0) {
+		pthread_attr_destroy(&attr);
+		return tg_error(TG_E_INVAL);
+	}
+	rc = pthread_create(&ctl->thread, &attr, tg_ctl_main, ctl);
+	pthread_attr_destroy(&attr);
+	TG_ENSURE(rc == 0, TG_E_IO);
 	ctl->started = true;
 	return TG_OK;
+}
+
+tg_result tg_ctl_start_inline(struct tg_ctl *ctl)
+{
+	TG_ENSURE_REF(ctl);
+	TG_ENSURE(!ctl->started && !ctl->inline_mode, TG_E_STATE);
+	TG_ENSURE(ctl->n_workers == 1, TG_E_INVAL);
+	ctl->inline_mode = true;
+	return TG_OK;
+}
+
+bool tg_ctl_is_inline(const struct tg_ctl *ctl)
+{
+	return ctl != NULL && ctl->inline_mode;
 }
 
 void tg_ctl_destroy(struct tg_ctl *ctl)
@@ -394,6 +428,8 @@ void tg_ctl_destroy(struct tg_ctl *ctl)
 			rte_ring_free(ctl->to_wk[w]);
 	}
 	tg_ctl_cfg_put(atomic_load(&ctl->cfg));
+	if (ctl->inline_mode)
+		tg_kx_thread_cleanup(); /* the worker that ran them calls us */
 	for (unsigned w = 0; ctl->wk_efd && w < ctl->n_workers; w++)
 		if (ctl->wk_efd[w] > 0)
 			close(ctl->wk_efd[w]);

@@ -18,6 +18,7 @@
 #ifndef TG_CTL_H
 #define TG_CTL_H
 
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -83,7 +84,30 @@ TG_MUST_CHECK tg_result tg_ctl_create(unsigned n_workers, unsigned max_slots,
 				      struct tg_ctl **out);
 
 /** Start the thread. */
-TG_MUST_CHECK tg_result tg_ctl_start(struct tg_ctl *ctl);
+/**
+ * Start the control thread, on @p cpus (NULL: the creating thread's
+ * affinity). It polls the workers' rings and sleeps on an eventfd when
+ * they are empty.
+ */
+TG_MUST_CHECK tg_result tg_ctl_start(struct tg_ctl *ctl, const cpu_set_t *cpus);
+
+/**
+ * Run without a thread (one worker only): the worker calls tg_ctl_poll()
+ * each round, so a handshake costs no thread switch and no wake-up; for
+ * a worker that would share its CPU with the control thread anyway.
+ * tg_ctl_destroy() must then be called by that worker's thread.
+ */
+TG_MUST_CHECK tg_result tg_ctl_start_inline(struct tg_ctl *ctl);
+
+/** True after tg_ctl_start_inline(). */
+bool tg_ctl_is_inline(const struct tg_ctl *ctl);
+
+/**
+ * One pass over every worker's ring: handle what is queued (at most 32
+ * messages per worker), queue the replies. Returns the messages handled.
+ * The control thread's loop; called by the worker when inline.
+ */
+unsigned tg_ctl_poll(struct tg_ctl *ctl);
 
 /** Stop and join the thread; free everything. */
 void tg_ctl_destroy(struct tg_ctl *ctl);

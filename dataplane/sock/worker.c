@@ -974,6 +974,8 @@ int tg_worker_main(void *arg)
 	const struct tg_worker_conf *wc = arg;
 	struct tg_wk w;
 	struct epoll_event ev[TG_MAX_EVENTS];
+	/* handshakes run here, between our own rounds (tg_ctl_start_inline) */
+	const bool inline_ctl = tg_ctl_is_inline(wc->ctl);
 
 	if (!tg_wk_init(&w, wc)) {
 		TG_ERR("worker %u: cannot start", wc->id);
@@ -1000,8 +1002,13 @@ int tg_worker_main(void *arg)
 			tg_backends_unref(w.be);
 			w.be = tg_backends_ref(atomic_load(wc->backends));
 		}
+		/* inline, handshake messages the last poll left queued (it
+		 * takes no more than our ring can hold) are work to do now */
 		n = epoll_wait(w.ep, ev, TG_MAX_EVENTS,
-			       rte_ring_count(wc->from_ctl) ? 0 : 25);
+			       rte_ring_count(wc->from_ctl) ||
+					       (inline_ctl &&
+						rte_ring_count(wc->to_ctl))
+				       ? 0 : 25);
 		for (int i = 0; i < n; i++) {
 			uint32_t kind = (uint32_t)(ev[i].data.u64 & 3);
 			uint32_t idx = (uint32_t)(ev[i].data.u64 >> 2);
@@ -1032,6 +1039,8 @@ int tg_worker_main(void *arg)
 					tg_want_tx(&w, f);
 			}
 		}
+		if (inline_ctl)
+			(void)tg_ctl_poll(wc->ctl);
 		tg_ctl_in(&w);
 		tg_rx_pass(&w);
 		tg_tx_pass(&w);

@@ -17,7 +17,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tg_e2e import (E2E, HOST, body, body_sha256, client_ctx, curl, file_sha256,  # noqa: E402
+from tg_e2e import (E2E, HOST, TLSGATE, body, body_sha256, client_ctx, curl, file_sha256,  # noqa: E402
                     have, https_get, log, read_response, run, s_client, served_cert,
                     cert_subject, cert_serial)
 
@@ -591,6 +591,36 @@ class Basic(E2E):
         self.assertEqual(g.metric("tlsgate_connections_accepted_total"), 1102)
         self.assertGateUp(g)
         self.assertNotIn("message dropped", g.stderr())
+
+    def test_control_modes(self):
+        """--control inline runs the handshakes in the worker, --control
+        thread in the control thread (auto picks one of them by the CPUs
+        left over): both do concurrent handshakes, resumption by ID and
+        ticket and bodies both ways; inline with two workers is refused."""
+        ctx = client_ctx(self.pki)
+        for mode, says in (("inline", "handshakes run inline in the worker"),
+                           ("thread", "handshakes run in the control thread")):
+            g = self.gate(["--control", mode, "--max-conns", "1000", "--log-level", "notice"])
+            self.assertIn(says, g.stderr(), mode)
+            ok = self.concurrent(g.port, 200, ctx, timeout=60)
+            self.assertEqual(ok, 200, "%s: %d of 200 concurrent connections" % (mode, ok))
+            self.assertTrue(self.resume(g, "id"), "%s: session-ID resumption" % mode)
+            self.assertTrue(self.resume(g, "ticket"), "%s: ticket resumption" % mode)
+            for n in (0, 100000):
+                st, _, b = https_get(g.port, "/bytes/%d" % n, ctx=ctx)
+                self.assertEqual((st, hashlib.sha256(b).hexdigest()), (200, body_sha256(n)), mode)
+            g.wait_metric("tlsgate_connections_active", lambda v: v == 0, timeout=10)
+            self.assertGreaterEqual(g.metric("tlsgate_handshakes_total", {"kind": "full"}), 200)
+            self.assertGateUp(g)
+            self.assertNotIn("message dropped", g.stderr())
+        r = run([TLSGATE, "--listen", "127.0.0.1:1", "--cert", self.pki.ec,
+                 "--key", self.pki.ec_key, "--backend", self.backend.addr,
+                 "--workers", "2", "--control", "inline"], timeout=30, check=False)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn(b"control = inline", r.stderr)
+        r = run([TLSGATE, "--control", "sideways"], timeout=30, check=False)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn(b"--control 'sideways'", r.stderr)
 
     def test_handshake_burst_ctl_ring_drop(self):
         """Was a bug (control/ctl.c tg_ctl_send): when the control thread's ring to
