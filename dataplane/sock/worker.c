@@ -65,6 +65,7 @@ struct tg_flow {
 	bool b_shut;         /* we shut the backend's write side */
 	bool in_rx, in_tx;   /* queued for the record passes */
 	bool touched;        /* queued for progress this iteration */
+	uint32_t act_idx;    /* position in the worker's in-use list */
 	bool hs_done;
 	uint32_t ev_c, ev_b; /* epoll masks set now */
 	struct tg_accel_sess *rx, *tx;
@@ -96,6 +97,7 @@ struct tg_wk {
 	unsigned n_rxq, n_txq;
 	uint32_t *tq;        /* flows to make progress on */
 	unsigned n_tq;
+	uint32_t *act;       /* the slots in use, in no order (the timer's list) */
 	uint64_t drain_deadline;
 	uint64_t next_timer;
 };
@@ -245,6 +247,9 @@ static void tg_flow_close(struct tg_wk *w, struct tg_flow *f, const char *why)
 	f->state = FL_FREE;
 	f->gen++;
 	w->free_slots[w->n_free++] = f->slot;
+	/* out of the in-use list: its last entry takes this one's place */
+	w->act[f->act_idx] = w->act[w->active - 1];
+	w->flows[w->act[f->act_idx]].act_idx = f->act_idx;
 	w->active--;
 	atomic_fetch_sub(w->wc->conns_total, 1);
 	w->st->conns_active = w->active;
@@ -516,7 +521,8 @@ static void tg_accept(struct tg_wk *w, int lfd)
 		f->t_start = f->t_active = tg_now_ms();
 		f->sent_since_idle = 0;
 		f->in_bytes = f->out_bytes = 0;
-		w->active++;
+		f->act_idx = w->active;
+		w->act[w->active++] = f->slot;
 		w->st->conns_accepted++;
 		w->st->conns_active = w->active;
 		if (!tg_buf_alloc(&f->cin, TG_CIN_CAP) ||
@@ -927,7 +933,9 @@ static bool tg_wk_init(struct tg_wk *w, const struct tg_worker_conf *wc)
 	w->rxq = calloc(w->max, sizeof(*w->rxq));
 	w->txq = calloc(w->max, sizeof(*w->txq));
 	w->tq = calloc(w->max, sizeof(*w->tq));
-	if (w->ep < 0 || !w->flows || !w->free_slots || !w->rxq || !w->txq || !w->tq)
+	w->act = calloc(w->max, sizeof(*w->act));
+	if (w->ep < 0 || !w->flows || !w->free_slots || !w->rxq || !w->txq || !w->tq ||
+	    !w->act)
 		return false;
 	for (unsigned i = 0; i < w->max; i++) {
 		w->flows[i].slot = i;
@@ -967,6 +975,7 @@ static void tg_wk_fini(struct tg_wk *w)
 	free(w->rxq);
 	free(w->txq);
 	free(w->tq);
+	free(w->act);
 }
 
 int tg_worker_main(void *arg)
@@ -1054,9 +1063,12 @@ int tg_worker_main(void *arg)
 		}
 		w.n_tq = 0;
 		if (now >= w.next_timer) {
-			for (unsigned s = 0; s < w.max; s++)
-				if (w.flows[s].state != FL_FREE)
-					tg_flow_progress(&w, &w.flows[s], now);
+			/* the flows in use only, not every slot; backwards, as a
+			 * flow that closes here is replaced by the list's last
+			 * one, which was already visited */
+			for (unsigned i = w.active; i-- > 0;)
+				if (i < w.active)
+					tg_flow_progress(&w, &w.flows[w.act[i]], now);
 			w.next_timer = now + 50;
 		}
 	}
