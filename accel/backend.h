@@ -35,6 +35,10 @@ struct tg_aead_op {
 	uint8_t status;          /**< ::tg_rec_status, set by the backend */
 	uint8_t nseg;            /**< number of entries in seg */
 	uint8_t tag[16];         /**< seal: tag out; open: received tag in */
+	/** Contiguous records: where the tag sits in the record, right after
+	 *  the payload (seg[0]); a backend may write (seal) or read (open) it
+	 *  there directly. NULL for mbuf chains. */
+	uint8_t *tag_at;
 	uint32_t len;            /**< payload length (sum of seg[].n) */
 	/** Payload as memory pieces (contiguous: one piece). */
 	struct tg_iov seg[TG_ACCEL_MAX_SEGS];

@@ -682,6 +682,7 @@ static uint8_t tg_seal_prep(struct tg_rec *r, struct tg_aead_op *op,
 		op->seg[0].p = r->buf + r->off;
 		op->seg[0].n = plen;
 		op->nseg = 1;
+		op->tag_at = r->buf + r->off + plen;
 		op->m = NULL;
 		r->rec_off = r->off - s->hdr_len;
 		r->rec_len = s->hdr_len + r->len + tail;
@@ -701,6 +702,7 @@ static uint8_t tg_seal_prep(struct tg_rec *r, struct tg_aead_op *op,
 			return TG_REC_E_INVAL;
 		op->m = r->m;
 		op->m_off = s->hdr_len;
+		op->tag_at = NULL;
 		r->off = s->hdr_len;
 		r->rec_off = 0;
 		r->rec_len = rte_pktmbuf_pkt_len(r->m);
@@ -792,12 +794,14 @@ static uint8_t tg_open_prep(struct tg_rec *r, struct tg_aead_op *op,
 		op->seg[0].p = r->buf + r->rec_off + poff;
 		op->seg[0].n = plen;
 		op->nseg = 1;
+		op->tag_at = r->buf + r->rec_off + poff + plen;
 		op->m = NULL;
 	} else {
 		if (tg_mbuf_segs(r->m, r->rec_off + poff, plen, op) != TG_REC_OK)
 			return TG_REC_E_INVAL;
 		op->m = r->m;
 		op->m_off = r->rec_off + poff;
+		op->tag_at = NULL;
 	}
 	op->len = plen;
 	r->type = type;
