@@ -121,13 +121,56 @@ static bool is_ecdsa(uint16_t s)
 
 /* ---- our server --------------------------------------------------------- */
 
+/* A signature scheme the libssl client offers alone, and the name that
+ * makes our server pick a certificate for it (NULL: the default one). */
+struct sigalg_case {
+	const char *ossl;
+	uint16_t id;
+	const char *sni;
+};
+
+static const struct sigalg_case ec_sigalgs[] = {
+	{ "ECDSA+SHA256", TG_SIG_ECDSA_SECP256R1_SHA256, NULL },
+	{ "ECDSA+SHA384", TG_SIG_ECDSA_SECP384R1_SHA384, "p384.example.com" },
+};
+static const struct sigalg_case rsa_sigalgs[] = {
+	{ "RSA-PSS+SHA256", TG_SIG_RSA_PSS_RSAE_SHA256, NULL },
+	{ "RSA-PSS+SHA384", TG_SIG_RSA_PSS_RSAE_SHA384, NULL },
+	{ "RSA+SHA256", TG_SIG_RSA_PKCS1_SHA256, NULL },
+	{ "RSA+SHA384", TG_SIG_RSA_PKCS1_SHA384, NULL },
+};
+static const struct sigalg_case no_sigalg[] = { { NULL, 0, NULL } };
+
+/* The schemes to cross with @p suite: none for static RSA (no signature). */
+static const struct sigalg_case *sigalgs_for(uint16_t suite, size_t *n)
+{
+	if (is_static_rsa(suite)) {
+		*n = 1;
+		return no_sigalg;
+	}
+	if (is_ecdsa(suite)) {
+		*n = sizeof(ec_sigalgs) / sizeof(ec_sigalgs[0]);
+		return ec_sigalgs;
+	}
+	*n = sizeof(rsa_sigalgs) / sizeof(rsa_sigalgs[0]);
+	return rsa_sigalgs;
+}
+
+/* suite x group x signature scheme x client auth x {full, ticket, ID} */
 static void test_server_matrix(void)
 {
 	unsigned runs = 0, fails = 0;
 
 	for (size_t s = 0; s < sizeof(all_suites) / sizeof(all_suites[0]); s++) {
+		size_t n_sa;
+		const struct sigalg_case *sas = sigalgs_for(all_suites[s], &n_sa);
+
 		for (size_t g = 0; g < 3; g++) {
-			for (int auth = 0; auth < 3; auth++) {
+			for (size_t a = 0; a < n_sa * 3; a++) {
+				const struct sigalg_case *sa = &sas[a / 3];
+				int auth = (int)(a % 3);
+				const char *name = sa->sni ? sa->sni : host;
+				char groups[64], sigalgs[64];
 				struct tg_hs_config cfg;
 				SSL_SESSION *sess = NULL;
 				uint16_t suite = all_suites[s];
@@ -144,14 +187,28 @@ static void test_server_matrix(void)
 				/* full, then resumed (ticket: libssl offers
 				 * the ticket it got), then resumed by ID
 				 * (tickets off) */
+				/* a P-384 certificate wants its curve offered;
+				 * with client auth the client signs with its
+				 * P-256 key, which our server's scheme choice
+				 * cannot take for the certificates under test */
+				snprintf(groups, sizeof(groups), "%s%s", cli_groups[g],
+					 sa->sni && g != 2 ? ":P-384" : "");
+				snprintf(sigalgs, sizeof(sigalgs), "%s%s",
+					 sa->ossl ? sa->ossl : "",
+					 sa->ossl && auth != 0 &&
+						 sa->id != TG_SIG_ECDSA_SECP256R1_SHA256
+						 ? ":ECDSA+SHA256" : "");
 				for (int mode = 0; mode < 3; mode++) {
-					struct tgi_peer o = peer(suite, cli_groups[g]);
+					struct tgi_peer o = peer(suite, groups);
 					struct tgi_run r;
 					enum tg_hs_resumption want =
 						mode == 0 ? TG_HS_FULL
 						: mode == 1 ? TG_HS_RESUMED_TICKET
 							    : TG_HS_RESUMED_ID;
 
+					o.sni = name;
+					if (sa->ossl)
+						o.sigalgs = sigalgs;
 					if (auth != 0) {
 						o.cert = "cli.pem";
 						o.key = "cli.key";
@@ -172,15 +229,17 @@ static void test_server_matrix(void)
 						  r.ssl_resumed == (mode != 0) &&
 						  r.info.ems &&
 						  strcmp(r.info.alpn, "http/1.1") == 0 &&
-						  strcmp(r.info.sni, host) == 0 &&
+						  strcmp(r.info.sni, name) == 0 &&
 						  (mode != 0 || is_static_rsa(suite) ||
-						   r.info.group == group_ids[g]) &&
+						   (r.info.group == group_ids[g] &&
+						    r.info.sigalg == sa->id)) &&
 						  (auth == 0 || r.info.peer_verified);
 					if (!ok) {
 						fails++;
 						fprintf(stderr,
-							"server %s %s auth %d mode %d: ours %s ssl %d data %d resumed %d/%d alert %u/%d suite %04x ems %d alpn '%s' sni '%s' group %u verified %d\n",
+							"server %s %s %s auth %d mode %d: ours %s ssl %d data %d resumed %d/%d alert %u/%d suite %04x ems %d alpn '%s' sni '%s' group %u sigalg %04x verified %d\n",
 							ossl_suite(suite), all_groups[g],
+							sa->ossl ? sa->ossl : "-",
 							auth, mode, tg_strerror(r.ours.code),
 							r.ssl_err, r.data_ok,
 							(int)r.info.resumed,
@@ -188,7 +247,8 @@ static void test_server_matrix(void)
 							r.info.alert_sent,
 							r.ssl_alert_seen, r.info.suite,
 							r.info.ems, r.info.alpn, r.info.sni,
-							r.info.group, r.info.peer_verified);
+							r.info.group, r.info.sigalg,
+							r.info.peer_verified);
 						ERR_print_errors_fp(stderr);
 					}
 					CU_ASSERT(ok);
@@ -375,6 +435,9 @@ static void cli_cfg(struct tg_hs_config *c, uint16_t suite, uint16_t group)
 	}
 }
 
+/* suite x group x signature scheme x client auth x {ID, ticket} x
+ * {full, resumed}; the scheme is forced by offering it alone (with
+ * ECDSA P-256 for our client certificate when the server asks for one) */
 static void test_client_matrix(void)
 {
 	unsigned runs = 0, fails = 0;
@@ -382,31 +445,53 @@ static void test_client_matrix(void)
 	for (size_t s = 0; s < sizeof(all_suites) / sizeof(all_suites[0]); s++) {
 		uint16_t suite = all_suites[s];
 		bool ec = is_ecdsa(suite);
+		size_t n_sa;
+		const struct sigalg_case *sas = sigalgs_for(suite, &n_sa);
 
 		for (size_t g = 0; g < 3; g++) {
 			if (is_static_rsa(suite) && g > 0)
 				continue;
-			for (int auth = 0; auth < 2; auth++) {
-				for (int tickets = 0; tickets < 2; tickets++) {
+			for (size_t a = 0; a < n_sa * 4; a++) {
+				const struct sigalg_case *sa = &sas[a / 4];
+				int auth = (int)(a % 4) / 2, tickets = (int)(a % 2);
+				const char *leaf = !ec ? "rsa" : sa->sni ? "ec384" : "ec";
+				char crt[16], key[16];
+				uint16_t cert_curve = sa->sni ? TG_GROUP_SECP384R1
+							      : TG_GROUP_SECP256R1;
+
+				snprintf(crt, sizeof(crt), "%s.pem", leaf);
+				snprintf(key, sizeof(key), "%s.key", leaf);
+				{
 					struct tg_hs_config cfg;
 					struct tg_hs_session sess = { 0 };
 					SSL_CTX *sctx = libssl_server(
-						ec ? "ec.pem" : "rsa.pem",
-						ec ? "ec.key" : "rsa.key", tickets,
+						crt, key, tickets,
 						auth ? SSL_VERIFY_PEER |
 							       SSL_VERIFY_FAIL_IF_NO_PEER_CERT
 						     : SSL_VERIFY_NONE);
 
 					SSL_CTX_set_cipher_list(sctx, ossl_suite(suite));
 					/* P-256 too: our client certificate's curve */
-					SSL_CTX_set1_groups_list(sctx, cli_groups[g]);
+					SSL_CTX_set1_groups_list(sctx, sa->sni ? "X25519:P-256:P-384"
+									       : cli_groups[g]);
 					cli_cfg(&cfg, suite, group_ids[g]);
-					if (group_ids[g] != TG_GROUP_SECP256R1) {
-						/* a libssl server wants its
-						 * certificate's curve offered */
-						cfg.groups[1] = TG_GROUP_SECP256R1;
-						cfg.n_groups = 2;
+					/* a libssl server wants its certificate's
+					 * curve offered, and our client certificate's */
+					if (group_ids[g] != TG_GROUP_SECP256R1)
+						cfg.groups[cfg.n_groups++] = TG_GROUP_SECP256R1;
+					if (ec && group_ids[g] != cert_curve &&
+					    cert_curve != TG_GROUP_SECP256R1)
+						cfg.groups[cfg.n_groups++] = cert_curve;
+					if (sa->ossl) {
+						cfg.sigalgs[0] = sa->id;
+						cfg.n_sigalgs = 1;
+						if (auth && sa->id != TG_SIG_ECDSA_SECP256R1_SHA256)
+							cfg.sigalgs[cfg.n_sigalgs++] =
+								TG_SIG_ECDSA_SECP256R1_SHA256;
 					}
+					if (sa->sni)
+						snprintf(cfg.server_name, sizeof(cfg.server_name),
+							 "%s", sa->sni);
 					cfg.offer_ticket = tickets;
 					if (auth)
 						cfg.client_cert = tgi_env.client_cert;
@@ -425,16 +510,19 @@ static void test_client_matrix(void)
 							  r.ssl_resumed == (mode == 1) &&
 							  (mode == 1 || r.info.peer_verified) &&
 							  (mode == 1 || is_static_rsa(suite) ||
-							   r.info.group == group_ids[g]);
+							   (r.info.group == group_ids[g] &&
+							    r.info.sigalg == sa->id));
 						if (!ok) {
 							fails++;
 							fprintf(stderr,
-								"client %s %s auth %d tickets %d mode %d: ours %s ssl %d data %d resumed %d/%d alert %u/%d\n",
-								ossl_suite(suite), all_groups[g], auth,
+								"client %s %s %s auth %d tickets %d mode %d: ours %s ssl %d data %d resumed %d/%d alert %u/%d sigalg %04x\n",
+								ossl_suite(suite), all_groups[g],
+								sa->ossl ? sa->ossl : "-", auth,
 								tickets, mode, tg_strerror(r.ours.code),
 								r.ssl_err, r.data_ok,
 								(int)r.info.resumed, r.ssl_resumed,
-								r.info.alert_sent, r.ssl_alert_seen);
+								r.info.alert_sent, r.ssl_alert_seen,
+								r.info.sigalg);
 							ERR_print_errors_fp(stderr);
 						}
 						CU_ASSERT(ok);
@@ -574,11 +662,11 @@ static void test_malformed_flights(void)
 }
 
 static CU_TestInfo interop_tests[] = {
-	{ "our server x libssl client (suites, groups, resumption, client auth)",
+	{ "our server x libssl client (suites, groups, signature schemes, resumption, client auth)",
 	  test_server_matrix },
 	{ "our server: every signature scheme", test_server_sigalgs },
 	{ "our server: peers we cannot agree with", test_server_negative },
-	{ "our client x libssl server (suites, groups, resumption, client auth)",
+	{ "our client x libssl server (suites, groups, signature schemes, resumption, client auth)",
 	  test_client_matrix },
 	{ "our client: servers we refuse", test_client_negative },
 	{ "truncated, reordered, duplicated messages", test_malformed_flights },
