@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include <openssl/core_names.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 
 #include "backend.h"
@@ -26,6 +27,7 @@ struct tg_evp_sess {
 	int enc; /* 1 = seal, 0 = open */
 	bool chacha;
 	bool tls_mode;  /* the fixed IV below is set in ctx */
+	bool no_tls_mode; /* the provider refused it: general path only */
 	uint8_t iv[12]; /* RFC 7905: nonce = iv xor (0^32 || seq) */
 };
 
@@ -110,9 +112,11 @@ static uint8_t tg_evp_tls12_chacha(struct tg_evp_sess *s,
 	uint8_t iv[12], aad[13];
 	uint32_t plen = op->seg[0].n;
 	OSSL_PARAM p[2];
+	bool same;
 
-	if (op->aad_len != 13 || op->nseg != 1 || op->tag_at == NULL ||
-	    op->tag_at != op->seg[0].p + plen || plen > UINT32_MAX - 16)
+	if (s->no_tls_mode || op->aad_len != 13 || op->nseg != 1 ||
+	    op->tag_at == NULL || op->tag_at != op->seg[0].p + plen ||
+	    plen > UINT32_MAX - 16)
 		return TG_REC_E_INVAL;
 	/* the fixed IV is the nonce without the AAD's sequence number */
 	memcpy(iv, op->nonce, sizeof(iv));
@@ -120,13 +124,19 @@ static uint8_t tg_evp_tls12_chacha(struct tg_evp_sess *s,
 		iv[4 + i] ^= op->aad[i];
 	if (!s->tls_mode) {
 		if (EVP_CIPHER_CTX_ctrl(s->ctx, EVP_CTRL_AEAD_SET_IV_FIXED,
-					sizeof(iv), iv) != 1)
+					sizeof(iv), iv) != 1) {
+			s->no_tls_mode = true;
+			ERR_clear_error();
+			TG_WIPE_OBJ(iv);
 			return TG_REC_E_INVAL;
+		}
 		memcpy(s->iv, iv, sizeof(iv));
 		s->tls_mode = true;
-	} else if (memcmp(iv, s->iv, sizeof(iv)) != 0) {
-		return TG_REC_E_INVAL; /* not this session's IV: general path */
 	}
+	same = tg_ct_cmp(iv, s->iv, sizeof(iv)) == 0;
+	TG_WIPE_OBJ(iv);
+	if (!same)
+		return TG_REC_E_INVAL; /* not this session's IV: general path */
 	memcpy(aad, op->aad, sizeof(aad));
 	if (!s->enc) {
 		/* libcrypto takes the record's length here and removes the

@@ -200,6 +200,9 @@ static void tg_gate_reload(void)
 	usleep(200 * 1000);
 	tg_backends_unref(old);
 	/* connection limits, listeners and workers need a restart */
+	if (next.workers != g_cfg.workers || next.control != g_cfg.control ||
+	    strcmp(next.lcores, g_cfg.lcores) != 0)
+		TG_NOTICE("reload: workers, lcores and control changes take effect at the next restart");
 	TG_NOTICE("reload: done (%u certificates, %u backend pools)", next.n_certs,
 		  next.n_pools);
 }

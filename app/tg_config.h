@@ -71,15 +71,16 @@ enum tg_proxy_proto {
 	TG_PROXY_V2,
 };
 
-/** Client certificate policy (mirrors enum tg_hs_client_auth). */
 /** Where handshakes run (the control plane). */
 enum tg_cfg_control {
 	TG_CFG_CONTROL_AUTO = 0, /**< a thread on a CPU no worker uses; when
-				      there is none and one worker: inline */
+				      there is none: inline with one worker,
+				      else a thread sharing the workers' CPUs */
 	TG_CFG_CONTROL_THREAD,   /**< a thread, on a spare CPU if any */
 	TG_CFG_CONTROL_INLINE,   /**< in the worker (one worker only) */
 };
 
+/** Client certificate policy (mirrors enum tg_hs_client_auth). */
 enum tg_cfg_client_auth {
 	TG_CFG_CLIENT_AUTH_NONE = 0,
 	TG_CFG_CLIENT_AUTH_OPTIONAL,

@@ -35,7 +35,11 @@ struct tg_ctl {
 	unsigned max_slots;
 	struct rte_ring **to_ctl, **to_wk;
 	struct tg_ctl_flow **flows; /* [worker][slot] */
-	struct tg_ctl_hscfg *_Atomic cfg;
+	/* the config new handshakes take: read and replaced only by the
+	 * poller (the control thread, or the worker when inline) */
+	struct tg_ctl_hscfg *cfg;
+	/* a config set by tg_ctl_set_hscfg(), not adopted yet */
+	struct tg_ctl_hscfg *_Atomic pending;
 	pthread_t thread;
 	bool started;
 	atomic_bool stop;
@@ -82,24 +86,39 @@ static void tg_ctl_cfg_put(struct tg_ctl_hscfg *c)
 		c->release(c);
 }
 
+/* Poller only: the current config, one more reference to it. */
 static struct tg_ctl_hscfg *tg_ctl_cfg_get(struct tg_ctl *ctl)
 {
-	struct tg_ctl_hscfg *c = atomic_load(&ctl->cfg);
-
-	atomic_fetch_add(&c->refs, 1);
-	return c;
+	atomic_fetch_add(&ctl->cfg->refs, 1);
+	return ctl->cfg;
 }
 
 void tg_ctl_set_hscfg(struct tg_ctl *ctl, struct tg_ctl_hscfg *cfg)
 {
 	struct tg_ctl_hscfg *old;
 
+	/*
+	 * Called from another thread (the reload): it only hands the config
+	 * over. The poller adopts it at its next poll and drops the one it
+	 * replaces there, so no other thread ever reads ctl->cfg while its
+	 * last reference goes. Each value put in `pending` is taken out by
+	 * exactly one exchange: a config replaced before the poller saw it
+	 * is dropped here.
+	 */
 	atomic_fetch_add(&cfg->refs, 1);
-	/* only the control thread takes references from ctl->cfg, and it
-	 * does so between messages, so the swap is safe from a signal
-	 * handler thread as long as the old one is released here */
-	old = atomic_exchange(&ctl->cfg, cfg);
+	old = atomic_exchange(&ctl->pending, cfg);
 	tg_ctl_cfg_put(old);
+}
+
+/* Poller only: adopt a config handed over by tg_ctl_set_hscfg(). */
+static void tg_ctl_adopt_cfg(struct tg_ctl *ctl)
+{
+	struct tg_ctl_hscfg *next = atomic_exchange(&ctl->pending, NULL);
+
+	if (next == NULL)
+		return;
+	tg_ctl_cfg_put(ctl->cfg);
+	ctl->cfg = next;
 }
 
 struct rte_ring *tg_ctl_ring_to_ctl(struct tg_ctl *ctl, unsigned worker)
@@ -258,6 +277,9 @@ unsigned tg_ctl_poll(struct tg_ctl *ctl)
 {
 	unsigned total = 0;
 
+	if (atomic_load_explicit(&ctl->pending, memory_order_relaxed) != NULL)
+		tg_ctl_adopt_cfg(ctl);
+
 	for (unsigned w = 0; w < ctl->n_workers; w++) {
 		void *msgs[32];
 		/* each message makes at most two replies; take no more than
@@ -339,7 +361,7 @@ tg_result tg_ctl_create(unsigned n_workers, unsigned max_slots,
 	ctl->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	for (unsigned w = 0; ctl->wk_efd && w < n_workers; w++)
 		ctl->wk_efd[w] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	atomic_store(&ctl->cfg, cfg);
+	ctl->cfg = cfg;
 	if (ctl->to_ctl == NULL || ctl->to_wk == NULL || ctl->flows == NULL ||
 	    ctl->wk_efd == NULL || ctl->efd < 0) {
 		tg_ctl_destroy(ctl);
@@ -373,13 +395,19 @@ tg_result tg_ctl_start(struct tg_ctl *ctl, const cpu_set_t *cpus)
 	TG_ENSURE_REF(ctl);
 	TG_ENSURE(!ctl->started && !ctl->inline_mode, TG_E_STATE);
 	TG_ENSURE(pthread_attr_init(&attr) == 0, TG_E_NOMEM);
-	if (cpus != NULL &&
-	    pthread_attr_setaffinity_np(&attr, sizeof(*cpus), cpus) != 0) {
-		pthread_attr_destroy(&attr);
-		return tg_error(TG_E_INVAL);
-	}
-	rc = pthread_create(&ctl->thread, &attr, tg_ctl_main, ctl);
+	rc = cpus != NULL
+		     ? pthread_attr_setaffinity_np(&attr, sizeof(*cpus), cpus)
+		     : 0;
+	if (rc == 0)
+		rc = pthread_create(&ctl->thread, &attr, tg_ctl_main, ctl);
 	pthread_attr_destroy(&attr);
+	if (rc != 0 && cpus != NULL) {
+		/* the CPU set may be gone (a cpuset changed since): run
+		 * where the creating thread may */
+		TG_WARN("control thread: cannot pin it to its CPUs (%s); "
+			"starting it unpinned", strerror(rc));
+		rc = pthread_create(&ctl->thread, NULL, tg_ctl_main, ctl);
+	}
 	TG_ENSURE(rc == 0, TG_E_IO);
 	ctl->started = true;
 	return TG_OK;
@@ -427,7 +455,8 @@ void tg_ctl_destroy(struct tg_ctl *ctl)
 		if (ctl->to_wk)
 			rte_ring_free(ctl->to_wk[w]);
 	}
-	tg_ctl_cfg_put(atomic_load(&ctl->cfg));
+	tg_ctl_cfg_put(ctl->cfg);
+	tg_ctl_cfg_put(atomic_exchange(&ctl->pending, NULL));
 	if (ctl->inline_mode)
 		tg_kx_thread_cleanup(); /* the worker that ran them calls us */
 	for (unsigned w = 0; ctl->wk_efd && w < ctl->n_workers; w++)
