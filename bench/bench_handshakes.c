@@ -210,17 +210,26 @@ static void hb_usage(FILE *f)
 "  " TG_BENCH_PROG " handshakes --suite all --group x25519 --json\n");
 }
 
+/* What "all" (and leaving the option out) means for each list option. */
+#define HB_ALL_GROUPS "x25519,p256,p384"
+#define HB_ALL_CERTS "ecdsa,rsa"
+#define HB_ALL_KINDS "full,resumed_id,resumed_ticket"
+#define HB_ALL_IMPLS "tlsgate,libssl,crypto_bound"
+
 /**
  * Split @p v at commas and call @p item for each element; refuses empty
- * items and over-long lists with a usage error.
+ * items and over-long lists with a usage error. With @p all, the value
+ * "all" stands for that list.
  */
-static void hb_each(const char *opt, const char *v,
+static void hb_each(const char *opt, const char *v, const char *all,
 		    void (*item)(struct hb_opts *o, const char *s),
 		    struct hb_opts *o)
 {
 	char tmp[512];
 	char *save = NULL;
 
+	if (all != NULL && strcmp(v, "all") == 0)
+		v = all;
 	if (*v == '\0' || strlen(v) >= sizeof(tmp) || v[0] == ',' ||
 	    v[strlen(v) - 1] == ',' || strstr(v, ",,") != NULL)
 		tg_bench_usage_error(HB_CMD, "bad %s '%s'", opt, v);
@@ -331,37 +340,23 @@ static void hb_parse(int argc, char **argv, struct hb_opts *o)
 		case O_GROUP:
 			memset(o->group, 0, sizeof(o->group));
 			any_group = true;
-			if (strcmp(optarg, "all") == 0)
-				hb_each("--group", "x25519,p256,p384",
-					hb_group_item, o);
-			else
-				hb_each("--group", optarg, hb_group_item, o);
+			hb_each("--group", optarg, HB_ALL_GROUPS, hb_group_item,
+				o);
 			break;
 		case O_CERT:
 			memset(o->cert, 0, sizeof(o->cert));
 			any_cert = true;
-			if (strcmp(optarg, "all") == 0)
-				hb_each("--cert", "ecdsa,rsa", hb_cert_item, o);
-			else
-				hb_each("--cert", optarg, hb_cert_item, o);
+			hb_each("--cert", optarg, HB_ALL_CERTS, hb_cert_item, o);
 			break;
 		case O_KIND:
 			memset(o->kind, 0, sizeof(o->kind));
 			any_kind = true;
-			if (strcmp(optarg, "all") == 0)
-				hb_each("--kind", "full,resumed_id,resumed_ticket",
-					hb_kind_item, o);
-			else
-				hb_each("--kind", optarg, hb_kind_item, o);
+			hb_each("--kind", optarg, HB_ALL_KINDS, hb_kind_item, o);
 			break;
 		case O_IMPL:
 			memset(o->impl, 0, sizeof(o->impl));
 			any_impl = true;
-			if (strcmp(optarg, "all") == 0)
-				hb_each("--impl", "tlsgate,libssl,crypto_bound",
-					hb_impl_item, o);
-			else
-				hb_each("--impl", optarg, hb_impl_item, o);
+			hb_each("--impl", optarg, HB_ALL_IMPLS, hb_impl_item, o);
 			break;
 		case O_SECONDS:
 			if (tg_failed(tg_bench_parse_seconds(optarg,
@@ -393,15 +388,13 @@ static void hb_parse(int argc, char **argv, struct hb_opts *o)
 		tg_bench_usage_error(HB_CMD, "unexpected argument '%s'",
 				     argv[optind]);
 	if (!any_group)
-		hb_each("--group", "x25519,p256,p384", hb_group_item, o);
+		hb_each("--group", HB_ALL_GROUPS, NULL, hb_group_item, o);
 	if (!any_cert)
-		hb_each("--cert", "ecdsa,rsa", hb_cert_item, o);
+		hb_each("--cert", HB_ALL_CERTS, NULL, hb_cert_item, o);
 	if (!any_kind)
-		hb_each("--kind", "full,resumed_id,resumed_ticket",
-			hb_kind_item, o);
+		hb_each("--kind", HB_ALL_KINDS, NULL, hb_kind_item, o);
 	if (!any_impl)
-		hb_each("--impl", "tlsgate,libssl,crypto_bound", hb_impl_item,
-			o);
+		hb_each("--impl", HB_ALL_IMPLS, NULL, hb_impl_item, o);
 	if (suites != NULL && strcmp(suites, "all") == 0) {
 		for (size_t i = 0; i < tg_cs_count(); i++) {
 			const struct tg_cs_info *cs = tg_cs_at(i);
@@ -412,7 +405,7 @@ static void hb_parse(int argc, char **argv, struct hb_opts *o)
 	} else if (suites != NULL) {
 		unsigned n = 0;
 
-		hb_each("--suite", suites, hb_suite_item, o);
+		hb_each("--suite", suites, NULL, hb_suite_item, o);
 		for (unsigned i = 0; i < o->nsuites; i++) {
 			enum hb_cert ct = hb_cert_of(tg_cs_by_id(o->suites[i]));
 
