@@ -65,7 +65,6 @@ static tg_result sigalg_for_key(uint16_t sigalg, const EVP_PKEY *key,
 	uint16_t curve;
 
 	TG_ENSURE(key != NULL, TG_E_INVAL);
-	TG_ENSURE(tg_sigalg_by_id(sigalg) != NULL, TG_E_ILLEGAL_PARAM);
 	if (tg_failed(tg_sig_key_info(key, &type, &curve)))
 		return tg_error(TG_E_ILLEGAL_PARAM);
 	return sigalg_for_info(sigalg, type, curve, out);
