@@ -274,6 +274,23 @@ static void tg_gate_cpus_str(const cpu_set_t *set, char *buf, size_t cap)
 }
 
 /*
+ * The lcore of each worker, in worker order: worker 0 on the main lcore,
+ * the others on the next ones. Fills lc[0..workers-1] (tg_gate_run
+ * checked there are that many lcores).
+ */
+static void tg_gate_worker_lcores(unsigned *lc)
+{
+	unsigned l, i = 1;
+
+	lc[0] = rte_get_main_lcore();
+	RTE_LCORE_FOREACH_WORKER(l) {
+		if (i >= g_cfg.workers)
+			break;
+		lc[i++] = l;
+	}
+}
+
+/*
  * Start the control plane as configured: a thread on the CPUs no worker
  * runs on, or, when there are none and one worker, inline in the worker
  * (a thread sharing the worker's CPU would cost two thread switches per
@@ -282,22 +299,14 @@ static void tg_gate_cpus_str(const cpu_set_t *set, char *buf, size_t cap)
 static tg_result tg_gate_start_control(struct tg_ctl *ctl)
 {
 	cpu_set_t workers, spare;
-	unsigned lc, i = 0;
+	unsigned lc[RTE_MAX_LCORE];
 	char buf[128];
 
-	/* the lcores tg_gate_run() starts workers on: the main one, then
-	 * the next ones */
-	{
-		rte_cpuset_t c = rte_lcore_cpuset(rte_get_main_lcore());
+	tg_gate_worker_lcores(lc);
+	CPU_ZERO(&workers);
+	for (unsigned i = 0; i < g_cfg.workers; i++) {
+		rte_cpuset_t c = rte_lcore_cpuset(lc[i]);
 
-		CPU_ZERO(&workers);
-		CPU_OR(&workers, &workers, &c);
-	}
-	RTE_LCORE_FOREACH_WORKER(lc) {
-		rte_cpuset_t c = rte_lcore_cpuset(lc);
-
-		if (++i >= g_cfg.workers)
-			break;
 		CPU_OR(&workers, &workers, &c);
 	}
 	CPU_ZERO(&spare);
@@ -338,7 +347,7 @@ static int tg_gate_run(void)
 	sigset_t set;
 	char lcores[64];
 	FILE *access_log = stderr;
-	unsigned lc, i;
+	unsigned i;
 	int rc = 1;
 
 	/* two sockets per connection (client, backend) plus listeners and
@@ -457,13 +466,14 @@ static int tg_gate_run(void)
 	for (i = 0; i < g_cfg.n_listen; i++)
 		TG_NOTICE("listening on %s (%u workers)", g_cfg.listen[i].text,
 			  g_cfg.workers);
-	/* worker 0 runs on the main lcore, the others on the next ones */
-	i = 1;
-	RTE_LCORE_FOREACH_WORKER(lc) {
-		if (i >= g_cfg.workers)
-			break;
-		rte_eal_remote_launch(tg_worker_main, &wc[i], lc);
-		i++;
+	/* worker 0 runs on the main lcore (this thread), the others on
+	 * the next ones */
+	{
+		unsigned lcs[RTE_MAX_LCORE];
+
+		tg_gate_worker_lcores(lcs);
+		for (i = 1; i < g_cfg.workers; i++)
+			rte_eal_remote_launch(tg_worker_main, &wc[i], lcs[i]);
 	}
 	rc = tg_worker_main(&wc[0]) == 0 ? 0 : 1;
 	rte_eal_mp_wait_lcore();
