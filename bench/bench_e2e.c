@@ -434,6 +434,36 @@ static void e2e_group_threads(pid_t pgid, struct e2e_thr_sample *smp)
 }
 
 /**
+ * Keep every thread of group @p pgid on the servers' CPUs: a thread
+ * allowed onto any CPU outside @p cpus is put back on @p cpus (threads
+ * that pinned themselves inside it, as tlsgate's lcores do, are left
+ * alone). hitch pins worker N to CPU N whatever it inherited, which
+ * would put it beside the client and nginx, where waking them costs no
+ * IPI and its CPU time is not comparable. Returns the threads moved, or
+ * -1 if one could not be.
+ */
+static int e2e_group_pin(pid_t pgid, const cpu_set_t *cpus)
+{
+	struct e2e_thr_sample smp;
+	int moved = 0;
+
+	e2e_group_threads(pgid, &smp);
+	for (unsigned i = 0; i < smp.n; i++) {
+		cpu_set_t cur, out;
+
+		if (sched_getaffinity(smp.t[i].tid, sizeof(cur), &cur) != 0)
+			continue; /* gone */
+		CPU_AND(&out, &cur, cpus);
+		if (CPU_EQUAL(&out, &cur))
+			continue;
+		if (sched_setaffinity(smp.t[i].tid, sizeof(*cpus), cpus) != 0)
+			return -1;
+		moved++;
+	}
+	return moved;
+}
+
+/**
  * Where the server's CPU went between @p a and @p b, by thread name
  * (threads of the same name summed), as "name NN% name NN%", largest
  * first; threads under 1% left out.
@@ -1253,6 +1283,20 @@ static pid_t e2e_start_server(struct e2e_env *e, enum e2e_srv s,
 	return pid;
 }
 
+/**
+ * Start of a measurement: the server's threads back on its CPUs (a
+ * worker it restarted may have pinned itself elsewhere again), a sample
+ * of them for the by-thread split, and its CPU ticks so far.
+ */
+static uint64_t e2e_cpu_start(struct e2e_env *e, pid_t srv)
+{
+	if (e2e_group_pin(srv, &e->srv_cpus) < 0)
+		fprintf(stderr, "%s e2e: cannot keep the server on CPU %s: %s\n",
+			TG_BENCH_PROG, e->o.core, strerror(errno));
+	e2e_group_threads(srv, &e->thr[0]);
+	return e2e_group_ticks(srv);
+}
+
 /* ---- wrk ------------------------------------------------------------------------- */
 
 /** Run wrk against @p port for body @p size; fills @p m. */
@@ -1299,8 +1343,7 @@ static bool e2e_wrk(struct e2e_env *e, pid_t srv, uint16_t port,
 		fprintf(stderr, "client: %s\n", m->command);
 	if (pipe2(fds, O_CLOEXEC) != 0)
 		return false;
-	e2e_group_threads(srv, &e->thr[0]);
-	t0 = e2e_group_ticks(srv);
+	t0 = e2e_cpu_start(e, srv);
 	pid = e2e_spawn(a.v, &e->cli_cpus, NULL, fds[1]);
 	close(fds[1]);
 	if (pid <= 0) {
@@ -1640,8 +1683,7 @@ static bool e2e_handshakes(struct e2e_env *e, pid_t srv, uint16_t port,
 	h.err[0] = '\0';
 	for (unsigned i = 0; i < e->o.conns; i++)
 		sl[i].fd = -1;
-	e2e_group_threads(srv, &e->thr[0]);
-	t0 = e2e_group_ticks(srv);
+	t0 = e2e_cpu_start(e, srv);
 	w0 = e2e_now();
 	end = w0 + e->o.seconds;
 	for (;;) {
@@ -1735,9 +1777,20 @@ static void e2e_run_server(struct e2e_env *e, enum e2e_srv s, unsigned round,
 	char cmd[512];
 	uint16_t port = e2e_free_port();
 	pid_t pid = -1;
+	int moved = 0;
 
 	if (port != 0)
 		pid = e2e_start_server(e, s, port, cmd, sizeof(cmd));
+	if (pid > 0) {
+		moved = e2e_group_pin(pid, &e->srv_cpus);
+		if (moved < 0) {
+			fprintf(stderr, "%s e2e: %s: cannot keep its threads on CPU %s: %s\n",
+				TG_BENCH_PROG, srv_name[s], e->o.core,
+				strerror(errno));
+			e2e_kill(pid);
+			pid = -1;
+		}
+	}
 	if (pid <= 0) {
 		memset(&m, 0, sizeof(m));
 		m.skipped = true;
@@ -1749,6 +1802,10 @@ static void e2e_run_server(struct e2e_env *e, enum e2e_srv s, unsigned round,
 	}
 	if ((!e->o.json || e->o.verbose) && round == 0)
 		fprintf(stderr, "%s: %s\n", srv_name[s], cmd);
+	if (moved > 0 && round == 0 && (!e->o.json || e->o.verbose))
+		fprintf(stderr, "%s: %d thread(s) had set their own CPU affinity "
+			"outside CPU %s; put back on it\n", srv_name[s], moved,
+			e->o.core);
 	for (unsigned i = 0; i < e->o.nsizes; i++) {
 		char sz[32];
 
