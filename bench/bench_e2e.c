@@ -11,7 +11,8 @@
  * config. nginx (the backend, `daemon off; master_process off;`, one
  * process) runs for the whole run on the client CPUs. Then, one at a
  * time, each terminator starts on the server CPUs (--core; the
- * equivalent of `taskset -c`), with the same suite, TLS 1.2 only, the
+ * equivalent of `taskset -c`; a thread that leaves them, as hitch's
+ * self-pinned workers do, is put back), with the same suite, TLS 1.2 only, the
  * same worker count, the same certificate and backend:
  *   tlsgate --listen --cert/--key --backend --suites --workers -l
  *   hitch   --frontend --backend --ciphers --tls-protos TLSv1.2 --workers
@@ -760,7 +761,9 @@ static void e2e_usage(FILE *f)
 "                  needs one CPU of --core per worker)\n"
 "  --core LIST     CPUs of the servers, taskset style: 1, 2-3 (default:\n"
 "                  the last CPU we may use); the client (wrk, our\n"
-"                  handshake client) and nginx use the other CPUs\n"
+"                  handshake client) and nginx use the other CPUs; a\n"
+"                  server thread that pins itself elsewhere (hitch\n"
+"                  does) is put back on LIST before each test\n"
 "  --suite NAME    the one TLS 1.2 cipher suite of every server, OpenSSL\n"
 "                  name (default " E2E_DEF_SUITE ")\n"
 "  --servers LIST  tlsgate,hitch,haproxy or a part of it (default all)\n"
