@@ -379,9 +379,16 @@ tg_result tg_admin_render(const struct tg_admin_src *src, char *buf, size_t cap,
 		      "Records that failed to open.", OFF(record_errors));
 	wr_burst(&w, src);
 
-	wr_per_worker(&w, src, "tlsgate_ring_occupancy", "gauge",
-		      "Entries last seen in the worker's handshake ring.",
-		      OFF(ring_occupancy));
+	wr_family(&w, "tlsgate_ring_occupancy", "gauge",
+		  "Entries in a worker's rings with the control plane, as of its last round.");
+	for (unsigned i = 0; i < src->n_workers; i++) {
+		const struct tg_wk_stats *s = &src->stats[i];
+
+		wr_printf(&w, "tlsgate_ring_occupancy{worker=\"%u\",ring=\"to_control\"} %" PRIu64 "\n",
+			  i, WK(s, ring_to_ctl));
+		wr_printf(&w, "tlsgate_ring_occupancy{worker=\"%u\",ring=\"from_control\"} %" PRIu64 "\n",
+			  i, WK(s, ring_from_ctl));
+	}
 	wr_per_worker(&w, src, "tlsgate_handshake_ring_full_total", "counter",
 		      "Connections refused because the handshake ring was full.",
 		      OFF(ring_full));

@@ -21,7 +21,8 @@
  *  - tlsgate_records_total{dir="sealed|opened",backend},
  *    tlsgate_record_bytes_total{dir,backend}, tlsgate_record_errors_total,
  *    tlsgate_burst_size (histogram, le = 1 3 7 15 31 63 +Inf)
- *  - tlsgate_ring_occupancy, tlsgate_handshake_ring_full_total
+ *  - tlsgate_ring_occupancy{ring="to_control|from_control"},
+ *    tlsgate_handshake_ring_full_total
  *  - tlsgate_backend_connect_errors_total,
  *    tlsgate_backend_closed_early_total
  *  - tlsgate_bytes_total{dir="from_client|to_client|from_backend|to_backend"}

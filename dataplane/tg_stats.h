@@ -31,7 +31,10 @@ struct tg_wk_stats {
 	uint64_t record_errors;      /**< records that failed to open */
 	uint64_t burst_hist[TG_STATS_BURST_BUCKETS]; /**< seal+open bursts */
 	uint64_t ring_full;          /**< handshake ring full (refused) */
-	uint64_t ring_occupancy;     /**< last seen entries in our ring (gauge) */
+	uint64_t ring_to_ctl;        /**< entries waiting in the ring to the
+	                                  control plane, each round (gauge) */
+	uint64_t ring_from_ctl;      /**< entries left in the ring back after
+	                                  a round took its share (gauge) */
 	uint64_t backend_connect_errors;
 	uint64_t backend_closed_early; /**< backend closed before the client */
 	uint64_t bytes_from_client, bytes_to_client;   /**< wire bytes */

@@ -229,7 +229,8 @@ static int admin_init(void)
 	g_st[1].bytes_opened[1] = 4100;
 	g_st[1].record_errors = 2;
 	g_st[1].burst_hist[5] = 4; /* 32-63 */
-	g_st[1].ring_occupancy = 17;
+	g_st[1].ring_to_ctl = 17;
+	g_st[1].ring_from_ctl = 3;
 	g_st[1].ring_full = 9;
 	g_st[1].backend_connect_errors = 5;
 	g_st[1].bytes_to_backend = 123;
@@ -311,7 +312,8 @@ static void test_render_workers(void)
 		 g_accel_name[0]);
 	CU_ASSERT(has_line(b, line));
 	CU_ASSERT(has_line(b, "tlsgate_record_errors_total{worker=\"1\"} 2"));
-	CU_ASSERT(has_line(b, "tlsgate_ring_occupancy{worker=\"1\"} 17"));
+	CU_ASSERT(has_line(b, "tlsgate_ring_occupancy{worker=\"1\",ring=\"to_control\"} 17"));
+	CU_ASSERT(has_line(b, "tlsgate_ring_occupancy{worker=\"1\",ring=\"from_control\"} 3"));
 	CU_ASSERT(has_line(b, "tlsgate_handshake_ring_full_total{worker=\"1\"} 9"));
 	CU_ASSERT(has_line(b, "tlsgate_backend_connect_errors_total{worker=\"1\"} 5"));
 	CU_ASSERT(has_line(b, "tlsgate_handshake_timeouts_total{worker=\"0\"} 0"));
