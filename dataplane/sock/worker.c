@@ -199,17 +199,23 @@ static void tg_log_access(struct tg_wk *w, struct tg_flow *f, const char *why)
 		inet_ntop(AF_INET6, &a->sin6_addr, ip, sizeof(ip));
 		snprintf(peer, sizeof(peer), "[%s]:%u", ip, ntohs(a->sin6_port));
 	}
-	cs = tg_cs_by_id(f->info.suite);
+	/* a failed handshake has no version or suite, maybe an SNI */
+	cs = f->hs_done ? tg_cs_by_id(f->info.suite) : NULL;
 	fprintf(out,
-		"worker=%u client=%s tls=TLSv1.2 suite=%s sni=%s alpn=%s resumed=%s backend=%s in=%llu out=%llu ms=%llu end=%s\n",
-		w->wc->id, peer, cs ? cs->ossl : "-",
+		"worker=%u client=%s tls=%s suite=%s sni=%s alpn=%s resumed=%s backend=%s in=%llu out=%llu ms=%llu end=%s alert=%s peer_alert=%s\n",
+		w->wc->id, peer, !f->hs_done ? "-"
+		: f->info.version == TG_TLS12 ? "TLSv1.2" : "?",
+		cs ? cs->ossl : "-",
 		f->info.sni[0] ? f->info.sni : "-",
 		f->info.alpn[0] ? f->info.alpn : "-",
-		f->info.resumed == TG_HS_RESUMED_TICKET ? "ticket"
+		!f->hs_done ? "-"
+		: f->info.resumed == TG_HS_RESUMED_TICKET ? "ticket"
 		: f->info.resumed == TG_HS_RESUMED_ID ? "id" : "no",
 		f->bep ? f->bep->addr.text : "-",
 		(unsigned long long)f->in_bytes, (unsigned long long)f->out_bytes,
-		(unsigned long long)(tg_now_ms() - f->t_start), why);
+		(unsigned long long)(tg_now_ms() - f->t_start), why,
+		f->info.alert_sent != 255 ? tg_alert_name(f->info.alert_sent) : "-",
+		f->info.alert_recv != 255 ? tg_alert_name(f->info.alert_recv) : "-");
 	fflush(out);
 }
 
@@ -226,7 +232,9 @@ static void tg_flow_close(struct tg_wk *w, struct tg_flow *f, const char *why)
 		else
 			tg_ctl_notify(w->wc->ctl);
 	}
-	if (f->hs_done)
+	/* every connection, failed handshakes included (why and alerts),
+	 * but not one that sent nothing (port probes, health checks) */
+	if (f->hs_done || f->in_bytes > 0)
 		tg_log_access(w, f, why);
 	if (f->cfd >= 0)
 		close(f->cfd);
@@ -468,6 +476,7 @@ static void tg_ctl_in(struct tg_wk *w)
 			w->st->hs_failed++;
 			if (m->info.alert_sent != 255)
 				w->st->hs_failed_alert[m->info.alert_sent]++;
+			f->info = m->info; /* the SNI and alerts, for the log */
 			f->state = FL_CLOSING;
 			break;
 		default:
@@ -475,7 +484,10 @@ static void tg_ctl_in(struct tg_wk *w)
 		}
 		tg_ctl_msg_free(m);
 	}
-	w->st->ring_occupancy = rte_ring_count(w->wc->from_ctl);
+	/* the ring that backs up when the control plane is saturated is
+	 * the one towards it; the one back is drained here each round */
+	w->st->ring_to_ctl = rte_ring_count(w->wc->to_ctl);
+	w->st->ring_from_ctl = rte_ring_count(w->wc->from_ctl);
 }
 
 /* ---- sockets ---------------------------------------------------------------------- */

@@ -209,6 +209,57 @@ static void test_thread(void)
 	CU_ASSERT_EQUAL(refs(&cfg), 1);
 }
 
+/* Bytes that are not TLS: the control plane answers with a fatal alert
+ * and then HS_FAIL carrying that alert (the worker's log line and its
+ * per-alert counter); a message without a handshake behind it says "no
+ * alert", not close_notify (0). */
+static void test_failed_handshake(void)
+{
+	static const char http[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+	struct test_cfg cfg;
+	struct tg_ctl *ctl = NULL;
+	struct tg_ctl_msg *m;
+	int alert = -1;
+	bool failed = false;
+
+	m = tg_ctl_msg_new(TG_CTL_HS_FAIL, 0, 1, 1, NULL, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT_EQUAL(m->info.alert_sent, 255);
+	CU_ASSERT_EQUAL(m->info.alert_recv, 255);
+	tg_ctl_msg_free(m);
+
+	test_cfg_init(&cfg, 0);
+	atomic_fetch_add(&cfg.c.refs, 1);
+	TG_ASSERT_OK(tg_ctl_create(1, 8, 64, &cfg.c, &ctl));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ctl);
+	TG_ASSERT_OK(tg_ctl_start_inline(ctl));
+	m = tg_ctl_msg_new(TG_CTL_HS_DATA, 0, 2, 9, http, sizeof(http) - 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT_EQUAL_FATAL(rte_ring_enqueue(tg_ctl_ring_to_ctl(ctl, 0), m), 0);
+	while (!failed && (m = next_reply(ctl)) != NULL) {
+		CU_ASSERT_EQUAL(m->slot, 2);
+		CU_ASSERT_EQUAL(m->gen, 9);
+		if (m->type == TG_CTL_HS_OUT) {
+			/* one alert record: 21, 3 3, length 2, fatal, what */
+			CU_ASSERT_EQUAL_FATAL(m->len, 7);
+			CU_ASSERT_EQUAL(m->data[0], 21);
+			CU_ASSERT_EQUAL(m->data[5], 2);
+			alert = m->data[6];
+		} else {
+			CU_ASSERT_EQUAL(m->type, TG_CTL_HS_FAIL);
+			CU_ASSERT_EQUAL(m->info.alert_sent, alert);
+			CU_ASSERT_NOT_EQUAL(m->info.alert_sent, 0);
+			CU_ASSERT_EQUAL(m->info.alert_recv, 255);
+			failed = true;
+		}
+		tg_ctl_msg_free(m);
+	}
+	CU_ASSERT_TRUE(failed);
+	CU_ASSERT_EQUAL(tg_ctl_inflight(ctl), 0);
+	tg_ctl_destroy(ctl);
+	CU_ASSERT_EQUAL(refs(&cfg), 1);
+}
+
 /* A config handed over by tg_ctl_set_hscfg() (a reload) is adopted at
  * the next poll; one replaced before any poll is dropped at once. */
 static void test_reload_adopted_by_poller(void)
@@ -278,6 +329,7 @@ static CU_TestInfo ctl_tests[] = {
 	{ "inline needs one worker", test_inline_needs_one_worker },
 	{ "thread: handshakes through the rings, eventfd wake-ups", test_thread },
 	{ "reload: the poller adopts the handed-over config", test_reload_adopted_by_poller },
+	{ "not TLS: an alert, then HS_FAIL with that alert", test_failed_handshake },
 	CU_TEST_INFO_NULL,
 };
 
