@@ -176,6 +176,8 @@ tg_result tg_rand_public(void *out, size_t n)
 
 	TG_ENSURE(out != NULL || n == 0, TG_E_INVAL);
 	TG_ENSURE(n <= INT_MAX, TG_E_INVAL);
+	if (n == 0)
+		return TG_OK; /* out may be NULL: no memcpy to it */
 	if (n > PUBRAND_BLOCK / 4) {
 		TG_ENSURE(RAND_bytes(out, (int)n) == 1, TG_E_CRYPTO);
 		return TG_OK;

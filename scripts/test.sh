@@ -67,14 +67,17 @@ else
 fi
 
 echo "== build (gcc, address+undefined sanitizers)"
-if build build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug; then
+# any sanitizer report fails its test: UBSan would otherwise print and go on
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+SAN_ARGS="-Db_sanitize=address,undefined -Db_lundef=false -Dc_args=-fno-sanitize-recover=all"
+if build build-asan $SAN_ARGS -Dbuildtype=debug; then
 	stage "unit and interop tests (sanitizers)" build-asan --suite unit --suite interop
 else
 	failed=$((failed + 1))
 fi
 
 echo "== build (clang, libFuzzer)"
-if CC=clang-14 build build-fuzz -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false; then
+if CC=clang-14 build build-fuzz -Dfuzz=true $SAN_ARGS; then
 	stage "fuzz (${FUZZ_SECONDS}s per target)" build-fuzz --suite fuzz
 else
 	failed=$((failed + 1))
