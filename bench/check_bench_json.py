@@ -141,8 +141,11 @@ def main():
         return 0
 
     sizes = [int(s) for s in arg_after(cmd, "--size", "64").split(",")]
-    backend = arg_after(cmd, "--backend", None)
-    suite = arg_after(cmd, "--suite", None)
+    backends = arg_after(cmd, "--backend", None)
+    suites = arg_after(cmd, "--suite", None)
+    tls = arg_after(cmd, "--tls", "1.2")
+    direction = arg_after(cmd, "--dir", "seal")
+    flows = int(arg_after(cmd, "--flows", "1"))
     meas = [o for o in data if isinstance(o, dict)
             and o.get("type") == "measurement"]
     problems = []
@@ -161,18 +164,20 @@ def main():
             if isinstance(v, (int, float)) and not isinstance(v, bool) \
                     and not (math.isfinite(v) and v > 0):
                 problems.append(f"object {i}: {k} = {v!r} is not > 0")
-        if backend and o.get("backend") != backend:
-            problems.append(f"object {i}: backend {o.get('backend')!r}, "
-                            f"asked {backend!r}")
-        if suite and o.get("suite") != suite:
-            problems.append(f"object {i}: suite {o.get('suite')!r}, "
-                            f"asked {suite!r}")
-        if o.get("dir") not in ("seal", "open") or \
-                o.get("tls") not in ("1.2", "1.3"):
-            problems.append(f"object {i}: bad dir/tls {o.get('dir')!r} "
-                            f"{o.get('tls')!r}")
-    got = sorted(o.get("size") for o in meas if isinstance(o.get("size"), int))
-    if got != sorted(sizes):
+        if (o.get("tls"), o.get("dir"), o.get("flows")) != \
+                (tls, direction, flows):
+            problems.append(f"object {i}: tls/dir/flows {o.get('tls')!r} "
+                            f"{o.get('dir')!r} {o.get('flows')!r}, asked "
+                            f"{tls!r} {direction!r} {flows!r}")
+    # one measurement per backend, suite and size asked
+    got = sorted((o.get("backend"), o.get("suite"), o.get("size"))
+                 for o in meas)
+    if backends and suites:
+        want = sorted((b, su, sz) for b in backends.split(",")
+                      for su in suites.split(",") for sz in sizes)
+        if got != want:
+            problems.append(f"measured {got}, asked {want}")
+    elif sorted(o[2] for o in got) != sorted(sizes):
         problems.append(f"sizes measured {got}, asked {sorted(sizes)}")
     if problems:
         print("FAIL:\n  " + "\n  ".join(problems), file=sys.stderr)
