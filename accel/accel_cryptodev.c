@@ -277,7 +277,7 @@ struct cdev_arg {
 };
 
 /** Split "name[+opt...]" (or ',') into struct cdev_arg. */
-static tg_result cdev_parse_arg(const char *arg, struct cdev_arg *a)
+static TG_MUST_CHECK tg_result cdev_parse_arg(const char *arg, struct cdev_arg *a)
 {
 	char tmp[512];
 	char *save = NULL;
@@ -350,7 +350,7 @@ static void cdev_teardown(struct cdev_ctx *ctx)
 }
 
 /** Take a queue pair's crypto ops and carrier mbufs. */
-static tg_result cdev_qp_init(struct cdev_ctx *ctx, struct cdev_qp *qp,
+static TG_MUST_CHECK tg_result cdev_qp_init(struct cdev_ctx *ctx, struct cdev_qp *qp,
 			      uint16_t id)
 {
 	rte_spinlock_init(&qp->lock);
@@ -374,7 +374,7 @@ static tg_result cdev_qp_init(struct cdev_ctx *ctx, struct cdev_qp *qp,
 }
 
 /** Reserve a queue pair's linearisation slots (once ctx->sgl is known). */
-static tg_result cdev_qp_lin(struct cdev_ctx *ctx, struct cdev_qp *qp)
+static TG_MUST_CHECK tg_result cdev_qp_lin(struct cdev_ctx *ctx, struct cdev_qp *qp)
 {
 	char mzname[RTE_MEMZONE_NAMESIZE];
 
@@ -414,7 +414,7 @@ static void cdev_map_lcores(struct cdev_ctx *ctx)
 static bool cdev_sgl_selftest(struct cdev_ctx *ctx);
 
 /** Configure and start device @p dev into a new instance. */
-static tg_result cdev_open(uint8_t dev, const struct cdev_arg *a,
+static TG_MUST_CHECK tg_result cdev_open(uint8_t dev, const struct cdev_arg *a,
 			   bool created, struct cdev_ctx **out)
 {
 	struct rte_cryptodev_info info;
@@ -602,7 +602,7 @@ static int cdev_first_dev(void)
 }
 
 /** backend probe(): see the file comment for @p arg. */
-static tg_result cdev_probe(const char *arg, void **out)
+static TG_MUST_CHECK tg_result cdev_probe(const char *arg, void **out)
 {
 	struct cdev_arg a;
 	struct cdev_ctx *ctx = NULL;
@@ -683,7 +683,7 @@ static bool cdev_has_suite(void *vctx, enum tg_suite suite)
 /* ------------------------------------------------------------------ */
 
 /** Create one device session for an AAD length. */
-static tg_result cdev_dsess_create(struct cdev_ctx *ctx, enum tg_suite suite,
+static TG_MUST_CHECK tg_result cdev_dsess_create(struct cdev_ctx *ctx, enum tg_suite suite,
 				   const uint8_t *key, uint8_t key_len,
 				   enum tg_dir dir, uint16_t aad_len,
 				   void **ds)
@@ -719,7 +719,7 @@ static tg_result cdev_dsess_create(struct cdev_ctx *ctx, enum tg_suite suite,
 }
 
 /** backend sess_create(): two device sessions (AAD 13 and 5). */
-static tg_result cdev_sess_create(void *vctx, enum tg_suite suite,
+static TG_MUST_CHECK tg_result cdev_sess_create(void *vctx, enum tg_suite suite,
 				  const uint8_t *key, uint8_t key_len,
 				  enum tg_dir dir, void **bsess)
 {

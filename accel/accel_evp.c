@@ -31,7 +31,7 @@ struct tg_evp_sess {
 	uint8_t iv[12]; /* RFC 7905: nonce = iv xor (0^32 || seq) */
 };
 
-static tg_result tg_evp_probe(const char *arg, void **ctx)
+static TG_MUST_CHECK tg_result tg_evp_probe(const char *arg, void **ctx)
 {
 	TG_ENSURE(arg == NULL || *arg == '\0', TG_E_INVAL);
 	*ctx = NULL; /* stateless */
@@ -75,7 +75,7 @@ static void tg_evp_sess_free(void *ctx, void *bsess)
 	free(s);
 }
 
-static tg_result tg_evp_sess_create(void *ctx, enum tg_suite suite,
+static TG_MUST_CHECK tg_result tg_evp_sess_create(void *ctx, enum tg_suite suite,
 				    const uint8_t *key, uint8_t key_len,
 				    enum tg_dir dir, void **bsess)
 {

@@ -214,7 +214,7 @@ static const char *ipsecmb_arch_name(IMB_ARCH arch)
  * Load the backend: check that intel-ipsec-mb initialises on this CPU.
  * @p arg is unused. TG_E_UNSUPPORTED when the library cannot run here.
  */
-static tg_result ipsecmb_probe(const char *arg, void **ctx)
+static TG_MUST_CHECK tg_result ipsecmb_probe(const char *arg, void **ctx)
 {
 	struct ipsecmb_ctx *c;
 	uint64_t f;
@@ -283,7 +283,7 @@ static bool ipsecmb_has_suite(void *ctx, enum tg_suite suite)
  * are precomputed here (IMB_AES128_GCM_PRE / IMB_AES256_GCM_PRE) with the
  * calling thread's manager; ChaCha20-Poly1305 keeps the raw key.
  */
-static tg_result ipsecmb_sess_create(void *ctx, enum tg_suite suite,
+static TG_MUST_CHECK tg_result ipsecmb_sess_create(void *ctx, enum tg_suite suite,
 				     const uint8_t *key, uint8_t key_len,
 				     enum tg_dir dir, void **bsess)
 {

@@ -57,13 +57,13 @@ struct tg_accel_backend {
 	 * *ctx is the backend's instance. TG_E_UNSUPPORTED when the backend
 	 * cannot run here (no CPU support, no device): the engine skips it.
 	 */
-	tg_result (*probe)(const char *arg, void **ctx);
+	TG_MUST_CHECK tg_result (*probe)(const char *arg, void **ctx);
 	/** Release an instance. */
 	void (*fini)(void *ctx);
 	/** True when the instance implements @p suite. */
 	bool (*has_suite)(void *ctx, enum tg_suite suite);
 	/** Create a session for one key and direction. */
-	tg_result (*sess_create)(void *ctx, enum tg_suite suite,
+	TG_MUST_CHECK tg_result (*sess_create)(void *ctx, enum tg_suite suite,
 				 const uint8_t *key, uint8_t key_len,
 				 enum tg_dir dir, void **bsess);
 	/** Free and wipe a session. */

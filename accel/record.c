@@ -245,7 +245,7 @@ void tg_accel_print_choice(const struct tg_accel *acc, void *f)
 	}
 }
 
-static tg_result tg_accel_load(struct tg_accel *acc, const char *spec,
+static TG_MUST_CHECK tg_result tg_accel_load(struct tg_accel *acc, const char *spec,
 			       bool optional)
 {
 	char name[64];
@@ -310,7 +310,7 @@ static bool tg_eal_cryptodev_name(uint8_t d, char *spec, size_t n)
 }
 
 /* Load "all": every backend that can run here. */
-static tg_result tg_accel_load_all(struct tg_accel *acc)
+static TG_MUST_CHECK tg_result tg_accel_load_all(struct tg_accel *acc)
 {
 	char spec[64];
 
@@ -332,7 +332,7 @@ static double tg_accel_measure(struct tg_accel *acc, unsigned idx,
 			       enum tg_suite suite, uint32_t size, unsigned ms,
 			       uint8_t *arena);
 
-static tg_result tg_accel_calibrate(struct tg_accel *acc, unsigned ms)
+static TG_MUST_CHECK tg_result tg_accel_calibrate(struct tg_accel *acc, unsigned ms)
 {
 	static const uint32_t sizes[TG_SIZE__COUNT] = { 64, 1024, 16384 };
 	const uint32_t stride = TG_REC_MAX_PLAIN + 512;
@@ -455,7 +455,7 @@ void tg_accel_destroy(struct tg_accel *acc)
 
 /* ---- sessions -------------------------------------------------------- */
 
-static tg_result tg_keys_check(const struct tg_keys *k)
+static TG_MUST_CHECK tg_result tg_keys_check(const struct tg_keys *k)
 {
 	TG_ENSURE_REF(k);
 	TG_ENSURE(k->version == TG_TLS12 || k->version == TG_TLS13,
@@ -468,7 +468,7 @@ static tg_result tg_keys_check(const struct tg_keys *k)
 	return TG_OK;
 }
 
-static tg_result tg_sess_add_backend(struct tg_accel_sess *s,
+static TG_MUST_CHECK tg_result tg_sess_add_backend(struct tg_accel_sess *s,
 				     const struct tg_keys *k, int b)
 {
 	struct tg_accel_inst *in;
@@ -482,7 +482,7 @@ static tg_result tg_sess_add_backend(struct tg_accel_sess *s,
 				   k->dir, &s->bsess[b]);
 }
 
-static tg_result tg_sess_new(struct tg_accel *acc, const struct tg_keys *k,
+static TG_MUST_CHECK tg_result tg_sess_new(struct tg_accel *acc, const struct tg_keys *k,
 			     int only, struct tg_accel_sess **out)
 {
 	struct tg_accel_sess *s;

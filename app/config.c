@@ -124,7 +124,7 @@ enum addr_use {
  * @return TG_E_INVAL for a malformed address, TG_E_NOTFOUND when a name
  *         does not resolve.
  */
-static tg_result parse_addr(const char *text, enum addr_use use,
+static TG_MUST_CHECK tg_result parse_addr(const char *text, enum addr_use use,
 			    struct tg_cfg_addr *out, char *err, size_t err_len)
 {
 	char host[256];
@@ -1247,7 +1247,7 @@ static void walk_group(struct file_ctx *fc, const config_setting_t *grp,
  * Read @p path into @p cfg over what is there (defaults or an earlier
  * state); no validation. Prints every error with file:line.
  */
-static tg_result load_file(const char *path, struct tg_config *cfg)
+static TG_MUST_CHECK tg_result load_file(const char *path, struct tg_config *cfg)
 {
 	config_t lc;
 	struct file_ctx fc = { .path = path, .cfg = cfg };
@@ -2054,7 +2054,7 @@ static void print_summary(const struct tg_config *cfg)
 }
 
 /** `tlsgate stats [--admin ADDR | -c FILE]`. */
-static tg_result parse_stats(int argc, char **argv, struct tg_config *cfg)
+static TG_MUST_CHECK tg_result parse_stats(int argc, char **argv, struct tg_config *cfg)
 {
 	static const struct option opts[] = {
 		{ "admin", required_argument, NULL, OPT_ADMIN },

@@ -69,7 +69,7 @@ static void tg_gate_hscfg_release(struct tg_ctl_hscfg *c)
 /* Build a handshake config from @p cfg: loads certificates, keys, CA,
  * ticket keys. The session cache is carried over from @p keep_cache so a
  * reload keeps resumable sessions. */
-static tg_result tg_gate_hscfg(const struct tg_config *cfg,
+static TG_MUST_CHECK tg_result tg_gate_hscfg(const struct tg_config *cfg,
 			       struct tg_sesscache *keep_cache,
 			       struct tg_gate_hscfg **out)
 {
@@ -296,7 +296,7 @@ static void tg_gate_worker_lcores(unsigned *lc)
  * (a thread sharing the worker's CPU would cost two thread switches per
  * handshake round trip).
  */
-static tg_result tg_gate_start_control(struct tg_ctl *ctl)
+static TG_MUST_CHECK tg_result tg_gate_start_control(struct tg_ctl *ctl)
 {
 	cpu_set_t workers, spare;
 	unsigned lc[RTE_MAX_LCORE];

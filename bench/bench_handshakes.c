@@ -463,7 +463,7 @@ static uint64_t hb_clock_bias(void)
 /* ---- certificates ----------------------------------------------------------- */
 
 /** Write a self-signed certificate for a fresh key of type @p ct. */
-static tg_result hb_make_cert(struct hb_env *env, enum hb_cert ct)
+static TG_MUST_CHECK tg_result hb_make_cert(struct hb_env *env, enum hb_cert ct)
 {
 	EVP_PKEY *k;
 	X509 *x = NULL;
@@ -532,7 +532,7 @@ out:
  * ticket keys. The key and certificate files stay until hb_env_fini()
  * (the libssl servers load them per cell).
  */
-static tg_result hb_env_init(struct hb_env *env)
+static TG_MUST_CHECK tg_result hb_env_init(struct hb_env *env)
 {
 	/* The engine tlsgate itself starts with: ipsecmb and evp, calibrated
 	 * (the handshake's Finished records use the small-record choice);
@@ -638,7 +638,7 @@ struct hb_hs {
 };
 
 /** Our server's part of one round: feed the flight, collect the answer. */
-static tg_result hb_ours_step(struct hb_ctx *x, struct hb_hs *h)
+static TG_MUST_CHECK tg_result hb_ours_step(struct hb_ctx *x, struct hb_hs *h)
 {
 	tg_result res = TG_OK;
 
@@ -664,7 +664,7 @@ static tg_result hb_ours_step(struct hb_ctx *x, struct hb_hs *h)
 }
 
 /** libssl's server part of one round. */
-static tg_result hb_libssl_step(struct hb_hs *h)
+static TG_MUST_CHECK tg_result hb_libssl_step(struct hb_hs *h)
 {
 	int r = SSL_do_handshake(h->sv);
 
@@ -683,7 +683,7 @@ static tg_result hb_libssl_step(struct hb_hs *h)
  * @p ns and its timed sections to @p sect; checks the resumption kind
  * against @p want; with @p sess_out keeps the first client's session.
  */
-static tg_result hb_batch(struct hb_ctx *x, enum hb_impl impl, unsigned n,
+static TG_MUST_CHECK tg_result hb_batch(struct hb_ctx *x, enum hb_impl impl, unsigned n,
 			  SSL_SESSION *sess, enum tg_hs_resumption want,
 			  uint64_t *ns, uint64_t *sect, SSL_SESSION **sess_out)
 {
@@ -794,7 +794,7 @@ static tg_result hb_batch(struct hb_ctx *x, enum hb_impl impl, unsigned n,
 /* ---- crypto bound ------------------------------------------------------------- */
 
 /** One full-handshake crypto bound operation: ECDHE and one signature. */
-static tg_result hb_bound_full(struct hb_ctx *x)
+static TG_MUST_CHECK tg_result hb_bound_full(struct hb_ctx *x)
 {
 	struct tg_kx kx = { 0 };
 	uint8_t pub[TG_KX_MAX_PUB], pms[TG_KX_MAX_SECRET], sig[TG_SIG_MAX_LEN];
@@ -820,7 +820,7 @@ static tg_result hb_bound_full(struct hb_ctx *x)
 }
 
 /** One resumed-handshake bound operation: key block + two Finished. */
-static tg_result hb_bound_resumed(struct hb_ctx *x)
+static TG_MUST_CHECK tg_result hb_bound_resumed(struct hb_ctx *x)
 {
 	struct tg_key_block kb;
 	uint8_t vd[TG_TLS_VERIFY_DATA_LEN];
@@ -841,7 +841,7 @@ static tg_result hb_bound_resumed(struct hb_ctx *x)
 }
 
 /** Run bound operations in batches of @p batch; one timed section each. */
-static tg_result hb_bound_batch(struct hb_ctx *x, unsigned batch,
+static TG_MUST_CHECK tg_result hb_bound_batch(struct hb_ctx *x, unsigned batch,
 				uint64_t *ns, uint64_t *sect, uint64_t *n)
 {
 	tg_result r = TG_OK;
@@ -861,7 +861,7 @@ static tg_result hb_bound_batch(struct hb_ctx *x, unsigned batch,
 /* ---- one cell ------------------------------------------------------------------- */
 
 /** Build both libssl contexts and our server configuration for a cell. */
-static tg_result hb_ctx_init(struct hb_ctx *x, struct hb_env *env,
+static TG_MUST_CHECK tg_result hb_ctx_init(struct hb_ctx *x, struct hb_env *env,
 			     struct hb_cell *cell)
 {
 	const char *grp = hb_groups[cell->group < 0 ? 0 : cell->group].ossl;
@@ -955,7 +955,7 @@ static void hb_ctx_fini(struct hb_ctx *x)
 }
 
 /** One handshake (or bound batch) of @p impl, counted into the cell. */
-static tg_result hb_step(struct hb_ctx *x, enum hb_impl impl, bool count)
+static TG_MUST_CHECK tg_result hb_step(struct hb_ctx *x, enum hb_impl impl, bool count)
 {
 	struct hb_cell *c = x->cell;
 	uint64_t ns = 0, sect = 0, n = 0;
@@ -995,7 +995,7 @@ static uint64_t hb_net_ns(const struct hb_env *env, const struct hb_cell *c,
 }
 
 /** Measure one cell: warm up, prime sessions, then interleaved rounds. */
-static tg_result hb_measure(struct hb_env *env, struct hb_cell *c)
+static TG_MUST_CHECK tg_result hb_measure(struct hb_env *env, struct hb_cell *c)
 {
 	struct hb_ctx x;
 	tg_result r;
@@ -1247,7 +1247,7 @@ static void hb_print_json(const struct hb_env *env)
 /* ---- the command -------------------------------------------------------------- */
 
 /** Lay out the cells: full per (suite, group), resumed per suite. */
-static tg_result hb_plan(struct hb_env *env)
+static TG_MUST_CHECK tg_result hb_plan(struct hb_env *env)
 {
 	const struct hb_opts *o = &env->o;
 	unsigned cap = o->nsuites * (HB_NGROUPS + 2);

@@ -421,7 +421,7 @@ static void rec_bench_fini(struct rec_bench *b)
 	memset(b, 0, sizeof(*b));
 }
 
-static tg_result rec_bench_init(struct rec_bench *b, uint32_t burst,
+static TG_MUST_CHECK tg_result rec_bench_init(struct rec_bench *b, uint32_t burst,
 				uint32_t flows)
 {
 	memset(b, 0, sizeof(*b));
@@ -460,7 +460,7 @@ static void rec_keys(struct tg_keys *k, uint32_t f, enum tg_suite suite,
 }
 
 /** Create the flows' seal sessions on backend @p bidx. */
-static tg_result rec_bench_sessions(struct rec_bench *b, struct tg_accel *acc,
+static TG_MUST_CHECK tg_result rec_bench_sessions(struct rec_bench *b, struct tg_accel *acc,
 				    unsigned bidx, enum tg_suite suite,
 				    uint16_t version)
 {
@@ -483,7 +483,7 @@ static tg_result rec_bench_sessions(struct rec_bench *b, struct tg_accel *acc,
  * key and IV, starting at the seal session's next sequence number, so
  * that what the seal sessions seal next opens in step.
  */
-static tg_result rec_bench_twins(struct rec_bench *b, struct tg_accel *acc,
+static TG_MUST_CHECK tg_result rec_bench_twins(struct rec_bench *b, struct tg_accel *acc,
 				 unsigned bidx, enum tg_suite suite,
 				 uint16_t version)
 {
@@ -542,7 +542,7 @@ static inline void rec_fill_open(struct rec_bench *b)
 }
 
 /** Fail unless the whole burst went through; says which record and why. */
-static tg_result rec_check(const struct rec_bench *b, uint16_t done,
+static TG_MUST_CHECK tg_result rec_check(const struct rec_bench *b, uint16_t done,
 			   const char *what)
 {
 	if (done == b->burst)
@@ -563,7 +563,7 @@ static tg_result rec_check(const struct rec_bench *b, uint16_t done,
 /** Runs of each peer; the best one is reported (same rule as ours). */
 #define REC_PEER_RUNS 3
 
-static tg_result rec_loop(struct rec_bench *b, enum tg_dir dir, uint32_t size,
+static TG_MUST_CHECK tg_result rec_loop(struct rec_bench *b, enum tg_dir dir, uint32_t size,
 			  uint64_t target, const char *what, uint64_t *records,
 			  uint64_t *cycles)
 {
@@ -641,7 +641,7 @@ static struct rec_meas *rec_meas_add(struct rec_run *run)
  * Measure every size and direction for one (backend, suite, version): make
  * the sessions, warm up, measure, record the results.
  */
-static tg_result rec_measure_set(struct rec_run *run, struct rec_bench *b,
+static TG_MUST_CHECK tg_result rec_measure_set(struct rec_run *run, struct rec_bench *b,
 				 unsigned bidx, enum tg_suite suite,
 				 uint16_t version)
 {
@@ -738,7 +738,7 @@ static bool rec_peer_missing(tg_result r)
  * (or cannot run here) is reported once and skipped; a failed run is
  * reported and the rest goes on.
  */
-static tg_result rec_run_peers(struct rec_run *run)
+static TG_MUST_CHECK tg_result rec_run_peers(struct rec_run *run)
 {
 	const struct rec_opts *o = &run->o;
 	unsigned os_seconds = (unsigned)ceil(o->seconds);
@@ -1140,7 +1140,7 @@ static bool rec_many_backends(const char *spec)
 }
 
 /** Start the EAL (lcore 0, the crypto vdevs a cryptodev backend needs). */
-static tg_result rec_start_eal(const struct rec_opts *o)
+static TG_MUST_CHECK tg_result rec_start_eal(const struct rec_opts *o)
 {
 	struct tg_eal_opts eo = { .lcores = "0" };
 	unsigned nv = 0;

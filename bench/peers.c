@@ -87,7 +87,7 @@ static double tg_now(void)
  *
  * @param cpus  CPU set for the child, or NULL to inherit ours
  */
-static tg_result tg_child_run(const char *path, char *const argv[],
+static TG_MUST_CHECK tg_result tg_child_run(const char *path, char *const argv[],
 			      const cpu_set_t *cpus, double timeout_s,
 			      struct tg_child_out *out)
 {
@@ -191,7 +191,7 @@ static void tg_peer_report(const char *name, const char *cmdline,
 }
 
 /** Check a finished child; reports and fails unless it exited with 0. */
-static tg_result tg_peer_check(const char *name, const char *cmdline,
+static TG_MUST_CHECK tg_result tg_peer_check(const char *name, const char *cmdline,
 			       const struct tg_child_out *o)
 {
 	char why[96];
@@ -235,10 +235,10 @@ struct tg_argv {
 	int n;
 };
 
-static tg_result tg_argv_add(struct tg_argv *a, const char *fmt, ...)
+static TG_MUST_CHECK tg_result tg_argv_add(struct tg_argv *a, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-static tg_result tg_argv_add(struct tg_argv *a, const char *fmt, ...)
+static TG_MUST_CHECK tg_result tg_argv_add(struct tg_argv *a, const char *fmt, ...)
 {
 	va_list ap;
 	int k;

@@ -69,7 +69,7 @@ static void ossl_log_errors(const char *what)
 }
 
 /* Open a file as a BIO, logging errno on failure. */
-static tg_result open_bio(const char *path, const char *what, BIO **out)
+static TG_MUST_CHECK tg_result open_bio(const char *path, const char *what, BIO **out)
 {
 	FILE *f;
 
@@ -137,7 +137,7 @@ static bool dns_name_norm(const unsigned char *in, size_t len, bool allow_wild,
 	return true;
 }
 
-static tg_result cert_add_name(struct tg_cert *c, const unsigned char *p,
+static TG_MUST_CHECK tg_result cert_add_name(struct tg_cert *c, const unsigned char *p,
 			       size_t len)
 {
 	char norm[TG_CERT_NAME_MAX + 1];
@@ -163,7 +163,7 @@ static tg_result cert_add_name(struct tg_cert *c, const unsigned char *p,
 }
 
 /* SAN dNSName entries; the subject CN only when there are none. */
-static tg_result cert_collect_names(struct tg_cert *c)
+static TG_MUST_CHECK tg_result cert_collect_names(struct tg_cert *c)
 {
 	GENERAL_NAMES *gens;
 	bool have_dns = false;
@@ -215,7 +215,7 @@ static int pw_refuse(char *buf, int size, int rwflag, void *u)
 	return -1;
 }
 
-static tg_result load_chain(struct tg_cert *c, const char *path)
+static TG_MUST_CHECK tg_result load_chain(struct tg_cert *c, const char *path)
 {
 	BIO *bio;
 	X509 *x;
@@ -263,7 +263,7 @@ static tg_result load_chain(struct tg_cert *c, const char *path)
 	return TG_OK;
 }
 
-static tg_result load_key(struct tg_cert *c, const char *path)
+static TG_MUST_CHECK tg_result load_key(struct tg_cert *c, const char *path)
 {
 	struct pw_probe probe = { false };
 	BIO *bio;
@@ -586,7 +586,7 @@ const struct tg_cert *tg_cert_match_pick_kt(const struct tg_cert_match *m,
 
 /* ---- trust anchors ---- */
 
-static tg_result ca_collect_names(struct tg_ca *ca, const char *path)
+static TG_MUST_CHECK tg_result ca_collect_names(struct tg_ca *ca, const char *path)
 {
 	BIO *bio;
 	X509 *x;
@@ -724,7 +724,7 @@ static bool is_ip_literal(const char *host)
 	       inet_pton(AF_INET6, host, buf) == 1;
 }
 
-static tg_result verify_params(X509_STORE_CTX *ctx,
+static TG_MUST_CHECK tg_result verify_params(X509_STORE_CTX *ctx,
 			       enum tg_verify_purpose purpose,
 			       const char *host, time_t at)
 {

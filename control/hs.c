@@ -121,7 +121,7 @@ struct tg_hs {
 
 /* ---- small helpers ----------------------------------------------------- */
 
-static tg_result tg_hs_tr_add(struct tg_hs *hs, const uint8_t *p, size_t n)
+static TG_MUST_CHECK tg_result tg_hs_tr_add(struct tg_hs *hs, const uint8_t *p, size_t n)
 {
 	TG_ENSURE(hs->tr_len + n <= TG_HS_TRANSCRIPT_MAX, TG_E_ILLEGAL_PARAM);
 	TG_GUARD(tg_grow_wiped(&hs->tr, &hs->tr_cap, hs->tr_len + n,
@@ -140,7 +140,7 @@ static tg_result tg_hs_tr_add(struct tg_hs *hs, const uint8_t *p, size_t n)
  * hashed once instead of once per call; a shorter length is hashed
  * afresh.
  */
-static tg_result tg_hs_tr_hash(struct tg_hs *hs, size_t len,
+static TG_MUST_CHECK tg_result tg_hs_tr_hash(struct tg_hs *hs, size_t len,
 			       uint8_t out[TG_HASH_MAX_LEN], size_t *olen)
 {
 	enum tg_hash h = (enum tg_hash)hs->cs->prf_hash;
@@ -227,7 +227,7 @@ static size_t tg_hs_u16_copy(const struct tg_hs_u16_list *l, uint16_t *out,
  * instead of one key schedule per size class. Any backend of the session
  * handles any record size.
  */
-static tg_result tg_hs_sess(struct tg_hs *hs, const struct tg_keys *k,
+static TG_MUST_CHECK tg_result tg_hs_sess(struct tg_hs *hs, const struct tg_keys *k,
 			    struct tg_accel_sess **out)
 {
 	int be = tg_accel_choice(hs->cfg->acc, k->suite, TG_TLS_VERIFY_DATA_LEN);
@@ -240,7 +240,7 @@ static tg_result tg_hs_sess(struct tg_hs *hs, const struct tg_keys *k,
 /* Derive master secret from the premaster (RFC 5246 §8.1 / RFC 7627 §4)
  * with the transcript up to and including ClientKeyExchange, then the
  * key block. The premaster is wiped by the caller. */
-static tg_result tg_hs_derive(struct tg_hs *hs, const uint8_t *pms,
+static TG_MUST_CHECK tg_result tg_hs_derive(struct tg_hs *hs, const uint8_t *pms,
 			      size_t pms_len)
 {
 	enum tg_hash h = (enum tg_hash)hs->cs->prf_hash;
@@ -258,7 +258,7 @@ static tg_result tg_hs_derive(struct tg_hs *hs, const uint8_t *pms,
 	return TG_OK;
 }
 
-static tg_result tg_hs_key_block(struct tg_hs *hs)
+static TG_MUST_CHECK tg_result tg_hs_key_block(struct tg_hs *hs)
 {
 	enum tg_side side = hs->cfg->role == TG_HS_SERVER ? TG_SIDE_SERVER
 							   : TG_SIDE_CLIENT;
@@ -269,7 +269,7 @@ static tg_result tg_hs_key_block(struct tg_hs *hs)
 }
 
 /* Our CCS and Finished (RFC 5246 §7.1, §7.4.9). */
-static tg_result tg_hs_send_ccs_finished(struct tg_hs *hs)
+static TG_MUST_CHECK tg_result tg_hs_send_ccs_finished(struct tg_hs *hs)
 {
 	struct tg_accel_sess *tx = NULL;
 	struct tg_hs_finished fin;
@@ -291,7 +291,7 @@ static tg_result tg_hs_send_ccs_finished(struct tg_hs *hs)
 }
 
 /* The peer's Finished, checked over the transcript before it. */
-static tg_result tg_hs_check_finished(struct tg_hs *hs, struct tg_cur *body)
+static TG_MUST_CHECK tg_result tg_hs_check_finished(struct tg_hs *hs, struct tg_cur *body)
 {
 	struct tg_hs_finished fin;
 	uint8_t hh[TG_HASH_MAX_LEN];
@@ -333,7 +333,7 @@ static void tg_hs_set_alpn(struct tg_hs *hs, const uint8_t *p, size_t n)
 }
 
 /* The leaf's public key of a chain, verified against @p ca when set. */
-static tg_result tg_hs_peer_chain(struct tg_hs *hs,
+static TG_MUST_CHECK tg_result tg_hs_peer_chain(struct tg_hs *hs,
 				  const struct tg_hs_certificate *c,
 				  const struct tg_ca *ca,
 				  enum tg_verify_purpose purpose,
@@ -437,7 +437,7 @@ static bool tg_srv_suite_ok(struct tg_hs *hs, const struct tg_cs_info *cs,
 }
 
 /* Pick the suite, certificate, group and signature scheme. */
-static tg_result tg_srv_negotiate(struct tg_hs *hs,
+static TG_MUST_CHECK tg_result tg_srv_negotiate(struct tg_hs *hs,
 				  const struct tg_hs_client_hello *ch,
 				  const struct tg_cert_match *m)
 {
@@ -501,7 +501,7 @@ static bool tg_srv_resumable(struct tg_hs *hs,
 	return true;
 }
 
-static tg_result tg_srv_select_alpn(struct tg_hs *hs,
+static TG_MUST_CHECK tg_result tg_srv_select_alpn(struct tg_hs *hs,
 				    const struct tg_hs_client_hello *ch)
 {
 	const struct tg_hs_config *cfg = hs->cfg;
@@ -534,7 +534,7 @@ static void tg_srv_state(const struct tg_hs *hs, struct tg_sess_state *st)
 		st->sni_len = 0; /* bounded by construction */
 }
 
-static tg_result tg_srv_send_ticket(struct tg_hs *hs)
+static TG_MUST_CHECK tg_result tg_srv_send_ticket(struct tg_hs *hs)
 {
 	struct tg_sess_state st;
 	struct tg_hs_new_session_ticket nst;
@@ -553,7 +553,7 @@ static tg_result tg_srv_send_ticket(struct tg_hs *hs)
 	return TG_OK;
 }
 
-static tg_result tg_srv_server_hello(struct tg_hs *hs,
+static TG_MUST_CHECK tg_result tg_srv_server_hello(struct tg_hs *hs,
 				     const struct tg_hs_client_hello *ch)
 {
 	struct tg_hs_server_hello sh;
@@ -588,7 +588,7 @@ static tg_result tg_srv_server_hello(struct tg_hs *hs,
 	return TG_OK;
 }
 
-static tg_result tg_srv_full_flight(struct tg_hs *hs)
+static TG_MUST_CHECK tg_result tg_srv_full_flight(struct tg_hs *hs)
 {
 	const struct tg_hs_config *cfg = hs->cfg;
 	struct tg_hs_certificate cm;
@@ -671,7 +671,7 @@ static tg_result tg_srv_full_flight(struct tg_hs *hs)
 	return TG_OK;
 }
 
-static tg_result tg_srv_client_hello(struct tg_hs *hs, struct tg_hsio_msg *m)
+static TG_MUST_CHECK tg_result tg_srv_client_hello(struct tg_hs *hs, struct tg_hsio_msg *m)
 {
 	const struct tg_hs_config *cfg = hs->cfg;
 	struct tg_hs_client_hello ch;
@@ -758,7 +758,7 @@ static tg_result tg_srv_client_hello(struct tg_hs *hs, struct tg_hsio_msg *m)
 	return tg_srv_full_flight(hs);
 }
 
-static tg_result tg_srv_client_cert(struct tg_hs *hs, struct tg_hsio_msg *m)
+static TG_MUST_CHECK tg_result tg_srv_client_cert(struct tg_hs *hs, struct tg_hsio_msg *m)
 {
 	const struct tg_hs_config *cfg = hs->cfg;
 	struct tg_hs_certificate c;
@@ -777,7 +777,7 @@ static tg_result tg_srv_client_cert(struct tg_hs *hs, struct tg_hsio_msg *m)
 	return TG_OK;
 }
 
-static tg_result tg_srv_client_kx(struct tg_hs *hs, struct tg_hsio_msg *m)
+static TG_MUST_CHECK tg_result tg_srv_client_kx(struct tg_hs *hs, struct tg_hsio_msg *m)
 {
 	struct tg_hs_client_key_exchange cke;
 	uint8_t pms[TG_KX_MAX_SECRET > TG_TLS_PREMASTER_RSA_LEN
@@ -808,7 +808,7 @@ static tg_result tg_srv_client_kx(struct tg_hs *hs, struct tg_hsio_msg *m)
 }
 
 /* CertificateVerify over the transcript before it (RFC 5246 §7.4.8). */
-static tg_result tg_hs_check_cert_verify(struct tg_hs *hs, struct tg_cur *body)
+static TG_MUST_CHECK tg_result tg_hs_check_cert_verify(struct tg_hs *hs, struct tg_cur *body)
 {
 	struct tg_hs_certificate_verify cv;
 	size_t n;
@@ -821,7 +821,7 @@ static tg_result tg_hs_check_cert_verify(struct tg_hs *hs, struct tg_cur *body)
 			     cv.sig.p, cv.sig.len);
 }
 
-static tg_result tg_srv_cert_verify(struct tg_hs *hs, struct tg_hsio_msg *m)
+static TG_MUST_CHECK tg_result tg_srv_cert_verify(struct tg_hs *hs, struct tg_hsio_msg *m)
 {
 	TG_GUARD(tg_hs_check_cert_verify(hs, &m->body));
 	hs->st = S_CCS;
@@ -829,7 +829,7 @@ static tg_result tg_srv_cert_verify(struct tg_hs *hs, struct tg_hsio_msg *m)
 }
 
 /* The peer's ChangeCipherSpec: its records are protected from now on. */
-static tg_result tg_hs_peer_ccs(struct tg_hs *hs, struct tg_hsio_msg *m)
+static TG_MUST_CHECK tg_result tg_hs_peer_ccs(struct tg_hs *hs, struct tg_hsio_msg *m)
 {
 	struct tg_accel_sess *rx = NULL;
 
@@ -848,7 +848,7 @@ static tg_result tg_hs_peer_ccs(struct tg_hs *hs, struct tg_hsio_msg *m)
 	return TG_OK;
 }
 
-static tg_result tg_srv_finished(struct tg_hs *hs, struct tg_hsio_msg *m)
+static TG_MUST_CHECK tg_result tg_srv_finished(struct tg_hs *hs, struct tg_hsio_msg *m)
 {
 	const struct tg_hs_config *cfg = hs->cfg;
 
@@ -869,7 +869,7 @@ static tg_result tg_srv_finished(struct tg_hs *hs, struct tg_hsio_msg *m)
 	return TG_OK;
 }
 
-static tg_result tg_srv_finished_resumed(struct tg_hs *hs, struct tg_hsio_msg *m)
+static TG_MUST_CHECK tg_result tg_srv_finished_resumed(struct tg_hs *hs, struct tg_hsio_msg *m)
 {
 	TG_GUARD(tg_hs_check_finished(hs, &m->body));
 	tg_hs_established(hs);
@@ -880,7 +880,7 @@ static tg_result tg_srv_finished_resumed(struct tg_hs *hs, struct tg_hsio_msg *m
  * Client
  * ====================================================================== */
 
-static tg_result tg_cli_client_hello(struct tg_hs *hs)
+static TG_MUST_CHECK tg_result tg_cli_client_hello(struct tg_hs *hs)
 {
 	const struct tg_hs_config *cfg = hs->cfg;
 	struct tg_hs_client_hello ch;
@@ -950,7 +950,7 @@ static tg_result tg_cli_client_hello(struct tg_hs *hs)
 	return TG_OK;
 }
 
-static tg_result tg_cli_server_hello(struct tg_hs *hs, struct tg_hsio_msg *m)
+static TG_MUST_CHECK tg_result tg_cli_server_hello(struct tg_hs *hs, struct tg_hsio_msg *m)
 {
 	const struct tg_hs_config *cfg = hs->cfg;
 	struct tg_hs_server_hello sh;
@@ -1009,7 +1009,7 @@ static tg_result tg_cli_server_hello(struct tg_hs *hs, struct tg_hsio_msg *m)
 	return TG_OK;
 }
 
-static tg_result tg_cli_cert(struct tg_hs *hs, struct tg_hsio_msg *m)
+static TG_MUST_CHECK tg_result tg_cli_cert(struct tg_hs *hs, struct tg_hsio_msg *m)
 {
 	struct tg_hs_certificate c;
 	enum tg_key_type kt;
@@ -1030,7 +1030,7 @@ static tg_result tg_cli_cert(struct tg_hs *hs, struct tg_hsio_msg *m)
 	return TG_OK;
 }
 
-static tg_result tg_cli_ske(struct tg_hs *hs, struct tg_hsio_msg *m)
+static TG_MUST_CHECK tg_result tg_cli_ske(struct tg_hs *hs, struct tg_hsio_msg *m)
 {
 	struct tg_hs_server_key_exchange ske;
 	uint8_t tbs[TG_HS_SKE_SIGNED_MAX];
@@ -1058,7 +1058,7 @@ static tg_result tg_cli_ske(struct tg_hs *hs, struct tg_hsio_msg *m)
 	return TG_OK;
 }
 
-static tg_result tg_cli_cert_request(struct tg_hs *hs, struct tg_hsio_msg *m)
+static TG_MUST_CHECK tg_result tg_cli_cert_request(struct tg_hs *hs, struct tg_hsio_msg *m)
 {
 	struct tg_hs_certificate_request cr;
 
@@ -1071,7 +1071,7 @@ static tg_result tg_cli_cert_request(struct tg_hs *hs, struct tg_hsio_msg *m)
 	return TG_OK;
 }
 
-static tg_result tg_cli_server_done(struct tg_hs *hs, struct tg_hsio_msg *m)
+static TG_MUST_CHECK tg_result tg_cli_server_done(struct tg_hs *hs, struct tg_hsio_msg *m)
 {
 	const struct tg_hs_config *cfg = hs->cfg;
 	struct tg_hs_client_key_exchange cke;
@@ -1162,7 +1162,7 @@ static tg_result tg_cli_server_done(struct tg_hs *hs, struct tg_hsio_msg *m)
 	return TG_OK;
 }
 
-static tg_result tg_cli_ticket(struct tg_hs *hs, struct tg_hsio_msg *m)
+static TG_MUST_CHECK tg_result tg_cli_ticket(struct tg_hs *hs, struct tg_hsio_msg *m)
 {
 	struct tg_hs_new_session_ticket nst;
 
@@ -1188,7 +1188,7 @@ static void tg_cli_save_session(struct tg_hs *hs)
 	hs->sess.ems = hs->ems;
 }
 
-static tg_result tg_cli_finished(struct tg_hs *hs, struct tg_hsio_msg *m)
+static TG_MUST_CHECK tg_result tg_cli_finished(struct tg_hs *hs, struct tg_hsio_msg *m)
 {
 	TG_GUARD(tg_hs_check_finished(hs, &m->body));
 	tg_cli_save_session(hs);
@@ -1196,7 +1196,7 @@ static tg_result tg_cli_finished(struct tg_hs *hs, struct tg_hsio_msg *m)
 	return TG_OK;
 }
 
-static tg_result tg_cli_finished_resumed(struct tg_hs *hs, struct tg_hsio_msg *m)
+static TG_MUST_CHECK tg_result tg_cli_finished_resumed(struct tg_hs *hs, struct tg_hsio_msg *m)
 {
 	TG_GUARD(tg_hs_check_finished(hs, &m->body));
 	TG_GUARD(tg_hs_send_ccs_finished(hs));
@@ -1240,7 +1240,7 @@ static const struct tg_hs_step tg_hs_steps[] = {
 	{ C_FINISHED_RESUMED, TG_HS_FINISHED, tg_cli_finished_resumed },
 };
 
-static tg_result tg_hs_dispatch(struct tg_hs *hs, struct tg_hsio_msg *m)
+static TG_MUST_CHECK tg_result tg_hs_dispatch(struct tg_hs *hs, struct tg_hsio_msg *m)
 {
 	uint8_t type = m->item == TG_HSIO_CCS ? TG_HS_CCS : m->type;
 
@@ -1259,7 +1259,7 @@ static tg_result tg_hs_dispatch(struct tg_hs *hs, struct tg_hsio_msg *m)
 }
 
 /* One item from the record layer. */
-static tg_result tg_hs_item(struct tg_hs *hs, struct tg_hsio_msg *m)
+static TG_MUST_CHECK tg_result tg_hs_item(struct tg_hs *hs, struct tg_hsio_msg *m)
 {
 	switch (m->item) {
 	case TG_HSIO_ALERT:

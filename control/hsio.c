@@ -128,7 +128,7 @@ size_t tg_hsio_rx_take(struct tg_hsio *io, uint8_t *out, size_t cap)
 }
 
 /* A complete handshake message in the reassembly buffer, if any. */
-static tg_result tg_hsio_take_hs(struct tg_hsio *io, struct tg_hsio_msg *msg,
+static TG_MUST_CHECK tg_result tg_hsio_take_hs(struct tg_hsio *io, struct tg_hsio_msg *msg,
 				 bool *got)
 {
 	struct tg_cur c = tg_cur_init(io->hs + io->hs_off,
@@ -273,7 +273,7 @@ static uint32_t tg_hsio_tail(const struct tg_hsio *io)
 	return io->tx ? tg_accel_tail_len(io->tx, 0) : 0;
 }
 
-static tg_result tg_hsio_open(struct tg_hsio *io, uint8_t type)
+static TG_MUST_CHECK tg_result tg_hsio_open(struct tg_hsio *io, uint8_t type)
 {
 	if (io->open_rec != SIZE_MAX && io->open_type == type)
 		return TG_OK;
@@ -317,7 +317,7 @@ tg_result tg_hsio_flush(struct tg_hsio *io)
 	return TG_OK;
 }
 
-static tg_result tg_hsio_put(struct tg_hsio *io, uint8_t type,
+static TG_MUST_CHECK tg_result tg_hsio_put(struct tg_hsio *io, uint8_t type,
 			     const uint8_t *p, size_t len)
 {
 	while (len > 0) {

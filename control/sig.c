@@ -42,7 +42,7 @@ tg_result tg_sig_key_info(const EVP_PKEY *key, enum tg_key_type *type,
 }
 
 /* The scheme's table entry, checked against a key's type and curve. */
-static tg_result sigalg_for_info(uint16_t sigalg, enum tg_key_type type,
+static TG_MUST_CHECK tg_result sigalg_for_info(uint16_t sigalg, enum tg_key_type type,
 				 uint16_t curve,
 				 const struct tg_sigalg_info **out)
 {
@@ -58,7 +58,7 @@ static tg_result sigalg_for_info(uint16_t sigalg, enum tg_key_type type,
 }
 
 /* The scheme's table entry, checked against the key. */
-static tg_result sigalg_for_key(uint16_t sigalg, const EVP_PKEY *key,
+static TG_MUST_CHECK tg_result sigalg_for_key(uint16_t sigalg, const EVP_PKEY *key,
 				const struct tg_sigalg_info **out)
 {
 	enum tg_key_type type;
@@ -159,7 +159,7 @@ fail:
 }
 
 /* tg_sig_sign_digest() with the scheme already checked against the key. */
-static tg_result sign_digest(const struct tg_sigalg_info *s, EVP_PKEY *key,
+static TG_MUST_CHECK tg_result sign_digest(const struct tg_sigalg_info *s, EVP_PKEY *key,
 			     const uint8_t *dgst, size_t dlen, uint8_t *sig,
 			     size_t cap, size_t *sig_len)
 {

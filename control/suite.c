@@ -258,7 +258,7 @@ static bool is_sep(char c)
  * Shared parser: split @p list on separators, look each name up, reject
  * unknown names and duplicates with a message naming the entry.
  */
-static tg_result parse_list(const char *what, lookup_fn lookup,
+static TG_MUST_CHECK tg_result parse_list(const char *what, lookup_fn lookup,
 			    const char *list, uint16_t *out, size_t cap,
 			    size_t *n, char *err, size_t err_len)
 {

@@ -80,7 +80,7 @@ tg_result tg_ticket_state_encode(const struct tg_sess_state *st, uint8_t *out,
 	return TG_OK;
 }
 
-static tg_result state_decode(const uint8_t *in, size_t len,
+static TG_MUST_CHECK tg_result state_decode(const uint8_t *in, size_t len,
 			      struct tg_sess_state *st)
 {
 	struct tg_cur c = tg_cur_init(in, len), v;
@@ -125,7 +125,7 @@ tg_result tg_ticket_state_decode(const uint8_t *in, size_t len,
 
 /* ---- key sets ---- */
 
-static tg_result ks_alloc(const struct tg_ticket_cfg *cfg,
+static TG_MUST_CHECK tg_result ks_alloc(const struct tg_ticket_cfg *cfg,
 			  struct tg_ticket_keys **out)
 {
 	struct tg_ticket_keys *ks = calloc(1, sizeof(*ks));
@@ -152,7 +152,7 @@ static tg_result ks_alloc(const struct tg_ticket_cfg *cfg,
 	return TG_OK;
 }
 
-static tg_result ks_add_blob(struct tg_ticket_keys *ks, const uint8_t *b,
+static TG_MUST_CHECK tg_result ks_add_blob(struct tg_ticket_keys *ks, const uint8_t *b,
 			     size_t len)
 {
 	struct tk_key *k;
@@ -208,7 +208,7 @@ tg_result tg_ticket_keys_from_blobs(const uint8_t *const *blobs,
 }
 
 /* Read a key file whole; *len receives its size (up to cap + 1). */
-static tg_result read_key_file(const char *path, uint8_t *buf, size_t cap,
+static TG_MUST_CHECK tg_result read_key_file(const char *path, uint8_t *buf, size_t cap,
 			       size_t *len)
 {
 	size_t n = 0;
@@ -364,7 +364,7 @@ enum tg_ticket_fmt tg_ticket_keys_fmt(const struct tg_ticket_keys *ks)
 
 /* ---- seal ---- */
 
-static tg_result seal_cbc(const struct tg_ticket_keys *ks,
+static TG_MUST_CHECK tg_result seal_cbc(const struct tg_ticket_keys *ks,
 			  const struct tk_key *k, const uint8_t *pt,
 			  size_t pt_len, struct tg_wcur *w)
 {
@@ -400,7 +400,7 @@ static tg_result seal_cbc(const struct tg_ticket_keys *ks,
 	return TG_OK;
 }
 
-static tg_result seal_gcm(const struct tg_ticket_keys *ks,
+static TG_MUST_CHECK tg_result seal_gcm(const struct tg_ticket_keys *ks,
 			  const struct tk_key *k, const uint8_t *pt,
 			  size_t pt_len, struct tg_wcur *w)
 {
@@ -478,7 +478,7 @@ static const struct tk_key *find_key(const struct tg_ticket_keys *ks,
 }
 
 /* Decrypt into pt (TG_TICKET_STATE_MAX + 16 bytes); *pt_len set. */
-static tg_result open_cbc(const struct tg_ticket_keys *ks,
+static TG_MUST_CHECK tg_result open_cbc(const struct tg_ticket_keys *ks,
 			  const struct tk_key *k, const uint8_t *t, size_t len,
 			  uint8_t *pt, size_t pt_cap, size_t *pt_len)
 {
@@ -516,7 +516,7 @@ static tg_result open_cbc(const struct tg_ticket_keys *ks,
 	return TG_OK;
 }
 
-static tg_result open_gcm(const struct tg_ticket_keys *ks,
+static TG_MUST_CHECK tg_result open_gcm(const struct tg_ticket_keys *ks,
 			  const struct tk_key *k, const uint8_t *t, size_t len,
 			  uint8_t *pt, size_t pt_cap, size_t *pt_len)
 {

@@ -26,7 +26,7 @@
 static const uint8_t pp2_sig[12] = { 0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d,
 				     0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a };
 
-static tg_result tg_pp_v1(const struct sockaddr_storage *src,
+static TG_MUST_CHECK tg_result tg_pp_v1(const struct sockaddr_storage *src,
 			  const struct sockaddr_storage *dst, uint8_t *out,
 			  size_t cap, size_t *len)
 {
@@ -55,7 +55,7 @@ static tg_result tg_pp_v1(const struct sockaddr_storage *src,
 	return TG_OK;
 }
 
-static tg_result tg_pp_tlv(struct tg_wcur *w, uint8_t type, const void *v,
+static TG_MUST_CHECK tg_result tg_pp_tlv(struct tg_wcur *w, uint8_t type, const void *v,
 			   size_t n)
 {
 	TG_GUARD(tg_wcur_u8(w, type));

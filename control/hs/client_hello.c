@@ -20,7 +20,7 @@
  * name_type." Other name types have no defined layout; like every
  * deployed stack we read them as opaque<1..2^16-1> too, and skip them.
  * We require exactly one host_name (none, or two, is a decode_error). */
-static tg_result sni_read(struct tg_cur *ext, struct tg_hs_bytes *host)
+static TG_MUST_CHECK tg_result sni_read(struct tg_cur *ext, struct tg_hs_bytes *host)
 {
 	struct tg_cur list;
 	bool have = false;
@@ -47,7 +47,7 @@ static tg_result sni_read(struct tg_cur *ext, struct tg_hs_bytes *host)
  * server ... represented as a byte string using ASCII encoding without a
  * trailing dot." A DNS name is at most 255 bytes; NUL would truncate it in
  * any C comparison. Decodable but forbidden -> illegal_parameter. */
-static tg_result host_name_check(const struct tg_hs_bytes *h)
+static TG_MUST_CHECK tg_result host_name_check(const struct tg_hs_bytes *h)
 {
 	TG_ENSURE(h->len >= 1 && h->len <= TG_HS_MAX_HOST_NAME,
 		  TG_E_ILLEGAL_PARAM);
@@ -56,7 +56,7 @@ static tg_result host_name_check(const struct tg_hs_bytes *h)
 	return TG_OK;
 }
 
-static tg_result ext_read(uint16_t type, struct tg_cur *ext, void *arg)
+static TG_MUST_CHECK tg_result ext_read(uint16_t type, struct tg_cur *ext, void *arg)
 {
 	struct tg_hs_client_hello *out = arg;
 
@@ -157,7 +157,7 @@ tg_result tg_hs_client_hello_parse(struct tg_cur *body,
 	return TG_OK;
 }
 
-static tg_result exts_write(struct tg_wcur *w,
+static TG_MUST_CHECK tg_result exts_write(struct tg_wcur *w,
 			    const struct tg_hs_client_hello *in)
 {
 	size_t m, m2;

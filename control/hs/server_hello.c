@@ -10,7 +10,7 @@
 
 #include <string.h>
 
-static tg_result ext_read(uint16_t type, struct tg_cur *ext, void *arg)
+static TG_MUST_CHECK tg_result ext_read(uint16_t type, struct tg_cur *ext, void *arg)
 {
 	struct tg_hs_server_hello *out = arg;
 
@@ -84,7 +84,7 @@ tg_result tg_hs_server_hello_parse(struct tg_cur *body,
 	return TG_OK;
 }
 
-static tg_result exts_write(struct tg_wcur *w,
+static TG_MUST_CHECK tg_result exts_write(struct tg_wcur *w,
 			    const struct tg_hs_server_hello *in)
 {
 	size_t m, m2;

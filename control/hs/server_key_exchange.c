@@ -34,7 +34,7 @@ tg_result tg_hs_server_key_exchange_parse(struct tg_cur *body,
 	return tg_cur_end(body);
 }
 
-static tg_result params_write(struct tg_wcur *w,
+static TG_MUST_CHECK tg_result params_write(struct tg_wcur *w,
 			      const struct tg_hs_server_key_exchange *in)
 {
 	TG_GUARD(tg_wcur_u8(w, TG_EC_NAMED_CURVE));

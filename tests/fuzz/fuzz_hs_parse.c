@@ -143,7 +143,7 @@ static bool msg_eq(unsigned sel, const union msg *a, const union msg *b)
 	}
 }
 
-static tg_result parse(unsigned sel, struct tg_cur *c, union msg *m)
+static TG_MUST_CHECK tg_result parse(unsigned sel, struct tg_cur *c, union msg *m)
 {
 	switch (sel) {
 	case 0: return tg_hs_hello_request_parse(c);
@@ -162,7 +162,7 @@ static tg_result parse(unsigned sel, struct tg_cur *c, union msg *m)
 	}
 }
 
-static tg_result wr(unsigned sel, struct tg_wcur *w, const union msg *m)
+static TG_MUST_CHECK tg_result wr(unsigned sel, struct tg_wcur *w, const union msg *m)
 {
 	switch (sel) {
 	case 0: return tg_hs_hello_request_write(w);

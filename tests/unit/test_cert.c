@@ -280,7 +280,7 @@ static struct tg_cert_store *build_store(unsigned flags, bool mark_ec)
 	return s;
 }
 
-static tg_result sel(const struct tg_cert_store *s, const char *name,
+static TG_MUST_CHECK tg_result sel(const struct tg_cert_store *s, const char *name,
 		     struct tg_cert_match *m)
 {
 	return tg_cert_store_select(s, name, name ? strlen(name) : 0, m);
@@ -438,7 +438,7 @@ static void test_pick(void)
 
 /* ---- verification ---- */
 
-static tg_result verify_file(const struct tg_ca *ca, const char *chain,
+static TG_MUST_CHECK tg_result verify_file(const struct tg_ca *ca, const char *chain,
 			     const char *key, size_t drop_tail,
 			     enum tg_verify_purpose purpose, const char *host,
 			     time_t at, int *x509_err)

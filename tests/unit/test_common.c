@@ -9,7 +9,7 @@
 #include "tg_test.h"
 #include "tg_wipe.h"
 
-static tg_result guarded(int fail_at, int *reached)
+static TG_MUST_CHECK tg_result guarded(int fail_at, int *reached)
 {
 	*reached = 0;
 	TG_ENSURE(fail_at != 1, TG_E_DECODE);

@@ -83,7 +83,7 @@ static void cap_end(struct capture *c, char *buf, size_t len)
 }
 
 /** tg_config_parse() over "tlsgate" + the NULL-terminated arguments. */
-static tg_result parse_args(struct tg_config *cfg,
+static TG_MUST_CHECK tg_result parse_args(struct tg_config *cfg,
 			    enum tg_config_action *act, ...)
 {
 	char *argv[64];
@@ -108,7 +108,7 @@ static tg_result parse_args(struct tg_config *cfg,
 }
 
 /** tg_config_load_file() with stderr captured into msgs. */
-static tg_result load(const char *path, struct tg_config *cfg)
+static TG_MUST_CHECK tg_result load(const char *path, struct tg_config *cfg)
 {
 	struct capture ce;
 	tg_result r;
@@ -120,7 +120,7 @@ static tg_result load(const char *path, struct tg_config *cfg)
 }
 
 /** tg_config_validate() with stderr captured into msgs. */
-static tg_result validate(struct tg_config *cfg)
+static TG_MUST_CHECK tg_result validate(struct tg_config *cfg)
 {
 	struct capture ce;
 	tg_result r;

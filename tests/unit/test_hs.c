@@ -90,7 +90,7 @@ static size_t drain(struct tg_hs *hs, uint8_t *buf, size_t cap)
 }
 
 /* Feed all of @p p (a completed handshake may leave bytes unconsumed). */
-static tg_result feed(struct tg_hs *hs, const uint8_t *p, size_t n)
+static TG_MUST_CHECK tg_result feed(struct tg_hs *hs, const uint8_t *p, size_t n)
 {
 	size_t used = 0;
 	tg_result r = tg_hs_feed(hs, p, n, &used);
@@ -215,7 +215,7 @@ static void take(struct tg_hs *hs, struct flight *f)
 }
 
 /* Feed one item to @p hs (a handshake message in a record of its own). */
-static tg_result feed_item(struct tg_hs *hs, const struct item *it)
+static TG_MUST_CHECK tg_result feed_item(struct tg_hs *hs, const struct item *it)
 {
 	uint8_t rec[BUF_MAX];
 	size_t n;
@@ -228,7 +228,7 @@ static tg_result feed_item(struct tg_hs *hs, const struct item *it)
 }
 
 /* Feed items [from, to). */
-static tg_result feed_items(struct tg_hs *hs, const struct flight *f,
+static TG_MUST_CHECK tg_result feed_items(struct tg_hs *hs, const struct flight *f,
 			    size_t from, size_t to)
 {
 	for (size_t i = from; i < to && i < f->n; i++)
@@ -764,7 +764,7 @@ out:
 }
 
 /* Feed message @p m to the engine of @p t (protected when due). */
-static tg_result feed_msg(struct tgt *t, unsigned m)
+static TG_MUST_CHECK tg_result feed_msg(struct tgt *t, unsigned m)
 {
 	uint8_t body[8192], rec[8192 + 256];
 	uint8_t ct;
@@ -1064,7 +1064,7 @@ static void test_all_suites(void)
 
 /* ---- alerts received ----------------------------------------------------- */
 
-static tg_result feed_alert(struct tg_hs *hs, uint8_t level, uint8_t desc)
+static TG_MUST_CHECK tg_result feed_alert(struct tg_hs *hs, uint8_t level, uint8_t desc)
 {
 	uint8_t a[2] = { level, desc }, rec[16];
 

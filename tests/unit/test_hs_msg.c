@@ -29,7 +29,7 @@ union any_msg {
 
 /* Parse @p n bytes of body as message @p type, from an exactly-sized heap
  * copy so that ASan reports any read past the end. */
-static tg_result parse_body(uint8_t type, const uint8_t *p, size_t n,
+static TG_MUST_CHECK tg_result parse_body(uint8_t type, const uint8_t *p, size_t n,
 			    enum tg_hs_kx kx)
 {
 	uint8_t *copy = malloc(n ? n : 1);
@@ -168,7 +168,7 @@ static size_t ch_body(const char *exts_hex)
 	return n + 2 + e;
 }
 
-static tg_result ch_parse(const char *exts_hex, struct tg_hs_client_hello *ch)
+static TG_MUST_CHECK tg_result ch_parse(const char *exts_hex, struct tg_hs_client_hello *ch)
 {
 	size_t n = ch_body(exts_hex);
 	struct tg_cur c = tg_cur_init(chbuf, n);
@@ -176,7 +176,7 @@ static tg_result ch_parse(const char *exts_hex, struct tg_hs_client_hello *ch)
 	return tg_hs_client_hello_parse(&c, ch);
 }
 
-static tg_result ch_err(const char *exts_hex)
+static TG_MUST_CHECK tg_result ch_err(const char *exts_hex)
 {
 	return parse_body(TG_HS_CLIENT_HELLO, chbuf, ch_body(exts_hex),
 			  TG_HS_KX_ECDHE);

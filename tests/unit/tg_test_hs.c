@@ -103,7 +103,7 @@ tg_result tg_test_hs_store_load(struct tg_cert_store *store, const char *name,
 	return tg_cert_store_load(store, crt, key, is_default);
 }
 
-static tg_result load_leaf(const struct tg_test_hs_leaf *l,
+static TG_MUST_CHECK tg_result load_leaf(const struct tg_test_hs_leaf *l,
 			   struct tg_test_hs_env *env)
 {
 	char crt[128], key[128];
