@@ -2,6 +2,9 @@
 /* Unit tests for common/: results, bounded cursors, wipe, logging. */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <rte_log.h>
 
 #include "tg_cur.h"
 #include "tg_log.h"
@@ -173,9 +176,54 @@ static void test_log_levels(void)
 	CU_ASSERT_FALSE(tg_log_parse_level("loud", &l));
 	tg_log_set_level(TG_LOG_WARN);
 	CU_ASSERT_EQUAL(tg_log_get_level(), TG_LOG_WARN);
-	TG_INFO("this line must not appear");
-	TG_WARN("log test: a warning line (expected)");
 	tg_log_set_level(TG_LOG_NOTICE);
+}
+
+/* What a log call writes: to stderr before EAL, through rte_log (its
+ * stream, our "tlsgate" type) once tg_log_use_rte() is on; the level
+ * filters both. */
+static void test_log_output(void)
+{
+	char buf[1024];
+	FILE *f = tmpfile();
+	int saved = dup(STDERR_FILENO);
+	size_t n;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_FATAL(saved >= 0);
+	CU_ASSERT_EQUAL(TG_LOG_ERR, RTE_LOG_ERR); /* passed to rte_log as is */
+	CU_ASSERT_EQUAL(TG_LOG_DEBUG, RTE_LOG_DEBUG);
+	tg_log_set_level(TG_LOG_WARN);
+	fflush(stderr);
+	CU_ASSERT_FATAL(dup2(fileno(f), STDERR_FILENO) >= 0);
+	TG_INFO("filtered %d", 1);
+	TG_WARN("to stderr %d", 2);
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	rewind(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	CU_ASSERT_STRING_EQUAL(buf, "tlsgate warn: to stderr 2\n");
+
+	/* through rte_log, into the stream DPDK logs to */
+	CU_ASSERT_EQUAL_FATAL(ftruncate(fileno(f), 0), 0);
+	rewind(f);
+	CU_ASSERT_EQUAL_FATAL(rte_openlog_stream(f), 0);
+	tg_log_use_rte(true);
+	TG_INFO("filtered %d", 3);
+	TG_ERR("via rte_log %d", 4);
+	tg_log_use_rte(false);
+	TG_NOTICE("not logged at warn"); /* back to stderr, filtered */
+	rte_openlog_stream(NULL);
+	fflush(f);
+	rewind(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "tlsgate: via rte_log 4\n"));
+	CU_ASSERT_PTR_NULL(strstr(buf, "filtered"));
+	tg_log_set_level(TG_LOG_NOTICE);
+	fclose(f);
 }
 
 static CU_TestInfo common_tests[] = {
@@ -185,6 +233,7 @@ static CU_TestInfo common_tests[] = {
 	{ "writer", test_wcur },
 	{ "wipe and constant-time compare", test_wipe_ct },
 	{ "log levels", test_log_levels },
+	{ "log output: stderr, then rte_log", test_log_output },
 	CU_TEST_INFO_NULL,
 };
 
