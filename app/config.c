@@ -56,6 +56,114 @@ static void __attribute__((format(printf, 1, 2))) cfg_err(const char *fmt,
 	TG_ERR("%s", msg);
 }
 
+/* ---- where settings came from ---------------------------------------- */
+
+/** The origin entry of @p key, added if new; NULL when the table is full. */
+static struct tg_cfg_origin *origin_slot(struct tg_config *cfg, const char *key)
+{
+	struct tg_cfg_origin *o;
+
+	for (unsigned i = 0; i < cfg->n_origin; i++)
+		if (strcmp(cfg->origin[i].key, key) == 0)
+			return &cfg->origin[i];
+	if (cfg->n_origin == TG_CFG_MAX_ORIGINS ||
+	    strlen(key) >= sizeof(cfg->origin[0].key))
+		return NULL;
+	o = &cfg->origin[cfg->n_origin++];
+	memset(o, 0, sizeof(*o));
+	strcpy(o->key, key);
+	return o;
+}
+
+/** @p key was set at @p file : @p line. */
+static void origin_file(struct tg_config *cfg, const char *key,
+			const char *file, unsigned line)
+{
+	struct tg_cfg_origin *o;
+	unsigned f;
+
+	for (f = 0; f < cfg->n_files; f++)
+		if (strcmp(cfg->files[f], file) == 0)
+			break;
+	if (f == cfg->n_files) {
+		if (f == TG_CFG_MAX_FILES ||
+		    strlen(file) >= sizeof(cfg->files[0]))
+			return; /* no location rather than a wrong one */
+		strcpy(cfg->files[cfg->n_files++], file);
+	}
+	o = origin_slot(cfg, key);
+	if (o == NULL)
+		return;
+	o->line = line;
+	o->file = f;
+	o->flag[0] = '\0';
+}
+
+/** @p key was set by command-line flag @p flag (it overrides the file). */
+static void origin_flag(struct tg_config *cfg, const char *key, const char *flag)
+{
+	struct tg_cfg_origin *o = origin_slot(cfg, key);
+
+	if (o == NULL)
+		return;
+	o->line = 0;
+	snprintf(o->flag, sizeof(o->flag), "%s", flag);
+}
+
+const char *tg_config_where(const struct tg_config *cfg, const char *key,
+			    char *buf, size_t cap)
+{
+	size_t base = strcspn(key, "[.");
+
+	buf[0] = '\0';
+	/* the exact key, else the setting it is part of: certificates[1]
+	 * -> certificates, limits.max_conns -> limits */
+	for (int pass = 0; pass < 2; pass++) {
+		for (unsigned i = 0; i < cfg->n_origin; i++) {
+			const struct tg_cfg_origin *o = &cfg->origin[i];
+
+			if (pass == 0 ? strcmp(o->key, key) != 0
+				      : strlen(o->key) != base ||
+						strncmp(o->key, key, base) != 0)
+				continue;
+			if (o->line > 0 && o->file < cfg->n_files)
+				snprintf(buf, cap, "%s:%u: ", cfg->files[o->file],
+					 o->line);
+			else if (o->flag[0] != '\0')
+				snprintf(buf, cap, "%s: ", o->flag);
+			return buf;
+		}
+		if (key[base] == '\0')
+			break;
+	}
+	return buf;
+}
+
+/** Element @p i of list @p list ("certificates") is setting @p el. */
+static void origin_elem(struct tg_config *cfg, const char *path,
+			const char *list, unsigned i, const config_setting_t *el)
+{
+	char key[48];
+	const char *file = config_setting_source_file(el);
+
+	snprintf(key, sizeof(key), "%s[%u]", list, i);
+	origin_file(cfg, key, file != NULL ? file : path,
+		    config_setting_source_line(el));
+}
+
+/** A validation error about setting @p key, prefixed with where it was set. */
+static void __attribute__((format(printf, 3, 4)))
+verr(const struct tg_config *cfg, const char *key, const char *fmt, ...)
+{
+	char msg[1024], where[TG_CFG_PATH + 32];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	cfg_err("%s%s", tg_config_where(cfg, key, where, sizeof(where)), msg);
+}
+
 /** Copy @p src into @p dst (capacity @p cap); false if it does not fit. */
 static bool copy_str(char *dst, size_t cap, const char *src)
 {
@@ -719,8 +827,10 @@ static void key_certificates(struct file_ctx *fc, const config_setting_t *s)
 			     c->cert);
 			ok = false;
 		}
-		if (ok)
+		if (ok) {
+			origin_elem(cfg, fc->path, "certificates", cfg->n_certs, g);
 			cfg->n_certs++;
+		}
 	}
 }
 
@@ -849,6 +959,7 @@ static void key_backends(struct file_ctx *fc, const config_setting_t *s)
 
 		memset(p, 0, sizeof(*p));
 		cfg->n_pools = i + 1; /* keep indices aligned with the file */
+		origin_elem(cfg, fc->path, "backends", i, g);
 		if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
 			ferr(fc, g, "backends[%u] must be a group { name = ...; servers = [...]; }, not %s",
 			     i, type_name(config_setting_type(g)));
@@ -975,6 +1086,7 @@ static void parse_routes(struct file_ctx *fc, const config_setting_t *s)
 				continue;
 			}
 			r->pool = (unsigned)k;
+			origin_elem(cfg, fc->path, "routes", cfg->n_routes, el[j]);
 			cfg->n_routes++;
 		}
 	}
@@ -1164,6 +1276,9 @@ static void apply_key(struct file_ctx *fc, const config_setting_t *s,
 	int type = config_setting_type(s);
 
 	setting_name(s, name, sizeof(name));
+	origin_file(fc->cfg, name, config_setting_source_file(s) != NULL
+				   ? config_setting_source_file(s) : fc->path,
+		    config_setting_source_line(s));
 	switch (k->kind) {
 	case K_UINT: {
 		long long v;
@@ -1301,12 +1416,17 @@ static TG_MUST_CHECK tg_result load_file(const char *path, struct tg_config *cfg
 
 /* ---- validation ------------------------------------------------------- */
 
-/** Check @p path is readable; prints "<what> '<path>': ..." otherwise. */
-static bool readable(const char *what, const char *path)
+/**
+ * Check @p path is readable; prints "[where] <what> '<path>': ..."
+ * otherwise (@p key: the setting, for its file:line).
+ */
+static bool readable(const struct tg_config *cfg, const char *key,
+		     const char *what, const char *path)
 {
 	if (access(path, R_OK) == 0)
 		return true;
-	cfg_err("%s '%s': cannot read it: %s", what, path, strerror(errno));
+	verr(cfg, key, "%s '%s': cannot read it: %s", what, path,
+	     strerror(errno));
 	return false;
 }
 
@@ -1318,7 +1438,8 @@ static bool same_addr(const struct tg_cfg_addr *a, const struct tg_cfg_addr *b)
 }
 
 /** Resolve an address filled in by text only (programmatic configs). */
-static bool ensure_addr(const char *what, struct tg_cfg_addr *a,
+static bool ensure_addr(const struct tg_config *cfg, const char *key,
+			const char *what, struct tg_cfg_addr *a,
 			enum addr_use use)
 {
 	char err[256], text[sizeof(a->text)];
@@ -1328,12 +1449,13 @@ static bool ensure_addr(const char *what, struct tg_cfg_addr *a,
 	memcpy(text, a->text, sizeof(text));
 	if (tg_ok(parse_addr(text, use, a, err, sizeof(err))))
 		return true;
-	cfg_err("%s '%s': %s", what, text, err);
+	verr(cfg, key, "%s '%s': %s", what, text, err);
 	return false;
 }
 
 /** Check one colon-separated preference list with @p parse. */
-static bool check_list(const char *what, const char *list,
+static bool check_list(const struct tg_config *cfg, const char *what,
+		       const char *list,
 		       tg_result (*parse)(const char *, uint16_t *, size_t,
 					  size_t *, char *, size_t),
 		       const char *hint)
@@ -1347,7 +1469,7 @@ static bool check_list(const char *what, const char *list,
 	if (tg_ok(parse(list, ids, sizeof(ids) / sizeof(ids[0]), &n, err,
 			sizeof(err))))
 		return true;
-	cfg_err("%s \"%s\": %s (%s)", what, list, err, hint);
+	verr(cfg, what, "%s \"%s\": %s (%s)", what, list, err, hint);
 	return false;
 }
 
@@ -1397,13 +1519,13 @@ tg_result tg_config_validate(struct tg_config *cfg)
 		errors++;
 	}
 	for (unsigned i = 0; i < cfg->n_listen && i < TG_CFG_MAX_LISTEN; i++) {
-		if (!ensure_addr("listen", &cfg->listen[i], ADDR_BIND)) {
+		if (!ensure_addr(cfg, "listen", "listen", &cfg->listen[i], ADDR_BIND)) {
 			errors++;
 			continue;
 		}
 		for (unsigned j = 0; j < i; j++)
 			if (same_addr(&cfg->listen[i], &cfg->listen[j])) {
-				cfg_err("listen '%s' is given twice: remove one",
+				verr(cfg, "listen", "listen '%s' is given twice: remove one",
 					cfg->listen[i].text);
 				errors++;
 			}
@@ -1416,33 +1538,35 @@ tg_result tg_config_validate(struct tg_config *cfg)
 	}
 	for (unsigned i = 0; i < cfg->n_certs && i < TG_CFG_MAX_CERTS; i++) {
 		struct tg_cfg_cert *c = &cfg->certs[i];
+		char key[48];
 
+		snprintf(key, sizeof(key), "certificates[%u]", i);
 		if (c->cert[0] == '\0') {
-			cfg_err("certificate %u has no cert file: give --cert FILE (cert = \"...\"; in the file)",
+			verr(cfg, key, "certificate %u has no cert file: give --cert FILE (cert = \"...\"; in the file)",
 				i + 1);
 			errors++;
 			continue;
 		}
-		if (!readable("certificate", c->cert))
+		if (!readable(cfg, key, "certificate", c->cert))
 			io_errors++;
 		if (c->key[0] == '\0') {
-			cfg_err("certificate '%s' has no key: give --key FILE right after its --cert (key = \"...\"; in the file)",
+			verr(cfg, key, "certificate '%s' has no key: give --key FILE right after its --cert (key = \"...\"; in the file)",
 				c->cert);
 			errors++;
-		} else if (!readable("key", c->key)) {
+		} else if (!readable(cfg, key, "key", c->key)) {
 			io_errors++;
 		}
 		n_default += c->is_default;
 	}
 	if (n_default > 1) {
-		cfg_err("%u certificates are marked default = true: keep one", n_default);
+		verr(cfg, "certificates", "%u certificates are marked default = true: keep one", n_default);
 		errors++;
 	} else if (n_default == 0 && cfg->n_certs > 0) {
 		cfg->certs[0].is_default = true;
 	}
 
 	/* TLS parameters */
-	if (!check_list("suites", cfg->suites, tg_cs_parse_list,
+	if (!check_list(cfg, "suites", cfg->suites, tg_cs_parse_list,
 			"use names such as ECDHE-ECDSA-AES128-GCM-SHA256, separated by ':'; see docs/configuration.md"))
 		errors++;
 	else if (cfg->suites[0] != '\0' && !cfg->allow_static_rsa) {
@@ -1454,20 +1578,20 @@ tg_result tg_config_validate(struct tg_config *cfg)
 				const struct tg_cs_info *cs = tg_cs_by_id(ids[i]);
 
 				if (cs != NULL && cs->kx == TG_KX_RSA) {
-					cfg_err("suites: '%s' uses static RSA key exchange (no forward secrecy): remove it or set allow_static_rsa = true;",
+					verr(cfg, "suites", "suites: '%s' uses static RSA key exchange (no forward secrecy): remove it or set allow_static_rsa = true;",
 						cs->ossl);
 					errors++;
 				}
 			}
 	}
-	if (!check_list("groups", cfg->groups, tg_group_parse_list,
+	if (!check_list(cfg, "groups", cfg->groups, tg_group_parse_list,
 			"use x25519, P-256 or P-384, separated by ':'"))
 		errors++;
-	if (!check_list("sigalgs", cfg->sigalgs, tg_sigalg_parse_list,
+	if (!check_list(cfg, "sigalgs", cfg->sigalgs, tg_sigalg_parse_list,
 			"use names such as ecdsa_secp256r1_sha256 or rsa_pss_rsae_sha256, separated by ':'"))
 		errors++;
 	if (cfg->n_alpn > TG_CFG_MAX_ALPN) {
-		cfg_err("too many ALPN protocols (%u, at most %d)", cfg->n_alpn,
+		verr(cfg, "alpn", "too many ALPN protocols (%u, at most %d)", cfg->n_alpn,
 			TG_CFG_MAX_ALPN);
 		errors++;
 	}
@@ -1475,126 +1599,130 @@ tg_result tg_config_validate(struct tg_config *cfg)
 		size_t len = strnlen(cfg->alpn[i], sizeof(cfg->alpn[i]));
 
 		if (len == 0 || len >= sizeof(cfg->alpn[i])) {
-			cfg_err("ALPN protocol %u: names are 1 to 31 bytes (e.g. h2, http/1.1)",
+			verr(cfg, "alpn", "ALPN protocol %u: names are 1 to 31 bytes (e.g. h2, http/1.1)",
 				i + 1);
 			errors++;
 		}
 	}
 	if (cfg->alpn_required && cfg->n_alpn == 0) {
-		cfg_err("alpn_required = true but no ALPN protocol is set: add --alpn h2,http/1.1 or alpn = [...];");
+		verr(cfg, "alpn_required", "alpn_required = true but no ALPN protocol is set: add --alpn h2,http/1.1 or alpn = [...];");
 		errors++;
 	}
 	if (cfg->client_auth != TG_CFG_CLIENT_AUTH_NONE &&
 	    cfg->client_ca[0] == '\0') {
-		cfg_err("client_auth is %s but no client_ca: add --client-ca FILE (client_ca = \"ca.pem\"; in the file) to verify client certificates",
+		verr(cfg, "client_auth", "client_auth is %s but no client_ca: add --client-ca FILE (client_ca = \"ca.pem\"; in the file) to verify client certificates",
 			cfg->client_auth == TG_CFG_CLIENT_AUTH_REQUIRE ?
 				"require" : "optional");
 		errors++;
 	}
-	if (cfg->client_ca[0] != '\0' && !readable("client_ca", cfg->client_ca))
+	if (cfg->client_ca[0] != '\0' && !readable(cfg, "client_ca", "client_ca", cfg->client_ca))
 		io_errors++;
 
 	/* resumption */
 	if (cfg->session_cache > 0 && cfg->session_ttl_s == 0) {
-		cfg_err("session_ttl must be > 0 seconds when the session cache is on");
+		verr(cfg, "session_ttl", "session_ttl must be > 0 seconds when the session cache is on");
 		errors++;
 	}
 	if (cfg->tickets && (cfg->ticket_lifetime_s == 0 ||
 			     cfg->ticket_lifetime_s > TTL_MAX)) {
-		cfg_err("ticket_lifetime = %u: use 1..%u seconds",
+		verr(cfg, "ticket_lifetime", "ticket_lifetime = %u: use 1..%u seconds",
 			cfg->ticket_lifetime_s, TTL_MAX);
 		errors++;
 	}
 	if (cfg->n_ticket_keys > TG_CFG_MAX_TICKET_KEYS) {
-		cfg_err("too many ticket keys (%u, at most %d)",
+		verr(cfg, "ticket_keys", "too many ticket keys (%u, at most %d)",
 			cfg->n_ticket_keys, TG_CFG_MAX_TICKET_KEYS);
 		errors++;
 	}
 	for (unsigned i = 0; i < cfg->n_ticket_keys &&
 			     i < TG_CFG_MAX_TICKET_KEYS; i++)
-		if (!readable("ticket key", cfg->ticket_keys[i]))
+		if (!readable(cfg, "ticket_keys", "ticket key", cfg->ticket_keys[i]))
 			io_errors++;
 
 	/* backends */
 	if (cfg->n_pools == 0 || cfg->n_pools > TG_CFG_MAX_POOLS) {
-		cfg_err("no backend pool: add --backend ADDR or backends = [...]; to the config file");
+		verr(cfg, "backends", "no backend pool: add --backend ADDR or backends = [...]; to the config file");
 		errors++;
 	}
 	for (unsigned p = 0; p < cfg->n_pools && p < TG_CFG_MAX_POOLS; p++) {
 		struct tg_cfg_pool *pool = &cfg->pools[p];
+		char key[48];
 
+		snprintf(key, sizeof(key), "backends[%u]", p);
 		if (pool->n_be == 0) {
 			if (p == 0)
-				cfg_err("no backend: add --backend ADDR (e.g. --backend 127.0.0.1:8080) or backends = [\"127.0.0.1:8080\"]; to the config file");
+				verr(cfg, "backends", "no backend: add --backend ADDR (e.g. --backend 127.0.0.1:8080) or backends = [\"127.0.0.1:8080\"]; to the config file");
 			else
-				cfg_err("backend pool '%s' has no servers: add servers = [\"host:port\"]; to it",
+				verr(cfg, key, "backend pool '%s' has no servers: add servers = [\"host:port\"]; to it",
 					pool->name);
 			errors++;
 		}
 		for (unsigned b = 0; b < pool->n_be && b < TG_CFG_MAX_BACKENDS; b++)
-			if (!ensure_addr("backend", &pool->be[b], ADDR_CONNECT))
+			if (!ensure_addr(cfg, key, "backend", &pool->be[b], ADDR_CONNECT))
 				errors++;
 		for (unsigned q = 0; q < p; q++)
 			if (strcmp(cfg->pools[q].name, pool->name) == 0) {
-				cfg_err("backend pool '%s' is defined twice: rename one",
+				verr(cfg, key, "backend pool '%s' is defined twice: rename one",
 					pool->name);
 				errors++;
 			}
 	}
 	for (unsigned r = 0; r < cfg->n_routes && r < TG_CFG_MAX_ROUTES; r++) {
-		if (cfg->routes[r].pool >= cfg->n_pools) {
-			cfg_err("route '%s' points to backend pool %u, which does not exist: define it under backends",
+		char key[48];
+
+		snprintf(key, sizeof(key), "routes[%u]", r);		if (cfg->routes[r].pool >= cfg->n_pools) {
+			verr(cfg, key, "route '%s' points to backend pool %u, which does not exist: define it under backends",
 				cfg->routes[r].sni, cfg->routes[r].pool);
 			errors++;
 		}
 		for (unsigned q = 0; q < r; q++)
 			if (strcasecmp(cfg->routes[q].sni, cfg->routes[r].sni) == 0) {
-				cfg_err("route sni '%s' is given twice: keep one",
+				verr(cfg, key, "route sni '%s' is given twice: keep one",
 					cfg->routes[r].sni);
 				errors++;
 			}
 	}
 	if (cfg->n_routes > TG_CFG_MAX_ROUTES) {
-		cfg_err("too many routes (at most %d)", TG_CFG_MAX_ROUTES);
+		verr(cfg, "routes", "too many routes (at most %d)", TG_CFG_MAX_ROUTES);
 		errors++;
 	}
 
 	if (cfg->control == TG_CFG_CONTROL_INLINE && cfg->workers > 1) {
-		cfg_err("control = inline runs handshakes in the worker and needs workers = 1 (%u given): use auto or thread",
+		verr(cfg, "control", "control = inline runs handshakes in the worker and needs workers = 1 (%u given): use auto or thread",
 			cfg->workers);
 		errors++;
 	}
 	/* workers and limits */
 	if (cfg->workers < 1 || cfg->workers > TG_CFG_MAX_WORKERS) {
-		cfg_err("workers = %u is out of range: use 1..%u (--workers N or workers = N;)",
+		verr(cfg, "workers", "workers = %u is out of range: use 1..%u (--workers N or workers = N;)",
 			cfg->workers, TG_CFG_MAX_WORKERS);
 		errors++;
 	}
 	if (cfg->lcores[0] != '\0' && !valid_lcores(cfg->lcores)) {
-		cfg_err("lcores '%s': use an EAL core list such as 0-3 or 0,2,4", cfg->lcores);
+		verr(cfg, "lcores", "lcores '%s': use an EAL core list such as 0-3 or 0,2,4", cfg->lcores);
 		errors++;
 	}
 	if (cfg->max_conns == 0) {
-		cfg_err("max_conns must be at least 1 (--max-conns N or limits.max_conns)");
+		verr(cfg, "limits.max_conns", "max_conns must be at least 1 (--max-conns N or limits.max_conns)");
 		errors++;
 	} else if (cfg->workers >= 1) {
 		if (cfg->max_conns_per_worker == 0)
 			cfg->max_conns_per_worker =
 				(cfg->max_conns + cfg->workers - 1) / cfg->workers;
 		if (cfg->max_conns_per_worker > cfg->max_conns) {
-			cfg_err("limits.max_conns_per_worker (%u) is above limits.max_conns (%u): lower it or leave it out",
+			verr(cfg, "limits.max_conns_per_worker", "limits.max_conns_per_worker (%u) is above limits.max_conns (%u): lower it or leave it out",
 				cfg->max_conns_per_worker, cfg->max_conns);
 			errors++;
 		}
 	}
 	if (cfg->max_buffer < MAX_BUFFER_MIN || cfg->max_buffer > MAX_BUFFER_MAX) {
-		cfg_err("limits.max_buffer = %u: use %u..%u bytes (it must hold a full TLS record)",
+		verr(cfg, "limits.max_buffer", "limits.max_buffer = %u: use %u..%u bytes (it must hold a full TLS record)",
 			cfg->max_buffer, MAX_BUFFER_MIN, MAX_BUFFER_MAX);
 		errors++;
 	}
 	if (cfg->hs_queue < HS_QUEUE_MIN || cfg->hs_queue > HS_QUEUE_MAX ||
 	    (cfg->hs_queue & (cfg->hs_queue - 1)) != 0) {
-		cfg_err("limits.hs_queue = %u: use a power of two from %u to %u (it sizes a DPDK ring)",
+		verr(cfg, "limits.hs_queue", "limits.hs_queue = %u: use a power of two from %u to %u (it sizes a DPDK ring)",
 			cfg->hs_queue, HS_QUEUE_MIN, HS_QUEUE_MAX);
 		errors++;
 	}
@@ -1614,9 +1742,11 @@ tg_result tg_config_validate(struct tg_config *cfg)
 		for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 			unsigned v = *(const unsigned *)(const void *)
 				((const char *)cfg + t[i].off);
+			char key[48];
 
+			snprintf(key, sizeof(key), "timeouts.%s", t[i].name);
 			if (v == 0 || v > MS_MAX) {
-				cfg_err("timeouts.%s = %u ms: use 1..%u%s%s%s", t[i].name,
+				verr(cfg, key, "timeouts.%s = %u ms: use 1..%u%s%s%s", t[i].name,
 					v, MS_MAX, t[i].flag ? " (flag " : "",
 					t[i].flag ? t[i].flag : "",
 					t[i].flag ? " MS)" : "");
@@ -1627,34 +1757,34 @@ tg_result tg_config_validate(struct tg_config *cfg)
 
 	/* record sizing */
 	if (cfg->record_max > RECORD_MAX || cfg->record_max < RECORD_MIN) {
-		cfg_err("records.max = %u: use %u..%u (TLS records carry at most 16384 bytes)",
+		verr(cfg, "records.max", "records.max = %u: use %u..%u (TLS records carry at most 16384 bytes)",
 			cfg->record_max, RECORD_MIN, RECORD_MAX);
 		errors++;
 	}
 	if (cfg->record_small < RECORD_MIN || cfg->record_small > cfg->record_max) {
-		cfg_err("records.small = %u: use %u..records.max (%u); 1369 fits one TCP segment",
+		verr(cfg, "records.small", "records.small = %u: use %u..records.max (%u); 1369 fits one TCP segment",
 			cfg->record_small, RECORD_MIN, cfg->record_max);
 		errors++;
 	}
 
 	/* crypto backends */
 	if (cfg->accel_backends[0] != '\0' && !valid_accel_list(cfg->accel_backends)) {
-		cfg_err("accel backends '%s': use a comma list of ipsecmb, evp, cryptodev:NAME or all",
+		verr(cfg, "accel.backends", "accel backends '%s': use a comma list of ipsecmb, evp, cryptodev:NAME or all",
 			cfg->accel_backends);
 		errors++;
 	}
 	if (cfg->accel_force[0] != '\0' && strcmp(cfg->accel_force, "auto") != 0 &&
 	    !valid_accel_name(cfg->accel_force, strlen(cfg->accel_force), false)) {
-		cfg_err("accel force '%s': use auto, ipsecmb, evp or cryptodev:NAME",
+		verr(cfg, "accel.force", "accel force '%s': use auto, ipsecmb, evp or cryptodev:NAME",
 			cfg->accel_force);
 		errors++;
 	}
 
 	/* operations */
-	if (cfg->admin.text[0] != '\0' && !ensure_addr("admin", &cfg->admin, ADDR_BIND))
+	if (cfg->admin.text[0] != '\0' && !ensure_addr(cfg, "admin", "admin", &cfg->admin, ADDR_BIND))
 		errors++;
 	if (!tg_log_parse_level(cfg->log_level, &lvl)) {
-		cfg_err("log_level '%s': use err, warn, notice, info or debug",
+		verr(cfg, "log_level", "log_level '%s': use err, warn, notice, info or debug",
 			cfg->log_level);
 		errors++;
 	}
@@ -1800,6 +1930,39 @@ static const char *opt_name(int c)
 	return "?";
 }
 
+/** The setting a flag stands for (for error locations), or NULL. */
+static const char *flag_key(int c)
+{
+	switch (c) {
+	case OPT_LISTEN: return "listen";
+	case OPT_BACKEND: return "backends";
+	case OPT_TICKET_KEY: return "ticket_keys";
+	case OPT_ALPN: return "alpn";
+	case OPT_CONTROL: return "control";
+	case OPT_CLIENT_AUTH: return "client_auth";
+	case OPT_PROXY: return "proxy_protocol";
+	case OPT_NO_TICKETS: return "tickets";
+	case OPT_ADMIN: return "admin";
+	case OPT_LOG_LEVEL: return "log_level";
+	case OPT_WORKERS: return "workers";
+	case OPT_SESSION_CACHE: return "session_cache";
+	case OPT_MAX_CONNS: return "limits.max_conns";
+	case OPT_HS_TIMEOUT: return "timeouts.handshake";
+	case OPT_IDLE_TIMEOUT: return "timeouts.idle";
+	case OPT_CONNECT_TIMEOUT: return "timeouts.connect";
+	case 'l': return "lcores";
+	case OPT_SUITES: return "suites";
+	case OPT_GROUPS: return "groups";
+	case OPT_SIGALGS: return "sigalgs";
+	case OPT_CLIENT_CA: return "client_ca";
+	case OPT_ACCEL: return "accel.backends";
+	case OPT_ACCEL_FORCE: return "accel.force";
+	case OPT_ACCESS_LOG: return "access_log";
+	case OPT_PID_FILE: return "pid_file";
+	default: return NULL;
+	}
+}
+
 /** Which lists the flags have replaced so far. */
 struct flag_state {
 	bool listen, cert, backend, ticket_key, cert_open;
@@ -1818,7 +1981,13 @@ static bool apply_flag(struct tg_config *cfg, struct flag_state *st, int c,
 	unsigned long long lo = 1, hi = UINT_MAX;
 	char *str = NULL;
 	size_t cap = 0;
+	char flag[24];
 
+	snprintf(flag, sizeof(flag), "--%s", name);
+	if (flag_key(c) != NULL)
+		origin_flag(cfg, flag_key(c), flag);
+	if (c == OPT_BACKEND)
+		origin_flag(cfg, "backends[0]", flag); /* the default pool */
 	switch (c) {
 	case OPT_LISTEN:
 		if (!st->listen) {
@@ -1859,6 +2028,12 @@ static bool apply_flag(struct tg_config *cfg, struct flag_state *st, int c,
 			return false;
 		}
 		cfg->certs[cfg->n_certs].is_default = cfg->n_certs == 0;
+		{
+			char key[48];
+
+			snprintf(key, sizeof(key), "certificates[%u]", cfg->n_certs);
+			origin_flag(cfg, key, "--cert");
+		}
 		cfg->n_certs++;
 		st->cert_open = true;
 		return true;
@@ -2018,8 +2193,7 @@ static bool apply_flag(struct tg_config *cfg, struct flag_state *st, int c,
 	return true;
 }
 
-/** Print the --check-config summary. */
-static void print_summary(const struct tg_config *cfg)
+void tg_config_print_summary(const struct tg_config *cfg)
 {
 	unsigned servers = 0;
 
@@ -2174,8 +2348,7 @@ tg_result tg_config_parse(int argc, char **argv, struct tg_config *cfg,
 		cfg_err("try 'tlsgate --help'");
 		return tg_error(TG_E_INVAL);
 	}
-	TG_GUARD(tg_config_validate(cfg));
-	if (check)
-		print_summary(cfg);
-	return TG_OK;
+	/* --check-config: the caller loads the files, then prints the
+	 * summary (tg_config_print_summary) */
+	return tg_config_validate(cfg);
 }

@@ -76,7 +76,7 @@ static TG_MUST_CHECK tg_result tg_gate_hscfg(const struct tg_config *cfg,
 	struct tg_gate_hscfg *g = calloc(1, sizeof(*g));
 	struct tg_hs_config *hs;
 	tg_result r = TG_OK;
-	char err[256];
+	char err[256], where[TG_CFG_PATH + 32];
 	size_t n;
 
 	TG_ENSURE(g != NULL, TG_E_NOMEM);
@@ -111,12 +111,28 @@ static TG_MUST_CHECK tg_result tg_gate_hscfg(const struct tg_config *cfg,
 		TG_ERR("config: %s", err);
 	if (tg_ok(r))
 		r = tg_cert_store_new(0, &g->store);
-	for (unsigned i = 0; tg_ok(r) && i < cfg->n_certs; i++)
+	for (unsigned i = 0; tg_ok(r) && i < cfg->n_certs; i++) {
 		r = tg_cert_store_load(g->store, cfg->certs[i].cert, cfg->certs[i].key,
 				       cfg->certs[i].is_default);
+		if (tg_failed(r)) {
+			/* the loader said what is wrong with the files;
+			 * this says where the config names them */
+			char key[48];
+
+			snprintf(key, sizeof(key), "certificates[%u]", i);
+			TG_ERR("%scertificate %s with key %s not loaded",
+			       tg_config_where(cfg, key, where, sizeof(where)),
+			       cfg->certs[i].cert, cfg->certs[i].key);
+		}
+	}
 	if (tg_ok(r) && cfg->client_auth != TG_CFG_CLIENT_AUTH_NONE &&
-	    cfg->client_ca[0])
+	    cfg->client_ca[0]) {
 		r = tg_ca_load(cfg->client_ca, NULL, &g->client_ca);
+		if (tg_failed(r))
+			TG_ERR("%sclient_ca %s not loaded",
+			       tg_config_where(cfg, "client_ca", where, sizeof(where)),
+			       cfg->client_ca);
+	}
 	if (tg_ok(r) && cfg->tickets) {
 		struct tg_ticket_cfg tc = { .lifetime_s = cfg->ticket_lifetime_s };
 
@@ -126,6 +142,10 @@ static TG_MUST_CHECK tg_result tg_gate_hscfg(const struct tg_config *cfg,
 			for (unsigned i = 0; i < cfg->n_ticket_keys; i++)
 				paths[i] = cfg->ticket_keys[i];
 			r = tg_ticket_keys_load(paths, cfg->n_ticket_keys, &tc, &g->tickets);
+			if (tg_failed(r))
+				TG_ERR("%sticket keys not loaded",
+				       tg_config_where(cfg, "ticket_keys", where,
+						       sizeof(where)));
 		} else {
 			r = tg_ticket_keys_random(TG_TICKET_FMT_GCM, &tc, &g->tickets);
 		}
@@ -527,7 +547,8 @@ int main(int argc, char **argv)
 		if (tg_ok(tg_accel_create(&ac, &g_acc)) &&
 		    tg_ok(tg_gate_hscfg(&g_cfg, NULL, &hc))) {
 			tg_gate_hscfg_release(&hc->c);
-			printf("certificates, keys and ticket keys load\n");
+			tg_config_print_summary(&g_cfg);
+			printf("  certificates, keys and ticket keys load\n");
 			rc = 0;
 		}
 		tg_accel_destroy(g_acc);

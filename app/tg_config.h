@@ -87,6 +87,20 @@ enum tg_cfg_client_auth {
 	TG_CFG_CLIENT_AUTH_REQUIRE,
 };
 
+/**
+ * Where a setting came from, for error messages: a config file's line
+ * (file is an index into tg_config.files) or a flag (line 0).
+ */
+struct tg_cfg_origin {
+	char key[48];   /**< "suites", "limits.max_conns", "certificates[1]" */
+	char flag[24];  /**< "--suites" when a flag set it last, else "" */
+	unsigned line;  /**< > 0: line in files[file] */
+	unsigned file;
+};
+
+#define TG_CFG_MAX_ORIGINS 128
+#define TG_CFG_MAX_FILES 4
+
 /** Everything tlsgate runs with. */
 struct tg_config {
 	char config_path[TG_CFG_PATH];   /**< file read, or "" */
@@ -152,6 +166,12 @@ struct tg_config {
 	char log_level[16];              /**< err|warn|notice|info|debug */
 	char access_log[TG_CFG_PATH];    /**< "" = stderr, "-" = off */
 	char pid_file[TG_CFG_PATH];
+
+	/* where the settings came from (error messages: file:line) */
+	struct tg_cfg_origin origin[TG_CFG_MAX_ORIGINS];
+	unsigned n_origin;
+	char files[TG_CFG_MAX_FILES][TG_CFG_PATH]; /**< files read (@include) */
+	unsigned n_files;
 };
 
 /** What the command line asked for besides running. */
@@ -182,6 +202,21 @@ TG_MUST_CHECK tg_result tg_config_load_file(const char *path,
 
 /** Validate a filled config (addresses resolved, files readable...). */
 TG_MUST_CHECK tg_result tg_config_validate(struct tg_config *cfg);
+
+/**
+ * "FILE:LINE: " or "--flag: " for setting @p key ("suites",
+ * "certificates[0]", "limits.max_conns") into @p buf, or "" when it has
+ * its default. Returns @p buf.
+ */
+const char *tg_config_where(const struct tg_config *cfg, const char *key,
+			    char *buf, size_t cap);
+
+/**
+ * Print "configuration OK" and a summary (listeners, certificates,
+ * backends, workers) to stdout: --check-config, once everything the
+ * config names has loaded.
+ */
+void tg_config_print_summary(const struct tg_config *cfg);
 
 /** Print the usage text to @p f. */
 void tg_config_usage(void *f);

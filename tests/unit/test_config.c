@@ -544,6 +544,15 @@ static void test_actions(void)
 
 	TG_ASSERT_OK(parse_args(&cfg, &act, "--check-config", "-c", path, NULL));
 	CU_ASSERT_EQUAL(act, TG_ACTION_CHECK);
+	/* the summary comes once the files have loaded (app/main.c) */
+	CU_ASSERT_PTR_NULL(strstr(outs, "configuration OK"));
+	{
+		struct capture co;
+
+		cap_begin(&co, STDOUT_FILENO);
+		tg_config_print_summary(&cfg);
+		cap_end(&co, outs, sizeof(outs));
+	}
 	CU_ASSERT_PTR_NOT_NULL(strstr(outs, "configuration OK"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(outs, "127.0.0.1:8443"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(outs, "127.0.0.1:8080"));
@@ -775,6 +784,65 @@ static void test_err_suites(void)
 	ASSERT_MSG("longer than 31 bytes");
 }
 
+/* Errors found after parsing (lists, files, cross-setting rules) carry
+ * the file:line of the setting, or the flag that set it last. */
+static void test_err_locations(void)
+{
+	struct tg_config cfg;
+	enum tg_config_action act;
+	char want[600];
+	/* base_file: lines 1-3; the settings below are lines 4.. */
+	const char *path = base_file("where.conf",
+				     "suites = \"ECDHE-FOO\";\n"           /* 4 */
+				     "client_auth = \"require\";\n"        /* 5 */
+				     "limits = { hs_queue = 1000; };\n"     /* 6 */
+				     "lcores = \"x\";\n"                    /* 7 */
+				     "ticket_keys = [\"/nonexistent.key\"];\n" /* 8 */
+				     "timeouts = {\n  idle = 1;\n};\n");    /* 9-11 */
+
+	TG_ASSERT_ERR(load(path, &cfg), TG_E_INVAL);
+	snprintf(want, sizeof(want), "%s:4: suites \"ECDHE-FOO\"", path);
+	ASSERT_MSG(want);
+	snprintf(want, sizeof(want), "%s:5: client_auth is require but no client_ca", path);
+	ASSERT_MSG(want);
+	snprintf(want, sizeof(want), "%s:6: limits.hs_queue = 1000", path);
+	ASSERT_MSG(want);
+	snprintf(want, sizeof(want), "%s:7: lcores 'x'", path);
+	ASSERT_MSG(want);
+	snprintf(want, sizeof(want), "%s:8: ticket key '/nonexistent.key'", path);
+	ASSERT_MSG(want);
+
+	/* a flag overrides the file: the error names the flag */
+	TG_ASSERT_ERR(parse_args(&cfg, &act, "-c", path, "--suites", "BAR",
+				 "--lcores", "y", NULL), TG_E_INVAL);
+	ASSERT_MSG("--suites: suites \"BAR\"");
+	ASSERT_MSG("--lcores: lcores 'y'");
+	snprintf(want, sizeof(want), "%s:6: limits.hs_queue", path);
+	ASSERT_MSG(want); /* still from the file */
+
+	/* list entries: the line of the entry (a missing key file) */
+	path = write_file("where2.conf",
+			  "listen = \"127.0.0.1:8443\";\n"
+			  "backends = [\"127.0.0.1:8080\"];\n"
+			  "certificates = (\n"
+			  "  { cert = \"/nonexistent-a.pem\"; key = \"/nonexistent-a.key\"; },\n" /* 4 */
+			  "  { cert = \"/nonexistent-b.pem\"; key = \"/nonexistent-b.key\"; default = true; },\n" /* 5 */
+			  "  { cert = \"/nonexistent-c.pem\"; key = \"/nonexistent-c.key\"; default = true; }\n" /* 6 */
+			  ");\n");
+	TG_ASSERT_ERR(load(path, &cfg), TG_E_INVAL);
+	snprintf(want, sizeof(want), "%s:5: certificate '/nonexistent-b.pem'", path);
+	ASSERT_MSG(want);
+	snprintf(want, sizeof(want), "%s:6: key '/nonexistent-c.key'", path);
+	ASSERT_MSG(want);
+	snprintf(want, sizeof(want), "%s:3: 2 certificates are marked default", path);
+	ASSERT_MSG(want);
+	/* a --cert replaces the file's list; its errors name --cert */
+	TG_ASSERT_ERR(parse_args(&cfg, &act, "-c", path, "--cert",
+				 "/nonexistent-d.pem", "--key", "/nonexistent-d.key",
+				 NULL), TG_E_IO);
+	ASSERT_MSG("--cert: certificate '/nonexistent-d.pem'");
+}
+
 static void test_err_routes(void)
 {
 	struct tg_config cfg;
@@ -943,6 +1011,7 @@ static CU_TestInfo config_tests[] = {
 	{ "error: wrong types", test_err_types },
 	{ "error: addresses in the file", test_err_addresses_file },
 	{ "error: suites, groups, sigalgs, alpn", test_err_suites },
+	{ "errors: file:line of validation errors, or the flag", test_err_locations },
 	{ "error: routes", test_err_routes },
 	{ "error: certificates and keys", test_err_certs },
 	{ "error: workers and limits", test_err_workers_and_limits },
