@@ -730,7 +730,11 @@ static TG_MUST_CHECK tg_result tg_srv_client_hello(struct tg_hs *hs, struct tg_h
 	if (resumed) {
 		hs->cs = tg_cs_by_id(hs->resume.cipher_suite);
 		memcpy(hs->master, hs->resume.master_secret, sizeof(hs->master));
+		/* the session's client certificate: sessions keep only
+		 * whether it verified, and an unverified one never makes a
+		 * session (tg_srv_state) */
 		hs->info.peer_verified = hs->resume.peer_verified;
+		hs->info.peer_cert = hs->resume.peer_verified;
 		/* a renewed ticket keeps the session's age (tg_ticket.h) */
 		hs->resume_created = hs->resume.created;
 		/* ALPN is negotiated afresh from this ClientHello (above) */
