@@ -71,6 +71,7 @@ struct tg_flow {
 	struct tg_accel_sess *rx, *tx;
 	struct tg_buf cin, cout, bout;
 	uint64_t t_start, t_active;
+	uint64_t t_sent;          /* last records sealed for the client */
 	uint64_t sent_since_idle;
 	uint64_t tried;
 	unsigned pool;
@@ -530,7 +531,7 @@ static void tg_accept(struct tg_wk *w, int lfd)
 		getsockname(fd, (struct sockaddr *)&f->local, &ll);
 		memset(&f->info, 0, sizeof(f->info));
 		f->info.alert_sent = f->info.alert_recv = 255;
-		f->t_start = f->t_active = tg_now_ms();
+		f->t_start = f->t_active = f->t_sent = tg_now_ms();
 		f->sent_since_idle = 0;
 		f->in_bytes = f->out_bytes = 0;
 		f->act_idx = w->active;
@@ -719,7 +720,9 @@ static void tg_rx_pass(struct tg_wk *w)
 static uint32_t tg_record_size(const struct tg_wk *w, struct tg_flow *f,
 			       uint64_t now)
 {
-	if (now - f->t_active > w->cfg->record_idle_ms)
+	/* idle as the sending side sees it: a request from the client that
+	 * ends a pause (t_active) must still get small records back */
+	if (now - f->t_sent > w->cfg->record_idle_ms)
 		f->sent_since_idle = 0;
 	return f->sent_since_idle < w->cfg->record_ramp_bytes ? w->cfg->record_small
 							       : w->cfg->record_max;
@@ -774,7 +777,7 @@ static void tg_tx_pass(struct tg_wk *w)
 				continue;
 			w->st->bytes_from_backend += (uint64_t)got;
 			f->sent_since_idle += (uint64_t)got;
-			f->t_active = now;
+			f->t_active = f->t_sent = now;
 			/* full slots, then the part of the last one */
 			for (k = 0; got > 0; k++) {
 				uint32_t len = (uint64_t)got < rs ? (uint32_t)got : rs;
