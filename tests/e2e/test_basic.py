@@ -2,7 +2,10 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """tlsgate end to end: bodies both ways, real clients (curl, openssl
 s_client, gnutls-cli, Python ssl), every suite, SNI, ALPN, client auth,
-resumption (ID, ticket, reload, ticket key rotation), concurrency."""
+resumption (ID, ticket, reload, ticket key rotation), concurrency; two
+workers, the per-worker connection limit, SNI routing to backend pools,
+least-connections balancing, PROXY v2 TLVs, optional client auth, dynamic
+record sizing seen on the wire."""
 import concurrent.futures
 import hashlib
 import os
@@ -19,7 +22,10 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from tg_e2e import (E2E, HOST, TLSGATE, body, body_sha256, client_ctx, curl, file_sha256,  # noqa: E402
                     have, https_get, log, read_response, run, s_client, served_cert,
-                    cert_subject, cert_serial)
+                    cert_subject, cert_serial, Backend, TlsRecords, https_get_sni,
+                    parse_proxy_v2, pp2_tlv, PP2_TYPE_ALPN, PP2_TYPE_AUTHORITY, PP2_TYPE_SSL,
+                    PP2_SUBTYPE_SSL_VERSION, PP2_SUBTYPE_SSL_CIPHER, PP2_CLIENT_SSL,
+                    PP2_CLIENT_CERT_CONN, PP2_CLIENT_CERT_SESS)
 
 SUITES_EC = ["ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-ECDSA-AES256-GCM-SHA384",
              "ECDHE-ECDSA-CHACHA20-POLY1305"]
@@ -652,6 +658,568 @@ class Basic(E2E):
         self.assertEqual(dropped, 0, "ctl messages dropped")
         self.assertEqual(timeouts, 0, "handshakes stuck until the timeout")
         self.assertEqual(ok, 1000)
+
+    # ---- several workers, limits, routing, balancing --------------------------------------
+
+    def conf(self, name, text):
+        """Write a config file fragment in the class temp dir; its path."""
+        path = os.path.join(self.tmp, name)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def per_worker(self, g, name, n, kind=None, text=None):
+        """[value of NAME for worker 0..n-1] from one /metrics snapshot."""
+        text = text if text is not None else g.metrics()
+        out = []
+        for i in range(n):
+            lab = {"worker": str(i)}
+            if kind:
+                lab["kind"] = kind
+            out.append(g.metric(name, lab, text=text))
+        return out
+
+    def resume_across_workers(self, g, ctx, mode, n_workers=2, tries=40):
+        """A full handshake, then resumptions with its session until one
+        lands on another worker than the full handshake did (SO_REUSEPORT
+        spreads connections by hash): every one must resume. Which worker
+        did each handshake comes from tlsgate_handshakes_total deltas."""
+        def hs():
+            t = g.metrics()
+            return (self.per_worker(g, "tlsgate_handshakes_total", n_workers, "full", t),
+                    self.per_worker(g, "tlsgate_handshakes_total", n_workers, "resumed", t))
+        full0, res0 = hs()
+        st, _, b, info = https_get_sni(g.port, "/bytes/1000", "localhost", ctx=ctx)
+        self.assertEqual((st, b), (200, body(1000)))
+        self.assertFalse(info["reused"])
+        sess = info["session"]
+        self.assertEqual(sess.has_ticket, mode == "ticket", mode)
+        full1, res1 = hs()
+        d = [a - b_ for a, b_ in zip(full1, full0)]
+        self.assertEqual(sorted(d), [0] * (n_workers - 1) + [1], "full handshakes %s" % d)
+        first = d.index(1)
+        seen = set()
+        for i in range(tries):
+            st, _, b, info = https_get_sni(g.port, "/bytes/1000", "localhost", ctx=ctx,
+                                           session=sess)
+            self.assertEqual((st, b), (200, body(1000)))
+            self.assertTrue(info["reused"], "%s resumption #%d (workers seen %s)"
+                            % (mode, i, seen))
+            full2, res2 = hs()
+            self.assertEqual(full2, full1, "a full handshake instead of a resumption")
+            dr = [a - b_ for a, b_ in zip(res2, res1)]
+            self.assertEqual(sorted(dr), [0] * (n_workers - 1) + [1], "resumed %s" % dr)
+            seen.add(dr.index(1))
+            res1 = res2
+            if seen - {first}:
+                break
+        log("%s: full handshake on worker %d, resumed on workers %s in %d tries"
+            % (mode, first, sorted(seen), i + 1))
+        self.assertTrue(seen - {first}, "%d %s resumptions all on worker %d, the one of "
+                        "the full handshake" % (tries, mode, first))
+
+    def test_two_workers(self):
+        """--workers 2: 200 concurrent connections with bodies checked by
+        SHA-256 spread over both workers (SO_REUSEPORT), /metrics has both
+        workers' series; session-ID and ticket resumption work across the
+        workers (a session made on one resumes on the other)."""
+        g = self.gate(["--workers", "2", "--max-conns", "1000"])
+        ctx = client_ctx(self.pki)
+        t = time.monotonic()
+        ok = self.concurrent(g.port, 200, ctx, size=50001, timeout=60)
+        log("2 workers: %d/200 concurrent in %.1fs" % (ok, time.monotonic() - t))
+        self.assertEqual(ok, 200, "%d of 200 concurrent connections" % ok)
+        g.wait_metric("tlsgate_connections_active", lambda v: v == 0, timeout=10)
+        text = g.metrics()
+        acc = self.per_worker(g, "tlsgate_connections_accepted_total", 2, text=text)
+        full = self.per_worker(g, "tlsgate_handshakes_total", 2, "full", text=text)
+        log("accepted per worker %s, full handshakes %s" % (acc, full))
+        # the readiness probe is accepted too
+        self.assertEqual(sum(acc), 201, text)
+        self.assertEqual(sum(full), 200)
+        for i in (0, 1):
+            self.assertGreater(acc[i], 0, "worker %d accepted nothing: %s" % (i, acc))
+            self.assertGreater(full[i], 0, "worker %d did no handshake: %s" % (i, full))
+        self.assertNotIn('worker="2"', text)
+        # resumption by session ID (the client sends no ticket extension)
+        ctx_id = client_ctx(self.pki)
+        ctx_id.options |= ssl.OP_NO_TICKET
+        self.resume_across_workers(g, ctx_id, "id")
+        # resumption by ticket, the session cache off
+        g2 = self.gate(["--workers", "2", "--session-cache", "0"])
+        self.resume_across_workers(g2, client_ctx(self.pki), "ticket")
+        self.assertGateUp(g)
+
+    def held(self, port, ctx=None, sni="localhost", path="/bytes/1000", timeout=10):
+        """A kept-alive TLS connection that did one GET: (ssl socket, its
+        reader, the response body)."""
+        raw = socket.create_connection((HOST, port), timeout=timeout)
+        try:
+            s = (ctx or client_ctx(self.pki)).wrap_socket(raw, server_hostname=sni)
+            s.sendall(b"GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % path.encode())
+            f = s.makefile("rb")
+            st, _, b = read_response(f)
+            self.assertEqual(st, 200)
+            return s, f, b
+        except BaseException:
+            raw.close()
+            raise
+
+    def again(self, conn, n=2000):
+        """One more GET on a held connection, body checked."""
+        s, f, _ = conn
+        s.sendall(b"GET /bytes/%d HTTP/1.1\r\nHost: x\r\n\r\n" % n)
+        st, _, b = read_response(f)
+        self.assertEqual((st, hashlib.sha256(b).hexdigest()), (200, body_sha256(n)))
+
+    def test_per_worker_conn_limit(self):
+        """limits.max_conns_per_worker = 2 with 2 workers and max_conns 50:
+        a worker never holds more than 2; a connection landing on a full
+        worker is closed at once (EOF or reset in the handshake, no hang) and
+        counted in tlsgate_connections_refused_total of that worker; the
+        held connections keep working; a freed slot is used again."""
+        conf = self.conf("perworker.conf",
+                         "limits = { max_conns = 50; max_conns_per_worker = 2; };\n")
+        g = self.gate(["-c", conf, "--workers", "2"])
+        g.wait_metric("tlsgate_connections_active", lambda v: v == 0, timeout=10)
+        ctx = client_ctx(self.pki)
+        held = {0: [], 1: []}
+        refused = [0, 0]
+        attempts = 0
+
+        def attempt():
+            """Open one connection: (worker that took it or None, worker that
+            refused it or None)."""
+            nonlocal attempts
+            attempts += 1
+            t0 = g.metrics()
+            acc0 = self.per_worker(g, "tlsgate_connections_accepted_total", 2, text=t0)
+            ref0 = self.per_worker(g, "tlsgate_connections_refused_total", 2, text=t0)
+            t = time.monotonic()
+            try:
+                c = self.held(g.port, ctx)
+            except socket.timeout:
+                self.fail("a connection past the limit hangs instead of being closed")
+            except (ssl.SSLError, ConnectionError, OSError) as e:
+                dt = time.monotonic() - t
+                self.assertLess(dt, 5, "refusal took %.1fs" % dt)
+                t1 = g.metrics()
+                ref1 = self.per_worker(g, "tlsgate_connections_refused_total", 2, text=t1)
+                acc1 = self.per_worker(g, "tlsgate_connections_accepted_total", 2, text=t1)
+                self.assertEqual(acc1, acc0, "refused (%r) yet accepted" % e)
+                d = [a - b_ for a, b_ in zip(ref1, ref0)]
+                self.assertEqual(sorted(d), [0, 1], "refused %s (%r)" % (d, e))
+                w = d.index(1)
+                self.assertEqual(len(held[w]), 2, "worker %d refused a connection holding "
+                                 "only %d" % (w, len(held[w])))
+                refused[w] += 1
+                log("refused by worker %d after %.3fs: %s" % (w, dt, type(e).__name__))
+                return None, w
+            t1 = g.metrics()
+            acc1 = self.per_worker(g, "tlsgate_connections_accepted_total", 2, text=t1)
+            d = [a - b_ for a, b_ in zip(acc1, acc0)]
+            self.assertEqual(sorted(d), [0, 1], "accepted %s" % d)
+            w = d.index(1)
+            held[w].append(c)
+            act = self.per_worker(g, "tlsgate_connections_active", 2, text=t1)
+            self.assertEqual(act, [len(held[0]), len(held[1])])
+            self.assertLessEqual(len(held[w]), 2, "worker %d holds %d connections"
+                                 % (w, len(held[w])))
+            return w, None
+
+        try:
+            # fill both workers (bounded: SO_REUSEPORT picks by hash)
+            while attempts < 40 and (len(held[0]) < 2 or len(held[1]) < 2):
+                attempt()
+            log("per-worker limit: held %d+%d after %d attempts, refused %s"
+                % (len(held[0]), len(held[1]), attempts, refused))
+            self.assertEqual((len(held[0]), len(held[1])), (2, 2),
+                             "could not fill both workers in 40 attempts")
+            # both full: every new one is refused, whichever worker gets it
+            for i in range(4):
+                w, r = attempt()
+                self.assertIsNone(w, "a 5th connection accepted")
+            self.assertEqual(g.metric("tlsgate_connections_refused_total"), sum(refused))
+            self.assertGreaterEqual(sum(refused), 4)
+            # the held ones keep working
+            for c in held[0] + held[1]:
+                self.again(c)
+            # free a slot on worker 0: a new connection that lands there works
+            s, f, _ = held[0].pop()
+            f.close()
+            s.close()
+            g.wait_metric("tlsgate_connections_active", lambda v: v == 3, timeout=10)
+            got = None
+            for i in range(40):
+                w, r = attempt()
+                if w is not None:
+                    got = w
+                    break
+            self.assertEqual(got, 0, "no connection got the freed slot of worker 0")
+            for c in held[0] + held[1]:
+                self.again(c, 100)
+        finally:
+            for c in held[0] + held[1]:
+                c[1].close()
+                c[0].close()
+        self.assertTrue(g.alive())
+
+    def test_sni_routing(self):
+        """routes: SNI a.example.net to pool 'ga', b.example.net and
+        *.b.example.org to pool 'gb', anything else (unknown SNI, no SNI)
+        to the default pool; bodies intact on each."""
+        be_a = Backend(name="A")
+        be_b = Backend(name="B")
+        try:
+            conf = self.conf("routes.conf", """
+backends = (
+  { name = "default"; servers = ["%s"]; },
+  { name = "ga"; servers = ["%s"]; },
+  { name = "gb"; policy = "least_conn"; servers = ["%s"]; }
+);
+routes = (
+  { sni = "a.example.net"; backend = "ga"; },
+  { sni = ["b.example.net", "*.b.example.org"]; backend = "gb"; }
+);
+""" % (self.backend.addr, be_a.addr, be_b.addr))
+            g = self.gate(["-c", conf], certs=("ec", "wild"))
+            ctx = client_ctx()  # no verification: some names have no certificate
+            for sni, want in (("a.example.net", "A"), ("b.example.net", "B"),
+                              ("A.Example.NET", "A"), ("x.b.example.org", "B"),
+                              ("c.example.net", "backend"), ("b.example.org", "backend"),
+                              ("www.example.com", "backend"), (None, "backend"),
+                              ("a.example.net", "A"), ("b.example.net", "B")):
+                st, _, b, _ = https_get_sni(g.port, "/whoami", sni, ctx=ctx)
+                self.assertEqual((st, b.decode()), (200, want), "SNI %r" % sni)
+            for sni in ("a.example.net", "b.example.net", None):
+                st, _, b, _ = https_get_sni(g.port, "/bytes/70000", sni, ctx=ctx)
+                self.assertEqual((st, hashlib.sha256(b).hexdigest()),
+                                 (200, body_sha256(70000)), "SNI %r" % sni)
+            self.assertEqual(g.metric("tlsgate_backend_connect_failures_total"), 0)
+        finally:
+            be_a.stop()
+            be_b.stop()
+
+    def test_least_conn(self):
+        """policy least_conn: with backend A holding 3 long-lived
+        connections and B none, the next 3 connections (held) all go to
+        B, then short ones go to B too; tlsgate_backend_connections agrees."""
+        from tg_e2e import Gate
+        be_a = Backend(name="A")
+        be_b = Backend(name="B")
+        conns = []
+        try:
+            conf = self.conf("lc.conf", """
+certificates = ( { cert = "%s"; key = "%s"; } );
+backends = ( { name = "lc"; policy = "least_conn"; servers = ["%s", "%s"]; } );
+access_log = "-";
+""" % (self.pki.ec, self.pki.ec_key, be_a.addr, be_b.addr))
+            g = Gate(self.tmp, ["-c", conf])
+            self.gates.append(g)
+
+            def be_conns():
+                t = g.metrics()
+                return (g.metric("tlsgate_backend_connections", {"backend": be_a.addr}, t),
+                        g.metric("tlsgate_backend_connections", {"backend": be_b.addr}, t))
+
+            for i in range(6):
+                conns.append(self.held(g.port, path="/whoami"))
+            names = [c[2].decode() for c in conns]
+            log("least_conn, 6 held: %s" % names)
+            self.assertEqual(sorted(names), ["A"] * 3 + ["B"] * 3, names)
+            self.assertEqual(be_conns(), (3, 3))
+            # B's connections end: A holds 3, B none
+            for c in [c for c in conns if c[2] == b"B"]:
+                c[1].close()
+                c[0].close()
+            conns = [c for c in conns if c[2] == b"A"]
+            end = time.monotonic() + 10
+            while be_conns() != (3, 0) and time.monotonic() < end:
+                time.sleep(0.05)
+            self.assertEqual(be_conns(), (3, 0))
+            new = [self.held(g.port, path="/whoami") for i in range(3)]
+            conns += new
+            self.assertEqual([c[2] for c in new], [b"B"] * 3,
+                             "with A holding 3 and B 0..2, new connections must go to B")
+            self.assertEqual(be_conns(), (3, 3))
+            for c in new:
+                self.again(c, 5000)
+            for c in new:
+                c[1].close()
+                c[0].close()
+            conns = conns[:3]
+            end = time.monotonic() + 10
+            while be_conns() != (3, 0) and time.monotonic() < end:
+                time.sleep(0.05)
+            # short connections, one after the other: B has at most 1
+            for i in range(5):
+                st, _, b, _ = https_get_sni(g.port, "/whoami", "localhost")
+                self.assertEqual((st, b), (200, b"B"), "short connection #%d" % i)
+        finally:
+            for c in conns:
+                c[1].close()
+                c[0].close()
+            be_a.stop()
+            be_b.stop()
+
+    # ---- PROXY v2 TLVs and client certificates ---------------------------------------------
+
+    def pp2_of(self, be, cport, timeout=5):
+        """The parsed PROXY v2 header the backend got for client port CPORT."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            with be.lock:
+                hdrs = [h for h in be.proxy_headers if h]
+            for h in hdrs:
+                p = parse_proxy_v2(h)
+                if p["sport"] == cport:
+                    return p
+            time.sleep(0.02)
+        self.fail("no PROXY v2 header for client port %d in %r" % (cport, hdrs))
+
+    def check_pp2(self, p, g, info, sni, alpn, client, verified):
+        """The fixed part, the TLVs and PP2_TYPE_SSL of header P."""
+        self.assertEqual((p["cmd"], p["family"]), (1, 0x11))
+        self.assertEqual((p["src"], p["dst"], p["sport"], p["dport"]),
+                         (HOST, HOST, info["cport"], g.port))
+        tl = p["tlvs"]
+        self.assertEqual(pp2_tlv(tl, PP2_TYPE_AUTHORITY), [sni.encode()] if sni else [], tl)
+        self.assertEqual(pp2_tlv(tl, PP2_TYPE_ALPN), [alpn.encode()] if alpn else [], tl)
+        self.assertEqual(len(pp2_tlv(tl, PP2_TYPE_SSL)), 1, tl)
+        ssl_ = p["ssl"]
+        self.assertEqual(ssl_["client"], client, "PP2 client flags 0x%02x" % ssl_["client"])
+        if verified:
+            self.assertEqual(ssl_["verify"], 0, "verify field for a verified certificate")
+        else:
+            self.assertNotEqual(ssl_["verify"], 0, "verify field without a verified certificate")
+        st = ssl_["tlvs"]
+        self.assertEqual(pp2_tlv(st, PP2_SUBTYPE_SSL_VERSION), [b"TLSv1.2"], st)
+        self.assertEqual(pp2_tlv(st, PP2_SUBTYPE_SSL_CIPHER), [info["cipher"].encode()], st)
+
+    def test_proxy_v2_tlvs(self):
+        """--proxy-protocol v2: the backend's header has the addresses,
+        PP2_TYPE_ALPN, PP2_TYPE_AUTHORITY (SNI) and PP2_TYPE_SSL with
+        version, cipher and the client flags: no certificate (flags SSL,
+        verify non-zero), no SNI / no ALPN (no such TLVs), and under
+        client_auth require with a real client certificate (SSL|CERT_CONN,
+        verify 0)."""
+        be = Backend(expect_proxy=True, name="pp")
+        try:
+            g = self.gate(["--proxy-protocol", "v2", "--alpn", "h2,http/1.1"],
+                          backends=[be.addr])
+            ctx = client_ctx(self.pki, alpn=["http/1.1"], ciphers="ECDHE-ECDSA-AES256-GCM-SHA384")
+            st, _, b, info = https_get_sni(g.port, "/bytes/3333", "www.example.com", ctx=ctx)
+            self.assertEqual((st, b), (200, body(3333)))
+            self.assertEqual((info["alpn"], info["cipher"]),
+                             ("http/1.1", "ECDHE-ECDSA-AES256-GCM-SHA384"))
+            self.check_pp2(self.pp2_of(be, info["cport"]), g, info, "www.example.com",
+                           "http/1.1", PP2_CLIENT_SSL, False)
+            # h2 preferred by the server
+            ctx = client_ctx(alpn=["http/1.1", "h2"])
+            st, _, b, info = https_get_sni(g.port, "/bytes/10", "Www.Example.COM", ctx=ctx)
+            self.assertEqual(info["alpn"], "h2")
+            p = self.pp2_of(be, info["cport"])
+            self.assertEqual(pp2_tlv(p["tlvs"], PP2_TYPE_ALPN), [b"h2"])
+            self.assertEqual([v.lower() for v in pp2_tlv(p["tlvs"], PP2_TYPE_AUTHORITY)],
+                             [b"www.example.com"])
+            # no SNI, no ALPN: neither TLV
+            st, _, b, info = https_get_sni(g.port, "/bytes/10", None, ctx=client_ctx())
+            self.assertEqual((st, b), (200, body(10)))
+            self.check_pp2(self.pp2_of(be, info["cport"]), g, info, None, None,
+                           PP2_CLIENT_SSL, False)
+            g.stop()
+            # client_auth require, a real client certificate
+            g = self.gate(["--proxy-protocol", "v2", "--client-auth", "require",
+                           "--client-ca", self.pki.ca], backends=[be.addr])
+            ctx = client_ctx(self.pki, cert=(self.pki.client, self.pki.client_key))
+            st, _, b, info = https_get_sni(g.port, "/bytes/3333", "localhost", ctx=ctx)
+            self.assertEqual((st, b), (200, body(3333)))
+            self.check_pp2(self.pp2_of(be, info["cport"]), g, info, "localhost", None,
+                           PP2_CLIENT_SSL | PP2_CLIENT_CERT_CONN, True)
+        finally:
+            be.stop()
+
+    def untrusted_client_cert(self):
+        """A self-signed client certificate (no chain to the CA)."""
+        key, crt = os.path.join(self.tmp, "rogue.key"), os.path.join(self.tmp, "rogue.pem")
+        if not os.path.exists(crt):
+            run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                 "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", crt,
+                 "-days", "2", "-subj", "/CN=rogue client",
+                 "-addext", "extendedKeyUsage=clientAuth"])
+        return crt, key
+
+    def test_client_auth_optional(self):
+        """client_auth optional: without a certificate and with one both
+        get their response; the backend's PROXY v2 PP2_TYPE_SSL says which
+        (SSL and verify non-zero / SSL|CERT_CONN and verify 0); a
+        certificate that does not verify is refused, not passed as
+        unverified."""
+        be = Backend(expect_proxy=True, name="pp")
+        try:
+            g = self.gate(["--proxy-protocol", "v2", "--client-auth", "optional",
+                           "--client-ca", self.pki.ca], backends=[be.addr])
+            st, _, b, info = https_get_sni(g.port, "/bytes/4096", "localhost",
+                                           ctx=client_ctx(self.pki))
+            self.assertEqual((st, b), (200, body(4096)), "optional: no certificate")
+            self.check_pp2(self.pp2_of(be, info["cport"]), g, info, "localhost", None,
+                           PP2_CLIENT_SSL, False)
+            ctx = client_ctx(self.pki, cert=(self.pki.client, self.pki.client_key))
+            st, _, b, info = https_get_sni(g.port, "/bytes/4096", "localhost", ctx=ctx)
+            self.assertEqual((st, b), (200, body(4096)), "optional: with a certificate")
+            self.check_pp2(self.pp2_of(be, info["cport"]), g, info, "localhost", None,
+                           PP2_CLIENT_SSL | PP2_CLIENT_CERT_CONN, True)
+            # curl, both ways
+            args = ["--cacert", self.pki.ca, "--resolve", "localhost:%d:%s" % (g.port, HOST),
+                    "-w", "%{http_code}", "-o", "/dev/null",
+                    "https://localhost:%d/bytes/10" % g.port]
+            self.assertEqual(curl(args).stdout, b"200")
+            self.assertEqual(curl(["--cert", self.pki.client, "--key", self.pki.client_key]
+                                  + args).stdout, b"200")
+            # a certificate that does not chain to client_ca
+            n = len(be.proxy_headers)
+            with self.assertRaises((ssl.SSLError, ConnectionError)):
+                https_get_sni(g.port, "/bytes/10", "localhost",
+                              ctx=client_ctx(self.pki, cert=self.untrusted_client_cert()))
+            self.assertEqual([h for h in be.proxy_headers[n:] if h], [],
+                             "an unverified certificate reached the backend")
+            self.assertGateUp(g)
+        finally:
+            be.stop()
+
+    def test_proxy_v2_resumed_client_cert(self):
+        """Was a bug (control/hs.c, resumption): a session whose client
+        certificate was verified, resumed by ID or by ticket, reached the
+        backend as "no certificate, not verified" (info.peer_cert was not
+        set from the session). Expected (proxy-protocol.txt 2.2.5): client
+        = SSL|CERT_SESS, verify 0. A resumed session without a certificate
+        keeps client = SSL, verify non-zero."""
+        be = Backend(expect_proxy=True, name="pp")
+        try:
+            g = self.gate(["--proxy-protocol", "v2", "--client-auth", "optional",
+                           "--client-ca", self.pki.ca], backends=[be.addr])
+            for mode in ("id", "ticket"):
+                for cert in (True, False):
+                    ctx = client_ctx(self.pki, cert=(self.pki.client, self.pki.client_key)
+                                     if cert else None)
+                    if mode == "id":
+                        ctx.options |= ssl.OP_NO_TICKET
+                    st, _, b, info = https_get_sni(g.port, "/bytes/100", "localhost", ctx=ctx)
+                    self.assertEqual((st, b), (200, body(100)))
+                    self.assertEqual(info["session"].has_ticket, mode == "ticket")
+                    st, _, b, info = https_get_sni(g.port, "/bytes/100", "localhost", ctx=ctx,
+                                                   session=info["session"])
+                    self.assertEqual((st, b), (200, body(100)))
+                    self.assertTrue(info["reused"], "%s resumption (cert %s)" % (mode, cert))
+                    with self.subTest(mode=mode, cert=cert):
+                        self.check_pp2(self.pp2_of(be, info["cport"]), g, info, "localhost",
+                                       None, PP2_CLIENT_SSL | PP2_CLIENT_CERT_SESS
+                                       if cert else PP2_CLIENT_SSL, cert)
+        finally:
+            be.stop()
+
+    # ---- dynamic record sizing on the wire ---------------------------------------------------
+
+    RS_SMALL, RS_MAX, RS_RAMP, RS_IDLE_MS = 1200, 16384, 65536, 300
+
+    def record_gate(self):
+        """A gate with small record-sizing settings and an AES-GCM suite
+        (record plaintext = length - 8 explicit nonce - 16 tag), and a
+        TlsRecords client on it (the test closes it: an open connection
+        would hold tlsgate's SIGTERM drain in tearDown)."""
+        conf = self.conf("records.conf",
+                         "records = { small = %d; max = %d; ramp_bytes = %d; idle_ms = %d; };\n"
+                         % (self.RS_SMALL, self.RS_MAX, self.RS_RAMP, self.RS_IDLE_MS))
+        g = self.gate(["-c", conf, "--suites", "ECDHE-ECDSA-AES128-GCM-SHA256"])
+        t = TlsRecords(g.port, client_ctx(self.pki))
+        self.assertEqual(t.obj.cipher()[0], "ECDHE-ECDSA-AES128-GCM-SHA256")
+        return g, t
+
+    def plain_sizes(self, recs):
+        """Plaintext bytes of each (type, length, time) record: all must be
+        application data."""
+        self.assertTrue(recs)
+        self.assertEqual({r[0] for r in recs}, {23}, "non application-data records")
+        return [r[1] - 24 for r in recs]
+
+    def test_record_sizing(self):
+        """records = { small = 1200; ramp_bytes = 64 KiB; idle_ms = 300 }:
+        on the wire (record headers seen by an SSLObject client), the records
+        of a fresh connection's first 64 KiB carry at most 1200 bytes, a
+        1 MiB body then reaches 16384-byte records (never more, most of the
+        bulk in them), and after a backend pause of 4 x idle_ms mid-body
+        (the connection silent both ways) the records are small again."""
+        small, big, ramp, idle_ms = self.RS_SMALL, self.RS_MAX, self.RS_RAMP, self.RS_IDLE_MS
+        g, t = self.record_gate()
+        try:
+            n = 1 << 20
+            st, _, b, recs = t.request("/bytes/%d" % n)
+            self.assertEqual((st, hashlib.sha256(b).hexdigest()), (200, body_sha256(n)))
+            sizes = self.plain_sizes(recs)
+            self.assertEqual(sum(sizes), t.head_len + n, "record lengths do not add up")
+            off, early = 0, []
+            for p in sizes:
+                if off < ramp:
+                    early.append(p)
+                off += p
+            late = sizes[len(early):]
+            log("fresh 1 MiB: %d records, first %s, largest of the first %d B: %d; "
+                "after: %d records, %d of %d B"
+                % (len(sizes), sizes[:4], ramp, max(early), len(late),
+                   sum(1 for p in late if p == big), big))
+            self.assertLessEqual(max(early), small,
+                                 "a record over records.small before ramp_bytes: %s" % early)
+            self.assertGreaterEqual(len(early), ramp // small)
+            self.assertLessEqual(max(sizes), big)
+            self.assertIn(big, late, "no %d-byte record after ramp_bytes" % big)
+            self.assertGreaterEqual(sum(p for p in late if p == big), (n - ramp) // 4,
+                                    "bulk mostly in small records: %s" % late[:40])
+            # the backend pauses mid-body (connection silent both ways)
+            a, k = 200000, 30000
+            st, _, b, recs = t.request("/pause?a=%d&ms=%d&b=%d" % (a, idle_ms * 4, k))
+            self.assertEqual((st, b), (200, body(a + k)))
+            sizes = self.plain_sizes(recs)
+            self.assertEqual(sum(sizes), t.head_len + a + k)
+            off, before, after = 0, [], []
+            for p in sizes:
+                off += p
+                (after if off > t.head_len + a else before).append(p)
+            log("a %d ms pause mid-body: before %d records (max %d), after %s"
+                % (idle_ms * 4, len(before), max(before), after[:8]))
+            self.assertIn(big, before, "still warm before the pause")
+            self.assertLessEqual(max(after), small,
+                                 "records after %d ms idle (records.idle_ms = %d) are not "
+                                 "small: %s" % (idle_ms * 4, idle_ms, after))
+            self.assertGreaterEqual(len(after), k // small)
+        finally:
+            t.close()
+
+    def test_record_sizing_idle_keepalive(self):
+        """Was a bug (dataplane/sock/worker.c): after records.idle_ms of
+        silence, a new request on a kept-alive connection was answered in
+        16 KiB records, as idle was measured from the last client read. Now
+        from the last records sent: the response to a request sent after
+        more than idle_ms of silence starts with records of at most
+        records.small bytes (issue: "small records at connection start and
+        after idle")."""
+        small, big, idle_ms = self.RS_SMALL, self.RS_MAX, self.RS_IDLE_MS
+        g, t = self.record_gate()
+        try:
+            st, _, b, recs = t.request("/bytes/%d" % (256 << 10))
+            self.assertEqual(hashlib.sha256(b).hexdigest(), body_sha256(256 << 10))
+            self.assertIn(big, self.plain_sizes(recs), "warm: 16 KiB records")
+            time.sleep(idle_ms * 4 / 1000.0)
+            n = 40000
+            st, _, b, recs = t.request("/bytes/%d" % n)
+            self.assertEqual(hashlib.sha256(b).hexdigest(), body_sha256(n))
+            sizes = self.plain_sizes(recs)
+            self.assertEqual(sum(sizes), t.head_len + n)
+            log("new request after %d ms idle: %s" % (idle_ms * 4, sizes[:8]))
+            self.assertLessEqual(max(sizes), small,
+                                 "response to a request after %d ms idle (records.idle_ms = "
+                                 "%d): records of %s bytes" % (idle_ms * 4, idle_ms, sizes))
+        finally:
+            t.close()
 
 
 if __name__ == "__main__":

@@ -4,7 +4,10 @@
 * Pki: a temporary CA with RSA 2048 and ECDSA P-256 server certificates for
   www.example.com / localhost, a wildcard *.example.net, and a client cert.
 * Backend: a threaded HTTP/1.1 server on 127.0.0.1 (GET /bytes/N, POST
-  /sha256, GET /slow, GET /close), optionally reading PROXY headers.
+  /sha256, GET /slow, GET /close, GET /whoami, GET /pause), optionally
+  reading PROXY headers (parse_proxy_v2 decodes v2 with its TLVs).
+* TlsRecords: a TLS 1.2 client (ssl.SSLObject over a raw socket) that
+  records the header of every record the server sends.
 * Gate: runs the tlsgate binary ($TLSGATE), waits for its port, stops it
   (SIGTERM, bounded wait, SIGKILL) and keeps its stderr.
 
@@ -163,9 +166,88 @@ class Pki:
 
 # ---- the backend -----------------------------------------------------------------
 
+PP2_SIG = b"\r\n\r\n\x00\r\nQUIT\n"
+PP2_TYPE_ALPN = 0x01
+PP2_TYPE_AUTHORITY = 0x02
+PP2_TYPE_SSL = 0x20
+PP2_SUBTYPE_SSL_VERSION = 0x21
+PP2_SUBTYPE_SSL_CN = 0x22
+PP2_SUBTYPE_SSL_CIPHER = 0x23
+PP2_CLIENT_SSL = 0x01
+PP2_CLIENT_CERT_CONN = 0x02
+PP2_CLIENT_CERT_SESS = 0x04
+
+
+def _parse_tlvs(b, what):
+    """TLVs (type u8, length u16 BE, value) filling B exactly: [(type, value)]."""
+    out = []
+    off = 0
+    while off < len(b):
+        if len(b) - off < 3:
+            raise AssertionError("%s: %d stray bytes after the TLVs: %r"
+                                 % (what, len(b) - off, b[off:]))
+        t, ln = b[off], b[off + 1] << 8 | b[off + 2]
+        if off + 3 + ln > len(b):
+            raise AssertionError("%s: TLV 0x%02x of %d bytes runs past the end (%d left)"
+                                 % (what, t, ln, len(b) - off - 3))
+        out.append((t, bytes(b[off + 3:off + 3 + ln])))
+        off += 3 + ln
+    return out
+
+
+def parse_proxy_v2(h):
+    """Parse a PROXY v2 header (haproxy proxy-protocol.txt 2.2): a dict with
+    cmd, family, src, dst, sport, dport (IPv4/IPv6), tlvs ([(type, value)]
+    in order), and when a PP2_TYPE_SSL TLV is present, ssl = {client, verify,
+    tlvs: [(subtype, value)]}. Malformed lengths raise AssertionError."""
+    h = bytes(h)
+    if len(h) < 16 or h[:12] != PP2_SIG:
+        raise AssertionError("not a PROXY v2 header: %r" % h[:32])
+    if h[12] >> 4 != 2:
+        raise AssertionError("PROXY v2 version nibble %d" % (h[12] >> 4))
+    ln = h[14] << 8 | h[15]
+    if len(h) != 16 + ln:
+        raise AssertionError("PROXY v2 length %d, got %d bytes" % (ln, len(h) - 16))
+    r = {"cmd": h[12] & 0x0f, "family": h[13], "src": None, "dst": None,
+         "sport": None, "dport": None}
+    body_ = h[16:]
+    if h[13] == 0x11:  # TCP over IPv4
+        alen = 12
+        if ln < alen:
+            raise AssertionError("PROXY v2 TCP4 with %d address bytes" % ln)
+        r.update(src=socket.inet_ntop(socket.AF_INET, body_[0:4]),
+                 dst=socket.inet_ntop(socket.AF_INET, body_[4:8]),
+                 sport=int.from_bytes(body_[8:10], "big"),
+                 dport=int.from_bytes(body_[10:12], "big"))
+    elif h[13] == 0x21:  # TCP over IPv6
+        alen = 36
+        if ln < alen:
+            raise AssertionError("PROXY v2 TCP6 with %d address bytes" % ln)
+        r.update(src=socket.inet_ntop(socket.AF_INET6, body_[0:16]),
+                 dst=socket.inet_ntop(socket.AF_INET6, body_[16:32]),
+                 sport=int.from_bytes(body_[32:34], "big"),
+                 dport=int.from_bytes(body_[34:36], "big"))
+    else:
+        alen = 0
+    r["tlvs"] = _parse_tlvs(body_[alen:], "PROXY v2")
+    for t, v in r["tlvs"]:
+        if t == PP2_TYPE_SSL:
+            if len(v) < 5:
+                raise AssertionError("PP2_TYPE_SSL of %d bytes" % len(v))
+            r["ssl"] = {"client": v[0], "verify": int.from_bytes(v[1:5], "big"),
+                        "tlvs": _parse_tlvs(v[5:], "PP2_TYPE_SSL")}
+    return r
+
+
+def pp2_tlv(tlvs, t):
+    """The values of TLV type T in a parsed TLV list."""
+    return [v for k, v in tlvs if k == t]
+
+
 def _read_proxy_header(rfile):
-    """Read a PROXY v1 or v2 header from rfile; returns its bytes."""
-    sig2 = b"\r\n\r\n\x00\r\nQUIT\n"
+    """Read a PROXY v1 or v2 header from rfile; returns its bytes (parse a
+    v2 header with parse_proxy_v2)."""
+    sig2 = PP2_SIG
     first = rfile.peek(1)[:1] if hasattr(rfile, "peek") else b""
     if first == b"P":
         return rfile.readline(108)
@@ -236,6 +318,23 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             except OSError:
                 pass
             return
+        if path == "/whoami":
+            return self._send(200, self.server.name.encode(), "text/plain")
+        if path == "/pause":
+            # /pause?a=N&ms=M&b=K: N bytes of the pattern, a pause of M ms
+            # with the connection idle, then the next K bytes
+            args = dict(kv.split("=", 1) for kv in q.split("&") if "=" in kv)
+            a, ms, b = int(args.get("a", 0)), int(args.get("ms", 0)), int(args.get("b", 0))
+            data = body(a + b)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Content-Length", str(a + b))
+            self.end_headers()
+            self.wfile.write(data[:a])
+            self.wfile.flush()
+            time.sleep(ms / 1000.0)
+            self.wfile.write(data[a:])
+            return
         if path == "/":
             return self._send(200, b"tlsgate e2e backend\n", "text/plain")
         return self._send(404, b"not found\n", "text/plain")
@@ -286,9 +385,11 @@ class Backend(socketserver.ThreadingMixIn, http.server.HTTPServer):
     allow_reuse_address = True
     request_queue_size = 2048
 
-    def __init__(self, expect_proxy=False, port=0):
+    def __init__(self, expect_proxy=False, port=0, name="backend"):
+        """name: what GET /whoami answers (to tell backends apart)."""
         super().__init__((HOST, port), _Handler)
         self.expect_proxy = expect_proxy
+        self.name = name
         self.proxy_headers = []
         self.lock = threading.Lock()
         self.conns = 0
@@ -430,11 +531,12 @@ class Gate:
         with urllib.request.urlopen("http://%s/metrics" % self.admin, timeout=timeout) as r:
             return r.read().decode()
 
-    def metric(self, name, labels=None):
+    def metric(self, name, labels=None, text=None):
         """Sum of the samples of NAME (optionally only those whose labels
-        include every k="v" in LABELS)."""
+        include every k="v" in LABELS); TEXT: a /metrics page already read
+        (several values from one snapshot)."""
         total = 0.0
-        for line in self.metrics().splitlines():
+        for line in (self.metrics() if text is None else text).splitlines():
             if line.startswith("#"):
                 continue
             m = re.match(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)$', line)
@@ -516,6 +618,141 @@ def https_get(port, path, ctx=None, host="localhost", timeout=20, sni=None):
                 return read_response(f)
             finally:
                 f.close()
+
+
+def https_get_sni(port, path, sni, ctx=None, timeout=20, session=None):
+    """Like https_get, with SNI exactly SNI (None: no server_name extension
+    at all). Returns (status, headers, body, ssl socket info dict)."""
+    ctx = ctx or client_ctx()
+    if sni is None and ctx.check_hostname:
+        raise ValueError("no SNI needs a context without check_hostname")
+    with socket.create_connection((HOST, port), timeout=timeout) as raw:
+        cport = raw.getsockname()[1]
+        with ctx.wrap_socket(raw, server_hostname=sni, session=session) as s:
+            s.sendall(("GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n"
+                       % (path, sni or "localhost")).encode())
+            f = s.makefile("rb")
+            try:
+                st, h, b = read_response(f)
+            finally:
+                f.close()
+            info = {"cipher": s.cipher()[0], "version": s.version(),
+                    "alpn": s.selected_alpn_protocol(), "reused": s.session_reused,
+                    "session": s.session, "cport": cport}
+            return st, h, b, info
+
+
+class TlsRecords:
+    """A TLS client (ssl.SSLObject over memory BIOs on a plain socket) that
+    logs the header of every record the server sends: self.records is a
+    list of (content type, length field, time.monotonic() of arrival).
+    mark() / since(mark) select the records of one exchange."""
+
+    def __init__(self, port, ctx=None, sni="localhost", timeout=20):
+        self.ctx = ctx or client_ctx()
+        self.sock = socket.create_connection((HOST, port), timeout=timeout)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.inc = ssl.MemoryBIO()
+        self.out = ssl.MemoryBIO()
+        self.obj = self.ctx.wrap_bio(self.inc, self.out, server_hostname=sni)
+        self.raw = bytearray()   # received bytes not yet a whole record
+        self.records = []
+        self.plain = bytearray()  # decrypted bytes not yet consumed
+        self.timeout = timeout
+        self.eof = False
+        end = time.monotonic() + timeout
+        while True:
+            try:
+                self.obj.do_handshake()
+                break
+            except ssl.SSLWantReadError:
+                self._flush()
+                self._recv(end)
+        self._flush()
+        self.hs_records = len(self.records)
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+    def _flush(self):
+        data = self.out.read()
+        if data:
+            self.sock.sendall(data)
+
+    def _recv(self, end):
+        """Read from the socket, log and hand over every whole record."""
+        if time.monotonic() > end:
+            raise TimeoutError("TlsRecords: nothing for %ss" % self.timeout)
+        b = self.sock.recv(1 << 18)
+        if not b:
+            self.eof = True
+            raise ConnectionError("TlsRecords: EOF from the server")
+        self.raw += b
+        now = time.monotonic()
+        while len(self.raw) >= 5:
+            ln = self.raw[3] << 8 | self.raw[4]
+            if len(self.raw) < 5 + ln:
+                break
+            self.records.append((self.raw[0], ln, now))
+            self.inc.write(bytes(self.raw[:5 + ln]))
+            del self.raw[:5 + ln]
+
+    def send(self, data):
+        self.obj.write(data)
+        self._flush()
+
+    def _fill(self, end):
+        while True:
+            try:
+                b = self.obj.read(1 << 17)
+            except ssl.SSLWantReadError:
+                self._flush()
+                self._recv(end)
+                continue
+            if not b:
+                raise ConnectionError("TlsRecords: close_notify")
+            self.plain += b
+            return
+
+    def read_exact(self, n):
+        end = time.monotonic() + self.timeout
+        while len(self.plain) < n:
+            self._fill(end)
+        out = bytes(self.plain[:n])
+        del self.plain[:n]
+        return out
+
+    def read_until(self, sep, limit=65536):
+        end = time.monotonic() + self.timeout
+        while sep not in self.plain:
+            if len(self.plain) > limit:
+                raise AssertionError("no %r in %d bytes" % (sep, limit))
+            self._fill(end)
+        i = self.plain.index(sep) + len(sep)
+        out = bytes(self.plain[:i])
+        del self.plain[:i]
+        return out
+
+    def request(self, path, host="localhost"):
+        """GET PATH (keep-alive): (status, headers, body, the records that
+        carried the response, as (type, length, time)); self.head_len is
+        the length of the response's status line and headers."""
+        mark = len(self.records)
+        self.send(("GET %s HTTP/1.1\r\nHost: %s\r\n\r\n" % (path, host)).encode())
+        head = self.read_until(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        status = int(lines[0].split(" ", 2)[1])
+        headers = {}
+        for h in lines[1:]:
+            if ":" in h:
+                k, v = h.split(":", 1)
+                headers[k.strip().lower()] = v.strip()
+        data = self.read_exact(int(headers.get("content-length", "0")))
+        self.head_len = len(head)
+        return status, headers, data, self.records[mark:]
 
 
 def curl(args, timeout=60, check=True):
