@@ -367,6 +367,8 @@ static int tg_gate_run(void)
 	sigset_t set;
 	char lcores[64];
 	FILE *access_log = stderr;
+	bool pid_written = false;
+	char where[TG_CFG_PATH + 32];
 	unsigned i;
 	int rc = 1;
 
@@ -454,6 +456,18 @@ static int tg_gate_run(void)
 		TG_ERR("access log %s: %s", g_cfg.access_log, strerror(errno));
 		goto out;
 	}
+	if (g_cfg.pid_file[0] != '\0') {
+		FILE *pf = fopen(g_cfg.pid_file, "w");
+
+		if (pf == NULL || fprintf(pf, "%ld\n", (long)getpid()) < 0 ||
+		    fclose(pf) != 0) {
+			TG_ERR("%spid file %s: %s",
+			       tg_config_where(&g_cfg, "pid_file", where, sizeof(where)),
+			       g_cfg.pid_file, strerror(errno));
+			goto out;
+		}
+		pid_written = true;
+	}
 	stats = aligned_alloc(64, sizeof(*stats) * g_cfg.workers);
 	wc = calloc(g_cfg.workers, sizeof(*wc));
 	if (stats == NULL || wc == NULL)
@@ -512,6 +526,8 @@ out:
 	tg_accel_destroy(g_acc);
 	if (access_log != NULL && access_log != stderr)
 		fclose(access_log);
+	if (pid_written)
+		unlink(g_cfg.pid_file);
 	free(wc);
 	free(stats);
 	tg_kx_thread_cleanup();

@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-3-Clause
-"""tlsgate's access log end to end: one line per connection with the
-negotiated version, suite, SNI, ALPN and resumption, and a line for every
-failed handshake too, with the alert sent or received."""
+"""tlsgate's operational files end to end: the access log (one line per
+connection with the negotiated version, suite, SNI, ALPN and resumption,
+and a line for every failed handshake too, with the alert sent or
+received) and the pid file."""
 import hashlib
 import os
+import signal
 import socket
 import time
 
@@ -109,6 +111,20 @@ class Logs(E2E):
         m = g.metrics()
         self.assertRegex(m, r'tlsgate_handshakes_failed_total\{[^}]*'
                             r'alert="handshake_failure"[^}]*\} 1\b')
+
+    def test_pid_file(self):
+        path = os.path.join(self.tmp, "tlsgate.pid")
+        g = self.gate(["--pid-file", path])
+        with open(path) as f:
+            self.assertEqual(f.read(), "%d\n" % g.pid)
+        g.signal(signal.SIGTERM)
+        self.assertEqual(g.stop(), 0)
+        self.assertFalse(os.path.exists(path), "pid file left after exit")
+        # one that cannot be written stops the start, with a reason
+        bad = os.path.join(self.tmp, "no-such-dir", "tlsgate.pid")
+        g = self.gate(["--pid-file", bad], wait=False)
+        self.assertNotEqual(g.proc.wait(30), 0)
+        self.assertIn("--pid-file: pid file %s" % bad, g.stderr())
 
 
 if __name__ == "__main__":
