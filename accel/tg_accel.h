@@ -35,8 +35,8 @@ struct rte_mbuf;
 
 /** Protocol versions (wire values). */
 enum tg_version {
-	TG_TLS12 = 0x0303,
-	TG_TLS13 = 0x0304,
+	TG_TLS12 = 0x0303, /**< TLS 1.2 (RFC 5246) */
+	TG_TLS13 = 0x0304, /**< TLS 1.3 record format (RFC 8446 §5.2) */
 };
 
 /** Record protection suites (the AEAD; the handshake hash is not ours). */
@@ -176,102 +176,213 @@ enum tg_size_class {
 /**
  * Create the engine: load the backends, calibrate, build the choice table.
  * Logs the choice at info level.
+ * @param conf  backends to load, calibration time, forced backend
+ * @param out   the engine, on success
+ * @return TG_OK, or an error when no backend could be loaded
  */
 TG_MUST_CHECK tg_result tg_accel_create(const struct tg_accel_conf *conf,
 					struct tg_accel **out);
 
-/** Free the engine; all its sessions must be freed first. */
+/**
+ * Free the engine; all its sessions must be freed first.
+ * @param acc  the engine (NULL is a no-op)
+ */
 void tg_accel_destroy(struct tg_accel *acc);
 
-/** Number of loaded backends. */
+/**
+ * @param acc  the engine
+ * @return the number of loaded backends
+ */
 unsigned tg_accel_backend_count(const struct tg_accel *acc);
 
-/** Name of loaded backend @p idx ("ipsecmb", "cryptodev:crypto_openssl"...). */
+/**
+ * @param acc  the engine
+ * @param idx  a loaded backend, 0 .. tg_accel_backend_count() - 1
+ * @return its name ("ipsecmb", "cryptodev:crypto_openssl", ...)
+ */
 const char *tg_accel_backend_name(const struct tg_accel *acc, unsigned idx);
 
-/** Index of a loaded backend by name, or -1. */
+/**
+ * @param acc   the engine
+ * @param name  a backend name as tg_accel_backend_name() gives it
+ * @return the index of that loaded backend, or -1
+ */
 int tg_accel_backend_find(const struct tg_accel *acc, const char *name);
 
-/** True when loaded backend @p idx implements @p suite. */
+/**
+ * @param acc    the engine
+ * @param idx    a loaded backend
+ * @param suite  an AEAD
+ * @return true when backend @p idx implements @p suite
+ */
 bool tg_accel_backend_has(const struct tg_accel *acc, unsigned idx,
 			  enum tg_suite suite);
 
 /**
- * Backend chosen for @p suite at plaintext size @p size (calibration or
- * force), as an index, or -1 if no backend implements the suite.
+ * The backend chosen (by calibration or force) for a suite and size.
+ * @param acc    the engine
+ * @param suite  an AEAD
+ * @param size   record plaintext length (its size class decides)
+ * @return a backend index, or -1 if no backend implements @p suite
  */
 int tg_accel_choice(const struct tg_accel *acc, enum tg_suite suite,
 		    uint32_t size);
 
-/** Print the choice table (suite x size class -> backend) to @p f. */
+/**
+ * Print the choice table (suite x size class -> backend).
+ * @param acc  the engine
+ * @param f    a FILE * (void * keeps stdio out of this header)
+ */
 void tg_accel_print_choice(const struct tg_accel *acc, void *f);
 
 /**
  * Create a session from @p keys on the backends the choice table names
  * for its suite. The caller wipes @p keys afterwards.
+ * @param acc   the engine
+ * @param keys  version, suite, direction, key, IV, first sequence number
+ * @param out   the session, on success
+ * @return TG_OK, TG_E_INVAL for keys that do not fit their suite, or the
+ *         backend's error
  */
 TG_MUST_CHECK tg_result tg_accel_sess_create(struct tg_accel *acc,
 					     const struct tg_keys *keys,
 					     struct tg_accel_sess **out);
 
-/** Create a session bound to one backend (by index), whatever the choice. */
+/**
+ * Create a session bound to one backend, whatever the choice table says
+ * (benchmarks, tests, a forced backend).
+ * @param acc      the engine
+ * @param keys     as for tg_accel_sess_create()
+ * @param backend  a loaded backend's index
+ * @param out      the session, on success
+ * @return TG_OK, TG_E_UNSUPPORTED if the backend lacks the suite, or as
+ *         tg_accel_sess_create()
+ */
 TG_MUST_CHECK tg_result tg_accel_sess_create_on(struct tg_accel *acc,
 						const struct tg_keys *keys,
 						unsigned backend,
 						struct tg_accel_sess **out);
 
-/** Free a session and wipe its key material. NULL is a no-op. */
+/**
+ * Free a session and wipe its key material.
+ * @param sess  the session (NULL is a no-op)
+ */
 void tg_accel_sess_free(struct tg_accel_sess *sess);
 
-/** Next sequence number the session will use. */
+/**
+ * @param sess  a session
+ * @return the next sequence number it will use
+ */
 uint64_t tg_accel_sess_seq(const struct tg_accel_sess *sess);
 
-/** Protocol version of the session (::tg_version). */
+/**
+ * @param sess  a session
+ * @return its protocol version (::tg_version)
+ */
 uint16_t tg_accel_sess_version(const struct tg_accel_sess *sess);
 
-/** Bytes before the plaintext in a sealed record (header + explicit nonce). */
+/**
+ * @param sess  a session
+ * @return the bytes before the plaintext in a sealed record (header and
+ *         explicit nonce)
+ */
 uint32_t tg_accel_hdr_len(const struct tg_accel_sess *sess);
 
-/** Bytes after the plaintext in a sealed record with @p pad TLS 1.3 padding. */
+/**
+ * @param sess  a session
+ * @param pad   TLS 1.3 padding bytes (0 for TLS 1.2)
+ * @return the bytes after the plaintext in a sealed record (TLS 1.3
+ *         inner type, padding, tag)
+ */
 uint32_t tg_accel_tail_len(const struct tg_accel_sess *sess, uint8_t pad);
 
-/** Same two values by version and suite, before a session exists. */
+/**
+ * tg_accel_hdr_len() by version and suite, before a session exists.
+ * @param version  ::TG_TLS12 or ::TG_TLS13
+ * @param suite    an AEAD
+ * @return the bytes before the plaintext
+ */
 uint32_t tg_accel_hdr_len_for(uint16_t version, enum tg_suite suite);
+
+/**
+ * tg_accel_tail_len() by version and suite, before a session exists.
+ * @param version  ::TG_TLS12 or ::TG_TLS13
+ * @param suite    an AEAD
+ * @param pad      TLS 1.3 padding bytes
+ * @return the bytes after the plaintext
+ */
 uint32_t tg_accel_tail_len_for(uint16_t version, enum tg_suite suite,
 			       uint8_t pad);
 
 /**
- * Seal a burst of records. Returns the number sealed; they come first in
- * @p recs, the failed ones last with their status set.
+ * Seal a burst of records (any flows, suites, sizes; contiguous buffers
+ * or mbuf chains), following the DPDK burst contract.
+ * @param recs  the records; reordered: the sealed ones first, the failed
+ *              ones last with their status set
+ * @param n     how many (0 and a NULL @p recs are allowed)
+ * @return the number sealed
  */
 uint16_t tg_accel_seal_burst(struct tg_rec **recs, uint16_t n);
 
 /**
- * Open a burst of records. Returns the number opened; they come first in
- * @p recs, the failed ones last with their status set. A failure is fatal
- * to the record's session (the connection must send its alert and close).
+ * Open a burst of records. A failure is fatal to the record's session
+ * (the connection must send its alert and close).
+ * @param recs  the records; reordered: the opened ones first, the failed
+ *              ones last with their status set (TG_REC_E_BAD_MAC for any
+ *              failure that depends on the key)
+ * @param n     how many
+ * @return the number opened
  */
 uint16_t tg_accel_open_burst(struct tg_rec **recs, uint16_t n);
 
-/** Names of suites, statuses; parse a suite name ("aes128gcm", ...). */
+/**
+ * @param suite  an AEAD
+ * @return its name ("aes128gcm", "aes256gcm", "chacha20poly1305")
+ */
 const char *tg_suite_name(enum tg_suite suite);
+
+/**
+ * @param status  a record's status (::tg_rec_status)
+ * @return its name, for logs
+ */
 const char *tg_rec_status_name(uint8_t status);
+
+/**
+ * Parse a suite name as tg_suite_name() gives it.
+ * @param name  the name
+ * @param out   the suite, on success
+ * @return false for an unknown name
+ */
 bool tg_suite_parse(const char *name, enum tg_suite *out);
 
-/** Key length of a suite (16 or 32). */
+/**
+ * @param suite  an AEAD
+ * @return its key length (16 or 32)
+ */
 uint8_t tg_suite_key_len(enum tg_suite suite);
 
-/** Fixed IV length for a suite and version: 4 (TLS 1.2 GCM) or 12. */
+/**
+ * @param version  ::TG_TLS12 or ::TG_TLS13
+ * @param suite    an AEAD
+ * @return the fixed IV length: 4 (TLS 1.2 GCM) or 12
+ */
 uint8_t tg_suite_iv_len(uint16_t version, enum tg_suite suite);
 
 /** Per-backend counters (records and bytes sealed/opened). */
 struct tg_accel_stats {
-	uint64_t sealed, opened;           /**< records */
-	uint64_t sealed_bytes, opened_bytes; /**< plaintext bytes */
-	uint64_t failed;                   /**< records failed */
+	uint64_t sealed;       /**< records sealed */
+	uint64_t opened;       /**< records opened */
+	uint64_t sealed_bytes; /**< plaintext bytes sealed */
+	uint64_t opened_bytes; /**< plaintext bytes opened */
+	uint64_t failed;       /**< records failed */
 };
 
-/** Counters of backend @p idx, summed over all threads. */
+/**
+ * Counters of a backend, summed over all threads.
+ * @param acc  the engine
+ * @param idx  a loaded backend
+ * @param out  filled with its counters
+ */
 void tg_accel_backend_stats(const struct tg_accel *acc, unsigned idx,
 			    struct tg_accel_stats *out);
 
