@@ -157,26 +157,29 @@ unsigned tg_ctl_inflight(const struct tg_ctl *ctl)
 static void tg_ctl_send(struct tg_ctl *ctl, struct tg_ctl_msg *m)
 {
 	struct rte_ring *r;
+	uint16_t wk;
 
 	if (m == NULL) {
 		TG_WARN("ctl: out of memory, message dropped");
 		return;
 	}
-	r = ctl->to_wk[m->worker];
+	/* once enqueued, m is the worker's (it may be freed at once) */
+	wk = m->worker;
+	r = ctl->to_wk[wk];
 	for (int i = 0; i < 100000; i++) {
 		bool was_empty = rte_ring_empty(r);
 
 		if (rte_ring_enqueue(r, m) == 0) {
 			/* inline, the worker drains the ring right after us */
 			if (was_empty && !ctl->inline_mode)
-				(void)!eventfd_write(ctl->wk_efd[m->worker], 1);
+				(void)!eventfd_write(ctl->wk_efd[wk], 1);
 			return;
 		}
 		if (atomic_load(&ctl->stop))
 			break;
 		rte_pause();
 	}
-	TG_WARN("ctl: worker %u ring full, message dropped", m->worker);
+	TG_WARN("ctl: worker %u ring full, message dropped", wk);
 	tg_ctl_msg_free(m);
 }
 
