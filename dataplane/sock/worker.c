@@ -72,11 +72,15 @@ struct tg_flow {
 	struct tg_buf cin, cout, bout;
 	uint64_t t_start, t_active;
 	uint64_t t_sent;          /* last records sealed for the client */
+	uint64_t t_closing;       /* closing: last progress flushing cout */
+	uint64_t closing_out;     /* out_bytes then */
 	uint64_t sent_since_idle;
 	uint64_t tried;
 	unsigned pool;
 	int be;
-	struct tg_backend *bep;
+	struct tg_backend *bep;   /* in bes */
+	struct tg_backends *bes;  /* the list connected from (a reference:
+				     a reload may replace the worker's) */
 	struct tg_hs_info info;
 	struct sockaddr_storage peer, local;
 	uint64_t in_bytes, out_bytes;
@@ -167,8 +171,12 @@ static void tg_ep_set(struct tg_wk *w, struct tg_flow *f, bool backend,
 {
 	int fd = backend ? f->bfd : f->cfd;
 	uint32_t *cur = backend ? &f->ev_b : &f->ev_c;
+	/* Paused (no interest): epoll still reports an error or hang-up,
+	 * level-triggered, on every wait, and a flow that cannot read
+	 * would spin on it (a reset peer, a backend that closed with bytes
+	 * left unread). Edge-triggered, it wakes us once per change. */
 	struct epoll_event ev = {
-		.events = mask,
+		.events = mask != 0 ? mask : EPOLLET,
 		.data.u64 = ((uint64_t)f->slot << 2) |
 			    (backend ? TG_EV_BACKEND : TG_EV_CLIENT),
 	};
@@ -243,6 +251,8 @@ static void tg_flow_close(struct tg_wk *w, struct tg_flow *f, const char *why)
 		close(f->bfd);
 	if (f->bep != NULL)
 		atomic_fetch_sub(&f->bep->conns, 1);
+	tg_backends_unref(f->bes);
+	f->bes = NULL;
 	tg_accel_sess_free(f->rx);
 	tg_accel_sess_free(f->tx);
 	tg_buf_free(&f->cin);
@@ -344,9 +354,13 @@ static void tg_flow_connected(struct tg_wk *w, struct tg_flow *f)
 
 static void tg_flow_connect(struct tg_wk *w, struct tg_flow *f)
 {
-	struct tg_backends *b = w->be;
+	/* retries stay on the list of the first try (f->tried indexes it) */
+	struct tg_backends *b = f->bes != NULL ? f->bes
+					       : (f->bes = tg_backends_ref(w->be));
 
-	for (unsigned tries = 0; tries <= w->cfg->connect_retries; tries++) {
+	/* connect_retries counts over the flow's life: a refusal or a
+	 * timeout seen later (tg_backend_writable) comes back here */
+	while ((unsigned)__builtin_popcountll(f->tried) <= w->cfg->connect_retries) {
 		int i = tg_backends_pick(b, f->pool, f->tried);
 		struct tg_backend *be;
 		struct epoll_event ev;
@@ -385,8 +399,10 @@ static void tg_flow_connect(struct tg_wk *w, struct tg_flow *f)
 		f->t_active = tg_now_ms();
 		return;
 	}
-	/* nothing reachable: tell the client and close */
-	w->st->backend_connect_errors++;
+	/* nothing reachable: tell the client and close (each failed try was
+	 * counted; a pool with no server up counts once here) */
+	if (f->tried == 0)
+		w->st->backend_connect_errors++;
 	tg_flow_alert(f, TG_ALERT_FATAL, TG_ALERT_INTERNAL_ERROR);
 	f->state = FL_CLOSING;
 }
@@ -532,6 +548,7 @@ static void tg_accept(struct tg_wk *w, int lfd)
 		memset(&f->info, 0, sizeof(f->info));
 		f->info.alert_sent = f->info.alert_recv = 255;
 		f->t_start = f->t_active = f->t_sent = tg_now_ms();
+		f->t_closing = 0;
 		f->sent_since_idle = 0;
 		f->in_bytes = f->out_bytes = 0;
 		f->act_idx = w->active;
@@ -587,6 +604,7 @@ static void tg_client_readable(struct tg_wk *w, struct tg_flow *f)
 			/* the control plane is saturated: refuse cleanly */
 			tg_ctl_msg_free(m);
 			w->st->ring_full++;
+			w->st->conns_refused++;
 			tg_flow_close(w, f, "handshake-queue-full");
 			return;
 		}
@@ -642,6 +660,7 @@ static void tg_rx_pass(struct tg_wk *w)
 
 				if (len > TG_REC_MAX_CT) {
 					/* record_overflow: fatal */
+					w->st->record_errors++;
 					tg_flow_alert(f, TG_ALERT_FATAL,
 						      TG_ALERT_RECORD_OVERFLOW);
 					f->state = FL_CLOSING;
@@ -835,10 +854,20 @@ static void tg_flow_progress(struct tg_wk *w, struct tg_flow *f, uint64_t now)
 		return;
 	}
 	if (f->state == FL_CLOSING) {
-		if (f->cout.len == 0)
+		if (f->cout.len == 0) {
 			tg_flow_close(w, f, f->info.alert_sent != 255 ? "alert" : "closed");
-		else
-			tg_ep_set(w, f, false, EPOLLOUT);
+			return;
+		}
+		/* a client that takes nothing of what is left for an idle
+		 * timeout is dropped, as nginx's send_timeout does */
+		if (f->t_closing == 0 || f->out_bytes != f->closing_out) {
+			f->t_closing = now;
+			f->closing_out = f->out_bytes;
+		} else if (now - f->t_closing > w->cfg->idle_timeout_ms) {
+			tg_flow_close(w, f, "closing-timeout");
+			return;
+		}
+		tg_ep_set(w, f, false, EPOLLOUT);
 		return;
 	}
 	if (f->state == FL_HS) {
@@ -1054,8 +1083,20 @@ int tg_worker_main(void *arg)
 				continue;
 			tg_touch(&w, f);
 			if (kind == TG_EV_CLIENT) {
-				if (ev[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+				/* reset (we never shut the client's side down
+				 * ourselves): nothing more can reach it, and a
+				 * flow not reading it would not find out */
+				if (ev[i].events & (EPOLLHUP | EPOLLERR)) {
+					tg_flow_close(&w, f, "client-reset");
+					continue;
+				}
+				if (ev[i].events & EPOLLIN)
 					tg_client_readable(&w, f);
+			} else if ((ev[i].events & EPOLLERR) && f->state == FL_OPEN) {
+				/* a backend reset: its response is cut, so no
+				 * close_notify (the client must see truncation) */
+				w.st->backend_closed_early++;
+				tg_flow_close(&w, f, "backend-reset");
 			} else {
 				if (ev[i].events & EPOLLOUT)
 					tg_backend_writable(&w, f);
