@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-3-Clause
-"""tlsgate end to end: lifecycle. SIGTERM drain under load, SIGHUP reload
-under load (new certificate; broken config kept out), /metrics,
-`tlsgate stats`, --check-config."""
+"""tlsgate end to end: lifecycle. SIGTERM drain under load (close_notify
+at the deadline), SIGHUP reload under load (new certificate; new backends;
+broken config kept out), /metrics, `tlsgate stats`, --check-config."""
 import hashlib
 import os
 import re
@@ -16,11 +16,25 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tg_e2e import (E2E, HOST, TLSGATE, Gate, body, body_sha256, cert_serial,  # noqa: E402
-                    client_ctx, free_port, https_get, log, read_response, run,
-                    served_cert)
+from tg_e2e import (E2E, HOST, TLSGATE, Backend, Gate, body, body_sha256,  # noqa: E402
+                    cert_serial, client_ctx, free_port, https_get, log, read_response,
+                    run, served_cert)
 
 DRAIN_MS = 3000
+
+
+def tagged_backend():
+    """A Backend whose responses say which backend served them, in an
+    X-Backend header (its port)."""
+    b = Backend()
+    base = b.RequestHandlerClass
+
+    class Tagged(base):
+        def end_headers(self):
+            self.send_header("X-Backend", str(self.server.port))
+            super().end_headers()
+    b.RequestHandlerClass = Tagged
+    return b
 
 
 class KeepAliveClient(threading.Thread):
@@ -32,6 +46,7 @@ class KeepAliveClient(threading.Thread):
         super().__init__(daemon=True)
         self.port, self.size, self.ctx, self.stop_ev = port, size, ctx, stop_ev
         self.sent = []       # (t_sent, ok, detail)
+        self.backends = []   # X-Backend of each response (None without)
         self.clean_close = None
         self.error = None
 
@@ -57,6 +72,7 @@ class KeepAliveClient(threading.Thread):
                 except (ConnectionError, OSError, ssl.SSLError) as e:
                     self.sent.append((t, False, "recv: %r" % e))
                     return
+                self.backends.append(h.get("x-backend"))
                 ok = st == 200 and len(b) == self.size and hashlib.sha256(b).hexdigest() == want
                 self.sent.append((t, ok, "status %d, %d bytes" % (st, len(b))))
                 if not ok:
@@ -148,7 +164,9 @@ class Lifecycle(E2E):
         conns = []
         for i in range(5):
             raw = socket.create_connection((HOST, g.port), timeout=10)
-            s = ctx.wrap_socket(raw, server_hostname="localhost")
+            # a bare FIN raises SSLEOFError instead of reading as b""
+            s = ctx.wrap_socket(raw, server_hostname="localhost",
+                                suppress_ragged_eofs=False)
             s.sendall(b"GET /bytes/10 HTTP/1.1\r\nHost: x\r\n\r\n")
             f = s.makefile("rb")
             self.assertEqual(read_response(f)[2], body(10))
@@ -163,7 +181,8 @@ class Lifecycle(E2E):
         self.assertLess(dt, 1.5 + 4)
         for s, f in conns:
             s.settimeout(2)
-            # a clean TLS close (close_notify), not a reset or a truncation
+            # a clean TLS close (close_notify): b"" only then; a reset, a
+            # bare FIN (SSLEOFError) or another alert raise
             self.assertEqual(s.recv(100), b"")
             f.close()
             s.close()
@@ -172,7 +191,11 @@ class Lifecycle(E2E):
         conf = self.conf("drain3.conf", "timeouts = { drain = 20000; };\n")
         g = self.gate(["-c", conf])
         raw = socket.create_connection((HOST, g.port), timeout=10)
-        s = client_ctx().wrap_socket(raw, server_hostname="localhost")
+        s = client_ctx().wrap_socket(raw, server_hostname="localhost",
+                                     suppress_ragged_eofs=False)
+        s.sendall(b"GET /bytes/10 HTTP/1.1\r\nHost: x\r\n\r\n")
+        f = s.makefile("rb")
+        self.assertEqual(read_response(f)[2], body(10))
         g.signal(signal.SIGTERM)
         time.sleep(0.3)
         self.assertTrue(g.alive(), "drain with a connection open")
@@ -182,6 +205,10 @@ class Lifecycle(E2E):
         self.assertEqual(rc, 0)
         # far from the 20 s drain (slack for a loaded 2-core machine)
         self.assertLess(time.monotonic() - t, 5)
+        # stopping at once still ends the open connection with close_notify
+        s.settimeout(2)
+        self.assertEqual(s.recv(100), b"")
+        f.close()
         s.close()
 
     # ---- SIGHUP -----------------------------------------------------------------------
@@ -238,6 +265,98 @@ class Lifecycle(E2E):
         self.assertEqual(fresh["fail"], [])
         self.assertGreater(fresh["ok"], 0)
         self.assertTrue(g.alive())
+
+    def test_sighup_new_backends_under_load(self):
+        """SIGHUP after the config's backends changed from OLD to NEW, under
+        load: established keep-alive connections keep working, still to
+        OLD; connections made after the reload go to NEW; no completed
+        request is lost; the connections left on OLD close cleanly after
+        the reload and their access log lines name OLD.
+
+        tlsgate runs with glibc's tcache off and MALLOC_PERTURB_ so that
+        freed memory is overwritten: a flow that still reads the backend
+        list the reload freed shows up as garbage in its log line."""
+        old, new = tagged_backend(), tagged_backend()
+        access = os.path.join(self.tmp, "reload-backends.access")
+
+        def text(b):
+            return ('backends = ["%s"];\nhealth_interval = 0;\naccess_log = "%s";\n'
+                    % (b.addr, access))
+        try:
+            conf = self.conf("reload-backends.conf", text(old))
+            g = Gate(self.tmp, ["-c", conf, "--cert", self.pki.ec, "--key", self.pki.ec_key],
+                     env={"GLIBC_TUNABLES": "glibc.malloc.tcache_count=0",
+                          "MALLOC_PERTURB_": "165"})
+            self.gates.append(g)
+            ctx = client_ctx()
+            stop_ev = threading.Event()
+            clients = [KeepAliveClient(g.port, 30000, ctx, stop_ev) for _ in range(6)]
+            for c in clients:
+                c.start()
+            fresh = []  # (t_start, t_end, X-Backend, ok)
+
+            def fresh_loop():
+                while not stop_ev.is_set():
+                    t = time.monotonic()
+                    try:
+                        st, h, b = https_get(g.port, "/bytes/4000", ctx=ctx)
+                        fresh.append((t, time.monotonic(), h.get("x-backend"),
+                                      st == 200 and b == body(4000)))
+                    except Exception as e:  # noqa: BLE001
+                        fresh.append((t, time.monotonic(), repr(e), False))
+            ft = threading.Thread(target=fresh_loop, daemon=True)
+            ft.start()
+            time.sleep(0.7)
+            self.conf("reload-backends.conf", text(new))
+            n_before = [len(c.sent) for c in clients]
+            t_hup = time.monotonic()
+            g.signal(signal.SIGHUP)
+            self.assertTrue(g.wait_reload(1), g.stderr()[-1500:])
+            t_done = time.monotonic()
+            old_conns = old.conns
+            time.sleep(0.8)
+            stop_ev.set()
+            for c in clients:
+                c.join(30)
+            ft.join(30)
+            self.assertTrue(g.alive(), g.stderr()[-3000:])
+            # no request lost, on either kind of connection
+            self.assertEqual([c.error for c in clients if c.error], [])
+            bad = [x for c in clients for x in c.sent if not x[1]]
+            self.assertEqual(bad, [], "established connections broke across the reload")
+            self.assertEqual([f for f in fresh if not f[3]], [])
+            # established connections: on, and still to, the old backend
+            for c, n in zip(clients, n_before):
+                self.assertGreater(len(c.sent), n, "an established connection made no "
+                                   "progress after the reload")
+                self.assertEqual(set(c.backends), {str(old.port)})
+            self.assertEqual(old.conns, old_conns, "a new connection went to the old backend")
+            # new connections: to the new backend once the reload is
+            # done, to the old one before the signal
+            after = [f[2] for f in fresh if f[0] > t_done]
+            before = [f[2] for f in fresh if f[1] < t_hup]
+            log("reload: %d fresh requests before, %d after; old backend %d conns, new %d" % (
+                len(before), len(after), old.conns, new.conns))
+            self.assertGreater(len(after), 0)
+            self.assertEqual(set(after), {str(new.port)})
+            self.assertEqual(set(before), {str(old.port)})
+            # the connections that were on the old backend closed after
+            # the reload: their log lines must still name it
+            g.wait_metric("tlsgate_connections_active", lambda v: v == 0)
+            with open(access, "rb") as f:
+                lines = f.read().decode("utf-8", "replace").splitlines()
+            named = [m.group(1) if m else "(no backend= field)"
+                     for m in (re.search(r" backend=(\S*) in=", ln) for ln in lines)]
+            self.assertEqual(sorted(set(named) - {"-"}), sorted([old.addr, new.addr]),
+                             "access log lines name a backend that is neither: %r" % [
+                                 ln for ln, n in zip(lines, named)
+                                 if n not in (old.addr, new.addr, "-")][:3])
+            self.assertGreaterEqual(named.count(old.addr), len(clients))
+            self.assertTrue(g.alive(), g.stderr()[-3000:])
+            self.assertEqual(g.stop(), 0, g.stderr()[-3000:])
+        finally:
+            old.stop()
+            new.stop()
 
     def test_sighup_broken_config_kept_out(self):
         lp, ap = free_port(), free_port()
