@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up, build and run every test of tlsgate:
 #   1. the normal build (gcc): unit tests, benchmark smoke tests;
-#   2. a sanitizer build (gcc, address+undefined): the unit tests again;
+#   2. a sanitizer build (gcc, address+undefined): the unit, interop and
+#      end-to-end tests again (tlsgate itself under the sanitizers);
 #   3. a clang libFuzzer build: each fuzz target for a bounded time
 #      (TG_FUZZ_SECONDS, default 20), which also proves the tree builds
 #      warning-free with clang.
@@ -71,7 +72,7 @@ echo "== build (gcc, address+undefined sanitizers)"
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 SAN_ARGS="-Db_sanitize=address,undefined -Db_lundef=false -Dc_args=-fno-sanitize-recover=all"
 if build build-asan $SAN_ARGS -Dbuildtype=debug; then
-	stage "unit and interop tests (sanitizers)" build-asan --suite unit --suite interop
+	stage "unit, interop and e2e tests (sanitizers)" build-asan --suite unit --suite interop --suite e2e
 else
 	failed=$((failed + 1))
 fi
