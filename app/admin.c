@@ -100,6 +100,29 @@ static void wr_per_worker(struct tg_wr *w, const struct tg_admin_src *src,
 	}
 }
 
+/**
+ * A family with two series per worker, told apart by label @p label:
+ * value @p a (counter at offset @p off_a of tg_wk_stats) and @p b.
+ */
+static void wr_per_worker_by(struct tg_wr *w, const struct tg_admin_src *src,
+			     const char *name, const char *type,
+			     const char *help, const char *label,
+			     const char *a, size_t off_a, const char *b,
+			     size_t off_b)
+{
+	wr_family(w, name, type, help);
+	for (unsigned i = 0; i < src->n_workers; i++) {
+		const char *base = (const char *)&src->stats[i];
+
+		wr_printf(w, "%s{worker=\"%u\",%s=\"%s\"} %" PRIu64 "\n", name, i,
+			  label, a,
+			  wk_load((const uint64_t *)(const void *)(base + off_a)));
+		wr_printf(w, "%s{worker=\"%u\",%s=\"%s\"} %" PRIu64 "\n", name, i,
+			  label, b,
+			  wk_load((const uint64_t *)(const void *)(base + off_b)));
+	}
+}
+
 /** "host:port" (numeric) of an address whose text is empty. */
 static void addr_str(const struct tg_cfg_addr *a, char *out, size_t cap)
 {
@@ -352,16 +375,9 @@ tg_result tg_admin_render(const struct tg_admin_src *src, char *buf, size_t cap,
 		      "Client connections closed at once (limits, queue full).",
 		      OFF(conns_refused));
 
-	wr_family(&w, "tlsgate_handshakes_total", "counter",
-		  "Handshakes completed, full or resumed (abbreviated).");
-	for (unsigned i = 0; i < src->n_workers; i++) {
-		const struct tg_wk_stats *s = &src->stats[i];
-
-		wr_printf(&w, "tlsgate_handshakes_total{worker=\"%u\",kind=\"full\"} %" PRIu64 "\n",
-			  i, WK(s, hs_full));
-		wr_printf(&w, "tlsgate_handshakes_total{worker=\"%u\",kind=\"resumed\"} %" PRIu64 "\n",
-			  i, WK(s, hs_resumed));
-	}
+	wr_per_worker_by(&w, src, "tlsgate_handshakes_total", "counter",
+			 "Handshakes completed, full or resumed (abbreviated).",
+			 "kind", "full", OFF(hs_full), "resumed", OFF(hs_resumed));
 	wr_alerts(&w, src);
 	wr_per_worker(&w, src, "tlsgate_handshake_timeouts_total", "counter",
 		      "Handshakes closed by the handshake timeout.",
@@ -379,16 +395,10 @@ tg_result tg_admin_render(const struct tg_admin_src *src, char *buf, size_t cap,
 		      "Records that failed to open.", OFF(record_errors));
 	wr_burst(&w, src);
 
-	wr_family(&w, "tlsgate_ring_occupancy", "gauge",
-		  "Entries in a worker's rings with the control plane, as of its last round.");
-	for (unsigned i = 0; i < src->n_workers; i++) {
-		const struct tg_wk_stats *s = &src->stats[i];
-
-		wr_printf(&w, "tlsgate_ring_occupancy{worker=\"%u\",ring=\"to_control\"} %" PRIu64 "\n",
-			  i, WK(s, ring_to_ctl));
-		wr_printf(&w, "tlsgate_ring_occupancy{worker=\"%u\",ring=\"from_control\"} %" PRIu64 "\n",
-			  i, WK(s, ring_from_ctl));
-	}
+	wr_per_worker_by(&w, src, "tlsgate_ring_occupancy", "gauge",
+			 "Entries in a worker's rings with the control plane, as of its last round.",
+			 "ring", "to_control", OFF(ring_to_ctl), "from_control",
+			 OFF(ring_from_ctl));
 	wr_per_worker(&w, src, "tlsgate_handshake_ring_full_total", "counter",
 		      "Connections refused because the handshake ring was full.",
 		      OFF(ring_full));
