@@ -538,6 +538,21 @@ class Failures(E2E):
         finally:
             c.close()
 
+    def assertPoolDown(self, g, backend, n, timeout, min_s=0.0):
+        """N clients of a pool whose only server is BACKEND, down: each
+        gets internal_error after its handshake (assertInternalError...),
+        and each failed connect is counted once, per backend and by the
+        worker (docs/failures.md)."""
+        fail0 = g.metric("tlsgate_backend_connect_failures_total", {"backend": backend})
+        err0 = g.metric("tlsgate_backend_connect_errors_total")
+        for _ in range(n):
+            self.assertInternalErrorAfterHandshake(g, timeout, min_s=min_s)
+        self.assertEqual(g.metric("tlsgate_backend_connect_failures_total",
+                                  {"backend": backend}) - fail0, n)
+        self.assertEqual(g.metric("tlsgate_backend_connect_errors_total") - err0, n,
+                         "tlsgate_backend_connect_errors_total counts a connection "
+                         "that found no backend twice")
+
     def test_backend_all_down(self):
         """Only a refusing backend: after the handshake the client gets an
         encrypted fatal internal_error alert and a close, at once; one
@@ -548,20 +563,10 @@ class Failures(E2E):
                       backends=[self.down])
         rss0 = g.rss_kib()
         canary = Canary(g.port, sni="canary.example.net")
-        fail0 = g.metric("tlsgate_backend_connect_failures_total", {"backend": self.down})
-        err0 = g.metric("tlsgate_backend_connect_errors_total")
-        for i in range(3):
-            self.assertInternalErrorAfterHandshake(g, 3)
+        self.assertPoolDown(g, self.down, 3, 3)
         self.assertTrue(g.alive())
         self.assertCanaryOk(canary, "all backends of a pool down")
         self.assertRssBounded(g, rss0, 16, "all backends of a pool down")
-        self.assertEqual(g.metric("tlsgate_backend_connect_failures_total",
-                                  {"backend": self.down}) - fail0, 3)
-        # one connect failed per client connection: the worker's counter
-        # must say 3 too (docs/failures.md)
-        self.assertEqual(g.metric("tlsgate_backend_connect_errors_total") - err0, 3,
-                         "tlsgate_backend_connect_errors_total counts a connection "
-                         "that found no backend twice")
 
     def test_backend_connect_timeout(self):
         """A backend that never answers SYNs (not a refusal): with a
@@ -596,17 +601,9 @@ class Failures(E2E):
                           backends=[hole.addr])
             rss0 = g.rss_kib()
             canary = Canary(g.port, sni="canary.example.net")
-            fail0 = g.metric("tlsgate_backend_connect_failures_total", {"backend": hole.addr})
-            err0 = g.metric("tlsgate_backend_connect_errors_total")
-            for i in range(2):
-                self.assertInternalErrorAfterHandshake(g, 1 + 3, min_s=0.8)
+            self.assertPoolDown(g, hole.addr, 2, 1 + 3, min_s=0.8)
             self.assertCanaryOk(canary, "black hole only")
             self.assertRssBounded(g, rss0, 16, "black hole only")
-            self.assertEqual(g.metric("tlsgate_backend_connect_failures_total",
-                                      {"backend": hole.addr}) - fail0, 2)
-            self.assertEqual(g.metric("tlsgate_backend_connect_errors_total") - err0, 2,
-                             "tlsgate_backend_connect_errors_total counts a connection "
-                             "that found no backend twice")
         finally:
             hole.close()
 

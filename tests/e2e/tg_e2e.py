@@ -211,24 +211,19 @@ def parse_proxy_v2(h):
     r = {"cmd": h[12] & 0x0f, "family": h[13], "src": None, "dst": None,
          "sport": None, "dport": None}
     body_ = h[16:]
-    if h[13] == 0x11:  # TCP over IPv4
-        alen = 12
+    # TCP over IPv4 (0x11) or IPv6 (0x21): src, dst, sport, dport
+    fam = {0x11: (socket.AF_INET, 4), 0x21: (socket.AF_INET6, 16)}.get(h[13])
+    alen = 0
+    if fam is not None:
+        af, n = fam
+        alen = 2 * n + 4
         if ln < alen:
-            raise AssertionError("PROXY v2 TCP4 with %d address bytes" % ln)
-        r.update(src=socket.inet_ntop(socket.AF_INET, body_[0:4]),
-                 dst=socket.inet_ntop(socket.AF_INET, body_[4:8]),
-                 sport=int.from_bytes(body_[8:10], "big"),
-                 dport=int.from_bytes(body_[10:12], "big"))
-    elif h[13] == 0x21:  # TCP over IPv6
-        alen = 36
-        if ln < alen:
-            raise AssertionError("PROXY v2 TCP6 with %d address bytes" % ln)
-        r.update(src=socket.inet_ntop(socket.AF_INET6, body_[0:16]),
-                 dst=socket.inet_ntop(socket.AF_INET6, body_[16:32]),
-                 sport=int.from_bytes(body_[32:34], "big"),
-                 dport=int.from_bytes(body_[34:36], "big"))
-    else:
-        alen = 0
+            raise AssertionError("PROXY v2 family 0x%02x with %d address bytes"
+                                 % (h[13], ln))
+        r.update(src=socket.inet_ntop(af, body_[0:n]),
+                 dst=socket.inet_ntop(af, body_[n:2 * n]),
+                 sport=int.from_bytes(body_[2 * n:2 * n + 2], "big"),
+                 dport=int.from_bytes(body_[2 * n + 2:2 * n + 4], "big"))
     r["tlvs"] = _parse_tlvs(body_[alen:], "PROXY v2")
     for t, v in r["tlvs"]:
         if t == PP2_TYPE_SSL:

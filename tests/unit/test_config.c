@@ -784,13 +784,21 @@ static void test_err_suites(void)
 	ASSERT_MSG("longer than 31 bytes");
 }
 
+/* ASSERT_MSG of "PATH:LINE: TEXT" (an error located in a config file). */
+#define ASSERT_MSG_AT(path, line, text)                                        \
+	do {                                                                   \
+		char at_[600];                                                 \
+                                                                               \
+		snprintf(at_, sizeof(at_), "%s:%d: %s", (path), (line), (text)); \
+		ASSERT_MSG(at_);                                               \
+	} while (0)
+
 /* Errors found after parsing (lists, files, cross-setting rules) carry
  * the file:line of the setting, or the flag that set it last. */
 static void test_err_locations(void)
 {
 	struct tg_config cfg;
 	enum tg_config_action act;
-	char want[600];
 	/* base_file: lines 1-3; the settings below are lines 4.. */
 	const char *path = base_file("where.conf",
 				     "suites = \"ECDHE-FOO\";\n"           /* 4 */
@@ -801,24 +809,18 @@ static void test_err_locations(void)
 				     "timeouts = {\n  idle = 1;\n};\n");    /* 9-11 */
 
 	TG_ASSERT_ERR(load(path, &cfg), TG_E_INVAL);
-	snprintf(want, sizeof(want), "%s:4: suites \"ECDHE-FOO\"", path);
-	ASSERT_MSG(want);
-	snprintf(want, sizeof(want), "%s:5: client_auth is require but no client_ca", path);
-	ASSERT_MSG(want);
-	snprintf(want, sizeof(want), "%s:6: limits.hs_queue = 1000", path);
-	ASSERT_MSG(want);
-	snprintf(want, sizeof(want), "%s:7: lcores 'x'", path);
-	ASSERT_MSG(want);
-	snprintf(want, sizeof(want), "%s:8: ticket key '/nonexistent.key'", path);
-	ASSERT_MSG(want);
+	ASSERT_MSG_AT(path, 4, "suites \"ECDHE-FOO\"");
+	ASSERT_MSG_AT(path, 5, "client_auth is require but no client_ca");
+	ASSERT_MSG_AT(path, 6, "limits.hs_queue = 1000");
+	ASSERT_MSG_AT(path, 7, "lcores 'x'");
+	ASSERT_MSG_AT(path, 8, "ticket key '/nonexistent.key'");
 
 	/* a flag overrides the file: the error names the flag */
 	TG_ASSERT_ERR(parse_args(&cfg, &act, "-c", path, "--suites", "BAR",
 				 "--lcores", "y", NULL), TG_E_INVAL);
 	ASSERT_MSG("--suites: suites \"BAR\"");
 	ASSERT_MSG("--lcores: lcores 'y'");
-	snprintf(want, sizeof(want), "%s:6: limits.hs_queue", path);
-	ASSERT_MSG(want); /* still from the file */
+	ASSERT_MSG_AT(path, 6, "limits.hs_queue"); /* still from the file */
 
 	/* list entries: the line of the entry (a missing key file) */
 	path = write_file("where2.conf",
@@ -830,12 +832,9 @@ static void test_err_locations(void)
 			  "  { cert = \"/nonexistent-c.pem\"; key = \"/nonexistent-c.key\"; default = true; }\n" /* 6 */
 			  ");\n");
 	TG_ASSERT_ERR(load(path, &cfg), TG_E_INVAL);
-	snprintf(want, sizeof(want), "%s:5: certificate '/nonexistent-b.pem'", path);
-	ASSERT_MSG(want);
-	snprintf(want, sizeof(want), "%s:6: key '/nonexistent-c.key'", path);
-	ASSERT_MSG(want);
-	snprintf(want, sizeof(want), "%s:3: 2 certificates are marked default", path);
-	ASSERT_MSG(want);
+	ASSERT_MSG_AT(path, 5, "certificate '/nonexistent-b.pem'");
+	ASSERT_MSG_AT(path, 6, "key '/nonexistent-c.key'");
+	ASSERT_MSG_AT(path, 3, "2 certificates are marked default");
 	/* a --cert replaces the file's list; its errors name --cert */
 	TG_ASSERT_ERR(parse_args(&cfg, &act, "-c", path, "--cert",
 				 "/nonexistent-d.pem", "--key", "/nonexistent-d.key",
