@@ -26,6 +26,7 @@ struct tg_ctl_flow {
 	struct tg_hs *hs;
 	struct tg_ctl_hscfg *cfg;
 	uint32_t gen;
+	uint32_t n_in; /* HS_DATA messages of this handshake taken in */
 	bool done; /* handshake of (slot, gen) completed: later bytes are
 		      the dataplane's */
 };
@@ -243,8 +244,10 @@ static void tg_ctl_hs_data(struct tg_ctl *ctl, struct tg_ctl_msg *in)
 		}
 		f->gen = in->gen;
 		f->done = false;
+		f->n_in = 0;
 		atomic_fetch_add(&ctl->inflight, 1);
 	}
+	f->n_in++;
 	r = tg_hs_feed(f->hs, in->data, in->len, &used);
 	ev = tg_hs_events(f->hs);
 	if (!tg_ctl_flush(ctl, f, in))
@@ -257,6 +260,7 @@ static void tg_ctl_hs_data(struct tg_ctl *ctl, struct tg_ctl_msg *in)
 
 		if (m != NULL && tg_ok(tg_hs_export_keys(f->hs, &m->tx, &m->rx))) {
 			m->info = *tg_hs_info(f->hs);
+			m->n_data = f->n_in;
 			tg_ctl_send(ctl, m);
 			f->done = true;
 		} else {

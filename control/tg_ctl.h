@@ -49,8 +49,12 @@ struct tg_ctl_msg {
 	uint32_t gen;
 	uint32_t len;
 	/* KEY_INSTALL only */
+	uint32_t n_data; /**< the flow's HS_DATA messages taken in, this
+			      one included: any the worker sent after them
+			      come back as HS_LATE, in order */
 	struct tg_keys tx, rx;
 	struct tg_hs_info info;
+	struct tg_ctl_msg *next; /**< free for the receiver's own lists */
 	uint8_t data[];
 };
 

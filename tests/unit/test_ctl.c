@@ -86,6 +86,7 @@ static uint16_t handshake(struct tg_ctl *ctl, uint32_t slot, uint32_t gen)
 	struct tg_hs *c = NULL;
 	static uint8_t buf[64 * 1024];
 	uint16_t suite = 0;
+	uint32_t sent = 0;
 	bool keys = false;
 
 	tg_test_hs_cli_cfg(&ccfg, &env);
@@ -103,6 +104,7 @@ static uint16_t handshake(struct tg_ctl *ctl, uint32_t slot, uint32_t gen)
 			CU_ASSERT_EQUAL_FATAL(
 				rte_ring_enqueue(tg_ctl_ring_to_ctl(ctl, 0), m), 0);
 			tg_ctl_notify(ctl);
+			sent++;
 		}
 		/* replies until one needs an answer from the client */
 		while ((m = next_reply(ctl)) != NULL) {
@@ -134,6 +136,9 @@ static uint16_t handshake(struct tg_ctl *ctl, uint32_t slot, uint32_t gen)
 				tg_wipe(&tx, sizeof(tx));
 				tg_wipe(&rx, sizeof(rx));
 				suite = m->info.suite;
+				/* every HS_DATA so far was taken in: none
+				 * is to come back as HS_LATE */
+				CU_ASSERT_EQUAL(m->n_data, sent);
 				keys = true;
 				more = false;
 			} else {
@@ -205,6 +210,41 @@ static void test_thread(void)
 	TG_ASSERT_ERR(tg_ctl_start_inline(ctl), TG_E_STATE);
 	CU_ASSERT_NOT_EQUAL(handshake(ctl, 0, 1), 0);
 	CU_ASSERT_NOT_EQUAL(handshake(ctl, 5, 2), 0);
+	tg_ctl_destroy(ctl);
+	CU_ASSERT_EQUAL(refs(&cfg), 1);
+}
+
+/* Client bytes the worker sent as handshake data after the handshake
+ * finished (they raced the key install) come back as HS_LATE, unchanged
+ * and in order; a new flow in the slot starts a handshake again. */
+static void test_late_records(void)
+{
+	static const uint8_t a[] = { 23, 3, 3, 0, 1, 0xaa }, b[] = { 23, 3, 3, 0, 1, 0xbb };
+	struct test_cfg cfg;
+	struct tg_ctl *ctl = NULL;
+	struct tg_ctl_msg *m;
+
+	test_cfg_init(&cfg, 0);
+	atomic_fetch_add(&cfg.c.refs, 1);
+	TG_ASSERT_OK(tg_ctl_create(1, 8, 64, &cfg.c, &ctl));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ctl);
+	TG_ASSERT_OK(tg_ctl_start_inline(ctl));
+	CU_ASSERT_NOT_EQUAL(handshake(ctl, 4, 11), 0);
+	for (int i = 0; i < 2; i++) {
+		m = tg_ctl_msg_new(TG_CTL_HS_DATA, 0, 4, 11, i ? b : a, sizeof(a));
+		CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+		CU_ASSERT_EQUAL_FATAL(rte_ring_enqueue(tg_ctl_ring_to_ctl(ctl, 0), m), 0);
+	}
+	for (int i = 0; i < 2; i++) {
+		m = next_reply(ctl);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+		CU_ASSERT_EQUAL(m->type, TG_CTL_HS_LATE);
+		CU_ASSERT_EQUAL(m->len, sizeof(a));
+		CU_ASSERT(memcmp(m->data, i ? b : a, sizeof(a)) == 0);
+		tg_ctl_msg_free(m);
+	}
+	CU_ASSERT_EQUAL(tg_ctl_inflight(ctl), 0);
+	CU_ASSERT_NOT_EQUAL(handshake(ctl, 4, 12), 0); /* the slot's next flow */
 	tg_ctl_destroy(ctl);
 	CU_ASSERT_EQUAL(refs(&cfg), 1);
 }
@@ -330,6 +370,7 @@ static CU_TestInfo ctl_tests[] = {
 	{ "thread: handshakes through the rings, eventfd wake-ups", test_thread },
 	{ "reload: the poller adopts the handed-over config", test_reload_adopted_by_poller },
 	{ "not TLS: an alert, then HS_FAIL with that alert", test_failed_handshake },
+	{ "records after Finished come back as HS_LATE, in order", test_late_records },
 	CU_TEST_INFO_NULL,
 };
 
