@@ -39,6 +39,13 @@
 #define TG_EV_BACKEND 1u
 #define TG_EV_LISTEN 2u
 #define TG_EV_WAKE 3u
+
+/* epoll data of a flow's socket: its generation (bits 32..63), its slot
+ * and the kind. A slot freed and reused within one epoll_wait batch gets
+ * a new generation, so the old socket's events left in the batch are
+ * told apart and dropped. */
+#define TG_EV_DATA(f, kind) \
+	(((uint64_t)(f)->gen << 32) | ((uint64_t)(f)->slot << 2) | (kind))
 #define TG_MAX_EVENTS 256
 
 enum tg_flow_state {
@@ -63,6 +70,7 @@ struct tg_flow {
 	bool c_eof;          /* client sent FIN or close_notify */
 	bool b_eof;          /* backend sent FIN */
 	bool b_shut;         /* we shut the backend's write side */
+	bool b_reset;        /* the backend's side ended in an error (reset) */
 	bool in_rx, in_tx;   /* queued for the record passes */
 	bool touched;        /* queued for progress this iteration */
 	uint32_t act_idx;    /* position in the worker's in-use list */
@@ -84,6 +92,13 @@ struct tg_flow {
 	struct tg_hs_info info;
 	struct sockaddr_storage peer, local;
 	uint64_t in_bytes, out_bytes;
+	/* Client records that raced the key install: sent to the control
+	 * plane as handshake bytes, they come back as HS_LATE and go into
+	 * cin before anything read later (reading waits for them). */
+	uint32_t hs_msgs;          /* HS_DATA messages sent */
+	uint32_t late_expected;    /* HS_LATE messages still to come */
+	struct tg_ctl_msg *late, *late_tail; /* come, not yet in cin */
+	uint32_t late_off;         /* bytes of late already in cin */
 };
 
 struct tg_wk {
@@ -177,8 +192,7 @@ static void tg_ep_set(struct tg_wk *w, struct tg_flow *f, bool backend,
 	 * left unread). Edge-triggered, it wakes us once per change. */
 	struct epoll_event ev = {
 		.events = mask != 0 ? mask : EPOLLET,
-		.data.u64 = ((uint64_t)f->slot << 2) |
-			    (backend ? TG_EV_BACKEND : TG_EV_CLIENT),
+		.data.u64 = TG_EV_DATA(f, backend ? TG_EV_BACKEND : TG_EV_CLIENT),
 	};
 
 	if (fd < 0 || *cur == mask)
@@ -187,8 +201,32 @@ static void tg_ep_set(struct tg_wk *w, struct tg_flow *f, bool backend,
 		*cur = mask;
 }
 
+/*
+ * @p in as one log field: "-" when empty, bytes outside '!'..'~' (space,
+ * '=', control characters: a client's SNI could forge fields or lines)
+ * as \xNN.
+ */
+static const char *tg_log_field(const char *in, char *out, size_t cap)
+{
+	size_t o = 0;
+
+	if (in[0] == '\0')
+		return "-";
+	for (; *in != '\0' && o + 5 < cap; in++) {
+		unsigned char c = (unsigned char)*in;
+
+		if (c > ' ' && c < 0x7f && c != '=' && c != '\\')
+			out[o++] = (char)c;
+		else
+			o += (size_t)snprintf(out + o, cap - o, "\\x%02x", c);
+	}
+	out[o] = '\0';
+	return out;
+}
+
 static void tg_log_access(struct tg_wk *w, struct tg_flow *f, const char *why)
 {
+	char sni[4 * TG_HS_SNI_LEN + 1], alpn[4 * TG_HS_ALPN_LEN + 1];
 	char peer[INET6_ADDRSTRLEN + 8] = "?";
 	const struct tg_cs_info *cs;
 	FILE *out = w->wc->access_log;
@@ -215,8 +253,8 @@ static void tg_log_access(struct tg_wk *w, struct tg_flow *f, const char *why)
 		w->wc->id, peer, !f->hs_done ? "-"
 		: f->info.version == TG_TLS12 ? "TLSv1.2" : "?",
 		cs ? cs->ossl : "-",
-		f->info.sni[0] ? f->info.sni : "-",
-		f->info.alpn[0] ? f->info.alpn : "-",
+		tg_log_field(f->info.sni, sni, sizeof(sni)),
+		tg_log_field(f->info.alpn, alpn, sizeof(alpn)),
 		!f->hs_done ? "-"
 		: f->info.resumed == TG_HS_RESUMED_TICKET ? "ticket"
 		: f->info.resumed == TG_HS_RESUMED_ID ? "id" : "no",
@@ -253,6 +291,13 @@ static void tg_flow_close(struct tg_wk *w, struct tg_flow *f, const char *why)
 		atomic_fetch_sub(&f->bep->conns, 1);
 	tg_backends_unref(f->bes);
 	f->bes = NULL;
+	while (f->late != NULL) {
+		struct tg_ctl_msg *m = f->late;
+
+		f->late = m->next;
+		tg_ctl_msg_free(m);
+	}
+	f->late_tail = NULL;
 	tg_accel_sess_free(f->rx);
 	tg_accel_sess_free(f->tx);
 	tg_buf_free(&f->cin);
@@ -319,8 +364,11 @@ static void tg_flow_alert(struct tg_flow *f, uint8_t level, uint8_t desc)
 			       .type = TG_CT_ALERT };
 	rec.buf[hdr] = level;
 	rec.buf[hdr + 1] = desc;
-	if (tg_accel_seal_burst(&rp, 1) == 1)
+	if (tg_accel_seal_burst(&rp, 1) == 1) {
 		tg_buf_commit(&f->cout, rec.rec_len);
+		if (level == TG_ALERT_FATAL)
+			f->info.alert_sent = desc; /* the access log's alert= */
+	}
 }
 
 /* ---- backend connection ------------------------------------------------------ */
@@ -383,7 +431,7 @@ static void tg_flow_connect(struct tg_wk *w, struct tg_flow *f)
 			continue;
 		}
 		ev.events = EPOLLOUT;
-		ev.data.u64 = ((uint64_t)f->slot << 2) | TG_EV_BACKEND;
+		ev.data.u64 = TG_EV_DATA(f, TG_EV_BACKEND);
 		if (epoll_ctl(w->ep, EPOLL_CTL_ADD, fd, &ev) != 0) {
 			close(fd);
 			break;
@@ -430,6 +478,35 @@ static void tg_backend_writable(struct tg_wk *w, struct tg_flow *f)
 
 /* ---- control-plane messages --------------------------------------------------- */
 
+/* Move late client records into cin, in order, as far as it has room;
+ * true if any byte moved. */
+static bool tg_late_drain(struct tg_flow *f)
+{
+	bool moved = false;
+
+	while (f->late != NULL) {
+		struct tg_ctl_msg *m = f->late;
+		uint32_t left = m->len - f->late_off;
+		uint32_t room = tg_buf_room(&f->cin, left);
+		uint32_t take = room < left ? room : left;
+
+		if (take > 0) {
+			memcpy(tg_buf_tail(&f->cin), m->data + f->late_off, take);
+			tg_buf_commit(&f->cin, take);
+			f->late_off += take;
+			moved = true;
+		}
+		if (f->late_off < m->len)
+			break; /* cin is full: the rest after the next opens */
+		f->late = m->next;
+		if (f->late == NULL)
+			f->late_tail = NULL;
+		f->late_off = 0;
+		tg_ctl_msg_free(m);
+	}
+	return moved;
+}
+
 static void tg_ctl_in(struct tg_wk *w)
 {
 	void *msgs[64];
@@ -442,16 +519,20 @@ static void tg_ctl_in(struct tg_wk *w)
 		if (f != NULL && m->type == TG_CTL_HS_LATE && f->gen == m->gen &&
 		    (f->state == FL_CONNECT || f->state == FL_OPEN)) {
 			/* records that followed Finished, sent to the control
-			 * thread before the keys came back: ours to open */
-			if (tg_buf_room(&f->cin, m->len) >= m->len) {
-				memcpy(tg_buf_tail(&f->cin), m->data, m->len);
-				tg_buf_commit(&f->cin, m->len);
-				tg_want_rx(w, f);
+			 * thread before the keys came back: ours to open,
+			 * before anything read since (reading waits) */
+			if (f->late_expected > 0)
+				f->late_expected--;
+			m->next = NULL;
+			if (f->late_tail != NULL) {
+				f->late_tail->next = m;
 			} else {
-				f->state = FL_CLOSING;
-				tg_touch(w, f);
+				f->late = m;
+				f->late_off = 0;
 			}
-			tg_ctl_msg_free(m);
+			f->late_tail = m;
+			(void)tg_late_drain(f);
+			tg_want_rx(w, f);
 			continue;
 		}
 		if (f == NULL || f->state != FL_HS || f->gen != m->gen) {
@@ -476,6 +557,10 @@ static void tg_ctl_in(struct tg_wk *w)
 			}
 			f->info = m->info;
 			f->hs_done = true;
+			/* HS_DATA sent after the one that finished the
+			 * handshake come back as HS_LATE */
+			f->late_expected = f->hs_msgs > m->n_data
+						   ? f->hs_msgs - m->n_data : 0;
 			if (f->info.resumed)
 				w->st->hs_resumed++;
 			else
@@ -536,7 +621,7 @@ static void tg_accept(struct tg_wk *w, int lfd)
 		f->state = FL_HS;
 		f->cfd = fd;
 		f->bfd = -1;
-		f->c_eof = f->b_eof = f->b_shut = false;
+		f->c_eof = f->b_eof = f->b_shut = f->b_reset = false;
 		f->hs_done = false;
 		f->ev_b = 0;
 		f->tried = 0;
@@ -549,6 +634,8 @@ static void tg_accept(struct tg_wk *w, int lfd)
 		f->info.alert_sent = f->info.alert_recv = 255;
 		f->t_start = f->t_active = f->t_sent = tg_now_ms();
 		f->t_closing = 0;
+		f->hs_msgs = f->late_expected = f->late_off = 0;
+		f->late = f->late_tail = NULL;
 		f->sent_since_idle = 0;
 		f->in_bytes = f->out_bytes = 0;
 		f->act_idx = w->active;
@@ -563,7 +650,7 @@ static void tg_accept(struct tg_wk *w, int lfd)
 		}
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		ev.events = EPOLLIN;
-		ev.data.u64 = ((uint64_t)f->slot << 2) | TG_EV_CLIENT;
+		ev.data.u64 = TG_EV_DATA(f, TG_EV_CLIENT);
 		f->ev_c = EPOLLIN;
 		if (epoll_ctl(w->ep, EPOLL_CTL_ADD, fd, &ev) != 0)
 			tg_flow_close(w, f, "epoll");
@@ -573,9 +660,13 @@ static void tg_accept(struct tg_wk *w, int lfd)
 /* Read from the client. */
 static void tg_client_readable(struct tg_wk *w, struct tg_flow *f)
 {
-	uint32_t room = tg_buf_room(&f->cin, TG_REC_HDR_LEN + TG_REC_MAX_CT);
+	uint32_t room;
 	ssize_t n;
 
+	/* records that raced the key install go first */
+	if (f->late_expected > 0 || f->late != NULL)
+		return;
+	room = tg_buf_room(&f->cin, TG_REC_HDR_LEN + TG_REC_MAX_CT);
 	if (room == 0)
 		return;
 	n = read(f->cfd, tg_buf_tail(&f->cin), room);
@@ -608,6 +699,7 @@ static void tg_client_readable(struct tg_wk *w, struct tg_flow *f)
 			tg_flow_close(w, f, "handshake-queue-full");
 			return;
 		}
+		f->hs_msgs++;
 		f->cin.off = f->cin.len = 0;
 		return;
 	}
@@ -712,10 +804,13 @@ static void tg_rx_pass(struct tg_wk *w)
 				tg_buf_commit(&f->bout, r->len);
 				break;
 			case TG_CT_ALERT:
-				if (r->len >= 2 && r->buf[r->off + 1] == TG_ALERT_CLOSE_NOTIFY)
+				if (r->len >= 2 && r->buf[r->off + 1] == TG_ALERT_CLOSE_NOTIFY) {
 					f->c_eof = true;
-				else if (r->len < 2 || r->buf[r->off] == TG_ALERT_FATAL)
+				} else if (r->len < 2 || r->buf[r->off] == TG_ALERT_FATAL) {
+					if (r->len >= 2) /* the access log's peer_alert= */
+						f->info.alert_recv = r->buf[r->off + 1];
 					f->state = FL_CLOSING;
+				}
 				break;
 			case TG_CT_HANDSHAKE:
 				/* renegotiation is refused (RFC 5746 §4.4) */
@@ -790,6 +885,12 @@ static void tg_tx_pass(struct tg_wk *w)
 			got = readv(f->bfd, iov, slots);
 			if (got == 0 || (got < 0 && errno != EAGAIN && errno != EINTR)) {
 				f->b_eof = true;
+				f->b_reset = got < 0;
+				if (got < 0)
+					TG_DEBUG("worker %u: flow %u: backend %s: %s",
+						 w->wc->id, f->slot,
+						 f->bep ? f->bep->addr.text : "?",
+						 strerror(errno));
 				continue;
 			}
 			if (got <= 0)
@@ -858,6 +959,9 @@ static void tg_flow_progress(struct tg_wk *w, struct tg_flow *f, uint64_t now)
 			tg_flow_close(w, f, f->info.alert_sent != 255 ? "alert" : "closed");
 			return;
 		}
+		/* nothing more is read from the backend: stop watching it (a
+		 * readable FIN would wake every wait, level-triggered) */
+		tg_ep_set(w, f, true, 0);
 		/* a client that takes nothing of what is left for an idle
 		 * timeout is dropped, as nginx's send_timeout does */
 		if (f->t_closing == 0 || f->out_bytes != f->closing_out) {
@@ -893,20 +997,33 @@ static void tg_flow_progress(struct tg_wk *w, struct tg_flow *f, uint64_t now)
 			tg_flow_progress(w, f, now);
 		return;
 	}
-	if (f->state == FL_OPEN && f->bout.len &&
-	    !tg_flush(f->bfd, &f->bout, &w->st->bytes_to_backend, NULL)) {
-		w->st->backend_closed_early++;
-		tg_flow_close(w, f, "backend-write-error");
-		return;
+	if (f->state == FL_OPEN && f->bout.len) {
+		uint32_t before = f->bout.len;
+
+		if (!tg_flush(f->bfd, &f->bout, &w->st->bytes_to_backend, NULL)) {
+			w->st->backend_closed_early++;
+			tg_flow_close(w, f, "backend-write-error");
+			return;
+		}
+		/* room in bout again: records left in cin for want of it
+		 * are opened now, not when the client sends more */
+		if (f->bout.len < before && f->cin.len >= TG_REC_HDR_LEN)
+			tg_want_rx(w, f);
 	}
+	if (f->late != NULL && tg_late_drain(f))
+		tg_want_rx(w, f);
 	/* client finished sending: pass the FIN on once bout is flushed */
 	if (f->c_eof && f->state == FL_OPEN && f->bout.len == 0 && !f->b_shut) {
 		shutdown(f->bfd, SHUT_WR);
 		f->b_shut = true;
 	}
-	/* backend finished: close_notify after the last record */
+	/* backend finished: close_notify after the last record; after a
+	 * reset none, so that the client sees the response was cut */
 	if (f->b_eof && f->state == FL_OPEN) {
-		tg_flow_alert(f, TG_ALERT_WARNING, TG_ALERT_CLOSE_NOTIFY);
+		if (f->b_reset)
+			w->st->backend_closed_early++;
+		else
+			tg_flow_alert(f, TG_ALERT_WARNING, TG_ALERT_CLOSE_NOTIFY);
 		f->state = FL_CLOSING;
 		tg_flow_progress(w, f, now);
 		return;
@@ -924,7 +1041,8 @@ static void tg_flow_progress(struct tg_wk *w, struct tg_flow *f, uint64_t now)
 	/* back-pressure both ways: read only what the other side can take */
 	tg_ep_set(w, f, false,
 		  ((!f->c_eof && f->bout.len + TG_REC_MAX_CT <= f->bout.cap &&
-		    f->cin.len < f->cin.cap) ? EPOLLIN : 0) |
+		    f->cin.len < f->cin.cap && f->late_expected == 0 &&
+		    f->late == NULL) ? EPOLLIN : 0) |
 		  (f->cout.len ? EPOLLOUT : 0));
 	if (f->state == FL_OPEN)
 		tg_ep_set(w, f, true,
@@ -1058,13 +1176,14 @@ int tg_worker_main(void *arg)
 		/* inline, handshake messages the last poll left queued (it
 		 * takes no more than our ring can hold) are work to do now */
 		n = epoll_wait(w.ep, ev, TG_MAX_EVENTS,
-			       rte_ring_count(wc->from_ctl) ||
+			       w.n_rxq > 0 || rte_ring_count(wc->from_ctl) ||
 					       (inline_ctl &&
 						rte_ring_count(wc->to_ctl))
 				       ? 0 : 25);
 		for (int i = 0; i < n; i++) {
 			uint32_t kind = (uint32_t)(ev[i].data.u64 & 3);
-			uint32_t idx = (uint32_t)(ev[i].data.u64 >> 2);
+			uint32_t idx = (uint32_t)(ev[i].data.u64 >> 2) & 0x3fffffffu;
+			uint32_t gen = (uint32_t)(ev[i].data.u64 >> 32);
 			struct tg_flow *f;
 
 			if (kind == TG_EV_LISTEN) {
@@ -1079,8 +1198,8 @@ int tg_worker_main(void *arg)
 				continue; /* the ring is drained below */
 			}
 			f = &w.flows[idx];
-			if (f->state == FL_FREE)
-				continue;
+			if (f->state == FL_FREE || f->gen != gen)
+				continue; /* an event of the slot's previous flow */
 			tg_touch(&w, f);
 			if (kind == TG_EV_CLIENT) {
 				/* reset (we never shut the client's side down
@@ -1092,12 +1211,11 @@ int tg_worker_main(void *arg)
 				}
 				if (ev[i].events & EPOLLIN)
 					tg_client_readable(&w, f);
-			} else if ((ev[i].events & EPOLLERR) && f->state == FL_OPEN) {
-				/* a backend reset: its response is cut, so no
-				 * close_notify (the client must see truncation) */
-				w.st->backend_closed_early++;
-				tg_flow_close(&w, f, "backend-reset");
 			} else {
+				/* a backend error or reset is read like data:
+				 * what arrived before it still goes out
+				 * (tg_tx_pass), then the flow ends without
+				 * close_notify (tg_flow_progress) */
 				if (ev[i].events & EPOLLOUT)
 					tg_backend_writable(&w, f);
 				if (ev[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))
