@@ -1670,7 +1670,8 @@ tg_result tg_config_validate(struct tg_config *cfg)
 	for (unsigned r = 0; r < cfg->n_routes && r < TG_CFG_MAX_ROUTES; r++) {
 		char key[48];
 
-		snprintf(key, sizeof(key), "routes[%u]", r);		if (cfg->routes[r].pool >= cfg->n_pools) {
+		snprintf(key, sizeof(key), "routes[%u]", r);
+		if (cfg->routes[r].pool >= cfg->n_pools) {
 			verr(cfg, key, "route '%s' points to backend pool %u, which does not exist: define it under backends",
 				cfg->routes[r].sni, cfg->routes[r].pool);
 			errors++;

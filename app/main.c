@@ -458,15 +458,20 @@ static int tg_gate_run(void)
 	}
 	if (g_cfg.pid_file[0] != '\0') {
 		FILE *pf = fopen(g_cfg.pid_file, "w");
+		bool ok = pf != NULL;
 
-		if (pf == NULL || fprintf(pf, "%ld\n", (long)getpid()) < 0 ||
-		    fclose(pf) != 0) {
+		/* written (or tried) is ours to remove at exit */
+		pid_written = ok;
+		if (ok)
+			ok = fprintf(pf, "%ld\n", (long)getpid()) > 0;
+		if (pf != NULL && fclose(pf) != 0)
+			ok = false;
+		if (!ok) {
 			TG_ERR("%spid file %s: %s",
 			       tg_config_where(&g_cfg, "pid_file", where, sizeof(where)),
 			       g_cfg.pid_file, strerror(errno));
 			goto out;
 		}
-		pid_written = true;
 	}
 	stats = aligned_alloc(64, sizeof(*stats) * g_cfg.workers);
 	wc = calloc(g_cfg.workers, sizeof(*wc));

@@ -98,7 +98,7 @@ struct tg_cfg_origin {
 	unsigned file;
 };
 
-#define TG_CFG_MAX_ORIGINS 128
+#define TG_CFG_MAX_ORIGINS 192 /* every key and list entry of a full config */
 #define TG_CFG_MAX_FILES 4
 
 /** Everything tlsgate runs with. */

@@ -1020,6 +1020,100 @@ class Failures(E2E):
                              "%s: not counted in tlsgate_record_errors_total" % name)
         self.assertActiveBackTo(1)
 
+    def test_backend_resets_after_response(self):
+        """A backend that answers and then resets (it closed with request
+        bytes unread, SO_LINGER 0): the response that arrived before the
+        reset still reaches the client, then a close without close_notify
+        (the client can tell the stream was cut), counted as a backend
+        that closed early."""
+        resp = b"HTTP/1.1 413 Payload Too Large\r\nContent-Length: 5\r\nConnection: close\r\n\r\nlarge"
+        l = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        l.bind((HOST, 0))
+        l.listen(8)
+        addr = "%s:%d" % l.getsockname()
+
+        def serve():
+            l.settimeout(10)
+            try:
+                while True:
+                    c, _ = l.accept()
+                    c.settimeout(5)
+                    try:
+                        if not c.recv(100):  # a health check: no request
+                            c.close()
+                            continue
+                        c.sendall(resp)
+                        time.sleep(0.2)  # the response is on its way
+                        c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                     struct.pack("ii", 1, 0))
+                        c.close()  # RST
+                        return
+                    except OSError:
+                        c.close()
+            except OSError:
+                return
+        t = threading.Thread(target=serve, daemon=True)
+        t.start()
+        try:
+            g = self.gate(["-c", self.conf("rst.conf", "health_interval = 0;\n")],
+                          backends=[addr])
+            early0 = g.metric("tlsgate_backend_closed_early_total")
+            c = RawTLS(g.port)
+            try:
+                # more than the backend reads: its close is a reset
+                c.send(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n"
+                       + bytes(16000))
+                plain, outcome, dt = c.finish(5)
+            finally:
+                c.close()
+            log("backend reset after its response: %r, %s, %s" % (plain[:40], outcome, c.eof))
+            self.assertEqual(plain, resp)
+            self.assertEqual(outcome, "eof", "close_notify after a cut backend stream")
+            self.assertEqual(g.metric("tlsgate_backend_closed_early_total") - early0, 1)
+            self.assertActiveBackTo(0, g=g)
+        finally:
+            l.close()
+            t.join(5)
+
+    def test_closing_does_not_spin(self):
+        """A backend that sends a response and closes (FIN) while the
+        client is not reading: tlsgate holds the rest of the response in
+        its closing state, and does not spin on the backend's readable
+        FIN; the client then gets every byte and close_notify."""
+        n = 150000  # under max_buffer: all of it read before the FIN
+        dl = StreamBackend(n)
+        try:
+            g = self.gate(backends=[dl.addr])
+            raw = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            raw.connect((HOST, g.port))
+            s = client_ctx().wrap_socket(raw, server_hostname="localhost",
+                                         suppress_ragged_eofs=False)
+            s.settimeout(10)
+            s.sendall(b"GET /big HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            end = time.monotonic() + 5
+            while dl.written < n and time.monotonic() < end:
+                time.sleep(0.05)
+            self.assertEqual(dl.written, n, "the backend did not finish its response")
+            dl.conn.shutdown(socket.SHUT_WR)  # its FIN, after the last byte
+            time.sleep(0.3)
+            c0 = cpu_seconds(g.pid)
+            time.sleep(1.5)
+            cpu = cpu_seconds(g.pid) - c0
+            log("closing with a client not reading: %.2f s of CPU in 1.5 s" % cpu)
+            self.assertLess(cpu, 0.3, "tlsgate spins in its closing state")
+            got = b""
+            while True:
+                b = s.recv(65536)
+                if not b:
+                    break
+                got += b
+            self.assertTrue(got.startswith(b"HTTP/1.1 200"), got[:40])
+            self.assertGreaterEqual(len(got), n)
+            s.close()
+        finally:
+            dl.close()
+
     # ---- floods ----------------------------------------------------------------------------
 
     def test_handshake_queue_full(self):

@@ -112,6 +112,44 @@ class Logs(E2E):
         self.assertRegex(m, r'tlsgate_handshakes_failed_total\{[^}]*'
                             r'alert="handshake_failure"[^}]*\} 1\b')
 
+    def test_alert_after_handshake_logged(self):
+        from test_failures import RawTLS
+        path = os.path.join(self.tmp, "access-alert.log")
+        g = self.gate(["--access-log", path])
+        c = RawTLS(g.port)
+        try:
+            # an application record that cannot authenticate
+            c.send_raw(bytes([0x17, 3, 3, 0, 100]) + bytes(100))
+            c.finish(5)
+        finally:
+            c.close()
+        (ln,) = self.log_lines(path, 1)
+        self.assertEqual(ln["tls"], "TLSv1.2")
+        self.assertEqual(ln["alert"], "bad_record_mac")
+        self.assertEqual(ln["end"], "alert")
+
+    def test_sni_escaped(self):
+        """A client's SNI is written so that it cannot forge fields or
+        lines: bytes outside '!'..'~', '=' and '\\' as \\xNN."""
+        from test_failures import client_hello
+        path = os.path.join(self.tmp, "access-sni.log")
+        g = self.gate(["--access-log", path])
+        plain, evil = b"aaaaaaaaaaa.example", b"a end=x\nb=c.example"
+        self.assertEqual(len(plain), len(evil))  # no length field changes
+        hello = client_hello(plain.decode())
+        self.assertEqual(hello.count(plain), 1)
+        with socket.create_connection((HOST, g.port), timeout=10) as s:
+            # then a handshake message of an unknown type: a fatal alert,
+            # after the ClientHello's SNI was taken in
+            s.sendall(hello.replace(plain, evil) + b"\x16\x03\x03\x00\x04\x63\x00\x00\x00")
+            while s.recv(4096):
+                pass
+        (ln,) = self.log_lines(path, 1)
+        with open(path) as f:
+            self.assertEqual(len(f.read().splitlines()), 1, "a forged log line")
+        self.assertEqual(ln["sni"], "a\\x20end\\x3dx\\x0ab\\x3dc.example")
+        self.assertNotEqual(ln["alert"], "-")
+
     def test_pid_file(self):
         path = os.path.join(self.tmp, "tlsgate.pid")
         g = self.gate(["--pid-file", path])
