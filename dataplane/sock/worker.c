@@ -34,6 +34,9 @@
 
 #define TG_REC_MAX_CT (TG_REC_MAX_PLAIN + 2048) /* RFC 5246 §6.2.3 */
 #define TG_CIN_CAP (2 * (TG_REC_HDR_LEN + TG_REC_MAX_CT))
+/* cout while in the handshake: the server's flights (it grows to its
+ * full size, max_buffer, at the key install, or for a longer flight) */
+#define TG_HS_COUT_CAP (64 * 1024)
 #define TG_REC_ROOM 64 /* header, explicit nonce, tag, slack */
 #define TG_EV_CLIENT 0u
 #define TG_EV_BACKEND 1u
@@ -136,8 +139,24 @@ static bool tg_buf_alloc(struct tg_buf *b, uint32_t cap)
 {
 	b->p = malloc(cap);
 	b->off = b->len = b->hw = 0;
-	b->cap = cap;
+	b->cap = b->p != NULL ? cap : 0;
 	return b->p != NULL;
+}
+
+/* Grow to @p cap bytes, keeping the contents (handshake bytes only: the
+ * old copy realloc may leave behind is nothing secret). */
+static bool tg_buf_grow(struct tg_buf *b, uint32_t cap)
+{
+	uint8_t *p;
+
+	if (cap <= b->cap)
+		return true;
+	p = realloc(b->p, cap);
+	if (p == NULL)
+		return false;
+	b->p = p;
+	b->cap = cap;
+	return true;
 }
 
 static void tg_buf_free(struct tg_buf *b)
@@ -542,6 +561,8 @@ static void tg_ctl_in(struct tg_wk *w)
 		tg_touch(w, f);
 		switch (m->type) {
 		case TG_CTL_HS_OUT:
+			if (tg_buf_room(&f->cout, m->len) < m->len)
+				(void)tg_buf_grow(&f->cout, w->cfg->max_buffer + TG_CIN_CAP);
 			if (tg_buf_room(&f->cout, m->len) >= m->len) {
 				memcpy(tg_buf_tail(&f->cout), m->data, m->len);
 				tg_buf_commit(&f->cout, m->len);
@@ -550,7 +571,9 @@ static void tg_ctl_in(struct tg_wk *w)
 			}
 			break;
 		case TG_CTL_KEY_INSTALL:
-			if (tg_failed(tg_accel_sess_create(w->wc->acc, &m->tx, &f->tx)) ||
+			if (!tg_buf_grow(&f->cout, w->cfg->max_buffer + TG_CIN_CAP) ||
+			    !tg_buf_alloc(&f->bout, w->cfg->max_buffer + TG_PROXY_MAX) ||
+			    tg_failed(tg_accel_sess_create(w->wc->acc, &m->tx, &f->tx)) ||
 			    tg_failed(tg_accel_sess_create(w->wc->acc, &m->rx, &f->rx))) {
 				f->state = FL_CLOSING;
 				break;
@@ -642,9 +665,15 @@ static void tg_accept(struct tg_wk *w, int lfd)
 		w->act[w->active++] = f->slot;
 		w->st->conns_accepted++;
 		w->st->conns_active = w->active;
+		/* a connection in its handshake holds no backend buffer and a
+		 * small output one (a handshake flood costs ~100 KiB each,
+		 * not the 0.5 MiB of an open connection); both come at the
+		 * key install */
+		f->bout = (struct tg_buf){ .p = NULL };
 		if (!tg_buf_alloc(&f->cin, TG_CIN_CAP) ||
-		    !tg_buf_alloc(&f->cout, w->cfg->max_buffer + TG_CIN_CAP) ||
-		    !tg_buf_alloc(&f->bout, w->cfg->max_buffer + TG_PROXY_MAX)) {
+		    !tg_buf_alloc(&f->cout, TG_HS_COUT_CAP < w->cfg->max_buffer + TG_CIN_CAP
+						    ? TG_HS_COUT_CAP
+						    : w->cfg->max_buffer + TG_CIN_CAP)) {
 			tg_flow_close(w, f, "nomem");
 			continue;
 		}
