@@ -143,19 +143,25 @@ static bool tg_buf_alloc(struct tg_buf *b, uint32_t cap)
 	return b->p != NULL;
 }
 
-/* Grow to @p cap bytes, keeping the contents (handshake bytes only: the
- * old copy realloc may leave behind is nothing secret). */
+/* Grow to @p cap bytes, keeping the bytes not yet consumed (handshake
+ * bytes only: nothing secret is left in the old block). Not realloc:
+ * that copies the whole old block, used or not. */
 static bool tg_buf_grow(struct tg_buf *b, uint32_t cap)
 {
 	uint8_t *p;
 
 	if (cap <= b->cap)
 		return true;
-	p = realloc(b->p, cap);
+	p = malloc(cap);
 	if (p == NULL)
 		return false;
+	if (b->len)
+		memcpy(p, b->p + b->off, b->len);
+	free(b->p);
 	b->p = p;
 	b->cap = cap;
+	b->off = 0;
+	b->hw = b->len;
 	return true;
 }
 
