@@ -308,6 +308,16 @@ unsigned tg_ctl_poll(struct tg_ctl *ctl)
 				 ctl->flows[w][m->slot].gen == m->gen) {
 				tg_ctl_forget(ctl, &ctl->flows[w][m->slot]);
 				ctl->flows[w][m->slot].done = false;
+			} else if (m->type == TG_CTL_HS_EOF && m->slot < ctl->max_slots &&
+				   ctl->flows[w][m->slot].gen == m->gen &&
+				   ctl->flows[w][m->slot].hs != NULL) {
+				/* the client left mid-handshake: the worker
+				 * closes on our word (a completed handshake
+				 * sent KEY_INSTALL before this, a failed one
+				 * HS_FAIL: then no answer is due) */
+				tg_ctl_forget(ctl, &ctl->flows[w][m->slot]);
+				tg_ctl_send(ctl, tg_ctl_msg_new(TG_CTL_HS_CLOSE, (uint16_t)w,
+								m->slot, m->gen, NULL, 0));
 			}
 			tg_ctl_msg_free(m);
 		}

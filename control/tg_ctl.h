@@ -32,13 +32,18 @@ struct rte_ring;
 /** Message kinds. */
 enum tg_ctl_type {
 	TG_CTL_HS_DATA = 1,   /**< worker -> ctl: client bytes */
-	TG_CTL_HS_CLOSE,      /**< worker -> ctl: forget the flow */
+	TG_CTL_HS_CLOSE,      /**< worker -> ctl: forget the flow; ctl ->
+				   worker: the handshake was left unfinished
+				   (after HS_EOF): close */
 	TG_CTL_HS_OUT,        /**< ctl -> worker: bytes to the client */
 	TG_CTL_KEY_INSTALL,   /**< ctl -> worker: handshake done, keys */
 	TG_CTL_HS_FAIL,       /**< ctl -> worker: failed; close after output */
 	TG_CTL_HS_LATE,       /**< ctl -> worker: client bytes that reached the
 				   control thread after its handshake completed
 				   (they are records for the dataplane) */
+	TG_CTL_HS_EOF,        /**< worker -> ctl: the client closed after the
+				   bytes sent so far; answer HS_CLOSE unless
+				   they completed the handshake (KEY_INSTALL) */
 };
 
 /** One message; @c data holds @c len bytes (allocated with the message). */

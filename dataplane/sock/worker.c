@@ -594,6 +594,12 @@ static void tg_ctl_in(struct tg_wk *w)
 				w->st->hs_resumed++;
 			else
 				w->st->hs_full++;
+			/* the client closed after its Finished, nothing for
+			 * the backend: done (counted, logged) */
+			if (f->c_eof && m->len == 0) {
+				tg_flow_close(w, f, "client-closed-after-handshake");
+				break;
+			}
 			/* client bytes that followed Finished */
 			if (m->len && tg_buf_room(&f->cin, m->len) >= m->len) {
 				memcpy(tg_buf_tail(&f->cin), m->data, m->len);
@@ -602,6 +608,9 @@ static void tg_ctl_in(struct tg_wk *w)
 			f->pool = tg_backends_route(w->be, f->info.sni);
 			tg_flow_connect(w, f);
 			tg_want_rx(w, f);
+			break;
+		case TG_CTL_HS_CLOSE: /* after our HS_EOF: left unfinished */
+			tg_flow_close(w, f, "client-gone-in-handshake");
 			break;
 		case TG_CTL_HS_FAIL:
 			w->st->hs_failed++;
@@ -708,7 +717,23 @@ static void tg_client_readable(struct tg_wk *w, struct tg_flow *f)
 	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
 		f->c_eof = true;
 		if (f->state == FL_HS) {
-			tg_flow_close(w, f, "client-gone-in-handshake");
+			/* its last flight may still finish the handshake (a
+			 * client that closes right after its Finished): ask
+			 * the control plane, in order after those bytes, and
+			 * read no more meanwhile (tg_flow_progress). It
+			 * answers KEY_INSTALL (done), HS_FAIL or HS_CLOSE. */
+			struct tg_ctl_msg *m = NULL;
+
+			if (n == 0 && f->hs_msgs > 0)
+				m = tg_ctl_msg_new(TG_CTL_HS_EOF, (uint16_t)w->wc->id,
+						   f->slot, f->gen, NULL, 0);
+			if (m == NULL || rte_ring_enqueue(w->wc->to_ctl, m) != 0) {
+				tg_ctl_msg_free(m);
+				tg_flow_close(w, f, "client-gone-in-handshake");
+				return;
+			}
+			tg_ctl_notify(w->wc->ctl);
+			tg_touch(w, f);
 			return;
 		}
 		tg_want_rx(w, f);
@@ -1015,7 +1040,8 @@ static void tg_flow_progress(struct tg_wk *w, struct tg_flow *f, uint64_t now)
 			tg_flow_close(w, f, "handshake-timeout");
 			return;
 		}
-		tg_ep_set(w, f, false, EPOLLIN | (f->cout.len ? EPOLLOUT : 0));
+		tg_ep_set(w, f, false, (f->c_eof ? 0 : EPOLLIN) |
+					       (f->cout.len ? EPOLLOUT : 0));
 		return;
 	}
 	if (f->state == FL_CONNECT &&

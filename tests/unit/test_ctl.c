@@ -249,6 +249,42 @@ static void test_late_records(void)
 	CU_ASSERT_EQUAL(refs(&cfg), 1);
 }
 
+/* HS_EOF (the client closed): an unfinished handshake is answered with
+ * HS_CLOSE and forgotten; a finished one (KEY_INSTALL sent) gets no
+ * answer. */
+static void test_client_eof(void)
+{
+	static const uint8_t part[] = { 22, 3, 1, 0, 200, 1, 0 }; /* a cut ClientHello */
+	struct test_cfg cfg;
+	struct tg_ctl *ctl = NULL;
+	struct tg_ctl_msg *m;
+
+	test_cfg_init(&cfg, 0);
+	atomic_fetch_add(&cfg.c.refs, 1);
+	TG_ASSERT_OK(tg_ctl_create(1, 8, 64, &cfg.c, &ctl));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ctl);
+	TG_ASSERT_OK(tg_ctl_start_inline(ctl));
+	m = tg_ctl_msg_new(TG_CTL_HS_DATA, 0, 5, 21, part, sizeof(part));
+	CU_ASSERT_EQUAL_FATAL(rte_ring_enqueue(tg_ctl_ring_to_ctl(ctl, 0), m), 0);
+	m = tg_ctl_msg_new(TG_CTL_HS_EOF, 0, 5, 21, NULL, 0);
+	CU_ASSERT_EQUAL_FATAL(rte_ring_enqueue(tg_ctl_ring_to_ctl(ctl, 0), m), 0);
+	m = next_reply(ctl);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT_EQUAL(m->type, TG_CTL_HS_CLOSE);
+	CU_ASSERT_EQUAL(m->slot, 5);
+	CU_ASSERT_EQUAL(m->gen, 21);
+	tg_ctl_msg_free(m);
+	CU_ASSERT_EQUAL(tg_ctl_inflight(ctl), 0);
+
+	CU_ASSERT_NOT_EQUAL(handshake(ctl, 6, 22), 0);
+	m = tg_ctl_msg_new(TG_CTL_HS_EOF, 0, 6, 22, NULL, 0);
+	CU_ASSERT_EQUAL_FATAL(rte_ring_enqueue(tg_ctl_ring_to_ctl(ctl, 0), m), 0);
+	(void)tg_ctl_poll(ctl);
+	CU_ASSERT_EQUAL(rte_ring_count(tg_ctl_ring_to_worker(ctl, 0)), 0);
+	tg_ctl_destroy(ctl);
+	CU_ASSERT_EQUAL(refs(&cfg), 1);
+}
+
 /* Bytes that are not TLS: the control plane answers with a fatal alert
  * and then HS_FAIL carrying that alert (the worker's log line and its
  * per-alert counter); a message without a handshake behind it says "no
@@ -371,6 +407,7 @@ static CU_TestInfo ctl_tests[] = {
 	{ "reload: the poller adopts the handed-over config", test_reload_adopted_by_poller },
 	{ "not TLS: an alert, then HS_FAIL with that alert", test_failed_handshake },
 	{ "records after Finished come back as HS_LATE, in order", test_late_records },
+	{ "client EOF: HS_CLOSE for an unfinished handshake only", test_client_eof },
 	CU_TEST_INFO_NULL,
 };
 
