@@ -22,7 +22,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from tg_e2e import (E2E, HOST, PATTERN, Backend, body, body_sha256, client_ctx,  # noqa: E402
-                    curl, free_port, https_get, log, read_response)
+                    curl, free_port, https_get, log, read_response, recv_all)
 
 # tlsgate's own sizes (dataplane/sock/worker.c, accel/tg_accel.h)
 REC_MAX_PLAIN = 1 << 14
@@ -1102,12 +1102,7 @@ class Failures(E2E):
             cpu = cpu_seconds(g.pid) - c0
             log("closing with a client not reading: %.2f s of CPU in 1.5 s" % cpu)
             self.assertLess(cpu, 0.3, "tlsgate spins in its closing state")
-            got = b""
-            while True:
-                b = s.recv(65536)
-                if not b:
-                    break
-                got += b
+            got = recv_all(s)
             self.assertTrue(got.startswith(b"HTTP/1.1 200"), got[:40])
             self.assertGreaterEqual(len(got), n)
             s.close()

@@ -10,7 +10,7 @@ import signal
 import socket
 import time
 
-from tg_e2e import E2E, HOST, body_sha256, client_ctx, main
+from tg_e2e import E2E, HOST, body_sha256, client_ctx, main, recv_all
 
 
 def parse(line):
@@ -24,13 +24,7 @@ def get_once(port, ctx, sni="localhost", session=None, n=1000):
         with ctx.wrap_socket(raw, server_hostname=sni, session=session) as s:
             s.sendall(("GET /bytes/%d HTTP/1.1\r\nHost: %s\r\n"
                        "Connection: close\r\n\r\n" % (n, sni)).encode())
-            data = b""
-            while True:
-                b = s.recv(65536)
-                if not b:
-                    break
-                data += b
-            head, _, body = data.partition(b"\r\n\r\n")
+            head, _, body = recv_all(s).partition(b"\r\n\r\n")
             assert head.startswith(b"HTTP/1.1 200"), head[:100]
             assert hashlib.sha256(body).hexdigest() == body_sha256(n)
             return s.session, s.session_reused

@@ -750,6 +750,16 @@ class TlsRecords:
         return status, headers, data, self.records[mark:]
 
 
+def recv_all(sock):
+    """Everything SOCK receives until the peer closes."""
+    data = b""
+    while True:
+        b = sock.recv(65536)
+        if not b:
+            return data
+        data += b
+
+
 def curl(args, timeout=60, check=True):
     return run(["curl", "-sS", "--max-time", str(timeout)] + list(args),
                timeout=timeout + 10, check=check)

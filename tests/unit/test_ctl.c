@@ -214,6 +214,22 @@ static void test_thread(void)
 	CU_ASSERT_EQUAL(refs(&cfg), 1);
 }
 
+/* A control plane for one worker, run inline (polled by the test). */
+static struct tg_ctl *inline_ctl(struct test_cfg *cfg)
+{
+	struct tg_ctl *ctl = NULL;
+
+	test_cfg_init(cfg, 0);
+	atomic_fetch_add(&cfg->c.refs, 1); /* the control plane's */
+	if (tg_failed(tg_ctl_create(1, 8, 64, &cfg->c, &ctl)))
+		return NULL;
+	if (tg_failed(tg_ctl_start_inline(ctl))) {
+		tg_ctl_destroy(ctl);
+		return NULL;
+	}
+	return ctl;
+}
+
 /* Client bytes the worker sent as handshake data after the handshake
  * finished (they raced the key install) come back as HS_LATE, unchanged
  * and in order; a new flow in the slot starts a handshake again. */
@@ -224,11 +240,8 @@ static void test_late_records(void)
 	struct tg_ctl *ctl = NULL;
 	struct tg_ctl_msg *m;
 
-	test_cfg_init(&cfg, 0);
-	atomic_fetch_add(&cfg.c.refs, 1);
-	TG_ASSERT_OK(tg_ctl_create(1, 8, 64, &cfg.c, &ctl));
+	ctl = inline_ctl(&cfg);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(ctl);
-	TG_ASSERT_OK(tg_ctl_start_inline(ctl));
 	CU_ASSERT_NOT_EQUAL(handshake(ctl, 4, 11), 0);
 	for (int i = 0; i < 2; i++) {
 		m = tg_ctl_msg_new(TG_CTL_HS_DATA, 0, 4, 11, i ? b : a, sizeof(a));
@@ -259,11 +272,8 @@ static void test_client_eof(void)
 	struct tg_ctl *ctl = NULL;
 	struct tg_ctl_msg *m;
 
-	test_cfg_init(&cfg, 0);
-	atomic_fetch_add(&cfg.c.refs, 1);
-	TG_ASSERT_OK(tg_ctl_create(1, 8, 64, &cfg.c, &ctl));
+	ctl = inline_ctl(&cfg);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(ctl);
-	TG_ASSERT_OK(tg_ctl_start_inline(ctl));
 	m = tg_ctl_msg_new(TG_CTL_HS_DATA, 0, 5, 21, part, sizeof(part));
 	CU_ASSERT_EQUAL_FATAL(rte_ring_enqueue(tg_ctl_ring_to_ctl(ctl, 0), m), 0);
 	m = tg_ctl_msg_new(TG_CTL_HS_EOF, 0, 5, 21, NULL, 0);
@@ -304,11 +314,8 @@ static void test_failed_handshake(void)
 	CU_ASSERT_EQUAL(m->info.alert_recv, 255);
 	tg_ctl_msg_free(m);
 
-	test_cfg_init(&cfg, 0);
-	atomic_fetch_add(&cfg.c.refs, 1);
-	TG_ASSERT_OK(tg_ctl_create(1, 8, 64, &cfg.c, &ctl));
+	ctl = inline_ctl(&cfg);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(ctl);
-	TG_ASSERT_OK(tg_ctl_start_inline(ctl));
 	m = tg_ctl_msg_new(TG_CTL_HS_DATA, 0, 2, 9, http, sizeof(http) - 1);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
 	CU_ASSERT_EQUAL_FATAL(rte_ring_enqueue(tg_ctl_ring_to_ctl(ctl, 0), m), 0);
