@@ -300,22 +300,26 @@ unsigned tg_ctl_poll(struct tg_ctl *ctl)
 
 		for (unsigned i = 0; i < n; i++) {
 			struct tg_ctl_msg *m = msgs[i];
+			/* the flow the message is about, when it is the one
+			 * in its slot (HS_CLOSE, HS_EOF) */
+			struct tg_ctl_flow *f =
+				m->slot < ctl->max_slots &&
+						ctl->flows[w][m->slot].gen == m->gen
+					? &ctl->flows[w][m->slot]
+					: NULL;
 
 			m->worker = (uint16_t)w; /* trust the ring, not the message */
-			if (m->type == TG_CTL_HS_DATA)
+			if (m->type == TG_CTL_HS_DATA) {
 				tg_ctl_hs_data(ctl, m);
-			else if (m->type == TG_CTL_HS_CLOSE && m->slot < ctl->max_slots &&
-				 ctl->flows[w][m->slot].gen == m->gen) {
-				tg_ctl_forget(ctl, &ctl->flows[w][m->slot]);
-				ctl->flows[w][m->slot].done = false;
-			} else if (m->type == TG_CTL_HS_EOF && m->slot < ctl->max_slots &&
-				   ctl->flows[w][m->slot].gen == m->gen &&
-				   ctl->flows[w][m->slot].hs != NULL) {
+			} else if (m->type == TG_CTL_HS_CLOSE && f != NULL) {
+				tg_ctl_forget(ctl, f);
+				f->done = false;
+			} else if (m->type == TG_CTL_HS_EOF && f != NULL && f->hs != NULL) {
 				/* the client left mid-handshake: the worker
 				 * closes on our word (a completed handshake
 				 * sent KEY_INSTALL before this, a failed one
 				 * HS_FAIL: then no answer is due) */
-				tg_ctl_forget(ctl, &ctl->flows[w][m->slot]);
+				tg_ctl_forget(ctl, f);
 				tg_ctl_send(ctl, tg_ctl_msg_new(TG_CTL_HS_CLOSE, (uint16_t)w,
 								m->slot, m->gen, NULL, 0));
 			}

@@ -291,19 +291,36 @@ static void tg_log_access(struct tg_wk *w, struct tg_flow *f, const char *why)
 	fflush(out);
 }
 
+/* Queue a message about flow @p f for the control plane and wake it;
+ * false when there is no memory or the ring is full (nothing queued). */
+static bool tg_to_ctl(struct tg_wk *w, const struct tg_flow *f, uint8_t type,
+		      const void *data, uint32_t len)
+{
+	struct tg_ctl_msg *m = tg_ctl_msg_new(type, (uint16_t)w->wc->id, f->slot,
+					      f->gen, data, len);
+
+	if (m == NULL || rte_ring_enqueue(w->wc->to_ctl, m) != 0) {
+		tg_ctl_msg_free(m);
+		return false;
+	}
+	tg_ctl_notify(w->wc->ctl);
+	return true;
+}
+
+/* The size of cout once the handshake is done: max_buffer of records
+ * and room for the records of one client read. */
+static uint32_t tg_cout_cap(const struct tg_wk *w)
+{
+	return w->cfg->max_buffer + TG_CIN_CAP;
+}
+
 static void tg_flow_close(struct tg_wk *w, struct tg_flow *f, const char *why)
 {
 	if (f->state == FL_FREE)
 		return;
-	if (f->state == FL_HS) {
-		struct tg_ctl_msg *m = tg_ctl_msg_new(TG_CTL_HS_CLOSE, (uint16_t)w->wc->id,
-						      f->slot, f->gen, NULL, 0);
-
-		if (m != NULL && rte_ring_enqueue(w->wc->to_ctl, m) != 0)
-			tg_ctl_msg_free(m); /* the ctl finds the slot reused later */
-		else
-			tg_ctl_notify(w->wc->ctl);
-	}
+	/* if it cannot be queued, the ctl finds the slot reused later */
+	if (f->state == FL_HS)
+		(void)tg_to_ctl(w, f, TG_CTL_HS_CLOSE, NULL, 0);
 	/* every connection, failed handshakes included (why and alerts),
 	 * but not one that sent nothing (port probes, health checks) */
 	if (f->hs_done || f->in_bytes > 0)
@@ -568,7 +585,7 @@ static void tg_ctl_in(struct tg_wk *w)
 		switch (m->type) {
 		case TG_CTL_HS_OUT:
 			if (tg_buf_room(&f->cout, m->len) < m->len)
-				(void)tg_buf_grow(&f->cout, w->cfg->max_buffer + TG_CIN_CAP);
+				(void)tg_buf_grow(&f->cout, tg_cout_cap(w));
 			if (tg_buf_room(&f->cout, m->len) >= m->len) {
 				memcpy(tg_buf_tail(&f->cout), m->data, m->len);
 				tg_buf_commit(&f->cout, m->len);
@@ -577,7 +594,7 @@ static void tg_ctl_in(struct tg_wk *w)
 			}
 			break;
 		case TG_CTL_KEY_INSTALL:
-			if (!tg_buf_grow(&f->cout, w->cfg->max_buffer + TG_CIN_CAP) ||
+			if (!tg_buf_grow(&f->cout, tg_cout_cap(w)) ||
 			    !tg_buf_alloc(&f->bout, w->cfg->max_buffer + TG_PROXY_MAX) ||
 			    tg_failed(tg_accel_sess_create(w->wc->acc, &m->tx, &f->tx)) ||
 			    tg_failed(tg_accel_sess_create(w->wc->acc, &m->rx, &f->rx))) {
@@ -686,9 +703,8 @@ static void tg_accept(struct tg_wk *w, int lfd)
 		 * key install */
 		f->bout = (struct tg_buf){ .p = NULL };
 		if (!tg_buf_alloc(&f->cin, TG_CIN_CAP) ||
-		    !tg_buf_alloc(&f->cout, TG_HS_COUT_CAP < w->cfg->max_buffer + TG_CIN_CAP
-						    ? TG_HS_COUT_CAP
-						    : w->cfg->max_buffer + TG_CIN_CAP)) {
+		    !tg_buf_alloc(&f->cout, TG_HS_COUT_CAP < tg_cout_cap(w)
+						    ? TG_HS_COUT_CAP : tg_cout_cap(w))) {
 			tg_flow_close(w, f, "nomem");
 			continue;
 		}
@@ -722,18 +738,11 @@ static void tg_client_readable(struct tg_wk *w, struct tg_flow *f)
 			 * the control plane, in order after those bytes, and
 			 * read no more meanwhile (tg_flow_progress). It
 			 * answers KEY_INSTALL (done), HS_FAIL or HS_CLOSE. */
-			struct tg_ctl_msg *m = NULL;
-
-			if (n == 0 && f->hs_msgs > 0)
-				m = tg_ctl_msg_new(TG_CTL_HS_EOF, (uint16_t)w->wc->id,
-						   f->slot, f->gen, NULL, 0);
-			if (m == NULL || rte_ring_enqueue(w->wc->to_ctl, m) != 0) {
-				tg_ctl_msg_free(m);
+			if (n == 0 && f->hs_msgs > 0 &&
+			    tg_to_ctl(w, f, TG_CTL_HS_EOF, NULL, 0))
+				tg_touch(w, f);
+			else
 				tg_flow_close(w, f, "client-gone-in-handshake");
-				return;
-			}
-			tg_ctl_notify(w->wc->ctl);
-			tg_touch(w, f);
 			return;
 		}
 		tg_want_rx(w, f);
@@ -746,14 +755,9 @@ static void tg_client_readable(struct tg_wk *w, struct tg_flow *f)
 	w->st->bytes_from_client += (uint64_t)n;
 	f->t_active = tg_now_ms();
 	if (f->state == FL_HS) {
-		struct tg_ctl_msg *m = tg_ctl_msg_new(TG_CTL_HS_DATA, (uint16_t)w->wc->id,
-						      f->slot, f->gen,
-						      f->cin.p + f->cin.off, f->cin.len);
-
-		if (m == NULL || rte_ring_enqueue(w->wc->to_ctl, m) != 0 ||
-		    (tg_ctl_notify(w->wc->ctl), false)) {
+		if (!tg_to_ctl(w, f, TG_CTL_HS_DATA, f->cin.p + f->cin.off,
+			       f->cin.len)) {
 			/* the control plane is saturated: refuse cleanly */
-			tg_ctl_msg_free(m);
 			w->st->ring_full++;
 			w->st->conns_refused++;
 			tg_flow_close(w, f, "handshake-queue-full");
