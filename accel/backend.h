@@ -50,7 +50,7 @@ struct tg_aead_op {
 
 /** A crypto backend. All functions may be called from any lcore. */
 struct tg_accel_backend {
-	const char *name; /**< "ipsecmb", "cryptodev", "evp" */
+	const char *name; /**< "ipsecmb", "simd", "cryptodev", "evp" */
 	/**
 	 * Load the backend. @p arg is what followed "name:" in the config
 	 * (e.g. the crypto device name for cryptodev), or NULL. On success
@@ -82,6 +82,9 @@ struct tg_accel_backend {
 extern const struct tg_accel_backend tg_accel_backend_evp;
 #ifdef TG_HAVE_IPSECMB
 extern const struct tg_accel_backend tg_accel_backend_ipsecmb;
+#endif
+#ifdef TG_HAVE_SIMD
+extern const struct tg_accel_backend tg_accel_backend_simd;
 #endif
 extern const struct tg_accel_backend tg_accel_backend_cryptodev;
 

@@ -28,6 +28,9 @@ static const struct tg_accel_backend *const tg_backend_table[] = {
 #ifdef TG_HAVE_IPSECMB
 	&tg_accel_backend_ipsecmb,
 #endif
+#ifdef TG_HAVE_SIMD
+	&tg_accel_backend_simd,
+#endif
 #ifdef TG_HAVE_CRYPTODEV
 	&tg_accel_backend_cryptodev,
 #endif
@@ -169,6 +172,29 @@ static enum tg_size_class tg_size_class_of(uint32_t len)
 	return TG_SIZE_LARGE;
 }
 
+/* The table's backend called [name, name + n), or NULL. */
+static const struct tg_accel_backend *tg_backend_lookup(const char *name,
+							size_t n)
+{
+	for (size_t i = 0; i < TG_BACKEND_TABLE_N; i++)
+		if (strlen(tg_backend_table[i]->name) == n &&
+		    memcmp(tg_backend_table[i]->name, name, n) == 0)
+			return tg_backend_table[i];
+	return NULL;
+}
+
+bool tg_accel_backend_known(const char *s, size_t len)
+{
+	const char *colon = memchr(s, ':', len);
+	size_t nlen = colon != NULL ? (size_t)(colon - s) : len;
+	const struct tg_accel_backend *be = tg_backend_lookup(s, nlen);
+
+	/* only cryptodev takes an argument, and needs one */
+	if (be == NULL || (colon != NULL) != (strcmp(be->name, "cryptodev") == 0))
+		return false;
+	return colon == NULL || len > nlen + 1;
+}
+
 /* ---- engine ----------------------------------------------------------- */
 
 unsigned tg_accel_backend_count(const struct tg_accel *acc)
@@ -259,14 +285,17 @@ static TG_MUST_CHECK tg_result tg_accel_load(struct tg_accel *acc, const char *s
 		  TG_E_INVAL);
 	memcpy(name, spec, nlen);
 	name[nlen] = '\0';
-	for (size_t i = 0; i < TG_BACKEND_TABLE_N; i++)
-		if (strcmp(tg_backend_table[i]->name, name) == 0)
-			be = tg_backend_table[i];
+	be = tg_backend_lookup(name, nlen);
 	if (be == NULL) {
-		TG_ERR("accel: unknown backend '%s' (compiled in:%s%s evp)",
+		TG_ERR("accel: unknown backend '%s' (compiled in:%s%s%s evp)",
 		       name,
 #ifdef TG_HAVE_IPSECMB
 		       " ipsecmb",
+#else
+		       "",
+#endif
+#ifdef TG_HAVE_SIMD
+		       " simd",
 #else
 		       "",
 #endif
@@ -309,16 +338,24 @@ static bool tg_eal_cryptodev_name(uint8_t d, char *spec, size_t n)
 	return true;
 }
 
-/* Load "all": every backend that can run here. */
-static TG_MUST_CHECK tg_result tg_accel_load_all(struct tg_accel *acc)
+/*
+ * Load "default" (the CPU backends: ipsecmb and simd where they are
+ * compiled in and this CPU runs them, and evp) or "all" (those and each
+ * crypto device the EAL has probed).
+ */
+static TG_MUST_CHECK tg_result tg_accel_load_all(struct tg_accel *acc,
+						 bool devices)
 {
 	char spec[64];
 
 #ifdef TG_HAVE_IPSECMB
 	TG_GUARD(tg_accel_load(acc, "ipsecmb", true));
 #endif
+#ifdef TG_HAVE_SIMD
+	TG_GUARD(tg_accel_load(acc, "simd", true));
+#endif
 	/* device ids may have gaps once a vdev was removed */
-	for (unsigned d = 0; d < RTE_CRYPTO_MAX_DEVS; d++)
+	for (unsigned d = 0; devices && d < RTE_CRYPTO_MAX_DEVS; d++)
 		if (tg_eal_cryptodev_name((uint8_t)d, spec, sizeof(spec)))
 			TG_GUARD(tg_accel_load(acc, spec, true));
 	return tg_accel_load(acc, "evp", false);
@@ -391,7 +428,9 @@ tg_result tg_accel_create(const struct tg_accel_conf *conf,
 	memset(acc->choice, -1, sizeof(acc->choice));
 
 	if (conf->backends == NULL || strcmp(conf->backends, "all") == 0) {
-		r = tg_accel_load_all(acc);
+		r = tg_accel_load_all(acc, true);
+	} else if (strcmp(conf->backends, "default") == 0) {
+		r = tg_accel_load_all(acc, false);
 	} else {
 		char list[256];
 		char *save = NULL;

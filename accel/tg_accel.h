@@ -13,7 +13,7 @@
  *
  * The TLS framing (header, explicit nonce, AAD, TLS 1.3 inner type and
  * padding, sequence numbers, length limits) is done here once; the crypto
- * backends (ipsecmb, cryptodev, evp) only run AEAD bursts (accel/backend.h).
+ * backends (ipsecmb, simd, cryptodev, evp) only run AEAD bursts (accel/backend.h).
  *
  * Protection follows RFC 5288 (TLS 1.2 AES-GCM: explicit nonce = sequence
  * number, AAD = seq||type||version||length), RFC 7905 (TLS 1.2
@@ -144,16 +144,16 @@ struct tg_rec {
 /** Engine configuration; zero-initialised means automatic choice. */
 struct tg_accel_conf {
 	/**
-	 * Backends to load, comma separated: "ipsecmb", "evp",
+	 * Backends to load, comma separated: "ipsecmb", "simd", "evp",
 	 * "cryptodev:<device or vdev name>[+option...]" (e.g.
 	 * cryptodev:crypto_aesni_mb+sessions=16384; options use '+' since
-	 * ',' separates backends),
-	 * or "all" / NULL for every one available (ipsecmb, evp, and each
-	 * crypto device already probed by the EAL).
+	 * ',' separates backends); or "default" for the CPU backends this
+	 * build and CPU have (ipsecmb, simd, evp); or "all" / NULL for
+	 * those and each crypto device already probed by the EAL.
 	 */
 	const char *backends;
 	/**
-	 * Force one backend for every session ("ipsecmb", "evp",
+	 * Force one backend for every session ("ipsecmb", "simd", "evp",
 	 * "cryptodev:..."); NULL or "auto" = calibrate and pick per suite
 	 * and record size.
 	 */
@@ -172,6 +172,16 @@ enum tg_size_class {
 	TG_SIZE_LARGE,     /**< larger */
 	TG_SIZE__COUNT
 };
+
+/**
+ * Whether a backend spec names a backend of this build: "ipsecmb" and
+ * "simd" where compiled in, "evp", "cryptodev:<name>[+option...]". The
+ * list words "default" and "all" are not specs.
+ * @param s    the spec (need not be NUL-terminated)
+ * @param len  its length
+ * @return true when tg_accel_create() would know the name
+ */
+bool tg_accel_backend_known(const char *s, size_t len);
 
 /**
  * Create the engine: load the backends, calibrate, build the choice table.

@@ -20,6 +20,7 @@
 
 #include <libconfig.h>
 
+#include "tg_accel.h"
 #include "tg_log.h"
 #include "tg_suite.h"
 
@@ -1142,7 +1143,7 @@ static const struct key record_keys[] = {
 };
 
 static const struct key accel_keys[] = {
-	KS("backends", accel_backends, "backends = \"ipsecmb,evp\";"),
+	KS("backends", accel_backends, "backends = \"ipsecmb,simd,evp\";"),
 	KS("force", accel_force, "force = \"evp\";"),
 	KEND,
 };
@@ -1479,16 +1480,13 @@ static bool valid_lcores(const char *s)
 	return s[0] != '\0' && strspn(s, "0123456789,-@()") == strlen(s);
 }
 
-/** Check one accel backend name ("ipsecmb", "evp", "cryptodev:..."). */
+/** Check one accel backend name (tg_accel_backend_known(), or a list word). */
 static bool valid_accel_name(const char *s, size_t len, bool allow_all)
 {
-	if (len == 7 && strncmp(s, "ipsecmb", 7) == 0)
+	if (allow_all && ((len == 3 && strncmp(s, "all", 3) == 0) ||
+			  (len == 7 && strncmp(s, "default", 7) == 0)))
 		return true;
-	if (len == 3 && strncmp(s, "evp", 3) == 0)
-		return true;
-	if (allow_all && len == 3 && strncmp(s, "all", 3) == 0)
-		return true;
-	return len > 10 && strncmp(s, "cryptodev:", 10) == 0;
+	return tg_accel_backend_known(s, len);
 }
 
 static bool valid_accel_list(const char *s)
@@ -1770,13 +1768,13 @@ tg_result tg_config_validate(struct tg_config *cfg)
 
 	/* crypto backends */
 	if (cfg->accel_backends[0] != '\0' && !valid_accel_list(cfg->accel_backends)) {
-		verr(cfg, "accel.backends", "accel backends '%s': use a comma list of ipsecmb, evp, cryptodev:NAME or all",
+		verr(cfg, "accel.backends", "accel backends '%s': use default, all, or a comma list of backends this build has (ipsecmb, simd, evp, cryptodev:NAME)",
 			cfg->accel_backends);
 		errors++;
 	}
 	if (cfg->accel_force[0] != '\0' && strcmp(cfg->accel_force, "auto") != 0 &&
 	    !valid_accel_name(cfg->accel_force, strlen(cfg->accel_force), false)) {
-		verr(cfg, "accel.force", "accel force '%s': use auto, ipsecmb, evp or cryptodev:NAME",
+		verr(cfg, "accel.force", "accel force '%s': use auto or a backend this build has (ipsecmb, simd, evp, cryptodev:NAME)",
 			cfg->accel_force);
 		errors++;
 	}
@@ -1837,7 +1835,8 @@ void tg_config_usage(void *f)
 	      "      --max-conns N       connection limit (default 10000)\n"
 	      "      --handshake-timeout MS  --idle-timeout MS  --connect-timeout MS\n"
 	      "      --admin ADDR        metrics/stats listener, e.g. 127.0.0.1:9443\n"
-	      "      --accel LIST        crypto backends: ipsecmb,evp,cryptodev:NAME\n"
+	      "      --accel LIST        crypto backends: default (ipsecmb,simd,evp), all,\n"
+"                          or a list of ipsecmb,simd,evp,cryptodev:NAME\n"
 	      "      --accel-force NAME  one crypto backend for every session\n"
 	      "      --log-level LVL     err | warn | notice | info | debug\n"
 	      "      --access-log FILE   ('-' = off)   --pid-file FILE\n"

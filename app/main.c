@@ -416,18 +416,10 @@ static int tg_gate_run(void)
 		       g_cfg.workers, lcores, rte_lcore_count());
 		goto out;
 	}
-	ac.backends = g_cfg.accel_backends[0] ? g_cfg.accel_backends : "ipsecmb,evp";
+	ac.backends = g_cfg.accel_backends[0] ? g_cfg.accel_backends : "default";
 	ac.force = g_cfg.accel_force[0] ? g_cfg.accel_force : NULL;
-	if (strstr(ac.backends, "ipsecmb") != NULL && strstr(ac.backends, "all") == NULL) {
-		/* ipsecmb may be compiled out: fall back quietly */
-		if (tg_failed(tg_accel_create(&ac, &g_acc))) {
-			ac.backends = "evp";
-			if (tg_failed(tg_accel_create(&ac, &g_acc)))
-				goto out;
-		}
-	} else if (tg_failed(tg_accel_create(&ac, &g_acc))) {
+	if (tg_failed(tg_accel_create(&ac, &g_acc)))
 		goto out;
-	}
 	for (unsigned s = 0; s < TG_SUITE__COUNT; s++) {
 		int b = tg_accel_choice(g_acc, (enum tg_suite)s, 16384);
 

@@ -534,11 +534,10 @@ out:
  */
 static TG_MUST_CHECK tg_result hb_env_init(struct hb_env *env)
 {
-	/* The engine tlsgate itself starts with: ipsecmb and evp, calibrated
-	 * (the handshake's Finished records use the small-record choice);
-	 * evp alone when ipsecmb is compiled out. */
-	struct tg_accel_conf ac = { .backends = "ipsecmb,evp" };
-	struct tg_accel_conf ac_evp = { .backends = "evp" };
+	/* The engine tlsgate itself starts with: the default CPU backends,
+	 * calibrated (the handshake's Finished records use the small-record
+	 * choice). */
+	struct tg_accel_conf ac = { .backends = "default" };
 	struct tg_sesscache_cfg cc = { .max_entries = 20480, .ttl_s = 3600 };
 	bool need[HB_CERT__N] = { false, false };
 
@@ -561,8 +560,7 @@ static TG_MUST_CHECK tg_result hb_env_init(struct hb_env *env)
 		TG_GUARD(tg_cert_store_load(env->store[c], env->cert_path[c],
 					    env->key_path[c], true));
 	}
-	if (tg_failed(tg_accel_create(&ac, &env->acc)))
-		TG_GUARD(tg_accel_create(&ac_evp, &env->acc));
+	TG_GUARD(tg_accel_create(&ac, &env->acc));
 	TG_GUARD(tg_sesscache_new(&cc, &env->cache));
 	TG_GUARD(tg_ticket_keys_random(TG_TICKET_FMT_GCM, NULL, &env->tickets));
 	return TG_OK;

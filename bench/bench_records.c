@@ -107,7 +107,8 @@ static void rec_usage(FILE *f)
 "each backend x suite x version x record size.\n"
 "\n"
 "options:\n"
-"  --backend LIST  ipsecmb | evp | cryptodev:<PMD> | all, or a comma list\n"
+"  --backend LIST  ipsecmb | simd | evp | cryptodev:<PMD> | all, or a comma\n"
+"                  list\n"
 "                  (default all: every backend the engine can load, which\n"
 "                  includes cryptodev:crypto_aesni_mb and\n"
 "                  cryptodev:crypto_openssl)\n"
@@ -167,13 +168,12 @@ static void rec_usage(FILE *f)
 
 /* ---- command line ---------------------------------------------------------- */
 
-/** Check one --backend item ("ipsecmb", "evp", "cryptodev[:PMD]"). */
+/** Check one --backend item: a backend of this build, or bare "cryptodev"
+ * (every crypto PMD the bench starts). */
 static bool rec_backend_ok(const char *s, size_t n)
 {
-	return (n == 7 && strncmp(s, "ipsecmb", 7) == 0) ||
-	       (n == 3 && strncmp(s, "evp", 3) == 0) ||
-	       (n >= 9 && strncmp(s, "cryptodev", 9) == 0 &&
-		(n == 9 || (s[9] == ':' && n > 10)));
+	return tg_accel_backend_known(s, n) ||
+	       (n == 9 && strncmp(s, "cryptodev", 9) == 0);
 }
 
 static void rec_parse_backends(struct rec_opts *o, const char *v)
@@ -189,7 +189,8 @@ static void rec_parse_backends(struct rec_opts *o, const char *v)
 		if (!rec_backend_ok(p, n))
 			tg_bench_usage_error(REC_CMD,
 					     "bad --backend item '%.*s' (expected "
-					     "ipsecmb, evp, cryptodev:<PMD> or all)",
+					     "ipsecmb, simd, evp, cryptodev:<PMD> "
+					     "or all, as this build has them)",
 					     (int)n, p);
 		if (c == NULL)
 			break;

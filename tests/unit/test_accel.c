@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Unit tests for accel/: TLS record seal/open (tg_accel.h) over every
- * backend the engine loads (ipsecmb, cryptodev:<each PMD>, evp).
+ * backend the engine loads (ipsecmb, simd, cryptodev:<each PMD>, evp).
  *
  * Chain of trust: a reference sealer written here from the RFC formulas
  * (RFC 5288, RFC 7905, RFC 8446 §5.2) on raw OpenSSL EVP is first checked
@@ -29,6 +29,9 @@
 
 #include "tg_accel.h"
 #include "tg_eal.h"
+#ifdef TG_HAVE_SIMD
+#include "simd.h"
+#endif
 #include "tg_result.h"
 #include "tg_test.h"
 
@@ -2695,6 +2698,8 @@ static void test_engine_unknown(void)
 		{ "evp:extra", NULL, TG_E_INVAL },
 		{ "all", "nosuch", TG_E_NOTFOUND },
 		{ "evp", "nosuch", TG_E_NOTFOUND },
+		{ "evp,default", NULL, TG_E_NOTFOUND }, /* a list word alone */
+		{ "simd:x", NULL, TG_E_INVAL },
 	};
 
 	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
@@ -3488,6 +3493,20 @@ static void test_backends_present(void)
 		"cryptodev:crypto_aesni_mb", "cryptodev:crypto_openssl", "evp",
 	};
 
+#ifdef TG_HAVE_SIMD
+	/* simd needs AVX2 and BMI2: where the CPU has them it must be there */
+	__builtin_cpu_init();
+	if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi2")) {
+		int b = tg_accel_backend_find(g_acc, "simd");
+
+		CU_ASSERT(b >= 0);
+		if (b >= 0)
+			CU_ASSERT_TRUE(has((unsigned)b, TG_SUITE_CHACHA20POLY1305));
+	} else {
+		printf("  (CPU without AVX2+BMI2: simd backend not expected)\n");
+	}
+#endif
+
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		int b = tg_accel_backend_find(g_acc, want[i]);
 
@@ -3500,12 +3519,98 @@ static void test_backends_present(void)
 			   TG_SUITE_CHACHA20POLY1305));
 }
 
+#ifdef TG_HAVE_SIMD
+/*
+ * The simd ChaCha20-Poly1305 kernel alone, against libcrypto: every
+ * payload length up to 1100 bytes and a spread of longer ones, AAD of
+ * 0 to 40 bytes (the record layer only uses 5 and 13), the payload cut
+ * into up to 6 pieces at random points (64-byte block, 512-byte chunk
+ * and Poly1305 block boundaries fall inside and between pieces), sealed
+ * and opened; a flipped bit of the tag, AAD or ciphertext changes the tag.
+ */
+static void test_simd_kernel(void)
+{
+	enum { MAXLEN = 16384 + 700 };
+	uint8_t *pt = xmalloc(MAXLEN), *ref = xmalloc(MAXLEN),
+		*io = xmalloc(MAXLEN);
+	uint8_t key[32], nonce[12], aad[40], tag_ref[16], tag[16], tag2[16];
+	unsigned cases = 0, bad = 0;
+
+	__builtin_cpu_init();
+	if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("bmi2")) {
+		printf("  (CPU without AVX2+BMI2: simd kernel not run)\n");
+		goto out;
+	}
+	for (uint32_t len = 0; len < MAXLEN; len += len < 1100 ? 1 : 37 + rnd(400)) {
+		struct tg_iov seg[6];
+		unsigned nseg = 0;
+		uint32_t off = 0;
+		int aad_len = (int)rnd(sizeof(aad) + 1);
+
+		for (size_t i = 0; i < sizeof(key); i++)
+			key[i] = (uint8_t)rnd(256);
+		for (size_t i = 0; i < sizeof(nonce); i++)
+			nonce[i] = (uint8_t)rnd(256);
+		for (size_t i = 0; i < sizeof(aad); i++)
+			aad[i] = (uint8_t)rnd(256);
+		for (uint32_t i = 0; i < len; i++)
+			pt[i] = (uint8_t)rnd(256);
+		CU_ASSERT_FATAL(ref_aead(TG_SUITE_CHACHA20POLY1305, 1, key, nonce,
+					 aad, aad_len, pt, (int)len, ref,
+					 tag_ref) == 1);
+		/* pieces: random cuts, some on 64-byte multiples */
+		while (nseg < 5 && off < len && rnd(4) != 0) {
+			uint32_t k = rnd(2) ? rnd(len - off + 1)
+					    : 64 * rnd((len - off) / 64 + 1);
+
+			seg[nseg++] = (struct tg_iov){ io + off, k };
+			off += k;
+		}
+		seg[nseg++] = (struct tg_iov){ io + off, len - off };
+		memcpy(io, pt, len);
+		tg_simd_cc20p(key, nonce, aad, (size_t)aad_len, seg, nseg, 1, tag);
+		if (memcmp(io, ref, len) != 0 || memcmp(tag, tag_ref, 16) != 0) {
+			EXPECT(false, "simd seal len %u aad %d pieces %u differs "
+			       "from libcrypto", len, aad_len, nseg);
+			bad++;
+		}
+		/* open in one piece: plaintext back, same tag */
+		seg[0] = (struct tg_iov){ io, len };
+		tg_simd_cc20p(key, nonce, aad, (size_t)aad_len, seg, 1, 0, tag2);
+		if (memcmp(io, pt, len) != 0 || memcmp(tag2, tag_ref, 16) != 0) {
+			EXPECT(false, "simd open len %u aad %d", len, aad_len);
+			bad++;
+		}
+		/* a flipped bit in the AAD or the ciphertext changes the tag */
+		memcpy(io, ref, len);
+		if (len > 0 && rnd(2))
+			io[rnd(len)] ^= (uint8_t)(1u << rnd(8));
+		else if (aad_len > 0)
+			aad[rnd((uint32_t)aad_len)] ^= (uint8_t)(1u << rnd(8));
+		else
+			continue;
+		tg_simd_cc20p(key, nonce, aad, (size_t)aad_len, seg, 1, 0, tag2);
+		EXPECT(memcmp(tag2, tag_ref, 16) != 0, "tamper len %u not seen", len);
+		cases++;
+	}
+	CU_ASSERT(cases > 1000);
+	CU_ASSERT_EQUAL(bad, 0);
+out:
+	free(pt);
+	free(ref);
+	free(io);
+}
+#endif
+
 static CU_TestInfo kat_tests[] = {
 	{ "every backend asked for is there", test_backends_present },
 	{ "reference vs GCM spec / RFC 8439", test_reference_known_answers },
 	{ "RFC 8448 TLS 1.3 records", test_kat_rfc8448 },
 	{ "pinned TLS 1.2 / 1.3 records", test_kat_pinned },
 	{ "TLS 1.2 GCM explicit nonce not seq", test_explicit_nonce_any },
+#ifdef TG_HAVE_SIMD
+	{ "simd ChaCha20-Poly1305 kernel vs libcrypto", test_simd_kernel },
+#endif
 	CU_TEST_INFO_NULL,
 };
 
