@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "simd.h"
+#include "simd_kernel.h"
 #include "tg_wipe.h"
 
 typedef unsigned __int128 u128;
@@ -389,16 +390,6 @@ struct aead {
 	size_t npend;     /* bytes, a multiple of 16 */
 };
 
-static inline void xor_bytes(uint8_t *p, const uint8_t *k, size_t n)
-{
-	for (; n >= 32; n -= 32, p += 32, k += 32)
-		_mm256_storeu_si256((__m256i *)(void *)p, _mm256_xor_si256(
-			_mm256_loadu_si256((const __m256i *)(const void *)p),
-			_mm256_loadu_si256((const __m256i *)(const void *)k)));
-	for (; n > 0; n--)
-		*p++ ^= *k++;
-}
-
 static void mac_flush(struct aead *A)
 {
 	if (A->npend > 0)
@@ -429,11 +420,11 @@ static void mac_defer(struct aead *A, const uint8_t *p, size_t n)
 static void aead_bytes(struct aead *A, uint8_t *p, size_t n)
 {
 	if (A->seal) {
-		xor_bytes(p, A->ks + A->kpos, n);
+		tg_simd_xor(p, A->ks + A->kpos, n);
 		mac_defer(A, p, n);
 	} else {
 		poly_update(&A->P, p, n);
-		xor_bytes(p, A->ks + A->kpos, n);
+		tg_simd_xor(p, A->ks + A->kpos, n);
 	}
 	A->kpos += (unsigned)n;
 	A->done += n;
@@ -476,7 +467,7 @@ static void aead_piece(struct aead *A, uint8_t *p, size_t n)
 			chacha8_poly(&A->C, NULL, A->ks, &A->P, p, n / 16);
 			p += n & ~(size_t)15;
 			A->done += n & ~(size_t)15;
-			xor_bytes(p - (n & ~(size_t)15), A->ks, n & ~(size_t)15);
+			tg_simd_xor(p - (n & ~(size_t)15), A->ks, n & ~(size_t)15);
 			A->kpos = (unsigned)(n & ~(size_t)15);
 			n &= 15;
 			if (n == 0)

@@ -3494,16 +3494,21 @@ static void test_backends_present(void)
 	};
 
 #ifdef TG_HAVE_SIMD
-	/* simd needs AVX2 and BMI2: where the CPU has them it must be there */
-	__builtin_cpu_init();
-	if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi2")) {
+	/* simd: where the CPU runs a kernel, the backend is there with it */
+	if (tg_simd_cpu_chacha() || tg_simd_cpu_gcm()) {
 		int b = tg_accel_backend_find(g_acc, "simd");
 
 		CU_ASSERT(b >= 0);
-		if (b >= 0)
-			CU_ASSERT_TRUE(has((unsigned)b, TG_SUITE_CHACHA20POLY1305));
+		if (b >= 0) {
+			bool gcm = tg_simd_cpu_gcm();
+
+			CU_ASSERT_EQUAL(has((unsigned)b, TG_SUITE_CHACHA20POLY1305),
+					tg_simd_cpu_chacha());
+			CU_ASSERT_EQUAL(has((unsigned)b, TG_SUITE_AES128GCM), gcm);
+			CU_ASSERT_EQUAL(has((unsigned)b, TG_SUITE_AES256GCM), gcm);
+		}
 	} else {
-		printf("  (CPU without AVX2+BMI2: simd backend not expected)\n");
+		printf("  (CPU without AVX2: simd backend not expected)\n");
 	}
 #endif
 
@@ -3520,26 +3525,48 @@ static void test_backends_present(void)
 }
 
 #ifdef TG_HAVE_SIMD
+/* One simd kernel call: ChaCha20-Poly1305 or AES-GCM by suite. */
+static void simd_kernel(enum tg_suite su, struct tg_simd_gcm_key *K,
+			const uint8_t *key, const uint8_t nonce[12],
+			const uint8_t *aad, size_t aad_len,
+			const struct tg_iov *seg, unsigned nseg, int seal,
+			uint8_t tag[16])
+{
+	if (su == TG_SUITE_CHACHA20POLY1305)
+		tg_simd_cc20p(key, nonce, aad, aad_len, seg, nseg, seal, tag);
+	else
+		tg_simd_gcm(K, nonce, aad, aad_len, seg, nseg, seal, tag);
+}
+
 /*
- * The simd ChaCha20-Poly1305 kernel alone, against libcrypto: every
- * payload length up to 1100 bytes and a spread of longer ones, AAD of
- * 0 to 40 bytes (the record layer only uses 5 and 13), the payload cut
- * into up to 6 pieces at random points (64-byte block, 512-byte chunk
- * and Poly1305 block boundaries fall inside and between pieces), sealed
- * and opened; a flipped bit of the tag, AAD or ciphertext changes the tag.
+ * The simd kernels alone, against libcrypto, per suite: every payload
+ * length up to 1100 bytes and a spread of longer ones, AAD of 0 to 40
+ * bytes (the record layer only uses 5 and 13), the payload cut into up to
+ * 6 pieces at random points (block, pass and chunk boundaries fall inside
+ * and between pieces), sealed and opened; a flipped bit of the AAD or the
+ * ciphertext changes the tag. Skipped where the CPU lacks the
+ * instructions (the backend does not offer the suite there).
  */
-static void test_simd_kernel(void)
+static void simd_kernel_suite(enum tg_suite su)
 {
 	enum { MAXLEN = 16384 + 700 };
 	uint8_t *pt = xmalloc(MAXLEN), *ref = xmalloc(MAXLEN),
 		*io = xmalloc(MAXLEN);
 	uint8_t key[32], nonce[12], aad[40], tag_ref[16], tag[16], tag2[16];
 	unsigned cases = 0, bad = 0;
+	unsigned key_len = tg_suite_key_len(su);
+	struct tg_simd_gcm_key *K = NULL;
+	int b = tg_accel_backend_find(g_acc, "simd");
 
-	__builtin_cpu_init();
-	if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("bmi2")) {
-		printf("  (CPU without AVX2+BMI2: simd kernel not run)\n");
+	if (b < 0 || !has((unsigned)b, su)) {
+		printf("  (simd has no %s on this CPU: not run)\n",
+		       tg_suite_name(su));
 		goto out;
+	}
+	if (su != TG_SUITE_CHACHA20POLY1305) {
+		K = aligned_alloc(tg_simd_gcm_key_align(),
+				  (tg_simd_gcm_key_size() + 63) / 64 * 64);
+		CU_ASSERT_FATAL(K != NULL);
 	}
 	for (uint32_t len = 0; len < MAXLEN; len += len < 1100 ? 1 : 37 + rnd(400)) {
 		struct tg_iov seg[6];
@@ -3555,9 +3582,10 @@ static void test_simd_kernel(void)
 			aad[i] = (uint8_t)rnd(256);
 		for (uint32_t i = 0; i < len; i++)
 			pt[i] = (uint8_t)rnd(256);
-		CU_ASSERT_FATAL(ref_aead(TG_SUITE_CHACHA20POLY1305, 1, key, nonce,
-					 aad, aad_len, pt, (int)len, ref,
-					 tag_ref) == 1);
+		if (K != NULL)
+			tg_simd_gcm_init(K, key, key_len);
+		CU_ASSERT_FATAL(ref_aead(su, 1, key, nonce, aad, aad_len, pt,
+					 (int)len, ref, tag_ref) == 1);
 		/* pieces: random cuts, some on 64-byte multiples */
 		while (nseg < 5 && off < len && rnd(4) != 0) {
 			uint32_t k = rnd(2) ? rnd(len - off + 1)
@@ -3568,17 +3596,21 @@ static void test_simd_kernel(void)
 		}
 		seg[nseg++] = (struct tg_iov){ io + off, len - off };
 		memcpy(io, pt, len);
-		tg_simd_cc20p(key, nonce, aad, (size_t)aad_len, seg, nseg, 1, tag);
+		simd_kernel(su, K, key, nonce, aad, (size_t)aad_len, seg, nseg,
+			    1, tag);
 		if (memcmp(io, ref, len) != 0 || memcmp(tag, tag_ref, 16) != 0) {
-			EXPECT(false, "simd seal len %u aad %d pieces %u differs "
-			       "from libcrypto", len, aad_len, nseg);
+			EXPECT(false, "simd %s seal len %u aad %d pieces %u "
+			       "differs from libcrypto", tg_suite_name(su), len,
+			       aad_len, nseg);
 			bad++;
 		}
 		/* open in one piece: plaintext back, same tag */
 		seg[0] = (struct tg_iov){ io, len };
-		tg_simd_cc20p(key, nonce, aad, (size_t)aad_len, seg, 1, 0, tag2);
+		simd_kernel(su, K, key, nonce, aad, (size_t)aad_len, seg, 1, 0,
+			    tag2);
 		if (memcmp(io, pt, len) != 0 || memcmp(tag2, tag_ref, 16) != 0) {
-			EXPECT(false, "simd open len %u aad %d", len, aad_len);
+			EXPECT(false, "simd %s open len %u aad %d",
+			       tg_suite_name(su), len, aad_len);
 			bad++;
 		}
 		/* a flipped bit in the AAD or the ciphertext changes the tag */
@@ -3589,16 +3621,29 @@ static void test_simd_kernel(void)
 			aad[rnd((uint32_t)aad_len)] ^= (uint8_t)(1u << rnd(8));
 		else
 			continue;
-		tg_simd_cc20p(key, nonce, aad, (size_t)aad_len, seg, 1, 0, tag2);
-		EXPECT(memcmp(tag2, tag_ref, 16) != 0, "tamper len %u not seen", len);
+		simd_kernel(su, K, key, nonce, aad, (size_t)aad_len, seg, 1, 0,
+			    tag2);
+		EXPECT(memcmp(tag2, tag_ref, 16) != 0, "simd %s tamper len %u "
+		       "not seen", tg_suite_name(su), len);
 		cases++;
 	}
 	CU_ASSERT(cases > 1000);
 	CU_ASSERT_EQUAL(bad, 0);
 out:
+	if (K != NULL) {
+		memset(K, 0, tg_simd_gcm_key_size());
+		free(K);
+	}
 	free(pt);
 	free(ref);
 	free(io);
+}
+
+static void test_simd_kernels(void)
+{
+	simd_kernel_suite(TG_SUITE_CHACHA20POLY1305);
+	simd_kernel_suite(TG_SUITE_AES128GCM);
+	simd_kernel_suite(TG_SUITE_AES256GCM);
 }
 #endif
 
@@ -3609,7 +3654,7 @@ static CU_TestInfo kat_tests[] = {
 	{ "pinned TLS 1.2 / 1.3 records", test_kat_pinned },
 	{ "TLS 1.2 GCM explicit nonce not seq", test_explicit_nonce_any },
 #ifdef TG_HAVE_SIMD
-	{ "simd ChaCha20-Poly1305 kernel vs libcrypto", test_simd_kernel },
+	{ "simd kernels vs libcrypto", test_simd_kernels },
 #endif
 	CU_TEST_INFO_NULL,
 };
