@@ -258,17 +258,20 @@ static void tg_ctl_hs_data(struct tg_ctl *ctl, struct tg_ctl_msg *in)
 						      in->data + used,
 						      in->len - (uint32_t)used);
 
+		/* The handshake leaves the in-flight count before its last
+		 * message goes: whoever reads that message (a worker, a test)
+		 * must not still see it counted. */
 		if (m != NULL && tg_ok(tg_hs_export_keys(f->hs, &m->tx, &m->rx))) {
 			m->info = *tg_hs_info(f->hs);
 			m->n_data = f->n_in;
-			tg_ctl_send(ctl, m);
 			f->done = true;
 		} else {
 			tg_ctl_msg_free(m);
-			tg_ctl_send(ctl, tg_ctl_msg_new(TG_CTL_HS_FAIL, in->worker,
-							in->slot, in->gen, NULL, 0));
+			m = tg_ctl_msg_new(TG_CTL_HS_FAIL, in->worker, in->slot,
+					   in->gen, NULL, 0);
 		}
 		tg_ctl_forget(ctl, f);
+		tg_ctl_send(ctl, m);
 		return;
 	}
 	if (tg_failed(r)) {
@@ -277,8 +280,8 @@ static void tg_ctl_hs_data(struct tg_ctl *ctl, struct tg_ctl_msg *in)
 
 		if (m != NULL)
 			m->info = *tg_hs_info(f->hs);
-		tg_ctl_send(ctl, m);
 		tg_ctl_forget(ctl, f);
+		tg_ctl_send(ctl, m);
 	}
 }
 
