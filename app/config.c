@@ -375,60 +375,79 @@ static TG_MUST_CHECK tg_result parse_addr(const char *text, enum addr_use use,
 
 /* ---- enumerations ----------------------------------------------------- */
 
-static bool parse_client_auth(const char *s, enum tg_cfg_client_auth *out)
+/* A name of an enumeration's value; a table ends with a NULL name. The
+ * first name of a value is the one printed; later ones are accepted
+ * aliases. */
+struct enum_name {
+	const char *name;
+	int value;
+};
+
+static const struct enum_name client_auth_names[] = {
+	{ "none", TG_CFG_CLIENT_AUTH_NONE },
+	{ "optional", TG_CFG_CLIENT_AUTH_OPTIONAL },
+	{ "require", TG_CFG_CLIENT_AUTH_REQUIRE },
+	{ "required", TG_CFG_CLIENT_AUTH_REQUIRE },
+	{ NULL, 0 },
+};
+
+static const struct enum_name control_names[] = {
+	{ "auto", TG_CFG_CONTROL_AUTO },
+	{ "thread", TG_CFG_CONTROL_THREAD },
+	{ "inline", TG_CFG_CONTROL_INLINE },
+	{ NULL, 0 },
+};
+
+static const struct enum_name proxy_names[] = {
+	{ "none", TG_PROXY_NONE },
+	{ "off", TG_PROXY_NONE },
+	{ "v1", TG_PROXY_V1 },
+	{ "v2", TG_PROXY_V2 },
+	{ NULL, 0 },
+};
+
+static const struct enum_name policy_names[] = {
+	{ "round_robin", TG_LB_ROUND_ROBIN },
+	{ "roundrobin", TG_LB_ROUND_ROBIN },
+	{ "least_conn", TG_LB_LEAST_CONN },
+	{ "leastconn", TG_LB_LEAST_CONN },
+	{ NULL, 0 },
+};
+
+/* Look @p s up in @p t; false when it is no name there. */
+static bool enum_parse(const struct enum_name *t, const char *s, int *out)
 {
-	if (strcmp(s, "none") == 0)
-		*out = TG_CFG_CLIENT_AUTH_NONE;
-	else if (strcmp(s, "optional") == 0)
-		*out = TG_CFG_CLIENT_AUTH_OPTIONAL;
-	else if (strcmp(s, "require") == 0 || strcmp(s, "required") == 0)
-		*out = TG_CFG_CLIENT_AUTH_REQUIRE;
-	else
-		return false;
-	return true;
+	for (; t->name != NULL; t++) {
+		if (strcmp(t->name, s) == 0) {
+			*out = t->value;
+			return true;
+		}
+	}
+	return false;
 }
 
-static bool parse_control(const char *s, enum tg_cfg_control *out)
+/* The printed name of @p value in @p t ("?" when it has none). */
+static const char *enum_str(const struct enum_name *t, int value)
 {
-	if (strcmp(s, "auto") == 0)
-		*out = TG_CFG_CONTROL_AUTO;
-	else if (strcmp(s, "thread") == 0)
-		*out = TG_CFG_CONTROL_THREAD;
-	else if (strcmp(s, "inline") == 0)
-		*out = TG_CFG_CONTROL_INLINE;
-	else
-		return false;
-	return true;
+	for (; t->name != NULL; t++)
+		if (t->value == value)
+			return t->name;
+	return "?";
 }
+
+/* Parse @p s into the enum lvalue @p dst through table @p t: true on success. */
+#define PARSE_ENUM(t, s, dst)                                                 \
+	({                                                                    \
+		int v_;                                                       \
+		bool ok_ = enum_parse(t, s, &v_);                             \
+		if (ok_)                                                      \
+			(dst) = (__typeof__(dst))v_;                          \
+		ok_;                                                          \
+	})
 
 const char *tg_cfg_control_name(enum tg_cfg_control c)
 {
-	return c == TG_CFG_CONTROL_THREAD ? "thread"
-	       : c == TG_CFG_CONTROL_INLINE ? "inline" : "auto";
-}
-
-static bool parse_proxy(const char *s, enum tg_proxy_proto *out)
-{
-	if (strcmp(s, "none") == 0 || strcmp(s, "off") == 0)
-		*out = TG_PROXY_NONE;
-	else if (strcmp(s, "v1") == 0)
-		*out = TG_PROXY_V1;
-	else if (strcmp(s, "v2") == 0)
-		*out = TG_PROXY_V2;
-	else
-		return false;
-	return true;
-}
-
-static bool parse_policy(const char *s, enum tg_lb_policy *out)
-{
-	if (strcmp(s, "round_robin") == 0 || strcmp(s, "roundrobin") == 0)
-		*out = TG_LB_ROUND_ROBIN;
-	else if (strcmp(s, "least_conn") == 0 || strcmp(s, "leastconn") == 0)
-		*out = TG_LB_LEAST_CONN;
-	else
-		return false;
-	return true;
+	return enum_str(control_names, (int)c);
 }
 
 /**
@@ -857,7 +876,7 @@ static void key_client_auth(struct file_ctx *fc, const config_setting_t *s)
 {
 	const char *v = get_string(fc, s, "client_auth = \"require\";");
 
-	if (v != NULL && !parse_client_auth(v, &fc->cfg->client_auth))
+	if (v != NULL && !PARSE_ENUM(client_auth_names, v, fc->cfg->client_auth))
 		ferr(fc, s, "client_auth '%s': use \"none\", \"optional\" or \"require\"",
 		     v);
 }
@@ -866,7 +885,7 @@ static void key_control(struct file_ctx *fc, const config_setting_t *s)
 {
 	const char *v = get_string(fc, s, "control = \"auto\";");
 
-	if (v != NULL && !parse_control(v, &fc->cfg->control))
+	if (v != NULL && !PARSE_ENUM(control_names, v, fc->cfg->control))
 		ferr(fc, s, "control '%s': use \"auto\", \"thread\" or \"inline\"",
 		     v);
 }
@@ -988,7 +1007,7 @@ static void key_backends(struct file_ctx *fc, const config_setting_t *s)
 		if (m != NULL) {
 			const char *v = get_string(fc, m, "policy = \"least_conn\";");
 
-			if (v != NULL && !parse_policy(v, &p->policy))
+			if (v != NULL && !PARSE_ENUM(policy_names, v, p->policy))
 				ferr(fc, m, "policy '%s': use \"round_robin\" or \"least_conn\"",
 				     v);
 		}
@@ -1097,7 +1116,7 @@ static void key_proxy(struct file_ctx *fc, const config_setting_t *s)
 {
 	const char *v = get_string(fc, s, "proxy_protocol = \"v2\";");
 
-	if (v != NULL && !parse_proxy(v, &fc->cfg->proxy_protocol))
+	if (v != NULL && !PARSE_ENUM(proxy_names, v, fc->cfg->proxy_protocol))
 		ferr(fc, s, "proxy_protocol '%s': use \"none\", \"v1\" or \"v2\"",
 		     v);
 }
@@ -1609,8 +1628,7 @@ tg_result tg_config_validate(struct tg_config *cfg)
 	if (cfg->client_auth != TG_CFG_CLIENT_AUTH_NONE &&
 	    cfg->client_ca[0] == '\0') {
 		verr(cfg, "client_auth", "client_auth is %s but no client_ca: add --client-ca FILE (client_ca = \"ca.pem\"; in the file) to verify client certificates",
-			cfg->client_auth == TG_CFG_CLIENT_AUTH_REQUIRE ?
-				"require" : "optional");
+			enum_str(client_auth_names, (int)cfg->client_auth));
 		errors++;
 	}
 	if (cfg->client_ca[0] != '\0' && !readable(cfg, "client_ca", "client_ca", cfg->client_ca))
@@ -2111,19 +2129,19 @@ static bool apply_flag(struct tg_config *cfg, struct flag_state *st, int c,
 		}
 	}
 	case OPT_CONTROL:
-		if (!parse_control(arg, &cfg->control)) {
+		if (!PARSE_ENUM(control_names, arg, cfg->control)) {
 			cfg_err("--control '%s': use auto, thread or inline", arg);
 			return false;
 		}
 		return true;
 	case OPT_CLIENT_AUTH:
-		if (!parse_client_auth(arg, &cfg->client_auth)) {
+		if (!PARSE_ENUM(client_auth_names, arg, cfg->client_auth)) {
 			cfg_err("--client-auth '%s': use none, optional or require", arg);
 			return false;
 		}
 		return true;
 	case OPT_PROXY:
-		if (!parse_proxy(arg, &cfg->proxy_protocol)) {
+		if (!PARSE_ENUM(proxy_names, arg, cfg->proxy_protocol)) {
 			cfg_err("--proxy-protocol '%s': use v1 or v2 (or none)", arg);
 			return false;
 		}
@@ -2214,8 +2232,7 @@ void tg_config_print_summary(const struct tg_config *cfg)
 	       cfg->n_pools == 1 ? "" : "s");
 	for (unsigned p = 0; p < cfg->n_pools; p++) {
 		printf("    %s (%s):", cfg->pools[p].name,
-		       cfg->pools[p].policy == TG_LB_LEAST_CONN ? "least_conn" :
-								  "round_robin");
+		       enum_str(policy_names, (int)cfg->pools[p].policy));
 		for (unsigned b = 0; b < cfg->pools[p].n_be; b++)
 			printf(" %s", cfg->pools[p].be[b].text);
 		printf("\n");
