@@ -2609,6 +2609,45 @@ static void test_names_and_sizes(void)
 		CU_ASSERT(has((unsigned)tg_accel_backend_find(g_acc, "evp"), su));
 }
 
+/* "default": the CPU backends this build and CPU have, never a crypto
+ * device (the EAL here has two probed), evp always; the names it knows. */
+static void test_engine_default(void)
+{
+	struct tg_accel_conf conf = { .backends = "default", .no_calibrate = true };
+	struct tg_accel *acc = NULL;
+
+	TG_ASSERT_OK(tg_accel_create(&conf, &acc));
+	if (acc == NULL)
+		return;
+	CU_ASSERT(tg_accel_backend_find(acc, "evp") >= 0);
+#ifdef TG_HAVE_IPSECMB
+	CU_ASSERT(tg_accel_backend_find(acc, "ipsecmb") >= 0);
+#endif
+#ifdef TG_HAVE_SIMD
+	CU_ASSERT_EQUAL(tg_accel_backend_find(acc, "simd") >= 0,
+			tg_simd_cpu_chacha() || tg_simd_cpu_gcm());
+#endif
+	for (unsigned i = 0; i < tg_accel_backend_count(acc); i++)
+		EXPECT(strncmp(tg_accel_backend_name(acc, i), "cryptodev", 9) != 0,
+		       "default loaded %s", tg_accel_backend_name(acc, i));
+	tg_accel_destroy(acc);
+
+	CU_ASSERT_TRUE(tg_accel_backend_known("evp", 3));
+	CU_ASSERT_TRUE(tg_accel_backend_known("cryptodev:crypto_openssl", 24));
+	CU_ASSERT_FALSE(tg_accel_backend_known("cryptodev:", 10));
+	CU_ASSERT_FALSE(tg_accel_backend_known("cryptodev", 9));
+	CU_ASSERT_FALSE(tg_accel_backend_known("evp:x", 5));
+	CU_ASSERT_FALSE(tg_accel_backend_known("default", 7));
+	CU_ASSERT_FALSE(tg_accel_backend_known("all", 3));
+	CU_ASSERT_FALSE(tg_accel_backend_known("evpx", 4));
+	CU_ASSERT_TRUE(tg_accel_backend_known("evp,simd", 3)); /* a length */
+#ifdef TG_HAVE_SIMD
+	CU_ASSERT_TRUE(tg_accel_backend_known("simd", 4));
+#else
+	CU_ASSERT_FALSE(tg_accel_backend_known("simd", 4));
+#endif
+}
+
 static void test_engine_force(void)
 {
 	static const uint32_t sizes[] = { 0, 256, 257, 2048, 2049, 16384 };
@@ -3690,6 +3729,7 @@ static CU_TestInfo burst_tests[] = {
 static CU_TestInfo engine_tests[] = {
 	{ "names and sizes", test_names_and_sizes },
 	{ "force a backend", test_engine_force },
+	{ "default backends, known names", test_engine_default },
 	{ "unknown backends", test_engine_unknown },
 	{ "calibration and choice table", test_engine_calibrate },
 	{ "backend stats", test_engine_stats },
