@@ -27,11 +27,17 @@
  * times x. The powers of H are therefore kept divided by x (H^k / x: a
  * left shift by one, adding x^-1 = x^127 + x^6 + x + 1 when x^0 falls
  * out), so a carry-less product of a block and a kept power is exactly
- * the 256-bit product. Reduction folds the low 128 bits into the high
- * 128 one 64-bit word at a time: a word w of x^128 .. terms comes back
- * as w times (1 + x + x^2 + x^7) one word higher, which is w moved up a
- * word plus the carry-less product of w and 0xc200000000000000 (x^0,
- * x^1, x^2 and x^7 seen from the word's top).
+ * the 256-bit product. Reduction folds the low 128 bits (the terms x^128
+ * .. x^255) into the high 128, one 64-bit word at a time, lowest first. A
+ * term x^m of the lowest word is x^(m-128) x^128 = x^(m-128) (1 + x + x^2
+ * + x^7) mod P: the word itself two words up (multiplying by x moves a
+ * term one bit down in this layout, so x^-128 moves it 128 bits up), plus
+ * the carry-less product of the word and 0xc200000000000000 (bits 63, 62
+ * and 57: x, x^2 and x^7 seen from the word's top), which lands on the
+ * two words above it. Swapping the low half's two words puts the word two
+ * words up (as the high word of the 128-bit window above it) and keeps
+ * the next one in place; the second step folds that next word the same
+ * way into the high half.
  */
 #include <immintrin.h>
 #include <string.h>

@@ -66,7 +66,8 @@ static void poly_init(struct poly *P, const uint8_t key[32])
 
 /*
  * One block: h = (h + m + 2^128) * r mod 2^130 - 5, partly reduced
- * (h2 < 8 after it). With d = (h0 + h1 2^64 + h2 2^128) * (r0 + r1 2^64):
+ * (h2 <= 4 after it, so h < 2p, which poly_final's one conditional
+ * subtraction needs). With d = (h0 + h1 2^64 + h2 2^128) * (r0 + r1 2^64):
  *   d0 = h0 r0 + h1 s1, d1 = h0 r1 + h1 r0 + h2 s1, d2 = h2 r0
  * as 2^128 = 5/4 mod p and s1 = 5/4 r1 (r1 is a multiple of 4). r0 and
  * s1 are below 2^61, so no sum overflows. Then the bits of d2 from 2^130

@@ -1499,21 +1499,17 @@ static bool valid_lcores(const char *s)
 	return s[0] != '\0' && strspn(s, "0123456789,-@()") == strlen(s);
 }
 
-/** Check one accel backend name (tg_accel_backend_known(), or a list word). */
-static bool valid_accel_name(const char *s, size_t len, bool allow_all)
-{
-	if (allow_all && ((len == 3 && strncmp(s, "all", 3) == 0) ||
-			  (len == 7 && strncmp(s, "default", 7) == 0)))
-		return true;
-	return tg_accel_backend_known(s, len);
-}
-
+/** "default", "all", or a comma list of backends this build knows (the
+ *  words stand alone: tg_accel_create() reads them only as the whole
+ *  list). */
 static bool valid_accel_list(const char *s)
 {
+	if (strcmp(s, "all") == 0 || strcmp(s, "default") == 0)
+		return true;
 	while (*s != '\0') {
 		size_t len = strcspn(s, ",");
 
-		if (!valid_accel_name(s, len, true))
+		if (!tg_accel_backend_known(s, len))
 			return false;
 		s += len;
 		if (*s == ',')
@@ -1786,12 +1782,12 @@ tg_result tg_config_validate(struct tg_config *cfg)
 
 	/* crypto backends */
 	if (cfg->accel_backends[0] != '\0' && !valid_accel_list(cfg->accel_backends)) {
-		verr(cfg, "accel.backends", "accel backends '%s': use default, all, or a comma list of backends this build has (ipsecmb, simd, evp, cryptodev:NAME)",
+		verr(cfg, "accel.backends", "accel backends '%s': use default, all, or a comma list of backends this build has (ipsecmb, simd, evp, cryptodev:NAME); default and all stand alone",
 			cfg->accel_backends);
 		errors++;
 	}
 	if (cfg->accel_force[0] != '\0' && strcmp(cfg->accel_force, "auto") != 0 &&
-	    !valid_accel_name(cfg->accel_force, strlen(cfg->accel_force), false)) {
+	    !tg_accel_backend_known(cfg->accel_force, strlen(cfg->accel_force))) {
 		verr(cfg, "accel.force", "accel force '%s': use auto or a backend this build has (ipsecmb, simd, evp, cryptodev:NAME)",
 			cfg->accel_force);
 		errors++;

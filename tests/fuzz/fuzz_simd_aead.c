@@ -6,8 +6,9 @@
  *
  * Input: byte 0 is the AAD length (mod 41) and the suite (byte 0 / 41,
  * mod 3), bytes 1-10 five piece lengths (16 bits each, little-endian)
- * that cut the payload, the rest the AAD and then the payload. Key and
- * nonce come from the input's first bytes. Sealing must give libcrypto's
+ * that cut the payload, the rest the AAD and then the payload. The key
+ * comes from the input's first bytes, the nonce from its last and its
+ * length. Each piece is copied into an allocation of its own size. Sealing must give libcrypto's
  * ciphertext and tag whatever the cuts; opening must give the plaintext
  * and the same tag back. A suite the CPU cannot run is skipped.
  */
@@ -74,7 +75,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if ((suite == 0 && !cpu_chacha) || (suite != 0 && !cpu_gcm))
 		return 0;
 	memcpy(key, data, size < sizeof(key) ? size : sizeof(key));
-	memcpy(nonce, data, 11); /* size >= 11; the last byte stays 0 */
+	memcpy(nonce, data + size - 11, 11); /* size >= 11 */
+	nonce[11] = (uint8_t)size;
 	aad_len = data[0] % 41;
 	if (size - 11 < aad_len)
 		return 0;
@@ -83,7 +85,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (suite != 0)
 		tg_simd_gcm_init(K, key, suite == 1 ? 16 : 32);
-	/* exactly sized buffers: ASan sees any read or write past them */
 	io = malloc(len ? len : 1);
 	ref = malloc(len ? len : 1);
 	if (io == NULL || ref == NULL)
@@ -92,6 +93,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ref_seal(suite == 0 ? EVP_chacha20_poly1305()
 			    : suite == 1 ? EVP_aes_128_gcm() : EVP_aes_256_gcm(),
 		 key, nonce, data + 11, (int)aad_len, io, (int)len, ref, tag_ref);
+	/* the pieces, each in a block of exactly its size: ASan sees any
+	 * read or write past one, and no two are adjacent */
 	for (unsigned i = 0; i < 5 && off < len; i++) {
 		size_t k = (size_t)(data[1 + 2 * i] | data[2 + 2 * i] << 8) %
 			   (len - off + 1);
@@ -100,12 +103,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		off += k;
 	}
 	seg[nseg++] = (struct tg_iov){ io + off, (uint32_t)(len - off) };
+	for (unsigned i = 0; i < nseg; i++) {
+		uint8_t *q = malloc(seg[i].n ? seg[i].n : 1);
+
+		if (q == NULL)
+			abort();
+		memcpy(q, seg[i].p, seg[i].n);
+		seg[i].p = q;
+	}
 	run(suite, K, key, nonce, data + 11, aad_len, seg, nseg, 1, tag);
-	if (memcmp(io, ref, len) != 0 || memcmp(tag, tag_ref, 16) != 0)
+	off = 0;
+	for (unsigned i = 0; i < nseg; off += seg[i].n, i++)
+		if (memcmp(seg[i].p, ref + off, seg[i].n) != 0)
+			abort();
+	if (memcmp(tag, tag_ref, 16) != 0)
 		abort();
 	run(suite, K, key, nonce, data + 11, aad_len, seg, nseg, 0, tag);
-	if (memcmp(io, data + 11 + aad_len, len) != 0 ||
-	    memcmp(tag, tag_ref, 16) != 0)
+	off = 0;
+	for (unsigned i = 0; i < nseg; off += seg[i].n, i++) {
+		if (memcmp(seg[i].p, io + off, seg[i].n) != 0)
+			abort();
+		free(seg[i].p);
+	}
+	if (memcmp(tag, tag_ref, 16) != 0)
 		abort();
 	free(io);
 	free(ref);

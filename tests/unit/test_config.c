@@ -950,6 +950,21 @@ static void test_err_workers_and_limits(void)
 		      TG_E_INVAL);
 	ASSERT_MSG("unexpected argument 'extra'");
 
+	/* accel backends: a list of known names, or default / all alone */
+	TG_ASSERT_OK(parse_args(&cfg, &act, "-c", path, "--accel", "default", NULL));
+	TG_ASSERT_OK(parse_args(&cfg, &act, "-c", path, "--accel", "all", NULL));
+	TG_ASSERT_OK(parse_args(&cfg, &act, "-c", path, "--accel", "evp,cryptodev:crypto_openssl", NULL));
+	TG_ASSERT_ERR(parse_args(&cfg, &act, "-c", path, "--accel", "evp,default", NULL),
+		      TG_E_INVAL);
+	ASSERT_MSG("default and all stand alone");
+	TG_ASSERT_ERR(parse_args(&cfg, &act, "-c", path, "--accel", "all,evp", NULL),
+		      TG_E_INVAL);
+	TG_ASSERT_ERR(parse_args(&cfg, &act, "-c", path, "--accel", "evp,nosuch", NULL),
+		      TG_E_INVAL);
+	TG_ASSERT_ERR(parse_args(&cfg, &act, "-c", path, "--accel-force", "all", NULL),
+		      TG_E_INVAL);
+	ASSERT_MSG("accel force 'all'");
+
 	/* an explicit per-worker limit stays; too high is an error */
 	path = base_file("perworker.conf", "limits = { max_conns = 100; max_conns_per_worker = 60; };\n");
 	TG_ASSERT_OK(parse_args(&cfg, &act, "-c", path, "--workers", "4", NULL));
