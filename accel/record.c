@@ -189,8 +189,10 @@ bool tg_accel_backend_known(const char *s, size_t len)
 	size_t nlen = colon != NULL ? (size_t)(colon - s) : len;
 	const struct tg_accel_backend *be = tg_backend_lookup(s, nlen);
 
-	/* only cryptodev takes an argument, and needs one */
-	if (be == NULL || (colon != NULL) != (strcmp(be->name, "cryptodev") == 0))
+	/* only cryptodev takes an argument, and needs one; a spec must fit
+	 * the engine's name buffer (tg_accel_load) */
+	if (be == NULL || len >= sizeof(((struct tg_accel_inst *)0)->name) ||
+	    (colon != NULL) != (strcmp(be->name, "cryptodev") == 0))
 		return false;
 	return colon == NULL || len > nlen + 1;
 }
@@ -301,6 +303,10 @@ static TG_MUST_CHECK tg_result tg_accel_load(struct tg_accel *acc, const char *s
 #endif
 		       " cryptodev:<device>");
 		return tg_error(TG_E_NOTFOUND);
+	}
+	if (arg != NULL && strcmp(be->name, "cryptodev") != 0) {
+		TG_ERR("accel: backend %s takes no argument ('%s')", be->name, spec);
+		return tg_error(TG_E_INVAL);
 	}
 	if (tg_accel_backend_find(acc, spec) >= 0)
 		return TG_OK; /* already loaded */

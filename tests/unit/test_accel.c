@@ -2640,6 +2640,15 @@ static void test_engine_default(void)
 	CU_ASSERT_FALSE(tg_accel_backend_known("default", 7));
 	CU_ASSERT_FALSE(tg_accel_backend_known("all", 3));
 	CU_ASSERT_FALSE(tg_accel_backend_known("evpx", 4));
+	CU_ASSERT_FALSE(tg_accel_backend_known("evp:", 4));
+	{
+		char longspec[80];
+
+		memset(longspec, 'x', sizeof(longspec));
+		memcpy(longspec, "cryptodev:", 10);
+		CU_ASSERT_TRUE(tg_accel_backend_known(longspec, 63));
+		CU_ASSERT_FALSE(tg_accel_backend_known(longspec, 64));
+	}
 	CU_ASSERT_TRUE(tg_accel_backend_known("evp,simd", 3)); /* a length */
 #ifdef TG_HAVE_SIMD
 	CU_ASSERT_TRUE(tg_accel_backend_known("simd", 4));
@@ -2739,6 +2748,7 @@ static void test_engine_unknown(void)
 		{ "evp", "nosuch", TG_E_NOTFOUND },
 		{ "evp,default", NULL, TG_E_NOTFOUND }, /* a list word alone */
 		{ "simd:x", NULL, TG_E_INVAL },
+		{ "evp:", NULL, TG_E_INVAL },
 	};
 
 	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
