@@ -18,7 +18,9 @@
  * block instead of four measured no faster (its extra shuffles). The
  * two are stitched: the AES rounds of one pass and the carry-less
  * multiplications of the previous pass's ciphertext (sealing) or of the
- * same pass's ciphertext (opening) are interleaved.
+ * same pass's ciphertext (opening) are interleaved. Pieces of payload of
+ * any length go through the stream driver of simd_kernel.h, shared with
+ * the ChaCha20-Poly1305 kernel.
  *
  * GHASH representation: a block is byte-reversed into a 128-bit integer
  * v, so that GCM's coefficient of x^k sits at bit 127 - k ("reflected").
@@ -285,16 +287,8 @@ struct gcm {
 	const struct tg_simd_gcm_key *K;
 	__m256i ctr;          /* byte-reversed [ctr, ctr + 1] */
 	__m128i y;            /* GHASH state, reflected */
-	__m128i j0;           /* E(K, J0), for the tag */
-	uint8_t ks[256];      /* key stream not used yet: ks[kpos..256) */
-	unsigned kpos;
 	uint8_t gbuf[16];     /* ciphertext of a partial block for GHASH */
 	unsigned gn;
-	int seal;
-	uint64_t done;
-	/* sealing: ciphertext GHASH has still to absorb (whole blocks) */
-	const uint8_t *pend;
-	size_t npend;
 };
 
 /*
@@ -399,107 +393,72 @@ static void gcm_pass16(struct gcm *G, uint8_t *io, const uint8_t *mac)
 		gcm_pass16_impl(G, io, NULL, 0);
 }
 
-static void gcm_flush(struct gcm *G)
+/* The stream driver's pass (simd_kernel.h): sixteen blocks of key
+ * stream, with the GHASH of 16 blocks stitched in, or of any other count
+ * first and apart. */
+static void gcm_pass(void *k, uint8_t *io, uint8_t *ks, const uint8_t *mac,
+		     size_t nmac)
 {
-	if (G->npend > 0)
-		G->y = ghash_blocks(G->K, G->y, G->pend, G->npend / 16);
-	G->npend = 0;
+	struct gcm *G = k;
+
+	if (io == NULL) {
+		memset(ks, 0, 256);
+		io = ks;
+	}
+	if (nmac == 16) {
+		gcm_pass16(G, io, mac);
+		return;
+	}
+	if (nmac > 0)
+		G->y = ghash_blocks(G->K, G->y, mac, nmac);
+	gcm_pass16(G, io, NULL);
+}
+
+static void gcm_mac_blocks(void *k, const uint8_t *p, size_t nblocks)
+{
+	struct gcm *G = k;
+
+	G->y = ghash_blocks(G->K, G->y, p, nblocks);
 }
 
 /* Ciphertext into GHASH, any length, in order. */
-static void gcm_mac(struct gcm *G, const uint8_t *p, size_t n, int defer)
+static void gcm_mac_bytes(void *k, const uint8_t *p, size_t n)
 {
-	if (G->gn > 0) {
-		size_t k = 16 - G->gn < n ? 16 - G->gn : n;
+	struct gcm *G = k;
 
-		memcpy(G->gbuf + G->gn, p, k);
-		G->gn += (unsigned)k;
-		p += k;
-		n -= k;
+	if (G->gn > 0) {
+		size_t c = 16 - G->gn < n ? 16 - G->gn : n;
+
+		memcpy(G->gbuf + G->gn, p, c);
+		G->gn += (unsigned)c;
+		p += c;
+		n -= c;
 		if (G->gn < 16)
 			return;
-		gcm_flush(G);
 		G->y = ghash_n(G->K, G->y, G->gbuf, 1);
 		G->gn = 0;
 	}
-	size_t whole = n & ~(size_t)15;
-
-	if (whole > 0) {
-		if (defer && (G->npend == 0 || G->pend + G->npend == p)) {
-			if (G->npend == 0)
-				G->pend = p;
-			G->npend += whole;
-		} else {
-			gcm_flush(G);
-			G->y = ghash_blocks(G->K, G->y, p, whole / 16);
-		}
-		p += whole;
-		n -= whole;
-	}
+	G->y = ghash_blocks(G->K, G->y, p, n / 16);
+	p += n & ~(size_t)15;
+	n &= 15;
 	if (n > 0) {
-		gcm_flush(G);
 		memcpy(G->gbuf, p, n);
 		G->gn = (unsigned)n;
 	}
 }
 
-/* Bytes from the saved key stream (ks must have them). */
-static void gcm_bytes(struct gcm *G, uint8_t *p, size_t n)
+static bool gcm_mac_partial(const void *k)
 {
-	if (G->seal) {
-		tg_simd_xor(p, G->ks + G->kpos, n);
-		gcm_mac(G, p, n, 1);
-	} else {
-		gcm_mac(G, p, n, 0);
-		tg_simd_xor(p, G->ks + G->kpos, n);
-	}
-	G->kpos += (unsigned)n;
-	G->done += n;
+	return ((const struct gcm *)k)->gn != 0;
 }
 
-/* One piece of payload, in place. */
-static void gcm_piece(struct gcm *G, uint8_t *p, size_t n)
-{
-	/* the saved key stream first */
-	if (G->kpos < sizeof(G->ks)) {
-		size_t k = sizeof(G->ks) - G->kpos < n ? sizeof(G->ks) - G->kpos : n;
-
-		gcm_bytes(G, p, k);
-		p += k;
-		n -= k;
-	}
-	/* Whole passes: the key stream is used up, so done is a multiple
-	 * of 16 and GHASH holds no partial block. */
-	for (; n >= 256; p += 256, n -= 256) {
-		if (G->seal) {
-			if (G->npend != 0 && G->npend != 256)
-				gcm_flush(G);
-			gcm_pass16(G, p, G->npend == 256 ? G->pend : NULL);
-			G->pend = p;
-			G->npend = 256;
-		} else {
-			gcm_flush(G);
-			gcm_pass16(G, p, p);
-		}
-		G->done += 256;
-	}
-	if (n > 0) {
-		/* key stream for the tail (sixteen blocks; what is left over
-		 * serves the next piece), absorbing a pending pass meanwhile */
-		const uint8_t *mac = NULL;
-
-		if (G->npend == 256) {
-			mac = G->pend;
-			G->npend = 0;
-		} else {
-			gcm_flush(G);
-		}
-		memset(G->ks, 0, sizeof(G->ks));
-		gcm_pass16(G, G->ks, mac);
-		G->kpos = 0;
-		gcm_bytes(G, p, n);
-	}
-}
+static const struct tg_simd_aead_ops gcm_ops = {
+	.chunk = 256,
+	.pass = gcm_pass,
+	.mac_blocks = gcm_mac_blocks,
+	.mac_bytes = gcm_mac_bytes,
+	.mac_partial = gcm_mac_partial,
+};
 
 void tg_simd_gcm(const struct tg_simd_gcm_key *K, const uint8_t nonce[12],
 		 const uint8_t *aad, size_t aad_len,
@@ -507,20 +466,20 @@ void tg_simd_gcm(const struct tg_simd_gcm_key *K, const uint8_t nonce[12],
 		 uint8_t tag[16])
 {
 	struct gcm G;
+	struct tg_simd_stream S = { .ops = &gcm_ops, .k = &G, .seal = seal,
+				    .kpos = 256 /* no key stream saved */ };
 	uint8_t j0[16], lens[16];
-	__m128i t;
+	__m128i t, ej0;
 
 	memset(&G, 0, sizeof(G));
 	G.K = K;
-	G.seal = seal;
-	G.kpos = sizeof(G.ks);
 	memcpy(j0, nonce, 12);
 	j0[12] = 0;
 	j0[13] = 0;
 	j0[14] = 0;
 	j0[15] = 1;
 	t = _mm_loadu_si128((const __m128i *)(const void *)j0);
-	G.j0 = aes_block(K, t);
+	ej0 = aes_block(K, t); /* E(K, J0), for the tag */
 	/* first payload counter: inc32(J0), byte-reversed, and the next */
 	t = _mm_add_epi32(_mm_shuffle_epi8(t, BSWAP128), _mm_set_epi32(0, 0, 0, 1));
 	G.ctr = _mm256_add_epi32(_mm256_broadcastsi128_si256(t),
@@ -535,8 +494,8 @@ void tg_simd_gcm(const struct tg_simd_gcm_key *K, const uint8_t nonce[12],
 		G.y = ghash_n(K, G.y, b, 1);
 	}
 	for (unsigned i = 0; i < nseg; i++)
-		gcm_piece(&G, seg[i].p, seg[i].n);
-	gcm_flush(&G);
+		tg_simd_stream_piece(&S, seg[i].p, seg[i].n);
+	tg_simd_stream_flush(&S);
 	if (G.gn > 0) {
 		memset(G.gbuf + G.gn, 0, 16 - G.gn);
 		G.y = ghash_n(K, G.y, G.gbuf, 1);
@@ -544,11 +503,13 @@ void tg_simd_gcm(const struct tg_simd_gcm_key *K, const uint8_t nonce[12],
 	/* lengths in bits, big-endian */
 	for (int i = 0; i < 8; i++) {
 		lens[i] = (uint8_t)((uint64_t)aad_len * 8 >> (56 - 8 * i));
-		lens[8 + i] = (uint8_t)(G.done * 8 >> (56 - 8 * i));
+		lens[8 + i] = (uint8_t)(S.done * 8 >> (56 - 8 * i));
 	}
 	G.y = ghash_n(K, G.y, lens, 1);
-	t = _mm_xor_si128(_mm_shuffle_epi8(G.y, BSWAP128), G.j0);
+	t = _mm_xor_si128(_mm_shuffle_epi8(G.y, BSWAP128), ej0);
 	_mm_storeu_si128((__m128i *)(void *)tag, t);
 	tg_wipe(&G, sizeof(G));
+	tg_wipe(&S, sizeof(S));
 	tg_wipe(j0, sizeof(j0));
+	tg_wipe(&ej0, sizeof(ej0));
 }

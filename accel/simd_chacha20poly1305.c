@@ -16,9 +16,9 @@
  * opening, read before it is decrypted). Separate passes, as libcrypto
  * does them, leave one set of units idle in each pass.
  *
- * The payload may come in pieces (mbuf segments) of any length; a piece
- * boundary that does not fall on a 64-byte block is bridged byte by byte
- * from a saved key-stream block.
+ * The payload may come in pieces (mbuf segments) of any length: the
+ * stream driver of simd_kernel.h, shared with the AES-GCM kernel, cuts it
+ * into passes and bridges piece boundaries from saved key stream.
  */
 #include <immintrin.h>
 #include <string.h>
@@ -377,149 +377,67 @@ static void chacha8_poly(struct chacha *C, uint8_t *io, uint8_t *ks,
 /* ---------------------------------------------------------------------- */
 /* The AEAD over pieces                                                    */
 
-struct aead {
+/* The kernel's state behind the stream driver (simd_kernel.h). */
+struct cc20p {
 	struct chacha C;
 	struct poly P;
-	uint8_t ks[512];  /* key stream not used yet: ks[kpos..512) */
-	unsigned kpos;
-	int seal;
-	uint64_t done;    /* payload bytes processed */
-	/* Sealing: whole blocks of ciphertext that Poly1305 has still to
-	 * absorb, in order, before anything else; the next ChaCha20 call
-	 * takes them in. */
-	const uint8_t *pend;
-	size_t npend;     /* bytes, a multiple of 16 */
 };
 
-static void mac_flush(struct aead *A)
+static void cc_pass(void *k, uint8_t *io, uint8_t *ks, const uint8_t *mac,
+		    size_t nmac)
 {
-	if (A->npend > 0)
-		poly_blocks(&A->P, A->pend, A->npend);
-	A->npend = 0;
+	struct cc20p *X = k;
+
+	chacha8_poly(&X->C, io, ks, &X->P, mac, nmac);
 }
 
-/* Sealing: ciphertext for Poly1305, held back where it can be. */
-static void mac_defer(struct aead *A, const uint8_t *p, size_t n)
+static void cc_mac_blocks(void *k, const uint8_t *p, size_t nblocks)
 {
-	size_t whole = n & ~(size_t)15;
-
-	if (A->P.nbuf == 0 && whole > 0 &&
-	    (A->npend == 0 || A->pend + A->npend == p)) {
-		if (A->npend == 0)
-			A->pend = p;
-		A->npend += whole;
-		p += whole;
-		n -= whole;
-	}
-	if (n > 0) {
-		mac_flush(A);
-		poly_update(&A->P, p, n);
-	}
+	poly_blocks(&((struct cc20p *)k)->P, p, 16 * nblocks);
 }
 
-/* Bytes from the saved key stream (ks must have them). */
-static void aead_bytes(struct aead *A, uint8_t *p, size_t n)
+static void cc_mac_bytes(void *k, const uint8_t *p, size_t n)
 {
-	if (A->seal) {
-		tg_simd_xor(p, A->ks + A->kpos, n);
-		mac_defer(A, p, n);
-	} else {
-		poly_update(&A->P, p, n);
-		tg_simd_xor(p, A->ks + A->kpos, n);
-	}
-	A->kpos += (unsigned)n;
-	A->done += n;
+	poly_update(&((struct cc20p *)k)->P, p, n);
 }
 
-/* One piece of payload, in place. */
-static void aead_piece(struct aead *A, uint8_t *p, size_t n)
+static bool cc_mac_partial(const void *k)
 {
-	/* finish the saved key stream first */
-	if (A->kpos < sizeof(A->ks)) {
-		size_t k = sizeof(A->ks) - A->kpos;
-
-		if (k > n)
-			k = n;
-		aead_bytes(A, p, k);
-		p += k;
-		n -= k;
-	}
-	/* Whole 512-byte chunks. The key stream is used up here, so done is
-	 * a multiple of 64 and Poly1305 holds no partial block. */
-	for (; n >= 512; p += 512, n -= 512) {
-		if (A->seal) {
-			chacha8_poly(&A->C, p, NULL, &A->P, A->pend,
-				     A->npend / 16);
-			A->pend = p;
-			A->npend = 512;
-		} else {
-			chacha8_poly(&A->C, p, NULL, &A->P, p, 32);
-		}
-		A->done += 512;
-	}
-	if (n > 0) {
-		/* the tail's key stream; opening absorbs the tail's whole
-		 * blocks meanwhile, as they are still ciphertext */
-		if (A->seal) {
-			chacha8_poly(&A->C, NULL, A->ks, &A->P, A->pend,
-				     A->npend / 16);
-			A->npend = 0;
-		} else {
-			chacha8_poly(&A->C, NULL, A->ks, &A->P, p, n / 16);
-			p += n & ~(size_t)15;
-			A->done += n & ~(size_t)15;
-			tg_simd_xor(p - (n & ~(size_t)15), A->ks, n & ~(size_t)15);
-			A->kpos = (unsigned)(n & ~(size_t)15);
-			n &= 15;
-			if (n == 0)
-				return;
-			aead_bytes(A, p, n);
-			return;
-		}
-		A->kpos = 0;
-		aead_bytes(A, p, n);
-	}
+	return ((const struct cc20p *)k)->P.nbuf != 0;
 }
 
-static void aead_begin(struct aead *A, const uint8_t key[32],
-		       const uint8_t nonce[12], const uint8_t *aad,
-		       size_t aad_len, int seal)
-{
-	chacha_init(&A->C, key, nonce, 0);
-	/* block 0 is the Poly1305 key; blocks 1-7 start the payload */
-	chacha8_poly(&A->C, NULL, A->ks, NULL, NULL, 0);
-	poly_init(&A->P, A->ks);
-	A->kpos = 64;
-	A->done = 0;
-	A->seal = seal;
-	A->npend = 0;
-	A->pend = NULL;
-	poly_update(&A->P, aad, aad_len);
-	poly_pad16(&A->P);
-}
-
-static void aead_tag(struct aead *A, size_t aad_len, uint8_t tag[16])
-{
-	uint8_t lens[16];
-
-	mac_flush(A);
-	poly_pad16(&A->P);
-	st64(lens, aad_len);
-	st64(lens + 8, A->done);
-	poly_blocks(&A->P, lens, 16);
-	poly_final(&A->P, tag);
-}
+static const struct tg_simd_aead_ops cc_ops = {
+	.chunk = 512,
+	.pass = cc_pass,
+	.mac_blocks = cc_mac_blocks,
+	.mac_bytes = cc_mac_bytes,
+	.mac_partial = cc_mac_partial,
+};
 
 void tg_simd_cc20p(const uint8_t key[32], const uint8_t nonce[12],
 		   const uint8_t *aad, size_t aad_len,
 		   const struct tg_iov *seg, unsigned nseg, int seal,
 		   uint8_t tag[16])
 {
-	struct aead A;
+	struct cc20p X;
+	struct tg_simd_stream S = { .ops = &cc_ops, .k = &X, .seal = seal };
+	uint8_t lens[16];
 
-	aead_begin(&A, key, nonce, aad, aad_len, seal);
+	chacha_init(&X.C, key, nonce, 0);
+	/* block 0 is the Poly1305 key; blocks 1-7 start the payload */
+	chacha8_poly(&X.C, NULL, S.ks, NULL, NULL, 0);
+	poly_init(&X.P, S.ks);
+	S.kpos = 64;
+	poly_update(&X.P, aad, aad_len);
+	poly_pad16(&X.P);
 	for (unsigned i = 0; i < nseg; i++)
-		aead_piece(&A, seg[i].p, seg[i].n);
-	aead_tag(&A, aad_len, tag);
-	tg_wipe(&A, sizeof(A));
+		tg_simd_stream_piece(&S, seg[i].p, seg[i].n);
+	tg_simd_stream_flush(&S);
+	poly_pad16(&X.P);
+	st64(lens, aad_len);
+	st64(lens + 8, S.done);
+	poly_blocks(&X.P, lens, 16);
+	poly_final(&X.P, tag);
+	tg_wipe(&X, sizeof(X));
+	tg_wipe(&S, sizeof(S));
 }

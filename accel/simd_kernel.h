@@ -8,6 +8,7 @@
 #define TG_ACCEL_SIMD_KERNEL_H
 
 #include <immintrin.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,6 +21,133 @@ static inline void tg_simd_xor(uint8_t *p, const uint8_t *k, size_t n)
 			_mm256_loadu_si256((const __m256i *)(const void *)k)));
 	for (; n > 0; n--)
 		*p++ ^= *k++;
+}
+
+/*
+ * The streaming driver both AEAD kernels share: payload in pieces of any
+ * length, a key stream cut in passes of ops->chunk bytes, a MAC of 16-byte
+ * blocks. A pass computes one chunk of key stream (XORed into the payload,
+ * or saved in ks for the bytes of a piece's tail) while the MAC absorbs
+ * whole blocks of ciphertext: when sealing, the ciphertext of the pass
+ * before, held back as "pending" (it exists only once encrypted); when
+ * opening, the same chunk, read before it is decrypted in place.
+ */
+struct tg_simd_aead_ops {
+	unsigned chunk; /* bytes per pass: a multiple of 64, at most 512 */
+	/* One pass: key stream for a chunk, XORed into io, or stored at ks
+	 * when io is NULL; the MAC absorbs the nmac whole blocks at mac
+	 * meanwhile (the MAC holds no partial block then). */
+	void (*pass)(void *k, uint8_t *io, uint8_t *ks, const uint8_t *mac,
+		     size_t nmac);
+	void (*mac_blocks)(void *k, const uint8_t *p, size_t nblocks);
+	void (*mac_bytes)(void *k, const uint8_t *p, size_t n); /* any n */
+	bool (*mac_partial)(const void *k); /* holds part of a block */
+};
+
+struct tg_simd_stream {
+	const struct tg_simd_aead_ops *ops;
+	void *k;          /* the kernel's state */
+	uint8_t ks[512];  /* key stream not used yet: ks[kpos..ops->chunk) */
+	unsigned kpos;
+	int seal;
+	uint64_t done;    /* payload bytes processed */
+	/* sealing: whole blocks of ciphertext the MAC has still to absorb,
+	 * in order, before anything else */
+	const uint8_t *pend;
+	size_t npend;     /* bytes, a multiple of 16 */
+};
+
+/* The pending ciphertext into the MAC now. */
+static inline __attribute__((always_inline)) void
+tg_simd_stream_flush(struct tg_simd_stream *S)
+{
+	if (S->npend > 0)
+		S->ops->mac_blocks(S->k, S->pend, S->npend / 16);
+	S->npend = 0;
+}
+
+/* Sealing: ciphertext for the MAC, held back where it can be. */
+static inline __attribute__((always_inline)) void
+tg_simd_stream_mac_seal(struct tg_simd_stream *S, const uint8_t *p, size_t n)
+{
+	size_t whole = n & ~(size_t)15;
+
+	if (!S->ops->mac_partial(S->k) && whole > 0 &&
+	    (S->npend == 0 || S->pend + S->npend == p)) {
+		if (S->npend == 0)
+			S->pend = p;
+		S->npend += whole;
+		p += whole;
+		n -= whole;
+	}
+	if (n > 0) {
+		tg_simd_stream_flush(S);
+		S->ops->mac_bytes(S->k, p, n);
+	}
+}
+
+/* Bytes from the saved key stream (ks must have them). */
+static inline __attribute__((always_inline)) void
+tg_simd_stream_bytes(struct tg_simd_stream *S, uint8_t *p, size_t n)
+{
+	if (S->seal) {
+		tg_simd_xor(p, S->ks + S->kpos, n);
+		tg_simd_stream_mac_seal(S, p, n);
+	} else {
+		S->ops->mac_bytes(S->k, p, n);
+		tg_simd_xor(p, S->ks + S->kpos, n);
+	}
+	S->kpos += (unsigned)n;
+	S->done += n;
+}
+
+/* One piece of payload, in place. */
+static inline __attribute__((always_inline)) void
+tg_simd_stream_piece(struct tg_simd_stream *S, uint8_t *p, size_t n)
+{
+	const struct tg_simd_aead_ops *o = S->ops;
+
+	/* the saved key stream first */
+	if (S->kpos < o->chunk) {
+		size_t k = o->chunk - S->kpos < n ? o->chunk - S->kpos : n;
+
+		tg_simd_stream_bytes(S, p, k);
+		p += k;
+		n -= k;
+	}
+	/* Whole passes. The key stream is used up here, so the MAC holds no
+	 * partial block (passes start on block boundaries). */
+	for (; n >= o->chunk; p += o->chunk, n -= o->chunk) {
+		if (S->seal) {
+			o->pass(S->k, p, NULL, S->pend, S->npend / 16);
+			S->pend = p;
+			S->npend = o->chunk;
+		} else {
+			o->pass(S->k, p, NULL, p, o->chunk / 16);
+		}
+		S->done += o->chunk;
+	}
+	if (n == 0)
+		return;
+	/* The tail's key stream (what is left over serves the next piece).
+	 * Sealing absorbs the pending ciphertext meanwhile, opening the
+	 * tail's whole blocks, still ciphertext then. */
+	if (S->seal) {
+		o->pass(S->k, NULL, S->ks, S->pend, S->npend / 16);
+		S->npend = 0;
+		S->kpos = 0;
+	} else {
+		size_t whole = n & ~(size_t)15;
+
+		o->pass(S->k, NULL, S->ks, p, whole / 16);
+		tg_simd_xor(p, S->ks, whole);
+		S->kpos = (unsigned)whole;
+		S->done += whole;
+		p += whole;
+		n -= whole;
+	}
+	if (n > 0)
+		tg_simd_stream_bytes(S, p, n);
 }
 
 #endif
