@@ -117,10 +117,7 @@ static void tg_simd_sess_free(void *ctx, void *bsess)
 	(void)ctx;
 	if (s == NULL)
 		return;
-	if (s->K != NULL) {
-		tg_wipe(s->K, tg_simd_gcm_key_size());
-		free(s->K);
-	}
+	tg_simd_gcm_key_free(s->K);
 	tg_wipe(s, sizeof(*s));
 	free(s);
 }
@@ -138,10 +135,7 @@ static TG_MUST_CHECK tg_result tg_simd_sess_create(void *ctx, enum tg_suite suit
 	s->seal = dir == TG_DIR_SEAL;
 	s->gcm = suite != TG_SUITE_CHACHA20POLY1305;
 	if (s->gcm) {
-		size_t al = tg_simd_gcm_key_align();
-		size_t n = (tg_simd_gcm_key_size() + al - 1) / al * al;
-
-		s->K = aligned_alloc(al, n);
+		s->K = tg_simd_gcm_key_new();
 		if (s->K == NULL) {
 			free(s);
 			return tg_error(TG_E_NOMEM);

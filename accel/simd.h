@@ -31,18 +31,15 @@ void tg_simd_cc20p(const uint8_t key[32], const uint8_t nonce[12],
 		   const struct tg_iov *seg, unsigned nseg, int seal,
 		   uint8_t tag[16]);
 
-/** An AES-GCM key: round keys and powers of H (opaque; 32-byte aligned). */
+/** An AES-GCM key: round keys and powers of H (opaque). */
 struct tg_simd_gcm_key;
 
-/** Bytes to allocate for a struct tg_simd_gcm_key. */
-size_t tg_simd_gcm_key_size(void);
-/** Its alignment. */
-size_t tg_simd_gcm_key_align(void);
+/** A new, unkeyed AES-GCM key (aligned as it needs), or NULL. */
+struct tg_simd_gcm_key *tg_simd_gcm_key_new(void);
+/** Wipe and free @p K (NULL is a no-op). */
+void tg_simd_gcm_key_free(struct tg_simd_gcm_key *K);
 
-/**
- * Expand a 16- or 32-byte AES key into @p K (VAES + VPCLMULQDQ, AVX2).
- * The caller wipes @p K before it frees it.
- */
+/** Expand a 16- or 32-byte AES key into @p K (VAES + VPCLMULQDQ, AVX2). */
 void tg_simd_gcm_init(struct tg_simd_gcm_key *K, const uint8_t *key,
 		      unsigned key_len);
 

@@ -42,6 +42,7 @@
  * way into the high half.
  */
 #include <immintrin.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "simd.h"
@@ -166,6 +167,23 @@ static __m128i div_x(__m128i v)
 			_mm_clmulepi64_si128(a, b, 0x10)));                   \
 	} while (0)
 
+/* The same for two products side by side (the two 128-bit lanes). */
+#define CLMUL_ACC256(a, b, hi, mid, lo)                                       \
+	do {                                                                  \
+		lo = _mm256_xor_si256(lo, _mm256_clmulepi64_epi128(a, b, 0x00)); \
+		hi = _mm256_xor_si256(hi, _mm256_clmulepi64_epi128(a, b, 0x11)); \
+		mid = _mm256_xor_si256(mid, _mm256_xor_si256(                 \
+			_mm256_clmulepi64_epi128(a, b, 0x01),                 \
+			_mm256_clmulepi64_epi128(a, b, 0x10)));               \
+	} while (0)
+
+/* The two lanes' sums of a 256-bit accumulator, added into one. */
+static inline __m128i lanes_sum(__m256i v)
+{
+	return _mm_xor_si128(_mm256_castsi256_si128(v),
+			     _mm256_extracti128_si256(v, 1));
+}
+
 static inline __m128i ghash_finish(__m128i hi, __m128i mid, __m128i lo)
 {
 	hi = _mm_xor_si128(hi, _mm_srli_si128(mid, 8));
@@ -203,18 +221,9 @@ static __m128i ghash_n(const struct tg_simd_gcm_key *K, __m128i y,
 
 		if (i == 0)
 			x = _mm256_xor_si256(x, _mm256_zextsi128_si256(y));
-		lo = _mm256_xor_si256(lo, _mm256_clmulepi64_epi128(x, h, 0x00));
-		hi = _mm256_xor_si256(hi, _mm256_clmulepi64_epi128(x, h, 0x11));
-		mid = _mm256_xor_si256(mid, _mm256_xor_si256(
-			_mm256_clmulepi64_epi128(x, h, 0x01),
-			_mm256_clmulepi64_epi128(x, h, 0x10)));
+		CLMUL_ACC256(x, h, hi, mid, lo);
 	}
-	__m128i h128 = _mm_xor_si128(_mm256_castsi256_si128(hi),
-				     _mm256_extracti128_si256(hi, 1));
-	__m128i m128 = _mm_xor_si128(_mm256_castsi256_si128(mid),
-				     _mm256_extracti128_si256(mid, 1));
-	__m128i l128 = _mm_xor_si128(_mm256_castsi256_si128(lo),
-				     _mm256_extracti128_si256(lo, 1));
+	__m128i h128 = lanes_sum(hi), m128 = lanes_sum(mid), l128 = lanes_sum(lo);
 
 	if (i < n) { /* the last block, times H */
 		__m128i x = _mm_shuffle_epi8(_mm_loadu_si128(
@@ -244,14 +253,19 @@ static __m128i ghash_blocks(const struct tg_simd_gcm_key *K, __m128i y,
 /* ---------------------------------------------------------------------- */
 /* Session                                                                 */
 
-size_t tg_simd_gcm_key_size(void)
+struct tg_simd_gcm_key *tg_simd_gcm_key_new(void)
 {
-	return sizeof(struct tg_simd_gcm_key);
+	/* sizeof is a multiple of the alignment, as aligned_alloc wants */
+	return aligned_alloc(_Alignof(struct tg_simd_gcm_key),
+			     sizeof(struct tg_simd_gcm_key));
 }
 
-size_t tg_simd_gcm_key_align(void)
+void tg_simd_gcm_key_free(struct tg_simd_gcm_key *K)
 {
-	return _Alignof(struct tg_simd_gcm_key);
+	if (K == NULL)
+		return;
+	tg_wipe(K, sizeof(*K));
+	free(K);
 }
 
 void tg_simd_gcm_init(struct tg_simd_gcm_key *K, const uint8_t *key,
@@ -287,8 +301,6 @@ struct gcm {
 	const struct tg_simd_gcm_key *K;
 	__m256i ctr;          /* byte-reversed [ctr, ctr + 1] */
 	__m128i y;            /* GHASH state, reflected */
-	uint8_t gbuf[16];     /* ciphertext of a partial block for GHASH */
-	unsigned gn;
 };
 
 /*
@@ -337,13 +349,7 @@ gcm_pass16_impl(struct gcm *G, uint8_t *io, const uint8_t *mac,
 			if ((j) == 0)                                         \
 				x_ = _mm256_xor_si256(x_,                     \
 					_mm256_zextsi128_si256(G->y));        \
-			lo = _mm256_xor_si256(lo,                             \
-				_mm256_clmulepi64_epi128(x_, h_, 0x00));      \
-			hi = _mm256_xor_si256(hi,                             \
-				_mm256_clmulepi64_epi128(x_, h_, 0x11));      \
-			mid = _mm256_xor_si256(mid, _mm256_xor_si256(         \
-				_mm256_clmulepi64_epi128(x_, h_, 0x01),       \
-				_mm256_clmulepi64_epi128(x_, h_, 0x10)));     \
+			CLMUL_ACC256(x_, h_, hi, mid, lo);                    \
 			/* keep the sums as running sums: reassociated into \
 			 * one tree at the end they spill to the stack */    \
 			__asm__("" : "+x"(lo), "+x"(hi), "+x"(mid));          \
@@ -377,12 +383,8 @@ gcm_pass16_impl(struct gcm *G, uint8_t *io, const uint8_t *mac,
 	LAST(0, c0); LAST(1, c1); LAST(2, c2); LAST(3, c3);
 	LAST(4, c4); LAST(5, c5); LAST(6, c6); LAST(7, c7);
 #undef LAST
-	if (with_mac) {
-		G->y = ghash_finish(
-			_mm_xor_si128(_mm256_castsi256_si128(hi), _mm256_extracti128_si256(hi, 1)),
-			_mm_xor_si128(_mm256_castsi256_si128(mid), _mm256_extracti128_si256(mid, 1)),
-			_mm_xor_si128(_mm256_castsi256_si128(lo), _mm256_extracti128_si256(lo, 1)));
-	}
+	if (with_mac)
+		G->y = ghash_finish(lanes_sum(hi), lanes_sum(mid), lanes_sum(lo));
 }
 
 static void gcm_pass16(struct gcm *G, uint8_t *io, const uint8_t *mac)
@@ -421,43 +423,10 @@ static void gcm_mac_blocks(void *k, const uint8_t *p, size_t nblocks)
 	G->y = ghash_blocks(G->K, G->y, p, nblocks);
 }
 
-/* Ciphertext into GHASH, any length, in order. */
-static void gcm_mac_bytes(void *k, const uint8_t *p, size_t n)
-{
-	struct gcm *G = k;
-
-	if (G->gn > 0) {
-		size_t c = 16 - G->gn < n ? 16 - G->gn : n;
-
-		memcpy(G->gbuf + G->gn, p, c);
-		G->gn += (unsigned)c;
-		p += c;
-		n -= c;
-		if (G->gn < 16)
-			return;
-		G->y = ghash_n(G->K, G->y, G->gbuf, 1);
-		G->gn = 0;
-	}
-	G->y = ghash_blocks(G->K, G->y, p, n / 16);
-	p += n & ~(size_t)15;
-	n &= 15;
-	if (n > 0) {
-		memcpy(G->gbuf, p, n);
-		G->gn = (unsigned)n;
-	}
-}
-
-static bool gcm_mac_partial(const void *k)
-{
-	return ((const struct gcm *)k)->gn != 0;
-}
-
 static const struct tg_simd_aead_ops gcm_ops = {
 	.chunk = 256,
 	.pass = gcm_pass,
 	.mac_blocks = gcm_mac_blocks,
-	.mac_bytes = gcm_mac_bytes,
-	.mac_partial = gcm_mac_partial,
 };
 
 void tg_simd_gcm(const struct tg_simd_gcm_key *K, const uint8_t nonce[12],
@@ -485,27 +454,13 @@ void tg_simd_gcm(const struct tg_simd_gcm_key *K, const uint8_t nonce[12],
 	G.ctr = _mm256_add_epi32(_mm256_broadcastsi128_si256(t),
 				 _mm256_set_epi32(0, 0, 0, 1, 0, 0, 0, 0));
 	G.y = _mm_setzero_si128();
-	/* AAD, zero-padded to a block */
-	G.y = ghash_blocks(K, G.y, aad, aad_len / 16);
-	if (aad_len % 16 != 0) {
-		uint8_t b[16] = { 0 };
-
-		memcpy(b, aad + (aad_len & ~(size_t)15), aad_len % 16);
-		G.y = ghash_n(K, G.y, b, 1);
-	}
-	for (unsigned i = 0; i < nseg; i++)
-		tg_simd_stream_piece(&S, seg[i].p, seg[i].n);
-	tg_simd_stream_flush(&S);
-	if (G.gn > 0) {
-		memset(G.gbuf + G.gn, 0, 16 - G.gn);
-		G.y = ghash_n(K, G.y, G.gbuf, 1);
-	}
+	tg_simd_stream_run(&S, aad, aad_len, seg, nseg);
 	/* lengths in bits, big-endian */
 	for (int i = 0; i < 8; i++) {
 		lens[i] = (uint8_t)((uint64_t)aad_len * 8 >> (56 - 8 * i));
 		lens[8 + i] = (uint8_t)(S.done * 8 >> (56 - 8 * i));
 	}
-	G.y = ghash_n(K, G.y, lens, 1);
+	tg_simd_stream_mac(&S, lens, 16);
 	t = _mm_xor_si128(_mm_shuffle_epi8(G.y, BSWAP128), ej0);
 	_mm_storeu_si128((__m128i *)(void *)tag, t);
 	tg_wipe(&G, sizeof(G));

@@ -36,8 +36,6 @@ struct poly {
 	uint64_t h0, h1, h2; /* accumulator, h2 holds the bits above 2^128 */
 	uint64_t r0, r1, s1; /* clamped r; s1 = r1 + r1/4 = 5/4 * r1 */
 	uint64_t pad0, pad1; /* s */
-	uint8_t buf[16];     /* a partial block */
-	unsigned nbuf;
 };
 
 static inline uint64_t ld64(const uint8_t *p)
@@ -61,7 +59,6 @@ static void poly_init(struct poly *P, const uint8_t key[32])
 	P->s1 = P->r1 + (P->r1 >> 2);
 	P->pad0 = ld64(key + 16);
 	P->pad1 = ld64(key + 24);
-	P->nbuf = 0;
 }
 
 /*
@@ -131,42 +128,6 @@ static void poly_blocks(struct poly *P, const uint8_t *m, size_t n)
 	P->h0 = h0;
 	P->h1 = h1;
 	P->h2 = h2;
-}
-
-/* Any bytes, buffering a partial block. */
-static void poly_update(struct poly *P, const uint8_t *m, size_t n)
-{
-	if (P->nbuf > 0) {
-		size_t k = 16 - P->nbuf;
-
-		if (k > n)
-			k = n;
-		memcpy(P->buf + P->nbuf, m, k);
-		P->nbuf += (unsigned)k;
-		m += k;
-		n -= k;
-		if (P->nbuf < 16)
-			return;
-		poly_blocks(P, P->buf, 16);
-		P->nbuf = 0;
-	}
-	poly_blocks(P, m, n & ~(size_t)15);
-	m += n & ~(size_t)15;
-	n &= 15;
-	if (n > 0) {
-		memcpy(P->buf, m, n);
-		P->nbuf = (unsigned)n;
-	}
-}
-
-/* RFC 8439 §2.8: pad what was absorbed so far to 16 bytes with zeros. */
-static void poly_pad16(struct poly *P)
-{
-	if (P->nbuf > 0) {
-		memset(P->buf + P->nbuf, 0, 16 - P->nbuf);
-		poly_blocks(P, P->buf, 16);
-		P->nbuf = 0;
-	}
 }
 
 static void poly_final(struct poly *P, uint8_t tag[16])
@@ -396,22 +357,10 @@ static void cc_mac_blocks(void *k, const uint8_t *p, size_t nblocks)
 	poly_blocks(&((struct cc20p *)k)->P, p, 16 * nblocks);
 }
 
-static void cc_mac_bytes(void *k, const uint8_t *p, size_t n)
-{
-	poly_update(&((struct cc20p *)k)->P, p, n);
-}
-
-static bool cc_mac_partial(const void *k)
-{
-	return ((const struct cc20p *)k)->P.nbuf != 0;
-}
-
 static const struct tg_simd_aead_ops cc_ops = {
 	.chunk = 512,
 	.pass = cc_pass,
 	.mac_blocks = cc_mac_blocks,
-	.mac_bytes = cc_mac_bytes,
-	.mac_partial = cc_mac_partial,
 };
 
 void tg_simd_cc20p(const uint8_t key[32], const uint8_t nonce[12],
@@ -428,15 +377,10 @@ void tg_simd_cc20p(const uint8_t key[32], const uint8_t nonce[12],
 	chacha8_poly(&X.C, NULL, S.ks, NULL, NULL, 0);
 	poly_init(&X.P, S.ks);
 	S.kpos = 64;
-	poly_update(&X.P, aad, aad_len);
-	poly_pad16(&X.P);
-	for (unsigned i = 0; i < nseg; i++)
-		tg_simd_stream_piece(&S, seg[i].p, seg[i].n);
-	tg_simd_stream_flush(&S);
-	poly_pad16(&X.P);
+	tg_simd_stream_run(&S, aad, aad_len, seg, nseg);
 	st64(lens, aad_len);
 	st64(lens + 8, S.done);
-	poly_blocks(&X.P, lens, 16);
+	tg_simd_stream_mac(&S, lens, 16);
 	poly_final(&X.P, tag);
 	tg_wipe(&X, sizeof(X));
 	tg_wipe(&S, sizeof(S));

@@ -64,8 +64,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (cpu_chacha < 0) {
 		cpu_chacha = tg_simd_cpu_chacha();
 		cpu_gcm = tg_simd_cpu_gcm();
-		K = aligned_alloc(tg_simd_gcm_key_align(),
-				  (tg_simd_gcm_key_size() + 63) / 64 * 64);
+		K = tg_simd_gcm_key_new();
 		if (K == NULL)
 			abort();
 	}

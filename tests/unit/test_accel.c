@@ -3614,8 +3614,7 @@ static void simd_kernel_suite(enum tg_suite su)
 		goto out;
 	}
 	if (su != TG_SUITE_CHACHA20POLY1305) {
-		K = aligned_alloc(tg_simd_gcm_key_align(),
-				  (tg_simd_gcm_key_size() + 63) / 64 * 64);
+		K = tg_simd_gcm_key_new();
 		CU_ASSERT_FATAL(K != NULL);
 	}
 	for (uint32_t len = 0; len < MAXLEN; len += len < 1100 ? 1 : 37 + rnd(400)) {
@@ -3706,10 +3705,7 @@ static void simd_kernel_suite(enum tg_suite su)
 	CU_ASSERT(cases > 1000);
 	CU_ASSERT_EQUAL(bad, 0);
 out:
-	if (K != NULL) {
-		memset(K, 0, tg_simd_gcm_key_size());
-		free(K);
-	}
+	tg_simd_gcm_key_free(K);
 	free(pt);
 	free(ref);
 	free(io);
