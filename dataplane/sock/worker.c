@@ -520,6 +520,13 @@ static void tg_backend_writable(struct tg_wk *w, struct tg_flow *f)
 
 /* ---- control-plane messages --------------------------------------------------- */
 
+/* Client records that raced the key install are still to come or still
+ * to go into cin: reading from the client waits for them. */
+static bool tg_late_pending(const struct tg_flow *f)
+{
+	return f->late_expected > 0 || f->late != NULL;
+}
+
 /* Move late client records into cin, in order, as far as it has room;
  * true if any byte moved. */
 static bool tg_late_drain(struct tg_flow *f)
@@ -724,7 +731,7 @@ static void tg_client_readable(struct tg_wk *w, struct tg_flow *f)
 	ssize_t n;
 
 	/* records that raced the key install go first */
-	if (f->late_expected > 0 || f->late != NULL)
+	if (tg_late_pending(f))
 		return;
 	room = tg_buf_room(&f->cin, TG_REC_HDR_LEN + TG_REC_MAX_CT);
 	if (room == 0)
@@ -1106,8 +1113,7 @@ static void tg_flow_progress(struct tg_wk *w, struct tg_flow *f, uint64_t now)
 	/* back-pressure both ways: read only what the other side can take */
 	tg_ep_set(w, f, false,
 		  ((!f->c_eof && f->bout.len + TG_REC_MAX_CT <= f->bout.cap &&
-		    f->cin.len < f->cin.cap && f->late_expected == 0 &&
-		    f->late == NULL) ? EPOLLIN : 0) |
+		    f->cin.len < f->cin.cap && !tg_late_pending(f)) ? EPOLLIN : 0) |
 		  (f->cout.len ? EPOLLOUT : 0));
 	if (f->state == FL_OPEN)
 		tg_ep_set(w, f, true,
