@@ -120,6 +120,17 @@ uint8_t tg_suite_iv_len(uint16_t version, enum tg_suite suite)
 	return tg_explicit_nonce(version, suite) ? 4 : 12;
 }
 
+tg_result tg_rec_hdr_parse(struct tg_cur *c, uint32_t max_len,
+			    struct tg_rec_hdr *out)
+{
+	TG_ENSURE(tg_cur_left(c) >= TG_REC_HDR_LEN, TG_E_SHORT);
+	TG_GUARD(tg_cur_u8(c, &out->type));
+	TG_GUARD(tg_cur_u16(c, &out->version));
+	TG_GUARD(tg_cur_u16(c, &out->len));
+	TG_ENSURE(out->len <= max_len, TG_E_OVERFLOW);
+	return TG_OK;
+}
+
 uint32_t tg_accel_hdr_len_for(uint16_t version, enum tg_suite suite)
 {
 	return TG_REC_HDR_LEN +
@@ -797,6 +808,8 @@ static uint8_t tg_open_prep(struct tg_rec *r, struct tg_aead_op *op,
 	uint8_t hb[TG_REC_HDR_LEN + TG_REC_EXPLICIT_NONCE_LEN];
 	const uint8_t *h, *tag;
 	struct tg_cur cur;
+	struct tg_rec_hdr rh;
+	tg_result rr;
 	uint8_t type;
 	uint16_t ver, len;
 	uint32_t plen, poff;
@@ -817,13 +830,18 @@ static uint8_t tg_open_prep(struct tg_rec *r, struct tg_aead_op *op,
 	if (h == NULL)
 		return TG_REC_E_INVAL;
 	cur = tg_cur_init(h, s->hdr_len);
-	if (tg_failed(tg_cur_u8(&cur, &type)) || tg_failed(tg_cur_u16(&cur, &ver)) ||
-	    tg_failed(tg_cur_u16(&cur, &len)))
+	/* the AEAD's own bound, tighter than RFC 5246 §6.2.3's 2^14 + 2048:
+	 * a longer record could only decrypt to over 2^14 bytes */
+	rr = tg_rec_hdr_parse(&cur, tg_max_ct_len(s), &rh);
+	if (rr.code == TG_E_OVERFLOW)
+		return TG_REC_E_OVERFLOW; /* record_overflow: public length */
+	if (tg_failed(rr))
 		return TG_REC_E_BAD_MAC;
+	type = rh.type;
+	ver = rh.version;
+	len = rh.len;
 	/* TLS 1.2 authenticates our own version, not the header's, so the
 	 * header's version is checked here: every header bit counts. */
-	if (len > tg_max_ct_len(s))
-		return TG_REC_E_OVERFLOW; /* record_overflow: public length */
 	if ((uint32_t)len + TG_REC_HDR_LEN != r->rec_len || ver != TG_TLS12 ||
 	    len < s->hdr_len - TG_REC_HDR_LEN + TG_REC_TAG_LEN +
 			  (s->version == TG_TLS13 ? 1 : 0) ||

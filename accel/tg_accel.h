@@ -29,6 +29,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "tg_cur.h"
 #include "tg_result.h"
 
 struct rte_mbuf;
@@ -377,6 +378,49 @@ uint8_t tg_suite_key_len(enum tg_suite suite);
  * @return the fixed IV length: 4 (TLS 1.2 GCM) or 12
  */
 uint8_t tg_suite_iv_len(uint16_t version, enum tg_suite suite);
+
+/** A record header (RFC 5246 §6.2.1, RFC 8446 §5.1). */
+struct tg_rec_hdr {
+	uint8_t type;      /**< content type (::tg_content_type or other) */
+	uint16_t version;  /**< legacy_record_version as sent */
+	uint16_t len;      /**< length of the fragment that follows */
+};
+
+/** Largest plaintext record fragment (RFC 5246 §6.2.1: 2^14). */
+#define TG_REC_LEN_MAX_PLAIN TG_REC_MAX_PLAIN
+/** Largest protected TLS 1.2 record fragment (RFC 5246 §6.2.3: 2^14 + 2048). */
+#define TG_REC_LEN_MAX_CT12 (TG_REC_MAX_PLAIN + 2048)
+/** Largest protected TLS 1.3 record fragment (RFC 8446 §5.2: 2^14 + 256). */
+#define TG_REC_LEN_MAX_CT13 (TG_REC_MAX_PLAIN + 256)
+
+/**
+ * The length limit of a record's fragment (RFC 5246 §6.2.1/§6.2.3,
+ * RFC 8446 §5.2).
+ * @param version    ::TG_TLS12 or ::TG_TLS13: the protection in force
+ * @param protected  false while no cipher is in force (plaintext records)
+ * @return the largest length field a peer may send
+ */
+static inline uint32_t tg_rec_len_max(uint16_t version, bool protected)
+{
+	if (!protected)
+		return TG_REC_LEN_MAX_PLAIN;
+	return version == TG_TLS13 ? TG_REC_LEN_MAX_CT13 : TG_REC_LEN_MAX_CT12;
+}
+
+/**
+ * The one record-header parser: reads type, version and length from
+ * @p c (which must hold at least ::TG_REC_HDR_LEN bytes, or nothing is
+ * read) and checks the length against @p max_len. The version is the
+ * caller's to judge (a first ClientHello record may carry any 3.x).
+ * @param c        bounded cursor at the header
+ * @param max_len  tg_rec_len_max() of the state the record arrives in
+ * @param out      the header, on TG_OK and on TG_E_OVERFLOW
+ * @return TG_OK; TG_E_SHORT when fewer than five bytes are left (the
+ *         cursor has not moved); TG_E_OVERFLOW when the length is over
+ *         @p max_len (record_overflow)
+ */
+TG_MUST_CHECK tg_result tg_rec_hdr_parse(struct tg_cur *c, uint32_t max_len,
+					 struct tg_rec_hdr *out);
 
 /** Per-backend counters (records and bytes sealed/opened). */
 struct tg_accel_stats {

@@ -60,7 +60,7 @@ struct tg_ctl_msg *tg_ctl_msg_new(uint8_t type, uint16_t worker, uint32_t slot,
 		return NULL;
 	memset(m, 0, sizeof(*m));
 	/* no alert either way until a handshake's info says otherwise */
-	m->info.alert_sent = m->info.alert_recv = 255;
+	m->info.alert_sent = m->info.alert_recv = TG_ALERT_NONE;
 	m->type = type;
 	m->worker = worker;
 	m->slot = slot;

@@ -1305,7 +1305,7 @@ static void tg_hs_fail(struct tg_hs *hs, tg_result r)
 	hs->info.alert_sent = tg_alert_of(r.code);
 	if (tg_failed(tg_hsio_put_alert(&hs->io, TG_ALERT_FATAL,
 					hs->info.alert_sent)))
-		hs->info.alert_sent = 255;
+		hs->info.alert_sent = TG_ALERT_NONE;
 	TG_DEBUG("hs: %s (%s)", tg_strerror(r.code),
 		 tg_alert_name(hs->info.alert_sent));
 }
@@ -1339,8 +1339,8 @@ tg_result tg_hs_new(const struct tg_hs_config *cfg,
 	TG_ENSURE(hs != NULL, TG_E_NOMEM);
 	hs->cfg = cfg;
 	hs->info.version = TG_TLS12;
-	hs->info.alert_sent = 255;
-	hs->info.alert_recv = 255;
+	hs->info.alert_sent = TG_ALERT_NONE;
+	hs->info.alert_recv = TG_ALERT_NONE;
 	hs->tr_cap = 4096; /* grows with the handshake */
 	hs->tr = malloc(hs->tr_cap);
 	r = hs->tr != NULL ? tg_hsio_init(&hs->io) : tg_error(TG_E_NOMEM);

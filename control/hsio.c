@@ -12,7 +12,7 @@
 #include "tg_wipe.h"
 
 /* RFC 5246 §6.2.3: TLSCiphertext.length <= 2^14 + 2048. */
-#define TG_HSIO_MAX_CT (TG_REC_MAX_PLAIN + 2048)
+#define TG_HSIO_MAX_CT TG_REC_LEN_MAX_CT12
 #define TG_HSIO_RCAP (2 * (TG_REC_HDR_LEN + TG_HSIO_MAX_CT))
 #define TG_HSIO_HSCAP (TG_TLS_MAX_HS_MSG + TG_TLS_HS_HDR_LEN + TG_REC_MAX_PLAIN)
 #define TG_HSIO_OUTCAP (4 * TG_TLS_MAX_HS_MSG)
@@ -158,6 +158,8 @@ static TG_MUST_CHECK tg_result tg_hsio_take_hs(struct tg_hsio *io, struct tg_hsi
 tg_result tg_hsio_next(struct tg_hsio *io, struct tg_hsio_msg *msg)
 {
 	struct tg_cur hc;
+	struct tg_rec_hdr rh;
+	tg_result hr;
 	uint8_t type;
 	uint16_t ver, len;
 	uint8_t *plain;
@@ -178,9 +180,13 @@ tg_result tg_hsio_next(struct tg_hsio *io, struct tg_hsio_msg *msg)
 		if (io->rlen < TG_REC_HDR_LEN)
 			return TG_OK;
 		hc = tg_cur_init(io->rbuf, TG_REC_HDR_LEN);
-		TG_GUARD(tg_cur_u8(&hc, &type));
-		TG_GUARD(tg_cur_u16(&hc, &ver));
-		TG_GUARD(tg_cur_u16(&hc, &len));
+		hr = tg_rec_hdr_parse(&hc, tg_rec_len_max(TG_TLS12, io->rx != NULL),
+				      &rh);
+		if (hr.code != TG_E_OVERFLOW)
+			TG_GUARD(hr);
+		type = rh.type;
+		ver = rh.version;
+		len = rh.len;
 		/* RFC 5246 §6.2.1 / Appendix E: any 3.x record version; a
 		 * first record that is not a TLS handshake (say, a
 		 * plaintext HTTP request) is refused right away. */
@@ -190,8 +196,7 @@ tg_result tg_hsio_next(struct tg_hsio *io, struct tg_hsio_msg *msg)
 			TG_ENSURE((ver >> 8) == 3, TG_E_PROTOCOL_VERSION);
 		}
 		TG_ENSURE((ver >> 8) == 3, TG_E_DECODE);
-		TG_ENSURE(len <= (io->rx ? TG_HSIO_MAX_CT : TG_REC_MAX_PLAIN),
-			  TG_E_OVERFLOW);
+		TG_GUARD(hr); /* record_overflow */
 		if (io->rlen < (size_t)TG_REC_HDR_LEN + len)
 			return TG_OK;
 		io->first_record = false;

@@ -113,8 +113,8 @@ struct tg_hs_info {
 	bool peer_verified;   /**< and it verified */
 	char sni[TG_HS_SNI_LEN];
 	char alpn[TG_HS_ALPN_LEN];
-	uint8_t alert_sent;   /**< alert description we sent, 255 = none */
-	uint8_t alert_recv;   /**< alert description received, 255 = none */
+	uint8_t alert_sent;   /**< alert description we sent, TG_ALERT_NONE = none */
+	uint8_t alert_recv;   /**< alert description received, TG_ALERT_NONE = none */
 };
 
 /** Events (bit set) returned by tg_hs_events(). */

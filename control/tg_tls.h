@@ -105,6 +105,7 @@ enum tg_alert {
 	TG_ALERT_UNRECOGNIZED_NAME = 112,
 	TG_ALERT_CERTIFICATE_REQUIRED = 116,
 	TG_ALERT_NO_APPLICATION_PROTOCOL = 120,
+	TG_ALERT_NONE = 255, /**< not an alert: "none sent / received" */
 };
 
 /** Sizes. */

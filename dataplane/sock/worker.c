@@ -286,8 +286,8 @@ static void tg_log_access(struct tg_wk *w, struct tg_flow *f, const char *why)
 		f->bep ? f->bep->addr.text : "-",
 		(unsigned long long)f->in_bytes, (unsigned long long)f->out_bytes,
 		(unsigned long long)(tg_now_ms() - f->t_start), why,
-		f->info.alert_sent != 255 ? tg_alert_name(f->info.alert_sent) : "-",
-		f->info.alert_recv != 255 ? tg_alert_name(f->info.alert_recv) : "-");
+		f->info.alert_sent != TG_ALERT_NONE ? tg_alert_name(f->info.alert_sent) : "-",
+		f->info.alert_recv != TG_ALERT_NONE ? tg_alert_name(f->info.alert_recv) : "-");
 	fflush(out);
 }
 
@@ -638,7 +638,7 @@ static void tg_ctl_in(struct tg_wk *w)
 			break;
 		case TG_CTL_HS_FAIL:
 			w->st->hs_failed++;
-			if (m->info.alert_sent != 255)
+			if (m->info.alert_sent != TG_ALERT_NONE)
 				w->st->hs_failed_alert[m->info.alert_sent]++;
 			f->info = m->info; /* the SNI and alerts, for the log */
 			f->state = FL_CLOSING;
@@ -693,7 +693,7 @@ static void tg_accept(struct tg_wk *w, int lfd)
 		ll = sizeof(f->local);
 		getsockname(fd, (struct sockaddr *)&f->local, &ll);
 		memset(&f->info, 0, sizeof(f->info));
-		f->info.alert_sent = f->info.alert_recv = 255;
+		f->info.alert_sent = f->info.alert_recv = TG_ALERT_NONE;
 		f->t_start = f->t_active = f->t_sent = tg_now_ms();
 		f->t_closing = 0;
 		f->hs_msgs = f->late_expected = f->late_off = 0;
@@ -1027,7 +1027,7 @@ static void tg_flow_progress(struct tg_wk *w, struct tg_flow *f, uint64_t now)
 	}
 	if (f->state == FL_CLOSING) {
 		if (f->cout.len == 0) {
-			tg_flow_close(w, f, f->info.alert_sent != 255 ? "alert" : "closed");
+			tg_flow_close(w, f, f->info.alert_sent != TG_ALERT_NONE ? "alert" : "closed");
 			return;
 		}
 		/* nothing more is read from the backend: stop watching it (a

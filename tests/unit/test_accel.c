@@ -3740,12 +3740,50 @@ static CU_TestInfo cross_tests[] = {
 	CU_TEST_INFO_NULL,
 };
 
+/* The one record-header parser: fields, the length limits of RFC 5246
+ * §6.2.1/§6.2.3 and RFC 8446 §5.2, a short header left unread. */
+static void test_rec_hdr_parse(void)
+{
+	static const uint8_t h[] = { 23, 0x03, 0x03, 0x40, 0x00, 0xaa };
+	uint8_t big[5] = { 22, 0x03, 0x01, 0x48, 0x01 }; /* 2^14 + 2049 */
+	struct tg_rec_hdr rh;
+	struct tg_cur c = tg_cur_init(h, sizeof(h));
+
+	TG_ASSERT_OK(tg_rec_hdr_parse(&c, TG_REC_LEN_MAX_PLAIN, &rh));
+	CU_ASSERT_EQUAL(rh.type, 23);
+	CU_ASSERT_EQUAL(rh.version, 0x0303);
+	CU_ASSERT_EQUAL(rh.len, 16384);
+	CU_ASSERT_EQUAL(tg_cur_left(&c), 1);
+	/* four bytes: nothing read */
+	c = tg_cur_init(h, 4);
+	TG_ASSERT_ERR(tg_rec_hdr_parse(&c, TG_REC_LEN_MAX_PLAIN, &rh), TG_E_SHORT);
+	CU_ASSERT_EQUAL(tg_cur_left(&c), 4);
+	/* the limits by state */
+	CU_ASSERT_EQUAL(tg_rec_len_max(TG_TLS12, false), 16384);
+	CU_ASSERT_EQUAL(tg_rec_len_max(TG_TLS13, false), 16384);
+	CU_ASSERT_EQUAL(tg_rec_len_max(TG_TLS12, true), 16384 + 2048);
+	CU_ASSERT_EQUAL(tg_rec_len_max(TG_TLS13, true), 16384 + 256);
+	c = tg_cur_init(big, sizeof(big));
+	TG_ASSERT_ERR(tg_rec_hdr_parse(&c, tg_rec_len_max(TG_TLS12, true), &rh),
+		      TG_E_OVERFLOW);
+	CU_ASSERT_EQUAL(rh.len, 16384 + 2049);
+	big[4] = 0x00; /* exactly 2^14 + 2048 */
+	c = tg_cur_init(big, sizeof(big));
+	TG_ASSERT_OK(tg_rec_hdr_parse(&c, tg_rec_len_max(TG_TLS12, true), &rh));
+	c = tg_cur_init(big, sizeof(big));
+	TG_ASSERT_ERR(tg_rec_hdr_parse(&c, tg_rec_len_max(TG_TLS13, true), &rh),
+		      TG_E_OVERFLOW);
+	c = tg_cur_init(big, sizeof(big));
+	TG_ASSERT_ERR(tg_rec_hdr_parse(&c, TG_REC_LEN_MAX_PLAIN, &rh), TG_E_OVERFLOW);
+}
+
 static CU_TestInfo tamper_tests[] = {
 	{ "every bit of a short record", test_tamper_every_bit },
 	{ "random bits of a 16 KiB record", test_tamper_16k },
 	{ "evp TLS record mode: mixed forms, a forged record", test_evp_tls_mode_mixed },
 	{ "wrong seq, key, iv, version", test_wrong_seq_key },
 	{ "size limits", test_limits },
+	{ "record header parser", test_rec_hdr_parse },
 	{ "TLS 1.3 inner plaintext", test_tls13_inner },
 	{ "TLS 1.3 seal: content + padding <= 2^14", test_tls13_seal_pad_limit },
 	{ "sequence number wrap", test_seq_wrap },

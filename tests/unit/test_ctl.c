@@ -310,8 +310,8 @@ static void test_failed_handshake(void)
 
 	m = tg_ctl_msg_new(TG_CTL_HS_FAIL, 0, 1, 1, NULL, 0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
-	CU_ASSERT_EQUAL(m->info.alert_sent, 255);
-	CU_ASSERT_EQUAL(m->info.alert_recv, 255);
+	CU_ASSERT_EQUAL(m->info.alert_sent, TG_ALERT_NONE);
+	CU_ASSERT_EQUAL(m->info.alert_recv, TG_ALERT_NONE);
 	tg_ctl_msg_free(m);
 
 	ctl = inline_ctl(&cfg);
@@ -332,7 +332,7 @@ static void test_failed_handshake(void)
 			CU_ASSERT_EQUAL(m->type, TG_CTL_HS_FAIL);
 			CU_ASSERT_EQUAL(m->info.alert_sent, alert);
 			CU_ASSERT_NOT_EQUAL(m->info.alert_sent, 0);
-			CU_ASSERT_EQUAL(m->info.alert_recv, 255);
+			CU_ASSERT_EQUAL(m->info.alert_recv, TG_ALERT_NONE);
 			failed = true;
 		}
 		tg_ctl_msg_free(m);

@@ -1089,7 +1089,7 @@ static void test_alerts_received(void)
 				TG_ALERT_CLOSE_NOTIFY);
 		/* nothing said back */
 		CU_ASSERT_EQUAL(tg_hs_output(t->hs, (uint8_t[16]){ 0 }, 16), 0);
-		CU_ASSERT_EQUAL(tg_hs_info(t->hs)->alert_sent, 255);
+		CU_ASSERT_EQUAL(tg_hs_info(t->hs)->alert_sent, TG_ALERT_NONE);
 		/* and it sticks */
 		CU_ASSERT_EQUAL(feed_alert(t->hs, TG_ALERT_FATAL, 40).code,
 				TG_E_CLOSED);
