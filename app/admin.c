@@ -124,7 +124,7 @@ static void wr_per_worker_by(struct tg_wr *w, const struct tg_admin_src *src,
 }
 
 /** "host:port" (numeric) of an address whose text is empty. */
-static void addr_str(const struct tg_cfg_addr *a, char *out, size_t cap)
+static void addr_str(const struct tg_addr *a, char *out, size_t cap)
 {
 	char host[NI_MAXHOST], serv[NI_MAXSERV];
 
@@ -593,7 +593,7 @@ static enum MHD_Result tg_admin_handle(void *cls, struct MHD_Connection *c,
 			      sizeof(tg_admin_404) - 1, false, false);
 }
 
-tg_result tg_admin_start(const struct tg_cfg_addr *addr,
+tg_result tg_admin_start(const struct tg_addr *addr,
 			 const struct tg_admin_src *src, struct tg_admin **out)
 {
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |
@@ -659,7 +659,7 @@ void tg_admin_stop(struct tg_admin *adm)
 
 /** Connect with a timeout; returns the socket (non-blocking) or -1 and
  *  sets *err. */
-static int cli_connect(const struct tg_cfg_addr *addr, int *err)
+static int cli_connect(const struct tg_addr *addr, int *err)
 {
 	const struct sockaddr *sa = (const struct sockaddr *)&addr->sa;
 	struct pollfd pfd;
@@ -1092,7 +1092,7 @@ static void cli_print(FILE *out, const char *where, struct cli_table *t)
 		fprintf(out, "  %-32s %12.0f\n", t->al[i].name, t->al[i].n);
 }
 
-int tg_admin_stats_cli(const struct tg_cfg_addr *addr, FILE *out)
+int tg_admin_stats_cli(const struct tg_addr *addr, FILE *out)
 {
 	struct cli_table t = { 0 };
 	char where[300], req[512], *resp, *body, *p, *eol;

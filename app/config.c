@@ -234,7 +234,7 @@ enum addr_use {
  *         does not resolve.
  */
 static TG_MUST_CHECK tg_result parse_addr(const char *text, enum addr_use use,
-			    struct tg_cfg_addr *out, char *err, size_t err_len)
+			    struct tg_addr *out, char *err, size_t err_len)
 {
 	char host[256];
 	const char *port;
@@ -476,7 +476,7 @@ static const char *add_alpn(struct tg_config *cfg, const char *name,
 /** True for a pool name usable in routes: [A-Za-z0-9_.-]{1,63}. */
 static bool valid_pool_name(const char *s)
 {
-	return strlen(s) < sizeof(((struct tg_cfg_pool *)0)->name) &&
+	return strlen(s) < sizeof(((struct tg_pool_conf *)0)->name) &&
 	       is_hostname(s);
 }
 
@@ -515,25 +515,25 @@ void tg_config_defaults(struct tg_config *cfg)
 	cfg->session_ttl_s = 300;
 	cfg->tickets = true;
 	cfg->ticket_lifetime_s = 7200;
-	cfg->n_pools = 1;
-	strcpy(cfg->pools[0].name, "default");
-	cfg->pools[0].policy = TG_LB_ROUND_ROBIN;
-	cfg->proxy_protocol = TG_PROXY_NONE;
-	cfg->connect_timeout_ms = 3000;
-	cfg->connect_retries = 2;
+	cfg->backends.n_pools = 1;
+	strcpy(cfg->backends.pools[0].name, "default");
+	cfg->backends.pools[0].policy = TG_LB_ROUND_ROBIN;
+	cfg->flow.proxy_protocol = TG_PROXY_NONE;
+	cfg->flow.connect_timeout_ms = 3000;
+	cfg->flow.connect_retries = 2;
 	cfg->health_interval_ms = 2000;
 	cfg->workers = 1;
-	cfg->max_conns = 10000;
-	cfg->max_conns_per_worker = 0; /* ceil(max_conns / workers), validate */
-	cfg->handshake_timeout_ms = 10000;
-	cfg->idle_timeout_ms = 60000;
-	cfg->drain_timeout_ms = 10000;
-	cfg->max_buffer = 256 * 1024;
+	cfg->flow.max_conns = 10000;
+	cfg->flow.max_conns_per_worker = 0; /* ceil(max_conns / workers), validate */
+	cfg->flow.handshake_timeout_ms = 10000;
+	cfg->flow.idle_timeout_ms = 60000;
+	cfg->flow.drain_timeout_ms = 10000;
+	cfg->flow.max_buffer = 256 * 1024;
 	cfg->hs_queue = 1024;
-	cfg->record_small = 1369;
-	cfg->record_max = 16384;
-	cfg->record_ramp_bytes = 1024 * 1024;
-	cfg->record_idle_ms = 1000;
+	cfg->flow.record_small = 1369;
+	cfg->flow.record_max = 16384;
+	cfg->flow.record_ramp_bytes = 1024 * 1024;
+	cfg->flow.record_idle_ms = 1000;
 	strcpy(cfg->log_level, "notice");
 }
 
@@ -704,7 +704,7 @@ static void key_listen(struct file_ctx *fc, const config_setting_t *s)
 	fc->cfg->n_listen = 0;
 	for (int i = 0; i < n; i++) {
 		char err[256];
-		struct tg_cfg_addr *a = &fc->cfg->listen[fc->cfg->n_listen];
+		struct tg_addr *a = &fc->cfg->listen[fc->cfg->n_listen];
 
 		if (tg_failed(parse_addr(v[i], ADDR_BIND, a, err, sizeof(err))))
 			ferr(fc, el[i], "listen '%s': %s", v[i], err);
@@ -913,7 +913,7 @@ static void key_ticket_keys(struct file_ctx *fc, const config_setting_t *s)
 
 /** Fill pool @p p's servers from setting @p s (string or array). */
 static void pool_servers(struct file_ctx *fc, const config_setting_t *s,
-			 struct tg_cfg_pool *p)
+			 struct tg_pool_conf *p)
 {
 	const char *v[TG_CFG_MAX_BACKENDS];
 	const config_setting_t *el[TG_CFG_MAX_BACKENDS];
@@ -948,10 +948,10 @@ static void key_backends(struct file_ctx *fc, const config_setting_t *s)
 	    (type == CONFIG_TYPE_LIST && config_setting_length(s) > 0 &&
 	     config_setting_type(config_setting_get_elem(s, 0)) ==
 		     CONFIG_TYPE_STRING)) {
-		cfg->n_pools = 1;
-		memset(&cfg->pools[0], 0, sizeof(cfg->pools[0]));
-		strcpy(cfg->pools[0].name, "default");
-		pool_servers(fc, s, &cfg->pools[0]);
+		cfg->backends.n_pools = 1;
+		memset(&cfg->backends.pools[0], 0, sizeof(cfg->backends.pools[0]));
+		strcpy(cfg->backends.pools[0].name, "default");
+		pool_servers(fc, s, &cfg->backends.pools[0]);
 		return;
 	}
 	if (type != CONFIG_TYPE_LIST && type != CONFIG_TYPE_GROUP) {
@@ -970,15 +970,15 @@ static void key_backends(struct file_ctx *fc, const config_setting_t *s)
 		     TG_CFG_MAX_POOLS);
 		return;
 	}
-	cfg->n_pools = 0;
+	cfg->backends.n_pools = 0;
 	for (unsigned i = 0; i < n; i++) {
 		const config_setting_t *g =
 			type == CONFIG_TYPE_GROUP ? s : config_setting_get_elem(s, i);
-		struct tg_cfg_pool *p = &cfg->pools[i];
+		struct tg_pool_conf *p = &cfg->backends.pools[i];
 		const config_setting_t *m;
 
 		memset(p, 0, sizeof(*p));
-		cfg->n_pools = i + 1; /* keep indices aligned with the file */
+		cfg->backends.n_pools = i + 1; /* keep indices aligned with the file */
 		origin_elem(cfg, fc->path, "backends", i, g);
 		if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
 			ferr(fc, g, "backends[%u] must be a group { name = ...; servers = [...]; }, not %s",
@@ -1000,7 +1000,7 @@ static void key_backends(struct file_ctx *fc, const config_setting_t *s)
 			     p->name);
 		}
 		for (unsigned j = 0; j < i && p->name[0] != '\0'; j++)
-			if (strcmp(cfg->pools[j].name, p->name) == 0)
+			if (strcmp(cfg->backends.pools[j].name, p->name) == 0)
 				ferr(fc, g, "backend pool '%s' is defined twice",
 				     p->name);
 		m = config_setting_get_member(g, "policy");
@@ -1041,7 +1041,7 @@ static void parse_routes(struct file_ctx *fc, const config_setting_t *s)
 		return;
 	}
 	n = type == CONFIG_TYPE_GROUP ? 1u : (unsigned)config_setting_length(s);
-	cfg->n_routes = 0;
+	cfg->backends.n_routes = 0;
 	for (unsigned i = 0; i < n; i++) {
 		const config_setting_t *g =
 			type == CONFIG_TYPE_GROUP ? s : config_setting_get_elem(s, i);
@@ -1069,28 +1069,28 @@ static void parse_routes(struct file_ctx *fc, const config_setting_t *s)
 				 "sni = \"api.example.com\";");
 		if (pool == NULL || nn < 0)
 			continue;
-		for (k = 0; k < (int)cfg->n_pools; k++)
-			if (strcmp(cfg->pools[k].name, pool) == 0)
+		for (k = 0; k < (int)cfg->backends.n_pools; k++)
+			if (strcmp(cfg->backends.pools[k].name, pool) == 0)
 				break;
-		if (k == (int)cfg->n_pools) {
+		if (k == (int)cfg->backends.n_pools) {
 			char list[512] = "";
 
-			for (unsigned j = 0; j < cfg->n_pools; j++) {
+			for (unsigned j = 0; j < cfg->backends.n_pools; j++) {
 				size_t used = strlen(list);
 
 				snprintf(list + used, sizeof(list) - used,
 					 "%s'%s'", j ? ", " : "",
-					 cfg->pools[j].name);
+					 cfg->backends.pools[j].name);
 			}
 			ferr(fc, be, "route to backend '%s': no pool has that name (defined: %s)",
 			     pool, list);
 			continue;
 		}
 		for (int j = 0; j < nn; j++) {
-			struct tg_cfg_route *r = &cfg->routes[cfg->n_routes];
+			struct tg_route_conf *r = &cfg->backends.routes[cfg->backends.n_routes];
 			const char *why;
 
-			if (cfg->n_routes == TG_CFG_MAX_ROUTES) {
+			if (cfg->backends.n_routes == TG_CFG_MAX_ROUTES) {
 				ferr(fc, el[j], "too many routes (at most %d)",
 				     TG_CFG_MAX_ROUTES);
 				return;
@@ -1106,8 +1106,8 @@ static void parse_routes(struct file_ctx *fc, const config_setting_t *s)
 				continue;
 			}
 			r->pool = (unsigned)k;
-			origin_elem(cfg, fc->path, "routes", cfg->n_routes, el[j]);
-			cfg->n_routes++;
+			origin_elem(cfg, fc->path, "routes", cfg->backends.n_routes, el[j]);
+			cfg->backends.n_routes++;
 		}
 	}
 }
@@ -1116,7 +1116,7 @@ static void key_proxy(struct file_ctx *fc, const config_setting_t *s)
 {
 	const char *v = get_string(fc, s, "proxy_protocol = \"v2\";");
 
-	if (v != NULL && !PARSE_ENUM(proxy_names, v, fc->cfg->proxy_protocol))
+	if (v != NULL && !PARSE_ENUM(proxy_names, v, fc->cfg->flow.proxy_protocol))
 		ferr(fc, s, "proxy_protocol '%s': use \"none\", \"v1\" or \"v2\"",
 		     v);
 }
@@ -1135,29 +1135,29 @@ static void key_log_level(struct file_ctx *fc, const config_setting_t *s)
 }
 
 static const struct key timeout_keys[] = {
-	KU("connect", connect_timeout_ms, 1, MS_MAX, "connect = 3000;"),
-	KU("handshake", handshake_timeout_ms, 1, MS_MAX, "handshake = 10000;"),
-	KU("idle", idle_timeout_ms, 1, MS_MAX, "idle = 60000;"),
-	KU("drain", drain_timeout_ms, 1, MS_MAX, "drain = 10000;"),
+	KU("connect", flow.connect_timeout_ms, 1, MS_MAX, "connect = 3000;"),
+	KU("handshake", flow.handshake_timeout_ms, 1, MS_MAX, "handshake = 10000;"),
+	KU("idle", flow.idle_timeout_ms, 1, MS_MAX, "idle = 60000;"),
+	KU("drain", flow.drain_timeout_ms, 1, MS_MAX, "drain = 10000;"),
 	KEND,
 };
 
 static const struct key limit_keys[] = {
-	KU("max_conns", max_conns, 1, UINT_MAX, "max_conns = 10000;"),
-	KU("max_conns_per_worker", max_conns_per_worker, 1, UINT_MAX,
+	KU("max_conns", flow.max_conns, 1, UINT_MAX, "max_conns = 10000;"),
+	KU("max_conns_per_worker", flow.max_conns_per_worker, 1, UINT_MAX,
 	   "max_conns_per_worker = 5000;"),
-	KU("max_buffer", max_buffer, MAX_BUFFER_MIN, MAX_BUFFER_MAX,
+	KU("max_buffer", flow.max_buffer, MAX_BUFFER_MIN, MAX_BUFFER_MAX,
 	   "max_buffer = 262144;"),
 	KU("hs_queue", hs_queue, HS_QUEUE_MIN, HS_QUEUE_MAX, "hs_queue = 1024;"),
 	KEND,
 };
 
 static const struct key record_keys[] = {
-	KU("small", record_small, RECORD_MIN, RECORD_MAX, "small = 1369;"),
-	KU("max", record_max, RECORD_MIN, RECORD_MAX, "max = 16384;"),
-	KU("ramp_bytes", record_ramp_bytes, 0, UINT_MAX,
+	KU("small", flow.record_small, RECORD_MIN, RECORD_MAX, "small = 1369;"),
+	KU("max", flow.record_max, RECORD_MIN, RECORD_MAX, "max = 16384;"),
+	KU("ramp_bytes", flow.record_ramp_bytes, 0, UINT_MAX,
 	   "ramp_bytes = 1048576;"),
-	KU("idle_ms", record_idle_ms, 0, MS_MAX, "idle_ms = 1000;"),
+	KU("idle_ms", flow.record_idle_ms, 0, MS_MAX, "idle_ms = 1000;"),
 	KEND,
 };
 
@@ -1192,7 +1192,7 @@ static const struct key top_keys[] = {
 	KF("backends", key_backends, ""),
 	KF("routes", key_routes, ""),
 	KF("proxy_protocol", key_proxy, ""),
-	KU("connect_retries", connect_retries, 0, TG_CFG_MAX_BACKENDS,
+	KU("connect_retries", flow.connect_retries, 0, TG_CFG_MAX_BACKENDS,
 	   "connect_retries = 2;"),
 	KU("health_interval", health_interval_ms, 0, MS_MAX,
 	   "health_interval = 2000;"),
@@ -1451,7 +1451,7 @@ static bool readable(const struct tg_config *cfg, const char *key,
 }
 
 /** True when @p a and @p b are the same socket address. */
-static bool same_addr(const struct tg_cfg_addr *a, const struct tg_cfg_addr *b)
+static bool same_addr(const struct tg_addr *a, const struct tg_addr *b)
 {
 	return a->salen == b->salen && a->salen != 0 &&
 	       memcmp(&a->sa, &b->sa, a->salen) == 0;
@@ -1459,7 +1459,7 @@ static bool same_addr(const struct tg_cfg_addr *a, const struct tg_cfg_addr *b)
 
 /** Resolve an address filled in by text only (programmatic configs). */
 static bool ensure_addr(const struct tg_config *cfg, const char *key,
-			const char *what, struct tg_cfg_addr *a,
+			const char *what, struct tg_addr *a,
 			enum addr_use use)
 {
 	char err[256], text[sizeof(a->text)];
@@ -1652,12 +1652,12 @@ tg_result tg_config_validate(struct tg_config *cfg)
 			io_errors++;
 
 	/* backends */
-	if (cfg->n_pools == 0 || cfg->n_pools > TG_CFG_MAX_POOLS) {
+	if (cfg->backends.n_pools == 0 || cfg->backends.n_pools > TG_CFG_MAX_POOLS) {
 		verr(cfg, "backends", "no backend pool: add --backend ADDR or backends = [...]; to the config file");
 		errors++;
 	}
-	for (unsigned p = 0; p < cfg->n_pools && p < TG_CFG_MAX_POOLS; p++) {
-		struct tg_cfg_pool *pool = &cfg->pools[p];
+	for (unsigned p = 0; p < cfg->backends.n_pools && p < TG_CFG_MAX_POOLS; p++) {
+		struct tg_pool_conf *pool = &cfg->backends.pools[p];
 		char key[48];
 
 		snprintf(key, sizeof(key), "backends[%u]", p);
@@ -1673,29 +1673,29 @@ tg_result tg_config_validate(struct tg_config *cfg)
 			if (!ensure_addr(cfg, key, "backend", &pool->be[b], ADDR_CONNECT))
 				errors++;
 		for (unsigned q = 0; q < p; q++)
-			if (strcmp(cfg->pools[q].name, pool->name) == 0) {
+			if (strcmp(cfg->backends.pools[q].name, pool->name) == 0) {
 				verr(cfg, key, "backend pool '%s' is defined twice: rename one",
 					pool->name);
 				errors++;
 			}
 	}
-	for (unsigned r = 0; r < cfg->n_routes && r < TG_CFG_MAX_ROUTES; r++) {
+	for (unsigned r = 0; r < cfg->backends.n_routes && r < TG_CFG_MAX_ROUTES; r++) {
 		char key[48];
 
 		snprintf(key, sizeof(key), "routes[%u]", r);
-		if (cfg->routes[r].pool >= cfg->n_pools) {
+		if (cfg->backends.routes[r].pool >= cfg->backends.n_pools) {
 			verr(cfg, key, "route '%s' points to backend pool %u, which does not exist: define it under backends",
-				cfg->routes[r].sni, cfg->routes[r].pool);
+				cfg->backends.routes[r].sni, cfg->backends.routes[r].pool);
 			errors++;
 		}
 		for (unsigned q = 0; q < r; q++)
-			if (strcasecmp(cfg->routes[q].sni, cfg->routes[r].sni) == 0) {
+			if (strcasecmp(cfg->backends.routes[q].sni, cfg->backends.routes[r].sni) == 0) {
 				verr(cfg, key, "route sni '%s' is given twice: keep one",
-					cfg->routes[r].sni);
+					cfg->backends.routes[r].sni);
 				errors++;
 			}
 	}
-	if (cfg->n_routes > TG_CFG_MAX_ROUTES) {
+	if (cfg->backends.n_routes > TG_CFG_MAX_ROUTES) {
 		verr(cfg, "routes", "too many routes (at most %d)", TG_CFG_MAX_ROUTES);
 		errors++;
 	}
@@ -1715,22 +1715,22 @@ tg_result tg_config_validate(struct tg_config *cfg)
 		verr(cfg, "lcores", "lcores '%s': use an EAL core list such as 0-3 or 0,2,4", cfg->lcores);
 		errors++;
 	}
-	if (cfg->max_conns == 0) {
+	if (cfg->flow.max_conns == 0) {
 		verr(cfg, "limits.max_conns", "max_conns must be at least 1 (--max-conns N or limits.max_conns)");
 		errors++;
 	} else if (cfg->workers >= 1) {
-		if (cfg->max_conns_per_worker == 0)
-			cfg->max_conns_per_worker =
-				(cfg->max_conns + cfg->workers - 1) / cfg->workers;
-		if (cfg->max_conns_per_worker > cfg->max_conns) {
+		if (cfg->flow.max_conns_per_worker == 0)
+			cfg->flow.max_conns_per_worker =
+				(cfg->flow.max_conns + cfg->workers - 1) / cfg->workers;
+		if (cfg->flow.max_conns_per_worker > cfg->flow.max_conns) {
 			verr(cfg, "limits.max_conns_per_worker", "limits.max_conns_per_worker (%u) is above limits.max_conns (%u): lower it or leave it out",
-				cfg->max_conns_per_worker, cfg->max_conns);
+				cfg->flow.max_conns_per_worker, cfg->flow.max_conns);
 			errors++;
 		}
 	}
-	if (cfg->max_buffer < MAX_BUFFER_MIN || cfg->max_buffer > MAX_BUFFER_MAX) {
+	if (cfg->flow.max_buffer < MAX_BUFFER_MIN || cfg->flow.max_buffer > MAX_BUFFER_MAX) {
 		verr(cfg, "limits.max_buffer", "limits.max_buffer = %u: use %u..%u bytes (it must hold a full TLS record)",
-			cfg->max_buffer, MAX_BUFFER_MIN, MAX_BUFFER_MAX);
+			cfg->flow.max_buffer, MAX_BUFFER_MIN, MAX_BUFFER_MAX);
 		errors++;
 	}
 	if (cfg->hs_queue < HS_QUEUE_MIN || cfg->hs_queue > HS_QUEUE_MAX ||
@@ -1746,10 +1746,10 @@ tg_result tg_config_validate(struct tg_config *cfg)
 			const char *name, *flag;
 			size_t off;
 		} t[] = {
-			{ "connect", "--connect-timeout", F(connect_timeout_ms) },
-			{ "handshake", "--handshake-timeout", F(handshake_timeout_ms) },
-			{ "idle", "--idle-timeout", F(idle_timeout_ms) },
-			{ "drain", NULL, F(drain_timeout_ms) },
+			{ "connect", "--connect-timeout", F(flow.connect_timeout_ms) },
+			{ "handshake", "--handshake-timeout", F(flow.handshake_timeout_ms) },
+			{ "idle", "--idle-timeout", F(flow.idle_timeout_ms) },
+			{ "drain", NULL, F(flow.drain_timeout_ms) },
 		};
 
 		for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
@@ -1769,14 +1769,14 @@ tg_result tg_config_validate(struct tg_config *cfg)
 	}
 
 	/* record sizing */
-	if (cfg->record_max > RECORD_MAX || cfg->record_max < RECORD_MIN) {
+	if (cfg->flow.record_max > RECORD_MAX || cfg->flow.record_max < RECORD_MIN) {
 		verr(cfg, "records.max", "records.max = %u: use %u..%u (TLS records carry at most 16384 bytes)",
-			cfg->record_max, RECORD_MIN, RECORD_MAX);
+			cfg->flow.record_max, RECORD_MIN, RECORD_MAX);
 		errors++;
 	}
-	if (cfg->record_small < RECORD_MIN || cfg->record_small > cfg->record_max) {
+	if (cfg->flow.record_small < RECORD_MIN || cfg->flow.record_small > cfg->flow.record_max) {
 		verr(cfg, "records.small", "records.small = %u: use %u..records.max (%u); 1369 fits one TCP segment",
-			cfg->record_small, RECORD_MIN, cfg->record_max);
+			cfg->flow.record_small, RECORD_MIN, cfg->flow.record_max);
 		errors++;
 	}
 
@@ -2065,11 +2065,11 @@ static bool apply_flag(struct tg_config *cfg, struct flag_state *st, int c,
 		st->cert_open = false;
 		return true;
 	case OPT_BACKEND: {
-		struct tg_cfg_pool *p = &cfg->pools[0];
+		struct tg_pool_conf *p = &cfg->backends.pools[0];
 
 		if (!st->backend) {
-			if (cfg->n_pools == 0) {
-				cfg->n_pools = 1;
+			if (cfg->backends.n_pools == 0) {
+				cfg->backends.n_pools = 1;
 				memset(p, 0, sizeof(*p));
 				strcpy(p->name, "default");
 			}
@@ -2137,7 +2137,7 @@ static bool apply_flag(struct tg_config *cfg, struct flag_state *st, int c,
 		}
 		return true;
 	case OPT_PROXY:
-		if (!PARSE_ENUM(proxy_names, arg, cfg->proxy_protocol)) {
+		if (!PARSE_ENUM(proxy_names, arg, cfg->flow.proxy_protocol)) {
 			cfg_err("--proxy-protocol '%s': use v1 or v2 (or none)", arg);
 			return false;
 		}
@@ -2176,10 +2176,10 @@ static bool apply_flag(struct tg_config *cfg, struct flag_state *st, int c,
 	case OPT_WORKERS: num = &cfg->workers; hi = TG_CFG_MAX_WORKERS; break;
 	case OPT_SESSION_CACHE:
 		num = &cfg->session_cache; lo = 0; hi = SESSION_CACHE_MAX; break;
-	case OPT_MAX_CONNS: num = &cfg->max_conns; break;
-	case OPT_HS_TIMEOUT: num = &cfg->handshake_timeout_ms; hi = MS_MAX; break;
-	case OPT_IDLE_TIMEOUT: num = &cfg->idle_timeout_ms; hi = MS_MAX; break;
-	case OPT_CONNECT_TIMEOUT: num = &cfg->connect_timeout_ms; hi = MS_MAX; break;
+	case OPT_MAX_CONNS: num = &cfg->flow.max_conns; break;
+	case OPT_HS_TIMEOUT: num = &cfg->flow.handshake_timeout_ms; hi = MS_MAX; break;
+	case OPT_IDLE_TIMEOUT: num = &cfg->flow.idle_timeout_ms; hi = MS_MAX; break;
+	case OPT_CONNECT_TIMEOUT: num = &cfg->flow.connect_timeout_ms; hi = MS_MAX; break;
 	case 'l': str = cfg->lcores; cap = sizeof(cfg->lcores); name = "lcores"; break;
 	case OPT_SUITES: str = cfg->suites; cap = sizeof(cfg->suites); break;
 	case OPT_GROUPS: str = cfg->groups; cap = sizeof(cfg->groups); break;
@@ -2221,22 +2221,22 @@ void tg_config_print_summary(const struct tg_config *cfg)
 		if (cfg->certs[i].is_default)
 			printf(" (default %s)", cfg->certs[i].cert);
 	printf("\n");
-	for (unsigned p = 0; p < cfg->n_pools; p++)
-		servers += cfg->pools[p].n_be;
+	for (unsigned p = 0; p < cfg->backends.n_pools; p++)
+		servers += cfg->backends.pools[p].n_be;
 	printf("  backends: %u server%s in %u pool%s\n", servers,
-	       servers == 1 ? "" : "s", cfg->n_pools,
-	       cfg->n_pools == 1 ? "" : "s");
-	for (unsigned p = 0; p < cfg->n_pools; p++) {
-		printf("    %s (%s):", cfg->pools[p].name,
-		       enum_str(policy_names, (int)cfg->pools[p].policy));
-		for (unsigned b = 0; b < cfg->pools[p].n_be; b++)
-			printf(" %s", cfg->pools[p].be[b].text);
+	       servers == 1 ? "" : "s", cfg->backends.n_pools,
+	       cfg->backends.n_pools == 1 ? "" : "s");
+	for (unsigned p = 0; p < cfg->backends.n_pools; p++) {
+		printf("    %s (%s):", cfg->backends.pools[p].name,
+		       enum_str(policy_names, (int)cfg->backends.pools[p].policy));
+		for (unsigned b = 0; b < cfg->backends.pools[p].n_be; b++)
+			printf(" %s", cfg->backends.pools[p].be[b].text);
 		printf("\n");
 	}
-	if (cfg->n_routes > 0)
-		printf("  routes:   %u\n", cfg->n_routes);
+	if (cfg->backends.n_routes > 0)
+		printf("  routes:   %u\n", cfg->backends.n_routes);
 	printf("  workers:  %u (max %u connections each, %u in all), control %s\n",
-	       cfg->workers, cfg->max_conns_per_worker, cfg->max_conns,
+	       cfg->workers, cfg->flow.max_conns_per_worker, cfg->flow.max_conns,
 	       tg_cfg_control_name(cfg->control));
 }
 

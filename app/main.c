@@ -198,7 +198,7 @@ static void tg_gate_reload(void)
 		TG_ERR("reload: certificates or keys failed to load; keeping the running ones");
 		return;
 	}
-	if (tg_failed(tg_backends_new(&next, &be))) {
+	if (tg_failed(tg_backends_new(&next.backends, &be))) {
 		tg_gate_hscfg_release(&hc->c);
 		TG_ERR("reload: backends failed; keeping the running ones");
 		return;
@@ -224,7 +224,7 @@ static void tg_gate_reload(void)
 	    strcmp(next.lcores, g_cfg.lcores) != 0)
 		TG_NOTICE("reload: workers, lcores and control changes take effect at the next restart");
 	TG_NOTICE("reload: done (%u certificates, %u backend pools)", next.n_certs,
-		  next.n_pools);
+		  next.backends.n_pools);
 }
 
 /* ---- threads ---------------------------------------------------------------- */
@@ -244,7 +244,7 @@ static void *tg_gate_signals(void *arg)
 		} else if (sig == SIGTERM || sig == SIGINT) {
 			if (atomic_load(&g_run) == TG_RUN) {
 				TG_NOTICE("signal %d: draining (up to %u ms); again to stop now",
-					  sig, g_cfg.drain_timeout_ms);
+					  sig, g_cfg.flow.drain_timeout_ms);
 				atomic_store(&g_run, TG_DRAIN);
 			} else {
 				atomic_store(&g_run, TG_STOP);
@@ -262,7 +262,7 @@ static void *tg_gate_health(void *arg)
 	while (atomic_load(&g_run) == TG_RUN) {
 		struct tg_backends *b = tg_backends_ref(atomic_load(&g_backends));
 
-		tg_backends_check(b, g_cfg.connect_timeout_ms);
+		tg_backends_check(b, g_cfg.flow.connect_timeout_ms);
 		tg_backends_unref(b);
 		for (unsigned t = 0; t < g_cfg.health_interval_ms / 50 &&
 				     atomic_load(&g_run) == TG_RUN; t++)
@@ -355,6 +355,17 @@ static TG_MUST_CHECK tg_result tg_gate_start_control(struct tg_ctl *ctl)
 	return tg_ctl_start(ctl, &g_cpus);
 }
 
+/* The flow engine's hooks to the control plane. */
+static void tg_gate_ctl_notify(void *ctx)
+{
+	tg_ctl_notify(ctx);
+}
+
+static unsigned tg_gate_ctl_poll(void *ctx)
+{
+	return tg_ctl_poll(ctx);
+}
+
 static int tg_gate_run(void)
 {
 	struct tg_eal_opts eo = { .mem_mb = 256 };
@@ -376,15 +387,15 @@ static int tg_gate_run(void)
 	 * the rest: raise the soft descriptor limit as far as allowed */
 	{
 		struct rlimit rl;
-		rlim_t want = (rlim_t)g_cfg.max_conns * 2 + 256;
+		rlim_t want = (rlim_t)g_cfg.flow.max_conns * 2 + 256;
 
 		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < want) {
 			rl.rlim_cur = rl.rlim_max < want ? rl.rlim_max : want;
 			if (setrlimit(RLIMIT_NOFILE, &rl) != 0 ||
-			    rl.rlim_cur < (rlim_t)g_cfg.max_conns * 2)
+			    rl.rlim_cur < (rlim_t)g_cfg.flow.max_conns * 2)
 				TG_WARN("open files limited to %llu: max_conns %u needs %llu "
 					"(raise the hard limit, ulimit -Hn)",
-					(unsigned long long)rl.rlim_cur, g_cfg.max_conns,
+					(unsigned long long)rl.rlim_cur, g_cfg.flow.max_conns,
 					(unsigned long long)want);
 		}
 	}
@@ -431,13 +442,13 @@ static int tg_gate_run(void)
 	{
 		struct tg_backends *b;
 
-		if (tg_failed(tg_backends_new(&g_cfg, &b)))
+		if (tg_failed(tg_backends_new(&g_cfg.backends, &b)))
 			goto out;
 		atomic_store(&g_backends, b);
 	}
 	/* the control thread holds its own reference to the config */
 	atomic_fetch_add(&g_hscfg->c.refs, 1);
-	if (tg_failed(tg_ctl_create(g_cfg.workers, g_cfg.max_conns_per_worker,
+	if (tg_failed(tg_ctl_create(g_cfg.workers, g_cfg.flow.max_conns_per_worker,
 				    g_cfg.hs_queue, &g_hscfg->c, &g_ctl)) ||
 	    tg_failed(tg_gate_start_control(g_ctl)))
 		goto out;
@@ -485,13 +496,19 @@ static int tg_gate_run(void)
 
 	for (i = 0; i < g_cfg.workers; i++) {
 		wc[i] = (struct tg_worker_conf){
-			.id = i, .cfg = &g_cfg, .acc = g_acc,
-			.to_ctl = tg_ctl_ring_to_ctl(g_ctl, i),
-			.from_ctl = tg_ctl_ring_to_worker(g_ctl, i),
-			.ctl = g_ctl, .wake_fd = tg_ctl_worker_fd(g_ctl, i),
-			.backends = &g_backends, .stats = &stats[i],
-			.run = &g_run, .conns_total = &g_conns,
-			.access_log = access_log,
+			.flow = {
+				.id = i, .set = &g_cfg.flow, .acc = g_acc,
+				.to_ctl = tg_ctl_ring_to_ctl(g_ctl, i),
+				.from_ctl = tg_ctl_ring_to_worker(g_ctl, i),
+				.ctl = { .ctx = g_ctl, .notify = tg_gate_ctl_notify,
+					 .poll = tg_ctl_is_inline(g_ctl) ? tg_gate_ctl_poll
+									 : NULL },
+				.backends = &g_backends, .stats = &stats[i],
+				.conns_total = &g_conns, .access_log = access_log,
+			},
+			.listen = g_cfg.listen, .n_listen = g_cfg.n_listen,
+			.wake_fd = tg_ctl_worker_fd(g_ctl, i),
+			.run = &g_run,
 		};
 	}
 	for (i = 0; i < g_cfg.n_listen; i++)

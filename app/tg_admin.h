@@ -95,7 +95,7 @@ TG_MUST_CHECK tg_result tg_admin_render(const struct tg_admin_src *src,
  * @param out   the listener
  * @return TG_OK, TG_E_INVAL, TG_E_NOMEM or TG_E_IO (cannot listen; logged).
  */
-TG_MUST_CHECK tg_result tg_admin_start(const struct tg_cfg_addr *addr,
+TG_MUST_CHECK tg_result tg_admin_start(const struct tg_addr *addr,
 				       const struct tg_admin_src *src,
 				       struct tg_admin **out);
 
@@ -124,6 +124,6 @@ void tg_admin_stop(struct tg_admin *adm);
  * @return 0 on success, 1 when tlsgate cannot be reached there or its
  *         answer is not a 200 with metrics.
  */
-int tg_admin_stats_cli(const struct tg_cfg_addr *addr, FILE *out);
+int tg_admin_stats_cli(const struct tg_addr *addr, FILE *out);
 
 #endif

@@ -19,56 +19,25 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "tg_addr.h"
+#include "tg_backend.h"
+#include "tg_flow.h"
 #include "tg_result.h"
 
 #define TG_CFG_MAX_LISTEN 8
 #define TG_CFG_MAX_CERTS 32
-#define TG_CFG_MAX_BACKENDS 32
-#define TG_CFG_MAX_POOLS 16
-#define TG_CFG_MAX_ROUTES 32
+#define TG_CFG_MAX_BACKENDS TG_BE_MAX_SERVERS
+#define TG_CFG_MAX_POOLS TG_BE_MAX_POOLS
+#define TG_CFG_MAX_ROUTES TG_BE_MAX_ROUTES
 #define TG_CFG_MAX_ALPN 8
 #define TG_CFG_MAX_TICKET_KEYS 4
 #define TG_CFG_PATH 512
-
-/** A resolved address (listen or backend). */
-struct tg_cfg_addr {
-	char text[256];                /**< as written: "127.0.0.1:8080" */
-	struct sockaddr_storage sa;    /**< resolved (numeric or getaddrinfo) */
-	socklen_t salen;
-};
-
-/** Backend selection policy of a pool. */
-enum tg_lb_policy {
-	TG_LB_ROUND_ROBIN = 0,
-	TG_LB_LEAST_CONN,
-};
-
-/** A group of backends. Pool 0 is the default pool. */
-struct tg_cfg_pool {
-	char name[64];
-	struct tg_cfg_addr be[TG_CFG_MAX_BACKENDS];
-	unsigned n_be;
-	enum tg_lb_policy policy;
-};
-
-/** SNI routing: a server name (exact, or "*.example.com") to a pool. */
-struct tg_cfg_route {
-	char sni[256];
-	unsigned pool; /**< index into tg_config::pools */
-};
 
 /** A certificate chain and its key. */
 struct tg_cfg_cert {
 	char cert[TG_CFG_PATH];
 	char key[TG_CFG_PATH];
 	bool is_default;
-};
-
-/** PROXY protocol header sent to backends. */
-enum tg_proxy_proto {
-	TG_PROXY_NONE = 0,
-	TG_PROXY_V1,
-	TG_PROXY_V2,
 };
 
 /** Where handshakes run (the control plane). */
@@ -106,7 +75,7 @@ struct tg_config {
 	char config_path[TG_CFG_PATH];   /**< file read, or "" */
 
 	/* frontend */
-	struct tg_cfg_addr listen[TG_CFG_MAX_LISTEN];
+	struct tg_addr listen[TG_CFG_MAX_LISTEN];
 	unsigned n_listen;
 	struct tg_cfg_cert certs[TG_CFG_MAX_CERTS];
 	unsigned n_certs;
@@ -129,40 +98,29 @@ struct tg_config {
 	unsigned n_ticket_keys;          /**< 0 = random keys per process */
 	unsigned ticket_lifetime_s;      /**< default 7200 */
 
-	/* backends */
-	struct tg_cfg_pool pools[TG_CFG_MAX_POOLS];
-	unsigned n_pools;                /**< >= 1; pool 0 is the default */
-	struct tg_cfg_route routes[TG_CFG_MAX_ROUTES];
-	unsigned n_routes;
-	enum tg_proxy_proto proxy_protocol;
-	unsigned connect_timeout_ms;     /**< default 3000 */
-	unsigned connect_retries;        /**< next backend on failure, default 2 */
+	/* backends (pools and SNI routes) */
+	struct tg_backends_conf backends;
 	unsigned health_interval_ms;     /**< TCP connect check, 0 = off (default 2000) */
 
-	/* workers and limits */
+	/* workers */
 	unsigned workers;                /**< default 1 */
 	char lcores[64];                 /**< EAL -l list; "" = 0..workers */
 	enum tg_cfg_control control;     /**< default auto */
-	unsigned max_conns;              /**< global, default 10000 */
-	unsigned max_conns_per_worker;   /**< default max_conns / workers */
-	unsigned handshake_timeout_ms;   /**< default 10000 */
-	unsigned idle_timeout_ms;        /**< default 60000 */
-	unsigned drain_timeout_ms;       /**< SIGTERM grace, default 10000 */
-	unsigned max_buffer;             /**< bytes per flow per direction, default 256 KiB */
 	unsigned hs_queue;               /**< handshake ring entries per worker, default 1024 */
 
-	/* record sizing (dynamic record size) */
-	unsigned record_small;           /**< bytes at start and after idle, default 1369 */
-	unsigned record_max;             /**< default 16384 */
-	unsigned record_ramp_bytes;      /**< bytes before going to max, default 1 MiB */
-	unsigned record_idle_ms;         /**< idle time that resets to small, default 1000 */
+	/* limits, timeouts, record sizing, PROXY header (the flow engine's):
+	 * max_conns 10000, max_conns_per_worker max_conns / workers,
+	 * timeouts handshake 10000, idle 60000, drain 10000, connect 3000 ms,
+	 * connect_retries 2, max_buffer 256 KiB, records small 1369, max
+	 * 16384, ramp 1 MiB, idle 1000 ms */
+	struct tg_flow_settings flow;
 
 	/* crypto backends */
 	char accel_backends[256];        /**< tg_accel_conf.backends, "" = all */
 	char accel_force[64];            /**< tg_accel_conf.force, "" = auto */
 
 	/* operations */
-	struct tg_cfg_addr admin;        /**< /metrics listener; text "" = off */
+	struct tg_addr admin;        /**< /metrics listener; text "" = off */
 	char log_level[16];              /**< err|warn|notice|info|debug */
 	char access_log[TG_CFG_PATH];    /**< "" = stderr, "-" = off */
 	char pid_file[TG_CFG_PATH];

@@ -16,7 +16,7 @@
 
 #include "tg_log.h"
 
-tg_result tg_backends_new(const struct tg_config *cfg, struct tg_backends **out)
+tg_result tg_backends_new(const struct tg_backends_conf *cfg, struct tg_backends **out)
 {
 	struct tg_backends *b;
 
@@ -34,7 +34,7 @@ tg_result tg_backends_new(const struct tg_config *cfg, struct tg_backends **out)
 	}
 	memcpy(b->routes, cfg->routes, cfg->n_routes * sizeof(*b->routes));
 	for (unsigned p = 0; p < cfg->n_pools; p++) {
-		const struct tg_cfg_pool *cp = &cfg->pools[p];
+		const struct tg_pool_conf *cp = &cfg->pools[p];
 		struct tg_backend_pool *bp = &b->pools[p];
 
 		snprintf(bp->name, sizeof(bp->name), "%s", cp->name);
@@ -128,7 +128,7 @@ int tg_backends_pick(struct tg_backends *b, unsigned pool, uint64_t tried)
 }
 
 /* A TCP connect within @p timeout_ms. */
-static bool tg_backend_probe(const struct tg_cfg_addr *a, unsigned timeout_ms)
+static bool tg_backend_probe(const struct tg_addr *a, unsigned timeout_ms)
 {
 	int fd = socket(a->sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	struct pollfd pfd;

@@ -11,13 +11,46 @@
 
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 
-#include "tg_config.h"
+#include "tg_addr.h"
 #include "tg_result.h"
+
+#define TG_BE_MAX_SERVERS 32  /**< backends in one pool */
+#define TG_BE_MAX_POOLS 16    /**< pools */
+#define TG_BE_MAX_ROUTES 32   /**< SNI routes */
+
+/** Backend selection policy of a pool. */
+enum tg_lb_policy {
+	TG_LB_ROUND_ROBIN = 0,
+	TG_LB_LEAST_CONN,
+};
+
+/** A group of backends as configured. Pool 0 is the default pool. */
+struct tg_pool_conf {
+	char name[64];
+	struct tg_addr be[TG_BE_MAX_SERVERS];
+	unsigned n_be;
+	enum tg_lb_policy policy;
+};
+
+/** SNI routing: a server name (exact, or "*.example.com") to a pool. */
+struct tg_route_conf {
+	char sni[256];
+	unsigned pool; /**< index into tg_backends_conf::pools */
+};
+
+/** The backends as configured: what tg_backends_new() builds from. */
+struct tg_backends_conf {
+	struct tg_pool_conf pools[TG_BE_MAX_POOLS];
+	unsigned n_pools;                /**< >= 1; pool 0 is the default */
+	struct tg_route_conf routes[TG_BE_MAX_ROUTES];
+	unsigned n_routes;
+};
 
 /** One backend server. */
 struct tg_backend {
-	struct tg_cfg_addr addr;
+	struct tg_addr addr;
 	atomic_bool up;          /**< last health check passed (true at start) */
 	atomic_uint conns;       /**< connections open now */
 	atomic_ulong failures;   /**< connect failures */
@@ -37,12 +70,12 @@ struct tg_backends {
 	unsigned n_pools;
 	struct tg_backend_pool *pools;
 	unsigned n_routes;
-	struct tg_cfg_route *routes;
+	struct tg_route_conf *routes;
 	atomic_uint refs;
 };
 
-/** Build from a validated config (one reference held by the caller). */
-TG_MUST_CHECK tg_result tg_backends_new(const struct tg_config *cfg,
+/** Build from validated settings (one reference held by the caller). */
+TG_MUST_CHECK tg_result tg_backends_new(const struct tg_backends_conf *cfg,
 					struct tg_backends **out);
 
 /** Take / drop a reference. */

@@ -2,25 +2,17 @@
 /**
  * @file tg_worker.h
  * A dataplane worker over kernel sockets (dataplane/sock/): one per
- * lcore, each with its own SO_REUSEPORT listeners, flow table and epoll
- * set. Handshake bytes go to the control thread over a ring; key installs
- * come back; application records of all the worker's flows are sealed and
- * opened in cross-flow bursts.
+ * lcore, each with its own SO_REUSEPORT listeners and epoll set, serving
+ * a flow engine (dataplane/flow) as its transport: listeners, epoll and
+ * system calls here, every TLS flow decision there.
  */
 #ifndef TG_WORKER_H
 #define TG_WORKER_H
 
 #include <stdatomic.h>
-#include <stdio.h>
-#include <stdint.h>
 
-#include "tg_accel.h"
-#include "tg_backend.h"
-#include "tg_config.h"
-#include "tg_stats.h"
-
-struct rte_ring;
-struct tg_ctl;
+#include "tg_addr.h"
+#include "tg_flow.h"
 
 /** Process-wide run state, set by the signal handling of app/. */
 enum tg_run_state {
@@ -31,18 +23,13 @@ enum tg_run_state {
 
 /** What a worker needs; filled by app/ before launch. */
 struct tg_worker_conf {
-	unsigned id;
-	const struct tg_config *cfg;
-	struct tg_accel *acc;
-	struct rte_ring *to_ctl;       /**< handshake bytes out */
-	struct rte_ring *from_ctl;     /**< key installs and output in */
-	struct tg_ctl *ctl;            /**< to wake the control thread */
-	int wake_fd;                   /**< eventfd the control thread writes */
-	struct tg_backends *_Atomic *backends; /**< current backends (reload swaps) */
-	struct tg_wk_stats *stats;
+	struct tg_flow_conf flow;      /**< its engine (ops and tctx are the
+					    worker's own: left empty) */
+	const struct tg_addr *listen;  /**< addresses to listen on */
+	unsigned n_listen;
+	int wake_fd;                   /**< eventfd the control thread writes
+					    when it queues for this worker, or -1 */
 	atomic_int *run;               /**< enum tg_run_state */
-	atomic_uint *conns_total;      /**< global connection count */
-	FILE *access_log;              /**< NULL = off */
 };
 
 /** The worker loop (an lcore function): returns when run is TG_STOP or

@@ -35,7 +35,7 @@ static unsigned g_nacc;
 
 /* ---- helpers ---------------------------------------------------------------- */
 
-static void set_addr(struct tg_cfg_addr *a, const char *ip, uint16_t port)
+static void set_addr(struct tg_addr *a, const char *ip, uint16_t port)
 {
 	memset(a, 0, sizeof(*a));
 	snprintf(a->text, sizeof(a->text), strchr(ip, ':') ? "[%s]:%u" : "%s:%u",
@@ -183,15 +183,15 @@ static int admin_init(void)
 	       g_nacc > 1 ? "," : "", g_accel_name[1]);
 
 	/* Two pools: default (two backends), api (one, IPv6). */
-	cfg->n_pools = 2;
-	snprintf(cfg->pools[0].name, sizeof(cfg->pools[0].name), "default");
-	set_addr(&cfg->pools[0].be[0], "127.0.0.1", 8080);
-	set_addr(&cfg->pools[0].be[1], "127.0.0.1", 8081);
-	cfg->pools[0].n_be = 2;
-	snprintf(cfg->pools[1].name, sizeof(cfg->pools[1].name), "api\"x");
-	set_addr(&cfg->pools[1].be[0], "::1", 9000);
-	cfg->pools[1].n_be = 1;
-	if (tg_failed(tg_backends_new(cfg, &g_be))) {
+	cfg->backends.n_pools = 2;
+	snprintf(cfg->backends.pools[0].name, sizeof(cfg->backends.pools[0].name), "default");
+	set_addr(&cfg->backends.pools[0].be[0], "127.0.0.1", 8080);
+	set_addr(&cfg->backends.pools[0].be[1], "127.0.0.1", 8081);
+	cfg->backends.pools[0].n_be = 2;
+	snprintf(cfg->backends.pools[1].name, sizeof(cfg->backends.pools[1].name), "api\"x");
+	set_addr(&cfg->backends.pools[1].be[0], "::1", 9000);
+	cfg->backends.pools[1].n_be = 1;
+	if (tg_failed(tg_backends_new(&cfg->backends, &g_be))) {
 		free(cfg);
 		return 1;
 	}
@@ -487,7 +487,7 @@ static void test_render_nospace(void)
 
 static void test_server(void)
 {
-	struct tg_cfg_addr a;
+	struct tg_addr a;
 	struct tg_admin *adm = NULL;
 	uint16_t port;
 	char *r;
@@ -538,7 +538,7 @@ static void test_server(void)
 
 	/* a second listener on the same port fails cleanly */
 	{
-		struct tg_cfg_addr b;
+		struct tg_addr b;
 		struct tg_admin *adm2 = NULL;
 
 		set_addr(&b, "127.0.0.1", port);
@@ -551,7 +551,7 @@ static void test_server(void)
 
 static void test_server_bad_args(void)
 {
-	struct tg_cfg_addr a;
+	struct tg_addr a;
 	struct tg_admin *adm = NULL;
 
 	memset(&a, 0, sizeof(a));
@@ -563,7 +563,7 @@ static void test_server_bad_args(void)
 }
 
 /* Run the client with stderr captured; returns its exit code. */
-static int run_cli(const struct tg_cfg_addr *a, char **out, char **err)
+static int run_cli(const struct tg_addr *a, char **out, char **err)
 {
 	size_t olen = 0;
 	FILE *o = open_memstream(out, &olen);
@@ -592,7 +592,7 @@ static int run_cli(const struct tg_cfg_addr *a, char **out, char **err)
 
 static void test_cli(void)
 {
-	struct tg_cfg_addr a;
+	struct tg_addr a;
 	struct tg_admin *adm = NULL;
 	char *out = NULL, *err = NULL;
 	char *row;
@@ -661,7 +661,7 @@ static void test_cli_not_running(void)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET };
 	socklen_t sl = sizeof(sa);
-	struct tg_cfg_addr a;
+	struct tg_addr a;
 	char *out = NULL, *err = NULL, want[160];
 	int fd, rc;
 
@@ -710,7 +710,7 @@ static void test_cli_not_200(void)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET };
 	socklen_t sl = sizeof(sa);
-	struct tg_cfg_addr a;
+	struct tg_addr a;
 	char *out = NULL, *err = NULL;
 	pthread_t th;
 	int lfd, rc;
@@ -736,7 +736,7 @@ static void test_cli_not_200(void)
 /* An IPv6 admin address (skipped where the host has no ::1). */
 static void test_ipv6(void)
 {
-	struct tg_cfg_addr a;
+	struct tg_addr a;
 	struct tg_admin *adm = NULL;
 	char *out = NULL, *err = NULL;
 	tg_result r;

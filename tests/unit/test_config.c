@@ -164,7 +164,7 @@ static int suite_cleanup(void)
 }
 
 /** Port of a resolved address. */
-static unsigned port_of(const struct tg_cfg_addr *a)
+static unsigned port_of(const struct tg_addr *a)
 {
 	if (a->sa.ss_family == AF_INET)
 		return ntohs(((const struct sockaddr_in *)&a->sa)->sin_port);
@@ -206,28 +206,28 @@ static void test_defaults(void)
 	CU_ASSERT_TRUE(cfg.tickets);
 	CU_ASSERT_EQUAL(cfg.n_ticket_keys, 0);
 	CU_ASSERT_EQUAL(cfg.ticket_lifetime_s, 7200);
-	CU_ASSERT_EQUAL(cfg.n_pools, 1);
-	CU_ASSERT_STRING_EQUAL(cfg.pools[0].name, "default");
-	CU_ASSERT_EQUAL(cfg.pools[0].n_be, 0);
-	CU_ASSERT_EQUAL(cfg.pools[0].policy, TG_LB_ROUND_ROBIN);
-	CU_ASSERT_EQUAL(cfg.n_routes, 0);
-	CU_ASSERT_EQUAL(cfg.proxy_protocol, TG_PROXY_NONE);
-	CU_ASSERT_EQUAL(cfg.connect_timeout_ms, 3000);
-	CU_ASSERT_EQUAL(cfg.connect_retries, 2);
+	CU_ASSERT_EQUAL(cfg.backends.n_pools, 1);
+	CU_ASSERT_STRING_EQUAL(cfg.backends.pools[0].name, "default");
+	CU_ASSERT_EQUAL(cfg.backends.pools[0].n_be, 0);
+	CU_ASSERT_EQUAL(cfg.backends.pools[0].policy, TG_LB_ROUND_ROBIN);
+	CU_ASSERT_EQUAL(cfg.backends.n_routes, 0);
+	CU_ASSERT_EQUAL(cfg.flow.proxy_protocol, TG_PROXY_NONE);
+	CU_ASSERT_EQUAL(cfg.flow.connect_timeout_ms, 3000);
+	CU_ASSERT_EQUAL(cfg.flow.connect_retries, 2);
 	CU_ASSERT_EQUAL(cfg.health_interval_ms, 2000);
 	CU_ASSERT_EQUAL(cfg.workers, 1);
 	CU_ASSERT_STRING_EQUAL(cfg.lcores, "");
-	CU_ASSERT_EQUAL(cfg.max_conns, 10000);
-	CU_ASSERT_EQUAL(cfg.max_conns_per_worker, 0); /* computed by validate */
-	CU_ASSERT_EQUAL(cfg.handshake_timeout_ms, 10000);
-	CU_ASSERT_EQUAL(cfg.idle_timeout_ms, 60000);
-	CU_ASSERT_EQUAL(cfg.drain_timeout_ms, 10000);
-	CU_ASSERT_EQUAL(cfg.max_buffer, 262144);
+	CU_ASSERT_EQUAL(cfg.flow.max_conns, 10000);
+	CU_ASSERT_EQUAL(cfg.flow.max_conns_per_worker, 0); /* computed by validate */
+	CU_ASSERT_EQUAL(cfg.flow.handshake_timeout_ms, 10000);
+	CU_ASSERT_EQUAL(cfg.flow.idle_timeout_ms, 60000);
+	CU_ASSERT_EQUAL(cfg.flow.drain_timeout_ms, 10000);
+	CU_ASSERT_EQUAL(cfg.flow.max_buffer, 262144);
 	CU_ASSERT_EQUAL(cfg.hs_queue, 1024);
-	CU_ASSERT_EQUAL(cfg.record_small, 1369);
-	CU_ASSERT_EQUAL(cfg.record_max, 16384);
-	CU_ASSERT_EQUAL(cfg.record_ramp_bytes, 1048576);
-	CU_ASSERT_EQUAL(cfg.record_idle_ms, 1000);
+	CU_ASSERT_EQUAL(cfg.flow.record_small, 1369);
+	CU_ASSERT_EQUAL(cfg.flow.record_max, 16384);
+	CU_ASSERT_EQUAL(cfg.flow.record_ramp_bytes, 1048576);
+	CU_ASSERT_EQUAL(cfg.flow.record_idle_ms, 1000);
 	CU_ASSERT_STRING_EQUAL(cfg.accel_backends, "");
 	CU_ASSERT_STRING_EQUAL(cfg.accel_force, "");
 	CU_ASSERT_STRING_EQUAL(cfg.admin.text, "");
@@ -327,39 +327,39 @@ static void test_full_file(void)
 	CU_ASSERT_STRING_EQUAL(cfg.ticket_keys[0], tpath("t1.key"));
 	CU_ASSERT_STRING_EQUAL(cfg.ticket_keys[1], tpath("t0.key"));
 	CU_ASSERT_EQUAL(cfg.ticket_lifetime_s, 3600);
-	CU_ASSERT_EQUAL_FATAL(cfg.n_pools, 2);
-	CU_ASSERT_STRING_EQUAL(cfg.pools[0].name, "default");
-	CU_ASSERT_EQUAL(cfg.pools[0].policy, TG_LB_ROUND_ROBIN);
-	CU_ASSERT_EQUAL_FATAL(cfg.pools[0].n_be, 2);
-	CU_ASSERT_STRING_EQUAL(cfg.pools[0].be[1].text, "127.0.0.1:8081");
-	CU_ASSERT_EQUAL(port_of(&cfg.pools[0].be[1]), 8081);
-	CU_ASSERT_STRING_EQUAL(cfg.pools[1].name, "api");
-	CU_ASSERT_EQUAL(cfg.pools[1].policy, TG_LB_LEAST_CONN);
-	CU_ASSERT_EQUAL_FATAL(cfg.pools[1].n_be, 1);
-	CU_ASSERT_EQUAL(cfg.pools[1].be[0].sa.ss_family, AF_INET6);
-	CU_ASSERT_EQUAL(port_of(&cfg.pools[1].be[0]), 9000);
+	CU_ASSERT_EQUAL_FATAL(cfg.backends.n_pools, 2);
+	CU_ASSERT_STRING_EQUAL(cfg.backends.pools[0].name, "default");
+	CU_ASSERT_EQUAL(cfg.backends.pools[0].policy, TG_LB_ROUND_ROBIN);
+	CU_ASSERT_EQUAL_FATAL(cfg.backends.pools[0].n_be, 2);
+	CU_ASSERT_STRING_EQUAL(cfg.backends.pools[0].be[1].text, "127.0.0.1:8081");
+	CU_ASSERT_EQUAL(port_of(&cfg.backends.pools[0].be[1]), 8081);
+	CU_ASSERT_STRING_EQUAL(cfg.backends.pools[1].name, "api");
+	CU_ASSERT_EQUAL(cfg.backends.pools[1].policy, TG_LB_LEAST_CONN);
+	CU_ASSERT_EQUAL_FATAL(cfg.backends.pools[1].n_be, 1);
+	CU_ASSERT_EQUAL(cfg.backends.pools[1].be[0].sa.ss_family, AF_INET6);
+	CU_ASSERT_EQUAL(port_of(&cfg.backends.pools[1].be[0]), 9000);
 	/* routes come before backends in the file: resolved all the same */
-	CU_ASSERT_EQUAL_FATAL(cfg.n_routes, 3);
-	CU_ASSERT_STRING_EQUAL(cfg.routes[0].sni, "api.example.com");
-	CU_ASSERT_EQUAL(cfg.routes[0].pool, 1);
-	CU_ASSERT_STRING_EQUAL(cfg.routes[1].sni, "*.static.example.com");
-	CU_ASSERT_EQUAL(cfg.routes[1].pool, 0);
-	CU_ASSERT_STRING_EQUAL(cfg.routes[2].sni, "cdn.example.com");
-	CU_ASSERT_EQUAL(cfg.proxy_protocol, TG_PROXY_V2);
-	CU_ASSERT_EQUAL(cfg.connect_retries, 3);
+	CU_ASSERT_EQUAL_FATAL(cfg.backends.n_routes, 3);
+	CU_ASSERT_STRING_EQUAL(cfg.backends.routes[0].sni, "api.example.com");
+	CU_ASSERT_EQUAL(cfg.backends.routes[0].pool, 1);
+	CU_ASSERT_STRING_EQUAL(cfg.backends.routes[1].sni, "*.static.example.com");
+	CU_ASSERT_EQUAL(cfg.backends.routes[1].pool, 0);
+	CU_ASSERT_STRING_EQUAL(cfg.backends.routes[2].sni, "cdn.example.com");
+	CU_ASSERT_EQUAL(cfg.flow.proxy_protocol, TG_PROXY_V2);
+	CU_ASSERT_EQUAL(cfg.flow.connect_retries, 3);
 	CU_ASSERT_EQUAL(cfg.health_interval_ms, 0);
-	CU_ASSERT_EQUAL(cfg.connect_timeout_ms, 1000);
-	CU_ASSERT_EQUAL(cfg.handshake_timeout_ms, 5000);
-	CU_ASSERT_EQUAL(cfg.idle_timeout_ms, 30000);
-	CU_ASSERT_EQUAL(cfg.drain_timeout_ms, 2000);
-	CU_ASSERT_EQUAL(cfg.max_conns, 1000);
-	CU_ASSERT_EQUAL(cfg.max_conns_per_worker, 300);
-	CU_ASSERT_EQUAL(cfg.max_buffer, 65536);
+	CU_ASSERT_EQUAL(cfg.flow.connect_timeout_ms, 1000);
+	CU_ASSERT_EQUAL(cfg.flow.handshake_timeout_ms, 5000);
+	CU_ASSERT_EQUAL(cfg.flow.idle_timeout_ms, 30000);
+	CU_ASSERT_EQUAL(cfg.flow.drain_timeout_ms, 2000);
+	CU_ASSERT_EQUAL(cfg.flow.max_conns, 1000);
+	CU_ASSERT_EQUAL(cfg.flow.max_conns_per_worker, 300);
+	CU_ASSERT_EQUAL(cfg.flow.max_buffer, 65536);
 	CU_ASSERT_EQUAL(cfg.hs_queue, 512);
-	CU_ASSERT_EQUAL(cfg.record_small, 1000);
-	CU_ASSERT_EQUAL(cfg.record_max, 8192);
-	CU_ASSERT_EQUAL(cfg.record_ramp_bytes, 65536);
-	CU_ASSERT_EQUAL(cfg.record_idle_ms, 500);
+	CU_ASSERT_EQUAL(cfg.flow.record_small, 1000);
+	CU_ASSERT_EQUAL(cfg.flow.record_max, 8192);
+	CU_ASSERT_EQUAL(cfg.flow.record_ramp_bytes, 65536);
+	CU_ASSERT_EQUAL(cfg.flow.record_idle_ms, 500);
 	CU_ASSERT_STRING_EQUAL(cfg.accel_backends, "ipsecmb,evp");
 	CU_ASSERT_STRING_EQUAL(cfg.accel_force, "evp");
 	CU_ASSERT_STRING_EQUAL(cfg.admin.text, "127.0.0.1:9443");
@@ -396,7 +396,7 @@ static void test_example_file(void)
 	ASSERT_MSG("cannot read it");
 	CU_ASSERT(cfg.n_listen >= 1);
 	CU_ASSERT(cfg.n_certs >= 1);
-	CU_ASSERT(cfg.pools[0].n_be >= 1);
+	CU_ASSERT(cfg.backends.pools[0].n_be >= 1);
 }
 
 static void test_flags_only(void)
@@ -415,10 +415,10 @@ static void test_flags_only(void)
 	CU_ASSERT_STRING_EQUAL(cfg.certs[0].cert, tpath("a.pem"));
 	CU_ASSERT_STRING_EQUAL(cfg.certs[0].key, tpath("a.key"));
 	CU_ASSERT_TRUE(cfg.certs[0].is_default);
-	CU_ASSERT_EQUAL(cfg.n_pools, 1);
-	CU_ASSERT_EQUAL_FATAL(cfg.pools[0].n_be, 1);
-	CU_ASSERT_STRING_EQUAL(cfg.pools[0].be[0].text, "127.0.0.1:8080");
-	CU_ASSERT_EQUAL(cfg.max_conns_per_worker, 10000);
+	CU_ASSERT_EQUAL(cfg.backends.n_pools, 1);
+	CU_ASSERT_EQUAL_FATAL(cfg.backends.pools[0].n_be, 1);
+	CU_ASSERT_STRING_EQUAL(cfg.backends.pools[0].be[0].text, "127.0.0.1:8080");
+	CU_ASSERT_EQUAL(cfg.flow.max_conns_per_worker, 10000);
 	CU_ASSERT_STRING_EQUAL(cfg.config_path, "");
 
 	/* Every other flag. */
@@ -444,8 +444,8 @@ static void test_flags_only(void)
 	CU_ASSERT_STRING_EQUAL(cfg.certs[1].key, tpath("b.key"));
 	CU_ASSERT_TRUE(cfg.certs[0].is_default);
 	CU_ASSERT_FALSE(cfg.certs[1].is_default);
-	CU_ASSERT_EQUAL(cfg.pools[0].n_be, 2);
-	CU_ASSERT_EQUAL(port_of(&cfg.pools[0].be[1]), 8081);
+	CU_ASSERT_EQUAL(cfg.backends.pools[0].n_be, 2);
+	CU_ASSERT_EQUAL(port_of(&cfg.backends.pools[0].be[1]), 8081);
 	CU_ASSERT_EQUAL(cfg.workers, 3);
 	CU_ASSERT_STRING_EQUAL(cfg.lcores, "0-3");
 	CU_ASSERT_STRING_EQUAL(cfg.suites, "ECDHE-RSA-AES128-GCM-SHA256");
@@ -458,12 +458,12 @@ static void test_flags_only(void)
 	CU_ASSERT_EQUAL(cfg.session_cache, 0);
 	CU_ASSERT_FALSE(cfg.tickets);
 	CU_ASSERT_EQUAL(cfg.n_ticket_keys, 1);
-	CU_ASSERT_EQUAL(cfg.proxy_protocol, TG_PROXY_V1);
-	CU_ASSERT_EQUAL(cfg.max_conns, 100);
-	CU_ASSERT_EQUAL(cfg.max_conns_per_worker, 34); /* ceil(100 / 3) */
-	CU_ASSERT_EQUAL(cfg.handshake_timeout_ms, 111);
-	CU_ASSERT_EQUAL(cfg.idle_timeout_ms, 222);
-	CU_ASSERT_EQUAL(cfg.connect_timeout_ms, 333);
+	CU_ASSERT_EQUAL(cfg.flow.proxy_protocol, TG_PROXY_V1);
+	CU_ASSERT_EQUAL(cfg.flow.max_conns, 100);
+	CU_ASSERT_EQUAL(cfg.flow.max_conns_per_worker, 34); /* ceil(100 / 3) */
+	CU_ASSERT_EQUAL(cfg.flow.handshake_timeout_ms, 111);
+	CU_ASSERT_EQUAL(cfg.flow.idle_timeout_ms, 222);
+	CU_ASSERT_EQUAL(cfg.flow.connect_timeout_ms, 333);
 	CU_ASSERT_STRING_EQUAL(cfg.admin.text, "127.0.0.1:9443");
 	CU_ASSERT_STRING_EQUAL(cfg.accel_backends, "evp");
 	CU_ASSERT_STRING_EQUAL(cfg.accel_force, "evp");
@@ -496,8 +496,8 @@ static void test_flags_override_file(void)
 	TG_ASSERT_OK(parse_args(&cfg, &act, "-c", path, NULL));
 	CU_ASSERT_EQUAL(cfg.n_listen, 2);
 	CU_ASSERT_EQUAL(cfg.workers, 2);
-	CU_ASSERT_EQUAL(cfg.max_conns_per_worker, 25);
-	CU_ASSERT_STRING_EQUAL(cfg.pools[0].name, "default");
+	CU_ASSERT_EQUAL(cfg.flow.max_conns_per_worker, 25);
+	CU_ASSERT_STRING_EQUAL(cfg.backends.pools[0].name, "default");
 
 	/* Flags win; list flags replace the file's list. Flag order does not
 	 * matter relative to -c. */
@@ -512,16 +512,16 @@ static void test_flags_override_file(void)
 	CU_ASSERT_EQUAL(port_of(&cfg.listen[0]), 4000);
 	CU_ASSERT_EQUAL_FATAL(cfg.n_certs, 1);
 	CU_ASSERT_STRING_EQUAL(cfg.certs[0].cert, tpath("b.pem"));
-	CU_ASSERT_EQUAL_FATAL(cfg.n_pools, 2); /* other pools stay */
-	CU_ASSERT_EQUAL_FATAL(cfg.pools[0].n_be, 2);
-	CU_ASSERT_EQUAL(port_of(&cfg.pools[0].be[0]), 5000);
-	CU_ASSERT_EQUAL(cfg.pools[1].n_be, 1);
-	CU_ASSERT_EQUAL(cfg.n_routes, 1);
+	CU_ASSERT_EQUAL_FATAL(cfg.backends.n_pools, 2); /* other pools stay */
+	CU_ASSERT_EQUAL_FATAL(cfg.backends.pools[0].n_be, 2);
+	CU_ASSERT_EQUAL(port_of(&cfg.backends.pools[0].be[0]), 5000);
+	CU_ASSERT_EQUAL(cfg.backends.pools[1].n_be, 1);
+	CU_ASSERT_EQUAL(cfg.backends.n_routes, 1);
 	CU_ASSERT_FALSE(cfg.tickets);
-	CU_ASSERT_EQUAL(cfg.idle_timeout_ms, 99);
-	CU_ASSERT_EQUAL(cfg.handshake_timeout_ms, 10000); /* default kept */
-	CU_ASSERT_EQUAL(cfg.max_conns, 50);
-	CU_ASSERT_EQUAL(cfg.max_conns_per_worker, 10); /* ceil(50 / 5) */
+	CU_ASSERT_EQUAL(cfg.flow.idle_timeout_ms, 99);
+	CU_ASSERT_EQUAL(cfg.flow.handshake_timeout_ms, 10000); /* default kept */
+	CU_ASSERT_EQUAL(cfg.flow.max_conns, 50);
+	CU_ASSERT_EQUAL(cfg.flow.max_conns_per_worker, 10); /* ceil(50 / 5) */
 }
 
 static void test_actions(void)
@@ -863,9 +863,9 @@ static void test_err_routes(void)
 	/* a programmatic config with a dangling pool index */
 	path = base_file("route3.conf", "");
 	TG_ASSERT_OK(load(path, &cfg));
-	strcpy(cfg.routes[0].sni, "x.example.com");
-	cfg.routes[0].pool = 3;
-	cfg.n_routes = 1;
+	strcpy(cfg.backends.routes[0].sni, "x.example.com");
+	cfg.backends.routes[0].pool = 3;
+	cfg.backends.n_routes = 1;
 	TG_ASSERT_ERR(validate(&cfg), TG_E_INVAL);
 	ASSERT_MSG("route 'x.example.com' points to backend pool 3");
 }
@@ -968,7 +968,7 @@ static void test_err_workers_and_limits(void)
 	/* an explicit per-worker limit stays; too high is an error */
 	path = base_file("perworker.conf", "limits = { max_conns = 100; max_conns_per_worker = 60; };\n");
 	TG_ASSERT_OK(parse_args(&cfg, &act, "-c", path, "--workers", "4", NULL));
-	CU_ASSERT_EQUAL(cfg.max_conns_per_worker, 60);
+	CU_ASSERT_EQUAL(cfg.flow.max_conns_per_worker, 60);
 	TG_ASSERT_ERR(parse_args(&cfg, &act, "-c", path, "--max-conns", "50", NULL),
 		      TG_E_INVAL);
 	ASSERT_MSG("max_conns_per_worker (60) is above limits.max_conns (50)");
@@ -978,7 +978,7 @@ static void test_err_workers_and_limits(void)
 			  "idle_timeout = 5;\n");
 	TG_ASSERT_ERR(load(path, &cfg), TG_E_DECODE);
 	ASSERT_MSG("unknown setting 'idle_timeout' (did you mean 'idle' inside timeouts");
-	CU_ASSERT_EQUAL(cfg.pools[0].n_be, 2);
+	CU_ASSERT_EQUAL(cfg.backends.pools[0].n_be, 2);
 
 	path = base_file("workers0.conf", "workers = 0;\n");
 	TG_ASSERT_ERR(load(path, &cfg), TG_E_DECODE);
@@ -989,12 +989,12 @@ static void test_err_workers_and_limits(void)
 	/* validate catches what a program sets directly */
 	TG_ASSERT_OK(load(base_file("ok.conf", ""), &cfg));
 	cfg.workers = 0;
-	cfg.idle_timeout_ms = 0;
-	cfg.record_small = 100;
-	cfg.record_max = 20000;
+	cfg.flow.idle_timeout_ms = 0;
+	cfg.flow.record_small = 100;
+	cfg.flow.record_max = 20000;
 	cfg.hs_queue = 1000;
-	cfg.max_buffer = 1024;
-	cfg.max_conns_per_worker = cfg.max_conns + 1;
+	cfg.flow.max_buffer = 1024;
+	cfg.flow.max_conns_per_worker = cfg.flow.max_conns + 1;
 	strcpy(cfg.log_level, "verbose");
 	TG_ASSERT_ERR(validate(&cfg), TG_E_INVAL);
 	ASSERT_MSG("workers = 0 is out of range: use 1..128");
@@ -1006,8 +1006,8 @@ static void test_err_workers_and_limits(void)
 	ASSERT_MSG("log_level 'verbose'");
 
 	TG_ASSERT_OK(load(base_file("ok.conf", ""), &cfg));
-	cfg.record_small = 4096;
-	cfg.record_max = 2048;
+	cfg.flow.record_small = 4096;
+	cfg.flow.record_max = 2048;
 	TG_ASSERT_ERR(validate(&cfg), TG_E_INVAL);
 	ASSERT_MSG("records.small = 4096");
 }

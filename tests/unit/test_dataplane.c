@@ -103,7 +103,7 @@ static void test_proxy_v2(void)
 	CU_ASSERT_PTR_NOT_NULL(memmem(out, len, "\x20", 1));
 }
 
-static void mk_cfg(struct tg_config *c, unsigned n, enum tg_lb_policy pol)
+static void mk_cfg(struct tg_backends_conf *c, unsigned n, enum tg_lb_policy pol)
 {
 	memset(c, 0, sizeof(*c));
 	c->n_pools = 2;
@@ -129,7 +129,7 @@ static void mk_cfg(struct tg_config *c, unsigned n, enum tg_lb_policy pol)
 
 static void test_routes_and_pick(void)
 {
-	static struct tg_config c;
+	static struct tg_backends_conf c;
 	struct tg_backends *b;
 	unsigned hits[3] = { 0 };
 
@@ -172,7 +172,7 @@ static void test_routes_and_pick(void)
 
 static void test_health(void)
 {
-	static struct tg_config c;
+	static struct tg_backends_conf c;
 	struct tg_backends *b;
 	struct sockaddr_in a = { .sin_family = AF_INET };
 	socklen_t al = sizeof(a);

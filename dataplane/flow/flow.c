@@ -1,0 +1,1275 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file flow.c
+ * The flow engine (see tg_flow.h): flows, their buffers and states, the
+ * control-plane messages, the cross-flow record passes, progress and
+ * timers. Transports reach it through events and serve it through their
+ * struct tg_flow_ops.
+ */
+#include "tg_flow.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_ring.h>
+
+#include "tg_accel.h"
+#include "tg_alert.h"
+#include "tg_backend.h"
+#include "tg_ctl.h"
+#include "tg_log.h"
+#include "tg_proxy.h"
+#include "tg_stats.h"
+#include "tg_suite.h"
+#include "tg_tls.h"
+#include "tg_wipe.h"
+
+#define TG_REC_MAX_CT TG_REC_LEN_MAX_CT12 /* RFC 5246 §6.2.3 */
+#define TG_CIN_CAP (2 * (TG_REC_HDR_LEN + TG_REC_MAX_CT))
+/* cout while in the handshake: the server's flights (it grows to its
+ * full size, max_buffer, at the key install, or for a longer flight) */
+#define TG_HS_COUT_CAP (64 * 1024)
+#define TG_REC_ROOM 64 /* header, explicit nonce, tag, slack */
+#define TG_TIMER_MS 50 /* every flow's timers are checked this often */
+
+enum tg_flow_state {
+	FL_FREE = 0,
+	FL_HS,       /* handshake with the control thread */
+	FL_CONNECT,  /* keys installed, backend connecting */
+	FL_OPEN,     /* proxying records */
+	FL_CLOSING,  /* flush cout, then close */
+};
+
+/* A byte buffer: data in [off, off + len) of [0, cap). */
+struct tg_buf {
+	uint8_t *p;
+	uint32_t off, len, cap;
+	uint32_t hw; /* high-water mark: bytes ever written, wiped at free */
+};
+
+struct tg_flow {
+	uint32_t slot, gen;
+	uint8_t state;
+	bool c_eof;          /* client sent FIN or close_notify */
+	bool b_eof;          /* backend sent FIN */
+	bool b_shut;         /* we shut the backend's write side */
+	bool b_reset;        /* the backend's side ended in an error (reset) */
+	bool b_up;           /* a backend connection exists (connecting or up) */
+	bool in_rx, in_tx;   /* queued for the record passes */
+	bool touched;        /* queued for progress this iteration */
+	bool hs_done;
+	uint32_t act_idx;    /* position in the engine's in-use list */
+	struct tg_accel_sess *rx, *tx;
+	struct tg_buf cin, cout, bout;
+	uint64_t t_start, t_active;
+	uint64_t t_sent;          /* last records sealed for the client */
+	uint64_t t_closing;       /* closing: last progress flushing cout */
+	uint64_t closing_out;     /* out_bytes then */
+	uint64_t sent_since_idle;
+	uint64_t tried;
+	unsigned pool;
+	int be;
+	struct tg_backend *bep;   /* in bes */
+	struct tg_backends *bes;  /* the list connected from (a reference:
+				     a reload may replace the engine's) */
+	struct tg_hs_info info;
+	struct sockaddr_storage peer, local;
+	uint64_t in_bytes, out_bytes;
+	/* Client records that raced the key install: sent to the control
+	 * plane as handshake bytes, they come back as HS_LATE and go into
+	 * cin before anything read later (reading waits for them). */
+	uint32_t hs_msgs;          /* HS_DATA messages sent */
+	uint32_t late_expected;    /* HS_LATE messages still to come */
+	struct tg_ctl_msg *late, *late_tail; /* come, not yet in cin */
+	uint32_t late_off;         /* bytes of late already in cin */
+};
+
+struct tg_flow_engine {
+	const struct tg_flow_conf *c;
+	const struct tg_flow_settings *set;
+	const struct tg_flow_ops *ops;
+	void *tctx;
+	struct tg_wk_stats *st;
+	struct tg_flow *flows;
+	uint32_t *free_slots;
+	unsigned n_free, max;
+	unsigned active;
+	struct tg_backends *be;
+	uint32_t *rxq, *txq; /* flows with records to open / data to seal */
+	unsigned n_rxq, n_txq;
+	uint32_t *tq;        /* flows to make progress on */
+	unsigned n_tq;
+	uint32_t *act;       /* the slots in use, in no order (the timer's list) */
+	uint64_t drain_deadline; /* 0: not draining */
+	uint64_t next_timer;
+};
+
+static uint64_t tg_clock_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static uint64_t tg_now(const struct tg_flow_engine *e)
+{
+	return e->c->now_ms != NULL ? e->c->now_ms() : tg_clock_ms();
+}
+
+/* ---- buffers -------------------------------------------------------------- */
+
+static bool tg_buf_alloc(struct tg_buf *b, uint32_t cap)
+{
+	b->p = malloc(cap);
+	b->off = b->len = b->hw = 0;
+	b->cap = b->p != NULL ? cap : 0;
+	return b->p != NULL;
+}
+
+/* Grow to @p cap bytes, keeping the bytes not yet consumed (handshake
+ * bytes only: nothing secret is left in the old block). Not realloc:
+ * that copies the whole old block, used or not. */
+static bool tg_buf_grow(struct tg_buf *b, uint32_t cap)
+{
+	uint8_t *p;
+
+	if (cap <= b->cap)
+		return true;
+	p = malloc(cap);
+	if (p == NULL)
+		return false;
+	if (b->len)
+		memcpy(p, b->p + b->off, b->len);
+	free(b->p);
+	b->p = p;
+	b->cap = cap;
+	b->off = 0;
+	b->hw = b->len;
+	return true;
+}
+
+static void tg_buf_free(struct tg_buf *b)
+{
+	if (b->p != NULL)
+		tg_wipe(b->p, b->hw); /* plaintext must not linger */
+	free(b->p);
+	*b = (struct tg_buf){ .p = NULL };
+}
+
+/* Room at the end, compacting first when that frees enough. */
+static uint32_t tg_buf_room(struct tg_buf *b, uint32_t want)
+{
+	if (b->cap - b->off - b->len < want && b->off > 0) {
+		memmove(b->p, b->p + b->off, b->len);
+		b->off = 0;
+	}
+	return b->cap - b->off - b->len;
+}
+
+/* @p n more bytes were written at the tail. */
+static void tg_buf_commit(struct tg_buf *b, uint32_t n)
+{
+	b->len += n;
+	if (b->off + b->len > b->hw)
+		b->hw = b->off + b->len;
+}
+
+static uint8_t *tg_buf_tail(struct tg_buf *b)
+{
+	return b->p + b->off + b->len;
+}
+
+static void tg_buf_consume(struct tg_buf *b, uint32_t n)
+{
+	b->off += n;
+	b->len -= n;
+	if (b->len == 0)
+		b->off = 0;
+}
+
+/* Copy @p n bytes to the tail if they fit; false (nothing copied) if not. */
+static bool tg_buf_put(struct tg_buf *b, const void *p, uint32_t n)
+{
+	if (tg_buf_room(b, n) < n)
+		return false;
+	memcpy(tg_buf_tail(b), p, n);
+	tg_buf_commit(b, n);
+	return true;
+}
+
+/* ---- the access log ----------------------------------------------------------- */
+
+/*
+ * @p in as one log field: "-" when empty, bytes outside '!'..'~' (space,
+ * '=', control characters: a client's SNI could forge fields or lines)
+ * as \xNN.
+ */
+static const char *tg_log_field(const char *in, char *out, size_t cap)
+{
+	size_t o = 0;
+
+	if (in[0] == '\0')
+		return "-";
+	for (; *in != '\0' && o + 5 < cap; in++) {
+		unsigned char c = (unsigned char)*in;
+
+		if (c > ' ' && c < 0x7f && c != '=' && c != '\\')
+			out[o++] = (char)c;
+		else
+			o += (size_t)snprintf(out + o, cap - o, "\\x%02x", c);
+	}
+	out[o] = '\0';
+	return out;
+}
+
+static void tg_log_access(struct tg_flow_engine *e, struct tg_flow *f,
+			  const char *why)
+{
+	char sni[4 * TG_HS_SNI_LEN + 1], alpn[4 * TG_HS_ALPN_LEN + 1];
+	char peer[INET6_ADDRSTRLEN + 8] = "?";
+	const struct tg_cs_info *cs;
+	FILE *out = e->c->access_log;
+
+	if (out == NULL)
+		return;
+	if (f->peer.ss_family == AF_INET) {
+		const struct sockaddr_in *a = (const void *)&f->peer;
+		char ip[INET_ADDRSTRLEN];
+
+		inet_ntop(AF_INET, &a->sin_addr, ip, sizeof(ip));
+		snprintf(peer, sizeof(peer), "%s:%u", ip, ntohs(a->sin_port));
+	} else if (f->peer.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *a = (const void *)&f->peer;
+		char ip[INET6_ADDRSTRLEN];
+
+		inet_ntop(AF_INET6, &a->sin6_addr, ip, sizeof(ip));
+		snprintf(peer, sizeof(peer), "[%s]:%u", ip, ntohs(a->sin6_port));
+	}
+	/* a failed handshake has no version or suite, maybe an SNI */
+	cs = f->hs_done ? tg_cs_by_id(f->info.suite) : NULL;
+	fprintf(out,
+		"worker=%u client=%s tls=%s suite=%s sni=%s alpn=%s resumed=%s backend=%s in=%llu out=%llu ms=%llu end=%s alert=%s peer_alert=%s\n",
+		e->c->id, peer, !f->hs_done ? "-"
+		: f->info.version == TG_TLS12 ? "TLSv1.2" : "?",
+		cs ? cs->ossl : "-",
+		tg_log_field(f->info.sni, sni, sizeof(sni)),
+		tg_log_field(f->info.alpn, alpn, sizeof(alpn)),
+		!f->hs_done ? "-"
+		: f->info.resumed == TG_HS_RESUMED_TICKET ? "ticket"
+		: f->info.resumed == TG_HS_RESUMED_ID ? "id" : "no",
+		f->bep ? f->bep->addr.text : "-",
+		(unsigned long long)f->in_bytes, (unsigned long long)f->out_bytes,
+		(unsigned long long)(tg_now(e) - f->t_start), why,
+		f->info.alert_sent != TG_ALERT_NONE ? tg_alert_name(f->info.alert_sent) : "-",
+		f->info.alert_recv != TG_ALERT_NONE ? tg_alert_name(f->info.alert_recv) : "-");
+	fflush(out);
+}
+
+/* ---- flows ------------------------------------------------------------------ */
+
+/* Queue a message about flow @p f for the control plane and wake it;
+ * false when there is no memory or the ring is full (nothing queued). */
+static bool tg_to_ctl(struct tg_flow_engine *e, const struct tg_flow *f,
+		      uint8_t type, const void *data, uint32_t len)
+{
+	struct tg_ctl_msg *m = tg_ctl_msg_new(type, (uint16_t)e->c->id, f->slot,
+					      f->gen, data, len);
+
+	if (m == NULL || rte_ring_enqueue(e->c->to_ctl, m) != 0) {
+		tg_ctl_msg_free(m);
+		return false;
+	}
+	if (e->c->ctl.notify != NULL)
+		e->c->ctl.notify(e->c->ctl.ctx);
+	return true;
+}
+
+/* The size of cout once the handshake is done: max_buffer of records
+ * and room for the records of one client read. */
+static uint32_t tg_cout_cap(const struct tg_flow_engine *e)
+{
+	return e->set->max_buffer + TG_CIN_CAP;
+}
+
+static void tg_flow_close(struct tg_flow_engine *e, struct tg_flow *f,
+			  const char *why)
+{
+	if (f->state == FL_FREE)
+		return;
+	/* if it cannot be queued, the ctl finds the slot reused later */
+	if (f->state == FL_HS)
+		(void)tg_to_ctl(e, f, TG_CTL_HS_CLOSE, NULL, 0);
+	/* every connection, failed handshakes included (why and alerts),
+	 * but not one that sent nothing (port probes, health checks) */
+	if (f->hs_done || f->in_bytes > 0)
+		tg_log_access(e, f, why);
+	e->ops->release(e->tctx, f);
+	if (f->bep != NULL)
+		atomic_fetch_sub(&f->bep->conns, 1);
+	tg_backends_unref(f->bes);
+	f->bes = NULL;
+	while (f->late != NULL) {
+		struct tg_ctl_msg *m = f->late;
+
+		f->late = m->next;
+		tg_ctl_msg_free(m);
+	}
+	f->late_tail = NULL;
+	tg_accel_sess_free(f->rx);
+	tg_accel_sess_free(f->tx);
+	tg_buf_free(&f->cin);
+	tg_buf_free(&f->cout);
+	tg_buf_free(&f->bout);
+	f->rx = f->tx = NULL;
+	f->b_up = false;
+	/* in_rx/in_tx/touched stay: the slot may still sit in a queue of
+	 * this iteration, and the passes reset them */
+	f->bep = NULL;
+	f->state = FL_FREE;
+	f->gen++;
+	e->free_slots[e->n_free++] = f->slot;
+	/* out of the in-use list: its last entry takes this one's place */
+	e->act[f->act_idx] = e->act[e->active - 1];
+	e->flows[e->act[f->act_idx]].act_idx = f->act_idx;
+	e->active--;
+	atomic_fetch_sub(e->c->conns_total, 1);
+	e->st->conns_active = e->active;
+}
+
+/* Queue a flow for progress (flush, state, events) this iteration. */
+static void tg_touch(struct tg_flow_engine *e, struct tg_flow *f)
+{
+	if (!f->touched) {
+		f->touched = true;
+		e->tq[e->n_tq++] = f->slot;
+	}
+}
+
+/* Queue a flow for the record passes of this iteration. */
+static void tg_want_rx(struct tg_flow_engine *e, struct tg_flow *f)
+{
+	tg_touch(e, f);
+	if (!f->in_rx) {
+		f->in_rx = true;
+		e->rxq[e->n_rxq++] = f->slot;
+	}
+}
+
+static void tg_want_tx(struct tg_flow_engine *e, struct tg_flow *f)
+{
+	tg_touch(e, f);
+	if (!f->in_tx) {
+		f->in_tx = true;
+		e->txq[e->n_txq++] = f->slot;
+	}
+}
+
+/* Seal one small record (an alert) into cout, outside the bursts. */
+static void tg_flow_alert(struct tg_flow *f, uint8_t level, uint8_t desc)
+{
+	uint32_t hdr, room;
+	struct tg_rec rec, *rp = &rec;
+
+	if (f->tx == NULL)
+		return;
+	hdr = tg_accel_hdr_len(f->tx);
+	room = tg_buf_room(&f->cout, hdr + 2 + TG_REC_ROOM);
+	if (room < hdr + 2 + TG_REC_ROOM)
+		return;
+	rec = (struct tg_rec){ .sess = f->tx, .buf = tg_buf_tail(&f->cout),
+			       .cap = room, .off = hdr, .len = 2,
+			       .type = TG_CT_ALERT };
+	rec.buf[hdr] = level;
+	rec.buf[hdr + 1] = desc;
+	if (tg_accel_seal_burst(&rp, 1) == 1) {
+		tg_buf_commit(&f->cout, rec.rec_len);
+		if (level == TG_ALERT_FATAL)
+			f->info.alert_sent = desc; /* the access log's alert= */
+	}
+}
+
+/* Send what @p side takes of @p b; false when the side failed. */
+static bool tg_flush(struct tg_flow_engine *e, struct tg_flow *f,
+		     enum tg_flow_side side, struct tg_buf *b, uint64_t *count,
+		     uint64_t *flow_count)
+{
+	while (b->len > 0) {
+		ssize_t n = e->ops->send(e->tctx, f, side, b->p + b->off, b->len);
+
+		if (n < 0)
+			return false;
+		if (n == 0)
+			break;
+		tg_buf_consume(b, (uint32_t)n);
+		*count += (uint64_t)n;
+		if (flow_count)
+			*flow_count += (uint64_t)n;
+	}
+	return true;
+}
+
+/* ---- backend connection ------------------------------------------------------ */
+
+static void tg_flow_connect(struct tg_flow_engine *e, struct tg_flow *f)
+{
+	/* retries stay on the list of the first try (f->tried indexes it) */
+	struct tg_backends *b = f->bes != NULL ? f->bes
+					       : (f->bes = tg_backends_ref(e->be));
+
+	/* connect_retries counts over the flow's life: a refusal or a
+	 * timeout seen later comes back here */
+	while ((unsigned)__builtin_popcountll(f->tried) <= e->set->connect_retries) {
+		int i = tg_backends_pick(b, f->pool, f->tried);
+		struct tg_backend *be;
+		tg_result r;
+
+		if (i < 0)
+			break;
+		f->tried |= 1ull << i;
+		be = &b->pools[f->pool].be[i];
+		r = e->ops->connect(e->tctx, f, &be->addr);
+		if (tg_failed(r)) {
+			if (r.code != TG_E_IO)
+				break; /* nothing can connect now */
+			atomic_fetch_add(&be->failures, 1);
+			e->st->backend_connect_errors++;
+			continue;
+		}
+		if (f->bep != NULL)
+			atomic_fetch_sub(&f->bep->conns, 1);
+		f->b_up = true;
+		f->be = i;
+		f->bep = be;
+		atomic_fetch_add(&be->conns, 1);
+		f->state = FL_CONNECT;
+		f->t_active = tg_now(e);
+		return;
+	}
+	/* nothing reachable: tell the client and close (each failed try was
+	 * counted; a pool with no server up counts once here) */
+	if (f->tried == 0)
+		e->st->backend_connect_errors++;
+	tg_flow_alert(f, TG_ALERT_FATAL, TG_ALERT_INTERNAL_ERROR);
+	f->state = FL_CLOSING;
+}
+
+/* The backend connection in progress failed or was given up: count it
+ * and try the next backend. */
+static void tg_flow_reconnect(struct tg_flow_engine *e, struct tg_flow *f)
+{
+	f->b_up = false;
+	atomic_fetch_add(&f->bep->failures, 1);
+	e->st->backend_connect_errors++;
+	tg_flow_connect(e, f);
+}
+
+void tg_flow_backend_failed(struct tg_flow_engine *e, struct tg_flow *f)
+{
+	if (f->state != FL_CONNECT)
+		return;
+	tg_touch(e, f);
+	tg_flow_reconnect(e, f);
+}
+
+void tg_flow_backend_connected(struct tg_flow_engine *e, struct tg_flow *f)
+{
+	if (f->state != FL_CONNECT)
+		return;
+	f->state = FL_OPEN;
+	if (e->set->proxy_protocol != TG_PROXY_NONE) {
+		uint8_t h[TG_PROXY_MAX];
+		size_t hl;
+
+		if (tg_ok(tg_proxy_header(e->set->proxy_protocol == TG_PROXY_V1 ? 1 : 2,
+					  &f->peer, &f->local, &f->info, h, sizeof(h),
+					  &hl))) {
+			/* the header goes before any client data */
+			if (f->bout.off >= hl) {
+				f->bout.off -= (uint32_t)hl;
+			} else {
+				memmove(f->bout.p + hl, f->bout.p + f->bout.off, f->bout.len);
+				f->bout.off = 0;
+			}
+			memcpy(f->bout.p + f->bout.off, h, hl);
+			tg_buf_commit(&f->bout, (uint32_t)hl);
+		}
+	}
+	tg_want_rx(e, f);
+	tg_want_tx(e, f);
+}
+
+/* ---- control-plane messages --------------------------------------------------- */
+
+/* Client records that raced the key install are still to come or still
+ * to go into cin: reading from the client waits for them. */
+static bool tg_late_pending(const struct tg_flow *f)
+{
+	return f->late_expected > 0 || f->late != NULL;
+}
+
+/* Move late client records into cin, in order, as far as it has room;
+ * true if any byte moved. */
+static bool tg_late_drain(struct tg_flow *f)
+{
+	bool moved = false;
+
+	while (f->late != NULL) {
+		struct tg_ctl_msg *m = f->late;
+		uint32_t left = m->len - f->late_off;
+		uint32_t room = tg_buf_room(&f->cin, left);
+		uint32_t take = room < left ? room : left;
+
+		if (take > 0) {
+			memcpy(tg_buf_tail(&f->cin), m->data + f->late_off, take);
+			tg_buf_commit(&f->cin, take);
+			f->late_off += take;
+			moved = true;
+		}
+		if (f->late_off < m->len)
+			break; /* cin is full: the rest after the next opens */
+		f->late = m->next;
+		if (f->late == NULL)
+			f->late_tail = NULL;
+		f->late_off = 0;
+		tg_ctl_msg_free(m);
+	}
+	return moved;
+}
+
+/* KEY_INSTALL: the handshake is done; sessions, buffers, backend. */
+static void tg_key_install(struct tg_flow_engine *e, struct tg_flow *f,
+			   struct tg_ctl_msg *m)
+{
+	if (!tg_buf_grow(&f->cout, tg_cout_cap(e)) ||
+	    !tg_buf_alloc(&f->bout, e->set->max_buffer + TG_PROXY_MAX) ||
+	    tg_failed(tg_accel_sess_create(e->c->acc, &m->tx, &f->tx)) ||
+	    tg_failed(tg_accel_sess_create(e->c->acc, &m->rx, &f->rx))) {
+		f->state = FL_CLOSING;
+		return;
+	}
+	f->info = m->info;
+	f->hs_done = true;
+	/* HS_DATA sent after the one that finished the handshake come back
+	 * as HS_LATE */
+	f->late_expected = f->hs_msgs > m->n_data ? f->hs_msgs - m->n_data : 0;
+	if (f->info.resumed)
+		e->st->hs_resumed++;
+	else
+		e->st->hs_full++;
+	/* the client closed after its Finished, nothing for the backend:
+	 * done (counted, logged) */
+	if (f->c_eof && m->len == 0) {
+		tg_flow_close(e, f, "client-closed-after-handshake");
+		return;
+	}
+	/* client bytes that followed Finished */
+	if (m->len)
+		(void)tg_buf_put(&f->cin, m->data, m->len);
+	f->pool = tg_backends_route(e->be, f->info.sni);
+	tg_flow_connect(e, f);
+	tg_want_rx(e, f);
+}
+
+static void tg_ctl_in(struct tg_flow_engine *e)
+{
+	void *msgs[64];
+	unsigned n = rte_ring_dequeue_burst(e->c->from_ctl, msgs, 64, NULL);
+
+	for (unsigned i = 0; i < n; i++) {
+		struct tg_ctl_msg *m = msgs[i];
+		struct tg_flow *f = m->slot < e->max ? &e->flows[m->slot] : NULL;
+
+		if (f != NULL && m->type == TG_CTL_HS_LATE && f->gen == m->gen &&
+		    (f->state == FL_CONNECT || f->state == FL_OPEN)) {
+			/* records that followed Finished, sent to the control
+			 * thread before the keys came back: ours to open,
+			 * before anything read since (reading waits) */
+			if (f->late_expected > 0)
+				f->late_expected--;
+			m->next = NULL;
+			if (f->late_tail != NULL) {
+				f->late_tail->next = m;
+			} else {
+				f->late = m;
+				f->late_off = 0;
+			}
+			f->late_tail = m;
+			(void)tg_late_drain(f);
+			tg_want_rx(e, f);
+			continue;
+		}
+		if (f == NULL || f->state != FL_HS || f->gen != m->gen) {
+			tg_ctl_msg_free(m); /* the flow is gone */
+			continue;
+		}
+		tg_touch(e, f);
+		switch (m->type) {
+		case TG_CTL_HS_OUT:
+			if (tg_buf_room(&f->cout, m->len) < m->len)
+				(void)tg_buf_grow(&f->cout, tg_cout_cap(e));
+			if (!tg_buf_put(&f->cout, m->data, m->len))
+				f->state = FL_CLOSING; /* cannot happen with sane sizes */
+			break;
+		case TG_CTL_KEY_INSTALL:
+			tg_key_install(e, f, m);
+			break;
+		case TG_CTL_HS_CLOSE: /* after our HS_EOF: left unfinished */
+			tg_flow_close(e, f, "client-gone-in-handshake");
+			break;
+		case TG_CTL_HS_FAIL:
+			e->st->hs_failed++;
+			if (m->info.alert_sent != TG_ALERT_NONE)
+				e->st->hs_failed_alert[m->info.alert_sent]++;
+			f->info = m->info; /* the SNI and alerts, for the log */
+			f->state = FL_CLOSING;
+			break;
+		default:
+			break;
+		}
+		tg_ctl_msg_free(m);
+	}
+	/* the ring that backs up when the control plane is saturated is
+	 * the one towards it; the one back is drained here each round */
+	e->st->ring_to_ctl = rte_ring_count(e->c->to_ctl);
+	e->st->ring_from_ctl = rte_ring_count(e->c->from_ctl);
+}
+
+/* ---- transport events ------------------------------------------------------------ */
+
+struct tg_flow *tg_flow_accept(struct tg_flow_engine *e,
+			       const struct sockaddr_storage *peer,
+			       const struct sockaddr_storage *local)
+{
+	struct tg_flow *f;
+
+	if (e->n_free == 0 ||
+	    atomic_fetch_add(e->c->conns_total, 1) >= e->set->max_conns) {
+		if (e->n_free != 0)
+			atomic_fetch_sub(e->c->conns_total, 1);
+		/* over the limits: a clean close, not a hang */
+		e->st->conns_refused++;
+		return NULL;
+	}
+	f = &e->flows[e->free_slots[--e->n_free]];
+	f->state = FL_HS;
+	f->c_eof = f->b_eof = f->b_shut = f->b_reset = f->b_up = false;
+	f->hs_done = false;
+	f->tried = 0;
+	f->be = -1;
+	f->bep = NULL;
+	f->peer = *peer;
+	f->local = *local;
+	memset(&f->info, 0, sizeof(f->info));
+	f->info.alert_sent = f->info.alert_recv = TG_ALERT_NONE;
+	f->t_start = f->t_active = f->t_sent = tg_now(e);
+	f->t_closing = 0;
+	f->hs_msgs = f->late_expected = f->late_off = 0;
+	f->late = f->late_tail = NULL;
+	f->sent_since_idle = 0;
+	f->in_bytes = f->out_bytes = 0;
+	f->act_idx = e->active;
+	e->act[e->active++] = f->slot;
+	e->st->conns_accepted++;
+	e->st->conns_active = e->active;
+	/* a connection in its handshake holds no backend buffer and a small
+	 * output one (a handshake flood costs ~100 KiB each, not the 0.5 MiB
+	 * of an open connection); both come at the key install */
+	f->bout = (struct tg_buf){ .p = NULL };
+	if (!tg_buf_alloc(&f->cin, TG_CIN_CAP) ||
+	    !tg_buf_alloc(&f->cout, TG_HS_COUT_CAP < tg_cout_cap(e)
+					    ? TG_HS_COUT_CAP : tg_cout_cap(e))) {
+		/* the transport closes its connection: no release yet */
+		tg_buf_free(&f->cin);
+		tg_buf_free(&f->cout);
+		f->state = FL_FREE;
+		f->gen++;
+		e->free_slots[e->n_free++] = f->slot;
+		e->active--;
+		e->st->conns_active = e->active;
+		e->st->conns_refused++;
+		atomic_fetch_sub(e->c->conns_total, 1);
+		return NULL;
+	}
+	tg_touch(e, f); /* progress says which events it wants */
+	return f;
+}
+
+/* Read from the client. */
+static void tg_client_readable(struct tg_flow_engine *e, struct tg_flow *f)
+{
+	struct iovec iov;
+	uint32_t room;
+	ssize_t n;
+
+	/* records that raced the key install go first */
+	if (tg_late_pending(f))
+		return;
+	room = tg_buf_room(&f->cin, TG_REC_HDR_LEN + TG_REC_MAX_CT);
+	if (room == 0)
+		return;
+	iov = (struct iovec){ .iov_base = tg_buf_tail(&f->cin), .iov_len = room };
+	n = e->ops->recv(e->tctx, f, TG_FLOW_CLIENT, &iov, 1);
+	if (n == -EAGAIN)
+		return;
+	if (n <= 0) {
+		f->c_eof = true;
+		if (f->state == FL_HS) {
+			/* its last flight may still finish the handshake (a
+			 * client that closes right after its Finished): ask
+			 * the control plane, in order after those bytes, and
+			 * read no more meanwhile (tg_flow_progress). It
+			 * answers KEY_INSTALL (done), HS_FAIL or HS_CLOSE. */
+			if (n == 0 && f->hs_msgs > 0 &&
+			    tg_to_ctl(e, f, TG_CTL_HS_EOF, NULL, 0))
+				tg_touch(e, f);
+			else
+				tg_flow_close(e, f, "client-gone-in-handshake");
+			return;
+		}
+		tg_want_rx(e, f);
+		return;
+	}
+	tg_buf_commit(&f->cin, (uint32_t)n);
+	f->in_bytes += (uint64_t)n;
+	e->st->bytes_from_client += (uint64_t)n;
+	f->t_active = tg_now(e);
+	if (f->state == FL_HS) {
+		if (!tg_to_ctl(e, f, TG_CTL_HS_DATA, f->cin.p + f->cin.off,
+			       f->cin.len)) {
+			/* the control plane is saturated: refuse cleanly */
+			e->st->ring_full++;
+			e->st->conns_refused++;
+			tg_flow_close(e, f, "handshake-queue-full");
+			return;
+		}
+		f->hs_msgs++;
+		f->cin.off = f->cin.len = 0;
+		return;
+	}
+	tg_want_rx(e, f);
+}
+
+void tg_flow_on_readable(struct tg_flow_engine *e, struct tg_flow *f,
+			 enum tg_flow_side side)
+{
+	if (f->state == FL_FREE)
+		return;
+	tg_touch(e, f);
+	if (side == TG_FLOW_CLIENT)
+		tg_client_readable(e, f);
+	else
+		tg_want_tx(e, f);
+}
+
+void tg_flow_on_writable(struct tg_flow_engine *e, struct tg_flow *f,
+			 enum tg_flow_side side)
+{
+	(void)side;
+	if (f->state != FL_FREE)
+		tg_touch(e, f);
+}
+
+void tg_flow_on_reset(struct tg_flow_engine *e, struct tg_flow *f,
+		      enum tg_flow_side side)
+{
+	if (f->state == FL_FREE)
+		return;
+	if (side == TG_FLOW_CLIENT) {
+		/* we never shut the client's side down ourselves: nothing
+		 * more can reach it, and a flow not reading it would not
+		 * find out */
+		tg_flow_close(e, f, "client-reset");
+		return;
+	}
+	/* read like data: what arrived before the error still goes out
+	 * (tg_tx_pass), then the flow ends without close_notify */
+	tg_want_tx(e, f);
+}
+
+/* ---- the record passes ---------------------------------------------------------- */
+
+/* Open the complete records of every queued flow in shared bursts. */
+static void tg_rx_pass(struct tg_flow_engine *e)
+{
+	struct tg_rec recs[TG_ACCEL_BURST_MAX];
+	struct tg_rec *rp[TG_ACCEL_BURST_MAX];
+	struct tg_flow *owner[TG_ACCEL_BURST_MAX];
+	unsigned q = 0;
+
+	while (q < e->n_rxq) {
+		uint16_t n = 0;
+
+		/* gather: at most the records that fit in each flow's bout */
+		for (; q < e->n_rxq && n < TG_ACCEL_BURST_MAX; q++) {
+			struct tg_flow *f = &e->flows[e->rxq[q]];
+			uint32_t off = f->cin.off, end = f->cin.off + f->cin.len;
+			uint32_t budget;
+
+			f->in_rx = false;
+			if (f->state != FL_OPEN && f->state != FL_CONNECT)
+				continue;
+			budget = tg_buf_room(&f->bout, f->bout.cap);
+			while (n < TG_ACCEL_BURST_MAX) {
+				struct tg_cur c = tg_cur_init(f->cin.p + off, end - off);
+				struct tg_rec_hdr h;
+				tg_result r = tg_rec_hdr_parse(&c, TG_REC_MAX_CT, &h);
+
+				if (r.code == TG_E_SHORT)
+					break;
+				if (tg_failed(r)) {
+					/* record_overflow: fatal */
+					e->st->record_errors++;
+					tg_flow_alert(f, TG_ALERT_FATAL,
+						      TG_ALERT_RECORD_OVERFLOW);
+					f->state = FL_CLOSING;
+					break;
+				}
+				if (end - off < TG_REC_HDR_LEN + (uint32_t)h.len ||
+				    budget < h.len)
+					break;
+				budget -= h.len;
+				recs[n] = (struct tg_rec){ .sess = f->rx, .buf = f->cin.p,
+							   .cap = f->cin.cap,
+							   .rec_off = off,
+							   .rec_len = TG_REC_HDR_LEN + h.len };
+				rp[n] = &recs[n];
+				owner[n++] = f;
+				off += TG_REC_HDR_LEN + h.len;
+			}
+		}
+		if (n == 0)
+			break;
+		/* the count is not needed: each record's status is read
+		 * below, in the original order (recs[], not rp[]) */
+		(void)tg_accel_open_burst(rp, n);
+
+		e->st->burst_hist[tg_stats_burst_bucket(n)]++;
+		for (uint16_t i = 0; i < n; i++) {
+			struct tg_rec *r = &recs[i];
+			struct tg_flow *f = owner[i];
+
+			if (f->state == FL_CLOSING)
+				continue;
+			tg_buf_consume(&f->cin, r->rec_len);
+			if (r->status != TG_REC_OK) {
+				e->st->record_errors++;
+				tg_flow_alert(f, TG_ALERT_FATAL,
+					      r->status == TG_REC_E_OVERFLOW
+						      ? TG_ALERT_RECORD_OVERFLOW
+						      : TG_ALERT_BAD_RECORD_MAC);
+				f->state = FL_CLOSING;
+				continue;
+			}
+			if (r->backend < TG_STATS_MAX_BACKENDS) {
+				e->st->records_opened[r->backend]++;
+				e->st->bytes_opened[r->backend] += r->len;
+			}
+			switch (r->type) {
+			case TG_CT_APPLICATION_DATA:
+				memcpy(tg_buf_tail(&f->bout), r->buf + r->off, r->len);
+				tg_buf_commit(&f->bout, r->len);
+				break;
+			case TG_CT_ALERT:
+				if (r->len >= 2 && r->buf[r->off + 1] == TG_ALERT_CLOSE_NOTIFY) {
+					f->c_eof = true;
+				} else if (r->len < 2 || r->buf[r->off] == TG_ALERT_FATAL) {
+					if (r->len >= 2) /* the access log's peer_alert= */
+						f->info.alert_recv = r->buf[r->off + 1];
+					f->state = FL_CLOSING;
+				}
+				break;
+			case TG_CT_HANDSHAKE:
+				/* renegotiation is refused (RFC 5746 §4.4) */
+				tg_flow_alert(f, TG_ALERT_WARNING,
+					      TG_ALERT_NO_RENEGOTIATION);
+				break;
+			default:
+				tg_flow_alert(f, TG_ALERT_FATAL,
+					      TG_ALERT_UNEXPECTED_MESSAGE);
+				f->state = FL_CLOSING;
+				break;
+			}
+			/* the plaintext is in bout now: wipe it in cin */
+			tg_wipe(r->buf + r->off, r->len);
+		}
+	}
+	e->n_rxq = 0;
+}
+
+/* Dynamic record size: small at the start and after idle, full later. */
+static uint32_t tg_record_size(const struct tg_flow_engine *e,
+			       struct tg_flow *f, uint64_t now)
+{
+	/* idle as the sending side sees it: a request from the client that
+	 * ends a pause (t_active) must still get small records back */
+	if (now - f->t_sent > e->set->record_idle_ms)
+		f->sent_since_idle = 0;
+	return f->sent_since_idle < e->set->record_ramp_bytes ? e->set->record_small
+							      : e->set->record_max;
+}
+
+/* Read backend data into records and seal them in shared bursts. */
+static void tg_tx_pass(struct tg_flow_engine *e)
+{
+	struct tg_rec recs[TG_ACCEL_BURST_MAX];
+	struct tg_rec *rp[TG_ACCEL_BURST_MAX];
+	struct tg_flow *owner[TG_ACCEL_BURST_MAX];
+	uint64_t now = tg_now(e);
+	unsigned q = 0;
+
+	while (q < e->n_txq) {
+		uint16_t n = 0;
+
+		for (; q < e->n_txq && n < TG_ACCEL_BURST_MAX; q++) {
+			struct tg_flow *f = &e->flows[e->txq[q]];
+
+			f->in_tx = false;
+			if (f->state != FL_OPEN || f->b_eof || !f->b_up)
+				continue;
+			/* compact once: records gathered below point into cout */
+			(void)tg_buf_room(&f->cout, f->cout.cap);
+			/* up to 4 records per flow per pass (fair, and bulky),
+			 * received in one call into consecutive record slots */
+			uint32_t rs = tg_record_size(e, f, now);
+			uint32_t hdr = tg_accel_hdr_len(f->tx);
+			uint32_t tail = tg_accel_tail_len(f->tx, 0);
+			uint32_t slot = hdr + rs + tail;
+			uint32_t room = f->cout.cap - f->cout.off - f->cout.len;
+			uint8_t *base = tg_buf_tail(&f->cout);
+			struct iovec iov[4];
+			int k, slots = 0;
+			ssize_t got;
+
+			while (slots < 4 && n + slots < TG_ACCEL_BURST_MAX &&
+			       room >= (uint32_t)(slots + 1) * slot + TG_REC_ROOM) {
+				iov[slots].iov_base = base + (size_t)slots * slot + hdr;
+				iov[slots].iov_len = rs;
+				slots++;
+			}
+			if (slots == 0)
+				continue; /* back-pressure: the client is slow */
+			got = e->ops->recv(e->tctx, f, TG_FLOW_BACKEND, iov, slots);
+			if (got == -EAGAIN)
+				continue;
+			if (got <= 0) {
+				f->b_eof = true;
+				f->b_reset = got < 0;
+				if (got < 0)
+					TG_DEBUG("worker %u: flow %u: backend %s: %s",
+						 e->c->id, f->slot,
+						 f->bep ? f->bep->addr.text : "?",
+						 strerror((int)-got));
+				continue;
+			}
+			e->st->bytes_from_backend += (uint64_t)got;
+			f->sent_since_idle += (uint64_t)got;
+			f->t_active = f->t_sent = now;
+			/* full slots, then the part of the last one */
+			for (k = 0; got > 0; k++) {
+				uint32_t len = (uint64_t)got < rs ? (uint32_t)got : rs;
+				uint8_t *rb = base + (size_t)k * slot;
+
+				recs[n] = (struct tg_rec){ .sess = f->tx, .buf = rb,
+							   .cap = room - (uint32_t)k * slot,
+							   .off = hdr, .len = len,
+							   .type = TG_CT_APPLICATION_DATA };
+				rp[n] = &recs[n];
+				owner[n++] = f;
+				/* the record's bytes: hdr + len + tag */
+				tg_buf_commit(&f->cout, hdr + len + tail);
+				got -= len;
+			}
+		}
+		if (n == 0)
+			break;
+		uint16_t ok = tg_accel_seal_burst(rp, n);
+
+		e->st->burst_hist[tg_stats_burst_bucket(n)]++;
+		if (ok != n) {
+			/* a record that cannot be protected is never sent:
+			 * its flow is dropped */
+			for (uint16_t i = ok; i < n; i++) {
+				/* rp[] was reordered; recs[] and owner[] were not */
+				struct tg_flow *f = owner[rp[i] - recs];
+
+				f->cout.len = 0;
+				f->state = FL_CLOSING;
+			}
+		}
+		for (uint16_t i = 0; i < ok; i++) {
+			if (rp[i]->backend < TG_STATS_MAX_BACKENDS) {
+				e->st->records_sealed[rp[i]->backend]++;
+				e->st->bytes_sealed[rp[i]->backend] += rp[i]->len;
+			}
+		}
+	}
+	e->n_txq = 0;
+}
+
+/* ---- per-flow housekeeping after the passes ----------------------------------- */
+
+static void tg_flow_progress(struct tg_flow_engine *e, struct tg_flow *f,
+			     uint64_t now)
+{
+	const struct tg_flow_settings *s = e->set;
+
+	if (f->state == FL_FREE)
+		return;
+	if (f->cout.len &&
+	    !tg_flush(e, f, TG_FLOW_CLIENT, &f->cout, &e->st->bytes_to_client,
+		      &f->out_bytes)) {
+		tg_flow_close(e, f, "client-write-error");
+		return;
+	}
+	if (f->state == FL_CLOSING) {
+		if (f->cout.len == 0) {
+			tg_flow_close(e, f, f->info.alert_sent != TG_ALERT_NONE ? "alert"
+										 : "closed");
+			return;
+		}
+		/* nothing more is read from the backend: stop watching it (a
+		 * readable FIN would wake every wait) */
+		if (f->b_up)
+			e->ops->want(e->tctx, f, TG_FLOW_BACKEND, false, false);
+		/* a client that takes nothing of what is left for an idle
+		 * timeout is dropped, as nginx's send_timeout does */
+		if (f->t_closing == 0 || f->out_bytes != f->closing_out) {
+			f->t_closing = now;
+			f->closing_out = f->out_bytes;
+		} else if (now - f->t_closing > s->idle_timeout_ms) {
+			tg_flow_close(e, f, "closing-timeout");
+			return;
+		}
+		e->ops->want(e->tctx, f, TG_FLOW_CLIENT, false, true);
+		return;
+	}
+	if (f->state == FL_HS) {
+		if (now - f->t_start > s->handshake_timeout_ms) {
+			e->st->hs_timeouts++;
+			tg_flow_close(e, f, "handshake-timeout");
+			return;
+		}
+		e->ops->want(e->tctx, f, TG_FLOW_CLIENT, !f->c_eof, f->cout.len > 0);
+		return;
+	}
+	if (f->state == FL_CONNECT && now - f->t_active > s->connect_timeout_ms) {
+		/* the backend did not answer in time: try the next one */
+		e->ops->abort(e->tctx, f, TG_FLOW_BACKEND);
+		tg_flow_reconnect(e, f);
+		if (f->state == FL_CLOSING)
+			tg_flow_progress(e, f, now);
+		return;
+	}
+	if (f->state == FL_OPEN && f->bout.len) {
+		uint32_t before = f->bout.len;
+
+		if (!tg_flush(e, f, TG_FLOW_BACKEND, &f->bout, &e->st->bytes_to_backend,
+			      NULL)) {
+			e->st->backend_closed_early++;
+			tg_flow_close(e, f, "backend-write-error");
+			return;
+		}
+		/* room in bout again: records left in cin for want of it
+		 * are opened now, not when the client sends more */
+		if (f->bout.len < before && f->cin.len >= TG_REC_HDR_LEN)
+			tg_want_rx(e, f);
+	}
+	if (f->late != NULL && tg_late_drain(f))
+		tg_want_rx(e, f);
+	/* client finished sending: pass the FIN on once bout is flushed */
+	if (f->c_eof && f->state == FL_OPEN && f->bout.len == 0 && !f->b_shut) {
+		e->ops->shutdown(e->tctx, f, TG_FLOW_BACKEND);
+		f->b_shut = true;
+	}
+	/* backend finished: close_notify after the last record; after a
+	 * reset none, so that the client sees the response was cut */
+	if (f->b_eof && f->state == FL_OPEN) {
+		if (f->b_reset)
+			e->st->backend_closed_early++;
+		else
+			tg_flow_alert(f, TG_ALERT_WARNING, TG_ALERT_CLOSE_NOTIFY);
+		f->state = FL_CLOSING;
+		tg_flow_progress(e, f, now);
+		return;
+	}
+	if (f->c_eof && f->b_shut && f->cout.len == 0 && f->b_eof) {
+		tg_flow_close(e, f, "closed");
+		return;
+	}
+	if (now - f->t_active > s->idle_timeout_ms) {
+		e->st->idle_timeouts++;
+		tg_flow_alert(f, TG_ALERT_WARNING, TG_ALERT_CLOSE_NOTIFY);
+		f->state = FL_CLOSING;
+		return;
+	}
+	/* back-pressure both ways: read only what the other side can take */
+	e->ops->want(e->tctx, f, TG_FLOW_CLIENT,
+		     !f->c_eof && f->bout.len + TG_REC_MAX_CT <= f->bout.cap &&
+			     f->cin.len < f->cin.cap && !tg_late_pending(f),
+		     f->cout.len > 0);
+	if (f->state == FL_OPEN)
+		e->ops->want(e->tctx, f, TG_FLOW_BACKEND,
+			     !f->b_eof && f->cout.len + 2 * TG_CIN_CAP <= f->cout.cap,
+			     f->bout.len > 0);
+}
+
+/* ---- the engine ------------------------------------------------------------------ */
+
+tg_result tg_flow_engine_new(const struct tg_flow_conf *conf,
+			     struct tg_flow_engine **out)
+{
+	struct tg_flow_engine *e;
+	unsigned max;
+
+	TG_ENSURE(conf != NULL && out != NULL && conf->set != NULL &&
+			  conf->ops != NULL && conf->to_ctl != NULL &&
+			  conf->from_ctl != NULL && conf->stats != NULL &&
+			  conf->conns_total != NULL && conf->backends != NULL &&
+			  conf->set->max_conns_per_worker > 0,
+		  TG_E_INVAL);
+	max = conf->set->max_conns_per_worker;
+	e = calloc(1, sizeof(*e));
+	TG_ENSURE(e != NULL, TG_E_NOMEM);
+	e->c = conf;
+	e->set = conf->set;
+	e->ops = conf->ops;
+	e->tctx = conf->tctx;
+	e->st = conf->stats;
+	e->max = max;
+	e->flows = calloc(max, sizeof(*e->flows));
+	e->free_slots = calloc(max, sizeof(*e->free_slots));
+	e->rxq = calloc(max, sizeof(*e->rxq));
+	e->txq = calloc(max, sizeof(*e->txq));
+	e->tq = calloc(max, sizeof(*e->tq));
+	e->act = calloc(max, sizeof(*e->act));
+	if (!e->flows || !e->free_slots || !e->rxq || !e->txq || !e->tq || !e->act) {
+		tg_flow_engine_free(e);
+		return tg_error(TG_E_NOMEM);
+	}
+	for (unsigned i = 0; i < max; i++) {
+		e->flows[i].slot = i;
+		e->free_slots[e->n_free++] = max - 1 - i;
+	}
+	e->be = tg_backends_ref(atomic_load(conf->backends));
+	*out = e;
+	return TG_OK;
+}
+
+void tg_flow_engine_free(struct tg_flow_engine *e)
+{
+	if (e == NULL)
+		return;
+	for (unsigned i = 0; e->flows && i < e->max; i++)
+		tg_flow_close(e, &e->flows[i], "shutdown");
+	tg_backends_unref(e->be);
+	free(e->flows);
+	free(e->free_slots);
+	free(e->rxq);
+	free(e->txq);
+	free(e->tq);
+	free(e->act);
+	free(e);
+}
+
+unsigned tg_flow_engine_slots(const struct tg_flow_engine *e)
+{
+	return e->max;
+}
+
+unsigned tg_flow_engine_active(const struct tg_flow_engine *e)
+{
+	return e->active;
+}
+
+uint32_t tg_flow_slot(const struct tg_flow *f)
+{
+	return f->slot;
+}
+
+uint32_t tg_flow_gen(const struct tg_flow *f)
+{
+	return f->gen;
+}
+
+struct tg_flow *tg_flow_find(struct tg_flow_engine *e, uint32_t slot,
+			     uint32_t gen)
+{
+	struct tg_flow *f;
+
+	if (slot >= e->max)
+		return NULL;
+	f = &e->flows[slot];
+	return f->state == FL_FREE || f->gen != gen ? NULL : f;
+}
+
+bool tg_flow_engine_busy(const struct tg_flow_engine *e)
+{
+	/* inline, handshake messages the last poll left queued (it takes
+	 * no more than our ring can hold) are work to do now */
+	return e->n_rxq > 0 || rte_ring_count(e->c->from_ctl) > 0 ||
+	       (e->c->ctl.poll != NULL && rte_ring_count(e->c->to_ctl) > 0);
+}
+
+void tg_flow_engine_round(struct tg_flow_engine *e)
+{
+	struct tg_backends *cur = atomic_load(e->c->backends);
+	uint64_t now;
+
+	/* a reload may have swapped the backends */
+	if (cur != e->be) {
+		tg_backends_unref(e->be);
+		e->be = tg_backends_ref(cur);
+	}
+	if (e->c->ctl.poll != NULL)
+		(void)e->c->ctl.poll(e->c->ctl.ctx);
+	tg_ctl_in(e);
+	tg_rx_pass(e);
+	tg_tx_pass(e);
+	now = tg_now(e);
+	/* flows touched this round, and every flow on the timer */
+	for (unsigned i = 0; i < e->n_tq; i++) {
+		struct tg_flow *f = &e->flows[e->tq[i]];
+
+		f->touched = false;
+		tg_flow_progress(e, f, now);
+	}
+	e->n_tq = 0;
+	if (now >= e->next_timer) {
+		/* the flows in use only, not every slot; backwards, as a flow
+		 * that closes here is replaced by the list's last one, which
+		 * was already visited */
+		for (unsigned i = e->active; i-- > 0;)
+			if (i < e->active)
+				tg_flow_progress(e, &e->flows[e->act[i]], now);
+		e->next_timer = now + TG_TIMER_MS;
+	}
+}
+
+bool tg_flow_engine_drained(struct tg_flow_engine *e)
+{
+	uint64_t now = tg_now(e);
+
+	if (e->drain_deadline == 0)
+		e->drain_deadline = now + e->set->drain_timeout_ms;
+	return e->active == 0 || now > e->drain_deadline;
+}
+
+void tg_flow_engine_stop(struct tg_flow_engine *e)
+{
+	/* drain deadline or stop: tell every client we are done */
+	for (unsigned i = e->active; i-- > 0;) {
+		struct tg_flow *f = &e->flows[e->act[i]];
+
+		if (f->state == FL_OPEN || f->state == FL_CONNECT) {
+			tg_flow_alert(f, TG_ALERT_WARNING, TG_ALERT_CLOSE_NOTIFY);
+			(void)tg_flush(e, f, TG_FLOW_CLIENT, &f->cout,
+				       &e->st->bytes_to_client, &f->out_bytes);
+		}
+		tg_flow_close(e, f, "shutdown");
+	}
+}

@@ -1,0 +1,319 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file tg_flow.h
+ * The flow engine (dataplane/flow): the one place that knows TLS flows.
+ *
+ * One engine per dataplane lcore. It owns the flow table (slots with
+ * generations), each flow's buffers, the rings to and from the control
+ * plane, the record passes (rx: framing and one open burst across every
+ * flow with records; tx: gather and one seal burst across every flow
+ * with data), backend choice and retry, the PROXY header, close and
+ * close_notify, back-pressure, record sizing, timers, drain and the
+ * access log.
+ *
+ * A transport (dataplane/sock on kernel sockets, the userspace TCP of
+ * dataplane/tcp, an in-memory one in the tests) plugs in through a const
+ * table of operations (struct tg_flow_ops): connect a flow to a backend,
+ * receive and send bytes on either side, say which events the engine
+ * wants, shut a side down, release a flow. It drives the engine through
+ * events: a client arrived (tg_flow_accept), a side is readable or
+ * writable, a side was reset, a backend connected or failed. It never
+ * sees a TLS record; the engine never sees a file descriptor or an mbuf.
+ *
+ *   transport -> flow engine -> accel (records) / control (handshakes)
+ *
+ * Receiving: the engine pulls bytes (tg_flow_ops::recv into iovecs that
+ * point into its own buffers), so a socket's read() lands where the
+ * record will be opened, and a backend's bytes land in the slots of the
+ * records they will be sealed as (no copy on either path). A transport
+ * that holds received bytes in buffers of its own (mbufs) may also offer
+ * tg_flow_ops::peek/consume: a record that lies whole in such a span is
+ * opened where it is, without a copy into the engine.
+ *
+ * Threading: an engine and its flows belong to one thread (its lcore);
+ * only the rings, the backends list and the global connection count are
+ * shared.
+ */
+#ifndef TG_FLOW_H
+#define TG_FLOW_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#include "tg_addr.h"
+#include "tg_result.h"
+
+struct rte_ring;
+struct tg_accel;
+struct tg_backends;
+struct tg_wk_stats;
+struct tg_flow;
+struct tg_flow_engine;
+
+/** PROXY protocol header sent to backends. */
+enum tg_proxy_proto {
+	TG_PROXY_NONE = 0,
+	TG_PROXY_V1,
+	TG_PROXY_V2,
+};
+
+/**
+ * The limits, timeouts and record sizing the engine runs with: a type of
+ * the dataplane that the application's configuration embeds.
+ */
+struct tg_flow_settings {
+	unsigned max_conns;              /**< global, all engines together */
+	unsigned max_conns_per_worker;   /**< flow slots of one engine */
+	unsigned handshake_timeout_ms;   /**< from accept to the key install */
+	unsigned idle_timeout_ms;        /**< no byte either way */
+	unsigned drain_timeout_ms;       /**< drain: longest wait for flows */
+	unsigned connect_timeout_ms;     /**< one backend connect, from the
+					      last client read */
+	unsigned connect_retries;        /**< more backends tried after a failure */
+	unsigned max_buffer;             /**< bytes per flow per direction */
+	unsigned record_small;           /**< record size at start and after idle */
+	unsigned record_max;             /**< record size once ramped up */
+	unsigned record_ramp_bytes;      /**< bytes sent before going to max */
+	unsigned record_idle_ms;         /**< idle time that resets to small */
+	enum tg_proxy_proto proxy_protocol; /**< header to backends */
+};
+
+/** The two sides of a flow. */
+enum tg_flow_side {
+	TG_FLOW_CLIENT = 0,  /**< the TLS client (ciphertext) */
+	TG_FLOW_BACKEND = 1, /**< the backend server (plaintext) */
+};
+
+/**
+ * What a transport does for the engine. Every operation gets the
+ * transport's context and the flow (tg_flow_slot() indexes the
+ * transport's own per-flow state).
+ */
+struct tg_flow_ops {
+	/** Name, for logs ("sock", "tcp", "mem"). */
+	const char *name;
+	/**
+	 * Start connecting the flow's backend side to @p addr.
+	 * @return TG_OK when under way (tg_flow_backend_connected() or
+	 *         tg_flow_backend_failed() follows); TG_E_IO when this
+	 *         backend failed at once (the engine tries the next one);
+	 *         another error when no connection can be made now (out of
+	 *         descriptors, memory: the engine gives up)
+	 */
+	tg_result (*connect)(void *tctx, struct tg_flow *f,
+			     const struct tg_addr *addr);
+	/**
+	 * Receive bytes of @p side into @p iov (one or more buffers).
+	 * @return bytes received (> 0); 0 at the end of the stream; -EAGAIN
+	 *         when there are none now; another -errno when the side
+	 *         failed (a reset)
+	 */
+	ssize_t (*recv)(void *tctx, struct tg_flow *f, enum tg_flow_side side,
+			const struct iovec *iov, int iovcnt);
+	/**
+	 * Send bytes to @p side.
+	 * @return bytes taken (0 when none can be now: the engine waits for
+	 *         writable), or -1 when the side failed
+	 */
+	ssize_t (*send)(void *tctx, struct tg_flow *f, enum tg_flow_side side,
+			const uint8_t *p, size_t len);
+	/** Which events of @p side the engine wants now (both false: none,
+	 *  but a reset must still be reported). */
+	void (*want)(void *tctx, struct tg_flow *f, enum tg_flow_side side,
+		     bool readable, bool writable);
+	/** Shut the write side of @p side down after what was sent (FIN). */
+	void (*shutdown)(void *tctx, struct tg_flow *f, enum tg_flow_side side);
+	/** Drop the backend side's connection (a connect given up). */
+	void (*abort)(void *tctx, struct tg_flow *f, enum tg_flow_side side);
+	/** The flow is over: release both sides (client and any backend). */
+	void (*release)(void *tctx, struct tg_flow *f);
+	/**
+	 * Optional (NULL: not offered). The received bytes of @p side that
+	 * lie contiguous in the transport's own memory, from the first one
+	 * not yet consumed: sets @p *p and returns their count (0: none).
+	 * The engine may write into them (records are opened in place) and
+	 * consumes what it used with @ref consume; they stay valid until
+	 * then or until the flow is released.
+	 */
+	uint32_t (*peek)(void *tctx, struct tg_flow *f, enum tg_flow_side side,
+			 uint8_t **p);
+	/** With @ref peek: @p n bytes of @p side were used. */
+	void (*consume)(void *tctx, struct tg_flow *f, enum tg_flow_side side,
+			uint32_t n);
+};
+
+/** Hooks to the control plane (the engine knows no control-plane code). */
+struct tg_flow_ctl_hooks {
+	void *ctx;                      /**< given to both hooks */
+	/** A message was queued on the ring to the control plane: wake it. */
+	void (*notify)(void *ctx);
+	/** Handshakes run inline in this thread: one control-plane round
+	 *  (NULL when they run on a thread of their own). */
+	unsigned (*poll)(void *ctx);
+};
+
+/** Everything an engine needs; the caller keeps it alive. */
+struct tg_flow_conf {
+	unsigned id;                       /**< worker number (messages, logs) */
+	const struct tg_flow_settings *set;
+	struct tg_accel *acc;              /**< record sessions */
+	struct rte_ring *to_ctl;           /**< handshake bytes out */
+	struct rte_ring *from_ctl;         /**< key installs and output in */
+	struct tg_flow_ctl_hooks ctl;
+	struct tg_backends *_Atomic *backends; /**< current list (a reload swaps it) */
+	struct tg_wk_stats *stats;         /**< this engine's counters */
+	atomic_uint *conns_total;          /**< connections of every engine */
+	FILE *access_log;                  /**< NULL = off */
+	const struct tg_flow_ops *ops;     /**< the transport */
+	void *tctx;                        /**< its context */
+	/** Clock in milliseconds (NULL: CLOCK_MONOTONIC); tests step it. */
+	uint64_t (*now_ms)(void);
+};
+
+/**
+ * Create an engine with tg_flow_settings::max_conns_per_worker slots.
+ * @param conf  the configuration (kept by pointer)
+ * @param out   the engine, on success
+ * @return TG_OK, TG_E_INVAL for a conf without ops, rings or settings,
+ *         TG_E_NOMEM
+ */
+TG_MUST_CHECK tg_result tg_flow_engine_new(const struct tg_flow_conf *conf,
+					   struct tg_flow_engine **out);
+
+/**
+ * Close every flow (no alert: tg_flow_engine_stop() says goodbye) and
+ * free the engine.
+ * @param e  the engine (NULL is a no-op)
+ */
+void tg_flow_engine_free(struct tg_flow_engine *e);
+
+/**
+ * @param e  an engine
+ * @return its number of flow slots (a transport sizes its own per-flow
+ *         state by it; tg_flow_slot() is below it)
+ */
+unsigned tg_flow_engine_slots(const struct tg_flow_engine *e);
+
+/**
+ * @param e  an engine
+ * @return the flows open now
+ */
+unsigned tg_flow_engine_active(const struct tg_flow_engine *e);
+
+/**
+ * One round of the engine, after the transport has delivered the events
+ * of its poll: control-plane messages (and an inline control-plane
+ * round), the rx pass, the tx pass, progress of every flow touched, and
+ * the timers (every flow, at most every 50 ms).
+ * @param e  an engine
+ */
+void tg_flow_engine_round(struct tg_flow_engine *e);
+
+/**
+ * @param e  an engine
+ * @return true when work is waiting that needs no event (records left to
+ *         open, control-plane messages queued): poll without sleeping
+ */
+bool tg_flow_engine_busy(const struct tg_flow_engine *e);
+
+/**
+ * Draining: the transport has stopped accepting; is it done?
+ * @param e  an engine
+ * @return true when no flow is left, or the drain timeout has passed
+ *         since the first call
+ */
+bool tg_flow_engine_drained(struct tg_flow_engine *e);
+
+/**
+ * Stopping: send close_notify to every flow past its handshake, flush
+ * what the client side takes at once, close every flow.
+ * @param e  an engine
+ */
+void tg_flow_engine_stop(struct tg_flow_engine *e);
+
+/**
+ * A client connected: take a flow slot for it, within the limits
+ * (engine slots, global max_conns).
+ * @param e      an engine
+ * @param peer   the client's address
+ * @param local  our address it connected to
+ * @return the flow, in its handshake; NULL when refused (over a limit,
+ *         out of memory: counted; the transport closes the connection)
+ */
+struct tg_flow *tg_flow_accept(struct tg_flow_engine *e,
+			       const struct sockaddr_storage *peer,
+			       const struct sockaddr_storage *local);
+
+/**
+ * @param f  a flow
+ * @return its slot, 0 .. tg_flow_engine_slots() - 1
+ */
+uint32_t tg_flow_slot(const struct tg_flow *f);
+
+/**
+ * @param f  a flow
+ * @return its generation (a slot reused gets a new one)
+ */
+uint32_t tg_flow_gen(const struct tg_flow *f);
+
+/**
+ * The flow in @p slot if it is still the one of generation @p gen.
+ * @param e     an engine
+ * @param slot  a slot
+ * @param gen   the generation the transport saw
+ * @return the flow, or NULL when the slot is free or was reused
+ */
+struct tg_flow *tg_flow_find(struct tg_flow_engine *e, uint32_t slot,
+			     uint32_t gen);
+
+/**
+ * @p side has bytes (or an end of stream) to receive. The client side is
+ * read now; the backend side in the next tx pass.
+ * @param e     an engine
+ * @param f     the flow
+ * @param side  which side
+ */
+void tg_flow_on_readable(struct tg_flow_engine *e, struct tg_flow *f,
+			 enum tg_flow_side side);
+
+/**
+ * @p side can take bytes again: flushed in this round.
+ * @param e     an engine
+ * @param f     the flow
+ * @param side  which side
+ */
+void tg_flow_on_writable(struct tg_flow_engine *e, struct tg_flow *f,
+			 enum tg_flow_side side);
+
+/**
+ * @p side failed (reset, error). The client side closes the flow at once
+ * (nothing more can reach it); on the backend side what arrived before
+ * is still delivered, then the flow ends without close_notify.
+ * @param e     an engine
+ * @param f     the flow
+ * @param side  which side
+ */
+void tg_flow_on_reset(struct tg_flow_engine *e, struct tg_flow *f,
+		      enum tg_flow_side side);
+
+/**
+ * The backend connection started by tg_flow_ops::connect is up.
+ * @param e  an engine
+ * @param f  the flow
+ */
+void tg_flow_backend_connected(struct tg_flow_engine *e, struct tg_flow *f);
+
+/**
+ * The backend connection started by tg_flow_ops::connect failed (the
+ * transport has released it): the next backend is tried.
+ * @param e  an engine
+ * @param f  the flow
+ */
+void tg_flow_backend_failed(struct tg_flow_engine *e, struct tg_flow *f);
+
+#endif
