@@ -39,6 +39,7 @@ static int g_argc;          /* the command line, parsed again on reload */
 static char **g_argv;
 static atomic_int g_run = TG_RUN;
 static atomic_uint g_conns;
+static atomic_uint g_started; /* workers listening (tg_worker_conf::started) */
 static struct tg_backends *_Atomic g_backends;
 static struct tg_ctl *g_ctl;
 static cpu_set_t g_cpus; /* the process's CPUs when it started */
@@ -355,6 +356,17 @@ static TG_MUST_CHECK tg_result tg_gate_start_control(struct tg_ctl *ctl)
 	return tg_ctl_start(ctl, &g_cpus);
 }
 
+/*
+ * Every worker has bound its listeners (worker 0 calls this before any
+ * serves): what needed privileges is done.
+ */
+static bool tg_gate_ready(void *arg)
+{
+	(void)arg;
+	TG_INFO("ready: %u workers listening", g_cfg.workers);
+	return true;
+}
+
 /* The flow engine's hooks to the control plane. */
 static void tg_gate_ctl_notify(void *ctx)
 {
@@ -509,6 +521,8 @@ static int tg_gate_run(void)
 			.listen = g_cfg.listen, .n_listen = g_cfg.n_listen,
 			.wake_fd = tg_ctl_worker_fd(g_ctl, i),
 			.run = &g_run,
+			.started = &g_started, .n_workers = g_cfg.workers,
+			.ready = tg_gate_ready,
 		};
 	}
 	for (i = 0; i < g_cfg.n_listen; i++)

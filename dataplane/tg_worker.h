@@ -30,6 +30,15 @@ struct tg_worker_conf {
 	int wake_fd;                   /**< eventfd the control thread writes
 					    when it queues for this worker, or -1 */
 	atomic_int *run;               /**< enum tg_run_state */
+	/** Start-up barrier: every worker counts itself in once its
+	 *  listeners are bound; worker 0 then calls @ref ready (drop
+	 *  privileges, tell the service manager) and lets all of them serve. */
+	atomic_uint *started;
+	unsigned n_workers;            /**< how many count in */
+	/** Called once, by worker 0, when every worker listens; false stops
+	 *  tlsgate (NULL: nothing to do). */
+	bool (*ready)(void *arg);
+	void *ready_arg;
 };
 
 /** The worker loop (an lcore function): returns when run is TG_STOP or

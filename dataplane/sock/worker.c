@@ -370,6 +370,32 @@ static void tg_wk_fini(struct tg_wk *w)
 	free(w->sf);
 }
 
+/*
+ * Every worker listens before any serves, and worker 0 runs the ready
+ * hook in between (privileges are dropped once every listener is bound).
+ * False when the hook failed or tlsgate is stopping meanwhile.
+ */
+static bool tg_wk_barrier(const struct tg_worker_conf *wc)
+{
+	if (wc->started == NULL)
+		return true;
+	atomic_fetch_add(wc->started, 1);
+	if (wc->flow.id == 0) {
+		while (atomic_load(wc->started) < wc->n_workers &&
+		       atomic_load(wc->run) != TG_STOP)
+			usleep(1000);
+		if (atomic_load(wc->run) != TG_STOP &&
+		    wc->ready != NULL && !wc->ready(wc->ready_arg))
+			atomic_store(wc->run, TG_STOP);
+		atomic_fetch_add(wc->started, 1); /* the others may serve */
+	} else {
+		while (atomic_load(wc->started) <= wc->n_workers &&
+		       atomic_load(wc->run) != TG_STOP)
+			usleep(1000);
+	}
+	return atomic_load(wc->run) != TG_STOP;
+}
+
 int tg_worker_main(void *arg)
 {
 	const struct tg_worker_conf *wc = arg;
@@ -384,6 +410,10 @@ int tg_worker_main(void *arg)
 	}
 	TG_INFO("worker %u: %u listeners, up to %u connections", wc->flow.id,
 		w.n_lfd, tg_flow_engine_slots(w.e));
+	if (!tg_wk_barrier(wc)) {
+		tg_wk_fini(&w);
+		return -1;
+	}
 	for (;;) {
 		int run = atomic_load(wc->run);
 		int n;
