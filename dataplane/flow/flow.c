@@ -301,8 +301,9 @@ static void tg_flow_close(struct tg_flow_engine *e, struct tg_flow *f,
 {
 	if (f->state == FL_FREE)
 		return;
-	/* if it cannot be queued, the ctl finds the slot reused later */
-	if (f->state == FL_HS)
+	/* if it cannot be queued, the ctl finds the slot reused later; one
+	 * whose keys came is no longer the control plane's */
+	if (f->state == FL_HS && !f->hs_done)
 		(void)tg_to_ctl(e, f, TG_CTL_HS_CLOSE, NULL, 0);
 	/* every connection, failed handshakes included (why and alerts),
 	 * but not one that sent nothing (port probes, health checks) */
@@ -699,21 +700,48 @@ struct tg_flow *tg_flow_accept(struct tg_flow_engine *e,
 	return f;
 }
 
+/* Receive what cin has room for from the client (the copy path): bytes
+ * received, or 0 / -errno as tg_flow_ops::recv (-EAGAIN: none, or no
+ * room). */
+static ssize_t tg_client_recv(struct tg_flow_engine *e, struct tg_flow *f)
+{
+	struct iovec iov;
+	uint32_t room = tg_buf_room(&f->cin, TG_REC_HDR_LEN + TG_REC_MAX_CT);
+	ssize_t n;
+
+	if (room == 0)
+		return -EAGAIN;
+	iov = (struct iovec){ .iov_base = tg_buf_tail(&f->cin), .iov_len = room };
+	n = e->ops->recv(e->tctx, f, TG_FLOW_CLIENT, &iov, 1);
+	if (n > 0) {
+		tg_buf_commit(&f->cin, (uint32_t)n);
+		f->in_bytes += (uint64_t)n;
+		e->st->bytes_from_client += (uint64_t)n;
+		f->t_active = tg_now(e);
+	}
+	return n;
+}
+
 /* Read from the client. */
 static void tg_client_readable(struct tg_flow_engine *e, struct tg_flow *f)
 {
-	struct iovec iov;
-	uint32_t room;
 	ssize_t n;
 
 	/* records that raced the key install go first */
 	if (tg_late_pending(f))
 		return;
-	room = tg_buf_room(&f->cin, TG_REC_HDR_LEN + TG_REC_MAX_CT);
-	if (room == 0)
-		return;
-	iov = (struct iovec){ .iov_base = tg_buf_tail(&f->cin), .iov_len = room };
-	n = e->ops->recv(e->tctx, f, TG_FLOW_CLIENT, &iov, 1);
+	/* records the transport holds whole are opened where they are (the
+	 * rx pass peeks at them) */
+	if (f->state != FL_HS && e->ops->peek != NULL && f->cin.len == 0) {
+		uint8_t *p;
+
+		if (e->ops->peek(e->tctx, f, TG_FLOW_CLIENT, &p) > 0) {
+			f->t_active = tg_now(e);
+			tg_want_rx(e, f);
+			return;
+		}
+	}
+	n = tg_client_recv(e, f);
 	if (n == -EAGAIN)
 		return;
 	if (n <= 0) {
@@ -734,10 +762,6 @@ static void tg_client_readable(struct tg_flow_engine *e, struct tg_flow *f)
 		tg_want_rx(e, f);
 		return;
 	}
-	tg_buf_commit(&f->cin, (uint32_t)n);
-	f->in_bytes += (uint64_t)n;
-	e->st->bytes_from_client += (uint64_t)n;
-	f->t_active = tg_now(e);
 	if (f->state == FL_HS) {
 		if (!tg_to_ctl(e, f, TG_CTL_HS_DATA, f->cin.p + f->cin.off,
 			       f->cin.len)) {
@@ -793,12 +817,50 @@ void tg_flow_on_reset(struct tg_flow_engine *e, struct tg_flow *f,
 
 /* ---- the record passes ---------------------------------------------------------- */
 
+/*
+ * Frame the complete records of @p f in [@p off, @p end) of @p buf (cap
+ * @p cap) into the burst, as far as bout can take their plaintext
+ * (@p budget). Returns the records added; a record over the length limit
+ * closes the flow with record_overflow.
+ */
+static uint16_t tg_rx_frame(struct tg_flow_engine *e, struct tg_flow *f,
+			    uint8_t *buf, uint32_t cap, uint32_t off, uint32_t end,
+			    uint32_t *budget, struct tg_rec *recs, uint16_t room)
+{
+	uint16_t n = 0;
+
+	while (n < room) {
+		struct tg_cur c = tg_cur_init(buf + off, end - off);
+		struct tg_rec_hdr h;
+		tg_result r = tg_rec_hdr_parse(&c, TG_REC_MAX_CT, &h);
+
+		if (r.code == TG_E_SHORT)
+			break;
+		if (tg_failed(r)) {
+			/* record_overflow: fatal */
+			e->st->record_errors++;
+			tg_flow_alert(f, TG_ALERT_FATAL, TG_ALERT_RECORD_OVERFLOW);
+			f->state = FL_CLOSING;
+			break;
+		}
+		if (end - off < TG_REC_HDR_LEN + (uint32_t)h.len || *budget < h.len)
+			break;
+		*budget -= h.len;
+		recs[n++] = (struct tg_rec){ .sess = f->rx, .buf = buf, .cap = cap,
+					     .rec_off = off,
+					     .rec_len = TG_REC_HDR_LEN + h.len };
+		off += TG_REC_HDR_LEN + h.len;
+	}
+	return n;
+}
+
 /* Open the complete records of every queued flow in shared bursts. */
 static void tg_rx_pass(struct tg_flow_engine *e)
 {
 	struct tg_rec recs[TG_ACCEL_BURST_MAX];
 	struct tg_rec *rp[TG_ACCEL_BURST_MAX];
 	struct tg_flow *owner[TG_ACCEL_BURST_MAX];
+	bool in_place[TG_ACCEL_BURST_MAX]; /* in the transport's bytes */
 	unsigned q = 0;
 
 	while (q < e->n_rxq) {
@@ -807,39 +869,40 @@ static void tg_rx_pass(struct tg_flow_engine *e)
 		/* gather: at most the records that fit in each flow's bout */
 		for (; q < e->n_rxq && n < TG_ACCEL_BURST_MAX; q++) {
 			struct tg_flow *f = &e->flows[e->rxq[q]];
-			uint32_t off = f->cin.off, end = f->cin.off + f->cin.len;
 			uint32_t budget;
+			uint16_t k = 0;
 
 			f->in_rx = false;
 			if (f->state != FL_OPEN && f->state != FL_CONNECT)
 				continue;
 			budget = tg_buf_room(&f->bout, f->bout.cap);
-			while (n < TG_ACCEL_BURST_MAX) {
-				struct tg_cur c = tg_cur_init(f->cin.p + off, end - off);
-				struct tg_rec_hdr h;
-				tg_result r = tg_rec_hdr_parse(&c, TG_REC_MAX_CT, &h);
+			/* zero copy: whole records in the transport's own
+			 * bytes, when nothing waits before them */
+			if (e->ops->peek != NULL && f->cin.len == 0 &&
+			    !tg_late_pending(f)) {
+				uint8_t *p;
+				uint32_t len = e->ops->peek(e->tctx, f,
+							    TG_FLOW_CLIENT, &p);
 
-				if (r.code == TG_E_SHORT)
-					break;
-				if (tg_failed(r)) {
-					/* record_overflow: fatal */
-					e->st->record_errors++;
-					tg_flow_alert(f, TG_ALERT_FATAL,
-						      TG_ALERT_RECORD_OVERFLOW);
-					f->state = FL_CLOSING;
-					break;
-				}
-				if (end - off < TG_REC_HDR_LEN + (uint32_t)h.len ||
-				    budget < h.len)
-					break;
-				budget -= h.len;
-				recs[n] = (struct tg_rec){ .sess = f->rx, .buf = f->cin.p,
-							   .cap = f->cin.cap,
-							   .rec_off = off,
-							   .rec_len = TG_REC_HDR_LEN + h.len };
+				k = tg_rx_frame(e, f, p, len, 0, len, &budget,
+						recs + n, TG_ACCEL_BURST_MAX - n);
+				/* none whole there (one record across the
+				 * transport's buffers): copy into cin */
+				if (k == 0 && len > 0 && f->state != FL_CLOSING)
+					(void)tg_client_recv(e, f);
+				for (uint16_t j = 0; j < k; j++)
+					in_place[n + j] = true;
+			}
+			if (k == 0 && f->state != FL_CLOSING) {
+				k = tg_rx_frame(e, f, f->cin.p, f->cin.cap, f->cin.off,
+						f->cin.off + f->cin.len, &budget,
+						recs + n, TG_ACCEL_BURST_MAX - n);
+				for (uint16_t j = 0; j < k; j++)
+					in_place[n + j] = false;
+			}
+			for (uint16_t j = 0; j < k; j++) {
 				rp[n] = &recs[n];
 				owner[n++] = f;
-				off += TG_REC_HDR_LEN + h.len;
 			}
 		}
 		if (n == 0)
@@ -855,7 +918,13 @@ static void tg_rx_pass(struct tg_flow_engine *e)
 
 			if (f->state == FL_CLOSING)
 				continue;
-			tg_buf_consume(&f->cin, r->rec_len);
+			if (in_place[i]) {
+				e->ops->consume(e->tctx, f, TG_FLOW_CLIENT, r->rec_len);
+				f->in_bytes += r->rec_len;
+				e->st->bytes_from_client += r->rec_len;
+			} else {
+				tg_buf_consume(&f->cin, r->rec_len);
+			}
 			if (r->status != TG_REC_OK) {
 				e->st->record_errors++;
 				tg_flow_alert(f, TG_ALERT_FATAL,
@@ -894,7 +963,7 @@ static void tg_rx_pass(struct tg_flow_engine *e)
 				f->state = FL_CLOSING;
 				break;
 			}
-			/* the plaintext is in bout now: wipe it in cin */
+			/* the plaintext is in bout now: wipe where it was */
 			tg_wipe(r->buf + r->off, r->len);
 		}
 	}
@@ -1105,6 +1174,7 @@ static void tg_flow_progress(struct tg_flow_engine *e, struct tg_flow *f,
 		e->st->idle_timeouts++;
 		tg_flow_alert(f, TG_ALERT_WARNING, TG_ALERT_CLOSE_NOTIFY);
 		f->state = FL_CLOSING;
+		tg_flow_progress(e, f, now); /* flush it now */
 		return;
 	}
 	/* back-pressure both ways: read only what the other side can take */
@@ -1112,9 +1182,11 @@ static void tg_flow_progress(struct tg_flow_engine *e, struct tg_flow *f,
 		     !f->c_eof && f->bout.len + TG_REC_MAX_CT <= f->bout.cap &&
 			     f->cin.len < f->cin.cap && !tg_late_pending(f),
 		     f->cout.len > 0);
+	/* cout holds max_buffer of records and TG_CIN_CAP more: room for a
+	 * tx pass's records (and an alert) whenever the backend is read */
 	if (f->state == FL_OPEN)
 		e->ops->want(e->tctx, f, TG_FLOW_BACKEND,
-			     !f->b_eof && f->cout.len + 2 * TG_CIN_CAP <= f->cout.cap,
+			     !f->b_eof && f->cout.len + TG_CIN_CAP <= f->cout.cap,
 			     f->bout.len > 0);
 }
 

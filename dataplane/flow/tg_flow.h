@@ -22,13 +22,23 @@
  *
  *   transport -> flow engine -> accel (records) / control (handshakes)
  *
+ * Events are level-triggered, as epoll's default: while the engine wants
+ * to read a side (tg_flow_ops::want) and that side has bytes, an end or
+ * an error to report, the transport reports it readable in each of its
+ * polls (the engine takes a bounded share per round); while it wants to
+ * write one that can take bytes, writable.
+ *
  * Receiving: the engine pulls bytes (tg_flow_ops::recv into iovecs that
  * point into its own buffers), so a socket's read() lands where the
  * record will be opened, and a backend's bytes land in the slots of the
  * records they will be sealed as (no copy on either path). A transport
- * that holds received bytes in buffers of its own (mbufs) may also offer
- * tg_flow_ops::peek/consume: a record that lies whole in such a span is
- * opened where it is, without a copy into the engine.
+ * that holds received bytes in contiguous memory of its own may also
+ * offer tg_flow_ops::peek/consume: a record that lies whole in such a span
+ * is opened where it is, without a copy into the engine; a record cut at
+ * the span's end is copied into the engine's buffer and completed there
+ * (so the transport is drained and a level-triggered readable does not
+ * spin on it). Records across mbuf segments are for the accel API's
+ * mbuf-chain form (struct tg_rec::m).
  *
  * Threading: an engine and its flows belong to one thread (its lcore);
  * only the rings, the backends list and the global connection count are

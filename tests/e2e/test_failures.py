@@ -21,10 +21,10 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tg_e2e import (E2E, HOST, PATTERN, Backend, body, body_sha256, client_ctx,  # noqa: E402
+from tg_e2e import (E2E, HOST, PATTERN, Backend, body, body_chunks, body_sha256, client_ctx,  # noqa: E402
                     curl, free_port, https_get, log, read_response, recv_all)
 
-# tlsgate's own sizes (dataplane/sock/worker.c, accel/tg_accel.h)
+# tlsgate's own sizes (dataplane/flow/flow.c, accel/tg_accel.h)
 REC_MAX_PLAIN = 1 << 14
 REC_MAX_CT = REC_MAX_PLAIN + 2048             # TG_REC_MAX_CT
 CIN_CAP = 2 * (5 + REC_MAX_CT)                # TG_CIN_CAP: client input buffer
@@ -780,6 +780,30 @@ class Failures(E2E):
         self.assertTrue(dl.wait_stalled(1.0, timeout=20),
                         "the backend wrote all %d bytes to a client that reads nothing" % dl.total)
         return s
+
+    def test_smallest_max_buffer(self):
+        """limits.max_buffer at its minimum (32 KiB): downloads and uploads
+        of many buffers' worth still complete, byte for byte (tlsgate once
+        stopped reading a backend for good when max_buffer was under two
+        client read buffers)."""
+        g = self.gate(["-c", self.conf("small.conf", "limits = { max_buffer = 32768; };\n")])
+        n = 4 << 20
+        st, h, b = https_get(g.port, "/bytes/%d" % n, timeout=30)
+        self.assertEqual(st, 200)
+        self.assertEqual(len(b), n)
+        self.assertEqual(hashlib.sha256(b).hexdigest(), body_sha256(n))
+        ctx = client_ctx()
+        with socket.create_connection((HOST, g.port), timeout=30) as raw:
+            with ctx.wrap_socket(raw, server_hostname="localhost") as s:
+                s.sendall(b"POST /sha256 HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n"
+                          b"Connection: close\r\n\r\n" % n)
+                for chunk in body_chunks(n):
+                    s.sendall(chunk)
+                f = s.makefile("rb")
+                st, h, b = read_response(f)
+                f.close()
+        self.assertEqual(st, 200)
+        self.assertEqual(b.decode().strip(), body_sha256(n))
 
     def test_backpressure_upload(self):
         """A backend that never reads an upload: the client's writes stall

@@ -1,0 +1,1215 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file test_flow.c
+ * The flow engine (dataplane/flow) without sockets: an in-memory
+ * transport (struct tg_flow_ops) holds each side's bytes, the test plays
+ * the control plane on the engine's rings (HS_DATA in; HS_OUT,
+ * KEY_INSTALL, HS_LATE, HS_FAIL out) and the TLS client with record
+ * sessions of its own, and steps the engine's clock. As s2n-tls tests its
+ * connection logic with in-memory I/O: late records, back-pressure both
+ * ways, close ordering, half-close, resets, timeouts, drain, limits, the
+ * zero-copy receive path.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_ring.h>
+
+#include "tg_accel.h"
+#include "tg_backend.h"
+#include "tg_ctl.h"
+#include "tg_eal.h"
+#include "tg_flow.h"
+#include "tg_stats.h"
+#include "tg_test.h"
+#include "tg_tls.h"
+
+#define SLOTS 4
+#define UNLIMITED ((size_t)-1)
+
+/* ---- the in-memory transport ------------------------------------------------ */
+
+/* One side of a flow as the transport sees it. */
+struct mside {
+	uint8_t *in;        /* bytes for the engine to receive */
+	size_t in_len, in_off;
+	bool eof;           /* after in: end of stream */
+	int err;            /* after in: this -errno (a reset) */
+	uint8_t *out;       /* bytes the engine sent */
+	size_t out_len;
+	size_t window;      /* bytes the peer takes before blocking */
+	bool shut;          /* the engine shut the write side */
+	bool rd, wr;        /* what the engine wants */
+	bool fail_send;     /* send fails (a write error) */
+};
+
+struct mflow {
+	struct mside s[2];
+	uint32_t gen;       /* of the flow in this slot */
+	bool connecting;
+	unsigned connects, aborts;
+	char addr[256];     /* last connect's address */
+	bool released;
+};
+
+struct mem {
+	struct mflow f[SLOTS];
+	int connect_fail;   /* connects to fail at once (TG_E_IO) */
+	bool peek;          /* offer peek/consume (zero-copy receive) */
+	unsigned peeked;    /* bytes the engine used in place */
+};
+
+static void buf_append(uint8_t **p, size_t *len, const void *d, size_t n)
+{
+	*p = realloc(*p, *len + n + 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(*p);
+	memcpy(*p + *len, d, n);
+	*len += n;
+}
+
+static struct mflow *mf(struct mem *m, const struct tg_flow *f)
+{
+	return &m->f[tg_flow_slot(f)];
+}
+
+static tg_result mem_connect(void *tctx, struct tg_flow *f,
+			     const struct tg_addr *addr)
+{
+	struct mem *m = tctx;
+	struct mflow *x = mf(m, f);
+
+	x->connects++;
+	snprintf(x->addr, sizeof(x->addr), "%s", addr->text);
+	if (m->connect_fail > 0) {
+		m->connect_fail--;
+		return tg_error(TG_E_IO);
+	}
+	x->connecting = true;
+	return TG_OK;
+}
+
+static ssize_t mem_recv(void *tctx, struct tg_flow *f, enum tg_flow_side side,
+			const struct iovec *iov, int iovcnt)
+{
+	struct mside *s = &mf(tctx, f)->s[side];
+	size_t got = 0;
+
+	for (int i = 0; i < iovcnt && s->in_off < s->in_len; i++) {
+		size_t n = s->in_len - s->in_off;
+
+		if (n > iov[i].iov_len)
+			n = iov[i].iov_len;
+		memcpy(iov[i].iov_base, s->in + s->in_off, n);
+		s->in_off += n;
+		got += n;
+	}
+	if (got > 0)
+		return (ssize_t)got;
+	if (s->err)
+		return s->err;
+	return s->eof ? 0 : -EAGAIN;
+}
+
+static ssize_t mem_send(void *tctx, struct tg_flow *f, enum tg_flow_side side,
+			const uint8_t *p, size_t len)
+{
+	struct mside *s = &mf(tctx, f)->s[side];
+	size_t n = len < s->window ? len : s->window;
+
+	if (s->fail_send)
+		return -1;
+	buf_append(&s->out, &s->out_len, p, n);
+	if (s->window != UNLIMITED)
+		s->window -= n;
+	return (ssize_t)n;
+}
+
+static void mem_want(void *tctx, struct tg_flow *f, enum tg_flow_side side,
+		     bool rd, bool wr)
+{
+	struct mside *s = &mf(tctx, f)->s[side];
+
+	s->rd = rd;
+	s->wr = wr;
+}
+
+static void mem_shutdown(void *tctx, struct tg_flow *f, enum tg_flow_side side)
+{
+	mf(tctx, f)->s[side].shut = true;
+}
+
+static void mem_abort(void *tctx, struct tg_flow *f, enum tg_flow_side side)
+{
+	CU_ASSERT_EQUAL(side, TG_FLOW_BACKEND);
+	mf(tctx, f)->aborts++;
+	mf(tctx, f)->connecting = false;
+}
+
+static void mem_release(void *tctx, struct tg_flow *f)
+{
+	mf(tctx, f)->released = true;
+}
+
+static uint32_t mem_peek(void *tctx, struct tg_flow *f, enum tg_flow_side side,
+			 uint8_t **p)
+{
+	struct mside *s = &mf(tctx, f)->s[side];
+
+	*p = s->in + s->in_off;
+	return (uint32_t)(s->in_len - s->in_off);
+}
+
+static void mem_consume(void *tctx, struct tg_flow *f, enum tg_flow_side side,
+			uint32_t n)
+{
+	struct mem *m = tctx;
+	struct mside *s = &mf(m, f)->s[side];
+
+	CU_ASSERT_FATAL(s->in_off + n <= s->in_len);
+	s->in_off += n;
+	m->peeked += n;
+}
+
+static const struct tg_flow_ops mem_ops = {
+	.name = "mem",
+	.connect = mem_connect,
+	.recv = mem_recv,
+	.send = mem_send,
+	.want = mem_want,
+	.shutdown = mem_shutdown,
+	.abort = mem_abort,
+	.release = mem_release,
+};
+
+static const struct tg_flow_ops mem_ops_peek = {
+	.name = "mem-peek",
+	.connect = mem_connect,
+	.recv = mem_recv,
+	.send = mem_send,
+	.want = mem_want,
+	.shutdown = mem_shutdown,
+	.abort = mem_abort,
+	.release = mem_release,
+	.peek = mem_peek,
+	.consume = mem_consume,
+};
+
+/* ---- the test environment ----------------------------------------------------- */
+
+static struct tg_accel *g_acc;
+static uint64_t g_now = 1000000;
+static unsigned g_ring_id;
+
+static uint64_t test_now(void)
+{
+	return g_now;
+}
+
+struct env {
+	struct mem mem;
+	struct tg_flow_settings set;
+	struct tg_flow_conf conf;
+	struct tg_flow_engine *e;
+	struct rte_ring *to_ctl, *from_ctl;
+	struct tg_wk_stats st;
+	struct tg_backends *be;
+	struct tg_backends *_Atomic be_cur;
+	atomic_uint conns;
+	char *log;
+	size_t log_len;
+	FILE *logf;
+	/* the client's record sessions, and the keys both ends use */
+	struct tg_keys c2s, s2c;
+	struct tg_accel_sess *cli_tx, *cli_rx;
+	/* what the client has read: plaintext, alerts */
+	uint8_t *plain;
+	size_t plain_len;
+	size_t cli_off;        /* records consumed of the client's out */
+	uint8_t alerts[16][2];
+	unsigned n_alerts;
+};
+
+static void keys(struct tg_keys *k, uint8_t dir, uint8_t fill)
+{
+	memset(k, 0, sizeof(*k));
+	k->version = TG_TLS12;
+	k->suite = TG_SUITE_AES128GCM;
+	k->dir = dir;
+	k->key_len = 16;
+	k->iv_len = 4;
+	memset(k->key, fill, sizeof(k->key));
+	memset(k->iv, fill ^ 0x5a, sizeof(k->iv));
+	k->seq = 1; /* after Finished */
+}
+
+static void settings_default(struct tg_flow_settings *s)
+{
+	*s = (struct tg_flow_settings){
+		.max_conns = 100, .max_conns_per_worker = SLOTS,
+		.handshake_timeout_ms = 1000, .idle_timeout_ms = 5000,
+		.drain_timeout_ms = 2000, .connect_timeout_ms = 300,
+		.connect_retries = 2, .max_buffer = 32768,
+		.record_small = 1000, .record_max = 16384,
+		.record_ramp_bytes = 4000, .record_idle_ms = 1000,
+		.proxy_protocol = TG_PROXY_NONE,
+	};
+}
+
+static void env_init(struct env *t, const struct tg_flow_settings *set, bool peek)
+{
+	struct tg_backends_conf bc;
+	char name[32];
+
+	memset(t, 0, sizeof(*t));
+	if (set != NULL)
+		t->set = *set;
+	else
+		settings_default(&t->set);
+	t->mem.peek = peek;
+	for (int i = 0; i < SLOTS; i++) {
+		t->mem.f[i].s[0].window = UNLIMITED;
+		t->mem.f[i].s[1].window = UNLIMITED;
+	}
+	memset(&bc, 0, sizeof(bc));
+	bc.n_pools = 1;
+	bc.pools[0].n_be = 3;
+	for (unsigned i = 0; i < 3; i++)
+		snprintf(bc.pools[0].be[i].text, sizeof(bc.pools[0].be[i].text),
+			 "be%u", i);
+	TG_ASSERT_OK(tg_backends_new(&bc, &t->be));
+	atomic_store(&t->be_cur, t->be);
+	snprintf(name, sizeof(name), "tf_to_%u", g_ring_id);
+	t->to_ctl = rte_ring_create(name, 256, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	snprintf(name, sizeof(name), "tf_from_%u", g_ring_id++);
+	t->from_ctl = rte_ring_create(name, 256, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	CU_ASSERT_FATAL(t->to_ctl != NULL && t->from_ctl != NULL);
+	t->logf = open_memstream(&t->log, &t->log_len);
+	t->conf = (struct tg_flow_conf){
+		.id = 0, .set = &t->set, .acc = g_acc,
+		.to_ctl = t->to_ctl, .from_ctl = t->from_ctl,
+		.backends = &t->be_cur, .stats = &t->st, .conns_total = &t->conns,
+		.access_log = t->logf, .ops = peek ? &mem_ops_peek : &mem_ops,
+		.tctx = &t->mem, .now_ms = test_now,
+	};
+	TG_ASSERT_OK(tg_flow_engine_new(&t->conf, &t->e));
+	keys(&t->c2s, TG_DIR_SEAL, 0x11);
+	keys(&t->s2c, TG_DIR_OPEN, 0x22);
+	TG_ASSERT_OK(tg_accel_sess_create(g_acc, &t->c2s, &t->cli_tx));
+	TG_ASSERT_OK(tg_accel_sess_create(g_acc, &t->s2c, &t->cli_rx));
+}
+
+static void env_fini(struct env *t)
+{
+	void *m;
+
+	tg_flow_engine_free(t->e);
+	while (rte_ring_dequeue(t->to_ctl, &m) == 0)
+		tg_ctl_msg_free(m);
+	while (rte_ring_dequeue(t->from_ctl, &m) == 0)
+		tg_ctl_msg_free(m);
+	rte_ring_free(t->to_ctl);
+	rte_ring_free(t->from_ctl);
+	tg_backends_unref(t->be);
+	tg_accel_sess_free(t->cli_tx);
+	tg_accel_sess_free(t->cli_rx);
+	fclose(t->logf);
+	free(t->log);
+	free(t->plain);
+	for (int i = 0; i < SLOTS; i++)
+		for (int s = 0; s < 2; s++) {
+			free(t->mem.f[i].s[s].in);
+			free(t->mem.f[i].s[s].out);
+		}
+}
+
+/* The transport's poll, level-triggered as epoll's default: a side the
+ * engine wants to read is readable while it has bytes or an end; one it
+ * wants to write is writable while the peer takes bytes. */
+static bool mem_poll(struct env *t)
+{
+	bool any = false;
+
+	for (uint32_t i = 0; i < SLOTS; i++) {
+		struct mflow *x = &t->mem.f[i];
+		struct tg_flow *f = tg_flow_find(t->e, i, x->gen);
+
+		for (int s = 0; f != NULL && s < 2; s++) {
+			struct mside *d = &x->s[s];
+
+			if (d->rd && (d->in_off < d->in_len || d->eof || d->err)) {
+				tg_flow_on_readable(t->e, f, (enum tg_flow_side)s);
+				any = true;
+			}
+			if (d->wr && d->window > 0) {
+				tg_flow_on_writable(t->e, f, (enum tg_flow_side)s);
+				any = true;
+			}
+			f = tg_flow_find(t->e, i, x->gen);
+		}
+	}
+	return any;
+}
+
+/* The engine's round, then the transport's polls and rounds as long as
+ * there are events (bounded). */
+static void round_(struct env *t)
+{
+	tg_flow_engine_round(t->e);
+	for (int i = 0; i < 16 && mem_poll(t); i++)
+		tg_flow_engine_round(t->e);
+}
+
+/* Advance the clock past the timer period and run a round. */
+static void tick(struct env *t, uint64_t ms)
+{
+	g_now += ms;
+	round_(t);
+}
+
+static struct tg_flow *accept_(struct env *t)
+{
+	struct sockaddr_storage peer = { .ss_family = AF_INET }, local = peer;
+	struct tg_flow *f = tg_flow_accept(t->e, &peer, &local);
+
+	if (f != NULL) {
+		struct mflow *x = mf(&t->mem, f);
+		size_t w0 = x->s[0].window, w1 = x->s[1].window;
+
+		/* a reused slot starts clean */
+		for (int s = 0; s < 2; s++) {
+			free(x->s[s].in);
+			free(x->s[s].out);
+		}
+		memset(x, 0, sizeof(*x));
+		x->gen = tg_flow_gen(f);
+		x->s[0].window = w0 ? w0 : UNLIMITED;
+		x->s[1].window = w1 ? w1 : UNLIMITED;
+	}
+	return f;
+}
+
+/* Bytes arrive on @p side (readable event, then a round). */
+static void arrive(struct env *t, struct tg_flow *f, enum tg_flow_side side,
+		   const void *p, size_t n)
+{
+	struct mside *s = &mf(&t->mem, f)->s[side];
+
+	buf_append(&s->in, &s->in_len, p, n);
+	tg_flow_on_readable(t->e, f, side);
+	round_(t);
+}
+
+static void arrive_eof(struct env *t, struct tg_flow *f, enum tg_flow_side side,
+		       int err)
+{
+	struct mside *s = &mf(&t->mem, f)->s[side];
+
+	if (err)
+		s->err = err;
+	else
+		s->eof = true;
+	if (err && side == TG_FLOW_BACKEND)
+		tg_flow_on_reset(t->e, f, side);
+	else
+		tg_flow_on_readable(t->e, f, side);
+	round_(t);
+}
+
+/* A record from the client: sealed with the client's session. */
+static size_t client_record(struct env *t, uint8_t type, const void *p,
+			    uint32_t len, uint8_t *out, size_t cap)
+{
+	uint32_t hdr = tg_accel_hdr_len(t->cli_tx);
+	struct tg_rec r = { .sess = t->cli_tx, .buf = out, .cap = (uint32_t)cap,
+			    .off = hdr, .len = len, .type = type };
+	struct tg_rec *rp = &r;
+
+	memcpy(out + hdr, p, len);
+	CU_ASSERT_EQUAL_FATAL(tg_accel_seal_burst(&rp, 1), 1);
+	return r.rec_len;
+}
+
+static void client_send(struct env *t, struct tg_flow *f, uint8_t type,
+			const void *p, uint32_t len)
+{
+	static uint8_t rec[TG_REC_MAX_PLAIN + 256];
+
+	arrive(t, f, TG_FLOW_CLIENT, rec,
+	       client_record(t, type, p, len, rec, sizeof(rec)));
+}
+
+/* Open what the engine sent to the client since the last call. */
+static void client_read(struct env *t, struct tg_flow *f)
+{
+	struct mside *s = &mf(&t->mem, f)->s[TG_FLOW_CLIENT];
+
+	while (s->out_len - t->cli_off >= TG_REC_HDR_LEN) {
+		uint32_t len = (uint32_t)s->out[t->cli_off + 3] << 8 |
+			       s->out[t->cli_off + 4];
+		struct tg_rec r;
+		struct tg_rec *rp = &r;
+
+		if (s->out_len - t->cli_off < TG_REC_HDR_LEN + len)
+			break;
+		r = (struct tg_rec){ .sess = t->cli_rx, .buf = s->out,
+				     .cap = (uint32_t)s->out_len,
+				     .rec_off = (uint32_t)t->cli_off,
+				     .rec_len = TG_REC_HDR_LEN + len };
+		CU_ASSERT_EQUAL_FATAL(tg_accel_open_burst(&rp, 1), 1);
+		if (r.type == TG_CT_APPLICATION_DATA)
+			buf_append(&t->plain, &t->plain_len, s->out + r.off, r.len);
+		else if (r.type == TG_CT_ALERT && t->n_alerts < 16) {
+			t->alerts[t->n_alerts][0] = s->out[r.off];
+			t->alerts[t->n_alerts++][1] = s->out[r.off + 1];
+		}
+		t->cli_off += TG_REC_HDR_LEN + len;
+	}
+}
+
+/* The control plane's side: the next message from the engine. */
+static struct tg_ctl_msg *ctl_take(struct env *t)
+{
+	void *m = NULL;
+
+	return rte_ring_dequeue(t->to_ctl, &m) == 0 ? m : NULL;
+}
+
+static void ctl_reply(struct env *t, struct tg_ctl_msg *m)
+{
+	CU_ASSERT_EQUAL_FATAL(rte_ring_enqueue(t->from_ctl, m), 0);
+}
+
+static struct tg_ctl_msg *ctl_msg(const struct tg_flow *f, uint8_t type,
+				  const void *p, uint32_t len)
+{
+	struct tg_ctl_msg *m = tg_ctl_msg_new(type, 0, tg_flow_slot(f),
+					      tg_flow_gen(f), p, len);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	return m;
+}
+
+/* KEY_INSTALL for @p f: the control plane took @p n_data HS_DATA; @p p
+ * are client bytes that followed Finished in the last of them. */
+static void ctl_install(struct env *t, struct tg_flow *f, uint32_t n_data,
+			const void *p, uint32_t len)
+{
+	struct tg_ctl_msg *m = ctl_msg(f, TG_CTL_KEY_INSTALL, p, len);
+
+	m->n_data = n_data;
+	keys(&m->rx, TG_DIR_OPEN, 0x11);  /* what the client seals with */
+	keys(&m->tx, TG_DIR_SEAL, 0x22);  /* what the client opens with */
+	m->info.version = TG_TLS12;
+	m->info.suite = TG_CS_ECDHE_ECDSA_AES_128_GCM_SHA256;
+	snprintf(m->info.sni, sizeof(m->info.sni), "www.example.com");
+	ctl_reply(t, m);
+	round_(t);
+}
+
+/* A flow through its handshake and connected to a backend. */
+static struct tg_flow *open_flow(struct env *t)
+{
+	struct tg_flow *f = accept_(t);
+	struct tg_ctl_msg *m;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	round_(t);
+	arrive(t, f, TG_FLOW_CLIENT, "\x16\x03\x01hello", 8);
+	m = ctl_take(t);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT_EQUAL(m->type, TG_CTL_HS_DATA);
+	tg_ctl_msg_free(m);
+	ctl_install(t, f, 1, NULL, 0);
+	CU_ASSERT_TRUE_FATAL(mf(&t->mem, f)->connecting);
+	tg_flow_backend_connected(t->e, f);
+	round_(t);
+	return f;
+}
+
+static bool log_has(struct env *t, const char *s)
+{
+	fflush(t->logf);
+	return t->log != NULL && strstr(t->log, s) != NULL;
+}
+
+/* ---- tests ------------------------------------------------------------------------ */
+
+/* A whole flow: handshake bytes to the control plane, its flight to the
+ * client, key install, backend connect, records both ways, the client's
+ * close_notify passed on as FIN (half-close), the backend's answer still
+ * delivered, then its FIN turned into close_notify and the close. */
+static void test_lifecycle(void)
+{
+	struct env t;
+	struct tg_flow *f;
+	struct tg_ctl_msg *m;
+	struct mflow *x;
+
+	env_init(&t, NULL, false);
+	f = accept_(&t);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	x = mf(&t.mem, f);
+	round_(&t);
+	CU_ASSERT_TRUE(x->s[TG_FLOW_CLIENT].rd);
+	arrive(&t, f, TG_FLOW_CLIENT, "\x16\x03\x01CH", 5);
+	m = ctl_take(&t);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT_EQUAL(m->type, TG_CTL_HS_DATA);
+	CU_ASSERT_EQUAL(m->len, 5);
+	CU_ASSERT_EQUAL(memcmp(m->data, "\x16\x03\x01CH", 5), 0);
+	tg_ctl_msg_free(m);
+	/* the server's flight goes out as it is */
+	ctl_reply(&t, ctl_msg(f, TG_CTL_HS_OUT, "flight", 6));
+	round_(&t);
+	CU_ASSERT_EQUAL(x->s[TG_FLOW_CLIENT].out_len, 6);
+	t.cli_off = 6;
+	/* keys; the backend is connected to, records wait for it */
+	ctl_install(&t, f, 1, NULL, 0);
+	CU_ASSERT_EQUAL(x->connects, 1);
+	CU_ASSERT_STRING_EQUAL(x->addr, "be0");
+	CU_ASSERT_EQUAL(t.st.hs_full, 1);
+	client_send(&t, f, TG_CT_APPLICATION_DATA, "GET /", 5);
+	CU_ASSERT_EQUAL(x->s[TG_FLOW_BACKEND].out_len, 0);
+	tg_flow_backend_connected(t.e, f);
+	round_(&t);
+	CU_ASSERT_EQUAL_FATAL(x->s[TG_FLOW_BACKEND].out_len, 5);
+	CU_ASSERT_EQUAL(memcmp(x->s[TG_FLOW_BACKEND].out, "GET /", 5), 0);
+	/* client done sending: FIN to the backend, flow still open */
+	client_send(&t, f, TG_CT_ALERT, "\x01\x00", 2);
+	CU_ASSERT_TRUE(x->s[TG_FLOW_BACKEND].shut);
+	CU_ASSERT_FALSE(x->released);
+	/* the answer still reaches the client */
+	arrive(&t, f, TG_FLOW_BACKEND, "HTTP/1.1 200 OK", 15);
+	client_read(&t, f);
+	CU_ASSERT_EQUAL(t.plain_len, 15);
+	CU_ASSERT_EQUAL(memcmp(t.plain, "HTTP/1.1 200 OK", 15), 0);
+	CU_ASSERT_FALSE(x->released);
+	/* the backend's FIN: close_notify after the last record, closed */
+	arrive_eof(&t, f, TG_FLOW_BACKEND, 0);
+	client_read(&t, f);
+	CU_ASSERT_EQUAL(t.n_alerts, 1);
+	CU_ASSERT_EQUAL(t.alerts[0][1], TG_ALERT_CLOSE_NOTIFY);
+	CU_ASSERT_TRUE(x->released);
+	CU_ASSERT_EQUAL(tg_flow_engine_active(t.e), 0);
+	CU_ASSERT_PTR_NULL(tg_flow_find(t.e, tg_flow_slot(f), tg_flow_gen(f) - 1));
+	CU_ASSERT_TRUE(log_has(&t, "end=closed"));
+	CU_ASSERT_TRUE(log_has(&t, "sni=www.example.com"));
+	CU_ASSERT_EQUAL(t.st.bytes_to_backend, 5);
+	CU_ASSERT_EQUAL(atomic_load(&t.conns), 0);
+	env_fini(&t);
+}
+
+/* Records that raced the key install: the control plane got them as
+ * handshake bytes (two HS_DATA after the one that finished), they come
+ * back as HS_LATE, and go to the backend before a record read later. */
+static void test_late_records(void)
+{
+	struct env t;
+	struct tg_flow *f;
+	struct mflow *x;
+	uint8_t r1[128], r2[128];
+	size_t l1, l2;
+
+	env_init(&t, NULL, false);
+	f = accept_(&t);
+	x = mf(&t.mem, f);
+	arrive(&t, f, TG_FLOW_CLIENT, "\x16\x03\x01F", 4);
+	l1 = client_record(&t, TG_CT_APPLICATION_DATA, "one,", 4, r1, sizeof(r1));
+	l2 = client_record(&t, TG_CT_APPLICATION_DATA, "two,", 4, r2, sizeof(r2));
+	arrive(&t, f, TG_FLOW_CLIENT, r1, l1);
+	arrive(&t, f, TG_FLOW_CLIENT, r2, l2);
+	for (int i = 0; i < 3; i++) {
+		struct tg_ctl_msg *m = ctl_take(&t);
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+		CU_ASSERT_EQUAL(m->type, TG_CTL_HS_DATA);
+		tg_ctl_msg_free(m);
+	}
+	/* the first finished the handshake: two come back late */
+	ctl_install(&t, f, 1, NULL, 0);
+	tg_flow_backend_connected(t.e, f);
+	round_(&t);
+	/* a record read now must wait for the late ones */
+	client_send(&t, f, TG_CT_APPLICATION_DATA, "three", 5);
+	CU_ASSERT_EQUAL(x->s[TG_FLOW_BACKEND].out_len, 0);
+	CU_ASSERT_FALSE(x->s[TG_FLOW_CLIENT].rd); /* reading waits */
+	ctl_reply(&t, ctl_msg(f, TG_CTL_HS_LATE, r1, (uint32_t)l1));
+	round_(&t);
+	ctl_reply(&t, ctl_msg(f, TG_CTL_HS_LATE, r2, (uint32_t)l2));
+	round_(&t);
+	/* now the one read meanwhile (still in the transport) */
+	tg_flow_on_readable(t.e, f, TG_FLOW_CLIENT);
+	round_(&t);
+	CU_ASSERT_EQUAL_FATAL(x->s[TG_FLOW_BACKEND].out_len, 13);
+	CU_ASSERT_EQUAL(memcmp(x->s[TG_FLOW_BACKEND].out, "one,two,three", 13), 0);
+	CU_ASSERT_TRUE(x->s[TG_FLOW_CLIENT].rd);
+	env_fini(&t);
+}
+
+/* Client bytes that followed Finished in the message that completed the
+ * handshake come with KEY_INSTALL and are opened first. */
+static void test_install_trailing(void)
+{
+	struct env t;
+	struct tg_flow *f;
+	struct mflow *x;
+	uint8_t r[128];
+	size_t l;
+
+	env_init(&t, NULL, false);
+	f = accept_(&t);
+	x = mf(&t.mem, f);
+	arrive(&t, f, TG_FLOW_CLIENT, "\x16\x03\x01F", 4);
+	tg_ctl_msg_free(ctl_take(&t));
+	l = client_record(&t, TG_CT_APPLICATION_DATA, "early", 5, r, sizeof(r));
+	ctl_install(&t, f, 1, r, (uint32_t)l);
+	tg_flow_backend_connected(t.e, f);
+	round_(&t);
+	CU_ASSERT_EQUAL_FATAL(x->s[TG_FLOW_BACKEND].out_len, 5);
+	CU_ASSERT_EQUAL(memcmp(x->s[TG_FLOW_BACKEND].out, "early", 5), 0);
+	env_fini(&t);
+}
+
+/* Client -> backend back-pressure: a backend that takes nothing fills
+ * bout; the engine stops reading the client, and resumes in order once
+ * the backend takes bytes again; nothing is lost. */
+static void test_backpressure_to_backend(void)
+{
+	static uint8_t chunk[8000];
+	struct env t;
+	struct tg_flow *f;
+	struct mflow *x;
+	size_t sent = 0;
+
+	env_init(&t, NULL, false);
+	f = open_flow(&t);
+	x = mf(&t.mem, f);
+	x->s[TG_FLOW_BACKEND].window = 0;
+	for (int i = 0; i < 12; i++) {
+		memset(chunk, 'a' + i, sizeof(chunk));
+		client_send(&t, f, TG_CT_APPLICATION_DATA, chunk, sizeof(chunk));
+		sent += sizeof(chunk);
+	}
+	/* bout (max_buffer) and cin hold what could be read; no more */
+	CU_ASSERT_FALSE(x->s[TG_FLOW_CLIENT].rd);
+	CU_ASSERT_TRUE(x->s[TG_FLOW_BACKEND].wr);
+	CU_ASSERT(x->s[TG_FLOW_CLIENT].in_off < x->s[TG_FLOW_CLIENT].in_len);
+	x->s[TG_FLOW_BACKEND].window = UNLIMITED;
+	for (int i = 0; i < 40 && x->s[TG_FLOW_BACKEND].out_len < sent; i++) {
+		tg_flow_on_writable(t.e, f, TG_FLOW_BACKEND);
+		if (x->s[TG_FLOW_CLIENT].rd)
+			tg_flow_on_readable(t.e, f, TG_FLOW_CLIENT);
+		round_(&t);
+	}
+	CU_ASSERT_EQUAL_FATAL(x->s[TG_FLOW_BACKEND].out_len, sent);
+	for (size_t i = 0; i < sent; i++)
+		if (x->s[TG_FLOW_BACKEND].out[i] != 'a' + i / sizeof(chunk)) {
+			CU_FAIL("bytes out of order");
+			break;
+		}
+	env_fini(&t);
+}
+
+/* Backend -> client back-pressure: a client that takes nothing fills
+ * cout; the engine stops reading the backend, then resumes. */
+static void test_backpressure_to_client(void)
+{
+	static uint8_t chunk[16384];
+	struct env t;
+	struct tg_flow *f;
+	struct mflow *x;
+	size_t sent = 0;
+
+	env_init(&t, NULL, false);
+	f = open_flow(&t);
+	x = mf(&t.mem, f);
+	x->s[TG_FLOW_CLIENT].window = 0;
+	for (int i = 0; i < 8; i++) {
+		memset(chunk, 'A' + i, sizeof(chunk));
+		arrive(&t, f, TG_FLOW_BACKEND, chunk, sizeof(chunk));
+		sent += sizeof(chunk);
+	}
+	CU_ASSERT_FALSE(x->s[TG_FLOW_BACKEND].rd);
+	CU_ASSERT_TRUE(x->s[TG_FLOW_CLIENT].wr);
+	CU_ASSERT(x->s[TG_FLOW_BACKEND].in_off < x->s[TG_FLOW_BACKEND].in_len);
+	x->s[TG_FLOW_CLIENT].window = UNLIMITED;
+	for (int i = 0; i < 40 && t.plain_len < sent; i++) {
+		tg_flow_on_writable(t.e, f, TG_FLOW_CLIENT);
+		if (x->s[TG_FLOW_BACKEND].rd)
+			tg_flow_on_readable(t.e, f, TG_FLOW_BACKEND);
+		round_(&t);
+		client_read(&t, f);
+	}
+	CU_ASSERT_EQUAL_FATAL(t.plain_len, sent);
+	for (size_t i = 0; i < sent; i++)
+		if (t.plain[i] != 'A' + i / sizeof(chunk)) {
+			CU_FAIL("bytes out of order");
+			break;
+		}
+	/* records start small, then grow (dynamic record size) */
+	CU_ASSERT(t.st.records_sealed[0] + t.st.records_sealed[1] +
+			  t.st.records_sealed[2] + t.st.records_sealed[3] >=
+		  sent / 16384 + 4);
+	env_fini(&t);
+}
+
+/* A backend reset after its answer: the answer is delivered, then the
+ * flow ends without close_notify (the client sees the cut). */
+static void test_backend_reset(void)
+{
+	struct env t;
+	struct tg_flow *f;
+	struct mflow *x;
+
+	env_init(&t, NULL, false);
+	f = open_flow(&t);
+	x = mf(&t.mem, f);
+	buf_append(&x->s[TG_FLOW_BACKEND].in, &x->s[TG_FLOW_BACKEND].in_len,
+		   "partial", 7);
+	arrive_eof(&t, f, TG_FLOW_BACKEND, -ECONNRESET);
+	client_read(&t, f);
+	CU_ASSERT_EQUAL(t.plain_len, 7);
+	CU_ASSERT_EQUAL(t.n_alerts, 0);
+	CU_ASSERT_TRUE(x->released);
+	CU_ASSERT_EQUAL(t.st.backend_closed_early, 1);
+	env_fini(&t);
+}
+
+/* A client reset closes the flow at once, in any state. */
+static void test_client_reset(void)
+{
+	struct env t;
+	struct tg_flow *f, *g;
+	struct tg_ctl_msg *m;
+
+	env_init(&t, NULL, false);
+	f = open_flow(&t);
+	tg_flow_on_reset(t.e, f, TG_FLOW_CLIENT);
+	round_(&t);
+	CU_ASSERT_TRUE(mf(&t.mem, f)->released);
+	CU_ASSERT_TRUE(log_has(&t, "end=client-reset"));
+	/* in the handshake: the control plane is told to forget it */
+	g = accept_(&t);
+	arrive(&t, g, TG_FLOW_CLIENT, "\x16\x03\x01", 3);
+	tg_ctl_msg_free(ctl_take(&t));
+	tg_flow_on_reset(t.e, g, TG_FLOW_CLIENT);
+	m = ctl_take(&t);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT_EQUAL(m->type, TG_CTL_HS_CLOSE);
+	tg_ctl_msg_free(m);
+	CU_ASSERT_EQUAL(tg_flow_engine_active(t.e), 0);
+	env_fini(&t);
+}
+
+/* A client that closes right after its last flight: the control plane
+ * is asked (HS_EOF) and the handshake it completes is counted. */
+static void test_client_eof_in_handshake(void)
+{
+	struct env t;
+	struct tg_flow *f;
+	struct tg_ctl_msg *m;
+
+	env_init(&t, NULL, false);
+	f = accept_(&t);
+	arrive(&t, f, TG_FLOW_CLIENT, "\x16\x03\x01F", 4);
+	tg_ctl_msg_free(ctl_take(&t));
+	arrive_eof(&t, f, TG_FLOW_CLIENT, 0);
+	m = ctl_take(&t);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT_EQUAL(m->type, TG_CTL_HS_EOF);
+	tg_ctl_msg_free(m);
+	CU_ASSERT_FALSE(mf(&t.mem, f)->s[TG_FLOW_CLIENT].rd);
+	ctl_install(&t, f, 1, NULL, 0);
+	CU_ASSERT_TRUE(mf(&t.mem, f)->released);
+	CU_ASSERT_EQUAL(t.st.hs_full, 1);
+	CU_ASSERT_TRUE(log_has(&t, "end=client-closed-after-handshake"));
+	/* one that sent nothing at all is just gone (the control plane is
+	 * told to forget it) */
+	f = accept_(&t);
+	arrive_eof(&t, f, TG_FLOW_CLIENT, 0);
+	m = ctl_take(&t);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT_EQUAL(m->type, TG_CTL_HS_CLOSE);
+	tg_ctl_msg_free(m);
+	CU_ASSERT_TRUE(mf(&t.mem, f)->released);
+	env_fini(&t);
+}
+
+/* The control plane's verdict: its alert goes out, then the close. */
+static void test_handshake_fail(void)
+{
+	struct env t;
+	struct tg_flow *f;
+	struct tg_ctl_msg *m;
+
+	env_init(&t, NULL, false);
+	f = accept_(&t);
+	arrive(&t, f, TG_FLOW_CLIENT, "\x16\x03\x01X", 4);
+	tg_ctl_msg_free(ctl_take(&t));
+	ctl_reply(&t, ctl_msg(f, TG_CTL_HS_OUT, "\x15\x03\x03\x00\x02\x02\x28", 7));
+	m = ctl_msg(f, TG_CTL_HS_FAIL, NULL, 0);
+	m->info.alert_sent = TG_ALERT_HANDSHAKE_FAILURE;
+	ctl_reply(&t, m);
+	round_(&t);
+	CU_ASSERT_EQUAL(mf(&t.mem, f)->s[TG_FLOW_CLIENT].out_len, 7);
+	CU_ASSERT_TRUE(mf(&t.mem, f)->released);
+	CU_ASSERT_EQUAL(t.st.hs_failed, 1);
+	CU_ASSERT_EQUAL(t.st.hs_failed_alert[TG_ALERT_HANDSHAKE_FAILURE], 1);
+	CU_ASSERT_TRUE(log_has(&t, "end=alert alert=handshake_failure"));
+	env_fini(&t);
+}
+
+/* A record that fails to open: bad_record_mac, then the close; one over
+ * the length limit: record_overflow before its bytes arrive. */
+static void test_bad_records(void)
+{
+	struct env t;
+	struct tg_flow *f;
+	uint8_t r[128];
+	size_t l;
+
+	env_init(&t, NULL, false);
+	f = open_flow(&t);
+	l = client_record(&t, TG_CT_APPLICATION_DATA, "data", 4, r, sizeof(r));
+	r[l - 1] ^= 1;
+	arrive(&t, f, TG_FLOW_CLIENT, r, l);
+	client_read(&t, f);
+	CU_ASSERT_EQUAL(t.n_alerts, 1);
+	CU_ASSERT_EQUAL(t.alerts[0][0], TG_ALERT_FATAL);
+	CU_ASSERT_EQUAL(t.alerts[0][1], TG_ALERT_BAD_RECORD_MAC);
+	CU_ASSERT_TRUE(mf(&t.mem, f)->released);
+	CU_ASSERT_EQUAL(mf(&t.mem, f)->s[TG_FLOW_BACKEND].out_len, 0);
+	env_fini(&t);
+
+	env_init(&t, NULL, false);
+	f = open_flow(&t);
+	arrive(&t, f, TG_FLOW_CLIENT, "\x17\x03\x03\x48\x01", 5);
+	client_read(&t, f);
+	CU_ASSERT_EQUAL(t.n_alerts, 1);
+	CU_ASSERT_EQUAL(t.alerts[0][1], TG_ALERT_RECORD_OVERFLOW);
+	CU_ASSERT_TRUE(mf(&t.mem, f)->released);
+	CU_ASSERT_EQUAL(t.st.record_errors, 1);
+	env_fini(&t);
+}
+
+/* Timers: handshake timeout; connect timeout tries the next backend, and
+ * the last one's ends the flow with internal_error; idle timeout sends
+ * close_notify; a client that takes nothing while closing is dropped. */
+static void test_timeouts(void)
+{
+	struct env t;
+	struct tg_flow *f;
+	struct tg_ctl_msg *m;
+	struct mflow *x;
+
+	env_init(&t, NULL, false);
+	f = accept_(&t);
+	arrive(&t, f, TG_FLOW_CLIENT, "\x16\x03\x01", 3);
+	tg_ctl_msg_free(ctl_take(&t));
+	tick(&t, 900);
+	CU_ASSERT_FALSE(mf(&t.mem, f)->released);
+	tick(&t, 200);
+	CU_ASSERT_TRUE(mf(&t.mem, f)->released);
+	CU_ASSERT_EQUAL(t.st.hs_timeouts, 1);
+	m = ctl_take(&t);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT_EQUAL(m->type, TG_CTL_HS_CLOSE);
+	tg_ctl_msg_free(m);
+
+	/* connect: three backends, retries 2, each times out */
+	f = accept_(&t);
+	x = mf(&t.mem, f);
+	arrive(&t, f, TG_FLOW_CLIENT, "\x16\x03\x01", 3);
+	tg_ctl_msg_free(ctl_take(&t));
+	ctl_install(&t, f, 1, NULL, 0);
+	CU_ASSERT_EQUAL(x->connects, 1);
+	tick(&t, 350);
+	CU_ASSERT_EQUAL(x->aborts, 1);
+	CU_ASSERT_EQUAL(x->connects, 2);
+	tick(&t, 350);
+	tick(&t, 350);
+	CU_ASSERT_EQUAL(x->connects, 3);
+	CU_ASSERT_EQUAL(x->aborts, 3);
+	CU_ASSERT_TRUE(x->released);
+	CU_ASSERT_EQUAL(t.st.backend_connect_errors, 3);
+	client_read(&t, f);
+	CU_ASSERT_EQUAL(t.n_alerts, 1);
+	CU_ASSERT_EQUAL(t.alerts[0][1], TG_ALERT_INTERNAL_ERROR);
+	env_fini(&t);
+
+	/* idle: close_notify after idle_timeout without a byte */
+	env_init(&t, NULL, false);
+	f = open_flow(&t);
+	tick(&t, 4000);
+	CU_ASSERT_FALSE(mf(&t.mem, f)->released);
+	tick(&t, 1100);
+	client_read(&t, f);
+	CU_ASSERT_EQUAL(t.st.idle_timeouts, 1);
+	CU_ASSERT_EQUAL(t.n_alerts, 1);
+	CU_ASSERT_EQUAL(t.alerts[0][1], TG_ALERT_CLOSE_NOTIFY);
+	CU_ASSERT_TRUE(mf(&t.mem, f)->released);
+	env_fini(&t);
+
+	/* closing, and the client takes nothing of what is left */
+	env_init(&t, NULL, false);
+	f = open_flow(&t);
+	x = mf(&t.mem, f);
+	x->s[TG_FLOW_CLIENT].window = 0;
+	arrive(&t, f, TG_FLOW_BACKEND, "answer", 6);
+	arrive_eof(&t, f, TG_FLOW_BACKEND, 0);
+	CU_ASSERT_FALSE(x->released);
+	CU_ASSERT_TRUE(x->s[TG_FLOW_CLIENT].wr);
+	tick(&t, 3000);
+	CU_ASSERT_FALSE(x->released);
+	tick(&t, 3000);
+	CU_ASSERT_TRUE(x->released);
+	CU_ASSERT_TRUE(log_has(&t, "end=closing-timeout"));
+	env_fini(&t);
+}
+
+/* Backends that refuse at once are counted and skipped; with none left
+ * the client gets internal_error. */
+static void test_connect_refused(void)
+{
+	struct env t;
+	struct tg_flow *f;
+
+	env_init(&t, NULL, false);
+	t.mem.connect_fail = 1;
+	f = accept_(&t);
+	arrive(&t, f, TG_FLOW_CLIENT, "\x16\x03\x01", 3);
+	tg_ctl_msg_free(ctl_take(&t));
+	ctl_install(&t, f, 1, NULL, 0);
+	CU_ASSERT_EQUAL(mf(&t.mem, f)->connects, 2);
+	CU_ASSERT_TRUE(mf(&t.mem, f)->connecting);
+	/* the pending one fails later: the third is tried */
+	tg_flow_backend_failed(t.e, f);
+	round_(&t);
+	CU_ASSERT_EQUAL(mf(&t.mem, f)->connects, 3);
+	tg_flow_backend_failed(t.e, f);
+	round_(&t);
+	CU_ASSERT_TRUE(mf(&t.mem, f)->released);
+	CU_ASSERT_EQUAL(t.st.backend_connect_errors, 3);
+	env_fini(&t);
+}
+
+/* Drain: not done while a flow is open, done when it closes or at the
+ * deadline; stop says close_notify to what is left. */
+static void test_drain_and_stop(void)
+{
+	struct env t;
+	struct tg_flow *f;
+
+	env_init(&t, NULL, false);
+	CU_ASSERT_TRUE(tg_flow_engine_drained(t.e));
+	env_fini(&t);
+
+	env_init(&t, NULL, false);
+	f = open_flow(&t);
+	CU_ASSERT_FALSE(tg_flow_engine_drained(t.e));
+	tick(&t, 1000);
+	CU_ASSERT_FALSE(tg_flow_engine_drained(t.e));
+	g_now += 1100;
+	CU_ASSERT_TRUE(tg_flow_engine_drained(t.e));
+	tg_flow_engine_stop(t.e);
+	client_read(&t, f);
+	CU_ASSERT_EQUAL(t.n_alerts, 1);
+	CU_ASSERT_EQUAL(t.alerts[0][1], TG_ALERT_CLOSE_NOTIFY);
+	CU_ASSERT_TRUE(mf(&t.mem, f)->released);
+	CU_ASSERT_EQUAL(tg_flow_engine_active(t.e), 0);
+	env_fini(&t);
+}
+
+/* Limits: the engine's slots and the global count; a slot reused gets a
+ * new generation, and events of the old flow find nothing. */
+static void test_limits_and_generations(void)
+{
+	struct env t;
+	struct tg_flow *f[SLOTS];
+	uint32_t slot, gen;
+
+	env_init(&t, NULL, false);
+	for (int i = 0; i < SLOTS; i++) {
+		f[i] = accept_(&t);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(f[i]);
+	}
+	CU_ASSERT_PTR_NULL(accept_(&t));
+	CU_ASSERT_EQUAL(t.st.conns_refused, 1);
+	CU_ASSERT_EQUAL(atomic_load(&t.conns), SLOTS);
+	slot = tg_flow_slot(f[1]);
+	gen = tg_flow_gen(f[1]);
+	tg_flow_on_reset(t.e, f[1], TG_FLOW_CLIENT);
+	CU_ASSERT_PTR_NULL(tg_flow_find(t.e, slot, gen));
+	f[1] = accept_(&t);
+	CU_ASSERT_EQUAL(tg_flow_slot(f[1]), slot);
+	CU_ASSERT_PTR_NULL(tg_flow_find(t.e, slot, gen));
+	CU_ASSERT_PTR_EQUAL(tg_flow_find(t.e, slot, tg_flow_gen(f[1])), f[1]);
+	env_fini(&t);
+
+	/* the global limit, shared by engines */
+	env_init(&t, NULL, false);
+	atomic_store(&t.conns, t.set.max_conns);
+	CU_ASSERT_PTR_NULL(accept_(&t));
+	CU_ASSERT_EQUAL(atomic_load(&t.conns), t.set.max_conns);
+	atomic_store(&t.conns, 0);
+	env_fini(&t);
+}
+
+/* PROXY v1: the header is the backend's first bytes, before client data
+ * opened while the backend was still connecting. */
+static void test_proxy_header_first(void)
+{
+	struct env t;
+	struct tg_flow_settings s;
+	struct tg_flow *f;
+	struct mflow *x;
+	struct sockaddr_in *a;
+	struct sockaddr_storage peer = { 0 }, local = { 0 };
+	uint8_t r[128];
+	size_t l;
+
+	settings_default(&s);
+	s.proxy_protocol = TG_PROXY_V1;
+	env_init(&t, &s, false);
+	a = (struct sockaddr_in *)&peer;
+	a->sin_family = AF_INET;
+	a->sin_port = htons(40000);
+	a->sin_addr.s_addr = htonl(0xc6120001);
+	a = (struct sockaddr_in *)&local;
+	a->sin_family = AF_INET;
+	a->sin_port = htons(443);
+	a->sin_addr.s_addr = htonl(0xc6120002);
+	f = tg_flow_accept(t.e, &peer, &local);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	x = mf(&t.mem, f);
+	arrive(&t, f, TG_FLOW_CLIENT, "\x16\x03\x01", 3);
+	tg_ctl_msg_free(ctl_take(&t));
+	l = client_record(&t, TG_CT_APPLICATION_DATA, "GET /", 5, r, sizeof(r));
+	ctl_install(&t, f, 1, r, (uint32_t)l);
+	tg_flow_backend_connected(t.e, f);
+	round_(&t);
+	CU_ASSERT_EQUAL_FATAL(x->s[TG_FLOW_BACKEND].out_len,
+			      strlen("PROXY TCP4 198.18.0.1 198.18.0.2 40000 443\r\nGET /"));
+	CU_ASSERT_EQUAL(memcmp(x->s[TG_FLOW_BACKEND].out,
+			       "PROXY TCP4 198.18.0.1 198.18.0.2 40000 443\r\nGET /",
+			       x->s[TG_FLOW_BACKEND].out_len), 0);
+	env_fini(&t);
+}
+
+/* Records from many flows go through one burst each way. */
+static void test_cross_flow_bursts(void)
+{
+	struct env t;
+	struct tg_flow *f[SLOTS];
+	uint64_t bursts = 0;
+
+	env_init(&t, NULL, false);
+	for (int i = 0; i < SLOTS; i++)
+		f[i] = open_flow(&t);
+	memset(t.st.burst_hist, 0, sizeof(t.st.burst_hist));
+	for (int i = 0; i < SLOTS; i++) {
+		struct mside *s = &mf(&t.mem, f[i])->s[TG_FLOW_BACKEND];
+
+		buf_append(&s->in, &s->in_len, "response", 8);
+		tg_flow_on_readable(t.e, f[i], TG_FLOW_BACKEND);
+	}
+	round_(&t);
+	for (int b = 0; b < TG_STATS_BURST_BUCKETS; b++)
+		bursts += t.st.burst_hist[b];
+	CU_ASSERT_EQUAL(bursts, 1);
+	CU_ASSERT_EQUAL(t.st.burst_hist[tg_stats_burst_bucket(SLOTS)], 1);
+	env_fini(&t);
+}
+
+/* The zero-copy receive path: records that lie whole in the transport's
+ * bytes are opened there (consumed, never copied); a record cut at the
+ * end of what has arrived is copied into the engine (the transport is
+ * drained: a level-triggered readable would spin on it otherwise) and
+ * completed there; everything arrives in order. */
+static void test_peek_receive(void)
+{
+	static uint8_t big[4 * (TG_REC_MAX_PLAIN + 64)];
+	struct env t;
+	struct tg_flow *f;
+	struct mflow *x;
+	size_t len = 0, rl[4], cut;
+	static char msg[4][3000];
+
+	env_init(&t, NULL, true);
+	f = open_flow(&t);
+	x = mf(&t.mem, f);
+	for (int i = 0; i < 4; i++) {
+		memset(msg[i], '0' + i, sizeof(msg[i]));
+		rl[i] = client_record(&t, TG_CT_APPLICATION_DATA, msg[i],
+				      sizeof(msg[i]), big + len, sizeof(big) - len);
+		len += rl[i];
+	}
+	/* two whole records and the head of the third */
+	cut = rl[0] + rl[1] + 100;
+	t.mem.peeked = 0;
+	arrive(&t, f, TG_FLOW_CLIENT, big, cut);
+	CU_ASSERT_EQUAL(x->s[TG_FLOW_BACKEND].out_len, 6000);
+	CU_ASSERT_EQUAL(t.mem.peeked, rl[0] + rl[1]);
+	CU_ASSERT_EQUAL(x->s[TG_FLOW_CLIENT].in_off, x->s[TG_FLOW_CLIENT].in_len);
+	/* the third's rest (copied: it started in the engine's buffer) */
+	arrive(&t, f, TG_FLOW_CLIENT, big + cut, rl[0] + rl[1] + rl[2] - cut);
+	CU_ASSERT_EQUAL(x->s[TG_FLOW_BACKEND].out_len, 9000);
+	CU_ASSERT_EQUAL(t.mem.peeked, rl[0] + rl[1]);
+	/* the fourth, whole, in place again */
+	arrive(&t, f, TG_FLOW_CLIENT, big + len - rl[3], rl[3]);
+	CU_ASSERT_EQUAL_FATAL(x->s[TG_FLOW_BACKEND].out_len, 12000);
+	CU_ASSERT_EQUAL(t.mem.peeked, rl[0] + rl[1] + rl[3]);
+	for (int i = 0; i < 4; i++)
+		CU_ASSERT_EQUAL(memcmp(x->s[TG_FLOW_BACKEND].out + 3000 * i, msg[i],
+				       3000), 0);
+	CU_ASSERT_EQUAL(x->s[TG_FLOW_CLIENT].in_off, x->s[TG_FLOW_CLIENT].in_len);
+	CU_ASSERT_EQUAL(t.st.bytes_from_client, 8 + len);
+	env_fini(&t);
+}
+
+static CU_TestInfo flow_tests[] = {
+	{ "a flow's whole life, half-close", test_lifecycle },
+	{ "late records go first", test_late_records },
+	{ "bytes after Finished come with the keys", test_install_trailing },
+	{ "back-pressure towards the backend", test_backpressure_to_backend },
+	{ "back-pressure towards the client", test_backpressure_to_client },
+	{ "backend reset: data, then no close_notify", test_backend_reset },
+	{ "client reset", test_client_reset },
+	{ "client EOF in the handshake", test_client_eof_in_handshake },
+	{ "handshake failure", test_handshake_fail },
+	{ "bad records", test_bad_records },
+	{ "timeouts", test_timeouts },
+	{ "backends refused", test_connect_refused },
+	{ "drain and stop", test_drain_and_stop },
+	{ "limits and generations", test_limits_and_generations },
+	{ "PROXY header first", test_proxy_header_first },
+	{ "cross-flow bursts", test_cross_flow_bursts },
+	{ "zero-copy receive", test_peek_receive },
+	CU_TEST_INFO_NULL,
+};
+
+static const struct tg_test_suite suites[] = {
+	{ "flow", NULL, NULL, flow_tests },
+	{ NULL, NULL, NULL, NULL },
+};
+
+int main(int argc, char **argv)
+{
+	struct tg_eal_opts o = { 0 };
+	struct tg_accel_conf ac = { .backends = "evp", .no_calibrate = true };
+	int rc;
+
+	if (tg_failed(tg_eal_start("test_flow", &o)) ||
+	    tg_failed(tg_accel_create(&ac, &g_acc))) {
+		fprintf(stderr, "test_flow: EAL or accel set-up failed\n");
+		return 1;
+	}
+	rc = tg_test_main(argc, argv, suites);
+	tg_accel_destroy(g_acc);
+	tg_eal_stop();
+	return rc;
+}
