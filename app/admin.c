@@ -371,6 +371,9 @@ tg_result tg_admin_render(const struct tg_admin_src *src, char *buf, size_t cap,
 		      "Client connections accepted.", OFF(conns_accepted));
 	wr_per_worker(&w, src, "tlsgate_connections_active", "gauge",
 		      "Client connections open now.", OFF(conns_active));
+	wr_per_worker(&w, src, "tlsgate_connections_closed_total", "counter",
+		      "Client connections closed after being accepted "
+		      "(accepted = closed + active).", OFF(conns_closed));
 	wr_per_worker(&w, src, "tlsgate_connections_refused_total", "counter",
 		      "Client connections closed at once (limits, queue full).",
 		      OFF(conns_refused));

@@ -29,6 +29,9 @@ struct tg_ctl_flow {
 	uint32_t n_in; /* HS_DATA messages of this handshake taken in */
 	bool done; /* handshake of (slot, gen) completed: later bytes are
 		      the dataplane's */
+	bool failed; /* handshake of (slot, gen) failed: later bytes (sent
+			before the worker heard) are dropped, not the start
+			of a new handshake */
 };
 
 struct tg_ctl {
@@ -224,6 +227,8 @@ static void tg_ctl_hs_data(struct tg_ctl *ctl, struct tg_ctl_msg *in)
 	f = &ctl->flows[in->worker][in->slot];
 	if (f->hs != NULL && f->gen != in->gen)
 		tg_ctl_forget(ctl, f); /* a stale handshake in a reused slot */
+	if (f->hs == NULL && f->failed && f->gen == in->gen)
+		return; /* mid-stream bytes of a handshake that ended */
 	if (f->hs == NULL && f->done && f->gen == in->gen) {
 		/* the client's first records raced its Finished: they belong
 		 * to the dataplane, which got the keys in an earlier message */
@@ -238,12 +243,15 @@ static void tg_ctl_hs_data(struct tg_ctl *ctl, struct tg_ctl_msg *in)
 			tg_ctl_cfg_put(f->cfg);
 			f->cfg = NULL;
 			f->hs = NULL;
+			f->gen = in->gen;
+			f->failed = true;
 			tg_ctl_send(ctl, tg_ctl_msg_new(TG_CTL_HS_FAIL, in->worker,
 							in->slot, in->gen, NULL, 0));
 			return;
 		}
 		f->gen = in->gen;
 		f->done = false;
+		f->failed = false;
 		f->n_in = 0;
 		atomic_fetch_add(&ctl->inflight, 1);
 	}
@@ -269,6 +277,7 @@ static void tg_ctl_hs_data(struct tg_ctl *ctl, struct tg_ctl_msg *in)
 			tg_ctl_msg_free(m);
 			m = tg_ctl_msg_new(TG_CTL_HS_FAIL, in->worker, in->slot,
 					   in->gen, NULL, 0);
+			f->failed = true;
 		}
 		tg_ctl_forget(ctl, f);
 		tg_ctl_send(ctl, m);
@@ -281,6 +290,7 @@ static void tg_ctl_hs_data(struct tg_ctl *ctl, struct tg_ctl_msg *in)
 		if (m != NULL)
 			m->info = *tg_hs_info(f->hs);
 		tg_ctl_forget(ctl, f);
+		f->failed = true;
 		tg_ctl_send(ctl, m);
 	}
 }
@@ -317,6 +327,7 @@ unsigned tg_ctl_poll(struct tg_ctl *ctl)
 			} else if (m->type == TG_CTL_HS_CLOSE && f != NULL) {
 				tg_ctl_forget(ctl, f);
 				f->done = false;
+				f->failed = false;
 			} else if (m->type == TG_CTL_HS_EOF && f != NULL && f->hs != NULL) {
 				/* the client left mid-handshake: the worker
 				 * closes on our word (a completed handshake

@@ -17,6 +17,7 @@
 struct tg_wk_stats {
 	uint64_t conns_accepted;     /**< client connections accepted */
 	uint64_t conns_active;       /**< open now (gauge) */
+	uint64_t conns_closed;       /**< closed (accepted = closed + active) */
 	uint64_t conns_refused;      /**< closed at once: limits or queue full */
 	uint64_t hs_full;            /**< full handshakes completed */
 	uint64_t hs_resumed;         /**< abbreviated handshakes completed */

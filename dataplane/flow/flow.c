@@ -55,6 +55,10 @@ struct tg_flow {
 	uint32_t slot, gen;
 	uint8_t state;
 	bool c_eof;          /* client sent FIN or close_notify */
+	bool c_notify;       /* client sent close_notify: what follows is
+				ignored (RFC 5246 §7.2.1) */
+	bool ctl_wait;       /* a message of ours waits to go to the control
+				plane: read no more from the client */
 	bool b_eof;          /* backend sent FIN */
 	bool b_shut;         /* we shut the backend's write side */
 	bool b_reset;        /* the backend's side ended in an error (reset) */
@@ -66,6 +70,7 @@ struct tg_flow {
 	struct tg_accel_sess *rx, *tx;
 	struct tg_buf cin, cout, bout;
 	uint64_t t_start, t_active;
+	uint64_t t_connect;       /* this backend connect's start */
 	uint64_t t_sent;          /* last records sealed for the client */
 	uint64_t t_closing;       /* closing: last progress flushing cout */
 	uint64_t closing_out;     /* out_bytes then */
@@ -105,6 +110,9 @@ struct tg_flow_engine {
 	unsigned n_tq;
 	uint32_t *act;       /* the slots in use, in no order (the timer's list) */
 	uint64_t drain_deadline; /* 0: not draining */
+	/* messages for the control plane that found its ring full, in
+	 * order: sent first thing each round (never dropped) */
+	struct tg_ctl_msg *defer, *defer_tail;
 	uint64_t next_timer;
 };
 
@@ -161,14 +169,23 @@ static void tg_buf_free(struct tg_buf *b)
 	*b = (struct tg_buf){ .p = NULL };
 }
 
+/* Bytes free after the data (0, never a wrapped count, if the data
+ * reached the end). */
+static uint32_t tg_buf_free_tail(const struct tg_buf *b)
+{
+	uint64_t used = (uint64_t)b->off + b->len;
+
+	return used >= b->cap ? 0 : b->cap - (uint32_t)used;
+}
+
 /* Room at the end, compacting first when that frees enough. */
 static uint32_t tg_buf_room(struct tg_buf *b, uint32_t want)
 {
-	if (b->cap - b->off - b->len < want && b->off > 0) {
+	if (tg_buf_free_tail(b) < want && b->off > 0) {
 		memmove(b->p, b->p + b->off, b->len);
 		b->off = 0;
 	}
-	return b->cap - b->off - b->len;
+	return tg_buf_free_tail(b);
 }
 
 /* @p n more bytes were written at the tail. */
@@ -272,20 +289,95 @@ static void tg_log_access(struct tg_flow_engine *e, struct tg_flow *f,
 
 /* ---- flows ------------------------------------------------------------------ */
 
-/* Queue a message about flow @p f for the control plane and wake it;
- * false when there is no memory or the ring is full (nothing queued). */
-static bool tg_to_ctl(struct tg_flow_engine *e, const struct tg_flow *f,
-		      uint8_t type, const void *data, uint32_t len)
+/* Queue a flow for progress (flush, state, events) this iteration. */
+static void tg_touch(struct tg_flow_engine *e, struct tg_flow *f)
 {
-	struct tg_ctl_msg *m = tg_ctl_msg_new(type, (uint16_t)e->c->id, f->slot,
-					      f->gen, data, len);
-
-	if (m == NULL || rte_ring_enqueue(e->c->to_ctl, m) != 0) {
-		tg_ctl_msg_free(m);
-		return false;
+	if (!f->touched) {
+		f->touched = true;
+		e->tq[e->n_tq++] = f->slot;
 	}
+}
+
+/* Queue a flow for the record passes of this iteration. */
+static void tg_want_rx(struct tg_flow_engine *e, struct tg_flow *f)
+{
+	tg_touch(e, f);
+	if (!f->in_rx) {
+		f->in_rx = true;
+		e->rxq[e->n_rxq++] = f->slot;
+	}
+}
+
+static void tg_want_tx(struct tg_flow_engine *e, struct tg_flow *f)
+{
+	tg_touch(e, f);
+	if (!f->in_tx) {
+		f->in_tx = true;
+		e->txq[e->n_txq++] = f->slot;
+	}
+}
+
+/* Wake the control plane: messages are queued for it. */
+static void tg_ctl_wake(struct tg_flow_engine *e)
+{
 	if (e->c->ctl.notify != NULL)
 		e->c->ctl.notify(e->c->ctl.ctx);
+}
+
+/* Send the deferred messages, in order, as far as the ring takes them. */
+static void tg_defer_flush(struct tg_flow_engine *e)
+{
+	bool sent = false;
+
+	while (e->defer != NULL) {
+		struct tg_ctl_msg *m = e->defer;
+		struct tg_flow *f;
+
+		if (rte_ring_enqueue(e->c->to_ctl, m) != 0)
+			break;
+		sent = true;
+		e->defer = m->next;
+		if (e->defer == NULL)
+			e->defer_tail = NULL;
+		/* its flow may read its client again */
+		f = m->slot < e->max ? &e->flows[m->slot] : NULL;
+		if (f != NULL && f->state != FL_FREE && f->gen == m->gen && f->ctl_wait) {
+			f->ctl_wait = false;
+			tg_touch(e, f);
+		}
+	}
+	if (sent)
+		tg_ctl_wake(e);
+}
+
+/*
+ * Queue a message about flow @p f for the control plane and wake it.
+ * When its ring is full (or messages wait before it), the message waits
+ * in order and goes first thing in a later round, unless @p refuse: then
+ * nothing is queued and the return is false (a new handshake refused).
+ * False also when there is no memory.
+ */
+static bool tg_to_ctl(struct tg_flow_engine *e, struct tg_flow *f, uint8_t type,
+		      const void *data, uint32_t len, bool refuse)
+{
+	struct tg_ctl_msg *m;
+
+	if (refuse && (e->defer != NULL || rte_ring_full(e->c->to_ctl)))
+		return false;
+	m = tg_ctl_msg_new(type, (uint16_t)e->c->id, f->slot, f->gen, data, len);
+	if (m == NULL)
+		return false;
+	if (e->defer == NULL && rte_ring_enqueue(e->c->to_ctl, m) == 0) {
+		tg_ctl_wake(e);
+		return true;
+	}
+	m->next = NULL;
+	if (e->defer_tail != NULL)
+		e->defer_tail->next = m;
+	else
+		e->defer = m;
+	e->defer_tail = m;
+	f->ctl_wait = true;
 	return true;
 }
 
@@ -301,10 +393,12 @@ static void tg_flow_close(struct tg_flow_engine *e, struct tg_flow *f,
 {
 	if (f->state == FL_FREE)
 		return;
-	/* if it cannot be queued, the ctl finds the slot reused later; one
-	 * whose keys came is no longer the control plane's */
-	if (f->state == FL_HS && !f->hs_done)
-		(void)tg_to_ctl(e, f, TG_CTL_HS_CLOSE, NULL, 0);
+	/* the control plane forgets the handshake (it waits if the ring is
+	 * full; only out of memory is it lost, and the slot's reuse tells
+	 * the control plane then); one whose keys came is no longer its,
+	 * one that sent it nothing never was */
+	if (f->state == FL_HS && !f->hs_done && f->hs_msgs > 0)
+		(void)tg_to_ctl(e, f, TG_CTL_HS_CLOSE, NULL, 0, false);
 	/* every connection, failed handshakes included (why and alerts),
 	 * but not one that sent nothing (port probes, health checks) */
 	if (f->hs_done || f->in_bytes > 0)
@@ -332,42 +426,16 @@ static void tg_flow_close(struct tg_flow_engine *e, struct tg_flow *f,
 	 * this iteration, and the passes reset them */
 	f->bep = NULL;
 	f->state = FL_FREE;
+	f->ctl_wait = false;
 	f->gen++;
 	e->free_slots[e->n_free++] = f->slot;
+	e->st->conns_closed++;
 	/* out of the in-use list: its last entry takes this one's place */
 	e->act[f->act_idx] = e->act[e->active - 1];
 	e->flows[e->act[f->act_idx]].act_idx = f->act_idx;
 	e->active--;
 	atomic_fetch_sub(e->c->conns_total, 1);
 	e->st->conns_active = e->active;
-}
-
-/* Queue a flow for progress (flush, state, events) this iteration. */
-static void tg_touch(struct tg_flow_engine *e, struct tg_flow *f)
-{
-	if (!f->touched) {
-		f->touched = true;
-		e->tq[e->n_tq++] = f->slot;
-	}
-}
-
-/* Queue a flow for the record passes of this iteration. */
-static void tg_want_rx(struct tg_flow_engine *e, struct tg_flow *f)
-{
-	tg_touch(e, f);
-	if (!f->in_rx) {
-		f->in_rx = true;
-		e->rxq[e->n_rxq++] = f->slot;
-	}
-}
-
-static void tg_want_tx(struct tg_flow_engine *e, struct tg_flow *f)
-{
-	tg_touch(e, f);
-	if (!f->in_tx) {
-		f->in_tx = true;
-		e->txq[e->n_txq++] = f->slot;
-	}
 }
 
 /* Seal one small record (an alert) into cout, outside the bursts. */
@@ -448,7 +516,7 @@ static void tg_flow_connect(struct tg_flow_engine *e, struct tg_flow *f)
 		f->bep = be;
 		atomic_fetch_add(&be->conns, 1);
 		f->state = FL_CONNECT;
-		f->t_active = tg_now(e);
+		f->t_connect = tg_now(e);
 		return;
 	}
 	/* nothing reachable: tell the client and close (each failed try was
@@ -482,24 +550,6 @@ void tg_flow_backend_connected(struct tg_flow_engine *e, struct tg_flow *f)
 	if (f->state != FL_CONNECT)
 		return;
 	f->state = FL_OPEN;
-	if (e->set->proxy_protocol != TG_PROXY_NONE) {
-		uint8_t h[TG_PROXY_MAX];
-		size_t hl;
-
-		if (tg_ok(tg_proxy_header(e->set->proxy_protocol == TG_PROXY_V1 ? 1 : 2,
-					  &f->peer, &f->local, &f->info, h, sizeof(h),
-					  &hl))) {
-			/* the header goes before any client data */
-			if (f->bout.off >= hl) {
-				f->bout.off -= (uint32_t)hl;
-			} else {
-				memmove(f->bout.p + hl, f->bout.p + f->bout.off, f->bout.len);
-				f->bout.off = 0;
-			}
-			memcpy(f->bout.p + f->bout.off, h, hl);
-			tg_buf_commit(&f->bout, (uint32_t)hl);
-		}
-	}
 	tg_want_rx(e, f);
 	tg_want_tx(e, f);
 }
@@ -572,6 +622,22 @@ static void tg_key_install(struct tg_flow_engine *e, struct tg_flow *f,
 	if (m->len)
 		(void)tg_buf_put(&f->cin, m->data, m->len);
 	f->pool = tg_backends_route(e->be, f->info.sni);
+	/* the PROXY header is the backend's first bytes, whichever backend
+	 * connects: it goes into bout before any client byte can (a flow
+	 * without one must not reach the backend) */
+	if (e->set->proxy_protocol != TG_PROXY_NONE) {
+		size_t hl;
+
+		if (tg_failed(tg_proxy_header(e->set->proxy_protocol == TG_PROXY_V1 ? 1 : 2,
+					      &f->peer, &f->local, &f->info,
+					      tg_buf_tail(&f->bout), tg_buf_free_tail(&f->bout),
+					      &hl))) {
+			tg_flow_alert(f, TG_ALERT_FATAL, TG_ALERT_INTERNAL_ERROR);
+			f->state = FL_CLOSING;
+			return;
+		}
+		tg_buf_commit(&f->bout, (uint32_t)hl);
+	}
 	tg_flow_connect(e, f);
 	tg_want_rx(e, f);
 }
@@ -659,6 +725,7 @@ struct tg_flow *tg_flow_accept(struct tg_flow_engine *e,
 	f = &e->flows[e->free_slots[--e->n_free]];
 	f->state = FL_HS;
 	f->c_eof = f->b_eof = f->b_shut = f->b_reset = f->b_up = false;
+	f->c_notify = f->ctl_wait = false;
 	f->hs_done = false;
 	f->tried = 0;
 	f->be = -1;
@@ -673,10 +740,6 @@ struct tg_flow *tg_flow_accept(struct tg_flow_engine *e,
 	f->late = f->late_tail = NULL;
 	f->sent_since_idle = 0;
 	f->in_bytes = f->out_bytes = 0;
-	f->act_idx = e->active;
-	e->act[e->active++] = f->slot;
-	e->st->conns_accepted++;
-	e->st->conns_active = e->active;
 	/* a connection in its handshake holds no backend buffer and a small
 	 * output one (a handshake flood costs ~100 KiB each, not the 0.5 MiB
 	 * of an open connection); both come at the key install */
@@ -684,18 +747,19 @@ struct tg_flow *tg_flow_accept(struct tg_flow_engine *e,
 	if (!tg_buf_alloc(&f->cin, TG_CIN_CAP) ||
 	    !tg_buf_alloc(&f->cout, TG_HS_COUT_CAP < tg_cout_cap(e)
 					    ? TG_HS_COUT_CAP : tg_cout_cap(e))) {
-		/* the transport closes its connection: no release yet */
+		/* refused: the transport closes its connection */
 		tg_buf_free(&f->cin);
 		tg_buf_free(&f->cout);
 		f->state = FL_FREE;
-		f->gen++;
 		e->free_slots[e->n_free++] = f->slot;
-		e->active--;
-		e->st->conns_active = e->active;
 		e->st->conns_refused++;
 		atomic_fetch_sub(e->c->conns_total, 1);
 		return NULL;
 	}
+	f->act_idx = e->active;
+	e->act[e->active++] = f->slot;
+	e->st->conns_accepted++;
+	e->st->conns_active = e->active;
 	tg_touch(e, f); /* progress says which events it wants */
 	return f;
 }
@@ -727,8 +791,9 @@ static void tg_client_readable(struct tg_flow_engine *e, struct tg_flow *f)
 {
 	ssize_t n;
 
-	/* records that raced the key install go first */
-	if (tg_late_pending(f))
+	/* records that raced the key install go first; a handshake message
+	 * still waiting for the control plane's ring too */
+	if (tg_late_pending(f) || f->ctl_wait)
 		return;
 	/* records the transport holds whole are opened where they are (the
 	 * rx pass peeks at them) */
@@ -753,7 +818,7 @@ static void tg_client_readable(struct tg_flow_engine *e, struct tg_flow *f)
 			 * read no more meanwhile (tg_flow_progress). It
 			 * answers KEY_INSTALL (done), HS_FAIL or HS_CLOSE. */
 			if (n == 0 && f->hs_msgs > 0 &&
-			    tg_to_ctl(e, f, TG_CTL_HS_EOF, NULL, 0))
+			    tg_to_ctl(e, f, TG_CTL_HS_EOF, NULL, 0, false))
 				tg_touch(e, f);
 			else
 				tg_flow_close(e, f, "client-gone-in-handshake");
@@ -763,9 +828,10 @@ static void tg_client_readable(struct tg_flow_engine *e, struct tg_flow *f)
 		return;
 	}
 	if (f->state == FL_HS) {
+		/* the control plane saturated: a new handshake is refused
+		 * cleanly; one under way waits its turn (docs/failures.md) */
 		if (!tg_to_ctl(e, f, TG_CTL_HS_DATA, f->cin.p + f->cin.off,
-			       f->cin.len)) {
-			/* the control plane is saturated: refuse cleanly */
+			       f->cin.len, f->hs_msgs == 0)) {
 			e->st->ring_full++;
 			e->st->conns_refused++;
 			tg_flow_close(e, f, "handshake-queue-full");
@@ -873,7 +939,7 @@ static void tg_rx_pass(struct tg_flow_engine *e)
 			uint16_t k = 0;
 
 			f->in_rx = false;
-			if (f->state != FL_OPEN && f->state != FL_CONNECT)
+			if ((f->state != FL_OPEN && f->state != FL_CONNECT) || f->c_notify)
 				continue;
 			budget = tg_buf_room(&f->bout, f->bout.cap);
 			/* zero copy: whole records in the transport's own
@@ -916,6 +982,10 @@ static void tg_rx_pass(struct tg_flow_engine *e)
 			struct tg_rec *r = &recs[i];
 			struct tg_flow *f = owner[i];
 
+			/* its progress this round sends what was opened (a
+			 * pass queued by the last round's progress would
+			 * otherwise wait for the timer) */
+			tg_touch(e, f);
 			if (f->state == FL_CLOSING)
 				continue;
 			if (in_place[i]) {
@@ -924,6 +994,12 @@ static void tg_rx_pass(struct tg_flow_engine *e)
 				e->st->bytes_from_client += r->rec_len;
 			} else {
 				tg_buf_consume(&f->cin, r->rec_len);
+			}
+			if (f->c_notify) {
+				/* after close_notify: ignored (RFC 5246 §7.2.1) */
+				if (r->status == TG_REC_OK)
+					tg_wipe(r->buf + r->off, r->len);
+				continue;
 			}
 			if (r->status != TG_REC_OK) {
 				e->st->record_errors++;
@@ -946,6 +1022,7 @@ static void tg_rx_pass(struct tg_flow_engine *e)
 			case TG_CT_ALERT:
 				if (r->len >= 2 && r->buf[r->off + 1] == TG_ALERT_CLOSE_NOTIFY) {
 					f->c_eof = true;
+					f->c_notify = true;
 				} else if (r->len < 2 || r->buf[r->off] == TG_ALERT_FATAL) {
 					if (r->len >= 2) /* the access log's peer_alert= */
 						f->info.alert_recv = r->buf[r->off + 1];
@@ -1123,10 +1200,13 @@ static void tg_flow_progress(struct tg_flow_engine *e, struct tg_flow *f,
 			tg_flow_close(e, f, "handshake-timeout");
 			return;
 		}
-		e->ops->want(e->tctx, f, TG_FLOW_CLIENT, !f->c_eof, f->cout.len > 0);
+		e->ops->want(e->tctx, f, TG_FLOW_CLIENT, !f->c_eof && !f->ctl_wait,
+			     f->cout.len > 0);
 		return;
 	}
-	if (f->state == FL_CONNECT && now - f->t_active > s->connect_timeout_ms) {
+	/* from the connect's start: a client that keeps sending meanwhile
+	 * does not stretch it */
+	if (f->state == FL_CONNECT && now - f->t_connect > s->connect_timeout_ms) {
 		/* the backend did not answer in time: try the next one */
 		e->ops->abort(e->tctx, f, TG_FLOW_BACKEND);
 		tg_flow_reconnect(e, f);
@@ -1238,6 +1318,12 @@ void tg_flow_engine_free(struct tg_flow_engine *e)
 		return;
 	for (unsigned i = 0; e->flows && i < e->max; i++)
 		tg_flow_close(e, &e->flows[i], "shutdown");
+	while (e->defer != NULL) {
+		struct tg_ctl_msg *m = e->defer;
+
+		e->defer = m->next;
+		tg_ctl_msg_free(m);
+	}
 	tg_backends_unref(e->be);
 	free(e->flows);
 	free(e->free_slots);
@@ -1284,6 +1370,7 @@ bool tg_flow_engine_busy(const struct tg_flow_engine *e)
 	/* inline, handshake messages the last poll left queued (it takes
 	 * no more than our ring can hold) are work to do now */
 	return e->n_rxq > 0 || rte_ring_count(e->c->from_ctl) > 0 ||
+	       (e->defer != NULL && !rte_ring_full(e->c->to_ctl)) ||
 	       (e->c->ctl.poll != NULL && rte_ring_count(e->c->to_ctl) > 0);
 }
 
@@ -1297,6 +1384,8 @@ void tg_flow_engine_round(struct tg_flow_engine *e)
 		tg_backends_unref(e->be);
 		e->be = tg_backends_ref(cur);
 	}
+	if (e->defer != NULL)
+		tg_defer_flush(e);
 	if (e->c->ctl.poll != NULL)
 		(void)e->c->ctl.poll(e->c->ctl.ctx);
 	tg_ctl_in(e);

@@ -82,8 +82,8 @@ struct tg_flow_settings {
 	unsigned handshake_timeout_ms;   /**< from accept to the key install */
 	unsigned idle_timeout_ms;        /**< no byte either way */
 	unsigned drain_timeout_ms;       /**< drain: longest wait for flows */
-	unsigned connect_timeout_ms;     /**< one backend connect, from the
-					      last client read */
+	unsigned connect_timeout_ms;     /**< one backend connect, from its
+					      start */
 	unsigned connect_retries;        /**< more backends tried after a failure */
 	unsigned max_buffer;             /**< bytes per flow per direction */
 	unsigned record_small;           /**< record size at start and after idle */

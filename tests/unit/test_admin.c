@@ -221,6 +221,7 @@ static int admin_init(void)
 	/* Worker 1 */
 	g_st[1].conns_accepted = 7;
 	g_st[1].conns_refused = 1;
+	g_st[1].conns_closed = 7;
 	g_st[1].hs_full = 5;
 	g_st[1].hs_failed = 1;
 	g_st[1].hs_failed_alert[40] = 1;
@@ -265,6 +266,7 @@ static void test_render_workers(void)
 	CU_ASSERT(has_line(b, "tlsgate_connections_accepted_total{worker=\"1\"} 7"));
 	CU_ASSERT(has_line(b, "tlsgate_connections_active{worker=\"0\"} 2"));
 	CU_ASSERT(has_line(b, "tlsgate_connections_refused_total{worker=\"1\"} 1"));
+	CU_ASSERT(has_line(b, "tlsgate_connections_closed_total{worker=\"1\"} 7"));
 	CU_ASSERT(has_line(b, "tlsgate_handshakes_total{worker=\"0\",kind=\"full\"} 6"));
 	CU_ASSERT(has_line(b, "tlsgate_handshakes_total{worker=\"0\",kind=\"resumed\"} 3"));
 	CU_ASSERT(has_line(b, "tlsgate_handshakes_total{worker=\"1\",kind=\"resumed\"} 0"));
@@ -449,7 +451,7 @@ static void test_render_help_type(void)
 		}
 	}
 	CU_ASSERT(samples > 50);
-	CU_ASSERT_EQUAL(families, 21); /* 22 with a control plane */
+	CU_ASSERT_EQUAL(families, 22); /* 23 with a control plane */
 	free(copy);
 	free(b);
 }

@@ -339,6 +339,16 @@ static void test_failed_handshake(void)
 	}
 	CU_ASSERT_TRUE(failed);
 	CU_ASSERT_EQUAL(tg_ctl_inflight(ctl), 0);
+	/* bytes of the same flow the worker sent before it heard: dropped,
+	 * not the start of a fresh handshake that would live (and count as
+	 * in flight) until the slot is reused */
+	m = tg_ctl_msg_new(TG_CTL_HS_DATA, 0, 2, 9, "\x16\x03\x01\x00\x30\x01", 6);
+	CU_ASSERT_EQUAL_FATAL(rte_ring_enqueue(tg_ctl_ring_to_ctl(ctl, 0), m), 0);
+	(void)tg_ctl_poll(ctl);
+	CU_ASSERT_EQUAL(tg_ctl_inflight(ctl), 0);
+	CU_ASSERT_EQUAL(rte_ring_count(tg_ctl_ring_to_worker(ctl, 0)), 0);
+	/* the slot's next flow starts afresh */
+	CU_ASSERT_NOT_EQUAL(handshake(ctl, 2, 10), 0);
 	tg_ctl_destroy(ctl);
 	CU_ASSERT_EQUAL(refs(&cfg), 1);
 }
