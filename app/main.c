@@ -34,6 +34,9 @@
 #include "tg_ticket.h"
 #include "tg_worker.h"
 
+/* an lcore map for the most workers: "127@127," each */
+#define TG_GATE_LCORES_LEN 1280
+
 static struct tg_config g_cfg;
 static int g_argc;          /* the command line, parsed again on reload */
 static char **g_argv;
@@ -367,6 +370,30 @@ static bool tg_gate_ready(void *arg)
 	return true;
 }
 
+/*
+ * Without -l: worker i on the i-th CPU this process may run on (taskset,
+ * a cgroup's cpuset, systemd's CPUAffinity), wrapping round when there
+ * are fewer CPUs than workers; "0@1,1@3" for the EAL's --lcores. The
+ * EAL's own default (CPU 0 up) ignores the inherited affinity.
+ */
+static void tg_gate_default_lcores(char *buf, size_t cap)
+{
+	int cpus[CPU_SETSIZE], n = 0;
+	size_t pos = 0;
+
+	for (int c = 0; c < CPU_SETSIZE; c++)
+		if (CPU_ISSET(c, &g_cpus))
+			cpus[n++] = c;
+	if (n == 0) { /* affinity unknown */
+		snprintf(buf, cap, g_cfg.workers == 1 ? "0" : "0-%u", g_cfg.workers - 1);
+		return;
+	}
+	buf[0] = '\0';
+	for (unsigned i = 0; i < g_cfg.workers && pos < cap; i++)
+		pos += (size_t)snprintf(buf + pos, cap - pos, "%s%u@%d", i ? "," : "", i,
+					cpus[i % (unsigned)n]);
+}
+
 /* The flow engine's hooks to the control plane. */
 static void tg_gate_ctl_notify(void *ctx)
 {
@@ -388,7 +415,7 @@ static int tg_gate_run(void)
 	pthread_t sig_thread, health_thread;
 	bool health = false;
 	sigset_t set;
-	char lcores[64];
+	char lcores[TG_GATE_LCORES_LEN];
 	FILE *access_log = stderr;
 	bool pid_written = false;
 	char where[TG_CFG_PATH + 32];
@@ -427,10 +454,8 @@ static int tg_gate_run(void)
 
 	if (g_cfg.lcores[0])
 		snprintf(lcores, sizeof(lcores), "%s", g_cfg.lcores);
-	else if (g_cfg.workers == 1)
-		snprintf(lcores, sizeof(lcores), "0");
 	else
-		snprintf(lcores, sizeof(lcores), "0-%u", g_cfg.workers - 1);
+		tg_gate_default_lcores(lcores, sizeof(lcores));
 	eo.lcores = lcores;
 	if (tg_failed(tg_eal_start("tlsgate", &eo)))
 		return 1;

@@ -42,7 +42,8 @@ tg_result tg_eal_start(const char *prog, const struct tg_eal_opts *opts)
 	} while (0)
 
 	TG_EAL_ARG("%s", prog ? prog : "tlsgate");
-	TG_EAL_ARG("-l");
+	/* a map of lcores to CPUs ("0@1,1@3") is --lcores; a list is -l */
+	TG_EAL_ARG(opts->lcores && strchr(opts->lcores, '@') ? "--lcores" : "-l");
 	TG_EAL_ARG("%s", opts->lcores ? opts->lcores : "0");
 	TG_EAL_ARG("--no-huge");
 	TG_EAL_ARG("--no-pci");

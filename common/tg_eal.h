@@ -12,7 +12,8 @@
 
 /** Options for tg_eal_start(). Zero-initialised means the defaults. */
 struct tg_eal_opts {
-	const char *lcores;   /**< `-l` list; NULL = "0" */
+	const char *lcores;   /**< `-l` list ("0-2"), or an lcore-to-CPU map
+				   ("0@1,1@3": `--lcores`); NULL = "0" */
 	const char *vdevs[8]; /**< `--vdev` arguments, NULL-terminated */
 	unsigned mem_mb;      /**< `-m`; 0 = 512 */
 	const char *log_level;/**< EAL `--log-level`; NULL = "error" */

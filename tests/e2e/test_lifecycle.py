@@ -420,6 +420,29 @@ class Lifecycle(E2E):
             base = re.sub(r"_(bucket|sum|count)$", "", m.group(1))
             self.assertTrue(m.group(1) in names or base in names, "no TYPE for %s" % line)
         self.assertIn("tlsgate_connections_accepted_total", names)
+        # every connection accepted is closed or still open
+        self.assertEqual(g.metric("tlsgate_connections_closed_total") +
+                         g.metric("tlsgate_connections_active"),
+                         g.metric("tlsgate_connections_accepted_total"))
+
+    def test_default_lcore_follows_affinity(self):
+        """Started on one CPU (as `taskset -c N tlsgate ...`) without -l:
+        the worker runs on that CPU, not on the EAL's default CPU 0."""
+        cpus = sorted(os.sched_getaffinity(0))
+        if len(cpus) < 2:
+            self.skipTest("needs two CPUs")
+        target = cpus[-1]
+        mine = os.sched_getaffinity(0)
+        os.sched_setaffinity(0, {target})  # inherited by tlsgate
+        try:
+            g = self.gate()
+        finally:
+            os.sched_setaffinity(0, mine)
+        with open("/proc/%d/status" % g.pid) as f:
+            allowed = re.search(r"^Cpus_allowed_list:\s*(\S+)$", f.read(), re.M).group(1)
+        # worker 0 runs on the main thread
+        self.assertEqual(allowed, str(target))
+        self.assertGateUp(g)
 
     def test_stats_cli(self):
         g = self.gate()
