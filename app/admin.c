@@ -427,11 +427,8 @@ tg_result tg_admin_render(const struct tg_admin_src *src, char *buf, size_t cap,
 		}
 	}
 
-	if (src->backends != NULL) {
-		be = atomic_load(src->backends);
-		if (be != NULL)
-			tg_backends_ref(be);
-	}
+	if (src->backends != NULL)
+		be = tg_backends_cur_get(src->backends);
 	wr_backends(&w, be);
 	tg_backends_unref(be);
 	wr_per_worker(&w, src, "tlsgate_backend_connect_errors_total", "counter",

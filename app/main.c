@@ -43,7 +43,8 @@ static char **g_argv;
 static atomic_int g_run = TG_RUN;
 static atomic_uint g_conns;
 static atomic_uint g_started; /* workers listening (tg_worker_conf::started) */
-static struct tg_backends *_Atomic g_backends;
+static struct tg_backends_cur g_backends; /* the current list (reload swaps it) */
+static bool g_backends_set;
 static struct tg_ctl *g_ctl;
 static cpu_set_t g_cpus; /* the process's CPUs when it started */
 static struct tg_accel *g_acc;
@@ -187,7 +188,7 @@ static void tg_gate_reload(void)
 	static struct tg_config next;
 	enum tg_config_action action;
 	struct tg_gate_hscfg *hc;
-	struct tg_backends *be, *old;
+	struct tg_backends *be;
 
 	TG_NOTICE("reload: reading %s", g_cfg.config_path[0] ? g_cfg.config_path
 							     : "(command line)");
@@ -218,11 +219,9 @@ static void tg_gate_reload(void)
 		if (atomic_fetch_sub(&prev->refs, 1) == 1)
 			prev->release(prev);
 	}
-	old = atomic_exchange(&g_backends, be);
-	/* grace period: a worker or the admin thread may have loaded the
-	 * old pointer and be about to take its reference */
-	usleep(200 * 1000);
-	tg_backends_unref(old);
+	/* flows, workers, the admin and health threads that hold the old
+	 * list keep it until they let go */
+	tg_backends_cur_set(&g_backends, be);
 	/* connection limits, listeners and workers need a restart */
 	if (next.workers != g_cfg.workers || next.control != g_cfg.control ||
 	    strcmp(next.lcores, g_cfg.lcores) != 0)
@@ -264,7 +263,7 @@ static void *tg_gate_health(void *arg)
 	(void)arg;
 	pthread_setname_np(pthread_self(), "tg-health");
 	while (atomic_load(&g_run) == TG_RUN) {
-		struct tg_backends *b = tg_backends_ref(atomic_load(&g_backends));
+		struct tg_backends *b = tg_backends_cur_get(&g_backends);
 
 		tg_backends_check(b, g_cfg.flow.connect_timeout_ms);
 		tg_backends_unref(b);
@@ -481,7 +480,8 @@ static int tg_gate_run(void)
 
 		if (tg_failed(tg_backends_new(&g_cfg.backends, &b)))
 			goto out;
-		atomic_store(&g_backends, b);
+		tg_backends_cur_init(&g_backends, b);
+		g_backends_set = true;
 	}
 	/* the control thread holds its own reference to the config */
 	atomic_fetch_add(&g_hscfg->c.refs, 1);
@@ -575,7 +575,8 @@ out:
 	tg_ctl_destroy(g_ctl);
 	if (g_hscfg != NULL && atomic_fetch_sub(&g_hscfg->c.refs, 1) == 1)
 		g_hscfg->c.release(&g_hscfg->c);
-	tg_backends_unref(atomic_load(&g_backends));
+	if (g_backends_set)
+		tg_backends_cur_fini(&g_backends);
 	tg_accel_destroy(g_acc);
 	if (access_log != NULL && access_log != stderr)
 		fclose(access_log);

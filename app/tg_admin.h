@@ -60,7 +60,7 @@ struct tg_admin_src {
 	/** Current backend pools (a reload swaps the pointer); NULL or
 	 *  pointing to NULL = no backend metrics. A reference is taken for
 	 *  the time of one render. */
-	struct tg_backends *_Atomic *backends;
+	struct tg_backends_cur *backends;
 	/** CLOCK_MONOTONIC time the process started; zero = no uptime. */
 	struct timespec start;
 };

@@ -71,6 +71,47 @@ void tg_backends_unref(struct tg_backends *b)
 	free(b);
 }
 
+void tg_backends_cur_init(struct tg_backends_cur *c, struct tg_backends *first)
+{
+	pthread_mutex_init(&c->mu, NULL);
+	atomic_init(&c->b, first);
+}
+
+void tg_backends_cur_fini(struct tg_backends_cur *c)
+{
+	tg_backends_unref(atomic_exchange(&c->b, NULL));
+	pthread_mutex_destroy(&c->mu);
+}
+
+struct tg_backends *tg_backends_cur_get(struct tg_backends_cur *c)
+{
+	struct tg_backends *b;
+
+	/* the setter drops its reference under the same lock: the list
+	 * read here still has it while ours is taken */
+	pthread_mutex_lock(&c->mu);
+	b = atomic_load(&c->b);
+	if (b != NULL)
+		tg_backends_ref(b);
+	pthread_mutex_unlock(&c->mu);
+	return b;
+}
+
+bool tg_backends_cur_is(struct tg_backends_cur *c, const struct tg_backends *b)
+{
+	return atomic_load_explicit(&c->b, memory_order_acquire) == b;
+}
+
+void tg_backends_cur_set(struct tg_backends_cur *c, struct tg_backends *next)
+{
+	struct tg_backends *old;
+
+	pthread_mutex_lock(&c->mu);
+	old = atomic_exchange(&c->b, next);
+	pthread_mutex_unlock(&c->mu);
+	tg_backends_unref(old);
+}
+
 unsigned tg_backends_route(const struct tg_backends *b, const char *sni)
 {
 	const char *dot;

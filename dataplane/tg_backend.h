@@ -9,6 +9,7 @@
 #ifndef TG_BACKEND_H
 #define TG_BACKEND_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -81,6 +82,53 @@ TG_MUST_CHECK tg_result tg_backends_new(const struct tg_backends_conf *cfg,
 /** Take / drop a reference. */
 struct tg_backends *tg_backends_ref(struct tg_backends *b);
 void tg_backends_unref(struct tg_backends *b);
+
+/**
+ * The current list, which a reload replaces while workers, the admin and
+ * the health thread use it. A reader takes its own reference with
+ * tg_backends_cur_get() (under a lock: a reference is never taken on a
+ * list whose last one is being dropped); a worker checks each round, with
+ * no lock, whether the list changed (tg_backends_cur_is()) and only then
+ * takes one. The old list is freed by its last holder, no grace sleep.
+ */
+struct tg_backends_cur {
+	pthread_mutex_t mu;
+	struct tg_backends *_Atomic b;
+};
+
+/**
+ * @param c      the holder to set up
+ * @param first  the first list (its reference is taken over)
+ */
+void tg_backends_cur_init(struct tg_backends_cur *c, struct tg_backends *first);
+
+/**
+ * Release the holder's reference (readers keep theirs).
+ * @param c  the holder
+ */
+void tg_backends_cur_fini(struct tg_backends_cur *c);
+
+/**
+ * @param c  the holder
+ * @return a new reference to the current list (tg_backends_unref() it)
+ */
+struct tg_backends *tg_backends_cur_get(struct tg_backends_cur *c);
+
+/**
+ * Lock-free: is @p b still the current list? (compares pointers only)
+ * @param c  the holder
+ * @param b  a list the caller holds a reference to
+ * @return true when @p b is current
+ */
+bool tg_backends_cur_is(struct tg_backends_cur *c, const struct tg_backends *b);
+
+/**
+ * Make @p next current (its reference is taken over) and drop the
+ * holder's reference to the old list.
+ * @param c     the holder
+ * @param next  the new list
+ */
+void tg_backends_cur_set(struct tg_backends_cur *c, struct tg_backends *next);
 
 /** Pool for a server name (exact route, then "*." wildcard, else pool 0). */
 unsigned tg_backends_route(const struct tg_backends *b, const char *sni);

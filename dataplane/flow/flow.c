@@ -1307,7 +1307,7 @@ tg_result tg_flow_engine_new(const struct tg_flow_conf *conf,
 		e->flows[i].slot = i;
 		e->free_slots[e->n_free++] = max - 1 - i;
 	}
-	e->be = tg_backends_ref(atomic_load(conf->backends));
+	e->be = tg_backends_cur_get(conf->backends);
 	*out = e;
 	return TG_OK;
 }
@@ -1376,13 +1376,12 @@ bool tg_flow_engine_busy(const struct tg_flow_engine *e)
 
 void tg_flow_engine_round(struct tg_flow_engine *e)
 {
-	struct tg_backends *cur = atomic_load(e->c->backends);
 	uint64_t now;
 
-	/* a reload may have swapped the backends */
-	if (cur != e->be) {
+	/* a reload may have swapped the backends (flows keep theirs) */
+	if (!tg_backends_cur_is(e->c->backends, e->be)) {
 		tg_backends_unref(e->be);
-		e->be = tg_backends_ref(cur);
+		e->be = tg_backends_cur_get(e->c->backends);
 	}
 	if (e->defer != NULL)
 		tg_defer_flush(e);

@@ -61,6 +61,7 @@
 struct rte_ring;
 struct tg_accel;
 struct tg_backends;
+struct tg_backends_cur;
 struct tg_wk_stats;
 struct tg_flow;
 struct tg_flow_engine;
@@ -175,7 +176,7 @@ struct tg_flow_conf {
 	struct rte_ring *to_ctl;           /**< handshake bytes out */
 	struct rte_ring *from_ctl;         /**< key installs and output in */
 	struct tg_flow_ctl_hooks ctl;
-	struct tg_backends *_Atomic *backends; /**< current list (a reload swaps it) */
+	struct tg_backends_cur *backends;  /**< current list (a reload swaps it) */
 	struct tg_wk_stats *stats;         /**< this engine's counters */
 	atomic_uint *conns_total;          /**< connections of every engine */
 	FILE *access_log;                  /**< NULL = off */

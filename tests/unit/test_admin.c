@@ -28,7 +28,7 @@
 static struct tg_wk_stats g_st[2];
 static struct tg_accel *g_acc;
 static struct tg_backends *g_be;
-static struct tg_backends *_Atomic g_be_cur;
+static struct tg_backends_cur g_be_cur; /* holds its own reference */
 static struct tg_admin_src g_src;
 static char g_accel_name[2][64]; /* names of the engine's backends */
 static unsigned g_nacc;
@@ -199,7 +199,7 @@ static int admin_init(void)
 	atomic_store(&g_be->pools[0].be[1].up, false);
 	atomic_store(&g_be->pools[0].be[0].conns, 3);
 	atomic_store(&g_be->pools[0].be[1].failures, 5);
-	atomic_store(&g_be_cur, g_be);
+	tg_backends_cur_init(&g_be_cur, tg_backends_ref(g_be));
 
 	/* Worker 0 */
 	g_st[0].conns_accepted = 11;
@@ -250,6 +250,7 @@ static int admin_init(void)
 
 static int admin_cleanup(void)
 {
+	tg_backends_cur_fini(&g_be_cur);
 	tg_backends_unref(g_be);
 	tg_accel_destroy(g_acc);
 	return 0;
@@ -373,16 +374,17 @@ static void test_render_backends(void)
 	CU_ASSERT(has_line(b, "tlsgate_backend_connections{pool=\"default\",backend=\"127.0.0.1:8080\"} 3"));
 	CU_ASSERT(has_line(b, "tlsgate_backend_connect_failures_total{pool=\"default\",backend=\"127.0.0.1:8081\"} 5"));
 	CU_ASSERT(has_line(b, "tlsgate_backend_connect_failures_total{pool=\"default\",backend=\"127.0.0.1:8080\"} 0"));
-	/* the render took and dropped one reference */
-	CU_ASSERT_EQUAL(atomic_load(&g_be->refs), 1);
+	/* the render took and dropped one reference (ours, the holder's) */
+	CU_ASSERT_EQUAL(atomic_load(&g_be->refs), 2);
 	free(b);
 
 	/* no backends (before the first config, or none given) */
 	{
 		struct tg_admin_src s = g_src;
-		struct tg_backends *_Atomic none = NULL;
+		struct tg_backends_cur none;
 		size_t len;
 
+		tg_backends_cur_init(&none, NULL);
 		s.backends = &none;
 		b = malloc(BODY_CAP);
 
@@ -391,6 +393,7 @@ static void test_render_backends(void)
 		CU_ASSERT(strstr(b, "tlsgate_backend_up{") == NULL);
 		CU_ASSERT(has_line(b, "# TYPE tlsgate_backend_up gauge"));
 		free(b);
+		tg_backends_cur_fini(&none);
 	}
 }
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* dataplane/: PROXY protocol headers, backend routing, selection, health. */
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -217,11 +218,83 @@ static void test_burst_buckets(void)
 	CU_ASSERT_EQUAL(tg_stats_burst_bucket(1000), TG_STATS_BURST_BUCKETS - 1);
 }
 
+/* The reload's list swap while readers take references: every reader
+ * reference is to a live list (ASan would see one freed under it), the
+ * lists are freed by their last holder, no grace sleep. */
+struct cur_reader {
+	struct tg_backends_cur *cur;
+	atomic_bool *stop;
+	unsigned long gets;
+	bool bad;
+};
+
+static void *cur_reader_main(void *arg)
+{
+	struct cur_reader *r = arg;
+	struct tg_backends *held = NULL;
+
+	while (!atomic_load(r->stop)) {
+		/* a worker's way: compare without a lock, get on change */
+		if (held == NULL || !tg_backends_cur_is(r->cur, held)) {
+			tg_backends_unref(held);
+			held = tg_backends_cur_get(r->cur);
+			r->gets++;
+		}
+		if (held == NULL || held->n_pools != 2 ||
+		    tg_backends_route(held, "api.example.com") != 1)
+			r->bad = true;
+		/* the admin's way: a reference per use */
+		{
+			struct tg_backends *b = tg_backends_cur_get(r->cur);
+
+			if (b == NULL || atomic_load(&b->refs) < 1)
+				r->bad = true;
+			tg_backends_unref(b);
+		}
+	}
+	tg_backends_unref(held);
+	return NULL;
+}
+
+static void test_reload_swap(void)
+{
+	static struct tg_backends_conf c;
+	struct tg_backends_cur cur;
+	struct cur_reader rd[3];
+	pthread_t th[3];
+	atomic_bool stop = false;
+	struct tg_backends *b, *last;
+
+	mk_cfg(&c, 3, TG_LB_ROUND_ROBIN);
+	TG_ASSERT_OK(tg_backends_new(&c, &b));
+	tg_backends_cur_init(&cur, b);
+	for (int i = 0; i < 3; i++) {
+		rd[i] = (struct cur_reader){ .cur = &cur, .stop = &stop };
+		CU_ASSERT_EQUAL_FATAL(pthread_create(&th[i], NULL, cur_reader_main, &rd[i]), 0);
+	}
+	for (int i = 0; i < 3000; i++) {
+		TG_ASSERT_OK(tg_backends_new(&c, &b));
+		tg_backends_cur_set(&cur, b);
+	}
+	atomic_store(&stop, true);
+	for (int i = 0; i < 3; i++) {
+		pthread_join(th[i], NULL);
+		CU_ASSERT_FALSE(rd[i].bad);
+		CU_ASSERT(rd[i].gets > 0);
+	}
+	/* only the holder's reference is left on the last list */
+	last = tg_backends_cur_get(&cur);
+	CU_ASSERT_EQUAL(atomic_load(&last->refs), 2);
+	tg_backends_unref(last);
+	tg_backends_cur_fini(&cur);
+}
+
 static CU_TestInfo dp_tests[] = {
 	{ "PROXY v1", test_proxy_v1 },
 	{ "PROXY v2 with TLS TLVs", test_proxy_v2 },
 	{ "SNI routes, round robin, least connections", test_routes_and_pick },
 	{ "health checks", test_health },
+	{ "reload swaps the list under readers", test_reload_swap },
 	{ "burst histogram buckets", test_burst_buckets },
 	CU_TEST_INFO_NULL,
 };

@@ -218,7 +218,7 @@ struct env {
 	struct rte_ring *to_ctl, *from_ctl;
 	struct tg_wk_stats st;
 	struct tg_backends *be;
-	struct tg_backends *_Atomic be_cur;
+	struct tg_backends_cur be_cur;
 	atomic_uint conns;
 	char *log;
 	size_t log_len;
@@ -282,7 +282,7 @@ static void env_init(struct env *t, const struct tg_flow_settings *set, bool pee
 		snprintf(bc.pools[0].be[i].text, sizeof(bc.pools[0].be[i].text),
 			 "be%u", i);
 	TG_ASSERT_OK(tg_backends_new(&bc, &t->be));
-	atomic_store(&t->be_cur, t->be);
+	tg_backends_cur_init(&t->be_cur, tg_backends_ref(t->be));
 	snprintf(name, sizeof(name), "tf_to_%u", g_ring_id);
 	t->to_ctl = rte_ring_create(name, g_ring_size, 0,
 				    RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
@@ -315,6 +315,7 @@ static void env_fini(struct env *t)
 		tg_ctl_msg_free(m);
 	rte_ring_free(t->to_ctl);
 	rte_ring_free(t->from_ctl);
+	tg_backends_cur_fini(&t->be_cur);
 	tg_backends_unref(t->be);
 	tg_accel_sess_free(t->cli_tx);
 	tg_accel_sess_free(t->cli_rx);
