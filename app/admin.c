@@ -385,6 +385,9 @@ tg_result tg_admin_render(const struct tg_admin_src *src, char *buf, size_t cap,
 	wr_per_worker(&w, src, "tlsgate_handshake_timeouts_total", "counter",
 		      "Handshakes closed by the handshake timeout.",
 		      OFF(hs_timeouts));
+	wr_per_worker(&w, src, "tlsgate_memory_trims_total", "counter",
+		      "Free memory given back to the system after a burst of "
+		      "connections ended.", OFF(mem_trims));
 	wr_per_worker(&w, src, "tlsgate_idle_timeouts_total", "counter",
 		      "Connections closed by the idle timeout.",
 		      OFF(idle_timeouts));

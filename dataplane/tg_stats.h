@@ -36,6 +36,7 @@ struct tg_wk_stats {
 	                                  control plane, each round (gauge) */
 	uint64_t ring_from_ctl;      /**< entries left in the ring back after
 	                                  a round took its share (gauge) */
+	uint64_t mem_trims;          /**< free memory given back after a burst */
 	uint64_t backend_connect_errors;
 	uint64_t backend_closed_early; /**< backend closed before the client */
 	uint64_t bytes_from_client, bytes_to_client;   /**< wire bytes */

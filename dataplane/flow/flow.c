@@ -10,6 +10,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,6 +111,7 @@ struct tg_flow_engine {
 	unsigned n_tq;
 	uint32_t *act;       /* the slots in use, in no order (the timer's list) */
 	uint64_t drain_deadline; /* 0: not draining */
+	unsigned peak;       /* most flows open since memory was last trimmed */
 	/* messages for the control plane that found its ring full, in
 	 * order: sent first thing each round (never dropped) */
 	struct tg_ctl_msg *defer, *defer_tail;
@@ -1374,6 +1376,25 @@ bool tg_flow_engine_busy(const struct tg_flow_engine *e)
 	       (e->c->ctl.poll != NULL && rte_ring_count(e->c->to_ctl) > 0);
 }
 
+/*
+ * After a burst of connections has gone (a quarter or less of the peak
+ * left, the peak at least TG_TRIM_PEAK flows), give the allocator's free
+ * memory back to the system: glibc keeps freed flow buffers in its heaps
+ * (its mmap threshold rises with what was freed), so the process would
+ * stay at the burst's size. Rare by construction; a few ms at most.
+ */
+#define TG_TRIM_PEAK 64
+static void tg_flow_trim(struct tg_flow_engine *e)
+{
+	if (e->active > e->peak)
+		e->peak = e->active;
+	if (e->peak >= TG_TRIM_PEAK && e->active <= e->peak / 4) {
+		(void)malloc_trim(0);
+		e->peak = e->active;
+		e->st->mem_trims++;
+	}
+}
+
 void tg_flow_engine_round(struct tg_flow_engine *e)
 {
 	uint64_t now;
@@ -1407,6 +1428,7 @@ void tg_flow_engine_round(struct tg_flow_engine *e)
 			if (i < e->active)
 				tg_flow_progress(e, &e->flows[e->act[i]], now);
 		e->next_timer = now + TG_TIMER_MS;
+		tg_flow_trim(e);
 	}
 }
 
