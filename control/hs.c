@@ -75,6 +75,7 @@ struct tg_hs {
 	struct tg_hsio io;
 	unsigned events;
 	int fail;
+	unsigned warnings;  /* warning alerts received (TG_HS_MAX_WARNINGS) */
 
 	/* transcript */
 	uint8_t *tr;
@@ -1276,6 +1277,10 @@ static TG_MUST_CHECK tg_result tg_hs_item(struct tg_hs *hs, struct tg_hsio_msg *
 		 * end the connection; a fatal alert does */
 		if (m->type == TG_ALERT_FATAL)
 			return tg_error(TG_E_PEER_ALERT);
+		/* but a handful is all a handshake needs: a stream of them
+		 * only keeps the control thread busy (tg_hs.h) */
+		TG_ENSURE(++hs->warnings <= TG_HS_MAX_WARNINGS,
+			  TG_E_UNEXPECTED_MSG);
 		return TG_OK;
 	case TG_HSIO_APPDATA:
 		/* before our keys are in place application data is refused */
@@ -1413,7 +1418,7 @@ tg_result tg_hs_feed(struct tg_hs *hs, const uint8_t *in, size_t len,
 				size_t left = tg_hsio_rx_left(&hs->io);
 
 				*consumed = used - left;
-				hs->io.rlen = hs->io.rdrop = 0;
+				tg_hsio_rx_drop(&hs->io);
 				return TG_OK;
 			}
 		}

@@ -10,7 +10,7 @@ import signal
 import socket
 import time
 
-from tg_e2e import E2E, HOST, body_sha256, client_ctx, main, recv_all
+from tg_e2e import E2E, HOST, body_sha256, client_ctx, client_hello, main, recv_all
 
 
 def parse(line):
@@ -125,7 +125,6 @@ class Logs(E2E):
     def test_sni_escaped(self):
         """A client's SNI is written so that it cannot forge fields or
         lines: bytes outside '!'..'~', '=' and '\\' as \\xNN."""
-        from test_failures import client_hello
         path = os.path.join(self.tmp, "access-sni.log")
         g = self.gate(["--access-log", path])
         plain, evil = b"aaaaaaaaaaa.example", b"a end=x\nb=c.example"

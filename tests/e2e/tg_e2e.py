@@ -760,6 +760,38 @@ def recv_all(sock):
         data += b
 
 
+def plain_alert(desc, level=2):
+    """The bytes of an alert record in clear (before keys), TLS 1.2."""
+    return bytes([0x15, 3, 3, 0, 2, level, desc])
+
+
+def recv_until_close(s, timeout):
+    """Read until EOF or reset: (bytes, seconds, "fin" | "rst"); raises
+    socket.timeout when the server neither closes nor resets in time."""
+    s.settimeout(timeout)
+    t = time.monotonic()
+    data = b""
+    while True:
+        try:
+            b = s.recv(65536)
+        except ConnectionResetError:
+            return data, time.monotonic() - t, "rst"
+        if not b:
+            return data, time.monotonic() - t, "fin"
+        data += b
+
+
+def client_hello(sni="localhost"):
+    """A real ClientHello, captured from Python's ssl with memory BIOs."""
+    inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
+    obj = client_ctx().wrap_bio(inc, out, server_hostname=sni)
+    try:
+        obj.do_handshake()
+    except ssl.SSLWantReadError:
+        pass
+    return out.read()
+
+
 def curl(args, timeout=60, check=True):
     return run(["curl", "-sS", "--max-time", str(timeout)] + list(args),
                timeout=timeout + 10, check=check)

@@ -1155,6 +1155,119 @@ static void test_alerts_received(void)
 	}
 }
 
+/* ---- streams of tiny records (issue 16, item 5) ---------------------------- */
+
+/* The fatal alert in clear a server sends before any key. */
+static bool is_plain_alert(const uint8_t *p, size_t n, uint8_t desc)
+{
+	static const uint8_t hdr[6] = { TG_CT_ALERT, 3, 3, 0, 2, TG_ALERT_FATAL };
+
+	return n == 7 && memcmp(p, hdr, 6) == 0 && p[6] == desc;
+}
+
+/*
+ * RFC 5246 §7.2: a warning alert does not end the connection, but a peer
+ * that streams them makes the one control thread spin (CVE-2016-8610
+ * against OpenSSL). A handshake takes TG_HS_MAX_WARNINGS of them; the
+ * next is unexpected_message, as OpenSSL and BoringSSL answer.
+ */
+static void test_warning_alerts_bounded(void)
+{
+	uint8_t out[64], rec[16];
+	size_t n;
+
+	/* the bound itself: the handshake goes on */
+	{
+		struct tgt *t = reach(S_CLIENT_HELLO);
+
+		for (int i = 0; i < TG_HS_MAX_WARNINGS; i++)
+			TG_ASSERT_OK(feed_alert(t->hs, TG_ALERT_WARNING,
+						TG_ALERT_USER_CANCELED));
+		TG_ASSERT_OK(feed_items(t->hs, &t->f1, 0, 1));
+		CU_ASSERT(tg_hs_events(t->hs) & TG_HS_EV_OUTPUT);
+		CU_ASSERT(!(tg_hs_events(t->hs) & TG_HS_EV_FAILED));
+		tgt_free(t);
+	}
+	/* one more, each in its own feed or all in one: unexpected_message */
+	for (int together = 0; together < 2; together++) {
+		struct tgt *t = reach(S_CLIENT_HELLO);
+		static uint8_t many[7 * 9362]; /* 64 KiB of them */
+		uint8_t a[2] = { TG_ALERT_WARNING, TG_ALERT_UNRECOGNIZED_NAME };
+		tg_result r = TG_OK;
+
+		for (size_t i = 0; i < sizeof(many) / 7; i++)
+			mk_record(many + 7 * i, TG_CT_ALERT, a, 2);
+		if (together) {
+			r = feed(t->hs, many, sizeof(many));
+		} else {
+			for (int i = 0; i <= TG_HS_MAX_WARNINGS && tg_ok(r); i++)
+				r = feed(t->hs, rec, mk_record(rec, TG_CT_ALERT, a, 2));
+		}
+		CU_ASSERT_EQUAL(r.code, TG_E_UNEXPECTED_MSG);
+		CU_ASSERT(tg_hs_events(t->hs) & TG_HS_EV_FAILED);
+		CU_ASSERT_EQUAL(tg_hs_info(t->hs)->alert_sent,
+				TG_ALERT_UNEXPECTED_MESSAGE);
+		n = drain(t->hs, out, sizeof(out));
+		CU_ASSERT(is_plain_alert(out, n, TG_ALERT_UNEXPECTED_MESSAGE));
+		tgt_free(t);
+	}
+}
+
+/* Each byte of @p msg (handshake messages, headers included) in a
+ * plaintext record of its own; returns the wire length. */
+static size_t one_byte_records(uint8_t *out, const uint8_t *msg, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		mk_record(out + 6 * i, TG_CT_HANDSHAKE, msg + i, 1);
+	return 6 * n;
+}
+
+/*
+ * RFC 5246 §6.2.1 lets a peer fragment handshake messages at will: a
+ * ClientHello in 1-byte records is a ClientHello. But 64 KiB of 1-byte
+ * records is 65536 records: over TG_HSIO_MAX_RECORDS, unexpected_message
+ * (the record layer's work per record is constant: test_hsio checks it).
+ */
+static void test_one_byte_fragments(void)
+{
+	static uint8_t wire[6 * 65536], msg[65536];
+	uint8_t out[64];
+	size_t n;
+
+	/* our client's ClientHello, one byte per record: accepted */
+	{
+		struct tgt *t = reach(S_CLIENT_HELLO);
+		size_t ch = find_hs(&t->f1, TG_HS_CLIENT_HELLO);
+
+		CU_ASSERT_FATAL(ch < t->f1.n);
+		n = one_byte_records(wire, t->f1.it[ch].p, t->f1.it[ch].len);
+		TG_ASSERT_OK(feed(t->hs, wire, n));
+		CU_ASSERT(!(tg_hs_events(t->hs) & TG_HS_EV_FAILED));
+		n = drain(t->hs, wire, sizeof(wire));
+		/* a ServerHello came back */
+		CU_ASSERT(n > 9 && wire[0] == TG_CT_HANDSHAKE &&
+			  wire[5] == TG_HS_SERVER_HELLO);
+		tgt_free(t);
+	}
+	/* a 64 KiB message in 1-byte records: refused at the record bound */
+	{
+		struct tgt *t = reach(S_CLIENT_HELLO);
+
+		msg[0] = TG_HS_CLIENT_HELLO;
+		msg[1] = (uint8_t)((sizeof(msg) - 4) >> 16);
+		msg[2] = (uint8_t)((sizeof(msg) - 4) >> 8);
+		msg[3] = (uint8_t)(sizeof(msg) - 4);
+		memset(msg + 4, 0x5a, sizeof(msg) - 4);
+		n = one_byte_records(wire, msg, sizeof(msg));
+		CU_ASSERT_EQUAL(feed(t->hs, wire, n).code, TG_E_UNEXPECTED_MSG);
+		CU_ASSERT_EQUAL(tg_hs_info(t->hs)->alert_sent,
+				TG_ALERT_UNEXPECTED_MESSAGE);
+		n = drain(t->hs, out, sizeof(out));
+		CU_ASSERT(is_plain_alert(out, n, TG_ALERT_UNEXPECTED_MESSAGE));
+		tgt_free(t);
+	}
+}
+
 /* ---- API contract -------------------------------------------------------- */
 
 static void test_bad_config(void)
@@ -1456,6 +1569,10 @@ static CU_TestInfo hs_tests[] = {
 	{ "ChangeCipherSpec twice or inside a message", test_ccs_twice },
 	{ "engine to engine: every suite, full and resumed", test_all_suites },
 	{ "alerts received: close_notify, fatal, warnings", test_alerts_received },
+	{ "warning alerts: a handful, then unexpected_message",
+	  test_warning_alerts_bounded },
+	{ "1-byte handshake records: a ClientHello, and the record bound",
+	  test_one_byte_fragments },
 	{ "tg_hs_new: bad configurations", test_bad_config },
 	{ "a failure sticks", test_sticky_failure },
 	{ "tg_hs_export_keys: state and once only", test_export_contract },

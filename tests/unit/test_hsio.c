@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The handshake record layer (control/hsio.c): reassembly across records,
  * coalescing and fragmentation, CCS and alerts, protection via accel. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -243,11 +244,173 @@ static void test_appdata_passthrough(void)
 	tg_hsio_fini(&b);
 }
 
+
+/* ---- streams of tiny records (issue 16, item 5) ------------------------ */
+
+/* @p n bytes of one handshake message (its header included: a
+ * ClientHello of n - 4 body bytes), each byte in a record of its own. */
+static uint8_t *one_byte_records(size_t n, size_t *wire_len)
+{
+	uint8_t *msg = malloc(n), *w = malloc(6 * n);
+
+	CU_ASSERT_FATAL(msg != NULL && w != NULL && n >= 4);
+	mk_msg(msg, TG_HS_CLIENT_HELLO, (uint32_t)(n - 4));
+	for (size_t i = 0; i < n; i++) {
+		uint8_t *r = w + 6 * i;
+
+		r[0] = TG_CT_HANDSHAKE;
+		r[1] = 3;
+		r[2] = 3;
+		r[3] = 0;
+		r[4] = 1;
+		r[5] = msg[i];
+	}
+	free(msg);
+	*wire_len = 6 * n;
+	return w;
+}
+
+/* @p n warning alerts (user_canceled), 7 bytes each. */
+static uint8_t *warning_alerts(size_t n, size_t *wire_len)
+{
+	static const uint8_t a[7] = { TG_CT_ALERT, 3, 3, 0, 2, TG_ALERT_WARNING,
+				      TG_ALERT_USER_CANCELED };
+	uint8_t *w = malloc(7 * n);
+
+	CU_ASSERT_FATAL(w != NULL);
+	for (size_t i = 0; i < n; i++)
+		memcpy(w + 7 * i, a, 7);
+	*wire_len = 7 * n;
+	return w;
+}
+
+/* What streaming some bytes through tg_hsio did. */
+struct stream_out {
+	tg_result r;       /* the first failure, or TG_OK */
+	size_t fed;        /* bytes taken by tg_hsio_feed */
+	size_t hs_msgs;    /* handshake messages taken */
+	size_t hs_bytes;   /* their raw lengths */
+	size_t alerts;     /* alerts taken */
+	uint64_t moved;    /* io.moved at the end */
+};
+
+/* Feed @p wire in pieces of @p piece bytes as a peer's stream arrives,
+ * taking every item after each piece (as tg_hs_feed does). */
+static struct stream_out stream(const uint8_t *wire, size_t n, size_t piece)
+{
+	struct stream_out o = { .r = TG_OK };
+	struct tg_hsio io;
+	struct tg_hsio_msg msg;
+
+	CU_ASSERT_FATAL(tg_ok(tg_hsio_init(&io)));
+	while (o.fed < n && tg_ok(o.r)) {
+		size_t k = n - o.fed < piece ? n - o.fed : piece, used = 0;
+
+		o.r = tg_hsio_feed(&io, wire + o.fed, k, &used);
+		o.fed += used;
+		while (tg_ok(o.r)) {
+			o.r = tg_hsio_next(&io, &msg);
+			if (tg_failed(o.r) || msg.item == TG_HSIO_NONE)
+				break;
+			if (msg.item == TG_HSIO_HANDSHAKE) {
+				o.hs_msgs++;
+				o.hs_bytes += msg.raw_len;
+			} else if (msg.item == TG_HSIO_ALERT) {
+				o.alerts++;
+			}
+		}
+		if (used == 0 && tg_ok(o.r))
+			break; /* the buffer is full of one record: cannot be */
+	}
+	o.moved = io.moved;
+	tg_hsio_fini(&io);
+	return o;
+}
+
+/*
+ * A peer that sends a handshake message one byte per record, or streams
+ * warning alerts: every record consumed must not shift the rest of the
+ * buffer (that was O(n^2) on the one control thread). The deterministic
+ * measure is io.moved, the bytes shifted to reclaim consumed space: each
+ * byte fed may move at most once, so it stays below the bytes fed, and
+ * four times the records cost about four times the work.
+ */
+static void test_tiny_records_linear(void)
+{
+	static const size_t sizes[] = { 2048, 8192 };
+	static const size_t pieces[] = { 1 << 16, 1500, 7 };
+	uint64_t moved[2][3];
+
+	for (size_t i = 0; i < 2; i++) {
+		size_t wl;
+		uint8_t *w = one_byte_records(sizes[i], &wl);
+
+		for (size_t p = 0; p < 3; p++) {
+			struct stream_out o = stream(w, wl, pieces[p]);
+
+			TG_ASSERT_OK(o.r);
+			CU_ASSERT_EQUAL(o.fed, wl);
+			CU_ASSERT_EQUAL(o.hs_msgs, 1);
+			CU_ASSERT_EQUAL(o.hs_bytes, sizes[i]);
+			if (o.moved > wl)
+				fprintf(stderr, "%zu 1-byte records in pieces of %zu: %llu bytes moved for %zu fed\n",
+					sizes[i], pieces[p],
+					(unsigned long long)o.moved, wl);
+			CU_ASSERT(o.moved <= wl);
+			moved[i][p] = o.moved;
+		}
+		free(w);
+	}
+	for (size_t p = 0; p < 3; p++)
+		CU_ASSERT(moved[1][p] <= 4 * moved[0][p] + 4096);
+
+	/* a stream of warning alerts: each one an item, the same bound */
+	for (size_t i = 0; i < 2; i++) {
+		size_t n = sizes[i], wl;
+		uint8_t *w = warning_alerts(n, &wl);
+		struct stream_out o = stream(w, wl, 1 << 16);
+
+		TG_ASSERT_OK(o.r);
+		CU_ASSERT_EQUAL(o.alerts, n);
+		if (o.moved > wl)
+			fprintf(stderr, "%zu warning alerts: %llu bytes moved for %zu fed\n",
+				n, (unsigned long long)o.moved, wl);
+		CU_ASSERT(o.moved <= wl);
+		free(w);
+	}
+}
+
+/* The records of one handshake are bounded: 64 KiB of 1-byte fragments
+ * (65536 records) is refused at record TG_HSIO_MAX_RECORDS + 1 with
+ * TG_E_UNEXPECTED_MSG (unexpected_message), after linear work. */
+static void test_record_bound(void)
+{
+	size_t wl;
+	uint8_t *w = one_byte_records(65536, &wl);
+	struct stream_out o = stream(w, wl, 1 << 16);
+
+	CU_ASSERT_EQUAL(o.r.code, TG_E_UNEXPECTED_MSG);
+	CU_ASSERT_EQUAL(o.hs_msgs, 0);
+	/* it stopped at the first record over the bound, not later */
+	CU_ASSERT(o.fed >= 6 * (TG_HSIO_MAX_RECORDS + 1));
+	CU_ASSERT(o.fed <= 6 * (TG_HSIO_MAX_RECORDS + 1) + (1 << 16));
+	CU_ASSERT(o.moved <= o.fed);
+	free(w);
+	/* exactly the bound is fine */
+	w = one_byte_records(TG_HSIO_MAX_RECORDS, &wl);
+	o = stream(w, wl, 1 << 16);
+	TG_ASSERT_OK(o.r);
+	CU_ASSERT_EQUAL(o.hs_msgs, 1);
+	free(w);
+}
+
 static CU_TestInfo hsio_tests[] = {
 	{ "coalesce, fragment, reassemble", test_coalesce_and_reassemble },
 	{ "CCS then protected records", test_ccs_then_protected },
 	{ "bad input", test_bad_input },
 	{ "application data after the handshake", test_appdata_passthrough },
+	{ "1-byte records and warning alerts: linear work", test_tiny_records_linear },
+	{ "records per handshake bounded", test_record_bound },
 	CU_TEST_INFO_NULL,
 };
 

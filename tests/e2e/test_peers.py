@@ -1,0 +1,207 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""tlsgate end to end: what outside clients, suites and load found
+(issue 16). Real clients (openssl s_client, curl, Python ssl) and raw
+records against tlsgate on loopback:
+
+* certificate choice without SNI, both certificates in both orders;
+* streams of warning alerts and of 1-byte handshake records;
+* large and fragmented ClientHellos, and the alerts of what is refused;
+* TLS 1.2 signature schemes whatever the curve, long lists;
+* resumption details and SNI syntax.
+
+Each case asserts what docs/failures.md and docs/decisions.md say."""
+import io
+import os
+import socket
+import ssl
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tg_e2e import (E2E, HOST, client_ctx, log, main, plain_alert,  # noqa: E402
+                    read_response, recv_until_close)
+
+UNEXPECTED_MESSAGE = 10
+
+
+def records(data):
+    """Split whole TLS records: [(type, payload)]."""
+    out, off = [], 0
+    while off + 5 <= len(data):
+        n = data[off + 3] << 8 | data[off + 4]
+        out.append((data[off], data[off + 5:off + 5 + n]))
+        off += 5 + n
+    assert off == len(data), "a partial record"
+    return out
+
+
+def record(ctype, payload):
+    return bytes([ctype, 3, 3, len(payload) >> 8, len(payload) & 0xff]) + payload
+
+
+def one_byte_records(data):
+    """The handshake records in DATA re-sent one byte per record, until a
+    ChangeCipherSpec (after it the records are protected: left as they
+    are)."""
+    out, ccs = bytearray(), False
+    for t, p in records(data):
+        if t == 22 and not ccs:
+            for b in p:
+                out += record(22, bytes([b]))
+        else:
+            ccs = ccs or t == 20
+            out += record(t, p)
+    return bytes(out)
+
+
+def prepend_once(prefix):
+    """A MemClient rewrite that sends PREFIX before the first flight."""
+    sent = []
+
+    def rw(data):
+        if sent:
+            return data
+        sent.append(True)
+        return prefix + data
+    return rw
+
+
+class MemClient:
+    """Python's ssl over memory BIOs on a plain socket, with a hook that
+    rewrites what the client sends (to fragment it, for one)."""
+
+    def __init__(self, port, ctx=None, sni=None, rewrite=None, timeout=10):
+        self.sock = socket.create_connection((HOST, port), timeout=timeout)
+        self.inc, self.out = ssl.MemoryBIO(), ssl.MemoryBIO()
+        self.obj = (ctx or client_ctx()).wrap_bio(self.inc, self.out,
+                                                  server_hostname=sni)
+        self.rewrite = rewrite or (lambda b: b)
+        self.raw = bytearray()
+        end = time.monotonic() + timeout
+        while True:
+            try:
+                self.obj.do_handshake()
+                break
+            except ssl.SSLWantReadError:
+                self._flush()
+                if time.monotonic() > end:
+                    raise TimeoutError("handshake")
+                b = self.sock.recv(65536)
+                if not b:
+                    raise ConnectionError("EOF in the handshake")
+                self.raw += b
+                self._feed()
+        self._flush()
+
+    def _feed(self):
+        while len(self.raw) >= 5:
+            n = self.raw[3] << 8 | self.raw[4]
+            if len(self.raw) < 5 + n:
+                break
+            self.inc.write(bytes(self.raw[:5 + n]))
+            del self.raw[:5 + n]
+
+    def _flush(self):
+        data = self.out.read()
+        if data:
+            self.sock.sendall(self.rewrite(data))
+
+    def get(self, path):
+        self.obj.write(("GET %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+                        % path).encode())
+        self._flush()
+        buf = bytearray()
+        while True:
+            try:
+                b = self.obj.read(65536)
+                if not b:
+                    break
+                buf += b
+                continue
+            except ssl.SSLWantReadError:
+                pass
+            except (ssl.SSLZeroReturnError, ssl.SSLEOFError):
+                break
+            b = self.sock.recv(65536)
+            if not b:
+                break
+            self.raw += b
+            self._feed()
+        return read_response(io.BufferedReader(io.BytesIO(bytes(buf))))
+
+    def close(self):
+        self.sock.close()
+
+
+class Peers(E2E):
+
+    def failed_hs(self, g, alert):
+        return g.metric("tlsgate_handshakes_failed_total", {"alert": alert})
+
+    def close_with(self, g, data, timeout=5):
+        """Send DATA on a new connection; what came back, how and when the
+        connection ended."""
+        s = socket.create_connection((HOST, g.port), timeout=timeout)
+        try:
+            try:
+                s.sendall(data)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # tlsgate closed first: what it said is still read
+            return recv_until_close(s, timeout)
+        finally:
+            s.close()
+
+    # ---- item 5: warning alerts and tiny handshake records -----------------------
+
+    def test_warning_alert_stream(self):
+        """RFC 5246 §7.2 warnings do not end a handshake, but a handful is
+        all one takes: the 5th is a fatal unexpected_message in clear, and
+        a 64 KiB stream of them ends the same way, at once."""
+        g = self.gate(["--handshake-timeout", "5000"])
+        warn = plain_alert(90, level=1)  # user_canceled
+        um0 = self.failed_hs(g, "unexpected_message")
+        got, dt, how = self.close_with(g, warn * 5)
+        log("5 warnings: %r, %s after %.3fs" % (got, how, dt))
+        self.assertEqual(got, plain_alert(UNEXPECTED_MESSAGE))
+        self.assertLess(dt, 3)
+        got, dt, how = self.close_with(g, warn * (65536 // 7))
+        log("64 KiB of warnings: %r, %s after %.3fs" % (got, how, dt))
+        self.assertLess(dt, 3)
+        g.wait_metric("tlsgate_handshakes_failed_total", lambda v: v >= um0 + 2,
+                      labels={"alert": "unexpected_message"})
+        # four, then a ClientHello: the handshake goes on
+        c = MemClient(g.port, rewrite=prepend_once(warn * 4))
+        st, _, body = c.get("/bytes/100")
+        c.close()
+        self.assertEqual(st, 200)
+        self.assertGateUp(g)
+
+    def test_one_byte_fragments(self):
+        """RFC 5246 §6.2.1: a client may fragment its handshake messages at
+        will; a whole handshake whose plaintext flights come one byte per
+        record completes. 64 KiB of 1-byte records is 65536 records: past
+        the bound of 16384 per handshake, unexpected_message, at once."""
+        g = self.gate()
+        c = MemClient(g.port, sni="localhost", rewrite=one_byte_records)
+        st, _, body = c.get("/bytes/5000")
+        c.close()
+        self.assertEqual(st, 200)
+        self.assertEqual(len(body), 5000)
+        um0 = self.failed_hs(g, "unexpected_message")
+        msg = bytes([1, 0, 0xff, 0xfc]) + bytes(65532)  # a 64 KiB "ClientHello"
+        t = time.monotonic()
+        got, dt, how = self.close_with(g, one_byte_records(record(22, msg[:16384]) +
+                                                           record(22, msg[16384:32768]) +
+                                                           record(22, msg[32768:49152]) +
+                                                           record(22, msg[49152:])))
+        log("64 KiB of 1-byte records: %r, %s after %.3fs" % (got[:16], how, dt))
+        self.assertLess(time.monotonic() - t, 3)
+        self.assertTrue(got in (b"", plain_alert(UNEXPECTED_MESSAGE)), got[:32])
+        g.wait_metric("tlsgate_handshakes_failed_total", lambda v: v >= um0 + 1,
+                      labels={"alert": "unexpected_message"})
+        self.assertGateUp(g)
+
+
+if __name__ == "__main__":
+    main()
