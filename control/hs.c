@@ -37,8 +37,13 @@
 
 /* Pseudo message type for ChangeCipherSpec in the state table. */
 #define TG_HS_CCS 0xfe
-/* Bound of the raw transcript (a few certificate chains). */
-#define TG_HS_TRANSCRIPT_MAX (4 * TG_TLS_MAX_HS_MSG)
+/* Bound of the raw transcript: the largest ClientHello and every other
+ * message a full handshake with client authentication can have at their
+ * own bound (two Certificates, ClientKeyExchange, CertificateVerify,
+ * the small ones); it grows on demand. */
+#define TG_HS_TRANSCRIPT_MAX                                                   \
+	(TG_TLS_HS_HDR_LEN + TG_TLS_MAX_CLIENT_HELLO +                         \
+	 5 * (TG_TLS_HS_HDR_LEN + TG_TLS_MAX_HS_MSG))
 /* Scratch for one outgoing message. */
 #define TG_HS_MSG_MAX (TG_TLS_MAX_HS_MSG + TG_TLS_HS_HDR_LEN)
 
@@ -124,7 +129,8 @@ struct tg_hs {
 
 static TG_MUST_CHECK tg_result tg_hs_tr_add(struct tg_hs *hs, const uint8_t *p, size_t n)
 {
-	TG_ENSURE(hs->tr_len + n <= TG_HS_TRANSCRIPT_MAX, TG_E_ILLEGAL_PARAM);
+	/* every message was checked against its bound (hsio): this holds */
+	TG_ENSURE(hs->tr_len + n <= TG_HS_TRANSCRIPT_MAX, TG_E_INTERNAL);
 	TG_GUARD(tg_grow_wiped(&hs->tr, &hs->tr_cap, hs->tr_len + n,
 			       TG_HS_TRANSCRIPT_MAX));
 	memcpy(hs->tr + hs->tr_len, p, n);

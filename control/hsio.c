@@ -8,17 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tg_hs_msg.h"
 #include "tg_tls.h"
 #include "tg_wipe.h"
-
-/* RFC 5246 §6.2.3: TLSCiphertext.length <= 2^14 + 2048. */
-#define TG_HSIO_MAX_CT TG_REC_LEN_MAX_CT12
-#define TG_HSIO_RCAP (2 * (TG_REC_HDR_LEN + TG_HSIO_MAX_CT))
-#define TG_HSIO_HSCAP (TG_TLS_MAX_HS_MSG + TG_TLS_HS_HDR_LEN + TG_REC_MAX_PLAIN)
-#define TG_HSIO_OUTCAP (4 * TG_TLS_MAX_HS_MSG)
-/* Buffers start small (a handshake's flights fit) and grow on demand up
- * to the caps above: a handshake costs a few KB, not the worst case. */
-#define TG_HSIO_START 4096
 
 tg_result tg_hsio_init(struct tg_hsio *io)
 {
@@ -151,24 +143,26 @@ static TG_MUST_CHECK tg_result tg_hsio_take_hs(struct tg_hsio *io, struct tg_hsi
 {
 	struct tg_cur c = tg_cur_init(io->hs + io->hs_off,
 				      io->hs_len - io->hs_off);
-	uint8_t type;
-	uint32_t len;
+	uint8_t type = 0;
+	tg_result r = tg_hs_msg_next(&c, &type, &msg->body);
 
 	*got = false;
-	if (tg_cur_left(&c) < TG_TLS_HS_HDR_LEN)
+	if (r.code == TG_E_SHORT)
 		return TG_OK;
-	TG_GUARD(tg_cur_u8(&c, &type));
-	TG_GUARD(tg_cur_u24(&c, &len));
-	/* A message over our bound is refused before it is buffered. */
-	TG_ENSURE(len <= TG_TLS_MAX_HS_MSG, TG_E_ILLEGAL_PARAM);
-	if (tg_cur_left(&c) < len)
-		return TG_OK;
+	/* A message over our bound is refused from its header, before it is
+	 * buffered. A ClientHello over it cannot be well-formed (its bound is
+	 * all the wire format allows): decode_error, RFC 8446 §6.2 "the
+	 * length of the message was incorrect". Any other is a message too
+	 * large for us: illegal_parameter, as OpenSSL and BoringSSL say. */
+	if (r.code == TG_E_OVERFLOW)
+		return tg_error(type == TG_HS_CLIENT_HELLO ? TG_E_DECODE
+							   : TG_E_ILLEGAL_PARAM);
+	TG_GUARD(r);
 	msg->item = TG_HSIO_HANDSHAKE;
 	msg->type = type;
 	msg->raw = io->hs + io->hs_off;
-	msg->raw_len = TG_TLS_HS_HDR_LEN + len;
-	TG_GUARD(tg_cur_sub(&c, len, &msg->body));
-	io->hs_off += msg->raw_len;
+	msg->raw_len = c.pos;
+	io->hs_off += c.pos;
 	*got = true;
 	return TG_OK;
 }
@@ -259,8 +253,11 @@ tg_result tg_hsio_next(struct tg_hsio *io, struct tg_hsio_msg *msg)
 				io->hs_len -= io->hs_off;
 				io->hs_off = 0;
 			}
+			/* cannot fail: the buffer holds at most a partial
+			 * message, whose header was checked against its bound
+			 * (tg_hsio_take_hs), when a record is added */
 			TG_ENSURE(io->hs_len + plen <= TG_HSIO_HSCAP,
-				  TG_E_ILLEGAL_PARAM);
+				  TG_E_INTERNAL);
 			TG_GUARD(tg_grow_wiped(&io->hs, &io->hs_cap,
 					      io->hs_len + plen, TG_HSIO_HSCAP));
 			memcpy(io->hs + io->hs_len, plain, plen);

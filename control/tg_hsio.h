@@ -21,6 +21,7 @@
 #include "tg_accel.h"
 #include "tg_cur.h"
 #include "tg_result.h"
+#include "tg_tls.h"
 
 /**
  * Most records one handshake may send us (any content type, counted by
@@ -30,6 +31,19 @@
  * stream of tiny records costs the control thread.
  */
 #define TG_HSIO_MAX_RECORDS 16384
+
+/** Input buffer bound: two records of the largest kind (RFC 5246
+ *  §6.2.3: 2^14 + 2048 protected). */
+#define TG_HSIO_RCAP (2 * (TG_REC_HDR_LEN + TG_REC_LEN_MAX_CT12))
+/** Reassembly buffer bound: the largest message we accept (a
+ *  ClientHello, TG_TLS_MAX_CLIENT_HELLO) and a record's plaintext. */
+#define TG_HSIO_HSCAP (TG_TLS_HS_HDR_LEN + TG_TLS_MAX_CLIENT_HELLO + TG_REC_LEN_MAX_CT12)
+/** Output buffer bound (our flights). */
+#define TG_HSIO_OUTCAP (4 * TG_TLS_MAX_HS_MSG)
+/** What every buffer starts at: it grows on demand (doubling, wiped as it
+ *  moves) up to its bound, so a handshake costs a few KB, not the worst
+ *  case. */
+#define TG_HSIO_START 4096
 
 /** What tg_hsio_next() found. */
 enum tg_hsio_item {

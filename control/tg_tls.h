@@ -115,8 +115,18 @@ enum tg_alert {
 #define TG_TLS_PREMASTER_RSA_LEN 48
 #define TG_TLS_VERIFY_DATA_LEN 12
 #define TG_TLS_HS_HDR_LEN 4
-/** Largest handshake message we accept (a certificate chain fits). */
+/** Largest handshake message body we accept, the ClientHello aside (a
+ *  certificate chain fits). */
 #define TG_TLS_MAX_HS_MSG (64 * 1024)
+/**
+ * Largest ClientHello body the wire format allows (RFC 5246 §7.4.1.2,
+ * RFC 8446 §4.1.2): version 2 + random 32 + session_id 1+32 +
+ * cipher_suites 2+65534 + compression_methods 1+255 + extensions
+ * 2+65535. Any such ClientHello is accepted (large cipher lists, many
+ * extensions, padding, post-quantum key shares); a longer one cannot be
+ * well-formed (decode_error).
+ */
+#define TG_TLS_MAX_CLIENT_HELLO (2 + 32 + 1 + 32 + 2 + 65534 + 1 + 255 + 2 + 65535)
 
 /**
  * RFC 8446 §4.1.3 downgrade sentinel: the last 8 bytes of

@@ -247,5 +247,5 @@ tg_result tg_hs_client_hello_write(struct tg_wcur *w,
 		TG_GUARD(exts_write(w, in));
 		TG_GUARD(tg_wcur_vec_end(w, 2, m));
 	}
-	return tg_hs_hdr_end(w, mark);
+	return tg_hs_hdr_end_max(w, mark, TG_TLS_MAX_CLIENT_HELLO);
 }

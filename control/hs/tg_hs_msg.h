@@ -44,7 +44,7 @@
  *  - TG_E_INVAL: a NULL argument or, for writers, a struct that cannot
  *    be encoded (e.g. a field longer than its vector allows).
  *  - Writers: TG_E_NOSPACE when the output is too small, TG_E_OVERFLOW
- *    when a body would exceed TG_TLS_MAX_HS_MSG or a u16 block 65535.
+ *    when a body would exceed tg_hs_msg_max() or a u16 block 65535.
  * The checks that need handshake state (version policy, renegotiation_info
  * contents, whether an extension was offered, SNI match) are the engine's.
  */
@@ -201,17 +201,26 @@ struct tg_hs_new_session_ticket {
 /* ---- framing and helpers (hs_common.c) ---- */
 
 /**
+ * The longest body we accept for a handshake message of type @p type:
+ * TG_TLS_MAX_CLIENT_HELLO for a ClientHello (all the wire format allows,
+ * RFC 8446 §4.1.2), TG_TLS_MAX_HS_MSG for any other.
+ * @param type HandshakeType
+ * @return the bound in bytes
+ */
+size_t tg_hs_msg_max(uint8_t type);
+
+/**
  * Take one complete handshake message off a reassembly buffer.
  *
  * On success the stream advances past the message; the raw message, header
  * included (what goes into the transcript hash), is the @p stream range
  * from the old position to the new one.
  * @param stream reassembled handshake bytes
- * @param type   out: HandshakeType
+ * @param type   out: HandshakeType (also set on TG_E_OVERFLOW)
  * @param body   out: a reader over the body (borrowed from @p stream)
  * @return TG_E_SHORT when the header or the body is not all there yet
  *         (the stream is left unchanged: feed more and call again),
- *         TG_E_OVERFLOW when the declared length is over TG_TLS_MAX_HS_MSG
+ *         TG_E_OVERFLOW when the declared length is over tg_hs_msg_max()
  *         (reported from the header alone, before the body arrives).
  */
 TG_MUST_CHECK tg_result tg_hs_msg_next(struct tg_cur *stream, uint8_t *type,

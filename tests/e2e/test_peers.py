@@ -19,10 +19,11 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tg_e2e import (E2E, HOST, client_ctx, log, main, plain_alert,  # noqa: E402
-                    read_response, recv_until_close)
+from tg_e2e import (E2E, HOST, client_ctx, client_hello, log, main,  # noqa: E402
+                    plain_alert, read_response, recv_until_close)
 
 UNEXPECTED_MESSAGE = 10
+DECODE_ERROR = 50
 
 
 def records(data):
@@ -38,6 +39,25 @@ def records(data):
 
 def record(ctype, payload):
     return bytes([ctype, 3, 3, len(payload) >> 8, len(payload) & 0xff]) + payload
+
+
+def grow_client_hello(msg, n_suites, pad):
+    """A ClientHello message (header included) with N_SUITES unassigned
+    cipher suites in front of its own and a padding extension (RFC 7685)
+    of PAD bytes after its extensions."""
+    at = 4 + 2 + 32
+    at += 1 + msg[at]
+    n_old = msg[at] << 8 | msg[at + 1]
+    suites = msg[at + 2:at + 2 + n_old]
+    comp_at = at + 2 + n_old
+    ext_at = comp_at + 1 + msg[comp_at]
+    exts = msg[ext_at + 2:]
+    assert len(exts) == (msg[ext_at] << 8 | msg[ext_at + 1])
+    new_suites = b"".join(bytes([0xfe, i & 0xff]) for i in range(n_suites)) + suites
+    new_exts = exts + b"\x00\x15" + pad.to_bytes(2, "big") + bytes(pad)
+    body = (msg[4:at] + len(new_suites).to_bytes(2, "big") + new_suites +
+            msg[comp_at:ext_at] + len(new_exts).to_bytes(2, "big") + new_exts)
+    return bytes([1]) + len(body).to_bytes(3, "big") + body
 
 
 def one_byte_records(data):
@@ -200,6 +220,36 @@ class Peers(E2E):
         self.assertTrue(got in (b"", plain_alert(UNEXPECTED_MESSAGE)), got[:32])
         g.wait_metric("tlsgate_handshakes_failed_total", lambda v: v >= um0 + 1,
                       labels={"alert": "unexpected_message"})
+        self.assertGateUp(g)
+
+    # ---- item 3: ClientHello size ------------------------------------------------
+
+    def test_large_client_hello(self):
+        """RFC 8446 §4.1.2: a ClientHello may carry 32767 cipher suites and
+        64 KiB of extensions. Python's own ClientHello grown past 64 KiB
+        (unknown suites in front, a padding extension), in 16 KiB records:
+        tlsgate answers with its ServerHello. One that says it is longer
+        than any ClientHello can be: decode_error in clear, at once."""
+        g = self.gate()
+        for n_suites, pad in ((20000, 30000), (32700, 65000)):
+            msg = grow_client_hello(records(client_hello())[0][1], n_suites, pad)
+            self.assertGreater(len(msg), 65540)
+            wire = b"".join(record(22, msg[i:i + 16384]) for i in range(0, len(msg), 16384))
+            with socket.create_connection((HOST, g.port), timeout=10) as s:
+                s.sendall(wire)
+                got = b""
+                while len(got) < 6:
+                    b = s.recv(65536)
+                    if not b:
+                        break
+                    got += b
+            log("ClientHello of %d bytes: %r" % (len(msg), got[:12]))
+            self.assertEqual(got[0], 22, got[:16])
+            self.assertEqual(got[5], 2, "not a ServerHello: %r" % got[:16])
+        l = 131396 + 1
+        got, dt, how = self.close_with(g, record(22, bytes([1, l >> 16, (l >> 8) & 0xff, l & 0xff])))
+        self.assertEqual(got, plain_alert(DECODE_ERROR))
+        self.assertLess(dt, 3)
         self.assertGateUp(g)
 
 

@@ -46,8 +46,8 @@ union msg {
 	struct tg_hs_new_session_ticket nst;
 };
 
-static uint8_t out1[TG_TLS_MAX_HS_MSG + 1024];
-static uint8_t out2[TG_TLS_MAX_HS_MSG + 1024];
+static uint8_t out1[TG_TLS_MAX_CLIENT_HELLO + 1024];
+static uint8_t out2[TG_TLS_MAX_CLIENT_HELLO + 1024];
 
 static void check(bool ok)
 {

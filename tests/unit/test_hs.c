@@ -1268,6 +1268,140 @@ static void test_one_byte_fragments(void)
 	}
 }
 
+/* ---- ClientHello size (issue 16, item 3) --------------------------------- */
+
+/*
+ * @p ch (a ClientHello, header included) grown by @p n_suites cipher
+ * suites we do not implement put in front of the client's, and by a
+ * padding extension (RFC 7685, type 21) of @p pad bytes after its
+ * extensions. Returns the new length.
+ */
+static size_t grow_client_hello(uint8_t *out, const uint8_t *ch, size_t len,
+				size_t n_suites, size_t pad)
+{
+	size_t sid_at = 4 + 2 + 32, o = 0, i = 0, body;
+	size_t suites_at = sid_at + 1 + ch[sid_at];
+	size_t n_old = (size_t)ch[suites_at] << 8 | ch[suites_at + 1];
+	size_t comp_at = suites_at + 2 + n_old;
+	size_t ext_at = comp_at + 1 + ch[comp_at];
+	size_t ext_len = (size_t)ch[ext_at] << 8 | ch[ext_at + 1];
+	size_t nn = n_old + 2 * n_suites, ne = ext_len + 4 + pad;
+
+	CU_ASSERT_FATAL(ext_at + 2 + ext_len == len && nn <= 0xfffe &&
+			ne <= 0xffff);
+	memcpy(out, ch, suites_at);
+	o = suites_at;
+	out[o++] = (uint8_t)(nn >> 8);
+	out[o++] = (uint8_t)nn;
+	for (i = 0; i < n_suites; i++) { /* 0xfe00..: unassigned, not SCSVs */
+		out[o++] = 0xfe;
+		out[o++] = (uint8_t)i;
+	}
+	memcpy(out + o, ch + suites_at + 2, n_old);
+	o += n_old;
+	memcpy(out + o, ch + comp_at, ext_at - comp_at);
+	o += ext_at - comp_at;
+	out[o++] = (uint8_t)(ne >> 8);
+	out[o++] = (uint8_t)ne;
+	memcpy(out + o, ch + ext_at + 2, ext_len);
+	o += ext_len;
+	out[o++] = 0;
+	out[o++] = 21; /* padding */
+	out[o++] = (uint8_t)(pad >> 8);
+	out[o++] = (uint8_t)pad;
+	memset(out + o, 0, pad);
+	o += pad;
+	body = o - 4;
+	out[1] = (uint8_t)(body >> 16);
+	out[2] = (uint8_t)(body >> 8);
+	out[3] = (uint8_t)body;
+	return o;
+}
+
+/* @p msg in plaintext handshake records of @p frag bytes. */
+static size_t in_records(uint8_t *out, const uint8_t *msg, size_t n, size_t frag)
+{
+	size_t o = 0;
+
+	for (size_t off = 0; off < n; off += frag) {
+		size_t k = n - off < frag ? n - off : frag;
+
+		o += mk_record(out + o, TG_CT_HANDSHAKE, msg + off, k);
+	}
+	return o;
+}
+
+/*
+ * RFC 8446 §4.1.2, RFC 5246 §7.4.1.2: a ClientHello's cipher_suites may
+ * hold 32767 entries and its extensions 64 KiB (padding, post-quantum key
+ * shares): past 64 KiB of message, in several records. The server must
+ * answer it (here with the usable suites at the end of a long list);
+ * the largest possible one too; one byte more cannot be a ClientHello:
+ * decode_error.
+ */
+static void test_large_client_hello(void)
+{
+	static uint8_t big[TG_TLS_HS_HDR_LEN + TG_TLS_MAX_CLIENT_HELLO + 64];
+	static uint8_t wire[2 * sizeof(big)];
+	static const struct { size_t suites, pad, frag; } cases[] = {
+		{ 20000, 30000, 16384 }, /* about 70 KiB */
+		{ 30000, 60000, 1000 },  /* about 120 KiB */
+	};
+	uint8_t out[64];
+	size_t n;
+
+	for (size_t i = 0; i <= sizeof(cases) / sizeof(cases[0]); i++) {
+		struct tgt *t = reach(S_CLIENT_HELLO);
+		size_t ch = find_hs(&t->f1, TG_HS_CLIENT_HELLO), bl;
+
+		CU_ASSERT_FATAL(ch < t->f1.n);
+		if (i < sizeof(cases) / sizeof(cases[0])) {
+			bl = grow_client_hello(big, t->f1.it[ch].p, t->f1.it[ch].len,
+					       cases[i].suites, cases[i].pad);
+			n = in_records(wire, big, bl, cases[i].frag);
+			CU_ASSERT(bl > TG_TLS_HS_HDR_LEN + 65536);
+		} else {
+			/* the largest: both u16 vectors full (cipher_suites
+			 * 65534 bytes, extensions 65535); only the session ID
+			 * and compression_methods are short of their 32 and
+			 * 255 bytes */
+			const uint8_t *c = t->f1.it[ch].p;
+			size_t base = t->f1.it[ch].len, sid_at = 4 + 2 + 32;
+			size_t suites_at = sid_at + 1 + c[sid_at];
+			size_t n_old = (size_t)c[suites_at] << 8 | c[suites_at + 1];
+			size_t comp_at = suites_at + 2 + n_old;
+			size_t ext_at = comp_at + 1 + c[comp_at];
+			size_t ext_len = (size_t)c[ext_at] << 8 | c[ext_at + 1];
+
+			CU_ASSERT_FATAL(ext_at + 2 + ext_len == base);
+			bl = grow_client_hello(big, c, base, (0xfffe - n_old) / 2,
+					       0xffff - ext_len - 4);
+			CU_ASSERT(bl + (32 - c[sid_at]) + (255 - c[comp_at]) ==
+				  TG_TLS_HS_HDR_LEN + TG_TLS_MAX_CLIENT_HELLO);
+			n = in_records(wire, big, bl, 16384);
+		}
+		TG_ASSERT_OK(feed(t->hs, wire, n));
+		CU_ASSERT(!(tg_hs_events(t->hs) & TG_HS_EV_FAILED));
+		n = drain(t->hs, wire, sizeof(wire));
+		CU_ASSERT(n > 9 && wire[0] == TG_CT_HANDSHAKE &&
+			  wire[5] == TG_HS_SERVER_HELLO);
+		tgt_free(t);
+	}
+	/* one byte over what any ClientHello can be: decode_error, at once */
+	{
+		struct tgt *t = reach(S_CLIENT_HELLO);
+		uint32_t l = TG_TLS_MAX_CLIENT_HELLO + 1;
+		uint8_t hdr[4] = { TG_HS_CLIENT_HELLO, (uint8_t)(l >> 16),
+				   (uint8_t)(l >> 8), (uint8_t)l };
+
+		n = mk_record(wire, TG_CT_HANDSHAKE, hdr, 4);
+		CU_ASSERT_EQUAL(feed(t->hs, wire, n).code, TG_E_DECODE);
+		n = drain(t->hs, out, sizeof(out));
+		CU_ASSERT(is_plain_alert(out, n, TG_ALERT_DECODE_ERROR));
+		tgt_free(t);
+	}
+}
+
 /* ---- API contract -------------------------------------------------------- */
 
 static void test_bad_config(void)
@@ -1573,6 +1707,8 @@ static CU_TestInfo hs_tests[] = {
 	  test_warning_alerts_bounded },
 	{ "1-byte handshake records: a ClientHello, and the record bound",
 	  test_one_byte_fragments },
+	{ "ClientHellos past 64 KiB, up to the largest; decode_error past it",
+	  test_large_client_hello },
 	{ "tg_hs_new: bad configurations", test_bad_config },
 	{ "a failure sticks", test_sticky_failure },
 	{ "tg_hs_export_keys: state and once only", test_export_contract },

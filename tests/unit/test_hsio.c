@@ -165,7 +165,7 @@ static void test_bad_input(void)
 	static const uint8_t empty_hs[] = { 22, 3, 3, 0, 0 };
 	static const uint8_t ccs_bad[] = { 22, 3, 3, 0, 1, 1, 20, 3, 3, 0, 1, 2 };
 	static const uint8_t ccs_mid[] = { 22, 3, 3, 0, 2, 1, 0, 20, 3, 3, 0, 1, 1 };
-	static const uint8_t huge_msg[] = { 22, 3, 3, 0, 4, 1, 0x01, 0x00, 0x01 };
+	static const uint8_t huge_msg[] = { 22, 3, 3, 0, 4, 11, 0x01, 0x00, 0x01 };
 	static const uint8_t bad_type[] = { 22, 3, 3, 0, 4, 14, 0, 0, 0,
 					    99, 3, 3, 0, 1, 0 };
 	static const uint8_t alert3[] = { 21, 3, 3, 0, 3, 2, 40, 0 };
@@ -404,6 +404,114 @@ static void test_record_bound(void)
 	free(w);
 }
 
+/* ---- message size limits (issue 16, item 3) ----------------------------- */
+
+/* @p msg (one handshake message) in plaintext records of @p frag bytes. */
+static size_t in_records(uint8_t *out, const uint8_t *msg, size_t n, size_t frag)
+{
+	size_t o = 0;
+
+	for (size_t off = 0; off < n; off += frag) {
+		size_t k = n - off < frag ? n - off : frag;
+
+		out[o] = TG_CT_HANDSHAKE;
+		out[o + 1] = 3;
+		out[o + 2] = 3;
+		out[o + 3] = (uint8_t)(k >> 8);
+		out[o + 4] = (uint8_t)k;
+		memcpy(out + o + 5, msg + off, k);
+		o += 5 + k;
+	}
+	return o;
+}
+
+/*
+ * RFC 8446 §4.1.2 / RFC 5246 §7.4.1.2: a ClientHello may be as long as
+ * its vectors allow, TG_TLS_MAX_CLIENT_HELLO bytes of body, fragmented
+ * over several records (RFC 5246 §6.2.1). Any such ClientHello is taken;
+ * a longer one cannot be well-formed: decode_error (RFC 8446 §6.2: "the
+ * length of the message was incorrect"), from its header alone. Other
+ * messages keep the 64 KiB bound; over it is a message too large for us,
+ * which OpenSSL and BoringSSL answer with illegal_parameter, and so do
+ * we. The buffers grow with what arrives: small messages never make
+ * them grow.
+ */
+static void test_message_limits(void)
+{
+	static uint8_t m[TG_TLS_HS_HDR_LEN + TG_TLS_MAX_CLIENT_HELLO];
+	static uint8_t wire[2 * sizeof(m)];
+	static const size_t frags[] = { 16384, 1000 };
+	static const uint32_t sizes[] = { 70000, TG_TLS_MAX_CLIENT_HELLO };
+
+	for (size_t i = 0; i < 2; i++) {
+		for (size_t f = 0; f < 2; f++) {
+			size_t ml = mk_msg(m, TG_HS_CLIENT_HELLO, sizes[i]);
+			size_t wl = in_records(wire, m, ml, frags[f]);
+			struct stream_out o = stream(wire, wl, 1 << 20);
+
+			TG_ASSERT_OK(o.r);
+			CU_ASSERT_EQUAL(o.hs_msgs, 1);
+			CU_ASSERT_EQUAL(o.hs_bytes, ml);
+			CU_ASSERT(o.moved <= wl);
+		}
+	}
+	/* one byte more than any ClientHello: decode_error, header alone */
+	{
+		uint8_t hdr[9] = { TG_CT_HANDSHAKE, 3, 3, 0, 4, TG_HS_CLIENT_HELLO,
+				   (uint8_t)((TG_TLS_MAX_CLIENT_HELLO + 1) >> 16),
+				   (uint8_t)((TG_TLS_MAX_CLIENT_HELLO + 1) >> 8),
+				   (uint8_t)(TG_TLS_MAX_CLIENT_HELLO + 1) };
+
+		CU_ASSERT_EQUAL(feed_raw(hdr, sizeof(hdr)), TG_E_DECODE);
+		hdr[6] = 0xff;
+		CU_ASSERT_EQUAL(feed_raw(hdr, sizeof(hdr)), TG_E_DECODE);
+	}
+	/* another message over 64 KiB: illegal_parameter; at it: taken */
+	{
+		uint8_t hdr[9] = { TG_CT_HANDSHAKE, 3, 3, 0, 4, TG_HS_CERTIFICATE,
+				   (uint8_t)((TG_TLS_MAX_HS_MSG + 1) >> 16),
+				   (uint8_t)((TG_TLS_MAX_HS_MSG + 1) >> 8),
+				   (uint8_t)(TG_TLS_MAX_HS_MSG + 1) };
+		size_t ml = mk_msg(m, TG_HS_CERTIFICATE, TG_TLS_MAX_HS_MSG);
+		struct stream_out o;
+
+		CU_ASSERT_EQUAL(feed_raw(hdr, sizeof(hdr)), TG_E_ILLEGAL_PARAM);
+		o = stream(wire, in_records(wire, m, ml, 16384), 1 << 20);
+		TG_ASSERT_OK(o.r);
+		CU_ASSERT_EQUAL(o.hs_msgs, 1);
+	}
+	/* buffers: small messages leave them at their start size; the
+	 * largest ClientHello grows them, within their bounds */
+	{
+		struct tg_hsio io;
+		struct tg_hsio_msg msg;
+		size_t ml, wl, used, off = 0;
+
+		TG_ASSERT_OK(tg_hsio_init(&io));
+		ml = mk_msg(m, TG_HS_CLIENT_HELLO, 500);
+		wl = in_records(wire, m, ml, 16384);
+		TG_ASSERT_OK(tg_hsio_feed(&io, wire, wl, &used));
+		TG_ASSERT_OK(tg_hsio_next(&io, &msg));
+		CU_ASSERT_EQUAL(msg.item, TG_HSIO_HANDSHAKE);
+		CU_ASSERT_EQUAL(io.rcap, TG_HSIO_START);
+		CU_ASSERT_EQUAL(io.hs_cap, TG_HSIO_START);
+		ml = mk_msg(m, TG_HS_CLIENT_HELLO, TG_TLS_MAX_CLIENT_HELLO);
+		wl = in_records(wire, m, ml, 16384);
+		msg.item = TG_HSIO_NONE;
+		while (off < wl && msg.item == TG_HSIO_NONE) {
+			TG_ASSERT_OK(tg_hsio_feed(&io, wire + off, wl - off, &used));
+			off += used;
+			TG_ASSERT_OK(tg_hsio_next(&io, &msg));
+		}
+		CU_ASSERT_EQUAL(msg.item, TG_HSIO_HANDSHAKE);
+		CU_ASSERT_EQUAL(msg.raw_len, ml);
+		CU_ASSERT(io.rcap <= TG_HSIO_RCAP);
+		CU_ASSERT(io.hs_cap <= TG_HSIO_HSCAP);
+		CU_ASSERT(io.hs_cap >= ml);
+		tg_hsio_fini(&io);
+	}
+}
+
 static CU_TestInfo hsio_tests[] = {
 	{ "coalesce, fragment, reassemble", test_coalesce_and_reassemble },
 	{ "CCS then protected records", test_ccs_then_protected },
@@ -411,6 +519,8 @@ static CU_TestInfo hsio_tests[] = {
 	{ "application data after the handshake", test_appdata_passthrough },
 	{ "1-byte records and warning alerts: linear work", test_tiny_records_linear },
 	{ "records per handshake bounded", test_record_bound },
+	{ "message limits: the largest ClientHello, the alerts past them",
+	  test_message_limits },
 	CU_TEST_INFO_NULL,
 };
 
