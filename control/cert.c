@@ -96,6 +96,8 @@ enum tg_cert_key tg_cert_key_of(const EVP_PKEY *pk)
 		return TG_CERT_KEY_NONE;
 	if (EVP_PKEY_is_a(pk, "RSA"))
 		return TG_CERT_KEY_RSA;
+	if (EVP_PKEY_is_a(pk, "RSA-PSS"))
+		return TG_CERT_KEY_RSA_PSS;
 	if (!EVP_PKEY_is_a(pk, "EC") ||
 	    EVP_PKEY_get_group_name(pk, grp, sizeof(grp), &len) != 1)
 		return TG_CERT_KEY_NONE;
@@ -286,8 +288,8 @@ static TG_MUST_CHECK tg_result load_key(struct tg_cert *c, const char *path)
 	}
 	c->kt = tg_cert_key_of(c->pkey);
 	if (c->kt == TG_CERT_KEY_NONE) {
-		TG_ERR("key file %s: key type %s not supported (RSA, EC "
-		       "P-256 or P-384)",
+		TG_ERR("key file %s: key type %s not supported (RSA, "
+		       "RSASSA-PSS, EC P-256 or P-384)",
 		       path, EVP_PKEY_get0_type_name(c->pkey));
 		return tg_error(TG_E_UNSUPPORTED);
 	}

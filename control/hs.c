@@ -105,8 +105,8 @@ struct tg_hs {
 	const struct tg_cert *cert; /* ours: server cert, or client cert */
 	EVP_PKEY *peer_key;         /* the peer's leaf key */
 	bool cert_requested;        /* client: server sent CertificateRequest */
-	uint16_t cr_sigalgs[TG_HS_MAX_PREFS * 2];
-	size_t n_cr_sigalgs;
+	uint32_t cr_sigalgs;        /* client: the CertificateRequest's
+				       schemes (tg_sigalg_bit() set) */
 	bool send_ticket;           /* server: NewSessionTicket in this flight */
 	bool client_ext_ticket;     /* client offered session_ticket */
 	struct tg_sess_state resume; /* server: the state being resumed */
@@ -214,17 +214,6 @@ static bool tg_u16_in(uint16_t v, const uint16_t *l, size_t n)
 		if (l[i] == v)
 			return true;
 	return false;
-}
-
-/* Copy a codepoint list into a host-order array (bounded). */
-static size_t tg_hs_u16_copy(const struct tg_hs_u16_list *l, uint16_t *out,
-			     size_t cap)
-{
-	size_t n = l->n < cap ? l->n : cap;
-
-	for (size_t i = 0; i < n; i++)
-		out[i] = tg_hs_u16_at(l, i);
-	return n;
 }
 
 /*
@@ -377,70 +366,96 @@ static TG_MUST_CHECK tg_result tg_hs_peer_chain(struct tg_hs *hs,
  * Server
  * ====================================================================== */
 
-/* An ECDSA certificate is usable when the client supports its curve
- * (RFC 8422 §5.1: supported_groups also bounds the certificate's curve). */
-static bool tg_srv_ecdsa_usable(const struct tg_cert *c, void *arg)
-{
-	const struct tg_hs_client_hello *ch = arg;
-	enum tg_cert_key kt = tg_cert_key_type(c); /* known at load time */
-	uint16_t curve;
+/* What a ClientHello offers, read once from its lists however long they
+ * are (RFC 5246 §7.4.1.2: up to 32767 entries each), so that weighing a
+ * suite and a certificate costs the same for any ClientHello. */
+struct tg_srv_offer {
+	uint32_t sigalgs; /* tg_sigalg_bit() set of its signature_algorithms */
+	bool p256, p384;  /* ECDSA certificate curves it takes (RFC 8422 §5.1) */
+	uint16_t group;   /* the ECDHE group, 0 when none in common */
+};
 
-	if (kt == TG_CERT_KEY_EC_P256)
-		curve = TG_GROUP_SECP256R1;
-	else if (kt == TG_CERT_KEY_EC_P384)
-		curve = TG_GROUP_SECP384R1;
-	else
-		return false;
-	return !(ch->exts & TG_HS_EXT_SUPPORTED_GROUPS) ||
-	       tg_hs_u16_has(&ch->groups, curve);
+static void tg_srv_offer_init(struct tg_hs *hs,
+			      const struct tg_hs_client_hello *ch,
+			      struct tg_srv_offer *o)
+{
+	bool groups = (ch->exts & TG_HS_EXT_SUPPORTED_GROUPS) != 0;
+	size_t n;
+	const uint16_t *ours = tg_hs_groups(hs->cfg, &n);
+	struct tg_hs_u16_list rsa, ecdsa;
+
+	/* RFC 5246 §7.4.1.4.1: without the extension a client takes
+	 * {sha1, the suite's signature} only, which we never sign with
+	 * (both sets are empty then) */
+	tg_hs_client_sigalgs(ch, false, &rsa);
+	tg_hs_client_sigalgs(ch, true, &ecdsa);
+	o->sigalgs = tg_hs_sigalg_set(&rsa) | tg_hs_sigalg_set(&ecdsa);
+	/* RFC 8422 §5.1: supported_groups bounds the certificate's curve
+	 * too; without it, any curve (RFC 8422 §4) */
+	o->p256 = !groups || tg_hs_u16_has(&ch->groups, TG_GROUP_SECP256R1);
+	o->p384 = !groups || tg_hs_u16_has(&ch->groups, TG_GROUP_SECP384R1);
+	o->group = 0;
+	if (groups) {
+		if (tg_failed(tg_hs_u16_select(&ch->groups, ours, n, &o->group)))
+			o->group = 0;
+	} else {
+		o->group = ours[0];
+	}
 }
 
-/* A suite we can run for this ClientHello with the candidates @p m:
- * the certificate, the group and the signature scheme it needs. */
+/* Whether certificate @p c can serve suite @p cs for this client. */
+static bool tg_srv_cert_fits(const struct tg_cert *c,
+			     const struct tg_cs_info *cs,
+			     const struct tg_srv_offer *o)
+{
+	switch (tg_cert_key_type(c)) { /* known at load time */
+	case TG_CERT_KEY_EC_P256:
+		return cs->kx == TG_KX_ECDHE_ECDSA && o->p256;
+	case TG_CERT_KEY_EC_P384:
+		return cs->kx == TG_KX_ECDHE_ECDSA && o->p384;
+	case TG_CERT_KEY_RSA:
+		return cs->kx == TG_KX_ECDHE_RSA || cs->kx == TG_KX_RSA;
+	case TG_CERT_KEY_RSA_PSS:
+		/* RFC 4055 §1.2: an RSASSA-PSS key signs, never decrypts */
+		return cs->kx == TG_KX_ECDHE_RSA;
+	default:
+		return false;
+	}
+}
+
+/* A suite we can run for this ClientHello with the candidates @p m: the
+ * first candidate (in their order) that fits the suite and can sign with
+ * a scheme the client offered, the group and that scheme. */
 static bool tg_srv_suite_ok(struct tg_hs *hs, const struct tg_cs_info *cs,
-			    const struct tg_hs_client_hello *ch,
+			    const struct tg_srv_offer *o,
 			    const struct tg_cert_match *m,
 			    const struct tg_cert **cert, uint16_t *group,
 			    uint16_t *sigalg)
 {
 	const struct tg_hs_config *cfg = hs->cfg;
-	bool ecdsa = cs->kx == TG_KX_ECDHE_ECDSA;
-	const struct tg_cert *c;
 	size_t n_ours;
-	const uint16_t *ours;
+	const uint16_t *ours = tg_hs_sigalgs(cfg, &n_ours);
 
 	if (cs->kx == TG_KX_RSA && !cfg->allow_static_rsa)
 		return false;
-	c = ecdsa ? tg_cert_match_pick(m, tg_srv_ecdsa_usable, (void *)ch)
-		  : tg_cert_match_pick_kt(m, false, true, false);
-	if (c == NULL)
+	if (cs->kx != TG_KX_RSA && o->group == 0)
 		return false;
-	*cert = c;
-	*group = 0;
-	*sigalg = 0;
-	if (cs->kx == TG_KX_RSA)
-		return true;
-	/* RFC 8422 §4: without supported_groups, assume any of ours */
-	ours = tg_hs_groups(cfg, &n_ours);
-	if (ch->exts & TG_HS_EXT_SUPPORTED_GROUPS) {
-		if (tg_failed(tg_hs_u16_select(&ch->groups, ours, n_ours, group)))
-			return false;
-	} else {
-		*group = ours[0];
-	}
-	{
-		struct tg_hs_u16_list peer;
-		uint16_t pl[64];
-		size_t np;
+	for (size_t i = 0; i < m->n; i++) {
+		const struct tg_cert *c = m->c[i];
+		uint16_t sa = 0;
 
-		tg_hs_client_sigalgs(ch, ecdsa, &peer);
-		np = tg_hs_u16_copy(&peer, pl, 64);
-		ours = tg_hs_sigalgs(cfg, &n_ours);
-		if (tg_failed(tg_sig_choose(tg_cert_pkey(c), pl, np, ours,
-					    n_ours, sigalg)))
-			return false;
+		if (!tg_srv_cert_fits(c, cs, o))
+			continue;
+		if (cs->kx != TG_KX_RSA &&
+		    tg_failed(tg_sig_choose(tg_cert_pkey(c), o->sigalgs, ours,
+					    n_ours, &sa)))
+			continue;
+		*cert = c;
+		*group = cs->kx == TG_KX_RSA ? 0 : o->group;
+		*sigalg = sa;
+		return true;
 	}
-	return true;
+	return false;
 }
 
 /* Pick the suite, certificate, group and signature scheme. */
@@ -450,7 +465,9 @@ static TG_MUST_CHECK tg_result tg_srv_negotiate(struct tg_hs *hs,
 {
 	size_t n;
 	const uint16_t *ours = tg_hs_suites(hs->cfg, &n);
+	struct tg_srv_offer o;
 
+	tg_srv_offer_init(hs, ch, &o);
 	if (hs->cfg->client_order) {
 		for (size_t i = 0; i < ch->suites.n; i++) {
 			uint16_t id = tg_hs_u16_at(&ch->suites, i);
@@ -458,7 +475,7 @@ static TG_MUST_CHECK tg_result tg_srv_negotiate(struct tg_hs *hs,
 
 			if (cs == NULL || !tg_u16_in(id, ours, n))
 				continue;
-			if (tg_srv_suite_ok(hs, cs, ch, m, &hs->cert, &hs->group,
+			if (tg_srv_suite_ok(hs, cs, &o, m, &hs->cert, &hs->group,
 					    &hs->sigalg)) {
 				hs->cs = cs;
 				return TG_OK;
@@ -470,7 +487,7 @@ static TG_MUST_CHECK tg_result tg_srv_negotiate(struct tg_hs *hs,
 
 			if (cs == NULL || !tg_hs_u16_has(&ch->suites, ours[i]))
 				continue;
-			if (tg_srv_suite_ok(hs, cs, ch, m, &hs->cert, &hs->group,
+			if (tg_srv_suite_ok(hs, cs, &o, m, &hs->cert, &hs->group,
 					    &hs->sigalg)) {
 				hs->cs = cs;
 				return TG_OK;
@@ -759,7 +776,11 @@ static TG_MUST_CHECK tg_result tg_srv_client_hello(struct tg_hs *hs, struct tg_h
 
 	TG_GUARD(tg_srv_negotiate(hs, &ch, &match));
 	hs->info.suite = hs->cs->id;
-	hs->info.cert_type = tg_cert_key_type(hs->cert) == TG_CERT_KEY_RSA ? 1 : 2;
+	hs->info.cert_type = tg_cert_key_type(hs->cert) == TG_CERT_KEY_RSA ||
+					     tg_cert_key_type(hs->cert) ==
+						     TG_CERT_KEY_RSA_PSS
+				     ? 1
+				     : 2;
 	hs->send_ticket = cfg->tickets != NULL && hs->client_ext_ticket;
 	if (cfg->cache != NULL) {
 		hs->sid_len = TG_TLS_SESSION_ID_MAX;
@@ -1032,9 +1053,12 @@ static TG_MUST_CHECK tg_result tg_cli_cert(struct tg_hs *hs, struct tg_hsio_msg 
 				  hs->cfg->server_name[0] ? hs->cfg->server_name
 							  : NULL));
 	TG_GUARD(tg_sig_key_info(hs->peer_key, &kt, &curve));
-	/* the certificate must fit the suite (RFC 5246 §7.4.2) */
+	/* the certificate must fit the suite (RFC 5246 §7.4.2); an
+	 * RSASSA-PSS key signs (ECDHE_RSA) but never decrypts (RFC 4055) */
 	TG_ENSURE(hs->cs->kx == TG_KX_ECDHE_ECDSA ? kt == TG_KEY_EC
-						  : kt == TG_KEY_RSA,
+		  : hs->cs->kx == TG_KX_ECDHE_RSA
+			  ? kt == TG_KEY_RSA || kt == TG_KEY_RSA_PSS
+			  : kt == TG_KEY_RSA,
 		  TG_E_UNSUPPORTED_CERT);
 	hs->info.cert_type = kt == TG_KEY_EC ? 2 : 1;
 	hs->st = hs->cs->kx == TG_KX_RSA ? C_CR_OR_DONE : C_SKE;
@@ -1075,9 +1099,8 @@ static TG_MUST_CHECK tg_result tg_cli_cert_request(struct tg_hs *hs, struct tg_h
 
 	TG_GUARD(tg_hs_certificate_request_parse(&m->body, &cr));
 	hs->cert_requested = true;
-	hs->n_cr_sigalgs = tg_hs_u16_copy(&cr.sigalgs, hs->cr_sigalgs,
-					  sizeof(hs->cr_sigalgs) /
-						  sizeof(hs->cr_sigalgs[0]));
+	/* the whole list, however long (RFC 5246 §7.4.4: <2..2^16-2>) */
+	hs->cr_sigalgs = tg_hs_sigalg_set(&cr.sigalgs);
 	hs->st = C_DONE;
 	return TG_OK;
 }
@@ -1103,8 +1126,7 @@ static TG_MUST_CHECK tg_result tg_cli_server_done(struct tg_hs *hs, struct tg_hs
 
 		if (cfg->client_cert != NULL &&
 		    tg_ok(tg_sig_choose(tg_cert_pkey(cfg->client_cert),
-					hs->cr_sigalgs, hs->n_cr_sigalgs, ours,
-					sn, &cv_alg))) {
+					hs->cr_sigalgs, ours, sn, &cv_alg))) {
 			size_t n;
 			const struct tg_der *chain = tg_cert_chain(cfg->client_cert, &n);
 

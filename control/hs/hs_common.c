@@ -4,6 +4,7 @@
  * share: codepoint lists, length-prefixed item lists, extension dedup.
  */
 #include "hs_internal.h"
+#include "tg_suite.h"
 
 #include <string.h>
 
@@ -104,6 +105,24 @@ void tg_hs_client_sigalgs(const struct tg_hs_client_hello *ch, bool ecdsa,
 		return;
 	}
 	*out = ecdsa ? TG_HS_U16_LIST(dflt_ecdsa) : TG_HS_U16_LIST(dflt_rsa);
+}
+
+uint32_t tg_hs_sigalg_set(const struct tg_hs_u16_list *l)
+{
+	struct tg_cur c;
+	uint32_t set = 0;
+	uint16_t v;
+
+	if (l == NULL)
+		return 0;
+	if (l->host != NULL)
+		return tg_sigalg_set(l->host, l->n);
+	if (l->be == NULL)
+		return 0;
+	c = tg_cur_init(l->be, 2 * l->n);
+	while (tg_ok(tg_cur_u16(&c, &v)))
+		set |= tg_sigalg_bit(v);
+	return set;
 }
 
 bool tg_hs_list_next(struct tg_cur *it, unsigned prefix,

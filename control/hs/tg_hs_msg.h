@@ -273,6 +273,16 @@ void tg_hs_client_sigalgs(const struct tg_hs_client_hello *ch, bool ecdsa,
 			  struct tg_hs_u16_list *out);
 
 /**
+ * The signature schemes of a list (signature_algorithms, or a
+ * CertificateRequest's) that we implement, as a tg_sigalg_bit() set:
+ * the whole list is walked once, with the bounded cursor, however long
+ * (up to 32767 entries).
+ * @param l the list
+ * @return the set (0 when nothing in it is ours)
+ */
+uint32_t tg_hs_sigalg_set(const struct tg_hs_u16_list *l);
+
+/**
  * Iterate a validated list of length-prefixed items (ALPN names with
  * @p prefix 1, DistinguishedNames with @p prefix 2).
  * @param it     a reader over the list body; advanced past each item

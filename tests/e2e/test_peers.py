@@ -13,6 +13,7 @@ records against tlsgate on loopback:
 Each case asserts what docs/failures.md and docs/decisions.md say."""
 import io
 import os
+import re
 import socket
 import ssl
 import sys
@@ -20,7 +21,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from tg_e2e import (E2E, HOST, client_ctx, client_hello, log, main,  # noqa: E402
-                    plain_alert, read_response, recv_until_close)
+                    plain_alert, read_response, recv_until_close, s_client)
 
 UNEXPECTED_MESSAGE = 10
 DECODE_ERROR = 50
@@ -251,6 +252,56 @@ class Peers(E2E):
         self.assertEqual(got, plain_alert(DECODE_ERROR))
         self.assertLess(dt, 3)
         self.assertGateUp(g)
+
+    # ---- item 2: TLS 1.2 signature schemes ---------------------------------------
+
+    def sigalg_run(self, g, sigalgs, cipher):
+        """s_client offering only SIGALGS: (returncode, peer digest, peer
+        signature type, cipher)."""
+        r = s_client(g.port, ["-sigalgs", sigalgs, "-cipher", cipher,
+                              "-CAfile", self.pki.ca], input=b"")
+        out = (r.stdout + r.stderr).decode("utf-8", "replace")
+        dig = re.search(r"Peer signing digest: (\S+)", out)
+        typ = re.search(r"Peer signature type: (\S+)", out)
+        cip = re.search(r"Cipher is (\S+)", out)
+        return (r.returncode, dig and dig.group(1), typ and typ.group(1),
+                cip and cip.group(1))
+
+    def test_tls12_sigalgs(self):
+        """RFC 5246 §7.4.1.4.1, RFC 8422 §5.1.3: in TLS 1.2 an ECDSA scheme
+        is "ECDSA with that hash" on any curve. s_client offering only
+        ECDSA with SHA-384, SHA-512 or SHA-224 completes a handshake with
+        tlsgate's P-256 certificate, signed with that hash; RSA with
+        rsa_pss_rsae_sha512 and rsa_pkcs1_sha512 likewise."""
+        gates = {"ec": self.gate(certs=("ec",)), "rsa": self.gate(certs=("rsa",))}
+        for sigalgs, cipher, dig, typ in (
+                ("ECDSA+SHA384", "ECDHE-ECDSA-AES128-GCM-SHA256", "SHA384", "ECDSA"),
+                ("ECDSA+SHA512", "ECDHE-ECDSA-AES128-GCM-SHA256", "SHA512", "ECDSA"),
+                ("ECDSA+SHA224", "ECDHE-ECDSA-AES256-GCM-SHA384", "SHA224", "ECDSA"),
+                ("rsa_pss_rsae_sha512", "ECDHE-RSA-AES128-GCM-SHA256", "SHA512", "RSA-PSS"),
+                ("RSA+SHA512", "ECDHE-RSA-AES128-GCM-SHA256", "SHA512", "RSA")):
+            with self.subTest(sigalgs=sigalgs):
+                g = gates["rsa" if "-RSA-" in cipher else "ec"]
+                rc, d, t, c = self.sigalg_run(g, sigalgs, cipher)
+                log("%s: rc %d, %s %s, %s" % (sigalgs, rc, t, d, c))
+                self.assertEqual((rc, d, t, c), (0, dig, typ, cipher))
+
+    def test_rsa_pss_certificate(self):
+        """An RSASSA-PSS key (RFC 4055) signs with rsa_pss_pss_* (RFC 8446
+        §4.2.3, in TLS 1.2 too): s_client offering rsa_pss_pss_sha256 or
+        _sha384 gets it; one offering only PKCS#1 and rsa_pss_rsae_* does
+        not."""
+        crt, key, _ = self.pki.issue("pss", "rsa-pss", "www.example.com",
+                                     ["DNS:www.example.com", "DNS:localhost"])
+        g = self.gate(certs=((crt, key),))
+        for sigalgs, dig in (("rsa_pss_pss_sha256", "SHA256"),
+                             ("rsa_pss_pss_sha384", "SHA384")):
+            rc, d, t, c = self.sigalg_run(g, sigalgs, "ECDHE-RSA-AES128-GCM-SHA256")
+            log("%s: rc %d, %s %s, %s" % (sigalgs, rc, t, d, c))
+            self.assertEqual((rc, d, t), (0, dig, "RSA-PSS"))
+        rc, d, t, c = self.sigalg_run(g, "rsa_pss_rsae_sha256:RSA+SHA256",
+                                      "ECDHE-RSA-AES128-GCM-SHA256")
+        self.assertNotEqual(rc, 0)
 
 
 if __name__ == "__main__":

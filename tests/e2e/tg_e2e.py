@@ -141,10 +141,11 @@ class Pki:
         return os.path.join(self.d, name)
 
     def issue(self, name, kind, cn, sans, eku="serverAuth", serial=None):
-        """Key + certificate signed by the CA; returns (cert, key, serial)."""
+        """Key (KIND rsa, rsa-pss, ec) + certificate signed by the CA;
+        returns (cert, key, serial)."""
         key, csr, crt = self.p(name + ".key"), self.p(name + ".csr"), self.p(name + ".pem")
-        if kind == "rsa":
-            run(["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt",
+        if kind in ("rsa", "rsa-pss"):
+            run(["openssl", "genpkey", "-algorithm", kind.upper(), "-pkeyopt",
                  "rsa_keygen_bits:2048", "-out", key])
         else:
             run(["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt",

@@ -45,9 +45,15 @@ static const char *const host = TG_TEST_HS_HOST;
 
 static int suite_init(void)
 {
+	/* an RSASSA-PSS key (RFC 4055) for another name: files only, each
+	 * test loads it where it needs it */
+	static const struct tg_test_hs_leaf more[] = {
+		{ "pss", "RSA-PSS", "pss.example.com", "DNS:pss.example.com",
+		  TG_PKI_SERVER, TG_TEST_HS_FILES, false },
+	};
 	static const struct tg_test_hs_spec spec = {
 		.prefix = "tghs", .ca_cn = "HS CA", .std_leaves = true,
-		.resumption = true,
+		.leaves = more, .n_leaves = 1, .resumption = true,
 	};
 
 	return tg_test_hs_open(&spec, &env);
@@ -1402,6 +1408,195 @@ static void test_large_client_hello(void)
 	}
 }
 
+/* ---- TLS 1.2 signature schemes (issue 16, item 2) ------------------------ */
+
+/* A full handshake between @p scfg and @p ccfg; the server's info when
+ * both ended established, else NULL (and why on stderr). */
+static bool pair_ok(const struct tg_hs_config *scfg,
+		    const struct tg_hs_config *ccfg, struct tg_hs_info *si,
+		    struct tg_hs_info *ci)
+{
+	struct tgt *t = calloc(1, sizeof(*t));
+	struct tg_hs *c = NULL, *s = NULL;
+	bool ok;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	TG_ASSERT_OK(tg_hs_new(scfg, NULL, &s));
+	TG_ASSERT_OK(tg_hs_new(ccfg, NULL, &c));
+	ok = run_pair(t, c, s) && (tg_hs_events(c) & TG_HS_EV_KEYS_READY) &&
+	     (tg_hs_events(s) & TG_HS_EV_KEYS_READY);
+	if (!ok)
+		fprintf(stderr, "handshake failed: client alert %u/%u, server %u/%u\n",
+			tg_hs_info(c)->alert_sent, tg_hs_info(c)->alert_recv,
+			tg_hs_info(s)->alert_sent, tg_hs_info(s)->alert_recv);
+	*si = *tg_hs_info(s);
+	*ci = *tg_hs_info(c);
+	tg_hs_free(c);
+	tg_hs_free(s);
+	tgt_free(t);
+	return ok;
+}
+
+/*
+ * RFC 5246 §7.4.1.4.1 and RFC 8422 §5.1.3: in TLS 1.2 a signature
+ * algorithm is a (hash, signature) pair; ecdsa_secp384r1_sha384 (0x0503)
+ * means "ECDSA with SHA-384", on whatever curve the certificate has. A
+ * client offering only ECDSA with SHA-384, SHA-512 or SHA-224 gets a
+ * handshake with a P-256 key, signed with what it offered; RSA likewise
+ * with rsa_pss_rsae_sha512 and rsa_pkcs1_sha512. Where the client offers
+ * several, the curve's own hash comes first (the TLS 1.3 pairing).
+ */
+static void test_tls12_sigalgs(void)
+{
+	static const struct {
+		uint16_t suite;
+		uint16_t offered[2];
+		uint16_t want;
+	} cases[] = {
+		{ TG_CS_ECDHE_ECDSA_AES_128_GCM_SHA256, { 0x0503 }, 0x0503 },
+		{ TG_CS_ECDHE_ECDSA_AES_128_GCM_SHA256, { 0x0603 }, 0x0603 },
+		{ TG_CS_ECDHE_ECDSA_AES_256_GCM_SHA384, { 0x0303 }, 0x0303 },
+		{ TG_CS_ECDHE_ECDSA_AES_128_GCM_SHA256, { 0x0603, 0x0403 }, 0x0403 },
+		{ TG_CS_ECDHE_RSA_AES_128_GCM_SHA256, { 0x0806 }, 0x0806 },
+		{ TG_CS_ECDHE_RSA_AES_128_GCM_SHA256, { 0x0601 }, 0x0601 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct tg_hs_config sc, cc;
+		struct tg_hs_info si, ci;
+
+		srv_cfg(&sc);
+		cli_cfg(&cc);
+		cc.suites[0] = cases[i].suite;
+		cc.n_suites = 1;
+		cc.sigalgs[cc.n_sigalgs++] = cases[i].offered[0];
+		if (cases[i].offered[1])
+			cc.sigalgs[cc.n_sigalgs++] = cases[i].offered[1];
+		if (!pair_ok(&sc, &cc, &si, &ci))
+			fprintf(stderr, "case %zu: offered 0x%04x\n", i,
+				cases[i].offered[0]);
+		CU_ASSERT_EQUAL(si.sigalg, cases[i].want);
+		CU_ASSERT_EQUAL(ci.sigalg, cases[i].want);
+	}
+}
+
+/*
+ * RSASSA-PSS keys (RFC 4055 id-RSASSA-PSS): they sign with
+ * rsa_pss_pss_sha256/384/512 only (RFC 8446 §4.2.3, which TLS 1.2 uses
+ * too), never with rsa_pss_rsae_* or PKCS#1 v1.5, and are never used for
+ * RSA key transport.
+ */
+static void test_rsa_pss_key(void)
+{
+	static const uint16_t pss[] = { 0x0809, 0x080a, 0x080b };
+	struct tg_cert_store *st = NULL;
+	struct tg_hs_config sc, cc;
+	struct tg_hs_info si, ci;
+
+	TG_ASSERT_OK(tg_cert_store_new(0, &st));
+	TG_ASSERT_OK(tg_test_hs_store_load(st, "pss", true));
+	CU_ASSERT_FATAL(st != NULL && tg_cert_store_count(st) == 1);
+	for (size_t i = 0; i < 3; i++) {
+		srv_cfg(&sc);
+		sc.certs = st;
+		cli_cfg(&cc);
+		snprintf(cc.server_name, sizeof(cc.server_name), "pss.example.com");
+		cc.sigalgs[0] = pss[i];
+		cc.n_sigalgs = 1;
+		CU_ASSERT(pair_ok(&sc, &cc, &si, &ci));
+		CU_ASSERT_EQUAL(si.sigalg, pss[i]);
+		CU_ASSERT_EQUAL(si.cert_type, 1);
+		CU_ASSERT_EQUAL(si.suite, TG_CS_ECDHE_RSA_AES_128_GCM_SHA256);
+	}
+	/* a client without rsa_pss_pss_*: nothing this key can sign */
+	srv_cfg(&sc);
+	sc.certs = st;
+	cli_cfg(&cc);
+	snprintf(cc.server_name, sizeof(cc.server_name), "pss.example.com");
+	cc.sigalgs[0] = TG_SIG_RSA_PSS_RSAE_SHA256;
+	cc.sigalgs[1] = TG_SIG_RSA_PKCS1_SHA256;
+	cc.n_sigalgs = 2;
+	CU_ASSERT(!pair_ok(&sc, &cc, &si, &ci));
+	CU_ASSERT_EQUAL(si.alert_sent, TG_ALERT_HANDSHAKE_FAILURE);
+	/* static RSA: an RSASSA-PSS key cannot decrypt */
+	srv_cfg(&sc);
+	sc.certs = st;
+	cli_cfg(&cc);
+	snprintf(cc.server_name, sizeof(cc.server_name), "pss.example.com");
+	cc.suites[0] = TG_CS_RSA_AES_128_GCM_SHA256;
+	cc.n_suites = 1;
+	CU_ASSERT(!pair_ok(&sc, &cc, &si, &ci));
+	CU_ASSERT_EQUAL(si.alert_sent, TG_ALERT_HANDSHAKE_FAILURE);
+	tg_cert_store_unref(st);
+}
+
+/* The SKE a server sent in @p f (parsed), false when there is none. */
+static bool ske_of(const struct flight *f, struct tg_hs_server_key_exchange *ske)
+{
+	size_t i = find_hs(f, TG_HS_SERVER_KEY_EXCHANGE);
+	struct tg_cur body;
+
+	if (i >= f->n)
+		return false;
+	body = tg_cur_init(f->it[i].p + 4, f->it[i].len - 4);
+	return tg_ok(tg_hs_server_key_exchange_parse(&body, ske));
+}
+
+/*
+ * RFC 5246 §7.4.1.4.1: supported_signature_algorithms<2..2^16-2>: as
+ * many entries as the extension block leaves room for (32764 with no
+ * other extension, 32759 here); the list is read whole, the usable
+ * scheme may be the last one.
+ */
+static void test_long_sigalg_list(void)
+{
+	static uint16_t sa[32767];
+	static uint8_t msg[1 << 17], wire[1 << 17];
+	static struct flight f;
+	static const uint16_t suites[] = { TG_CS_ECDHE_ECDSA_AES_128_GCM_SHA256,
+					   TG_CS_EMPTY_RENEGOTIATION_INFO_SCSV };
+	/* P-256 too: it bounds the ECDSA certificate's curve (RFC 8422 §5.1) */
+	static const uint16_t groups[] = { TG_GROUP_X25519, TG_GROUP_SECP256R1 };
+	static const uint8_t comp = 0, pf = 0;
+	struct tg_hs_client_hello ch;
+	struct tg_hs_server_key_exchange ske;
+	struct tg_wcur w = tg_wcur_init(msg, sizeof(msg));
+	/* block 65535 = 4 + 2 + 2n (signature_algorithms) + 4 + 2 + 4
+	 * (supported_groups) + 4 + 2 (ec_point_formats) + 4 (EMS) */
+	size_t lens[] = { 65, (65535 - 6 - 10 - 6 - 4) / 2 };
+
+	for (size_t k = 0; k < 2; k++) {
+		struct tgt *t = reach(S_CLIENT_HELLO);
+		size_t n;
+
+		/* unassigned schemes (0xfe00..), ours last */
+		for (size_t i = 0; i < lens[k]; i++)
+			sa[i] = (uint16_t)(0xfe00 + (i & 0xff));
+		sa[lens[k] - 1] = TG_SIG_ECDSA_SECP256R1_SHA256;
+		memset(&ch, 0, sizeof(ch));
+		ch.version = TG_TLS12;
+		tg_test_fill(ch.random, sizeof(ch.random));
+		ch.suites = TG_HS_U16_LIST(suites);
+		ch.compression.p = &comp;
+		ch.compression.len = 1;
+		ch.groups = TG_HS_U16_LIST(groups);
+		ch.point_formats.p = &pf;
+		ch.point_formats.len = 1;
+		ch.sigalgs.host = sa;
+		ch.sigalgs.n = lens[k];
+		ch.exts = TG_HS_EXT_SUPPORTED_GROUPS | TG_HS_EXT_EC_POINT_FORMATS |
+			  TG_HS_EXT_SIGNATURE_ALGS | TG_HS_EXT_EMS;
+		w = tg_wcur_init(msg, sizeof(msg));
+		TG_ASSERT_OK(tg_hs_client_hello_write(&w, &ch));
+		n = in_records(wire, msg, w.pos, 16384);
+		TG_ASSERT_OK(feed(t->hs, wire, n));
+		take(t->hs, &f);
+		CU_ASSERT(ske_of(&f, &ske) &&
+			  ske.sigalg == TG_SIG_ECDSA_SECP256R1_SHA256);
+		tgt_free(t);
+	}
+}
+
 /* ---- API contract -------------------------------------------------------- */
 
 static void test_bad_config(void)
@@ -1709,6 +1904,11 @@ static CU_TestInfo hs_tests[] = {
 	  test_one_byte_fragments },
 	{ "ClientHellos past 64 KiB, up to the largest; decode_error past it",
 	  test_large_client_hello },
+	{ "TLS 1.2 signature schemes: any curve, SHA-224/384/512",
+	  test_tls12_sigalgs },
+	{ "RSASSA-PSS keys: rsa_pss_pss_* only", test_rsa_pss_key },
+	{ "signature_algorithms read whole (32754 entries)",
+	  test_long_sigalg_list },
 	{ "tg_hs_new: bad configurations", test_bad_config },
 	{ "a failure sticks", test_sticky_failure },
 	{ "tg_hs_export_keys: state and once only", test_export_contract },
