@@ -24,8 +24,13 @@
  * Defaults: the certificates added with is_default; when none is marked,
  * the first one added — unless the store was made with
  * TG_CERT_STORE_STRICT_SNI, in which case only marked ones are defaults.
- * With no default, an unknown name is TG_E_UNRECOGNIZED_NAME and a
- * ClientHello without SNI is TG_E_HANDSHAKE_FAIL.
+ * A ClientHello without SNI, or whose name matches nothing, gets the
+ * defaults and, after them in load order, every other certificate loaded
+ * for one of their names (an ECDSA and an RSA certificate of the default
+ * site, as nginx and HAProxy offer both), at most
+ * TG_CERT_MAX_CANDIDATES. With no default, an unknown name is
+ * TG_E_UNRECOGNIZED_NAME and a ClientHello without SNI is
+ * TG_E_HANDSHAKE_FAIL.
  *
  * **Sharing and reload.** Build a store (new + add), then publish it; from
  * then on it is read-only and any number of threads may call select and

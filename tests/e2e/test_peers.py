@@ -20,7 +20,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tg_e2e import (E2E, HOST, client_ctx, client_hello, log, main,  # noqa: E402
+from tg_e2e import (E2E, HOST, client_ctx, client_hello, curl, log, main,  # noqa: E402
                     plain_alert, read_response, recv_until_close, s_client)
 
 UNEXPECTED_MESSAGE = 10
@@ -172,6 +172,51 @@ class Peers(E2E):
             return recv_until_close(s, timeout)
         finally:
             s.close()
+
+    # ---- item 1: certificate choice without SNI ----------------------------------
+
+    def test_no_sni_certificate_choice(self):
+        """--cert ec --cert rsa (and the other way round): a client without
+        SNI gets whichever certificate of the default name fits what it
+        offers (RFC 6066 §3 leaves the choice to the server; nginx and
+        HAProxy offer both): openssl s_client -noservername without
+        P-256 in its groups, or with RSA suites only, gets the RSA
+        certificate; an ECDSA-only client the ECDSA one; curl to
+        https://127.0.0.1 (no SNI) too."""
+        for order in (("ec", "rsa"), ("rsa", "ec")):
+            g = self.gate(certs=order)
+            for args, want in (
+                    # as reported: no -servername (an IP literal is no SNI)
+                    (["-groups", "X25519"], "ECDHE-RSA-"),
+                    (["-noservername", "-groups", "X25519"], "ECDHE-RSA-"),
+                    (["-noservername", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256"],
+                     "ECDHE-RSA-AES128-GCM-SHA256"),
+                    (["-noservername", "-cipher", "ECDHE-RSA-CHACHA20-POLY1305",
+                      "-sigalgs", "rsa_pss_rsae_sha256"], "ECDHE-RSA-CHACHA20-POLY1305"),
+                    (["-noservername", "-cipher",
+                      "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384",
+                      "-sigalgs", "ECDSA+SHA256"], "ECDHE-ECDSA-AES128-GCM-SHA256"),
+                    (["-noservername", "-groups", "P-256"], "ECDHE-ECDSA-")):
+                with self.subTest(order=order, args=args):
+                    r = s_client(g.port, ["-CAfile", self.pki.ca,
+                                          "-verify_return_error"] + args, input=b"")
+                    out = (r.stdout + r.stderr).decode("utf-8", "replace")
+                    m = re.search(r"Cipher is (\S+)", out)
+                    cipher = m.group(1) if m else None
+                    log("%s, %s: rc %d, %s" % (",".join(order), " ".join(args),
+                                               r.returncode, cipher))
+                    self.assertEqual(r.returncode, 0, out[-1500:])
+                    self.assertTrue(cipher and cipher.startswith(want), cipher)
+            for curl_args in (["--ciphers", "ECDHE-RSA-AES128-GCM-SHA256"],
+                              ["--curves", "X25519"],
+                              ["--ciphers", "ECDHE-ECDSA-AES256-GCM-SHA384"]):
+                r = curl(["--cacert", self.pki.ca, "--tls-max", "1.2", "-w", "%{http_code}",
+                          "-o", "/dev/null"] + curl_args +
+                         ["https://127.0.0.1:%d/" % g.port], check=False)
+                log("curl %s: rc %d %r" % (" ".join(curl_args), r.returncode, r.stdout))
+                self.assertEqual((r.returncode, r.stdout), (0, b"200"), r.stderr[-500:])
+            g.stop()
+            self.assertEqual(g.rc, 0)
 
     # ---- item 5: warning alerts and tiny handshake records -----------------------
 

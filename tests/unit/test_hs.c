@@ -1597,6 +1597,98 @@ static void test_long_sigalg_list(void)
 	}
 }
 
+/* ---- certificate choice without SNI (issue 16, item 1) -------------------- */
+
+/*
+ * RFC 6066 §3 leaves the certificate for a client without SNI (or with a
+ * name no certificate has) to the server. Every certificate loaded for
+ * the default certificate's names is a candidate, the default first, as
+ * nginx and HAProxy do with an ECDSA and an RSA certificate for the
+ * default name; the suite, signature scheme and curves the client
+ * offers choose among them (RFC 8422 §5.1: an ECDSA certificate only on
+ * a curve of its supported_groups). A certificate for other names is not
+ * a candidate.
+ */
+static void test_no_sni_cert_choice(void)
+{
+	struct tg_cert_store *rsa_first = NULL, *other = NULL;
+	static const struct {
+		int store;           /* 0: ec then rsa, 1: rsa then ec, 2: ec + pss */
+		const char *sni;     /* NULL: no server_name at all */
+		uint16_t suite;      /* 0: all of ours */
+		uint16_t group;      /* 0: our default groups */
+		uint16_t sigalg;     /* 0: our default schemes */
+		uint8_t want;        /* cert_type: 1 RSA, 2 ECDSA, 0 failure */
+	} cases[] = {
+		/* the ECDSA certificate's P-256 is not offered: RSA */
+		{ 0, NULL, 0, TG_GROUP_X25519, 0, 1 },
+		{ 0, NULL, TG_CS_ECDHE_RSA_AES_128_GCM_SHA256, 0, 0, 1 },
+		{ 0, NULL, TG_CS_ECDHE_ECDSA_AES_128_GCM_SHA256, 0, 0, 2 },
+		{ 0, NULL, 0, 0, 0, 2 }, /* our suite order: ECDSA first */
+		/* a name no certificate has: the same as none */
+		{ 0, "unknown.example.org", 0, TG_GROUP_X25519, 0, 1 },
+		/* the RSA certificate first: an ECDSA-only client still */
+		{ 1, NULL, TG_CS_ECDHE_ECDSA_AES_128_GCM_SHA256, 0, 0, 2 },
+		{ 1, NULL, TG_CS_ECDHE_ECDSA_CHACHA20_POLY1305_SHA256,
+		  TG_GROUP_SECP256R1, 0, 2 },
+		{ 1, NULL, TG_CS_ECDHE_RSA_AES_256_GCM_SHA384, 0, 0, 1 },
+		/* not for the default's name: never a candidate */
+		{ 2, NULL, TG_CS_ECDHE_RSA_AES_128_GCM_SHA256, 0,
+		  TG_SIG_RSA_PSS_PSS_SHA256, 0 },
+	};
+
+	TG_ASSERT_OK(tg_cert_store_new(0, &rsa_first));
+	TG_ASSERT_OK(tg_test_hs_store_load(rsa_first, "rsa", true));
+	TG_ASSERT_OK(tg_test_hs_store_load(rsa_first, "ec", false));
+	TG_ASSERT_OK(tg_cert_store_new(0, &other));
+	TG_ASSERT_OK(tg_test_hs_store_load(other, "ec", true));
+	TG_ASSERT_OK(tg_test_hs_store_load(other, "pss", false));
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct tg_cert_store *st[3] = { env.store, rsa_first, other };
+		struct tg_hs_config sc, cc;
+		struct tg_hs_info si, ci;
+		bool ok;
+
+		srv_cfg(&sc);
+		sc.certs = st[cases[i].store];
+		cli_cfg(&cc);
+		cc.server_name[0] = '\0';
+		if (cases[i].sni) {
+			/* the name is only sent: the certificate is not for
+			 * it, so our client does not check it */
+			snprintf(cc.server_name, sizeof(cc.server_name), "%s",
+				 cases[i].sni);
+			cc.ca = NULL;
+		}
+		if (cases[i].suite) {
+			cc.suites[0] = cases[i].suite;
+			cc.n_suites = 1;
+		}
+		if (cases[i].group) {
+			cc.groups[0] = cases[i].group;
+			cc.n_groups = 1;
+		}
+		if (cases[i].sigalg) {
+			cc.sigalgs[0] = cases[i].sigalg;
+			cc.n_sigalgs = 1;
+		}
+		ok = pair_ok(&sc, &cc, &si, &ci);
+		if (ok != (cases[i].want != 0) ||
+		    (ok && si.cert_type != cases[i].want))
+			fprintf(stderr, "no-SNI case %zu: ok %d cert_type %u, want %u\n",
+				i, ok, si.cert_type, cases[i].want);
+		CU_ASSERT_EQUAL(ok, cases[i].want != 0);
+		if (cases[i].want) {
+			CU_ASSERT_EQUAL(si.cert_type, cases[i].want);
+			CU_ASSERT_EQUAL(ci.cert_type, cases[i].want);
+		} else {
+			CU_ASSERT_EQUAL(si.alert_sent, TG_ALERT_HANDSHAKE_FAILURE);
+		}
+	}
+	tg_cert_store_unref(rsa_first);
+	tg_cert_store_unref(other);
+}
+
 /* ---- API contract -------------------------------------------------------- */
 
 static void test_bad_config(void)
@@ -1907,6 +1999,8 @@ static CU_TestInfo hs_tests[] = {
 	{ "TLS 1.2 signature schemes: any curve, SHA-224/384/512",
 	  test_tls12_sigalgs },
 	{ "RSASSA-PSS keys: rsa_pss_pss_* only", test_rsa_pss_key },
+	{ "no SNI: every certificate of the default name is a candidate",
+	  test_no_sni_cert_choice },
 	{ "signature_algorithms read whole (32754 entries)",
 	  test_long_sigalg_list },
 	{ "tg_hs_new: bad configurations", test_bad_config },
