@@ -399,7 +399,18 @@ static void tg_srv_offer_init(struct tg_hs *hs,
 		if (tg_failed(tg_hs_u16_select(&ch->groups, ours, n, &o->group)))
 			o->group = 0;
 	} else {
+		/* RFC 8422 §4 leaves the curve to us. Such a client predates
+		 * X25519 (RFC 4492 had the NIST curves only): the first NIST
+		 * curve of ours, P-256 by default; X25519 only when we have
+		 * nothing else */
 		o->group = ours[0];
+		for (size_t i = 0; i < n; i++) {
+			if (ours[i] == TG_GROUP_SECP256R1 ||
+			    ours[i] == TG_GROUP_SECP384R1) {
+				o->group = ours[i];
+				break;
+			}
+		}
 	}
 }
 
@@ -495,6 +506,25 @@ static TG_MUST_CHECK tg_result tg_srv_negotiate(struct tg_hs *hs,
 		}
 	}
 	return tg_error(TG_E_HANDSHAKE_FAIL);
+}
+
+/*
+ * RFC 7627 §5.3: "If the original session used the
+ * "extended_master_secret" extension but the new ClientHello does not
+ * contain it, the server MUST abort the abbreviated handshake." Checked
+ * for any session the ClientHello offers that we found (a ticket that
+ * opens, a cache entry), as OpenSSL does; the session is wiped with the
+ * handshake. The other way round (a session without EMS, a ClientHello
+ * with it) is only a full handshake (tg_srv_resumable).
+ */
+static TG_MUST_CHECK tg_result tg_srv_ems_consistent(struct tg_hs *hs,
+				       const struct tg_hs_client_hello *ch)
+{
+	if (hs->resume.ems && !(ch->exts & TG_HS_EXT_EMS)) {
+		tg_wipe(&hs->resume, sizeof(hs->resume));
+		return tg_error(TG_E_HANDSHAKE_FAIL);
+	}
+	return TG_OK;
 }
 
 /* Can the offered session be resumed with this ClientHello? */
@@ -728,6 +758,8 @@ static TG_MUST_CHECK tg_result tg_srv_client_hello(struct tg_hs *hs, struct tg_h
 							  ch.ticket.len,
 							  &hs->resume);
 
+		if (ts != TG_TICKET_INVALID)
+			TG_GUARD(tg_srv_ems_consistent(hs, &ch));
 		if (ts != TG_TICKET_INVALID && tg_srv_resumable(hs, &ch, &hs->resume)) {
 			resumed = true;
 			hs->info.resumed = TG_HS_RESUMED_TICKET;
@@ -739,12 +771,14 @@ static TG_MUST_CHECK tg_result tg_srv_client_hello(struct tg_hs *hs, struct tg_h
 	}
 	if (!resumed && cfg->cache != NULL && ch.session_id_len > 0 &&
 	    tg_ok(tg_sesscache_get(cfg->cache, ch.session_id, ch.session_id_len,
-				   &hs->resume)) &&
-	    tg_srv_resumable(hs, &ch, &hs->resume)) {
-		resumed = true;
-		hs->info.resumed = TG_HS_RESUMED_ID;
-		hs->sid_len = ch.session_id_len;
-		memcpy(hs->sid, ch.session_id, ch.session_id_len);
+				   &hs->resume))) {
+		TG_GUARD(tg_srv_ems_consistent(hs, &ch));
+		if (tg_srv_resumable(hs, &ch, &hs->resume)) {
+			resumed = true;
+			hs->info.resumed = TG_HS_RESUMED_ID;
+			hs->sid_len = ch.session_id_len;
+			memcpy(hs->sid, ch.session_id, ch.session_id_len);
+		}
 	}
 
 	TG_GUARD(tg_rand_public(hs->server_random, sizeof(hs->server_random)));

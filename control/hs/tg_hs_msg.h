@@ -22,15 +22,17 @@
  *    list of u16, an extension whose body must be empty but is not, and
  *    DUPLICATES: the same extension type twice in one block (RFC 5246
  *    §7.4.1.4 "MUST NOT be more than one extension of the same type",
- *    checked over all 65536 types, unknown ones included) or two
- *    host_names in server_name (RFC 6066 §3). A server_name without a
- *    host_name is a decode_error too.
+ *    checked over all 65536 types, unknown ones included). A
+ *    server_name without a host_name is a decode_error too.
  *  - TG_E_ILLEGAL_PARAM (illegal_parameter): the bytes decode, but a
  *    value is forbidden: no null compression in ClientHello, a non-null
  *    compression in ServerHello, ec_point_formats without uncompressed
  *    (RFC 8422 §5.1.2; checked whatever supported_groups says), a
- *    curve_type other than named_curve (RFC 8422 §5.4), a host_name that
- *    RFC 6066 §3 forbids (trailing dot, NUL, longer than 255 bytes).
+ *    curve_type other than named_curve (RFC 8422 §5.4), a server_name
+ *    list with two host_names (RFC 6066 §3: "MUST NOT contain more than
+ *    one name of the same name_type"), a host_name that RFC 6066 §3
+ *    forbids (a byte that is not printable ASCII, a trailing dot, longer
+ *    than 255 bytes).
  *    These checks run after the whole body decoded, so a malformed
  *    message is always a decode_error (curve_type aside: the layout of
  *    explicit curves differs, so parsing stops there).
@@ -117,6 +119,7 @@ struct tg_hs_client_hello {
 	uint32_t exts;      /**< ::tg_hs_extbit of the extensions present */
 	size_t unknown_exts; /**< extensions of other types (skipped) */
 	struct tg_hs_bytes host_name;     /**< server_name: the host_name */
+	size_t host_names;                /**< host_name entries (1 valid) */
 	struct tg_hs_u16_list groups;     /**< supported_groups */
 	struct tg_hs_bytes point_formats; /**< ec_point_formats list */
 	struct tg_hs_u16_list sigalgs;    /**< signature_algorithms */
@@ -358,8 +361,9 @@ TG_MUST_CHECK tg_result tg_hs_server_hello_reneg_check(
 /**
  * Parse a ClientHello body (RFC 5246 §7.4.1.2) and its extensions.
  * Requires null compression (else TG_E_ILLEGAL_PARAM); enforces the
- * syntax of server_name (RFC 6066 §3: exactly one host_name; names of
- * other types are skipped as opaque<1..2^16-1>), supported_groups,
+ * syntax of server_name (RFC 6066 §3: exactly one host_name, of printable
+ * ASCII; names of other types are skipped as opaque<1..2^16-1>),
+ * supported_groups,
  * ec_point_formats (uncompressed required), signature_algorithms, ALPN,
  * extended_master_secret (empty), renegotiation_info, session_ticket,
  * supported_versions; status_request and unknown types are skipped.

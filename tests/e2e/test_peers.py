@@ -24,6 +24,7 @@ from tg_e2e import (E2E, HOST, client_ctx, client_hello, curl, log, main,  # noq
                     plain_alert, read_response, recv_until_close, s_client)
 
 UNEXPECTED_MESSAGE = 10
+ILLEGAL_PARAMETER = 47
 DECODE_ERROR = 50
 
 
@@ -59,6 +60,84 @@ def grow_client_hello(msg, n_suites, pad):
     body = (msg[4:at] + len(new_suites).to_bytes(2, "big") + new_suites +
             msg[comp_at:ext_at] + len(new_exts).to_bytes(2, "big") + new_exts)
     return bytes([1]) + len(body).to_bytes(3, "big") + body
+
+
+class Hello:
+    """A ClientHello message (header included) taken apart: version and
+    random, session_id, cipher suites and compression (kept as bytes),
+    and the extensions as a list of [type, data]; bytes() puts it back."""
+
+    def __init__(self, msg):
+        assert msg[0] == 1
+        at = 4 + 2 + 32
+        self.head = msg[4:at]
+        self.sid = msg[at + 1:at + 1 + msg[at]]
+        at += 1 + msg[at]
+        n = msg[at] << 8 | msg[at + 1]
+        comp_at = at + 2 + n
+        ext_at = comp_at + 1 + msg[comp_at]
+        self.middle = msg[at:ext_at]
+        self.exts = []
+        off, end = ext_at + 2, len(msg)
+        while off < end:
+            t, ln = msg[off] << 8 | msg[off + 1], msg[off + 2] << 8 | msg[off + 3]
+            self.exts.append([t, msg[off + 4:off + 4 + ln]])
+            off += 4 + ln
+
+    def drop(self, t):
+        self.exts = [e for e in self.exts if e[0] != t]
+        return self
+
+    def set(self, t, data):
+        for e in self.exts:
+            if e[0] == t:
+                e[1] = data
+        return self
+
+    def __bytes__(self):
+        exts = b"".join(t.to_bytes(2, "big") + len(d).to_bytes(2, "big") + d
+                        for t, d in self.exts)
+        body = (self.head + bytes([len(self.sid)]) + self.sid + self.middle +
+                len(exts).to_bytes(2, "big") + exts)
+        return bytes([1]) + len(body).to_bytes(3, "big") + body
+
+
+def server_flight(port, msg, timeout=10):
+    """Send ClientHello MSG (one record), read the server's answer up to
+    its ChangeCipherSpec (resumed), ServerHelloDone (full) or an alert:
+    [(record type, payload)] with handshake messages split apart, as
+    (22, message)."""
+    out, hs, raw = [], b"", b""
+    with socket.create_connection((HOST, port), timeout=timeout) as s:
+        s.sendall(record(22, msg))
+        while True:
+            b = s.recv(65536)
+            if not b:
+                return out
+            raw += b
+            while len(raw) >= 5 and len(raw) >= 5 + (raw[3] << 8 | raw[4]):
+                n = raw[3] << 8 | raw[4]
+                t, p = raw[0], raw[5:5 + n]
+                raw = raw[5 + n:]
+                if t != 22:
+                    out.append((t, p))
+                    if t in (20, 21):
+                        return out
+                    continue
+                hs += p
+                while len(hs) >= 4 and len(hs) >= 4 + int.from_bytes(hs[1:4], "big"):
+                    ln = 4 + int.from_bytes(hs[1:4], "big")
+                    out.append((22, hs[:ln]))
+                    if hs[0] == 14:  # ServerHelloDone
+                        return out
+                    hs = hs[ln:]
+
+
+def server_hello_sid(flight):
+    """The session_id of the ServerHello in FLIGHT."""
+    sh = [m for t, m in flight if t == 22 and m[0] == 2][0]
+    at = 4 + 2 + 32
+    return sh[at + 1:at + 1 + sh[at]]
 
 
 def one_byte_records(data):
@@ -99,6 +178,7 @@ class MemClient:
                                                   server_hostname=sni)
         self.rewrite = rewrite or (lambda b: b)
         self.raw = bytearray()
+        self.received = bytearray()  # every byte from the server
         end = time.monotonic() + timeout
         while True:
             try:
@@ -112,6 +192,7 @@ class MemClient:
                 if not b:
                     raise ConnectionError("EOF in the handshake")
                 self.raw += b
+                self.received += b
                 self._feed()
         self._flush()
 
@@ -217,6 +298,101 @@ class Peers(E2E):
                 self.assertEqual((r.returncode, r.stdout), (0, b"200"), r.stderr[-500:])
             g.stop()
             self.assertEqual(g.rc, 0)
+
+    # ---- item 4: resumption, groups, SNI -----------------------------------------
+
+    def session_and_hello(self, g, sni="localhost"):
+        """A full handshake with Python's ssl (tickets and EMS on), then
+        the ClientHello that resumes it; also the first ServerHello's
+        session ID."""
+        ctx = client_ctx()
+        c = MemClient(g.port, ctx=ctx, sni=sni)
+        seen = c.received
+        st, _, _ = c.get("/bytes/10")
+        self.assertEqual(st, 200)
+        sess = c.obj.session
+        c.close()
+        first = [p for t, p in records(bytes(seen)) if t == 22 and p[0] == 2][0]
+        sid0 = first[39:39 + first[38]]
+        inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
+        obj = ctx.wrap_bio(inc, out, server_hostname=sni, session=sess)
+        try:
+            obj.do_handshake()
+        except ssl.SSLWantReadError:
+            pass
+        return records(out.read())[0][1], sid0
+
+    def test_ticket_any_session_id(self):
+        """RFC 5077 §3.4: a ticket resumes whatever session ID comes with it
+        (none, a random one, the first ServerHello's), and a non-empty one
+        is echoed in the ServerHello of the abbreviated handshake."""
+        g = self.gate()
+        ch, sid0 = self.session_and_hello(g)
+        h = Hello(ch)
+        self.assertTrue(any(t == 35 and d for t, d in h.exts), "no ticket offered")
+        for sid in (b"", os.urandom(32), os.urandom(7), sid0):
+            h.sid = sid
+            f = server_flight(g.port, bytes(h))
+            types = [(t, m[0]) for t, m in f]
+            log("ticket with a %d-byte session ID: %s" % (len(sid), types))
+            self.assertEqual(f[-1][0], 20, "not resumed: %s" % types)
+            self.assertNotIn((22, 11), types)  # no Certificate
+            self.assertEqual(server_hello_sid(f), sid)
+
+    def test_ems_session_without_ems(self):
+        """RFC 7627 §5.3: an EMS session offered in a ClientHello without
+        extended_master_secret aborts the handshake (handshake_failure),
+        by ticket and by session ID, even where clients without EMS are
+        allowed; without a session it is a full handshake."""
+        conf = os.path.join(self.tmp, "no-ems.conf")
+        with open(conf, "w") as f:
+            f.write("allow_no_ems = true;\n")
+        for extra in ([], ["--no-tickets"]):
+            g = self.gate(["-c", conf] + extra)
+            ch, _ = self.session_and_hello(g)
+            h = Hello(ch)
+            if extra:
+                self.assertTrue(h.sid)
+            f = server_flight(g.port, bytes(h.drop(23)))
+            log("%s: %s" % (extra, [(t, m[:2]) for t, m in f]))
+            self.assertEqual(f, [(21, bytes([2, 40]))])
+            # the same ClientHello without the session: a full handshake
+            h.sid = b""
+            h.set(35, b"")
+            f = server_flight(g.port, bytes(h))
+            self.assertEqual(f[-1], (22, bytes([14, 0, 0, 0])))
+
+    def test_no_supported_groups(self):
+        """RFC 8422 §4: a ClientHello without supported_groups leaves the
+        curve to the server; such clients predate X25519: P-256."""
+        g = self.gate()
+        h = Hello(records(client_hello())[0][1]).drop(10)
+        f = server_flight(g.port, bytes(h))
+        ske = [m for t, m in f if t == 22 and m[0] == 12]
+        self.assertTrue(ske, f)
+        self.assertEqual(ske[0][4], 3)  # named_curve
+        self.assertEqual(int.from_bytes(ske[0][5:7], "big"), 23)
+
+    def test_sni_syntax(self):
+        """RFC 6066 §3: one host_name at most, ASCII: two host_names, or a
+        name with a control character, a space or a byte past 0x7f, is
+        refused with illegal_parameter."""
+        g = self.gate()
+        h = Hello(records(client_hello("abc.example"))[0][1])
+
+        def sni(*names):
+            lst = b"".join(b"\x00" + len(n).to_bytes(2, "big") + n for n in names)
+            return len(lst).to_bytes(2, "big") + lst
+        for names in ((b"abc.example", b"abc.example"), (b"abc.example", b"def.example"),
+                      (b"a\nb.example",), (b"a b.example",), (b"w\xc3\xa9.example",),
+                      (b"a\x00b.example",), (b"abc.example.",)):
+            got, dt, how = self.close_with(g, record(22, bytes(h.set(0, sni(*names)))))
+            log("SNI %r: %r" % (names, got))
+            self.assertEqual(got, plain_alert(ILLEGAL_PARAMETER), names)
+        # and the same ClientHello with one good name goes on
+        f = server_flight(g.port, bytes(h.set(0, sni(b"abc.example"))))
+        self.assertEqual(f[-1], (22, bytes([14, 0, 0, 0])))
+        self.assertGateUp(g)
 
     # ---- item 5: warning alerts and tiny handshake records -----------------------
 

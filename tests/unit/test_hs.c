@@ -1689,6 +1689,215 @@ static void test_no_sni_cert_choice(void)
 	tg_cert_store_unref(other);
 }
 
+/* ---- resumption details, groups and SNI (issue 16, item 4) ---------------- */
+
+/* The ClientHello @p c queued (tg_hs_new), parsed into @p ch (borrowing
+ * from @p f). */
+static void client_hello_of(struct tg_hs *c, struct flight *f,
+			    struct tg_hs_client_hello *ch)
+{
+	size_t i;
+	struct tg_cur body;
+
+	take(c, f);
+	i = find_hs(f, TG_HS_CLIENT_HELLO);
+	CU_ASSERT_FATAL(i < f->n);
+	body = tg_cur_init(f->it[i].p + 4, f->it[i].len - 4);
+	TG_ASSERT_OK(tg_hs_client_hello_parse(&body, ch));
+}
+
+/* Feed ClientHello @p ch, re-encoded, to server @p s as one record. */
+static TG_MUST_CHECK tg_result feed_client_hello(struct tg_hs *s,
+				   const struct tg_hs_client_hello *ch)
+{
+	static uint8_t msg[1 << 16], rec[(1 << 16) + 64];
+	struct tg_wcur w = tg_wcur_init(msg, sizeof(msg));
+
+	TG_ASSERT_OK(tg_hs_client_hello_write(&w, ch));
+	return feed(s, rec, in_records(rec, msg, w.pos, 16384));
+}
+
+/* What the server answered a ClientHello: its ServerHello (parsed), and
+ * whether its flight is an abbreviated one (a ChangeCipherSpec, no
+ * Certificate). */
+static void server_answer(struct tg_hs *s, struct flight *f,
+			  struct tg_hs_server_hello *sh, bool *abbreviated)
+{
+	size_t i;
+	struct tg_cur body;
+
+	take(s, f);
+	i = find_hs(f, TG_HS_SERVER_HELLO);
+	CU_ASSERT_FATAL(i < f->n);
+	body = tg_cur_init(f->it[i].p + 4, f->it[i].len - 4);
+	TG_ASSERT_OK(tg_hs_server_hello_parse(&body, sh));
+	*abbreviated = find_ccs(f) < f->n &&
+		       find_hs(f, TG_HS_CERTIFICATE) == f->n;
+}
+
+/*
+ * RFC 5077 §3.4: a ticket is honoured whatever session ID comes with it:
+ * none, a random one, or the session's own; "If the server accepts the
+ * ticket and the Session ID is not empty, then it MUST respond with the
+ * same Session ID present in the ClientHello." With or without a session
+ * cache on the server.
+ */
+static void test_ticket_any_session_id(void)
+{
+	for (int cache = 0; cache < 2; cache++) {
+		for (int v = 0; v < 4; v++) {
+			struct tgt *t = calloc(1, sizeof(*t));
+			struct tg_hs_session sess;
+			struct tg_hs_client_hello ch;
+			struct tg_hs_server_hello sh;
+			struct tg_hs *c = NULL, *s = NULL;
+			static struct flight fc, fs;
+			uint8_t sid[32];
+			bool abbr = false;
+
+			CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+			srv_cfg(&t->scfg);
+			cli_cfg(&t->ccfg);
+			t->scfg.tickets = env.tickets;
+			t->scfg.cache = cache ? env.cache : NULL;
+			get_session(t, &sess);
+			CU_ASSERT_FATAL(sess.ticket_len > 0);
+			TG_ASSERT_OK(tg_hs_new(&t->ccfg, &sess, &c));
+			client_hello_of(c, &fc, &ch);
+			CU_ASSERT_FATAL(ch.ticket.len == sess.ticket_len);
+			switch (v) {
+			case 0: /* none */
+				ch.session_id_len = 0;
+				break;
+			case 1: /* random, 32 bytes (our client's way) */
+				break;
+			case 2: /* random, 8 bytes */
+				tg_test_fill(sid, 8);
+				ch.session_id_len = 8;
+				memcpy(ch.session_id, sid, 8);
+				break;
+			default: /* the session's own (a cache entry too) */
+				ch.session_id_len = sess.id_len;
+				memcpy(ch.session_id, sess.id, sess.id_len);
+				break;
+			}
+			TG_ASSERT_OK(tg_hs_new(&t->scfg, NULL, &s));
+			TG_ASSERT_OK(feed_client_hello(s, &ch));
+			server_answer(s, &fs, &sh, &abbr);
+			if (!abbr || tg_hs_info(s)->resumed != TG_HS_RESUMED_TICKET)
+				fprintf(stderr, "ticket with session ID variant %d, cache %d: not resumed\n",
+					v, cache);
+			CU_ASSERT(abbr);
+			CU_ASSERT_EQUAL(tg_hs_info(s)->resumed, TG_HS_RESUMED_TICKET);
+			CU_ASSERT_EQUAL(sh.session_id_len, ch.session_id_len);
+			CU_ASSERT_EQUAL(memcmp(sh.session_id, ch.session_id,
+					       ch.session_id_len), 0);
+			tg_hs_free(c);
+			tg_hs_free(s);
+			tgt_free(t);
+			tg_wipe(&sess, sizeof(sess));
+		}
+	}
+}
+
+/*
+ * RFC 7627 §5.3: "If the original session used the
+ * "extended_master_secret" extension but the new ClientHello does not
+ * contain it, the server MUST abort the abbreviated handshake." A server
+ * that takes clients without EMS (allow_no_ems) aborts with
+ * handshake_failure when such a ClientHello offers an EMS session, by
+ * ticket or by session ID; without a session it is a full handshake.
+ */
+static void test_resume_ems_session_without_ems(void)
+{
+	for (int by_ticket = 0; by_ticket < 3; by_ticket++) {
+		struct tgt *t = calloc(1, sizeof(*t));
+		struct tg_hs_session sess;
+		struct tg_hs_client_hello ch;
+		struct tg_hs *c = NULL, *s = NULL;
+		static struct flight fc;
+		uint8_t out[64];
+		size_t n;
+		tg_result r;
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+		srv_cfg(&t->scfg);
+		cli_cfg(&t->ccfg);
+		t->scfg.allow_no_ems = true;
+		t->scfg.tickets = by_ticket == 1 ? env.tickets : NULL;
+		t->scfg.cache = by_ticket == 1 ? NULL : env.cache;
+		if (by_ticket == 2)
+			t->ccfg.offer_ticket = false;
+		get_session(t, &sess);
+		CU_ASSERT_FATAL(sess.valid && sess.ems);
+		TG_ASSERT_OK(tg_hs_new(&t->ccfg, by_ticket == 2 ? NULL : &sess, &c));
+		client_hello_of(c, &fc, &ch);
+		ch.exts &= ~(uint32_t)TG_HS_EXT_EMS;
+		TG_ASSERT_OK(tg_hs_new(&t->scfg, NULL, &s));
+		r = feed_client_hello(s, &ch);
+		if (by_ticket == 2) {
+			/* no session offered: a full handshake without EMS */
+			TG_ASSERT_OK(r);
+			CU_ASSERT(tg_hs_events(s) & TG_HS_EV_OUTPUT);
+		} else {
+			CU_ASSERT_EQUAL(r.code, TG_E_HANDSHAKE_FAIL);
+			CU_ASSERT_EQUAL(tg_hs_info(s)->alert_sent,
+					TG_ALERT_HANDSHAKE_FAILURE);
+			n = drain(s, out, sizeof(out));
+			CU_ASSERT(is_plain_alert(out, n, TG_ALERT_HANDSHAKE_FAILURE));
+		}
+		tg_hs_free(c);
+		tg_hs_free(s);
+		tgt_free(t);
+		tg_wipe(&sess, sizeof(sess));
+	}
+}
+
+/*
+ * RFC 8422 §4: a client that sends no supported_groups leaves the curve
+ * to the server. Such clients predate X25519 (RFC 4492 had only the NIST
+ * curves): P-256 for them, or the first NIST curve of ours; X25519 only
+ * when we have nothing else.
+ */
+static void test_no_supported_groups(void)
+{
+	static const struct {
+		uint16_t ours[3];
+		unsigned n;
+		uint16_t want;
+	} cases[] = {
+		{ { 0 }, 0, TG_GROUP_SECP256R1 }, /* our default list */
+		{ { TG_GROUP_X25519, TG_GROUP_SECP384R1, TG_GROUP_SECP256R1 }, 3,
+		  TG_GROUP_SECP384R1 },
+		{ { TG_GROUP_X25519 }, 1, TG_GROUP_X25519 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct tgt *t = reach(S_CLIENT_HELLO);
+		struct tg_hs_config sc;
+		struct tg_hs_client_hello ch;
+		struct tg_cur body;
+		struct tg_hs *s = NULL;
+		size_t k = find_hs(&t->f1, TG_HS_CLIENT_HELLO);
+
+		CU_ASSERT_FATAL(k < t->f1.n);
+		body = tg_cur_init(t->f1.it[k].p + 4, t->f1.it[k].len - 4);
+		TG_ASSERT_OK(tg_hs_client_hello_parse(&body, &ch));
+		ch.exts &= ~(uint32_t)TG_HS_EXT_SUPPORTED_GROUPS;
+		sc = t->scfg;
+		memcpy(sc.groups, cases[i].ours, sizeof(cases[i].ours));
+		sc.n_groups = cases[i].n;
+		TG_ASSERT_OK(tg_hs_new(&sc, NULL, &s));
+		TG_ASSERT_OK(feed_client_hello(s, &ch));
+		CU_ASSERT_EQUAL(tg_hs_info(s)->group, cases[i].want);
+		if (tg_hs_info(s)->group != cases[i].want)
+			fprintf(stderr, "no supported_groups, case %zu: group %u\n",
+				i, tg_hs_info(s)->group);
+		tg_hs_free(s);
+		tgt_free(t);
+	}
+}
+
 /* ---- API contract -------------------------------------------------------- */
 
 static void test_bad_config(void)
@@ -2001,6 +2210,11 @@ static CU_TestInfo hs_tests[] = {
 	{ "RSASSA-PSS keys: rsa_pss_pss_* only", test_rsa_pss_key },
 	{ "no SNI: every certificate of the default name is a candidate",
 	  test_no_sni_cert_choice },
+	{ "a ticket with no, a random or the session's own session ID",
+	  test_ticket_any_session_id },
+	{ "an EMS session offered without EMS: handshake_failure",
+	  test_resume_ems_session_without_ems },
+	{ "no supported_groups: P-256", test_no_supported_groups },
 	{ "signature_algorithms read whole (32754 entries)",
 	  test_long_sigalg_list },
 	{ "tg_hs_new: bad configurations", test_bad_config },

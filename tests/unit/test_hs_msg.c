@@ -689,9 +689,34 @@ static void test_client_hello_exts(void)
 	/* server_name */
 	TG_ASSERT_OK(ch_parse("0000 0008 0006 00 0003 616263", &ch));
 	CU_ASSERT_TRUE(bytes_eq(&ch.host_name, "abc", 3));
-	/* two host_names */
+	/* two host_names: RFC 6066 §3 "MUST NOT contain more than one name
+	 * of the same name_type"; it decodes, so illegal_parameter, unless
+	 * the rest of the message does not decode */
 	TG_ASSERT_ERR(ch_err("0000 000e 000c 00 0003 616263 00 0003 646566"),
+		      TG_E_ILLEGAL_PARAM);
+	TG_ASSERT_ERR(ch_err("0000 000e 000c 00 0003 616263 00 0003 616263"),
+		      TG_E_ILLEGAL_PARAM);
+	TG_ASSERT_ERR(ch_err("0000 000e 000c 00 0003 616263 00 0003 646566 "
+			     "0017000100"),
 		      TG_E_DECODE);
+	/* RFC 6066 §3: "HostName ... represented as a byte string using
+	 * ASCII encoding": control characters, space, DEL and bytes past
+	 * 0x7f are no host name */
+	{
+		static const char *const bad[] = {
+			"61 0a 62", "61 20 62", "61 09 62", "01 61 62",
+			"61 7f 62", "77 c3 a9", "61 80 62", "ff 61 62",
+		};
+
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			snprintf(name, sizeof(name), "0000 0008 0006 00 0003 %s",
+				 bad[i]);
+			TG_ASSERT_ERR(ch_err(name), TG_E_ILLEGAL_PARAM);
+		}
+	}
+	/* what DNS names use, any case, is fine (and '_', '*', digits) */
+	TG_ASSERT_OK(ch_parse("0000 000d 000b 00 0008 412d5f2a2e7a3039", &ch));
+	CU_ASSERT_TRUE(bytes_eq(&ch.host_name, "A-_*.z09", 8));
 	/* empty name, empty list, missing list */
 	TG_ASSERT_ERR(ch_err("0000 0005 0003 00 0000"), TG_E_DECODE);
 	TG_ASSERT_ERR(ch_err("0000 0002 0000"), TG_E_DECODE);
