@@ -810,11 +810,12 @@ static TG_MUST_CHECK tg_result tg_srv_client_hello(struct tg_hs *hs, struct tg_h
 
 	TG_GUARD(tg_srv_negotiate(hs, &ch, &match));
 	hs->info.suite = hs->cs->id;
-	hs->info.cert_type = tg_cert_key_type(hs->cert) == TG_CERT_KEY_RSA ||
+	/* 1: an RSA key (rsaEncryption or RSASSA-PSS), 2: ECDSA */
+	hs->info.cert_type = tg_cert_key_type(hs->cert) == TG_CERT_KEY_EC_P256 ||
 					     tg_cert_key_type(hs->cert) ==
-						     TG_CERT_KEY_RSA_PSS
-				     ? 1
-				     : 2;
+						     TG_CERT_KEY_EC_P384
+				     ? 2
+				     : 1;
 	hs->send_ticket = cfg->tickets != NULL && hs->client_ext_ticket;
 	if (cfg->cache != NULL) {
 		hs->sid_len = TG_TLS_SESSION_ID_MAX;
