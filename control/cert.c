@@ -47,6 +47,9 @@ struct tg_cert_store {
 	struct tg_cert **certs;
 	size_t nidx, idxcap;
 	struct sni_ent *idx;
+	/* the candidates without a matching SNI (store_defaults) */
+	size_t ndflt;
+	size_t dflt[TG_CERT_MAX_CANDIDATES];
 };
 
 struct tg_ca {
@@ -96,6 +99,8 @@ enum tg_cert_key tg_cert_key_of(const EVP_PKEY *pk)
 		return TG_CERT_KEY_NONE;
 	if (EVP_PKEY_is_a(pk, "RSA"))
 		return TG_CERT_KEY_RSA;
+	if (EVP_PKEY_is_a(pk, "RSA-PSS"))
+		return TG_CERT_KEY_RSA_PSS;
 	if (!EVP_PKEY_is_a(pk, "EC") ||
 	    EVP_PKEY_get_group_name(pk, grp, sizeof(grp), &len) != 1)
 		return TG_CERT_KEY_NONE;
@@ -286,8 +291,8 @@ static TG_MUST_CHECK tg_result load_key(struct tg_cert *c, const char *path)
 	}
 	c->kt = tg_cert_key_of(c->pkey);
 	if (c->kt == TG_CERT_KEY_NONE) {
-		TG_ERR("key file %s: key type %s not supported (RSA, EC "
-		       "P-256 or P-384)",
+		TG_ERR("key file %s: key type %s not supported (RSA, "
+		       "RSASSA-PSS, EC P-256 or P-384)",
 		       path, EVP_PKEY_get0_type_name(c->pkey));
 		return tg_error(TG_E_UNSUPPORTED);
 	}
@@ -408,6 +413,57 @@ static int sni_ent_cmp(const void *a, const void *b)
 	return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
+static bool dflt_has(const struct tg_cert_store *s, size_t idx)
+{
+	for (size_t i = 0; i < s->ndflt; i++)
+		if (s->dflt[i] == idx)
+			return true;
+	return false;
+}
+
+/* Whether certificates @p a and @p b answer to a name in common. */
+static bool share_name(const struct tg_cert *a, const struct tg_cert *b)
+{
+	for (size_t i = 0; i < a->nnames; i++)
+		for (size_t j = 0; j < b->nnames; j++)
+			if (strcmp(a->names[i], b->names[j]) == 0)
+				return true;
+	return false;
+}
+
+/*
+ * The candidates for a ClientHello without SNI, or with a name nothing
+ * matches (RFC 6066 §3 leaves that choice to the server): the default
+ * certificates (the marked ones, else the first loaded), then, in load
+ * order, every other certificate loaded for one of their names. A site
+ * usually has an ECDSA and an RSA certificate for the same names; nginx
+ * and HAProxy offer both to a client without SNI, and so do we: the
+ * engine picks by what the client offers. Recomputed at each add (the
+ * store is not shared yet), so selection costs nothing.
+ */
+static void store_defaults(struct tg_cert_store *s)
+{
+	size_t base;
+
+	s->ndflt = 0;
+	for (size_t i = 0; i < s->n && s->ndflt < TG_CERT_MAX_CANDIDATES; i++)
+		if (s->certs[i]->is_default)
+			s->dflt[s->ndflt++] = i;
+	if (s->ndflt == 0 && s->n > 0 && !(s->flags & TG_CERT_STORE_STRICT_SNI))
+		s->dflt[s->ndflt++] = 0;
+	base = s->ndflt;
+	for (size_t i = 0; i < s->n && s->ndflt < TG_CERT_MAX_CANDIDATES; i++) {
+		if (dflt_has(s, i))
+			continue;
+		for (size_t d = 0; d < base; d++) {
+			if (share_name(s->certs[s->dflt[d]], s->certs[i])) {
+				s->dflt[s->ndflt++] = i;
+				break;
+			}
+		}
+	}
+}
+
 tg_result tg_cert_store_add(struct tg_cert_store *s, struct tg_cert *c,
 			    bool is_default)
 {
@@ -448,6 +504,7 @@ tg_result tg_cert_store_add(struct tg_cert_store *s, struct tg_cert *c,
 		s->idx[s->nidx++] = (struct sni_ent){ c->names[i], s->n };
 	s->certs[s->n++] = c;
 	qsort(s->idx, s->nidx, sizeof(*s->idx), sni_ent_cmp);
+	store_defaults(s);
 	return TG_OK;
 }
 
@@ -532,11 +589,8 @@ tg_result tg_cert_store_select(const struct tg_cert_store *s, const char *sni,
 		}
 	}
 	m->kind = TG_CERT_MATCH_DEFAULT;
-	for (size_t i = 0; i < s->n && m->n < TG_CERT_MAX_CANDIDATES; i++)
-		if (s->certs[i]->is_default)
-			m->c[m->n++] = s->certs[i];
-	if (m->n == 0 && s->n > 0 && !(s->flags & TG_CERT_STORE_STRICT_SNI))
-		m->c[m->n++] = s->certs[0];
+	for (size_t i = 0; i < s->ndflt; i++)
+		m->c[m->n++] = s->certs[s->dflt[i]];
 	if (m->n)
 		return TG_OK;
 	return tg_error(sni != NULL ? TG_E_UNRECOGNIZED_NAME

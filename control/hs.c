@@ -37,8 +37,13 @@
 
 /* Pseudo message type for ChangeCipherSpec in the state table. */
 #define TG_HS_CCS 0xfe
-/* Bound of the raw transcript (a few certificate chains). */
-#define TG_HS_TRANSCRIPT_MAX (4 * TG_TLS_MAX_HS_MSG)
+/* Bound of the raw transcript: the largest ClientHello and every other
+ * message a full handshake with client authentication can have at their
+ * own bound (two Certificates, ClientKeyExchange, CertificateVerify,
+ * the small ones); it grows on demand. */
+#define TG_HS_TRANSCRIPT_MAX                                                   \
+	(TG_TLS_HS_HDR_LEN + TG_TLS_MAX_CLIENT_HELLO +                         \
+	 5 * (TG_TLS_HS_HDR_LEN + TG_TLS_MAX_HS_MSG))
 /* Scratch for one outgoing message. */
 #define TG_HS_MSG_MAX (TG_TLS_MAX_HS_MSG + TG_TLS_HS_HDR_LEN)
 
@@ -75,6 +80,7 @@ struct tg_hs {
 	struct tg_hsio io;
 	unsigned events;
 	int fail;
+	unsigned warnings;  /* warning alerts received (TG_HS_MAX_WARNINGS) */
 
 	/* transcript */
 	uint8_t *tr;
@@ -99,8 +105,8 @@ struct tg_hs {
 	const struct tg_cert *cert; /* ours: server cert, or client cert */
 	EVP_PKEY *peer_key;         /* the peer's leaf key */
 	bool cert_requested;        /* client: server sent CertificateRequest */
-	uint16_t cr_sigalgs[TG_HS_MAX_PREFS * 2];
-	size_t n_cr_sigalgs;
+	uint32_t cr_sigalgs;        /* client: the CertificateRequest's
+				       schemes (tg_sigalg_bit() set) */
 	bool send_ticket;           /* server: NewSessionTicket in this flight */
 	bool client_ext_ticket;     /* client offered session_ticket */
 	struct tg_sess_state resume; /* server: the state being resumed */
@@ -123,7 +129,8 @@ struct tg_hs {
 
 static TG_MUST_CHECK tg_result tg_hs_tr_add(struct tg_hs *hs, const uint8_t *p, size_t n)
 {
-	TG_ENSURE(hs->tr_len + n <= TG_HS_TRANSCRIPT_MAX, TG_E_ILLEGAL_PARAM);
+	/* every message was checked against its bound (hsio): this holds */
+	TG_ENSURE(hs->tr_len + n <= TG_HS_TRANSCRIPT_MAX, TG_E_INTERNAL);
 	TG_GUARD(tg_grow_wiped(&hs->tr, &hs->tr_cap, hs->tr_len + n,
 			       TG_HS_TRANSCRIPT_MAX));
 	memcpy(hs->tr + hs->tr_len, p, n);
@@ -207,17 +214,6 @@ static bool tg_u16_in(uint16_t v, const uint16_t *l, size_t n)
 		if (l[i] == v)
 			return true;
 	return false;
-}
-
-/* Copy a codepoint list into a host-order array (bounded). */
-static size_t tg_hs_u16_copy(const struct tg_hs_u16_list *l, uint16_t *out,
-			     size_t cap)
-{
-	size_t n = l->n < cap ? l->n : cap;
-
-	for (size_t i = 0; i < n; i++)
-		out[i] = tg_hs_u16_at(l, i);
-	return n;
 }
 
 /*
@@ -370,70 +366,107 @@ static TG_MUST_CHECK tg_result tg_hs_peer_chain(struct tg_hs *hs,
  * Server
  * ====================================================================== */
 
-/* An ECDSA certificate is usable when the client supports its curve
- * (RFC 8422 §5.1: supported_groups also bounds the certificate's curve). */
-static bool tg_srv_ecdsa_usable(const struct tg_cert *c, void *arg)
-{
-	const struct tg_hs_client_hello *ch = arg;
-	enum tg_cert_key kt = tg_cert_key_type(c); /* known at load time */
-	uint16_t curve;
+/* What a ClientHello offers, read once from its lists however long they
+ * are (RFC 5246 §7.4.1.2: up to 32767 entries each), so that weighing a
+ * suite and a certificate costs the same for any ClientHello. */
+struct tg_srv_offer {
+	uint32_t sigalgs; /* tg_sigalg_bit() set of its signature_algorithms */
+	bool p256, p384;  /* ECDSA certificate curves it takes (RFC 8422 §5.1) */
+	uint16_t group;   /* the ECDHE group, 0 when none in common */
+};
 
-	if (kt == TG_CERT_KEY_EC_P256)
-		curve = TG_GROUP_SECP256R1;
-	else if (kt == TG_CERT_KEY_EC_P384)
-		curve = TG_GROUP_SECP384R1;
-	else
-		return false;
-	return !(ch->exts & TG_HS_EXT_SUPPORTED_GROUPS) ||
-	       tg_hs_u16_has(&ch->groups, curve);
+static void tg_srv_offer_init(struct tg_hs *hs,
+			      const struct tg_hs_client_hello *ch,
+			      struct tg_srv_offer *o)
+{
+	bool groups = (ch->exts & TG_HS_EXT_SUPPORTED_GROUPS) != 0;
+	size_t n;
+	const uint16_t *ours = tg_hs_groups(hs->cfg, &n);
+	struct tg_hs_u16_list rsa, ecdsa;
+
+	/* RFC 5246 §7.4.1.4.1: without the extension a client takes
+	 * {sha1, the suite's signature} only, which we never sign with
+	 * (both sets are empty then) */
+	tg_hs_client_sigalgs(ch, false, &rsa);
+	tg_hs_client_sigalgs(ch, true, &ecdsa);
+	o->sigalgs = tg_hs_sigalg_set(&rsa) | tg_hs_sigalg_set(&ecdsa);
+	/* RFC 8422 §5.1: supported_groups bounds the certificate's curve
+	 * too; without it, any curve (RFC 8422 §4) */
+	o->p256 = !groups || tg_hs_u16_has(&ch->groups, TG_GROUP_SECP256R1);
+	o->p384 = !groups || tg_hs_u16_has(&ch->groups, TG_GROUP_SECP384R1);
+	o->group = 0;
+	if (groups) {
+		if (tg_failed(tg_hs_u16_select(&ch->groups, ours, n, &o->group)))
+			o->group = 0;
+	} else {
+		/* RFC 8422 §4 leaves the curve to us. Such a client predates
+		 * X25519 (RFC 4492 had the NIST curves only): the first NIST
+		 * curve of ours, P-256 by default; X25519 only when we have
+		 * nothing else */
+		o->group = ours[0];
+		for (size_t i = 0; i < n; i++) {
+			if (ours[i] == TG_GROUP_SECP256R1 ||
+			    ours[i] == TG_GROUP_SECP384R1) {
+				o->group = ours[i];
+				break;
+			}
+		}
+	}
 }
 
-/* A suite we can run for this ClientHello with the candidates @p m:
- * the certificate, the group and the signature scheme it needs. */
+/* Whether certificate @p c can serve suite @p cs for this client. */
+static bool tg_srv_cert_fits(const struct tg_cert *c,
+			     const struct tg_cs_info *cs,
+			     const struct tg_srv_offer *o)
+{
+	switch (tg_cert_key_type(c)) { /* known at load time */
+	case TG_CERT_KEY_EC_P256:
+		return cs->kx == TG_KX_ECDHE_ECDSA && o->p256;
+	case TG_CERT_KEY_EC_P384:
+		return cs->kx == TG_KX_ECDHE_ECDSA && o->p384;
+	case TG_CERT_KEY_RSA:
+		return cs->kx == TG_KX_ECDHE_RSA || cs->kx == TG_KX_RSA;
+	case TG_CERT_KEY_RSA_PSS:
+		/* RFC 4055 §1.2: an RSASSA-PSS key signs, never decrypts */
+		return cs->kx == TG_KX_ECDHE_RSA;
+	default:
+		return false;
+	}
+}
+
+/* A suite we can run for this ClientHello with the candidates @p m: the
+ * first candidate (in their order) that fits the suite and can sign with
+ * a scheme the client offered, the group and that scheme. */
 static bool tg_srv_suite_ok(struct tg_hs *hs, const struct tg_cs_info *cs,
-			    const struct tg_hs_client_hello *ch,
+			    const struct tg_srv_offer *o,
 			    const struct tg_cert_match *m,
 			    const struct tg_cert **cert, uint16_t *group,
 			    uint16_t *sigalg)
 {
 	const struct tg_hs_config *cfg = hs->cfg;
-	bool ecdsa = cs->kx == TG_KX_ECDHE_ECDSA;
-	const struct tg_cert *c;
 	size_t n_ours;
-	const uint16_t *ours;
+	const uint16_t *ours = tg_hs_sigalgs(cfg, &n_ours);
 
 	if (cs->kx == TG_KX_RSA && !cfg->allow_static_rsa)
 		return false;
-	c = ecdsa ? tg_cert_match_pick(m, tg_srv_ecdsa_usable, (void *)ch)
-		  : tg_cert_match_pick_kt(m, false, true, false);
-	if (c == NULL)
+	if (cs->kx != TG_KX_RSA && o->group == 0)
 		return false;
-	*cert = c;
-	*group = 0;
-	*sigalg = 0;
-	if (cs->kx == TG_KX_RSA)
-		return true;
-	/* RFC 8422 §4: without supported_groups, assume any of ours */
-	ours = tg_hs_groups(cfg, &n_ours);
-	if (ch->exts & TG_HS_EXT_SUPPORTED_GROUPS) {
-		if (tg_failed(tg_hs_u16_select(&ch->groups, ours, n_ours, group)))
-			return false;
-	} else {
-		*group = ours[0];
-	}
-	{
-		struct tg_hs_u16_list peer;
-		uint16_t pl[64];
-		size_t np;
+	for (size_t i = 0; i < m->n; i++) {
+		const struct tg_cert *c = m->c[i];
+		uint16_t sa = 0;
 
-		tg_hs_client_sigalgs(ch, ecdsa, &peer);
-		np = tg_hs_u16_copy(&peer, pl, 64);
-		ours = tg_hs_sigalgs(cfg, &n_ours);
-		if (tg_failed(tg_sig_choose(tg_cert_pkey(c), pl, np, ours,
-					    n_ours, sigalg)))
-			return false;
+		if (!tg_srv_cert_fits(c, cs, o))
+			continue;
+		if (cs->kx != TG_KX_RSA &&
+		    tg_failed(tg_sig_choose(tg_cert_pkey(c), o->sigalgs, ours,
+					    n_ours, &sa)))
+			continue;
+		*cert = c;
+		*group = cs->kx == TG_KX_RSA ? 0 : o->group;
+		*sigalg = sa;
+		return true;
 	}
-	return true;
+	return false;
 }
 
 /* Pick the suite, certificate, group and signature scheme. */
@@ -443,7 +476,9 @@ static TG_MUST_CHECK tg_result tg_srv_negotiate(struct tg_hs *hs,
 {
 	size_t n;
 	const uint16_t *ours = tg_hs_suites(hs->cfg, &n);
+	struct tg_srv_offer o;
 
+	tg_srv_offer_init(hs, ch, &o);
 	if (hs->cfg->client_order) {
 		for (size_t i = 0; i < ch->suites.n; i++) {
 			uint16_t id = tg_hs_u16_at(&ch->suites, i);
@@ -451,7 +486,7 @@ static TG_MUST_CHECK tg_result tg_srv_negotiate(struct tg_hs *hs,
 
 			if (cs == NULL || !tg_u16_in(id, ours, n))
 				continue;
-			if (tg_srv_suite_ok(hs, cs, ch, m, &hs->cert, &hs->group,
+			if (tg_srv_suite_ok(hs, cs, &o, m, &hs->cert, &hs->group,
 					    &hs->sigalg)) {
 				hs->cs = cs;
 				return TG_OK;
@@ -463,7 +498,7 @@ static TG_MUST_CHECK tg_result tg_srv_negotiate(struct tg_hs *hs,
 
 			if (cs == NULL || !tg_hs_u16_has(&ch->suites, ours[i]))
 				continue;
-			if (tg_srv_suite_ok(hs, cs, ch, m, &hs->cert, &hs->group,
+			if (tg_srv_suite_ok(hs, cs, &o, m, &hs->cert, &hs->group,
 					    &hs->sigalg)) {
 				hs->cs = cs;
 				return TG_OK;
@@ -471,6 +506,25 @@ static TG_MUST_CHECK tg_result tg_srv_negotiate(struct tg_hs *hs,
 		}
 	}
 	return tg_error(TG_E_HANDSHAKE_FAIL);
+}
+
+/*
+ * RFC 7627 §5.3: "If the original session used the
+ * "extended_master_secret" extension but the new ClientHello does not
+ * contain it, the server MUST abort the abbreviated handshake." Checked
+ * for any session the ClientHello offers that we found (a ticket that
+ * opens, a cache entry), as OpenSSL does; the session is wiped with the
+ * handshake. The other way round (a session without EMS, a ClientHello
+ * with it) is only a full handshake (tg_srv_resumable).
+ */
+static TG_MUST_CHECK tg_result tg_srv_ems_consistent(struct tg_hs *hs,
+				       const struct tg_hs_client_hello *ch)
+{
+	if (hs->resume.ems && !(ch->exts & TG_HS_EXT_EMS)) {
+		tg_wipe(&hs->resume, sizeof(hs->resume));
+		return tg_error(TG_E_HANDSHAKE_FAIL);
+	}
+	return TG_OK;
 }
 
 /* Can the offered session be resumed with this ClientHello? */
@@ -704,6 +758,8 @@ static TG_MUST_CHECK tg_result tg_srv_client_hello(struct tg_hs *hs, struct tg_h
 							  ch.ticket.len,
 							  &hs->resume);
 
+		if (ts != TG_TICKET_INVALID)
+			TG_GUARD(tg_srv_ems_consistent(hs, &ch));
 		if (ts != TG_TICKET_INVALID && tg_srv_resumable(hs, &ch, &hs->resume)) {
 			resumed = true;
 			hs->info.resumed = TG_HS_RESUMED_TICKET;
@@ -715,12 +771,14 @@ static TG_MUST_CHECK tg_result tg_srv_client_hello(struct tg_hs *hs, struct tg_h
 	}
 	if (!resumed && cfg->cache != NULL && ch.session_id_len > 0 &&
 	    tg_ok(tg_sesscache_get(cfg->cache, ch.session_id, ch.session_id_len,
-				   &hs->resume)) &&
-	    tg_srv_resumable(hs, &ch, &hs->resume)) {
-		resumed = true;
-		hs->info.resumed = TG_HS_RESUMED_ID;
-		hs->sid_len = ch.session_id_len;
-		memcpy(hs->sid, ch.session_id, ch.session_id_len);
+				   &hs->resume))) {
+		TG_GUARD(tg_srv_ems_consistent(hs, &ch));
+		if (tg_srv_resumable(hs, &ch, &hs->resume)) {
+			resumed = true;
+			hs->info.resumed = TG_HS_RESUMED_ID;
+			hs->sid_len = ch.session_id_len;
+			memcpy(hs->sid, ch.session_id, ch.session_id_len);
+		}
 	}
 
 	TG_GUARD(tg_rand_public(hs->server_random, sizeof(hs->server_random)));
@@ -752,7 +810,12 @@ static TG_MUST_CHECK tg_result tg_srv_client_hello(struct tg_hs *hs, struct tg_h
 
 	TG_GUARD(tg_srv_negotiate(hs, &ch, &match));
 	hs->info.suite = hs->cs->id;
-	hs->info.cert_type = tg_cert_key_type(hs->cert) == TG_CERT_KEY_RSA ? 1 : 2;
+	/* 1: an RSA key (rsaEncryption or RSASSA-PSS), 2: ECDSA */
+	hs->info.cert_type = tg_cert_key_type(hs->cert) == TG_CERT_KEY_EC_P256 ||
+					     tg_cert_key_type(hs->cert) ==
+						     TG_CERT_KEY_EC_P384
+				     ? 2
+				     : 1;
 	hs->send_ticket = cfg->tickets != NULL && hs->client_ext_ticket;
 	if (cfg->cache != NULL) {
 		hs->sid_len = TG_TLS_SESSION_ID_MAX;
@@ -1025,9 +1088,12 @@ static TG_MUST_CHECK tg_result tg_cli_cert(struct tg_hs *hs, struct tg_hsio_msg 
 				  hs->cfg->server_name[0] ? hs->cfg->server_name
 							  : NULL));
 	TG_GUARD(tg_sig_key_info(hs->peer_key, &kt, &curve));
-	/* the certificate must fit the suite (RFC 5246 §7.4.2) */
+	/* the certificate must fit the suite (RFC 5246 §7.4.2); an
+	 * RSASSA-PSS key signs (ECDHE_RSA) but never decrypts (RFC 4055) */
 	TG_ENSURE(hs->cs->kx == TG_KX_ECDHE_ECDSA ? kt == TG_KEY_EC
-						  : kt == TG_KEY_RSA,
+		  : hs->cs->kx == TG_KX_ECDHE_RSA
+			  ? kt == TG_KEY_RSA || kt == TG_KEY_RSA_PSS
+			  : kt == TG_KEY_RSA,
 		  TG_E_UNSUPPORTED_CERT);
 	hs->info.cert_type = kt == TG_KEY_EC ? 2 : 1;
 	hs->st = hs->cs->kx == TG_KX_RSA ? C_CR_OR_DONE : C_SKE;
@@ -1068,9 +1134,8 @@ static TG_MUST_CHECK tg_result tg_cli_cert_request(struct tg_hs *hs, struct tg_h
 
 	TG_GUARD(tg_hs_certificate_request_parse(&m->body, &cr));
 	hs->cert_requested = true;
-	hs->n_cr_sigalgs = tg_hs_u16_copy(&cr.sigalgs, hs->cr_sigalgs,
-					  sizeof(hs->cr_sigalgs) /
-						  sizeof(hs->cr_sigalgs[0]));
+	/* the whole list, however long (RFC 5246 §7.4.4: <2..2^16-2>) */
+	hs->cr_sigalgs = tg_hs_sigalg_set(&cr.sigalgs);
 	hs->st = C_DONE;
 	return TG_OK;
 }
@@ -1096,8 +1161,7 @@ static TG_MUST_CHECK tg_result tg_cli_server_done(struct tg_hs *hs, struct tg_hs
 
 		if (cfg->client_cert != NULL &&
 		    tg_ok(tg_sig_choose(tg_cert_pkey(cfg->client_cert),
-					hs->cr_sigalgs, hs->n_cr_sigalgs, ours,
-					sn, &cv_alg))) {
+					hs->cr_sigalgs, ours, sn, &cv_alg))) {
 			size_t n;
 			const struct tg_der *chain = tg_cert_chain(cfg->client_cert, &n);
 
@@ -1276,6 +1340,10 @@ static TG_MUST_CHECK tg_result tg_hs_item(struct tg_hs *hs, struct tg_hsio_msg *
 		 * end the connection; a fatal alert does */
 		if (m->type == TG_ALERT_FATAL)
 			return tg_error(TG_E_PEER_ALERT);
+		/* but a handful is all a handshake needs: a stream of them
+		 * only keeps the control thread busy (tg_hs.h) */
+		TG_ENSURE(++hs->warnings <= TG_HS_MAX_WARNINGS,
+			  TG_E_UNEXPECTED_MSG);
 		return TG_OK;
 	case TG_HSIO_APPDATA:
 		/* before our keys are in place application data is refused */
@@ -1413,7 +1481,7 @@ tg_result tg_hs_feed(struct tg_hs *hs, const uint8_t *in, size_t len,
 				size_t left = tg_hsio_rx_left(&hs->io);
 
 				*consumed = used - left;
-				hs->io.rlen = hs->io.rdrop = 0;
+				tg_hsio_rx_drop(&hs->io);
 				return TG_OK;
 			}
 		}

@@ -8,17 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tg_hs_msg.h"
 #include "tg_tls.h"
 #include "tg_wipe.h"
-
-/* RFC 5246 §6.2.3: TLSCiphertext.length <= 2^14 + 2048. */
-#define TG_HSIO_MAX_CT TG_REC_LEN_MAX_CT12
-#define TG_HSIO_RCAP (2 * (TG_REC_HDR_LEN + TG_HSIO_MAX_CT))
-#define TG_HSIO_HSCAP (TG_TLS_MAX_HS_MSG + TG_TLS_HS_HDR_LEN + TG_REC_MAX_PLAIN)
-#define TG_HSIO_OUTCAP (4 * TG_TLS_MAX_HS_MSG)
-/* Buffers start small (a handshake's flights fit) and grow on demand up
- * to the caps above: a handshake costs a few KB, not the worst case. */
-#define TG_HSIO_START 4096
 
 tg_result tg_hsio_init(struct tg_hsio *io)
 {
@@ -68,14 +60,25 @@ void tg_hsio_fini(struct tg_hsio *io)
 	memset(io, 0, sizeof(*io));
 }
 
-/* Drop the record handed out by the previous tg_hsio_next(). */
-static void tg_hsio_drop(struct tg_hsio *io)
+/*
+ * Reclaim the space of the records consumed (rbuf[0, rpos)): once per
+ * feed, never per record, so that a stream of tiny records costs linear
+ * work. Each byte moves at most once: after the move the unconsumed
+ * bytes start the buffer, and they move again only once a record in
+ * front of them has been consumed, which a partial record never is.
+ */
+static void tg_hsio_compact(struct tg_hsio *io)
 {
-	if (io->rdrop == 0)
+	size_t left = io->rlen - io->rpos;
+
+	if (io->rpos == 0)
 		return;
-	memmove(io->rbuf, io->rbuf + io->rdrop, io->rlen - io->rdrop);
-	io->rlen -= io->rdrop;
-	io->rdrop = 0;
+	if (left > 0) {
+		memmove(io->rbuf, io->rbuf + io->rpos, left);
+		io->moved += left;
+	}
+	io->rlen = left;
+	io->rpos = 0;
 }
 
 tg_result tg_hsio_feed(struct tg_hsio *io, const uint8_t *in, size_t len,
@@ -86,7 +89,7 @@ tg_result tg_hsio_feed(struct tg_hsio *io, const uint8_t *in, size_t len,
 	TG_ENSURE_REF(io);
 	TG_ENSURE_REF(consumed);
 	TG_ENSURE(in != NULL || len == 0, TG_E_INVAL);
-	tg_hsio_drop(io);
+	tg_hsio_compact(io);
 	/* grow toward two records; past that, take what fits */
 	if (io->rlen + len > io->rcap &&
 	    tg_failed(tg_grow_wiped(&io->rbuf, &io->rcap,
@@ -112,19 +115,26 @@ bool tg_hsio_hs_pending(const struct tg_hsio *io)
 
 size_t tg_hsio_rx_left(const struct tg_hsio *io)
 {
-	return io->rlen - io->rdrop;
+	return io->rlen - io->rpos;
 }
 
 size_t tg_hsio_rx_take(struct tg_hsio *io, uint8_t *out, size_t cap)
 {
-	size_t n;
+	size_t n = tg_hsio_rx_left(io);
 
-	tg_hsio_drop(io);
-	n = io->rlen < cap ? io->rlen : cap;
-	memcpy(out, io->rbuf, n);
-	io->rdrop = n;
-	tg_hsio_drop(io);
+	if (n > cap)
+		n = cap;
+	if (n)
+		memcpy(out, io->rbuf + io->rpos, n);
+	io->rpos += n;
+	if (io->rpos == io->rlen)
+		io->rpos = io->rlen = 0;
 	return n;
+}
+
+void tg_hsio_rx_drop(struct tg_hsio *io)
+{
+	io->rpos = io->rlen = 0;
 }
 
 /* A complete handshake message in the reassembly buffer, if any. */
@@ -133,24 +143,26 @@ static TG_MUST_CHECK tg_result tg_hsio_take_hs(struct tg_hsio *io, struct tg_hsi
 {
 	struct tg_cur c = tg_cur_init(io->hs + io->hs_off,
 				      io->hs_len - io->hs_off);
-	uint8_t type;
-	uint32_t len;
+	uint8_t type = 0;
+	tg_result r = tg_hs_msg_next(&c, &type, &msg->body);
 
 	*got = false;
-	if (tg_cur_left(&c) < TG_TLS_HS_HDR_LEN)
+	if (r.code == TG_E_SHORT)
 		return TG_OK;
-	TG_GUARD(tg_cur_u8(&c, &type));
-	TG_GUARD(tg_cur_u24(&c, &len));
-	/* A message over our bound is refused before it is buffered. */
-	TG_ENSURE(len <= TG_TLS_MAX_HS_MSG, TG_E_ILLEGAL_PARAM);
-	if (tg_cur_left(&c) < len)
-		return TG_OK;
+	/* A message over our bound is refused from its header, before it is
+	 * buffered. A ClientHello over it cannot be well-formed (its bound is
+	 * all the wire format allows): decode_error, RFC 8446 §6.2 "the
+	 * length of the message was incorrect". Any other is a message too
+	 * large for us: illegal_parameter, as OpenSSL and BoringSSL say. */
+	if (r.code == TG_E_OVERFLOW)
+		return tg_error(type == TG_HS_CLIENT_HELLO ? TG_E_DECODE
+							   : TG_E_ILLEGAL_PARAM);
+	TG_GUARD(r);
 	msg->item = TG_HSIO_HANDSHAKE;
 	msg->type = type;
 	msg->raw = io->hs + io->hs_off;
-	msg->raw_len = TG_TLS_HS_HDR_LEN + len;
-	TG_GUARD(tg_cur_sub(&c, len, &msg->body));
-	io->hs_off += msg->raw_len;
+	msg->raw_len = c.pos;
+	io->hs_off += c.pos;
 	*got = true;
 	return TG_OK;
 }
@@ -169,17 +181,20 @@ tg_result tg_hsio_next(struct tg_hsio *io, struct tg_hsio_msg *msg)
 	TG_ENSURE_REF(io);
 	TG_ENSURE_REF(msg);
 	memset(msg, 0, sizeof(*msg));
-	tg_hsio_drop(io);
 	for (;;) {
+		size_t at = io->rpos; /* where the record starts in rbuf */
+		uint8_t *rec_start;
+
 		TG_GUARD(tg_hsio_take_hs(io, msg, &got));
 		if (got)
 			return TG_OK;
 		if (io->hs_off == io->hs_len)
 			io->hs_off = io->hs_len = 0;
 		/* One whole record? */
-		if (io->rlen < TG_REC_HDR_LEN)
+		if (tg_hsio_rx_left(io) < TG_REC_HDR_LEN)
 			return TG_OK;
-		hc = tg_cur_init(io->rbuf, TG_REC_HDR_LEN);
+		rec_start = io->rbuf + at;
+		hc = tg_cur_init(rec_start, TG_REC_HDR_LEN);
 		hr = tg_rec_hdr_parse(&hc, tg_rec_len_max(TG_TLS12, io->rx != NULL),
 				      &rh);
 		if (hr.code != TG_E_OVERFLOW)
@@ -197,15 +212,19 @@ tg_result tg_hsio_next(struct tg_hsio *io, struct tg_hsio_msg *msg)
 		}
 		TG_ENSURE((ver >> 8) == 3, TG_E_DECODE);
 		TG_GUARD(hr); /* record_overflow */
-		if (io->rlen < (size_t)TG_REC_HDR_LEN + len)
+		if (tg_hsio_rx_left(io) < (size_t)TG_REC_HDR_LEN + len)
 			return TG_OK;
 		io->first_record = false;
-		io->rdrop = TG_REC_HDR_LEN + len;
+		/* consumed now: its bytes stay in place until the next feed */
+		io->rpos += TG_REC_HDR_LEN + len;
+		/* a bound on the records of one handshake: see tg_hsio.h */
+		TG_ENSURE(++io->n_records <= TG_HSIO_MAX_RECORDS,
+			  TG_E_UNEXPECTED_MSG);
 
 		if (io->rx != NULL) {
-			struct tg_rec rec = { .sess = io->rx, .buf = io->rbuf,
-					      .cap = (uint32_t)io->rcap,
-					      .rec_len = io->rdrop };
+			struct tg_rec rec = { .sess = io->rx, .buf = rec_start,
+					      .cap = (uint32_t)(io->rcap - at),
+					      .rec_len = TG_REC_HDR_LEN + (uint32_t)len };
 			struct tg_rec *rp = &rec;
 
 			if (tg_accel_open_burst(&rp, 1) != 1) {
@@ -216,10 +235,10 @@ tg_result tg_hsio_next(struct tg_hsio *io, struct tg_hsio_msg *msg)
 				return tg_error(TG_E_BAD_MAC);
 			}
 			type = rec.type;
-			plain = io->rbuf + rec.off;
+			plain = rec_start + rec.off;
 			plen = rec.len;
 		} else {
-			plain = io->rbuf + TG_REC_HDR_LEN;
+			plain = rec_start + TG_REC_HDR_LEN;
 			plen = len;
 		}
 
@@ -230,17 +249,20 @@ tg_result tg_hsio_next(struct tg_hsio *io, struct tg_hsio_msg *msg)
 			if (io->hs_off > 0) {
 				memmove(io->hs, io->hs + io->hs_off,
 					io->hs_len - io->hs_off);
+				io->moved += io->hs_len - io->hs_off;
 				io->hs_len -= io->hs_off;
 				io->hs_off = 0;
 			}
+			/* cannot fail: the buffer holds at most a partial
+			 * message, whose header was checked against its bound
+			 * (tg_hsio_take_hs), when a record is added */
 			TG_ENSURE(io->hs_len + plen <= TG_HSIO_HSCAP,
-				  TG_E_ILLEGAL_PARAM);
+				  TG_E_INTERNAL);
 			TG_GUARD(tg_grow_wiped(&io->hs, &io->hs_cap,
 					      io->hs_len + plen, TG_HSIO_HSCAP));
 			memcpy(io->hs + io->hs_len, plain, plen);
 			io->hs_len += plen;
 			tg_hsio_used(&io->hs_hw, io->hs_len);
-			tg_hsio_drop(io);
 			continue;
 		case TG_CT_CHANGE_CIPHER_SPEC:
 			/* RFC 5246 §7.1: one byte of value 1, and never in

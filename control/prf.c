@@ -24,7 +24,7 @@
  * explicitly fetched object is used as is.
  */
 static struct {
-	EVP_MD *md[TG_HASH__COUNT];    /* SHA256, SHA384 */
+	EVP_MD *md[TG_HASH__COUNT];    /* SHA256, SHA384, SHA512, SHA224 */
 	pthread_key_t scratch_key;     /* struct scratch, per thread */
 	bool key_ok;
 	bool ok;
@@ -512,7 +512,9 @@ tg_result tg_transcript_init(struct tg_transcript *t, int hash)
 		  TG_E_INVAL);
 	TG_ENSURE(algs_ready(), TG_E_CRYPTO);
 	for (int i = 0; i < TG_HASH__COUNT; i++) {
-		if (hash != TG_TRANSCRIPT_UNDECIDED && hash != i)
+		/* undecided: the PRF hashes, one of which the suite picks */
+		if (hash == TG_TRANSCRIPT_UNDECIDED ? i >= TG_HASH_PRF_COUNT
+						    : hash != i)
 			continue;
 		t->ctx[i] = EVP_MD_CTX_new();
 		if (t->ctx[i] == NULL ||

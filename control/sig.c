@@ -30,6 +30,11 @@ tg_result tg_sig_key_info(const EVP_PKEY *key, enum tg_key_type *type,
 		*curve = 0;
 		return TG_OK;
 	}
+	if (EVP_PKEY_is_a(key, "RSA-PSS")) {
+		*type = TG_KEY_RSA_PSS;
+		*curve = 0;
+		return TG_OK;
+	}
 	TG_ENSURE(EVP_PKEY_is_a(key, "EC"), TG_E_UNSUPPORTED);
 	*type = TG_KEY_EC;
 	*curve = 0;
@@ -41,24 +46,34 @@ tg_result tg_sig_key_info(const EVP_PKEY *key, enum tg_key_type *type,
 	return TG_OK;
 }
 
-/* The scheme's table entry, checked against a key's type and curve. */
-static TG_MUST_CHECK tg_result sigalg_for_info(uint16_t sigalg, enum tg_key_type type,
-				 uint16_t curve,
-				 const struct tg_sigalg_info **out)
+static EVP_PKEY_CTX *op_ctx(const struct tg_sigalg_info *s, EVP_PKEY *key,
+			    bool sign);
+
+/* The scheme's table entry, checked against a key's type (TLS 1.2: the
+ * curve does not matter, see tg_sig.h). An RSASSA-PSS key may restrict
+ * its hash, MGF1 hash and salt length (RFC 4055 §3.1): a context for the
+ * scheme is set up to ask it. */
+static TG_MUST_CHECK tg_result sigalg_for_info(uint16_t sigalg,
+					       enum tg_key_type type,
+					       EVP_PKEY *key,
+					       const struct tg_sigalg_info **out)
 {
 	const struct tg_sigalg_info *s = tg_sigalg_by_id(sigalg);
 
 	TG_ENSURE(s != NULL, TG_E_ILLEGAL_PARAM);
 	TG_ENSURE(type == s->key_type, TG_E_ILLEGAL_PARAM);
-	/* Curve bound to the scheme (see tg_sig.h). */
-	TG_ENSURE(s->key_type != TG_KEY_EC || curve == s->curve,
-		  TG_E_ILLEGAL_PARAM);
+	if (type == TG_KEY_RSA_PSS) {
+		EVP_PKEY_CTX *ctx = op_ctx(s, key, false);
+
+		TG_ENSURE(ctx != NULL, TG_E_ILLEGAL_PARAM);
+		EVP_PKEY_CTX_free(ctx);
+	}
 	*out = s;
 	return TG_OK;
 }
 
 /* The scheme's table entry, checked against the key. */
-static TG_MUST_CHECK tg_result sigalg_for_key(uint16_t sigalg, const EVP_PKEY *key,
+static TG_MUST_CHECK tg_result sigalg_for_key(uint16_t sigalg, EVP_PKEY *key,
 				const struct tg_sigalg_info **out)
 {
 	enum tg_key_type type;
@@ -67,10 +82,10 @@ static TG_MUST_CHECK tg_result sigalg_for_key(uint16_t sigalg, const EVP_PKEY *k
 	TG_ENSURE(key != NULL, TG_E_INVAL);
 	if (tg_failed(tg_sig_key_info(key, &type, &curve)))
 		return tg_error(TG_E_ILLEGAL_PARAM);
-	return sigalg_for_info(sigalg, type, curve, out);
+	return sigalg_for_info(sigalg, type, key, out);
 }
 
-tg_result tg_sig_check_key(uint16_t sigalg, const EVP_PKEY *key)
+tg_result tg_sig_check_key(uint16_t sigalg, EVP_PKEY *key)
 {
 	const struct tg_sigalg_info *s;
 
@@ -92,9 +107,8 @@ bool tg_sigalg_in(uint16_t id, const uint16_t *list, size_t n)
 	return false;
 }
 
-tg_result tg_sig_choose(const EVP_PKEY *key, const uint16_t *peer,
-			size_t n_peer, const uint16_t *ours, size_t n_ours,
-			uint16_t *out)
+tg_result tg_sig_choose(EVP_PKEY *key, uint32_t offered, const uint16_t *ours,
+			size_t n_ours, uint16_t *out)
 {
 	const struct tg_sigalg_info *s;
 	enum tg_key_type type;
@@ -105,10 +119,16 @@ tg_result tg_sig_choose(const EVP_PKEY *key, const uint16_t *peer,
 	/* The key's type and curve once, not once per candidate. */
 	if (tg_failed(tg_sig_key_info(key, &type, &curve)))
 		return tg_error(TG_E_HANDSHAKE_FAIL);
-	for (size_t i = 0; i < n_ours; i++) {
-		if (!tg_sigalg_in(ours[i], peer, n_peer))
-			continue;
-		if (tg_ok(sigalg_for_info(ours[i], type, curve, &s))) {
+	/* pass 0: for an EC key, the schemes of its own curve (the hash
+	 * that matches its strength); pass 1: any that fits (TLS 1.2) */
+	for (int pass = type == TG_KEY_EC ? 0 : 1; pass < 2; pass++) {
+		for (size_t i = 0; i < n_ours; i++) {
+			if (!(tg_sigalg_bit(ours[i]) & offered))
+				continue;
+			if (tg_failed(sigalg_for_info(ours[i], type, key, &s)))
+				continue;
+			if (pass == 0 && s->curve != curve)
+				continue;
 			*out = ours[i];
 			return TG_OK;
 		}

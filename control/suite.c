@@ -81,31 +81,54 @@ static const uint16_t group_default[] = {
 	TG_GROUP_SECP384R1,
 };
 
-/* Signature schemes: RFC 8446 §4.2.3 names and codepoints; in TLS 1.2 the
- * ECDSA ones are (hash, ecdsa) pairs of RFC 5246 §7.4.1.4.1 and we bind
- * the curve as TLS 1.3 does (see sig.c). */
+/* Signature schemes: RFC 8446 §4.2.3 names and codepoints (OpenSSL's
+ * names for the two SHA-224 pairs, which RFC 8446 leaves unnamed). In
+ * TLS 1.2 each is a (hash, signature) pair of RFC 5246 §7.4.1.4.1: the
+ * ECDSA ones do not bind the curve (see tg_sig.h). */
 static const struct tg_sigalg_info sigalg_table[] = {
 	{ TG_SIG_ECDSA_SECP256R1_SHA256, TG_HASH_SHA256, TG_KEY_EC,
 	  TG_SIGPAD_NONE, TG_GROUP_SECP256R1, "ecdsa_secp256r1_sha256" },
 	{ TG_SIG_ECDSA_SECP384R1_SHA384, TG_HASH_SHA384, TG_KEY_EC,
 	  TG_SIGPAD_NONE, TG_GROUP_SECP384R1, "ecdsa_secp384r1_sha384" },
+	{ TG_SIG_ECDSA_SECP521R1_SHA512, TG_HASH_SHA512, TG_KEY_EC,
+	  TG_SIGPAD_NONE, 25 /* secp521r1 */, "ecdsa_secp521r1_sha512" },
 	{ TG_SIG_RSA_PSS_RSAE_SHA256, TG_HASH_SHA256, TG_KEY_RSA,
 	  TG_SIGPAD_PSS, 0, "rsa_pss_rsae_sha256" },
 	{ TG_SIG_RSA_PSS_RSAE_SHA384, TG_HASH_SHA384, TG_KEY_RSA,
 	  TG_SIGPAD_PSS, 0, "rsa_pss_rsae_sha384" },
+	{ TG_SIG_RSA_PSS_RSAE_SHA512, TG_HASH_SHA512, TG_KEY_RSA,
+	  TG_SIGPAD_PSS, 0, "rsa_pss_rsae_sha512" },
+	{ TG_SIG_RSA_PSS_PSS_SHA256, TG_HASH_SHA256, TG_KEY_RSA_PSS,
+	  TG_SIGPAD_PSS, 0, "rsa_pss_pss_sha256" },
+	{ TG_SIG_RSA_PSS_PSS_SHA384, TG_HASH_SHA384, TG_KEY_RSA_PSS,
+	  TG_SIGPAD_PSS, 0, "rsa_pss_pss_sha384" },
+	{ TG_SIG_RSA_PSS_PSS_SHA512, TG_HASH_SHA512, TG_KEY_RSA_PSS,
+	  TG_SIGPAD_PSS, 0, "rsa_pss_pss_sha512" },
 	{ TG_SIG_RSA_PKCS1_SHA256, TG_HASH_SHA256, TG_KEY_RSA,
 	  TG_SIGPAD_PKCS1, 0, "rsa_pkcs1_sha256" },
 	{ TG_SIG_RSA_PKCS1_SHA384, TG_HASH_SHA384, TG_KEY_RSA,
 	  TG_SIGPAD_PKCS1, 0, "rsa_pkcs1_sha384" },
+	{ TG_SIG_RSA_PKCS1_SHA512, TG_HASH_SHA512, TG_KEY_RSA,
+	  TG_SIGPAD_PKCS1, 0, "rsa_pkcs1_sha512" },
+	{ TG_SIG_ECDSA_SHA224, TG_HASH_SHA224, TG_KEY_EC, TG_SIGPAD_NONE, 0,
+	  "ecdsa_sha224" },
+	{ TG_SIG_RSA_PKCS1_SHA224, TG_HASH_SHA224, TG_KEY_RSA,
+	  TG_SIGPAD_PKCS1, 0, "rsa_pkcs1_sha224" },
 };
 
 #define SIGALG_COUNT (sizeof(sigalg_table) / sizeof(sigalg_table[0]))
 _Static_assert(SIGALG_COUNT <= TG_SIGALG_MAX, "TG_SIGALG_MAX too small");
+_Static_assert(SIGALG_COUNT <= 32, "tg_sigalg_bit() sets are 32 bits");
 
+/* The table's order. */
 static const uint16_t sigalg_default[] = {
 	TG_SIG_ECDSA_SECP256R1_SHA256, TG_SIG_ECDSA_SECP384R1_SHA384,
-	TG_SIG_RSA_PSS_RSAE_SHA256,    TG_SIG_RSA_PSS_RSAE_SHA384,
-	TG_SIG_RSA_PKCS1_SHA256,       TG_SIG_RSA_PKCS1_SHA384,
+	TG_SIG_ECDSA_SECP521R1_SHA512, TG_SIG_RSA_PSS_RSAE_SHA256,
+	TG_SIG_RSA_PSS_RSAE_SHA384,    TG_SIG_RSA_PSS_RSAE_SHA512,
+	TG_SIG_RSA_PSS_PSS_SHA256,     TG_SIG_RSA_PSS_PSS_SHA384,
+	TG_SIG_RSA_PSS_PSS_SHA512,     TG_SIG_RSA_PKCS1_SHA256,
+	TG_SIG_RSA_PKCS1_SHA384,       TG_SIG_RSA_PKCS1_SHA512,
+	TG_SIG_ECDSA_SHA224,           TG_SIG_RSA_PKCS1_SHA224,
 };
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -117,6 +140,10 @@ size_t tg_hash_len(enum tg_hash h)
 		return 32;
 	case TG_HASH_SHA384:
 		return 48;
+	case TG_HASH_SHA512:
+		return 64;
+	case TG_HASH_SHA224:
+		return 28;
 	default:
 		return 0;
 	}
@@ -129,6 +156,10 @@ const char *tg_hash_name(enum tg_hash h)
 		return "SHA256";
 	case TG_HASH_SHA384:
 		return "SHA384";
+	case TG_HASH_SHA512:
+		return "SHA512";
+	case TG_HASH_SHA224:
+		return "SHA224";
 	default:
 		return NULL;
 	}
@@ -220,6 +251,27 @@ size_t tg_sigalg_default(const uint16_t **out)
 {
 	*out = sigalg_default;
 	return ARRAY_LEN(sigalg_default);
+}
+
+uint32_t tg_sigalg_bit(uint16_t id)
+{
+	/* every scheme we have is 0x03xx..0x08xx: most of a long list of
+	 * others is passed over without a look at the table */
+	if ((id >> 8) < 0x03 || (id >> 8) > 0x08)
+		return 0;
+	for (size_t i = 0; i < SIGALG_COUNT; i++)
+		if (sigalg_table[i].id == id)
+			return (uint32_t)1 << i;
+	return 0;
+}
+
+uint32_t tg_sigalg_set(const uint16_t *ids, size_t n)
+{
+	uint32_t set = 0;
+
+	for (size_t i = 0; ids != NULL && i < n; i++)
+		set |= tg_sigalg_bit(ids[i]);
+	return set;
 }
 
 /* Codepoint for a name, or -1 when unknown. */

@@ -7,7 +7,8 @@
  *
  * **Server side.** A ::tg_cert is one certified key: the chain from a PEM
  * file (leaf first, then intermediates; at most TG_CERT_MAX_CHAIN), its
- * private key (RSA, or EC on P-256/P-384; encrypted PEM keys are refused)
+ * private key (RSA, RSASSA-PSS, or EC on P-256/P-384; encrypted PEM keys
+ * are refused)
  * checked against the leaf, the DER of each chain certificate ready for
  * the Certificate message, and the leaf's DNS names (subjectAltName
  * dNSName entries; the subject CN only when there is none), lower-cased.
@@ -23,8 +24,13 @@
  * Defaults: the certificates added with is_default; when none is marked,
  * the first one added — unless the store was made with
  * TG_CERT_STORE_STRICT_SNI, in which case only marked ones are defaults.
- * With no default, an unknown name is TG_E_UNRECOGNIZED_NAME and a
- * ClientHello without SNI is TG_E_HANDSHAKE_FAIL.
+ * A ClientHello without SNI, or whose name matches nothing, gets the
+ * defaults and, after them in load order, every other certificate loaded
+ * for one of their names (an ECDSA and an RSA certificate of the default
+ * site, as nginx and HAProxy offer both), at most
+ * TG_CERT_MAX_CANDIDATES. With no default, an unknown name is
+ * TG_E_UNRECOGNIZED_NAME and a ClientHello without SNI is
+ * TG_E_HANDSHAKE_FAIL.
  *
  * **Sharing and reload.** Build a store (new + add), then publish it; from
  * then on it is read-only and any number of threads may call select and
@@ -66,6 +72,8 @@
 enum tg_cert_key {
 	TG_CERT_KEY_NONE = 0,
 	TG_CERT_KEY_RSA,     /**< RSA (PKCS#1 v1.5 or PSS signatures) */
+	TG_CERT_KEY_RSA_PSS, /**< RSASSA-PSS key (RFC 4055): PSS signatures
+				  only (rsa_pss_pss_*), no key transport */
 	TG_CERT_KEY_EC_P256, /**< ECDSA on secp256r1 */
 	TG_CERT_KEY_EC_P384, /**< ECDSA on secp384r1 */
 };
@@ -88,8 +96,8 @@ struct tg_ca;
  * @param out       receives the certificate; free with tg_cert_free()
  *                  unless handed to tg_cert_store_add()
  * @return TG_E_IO (a file cannot be read), TG_E_DECODE (no or malformed
- *         PEM), TG_E_UNSUPPORTED (encrypted key, key type other than RSA
- *         or EC P-256/P-384), TG_E_INVAL (key does not match the leaf,
+ *         PEM), TG_E_UNSUPPORTED (encrypted key, key type other than RSA,
+ *         RSASSA-PSS or EC P-256/P-384), TG_E_INVAL (key does not match the leaf,
  *         chain too long), TG_E_NOMEM. Each failure is logged with the
  *         file name.
  */
@@ -332,7 +340,8 @@ enum tg_verify_purpose {
  * signatures, the key usage / EKU for @p purpose (sslserver or sslclient)
  * and, when @p host is given, that the leaf is for it (DNS name, or IP
  * address when @p host is an IP literal). Chain keys must be at least
- * 112-bit strength (RSA 2048). The leaf key must be RSA or EC P-256/P-384.
+ * 112-bit strength (RSA 2048). The leaf key must be RSA, RSASSA-PSS or EC
+ * P-256/P-384.
  *
  * @param ca      trust anchors
  * @param chain   certificates, leaf first

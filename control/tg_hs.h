@@ -53,6 +53,12 @@ enum tg_hs_resumption {
 #define TG_HS_MAX_ALPN 8
 #define TG_HS_ALPN_LEN 32
 #define TG_HS_SNI_LEN 256
+/**
+ * Warning alerts a handshake takes (RFC 5246 §7.2: a warning does not end
+ * the connection); the next one ends it with unexpected_message, as
+ * OpenSSL and BoringSSL do (CVE-2016-8610).
+ */
+#define TG_HS_MAX_WARNINGS 4
 
 /** Configuration shared by many connections. */
 struct tg_hs_config {

@@ -21,6 +21,29 @@
 #include "tg_accel.h"
 #include "tg_cur.h"
 #include "tg_result.h"
+#include "tg_tls.h"
+
+/**
+ * Most records one handshake may send us (any content type, counted by
+ * tg_hsio_next()); the next one is refused with TG_E_UNEXPECTED_MSG. A
+ * real handshake needs a few dozen; this leaves room for a peer that
+ * fragments a whole 16 KiB flight into 1-byte records, and bounds what a
+ * stream of tiny records costs the control thread.
+ */
+#define TG_HSIO_MAX_RECORDS 16384
+
+/** Input buffer bound: two records of the largest kind (RFC 5246
+ *  §6.2.3: 2^14 + 2048 protected). */
+#define TG_HSIO_RCAP (2 * (TG_REC_HDR_LEN + TG_REC_LEN_MAX_CT12))
+/** Reassembly buffer bound: the largest message we accept (a
+ *  ClientHello, TG_TLS_MAX_CLIENT_HELLO) and a record's plaintext. */
+#define TG_HSIO_HSCAP (TG_TLS_HS_HDR_LEN + TG_TLS_MAX_CLIENT_HELLO + TG_REC_LEN_MAX_CT12)
+/** Output buffer bound (our flights). */
+#define TG_HSIO_OUTCAP (4 * TG_TLS_MAX_HS_MSG)
+/** What every buffer starts at: it grows on demand (doubling, wiped as it
+ *  moves) up to its bound, so a handshake costs a few KB, not the worst
+ *  case. */
+#define TG_HSIO_START 4096
 
 /** What tg_hsio_next() found. */
 enum tg_hsio_item {
@@ -33,10 +56,12 @@ enum tg_hsio_item {
 
 /** Record-layer state of one connection's handshake. */
 struct tg_hsio {
-	/* input */
-	uint8_t *rbuf;       /**< unconsumed wire bytes (partial records) */
-	size_t rlen, rcap;
-	size_t rdrop;        /**< bytes of the record handed out last */
+	/* input: rbuf[rpos, rlen) are the wire bytes not consumed yet.
+	 * Records are consumed by moving rpos; the consumed space is
+	 * reclaimed once per tg_hsio_feed(), not once per record. */
+	uint8_t *rbuf;
+	size_t rpos, rlen, rcap;
+	uint32_t n_records;  /**< records taken so far (TG_HSIO_MAX_RECORDS) */
 	uint8_t *hs;         /**< reassembled handshake bytes */
 	size_t hs_off, hs_len, hs_cap;
 	struct tg_accel_sess *rx; /**< set after the peer's CCS */
@@ -50,6 +75,10 @@ struct tg_hsio {
 	bool first_record;   /**< check the first record looks like TLS */
 	/* the most of each buffer ever used: what tg_hsio_fini() wipes */
 	size_t rhw, hs_hw, out_hw;
+	/** Bytes shifted inside the input buffers to reclaim consumed
+	 *  space: the record layer's copying work, which must stay linear
+	 *  in the bytes fed (tests read it). */
+	uint64_t moved;
 };
 
 /** A message, CCS, alert or application data taken by tg_hsio_next(). */
@@ -70,7 +99,10 @@ void tg_hsio_fini(struct tg_hsio *io);
 
 /**
  * Take wire bytes. Copies at most what fits in the input buffer and
- * reports it in @p consumed; never fails for lack of data.
+ * reports it in @p consumed; never fails for lack of data. The space of
+ * the records consumed since the last call is reclaimed here, once: the
+ * unconsumed bytes (at most a partial record and the records not taken
+ * yet) move to the front of the buffer.
  */
 TG_MUST_CHECK tg_result tg_hsio_feed(struct tg_hsio *io, const uint8_t *in,
 				     size_t len, size_t *consumed);
@@ -79,7 +111,12 @@ TG_MUST_CHECK tg_result tg_hsio_feed(struct tg_hsio *io, const uint8_t *in,
  * Take the next complete item. Opens protected records through the rx
  * session. A record that fails to open gives the error for its alert.
  * Application data is returned only once (the caller decides if allowed).
- * The message stays valid until the next call.
+ * The message stays valid until the next call of tg_hsio_next() or
+ * tg_hsio_feed(). The work per record is constant: nothing is shifted
+ * here (see tg_hsio::moved).
+ * @return TG_E_UNEXPECTED_MSG for the record after the
+ *         #TG_HSIO_MAX_RECORDS th, and for the errors of the record
+ *         layer described in docs/failures.md.
  */
 TG_MUST_CHECK tg_result tg_hsio_next(struct tg_hsio *io,
 				     struct tg_hsio_msg *msg);
@@ -92,6 +129,9 @@ size_t tg_hsio_rx_left(const struct tg_hsio *io);
 
 /** Copy out (and drop) unconsumed wire bytes: the caller's app data. */
 size_t tg_hsio_rx_take(struct tg_hsio *io, uint8_t *out, size_t cap);
+
+/** Drop every unconsumed wire byte (the caller kept its own copy). */
+void tg_hsio_rx_drop(struct tg_hsio *io);
 
 /** Queue one complete handshake message (header included). */
 TG_MUST_CHECK tg_result tg_hsio_put_hs(struct tg_hsio *io, const uint8_t *msg,

@@ -3,19 +3,20 @@
  * @file tg_sig.h
  * Signatures of the TLS 1.2 handshake (ServerKeyExchange, RFC 8422 §5.4;
  * CertificateVerify, RFC 5246 §7.4.8) with the signature schemes of
- * tg_suite.h: ecdsa_secp256r1_sha256, ecdsa_secp384r1_sha384,
- * rsa_pss_rsae_sha256/384 (RFC 8446 §4.2.3: MGF1 with the same hash,
- * salt length = hash length) and rsa_pkcs1_sha256/384.
+ * tg_suite.h: ECDSA with SHA-224/256/384/512, rsa_pss_rsae_* and
+ * rsa_pss_pss_* with SHA-256/384/512 (RFC 8446 §4.2.3: MGF1 with the same
+ * hash, salt length = hash length), rsa_pkcs1_* with SHA-224/256/384/512.
  *
- * Key binding: a scheme must match the key: rsa_* needs an rsaEncryption
- * key ("RSA"; RSASSA-PSS-only keys are not accepted, rsa_pss_pss_* is not
- * implemented); ecdsa_* needs an EC key. Choice for the curve: RFC 5246
- * pairs only (hash, ecdsa) and does not bind the curve, RFC 8446 does; we
- * bind it (ecdsa_secp256r1_sha256 needs a P-256 key, ecdsa_secp384r1_sha384
- * a P-384 key), as OpenSSL and BoringSSL do for TLS 1.2 with the
- * signature_algorithms extension. It keeps the hash strength matched to
- * the curve and makes one table answer both the TLS 1.2 and the TLS 1.3
- * question. A mismatch is TG_E_ILLEGAL_PARAM.
+ * Key binding (RFC 5246 §7.4.1.4.1, RFC 8422 §5.1.3, RFC 8446 §4.2.3):
+ * rsa_pkcs1_* and rsa_pss_rsae_* need an rsaEncryption key ("RSA");
+ * rsa_pss_pss_* an RSASSA-PSS key ("RSA-PSS", RFC 4055) whose parameter
+ * restrictions, if any, allow the scheme's hash, MGF1 hash and salt
+ * length; ecdsa_* an EC key. In TLS 1.2 a signature algorithm is a (hash,
+ * signature) pair: ecdsa_secp256r1_sha256 means "ECDSA with SHA-256" on
+ * whatever curve the key is (RFC 8446 binds the curve; TLS 1.2 does
+ * not), so the curve does not decide whether a scheme fits. It is a
+ * preference: tg_sig_choose() takes the scheme of the key's own curve
+ * first when the peer offers it. A mismatch is TG_E_ILLEGAL_PARAM.
  *
  * ECDSA signatures are DER ECDSA-Sig-Value (RFC 8422 §5.4); RSA ones are
  * the modulus length. A failed verification is TG_E_DECRYPT_ERROR
@@ -40,8 +41,8 @@
 #define TG_SIG_MAX_LEN 1024
 
 /**
- * Classify @p key: RSA, or EC with its curve as a ::tg_group (0 when
- * the curve is not one of ours).
+ * Classify @p key: RSA, RSASSA-PSS, or EC with its curve as a ::tg_group
+ * (0 when the curve is not one of ours).
  * @return TG_E_UNSUPPORTED for any other key type.
  */
 TG_MUST_CHECK tg_result tg_sig_key_info(const EVP_PKEY *key,
@@ -52,8 +53,7 @@ TG_MUST_CHECK tg_result tg_sig_key_info(const EVP_PKEY *key,
  * Check that signature scheme @p sigalg can be used with @p key.
  * @return TG_E_ILLEGAL_PARAM for an unknown scheme or a mismatch.
  */
-TG_MUST_CHECK tg_result tg_sig_check_key(uint16_t sigalg,
-					 const EVP_PKEY *key);
+TG_MUST_CHECK tg_result tg_sig_check_key(uint16_t sigalg, EVP_PKEY *key);
 
 /** Size of the largest signature @p key makes (EVP_PKEY_get_size). */
 size_t tg_sig_max_len(const EVP_PKEY *key);
@@ -99,15 +99,16 @@ TG_MUST_CHECK tg_result tg_sig_verify_digest(uint16_t sigalg, EVP_PKEY *key,
 bool tg_sigalg_in(uint16_t id, const uint16_t *list, size_t n);
 
 /**
- * Pick the signature scheme to sign with: the first of @p ours (our
- * preference order) that the peer offered in @p peer (its
- * signature_algorithms, RFC 5246 §7.4.1.4.1) and that fits @p key.
- * With no peer list (@p n_peer == 0, extension absent) RFC 5246 implies
- * SHA-1, which we do not implement, so that fails too.
+ * Pick the signature scheme to sign with: of @p ours (our preference
+ * order), those the peer offered (@p offered: its signature_algorithms,
+ * RFC 5246 §7.4.1.4.1, as a tg_sigalg_bit() set, built once from the
+ * whole list however long) that fit @p key; for an EC key the first
+ * whose curve is the key's (its RFC 8446 pairing), else the first. With
+ * no peer list (extension absent) RFC 5246 implies SHA-1, which we do
+ * not implement: @p offered is 0, and that fails too.
  * @return TG_E_HANDSHAKE_FAIL when nothing fits.
  */
-TG_MUST_CHECK tg_result tg_sig_choose(const EVP_PKEY *key,
-				      const uint16_t *peer, size_t n_peer,
+TG_MUST_CHECK tg_result tg_sig_choose(EVP_PKEY *key, uint32_t offered,
 				      const uint16_t *ours, size_t n_ours,
 				      uint16_t *out);
 

@@ -23,15 +23,23 @@
 #include "tg_result.h"
 #include "tg_tls.h"
 
-/** Hash used by the PRF, the transcript and signatures. */
+/** Hash used by the PRF, the transcript and signatures. The first
+ *  #TG_HASH_PRF_COUNT are the PRF hashes of our suites; SHA-512 and
+ *  SHA-224 serve signatures only. */
 enum tg_hash {
 	TG_HASH_SHA256 = 0,
 	TG_HASH_SHA384,
+	TG_HASH_SHA512,
+	TG_HASH_SHA224,
 	TG_HASH__COUNT
 };
 
-/** Largest digest of any ::tg_hash (SHA-384). */
-#define TG_HASH_MAX_LEN 48
+/** The hashes a cipher suite's PRF may use (RFC 5246 §5, RFC 5289):
+ *  SHA-256 and SHA-384, the first values of ::tg_hash. */
+#define TG_HASH_PRF_COUNT 2
+
+/** Largest digest of any ::tg_hash (SHA-512). */
+#define TG_HASH_MAX_LEN 64
 
 /** Key exchange of a cipher suite (RFC 5246 §7.4.3, RFC 8422 §2). */
 enum tg_kx_kind {
@@ -44,6 +52,7 @@ enum tg_kx_kind {
 enum tg_key_type {
 	TG_KEY_RSA = 0, /**< rsaEncryption */
 	TG_KEY_EC,      /**< id-ecPublicKey */
+	TG_KEY_RSA_PSS, /**< id-RSASSA-PSS (RFC 4055): signs with PSS only */
 };
 
 /** Signature padding of a signature scheme. */
@@ -85,22 +94,26 @@ struct tg_sigalg_info {
 	uint8_t hash;         /**< ::tg_hash */
 	uint8_t key_type;     /**< ::tg_key_type */
 	uint8_t pad;          /**< ::tg_sig_pad */
-	uint16_t curve;       /**< ECDSA: the ::tg_group the key must be on;
-				   0 for RSA */
+	uint16_t curve;       /**< ECDSA: the ::tg_group RFC 8446 binds the
+				   scheme to (0 for none: ecdsa_sha224, and
+				   RSA). TLS 1.2 does not bind it (RFC 5246
+				   §7.4.1.4.1, RFC 8422 §5.1.3): there it is a
+				   preference (tg_sig_choose) */
 	const char *name;     /**< "ecdsa_secp256r1_sha256" */
 };
 
 /** Most entries a preference list can hold (all we implement). */
 #define TG_CS_MAX 8
 #define TG_GROUP_MAX 3
-#define TG_SIGALG_MAX 6
+#define TG_SIGALG_MAX 14
 
 /* ---- hashes ---------------------------------------------------------- */
 
-/** Digest length of @p h (32 or 48); 0 for an invalid value. */
+/** Digest length of @p h (28 to 64); 0 for an invalid value. */
 size_t tg_hash_len(enum tg_hash h);
 
-/** Name of @p h as OpenSSL spells it ("SHA256", "SHA384"), or NULL. */
+/** Name of @p h as OpenSSL spells it ("SHA256", "SHA384", "SHA512",
+ *  "SHA224"), or NULL. */
 const char *tg_hash_name(enum tg_hash h);
 
 /* ---- cipher suites --------------------------------------------------- */
@@ -173,11 +186,22 @@ const struct tg_sigalg_info *tg_sigalg_by_id(uint16_t id);
 const struct tg_sigalg_info *tg_sigalg_by_name(const char *name);
 
 /**
- * Default signature scheme preference: ecdsa_secp256r1_sha256,
- * ecdsa_secp384r1_sha384, rsa_pss_rsae_sha256, rsa_pss_rsae_sha384,
- * rsa_pkcs1_sha256, rsa_pkcs1_sha384.
+ * Default signature scheme preference: ECDSA with SHA-256, -384, -512;
+ * rsa_pss_rsae_sha256/384/512; rsa_pss_pss_sha256/384/512;
+ * rsa_pkcs1_sha256/384/512; then the SHA-224 pairs (ecdsa_sha224,
+ * rsa_pkcs1_sha224) for clients that offer nothing else. Every scheme we
+ * implement.
  */
 size_t tg_sigalg_default(const uint16_t **out);
+
+/**
+ * The bit of scheme @p id in a set of offered schemes (a uint32_t, one
+ * bit per scheme we implement); 0 for a scheme we do not implement.
+ */
+uint32_t tg_sigalg_bit(uint16_t id);
+
+/** The set of @p n schemes at @p ids (host order), as tg_sigalg_bit(). */
+uint32_t tg_sigalg_set(const uint16_t *ids, size_t n);
 
 /** Parse a colon-separated signature scheme list (tg_cs_parse_list()). */
 TG_MUST_CHECK tg_result tg_sigalg_parse_list(const char *list, uint16_t *out,

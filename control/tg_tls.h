@@ -49,14 +49,23 @@ enum tg_group {
 	TG_GROUP_X25519 = 29,
 };
 
-/** Signature schemes (RFC 5246 §7.4.1.4.1 pairs; RFC 8446 §4.2.3 PSS). */
+/** Signature schemes (RFC 5246 §7.4.1.4.1 pairs: hash << 8 | signature;
+ *  RFC 8446 §4.2.3 names and PSS). */
 enum tg_sigalg {
+	TG_SIG_RSA_PKCS1_SHA224 = 0x0301, /**< (sha224, rsa) */
 	TG_SIG_RSA_PKCS1_SHA256 = 0x0401,
 	TG_SIG_RSA_PKCS1_SHA384 = 0x0501,
+	TG_SIG_RSA_PKCS1_SHA512 = 0x0601,
+	TG_SIG_ECDSA_SHA224 = 0x0303,     /**< (sha224, ecdsa) */
 	TG_SIG_ECDSA_SECP256R1_SHA256 = 0x0403,
 	TG_SIG_ECDSA_SECP384R1_SHA384 = 0x0503,
+	TG_SIG_ECDSA_SECP521R1_SHA512 = 0x0603,
 	TG_SIG_RSA_PSS_RSAE_SHA256 = 0x0804,
 	TG_SIG_RSA_PSS_RSAE_SHA384 = 0x0805,
+	TG_SIG_RSA_PSS_RSAE_SHA512 = 0x0806,
+	TG_SIG_RSA_PSS_PSS_SHA256 = 0x0809,
+	TG_SIG_RSA_PSS_PSS_SHA384 = 0x080a,
+	TG_SIG_RSA_PSS_PSS_SHA512 = 0x080b,
 };
 
 /** Extensions (RFC 6066, 8422, 5246, 7301, 7627, 5077, 5746, 8446). */
@@ -115,8 +124,18 @@ enum tg_alert {
 #define TG_TLS_PREMASTER_RSA_LEN 48
 #define TG_TLS_VERIFY_DATA_LEN 12
 #define TG_TLS_HS_HDR_LEN 4
-/** Largest handshake message we accept (a certificate chain fits). */
+/** Largest handshake message body we accept, the ClientHello aside (a
+ *  certificate chain fits). */
 #define TG_TLS_MAX_HS_MSG (64 * 1024)
+/**
+ * Largest ClientHello body the wire format allows (RFC 5246 §7.4.1.2,
+ * RFC 8446 §4.1.2): version 2 + random 32 + session_id 1+32 +
+ * cipher_suites 2+65534 + compression_methods 1+255 + extensions
+ * 2+65535. Any such ClientHello is accepted (large cipher lists, many
+ * extensions, padding, post-quantum key shares); a longer one cannot be
+ * well-formed (decode_error).
+ */
+#define TG_TLS_MAX_CLIENT_HELLO (2 + 32 + 1 + 32 + 2 + 65534 + 1 + 255 + 2 + 65535)
 
 /**
  * RFC 8446 §4.1.3 downgrade sentinel: the last 8 bytes of

@@ -19,11 +19,13 @@
  * "The ServerNameList MUST NOT contain more than one name of the same
  * name_type." Other name types have no defined layout; like every
  * deployed stack we read them as opaque<1..2^16-1> too, and skip them.
- * We require exactly one host_name (none, or two, is a decode_error). */
-static TG_MUST_CHECK tg_result sni_read(struct tg_cur *ext, struct tg_hs_bytes *host)
+ * A list without a host_name is a decode_error; the host_names are
+ * counted here and a second one refused once the whole message decoded
+ * (client_hello_check: it decodes, so illegal_parameter). */
+static TG_MUST_CHECK tg_result sni_read(struct tg_cur *ext,
+					struct tg_hs_client_hello *out)
 {
 	struct tg_cur list;
-	bool have = false;
 
 	TG_GUARD(tg_cur_vec(ext, 2, 1, 0xffff, &list));
 	TG_GUARD(tg_cur_end(ext));
@@ -35,24 +37,30 @@ static TG_MUST_CHECK tg_result sni_read(struct tg_cur *ext, struct tg_hs_bytes *
 		TG_GUARD(tg_hs_vec_read(&list, 2, 1, 0xffff, &name));
 		if (type != 0) /* NameType host_name(0) */
 			continue;
-		TG_ENSURE(!have, TG_E_DECODE);
-		have = true;
-		*host = name;
+		if (out->host_names++ == 0)
+			out->host_name = name;
 	}
-	TG_ENSURE(have, TG_E_DECODE);
+	TG_ENSURE(out->host_names > 0, TG_E_DECODE);
 	return TG_OK;
 }
 
 /* RFC 6066 §3: "HostName contains the fully qualified DNS hostname of the
  * server ... represented as a byte string using ASCII encoding without a
- * trailing dot." A DNS name is at most 255 bytes; NUL would truncate it in
- * any C comparison. Decodable but forbidden -> illegal_parameter. */
+ * trailing dot." A DNS name is at most 255 bytes; a byte that is not
+ * printable ASCII (controls, space, DEL, anything past 0x7f: NUL would
+ * truncate it in any C comparison, a newline forge a log line) is no
+ * host name. Decodable but forbidden -> illegal_parameter. IP literals,
+ * which RFC 6066 also excludes, are let through: clients do send them. */
 static TG_MUST_CHECK tg_result host_name_check(const struct tg_hs_bytes *h)
 {
+	struct tg_cur c = tg_cur_init(h->p, h->len);
+	uint8_t b = 0;
+
 	TG_ENSURE(h->len >= 1 && h->len <= TG_HS_MAX_HOST_NAME,
 		  TG_E_ILLEGAL_PARAM);
-	TG_ENSURE(h->p[h->len - 1] != '.', TG_E_ILLEGAL_PARAM);
-	TG_ENSURE(memchr(h->p, 0, h->len) == NULL, TG_E_ILLEGAL_PARAM);
+	while (tg_ok(tg_cur_u8(&c, &b)))
+		TG_ENSURE(b > 0x20 && b < 0x7f, TG_E_ILLEGAL_PARAM);
+	TG_ENSURE(b != '.', TG_E_ILLEGAL_PARAM); /* the last byte */
 	return TG_OK;
 }
 
@@ -62,7 +70,7 @@ static TG_MUST_CHECK tg_result ext_read(uint16_t type, struct tg_cur *ext, void 
 
 	switch (type) {
 	case TG_EXT_SERVER_NAME:
-		TG_GUARD(sni_read(ext, &out->host_name));
+		TG_GUARD(sni_read(ext, out));
 		out->exts |= TG_HS_EXT_SERVER_NAME;
 		break;
 	case TG_EXT_STATUS_REQUEST:
@@ -150,8 +158,11 @@ tg_result tg_hs_client_hello_parse(struct tg_cur *body,
 	 * ignored. */
 	TG_ENSURE(memchr(out->compression.p, 0, out->compression.len) != NULL,
 		  TG_E_ILLEGAL_PARAM);
-	if (out->exts & TG_HS_EXT_SERVER_NAME)
+	if (out->exts & TG_HS_EXT_SERVER_NAME) {
+		/* RFC 6066 §3: one name of each type */
+		TG_ENSURE(out->host_names == 1, TG_E_ILLEGAL_PARAM);
 		TG_GUARD(host_name_check(&out->host_name));
+	}
 	if (out->exts & TG_HS_EXT_EC_POINT_FORMATS)
 		TG_GUARD(tg_hs_point_formats_check(&out->point_formats));
 	return TG_OK;
@@ -247,5 +258,5 @@ tg_result tg_hs_client_hello_write(struct tg_wcur *w,
 		TG_GUARD(exts_write(w, in));
 		TG_GUARD(tg_wcur_vec_end(w, 2, m));
 	}
-	return tg_hs_hdr_end(w, mark);
+	return tg_hs_hdr_end_max(w, mark, TG_TLS_MAX_CLIENT_HELLO);
 }

@@ -4,8 +4,15 @@
  * share: codepoint lists, length-prefixed item lists, extension dedup.
  */
 #include "hs_internal.h"
+#include "tg_suite.h"
 
 #include <string.h>
+
+size_t tg_hs_msg_max(uint8_t type)
+{
+	return type == TG_HS_CLIENT_HELLO ? TG_TLS_MAX_CLIENT_HELLO
+					  : TG_TLS_MAX_HS_MSG;
+}
 
 tg_result tg_hs_msg_next(struct tg_cur *stream, uint8_t *type,
 			 struct tg_cur *body)
@@ -22,7 +29,8 @@ tg_result tg_hs_msg_next(struct tg_cur *stream, uint8_t *type,
 	TG_ENSURE(tg_cur_left(&c) >= TG_TLS_HS_HDR_LEN, TG_E_SHORT);
 	TG_GUARD(tg_cur_u8(&c, &t));
 	TG_GUARD(tg_cur_u24(&c, &len));
-	TG_ENSURE(len <= TG_TLS_MAX_HS_MSG, TG_E_OVERFLOW);
+	*type = t;
+	TG_ENSURE(len <= tg_hs_msg_max(t), TG_E_OVERFLOW);
 	TG_ENSURE(tg_cur_left(&c) >= len, TG_E_SHORT);
 	TG_GUARD(tg_cur_sub(&c, len, body));
 	*type = t;
@@ -37,10 +45,15 @@ tg_result tg_hs_hdr_begin(struct tg_wcur *w, uint8_t type, size_t *mark)
 	return tg_wcur_vec_begin(w, 3, mark);
 }
 
+tg_result tg_hs_hdr_end_max(struct tg_wcur *w, size_t mark, size_t max)
+{
+	TG_ENSURE(w->pos - mark - 3 <= max, TG_E_OVERFLOW);
+	return tg_wcur_vec_end(w, 3, mark);
+}
+
 tg_result tg_hs_hdr_end(struct tg_wcur *w, size_t mark)
 {
-	TG_ENSURE(w->pos - mark - 3 <= TG_TLS_MAX_HS_MSG, TG_E_OVERFLOW);
-	return tg_wcur_vec_end(w, 3, mark);
+	return tg_hs_hdr_end_max(w, mark, TG_TLS_MAX_HS_MSG);
 }
 
 uint16_t tg_hs_u16_at(const struct tg_hs_u16_list *l, size_t i)
@@ -92,6 +105,24 @@ void tg_hs_client_sigalgs(const struct tg_hs_client_hello *ch, bool ecdsa,
 		return;
 	}
 	*out = ecdsa ? TG_HS_U16_LIST(dflt_ecdsa) : TG_HS_U16_LIST(dflt_rsa);
+}
+
+uint32_t tg_hs_sigalg_set(const struct tg_hs_u16_list *l)
+{
+	struct tg_cur c;
+	uint32_t set = 0;
+	uint16_t v;
+
+	if (l == NULL)
+		return 0;
+	if (l->host != NULL)
+		return tg_sigalg_set(l->host, l->n);
+	if (l->be == NULL)
+		return 0;
+	c = tg_cur_init(l->be, 2 * l->n);
+	while (tg_ok(tg_cur_u16(&c, &v)))
+		set |= tg_sigalg_bit(v);
+	return set;
 }
 
 bool tg_hs_list_next(struct tg_cur *it, unsigned prefix,

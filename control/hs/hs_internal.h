@@ -16,6 +16,10 @@ TG_MUST_CHECK tg_result tg_hs_hdr_begin(struct tg_wcur *w, uint8_t type,
  *  body is over TG_TLS_MAX_HS_MSG). */
 TG_MUST_CHECK tg_result tg_hs_hdr_end(struct tg_wcur *w, size_t mark);
 
+/** tg_hs_hdr_end() with the bound @p max (the message's tg_hs_msg_max()). */
+TG_MUST_CHECK tg_result tg_hs_hdr_end_max(struct tg_wcur *w, size_t mark,
+					  size_t max);
+
 /** Read a u16 list with a @p prefix-byte length in [min, max] bytes; an
  *  odd byte length is a decode error. */
 TG_MUST_CHECK tg_result tg_hs_u16_list_read(struct tg_cur *c, unsigned prefix,

@@ -22,15 +22,17 @@
  *    list of u16, an extension whose body must be empty but is not, and
  *    DUPLICATES: the same extension type twice in one block (RFC 5246
  *    §7.4.1.4 "MUST NOT be more than one extension of the same type",
- *    checked over all 65536 types, unknown ones included) or two
- *    host_names in server_name (RFC 6066 §3). A server_name without a
- *    host_name is a decode_error too.
+ *    checked over all 65536 types, unknown ones included). A
+ *    server_name without a host_name is a decode_error too.
  *  - TG_E_ILLEGAL_PARAM (illegal_parameter): the bytes decode, but a
  *    value is forbidden: no null compression in ClientHello, a non-null
  *    compression in ServerHello, ec_point_formats without uncompressed
  *    (RFC 8422 §5.1.2; checked whatever supported_groups says), a
- *    curve_type other than named_curve (RFC 8422 §5.4), a host_name that
- *    RFC 6066 §3 forbids (trailing dot, NUL, longer than 255 bytes).
+ *    curve_type other than named_curve (RFC 8422 §5.4), a server_name
+ *    list with two host_names (RFC 6066 §3: "MUST NOT contain more than
+ *    one name of the same name_type"), a host_name that RFC 6066 §3
+ *    forbids (a byte that is not printable ASCII, a trailing dot, longer
+ *    than 255 bytes).
  *    These checks run after the whole body decoded, so a malformed
  *    message is always a decode_error (curve_type aside: the layout of
  *    explicit curves differs, so parsing stops there).
@@ -44,7 +46,7 @@
  *  - TG_E_INVAL: a NULL argument or, for writers, a struct that cannot
  *    be encoded (e.g. a field longer than its vector allows).
  *  - Writers: TG_E_NOSPACE when the output is too small, TG_E_OVERFLOW
- *    when a body would exceed TG_TLS_MAX_HS_MSG or a u16 block 65535.
+ *    when a body would exceed tg_hs_msg_max() or a u16 block 65535.
  * The checks that need handshake state (version policy, renegotiation_info
  * contents, whether an extension was offered, SNI match) are the engine's.
  */
@@ -117,6 +119,7 @@ struct tg_hs_client_hello {
 	uint32_t exts;      /**< ::tg_hs_extbit of the extensions present */
 	size_t unknown_exts; /**< extensions of other types (skipped) */
 	struct tg_hs_bytes host_name;     /**< server_name: the host_name */
+	size_t host_names;                /**< host_name entries (1 valid) */
 	struct tg_hs_u16_list groups;     /**< supported_groups */
 	struct tg_hs_bytes point_formats; /**< ec_point_formats list */
 	struct tg_hs_u16_list sigalgs;    /**< signature_algorithms */
@@ -201,17 +204,26 @@ struct tg_hs_new_session_ticket {
 /* ---- framing and helpers (hs_common.c) ---- */
 
 /**
+ * The longest body we accept for a handshake message of type @p type:
+ * TG_TLS_MAX_CLIENT_HELLO for a ClientHello (all the wire format allows,
+ * RFC 8446 §4.1.2), TG_TLS_MAX_HS_MSG for any other.
+ * @param type HandshakeType
+ * @return the bound in bytes
+ */
+size_t tg_hs_msg_max(uint8_t type);
+
+/**
  * Take one complete handshake message off a reassembly buffer.
  *
  * On success the stream advances past the message; the raw message, header
  * included (what goes into the transcript hash), is the @p stream range
  * from the old position to the new one.
  * @param stream reassembled handshake bytes
- * @param type   out: HandshakeType
+ * @param type   out: HandshakeType (also set on TG_E_OVERFLOW)
  * @param body   out: a reader over the body (borrowed from @p stream)
  * @return TG_E_SHORT when the header or the body is not all there yet
  *         (the stream is left unchanged: feed more and call again),
- *         TG_E_OVERFLOW when the declared length is over TG_TLS_MAX_HS_MSG
+ *         TG_E_OVERFLOW when the declared length is over tg_hs_msg_max()
  *         (reported from the header alone, before the body arrives).
  */
 TG_MUST_CHECK tg_result tg_hs_msg_next(struct tg_cur *stream, uint8_t *type,
@@ -262,6 +274,16 @@ TG_MUST_CHECK tg_result tg_hs_u16_select(const struct tg_hs_u16_list *peer,
  */
 void tg_hs_client_sigalgs(const struct tg_hs_client_hello *ch, bool ecdsa,
 			  struct tg_hs_u16_list *out);
+
+/**
+ * The signature schemes of a list (signature_algorithms, or a
+ * CertificateRequest's) that we implement, as a tg_sigalg_bit() set:
+ * the whole list is walked once, with the bounded cursor, however long
+ * (up to 32767 entries).
+ * @param l the list
+ * @return the set (0 when nothing in it is ours)
+ */
+uint32_t tg_hs_sigalg_set(const struct tg_hs_u16_list *l);
 
 /**
  * Iterate a validated list of length-prefixed items (ALPN names with
@@ -339,8 +361,9 @@ TG_MUST_CHECK tg_result tg_hs_server_hello_reneg_check(
 /**
  * Parse a ClientHello body (RFC 5246 §7.4.1.2) and its extensions.
  * Requires null compression (else TG_E_ILLEGAL_PARAM); enforces the
- * syntax of server_name (RFC 6066 §3: exactly one host_name; names of
- * other types are skipped as opaque<1..2^16-1>), supported_groups,
+ * syntax of server_name (RFC 6066 §3: exactly one host_name, of printable
+ * ASCII; names of other types are skipped as opaque<1..2^16-1>),
+ * supported_groups,
  * ec_point_formats (uncompressed required), signature_algorithms, ALPN,
  * extended_master_secret (empty), renegotiation_info, session_ticket,
  * supported_versions; status_request and unknown types are skipped.

@@ -21,8 +21,9 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tg_e2e import (E2E, HOST, PATTERN, Backend, body, body_chunks, body_sha256, client_ctx,  # noqa: E402
-                    curl, free_port, https_get, log, read_response, recv_all)
+from tg_e2e import (E2E, HOST, PATTERN, Backend, body, body_chunks, body_sha256,  # noqa: E402
+                    client_ctx, client_hello, curl, free_port, https_get, log,
+                    plain_alert, read_response, recv_all, recv_until_close)
 
 # tlsgate's own sizes (dataplane/flow/flow.c, accel/tg_accel.h)
 REC_MAX_PLAIN = 1 << 14
@@ -37,38 +38,6 @@ BAD_RECORD_MAC = 20
 RECORD_OVERFLOW = 22
 PROTOCOL_VERSION = 70
 INTERNAL_ERROR = 80
-
-
-def plain_alert(desc, level=2):
-    """The bytes of an alert record in clear (before keys), TLS 1.2."""
-    return bytes([0x15, 3, 3, 0, 2, level, desc])
-
-
-def recv_until_close(s, timeout):
-    """Read until EOF or reset: (bytes, seconds, "fin" | "rst"); raises
-    socket.timeout when the server neither closes nor resets in time."""
-    s.settimeout(timeout)
-    t = time.monotonic()
-    data = b""
-    while True:
-        try:
-            b = s.recv(65536)
-        except ConnectionResetError:
-            return data, time.monotonic() - t, "rst"
-        if not b:
-            return data, time.monotonic() - t, "fin"
-        data += b
-
-
-def client_hello(sni="localhost"):
-    """A real ClientHello, captured from Python's ssl with memory BIOs."""
-    inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
-    obj = client_ctx().wrap_bio(inc, out, server_hostname=sni)
-    try:
-        obj.do_handshake()
-    except ssl.SSLWantReadError:
-        pass
-    return out.read()
 
 
 def tcp_queues():

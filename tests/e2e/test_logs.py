@@ -10,7 +10,7 @@ import signal
 import socket
 import time
 
-from tg_e2e import E2E, HOST, body_sha256, client_ctx, main, recv_all
+from tg_e2e import E2E, HOST, body_sha256, client_ctx, client_hello, main, recv_all
 
 
 def parse(line):
@@ -124,25 +124,31 @@ class Logs(E2E):
 
     def test_sni_escaped(self):
         """A client's SNI is written so that it cannot forge fields or
-        lines: bytes outside '!'..'~', '=' and '\\' as \\xNN."""
-        from test_failures import client_hello
+        lines: '=' and '\\' (the only bytes a host name may carry that
+        the log format uses) as \\xNN. A name with a newline, a space or
+        another byte outside '!'..'~' is no host name (RFC 6066 §3):
+        illegal_parameter, and the line says sni=-."""
         path = os.path.join(self.tmp, "access-sni.log")
         g = self.gate(["--access-log", path])
-        plain, evil = b"aaaaaaaaaaa.example", b"a end=x\nb=c.example"
-        self.assertEqual(len(plain), len(evil))  # no length field changes
+        plain = b"aaaaaaaaaaa.example"
         hello = client_hello(plain.decode())
         self.assertEqual(hello.count(plain), 1)
-        with socket.create_connection((HOST, g.port), timeout=10) as s:
-            # then a handshake message of an unknown type: a fatal alert,
-            # after the ClientHello's SNI was taken in
-            s.sendall(hello.replace(plain, evil) + b"\x16\x03\x03\x00\x04\x63\x00\x00\x00")
-            while s.recv(4096):
-                pass
-        (ln,) = self.log_lines(path, 1)
+        for evil in (b"a=end\\x=b\\c.example", b"a end=x\nb=c.example"):
+            self.assertEqual(len(plain), len(evil))  # no length field changes
+            with socket.create_connection((HOST, g.port), timeout=10) as s:
+                # then a handshake message of an unknown type: a fatal
+                # alert, after the ClientHello's SNI was taken in
+                s.sendall(hello.replace(plain, evil) +
+                          b"\x16\x03\x03\x00\x04\x63\x00\x00\x00")
+                while s.recv(4096):
+                    pass
+        escaped, refused = self.log_lines(path, 2)
         with open(path) as f:
-            self.assertEqual(len(f.read().splitlines()), 1, "a forged log line")
-        self.assertEqual(ln["sni"], "a\\x20end\\x3dx\\x0ab\\x3dc.example")
-        self.assertNotEqual(ln["alert"], "-")
+            self.assertEqual(len(f.read().splitlines()), 2, "a forged log line")
+        self.assertEqual(escaped["sni"], "a\\x3dend\\x5cx\\x3db\\x5cc.example")
+        self.assertEqual(escaped["alert"], "unexpected_message")
+        self.assertEqual(refused["sni"], "-")
+        self.assertEqual(refused["alert"], "illegal_parameter")
 
     def test_pid_file(self):
         path = os.path.join(self.tmp, "tlsgate.pid")

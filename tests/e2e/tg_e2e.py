@@ -141,10 +141,11 @@ class Pki:
         return os.path.join(self.d, name)
 
     def issue(self, name, kind, cn, sans, eku="serverAuth", serial=None):
-        """Key + certificate signed by the CA; returns (cert, key, serial)."""
+        """Key (KIND rsa, rsa-pss, ec) + certificate signed by the CA;
+        returns (cert, key, serial)."""
         key, csr, crt = self.p(name + ".key"), self.p(name + ".csr"), self.p(name + ".pem")
-        if kind == "rsa":
-            run(["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt",
+        if kind in ("rsa", "rsa-pss"):
+            run(["openssl", "genpkey", "-algorithm", kind.upper(), "-pkeyopt",
                  "rsa_keygen_bits:2048", "-out", key])
         else:
             run(["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt",
@@ -758,6 +759,38 @@ def recv_all(sock):
         if not b:
             return data
         data += b
+
+
+def plain_alert(desc, level=2):
+    """The bytes of an alert record in clear (before keys), TLS 1.2."""
+    return bytes([0x15, 3, 3, 0, 2, level, desc])
+
+
+def recv_until_close(s, timeout):
+    """Read until EOF or reset: (bytes, seconds, "fin" | "rst"); raises
+    socket.timeout when the server neither closes nor resets in time."""
+    s.settimeout(timeout)
+    t = time.monotonic()
+    data = b""
+    while True:
+        try:
+            b = s.recv(65536)
+        except ConnectionResetError:
+            return data, time.monotonic() - t, "rst"
+        if not b:
+            return data, time.monotonic() - t, "fin"
+        data += b
+
+
+def client_hello(sni="localhost"):
+    """A real ClientHello, captured from Python's ssl with memory BIOs."""
+    inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
+    obj = client_ctx().wrap_bio(inc, out, server_hostname=sni)
+    try:
+        obj.do_handshake()
+    except ssl.SSLWantReadError:
+        pass
+    return out.read()
 
 
 def curl(args, timeout=60, check=True):

@@ -13,6 +13,8 @@
  *
  * Invariants, abort() on violation:
  *  - a parser fails only with a documented code;
+ *  - a signature_algorithms list walked whole (tg_hs_sigalg_set) gives
+ *    the schemes of its entries;
  *  - what parses writes back (TG_E_OVERFLOW aside: a re-encoding may grow
  *    by a few bytes), the output frames as one message of the same type,
  *    parses again to the same fields, and writes again to the same bytes.
@@ -23,6 +25,7 @@
 
 #include "tg_cur.h"
 #include "tg_hs_msg.h"
+#include "tg_suite.h"
 
 enum { SEL_STREAM = 12, SEL_COUNT = 13 };
 
@@ -46,8 +49,8 @@ union msg {
 	struct tg_hs_new_session_ticket nst;
 };
 
-static uint8_t out1[TG_TLS_MAX_HS_MSG + 1024];
-static uint8_t out2[TG_TLS_MAX_HS_MSG + 1024];
+static uint8_t out1[TG_TLS_MAX_CLIENT_HELLO + 1024];
+static uint8_t out2[TG_TLS_MAX_CLIENT_HELLO + 1024];
 
 static void check(bool ok)
 {
@@ -197,6 +200,17 @@ static void one(unsigned sel, const uint8_t *p, size_t n)
 		return;
 	}
 	check(tg_cur_left(&c) == 0);
+	/* the sets of signature schemes, walked with the cursor, are those
+	 * of the entries one by one */
+	if (sel == 1 || sel == 6) {
+		const struct tg_hs_u16_list *l = sel == 1 ? &m1.ch.sigalgs
+							  : &m1.cr.sigalgs;
+		uint32_t want = 0;
+
+		for (size_t i = 0; i < l->n; i++)
+			want |= tg_sigalg_bit(tg_hs_u16_at(l, i));
+		check(tg_hs_sigalg_set(l) == want);
+	}
 
 	w1 = tg_wcur_init(out1, sizeof(out1));
 	r = wr(sel, &w1, &m1);

@@ -45,9 +45,15 @@ static const char *const host = TG_TEST_HS_HOST;
 
 static int suite_init(void)
 {
+	/* an RSASSA-PSS key (RFC 4055) for another name: files only, each
+	 * test loads it where it needs it */
+	static const struct tg_test_hs_leaf more[] = {
+		{ "pss", "RSA-PSS", "pss.example.com", "DNS:pss.example.com",
+		  TG_PKI_SERVER, TG_TEST_HS_FILES, false },
+	};
 	static const struct tg_test_hs_spec spec = {
 		.prefix = "tghs", .ca_cn = "HS CA", .std_leaves = true,
-		.resumption = true,
+		.leaves = more, .n_leaves = 1, .resumption = true,
 	};
 
 	return tg_test_hs_open(&spec, &env);
@@ -1155,6 +1161,743 @@ static void test_alerts_received(void)
 	}
 }
 
+/* ---- streams of tiny records (issue 16, item 5) ---------------------------- */
+
+/* The fatal alert in clear a server sends before any key. */
+static bool is_plain_alert(const uint8_t *p, size_t n, uint8_t desc)
+{
+	static const uint8_t hdr[6] = { TG_CT_ALERT, 3, 3, 0, 2, TG_ALERT_FATAL };
+
+	return n == 7 && memcmp(p, hdr, 6) == 0 && p[6] == desc;
+}
+
+/*
+ * RFC 5246 §7.2: a warning alert does not end the connection, but a peer
+ * that streams them makes the one control thread spin (CVE-2016-8610
+ * against OpenSSL). A handshake takes TG_HS_MAX_WARNINGS of them; the
+ * next is unexpected_message, as OpenSSL and BoringSSL answer.
+ */
+static void test_warning_alerts_bounded(void)
+{
+	uint8_t out[64], rec[16];
+	size_t n;
+
+	/* the bound itself: the handshake goes on */
+	{
+		struct tgt *t = reach(S_CLIENT_HELLO);
+
+		for (int i = 0; i < TG_HS_MAX_WARNINGS; i++)
+			TG_ASSERT_OK(feed_alert(t->hs, TG_ALERT_WARNING,
+						TG_ALERT_USER_CANCELED));
+		TG_ASSERT_OK(feed_items(t->hs, &t->f1, 0, 1));
+		CU_ASSERT(tg_hs_events(t->hs) & TG_HS_EV_OUTPUT);
+		CU_ASSERT(!(tg_hs_events(t->hs) & TG_HS_EV_FAILED));
+		tgt_free(t);
+	}
+	/* one more, each in its own feed or all in one: unexpected_message */
+	for (int together = 0; together < 2; together++) {
+		struct tgt *t = reach(S_CLIENT_HELLO);
+		static uint8_t many[7 * 9362]; /* 64 KiB of them */
+		uint8_t a[2] = { TG_ALERT_WARNING, TG_ALERT_UNRECOGNIZED_NAME };
+		tg_result r = TG_OK;
+
+		for (size_t i = 0; i < sizeof(many) / 7; i++)
+			mk_record(many + 7 * i, TG_CT_ALERT, a, 2);
+		if (together) {
+			r = feed(t->hs, many, sizeof(many));
+		} else {
+			for (int i = 0; i <= TG_HS_MAX_WARNINGS && tg_ok(r); i++)
+				r = feed(t->hs, rec, mk_record(rec, TG_CT_ALERT, a, 2));
+		}
+		CU_ASSERT_EQUAL(r.code, TG_E_UNEXPECTED_MSG);
+		CU_ASSERT(tg_hs_events(t->hs) & TG_HS_EV_FAILED);
+		CU_ASSERT_EQUAL(tg_hs_info(t->hs)->alert_sent,
+				TG_ALERT_UNEXPECTED_MESSAGE);
+		n = drain(t->hs, out, sizeof(out));
+		CU_ASSERT(is_plain_alert(out, n, TG_ALERT_UNEXPECTED_MESSAGE));
+		tgt_free(t);
+	}
+}
+
+/* Each byte of @p msg (handshake messages, headers included) in a
+ * plaintext record of its own; returns the wire length. */
+static size_t one_byte_records(uint8_t *out, const uint8_t *msg, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		mk_record(out + 6 * i, TG_CT_HANDSHAKE, msg + i, 1);
+	return 6 * n;
+}
+
+/*
+ * RFC 5246 §6.2.1 lets a peer fragment handshake messages at will: a
+ * ClientHello in 1-byte records is a ClientHello. But 64 KiB of 1-byte
+ * records is 65536 records: over TG_HSIO_MAX_RECORDS, unexpected_message
+ * (the record layer's work per record is constant: test_hsio checks it).
+ */
+static void test_one_byte_fragments(void)
+{
+	static uint8_t wire[6 * 65536], msg[65536];
+	uint8_t out[64];
+	size_t n;
+
+	/* our client's ClientHello, one byte per record: accepted */
+	{
+		struct tgt *t = reach(S_CLIENT_HELLO);
+		size_t ch = find_hs(&t->f1, TG_HS_CLIENT_HELLO);
+
+		CU_ASSERT_FATAL(ch < t->f1.n);
+		n = one_byte_records(wire, t->f1.it[ch].p, t->f1.it[ch].len);
+		TG_ASSERT_OK(feed(t->hs, wire, n));
+		CU_ASSERT(!(tg_hs_events(t->hs) & TG_HS_EV_FAILED));
+		n = drain(t->hs, wire, sizeof(wire));
+		/* a ServerHello came back */
+		CU_ASSERT(n > 9 && wire[0] == TG_CT_HANDSHAKE &&
+			  wire[5] == TG_HS_SERVER_HELLO);
+		tgt_free(t);
+	}
+	/* a 64 KiB message in 1-byte records: refused at the record bound */
+	{
+		struct tgt *t = reach(S_CLIENT_HELLO);
+
+		msg[0] = TG_HS_CLIENT_HELLO;
+		msg[1] = (uint8_t)((sizeof(msg) - 4) >> 16);
+		msg[2] = (uint8_t)((sizeof(msg) - 4) >> 8);
+		msg[3] = (uint8_t)(sizeof(msg) - 4);
+		memset(msg + 4, 0x5a, sizeof(msg) - 4);
+		n = one_byte_records(wire, msg, sizeof(msg));
+		CU_ASSERT_EQUAL(feed(t->hs, wire, n).code, TG_E_UNEXPECTED_MSG);
+		CU_ASSERT_EQUAL(tg_hs_info(t->hs)->alert_sent,
+				TG_ALERT_UNEXPECTED_MESSAGE);
+		n = drain(t->hs, out, sizeof(out));
+		CU_ASSERT(is_plain_alert(out, n, TG_ALERT_UNEXPECTED_MESSAGE));
+		tgt_free(t);
+	}
+}
+
+/* ---- ClientHello size (issue 16, item 3) --------------------------------- */
+
+/*
+ * @p ch (a ClientHello, header included) grown by @p n_suites cipher
+ * suites we do not implement put in front of the client's, and by a
+ * padding extension (RFC 7685, type 21) of @p pad bytes after its
+ * extensions. Returns the new length.
+ */
+static size_t grow_client_hello(uint8_t *out, const uint8_t *ch, size_t len,
+				size_t n_suites, size_t pad)
+{
+	size_t sid_at = 4 + 2 + 32, o = 0, i = 0, body;
+	size_t suites_at = sid_at + 1 + ch[sid_at];
+	size_t n_old = (size_t)ch[suites_at] << 8 | ch[suites_at + 1];
+	size_t comp_at = suites_at + 2 + n_old;
+	size_t ext_at = comp_at + 1 + ch[comp_at];
+	size_t ext_len = (size_t)ch[ext_at] << 8 | ch[ext_at + 1];
+	size_t nn = n_old + 2 * n_suites, ne = ext_len + 4 + pad;
+
+	CU_ASSERT_FATAL(ext_at + 2 + ext_len == len && nn <= 0xfffe &&
+			ne <= 0xffff);
+	memcpy(out, ch, suites_at);
+	o = suites_at;
+	out[o++] = (uint8_t)(nn >> 8);
+	out[o++] = (uint8_t)nn;
+	for (i = 0; i < n_suites; i++) { /* 0xfe00..: unassigned, not SCSVs */
+		out[o++] = 0xfe;
+		out[o++] = (uint8_t)i;
+	}
+	memcpy(out + o, ch + suites_at + 2, n_old);
+	o += n_old;
+	memcpy(out + o, ch + comp_at, ext_at - comp_at);
+	o += ext_at - comp_at;
+	out[o++] = (uint8_t)(ne >> 8);
+	out[o++] = (uint8_t)ne;
+	memcpy(out + o, ch + ext_at + 2, ext_len);
+	o += ext_len;
+	out[o++] = 0;
+	out[o++] = 21; /* padding */
+	out[o++] = (uint8_t)(pad >> 8);
+	out[o++] = (uint8_t)pad;
+	memset(out + o, 0, pad);
+	o += pad;
+	body = o - 4;
+	out[1] = (uint8_t)(body >> 16);
+	out[2] = (uint8_t)(body >> 8);
+	out[3] = (uint8_t)body;
+	return o;
+}
+
+/* @p msg in plaintext handshake records of @p frag bytes. */
+static size_t in_records(uint8_t *out, const uint8_t *msg, size_t n, size_t frag)
+{
+	size_t o = 0;
+
+	for (size_t off = 0; off < n; off += frag) {
+		size_t k = n - off < frag ? n - off : frag;
+
+		o += mk_record(out + o, TG_CT_HANDSHAKE, msg + off, k);
+	}
+	return o;
+}
+
+/*
+ * RFC 8446 §4.1.2, RFC 5246 §7.4.1.2: a ClientHello's cipher_suites may
+ * hold 32767 entries and its extensions 64 KiB (padding, post-quantum key
+ * shares): past 64 KiB of message, in several records. The server must
+ * answer it (here with the usable suites at the end of a long list);
+ * the largest possible one too; one byte more cannot be a ClientHello:
+ * decode_error.
+ */
+static void test_large_client_hello(void)
+{
+	static uint8_t big[TG_TLS_HS_HDR_LEN + TG_TLS_MAX_CLIENT_HELLO + 64];
+	static uint8_t wire[2 * sizeof(big)];
+	static const struct { size_t suites, pad, frag; } cases[] = {
+		{ 20000, 30000, 16384 }, /* about 70 KiB */
+		{ 30000, 60000, 1000 },  /* about 120 KiB */
+	};
+	uint8_t out[64];
+	size_t n;
+
+	for (size_t i = 0; i <= sizeof(cases) / sizeof(cases[0]); i++) {
+		struct tgt *t = reach(S_CLIENT_HELLO);
+		size_t ch = find_hs(&t->f1, TG_HS_CLIENT_HELLO), bl;
+
+		CU_ASSERT_FATAL(ch < t->f1.n);
+		if (i < sizeof(cases) / sizeof(cases[0])) {
+			bl = grow_client_hello(big, t->f1.it[ch].p, t->f1.it[ch].len,
+					       cases[i].suites, cases[i].pad);
+			n = in_records(wire, big, bl, cases[i].frag);
+			CU_ASSERT(bl > TG_TLS_HS_HDR_LEN + 65536);
+		} else {
+			/* the largest: both u16 vectors full (cipher_suites
+			 * 65534 bytes, extensions 65535); only the session ID
+			 * and compression_methods are short of their 32 and
+			 * 255 bytes */
+			const uint8_t *c = t->f1.it[ch].p;
+			size_t base = t->f1.it[ch].len, sid_at = 4 + 2 + 32;
+			size_t suites_at = sid_at + 1 + c[sid_at];
+			size_t n_old = (size_t)c[suites_at] << 8 | c[suites_at + 1];
+			size_t comp_at = suites_at + 2 + n_old;
+			size_t ext_at = comp_at + 1 + c[comp_at];
+			size_t ext_len = (size_t)c[ext_at] << 8 | c[ext_at + 1];
+
+			CU_ASSERT_FATAL(ext_at + 2 + ext_len == base);
+			bl = grow_client_hello(big, c, base, (0xfffe - n_old) / 2,
+					       0xffff - ext_len - 4);
+			CU_ASSERT(bl + (32 - c[sid_at]) + (255 - c[comp_at]) ==
+				  TG_TLS_HS_HDR_LEN + TG_TLS_MAX_CLIENT_HELLO);
+			n = in_records(wire, big, bl, 16384);
+		}
+		TG_ASSERT_OK(feed(t->hs, wire, n));
+		CU_ASSERT(!(tg_hs_events(t->hs) & TG_HS_EV_FAILED));
+		n = drain(t->hs, wire, sizeof(wire));
+		CU_ASSERT(n > 9 && wire[0] == TG_CT_HANDSHAKE &&
+			  wire[5] == TG_HS_SERVER_HELLO);
+		tgt_free(t);
+	}
+	/* one byte over what any ClientHello can be: decode_error, at once */
+	{
+		struct tgt *t = reach(S_CLIENT_HELLO);
+		uint32_t l = TG_TLS_MAX_CLIENT_HELLO + 1;
+		uint8_t hdr[4] = { TG_HS_CLIENT_HELLO, (uint8_t)(l >> 16),
+				   (uint8_t)(l >> 8), (uint8_t)l };
+
+		n = mk_record(wire, TG_CT_HANDSHAKE, hdr, 4);
+		CU_ASSERT_EQUAL(feed(t->hs, wire, n).code, TG_E_DECODE);
+		n = drain(t->hs, out, sizeof(out));
+		CU_ASSERT(is_plain_alert(out, n, TG_ALERT_DECODE_ERROR));
+		tgt_free(t);
+	}
+}
+
+/* ---- TLS 1.2 signature schemes (issue 16, item 2) ------------------------ */
+
+/* A full handshake between @p scfg and @p ccfg: true when both ended
+ * established (why not on stderr, when @p want_ok); both sides' info. */
+static bool pair_ok(const struct tg_hs_config *scfg,
+		    const struct tg_hs_config *ccfg, struct tg_hs_info *si,
+		    struct tg_hs_info *ci, bool want_ok)
+{
+	struct tgt *t = calloc(1, sizeof(*t));
+	struct tg_hs *c = NULL, *s = NULL;
+	bool ok;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	TG_ASSERT_OK(tg_hs_new(scfg, NULL, &s));
+	TG_ASSERT_OK(tg_hs_new(ccfg, NULL, &c));
+	ok = run_pair(t, c, s) && (tg_hs_events(c) & TG_HS_EV_KEYS_READY) &&
+	     (tg_hs_events(s) & TG_HS_EV_KEYS_READY);
+	if (!ok && want_ok)
+		fprintf(stderr, "handshake failed: client alert %u/%u, server %u/%u\n",
+			tg_hs_info(c)->alert_sent, tg_hs_info(c)->alert_recv,
+			tg_hs_info(s)->alert_sent, tg_hs_info(s)->alert_recv);
+	*si = *tg_hs_info(s);
+	*ci = *tg_hs_info(c);
+	tg_hs_free(c);
+	tg_hs_free(s);
+	tgt_free(t);
+	return ok;
+}
+
+/*
+ * RFC 5246 §7.4.1.4.1 and RFC 8422 §5.1.3: in TLS 1.2 a signature
+ * algorithm is a (hash, signature) pair; ecdsa_secp384r1_sha384 (0x0503)
+ * means "ECDSA with SHA-384", on whatever curve the certificate has. A
+ * client offering only ECDSA with SHA-384, SHA-512 or SHA-224 gets a
+ * handshake with a P-256 key, signed with what it offered; RSA likewise
+ * with rsa_pss_rsae_sha512 and rsa_pkcs1_sha512. Where the client offers
+ * several, the curve's own hash comes first (the TLS 1.3 pairing).
+ */
+static void test_tls12_sigalgs(void)
+{
+	static const struct {
+		uint16_t suite;
+		uint16_t offered[2];
+		uint16_t want;
+	} cases[] = {
+		{ TG_CS_ECDHE_ECDSA_AES_128_GCM_SHA256, { 0x0503 }, 0x0503 },
+		{ TG_CS_ECDHE_ECDSA_AES_128_GCM_SHA256, { 0x0603 }, 0x0603 },
+		{ TG_CS_ECDHE_ECDSA_AES_256_GCM_SHA384, { 0x0303 }, 0x0303 },
+		{ TG_CS_ECDHE_ECDSA_AES_128_GCM_SHA256, { 0x0603, 0x0403 }, 0x0403 },
+		{ TG_CS_ECDHE_RSA_AES_128_GCM_SHA256, { 0x0806 }, 0x0806 },
+		{ TG_CS_ECDHE_RSA_AES_128_GCM_SHA256, { 0x0601 }, 0x0601 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct tg_hs_config sc, cc;
+		struct tg_hs_info si, ci;
+
+		srv_cfg(&sc);
+		cli_cfg(&cc);
+		cc.suites[0] = cases[i].suite;
+		cc.n_suites = 1;
+		cc.sigalgs[cc.n_sigalgs++] = cases[i].offered[0];
+		if (cases[i].offered[1])
+			cc.sigalgs[cc.n_sigalgs++] = cases[i].offered[1];
+		if (!pair_ok(&sc, &cc, &si, &ci, true))
+			fprintf(stderr, "case %zu: offered 0x%04x\n", i,
+				cases[i].offered[0]);
+		CU_ASSERT_EQUAL(si.sigalg, cases[i].want);
+		CU_ASSERT_EQUAL(ci.sigalg, cases[i].want);
+	}
+}
+
+/*
+ * RSASSA-PSS keys (RFC 4055 id-RSASSA-PSS): they sign with
+ * rsa_pss_pss_sha256/384/512 only (RFC 8446 §4.2.3, which TLS 1.2 uses
+ * too), never with rsa_pss_rsae_* or PKCS#1 v1.5, and are never used for
+ * RSA key transport.
+ */
+static void test_rsa_pss_key(void)
+{
+	static const uint16_t pss[] = { 0x0809, 0x080a, 0x080b };
+	struct tg_cert_store *st = NULL;
+	struct tg_hs_config sc, cc;
+	struct tg_hs_info si, ci;
+
+	TG_ASSERT_OK(tg_cert_store_new(0, &st));
+	TG_ASSERT_OK(tg_test_hs_store_load(st, "pss", true));
+	CU_ASSERT_FATAL(st != NULL && tg_cert_store_count(st) == 1);
+	for (size_t i = 0; i < 3; i++) {
+		srv_cfg(&sc);
+		sc.certs = st;
+		cli_cfg(&cc);
+		snprintf(cc.server_name, sizeof(cc.server_name), "pss.example.com");
+		cc.sigalgs[0] = pss[i];
+		cc.n_sigalgs = 1;
+		CU_ASSERT(pair_ok(&sc, &cc, &si, &ci, true));
+		CU_ASSERT_EQUAL(si.sigalg, pss[i]);
+		CU_ASSERT_EQUAL(si.cert_type, 1);
+		CU_ASSERT_EQUAL(si.suite, TG_CS_ECDHE_RSA_AES_128_GCM_SHA256);
+	}
+	/* a client without rsa_pss_pss_*: nothing this key can sign */
+	srv_cfg(&sc);
+	sc.certs = st;
+	cli_cfg(&cc);
+	snprintf(cc.server_name, sizeof(cc.server_name), "pss.example.com");
+	cc.sigalgs[0] = TG_SIG_RSA_PSS_RSAE_SHA256;
+	cc.sigalgs[1] = TG_SIG_RSA_PKCS1_SHA256;
+	cc.n_sigalgs = 2;
+	CU_ASSERT(!pair_ok(&sc, &cc, &si, &ci, false));
+	CU_ASSERT_EQUAL(si.alert_sent, TG_ALERT_HANDSHAKE_FAILURE);
+	/* static RSA: an RSASSA-PSS key cannot decrypt */
+	srv_cfg(&sc);
+	sc.certs = st;
+	cli_cfg(&cc);
+	snprintf(cc.server_name, sizeof(cc.server_name), "pss.example.com");
+	cc.suites[0] = TG_CS_RSA_AES_128_GCM_SHA256;
+	cc.n_suites = 1;
+	CU_ASSERT(!pair_ok(&sc, &cc, &si, &ci, false));
+	CU_ASSERT_EQUAL(si.alert_sent, TG_ALERT_HANDSHAKE_FAILURE);
+	tg_cert_store_unref(st);
+}
+
+/* The SKE a server sent in @p f (parsed), false when there is none. */
+static bool ske_of(const struct flight *f, struct tg_hs_server_key_exchange *ske)
+{
+	size_t i = find_hs(f, TG_HS_SERVER_KEY_EXCHANGE);
+	struct tg_cur body;
+
+	if (i >= f->n)
+		return false;
+	body = tg_cur_init(f->it[i].p + 4, f->it[i].len - 4);
+	return tg_ok(tg_hs_server_key_exchange_parse(&body, ske));
+}
+
+/*
+ * RFC 5246 §7.4.1.4.1: supported_signature_algorithms<2..2^16-2>: as
+ * many entries as the extension block leaves room for (32764 with no
+ * other extension, 32759 here); the list is read whole, the usable
+ * scheme may be the last one.
+ */
+static void test_long_sigalg_list(void)
+{
+	static uint16_t sa[32767];
+	static uint8_t msg[1 << 17], wire[1 << 17];
+	static struct flight f;
+	static const uint16_t suites[] = { TG_CS_ECDHE_ECDSA_AES_128_GCM_SHA256,
+					   TG_CS_EMPTY_RENEGOTIATION_INFO_SCSV };
+	/* P-256 too: it bounds the ECDSA certificate's curve (RFC 8422 §5.1) */
+	static const uint16_t groups[] = { TG_GROUP_X25519, TG_GROUP_SECP256R1 };
+	static const uint8_t comp = 0, pf = 0;
+	struct tg_hs_client_hello ch;
+	struct tg_hs_server_key_exchange ske;
+	struct tg_wcur w = tg_wcur_init(msg, sizeof(msg));
+	/* block 65535 = 4 + 2 + 2n (signature_algorithms) + 4 + 2 + 4
+	 * (supported_groups) + 4 + 2 (ec_point_formats) + 4 (EMS) */
+	size_t lens[] = { 65, (65535 - 6 - 10 - 6 - 4) / 2 };
+
+	for (size_t k = 0; k < 2; k++) {
+		struct tgt *t = reach(S_CLIENT_HELLO);
+		size_t n;
+
+		/* unassigned schemes (0xfe00..), ours last */
+		for (size_t i = 0; i < lens[k]; i++)
+			sa[i] = (uint16_t)(0xfe00 + (i & 0xff));
+		sa[lens[k] - 1] = TG_SIG_ECDSA_SECP256R1_SHA256;
+		memset(&ch, 0, sizeof(ch));
+		ch.version = TG_TLS12;
+		tg_test_fill(ch.random, sizeof(ch.random));
+		ch.suites = TG_HS_U16_LIST(suites);
+		ch.compression.p = &comp;
+		ch.compression.len = 1;
+		ch.groups = TG_HS_U16_LIST(groups);
+		ch.point_formats.p = &pf;
+		ch.point_formats.len = 1;
+		ch.sigalgs.host = sa;
+		ch.sigalgs.n = lens[k];
+		ch.exts = TG_HS_EXT_SUPPORTED_GROUPS | TG_HS_EXT_EC_POINT_FORMATS |
+			  TG_HS_EXT_SIGNATURE_ALGS | TG_HS_EXT_EMS;
+		w = tg_wcur_init(msg, sizeof(msg));
+		TG_ASSERT_OK(tg_hs_client_hello_write(&w, &ch));
+		n = in_records(wire, msg, w.pos, 16384);
+		TG_ASSERT_OK(feed(t->hs, wire, n));
+		take(t->hs, &f);
+		CU_ASSERT(ske_of(&f, &ske) &&
+			  ske.sigalg == TG_SIG_ECDSA_SECP256R1_SHA256);
+		tgt_free(t);
+	}
+}
+
+/* ---- certificate choice without SNI (issue 16, item 1) -------------------- */
+
+/*
+ * RFC 6066 §3 leaves the certificate for a client without SNI (or with a
+ * name no certificate has) to the server. Every certificate loaded for
+ * the default certificate's names is a candidate, the default first, as
+ * nginx and HAProxy do with an ECDSA and an RSA certificate for the
+ * default name; the suite, signature scheme and curves the client
+ * offers choose among them (RFC 8422 §5.1: an ECDSA certificate only on
+ * a curve of its supported_groups). A certificate for other names is not
+ * a candidate.
+ */
+static void test_no_sni_cert_choice(void)
+{
+	struct tg_cert_store *rsa_first = NULL, *other = NULL;
+	static const struct {
+		int store;           /* 0: ec then rsa, 1: rsa then ec, 2: ec + pss */
+		const char *sni;     /* NULL: no server_name at all */
+		uint16_t suite;      /* 0: all of ours */
+		uint16_t group;      /* 0: our default groups */
+		uint16_t sigalg;     /* 0: our default schemes */
+		uint8_t want;        /* cert_type: 1 RSA, 2 ECDSA, 0 failure */
+	} cases[] = {
+		/* the ECDSA certificate's P-256 is not offered: RSA */
+		{ 0, NULL, 0, TG_GROUP_X25519, 0, 1 },
+		{ 0, NULL, TG_CS_ECDHE_RSA_AES_128_GCM_SHA256, 0, 0, 1 },
+		{ 0, NULL, TG_CS_ECDHE_ECDSA_AES_128_GCM_SHA256, 0, 0, 2 },
+		{ 0, NULL, 0, 0, 0, 2 }, /* our suite order: ECDSA first */
+		/* a name no certificate has: the same as none */
+		{ 0, "unknown.example.org", 0, TG_GROUP_X25519, 0, 1 },
+		/* the RSA certificate first: an ECDSA-only client still */
+		{ 1, NULL, TG_CS_ECDHE_ECDSA_AES_128_GCM_SHA256, 0, 0, 2 },
+		{ 1, NULL, TG_CS_ECDHE_ECDSA_CHACHA20_POLY1305_SHA256,
+		  TG_GROUP_SECP256R1, 0, 2 },
+		{ 1, NULL, TG_CS_ECDHE_RSA_AES_256_GCM_SHA384, 0, 0, 1 },
+		/* not for the default's name: never a candidate */
+		{ 2, NULL, TG_CS_ECDHE_RSA_AES_128_GCM_SHA256, 0,
+		  TG_SIG_RSA_PSS_PSS_SHA256, 0 },
+	};
+
+	TG_ASSERT_OK(tg_cert_store_new(0, &rsa_first));
+	TG_ASSERT_OK(tg_test_hs_store_load(rsa_first, "rsa", true));
+	TG_ASSERT_OK(tg_test_hs_store_load(rsa_first, "ec", false));
+	TG_ASSERT_OK(tg_cert_store_new(0, &other));
+	TG_ASSERT_OK(tg_test_hs_store_load(other, "ec", true));
+	TG_ASSERT_OK(tg_test_hs_store_load(other, "pss", false));
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct tg_cert_store *st[3] = { env.store, rsa_first, other };
+		struct tg_hs_config sc, cc;
+		struct tg_hs_info si, ci;
+		bool ok;
+
+		srv_cfg(&sc);
+		sc.certs = st[cases[i].store];
+		cli_cfg(&cc);
+		cc.server_name[0] = '\0';
+		if (cases[i].sni) {
+			/* the name is only sent: the certificate is not for
+			 * it, so our client does not check it */
+			snprintf(cc.server_name, sizeof(cc.server_name), "%s",
+				 cases[i].sni);
+			cc.ca = NULL;
+		}
+		if (cases[i].suite) {
+			cc.suites[0] = cases[i].suite;
+			cc.n_suites = 1;
+		}
+		if (cases[i].group) {
+			cc.groups[0] = cases[i].group;
+			cc.n_groups = 1;
+		}
+		if (cases[i].sigalg) {
+			cc.sigalgs[0] = cases[i].sigalg;
+			cc.n_sigalgs = 1;
+		}
+		ok = pair_ok(&sc, &cc, &si, &ci, cases[i].want != 0);
+		if (ok != (cases[i].want != 0) ||
+		    (ok && si.cert_type != cases[i].want))
+			fprintf(stderr, "no-SNI case %zu: ok %d cert_type %u, want %u\n",
+				i, ok, si.cert_type, cases[i].want);
+		CU_ASSERT_EQUAL(ok, cases[i].want != 0);
+		if (cases[i].want) {
+			CU_ASSERT_EQUAL(si.cert_type, cases[i].want);
+			CU_ASSERT_EQUAL(ci.cert_type, cases[i].want);
+		} else {
+			CU_ASSERT_EQUAL(si.alert_sent, TG_ALERT_HANDSHAKE_FAILURE);
+		}
+	}
+	tg_cert_store_unref(rsa_first);
+	tg_cert_store_unref(other);
+}
+
+/* ---- resumption details, groups and SNI (issue 16, item 4) ---------------- */
+
+/* The ClientHello @p c queued (tg_hs_new), parsed into @p ch (borrowing
+ * from @p f). */
+static void client_hello_of(struct tg_hs *c, struct flight *f,
+			    struct tg_hs_client_hello *ch)
+{
+	size_t i;
+	struct tg_cur body;
+
+	take(c, f);
+	i = find_hs(f, TG_HS_CLIENT_HELLO);
+	CU_ASSERT_FATAL(i < f->n);
+	body = tg_cur_init(f->it[i].p + 4, f->it[i].len - 4);
+	TG_ASSERT_OK(tg_hs_client_hello_parse(&body, ch));
+}
+
+/* Feed ClientHello @p ch, re-encoded, to server @p s as one record. */
+static TG_MUST_CHECK tg_result feed_client_hello(struct tg_hs *s,
+				   const struct tg_hs_client_hello *ch)
+{
+	static uint8_t msg[1 << 16], rec[(1 << 16) + 64];
+	struct tg_wcur w = tg_wcur_init(msg, sizeof(msg));
+
+	TG_ASSERT_OK(tg_hs_client_hello_write(&w, ch));
+	return feed(s, rec, in_records(rec, msg, w.pos, 16384));
+}
+
+/* What the server answered a ClientHello: its ServerHello (parsed), and
+ * whether its flight is an abbreviated one (a ChangeCipherSpec, no
+ * Certificate). */
+static void server_answer(struct tg_hs *s, struct flight *f,
+			  struct tg_hs_server_hello *sh, bool *abbreviated)
+{
+	size_t i;
+	struct tg_cur body;
+
+	take(s, f);
+	i = find_hs(f, TG_HS_SERVER_HELLO);
+	CU_ASSERT_FATAL(i < f->n);
+	body = tg_cur_init(f->it[i].p + 4, f->it[i].len - 4);
+	TG_ASSERT_OK(tg_hs_server_hello_parse(&body, sh));
+	*abbreviated = find_ccs(f) < f->n &&
+		       find_hs(f, TG_HS_CERTIFICATE) == f->n;
+}
+
+/*
+ * RFC 5077 §3.4: a ticket is honoured whatever session ID comes with it:
+ * none, a random one, or the session's own; "If the server accepts the
+ * ticket and the Session ID is not empty, then it MUST respond with the
+ * same Session ID present in the ClientHello." With or without a session
+ * cache on the server.
+ */
+static void test_ticket_any_session_id(void)
+{
+	for (int cache = 0; cache < 2; cache++) {
+		for (int v = 0; v < 4; v++) {
+			struct tgt *t = calloc(1, sizeof(*t));
+			struct tg_hs_session sess;
+			struct tg_hs_client_hello ch;
+			struct tg_hs_server_hello sh;
+			struct tg_hs *c = NULL, *s = NULL;
+			static struct flight fc, fs;
+			uint8_t sid[32];
+			bool abbr = false;
+
+			CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+			srv_cfg(&t->scfg);
+			cli_cfg(&t->ccfg);
+			t->scfg.tickets = env.tickets;
+			t->scfg.cache = cache ? env.cache : NULL;
+			get_session(t, &sess);
+			CU_ASSERT_FATAL(sess.ticket_len > 0);
+			TG_ASSERT_OK(tg_hs_new(&t->ccfg, &sess, &c));
+			client_hello_of(c, &fc, &ch);
+			CU_ASSERT_FATAL(ch.ticket.len == sess.ticket_len);
+			switch (v) {
+			case 0: /* none */
+				ch.session_id_len = 0;
+				break;
+			case 1: /* random, 32 bytes (our client's way) */
+				break;
+			case 2: /* random, 8 bytes */
+				tg_test_fill(sid, 8);
+				ch.session_id_len = 8;
+				memcpy(ch.session_id, sid, 8);
+				break;
+			default: /* the session's own (a cache entry too) */
+				ch.session_id_len = sess.id_len;
+				memcpy(ch.session_id, sess.id, sess.id_len);
+				break;
+			}
+			TG_ASSERT_OK(tg_hs_new(&t->scfg, NULL, &s));
+			TG_ASSERT_OK(feed_client_hello(s, &ch));
+			server_answer(s, &fs, &sh, &abbr);
+			if (!abbr || tg_hs_info(s)->resumed != TG_HS_RESUMED_TICKET)
+				fprintf(stderr, "ticket with session ID variant %d, cache %d: not resumed\n",
+					v, cache);
+			CU_ASSERT(abbr);
+			CU_ASSERT_EQUAL(tg_hs_info(s)->resumed, TG_HS_RESUMED_TICKET);
+			CU_ASSERT_EQUAL(sh.session_id_len, ch.session_id_len);
+			CU_ASSERT_EQUAL(memcmp(sh.session_id, ch.session_id,
+					       ch.session_id_len), 0);
+			tg_hs_free(c);
+			tg_hs_free(s);
+			tgt_free(t);
+			tg_wipe(&sess, sizeof(sess));
+		}
+	}
+}
+
+/*
+ * RFC 7627 §5.3: "If the original session used the
+ * "extended_master_secret" extension but the new ClientHello does not
+ * contain it, the server MUST abort the abbreviated handshake." A server
+ * that takes clients without EMS (allow_no_ems) aborts with
+ * handshake_failure when such a ClientHello offers an EMS session, by
+ * ticket or by session ID; without a session it is a full handshake.
+ */
+static void test_resume_ems_session_without_ems(void)
+{
+	for (int by_ticket = 0; by_ticket < 3; by_ticket++) {
+		struct tgt *t = calloc(1, sizeof(*t));
+		struct tg_hs_session sess;
+		struct tg_hs_client_hello ch;
+		struct tg_hs *c = NULL, *s = NULL;
+		static struct flight fc;
+		uint8_t out[64];
+		size_t n;
+		tg_result r;
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+		srv_cfg(&t->scfg);
+		cli_cfg(&t->ccfg);
+		t->scfg.allow_no_ems = true;
+		t->scfg.tickets = by_ticket == 1 ? env.tickets : NULL;
+		t->scfg.cache = by_ticket == 1 ? NULL : env.cache;
+		if (by_ticket == 2)
+			t->ccfg.offer_ticket = false;
+		get_session(t, &sess);
+		CU_ASSERT_FATAL(sess.valid && sess.ems);
+		TG_ASSERT_OK(tg_hs_new(&t->ccfg, by_ticket == 2 ? NULL : &sess, &c));
+		client_hello_of(c, &fc, &ch);
+		ch.exts &= ~(uint32_t)TG_HS_EXT_EMS;
+		TG_ASSERT_OK(tg_hs_new(&t->scfg, NULL, &s));
+		r = feed_client_hello(s, &ch);
+		if (by_ticket == 2) {
+			/* no session offered: a full handshake without EMS */
+			TG_ASSERT_OK(r);
+			CU_ASSERT(tg_hs_events(s) & TG_HS_EV_OUTPUT);
+		} else {
+			CU_ASSERT_EQUAL(r.code, TG_E_HANDSHAKE_FAIL);
+			CU_ASSERT_EQUAL(tg_hs_info(s)->alert_sent,
+					TG_ALERT_HANDSHAKE_FAILURE);
+			n = drain(s, out, sizeof(out));
+			CU_ASSERT(is_plain_alert(out, n, TG_ALERT_HANDSHAKE_FAILURE));
+		}
+		tg_hs_free(c);
+		tg_hs_free(s);
+		tgt_free(t);
+		tg_wipe(&sess, sizeof(sess));
+	}
+}
+
+/*
+ * RFC 8422 §4: a client that sends no supported_groups leaves the curve
+ * to the server. Such clients predate X25519 (RFC 4492 had only the NIST
+ * curves): P-256 for them, or the first NIST curve of ours; X25519 only
+ * when we have nothing else.
+ */
+static void test_no_supported_groups(void)
+{
+	static const struct {
+		uint16_t ours[3];
+		unsigned n;
+		uint16_t want;
+	} cases[] = {
+		{ { 0 }, 0, TG_GROUP_SECP256R1 }, /* our default list */
+		{ { TG_GROUP_X25519, TG_GROUP_SECP384R1, TG_GROUP_SECP256R1 }, 3,
+		  TG_GROUP_SECP384R1 },
+		{ { TG_GROUP_X25519 }, 1, TG_GROUP_X25519 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct tgt *t = reach(S_CLIENT_HELLO);
+		struct tg_hs_config sc;
+		struct tg_hs_client_hello ch;
+		struct tg_cur body;
+		struct tg_hs *s = NULL;
+		size_t k = find_hs(&t->f1, TG_HS_CLIENT_HELLO);
+
+		CU_ASSERT_FATAL(k < t->f1.n);
+		body = tg_cur_init(t->f1.it[k].p + 4, t->f1.it[k].len - 4);
+		TG_ASSERT_OK(tg_hs_client_hello_parse(&body, &ch));
+		ch.exts &= ~(uint32_t)TG_HS_EXT_SUPPORTED_GROUPS;
+		sc = t->scfg;
+		memcpy(sc.groups, cases[i].ours, sizeof(cases[i].ours));
+		sc.n_groups = cases[i].n;
+		TG_ASSERT_OK(tg_hs_new(&sc, NULL, &s));
+		TG_ASSERT_OK(feed_client_hello(s, &ch));
+		CU_ASSERT_EQUAL(tg_hs_info(s)->group, cases[i].want);
+		if (tg_hs_info(s)->group != cases[i].want)
+			fprintf(stderr, "no supported_groups, case %zu: group %u\n",
+				i, tg_hs_info(s)->group);
+		tg_hs_free(s);
+		tgt_free(t);
+	}
+}
+
 /* ---- API contract -------------------------------------------------------- */
 
 static void test_bad_config(void)
@@ -1456,6 +2199,24 @@ static CU_TestInfo hs_tests[] = {
 	{ "ChangeCipherSpec twice or inside a message", test_ccs_twice },
 	{ "engine to engine: every suite, full and resumed", test_all_suites },
 	{ "alerts received: close_notify, fatal, warnings", test_alerts_received },
+	{ "warning alerts: a handful, then unexpected_message",
+	  test_warning_alerts_bounded },
+	{ "1-byte handshake records: a ClientHello, and the record bound",
+	  test_one_byte_fragments },
+	{ "ClientHellos past 64 KiB, up to the largest; decode_error past it",
+	  test_large_client_hello },
+	{ "TLS 1.2 signature schemes: any curve, SHA-224/384/512",
+	  test_tls12_sigalgs },
+	{ "RSASSA-PSS keys: rsa_pss_pss_* only", test_rsa_pss_key },
+	{ "no SNI: every certificate of the default name is a candidate",
+	  test_no_sni_cert_choice },
+	{ "a ticket with no, a random or the session's own session ID",
+	  test_ticket_any_session_id },
+	{ "an EMS session offered without EMS: handshake_failure",
+	  test_resume_ems_session_without_ems },
+	{ "no supported_groups: P-256", test_no_supported_groups },
+	{ "signature_algorithms read whole (32754 entries)",
+	  test_long_sigalg_list },
 	{ "tg_hs_new: bad configurations", test_bad_config },
 	{ "a failure sticks", test_sticky_failure },
 	{ "tg_hs_export_keys: state and once only", test_export_contract },

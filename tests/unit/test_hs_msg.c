@@ -230,6 +230,63 @@ static void test_framing(void)
 	big[1] = 0xff;
 	TG_ASSERT_ERR(tg_hs_msg_next(&s, &type, &body), TG_E_OVERFLOW);
 	TG_ASSERT_ERR(tg_hs_msg_next(NULL, &type, &body), TG_E_INVAL);
+	/* a ClientHello may be as long as its vectors allow (RFC 8446
+	 * §4.1.2): its bound is that, and the type comes out with an
+	 * overflow (the caller picks the alert by it) */
+	CU_ASSERT_EQUAL(tg_hs_msg_max(TG_HS_CLIENT_HELLO), TG_TLS_MAX_CLIENT_HELLO);
+	CU_ASSERT_EQUAL(TG_TLS_MAX_CLIENT_HELLO, 131396);
+	CU_ASSERT_EQUAL(tg_hs_msg_max(TG_HS_CERTIFICATE), TG_TLS_MAX_HS_MSG);
+	CU_ASSERT_EQUAL(tg_hs_msg_max(99), TG_TLS_MAX_HS_MSG);
+	big[0] = TG_HS_CLIENT_HELLO;
+	big[1] = (uint8_t)(TG_TLS_MAX_CLIENT_HELLO >> 16);
+	big[2] = (uint8_t)(TG_TLS_MAX_CLIENT_HELLO >> 8);
+	big[3] = (uint8_t)TG_TLS_MAX_CLIENT_HELLO;
+	s = tg_cur_init(big, 4);
+	TG_ASSERT_ERR(tg_hs_msg_next(&s, &type, &body), TG_E_SHORT);
+	big[3] = (uint8_t)(TG_TLS_MAX_CLIENT_HELLO + 1);
+	type = 0;
+	TG_ASSERT_ERR(tg_hs_msg_next(&s, &type, &body), TG_E_OVERFLOW);
+	CU_ASSERT_EQUAL(type, TG_HS_CLIENT_HELLO);
+}
+
+/* The largest ClientHello our codec writes and reads back: 32767 cipher
+ * suites and a 64 KiB extensions block (RFC 8446 §4.1.2), 128 KiB in all. */
+static void test_client_hello_max(void)
+{
+	static uint16_t suites[32767];
+	static uint8_t alpn[65535 - 4 - 2], out[TG_TLS_HS_HDR_LEN + TG_TLS_MAX_CLIENT_HELLO];
+	struct tg_hs_client_hello in, ch;
+	struct tg_wcur w;
+	struct tg_cur body;
+	size_t off = 0;
+
+	for (size_t i = 0; i < 32767; i++)
+		suites[i] = (uint16_t)(0xfe00 + (i & 0xff));
+	suites[32766] = TG_CS_ECDHE_ECDSA_AES_128_GCM_SHA256;
+	/* ALPN names of 255 bytes and one to fill up: one extension that
+	 * fills the block (4 bytes of extension header, 2 of list length) */
+	while (off < sizeof(alpn)) {
+		size_t k = sizeof(alpn) - off - 1 < 255 ? sizeof(alpn) - off - 1 : 255;
+
+		alpn[off] = (uint8_t)k;
+		memset(alpn + off + 1, 'a', k);
+		off += 1 + k;
+	}
+	memset(&in, 0, sizeof(in));
+	in.version = 0x0303;
+	in.session_id_len = 32;
+	in.suites = TG_HS_U16_LIST(suites);
+	in.compression = (struct tg_hs_bytes){ (const uint8_t *)"\0", 1 };
+	in.exts = TG_HS_EXT_ALPN;
+	in.alpn = (struct tg_hs_bytes){ alpn, sizeof(alpn) };
+	w = tg_wcur_init(out, sizeof(out));
+	TG_ASSERT_OK(tg_hs_client_hello_write(&w, &in));
+	CU_ASSERT_EQUAL(w.pos, sizeof(out) - 254); /* compression: 1 of 255 */
+	frame(out, w.pos, TG_HS_CLIENT_HELLO, &body);
+	TG_ASSERT_OK(tg_hs_client_hello_parse(&body, &ch));
+	CU_ASSERT_EQUAL(ch.suites.n, 32767);
+	CU_ASSERT(tg_hs_u16_has(&ch.suites, TG_CS_ECDHE_ECDSA_AES_128_GCM_SHA256));
+	CU_ASSERT_EQUAL(ch.alpn.len, sizeof(alpn));
 }
 
 /* ---- the real ClientHello ---- */
@@ -632,9 +689,34 @@ static void test_client_hello_exts(void)
 	/* server_name */
 	TG_ASSERT_OK(ch_parse("0000 0008 0006 00 0003 616263", &ch));
 	CU_ASSERT_TRUE(bytes_eq(&ch.host_name, "abc", 3));
-	/* two host_names */
+	/* two host_names: RFC 6066 §3 "MUST NOT contain more than one name
+	 * of the same name_type"; it decodes, so illegal_parameter, unless
+	 * the rest of the message does not decode */
 	TG_ASSERT_ERR(ch_err("0000 000e 000c 00 0003 616263 00 0003 646566"),
+		      TG_E_ILLEGAL_PARAM);
+	TG_ASSERT_ERR(ch_err("0000 000e 000c 00 0003 616263 00 0003 616263"),
+		      TG_E_ILLEGAL_PARAM);
+	TG_ASSERT_ERR(ch_err("0000 000e 000c 00 0003 616263 00 0003 646566 "
+			     "0017000100"),
 		      TG_E_DECODE);
+	/* RFC 6066 §3: "HostName ... represented as a byte string using
+	 * ASCII encoding": control characters, space, DEL and bytes past
+	 * 0x7f are no host name */
+	{
+		static const char *const bad[] = {
+			"61 0a 62", "61 20 62", "61 09 62", "01 61 62",
+			"61 7f 62", "77 c3 a9", "61 80 62", "ff 61 62",
+		};
+
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			snprintf(name, sizeof(name), "0000 0008 0006 00 0003 %s",
+				 bad[i]);
+			TG_ASSERT_ERR(ch_err(name), TG_E_ILLEGAL_PARAM);
+		}
+	}
+	/* what DNS names use, any case, is fine (and '_', '*', digits) */
+	TG_ASSERT_OK(ch_parse("0000 000d 000b 00 0008 412d5f2a2e7a3039", &ch));
+	CU_ASSERT_TRUE(bytes_eq(&ch.host_name, "A-_*.z09", 8));
 	/* empty name, empty list, missing list */
 	TG_ASSERT_ERR(ch_err("0000 0005 0003 00 0000"), TG_E_DECODE);
 	TG_ASSERT_ERR(ch_err("0000 0002 0000"), TG_E_DECODE);
@@ -1273,6 +1355,7 @@ static CU_TestInfo hs_tests[] = {
 	{ "framing", test_framing },
 	{ "OpenSSL ClientHello", test_openssl_client_hello },
 	{ "ClientHello round trip", test_client_hello_roundtrip },
+	{ "the largest ClientHello", test_client_hello_max },
 	{ "ClientHello body errors", test_client_hello_body },
 	{ "ClientHello extension block", test_client_hello_ext_block },
 	{ "ClientHello extensions", test_client_hello_exts },

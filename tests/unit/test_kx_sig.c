@@ -25,6 +25,25 @@
 #include "tg_wipe.h"
 
 static EVP_PKEY *rsa_key, *p256_key, *p384_key, *x25519_key;
+/* RSASSA-PSS keys (RFC 4055): unrestricted, and restricted to SHA-256
+ * (hash and MGF1) with a 32-byte salt */
+static EVP_PKEY *pss_key, *pss256_key;
+
+static EVP_PKEY *pss_keygen(bool restrict256)
+{
+	EVP_PKEY_CTX *c = EVP_PKEY_CTX_new_from_name(NULL, "RSA-PSS", NULL);
+	EVP_PKEY *k = NULL;
+
+	if (c == NULL || EVP_PKEY_keygen_init(c) != 1 ||
+	    (restrict256 &&
+	     (EVP_PKEY_CTX_set_rsa_pss_keygen_md(c, EVP_sha256()) != 1 ||
+	      EVP_PKEY_CTX_set_rsa_pss_keygen_mgf1_md(c, EVP_sha256()) != 1 ||
+	      EVP_PKEY_CTX_set_rsa_pss_keygen_saltlen(c, 32) != 1)) ||
+	    EVP_PKEY_generate(c, &k) != 1)
+		k = NULL;
+	EVP_PKEY_CTX_free(c);
+	return k;
+}
 
 static int keys_init(void)
 {
@@ -32,11 +51,18 @@ static int keys_init(void)
 	p256_key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
 	p384_key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384");
 	x25519_key = EVP_PKEY_Q_keygen(NULL, NULL, "X25519");
-	return rsa_key && p256_key && p384_key && x25519_key ? 0 : 1;
+	pss_key = pss_keygen(false);
+	pss256_key = pss_keygen(true);
+	return rsa_key && p256_key && p384_key && x25519_key && pss_key &&
+			       pss256_key
+		       ? 0
+		       : 1;
 }
 
 static int keys_cleanup(void)
 {
+	EVP_PKEY_free(pss_key);
+	EVP_PKEY_free(pss256_key);
 	EVP_PKEY_free(rsa_key);
 	EVP_PKEY_free(p256_key);
 	EVP_PKEY_free(p384_key);
@@ -400,7 +426,13 @@ static EVP_PKEY *key_for(uint16_t sigalg)
 
 	if (s->key_type == TG_KEY_RSA)
 		return rsa_key;
-	return s->curve == TG_GROUP_SECP256R1 ? p256_key : p384_key;
+	if (s->key_type == TG_KEY_RSA_PSS)
+		return pss_key;
+	/* TLS 1.2: any curve; the other one than the RFC 8446 pairing
+	 * for half of them */
+	return s->curve == TG_GROUP_SECP384R1 || s->hash == TG_HASH_SHA224
+		       ? p256_key
+		       : p384_key;
 }
 
 /* libcrypto's own verification of @p sig, PSS with salt length @p salt. */
@@ -430,17 +462,27 @@ out:
 
 static const uint16_t all_sigalgs[] = {
 	TG_SIG_ECDSA_SECP256R1_SHA256, TG_SIG_ECDSA_SECP384R1_SHA384,
+	TG_SIG_ECDSA_SECP521R1_SHA512, TG_SIG_ECDSA_SHA224,
 	TG_SIG_RSA_PSS_RSAE_SHA256,    TG_SIG_RSA_PSS_RSAE_SHA384,
+	TG_SIG_RSA_PSS_RSAE_SHA512,    TG_SIG_RSA_PSS_PSS_SHA256,
+	TG_SIG_RSA_PSS_PSS_SHA384,     TG_SIG_RSA_PSS_PSS_SHA512,
 	TG_SIG_RSA_PKCS1_SHA256,       TG_SIG_RSA_PKCS1_SHA384,
+	TG_SIG_RSA_PKCS1_SHA512,       TG_SIG_RSA_PKCS1_SHA224,
 };
+#define N_ALL (sizeof(all_sigalgs) / sizeof(all_sigalgs[0]))
 
 static void test_sig_roundtrip(void)
 {
-	uint8_t msg[300], sig[TG_SIG_MAX_LEN], dg[48];
+	uint8_t msg[300], sig[TG_SIG_MAX_LEN], dg[TG_HASH_MAX_LEN];
 	size_t n;
+	const uint16_t *dflt;
 
+	/* every scheme is in the table and in the default order */
+	CU_ASSERT_EQUAL(tg_sigalg_default(&dflt), N_ALL);
+	for (size_t i = 0; i < N_ALL; i++)
+		CU_ASSERT(tg_sigalg_in(all_sigalgs[i], dflt, N_ALL));
 	tg_test_fill(msg, sizeof(msg));
-	for (size_t i = 0; i < 6; i++) {
+	for (size_t i = 0; i < N_ALL; i++) {
 		uint16_t alg = all_sigalgs[i];
 		const struct tg_sigalg_info *s = tg_sigalg_by_id(alg);
 		EVP_PKEY *key = key_for(alg);
@@ -506,7 +548,7 @@ static void test_sig_ossl_made(void)
 	uint8_t msg[100], a[TG_SIG_MAX_LEN], b[TG_SIG_MAX_LEN];
 
 	tg_test_fill(msg, sizeof(msg));
-	for (size_t i = 0; i < 6; i++) {
+	for (size_t i = 0; i < N_ALL; i++) {
 		uint16_t alg = all_sigalgs[i];
 		const struct tg_sigalg_info *s = tg_sigalg_by_id(alg);
 		EVP_PKEY *key = key_for(alg);
@@ -572,14 +614,6 @@ static void test_sig_mismatch(void)
 	enum tg_key_type t;
 	uint16_t curve;
 
-	/* Curve bound to the scheme. */
-	TG_ASSERT_ERR(tg_sig_check_key(TG_SIG_ECDSA_SECP256R1_SHA256, p384_key),
-		      TG_E_ILLEGAL_PARAM);
-	TG_ASSERT_ERR(tg_sig_check_key(TG_SIG_ECDSA_SECP384R1_SHA384, p256_key),
-		      TG_E_ILLEGAL_PARAM);
-	TG_ASSERT_ERR(tg_sig_sign(TG_SIG_ECDSA_SECP256R1_SHA256, p384_key, msg,
-				  sizeof(msg), sig, sizeof(sig), &n),
-		      TG_E_ILLEGAL_PARAM);
 	/* Key type. */
 	TG_ASSERT_ERR(tg_sig_check_key(TG_SIG_RSA_PSS_RSAE_SHA256, p256_key),
 		      TG_E_ILLEGAL_PARAM);
@@ -587,25 +621,81 @@ static void test_sig_mismatch(void)
 		      TG_E_ILLEGAL_PARAM);
 	TG_ASSERT_ERR(tg_sig_check_key(TG_SIG_RSA_PKCS1_SHA256, x25519_key),
 		      TG_E_ILLEGAL_PARAM);
+	/* rsa_pss_rsae_* and PKCS#1 v1.5 need an rsaEncryption key, and
+	 * rsa_pss_pss_* an RSASSA-PSS one (RFC 8446 §4.2.3) */
+	TG_ASSERT_ERR(tg_sig_check_key(TG_SIG_RSA_PSS_PSS_SHA256, rsa_key),
+		      TG_E_ILLEGAL_PARAM);
+	TG_ASSERT_ERR(tg_sig_check_key(TG_SIG_RSA_PSS_RSAE_SHA256, pss_key),
+		      TG_E_ILLEGAL_PARAM);
+	TG_ASSERT_ERR(tg_sig_check_key(TG_SIG_RSA_PKCS1_SHA256, pss_key),
+		      TG_E_ILLEGAL_PARAM);
+	TG_ASSERT_ERR(tg_sig_sign(TG_SIG_RSA_PSS_RSAE_SHA256, pss_key, msg,
+				  sizeof(msg), sig, sizeof(sig), &n),
+		      TG_E_ILLEGAL_PARAM);
+	/* an RSASSA-PSS key restricted to SHA-256 (RFC 4055 §3.1): the
+	 * other hashes do not fit it */
+	TG_ASSERT_OK(tg_sig_check_key(TG_SIG_RSA_PSS_PSS_SHA256, pss256_key));
+	TG_ASSERT_ERR(tg_sig_check_key(TG_SIG_RSA_PSS_PSS_SHA384, pss256_key),
+		      TG_E_ILLEGAL_PARAM);
+	TG_ASSERT_ERR(tg_sig_check_key(TG_SIG_RSA_PSS_PSS_SHA512, pss256_key),
+		      TG_E_ILLEGAL_PARAM);
+	TG_ASSERT_OK(tg_sig_sign(TG_SIG_RSA_PSS_PSS_SHA256, pss256_key, msg,
+				 sizeof(msg), sig, sizeof(sig), &n));
+	TG_ASSERT_OK(tg_sig_verify(TG_SIG_RSA_PSS_PSS_SHA256, pss256_key, msg,
+				   sizeof(msg), sig, n));
 	/* Unknown scheme (rsa_pkcs1_sha1). */
 	TG_ASSERT_ERR(tg_sig_check_key(0x0201, rsa_key), TG_E_ILLEGAL_PARAM);
-	/* A good ECDSA P-256 signature presented as P-384 / under RSA. */
+	/* A good ECDSA signature with SHA-256 is not one with SHA-384:
+	 * the hash is the scheme's, the curve is not (TLS 1.2) */
 	TG_ASSERT_OK(tg_sig_sign(TG_SIG_ECDSA_SECP256R1_SHA256, p256_key, msg,
 				 sizeof(msg), sig, sizeof(sig), &n));
 	TG_ASSERT_ERR(tg_sig_verify(TG_SIG_ECDSA_SECP384R1_SHA384, p256_key,
 				    msg, sizeof(msg), sig, n),
-		      TG_E_ILLEGAL_PARAM);
+		      TG_E_DECRYPT_ERROR);
 	TG_ASSERT_ERR(tg_sig_verify(TG_SIG_ECDSA_SECP256R1_SHA256, p384_key,
 				    msg, sizeof(msg), sig, n),
-		      TG_E_ILLEGAL_PARAM);
+		      TG_E_DECRYPT_ERROR);
 	/* Key classification. */
 	TG_ASSERT_OK(tg_sig_key_info(p384_key, &t, &curve));
 	CU_ASSERT_EQUAL(t, TG_KEY_EC);
 	CU_ASSERT_EQUAL(curve, TG_GROUP_SECP384R1);
 	TG_ASSERT_OK(tg_sig_key_info(rsa_key, &t, &curve));
 	CU_ASSERT_EQUAL(t, TG_KEY_RSA);
+	TG_ASSERT_OK(tg_sig_key_info(pss_key, &t, &curve));
+	CU_ASSERT_EQUAL(t, TG_KEY_RSA_PSS);
 	TG_ASSERT_ERR(tg_sig_key_info(x25519_key, &t, &curve),
 		      TG_E_UNSUPPORTED);
+}
+
+/*
+ * RFC 5246 §7.4.1.4.1 and RFC 8422 §5.1.3: in TLS 1.2 a scheme is a
+ * (hash, signature) pair, and an ECDSA one fits a key on any curve
+ * (RFC 8446 binds ecdsa_secp256r1_sha256 to P-256; TLS 1.2 does not).
+ */
+static void test_sig_any_curve(void)
+{
+	static const uint16_t ecdsa[] = {
+		TG_SIG_ECDSA_SECP256R1_SHA256, TG_SIG_ECDSA_SECP384R1_SHA384,
+		TG_SIG_ECDSA_SECP521R1_SHA512, TG_SIG_ECDSA_SHA224,
+	};
+	EVP_PKEY *keys[2] = { p256_key, p384_key };
+	uint8_t msg[64], sig[TG_SIG_MAX_LEN];
+	size_t n;
+
+	tg_test_fill(msg, sizeof(msg));
+	for (size_t k = 0; k < 2; k++) {
+		for (size_t i = 0; i < 4; i++) {
+			TG_ASSERT_OK(tg_sig_check_key(ecdsa[i], keys[k]));
+			TG_ASSERT_OK(tg_sig_sign(ecdsa[i], keys[k], msg,
+						 sizeof(msg), sig, sizeof(sig),
+						 &n));
+			TG_ASSERT_OK(tg_sig_verify(ecdsa[i], keys[k], msg,
+						   sizeof(msg), sig, n));
+			CU_ASSERT_EQUAL(ossl_verify(ecdsa[i], keys[k], msg,
+						    sizeof(msg), sig, n, 0),
+					1);
+		}
+	}
 }
 
 static void test_sig_choose(void)
@@ -619,25 +709,59 @@ static void test_sig_choose(void)
 	static const uint16_t p2[] = { 0x0201, 0x0203,
 				       TG_SIG_ECDSA_SECP256R1_SHA256 };
 	static const uint16_t p3[] = { TG_SIG_RSA_PKCS1_SHA384 };
+	static const uint16_t p4[] = { TG_SIG_ECDSA_SECP521R1_SHA512,
+				       TG_SIG_ECDSA_SECP256R1_SHA256,
+				       TG_SIG_ECDSA_SECP384R1_SHA384 };
+	static const uint16_t p5[] = { TG_SIG_RSA_PSS_RSAE_SHA512,
+				       TG_SIG_RSA_PSS_PSS_SHA384,
+				       TG_SIG_RSA_PSS_PSS_SHA256 };
+#define SET(a) tg_sigalg_set((a), sizeof(a) / sizeof((a)[0]))
 
-	TG_ASSERT_OK(tg_sig_choose(p256_key, p1, 3, ours, n_ours, &out));
+	TG_ASSERT_OK(tg_sig_choose(p256_key, SET(p1), ours, n_ours, &out));
 	CU_ASSERT_EQUAL(out, TG_SIG_ECDSA_SECP256R1_SHA256);
 	/* Our order wins: PSS before PKCS#1. */
-	TG_ASSERT_OK(tg_sig_choose(rsa_key, p1, 3, ours, n_ours, &out));
+	TG_ASSERT_OK(tg_sig_choose(rsa_key, SET(p1), ours, n_ours, &out));
 	CU_ASSERT_EQUAL(out, TG_SIG_RSA_PSS_RSAE_SHA256);
-	TG_ASSERT_OK(tg_sig_choose(rsa_key, p3, 1, ours, n_ours, &out));
+	TG_ASSERT_OK(tg_sig_choose(rsa_key, SET(p3), ours, n_ours, &out));
 	CU_ASSERT_EQUAL(out, TG_SIG_RSA_PKCS1_SHA384);
-	/* P-384 key, peer only does P-256 (and SHA-1 we do not). */
-	TG_ASSERT_ERR(tg_sig_choose(p384_key, p2, 3, ours, n_ours, &out),
+	/* P-384 key, peer does ECDSA with SHA-256 only (and SHA-1, which
+	 * we do not): TLS 1.2 lets it sign with SHA-256 */
+	TG_ASSERT_OK(tg_sig_choose(p384_key, SET(p2), ours, n_ours, &out));
+	CU_ASSERT_EQUAL(out, TG_SIG_ECDSA_SECP256R1_SHA256);
+	/* several ECDSA hashes offered: the key's own curve's first, then
+	 * our order */
+	TG_ASSERT_OK(tg_sig_choose(p384_key, SET(p4), ours, n_ours, &out));
+	CU_ASSERT_EQUAL(out, TG_SIG_ECDSA_SECP384R1_SHA384);
+	TG_ASSERT_OK(tg_sig_choose(p256_key, SET(p4), ours, n_ours, &out));
+	CU_ASSERT_EQUAL(out, TG_SIG_ECDSA_SECP256R1_SHA256);
+	/* RSASSA-PSS keys take rsa_pss_pss_* only, as their restrictions
+	 * allow */
+	TG_ASSERT_OK(tg_sig_choose(pss_key, SET(p5), ours, n_ours, &out));
+	CU_ASSERT_EQUAL(out, TG_SIG_RSA_PSS_PSS_SHA256);
+	TG_ASSERT_OK(tg_sig_choose(pss256_key, SET(p5), ours, n_ours, &out));
+	CU_ASSERT_EQUAL(out, TG_SIG_RSA_PSS_PSS_SHA256);
+	TG_ASSERT_OK(tg_sig_choose(rsa_key, SET(p5), ours, n_ours, &out));
+	CU_ASSERT_EQUAL(out, TG_SIG_RSA_PSS_RSAE_SHA512);
+	TG_ASSERT_ERR(tg_sig_choose(pss_key, SET(p1), ours, n_ours, &out),
 		      TG_E_HANDSHAKE_FAIL);
 	/* No signature_algorithms extension: SHA-1 implied, none fits. */
-	TG_ASSERT_ERR(tg_sig_choose(rsa_key, NULL, 0, ours, n_ours, &out),
+	TG_ASSERT_ERR(tg_sig_choose(rsa_key, 0, ours, n_ours, &out),
 		      TG_E_HANDSHAKE_FAIL);
 	/* Our list restricted. */
-	TG_ASSERT_ERR(tg_sig_choose(rsa_key, p1, 3, ours, 2, &out),
+	TG_ASSERT_ERR(tg_sig_choose(rsa_key, SET(p1), ours, 2, &out),
 		      TG_E_HANDSHAKE_FAIL);
 	CU_ASSERT_TRUE(tg_sigalg_in(0x0203, p2, 3));
 	CU_ASSERT_FALSE(tg_sigalg_in(0x0403, p3, 1));
+	/* the set: one bit per scheme we have, none for the others */
+	CU_ASSERT_EQUAL(SET(p2), tg_sigalg_bit(TG_SIG_ECDSA_SECP256R1_SHA256));
+	CU_ASSERT_EQUAL(tg_sigalg_bit(0x0201), 0);
+	CU_ASSERT_EQUAL(tg_sigalg_bit(0xfe03), 0);
+	for (size_t i = 0; i < N_ALL; i++)
+		for (size_t j = 0; j < N_ALL; j++)
+			CU_ASSERT_EQUAL(tg_sigalg_bit(all_sigalgs[i]) ==
+						tg_sigalg_bit(all_sigalgs[j]),
+					i == j);
+#undef SET
 }
 
 /*
@@ -686,7 +810,8 @@ static void flow(uint16_t suite, uint16_t group, EVP_PKEY *cert_key)
 	ske[66] = (uint8_t)group;
 	TG_ASSERT_OK(tg_kx_public(&skx, ske + 68, sizeof(ske) - 68, &pub_len));
 	ske[67] = (uint8_t)pub_len;
-	TG_ASSERT_OK(tg_sig_choose(cert_key, offered, 6, ours, n_ours, &alg));
+	TG_ASSERT_OK(tg_sig_choose(cert_key, tg_sigalg_set(offered, 6), ours,
+				   n_ours, &alg));
 	TG_ASSERT_OK(tg_sig_sign(alg, cert_key, ske, 68 + pub_len, sig,
 				 sizeof(sig), &sig_len));
 	TG_ASSERT_OK(tg_transcript_update(&ts, ske + 64, 4 + pub_len));
@@ -771,6 +896,7 @@ static CU_TestInfo sig_tests[] = {
 	{ "sign/verify every scheme, tampering", test_sig_roundtrip },
 	{ "libcrypto-made signatures", test_sig_ossl_made },
 	{ "scheme/key mismatch", test_sig_mismatch },
+	{ "TLS 1.2: ECDSA with any hash on any curve", test_sig_any_curve },
 	{ "choosing a scheme", test_sig_choose },
 	{ "ECDHE handshake flow with EMS", test_flow },
 	CU_TEST_INFO_NULL,

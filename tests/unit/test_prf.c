@@ -178,7 +178,7 @@ static void test_prf_boundaries(void)
 	uint8_t secret[200], seed[64];
 
 	tg_test_fill(seed, sizeof(seed));
-	for (int h = 0; h < TG_HASH__COUNT; h++) {
+	for (int h = 0; h < TG_HASH_PRF_COUNT; h++) {
 		const EVP_MD *md = h ? EVP_sha384() : EVP_sha256();
 		size_t hl = tg_hash_len((enum tg_hash)h);
 		const size_t olens[] = { 1,	     hl - 1,	     hl,
@@ -217,7 +217,7 @@ static void test_hash_oneshot(void)
 
 	tg_test_fill(data, sizeof(data));
 	for (int h = 0; h < TG_HASH__COUNT; h++) {
-		const EVP_MD *md = h ? EVP_sha384() : EVP_sha256();
+		const EVP_MD *md = EVP_get_digestbyname(tg_hash_name((enum tg_hash)h));
 
 		for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
 			TG_ASSERT_OK(tg_hash((enum tg_hash)h, data, lens[i],
@@ -400,7 +400,7 @@ static void test_ems(void)
 {
 	uint8_t pms[48], sh[48], ms[48], want[48];
 
-	for (int h = 0; h < TG_HASH__COUNT; h++) {
+	for (int h = 0; h < TG_HASH_PRF_COUNT; h++) {
 		size_t hl = tg_hash_len((enum tg_hash)h);
 
 		tg_test_fill(pms, sizeof(pms));
@@ -547,7 +547,7 @@ static void test_transcript(void)
 	size_t len;
 
 	tg_test_fill(data, sizeof(data));
-	for (int h = 0; h < TG_HASH__COUNT; h++) {
+	for (int h = 0; h < TG_HASH_PRF_COUNT; h++) {
 		const EVP_MD *md = h ? EVP_sha384() : EVP_sha256();
 
 		/* Undecided: both run; peek needs a selection. */
@@ -709,10 +709,18 @@ static void test_suite_table(void)
 			TG_HASH_SHA384);
 	CU_ASSERT_PTR_NULL(tg_sigalg_by_id(0x0201)); /* rsa_pkcs1_sha1 */
 	n = tg_sigalg_default(&def);
-	CU_ASSERT_EQUAL(n, 6);
+	CU_ASSERT_EQUAL(n, 14);
 	CU_ASSERT_EQUAL(tg_hash_len(TG_HASH_SHA256), 32);
 	CU_ASSERT_EQUAL(tg_hash_len(TG_HASH_SHA384), 48);
+	CU_ASSERT_EQUAL(tg_hash_len(TG_HASH_SHA512), 64);
+	CU_ASSERT_EQUAL(tg_hash_len(TG_HASH_SHA224), 28);
 	CU_ASSERT_EQUAL(tg_hash_len(TG_HASH__COUNT), 0);
+	/* TLS 1.2 signature pairs (RFC 5246 §7.4.1.4.1) beyond RFC 8446's */
+	CU_ASSERT_EQUAL(tg_sigalg_by_id(TG_SIG_ECDSA_SHA224)->hash, TG_HASH_SHA224);
+	CU_ASSERT_EQUAL(tg_sigalg_by_id(TG_SIG_RSA_PSS_PSS_SHA512)->key_type,
+			TG_KEY_RSA_PSS);
+	CU_ASSERT_EQUAL(tg_sigalg_by_name("rsa_pss_rsae_sha512")->id,
+			TG_SIG_RSA_PSS_RSAE_SHA512);
 }
 
 static void test_suite_lists(void)

@@ -34,7 +34,8 @@ enum tg_test_hs_use {
  *  (the leaf and its issuer), valid from yesterday for a year. */
 struct tg_test_hs_leaf {
 	const char *name;
-	const char *curve;       /**< EC curve, or NULL: RSA 2048 bits */
+	const char *curve;       /**< EC curve, "RSA-PSS" (an RSASSA-PSS
+				      key, RFC 4055), or NULL: RSA 2048 bits */
 	const char *cn, *san;
 	enum tg_pki_kind kind;
 	enum tg_test_hs_use use;
