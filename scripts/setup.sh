@@ -9,7 +9,7 @@ PKGS=(
   libdpdk-dev dpdk dpdk-dev
   libipsec-mb-dev
   libssl-dev openssl
-  libcunit1-dev libconfig-dev libmicrohttpd-dev doxygen
+  libcunit1-dev libconfig-dev libmicrohttpd-dev libsystemd-dev doxygen
   gnutls-bin
   python3 curl iproute2 procps
 )
