@@ -11,6 +11,7 @@ PKGS=(
   libssl-dev openssl
   libcunit1-dev libconfig-dev libmicrohttpd-dev libsystemd-dev doxygen
   gnutls-bin
+  groff-base mandoc
   python3 curl iproute2 procps
 )
 
