@@ -60,13 +60,18 @@ class Install(E2E):
         if not BUILD or not os.path.isfile(os.path.join(BUILD, "build.ninja")):
             raise unittest.SkipTest("no build directory (TG_BUILD_ROOT)")
         super().setUpClass()
-        cls.dest = os.path.join(cls.tmp, "root")
-        t = time.monotonic()
-        run([MESON, "install", "-C", BUILD, "--no-rebuild", "--quiet",
-             "--destdir", cls.dest], timeout=120)
-        log("meson install --destdir in %.1fs" % (time.monotonic() - t))
-        inst = json.loads(run([MESON, "introspect", "--installed", BUILD],
-                              timeout=60).stdout)
+        try:
+            cls.dest = os.path.join(cls.tmp, "root")
+            t = time.monotonic()
+            run([MESON, "install", "-C", BUILD, "--no-rebuild", "--quiet",
+                 "--destdir", cls.dest], timeout=120)
+            log("meson install --destdir in %.1fs" % (time.monotonic() - t))
+            inst = json.loads(run([MESON, "introspect", "--installed", BUILD],
+                                  timeout=60).stdout)
+        except BaseException:
+            # unittest skips tearDownClass when setUpClass fails
+            cls.tearDownClass()
+            raise
         cls.files = {}
         for path in inst.values():
             cls.files[os.path.basename(path)] = cls.dest + path
