@@ -28,6 +28,7 @@
 #include "tg_eal.h"
 #include "tg_kx.h"
 #include "tg_log.h"
+#include "tg_notify.h"
 #include "tg_sesscache.h"
 #include "tg_stats.h"
 #include "tg_suite.h"
@@ -243,12 +244,15 @@ static void *tg_gate_signals(void *arg)
 		if (sigwait(set, &sig) != 0)
 			continue;
 		if (sig == SIGHUP) {
+			tg_notify_reloading();
 			tg_gate_reload();
+			tg_notify_ready();
 		} else if (sig == SIGTERM || sig == SIGINT) {
 			if (atomic_load(&g_run) == TG_RUN) {
 				TG_NOTICE("signal %d: draining (up to %u ms); again to stop now",
 					  sig, g_cfg.flow.drain_timeout_ms);
 				atomic_store(&g_run, TG_DRAIN);
+				tg_notify_stopping();
 			} else {
 				atomic_store(&g_run, TG_STOP);
 			}
@@ -530,6 +534,7 @@ static int tg_gate_run(void)
 	pthread_create(&sig_thread, NULL, tg_gate_signals, &set);
 	if (g_cfg.health_interval_ms)
 		health = pthread_create(&health_thread, NULL, tg_gate_health, NULL) == 0;
+	tg_notify_ready_when_listening(&g_cfg, &g_run);
 
 	for (i = 0; i < g_cfg.workers; i++) {
 		wc[i] = (struct tg_worker_conf){

@@ -121,6 +121,26 @@ void tg_progress_step(struct tg_progress *p, const char *fmt, ...)
 /** Remember the process's CPU set (call before the EAL pins us to a core). */
 void tg_bench_save_affinity(void);
 
+/* ---- the build measured --------------------------------------------------- */
+
+/** The meson buildtype tlsgate-bench was built with ("release",
+ *  "debugoptimized", ...: TG_BUILDTYPE from bench/meson.build). */
+const char *tg_bench_buildtype(void);
+
+/**
+ * The build in one phrase, for reports: the buildtype, the compiler's
+ * optimisation level and any sanitizer, e.g. "release (-O3)" or
+ * "debug (-O0, sanitize=address,undefined)".
+ */
+const char *tg_bench_build(void);
+
+/**
+ * Print "build: <tg_bench_build()>" on @p f, and on stderr a note when
+ * the figures are not those of an optimised build (-O0/-Og, or
+ * sanitizers).
+ */
+void tg_bench_print_build(FILE *f);
+
 /** Where and how the peers run. */
 struct tg_peer_conf {
 	const char *crypto_perf_bin; /**< name or path; NULL = default */

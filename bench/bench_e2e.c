@@ -770,7 +770,8 @@ static void e2e_usage(FILE *f)
 "  --tlsgate PATH  tlsgate executable (default: app/tlsgate of this\n"
 "                  build, else tlsgate in $PATH)\n"
 "  --json          a JSON array on stdout instead of tables: one object\n"
-"                  per measurement, ratio and target\n"
+"                  per measurement, ratio and target (a measurement\n"
+"                  names the meson buildtype measured)\n"
 "  --plot FILE.png bytes per server CPU-second vs body size, one line per\n"
 "                  server (gnuplot)\n"
 "  --coalesce      handshake client: send the last handshake flight and\n"
@@ -2053,6 +2054,7 @@ static void e2e_print_json(const struct e2e_env *e)
 				continue;
 			tg_json_obj_begin(&j);
 			tg_json_str(&j, "type", "measurement");
+			tg_json_str(&j, "buildtype", tg_bench_buildtype());
 			tg_json_str(&j, "server", srv_name[s]);
 			tg_json_str(&j, "test", test);
 			tg_json_uint(&j, "size", size);
@@ -2324,6 +2326,9 @@ static int e2e_run(int argc, char **argv)
 	if (!e2e_start_nginx(e))
 		goto out;
 
+	/* the build of tlsgate-bench; tlsgate is the one of the same
+	 * build directory unless --tlsgate names another */
+	tg_bench_print_build(e->o.json ? stderr : stdout);
 	tg_progress_init(&prog, !e->o.json || e->o.verbose,
 			 e->o.rounds * nsrv * (e->o.nsizes + 2));
 	/* rounds alternate the order of the servers, so that a drift of

@@ -183,7 +183,8 @@ static void hb_usage(FILE *f)
 "  --seconds S     server CPU seconds per implementation and cell,\n"
 "                  fractions allowed (default 1)\n"
 "  --json          a JSON array on stdout instead of tables: one object\n"
-"                  per measurement, ratio and target\n"
+"                  per measurement, ratio and target (a measurement\n"
+"                  names the meson buildtype measured)\n"
 "  -v, --verbose   log our engine's messages\n"
 "  -h, --help      this text\n"
 "\n"
@@ -1184,6 +1185,7 @@ static void hb_print_json(const struct hb_env *env)
 				continue;
 			tg_json_obj_begin(&j);
 			tg_json_str(&j, "type", "measurement");
+			tg_json_str(&j, "buildtype", tg_bench_buildtype());
 			tg_json_str(&j, "impl", hb_impl_name[m]);
 			hb_json_cell_keys(&j, c);
 			/* the scheme our server chose and the bound signs
@@ -1299,6 +1301,7 @@ static int hb_main(int argc, char **argv)
 		hb_env_fini(&env);
 		return TG_BENCH_EXIT_FAIL;
 	}
+	tg_bench_print_build(env.o.json ? stderr : stdout);
 	env.clock_bias_ns = hb_clock_bias();
 	for (unsigned i = 0; i < env.ncells; i++) {
 		struct hb_cell *c = &env.cells[i];

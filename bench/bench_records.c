@@ -125,7 +125,8 @@ static void rec_usage(FILE *f)
 "  --seconds S     timed run per measurement, fractions allowed (default 1)\n"
 "  --dir D         seal | open | both (default seal)\n"
 "  --json          print a JSON array on stdout instead of tables (one\n"
-"                  object per measurement, peer figure, ratio and target)\n"
+"                  object per measurement, peer figure, ratio and target;\n"
+"                  a measurement names the meson buildtype measured)\n"
 "  --compare       also run the peers and print ours/peer ratios and the\n"
 "                  targets (see below)\n"
 "  --crypto-perf P dpdk-test-crypto-perf program (default: from $PATH)\n"
@@ -1046,6 +1047,7 @@ static void rec_print_json(const struct rec_run *run)
 
 		tg_json_obj_begin(&j);
 		tg_json_str(&j, "type", "measurement");
+		tg_json_str(&j, "buildtype", tg_bench_buildtype());
 		tg_json_str(&j, "backend", m->backend);
 		tg_json_str(&j, "suite", tg_suite_name(m->suite));
 		tg_json_str(&j, "tls", rec_tls_name(m->tls));
@@ -1228,6 +1230,7 @@ static int rec_main(int argc, char **argv)
 		tg_eal_stop();
 		return TG_BENCH_EXIT_FAIL;
 	}
+	tg_bench_print_build(info);
 	fprintf(info, "backends:");
 	for (unsigned i = 0; i < tg_accel_backend_count(run.acc); i++)
 		fprintf(info, " %s", tg_accel_backend_name(run.acc, i));

@@ -92,6 +92,33 @@ tg_result tg_bench_parse_u32_list(const char *s, uint32_t min, uint32_t max,
 	return TG_OK;
 }
 
+/* ---- the build measured --------------------------------------------------- */
+
+#ifndef TG_BUILDTYPE /* built outside meson */
+#define TG_BUILDTYPE "unknown"
+#define TG_BUILD_DESC "unknown"
+#define TG_BUILD_OPTIMISED 1
+#endif
+
+const char *tg_bench_buildtype(void)
+{
+	return TG_BUILDTYPE;
+}
+
+const char *tg_bench_build(void)
+{
+	return TG_BUILD_DESC;
+}
+
+void tg_bench_print_build(FILE *f)
+{
+	fprintf(f, "build: %s\n", TG_BUILD_DESC);
+	if (!TG_BUILD_OPTIMISED)
+		fprintf(stderr, "%s: note: a %s build: its figures are not those of "
+			"an optimised build (meson setup --buildtype=release)\n",
+			TG_BENCH_PROG, TG_BUILD_DESC);
+}
+
 /* ---- JSON ------------------------------------------------------------------ */
 
 void tg_json_array_begin(struct tg_json *j, FILE *f)

@@ -19,7 +19,7 @@ import subprocess
 import sys
 
 FIELDS = {
-    "backend": str, "suite": str, "tls": str, "dir": str,
+    "buildtype": str, "backend": str, "suite": str, "tls": str, "dir": str,
     "size": int, "burst": int, "flows": int,
     "records_per_s": (int, float), "gbps": (int, float),
     "cycles_per_byte": (int, float),
@@ -33,7 +33,7 @@ def arg_after(argv, flag, default):
 
 
 HS_FIELDS = {
-    "impl": str, "kind": str, "suite": str, "group": str, "cert": str,
+    "buildtype": str, "impl": str, "kind": str, "suite": str, "group": str, "cert": str,
     "cpu_s": (int, float), "handshakes_per_cpu_s": (int, float),
 }
 HS_IMPLS = ("tlsgate", "libssl", "crypto_bound")

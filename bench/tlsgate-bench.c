@@ -64,7 +64,8 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (strcmp(argv[1], "--version") == 0) {
-		printf("%s %s\n", TG_BENCH_PROG, TG_BENCH_VERSION);
+		printf("%s %s\nbuild: %s\n", TG_BENCH_PROG, TG_BENCH_VERSION,
+		       tg_bench_build());
 		return 0;
 	}
 	if (strcmp(argv[1], "help") == 0) {

@@ -76,6 +76,7 @@ static TG_MUST_CHECK tg_result open_bio(const char *path, const char *what, BIO 
 {
 	FILE *f;
 
+	*out = NULL; /* on every path, failures included */
 	TG_ENSURE(path != NULL, TG_E_INVAL);
 	f = fopen(path, "r");
 	if (f == NULL) {
@@ -222,7 +223,7 @@ static int pw_refuse(char *buf, int size, int rwflag, void *u)
 
 static TG_MUST_CHECK tg_result load_chain(struct tg_cert *c, const char *path)
 {
-	BIO *bio;
+	BIO *bio = NULL;
 	X509 *x;
 	unsigned long e;
 
@@ -271,7 +272,7 @@ static TG_MUST_CHECK tg_result load_chain(struct tg_cert *c, const char *path)
 static TG_MUST_CHECK tg_result load_key(struct tg_cert *c, const char *path)
 {
 	struct pw_probe probe = { false };
-	BIO *bio;
+	BIO *bio = NULL;
 
 	TG_GUARD(open_bio(path, "key file", &bio));
 	ERR_clear_error();
@@ -642,7 +643,7 @@ const struct tg_cert *tg_cert_match_pick_kt(const struct tg_cert_match *m,
 
 static TG_MUST_CHECK tg_result ca_collect_names(struct tg_ca *ca, const char *path)
 {
-	BIO *bio;
+	BIO *bio = NULL;
 	X509 *x;
 	tg_result r = TG_OK;
 

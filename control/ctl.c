@@ -474,7 +474,7 @@ void tg_ctl_destroy(struct tg_ctl *ctl)
 	if (ctl->started)
 		pthread_join(ctl->thread, NULL);
 	for (unsigned w = 0; w < ctl->n_workers; w++) {
-		void *m;
+		void *m = NULL;
 
 		if (ctl->flows && ctl->flows[w]) {
 			for (unsigned s = 0; s < ctl->max_slots; s++)

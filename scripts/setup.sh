@@ -9,8 +9,9 @@ PKGS=(
   libdpdk-dev dpdk dpdk-dev
   libipsec-mb-dev
   libssl-dev openssl
-  libcunit1-dev libconfig-dev libmicrohttpd-dev doxygen
+  libcunit1-dev libconfig-dev libmicrohttpd-dev libsystemd-dev doxygen
   gnutls-bin
+  groff-base mandoc
   python3 curl iproute2 procps
 )
 

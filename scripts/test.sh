@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Set up, build and run every test of tlsgate:
-#   1. the normal build (gcc): unit tests, benchmark smoke tests;
-#   2. a sanitizer build (gcc, address+undefined): the unit, interop and
+#   1. the normal build (gcc): unit tests, benchmark smoke tests, the
+#      end-to-end tests (meson install and the installed tlsgate too);
+#   2. a release build (gcc, -O3): the unit tests again (-O3 finds
+#      warnings -O2 does not, maybe-uninitialized under werror);
+#   3. a sanitizer build (gcc, address+undefined): the unit, interop and
 #      end-to-end tests again (tlsgate itself under the sanitizers);
-#   3. a clang libFuzzer build: each fuzz target for a bounded time
+#   4. a clang libFuzzer build: each fuzz target for a bounded time
 #      (TG_FUZZ_SECONDS, default 20), which also proves the tree builds
 #      warning-free with clang.
 # Ends with one line: "N passed, N failed".
@@ -63,6 +66,13 @@ stage() { # name, dir, meson test args...
 echo "== build (gcc)"
 if build build; then
 	stage "tests (gcc)" build
+else
+	failed=$((failed + 1))
+fi
+
+echo "== build (gcc, release)"
+if build build-release -Dbuildtype=release; then
+	stage "unit tests (release)" build-release --suite unit
 else
 	failed=$((failed + 1))
 fi
