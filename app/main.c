@@ -370,6 +370,7 @@ static bool tg_gate_ready(void *arg)
 {
 	(void)arg;
 	TG_INFO("ready: %u workers listening", g_cfg.workers);
+	tg_notify_listening(&g_cfg);
 	return true;
 }
 
@@ -534,7 +535,6 @@ static int tg_gate_run(void)
 	pthread_create(&sig_thread, NULL, tg_gate_signals, &set);
 	if (g_cfg.health_interval_ms)
 		health = pthread_create(&health_thread, NULL, tg_gate_health, NULL) == 0;
-	tg_notify_ready_when_listening(&g_cfg, &g_run);
 
 	for (i = 0; i < g_cfg.workers; i++) {
 		wc[i] = (struct tg_worker_conf){

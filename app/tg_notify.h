@@ -21,7 +21,6 @@
 #ifndef TG_NOTIFY_H
 #define TG_NOTIFY_H
 
-#include <stdatomic.h>
 #include <stdbool.h>
 
 #include "tg_config.h"
@@ -33,20 +32,14 @@
 bool tg_notify_enabled(void);
 
 /**
- * Send `READY=1` as soon as the process listens on every address of
- * @p cfg (tg_config::listen) with tg_config::workers sockets each, from
- * a watcher thread of its own, started here (detached). The watcher
- * gives up without READY=1 when @p run leaves 0 (TG_RUN: a worker failed
- * to start, or a signal stopped tlsgate) or after 60 s (logged). Call
- * it once, just before the workers start; @p cfg and @p run must live
- * until the process exits. Does nothing when tg_notify_enabled() is
- * false.
+ * Every worker listens (the workers' start-up barrier calls this once,
+ * from tg_gate_ready(), before any serves): `READY=1`, with a STATUS
+ * naming the addresses and workers of @p cfg. Does nothing when
+ * tg_notify_enabled() is false.
  *
  * @param cfg  the running configuration (listen addresses, workers)
- * @param run  the process's run state (enum tg_run_state)
  */
-void tg_notify_ready_when_listening(const struct tg_config *cfg,
-				    const atomic_int *run);
+void tg_notify_listening(const struct tg_config *cfg);
 
 /**
  * A SIGHUP reload starts: `RELOADING=1` and `MONOTONIC_USEC=` (the
