@@ -2,6 +2,7 @@
 #include "tg_eal.h"
 
 #include <stdio.h>
+#include <limits.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -81,9 +82,16 @@ tg_result tg_eal_start(const char *prog, const struct tg_eal_opts *opts)
 
 void tg_eal_stop(void)
 {
+	char dir[PATH_MAX];
+
 	if (!tg_eal_is_up)
 		return;
+	/* the EAL makes /var/run/dpdk/<file-prefix> even without shared
+	 * config, and leaves it: one per process, thousands over test runs */
+	snprintf(dir, sizeof(dir), "%s", rte_eal_get_runtime_dir());
 	tg_log_use_rte(false);
 	rte_eal_cleanup();
 	tg_eal_is_up = 0;
+	if (dir[0] != '\0')
+		(void)rmdir(dir); /* only if empty: nothing of anyone else's */
 }

@@ -4,9 +4,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <rte_eal.h>
 #include <rte_log.h>
+#include <sys/stat.h>
 
 #include "tg_cur.h"
+#include "tg_eal.h"
 #include "tg_log.h"
 #include "tg_result.h"
 #include "tg_test.h"
@@ -226,6 +229,21 @@ static void test_log_output(void)
 	fclose(f);
 }
 
+/* The EAL's runtime directory (/var/run/dpdk/tg<pid>) goes with it: one
+ * was left behind by every process, thousands over the test runs. */
+static void test_eal_runtime_dir(void)
+{
+	struct tg_eal_opts o = { 0 };
+	char dir[512];
+	struct stat sb;
+
+	TG_ASSERT_OK(tg_eal_start("test_common", &o));
+	snprintf(dir, sizeof(dir), "%s", rte_eal_get_runtime_dir());
+	CU_ASSERT_EQUAL(stat(dir, &sb), 0);
+	tg_eal_stop();
+	CU_ASSERT_NOT_EQUAL(stat(dir, &sb), 0);
+}
+
 static CU_TestInfo common_tests[] = {
 	{ "result macros", test_result_macros },
 	{ "cursor reads", test_cur_reads },
@@ -234,6 +252,7 @@ static CU_TestInfo common_tests[] = {
 	{ "wipe and constant-time compare", test_wipe_ct },
 	{ "log levels", test_log_levels },
 	{ "log output: stderr, then rte_log", test_log_output },
+	{ "EAL runtime directory removed at stop", test_eal_runtime_dir },
 	CU_TEST_INFO_NULL,
 };
 
