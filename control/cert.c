@@ -56,6 +56,7 @@ struct tg_ca {
 	X509_STORE *store;
 	size_t nnames;
 	struct tg_der *names;
+	uint8_t id[TG_CA_ID_LEN]; /* tg_ca_id() */
 };
 
 /* ---- helpers ---- */
@@ -641,7 +642,10 @@ const struct tg_cert *tg_cert_match_pick_kt(const struct tg_cert_match *m,
 
 /* ---- trust anchors ---- */
 
-static TG_MUST_CHECK tg_result ca_collect_names(struct tg_ca *ca, const char *path)
+/* The names of the CA file's certificates, and their DER into @p md
+ * (the set's identity). */
+static TG_MUST_CHECK tg_result ca_collect_names(struct tg_ca *ca, const char *path,
+						EVP_MD_CTX *md)
 {
 	BIO *bio = NULL;
 	X509 *x;
@@ -650,11 +654,19 @@ static TG_MUST_CHECK tg_result ca_collect_names(struct tg_ca *ca, const char *pa
 	TG_GUARD(open_bio(path, "CA file", &bio));
 	while (tg_ok(r) &&
 	       (x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
-		unsigned char *der = NULL;
+		unsigned char *der = NULL, *cert = NULL;
 		int len = i2d_X509_NAME(X509_get_subject_name(x), &der);
+		int clen = i2d_X509(x, &cert);
 		struct tg_der *nn;
 
 		X509_free(x);
+		if (clen <= 0 || EVP_DigestUpdate(md, cert, (size_t)clen) != 1) {
+			OPENSSL_free(cert);
+			OPENSSL_free(der);
+			r = tg_error(TG_E_CRYPTO);
+			break;
+		}
+		OPENSSL_free(cert);
 		if (len <= 0) {
 			r = tg_error(TG_E_NOMEM);
 			break;
@@ -681,6 +693,8 @@ tg_result tg_ca_load(const char *ca_file, const char *ca_dir,
 	struct tg_ca *ca;
 	struct stat sb;
 	tg_result r = TG_OK;
+	EVP_MD_CTX *md;
+	uint8_t h[EVP_MAX_MD_SIZE];
 
 	TG_ENSURE_REF(out);
 	*out = NULL;
@@ -688,11 +702,13 @@ tg_result tg_ca_load(const char *ca_file, const char *ca_dir,
 	ca = calloc(1, sizeof(*ca));
 	TG_ENSURE(ca != NULL, TG_E_NOMEM);
 	ca->store = X509_STORE_new();
-	if (ca->store == NULL)
+	md = EVP_MD_CTX_new();
+	if (ca->store == NULL || md == NULL ||
+	    EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1)
 		r = tg_error(TG_E_NOMEM);
 	ERR_clear_error();
 	if (tg_ok(r) && ca_file != NULL) {
-		r = ca_collect_names(ca, ca_file);
+		r = ca_collect_names(ca, ca_file, md);
 		if (tg_ok(r) && X509_STORE_load_file(ca->store, ca_file) != 1) {
 			ossl_log_errors(ca_file);
 			TG_ERR("CA file %s: no PEM certificate could be "
@@ -707,19 +723,30 @@ tg_result tg_ca_load(const char *ca_file, const char *ca_dir,
 			TG_ERR("CA directory %s: %s", ca_dir,
 			       rc != 0 ? strerror(errno) : "not a directory");
 			r = tg_error(TG_E_IO);
+		} else if (EVP_DigestUpdate(md, ca_dir, strlen(ca_dir) + 1) != 1) {
+			r = tg_error(TG_E_CRYPTO);
 		} else if (X509_STORE_load_path(ca->store, ca_dir) != 1) {
 			ossl_log_errors(ca_dir);
 			TG_ERR("CA directory %s: cannot be used", ca_dir);
 			r = tg_error(TG_E_DECODE);
 		}
 	}
+	if (tg_ok(r) && EVP_DigestFinal_ex(md, h, NULL) != 1)
+		r = tg_error(TG_E_CRYPTO);
+	EVP_MD_CTX_free(md);
 	ERR_clear_error();
 	if (tg_failed(r)) {
 		tg_ca_free(ca);
 		return r;
 	}
+	memcpy(ca->id, h, sizeof(ca->id));
 	*out = ca;
 	return TG_OK;
+}
+
+void tg_ca_id(const struct tg_ca *ca, uint8_t out[TG_CA_ID_LEN])
+{
+	memcpy(out, ca->id, TG_CA_ID_LEN);
 }
 
 void tg_ca_free(struct tg_ca *ca)

@@ -527,6 +527,23 @@ static TG_MUST_CHECK tg_result tg_srv_ems_consistent(struct tg_hs *hs,
 	return TG_OK;
 }
 
+_Static_assert(sizeof(((struct tg_sess_state *)0)->ca_id) == TG_CA_ID_LEN,
+	       "a session keeps a whole CA identity");
+
+/* Was the session's client certificate verified by the trust anchors in
+ * force now (the same set's identity), with client auth still asked? */
+static bool tg_srv_verified_now(const struct tg_hs *hs,
+				const struct tg_sess_state *st)
+{
+	uint8_t id[TG_CA_ID_LEN];
+
+	if (!st->peer_verified || hs->cfg->client_ca == NULL ||
+	    hs->cfg->client_auth == TG_HS_CLIENT_AUTH_NONE)
+		return false;
+	tg_ca_id(hs->cfg->client_ca, id);
+	return CRYPTO_memcmp(id, st->ca_id, sizeof(id)) == 0;
+}
+
 /* Can the offered session be resumed with this ClientHello? */
 static bool tg_srv_resumable(struct tg_hs *hs,
 			     const struct tg_hs_client_hello *ch,
@@ -548,9 +565,10 @@ static bool tg_srv_resumable(struct tg_hs *hs,
 	if (st->sni_len != ch->host_name.len ||
 	    (st->sni_len && memcmp(st->sni, ch->host_name.p, st->sni_len) != 0))
 		return false;
-	/* a client certificate required now must have been verified then */
+	/* a client certificate required now must have been verified then,
+	 * by the CAs in force now (a reload may have changed them) */
 	if (hs->cfg->client_auth == TG_HS_CLIENT_AUTH_REQUIRE &&
-	    !st->peer_verified)
+	    !tg_srv_verified_now(hs, st))
 		return false;
 	return true;
 }
@@ -582,7 +600,9 @@ static void tg_srv_state(const struct tg_hs *hs, struct tg_sess_state *st)
 	st->cipher_suite = hs->cs->id;
 	st->ems = hs->ems;
 	st->created = hs->resume_created;
-	st->peer_verified = hs->info.peer_verified;
+	st->peer_verified = hs->info.peer_verified && hs->cfg->client_ca != NULL;
+	if (st->peer_verified)
+		tg_ca_id(hs->cfg->client_ca, st->ca_id);
 	if (tg_failed(tg_sess_set_sni(st, hs->info.sni, strlen(hs->info.sni))) ||
 	    tg_failed(tg_sess_set_alpn(st, hs->info.alpn, strlen(hs->info.alpn))))
 		st->sni_len = 0; /* bounded by construction */
@@ -791,8 +811,8 @@ static TG_MUST_CHECK tg_result tg_srv_client_hello(struct tg_hs *hs, struct tg_h
 		/* the session's client certificate: sessions keep only
 		 * whether it verified, and an unverified one never makes a
 		 * session (tg_srv_state) */
-		hs->info.peer_verified = hs->resume.peer_verified;
-		hs->info.peer_cert = hs->resume.peer_verified;
+		hs->info.peer_verified = tg_srv_verified_now(hs, &hs->resume);
+		hs->info.peer_cert = hs->info.peer_verified;
 		/* a renewed ticket keeps the session's age (tg_ticket.h) */
 		hs->resume_created = hs->resume.created;
 		/* ALPN is negotiated afresh from this ClientHello (above) */

@@ -315,6 +315,20 @@ TG_MUST_CHECK tg_result tg_ca_load(const char *ca_file, const char *ca_dir,
  */
 void tg_ca_free(struct tg_ca *ca);
 
+/** Bytes of a trust-anchor set's identity (tg_ca_id()). */
+#define TG_CA_ID_LEN 8
+
+/**
+ * The set's identity: the first bytes of SHA-256 over the DER of every
+ * certificate of the CA file, in order, and the CA directory's path. A
+ * session verified under one set is verified under a set with the same
+ * identity (a reload of the same CAs), not under another.
+ *
+ * @param ca  set
+ * @param out receives ::TG_CA_ID_LEN bytes
+ */
+void tg_ca_id(const struct tg_ca *ca, uint8_t out[TG_CA_ID_LEN]);
+
 /**
  * The subject distinguished names (DER) of the certificates in the CA
  * file, for CertificateRequest.certificate_authorities (a directory's

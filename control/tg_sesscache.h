@@ -41,6 +41,8 @@ struct tg_sess_state {
 	uint16_t cipher_suite;  /**< ::tg_cipher_suite negotiated */
 	bool ems;               /**< extended_master_secret (RFC 7627) used */
 	bool peer_verified;     /**< the peer's certificate was verified */
+	uint8_t ca_id[8];       /**< under this trust-anchor set (tg_ca_id())
+				     when @c peer_verified */
 	uint8_t sni_len;        /**< bytes in @c sni (0: no SNI) */
 	char sni[TG_SESS_SNI_MAX + 1]; /**< SNI host name, NUL-terminated */
 	uint8_t alpn_len;       /**< bytes in @c alpn (0: no ALPN) */

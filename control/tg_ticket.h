@@ -75,8 +75,8 @@
 #define TG_TICKET_LIFETIME_DEFAULT (5 * 3600)
 /** Serialized state, largest. */
 #define TG_TICKET_STATE_MAX                                                    \
-	(1 + 2 + TG_TLS_MASTER_SECRET_LEN + 1 + 8 + 1 + TG_SESS_SNI_MAX + 1 +  \
-	 TG_SESS_ALPN_MAX)
+	(1 + 2 + TG_TLS_MASTER_SECRET_LEN + 1 + 8 + 8 + 1 + TG_SESS_SNI_MAX +  \
+	 1 + TG_SESS_ALPN_MAX)
 /** Largest ticket either format produces (size a buffer with it). */
 #define TG_TICKET_MAX_LEN                                                      \
 	(TG_TICKET_KEY_NAME_LEN + 16 + 2 + TG_TICKET_STATE_MAX + 16 + 32)

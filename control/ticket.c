@@ -17,7 +17,11 @@
 #include "tg_log.h"
 #include "tg_wipe.h"
 
-#define TK_STATE_VERSION 1
+/* 2: the CA identity follows the flags when the peer was verified; a
+ * version 1 state resumes without its client certificate counting as
+ * verified (under which CAs is unknown) */
+#define TK_STATE_VERSION 2
+#define TK_STATE_VERSION_1 1
 #define TK_FLAG_EMS 0x01
 #define TK_FLAG_VERIFIED 0x02
 #define TK_CBC_IV 16
@@ -69,6 +73,8 @@ tg_result tg_ticket_state_encode(const struct tg_sess_state *st, uint8_t *out,
 	TG_GUARD(tg_wcur_bytes(&w, st->master_secret,
 			       sizeof(st->master_secret)));
 	TG_GUARD(tg_wcur_u8(&w, flags));
+	if (st->peer_verified)
+		TG_GUARD(tg_wcur_bytes(&w, st->ca_id, sizeof(st->ca_id)));
 	TG_GUARD(tg_wcur_u64(&w, st->created));
 	TG_GUARD(tg_wcur_vec_begin(&w, 1, &mark));
 	TG_GUARD(tg_wcur_bytes(&w, st->sni, st->sni_len));
@@ -87,7 +93,7 @@ static TG_MUST_CHECK tg_result state_decode(const uint8_t *in, size_t len,
 	uint8_t ver, flags;
 
 	TG_GUARD(tg_cur_u8(&c, &ver));
-	TG_ENSURE(ver == TK_STATE_VERSION, TG_E_DECODE);
+	TG_ENSURE(ver == TK_STATE_VERSION || ver == TK_STATE_VERSION_1, TG_E_DECODE);
 	TG_GUARD(tg_cur_u16(&c, &st->cipher_suite));
 	TG_GUARD(tg_cur_copy(&c, st->master_secret,
 			     sizeof(st->master_secret)));
@@ -96,6 +102,11 @@ static TG_MUST_CHECK tg_result state_decode(const uint8_t *in, size_t len,
 		  TG_E_DECODE);
 	st->ems = (flags & TK_FLAG_EMS) != 0;
 	st->peer_verified = (flags & TK_FLAG_VERIFIED) != 0;
+	memset(st->ca_id, 0, sizeof(st->ca_id));
+	if (st->peer_verified && ver == TK_STATE_VERSION)
+		TG_GUARD(tg_cur_copy(&c, st->ca_id, sizeof(st->ca_id)));
+	else
+		st->peer_verified = false;
 	TG_GUARD(tg_cur_u64(&c, &st->created));
 	TG_GUARD(tg_cur_vec(&c, 1, 0, TG_SESS_SNI_MAX, &v));
 	TG_ENSURE(memchr(tg_cur_ptr(&v), 0, tg_cur_left(&v)) == NULL,

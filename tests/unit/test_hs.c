@@ -2191,6 +2191,93 @@ static void test_bug_stale_client_ticket(void)
 	tg_wipe(&sess, sizeof(sess));
 }
 
+/* One resumption of @p sess with @p scfg; its server's info. */
+static bool resume_with(struct tgt *t, const struct tg_hs_config *scfg,
+			const struct tg_hs_session *sess, struct tg_hs_info *si)
+{
+	struct tg_hs *c = NULL, *s = NULL;
+	bool ok;
+
+	TG_ASSERT_OK(tg_hs_new(scfg, NULL, &s));
+	TG_ASSERT_OK(tg_hs_new(&t->ccfg, sess, &c));
+	ok = run_pair(t, c, s);
+	if (ok)
+		*si = *tg_hs_info(s);
+	tg_hs_free(c);
+	tg_hs_free(s);
+	return ok;
+}
+
+/* A session carries the trust anchors its client certificate was
+ * verified under: resumed under the same CAs (a reload of the same
+ * file) it is verified; after a reload that changed client_ca it is not
+ * reported verified, and where a certificate is required it is not
+ * resumed (a full handshake verifies the certificate again). By ticket
+ * and by session ID. */
+static void test_resume_client_ca_changed(void)
+{
+	char buf[16384];
+	FILE *in = fopen(tg_pki_path("ca.pem"), "r");
+	size_t n;
+	struct tg_ca *same = NULL, *other = NULL;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(in);
+	n = fread(buf, 1, sizeof(buf), in);
+	fclose(in);
+	/* the same CA loaded again; and a set with one more certificate */
+	tg_pki_write_text("ca_again.pem", "");
+	in = fopen(tg_pki_path("ca_again.pem"), "w");
+	CU_ASSERT_FATAL(in != NULL && fwrite(buf, 1, n, in) == n && fclose(in) == 0);
+	in = fopen(tg_pki_path("ca_more.pem"), "w");
+	CU_ASSERT_FATAL(in != NULL && fwrite(buf, 1, n, in) == n &&
+			fwrite(buf, 1, n, in) == n && fclose(in) == 0);
+	TG_ASSERT_OK(tg_ca_load(tg_pki_path("ca_again.pem"), NULL, &same));
+	TG_ASSERT_OK(tg_ca_load(tg_pki_path("ca_more.pem"), NULL, &other));
+	for (int by_ticket = 0; by_ticket < 2; by_ticket++) {
+		struct tgt *t = calloc(1, sizeof(*t));
+		struct tg_hs_session sess;
+		struct tg_hs_config sc;
+		struct tg_hs_info si;
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+		srv_cfg(&t->scfg);
+		cli_cfg(&t->ccfg);
+		t->scfg.client_auth = TG_HS_CLIENT_AUTH_OPTIONAL;
+		t->ccfg.client_cert = env.client_cert;
+		if (by_ticket)
+			t->scfg.tickets = env.tickets;
+		else
+			t->scfg.cache = env.cache;
+		get_session(t, &sess);
+		CU_ASSERT_TRUE(tg_hs_info(t->extra)->peer_verified);
+		/* the same CAs, loaded again */
+		sc = t->scfg;
+		sc.client_ca = same;
+		CU_ASSERT_FATAL(resume_with(t, &sc, &sess, &si));
+		CU_ASSERT_NOT_EQUAL(si.resumed, TG_HS_FULL);
+		CU_ASSERT_TRUE(si.peer_verified);
+		/* other CAs: resumed, not verified */
+		sc.client_ca = other;
+		CU_ASSERT_FATAL(resume_with(t, &sc, &sess, &si));
+		CU_ASSERT_NOT_EQUAL(si.resumed, TG_HS_FULL);
+		CU_ASSERT_FALSE(si.peer_verified);
+		CU_ASSERT_FALSE(si.peer_cert);
+		/* other CAs, a certificate required: a full handshake */
+		sc.client_auth = TG_HS_CLIENT_AUTH_REQUIRE;
+		CU_ASSERT_FATAL(resume_with(t, &sc, &sess, &si));
+		CU_ASSERT_EQUAL(si.resumed, TG_HS_FULL);
+		CU_ASSERT_TRUE(si.peer_verified);
+		/* client auth no longer asked: nothing verified to report */
+		sc = t->scfg;
+		sc.client_auth = TG_HS_CLIENT_AUTH_NONE;
+		CU_ASSERT_FATAL(resume_with(t, &sc, &sess, &si));
+		CU_ASSERT_FALSE(si.peer_verified);
+		tgt_free(t);
+	}
+	tg_ca_free(same);
+	tg_ca_free(other);
+}
+
 static CU_TestInfo hs_tests[] = {
 	{ "state table: every unexpected message in every state",
 	  test_state_table },
@@ -2215,6 +2302,8 @@ static CU_TestInfo hs_tests[] = {
 	{ "an EMS session offered without EMS: handshake_failure",
 	  test_resume_ems_session_without_ems },
 	{ "no supported_groups: P-256", test_no_supported_groups },
+	{ "resumption: the client CA changed by a reload",
+	  test_resume_client_ca_changed },
 	{ "signature_algorithms read whole (32754 entries)",
 	  test_long_sigalg_list },
 	{ "tg_hs_new: bad configurations", test_bad_config },

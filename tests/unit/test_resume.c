@@ -31,6 +31,8 @@ static void mk_state(struct tg_sess_state *st, uint8_t seed)
 	st->cipher_suite = (uint16_t)(0xC000 | seed);
 	st->ems = (seed & 1) != 0;
 	st->peer_verified = (seed & 2) != 0;
+	if (st->peer_verified)
+		memset(st->ca_id, seed ^ 0x5a, sizeof(st->ca_id));
 	if (tg_failed(tg_sess_set_sni(st, "www.example.com", 15)) ||
 	    tg_failed(tg_sess_set_alpn(st, "h2", 2)))
 		abort();
@@ -43,6 +45,8 @@ static bool state_eq(const struct tg_sess_state *a,
 		      sizeof(a->master_secret)) == 0 &&
 	       a->cipher_suite == b->cipher_suite && a->ems == b->ems &&
 	       a->peer_verified == b->peer_verified &&
+	       (!a->peer_verified ||
+		memcmp(a->ca_id, b->ca_id, sizeof(a->ca_id)) == 0) &&
 	       a->sni_len == b->sni_len &&
 	       strcmp(a->sni, b->sni) == 0 && a->alpn_len == b->alpn_len &&
 	       memcmp(a->alpn, b->alpn, a->alpn_len) == 0;
@@ -510,7 +514,7 @@ static void test_ticket_gcm_format(void)
 	CU_ASSERT_EQUAL(EVP_DecryptFinal_ex(ctx, pt + l1, &l2), 1);
 	EVP_CIPHER_CTX_free(ctx);
 	CU_ASSERT_EQUAL((size_t)(l1 + l2), ct_len);
-	CU_ASSERT_EQUAL(pt[0], 1); /* version */
+	CU_ASSERT_EQUAL(pt[0], 2); /* version */
 	tg_ticket_keys_unref(ks);
 	TG_WIPE_OBJ(out);
 }
@@ -824,9 +828,9 @@ static void test_ticket_state_parse(void)
 	TG_ASSERT_ERR(tg_ticket_state_decode(pt, n + 1, &out), TG_E_DECODE);
 	gcm_ticket(pt, n + 1, t, &len);
 	CU_ASSERT_EQUAL(tg_ticket_open(ks, t, len, &out), TG_TICKET_INVALID);
-	pt[0] = 2;
+	pt[0] = 3;
 	TG_ASSERT_ERR(tg_ticket_state_decode(pt, n, &out), TG_E_DECODE);
-	pt[0] = 1;
+	pt[0] = 2;
 	pt[51] |= 0x80;
 	TG_ASSERT_ERR(tg_ticket_state_decode(pt, n, &out), TG_E_DECODE);
 	gcm_ticket(pt, n, t, &len);
