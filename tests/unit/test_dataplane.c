@@ -224,7 +224,7 @@ static void test_burst_buckets(void)
 struct cur_reader {
 	struct tg_backends_cur *cur;
 	atomic_bool *stop;
-	unsigned long gets;
+	atomic_ulong gets;
 	bool bad;
 };
 
@@ -272,15 +272,22 @@ static void test_reload_swap(void)
 		rd[i] = (struct cur_reader){ .cur = &cur, .stop = &stop };
 		CU_ASSERT_EQUAL_FATAL(pthread_create(&th[i], NULL, cur_reader_main, &rd[i]), 0);
 	}
-	for (int i = 0; i < 3000; i++) {
+	/* at least 3000 swaps, and until every reader has seen a few lists
+	 * (a loaded machine may start them late); bounded by 10 s */
+	for (int i = 0, seen = 0; i < 3000 || (!seen && i < 3000000); i++) {
 		TG_ASSERT_OK(tg_backends_new(&c, &b));
 		tg_backends_cur_set(&cur, b);
+		seen = 1;
+		for (int k = 0; k < 3; k++)
+			seen &= atomic_load(&rd[k].gets) >= 3;
+		if (i % 1000 == 999)
+			usleep(1000);
 	}
 	atomic_store(&stop, true);
 	for (int i = 0; i < 3; i++) {
 		pthread_join(th[i], NULL);
 		CU_ASSERT_FALSE(rd[i].bad);
-		CU_ASSERT(rd[i].gets > 0);
+		CU_ASSERT(atomic_load(&rd[i].gets) > 0);
 	}
 	/* only the holder's reference is left on the last list */
 	last = tg_backends_cur_get(&cur);
