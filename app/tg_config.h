@@ -9,7 +9,8 @@
  *
  * tg_config_parse() fills a struct tg_config with defaults, the file, the
  * flags, then validates it; every error names its source (file:line or
- * the flag) and says what is wrong.
+ * the flag) and says what is wrong. One table of settings
+ * (app/config_table.c) drives all of it, --help included.
  */
 #ifndef TG_CONFIG_H
 #define TG_CONFIG_H
@@ -176,7 +177,8 @@ const char *tg_config_where(const struct tg_config *cfg, const char *key,
  */
 void tg_config_print_summary(const struct tg_config *cfg);
 
-/** Print the usage text to @p f. */
+/** Print the usage text to @p f (a FILE *; NULL: stdout): every flag and
+ *  setting of the settings table, grouped, with defaults and ranges. */
 void tg_config_usage(void *f);
 
 /** "auto", "thread" or "inline". */
