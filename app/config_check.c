@@ -11,6 +11,7 @@
 #include "config_int.h"
 #include "tg_accel.h"
 #include "tg_log.h"
+#include "tg_privs.h"
 
 /* ---- checks of single settings ----------------------------------------- */
 
@@ -83,6 +84,43 @@ unsigned tg_cfg_accel_force_check(struct tg_config *cfg,
 		return 0;
 	tg_cfg_verr(cfg, "accel.force", "accel force '%s': use auto or a backend this build has (ipsecmb, simd, evp, cryptodev:NAME)",
 		    cfg->accel_force);
+	return 1;
+}
+
+unsigned tg_cfg_user_check(struct tg_config *cfg, const struct tg_setting *s,
+			   unsigned *io_errors)
+{
+	char err[256];
+	uid_t uid;
+	gid_t gid;
+
+	(void)s;
+	(void)io_errors;
+	if (cfg->user[0] == '\0' ||
+	    tg_ok(tg_privs_find_user(cfg->user, &uid, &gid, err, sizeof(err))))
+		return 0;
+	tg_cfg_verr(cfg, "user", "user '%s': %s", cfg->user, err);
+	return 1;
+}
+
+unsigned tg_cfg_group_check(struct tg_config *cfg, const struct tg_setting *s,
+			    unsigned *io_errors)
+{
+	char err[256];
+	gid_t gid;
+
+	(void)s;
+	(void)io_errors;
+	if (cfg->group[0] == '\0')
+		return 0;
+	if (cfg->user[0] == '\0') {
+		tg_cfg_verr(cfg, "group", "group '%s' without a user: tlsgate drops root to a user and its group; add --user NAME (user = \"NAME\"; in the file)",
+			    cfg->group);
+		return 1;
+	}
+	if (tg_ok(tg_privs_find_group(cfg->group, &gid, err, sizeof(err))))
+		return 0;
+	tg_cfg_verr(cfg, "group", "group '%s': %s", cfg->group, err);
 	return 1;
 }
 
@@ -241,4 +279,7 @@ void tg_config_print_summary(const struct tg_config *cfg)
 	printf("  workers:  %u (max %u connections each, %u in all), control %s\n",
 	       cfg->workers, cfg->flow.max_conns_per_worker, cfg->flow.max_conns,
 	       tg_cfg_control_name(cfg->control));
+	if (cfg->user[0] != '\0')
+		printf("  user:     %s%s%s (once the listeners are bound)\n",
+		       cfg->user, cfg->group[0] ? ", group " : "", cfg->group);
 }

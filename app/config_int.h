@@ -344,5 +344,9 @@ unsigned tg_cfg_accel_backends_check(struct tg_config *cfg,
 unsigned tg_cfg_accel_force_check(struct tg_config *cfg,
 				  const struct tg_setting *s,
 				  unsigned *io_errors);
+unsigned tg_cfg_user_check(struct tg_config *cfg, const struct tg_setting *s,
+			   unsigned *io_errors);
+unsigned tg_cfg_group_check(struct tg_config *cfg, const struct tg_setting *s,
+			    unsigned *io_errors);
 
 #endif

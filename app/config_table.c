@@ -307,6 +307,14 @@ const struct tg_setting tg_settings[] = {
 	  .section = TG_SEC_OPS, .def_str = "", .def_text = "none",
 	  .help = "file for the process ID, written at start, removed at exit",
 	  .sample = "tlsgate.pid" },
+	{ .key = "user", .flag = "user", .arg = "NAME", T_STR(user),
+	  .section = TG_SEC_OPS, .def_str = "", .def_text = "none: stay as started",
+	  .help = "started as root, run as this user once the listeners are bound and the keys loaded",
+	  .sample = "nobody", .check = tg_cfg_user_check },
+	{ .key = "group", .flag = "group", .arg = "NAME", T_STR(group),
+	  .section = TG_SEC_OPS, .def_str = "", .def_text = "the user's group",
+	  .help = "group to run as (needs user)", .sample = "nogroup",
+	  .check = tg_cfg_group_check },
 };
 
 const unsigned tg_n_settings = sizeof(tg_settings) / sizeof(tg_settings[0]);

@@ -125,6 +125,9 @@ struct tg_config {
 	char log_level[16];              /**< err|warn|notice|info|debug */
 	char access_log[TG_CFG_PATH];    /**< "" = stderr, "-" = off */
 	char pid_file[TG_CFG_PATH];
+	char user[64];                   /**< run as this user once listening
+					      ("" = stay as started; tg_privs_drop) */
+	char group[64];                  /**< and this group ("" = the user's) */
 
 	/* where the settings came from (error messages: file:line) */
 	struct tg_cfg_origin origin[TG_CFG_MAX_ORIGINS];

@@ -3,15 +3,20 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
+#include <pthread.h>
+#include <pwd.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "config_int.h"
 #include "tg_config.h"
+#include "tg_privs.h"
 #include "tg_result.h"
 #include "tg_test.h"
 
@@ -1412,6 +1417,170 @@ static void test_flag_hints(void)
 	}
 }
 
+/* ---- user and group ---------------------------------------------------- */
+
+static void test_user_group(void)
+{
+	struct tg_config cfg;
+	enum tg_config_action act;
+	const char *path = base_file("user.conf", "user = \"tg-no-such-user\";\n");
+	struct passwd *pw = getpwnam("nobody");
+	char want[300];
+
+	if (pw == NULL) {
+		CU_FAIL("no user nobody on this system");
+		return;
+	}
+	TG_ASSERT_OK(parse_args(&cfg, &act, "-c", base_file("ok.conf", ""),
+				"--user", "nobody", NULL));
+	CU_ASSERT_STRING_EQUAL(cfg.user, "nobody");
+	/* a user that does not exist: a config error naming its source */
+	TG_ASSERT_ERR(load(path, &cfg), TG_E_INVAL);
+	snprintf(want, sizeof(want), "%s:4: user 'tg-no-such-user': no such user", path);
+	ASSERT_MSG(want);
+	TG_ASSERT_ERR(parse_args(&cfg, &act, "-c", path, "--user", "tg-nobody-2",
+				 NULL), TG_E_INVAL);
+	ASSERT_MSG("--user: user 'tg-nobody-2': no such user");
+	TG_ASSERT_OK(parse_args(&cfg, &act, "-c", path, "--user", "nobody", NULL));
+	/* root drops nothing */
+	TG_ASSERT_ERR(parse_args(&cfg, &act, "-c", base_file("ok.conf", ""),
+				 "--user", "root", NULL), TG_E_INVAL);
+	ASSERT_MSG("--user: user 'root': uid 0 is root");
+	/* a group: it must exist, and needs a user */
+	TG_ASSERT_ERR(parse_args(&cfg, &act, "-c", base_file("ok.conf", ""),
+				 "--user", "nobody", "--group", "tg-no-such-group",
+				 NULL), TG_E_INVAL);
+	ASSERT_MSG("--group: group 'tg-no-such-group': no such group");
+	TG_ASSERT_ERR(parse_args(&cfg, &act, "-c", base_file("ok.conf", ""),
+				 "--group", "nogroup", NULL), TG_E_INVAL);
+	ASSERT_MSG("group 'nogroup' without a user");
+	/* --check-config's summary says it */
+	TG_ASSERT_OK(parse_args(&cfg, &act, "-c", base_file("ok.conf", ""),
+				"--user", "nobody", "--check-config", NULL));
+	{
+		struct capture co;
+
+		cap_begin(&co, STDOUT_FILENO);
+		tg_config_print_summary(&cfg);
+		cap_end(&co, outs, sizeof(outs));
+	}
+	CU_ASSERT_PTR_NOT_NULL(strstr(outs, "user:     nobody"));
+}
+
+static void test_privs_resolve(void)
+{
+	struct tg_privs p;
+	struct passwd *pw = getpwnam("nobody");
+	struct tg_config cfg;
+	char err[256];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(pw);
+	TG_ASSERT_OK(tg_privs_resolve("nobody", "", &p, err, sizeof(err)));
+	CU_ASSERT_EQUAL(p.uid, pw->pw_uid);
+	CU_ASSERT_EQUAL(p.gid, pw->pw_gid);
+	CU_ASSERT(p.n_groups >= 1);
+	CU_ASSERT_EQUAL(p.groups[0], pw->pw_gid); /* getgrouplist puts it first */
+	TG_ASSERT_ERR(tg_privs_resolve("tg-no-such-user", "", &p, err, sizeof(err)),
+		      TG_E_NOTFOUND);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "no such user"));
+	TG_ASSERT_ERR(tg_privs_resolve("nobody", "tg-no-such-group", &p, err,
+				       sizeof(err)), TG_E_NOTFOUND);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "no such group"));
+	TG_ASSERT_ERR(tg_privs_resolve("root", "", &p, err, sizeof(err)), TG_E_INVAL);
+	TG_ASSERT_ERR(tg_privs_resolve("", "", &p, err, sizeof(err)), TG_E_INVAL);
+	/* no user: nothing to drop */
+	tg_config_defaults(&cfg);
+	TG_ASSERT_OK(tg_privs_drop(&cfg));
+	if (geteuid() != 0) {
+		/* not root: switching to someone else is refused */
+		TG_ASSERT_OK(tg_privs_resolve("nobody", "", &p, err, sizeof(err)));
+		TG_ASSERT_ERR(tg_privs_switch(&p, err, sizeof(err)), TG_E_STATE);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, "not root"));
+	}
+}
+
+static pthread_barrier_t drop_barrier;
+
+/* A thread started before the drop: its own credentials drop too. */
+static void *drop_thread(void *arg)
+{
+	uid_t *uid = arg;
+
+	pthread_barrier_wait(&drop_barrier); /* started */
+	pthread_barrier_wait(&drop_barrier); /* dropped */
+	*uid = getuid();
+	return NULL;
+}
+
+/* The child of test_privs_drop: drop to nobody, then check. Exit status:
+ * 0, or the number of the check that failed. */
+static int drop_child(void)
+{
+	struct passwd *pw = getpwnam("nobody");
+	struct tg_config cfg;
+	gid_t want[TG_PRIVS_MAX_GROUPS], got[TG_PRIVS_MAX_GROUPS];
+	int n_want = TG_PRIVS_MAX_GROUPS, n_got;
+	uid_t thread_uid = 0;
+	pthread_t t;
+
+	if (pw == NULL)
+		return 1;
+	if (getgrouplist("nobody", pw->pw_gid, want, &n_want) < 0)
+		return 2;
+	pthread_barrier_init(&drop_barrier, NULL, 2);
+	if (pthread_create(&t, NULL, drop_thread, &thread_uid) != 0)
+		return 3;
+	pthread_barrier_wait(&drop_barrier);
+	tg_config_defaults(&cfg);
+	strcpy(cfg.user, "nobody");
+	if (tg_failed(tg_privs_drop(&cfg)))
+		return 4;
+	pthread_barrier_wait(&drop_barrier);
+	pthread_join(t, NULL);
+	if (getuid() != pw->pw_uid || geteuid() != pw->pw_uid)
+		return 5;
+	if (getgid() != pw->pw_gid || getegid() != pw->pw_gid)
+		return 6;
+	n_got = getgroups(TG_PRIVS_MAX_GROUPS, got);
+	if (n_got != n_want)
+		return 7;
+	for (int i = 0; i < n_got; i++)
+		if (got[i] == 0 || got[i] != want[i])
+			return 8;
+	if (setuid(0) == 0 || seteuid(0) == 0 || setgid(0) == 0)
+		return 9; /* root came back */
+	if (thread_uid != pw->pw_uid)
+		return 10; /* the other thread kept root */
+	/* already that user: nothing to do, and fine */
+	if (tg_failed(tg_privs_drop(&cfg)))
+		return 11;
+	return 0;
+}
+
+/* As root: a forked child drops to nobody and checks it for good. */
+static void test_privs_drop(void)
+{
+	pid_t pid;
+	int st = 0;
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "privs drop: not root, the drop itself is not tested\n");
+		return;
+	}
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	CU_ASSERT_FATAL(pid >= 0);
+	if (pid == 0)
+		_exit(drop_child());
+	CU_ASSERT_EQUAL(waitpid(pid, &st, 0), pid);
+	CU_ASSERT_TRUE(WIFEXITED(st));
+	if (WEXITSTATUS(st) != 0)
+		fprintf(stderr, "privs drop: check %d failed in the child\n",
+			WEXITSTATUS(st));
+	CU_ASSERT_EQUAL(WEXITSTATUS(st), 0);
+}
+
 static CU_TestInfo config_tests[] = {
 	{ "defaults", test_defaults },
 	{ "full file", test_full_file },
@@ -1432,6 +1601,9 @@ static CU_TestInfo config_tests[] = {
 	{ "settings table: every entry whole", test_table },
 	{ "settings table: docs, example file and --help", test_table_docs },
 	{ "flag hints", test_flag_hints },
+	{ "user and group settings", test_user_group },
+	{ "privileges: resolution", test_privs_resolve },
+	{ "privileges: drop to nobody (root only)", test_privs_drop },
 	CU_TEST_INFO_NULL,
 };
 
