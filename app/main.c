@@ -29,6 +29,7 @@
 #include "tg_kx.h"
 #include "tg_log.h"
 #include "tg_notify.h"
+#include "tg_privs.h"
 #include "tg_sesscache.h"
 #include "tg_stats.h"
 #include "tg_suite.h"
@@ -369,6 +370,8 @@ static TG_MUST_CHECK tg_result tg_gate_start_control(struct tg_ctl *ctl)
 static bool tg_gate_ready(void *arg)
 {
 	(void)arg;
+	if (tg_failed(tg_privs_drop(&g_cfg)))
+		return false; /* logged with where user was set */
 	TG_INFO("ready: %u workers listening", g_cfg.workers);
 	tg_notify_listening(&g_cfg);
 	return true;

@@ -9,7 +9,8 @@
  *
  * tg_config_parse() fills a struct tg_config with defaults, the file, the
  * flags, then validates it; every error names its source (file:line or
- * the flag) and says what is wrong.
+ * the flag) and says what is wrong. One table of settings
+ * (app/config_table.c) drives all of it, --help included.
  */
 #ifndef TG_CONFIG_H
 #define TG_CONFIG_H
@@ -124,6 +125,9 @@ struct tg_config {
 	char log_level[16];              /**< err|warn|notice|info|debug */
 	char access_log[TG_CFG_PATH];    /**< "" = stderr, "-" = off */
 	char pid_file[TG_CFG_PATH];
+	char user[64];                   /**< run as this user once listening
+					      ("" = stay as started; tg_privs_drop) */
+	char group[64];                  /**< and this group ("" = the user's) */
 
 	/* where the settings came from (error messages: file:line) */
 	struct tg_cfg_origin origin[TG_CFG_MAX_ORIGINS];
@@ -176,7 +180,8 @@ const char *tg_config_where(const struct tg_config *cfg, const char *key,
  */
 void tg_config_print_summary(const struct tg_config *cfg);
 
-/** Print the usage text to @p f. */
+/** Print the usage text to @p f (a FILE *; NULL: stdout): every flag and
+ *  setting of the settings table, grouped, with defaults and ranges. */
 void tg_config_usage(void *f);
 
 /** "auto", "thread" or "inline". */

@@ -2,15 +2,18 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """tlsgate end to end: lifecycle. SIGTERM drain under load (close_notify
 at the deadline), SIGHUP reload under load (new certificate; new backends;
-broken config kept out), /metrics, `tlsgate stats`, --check-config."""
+broken config kept out), /metrics, `tlsgate stats`, --check-config,
+dropping root to --user (and what a reload can read then)."""
 import hashlib
 import os
+import pwd
 import re
 import shutil
 import signal
 import socket
 import ssl
 import sys
+import tempfile
 import threading
 import time
 import unittest
@@ -485,6 +488,92 @@ class Lifecycle(E2E):
         self.assertNotEqual(r.returncode, 0)
         self.assertIn(b"/nonexistent.pem", r.stderr)
 
+
+    # ---- privileges --------------------------------------------------------------------------
+
+    def proc_ids(self, path):
+        """{"Uid": [real, effective, saved, fs], "Gid": [...], "Groups": [...]}
+        of a /proc/PID[/task/TID]/status file."""
+        ids = {}
+        with open(path) as f:
+            for line in f:
+                k, _, v = line.partition(":")
+                if k in ("Uid", "Gid", "Groups"):
+                    ids[k] = [int(x) for x in v.split()]
+        return ids
+
+    def test_user_drops_root(self):
+        """Started as root with user = nobody: tlsgate binds its listeners and
+        loads its keys as root, then every thread runs as nobody (real,
+        effective, saved and fs ids, no root group) and it still serves. A
+        reload then reads the files as nobody: a certificate nobody may read
+        loads; a key only root may read keeps the running configuration."""
+        if os.geteuid() != 0:
+            self.skipTest("not root")
+        try:
+            pw = pwd.getpwnam("nobody")
+        except KeyError:
+            self.skipTest("no user nobody")
+        # the class's temp dir is root's (0700): files nobody may read go here
+        pub = tempfile.mkdtemp(prefix="tg-e2e-pub-")
+        self.addCleanup(shutil.rmtree, pub, True)
+        os.chmod(pub, 0o755)
+        files = {}
+        for name, src in (("ec.pem", self.pki.ec), ("ec.key", self.pki.ec_key),
+                          ("rsa.pem", self.pki.rsa), ("rsa.key", self.pki.rsa_key)):
+            files[name] = os.path.join(pub, name)
+            shutil.copy(src, files[name])
+            os.chmod(files[name], 0o644)
+        lp, ap = free_port(), free_port()
+        conf = os.path.join(pub, "tlsgate.conf")
+
+        def write_conf(crt, key):
+            with open(conf, "w") as f:
+                f.write('listen = "127.0.0.1:%d";\nadmin = "127.0.0.1:%d";\n'
+                        'certificates = ( { cert = "%s"; key = "%s"; } );\n'
+                        'backends = ["%s"];\naccess_log = "-";\nuser = "nobody";\n'
+                        % (lp, ap, crt, key, self.backend.addr))
+            os.chmod(conf, 0o644)
+        write_conf(files["ec.pem"], files["ec.key"])
+        g = Gate(self.tmp, ["-c", conf], listen_port=lp, admin_port=ap, addr_flags=False)
+        self.gates.append(g)
+        # the listeners accept (the kernel's backlog) before the drop: wait for it
+        end = time.monotonic() + 20
+        while "running as user nobody" not in g.stderr() and time.monotonic() < end:
+            self.assertTrue(g.alive(), g.stderr()[-2000:])
+            time.sleep(0.05)
+        self.assertIn("running as user nobody", g.stderr())
+        ids = self.proc_ids("/proc/%d/status" % g.pid)
+        log("tlsgate ids: %s" % ids)
+        self.assertEqual(ids["Uid"], [pw.pw_uid] * 4)
+        self.assertEqual(ids["Gid"], [pw.pw_gid] * 4)
+        self.assertNotIn(0, ids["Groups"])
+        tasks = os.listdir("/proc/%d/task" % g.pid)
+        self.assertGreater(len(tasks), 1)  # workers, control, signals, admin...
+        for t in tasks:
+            tid = self.proc_ids("/proc/%d/task/%s/status" % (g.pid, t))
+            self.assertEqual((tid["Uid"], tid["Gid"]), ([pw.pw_uid] * 4, [pw.pw_gid] * 4), t)
+        self.assertGateUp(g)
+        # a reload reads as nobody: a certificate it may read loads
+        write_conf(files["rsa.pem"], files["rsa.key"])
+        g.signal(signal.SIGHUP)
+        self.assertTrue(g.wait_reload(1), g.stderr()[-1500:])
+        self.assertEqual(cert_serial(served_cert(g.port)), self.pki.rsa_serial)
+        # a key only root may read: the reload fails, the running config stays
+        os.chmod(files["rsa.key"], 0o600)
+        g.signal(signal.SIGHUP)
+        self.assertFalse(g.wait_reload(2))
+        self.assertIn("cannot read it: Permission denied", g.stderr())
+        self.assertGateUp(g)
+        self.assertEqual(cert_serial(served_cert(g.port)), self.pki.rsa_serial)
+        self.assertEqual(self.proc_ids("/proc/%d/status" % g.pid)["Uid"], [pw.pw_uid] * 4)
+
+    def test_user_unknown(self):
+        r = run([TLSGATE, "--listen", "127.0.0.1:%d" % free_port(), "--cert", self.pki.ec,
+                 "--key", self.pki.ec_key, "--backend", self.backend.addr,
+                 "--user", "tg-no-such-user"], timeout=30, check=False)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn(b"--user: user 'tg-no-such-user': no such user", r.stderr)
 
 if __name__ == "__main__":
     from tg_e2e import main

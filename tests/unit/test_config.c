@@ -3,14 +3,20 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
+#include <pthread.h>
+#include <pwd.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "config_int.h"
 #include "tg_config.h"
+#include "tg_privs.h"
 #include "tg_result.h"
 #include "tg_test.h"
 
@@ -1012,6 +1018,569 @@ static void test_err_workers_and_limits(void)
 	ASSERT_MSG("records.small = 4096");
 }
 
+/* ---- the settings table ------------------------------------------------ */
+
+/** Read a whole file (NULL when it cannot be read); free() it. */
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf;
+	long n;
+
+	if (f == NULL)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = calloc(1, (size_t)n + 1);
+	if (buf != NULL && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(f);
+	return buf;
+}
+
+/** Report a table problem with the setting's name, and fail. */
+#define TABLE_FAIL(s, what)                                                    \
+	do {                                                                   \
+		fprintf(stderr, "setting %s (--%s): %s\n",                     \
+			(s)->key ? (s)->key : "-", (s)->flag ? (s)->flag : "-",  \
+			(what));                                               \
+		CU_FAIL(what);                                                 \
+	} while (0)
+
+/** The file line that sets @p s to its sample: "timeouts = { idle = 5; };". */
+static void sample_line(const struct tg_setting *s, char *buf, size_t cap)
+{
+	const char *dot = strchr(s->key, '.');
+	bool quote = s->type == TG_SET_STR || s->type == TG_SET_ENUM;
+	char val[600];
+
+	if (s->type == TG_SET_FN) {
+		snprintf(buf, cap, "%s\n", s->example);
+		return;
+	}
+	snprintf(val, sizeof(val), "%s%s%s", quote ? "\"" : "", s->sample,
+		 quote ? "\"" : "");
+	if (dot != NULL)
+		snprintf(buf, cap, "%.*s = { %s = %s; };\n", (int)(dot - s->key),
+			 s->key, dot + 1, val);
+	else
+		snprintf(buf, cap, "%s = %s;\n", s->key, val);
+}
+
+/**
+ * After @p cfg was read with @p s set to its sample (by its flag or its
+ * file key): the field is no longer the default, and holds the sample.
+ */
+static void assert_sample_set(const struct tg_setting *s,
+			      const struct tg_config *cfg, const char *how)
+{
+	struct tg_config def;
+	const char *field = (const char *)cfg + s->off;
+	char what[160];
+
+	tg_config_defaults(&def);
+	snprintf(what, sizeof(what), "%s left the field at its default", how);
+	if (memcmp(field, (const char *)&def + s->off, s->size) == 0)
+		TABLE_FAIL(s, what);
+	snprintf(what, sizeof(what), "%s did not store the sample", how);
+	switch (s->type) {
+	case TG_SET_UINT: {
+		unsigned v;
+
+		memcpy(&v, field, sizeof(v));
+		if (v != strtoul(s->sample, NULL, 10))
+			TABLE_FAIL(s, what);
+		break;
+	}
+	case TG_SET_BOOL: {
+		bool v;
+
+		memcpy(&v, field, sizeof(v));
+		if (v != !s->def)
+			TABLE_FAIL(s, what);
+		break;
+	}
+	case TG_SET_STR:
+		if (strcmp(field, s->sample) != 0)
+			TABLE_FAIL(s, what);
+		break;
+	case TG_SET_ENUM: {
+		int v, want = -1;
+
+		memcpy(&v, field, sizeof(v));
+		if (!tg_cfg_enum_parse(s->names, s->sample, &want) || v != want)
+			TABLE_FAIL(s, what);
+		break;
+	}
+	default:
+		break;
+	}
+}
+
+/* Every entry of the settings table is whole: help, a default in its
+ * range, a sample; its flag is in the getopt table and sets the field;
+ * its file key is read and sets the field; both are where the errors
+ * say they are. A setting cannot be half added. */
+static void test_table(void)
+{
+	CU_ASSERT_FATAL(tg_n_settings > 40 && tg_n_settings <= TG_CFG_MAX_SETTINGS);
+	for (unsigned i = 0; i < tg_n_settings; i++) {
+		const struct tg_setting *s = &tg_settings[i];
+		struct tg_config cfg;
+		enum tg_config_action act;
+		char where[600], want[600];
+
+		if (s->help == NULL || s->help[0] == '\0')
+			TABLE_FAIL(s, "no help text");
+		if (s->key == NULL && s->flag == NULL)
+			TABLE_FAIL(s, "neither a file key nor a flag");
+		if ((unsigned)s->section >= TG_SEC__COUNT)
+			TABLE_FAIL(s, "no section");
+		for (unsigned j = 0; j < i; j++) {
+			const struct tg_setting *o = &tg_settings[j];
+
+			if (s->key && o->key && strcmp(s->key, o->key) == 0)
+				TABLE_FAIL(s, "file key twice in the table");
+			if (s->flag && o->flag && strcmp(s->flag, o->flag) == 0)
+				TABLE_FAIL(s, "flag twice in the table");
+			if (s->short_flag && s->short_flag == o->short_flag)
+				TABLE_FAIL(s, "short flag twice in the table");
+		}
+		if (s->type == TG_SET_EARLY) {
+			if (s->key != NULL || s->flag == NULL)
+				TABLE_FAIL(s, "an early flag is a flag only");
+			continue;
+		}
+		/* a flag takes an argument unless it turns a boolean over */
+		if (s->flag != NULL && (s->arg == NULL) != (s->type == TG_SET_BOOL))
+			TABLE_FAIL(s, "flag argument does not fit the type");
+		switch (s->type) {
+		case TG_SET_UINT: {
+			unsigned v;
+
+			if (s->size != sizeof(unsigned) || s->min > s->max ||
+			    s->max > UINT_MAX)
+				TABLE_FAIL(s, "bad range or field");
+			if (!(s->def >= s->min && s->def <= s->max) &&
+			    !(s->def == 0 && (s->opts & TG_SET_O_AUTO) &&
+			      s->def_text != NULL))
+				TABLE_FAIL(s, "default outside the range");
+			if ((s->opts & TG_SET_O_POW2) && (s->def & (s->def - 1)))
+				TABLE_FAIL(s, "default is not a power of two");
+			if (s->sample == NULL ||
+			    !tg_cfg_parse_uint(s->sample, s->min, s->max, &v))
+				TABLE_FAIL(s, "sample outside the range");
+			break;
+		}
+		case TG_SET_BOOL:
+			if (s->size != sizeof(bool) || s->def > 1)
+				TABLE_FAIL(s, "bad boolean");
+			break;
+		case TG_SET_ENUM: {
+			int v;
+
+			if (s->names == NULL ||
+			    strcmp(tg_cfg_enum_str(s->names, (int)s->def), "?") == 0)
+				TABLE_FAIL(s, "default is no name of the enumeration");
+			if (s->sample == NULL || !tg_cfg_enum_parse(s->names, s->sample, &v))
+				TABLE_FAIL(s, "sample is no name of the enumeration");
+			break;
+		}
+		case TG_SET_STR:
+			if (s->def_str == NULL || strlen(s->def_str) >= s->size)
+				TABLE_FAIL(s, "default missing or longer than the field");
+			if (s->accept != NULL && s->accept(s->def_str) != NULL)
+				TABLE_FAIL(s, "default not accepted");
+			if (s->sample == NULL || strlen(s->sample) >= s->size)
+				TABLE_FAIL(s, "sample missing or longer than the field");
+			break;
+		case TG_SET_FN:
+			if ((s->key != NULL) != (s->file != NULL && s->example != NULL))
+				TABLE_FAIL(s, "file key without handler or example");
+			if ((s->flag != NULL) != (s->flag_fn != NULL && s->sample != NULL))
+				TABLE_FAIL(s, "flag without handler or sample");
+			break;
+		default:
+			break;
+		}
+		if (s->off + s->size > sizeof(struct tg_config))
+			TABLE_FAIL(s, "field outside struct tg_config");
+
+		/* the flag: generated into the getopt table, sets the field */
+		if (s->flag != NULL) {
+			char flag[64], *argv[8] = { (char *)"tlsgate", flag };
+			int argc = 2;
+			struct capture ce;
+			tg_result r;
+
+			snprintf(flag, sizeof(flag), "--%s", s->flag);
+			if (s->arg != NULL)
+				argv[argc++] = (char *)s->sample;
+			if (s->flag_fn == tg_cfg_cert_flag || s->flag_fn == tg_cfg_key_flag) {
+				/* --cert and --key come in pairs */
+				argv[1] = (char *)"--cert";
+				argv[2] = (char *)"b.pem";
+				argv[3] = (char *)"--key";
+				argv[4] = (char *)"b.key";
+				argc = 5;
+			}
+			argv[argc] = NULL;
+			cap_begin(&ce, STDERR_FILENO);
+			r = tg_cfg_read_args(argc, argv, &cfg, &act);
+			cap_end(&ce, msgs, sizeof(msgs));
+			if (tg_failed(r) || act != TG_ACTION_RUN) {
+				fprintf(stderr, "%s", msgs);
+				TABLE_FAIL(s, "flag refused");
+			} else {
+				assert_sample_set(s, &cfg, "the flag");
+			}
+			if (s->key != NULL) {
+				snprintf(want, sizeof(want), "%s: ", flag);
+				tg_config_where(&cfg, s->key, where, sizeof(where));
+				if (strcmp(where, want) != 0)
+					TABLE_FAIL(s, "errors would not name the flag");
+			}
+		}
+
+		/* the file key: read, sets the field */
+		if (s->key != NULL) {
+			char line[700];
+			const char *path;
+			struct capture ce;
+			tg_result r;
+
+			sample_line(s, line, sizeof(line));
+			path = write_file("table.conf", line);
+			tg_config_defaults(&cfg);
+			cap_begin(&ce, STDERR_FILENO);
+			r = tg_cfg_read_file(path, &cfg);
+			cap_end(&ce, msgs, sizeof(msgs));
+			if (tg_failed(r)) {
+				fprintf(stderr, "%s%s", line, msgs);
+				TABLE_FAIL(s, "file key refused");
+			} else {
+				assert_sample_set(s, &cfg, "the file key");
+			}
+			snprintf(want, sizeof(want), "%s:1: ", path);
+			tg_config_where(&cfg, s->key, where, sizeof(where));
+			if (strcmp(where, want) != 0)
+				TABLE_FAIL(s, "errors would not name FILE:LINE");
+		}
+	}
+	/* tg_config_defaults() is the table's defaults */
+	{
+		struct tg_config cfg;
+		const struct tg_setting *s = tg_cfg_setting("limits.max_buffer");
+
+		tg_config_defaults(&cfg);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+		CU_ASSERT_EQUAL(cfg.flow.max_buffer, s->def);
+		CU_ASSERT_EQUAL(s->off, offsetof(struct tg_config, flow.max_buffer));
+		CU_ASSERT_PTR_NULL(tg_cfg_setting("limits"));
+	}
+}
+
+/* docs/configuration.md and app/tlsgate.conf.example know every setting,
+ * with the table's defaults; --help lists every one. */
+static void test_table_docs(void)
+{
+	char *doc = slurp("../../docs/configuration.md");
+	char *example = slurp("../../app/tlsgate.conf.example");
+	struct tg_config cfg;
+	enum tg_config_action act;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(doc);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(example);
+	TG_ASSERT_OK(parse_args(&cfg, &act, "--help", NULL));
+	for (unsigned i = 0; i < tg_n_settings; i++) {
+		const struct tg_setting *s = &tg_settings[i];
+		char want[160];
+
+		if (s->flag != NULL) {
+			/* "`--workers N`", "`--no-tickets`", "`-l`, `--lcores LIST`" */
+			bool found = false;
+
+			for (int form = 0; form < 2 && !found; form++) {
+				snprintf(want, sizeof(want), "`--%s%c", s->flag,
+					 form ? ' ' : '`');
+				found = strstr(doc, want) != NULL;
+			}
+			if (!found)
+				TABLE_FAIL(s, "flag not in docs/configuration.md");
+			snprintf(want, sizeof(want), "--%s", s->flag);
+			if (strstr(outs, want) == NULL)
+				TABLE_FAIL(s, "flag not in --help");
+		}
+		if (s->key == NULL)
+			continue;
+		if (s->flag == NULL && strstr(outs, s->key) == NULL)
+			TABLE_FAIL(s, "setting not in --help");
+		/* its row in the file settings' tables: | `key` | type | default | */
+		snprintf(want, sizeof(want), "\n| `%s` |", s->key);
+		{
+			const char *row = strstr(doc, want);
+			char def[64] = "";
+			size_t len;
+
+			if (row == NULL) {
+				TABLE_FAIL(s, "no row in docs/configuration.md");
+				continue;
+			}
+			len = strcspn(row + 1, "\n");
+			if (s->type == TG_SET_UINT && !(s->opts & TG_SET_O_AUTO))
+				snprintf(def, sizeof(def), "`%llu`", s->def);
+			else if (s->type == TG_SET_BOOL)
+				snprintf(def, sizeof(def), "`%s`", s->def ? "true" : "false");
+			else if (s->type == TG_SET_ENUM)
+				snprintf(def, sizeof(def), "`\"%s\"`",
+					 tg_cfg_enum_str(s->names, (int)s->def));
+			else if (s->type == TG_SET_STR && s->def_str[0] != '\0')
+				snprintf(def, sizeof(def), "`\"%s\"`", s->def_str);
+			if (def[0] != '\0') {
+				char *r = strndup(row + 1, len);
+
+				if (strstr(r, def) == NULL) {
+					fprintf(stderr, "%s: docs row says %s, the table %s\n",
+						s->key, r, def);
+					TABLE_FAIL(s, "default in the docs is not the table's");
+				}
+				free(r);
+			}
+		}
+		/* the example file shows it, commented out or not */
+		{
+			const char *leaf = strrchr(s->key, '.') ? strrchr(s->key, '.') + 1
+								: s->key;
+
+			snprintf(want, sizeof(want), "%s = ", leaf);
+			if (strstr(example, want) == NULL)
+				TABLE_FAIL(s, "not in app/tlsgate.conf.example");
+		}
+	}
+	/* --help shows ranges and defaults (wrapped lines joined) */
+	{
+		char flat[sizeof(outs)];
+		size_t k = 0;
+
+		for (const char *p = outs; *p != '\0'; p++) {
+			char c = *p == '\n' ? ' ' : *p;
+
+			if (c == ' ' && k > 0 && flat[k - 1] == ' ')
+				continue; /* blanks and line breaks: one space */
+			flat[k++] = c;
+		}
+		flat[k] = '\0';
+		CU_ASSERT_PTR_NOT_NULL(strstr(flat, "[default 20000; 0..100000000]"));
+		CU_ASSERT_PTR_NOT_NULL(strstr(flat, "[default 262144 bytes; 32768..67108864]"));
+		CU_ASSERT_PTR_NOT_NULL(strstr(flat, "--connect-timeout MS backend connect [default 3000 ms; 1..86400000]"));
+		CU_ASSERT_PTR_NOT_NULL(strstr(flat, "Workers, limits and timeouts:"));
+	}
+	free(doc);
+	free(example);
+}
+
+/* Flags that are typos or file-only settings get a hint. */
+static void test_flag_hints(void)
+{
+	struct tg_config cfg;
+	enum tg_config_action act;
+
+	TG_ASSERT_ERR(parse_args(&cfg, &act, "--wrokers", "2", NULL), TG_E_INVAL);
+	ASSERT_MSG("--wrokers: no such flag (did you mean --workers?)");
+	TG_ASSERT_ERR(parse_args(&cfg, &act, "--max-buffer", "1", NULL), TG_E_INVAL);
+	ASSERT_MSG("--max-buffer: limits.max_buffer has no flag: set it in the config file");
+	/* an abbreviation getopt refuses for itself: no second guess */
+	TG_ASSERT_ERR(parse_args(&cfg, &act, "--c", "x", NULL), TG_E_INVAL);
+	CU_ASSERT_PTR_NULL(strstr(msgs, "did you mean"));
+	/* a setting's flag name written in the file */
+	{
+		const char *path = base_file("flagname.conf", "idle-timeout = 5;\n");
+		char want[300];
+
+		TG_ASSERT_ERR(load(path, &cfg), TG_E_DECODE);
+		snprintf(want, sizeof(want), "%s:4: unknown setting 'idle-timeout' (did you mean 'idle' inside timeouts = { ... }?)",
+			 path);
+		ASSERT_MSG(want);
+	}
+	/* --alpn: the first replaces the file's list, the next ones add */
+	{
+		const char *path = base_file("alpn.conf", "alpn = [\"x\"];\n");
+
+		TG_ASSERT_OK(parse_args(&cfg, &act, "-c", path, "--alpn", "h2",
+					"--alpn", "http/1.1", NULL));
+		CU_ASSERT_EQUAL_FATAL(cfg.n_alpn, 2);
+		CU_ASSERT_STRING_EQUAL(cfg.alpn[0], "h2");
+		CU_ASSERT_STRING_EQUAL(cfg.alpn[1], "http/1.1");
+	}
+}
+
+/* ---- user and group ---------------------------------------------------- */
+
+static void test_user_group(void)
+{
+	struct tg_config cfg;
+	enum tg_config_action act;
+	const char *path = base_file("user.conf", "user = \"tg-no-such-user\";\n");
+	struct passwd *pw = getpwnam("nobody");
+	char want[300];
+
+	if (pw == NULL) {
+		CU_FAIL("no user nobody on this system");
+		return;
+	}
+	TG_ASSERT_OK(parse_args(&cfg, &act, "-c", base_file("ok.conf", ""),
+				"--user", "nobody", NULL));
+	CU_ASSERT_STRING_EQUAL(cfg.user, "nobody");
+	/* a user that does not exist: a config error naming its source */
+	TG_ASSERT_ERR(load(path, &cfg), TG_E_INVAL);
+	snprintf(want, sizeof(want), "%s:4: user 'tg-no-such-user': no such user", path);
+	ASSERT_MSG(want);
+	TG_ASSERT_ERR(parse_args(&cfg, &act, "-c", path, "--user", "tg-nobody-2",
+				 NULL), TG_E_INVAL);
+	ASSERT_MSG("--user: user 'tg-nobody-2': no such user");
+	TG_ASSERT_OK(parse_args(&cfg, &act, "-c", path, "--user", "nobody", NULL));
+	/* root drops nothing */
+	TG_ASSERT_ERR(parse_args(&cfg, &act, "-c", base_file("ok.conf", ""),
+				 "--user", "root", NULL), TG_E_INVAL);
+	ASSERT_MSG("--user: user 'root': uid 0 is root");
+	/* a group: it must exist, and needs a user */
+	TG_ASSERT_ERR(parse_args(&cfg, &act, "-c", base_file("ok.conf", ""),
+				 "--user", "nobody", "--group", "tg-no-such-group",
+				 NULL), TG_E_INVAL);
+	ASSERT_MSG("--group: group 'tg-no-such-group': no such group");
+	TG_ASSERT_ERR(parse_args(&cfg, &act, "-c", base_file("ok.conf", ""),
+				 "--group", "nogroup", NULL), TG_E_INVAL);
+	ASSERT_MSG("group 'nogroup' without a user");
+	/* --check-config's summary says it */
+	TG_ASSERT_OK(parse_args(&cfg, &act, "-c", base_file("ok.conf", ""),
+				"--user", "nobody", "--check-config", NULL));
+	{
+		struct capture co;
+
+		cap_begin(&co, STDOUT_FILENO);
+		tg_config_print_summary(&cfg);
+		cap_end(&co, outs, sizeof(outs));
+	}
+	CU_ASSERT_PTR_NOT_NULL(strstr(outs, "user:     nobody"));
+}
+
+static void test_privs_resolve(void)
+{
+	struct tg_privs p;
+	struct passwd *pw = getpwnam("nobody");
+	struct tg_config cfg;
+	char err[256];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(pw);
+	TG_ASSERT_OK(tg_privs_resolve("nobody", "", &p, err, sizeof(err)));
+	CU_ASSERT_EQUAL(p.uid, pw->pw_uid);
+	CU_ASSERT_EQUAL(p.gid, pw->pw_gid);
+	CU_ASSERT(p.n_groups >= 1);
+	CU_ASSERT_EQUAL(p.groups[0], pw->pw_gid); /* getgrouplist puts it first */
+	TG_ASSERT_ERR(tg_privs_resolve("tg-no-such-user", "", &p, err, sizeof(err)),
+		      TG_E_NOTFOUND);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "no such user"));
+	TG_ASSERT_ERR(tg_privs_resolve("nobody", "tg-no-such-group", &p, err,
+				       sizeof(err)), TG_E_NOTFOUND);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "no such group"));
+	TG_ASSERT_ERR(tg_privs_resolve("root", "", &p, err, sizeof(err)), TG_E_INVAL);
+	TG_ASSERT_ERR(tg_privs_resolve("", "", &p, err, sizeof(err)), TG_E_INVAL);
+	/* no user: nothing to drop */
+	tg_config_defaults(&cfg);
+	TG_ASSERT_OK(tg_privs_drop(&cfg));
+	if (geteuid() != 0) {
+		/* not root: switching to someone else is refused */
+		TG_ASSERT_OK(tg_privs_resolve("nobody", "", &p, err, sizeof(err)));
+		TG_ASSERT_ERR(tg_privs_switch(&p, err, sizeof(err)), TG_E_STATE);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, "not root"));
+	}
+}
+
+static pthread_barrier_t drop_barrier;
+
+/* A thread started before the drop: its own credentials drop too. */
+static void *drop_thread(void *arg)
+{
+	uid_t *uid = arg;
+
+	pthread_barrier_wait(&drop_barrier); /* started */
+	pthread_barrier_wait(&drop_barrier); /* dropped */
+	*uid = getuid();
+	return NULL;
+}
+
+/* The child of test_privs_drop: drop to nobody, then check. Exit status:
+ * 0, or the number of the check that failed. */
+static int drop_child(void)
+{
+	struct passwd *pw = getpwnam("nobody");
+	struct tg_config cfg;
+	gid_t want[TG_PRIVS_MAX_GROUPS], got[TG_PRIVS_MAX_GROUPS];
+	int n_want = TG_PRIVS_MAX_GROUPS, n_got;
+	uid_t thread_uid = 0;
+	pthread_t t;
+
+	if (pw == NULL)
+		return 1;
+	if (getgrouplist("nobody", pw->pw_gid, want, &n_want) < 0)
+		return 2;
+	pthread_barrier_init(&drop_barrier, NULL, 2);
+	if (pthread_create(&t, NULL, drop_thread, &thread_uid) != 0)
+		return 3;
+	pthread_barrier_wait(&drop_barrier);
+	tg_config_defaults(&cfg);
+	strcpy(cfg.user, "nobody");
+	if (tg_failed(tg_privs_drop(&cfg)))
+		return 4;
+	pthread_barrier_wait(&drop_barrier);
+	pthread_join(t, NULL);
+	if (getuid() != pw->pw_uid || geteuid() != pw->pw_uid)
+		return 5;
+	if (getgid() != pw->pw_gid || getegid() != pw->pw_gid)
+		return 6;
+	n_got = getgroups(TG_PRIVS_MAX_GROUPS, got);
+	if (n_got != n_want)
+		return 7;
+	for (int i = 0; i < n_got; i++)
+		if (got[i] == 0 || got[i] != want[i])
+			return 8;
+	if (setuid(0) == 0 || seteuid(0) == 0 || setgid(0) == 0)
+		return 9; /* root came back */
+	if (thread_uid != pw->pw_uid)
+		return 10; /* the other thread kept root */
+	/* already that user: nothing to do, and fine */
+	if (tg_failed(tg_privs_drop(&cfg)))
+		return 11;
+	return 0;
+}
+
+/* As root: a forked child drops to nobody and checks it for good. */
+static void test_privs_drop(void)
+{
+	pid_t pid;
+	int st = 0;
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "privs drop: not root, the drop itself is not tested\n");
+		return;
+	}
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	CU_ASSERT_FATAL(pid >= 0);
+	if (pid == 0)
+		_exit(drop_child());
+	CU_ASSERT_EQUAL(waitpid(pid, &st, 0), pid);
+	CU_ASSERT_TRUE(WIFEXITED(st));
+	if (WEXITSTATUS(st) != 0)
+		fprintf(stderr, "privs drop: check %d failed in the child\n",
+			WEXITSTATUS(st));
+	CU_ASSERT_EQUAL(WEXITSTATUS(st), 0);
+}
+
 static CU_TestInfo config_tests[] = {
 	{ "defaults", test_defaults },
 	{ "full file", test_full_file },
@@ -1029,6 +1598,12 @@ static CU_TestInfo config_tests[] = {
 	{ "error: routes", test_err_routes },
 	{ "error: certificates and keys", test_err_certs },
 	{ "error: workers and limits", test_err_workers_and_limits },
+	{ "settings table: every entry whole", test_table },
+	{ "settings table: docs, example file and --help", test_table_docs },
+	{ "flag hints", test_flag_hints },
+	{ "user and group settings", test_user_group },
+	{ "privileges: resolution", test_privs_resolve },
+	{ "privileges: drop to nobody (root only)", test_privs_drop },
 	CU_TEST_INFO_NULL,
 };
 
