@@ -81,7 +81,8 @@
 #define E2E_MAX_SIZES 8
 #define E2E_MAX_SECONDS 600.0
 #define E2E_MAX_CONNS 1000
-#define E2E_MAX_KIDS 8
+#define E2E_MAX_KIDS 24 /* servers, nginx, the clients: 16 s_time at most */
+#define E2E_STIME_MAX 16
 #define E2E_START_S 30.0   /**< a server must accept within this */
 #define E2E_SLACK_S 30.0   /**< client run deadline beyond --seconds */
 #define E2E_CONN_S 2.0     /**< one handshake + GET, at most */
@@ -150,7 +151,8 @@ struct e2e_env {
 	char wrk[PATH_MAX], nginx_bin[PATH_MAX], srv_bin[SRV__N][PATH_MAX];
 	bool have[SRV__N];
 	struct e2e_meas get[SRV__N][E2E_MAX_SIZES];
-	struct e2e_meas hs[SRV__N][2]; /**< [full], [resumed] */
+	struct e2e_meas hs[SRV__N][3]; /**< [full], [resumed], [s_time -new] */
+	char openssl[PATH_MAX];        /**< for s_time, "" = not found */
 	uint32_t hs_size;              /**< body fetched per handshake */
 	long clk_tck;
 	struct e2e_thr_sample thr[2];  /**< threads before, after a run */
@@ -1753,6 +1755,101 @@ out:
 	return ok;
 }
 
+/* ---- openssl s_time -new ------------------------------------------------------- */
+
+/*
+ * Full handshakes as a user measures them with OpenSSL's own tool:
+ * min(--conns, 16) `openssl s_time -new` processes on the client CPUs,
+ * each a handshake after another (no request; close after it), for
+ * --seconds; the handshakes they report, per server CPU-second.
+ */
+static bool e2e_stime(struct e2e_env *e, pid_t srv, uint16_t port,
+		      struct e2e_meas *m)
+{
+	unsigned n = e->o.conns < E2E_STIME_MAX ? e->o.conns : E2E_STIME_MAX;
+	pid_t kid[E2E_STIME_MAX];
+	char log[E2E_STIME_MAX][PATH_MAX];
+	struct e2e_argv a = { .n = 0 };
+	uint64_t t0, t1, conns = 0;
+	double deadline, real_max = 0;
+	bool ok = true;
+	size_t l;
+
+	if (e->openssl[0] == '\0')
+		return false;
+	e2e_arg(&a, "%s", e->openssl);
+	e2e_arg(&a, "s_time");
+	e2e_arg(&a, "-connect");
+	e2e_arg(&a, "127.0.0.1:%u", (unsigned)port);
+	e2e_arg(&a, "-new");
+	e2e_arg(&a, "-time");
+	e2e_arg(&a, "%.0f", ceil(e->o.seconds));
+	e2e_arg(&a, "-cipher");
+	e2e_arg(&a, "%s", e->o.suite);
+	e2e_cmdline(a.v, e->cli_list, m->command, sizeof(m->command));
+	l = strlen(m->command);
+	snprintf(m->command + l, sizeof(m->command) - l, "  (%u of them)", n);
+	if (e->o.verbose)
+		fprintf(stderr, "client: %s\n", m->command);
+	t0 = e2e_cpu_start(e, srv);
+	for (unsigned i = 0; i < n; i++) {
+		snprintf(log[i], sizeof(log[i]), "%s/stime-%u.log", e->dir, i);
+		(void)unlink(log[i]);
+		kid[i] = e2e_spawn(a.v, &e->cli_cpus, log[i], -1);
+		ok = ok && kid[i] > 0;
+	}
+	deadline = e2e_now() + e->o.seconds + E2E_SLACK_S;
+	for (unsigned i = 0; i < n; i++) {
+		int st;
+
+		while (kid[i] > 0 && waitpid(kid[i], &st, WNOHANG) == 0) {
+			if (e2e_now() > deadline) {
+				fprintf(stderr, "%s e2e: s_time did not finish in time\n",
+					TG_BENCH_PROG);
+				e2e_kill(kid[i]);
+				ok = false;
+				break;
+			}
+			usleep(20 * 1000);
+		}
+	}
+	t1 = e2e_group_ticks(srv);
+	e2e_group_threads(srv, &e->thr[1]);
+	e2e_thread_text(&e->thr[0], &e->thr[1], m->threads, sizeof(m->threads));
+	for (unsigned i = 0; i < n; i++) {
+		char line[256];
+		FILE *f = fopen(log[i], "r");
+		bool got = false;
+
+		while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
+			unsigned long long c;
+			double real;
+
+			/* "N connections in T real seconds, ..." */
+			if (sscanf(line, "%llu connections in %lf real seconds", &c,
+				   &real) == 2) {
+				conns += c;
+				if (real > real_max)
+					real_max = real;
+				got = true;
+			}
+		}
+		if (f != NULL)
+			fclose(f);
+		if (!got) {
+			fprintf(stderr, "%s e2e: s_time %u printed no total:\n",
+				TG_BENCH_PROG, i);
+			e2e_tail(log[i]);
+			m->errors++;
+		}
+	}
+	m->wall_s = real_max;
+	m->cpu_s = (double)(t1 - t0) / (double)e->clk_tck;
+	m->reqs = conns;
+	m->ok = ok && conns > 0 && m->cpu_s > 0;
+	return ok;
+}
+
 /* ---- one server ---------------------------------------------------------------- */
 
 /** Add round @p round's measurement @p m to the run's total @p d. */
@@ -1800,8 +1897,8 @@ static void e2e_run_server(struct e2e_env *e, enum e2e_srv s, unsigned round,
 		m.skipped = true;
 		for (unsigned i = 0; i < e->o.nsizes; i++)
 			e2e_meas_add(&e->get[s][i], &m, round);
-		e2e_meas_add(&e->hs[s][0], &m, round);
-		e2e_meas_add(&e->hs[s][1], &m, round);
+		for (int k = 0; k < 3; k++)
+			e2e_meas_add(&e->hs[s][k], &m, round);
 		return;
 	}
 	if ((!e->o.json || e->o.verbose) && round == 0)
@@ -1828,6 +1925,11 @@ static void e2e_run_server(struct e2e_env *e, enum e2e_srv s, unsigned round,
 			m.ok = false;
 		e2e_meas_add(&e->hs[s][k], &m, round);
 	}
+	tg_progress_step(prog, "%s: openssl s_time -new", srv_name[s]);
+	memset(&m, 0, sizeof(m));
+	if (!e2e_stime(e, pid, port, &m))
+		m.ok = false;
+	e2e_meas_add(&e->hs[s][2], &m, round);
 	e2e_kill(pid);
 }
 
@@ -1884,11 +1986,12 @@ static unsigned e2e_rows(const struct e2e_env *e, struct e2e_row *rows)
 			rows[n].m[s] = &e->get[s][i];
 		n++;
 	}
-	for (int k = 0; k < 2; k++) {
+	for (int k = 0; k < 3; k++) {
 		memset(&rows[n], 0, sizeof(rows[n]));
 		snprintf(rows[n].test, sizeof(rows[n].test), "%s",
-			 k ? "resumed hs" : "full hs");
-		rows[n].want = k ? 0 : 1.0;
+			 k == 2 ? "s_time -new" : k ? "resumed hs" : "full hs");
+		/* issue 16: full handshakes of OpenSSL's own tool, 1.3x */
+		rows[n].want = k == 2 ? 1.3 : k ? 0 : 1.0;
 		rows[n].is_hs = true;
 		for (int s = 0; s < SRV__N; s++)
 			rows[n].m[s] = &e->hs[s][k];
@@ -1909,7 +2012,7 @@ static void e2e_fmt(double v, bool bytes, char *out, size_t n)
 
 static void e2e_print_table(const struct e2e_env *e)
 {
-	struct e2e_row rows[E2E_MAX_SIZES + 2];
+	struct e2e_row rows[E2E_MAX_SIZES + 3];
 	unsigned n = e2e_rows(e, rows);
 	char a[SRV__N][24], r1[24], r2[24];
 	unsigned met = 0, missed = 0;
@@ -2035,7 +2138,7 @@ static void e2e_print_table(const struct e2e_env *e)
 
 static void e2e_print_json(const struct e2e_env *e)
 {
-	struct e2e_row rows[E2E_MAX_SIZES + 2];
+	struct e2e_row rows[E2E_MAX_SIZES + 3];
 	unsigned n = e2e_rows(e, rows);
 	struct tg_json j;
 
@@ -2045,7 +2148,8 @@ static void e2e_print_json(const struct e2e_env *e)
 		uint32_t size = i < e->o.nsizes ? e->o.sizes[i] : e->hs_size;
 		const char *test = i < e->o.nsizes ? "get"
 				   : i == e->o.nsizes ? "full_handshake"
-						      : "resumed_handshake";
+				   : i == e->o.nsizes + 1 ? "resumed_handshake"
+							  : "s_time_new";
 
 		for (int s = 0; s < SRV__N; s++) {
 			const struct e2e_meas *m = r->m[s];
@@ -2254,6 +2358,12 @@ static int e2e_run(int argc, char **argv)
 			TG_BENCH_PROG);
 		return TG_BENCH_EXIT_FAIL;
 	}
+	if (!tg_peer_find("openssl", e->openssl, sizeof(e->openssl))) {
+		fprintf(stderr, "%s e2e: openssl (s_time) not found: the s_time "
+				"test fails (apt-get install openssl)\n",
+			TG_BENCH_PROG);
+		e->openssl[0] = '\0';
+	}
 	if (!tg_peer_find("wrk", e->wrk, sizeof(e->wrk))) {
 		fprintf(stderr, "%s e2e: wrk (the client) not found: run "
 				"bash scripts/setup-bench.sh (apt-get install "
@@ -2330,7 +2440,7 @@ static int e2e_run(int argc, char **argv)
 	 * build directory unless --tlsgate names another */
 	tg_bench_print_build(e->o.json ? stderr : stdout);
 	tg_progress_init(&prog, !e->o.json || e->o.verbose,
-			 e->o.rounds * nsrv * (e->o.nsizes + 2));
+			 e->o.rounds * nsrv * (e->o.nsizes + 3));
 	/* rounds alternate the order of the servers, so that a drift of
 	 * the machine's load touches them alike */
 	for (unsigned r = 0; r < e->o.rounds; r++)
@@ -2356,7 +2466,7 @@ static int e2e_run(int argc, char **argv)
 		for (unsigned i = 0; i < e->o.nsizes; i++)
 			if (!e->get[s][i].ok || e->get[s][i].errors)
 				rc = TG_BENCH_EXIT_FAIL;
-		for (int k = 0; k < 2; k++)
+		for (int k = 0; k < 3; k++)
 			if (!e->hs[s][k].ok || e->hs[s][k].errors)
 				rc = TG_BENCH_EXIT_FAIL;
 	}
