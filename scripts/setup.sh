@@ -10,7 +10,7 @@ PKGS=(
   libipsec-mb-dev
   libssl-dev openssl
   libcunit1-dev libconfig-dev libmicrohttpd-dev libsystemd-dev doxygen
-  gnutls-bin
+  gnutls-bin nghttp2-client
   groff-base mandoc
   python3 curl iproute2 procps
 )
