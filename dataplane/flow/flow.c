@@ -45,11 +45,33 @@ enum tg_flow_state {
 	FL_CLOSING,  /* flush cout, then close */
 };
 
+/* Buffer classes, each of one size: a flow's buffers come from its
+ * engine's pool of the class and go back to it (wiped). */
+enum tg_buf_cls {
+	TG_BUF_CIN = 0,  /* client input: two records */
+	TG_BUF_COUT_HS,  /* output in the handshake: the server's flights */
+	TG_BUF_COUT,     /* output after it: max_buffer of records + two reads */
+	TG_BUF_BOUT,     /* towards the backend: max_buffer + a PROXY header */
+	TG_BUF__N
+};
+
 /* A byte buffer: data in [off, off + len) of [0, cap). */
 struct tg_buf {
 	uint8_t *p;
 	uint32_t off, len, cap;
 	uint32_t hw; /* high-water mark: bytes ever written, wiped at free */
+	uint8_t cls; /* ::tg_buf_cls */
+};
+
+/* Free buffers of one class, kept for the next flows (no malloc, mmap,
+ * page faults and munmap per connection); at most TG_POOL_KEEP, and
+ * TG_POOL_IDLE_KEEP once a burst of connections has gone. */
+#define TG_POOL_KEEP 64
+#define TG_POOL_IDLE_KEEP 8
+struct tg_bufpool {
+	uint8_t *v[TG_POOL_KEEP];
+	unsigned n;
+	uint32_t size;
 };
 
 struct tg_flow {
@@ -111,6 +133,7 @@ struct tg_flow_engine {
 	unsigned n_tq;
 	uint32_t *act;       /* the slots in use, in no order (the timer's list) */
 	uint64_t drain_deadline; /* 0: not draining */
+	struct tg_bufpool pool[TG_BUF__N];
 	unsigned peak;       /* most flows open since memory was last trimmed */
 	/* messages for the control plane that found its ring full, in
 	 * order: sent first thing each round (never dropped) */
@@ -133,42 +156,60 @@ static uint64_t tg_now(const struct tg_flow_engine *e)
 
 /* ---- buffers -------------------------------------------------------------- */
 
-static bool tg_buf_alloc(struct tg_buf *b, uint32_t cap)
+/* A buffer of class @p cls for @p b (empty), from the pool if it has
+ * one; false when out of memory. */
+static bool tg_buf_get(struct tg_flow_engine *e, struct tg_buf *b,
+		       enum tg_buf_cls cls)
 {
-	b->p = malloc(cap);
-	b->off = b->len = b->hw = 0;
-	b->cap = b->p != NULL ? cap : 0;
-	return b->p != NULL;
+	struct tg_bufpool *pl = &e->pool[cls];
+	uint8_t *p = pl->n > 0 ? pl->v[--pl->n] : malloc(pl->size);
+
+	*b = (struct tg_buf){ .p = p, .cap = p != NULL ? pl->size : 0,
+			      .cls = (uint8_t)cls };
+	return p != NULL;
 }
 
-/* Grow to @p cap bytes, keeping the bytes not yet consumed (handshake
- * bytes only: nothing secret is left in the old block). Not realloc:
- * that copies the whole old block, used or not. */
-static bool tg_buf_grow(struct tg_buf *b, uint32_t cap)
+/* Give @p b back, wiped to its high-water mark (plaintext must not
+ * linger, nor pass to the next flow). */
+static void tg_buf_release(struct tg_flow_engine *e, struct tg_buf *b)
 {
-	uint8_t *p;
+	struct tg_bufpool *pl = &e->pool[b->cls];
 
-	if (cap <= b->cap)
+	if (b->p != NULL) {
+		tg_wipe(b->p, b->hw);
+		if (pl->n < TG_POOL_KEEP)
+			pl->v[pl->n++] = b->p;
+		else
+			free(b->p);
+	}
+	*b = (struct tg_buf){ .p = NULL };
+}
+
+/* Move @p b to a buffer of class @p cls (larger), keeping the bytes not
+ * yet consumed; nothing to do when it is of that class already. */
+static bool tg_buf_grow(struct tg_flow_engine *e, struct tg_buf *b,
+			enum tg_buf_cls cls)
+{
+	struct tg_buf nb;
+
+	if (b->p != NULL && b->cls == cls)
 		return true;
-	p = malloc(cap);
-	if (p == NULL)
+	if (!tg_buf_get(e, &nb, cls))
 		return false;
 	if (b->len)
-		memcpy(p, b->p + b->off, b->len);
-	free(b->p);
-	b->p = p;
-	b->cap = cap;
-	b->off = 0;
-	b->hw = b->len;
+		memcpy(nb.p, b->p + b->off, b->len);
+	nb.len = nb.hw = b->len;
+	tg_buf_release(e, b);
+	*b = nb;
 	return true;
 }
 
-static void tg_buf_free(struct tg_buf *b)
+/* Keep at most @p keep free buffers of each class. */
+static void tg_pools_shrink(struct tg_flow_engine *e, unsigned keep)
 {
-	if (b->p != NULL)
-		tg_wipe(b->p, b->hw); /* plaintext must not linger */
-	free(b->p);
-	*b = (struct tg_buf){ .p = NULL };
+	for (unsigned c = 0; c < TG_BUF__N; c++)
+		while (e->pool[c].n > keep)
+			free(e->pool[c].v[--e->pool[c].n]);
 }
 
 /* Bytes free after the data (0, never a wrapped count, if the data
@@ -212,7 +253,7 @@ static void tg_buf_consume(struct tg_buf *b, uint32_t n)
 }
 
 /* Copy @p n bytes to the tail if they fit; false (nothing copied) if not. */
-static bool tg_buf_put(struct tg_buf *b, const void *p, uint32_t n)
+static bool tg_buf_append(struct tg_buf *b, const void *p, uint32_t n)
 {
 	if (tg_buf_room(b, n) < n)
 		return false;
@@ -419,9 +460,9 @@ static void tg_flow_close(struct tg_flow_engine *e, struct tg_flow *f,
 	f->late_tail = NULL;
 	tg_accel_sess_free(f->rx);
 	tg_accel_sess_free(f->tx);
-	tg_buf_free(&f->cin);
-	tg_buf_free(&f->cout);
-	tg_buf_free(&f->bout);
+	tg_buf_release(e, &f->cin);
+	tg_buf_release(e, &f->cout);
+	tg_buf_release(e, &f->bout);
 	f->rx = f->tx = NULL;
 	f->b_up = false;
 	/* in_rx/in_tx/touched stay: the slot may still sit in a queue of
@@ -552,8 +593,9 @@ void tg_flow_backend_connected(struct tg_flow_engine *e, struct tg_flow *f)
 	if (f->state != FL_CONNECT)
 		return;
 	f->state = FL_OPEN;
+	/* records waiting for the connection go now; the backend's bytes
+	 * come with its readable event (no read that would find none) */
 	tg_want_rx(e, f);
-	tg_want_tx(e, f);
 }
 
 /* ---- control-plane messages --------------------------------------------------- */
@@ -598,9 +640,9 @@ static bool tg_late_drain(struct tg_flow *f)
 static void tg_key_install(struct tg_flow_engine *e, struct tg_flow *f,
 			   struct tg_ctl_msg *m)
 {
-	if (!tg_buf_grow(&f->cout, tg_cout_cap(e)) ||
-	    !tg_buf_alloc(&f->bout, e->set->max_buffer + TG_PROXY_MAX) ||
-	    tg_failed(tg_accel_sess_create(e->c->acc, &m->tx, &f->tx)) ||
+	/* bout and the full cout come when the first bytes need them: a
+	 * connection that only shakes hands never has them */
+	if (tg_failed(tg_accel_sess_create(e->c->acc, &m->tx, &f->tx)) ||
 	    tg_failed(tg_accel_sess_create(e->c->acc, &m->rx, &f->rx))) {
 		f->state = FL_CLOSING;
 		return;
@@ -622,7 +664,7 @@ static void tg_key_install(struct tg_flow_engine *e, struct tg_flow *f,
 	}
 	/* client bytes that followed Finished */
 	if (m->len)
-		(void)tg_buf_put(&f->cin, m->data, m->len);
+		(void)tg_buf_append(&f->cin, m->data, m->len);
 	f->pool = tg_backends_route(e->be, f->info.sni);
 	/* the PROXY header is the backend's first bytes, whichever backend
 	 * connects: it goes into bout before any client byte can (a flow
@@ -630,7 +672,8 @@ static void tg_key_install(struct tg_flow_engine *e, struct tg_flow *f,
 	if (e->set->proxy_protocol != TG_PROXY_NONE) {
 		size_t hl;
 
-		if (tg_failed(tg_proxy_header(e->set->proxy_protocol == TG_PROXY_V1 ? 1 : 2,
+		if (!tg_buf_grow(e, &f->bout, TG_BUF_BOUT) ||
+		    tg_failed(tg_proxy_header(e->set->proxy_protocol == TG_PROXY_V1 ? 1 : 2,
 					      &f->peer, &f->local, &f->info,
 					      tg_buf_tail(&f->bout), tg_buf_free_tail(&f->bout),
 					      &hl))) {
@@ -680,8 +723,8 @@ static void tg_ctl_in(struct tg_flow_engine *e)
 		switch (m->type) {
 		case TG_CTL_HS_OUT:
 			if (tg_buf_room(&f->cout, m->len) < m->len)
-				(void)tg_buf_grow(&f->cout, tg_cout_cap(e));
-			if (!tg_buf_put(&f->cout, m->data, m->len))
+				(void)tg_buf_grow(e, &f->cout, TG_BUF_COUT);
+			if (!tg_buf_append(&f->cout, m->data, m->len))
 				f->state = FL_CLOSING; /* cannot happen with sane sizes */
 			break;
 		case TG_CTL_KEY_INSTALL:
@@ -746,12 +789,11 @@ struct tg_flow *tg_flow_accept(struct tg_flow_engine *e,
 	 * output one (a handshake flood costs ~100 KiB each, not the 0.5 MiB
 	 * of an open connection); both come at the key install */
 	f->bout = (struct tg_buf){ .p = NULL };
-	if (!tg_buf_alloc(&f->cin, TG_CIN_CAP) ||
-	    !tg_buf_alloc(&f->cout, TG_HS_COUT_CAP < tg_cout_cap(e)
-					    ? TG_HS_COUT_CAP : tg_cout_cap(e))) {
+	if (!tg_buf_get(e, &f->cin, TG_BUF_CIN) ||
+	    !tg_buf_get(e, &f->cout, TG_BUF_COUT_HS)) {
 		/* refused: the transport closes its connection */
-		tg_buf_free(&f->cin);
-		tg_buf_free(&f->cout);
+		tg_buf_release(e, &f->cin);
+		tg_buf_release(e, &f->cout);
 		f->state = FL_FREE;
 		e->free_slots[e->n_free++] = f->slot;
 		e->st->conns_refused++;
@@ -943,6 +985,12 @@ static void tg_rx_pass(struct tg_flow_engine *e)
 			f->in_rx = false;
 			if ((f->state != FL_OPEN && f->state != FL_CONNECT) || f->c_notify)
 				continue;
+			/* bout comes with the first bytes to open */
+			if (!tg_buf_grow(e, &f->bout, TG_BUF_BOUT)) {
+				tg_flow_alert(f, TG_ALERT_FATAL, TG_ALERT_INTERNAL_ERROR);
+				f->state = FL_CLOSING;
+				continue;
+			}
 			budget = tg_buf_room(&f->bout, f->bout.cap);
 			/* zero copy: whole records in the transport's own
 			 * bytes, when nothing waits before them */
@@ -1079,6 +1127,11 @@ static void tg_tx_pass(struct tg_flow_engine *e)
 			f->in_tx = false;
 			if (f->state != FL_OPEN || f->b_eof || !f->b_up)
 				continue;
+			/* the full cout comes with the first backend read */
+			if (!tg_buf_grow(e, &f->cout, TG_BUF_COUT)) {
+				f->state = FL_CLOSING;
+				continue;
+			}
 			/* compact once: records gathered below point into cout */
 			(void)tg_buf_room(&f->cout, f->cout.cap);
 			/* up to 4 records per flow per pass (fair, and bulky),
@@ -1261,14 +1314,14 @@ static void tg_flow_progress(struct tg_flow_engine *e, struct tg_flow *f,
 	}
 	/* back-pressure both ways: read only what the other side can take */
 	e->ops->want(e->tctx, f, TG_FLOW_CLIENT,
-		     !f->c_eof && f->bout.len + TG_REC_MAX_CT <= f->bout.cap &&
+		     !f->c_eof && f->bout.len + TG_REC_MAX_CT <= e->pool[TG_BUF_BOUT].size &&
 			     f->cin.len < f->cin.cap && !tg_late_pending(f),
 		     f->cout.len > 0);
 	/* cout holds max_buffer of records and TG_CIN_CAP more: room for a
 	 * tx pass's records (and an alert) whenever the backend is read */
 	if (f->state == FL_OPEN)
 		e->ops->want(e->tctx, f, TG_FLOW_BACKEND,
-			     !f->b_eof && f->cout.len + TG_CIN_CAP <= f->cout.cap,
+			     !f->b_eof && f->cout.len + TG_CIN_CAP <= e->pool[TG_BUF_COUT].size,
 			     f->bout.len > 0);
 }
 
@@ -1305,6 +1358,11 @@ tg_result tg_flow_engine_new(const struct tg_flow_conf *conf,
 		tg_flow_engine_free(e);
 		return tg_error(TG_E_NOMEM);
 	}
+	e->pool[TG_BUF_CIN].size = TG_CIN_CAP;
+	e->pool[TG_BUF_COUT].size = tg_cout_cap(e);
+	e->pool[TG_BUF_COUT_HS].size = TG_HS_COUT_CAP < tg_cout_cap(e) ? TG_HS_COUT_CAP
+								      : tg_cout_cap(e);
+	e->pool[TG_BUF_BOUT].size = e->set->max_buffer + TG_PROXY_MAX;
 	for (unsigned i = 0; i < max; i++) {
 		e->flows[i].slot = i;
 		e->free_slots[e->n_free++] = max - 1 - i;
@@ -1327,6 +1385,7 @@ void tg_flow_engine_free(struct tg_flow_engine *e)
 		tg_ctl_msg_free(m);
 	}
 	tg_backends_unref(e->be);
+	tg_pools_shrink(e, 0);
 	free(e->flows);
 	free(e->free_slots);
 	free(e->rxq);
@@ -1389,6 +1448,7 @@ static void tg_flow_trim(struct tg_flow_engine *e)
 	if (e->active > e->peak)
 		e->peak = e->active;
 	if (e->peak >= TG_TRIM_PEAK && e->active <= e->peak / 4) {
+		tg_pools_shrink(e, TG_POOL_IDLE_KEEP);
 		(void)malloc_trim(0);
 		e->peak = e->active;
 		e->st->mem_trims++;

@@ -199,11 +199,14 @@ static void tg_accept(struct tg_wk *w, int lfd)
 		struct tg_sock_flow *s;
 		struct epoll_event ev;
 		struct tg_flow *f;
-		int one = 1;
 
 		if (fd < 0)
 			return;
-		if (getsockname(fd, (struct sockaddr *)&local, &ll) != 0)
+		/* our own address is for the PROXY header only: a system call
+		 * per connection saved without one */
+		memset(&local, 0, sizeof(local));
+		if (w->wc->flow.set->proxy_protocol != TG_PROXY_NONE &&
+		    getsockname(fd, (struct sockaddr *)&local, &ll) != 0)
 			memset(&local, 0, sizeof(local));
 		f = tg_flow_accept(w->e, &peer, &local);
 		if (f == NULL) {
@@ -215,7 +218,7 @@ static void tg_accept(struct tg_wk *w, int lfd)
 		s->fd[TG_FLOW_BACKEND] = -1;
 		s->ev[TG_FLOW_BACKEND] = 0;
 		s->connecting = false;
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		/* TCP_NODELAY: inherited from the listener */
 		ev.events = EPOLLIN;
 		ev.data.u64 = TG_EV_DATA(f, TG_EV_CLIENT);
 		s->ev[TG_FLOW_CLIENT] = EPOLLIN;
@@ -224,16 +227,16 @@ static void tg_accept(struct tg_wk *w, int lfd)
 	}
 }
 
-/* The backend socket is writable: a connect under way has ended. */
-static void tg_backend_connect_done(struct tg_wk *w, struct tg_flow *f)
+/* A connect under way has ended: epoll says how (a refused or
+ * unreachable connect is EPOLLERR; a connected socket is writable), so
+ * no SO_ERROR read is needed. */
+static void tg_backend_connect_done(struct tg_wk *w, struct tg_flow *f,
+				    uint32_t events)
 {
 	struct tg_sock_flow *s = tg_sf(w, f);
-	int err = 0;
-	socklen_t el = sizeof(err);
 
 	s->connecting = false;
-	if (getsockopt(s->fd[TG_FLOW_BACKEND], SOL_SOCKET, SO_ERROR, &err, &el) != 0 ||
-	    err != 0) {
+	if (events & EPOLLERR) {
 		/* refused or unreachable: the engine tries the next backend */
 		tg_sock_abort(w, f, TG_FLOW_BACKEND);
 		tg_flow_backend_failed(w->e, f);
@@ -274,15 +277,16 @@ static void tg_sock_event(struct tg_wk *w, const struct epoll_event *ev)
 			tg_flow_on_writable(w->e, f, TG_FLOW_CLIENT);
 		return;
 	}
-	if (ev->events & EPOLLOUT) {
-		if (tg_sf(w, f)->connecting) {
-			tg_backend_connect_done(w, f);
-			/* the flow may be gone (nothing left to try) */
-			if (tg_flow_find(w->e, slot, gen) == NULL)
-				return;
-		} else {
-			tg_flow_on_writable(w->e, f, TG_FLOW_BACKEND);
-		}
+	if (tg_sf(w, f)->connecting) {
+		if (!(ev->events & (EPOLLOUT | EPOLLERR)))
+			return;
+		tg_backend_connect_done(w, f, ev->events);
+		/* failed: the next backend is being tried (or the flow is
+		 * gone, nothing left to try) */
+		if ((ev->events & EPOLLERR) || tg_flow_find(w->e, slot, gen) == NULL)
+			return;
+	} else if (ev->events & EPOLLOUT) {
+		tg_flow_on_writable(w->e, f, TG_FLOW_BACKEND);
 	}
 	/* a backend error or reset is read like data (the engine's read
 	 * reports it after what came before) */
@@ -303,6 +307,8 @@ static int tg_listen_socket(const struct tg_addr *a)
 		return -1;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+	/* accepted sockets inherit it: one system call less per connection */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (a->sa.ss_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
 	if (bind(fd, (const struct sockaddr *)&a->sa, a->salen) != 0 ||
