@@ -251,6 +251,7 @@ void tg_tcp_detach_closed(struct tg_tcp_conn *c)
 		TAILQ_REMOVE(&t->out, c, out_link);
 		c->on_out = false;
 	}
+	c->ev_closed = true;
 	tg_tcp_ready(c);
 }
 
@@ -297,6 +298,7 @@ void tg_tcp_enter_tw(struct tg_tcp_conn *c)
 		}
 	}
 	c->state = TG_TCP_TIME_WAIT;
+	c->ev_closed = true;
 	tg_tcp_sbuf_free(&c->snd);
 	if (c->on_out) {
 		TAILQ_REMOVE(&t->out, c, out_link);
@@ -764,7 +766,7 @@ void tg_tcp_close(struct tg_tcp_conn *c)
 
 	c->user = false;
 	c->want_rd = c->want_wr = false;
-	c->ev_accepted = c->ev_connected = c->ev_error = false;
+	c->ev_accepted = c->ev_connected = c->ev_error = c->ev_closed = false;
 	if (c->err != 0 || c->state == TG_TCP_CLOSED || c->state == TG_TCP_TIME_WAIT ||
 	    c->state == TG_TCP_SYN_SENT) {
 		tg_tcp_release(c);
@@ -829,6 +831,10 @@ unsigned tg_tcp_events(struct tg_tcp *t, struct tg_tcp_event *ev, unsigned cap)
 			if (c->ev_error) {
 				m |= TG_TCP_EV_ERROR;
 				c->ev_error = false;
+			}
+			if (c->ev_closed) {
+				m |= TG_TCP_EV_CLOSED;
+				c->ev_closed = false;
 			}
 			if (c->want_rd && tg_tcp_readable(c))
 				m |= TG_TCP_EV_READABLE;

@@ -138,7 +138,7 @@ struct tg_tcp_conn {
 	bool persist;           /* the rtx timer is the persist timer */
 	bool rtt_timing;        /* timing the segment rtt_seq */
 	bool in_recovery;       /* NewReno fast recovery */
-	bool ev_accepted, ev_connected, ev_error; /* once-events pending */
+	bool ev_accepted, ev_connected, ev_error, ev_closed; /* once-events */
 	bool want_rd, want_wr;
 	bool on_ready, on_out;
 	int err;                /* errno of its end */

@@ -96,6 +96,9 @@ enum {
 	TG_TCP_EV_CONNECTED = 1u << 3, /**< tg_tcp_connect() completed */
 	TG_TCP_EV_ERROR = 1u << 4,     /**< reset, refused or timed out: the
 					    connection is dead; tg_tcp_close() it */
+	TG_TCP_EV_CLOSED = 1u << 5,    /**< both FINs exchanged and acknowledged
+					    (CLOSED or TIME_WAIT): nothing more
+					    will happen; tg_tcp_close() it */
 };
 
 /** One event. */

@@ -7,7 +7,11 @@ off through the ethtool ioctl (no ethtool binary needed), and TCP peers
 
     linux_peer.py offloads-off IFACE
     linux_peer.py ping ADDR COUNT [SIZE]
+    linux_peer.py echo-server ADDR PORT SECONDS
+    linux_peer.py client ADDR PORT BYTES [SECONDS]
 """
+import hashlib
+import threading
 import array
 import fcntl
 import os
@@ -83,6 +87,85 @@ def ping(addr, count, size=56):
     return 0 if len(got) == count else 1
 
 
+def echo_server(addr, port, seconds):
+    """Echo every connection's bytes back until its end, then close;
+    serve for SECONDS. Prints "ready" once listening."""
+    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind((addr, port))
+    ls.listen(128)
+    ls.settimeout(0.2)
+    print('ready', flush=True)
+    end = time.monotonic() + seconds
+
+    def serve(c):
+        c.settimeout(seconds)
+        try:
+            while True:
+                b = c.recv(65536)
+                if not b:
+                    break
+                c.sendall(b)
+            c.shutdown(socket.SHUT_WR)
+            while c.recv(65536):
+                pass
+        except OSError as e:
+            print(f'echo: {e}', flush=True)
+        finally:
+            c.close()
+
+    while time.monotonic() < end:
+        try:
+            c, _ = ls.accept()
+        except socket.timeout:
+            continue
+        threading.Thread(target=serve, args=(c,), daemon=True).start()
+    return 0
+
+
+def client(addr, port, nbytes, seconds=60):
+    """Send NBYTES of random bytes to an echo server, read them back at
+    the same time, compare SHA-256 of both; exit 0 when equal."""
+    s = socket.create_connection((addr, port), timeout=seconds)
+    s.settimeout(seconds)
+    h_out, h_in = hashlib.sha256(), hashlib.sha256()
+    got = [0]
+    err = []
+
+    def reader():
+        try:
+            while True:
+                b = s.recv(262144)
+                if not b:
+                    break
+                h_in.update(b)
+                got[0] += len(b)
+        except OSError as e:
+            err.append(e)
+
+    t = threading.Thread(target=reader)
+    t.start()
+    left = nbytes
+    start = time.monotonic()
+    try:
+        while left > 0:
+            b = os.urandom(min(left, 262144))
+            h_out.update(b)
+            s.sendall(b)
+            left -= len(b)
+        s.shutdown(socket.SHUT_WR)
+    except OSError as e:
+        err.append(e)
+    t.join(seconds)
+    s.close()
+    secs = time.monotonic() - start
+    ok = not err and got[0] == nbytes and h_in.digest() == h_out.digest()
+    print(f'sent {nbytes} sha256 {h_out.hexdigest()} back {got[0]} sha256 '
+          f'{h_in.hexdigest()} {"ok" if ok else "MISMATCH"} {secs:.2f}s '
+          f'{" ".join(str(e) for e in err)}', flush=True)
+    return 0 if ok else 1
+
+
 def main(argv):
     if len(argv) < 2:
         print(__doc__)
@@ -92,6 +175,11 @@ def main(argv):
         return offloads_off(argv[2])
     if cmd == 'ping':
         return ping(argv[2], int(argv[3]), int(argv[4]) if len(argv) > 4 else 56)
+    if cmd == 'echo-server':
+        return echo_server(argv[2], int(argv[3]), float(argv[4]))
+    if cmd == 'client':
+        return client(argv[2], int(argv[3]), int(argv[4]),
+                      float(argv[5]) if len(argv) > 5 else 60)
     print(f'unknown command {cmd}', file=sys.stderr)
     return 2
 
