@@ -25,7 +25,7 @@
  * whose hash maps back to the opening instance.
  *
  * Addresses: IPv4 addresses are kept as v4-mapped IPv6 addresses
- * (::ffff:a.b.c.d, struct tg_net_addr), so the upper layers have one
+ * (\::ffff:a.b.c.d, struct tg_net_addr), so the upper layers have one
  * address type.
  *
  * IPv4 never fragments (DF is set on every packet; the upper layer sizes
@@ -56,7 +56,7 @@ struct tg_net_port;
 /** Headroom the upper layer leaves for the IPv4/IPv6 and Ethernet headers. */
 #define TG_NET_HDR_ROOM (14 + 40)
 
-/** An IP address; IPv4 as v4-mapped IPv6 (::ffff:a.b.c.d). */
+/** An IP address; IPv4 as v4-mapped IPv6 (\::ffff:a.b.c.d). */
 struct tg_net_addr {
 	uint8_t b[16]; /**< network byte order */
 };
