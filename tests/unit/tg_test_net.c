@@ -33,18 +33,23 @@ static struct {
 	bool made;
 	uint16_t port[2];
 	struct rte_ring *ring[2][TN_MAXQ];
-} tn_dev[TN_MAXQ + 1];
+} tn_devs[2][TN_MAXQ + 1];
 static struct rte_mempool *tn_pools[2][TN_MAXQ];
 
-static int tn_make(uint16_t nq)
+/* @p cross: what side s sends on queue q arrives at the other side's
+ * queue q + 1 (mod nq): every packet lands on an instance that does not
+ * own its flow */
+static int tn_make(uint16_t nq, bool cross)
 {
 	char name[64];
+	typeof(tn_devs[0][0]) *d = &tn_devs[cross][nq];
+#define tn_dev (d - nq)
 
 	if (tn_dev[nq].made)
 		return 0;
 	for (int s = 0; s < 2; s++) {
 		for (uint16_t q = 0; q < nq; q++) {
-			snprintf(name, sizeof(name), "tn_r%u_%d_%u", nq, s, q);
+			snprintf(name, sizeof(name), "tn_r%u%c_%d_%u", nq, cross ? 'x' : 's', s, q);
 			tn_dev[nq].ring[s][q] = rte_ring_create(name, 4096, SOCKET_ID_ANY,
 							       RING_F_SP_ENQ | RING_F_SC_DEQ);
 			if (tn_dev[nq].ring[s][q] == NULL)
@@ -57,9 +62,10 @@ static int tn_make(uint16_t nq)
 
 		for (uint16_t q = 0; q < nq; q++) {
 			tx[q] = tn_dev[nq].ring[s][q];
-			rx[q] = tn_dev[nq].ring[1 - s][q];
+			rx[(q + (cross ? 1 : 0)) % nq] = tn_dev[nq].ring[1 - s][q];
 		}
-		snprintf(name, sizeof(name), "net_tn%u_%c", nq, s ? 'b' : 'a');
+		snprintf(name, sizeof(name), "net_tn%u%c_%c", nq, cross ? 'x' : 's',
+			 s ? 'b' : 'a');
 		id = rte_eth_from_rings(name, rx, nq, tx, nq, (unsigned)rte_socket_id());
 		if (id < 0) {
 			fprintf(stderr, "rte_eth_from_rings: %s\n", rte_strerror(rte_errno));
@@ -80,6 +86,7 @@ static int tn_make(uint16_t nq)
 	}
 	tn_dev[nq].made = true;
 	return 0;
+#undef tn_dev
 }
 
 int tn_up(struct tn_pair *x, const struct tn_opts *o)
@@ -88,16 +95,16 @@ int tn_up(struct tn_pair *x, const struct tn_opts *o)
 
 	memset(x, 0, sizeof(*x));
 	CU_ASSERT_FATAL(nq <= TN_MAXQ);
-	CU_ASSERT_EQUAL_FATAL(tn_make(nq), 0);
+	CU_ASSERT_EQUAL_FATAL(tn_make(nq, o->cross), 0);
 	x->nq = nq;
 	for (int s = 0; s < 2; s++) {
 		struct tg_net_port_conf pc;
 		char a[32];
 
 		memset(&pc, 0, sizeof(pc));
-		x->port[s] = tn_dev[nq].port[s];
+		x->port[s] = tn_devs[o->cross][nq].port[s];
 		for (uint16_t q = 0; q < nq; q++) {
-			x->ring[s][q] = tn_dev[nq].ring[s][q];
+			x->ring[s][q] = tn_devs[o->cross][nq].ring[s][q];
 			x->pool[s][q] = tn_pools[s][q];
 			pc.pools[q] = tn_pools[s][q];
 		}
@@ -125,7 +132,7 @@ int tn_up(struct tn_pair *x, const struct tn_opts *o)
 				.port = x->p[s],
 				.queue = q,
 				.pool = x->pool[s][q],
-				.now_us = tn_clock,
+				.now_us = o->real_clock ? NULL : tn_clock,
 				.impair = o->imp[s],
 				.no_garp = !o->garp[s],
 			};

@@ -47,6 +47,11 @@ struct tn_opts {
 	const struct tg_net_impair_conf *imp[2];  /**< per side, or NULL */
 	uint16_t mtu;                             /**< 0: 1500 */
 	bool with_gateway;                        /**< A's gateway is .254 */
+	bool cross;                               /**< queue q's frames arrive at
+						       the other side's queue q+1:
+						       none at its owner */
+	bool real_clock;                          /**< the TSC, not tn_now (for
+						       tests on several lcores) */
 	bool no_instance[2];                      /**< leave a side's instances
 						       to the test (its port
 						       is started) */
@@ -70,7 +75,8 @@ void tn_run(struct tn_pair *x, int rounds);
  *  other side's instances out of it. */
 unsigned tn_take(struct tn_pair *x, int s, struct rte_mbuf **m, unsigned cap);
 
-/** Put a frame on the wire towards side @p s (its queue @p q). */
+/** Put a frame on the wire towards side @p s (its queue @p q; with
+ *  cross, its queue q + 1). */
 void tn_put(struct tn_pair *x, int s, uint16_t q, struct rte_mbuf *m);
 
 /** Free @p n frames. */
