@@ -145,7 +145,7 @@ void tg_tcp_conn_init(struct tg_tcp_conn *c, const struct tg_tcp_key *k)
 	c->mss = c->peer_mss;
 	c->ts_ok = !t->c.no_timestamps;
 	c->ws_ok = !t->c.no_wscale;
-	c->sack_ok = false; /* offered once SACK is in (docs/tcp.md) */
+	c->sack_ok = !t->c.no_sack;
 	c->rcv_ws = c->ws_ok ? tg_tcp_pick_rcv_ws(t) : 0;
 	h = tg_tcp_siphash(t->key, k, sizeof(*k));
 	c->ts_off = (uint32_t)(h >> 32);

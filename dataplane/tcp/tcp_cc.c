@@ -132,6 +132,10 @@ void tg_cc_on_rto(struct tg_tcp_conn *c)
 	c->cwnd = c->mss;
 	c->bytes_acked = 0;
 	c->in_recovery = false;
+	c->sack_rec = false;
 	c->dupacks = 0;
 	c->recover = c->snd_max; /* RFC 6582 §3.2 step 4 */
+	/* RFC 2018 §8: after a timeout the SACKed bits go (the receiver may
+	 * have reneged) */
+	tg_sack_clear(c);
 }

@@ -262,6 +262,7 @@ static void tg_ooo_insert(struct tg_tcp_conn *c, struct rte_mbuf *m, uint32_t se
 		return;
 	}
 	*tg_mseq(m) = seq;
+	c->last_ooo = seq;
 	m->next = *pp;
 	*pp = m;
 	b->ooo_mem += m->buf_len;
@@ -425,7 +426,24 @@ static bool tg_tcp_ack_in(struct tg_tcp_conn *c, const struct tg_seg *s)
 			c->snd_nxt = c->snd_una;
 		c->nrtx = 0;
 		c->probes = 0;
-		if (c->in_recovery) {
+		if (c->sack_ok)
+			tg_sack_update(c, s);
+		if (c->in_recovery && c->sack_rec) {
+			/* RFC 6675 §5: recovery ends at RecoveryPoint; until
+			 * then each ACK lets NextSeg send (tg_sack_output) */
+			if (SEQ_GEQ(ack, c->recover)) {
+				c->in_recovery = false;
+				c->sack_rec = false;
+				c->dupacks = 0;
+				if (c->cwnd > c->ssthresh)
+					c->cwnd = c->ssthresh;
+			} else if (c->n_sb == 0) {
+				/* no SACK blocks from the peer: a partial
+				 * ACK is the next hole, as NewReno's */
+				tg_tcp_retransmit_una(c);
+				c->high_rxt = c->snd_una + c->mss;
+			}
+		} else if (c->in_recovery) {
 			if (SEQ_GEQ(ack, c->recover)) {
 				/* RFC 6582 §3.2 step 3, full ACK: deflate */
 				uint32_t fl = tg_cc_flight(c);
@@ -476,11 +494,25 @@ static bool tg_tcp_ack_in(struct tg_tcp_conn *c, const struct tg_seg *s)
 		return true;
 	}
 	/* RFC 5681 §2: a duplicate ACK (and RFC 6582 §3.2 steps 2-4) */
+	if (c->sack_ok && s->n_sack > 0)
+		tg_sack_update(c, s);
 	if (ack == c->snd_una && s->len == 0 && !(s->flags & (TH_SYN | TH_FIN)) &&
 	    !wnd_changed && c->snd_max != c->snd_una && c->snd_wnd != 0 && !c->persist) {
 		c->dupacks++;
 		t->st.dupacks++;
-		if (c->in_recovery) {
+		if (c->sack_ok && !c->in_recovery &&
+		    (c->dupacks >= TG_DUPTHRESH || tg_sack_lost_una(c)) &&
+		    SEQ_GEQ(ack, c->recover)) {
+			/* RFC 6675 §5 step 4 */
+			tg_cc_on_dupack(c);
+			c->recover = c->snd_max;
+			c->in_recovery = true;
+			t->st.fast_retransmits++;
+			tg_sack_enter(c);
+			tg_tcp_want_output(c);
+		} else if (c->in_recovery && c->sack_rec) {
+			tg_tcp_want_output(c);
+		} else if (c->in_recovery) {
 			c->cwnd += c->mss;
 			tg_tcp_want_output(c);
 		} else if (c->dupacks == 3) {

@@ -26,6 +26,8 @@
 #define TG_TCP_MAX_WS 14          /* RFC 7323 §2.3 */
 #define TG_TCP_DEF_MSS4 536u      /* RFC 9293 §3.7.1, IPv4 */
 #define TG_TCP_DEF_MSS6 1220u     /* RFC 9293 §3.7.1, IPv6 */
+#define TG_SB_MAX 16              /* SACK scoreboard ranges */
+#define TG_DUPTHRESH 3            /* RFC 6675 §2 */
 
 /* TCP flags */
 #define TH_FIN 0x01
@@ -175,6 +177,14 @@ struct tg_tcp_conn {
 		uint32_t cwnd_prior;
 	} cubic;
 	uint64_t retrans_total;
+	/* RFC 2018 / RFC 6675: the SACK scoreboard (sorted, disjoint ranges
+	 * above snd_una), and where retransmission got to in recovery */
+	uint32_t sb[TG_SB_MAX][2];
+	uint8_t n_sb;
+	bool sack_rec;          /* the recovery is RFC 6675's */
+	uint32_t sacked;        /* bytes in the scoreboard */
+	uint32_t high_rxt;      /* end of what recovery resent */
+	uint32_t last_ooo;      /* receiver: last out-of-order segment's seq */
 	/* buffers */
 	struct tg_sbuf snd;
 	struct tg_rbuf rcv;
@@ -272,6 +282,14 @@ void tg_tcp_sbuf_free(struct tg_sbuf *b);
 void tg_tcp_rbuf_free(struct tg_rbuf *b);
 uint32_t tg_tcp_sbuf_ack(struct tg_tcp_conn *c, uint32_t ack);
 void tg_tcp_retransmit_una(struct tg_tcp_conn *c);
+
+/* tcp_sack.c */
+void tg_sack_update(struct tg_tcp_conn *c, const struct tg_seg *s);
+void tg_sack_clear(struct tg_tcp_conn *c);
+bool tg_sack_lost_una(const struct tg_tcp_conn *c);
+void tg_sack_enter(struct tg_tcp_conn *c);
+void tg_sack_output(struct tg_tcp_conn *c);
+unsigned tg_sack_blocks(const struct tg_tcp_conn *c, uint32_t b[][2], unsigned max);
 
 /* tcp_cc.c */
 void tg_cc_init(struct tg_tcp_conn *c);

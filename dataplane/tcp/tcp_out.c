@@ -202,7 +202,7 @@ static unsigned tg_tcp_syn_opts(const struct tg_tcp_conn *c, uint8_t *o, bool sy
 	return n;
 }
 
-static unsigned tg_tcp_opts(const struct tg_tcp_conn *c, uint8_t *o)
+static unsigned tg_tcp_opts(const struct tg_tcp_conn *c, uint8_t *o, uint32_t len)
 {
 	unsigned n = 0;
 
@@ -218,6 +218,28 @@ static unsigned tg_tcp_opts(const struct tg_tcp_conn *c, uint8_t *o)
 		for (int i = 3; i >= 0; i--)
 			o[n++] = (uint8_t)(c->ts_recent >> (8 * i));
 	}
+	/* RFC 2018 §3-4: SACK blocks while data waits out of order, as many
+	 * as fit in 40 bytes of options and the segment's MTU */
+	if (c->sack_ok && c->rcv.ooo != NULL) {
+		uint32_t b[4][2];
+		unsigned room = (40 - n - 4) / 8;
+		unsigned k;
+
+		while (room > 0 && len + TG_TCP_HDR + 20 + n + 4 + 8 * room >
+					   (unsigned)tg_net_mtu(c->t->net))
+			room--;
+		k = tg_sack_blocks(c, b, RTE_MIN(room, 4u));
+		if (k > 0) {
+			o[n++] = TG_OPT_NOP;
+			o[n++] = TG_OPT_NOP;
+			o[n++] = TG_OPT_SACK;
+			o[n++] = (uint8_t)(2 + 8 * k);
+			for (unsigned j = 0; j < k; j++)
+				for (int e = 0; e < 2; e++)
+					for (int i = 3; i >= 0; i--)
+						o[n++] = (uint8_t)(b[j][e] >> (8 * i));
+		}
+	}
 	return n;
 }
 
@@ -231,7 +253,7 @@ bool tg_tcp_xmit(struct tg_tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flag
 	struct tg_tcp *t = c->t;
 	uint8_t opts[40];
 	unsigned olen = (flags & TH_SYN) ? tg_tcp_syn_opts(c, opts, flags & TH_ACK)
-					 : tg_tcp_opts(c, opts);
+					 : tg_tcp_opts(c, opts, len);
 	struct rte_mbuf *m = tg_net_alloc(t->net);
 	struct rte_tcp_hdr *th;
 	uint32_t wnd;
@@ -562,6 +584,14 @@ void tg_tcp_output(struct tg_tcp_conn *c)
 	case TG_TCP_LAST_ACK:
 		break;
 	default:
+		return;
+	}
+	if (c->in_recovery && c->sack_rec) {
+		uint32_t before = c->t->st.segs_out;
+
+		tg_sack_output(c);
+		if (c->t->st.segs_out == before && c->ack_now)
+			tg_tcp_send_ack(c);
 		return;
 	}
 	for (int i = 0; i < 4096; i++) {

@@ -52,6 +52,8 @@ struct pk {
 	uint32_t len;
 	uint8_t data[2048];
 	bool bad;         /* could not be parsed */
+	unsigned n_sack;  /* SACK blocks (RFC 2018) */
+	uint32_t sack[4][2];
 };
 
 struct tx {
@@ -104,6 +106,19 @@ static void peer_send(struct tx *x, const struct pk *p)
 		o[ol++] = 1;
 		o[ol++] = 4;
 		o[ol++] = 2;
+	}
+	if (p->n_sack > 0) {
+		o[ol++] = 1;
+		o[ol++] = 1;
+		o[ol++] = 5;
+		o[ol++] = (uint8_t)(2 + 8 * p->n_sack);
+		for (unsigned i = 0; i < p->n_sack; i++) {
+			uint32_t l = htonl(p->sack[i][0]), r = htonl(p->sack[i][1]);
+
+			memcpy(o + ol, &l, 4);
+			memcpy(o + ol + 4, &r, 4);
+			ol += 8;
+		}
 	}
 	if (p->ts) {
 		uint32_t v = htonl(p->tsval), e = htonl(p->tsecr);
@@ -169,6 +184,15 @@ static void parse(struct rte_mbuf *m, struct pk *p)
 		case 2: p->mss = (o[i + 2] << 8) | o[i + 3]; break;
 		case 3: p->ws = o[i + 2]; break;
 		case 4: p->sack_ok = true; break;
+		case 5:
+			for (unsigned b = 0; b + 8 <= (unsigned)o[i + 1] - 2 && p->n_sack < 4; b += 8) {
+				memcpy(&p->sack[p->n_sack][0], o + i + 2 + b, 4);
+				memcpy(&p->sack[p->n_sack][1], o + i + 6 + b, 4);
+				p->sack[p->n_sack][0] = ntohl(p->sack[p->n_sack][0]);
+				p->sack[p->n_sack][1] = ntohl(p->sack[p->n_sack][1]);
+				p->n_sack++;
+			}
+			break;
 		case 8:
 			p->ts = true;
 			memcpy(&p->tsval, o + i + 2, 4);
@@ -333,7 +357,7 @@ static void test_passive_open(void)
 	CU_ASSERT_EQUAL(sa.ws, 3);      /* 256 KiB >> 3 fits 16 bits */
 	CU_ASSERT(sa.ts);
 	CU_ASSERT_EQUAL(sa.tsecr, 5000);
-	CU_ASSERT(!sa.sack_ok);
+	CU_ASSERT(sa.sack_ok);          /* RFC 2018 §2: offered, we answer */
 	CU_ASSERT_EQUAL(sa.wnd, 65535); /* a SYN's window is not scaled */
 	tg_tcp_info(x.c, &in);
 	CU_ASSERT_EQUAL(in.state, TG_TCP_ESTABLISHED);
@@ -341,6 +365,7 @@ static void test_passive_open(void)
 	CU_ASSERT_EQUAL(in.snd_wscale, 7);
 	CU_ASSERT_EQUAL(in.rcv_wscale, 3);
 	CU_ASSERT(in.timestamps);
+	CU_ASSERT(in.sack);
 	CU_ASSERT_EQUAL(in.snd_wnd, 512u << 7);
 	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->accepted, 1);
 	tg_tcp_close(x.c);
@@ -704,6 +729,129 @@ static void test_fast_retransmit(void)
 	CU_ASSERT_EQUAL(in.unacked, 0);
 	CU_ASSERT(in.cwnd <= in.ssthresh + 1448);
 	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->rto, 0);
+	tg_tcp_close(x.c);
+	down(&x);
+}
+
+/* RFC 6675: with SACK blocks both holes are resent within one recovery,
+ * the second without waiting for a partial ACK */
+static void test_sack_recovery(void)
+{
+	struct tx x;
+	struct pk r[32], p;
+	static uint8_t out[10 * 1448];
+	uint32_t base, sg[11];
+	unsigned k;
+
+	up(&x, NULL);
+	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
+	accept_conn(&x, true, true);
+	base = x.our;
+	for (unsigned i = 0; i <= 10; i++)
+		sg[i] = base + (i - 1) * 1448; /* sg[1] is the first */
+	for (unsigned i = 0; i < sizeof(out); i++)
+		out[i] = (uint8_t)(i * 13);
+	CU_ASSERT_EQUAL(tg_tcp_send(x.c, out, sizeof(out)), (ssize_t)sizeof(out));
+	tg_tcp_flush(x.t);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 32), 10);
+	/* segments 2 and 5 are lost; 1 is acknowledged */
+	x.our = sg[2];
+	send_seg(&x, ACK, NULL);
+	run(&x);
+	CU_ASSERT_EQUAL(peer_recv(&x, r, 32), 0);
+	/* 3, 4 arrive: duplicate ACKs with SACK blocks, nothing yet */
+	p = seg(&x, ACK, NULL);
+	p.n_sack = 1;
+	p.sack[0][0] = sg[3];
+	p.sack[0][1] = sg[4];
+	peer_send(&x, &p);
+	run(&x);
+	p = seg(&x, ACK, NULL);
+	p.n_sack = 1;
+	p.sack[0][0] = sg[3];
+	p.sack[0][1] = sg[5];
+	peer_send(&x, &p);
+	run(&x);
+	CU_ASSERT_EQUAL(peer_recv(&x, r, 32), 0);
+	/* 6 arrives: the third duplicate; segment 2 is lost (RFC 6675 §5) */
+	p = seg(&x, ACK, NULL);
+	p.n_sack = 2;
+	p.sack[0][0] = sg[6];
+	p.sack[0][1] = sg[7];
+	p.sack[1][0] = sg[3];
+	p.sack[1][1] = sg[5];
+	peer_send(&x, &p);
+	run(&x);
+	k = peer_recv(&x, r, 32);
+	CU_ASSERT_EQUAL_FATAL(k, 1);
+	CU_ASSERT_EQUAL(r[0].seq, sg[2]);
+	CU_ASSERT_EQUAL(memcmp(r[0].data, out + 1448, 1448), 0);
+	/* 7 and 8: three segments SACKed above 5, so it is lost too: resent
+	 * now, no partial ACK needed */
+	p.sack[0][1] = sg[8];
+	peer_send(&x, &p);
+	run(&x);
+	CU_ASSERT_EQUAL(peer_recv(&x, r, 32), 0);
+	p.sack[0][1] = sg[9];
+	peer_send(&x, &p);
+	run(&x);
+	k = peer_recv(&x, r, 32);
+	CU_ASSERT_EQUAL_FATAL(k, 1);
+	CU_ASSERT_EQUAL(r[0].seq, sg[5]);
+	CU_ASSERT_EQUAL(memcmp(r[0].data, out + 4 * 1448, 1448), 0);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->fast_retransmits, 1);
+	/* everything acknowledged: recovery over, no timeout on the way */
+	x.our = base + sizeof(out);
+	send_seg(&x, ACK, NULL);
+	run(&x);
+	{
+		struct tg_tcp_info in;
+
+		tg_tcp_info(x.c, &in);
+		CU_ASSERT_EQUAL(in.unacked, 0);
+	}
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->rto, 0);
+	tg_tcp_close(x.c);
+	down(&x);
+}
+
+/* RFC 2018 §4: our ACKs carry SACK blocks for what waits out of order,
+ * the block of the latest segment first */
+static void test_sack_blocks(void)
+{
+	struct tx x;
+	struct pk r[8], p1, p2, p3;
+
+	up(&x, NULL);
+	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
+	accept_conn(&x, true, true);
+	p1 = seg(&x, ACK, "aaaaaa");
+	x.pseq += 6;
+	p2 = seg(&x, ACK, "bbbbbb");
+	x.pseq += 6;
+	x.pseq += 6; /* a second hole */
+	p3 = seg(&x, ACK, "dddddd");
+	x.pseq += 6;
+	peer_send(&x, &p2);
+	run(&x);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 8), 1);
+	CU_ASSERT_EQUAL(r[0].ack, p1.seq);
+	CU_ASSERT_EQUAL_FATAL(r[0].n_sack, 1);
+	CU_ASSERT_EQUAL(r[0].sack[0][0], p2.seq);
+	CU_ASSERT_EQUAL(r[0].sack[0][1], p2.seq + 6);
+	peer_send(&x, &p3);
+	run(&x);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 8), 1);
+	CU_ASSERT_EQUAL_FATAL(r[0].n_sack, 2);
+	CU_ASSERT_EQUAL(r[0].sack[0][0], p3.seq);
+	CU_ASSERT_EQUAL(r[0].sack[1][0], p2.seq);
+	/* the first hole filled: one block left */
+	peer_send(&x, &p1);
+	run(&x);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 8), 1);
+	CU_ASSERT_EQUAL(r[0].ack, p2.seq + 6);
+	CU_ASSERT_EQUAL_FATAL(r[0].n_sack, 1);
+	CU_ASSERT_EQUAL(r[0].sack[0][0], p3.seq);
 	tg_tcp_close(x.c);
 	down(&x);
 }
@@ -1479,6 +1627,8 @@ static CU_TestInfo tcp_tests[] = {
 	{ "retransmission timing (RFC 6298 backoff, same bytes)", test_rto_timing },
 	{ "fast retransmit and NewReno partial ACK", test_fast_retransmit },
 	{ "out-of-order queue, duplicate ACKs, old duplicates", test_out_of_order },
+	{ "SACK recovery (RFC 6675): both holes in one recovery", test_sack_recovery },
+	{ "SACK blocks for the out-of-order queue (RFC 2018)", test_sack_blocks },
 	{ "RST and RFC 5961 challenge ACKs", test_rst_and_challenge },
 	{ "challenge ACK rate limit", test_challenge_rate_limit },
 	{ "RST for segments without a connection", test_no_connection_rst },
