@@ -761,20 +761,37 @@ static void tg_tcp_conn_in(struct tg_tcp_conn *c, struct tg_seg *s, struct rte_m
 
 /* RFC 9293 §3.10.7.2 LISTEN: a SYN makes a connection in SYN-RECEIVED. */
 static void tg_tcp_listen_in(struct tg_tcp *t, struct tg_tcp_listener *l,
-			     const struct tg_tcp_key *k, const struct tg_seg *s)
+			     const struct tg_tcp_key *k, struct tg_seg *s,
+			     struct rte_mbuf *m)
 {
 	struct tg_tcp_conn *c;
 
-	if (s->flags & TH_RST)
+	if (s->flags & TH_RST) {
+		rte_pktmbuf_free(m);
 		return;
+	}
 	if (s->flags & TH_ACK) {
+		/* the ACK of a cookie SYN-ACK makes the connection; any
+		 * other gets its RST */
+		if (!(s->flags & TH_SYN) && !t->c.no_syncookies &&
+		    (c = tg_tcp_cookie_accept(t, l, k, s)) != NULL) {
+			tg_tcp_established(c);
+			tg_tcp_conn_in(c, s, m);
+			return;
+		}
+		rte_pktmbuf_free(m);
 		tg_tcp_reply_rst(t, k, s);
 		return;
 	}
+	rte_pktmbuf_free(m);
 	if (!(s->flags & TH_SYN))
 		return;
 	if (l->half_open >= t->c.syn_backlog || (c = tg_tcp_conn_alloc(t)) == NULL) {
-		t->st.syn_drop++;
+		/* a flood (or just too many): no state, a cookie */
+		if (t->c.no_syncookies)
+			t->st.syn_drop++;
+		else
+			tg_tcp_cookie_reply(t, k, s);
 		return;
 	}
 	tg_tcp_conn_init(c, k);
@@ -908,12 +925,12 @@ void tg_tcp_input(void *ctx, struct rte_mbuf *m, const struct tg_net_rx *rx)
 		}
 		/* a new connection out of TIME_WAIT: on to the listener */
 	}
-	rte_pktmbuf_free(m);
 	l = tg_tcp_find_listener(t, k.lport);
 	if (l != NULL && tg_net_addr_eq(&k.laddr, tg_net_local(t->net))) {
-		tg_tcp_listen_in(t, l, &k, &s);
+		tg_tcp_listen_in(t, l, &k, &s, m);
 		return;
 	}
+	rte_pktmbuf_free(m);
 	/* RFC 9293 §3.10.7.1 CLOSED */
 	tg_tcp_reply_rst(t, &k, &s);
 	return;

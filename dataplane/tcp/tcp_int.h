@@ -283,6 +283,13 @@ void tg_tcp_rbuf_free(struct tg_rbuf *b);
 uint32_t tg_tcp_sbuf_ack(struct tg_tcp_conn *c, uint32_t ack);
 void tg_tcp_retransmit_una(struct tg_tcp_conn *c);
 
+/* tcp_cookie.c */
+void tg_tcp_cookie_reply(struct tg_tcp *t, const struct tg_tcp_key *k,
+			 const struct tg_seg *s);
+struct tg_tcp_conn *tg_tcp_cookie_accept(struct tg_tcp *t, struct tg_tcp_listener *l,
+					 const struct tg_tcp_key *k,
+					 const struct tg_seg *s);
+
 /* tcp_sack.c */
 void tg_sack_update(struct tg_tcp_conn *c, const struct tg_seg *s);
 void tg_sack_clear(struct tg_tcp_conn *c);

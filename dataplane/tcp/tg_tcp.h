@@ -72,6 +72,8 @@ struct tg_tcp_conf {
 	bool no_timestamps;        /**< do not offer RFC 7323 timestamps */
 	bool no_wscale;            /**< do not offer RFC 7323 window scaling */
 	bool no_sack;              /**< do not offer RFC 2018 SACK */
+	bool no_syncookies;        /**< drop SYNs over the backlog instead of
+					answering with SYN cookies */
 	unsigned syn_retries;      /**< SYN / SYN-ACK retransmissions (6) */
 	unsigned max_retries;      /**< data retransmissions before giving up (15) */
 	unsigned msl_ms;           /**< MSL; TIME_WAIT lasts 2 MSL (30000) */
@@ -116,6 +118,9 @@ struct tg_tcp_stats {
 	uint64_t connected;       /**< active opens completed */
 	uint64_t connect_failed;  /**< refused or timed out */
 	uint64_t syn_drop;        /**< SYNs dropped (no connection or backlog) */
+	uint64_t syncookies_sent; /**< SYN-ACKs with a cookie (backlog full) */
+	uint64_t syncookies_ok;   /**< connections made from a cookie */
+	uint64_t syncookies_failed; /**< ACKs to a listener with a bad cookie */
 	uint64_t segs_in;         /**< segments received */
 	uint64_t segs_out;        /**< segments sent */
 	uint64_t bytes_in;        /**< payload bytes delivered in order */

@@ -1107,6 +1107,155 @@ static void test_malformed(void)
 	down(&x);
 }
 
+/* ---- SYN cookies ------------------------------------------------------------------------------ */
+
+static struct pk syn_from(struct tx *x, uint16_t port, uint32_t seq)
+{
+	struct pk s = pk_new(SYN, seq, 0);
+
+	s.sport = port;
+	s.mss = 1460;
+	s.ws = 7;
+	s.sack_ok = true;
+	s.ts = true;
+	s.tsval = ++x->ts;
+	return s;
+}
+
+static void test_syncookies(void)
+{
+	struct tx x;
+	struct tg_tcp_conf cc = conf_default();
+	struct tg_tcp_event ev[4];
+	struct tg_tcp_info in;
+	const struct tg_tcp_stats *st;
+	struct pk r[8], s, ck;
+	char b[16];
+	struct iovec iov = { b, sizeof(b) };
+
+	cc.syn_backlog = 2;
+	up(&x, &cc);
+	st = tg_tcp_stats(x.t);
+	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
+	/* two half-open connections fill the backlog */
+	for (uint16_t i = 0; i < 2; i++) {
+		s = syn_from(&x, (uint16_t)(41000 + i), 100 + i);
+		peer_send(&x, &s);
+	}
+	run(&x);
+	CU_ASSERT_EQUAL(peer_recv(&x, r, 8), 2);
+	CU_ASSERT_EQUAL(st->active, 2);
+	/* the third gets a cookie: a SYN-ACK with every option, no state */
+	s = syn_from(&x, 42000, 5000);
+	peer_send(&x, &s);
+	run(&x);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 8), 1);
+	ck = r[0];
+	CU_ASSERT_EQUAL(ck.flags, SYN | ACK);
+	CU_ASSERT_EQUAL(ck.ack, 5001);
+	CU_ASSERT_EQUAL(ck.mss, 1460);
+	CU_ASSERT_EQUAL(ck.ws, 3);
+	CU_ASSERT(ck.sack_ok);
+	CU_ASSERT(ck.ts);
+	CU_ASSERT_EQUAL(ck.tsecr, s.tsval);
+	CU_ASSERT_EQUAL(st->active, 2);
+	CU_ASSERT_EQUAL(st->syncookies_sent, 1);
+	/* an ACK with a wrong cookie: RST, nothing made */
+	s = pk_new(ACK, 5001, ck.seq + 2);
+	s.sport = 42000;
+	s.ts = true;
+	s.tsval = ++x.ts;
+	s.tsecr = ck.tsval;
+	peer_send(&x, &s);
+	run(&x);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 8), 1);
+	CU_ASSERT_EQUAL(r[0].flags, RST);
+	CU_ASSERT_EQUAL(st->syncookies_failed, 1);
+	/* the right one, with data: the connection, its options restored */
+	s = pk_new(ACK | PSH, 5001, ck.seq + 1);
+	s.sport = 42000;
+	s.ts = true;
+	s.tsval = ++x.ts;
+	s.tsecr = ck.tsval;
+	s.wnd = 512;
+	s.len = 5;
+	memcpy(s.data, "hello", 5);
+	peer_send(&x, &s);
+	run(&x);
+	CU_ASSERT_EQUAL(st->syncookies_ok, 1);
+	CU_ASSERT_EQUAL_FATAL(events(&x, ev, 4), 1);
+	CU_ASSERT(ev[0].ev & TG_TCP_EV_ACCEPTED);
+	tg_tcp_info(ev[0].c, &in);
+	CU_ASSERT_EQUAL(in.state, TG_TCP_ESTABLISHED);
+	CU_ASSERT_EQUAL(in.rport, 42000);
+	CU_ASSERT_EQUAL(in.mss, 1448);
+	CU_ASSERT_EQUAL(in.snd_wscale, 7);
+	CU_ASSERT_EQUAL(in.rcv_wscale, 3);
+	CU_ASSERT(in.sack);
+	CU_ASSERT(in.timestamps);
+	CU_ASSERT_EQUAL(in.snd_wnd, 512u << 7);
+	CU_ASSERT_EQUAL(tg_tcp_recv(ev[0].c, &iov, 1), 5);
+	CU_ASSERT_EQUAL(memcmp(b, "hello", 5), 0);
+	tg_tcp_close(ev[0].c);
+	down(&x);
+}
+
+/* A flood of SYNs from many ports (and bare ACKs): the established
+ * connection keeps being served, the state stays within its pools. */
+static void test_syn_flood(void)
+{
+	struct tx x;
+	struct tg_tcp_conf cc = conf_default();
+	const struct tg_tcp_stats *st;
+	struct pk r[64], p;
+	char b[64];
+	struct iovec iov = { b, sizeof(b) };
+	unsigned answered = 0;
+
+	cc.syn_backlog = 4;
+	cc.max_conns = 8;
+	up(&x, &cc);
+	st = tg_tcp_stats(x.t);
+	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
+	accept_conn(&x, true, true);
+	for (unsigned i = 0; i < 5000; i++) {
+		struct pk s = syn_from(&x, (uint16_t)(10000 + i), (uint32_t)tg_test_rand());
+
+		peer_send(&x, &s);
+		if (i % 8 == 7) {
+			/* a spoofed ACK as a flood would send */
+			struct pk a = pk_new(ACK, (uint32_t)tg_test_rand(), (uint32_t)tg_test_rand());
+
+			a.sport = (uint16_t)(20000 + i);
+			peer_send(&x, &a);
+		}
+		if (i % 32 == 31) {
+			run(&x);
+			answered += peer_recv(&x, r, 64);
+			CU_ASSERT(st->active <= cc.max_conns);
+			/* the established connection is served meanwhile */
+			send_seg(&x, ACK | PSH, "ping");
+			run(&x);
+			answered += peer_recv(&x, r, 64);
+			CU_ASSERT_EQUAL(tg_tcp_recv(x.c, &iov, 1), 4);
+		}
+	}
+	run(&x);
+	answered += peer_recv(&x, r, 64);
+	CU_ASSERT(st->syncookies_sent >= 4990);
+	CU_ASSERT(st->active <= cc.max_conns);
+	CU_ASSERT(answered >= 5000);
+	/* and it still sends */
+	CU_ASSERT_EQUAL(tg_tcp_send(x.c, "pong", 4), 4);
+	tg_tcp_flush(x.t);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 64), 1);
+	CU_ASSERT_EQUAL(r[0].len, 4);
+	p = seg(&x, ACK, NULL);
+	(void)p;
+	tg_tcp_close(x.c);
+	down(&x);
+}
+
 /* ---- closing, TIME_WAIT ----------------------------------------------------------------------------- */
 
 static void test_active_close_time_wait(void)
@@ -1634,6 +1783,8 @@ static CU_TestInfo tcp_tests[] = {
 	{ "RST for segments without a connection", test_no_connection_rst },
 	{ "PAWS and segments without timestamps", test_paws },
 	{ "malformed segments dropped and counted", test_malformed },
+	{ "SYN cookies: options encoded, bad cookie refused", test_syncookies },
+	{ "SYN flood: the established connection is served", test_syn_flood },
 	{ "active close, TIME_WAIT, FIN again, RFC 6191 reuse", test_active_close_time_wait },
 	{ "TIME_WAIT expiry and bounded table", test_time_wait_expiry_and_bound },
 	{ "passive close (CLOSE_WAIT, LAST_ACK)", test_passive_close },
