@@ -1585,8 +1585,9 @@ struct echo_side {
 
 /* A sends @p total bytes to B, which echoes them; A checks every byte and
  * both ends close cleanly. Returns the rounds it took (0: failed). */
-static unsigned echo_run(const char *imp_spec, size_t total, unsigned max_rounds,
-			 struct tg_tcp_stats *sa, struct tg_tcp_stats *sb)
+static unsigned echo_run_cc(const char *imp_spec, size_t total, unsigned max_rounds,
+			    struct tg_tcp_stats *sa, struct tg_tcp_stats *sb,
+			    enum tg_tcp_cc cc_kind)
 {
 	struct tg_net_impair_conf ic[2];
 	struct tn_opts o = { .static_arp = true };
@@ -1611,6 +1612,7 @@ static unsigned echo_run(const char *imp_spec, size_t total, unsigned max_rounds
 	}
 	tn_now = 5000000;
 	tn_up(&n, &o);
+	cc.cc = cc_kind;
 	cc.net = n.n[A][0];
 	TG_ASSERT_OK(tg_tcp_new(&cc, &a.t));
 	cc.net = n.n[B][0];
@@ -1736,6 +1738,145 @@ out:
 	return round > max_rounds ? 0 : round;
 }
 
+static unsigned echo_run(const char *imp_spec, size_t total, unsigned max_rounds,
+			 struct tg_tcp_stats *sa, struct tg_tcp_stats *sb)
+{
+	return echo_run_cc(imp_spec, total, max_rounds, sa, sb, TG_TCP_CC_NEWRENO);
+}
+
+static void test_echo_cubic(void)
+{
+	struct tg_tcp_stats sa, sb;
+	unsigned r = echo_run_cc("seed=21,tx.loss=1%,tx.reorder=1%", 2 << 20, 400000,
+				 &sa, &sb, TG_TCP_CC_CUBIC);
+
+	CU_ASSERT(r > 0);
+	CU_ASSERT(sa.fast_retransmits + sb.fast_retransmits > 0);
+}
+
+/* The pool runs low: windows stop opening, sends take nothing, nothing
+ * crashes; given back, the connection goes on. */
+static void test_pool_exhaustion(void)
+{
+	struct tx x;
+	struct pk r[8];
+	struct rte_mempool *mp;
+	static struct rte_mbuf *held[4096];
+	unsigned n = 0;
+	static char chunk[1449];
+	char buf[4096];
+	struct iovec iov = { buf, sizeof(buf) };
+	uint16_t wnd_before;
+
+	up(&x, NULL);
+	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
+	accept_conn(&x, true, true);
+	memset(chunk, 'p', 1448);
+	send_seg(&x, ACK, chunk);
+	send_seg(&x, ACK, chunk);
+	run(&x);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 8), 1);
+	wnd_before = r[0].wnd;
+	mp = tg_net_pool(x.n.n[A][0]);
+	/* take all but 100 */
+	while (rte_mempool_avail_count(mp) > 100 && n < RTE_DIM(held))
+		held[n++] = rte_pktmbuf_alloc(mp);
+	run(&x); /* the instance reads the pool's level each round */
+	/* data in: taken (its mbufs are the peer's), acknowledged, but the
+	 * window does not open again as it is read */
+	CU_ASSERT_EQUAL(tg_tcp_recv(x.c, &iov, 1), 2896);
+	tg_tcp_flush(x.t);
+	send_seg(&x, ACK, chunk);
+	send_seg(&x, ACK, chunk);
+	run(&x);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 8), 1);
+	CU_ASSERT(r[0].wnd < wnd_before);
+	/* sends take nothing, writable is not reported */
+	CU_ASSERT_EQUAL(tg_tcp_send(x.c, "abc", 3), 0);
+	tg_tcp_want(x.c, false, true);
+	{
+		struct tg_tcp_event ev[4];
+
+		CU_ASSERT_EQUAL(events(&x, ev, 4), 0);
+	}
+	/* the last ones too: ACKs cannot be built, nothing breaks */
+	while (rte_mempool_avail_count(mp) > 0 && n < RTE_DIM(held))
+		held[n++] = rte_pktmbuf_alloc(mp);
+	send_seg(&x, ACK, chunk);
+	send_seg(&x, ACK, chunk);
+	step(&x, 100);
+	CU_ASSERT(tg_tcp_stats(x.t)->no_mbuf > 0);
+	/* given back: the window opens, the bytes go */
+	for (unsigned i = 0; i < n; i++)
+		rte_pktmbuf_free(held[i]);
+	run(&x);
+	while (tg_tcp_recv(x.c, &iov, 1) > 0)
+		;
+	CU_ASSERT_EQUAL(tg_tcp_send(x.c, "abc", 3), 3);
+	tg_tcp_flush(x.t);
+	{
+		unsigned k = peer_recv(&x, r, 8);
+
+		CU_ASSERT_FATAL(k >= 1);
+		CU_ASSERT(r[k - 1].wnd > 0);
+	}
+	tg_tcp_close(x.c);
+	down(&x);
+}
+
+/* RFC 1191: fragmentation needed lowers the MSS of the connection whose
+ * segment it quotes */
+static void test_pmtu(void)
+{
+	struct tx x;
+	struct pk r[16];
+	static uint8_t out[4000];
+	struct tg_tcp_info in;
+	uint8_t icmp[8 + 20 + 8];
+	struct rte_ipv4_hdr *q = (struct rte_ipv4_hdr *)(icmp + 8);
+	uint32_t seq;
+	uint16_t sp, dp;
+
+	up(&x, NULL);
+	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
+	accept_conn(&x, true, true);
+	CU_ASSERT_EQUAL(tg_tcp_send(x.c, out, sizeof(out)), 4000);
+	tg_tcp_flush(x.t);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 16), 3);
+	/* a router says 1000 bytes, quoting our first segment */
+	memset(icmp, 0, sizeof(icmp));
+	icmp[0] = 3;
+	icmp[1] = 4;
+	icmp[6] = 1000 >> 8;
+	icmp[7] = 1000 & 0xff;
+	q->version_ihl = RTE_IPV4_VHL_DEF;
+	q->next_proto_id = IPPROTO_TCP;
+	q->src_addr = tg_net_addr_v4(&x.n.addr[A]);
+	q->dst_addr = tg_net_addr_v4(&x.n.addr[B]);
+	sp = htons(80);
+	dp = htons(x.port);
+	seq = htonl(r[0].seq);
+	memcpy(icmp + 28, &sp, 2);
+	memcpy(icmp + 30, &dp, 2);
+	memcpy(icmp + 32, &seq, 4);
+	tn_put(&x.n, A, 0, tn_ip_frame(&x.n, B, IPPROTO_ICMP, icmp, sizeof(icmp)));
+	run(&x);
+	tg_tcp_info(x.c, &in);
+	CU_ASSERT_EQUAL(in.mss, 1000 - 40 - 12);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->pmtu_updates, 1);
+	/* what was too big goes again, in smaller segments */
+	{
+		unsigned k = peer_recv(&x, r, 16);
+
+		CU_ASSERT_FATAL(k >= 1);
+		for (unsigned i = 0; i < k; i++)
+			CU_ASSERT(r[i].len <= 948);
+		CU_ASSERT_EQUAL(r[0].seq, x.our);
+	}
+	tg_tcp_close(x.c);
+	down(&x);
+}
+
 static void test_echo_clean(void)
 {
 	struct tg_tcp_stats sa, sb;
@@ -1792,8 +1933,11 @@ static CU_TestInfo tcp_tests[] = {
 	{ "zero-window probes", test_zero_window_probe },
 	{ "receive window: shrinking use, zero, update", test_receive_window },
 	{ "keep-alive", test_keepalive },
+	{ "pool exhaustion: windows close, sends pause, no crash", test_pool_exhaustion },
+	{ "path MTU: fragmentation needed lowers the MSS", test_pmtu },
 	{ "two stacks: 4 MiB echo, clean", test_echo_clean },
 	{ "two stacks: echo through 1% and 5% loss, reordering, duplicates", test_echo_loss },
+	{ "two stacks: CUBIC through 1% loss", test_echo_cubic },
 	CU_TEST_INFO_NULL,
 };
 

@@ -120,6 +120,8 @@ int tn_up(struct tn_pair *x, const struct tn_opts *o)
 		pc.mtu = o->mtu;
 		if (s == 0 && o->with_gateway)
 			CU_ASSERT_FATAL(tg_ok(tg_net_addr_parse("198.18.0.254", &pc.gateway)));
+		/* a test that failed half way left it started */
+		(void)rte_eth_dev_stop(x->port[s]);
 		CU_ASSERT_FATAL(tg_ok(tg_net_port_start(&pc, &x->p[s])));
 		tg_net_port_mac(x->p[s], x->mac[s]);
 	}
