@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /**
  * @file arp.c
- * ARP (RFC 826) for one instance: requests and replies, a set-associative
+ * ARP (RFC 826) for one instance, and the neighbour cache IPv4 and IPv6
+ * (net6.c, NDP) share: requests and replies, a set-associative
  * cache (8 ways per set, the least recently confirmed entry replaced)
  * with a timeout, packets waiting for an answer (four per address, the
  * address given up after three unanswered requests a second apart), and
@@ -17,19 +18,33 @@
 
 #define TG_ARP_FRAME 60 /* minimum Ethernet frame without FCS */
 
-static unsigned tg_arp_set(const struct tg_net *n, uint32_t ip)
+static unsigned tg_arp_set(const struct tg_net *n, const struct tg_net_addr *ip)
 {
-	return (unsigned)((ip * 0x9E3779B1u) >> 7) % n->arp_sets;
+	uint32_t a, b;
+
+	memcpy(&a, &ip->b[12], 4);
+	memcpy(&b, &ip->b[8], 4);
+	return (unsigned)(((a ^ (b * 31u)) * 0x9E3779B1u) >> 7) % n->arp_sets;
 }
 
-static struct tg_arp_ent *tg_arp_find(const struct tg_net *n, uint32_t ip)
+static struct tg_arp_ent *tg_arp_find(const struct tg_net *n,
+				      const struct tg_net_addr *ip)
 {
 	struct tg_arp_ent *s = &n->arp[tg_arp_set(n, ip) * TG_NET_ARP_WAYS];
 
 	for (unsigned w = 0; w < TG_NET_ARP_WAYS; w++)
-		if (s[w].state != TG_ARP_FREE && s[w].ip == ip)
+		if (s[w].state != TG_ARP_FREE && tg_net_addr_eq(&s[w].ip, ip))
 			return &s[w];
 	return NULL;
+}
+
+/* ask for @p ip: an ARP request or an NDP neighbour solicitation */
+static void tg_nb_ask(struct tg_net *n, const struct tg_net_addr *ip)
+{
+	if (tg_net_addr_is_v4(ip))
+		tg_arp_send(n, RTE_ARP_OP_REQUEST, tg_net_addr_v4(ip), NULL);
+	else
+		tg_nd_send_ns(n, ip);
 }
 
 static void tg_arp_drop_pending(struct tg_net *n, struct tg_arp_ent *e)
@@ -43,7 +58,7 @@ static void tg_arp_drop_pending(struct tg_net *n, struct tg_arp_ent *e)
 
 /* A way for @p ip: a free one, else the least recently confirmed entry
  * that is not static. NULL when the whole set is static. */
-static struct tg_arp_ent *tg_arp_take(struct tg_net *n, uint32_t ip)
+static struct tg_arp_ent *tg_arp_take(struct tg_net *n, const struct tg_net_addr *ip)
 {
 	struct tg_arp_ent *s = &n->arp[tg_arp_set(n, ip) * TG_NET_ARP_WAYS];
 	struct tg_arp_ent *v = NULL;
@@ -60,7 +75,7 @@ static struct tg_arp_ent *tg_arp_take(struct tg_net *n, uint32_t ip)
 		return NULL;
 	tg_arp_drop_pending(n, v);
 	memset(v, 0, sizeof(*v));
-	v->ip = ip;
+	v->ip = *ip;
 	return v;
 }
 
@@ -112,7 +127,8 @@ static void tg_arp_release(struct tg_net *n, struct tg_arp_ent *e)
 	e->n_pend = 0;
 }
 
-void tg_arp_resolve_out(struct tg_net *n, struct rte_mbuf *m, uint32_t nh)
+void tg_arp_resolve_out(struct tg_net *n, struct rte_mbuf *m,
+			const struct tg_net_addr *nh)
 {
 	struct tg_arp_ent *e = tg_arp_find(n, nh);
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
@@ -124,7 +140,7 @@ void tg_arp_resolve_out(struct tg_net *n, struct rte_mbuf *m, uint32_t nh)
 		if (e->state == TG_ARP_REACHABLE && n->now - e->updated > n->arp_timeout &&
 		    n->now >= e->next_try) {
 			e->next_try = n->now + TG_NET_ARP_RETRY_US;
-			tg_arp_send(n, RTE_ARP_OP_REQUEST, nh, NULL);
+			tg_nb_ask(n, nh);
 		}
 		return;
 	}
@@ -148,7 +164,7 @@ void tg_arp_resolve_out(struct tg_net *n, struct rte_mbuf *m, uint32_t nh)
 	if (n->now >= e->next_try && e->tries < TG_NET_ARP_TRIES) {
 		e->tries++;
 		e->next_try = n->now + TG_NET_ARP_RETRY_US;
-		tg_arp_send(n, RTE_ARP_OP_REQUEST, nh, NULL);
+		tg_nb_ask(n, nh);
 	}
 }
 
@@ -165,7 +181,7 @@ void tg_arp_sweep(struct tg_net *n)
 			}
 			e->tries++;
 			e->next_try = n->now + TG_NET_ARP_RETRY_US;
-			tg_arp_send(n, RTE_ARP_OP_REQUEST, e->ip, NULL);
+			tg_nb_ask(n, &e->ip);
 		} else if (e->state == TG_ARP_REACHABLE &&
 			   n->now - e->updated >
 				   n->arp_timeout + TG_NET_ARP_TRIES * TG_NET_ARP_RETRY_US) {
@@ -190,10 +206,8 @@ void tg_arp_input(struct tg_net *n, struct rte_mbuf *m, bool copy)
 {
 	const struct rte_arp_hdr *a;
 	struct rte_ether_addr sha;
-	struct tg_arp_ent *e;
 	uint32_t spa, tpa;
 	uint16_t op;
-	bool merge = false;
 
 	if (m->data_len < sizeof(struct rte_ether_hdr) + sizeof(*a)) {
 		n->st.rx_malformed++;
@@ -225,41 +239,47 @@ void tg_arp_input(struct tg_net *n, struct rte_mbuf *m, bool copy)
 		n->st.arp_conflict++;
 		return;
 	}
-	/* RFC 826 "merge": update what we already have */
-	if (spa != 0 && (e = tg_arp_find(n, spa)) != NULL && e->state != TG_ARP_STATIC) {
-		rte_ether_addr_copy(&sha, &e->mac);
-		e->state = TG_ARP_REACHABLE;
-		e->updated = n->now;
-		e->tries = 0;
-		e->next_try = 0;
-		n->st.arp_learn++;
-		tg_arp_release(n, e);
-		merge = true;
+	/* RFC 826 "merge": update what we already have; add the sender
+	 * when we are the target */
+	if (spa != 0) {
+		struct tg_net_addr a;
+
+		tg_net_addr_set_v4(&a, spa);
+		tg_nb_learn(n, &a, &sha, tpa == n->port->ip4);
 	}
 	if (tpa != n->port->ip4)
 		return;
-	if (!merge && spa != 0 && (e = tg_arp_take(n, spa)) != NULL) {
-		rte_ether_addr_copy(&sha, &e->mac);
-		e->state = TG_ARP_REACHABLE;
-		e->updated = n->now;
-		n->st.arp_learn++;
-	}
 	if (op == RTE_ARP_OP_REQUEST && !copy)
 		tg_arp_send(n, RTE_ARP_OP_REPLY, spa, &sha);
+}
+
+void tg_nb_learn(struct tg_net *n, const struct tg_net_addr *ip,
+		 const struct rte_ether_addr *mac, bool create)
+{
+	struct tg_arp_ent *e = tg_arp_find(n, ip);
+
+	if (e != NULL && e->state == TG_ARP_STATIC)
+		return;
+	if (e == NULL && (!create || (e = tg_arp_take(n, ip)) == NULL))
+		return;
+	rte_ether_addr_copy(mac, &e->mac);
+	e->state = TG_ARP_REACHABLE;
+	e->updated = n->now;
+	e->tries = 0;
+	e->next_try = 0;
+	n->st.arp_learn++;
+	tg_arp_release(n, e);
 }
 
 tg_result tg_net_arp_add(struct tg_net *n, const struct tg_net_addr *ip,
 			 const uint8_t mac[6])
 {
 	struct tg_arp_ent *e;
-	uint32_t v4;
 
-	TG_ENSURE(n != NULL && ip != NULL && mac != NULL && tg_net_addr_is_v4(ip),
-		  TG_E_INVAL);
-	v4 = tg_net_addr_v4(ip);
-	e = tg_arp_find(n, v4);
+	TG_ENSURE(n != NULL && ip != NULL && mac != NULL, TG_E_INVAL);
+	e = tg_arp_find(n, ip);
 	if (e == NULL)
-		e = tg_arp_take(n, v4);
+		e = tg_arp_take(n, ip);
 	TG_ENSURE(e != NULL, TG_E_NOSPACE);
 	memcpy(e->mac.addr_bytes, mac, 6);
 	e->state = TG_ARP_STATIC;
@@ -273,9 +293,7 @@ bool tg_net_arp_lookup(const struct tg_net *n, const struct tg_net_addr *ip,
 {
 	const struct tg_arp_ent *e;
 
-	if (!tg_net_addr_is_v4(ip))
-		return false;
-	e = tg_arp_find(n, tg_net_addr_v4(ip));
+	e = tg_arp_find(n, ip);
 	if (e == NULL || (e->state != TG_ARP_REACHABLE && e->state != TG_ARP_STATIC))
 		return false;
 	if (mac != NULL)

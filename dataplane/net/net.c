@@ -13,6 +13,7 @@
 
 #include <rte_arp.h>
 #include <rte_cycles.h>
+#include <rte_ether.h>
 #include <rte_ethdev.h>
 #include <rte_icmp.h>
 #include <rte_ip.h>
@@ -189,6 +190,31 @@ const struct tg_net_addr *tg_net_local(const struct tg_net *n)
 	return &n->port->addr;
 }
 
+const struct tg_net_addr *tg_net_local6(const struct tg_net *n)
+{
+	return n->port->has6 ? &n->port->addr6 : NULL;
+}
+
+bool tg_net_is_local(const struct tg_net *n, const struct tg_net_addr *a)
+{
+	if (tg_net_addr_is_v4(a))
+		return tg_net_addr_v4(a) == n->port->ip4;
+	return n->port->has6 && tg_net6_mine(n->port, a->b);
+}
+
+const struct tg_net_addr *tg_net_src_for(const struct tg_net *n,
+					 const struct tg_net_addr *dst)
+{
+	if (tg_net_addr_is_v4(dst))
+		return &n->port->addr;
+	if (!n->port->has6)
+		return NULL;
+	/* RFC 6724: a link-local destination gets our link-local source */
+	if (dst->b[0] == 0xfe && (dst->b[1] & 0xc0) == 0x80)
+		return &n->port->ll6;
+	return &n->port->addr6;
+}
+
 uint16_t tg_net_mtu(const struct tg_net *n)
 {
 	return n->port->mtu;
@@ -258,6 +284,8 @@ void tg_net_flush(struct tg_net *n)
 		 * sender and target */
 		n->garp_due = false;
 		tg_arp_send(n, RTE_ARP_OP_REQUEST, n->port->ip4, NULL);
+		if (n->port->has6)
+			tg_nd_announce(n); /* RFC 4861 §7.2.6 */
 	}
 	for (int round = 0; round < 64; round++) {
 		struct rte_mbuf *b[TG_NET_BURST * 2];
@@ -298,11 +326,14 @@ tg_result tg_net_output(struct tg_net *n, struct rte_mbuf *m,
 	struct tg_net_port *p = n->port;
 	struct rte_ipv4_hdr *ip;
 	struct rte_ether_hdr *eth;
+	struct tg_net_addr nha;
 	uint32_t d4, nh;
 	uint32_t l4_len = m->pkt_len;
 	uint16_t csum_off = proto == IPPROTO_TCP ? 16 : proto == IPPROTO_UDP ? 6 : 0;
 
-	if (!tg_net_addr_is_v4(dst) || TG_IP4_LEN + l4_len > p->mtu ||
+	if (!tg_net_addr_is_v4(dst))
+		return tg_net_output6(n, m, dst, proto);
+	if (TG_IP4_LEN + l4_len > p->mtu ||
 	    (csum_off != 0 && m->data_len < csum_off + 2u)) {
 		rte_pktmbuf_free(m);
 		return tg_error(TG_E_INVAL);
@@ -362,7 +393,8 @@ tg_result tg_net_output(struct tg_net *n, struct rte_mbuf *m,
 	}
 	rte_ether_addr_copy(&p->mac, &eth->src_addr);
 	eth->ether_type = htons(RTE_ETHER_TYPE_IPV4);
-	tg_arp_resolve_out(n, m, nh);
+	tg_net_addr_set_v4(&nha, nh);
+	tg_arp_resolve_out(n, m, &nha);
 	return TG_OK;
 }
 
@@ -374,13 +406,13 @@ tg_result tg_net_ping(struct tg_net *n, const struct tg_net_addr *dst,
 	uint8_t *pl;
 
 	TG_ENSURE(m != NULL, TG_E_NOMEM);
-	if (len > n->port->mtu - TG_IP4_LEN - sizeof(*ic) ||
+	if (len > n->port->mtu - (tg_net_addr_is_v4(dst) ? TG_IP4_LEN : 40u) - sizeof(*ic) ||
 	    (ic = (struct rte_icmp_hdr *)rte_pktmbuf_append(
 		     m, (uint16_t)(sizeof(*ic) + len))) == NULL) {
 		rte_pktmbuf_free(m);
 		return tg_error(TG_E_INVAL);
 	}
-	ic->icmp_type = RTE_IP_ICMP_ECHO_REQUEST;
+	ic->icmp_type = tg_net_addr_is_v4(dst) ? RTE_IP_ICMP_ECHO_REQUEST : 128;
 	ic->icmp_code = 0;
 	ic->icmp_cksum = 0;
 	ic->icmp_ident = htons(id);
@@ -388,13 +420,15 @@ tg_result tg_net_ping(struct tg_net *n, const struct tg_net_addr *dst,
 	pl = (uint8_t *)(ic + 1);
 	for (uint16_t i = 0; i < len; i++)
 		pl[i] = (uint8_t)i;
+	if (!tg_net_addr_is_v4(dst)) /* ICMPv6: the checksum covers a pseudo-header */
+		return tg_net_output(n, m, dst, IPPROTO_ICMPV6);
 	ic->icmp_cksum = (uint16_t)~rte_raw_cksum(ic, sizeof(*ic) + len);
 	return tg_net_output(n, m, dst, IPPROTO_ICMP);
 }
 
 /* ---- receive ---------------------------------------------------------------------- */
 
-static void tg_drop(struct rte_mbuf *m, uint64_t *counter)
+void tg_net_drop(struct rte_mbuf *m, uint64_t *counter)
 {
 	(*counter)++;
 	rte_pktmbuf_free(m);
@@ -410,14 +444,14 @@ static void tg_icmp_echo(struct tg_net *n, struct rte_mbuf *m,
 	uint16_t ck;
 
 	if (!RTE_MBUF_DIRECT(m) || rte_mbuf_refcnt_read(m) != 1) {
-		tg_drop(m, &n->st.rx_malformed);
+		tg_net_drop(m, &n->st.rx_malformed);
 		return;
 	}
 	n->st.icmp_echo_rx++;
 	ic->icmp_type = RTE_IP_ICMP_ECHO_REPLY;
 	ic->icmp_cksum = 0;
 	if (rte_raw_cksum_mbuf(m, l4_off, l4_len, &ck) != 0) {
-		tg_drop(m, &n->st.rx_malformed);
+		tg_net_drop(m, &n->st.rx_malformed);
 		return;
 	}
 	ic->icmp_cksum = (uint16_t)~ck;
@@ -446,7 +480,7 @@ static void tg_icmp_error(struct tg_net *n, struct rte_mbuf *m,
 
 	if (l4_len < sizeof(*ic) + TG_IP4_LEN + 8 ||
 	    m->data_len < qoff + TG_IP4_LEN) {
-		tg_drop(m, &n->st.rx_malformed);
+		tg_net_drop(m, &n->st.rx_malformed);
 		return;
 	}
 	q = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, qoff);
@@ -454,21 +488,26 @@ static void tg_icmp_error(struct tg_net *n, struct rte_mbuf *m,
 	if ((q->version_ihl >> 4) != 4 || qhl < TG_IP4_LEN ||
 	    l4_len < sizeof(*ic) + qhl + 8 || m->data_len < qoff + qhl + 8 ||
 	    q->src_addr != n->port->ip4) {
-		tg_drop(m, &n->st.rx_malformed);
+		tg_net_drop(m, &n->st.rx_malformed);
 		return;
 	}
 	pr = q->next_proto_id == IPPROTO_TCP ? &n->tcp
 	   : q->next_proto_id == IPPROTO_UDP ? &n->udp
 					     : NULL;
 	if (pr == NULL || pr->err == NULL) {
-		tg_drop(m, &n->st.icmp_other);
+		tg_net_drop(m, &n->st.icmp_other);
 		return;
 	}
 	memset(&e, 0, sizeof(e));
 	e.type = ic->icmp_type;
 	e.code = ic->icmp_code;
-	if (ic->icmp_type == TG_ICMP_UNREACH && ic->icmp_code == 4)
+	if (ic->icmp_type == TG_ICMP_UNREACH && ic->icmp_code == 4) {
 		e.mtu = ntohs(ic->icmp_seq_nb); /* RFC 1191 §4: next-hop MTU */
+		e.too_big = true;
+	}
+	/* RFC 1122 §4.2.3.9: protocol and port unreachable are hard */
+	e.hard = ic->icmp_type == TG_ICMP_UNREACH &&
+		 (ic->icmp_code == 2 || ic->icmp_code == 3);
 	tg_net_addr_set_v4(&e.src, q->src_addr);
 	tg_net_addr_set_v4(&e.dst, q->dst_addr);
 	e.l4 = rte_pktmbuf_mtod_offset(m, const uint8_t *, qoff + qhl);
@@ -487,18 +526,18 @@ static void tg_icmp_input(struct tg_net *n, struct rte_mbuf *m,
 
 	if (l4_len < sizeof(*ic) || m->data_len < l4_off + sizeof(*ic) ||
 	    rte_raw_cksum_mbuf(m, l4_off, l4_len, &ck) != 0) {
-		tg_drop(m, &n->st.rx_malformed);
+		tg_net_drop(m, &n->st.rx_malformed);
 		return;
 	}
 	if (ck != 0xffff) {
-		tg_drop(m, &n->st.rx_bad_cksum);
+		tg_net_drop(m, &n->st.rx_bad_cksum);
 		return;
 	}
 	ic = rte_pktmbuf_mtod_offset(m, const struct rte_icmp_hdr *, l4_off);
 	switch (ic->icmp_type) {
 	case RTE_IP_ICMP_ECHO_REQUEST:
 		if (ic->icmp_code != 0) {
-			tg_drop(m, &n->st.icmp_other);
+			tg_net_drop(m, &n->st.icmp_other);
 			return;
 		}
 		tg_icmp_echo(n, m, ip, l4_off, l4_len);
@@ -514,7 +553,7 @@ static void tg_icmp_input(struct tg_net *n, struct rte_mbuf *m,
 		tg_icmp_error(n, m, ic, l4_off, l4_len);
 		return;
 	default:
-		tg_drop(m, &n->st.icmp_other);
+		tg_net_drop(m, &n->st.icmp_other);
 	}
 }
 
@@ -528,7 +567,7 @@ static void tg_ip4_input(struct tg_net *n, struct rte_mbuf *m)
 	uint32_t src;
 
 	if (m->data_len < off + TG_IP4_LEN) {
-		tg_drop(m, &n->st.rx_malformed);
+		tg_net_drop(m, &n->st.rx_malformed);
 		return;
 	}
 	ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, off);
@@ -537,40 +576,40 @@ static void tg_ip4_input(struct tg_net *n, struct rte_mbuf *m)
 	/* RFC 791 §3.1 / RFC 1122 §3.2.1: version, header and total length */
 	if ((ip->version_ihl >> 4) != 4 || hl < TG_IP4_LEN ||
 	    m->data_len < off + hl || tot < hl || off + (uint32_t)tot > m->pkt_len) {
-		tg_drop(m, &n->st.rx_malformed);
+		tg_net_drop(m, &n->st.rx_malformed);
 		return;
 	}
 	if (m->pkt_len > off + (uint32_t)tot &&
 	    rte_pktmbuf_trim(m, (uint16_t)(m->pkt_len - off - tot)) != 0) {
 		/* Ethernet padding across segments */
-		tg_drop(m, &n->st.rx_malformed);
+		tg_net_drop(m, &n->st.rx_malformed);
 		return;
 	}
 	if (n->port->rx_cksum &&
 	    (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_BAD) {
-		tg_drop(m, &n->st.rx_bad_cksum);
+		tg_net_drop(m, &n->st.rx_bad_cksum);
 		return;
 	}
 	if (!(n->port->rx_cksum &&
 	      (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD) &&
 	    rte_raw_cksum(ip, hl) != 0xffff) {
-		tg_drop(m, &n->st.rx_bad_cksum);
+		tg_net_drop(m, &n->st.rx_bad_cksum);
 		return;
 	}
 	if (ip->dst_addr != n->port->ip4) {
-		tg_drop(m, &n->st.rx_not_ours);
+		tg_net_drop(m, &n->st.rx_not_ours);
 		return;
 	}
 	src = ip->src_addr;
 	/* RFC 1122 §3.2.1.3: a source that cannot be a host */
 	if (src == 0 || src == n->port->ip4 || src == 0xffffffffu ||
 	    (ntohl(src) >> 28) == 0xe) {
-		tg_drop(m, &n->st.rx_malformed);
+		tg_net_drop(m, &n->st.rx_malformed);
 		return;
 	}
 	if ((ntohs(ip->fragment_offset) & (RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) != 0) {
 		/* we never reassemble: TCP segments fit our MTU */
-		tg_drop(m, &n->st.rx_frag);
+		tg_net_drop(m, &n->st.rx_frag);
 		return;
 	}
 	l4_off = (uint16_t)(off + hl);
@@ -583,12 +622,12 @@ static void tg_ip4_input(struct tg_net *n, struct rte_mbuf *m)
 	   : ip->next_proto_id == IPPROTO_UDP ? &n->udp
 					      : NULL;
 	if (pr == NULL || pr->in == NULL) {
-		tg_drop(m, &n->st.rx_unknown);
+		tg_net_drop(m, &n->st.rx_unknown);
 		return;
 	}
 	if (n->port->rx_cksum &&
 	    (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_BAD) {
-		tg_drop(m, &n->st.rx_bad_cksum);
+		tg_net_drop(m, &n->st.rx_bad_cksum);
 		return;
 	}
 	if (!(n->port->rx_cksum &&
@@ -599,14 +638,14 @@ static void tg_ip4_input(struct tg_net *n, struct rte_mbuf *m)
 		if (ip->next_proto_id == IPPROTO_UDP) {
 			if (l4_len < sizeof(struct rte_udp_hdr) ||
 			    m->data_len < l4_off + sizeof(struct rte_udp_hdr)) {
-				tg_drop(m, &n->st.rx_malformed);
+				tg_net_drop(m, &n->st.rx_malformed);
 				return;
 			}
 			none = rte_pktmbuf_mtod_offset(m, struct rte_udp_hdr *,
 						       l4_off)->dgram_cksum == 0;
 		}
 		if (!none && rte_ipv4_udptcp_cksum_mbuf_verify(m, ip, l4_off) != 0) {
-			tg_drop(m, &n->st.rx_bad_cksum);
+			tg_net_drop(m, &n->st.rx_bad_cksum);
 			return;
 		}
 	}
@@ -625,32 +664,42 @@ static void tg_net_input(struct tg_net *n, struct rte_mbuf *m, bool copy)
 	const struct rte_ether_hdr *eth;
 
 	if (m->data_len < TG_ETH_LEN) {
-		tg_drop(m, &n->st.rx_malformed);
+		tg_net_drop(m, &n->st.rx_malformed);
 		return;
 	}
 	eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 	if (rte_is_same_ether_addr(&eth->src_addr, &n->port->mac)) {
-		tg_drop(m, &n->st.rx_own);
+		tg_net_drop(m, &n->st.rx_own);
 		return;
 	}
 	if (!rte_is_same_ether_addr(&eth->dst_addr, &n->port->mac) &&
-	    !rte_is_broadcast_ether_addr(&eth->dst_addr)) {
-		tg_drop(m, &n->st.rx_not_ours);
+	    !rte_is_broadcast_ether_addr(&eth->dst_addr) &&
+	    !(n->port->has6 && eth->dst_addr.addr_bytes[0] == 0x33 &&
+	      eth->dst_addr.addr_bytes[1] == 0x33)) {
+		tg_net_drop(m, &n->st.rx_not_ours);
 		return;
 	}
 	switch (ntohs(eth->ether_type)) {
 	case RTE_ETHER_TYPE_ARP:
 		tg_arp_input(n, m, copy);
 		return;
+	case RTE_ETHER_TYPE_IPV6:
+		if (!n->port->has6) {
+			tg_net_drop(m, &n->st.rx_unknown);
+			return;
+		}
+		tg_ip6_input(n, m, copy);
+		return;
 	case RTE_ETHER_TYPE_IPV4:
-		if (rte_is_broadcast_ether_addr(&eth->dst_addr)) {
-			tg_drop(m, &n->st.rx_not_ours);
+		if (rte_is_broadcast_ether_addr(&eth->dst_addr) ||
+		    rte_is_multicast_ether_addr(&eth->dst_addr)) {
+			tg_net_drop(m, &n->st.rx_not_ours);
 			return;
 		}
 		tg_ip4_input(n, m);
 		return;
 	default:
-		tg_drop(m, &n->st.rx_unknown);
+		tg_net_drop(m, &n->st.rx_unknown);
 	}
 }
 
@@ -671,6 +720,8 @@ static uint16_t tg_net_classify(const struct tg_net *n, const struct rte_mbuf *m
 	type = ntohs(eth->ether_type);
 	if (type == RTE_ETHER_TYPE_ARP)
 		return TG_NET_MAX_QUEUES;
+	if (type == RTE_ETHER_TYPE_IPV6)
+		return tg_net6_classify(n, m);
 	if (type != RTE_ETHER_TYPE_IPV4 || m->data_len < TG_ETH_LEN + TG_IP4_LEN)
 		return n->queue;
 	ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, TG_ETH_LEN);
@@ -790,11 +841,13 @@ unsigned tg_net_poll(struct tg_net *n)
 		for (uint16_t i = 0; i < k; i++) {
 			const struct rte_ether_hdr *eth =
 				rte_pktmbuf_mtod(b[i], const struct rte_ether_hdr *);
-			bool arp = b[i]->data_len >= TG_ETH_LEN &&
-				   eth->ether_type == htons(RTE_ETHER_TYPE_ARP);
+			/* ARP and NDP come here as copies: learn, not answer */
+			bool copy = b[i]->data_len >= TG_ETH_LEN &&
+				    (eth->ether_type == htons(RTE_ETHER_TYPE_ARP) ||
+				     tg_net6_is_nd(b[i]));
 
 			n->st.disp_in++;
-			tg_net_input(n, b[i], arp);
+			tg_net_input(n, b[i], copy);
 		}
 		done += k;
 	}

@@ -33,6 +33,11 @@ struct tg_net_port {
 	uint32_t gw4;          /* network order, 0: none */
 	struct tg_net_addr addr;
 	uint8_t prefix;
+	bool has6;             /* IPv6 configured */
+	struct tg_net_addr addr6;  /* global */
+	struct tg_net_addr ll6;    /* link-local (fe80::/64 + EUI-64) */
+	struct tg_net_addr gw6;    /* all zero: none */
+	uint8_t prefix6;
 	bool rss;              /* the device places flows */
 	bool tx_ip_cksum;      /* offloads enabled */
 	bool tx_l4_cksum;
@@ -63,8 +68,9 @@ struct tg_imp {
 	unsigned n_held;
 };
 
+/* the neighbour cache (ARP for IPv4, NDP for IPv6), one per instance */
 struct tg_arp_ent {
-	uint32_t ip;           /* network order; 0: free */
+	struct tg_net_addr ip; /* v4-mapped or IPv6 */
 	uint8_t state;         /* enum below */
 	uint8_t tries;
 	uint8_t n_pend;
@@ -105,9 +111,14 @@ struct tg_net {
 	struct rte_mbuf *txq[TG_NET_TXQ];
 };
 
-/* arp.c */
+/* arp.c: ARP and the neighbour cache both families share */
 void tg_arp_input(struct tg_net *n, struct rte_mbuf *m, bool copy);
-void tg_arp_resolve_out(struct tg_net *n, struct rte_mbuf *m, uint32_t nh);
+void tg_arp_resolve_out(struct tg_net *n, struct rte_mbuf *m,
+			const struct tg_net_addr *nh);
+/* a neighbour's link-layer address was heard: update the entry (and
+ * send what waits for it); @p create: make one if there is none */
+void tg_nb_learn(struct tg_net *n, const struct tg_net_addr *ip,
+		 const struct rte_ether_addr *mac, bool create);
 void tg_arp_sweep(struct tg_net *n);
 void tg_arp_send(struct tg_net *n, uint16_t op, uint32_t tip,
 		 const struct rte_ether_addr *tha);
@@ -115,6 +126,21 @@ void tg_arp_free_all(struct tg_net *n);
 
 /* net.c */
 void tg_net_txq_push(struct tg_net *n, struct rte_mbuf *m);
+void tg_net_drop(struct rte_mbuf *m, uint64_t *counter);
+
+/* net6.c: IPv6, ICMPv6, NDP */
+void tg_ip6_input(struct tg_net *n, struct rte_mbuf *m, bool copy);
+tg_result tg_net_output6(struct tg_net *n, struct rte_mbuf *m,
+			 const struct tg_net_addr *dst, uint8_t proto);
+void tg_nd_send_ns(struct tg_net *n, const struct tg_net_addr *target);
+void tg_nd_announce(struct tg_net *n);
+bool tg_net6_mine(const struct tg_net_port *p, const uint8_t *a);
+void tg_net6_port_init(struct tg_net_port *p);
+/* the owner of an IPv6 frame (as tg_net_classify) */
+uint16_t tg_net6_classify(const struct tg_net *n, const struct rte_mbuf *m);
+/* an ICMPv6 neighbour solicitation or advertisement (copied to every
+ * instance) */
+bool tg_net6_is_nd(const struct rte_mbuf *m);
 
 /* impair.c */
 tg_result tg_imp_init(struct tg_imp **out, const struct tg_net_impair *c,

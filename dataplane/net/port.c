@@ -147,6 +147,13 @@ static tg_result tg_port_check_conf(const struct tg_net_port_conf *c)
 	TG_ENSURE(tg_net_addr_is_v4(&c->addr) && tg_net_addr_v4(&c->addr) != 0,
 		  TG_E_INVAL);
 	TG_ENSURE(c->prefix >= 1 && c->prefix <= 32, TG_E_INVAL);
+	for (int i = 0; i < 16; i++)
+		if (c->addr6.b[i] != 0) {
+			TG_ENSURE(!tg_net_addr_is_v4(&c->addr6) && c->addr6.b[0] != 0xff &&
+					  c->prefix6 >= 1 && c->prefix6 <= 128,
+				  TG_E_INVAL);
+			break;
+		}
 	for (unsigned q = 0; q < c->n_queues; q++)
 		TG_ENSURE(c->pools[q] != NULL, TG_E_INVAL);
 	return TG_OK;
@@ -185,6 +192,14 @@ tg_result tg_net_port_start(const struct tg_net_port_conf *c,
 		p->gw4 = tg_net_addr_v4(&c->gateway);
 	tg_port_sym_key(p->key, TG_NET_KEY_LEN);
 	p->reta_size = 128;
+	for (int i = 0; i < 16; i++)
+		if (c->addr6.b[i] != 0)
+			p->has6 = true;
+	if (p->has6) {
+		p->addr6 = c->addr6;
+		p->prefix6 = c->prefix6;
+		p->gw6 = c->gateway6;
+	}
 
 	memset(&ec, 0, sizeof(ec));
 	if (c->mtu != 0)
@@ -296,11 +311,18 @@ tg_result tg_net_port_start(const struct tg_net_port_conf *c,
 	}
 	if (rte_is_zero_ether_addr(&p->mac))
 		rte_eth_random_addr(p->mac.addr_bytes);
-	TG_INFO("net: port %u up: mtu %u, %u queue(s), %s, checksums %s/%s",
+	if (p->has6) {
+		tg_net6_port_init(p);
+		/* NDP needs its solicited-node groups: all multicast in (the
+		 * IPv6 input filters by address); a port that cannot still
+		 * has the groups it was told, or passes everything */
+		(void)rte_eth_allmulticast_enable(c->port_id);
+	}
+	TG_INFO("net: port %u up: mtu %u, %u queue(s), %s, checksums %s/%s%s",
 		c->port_id, p->mtu, p->n_queues,
 		p->rss ? "RSS (symmetric key)" : "software dispatch",
 		p->rx_cksum ? "rx offload" : "rx software",
-		p->tx_l4_cksum ? "tx offload" : "tx software");
+		p->tx_l4_cksum ? "tx offload" : "tx software", p->has6 ? ", IPv6" : "");
 	*out = p;
 	return TG_OK;
 fail:

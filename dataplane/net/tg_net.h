@@ -187,6 +187,12 @@ struct tg_net_port_conf {
 	struct tg_net_addr addr; /**< our IPv4 address (v4-mapped) */
 	uint8_t prefix;         /**< its prefix length (1..32) */
 	struct tg_net_addr gateway; /**< next hop off the prefix (all zero: none) */
+	struct tg_net_addr addr6; /**< our global IPv6 address (all zero: no
+				       IPv6); the link-local one is derived
+				       from the MAC (EUI-64) */
+	uint8_t prefix6;        /**< its prefix length (1..128) */
+	struct tg_net_addr gateway6; /**< IPv6 next hop off the prefix (all
+					  zero: none) */
 	uint16_t mtu;           /**< 0: the port's current MTU */
 	uint16_t nb_rxd;        /**< rx descriptors per queue (0: 1024) */
 	uint16_t nb_txd;        /**< tx descriptors per queue (0: 1024) */
@@ -281,6 +287,8 @@ struct tg_net_stats {
 	uint64_t rx_frag;          /**< IPv4 fragments (dropped) */
 	uint64_t rx_unknown;       /**< EtherType or protocol we do not serve */
 	uint64_t arp_rx;           /**< ARP packets handled */
+	uint64_t nd_rx;            /**< NDP solicitations and advertisements handled */
+	uint64_t nd_tx;            /**< NDP messages sent */
 	uint64_t arp_tx;           /**< ARP packets sent */
 	uint64_t arp_learn;        /**< cache entries added or updated */
 	uint64_t arp_conflict;     /**< someone else claims our address */
@@ -338,7 +346,11 @@ struct tg_net_icmp_err {
 	uint8_t type;            /**< ICMP type */
 	uint8_t code;            /**< ICMP code */
 	uint16_t mtu;            /**< next-hop MTU of "fragmentation needed"
-				      (RFC 1191), else 0 */
+				      (RFC 1191) or "packet too big" (RFC 8201),
+				      else 0 */
+	bool too_big;            /**< the path MTU is @ref mtu */
+	bool hard;               /**< port or protocol unreachable (RFC 1122
+				      §4.2.3.9: ends a connection attempt) */
 	struct tg_net_addr src;  /**< our address in the quoted packet */
 	struct tg_net_addr dst;  /**< the destination of the quoted packet */
 	const uint8_t *l4;       /**< the quoted L4 header's first bytes */
@@ -433,23 +445,25 @@ struct rte_mbuf *tg_net_alloc(struct tg_net *n);
 
 /**
  * Send an L4 packet: @p m holds the L4 header and payload. Adds the IPv4
- * header (DF set, never fragmented), computes the L4 checksum (TCP, UDP)
- * or has the port do it, resolves the next hop (ARP; the packet waits
+ * header (DF set, never fragmented) or the IPv6 header (RFC 8200, no
+ * extension headers), computes the L4 checksum (TCP, UDP, ICMPv6) or has
+ * the port do it, resolves the next hop (ARP or NDP; the packet waits
  * for the answer, up to four per address) and queues the frame.
  * @param n      an instance
  * @param m      the packet (ownership passes, on failure too)
  * @param dst    destination
- * @param proto  IPPROTO_TCP, IPPROTO_UDP or IPPROTO_ICMP
- * @return TG_OK (queued or waiting for ARP); TG_E_INVAL (IPv6 not yet,
- *         too large for the MTU); TG_E_IO (no route); TG_E_NOSPACE
- *         (transmit queue full); the packet is freed on failure
+ * @param proto  IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP or IPPROTO_ICMPV6
+ * @return TG_OK (queued or waiting for the neighbour); TG_E_INVAL (IPv6
+ *         without an IPv6 address, too large for the MTU); TG_E_IO (no
+ *         route); the packet is freed on failure
  */
 TG_MUST_CHECK tg_result tg_net_output(struct tg_net *n, struct rte_mbuf *m,
 				      const struct tg_net_addr *dst,
 				      uint8_t proto);
 
 /**
- * Send an ICMP echo request (RFC 792) with @p len bytes of payload.
+ * Send an ICMP echo request (RFC 792; ICMPv6, RFC 4443, to an IPv6
+ * address) with @p len bytes of payload.
  * Replies are counted (icmp_echo_reply_rx, last_echo_id/seq).
  * @param n    an instance
  * @param dst  destination
@@ -463,11 +477,12 @@ TG_MUST_CHECK tg_result tg_net_ping(struct tg_net *n,
 				    uint16_t seq, uint16_t len);
 
 /**
- * Add a static ARP entry (never times out, never replaced).
+ * Add a static neighbour entry, ARP or NDP (never times out, never
+ * replaced).
  * @param n    an instance
- * @param ip   an IPv4 address (v4-mapped)
+ * @param ip   an IPv4 (v4-mapped) or IPv6 address
  * @param mac  its Ethernet address
- * @return TG_OK, TG_E_INVAL (not IPv4), TG_E_NOSPACE (its set is all static)
+ * @return TG_OK, TG_E_INVAL, TG_E_NOSPACE (its set is all static)
  */
 TG_MUST_CHECK tg_result tg_net_arp_add(struct tg_net *n,
 				       const struct tg_net_addr *ip,
@@ -475,7 +490,7 @@ TG_MUST_CHECK tg_result tg_net_arp_add(struct tg_net *n,
 
 /**
  * @param n    an instance
- * @param ip   an IPv4 address (v4-mapped)
+ * @param ip   an IPv4 (v4-mapped) or IPv6 address
  * @param mac  its Ethernet address, when known (out; may be NULL)
  * @return true when the cache has a usable entry
  */
@@ -505,6 +520,30 @@ uint16_t tg_net_queue(const struct tg_net *n);
  * @return our address on its port
  */
 const struct tg_net_addr *tg_net_local(const struct tg_net *n);
+
+/**
+ * @param n  an instance
+ * @return our global IPv6 address, or NULL without IPv6
+ */
+const struct tg_net_addr *tg_net_local6(const struct tg_net *n);
+
+/**
+ * @param n  an instance
+ * @param a  an address
+ * @return true when @p a is one of ours (IPv4, IPv6 global or link-local)
+ */
+bool tg_net_is_local(const struct tg_net *n, const struct tg_net_addr *a);
+
+/**
+ * The source address for a destination (RFC 6724 in short: our IPv4
+ * address, our link-local address for a link-local destination, else our
+ * global IPv6 address).
+ * @param n    an instance
+ * @param dst  a destination
+ * @return the address, or NULL (IPv6 destination, no IPv6)
+ */
+const struct tg_net_addr *tg_net_src_for(const struct tg_net *n,
+					 const struct tg_net_addr *dst);
 
 /**
  * @param n  an instance

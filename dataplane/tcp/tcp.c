@@ -493,13 +493,15 @@ tg_result tg_tcp_connect(struct tg_tcp *t, const struct tg_net_addr *dst,
 	struct tg_net *n = t->net;
 	struct tg_tcp_key k;
 	struct tg_tcp_conn *c;
+	const struct tg_net_addr *src;
 	bool found = false;
 
 	TG_ENSURE(dst != NULL && port != 0 && out != NULL, TG_E_INVAL);
-	TG_ENSURE(tg_net_addr_is_v4(dst), TG_E_INVAL);
+	src = tg_net_src_for(n, dst);
+	TG_ENSURE(src != NULL, TG_E_INVAL); /* IPv6 without an address */
 	t->now_ms = tg_net_now_us(n) / 1000;
 	memset(&k, 0, sizeof(k));
-	k.laddr = *tg_net_local(n);
+	k.laddr = *src;
 	k.raddr = *dst;
 	k.rport = port;
 	for (unsigned i = 0; i < range; i++) {
@@ -543,7 +545,7 @@ tg_result tg_tcp_connect(struct tg_tcp *t, const struct tg_net_addr *dst,
 	c->snd.seq = c->iss + 1;
 	c->recover = c->iss;
 	c->state = TG_TCP_SYN_SENT;
-	c->mss = (uint16_t)(tg_net_mtu(n) - 40);
+	c->mss = (uint16_t)tg_tcp_mtu_mss(c);
 	tg_cc_init(c);
 	tg_tcp_want_output(c);
 	*out = c;

@@ -124,7 +124,7 @@ struct tg_tcp_conn *tg_tcp_cookie_accept(struct tg_tcp *t, struct tg_tcp_listene
 	}
 	{
 		/* the MSS and options as for a SYN */
-		uint32_t own = (uint32_t)tg_net_mtu(t->net) - 40;
+		uint32_t own = tg_tcp_mtu_mss(c);
 		uint32_t mss = RTE_MIN((uint32_t)c->peer_mss, own);
 
 		c->opt_len = c->ts_ok ? 12 : 0;

@@ -103,7 +103,7 @@ static void tg_tcp_rtt_sample(struct tg_tcp_conn *c, uint32_t r)
 
 static void tg_tcp_set_mss(struct tg_tcp_conn *c)
 {
-	uint32_t own = (uint32_t)tg_net_mtu(c->t->net) - 40;
+	uint32_t own = tg_tcp_mtu_mss(c);
 	uint32_t mss = RTE_MIN((uint32_t)c->peer_mss, own);
 
 	c->opt_len = c->ts_ok ? 12 : 0;
@@ -926,7 +926,7 @@ void tg_tcp_input(void *ctx, struct rte_mbuf *m, const struct tg_net_rx *rx)
 		/* a new connection out of TIME_WAIT: on to the listener */
 	}
 	l = tg_tcp_find_listener(t, k.lport);
-	if (l != NULL && tg_net_addr_eq(&k.laddr, tg_net_local(t->net))) {
+	if (l != NULL && tg_net_is_local(t->net, &k.laddr)) {
 		tg_tcp_listen_in(t, l, &k, &s, m);
 		return;
 	}
@@ -965,10 +965,11 @@ void tg_tcp_icmp(void *ctx, const struct tg_net_icmp_err *e)
 	if (SEQ_LT(seq, c->snd_una) || SEQ_GEQ(seq, c->snd_max))
 		return;
 	t->now_ms = tg_net_now_us(t->net) / 1000;
-	if (e->type == 3 && e->code == 4) {
-		/* RFC 1191 §6.1: fragmentation needed: a smaller MSS */
+	if (e->too_big) {
+		/* RFC 1191 §6.1, RFC 8201 §5: a smaller MSS */
+		uint32_t hdrs = tg_net_addr_is_v4(&c->key.raddr) ? 40u : 60u;
 		uint32_t mtu = e->mtu >= 68 ? e->mtu : 576;
-		uint32_t mss = mtu > 40u + c->opt_len + 64u ? mtu - 40u - c->opt_len : 64u;
+		uint32_t mss = mtu > hdrs + c->opt_len + 64u ? mtu - hdrs - c->opt_len : 64u;
 
 		if (mss < c->mss) {
 			c->mss = (uint16_t)mss;
@@ -980,7 +981,6 @@ void tg_tcp_icmp(void *ctx, const struct tg_net_icmp_err *e)
 	}
 	/* RFC 1122 §4.2.3.9: port or protocol unreachable is hard while
 	 * connecting; everything else is soft */
-	if (e->type == 3 && (e->code == 2 || e->code == 3) &&
-	    c->state == TG_TCP_SYN_SENT)
+	if (e->hard && c->state == TG_TCP_SYN_SENT)
 		tg_tcp_fail(c, ECONNREFUSED);
 }

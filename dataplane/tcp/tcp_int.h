@@ -253,6 +253,14 @@ void tg_tcp_hash_del(struct tg_tcp *t, const struct tg_tcp_key *k);
 uint32_t tg_tcp_isn(struct tg_tcp *t, const struct tg_tcp_key *k);
 void tg_tcp_conn_init(struct tg_tcp_conn *c, const struct tg_tcp_key *k);
 void tg_tcp_tw_free(struct tg_tcp *t, struct tg_tw *w);
+/* IPv4 or IPv6 header and the TCP header: what the MTU leaves for
+ * options and data (RFC 9293 §3.7.1, RFC 8200 §8.3) */
+static inline uint32_t tg_tcp_mtu_mss(const struct tg_tcp_conn *c)
+{
+	return (uint32_t)tg_net_mtu(c->t->net) -
+	       (tg_net_addr_is_v4(&c->key.raddr) ? 40u : 60u);
+}
+
 static inline uint32_t tg_tcp_ts_now(const struct tg_tcp_conn *c)
 {
 	return (uint32_t)c->t->now_ms + c->ts_off;

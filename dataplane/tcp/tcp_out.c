@@ -167,7 +167,7 @@ uint32_t tg_tcp_rcv_window(struct tg_tcp_conn *c)
 static unsigned tg_tcp_syn_opts(const struct tg_tcp_conn *c, uint8_t *o, bool synack)
 {
 	unsigned n = 0;
-	uint16_t mss = (uint16_t)(tg_net_mtu(c->t->net) - 40);
+	uint16_t mss = (uint16_t)tg_tcp_mtu_mss(c);
 
 	o[n++] = TG_OPT_MSS;
 	o[n++] = 4;
@@ -225,8 +225,8 @@ static unsigned tg_tcp_opts(const struct tg_tcp_conn *c, uint8_t *o, uint32_t le
 		unsigned room = (40 - n - 4) / 8;
 		unsigned k;
 
-		while (room > 0 && len + TG_TCP_HDR + 20 + n + 4 + 8 * room >
-					   (unsigned)tg_net_mtu(c->t->net))
+		/* what the MTU leaves past the IP and TCP headers */
+		while (room > 0 && len + n + 4 + 8 * room > tg_tcp_mtu_mss(c))
 			room--;
 		k = tg_sack_blocks(c, b, RTE_MIN(room, 4u));
 		if (k > 0) {

@@ -58,14 +58,21 @@ def csum(b):
 
 def ping(addr, count, size=56):
     """Send COUNT echo requests, one a 200 ms; exit 0 when every one had
-    its reply within 2 s."""
-    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+    its reply within 2 s. IPv4 or IPv6 (ICMPv6: the kernel fills in the
+    checksum of a raw ICMPv6 socket)."""
+    v6 = ':' in addr
+    if v6:
+        s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)
+    else:
+        s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
     ident = os.getpid() & 0xffff
     got = set()
     for seq in range(1, count + 1):
         payload = bytes(i & 0xff for i in range(size))
-        hdr = struct.pack('!BBHHH', 8, 0, 0, ident, seq)
-        pkt = struct.pack('!BBHHH', 8, 0, csum(hdr + payload), ident, seq) + payload
+        typ = 128 if v6 else 8
+        hdr = struct.pack('!BBHHH', typ, 0, 0, ident, seq)
+        ck = 0 if v6 else csum(hdr + payload)
+        pkt = struct.pack('!BBHHH', typ, 0, ck, ident, seq) + payload
         s.sendto(pkt, (addr, 0))
         end = time.monotonic() + 2.0
         while time.monotonic() < end:
@@ -73,10 +80,10 @@ def ping(addr, count, size=56):
             if not r:
                 break
             data, src = s.recvfrom(65535)
-            ihl = (data[0] & 0xf) * 4
-            t, code, ck, rid, rseq = struct.unpack('!BBHHH', data[ihl:ihl + 8])
-            if t == 0 and rid == ident and src[0] == addr:
-                if data[ihl + 8:] != payload or csum(data[ihl:]) != 0:
+            off = 0 if v6 else (data[0] & 0xf) * 4
+            t, code, ck, rid, rseq = struct.unpack('!BBHHH', data[off:off + 8])
+            if t == (129 if v6 else 0) and rid == ident and src[0] == addr:
+                if data[off + 8:] != payload or (not v6 and csum(data[off:]) != 0):
                     print(f'seq {rseq}: reply payload or checksum wrong')
                     return 1
                 got.add(rseq)
@@ -87,10 +94,14 @@ def ping(addr, count, size=56):
     return 0 if len(got) == count else 1
 
 
+def family(addr):
+    return socket.AF_INET6 if ':' in addr else socket.AF_INET
+
+
 def echo_server(addr, port, seconds):
     """Echo every connection's bytes back until its end, then close;
     serve for SECONDS. Prints "ready" once listening."""
-    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    ls = socket.socket(family(addr), socket.SOCK_STREAM)
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     ls.bind((addr, port))
     ls.listen(128)

@@ -32,7 +32,8 @@ def sh(*args, check=True, **kw):
 class NetPair:
     """with NetPair() as p: p.ours_cmd(...), p.linux(...)"""
 
-    def __init__(self, linux_addr='198.18.0.1/24', our_addr='198.18.0.2/24'):
+    def __init__(self, linux_addr='198.18.0.1/24', our_addr='198.18.0.2/24',
+                 linux_addr6='2001:2::1/64', our_addr6='2001:2::2/64'):
         tag = f'{os.getpid() % 100000}'
         self.ns_ours = f'tgo{tag}'
         self.ns_linux = f'tgl{tag}'
@@ -40,6 +41,9 @@ class NetPair:
         self.if_linux = 'tgv1'
         self.linux_addr = linux_addr
         self.our_addr = our_addr
+        # RFC 5180 benchmarking space for IPv6
+        self.linux_addr6 = linux_addr6
+        self.our_addr6 = our_addr6
         self.made = []
 
     def __enter__(self):
@@ -63,6 +67,10 @@ class NetPair:
             self.in_ours('ip', 'link', 'set', self.if_ours, 'up')
             self.in_linux('ip', 'addr', 'add', self.linux_addr, 'dev',
                           self.if_linux)
+            self.in_linux('sysctl', '-qw',
+                          f'net.ipv6.conf.{self.if_linux}.disable_ipv6=0')
+            self.in_linux('ip', '-6', 'addr', 'add', self.linux_addr6, 'dev',
+                          self.if_linux, 'nodad')
             self.in_linux('ip', 'link', 'set', self.if_linux, 'up')
             self.in_linux('ip', 'link', 'set', 'lo', 'up')
             r = self.in_linux(sys.executable, PEER, 'offloads-off',
@@ -102,7 +110,7 @@ class NetPair:
         p = subprocess.Popen(
             ['ip', 'netns', 'exec', self.ns_ours, exe,
              '--vdev', f'net_af_packet0,iface={self.if_ours},qdisc_bypass=0',
-             '--addr', self.our_addr, *args],
+             '--addr', self.our_addr, '--addr6', self.our_addr6, *args],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         end = time.monotonic() + 30
         while time.monotonic() < end:

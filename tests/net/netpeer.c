@@ -8,8 +8,9 @@
  * what comes back, for a bounded time.
  *
  *   tg_netpeer --vdev net_af_packet0,iface=vA --addr 198.18.0.2/24
- *              [--gw ADDR] [--impair SPEC] [--seconds N]
- *              [--echo PORT] [--send ADDR:PORT --bytes N [--conns K]]
+ *              [--addr6 2001:2::2/64] [--gw ADDR] [--impair SPEC]
+ *              [--seconds N] [--echo PORT]
+ *              [--send ADDR:PORT|[ADDR6]:PORT --bytes N [--conns K]]
  *
  * Prints "ready" once the port is up; with --send one line per
  * connection, "sent N sha256 HEX back N sha256 HEX ok|MISMATCH"; its
@@ -208,6 +209,7 @@ int main(int argc, char **argv)
 		{ "vdev", required_argument, NULL, 'v' },
 		{ "addr", required_argument, NULL, 'a' },
 		{ "gw", required_argument, NULL, 'g' },
+		{ "addr6", required_argument, NULL, '6' },
 		{ "impair", required_argument, NULL, 'i' },
 		{ "seconds", required_argument, NULL, 's' },
 		{ "echo", required_argument, NULL, 'e' },
@@ -225,6 +227,7 @@ int main(int argc, char **argv)
 	struct tg_net *net;
 	struct tg_tcp *tcp = NULL;
 	const char *vdev = NULL, *addr = NULL, *gw = NULL, *impair = NULL, *dst = NULL;
+	const char *addr6 = NULL;
 	double seconds = 10, end;
 	unsigned idle = 0, echo_port = 0, nconns = 1, left = 0;
 	uint64_t bytes = 0;
@@ -237,6 +240,7 @@ int main(int argc, char **argv)
 		case 'v': vdev = optarg; break;
 		case 'a': addr = optarg; break;
 		case 'g': gw = optarg; break;
+		case '6': addr6 = optarg; break;
 		case 'i': impair = optarg; break;
 		case 's': seconds = atof(optarg); break;
 		case 'e': echo_port = (unsigned)atoi(optarg); break;
@@ -259,6 +263,18 @@ int main(int argc, char **argv)
 	if (tg_failed(tg_net_addr_parse(abuf, &pc.addr)) ||
 	    (gw != NULL && tg_failed(tg_net_addr_parse(gw, &pc.gateway))))
 		return usage();
+	if (addr6 != NULL) {
+		if (strlen(addr6) >= sizeof(abuf))
+			return usage();
+		strcpy(abuf, addr6);
+		slash = strchr(abuf, '/');
+		if (slash == NULL)
+			return usage();
+		*slash = '\0';
+		pc.prefix6 = (uint8_t)atoi(slash + 1);
+		if (tg_failed(tg_net_addr_parse(abuf, &pc.addr6)))
+			return usage();
+	}
 	memset(&ic, 0, sizeof(ic));
 	if (impair != NULL && tg_failed(tg_net_impair_parse(impair, &ic))) {
 		fprintf(stderr, "tg_netpeer: bad --impair\n");
@@ -320,6 +336,11 @@ int main(int argc, char **argv)
 		if (colon == NULL)
 			return usage();
 		*colon = '\0';
+		/* [v6]:port */
+		if (host[0] == '[' && colon[-1] == ']') {
+			colon[-1] = '\0';
+			memmove(host, host + 1, strlen(host));
+		}
 		if (tg_failed(tg_net_addr_parse(host, &da)))
 			return usage();
 		for (unsigned i = 0; i < nconns; i++) {

@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Linux pings our stack: our stack on net_af_packet on one end of a veth
 pair, Linux on the other end, each in a namespace the test creates (and
-removes). Linux resolves us by ARP and gets every echo answered, small
-and large."""
+removes). Linux resolves us by ARP and by NDP and gets every echo
+answered, IPv4 and IPv6, small and large."""
 import os
 import sys
 
@@ -19,15 +19,17 @@ def main():
     with netns.NetPair() as pair:
         p = pair.start_ours(NETPEER, '--seconds', '30')
         ok = True
-        for size in (56, 1472):
-            r = pair.linux_peer('ping', '198.18.0.2', '5', str(size))
-            print(r.stdout, r.stderr, end='')
+        for addr, size in (('198.18.0.2', 56), ('198.18.0.2', 1472),
+                           ('2001:2::2', 56), ('2001:2::2', 1452)):
+            r = pair.linux_peer('ping', addr, '5', str(size))
+            print(addr, size, r.stdout, r.stderr, end='')
             ok = ok and r.returncode == 0
         arp = pair.in_linux('ip', 'neigh', 'show', 'dev', pair.if_linux)
+        ok = ok and '2001:2::2' in arp.stdout and '198.18.0.2' in arp.stdout
         print('linux neighbours:', arp.stdout.strip())
         rc, st, text = netns.stop(p)
         print(text)
-        if rc != 0 or st.get('icmp_echo_rx', 0) < 10:
+        if rc != 0 or st.get('icmp_echo_rx', 0) < 20:
             ok = False
         if st.get('arp_rx', 0) < 1:
             ok = False

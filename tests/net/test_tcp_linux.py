@@ -5,7 +5,8 @@ veth pair, Linux on the other, each in a namespace the test creates.
 Both directions of open (Linux connects to our echo server; we connect
 to Linux's echo server), both directions of data (everything sent comes
 back, compared by SHA-256), with our impairment layer at 0%, 1% and 5%
-loss plus reordering and duplication, on both of our directions.
+loss plus reordering and duplication, on both of our directions; then
+over IPv6 (NDP, 2001:2::/48).
 
 Sizes are bounded for CI; TG_NET_BIG=1 adds 1 GiB transfers."""
 import os
@@ -23,16 +24,23 @@ LEVELS = [
     ('1%', 'seed=101,loss=1%,reorder=1%,dup=0.5%', [4 * MiB]),
     ('5%', 'seed=105,loss=5%,reorder=2%,dup=1%', [1 * MiB]),
 ]
+# the same over IPv6: both directions of open, clean and with loss
+LEVELS6 = [
+    ('v6 0%', None, [1, 4 * MiB]),
+    ('v6 1%', 'seed=106,loss=1%,reorder=1%,dup=0.5%', [1 * MiB]),
+]
 
 
-def run_level(pair, name, imp, sizes):
+def run_level(pair, name, imp, sizes, v6=False):
     ok = True
+    ours, linux = ('2001:2::2', '2001:2::1') if v6 else ('198.18.0.2', '198.18.0.1')
+    target = f'[{linux}]:7' if v6 else f'{linux}:7'
     extra = ['--impair', imp] if imp else []
     # Linux opens, we echo
     p = pair.start_ours(NETPEER, '--echo', '7', '--seconds', '300', *extra)
     try:
         for n in sizes:
-            r = pair.linux_peer('client', '198.18.0.2', '7', str(n), '120',
+            r = pair.linux_peer('client', ours, '7', str(n), '120',
                                 timeout=180)
             line = r.stdout.strip()
             print(f'[{name}] linux -> ours echo {n}: {line} {r.stderr.strip()}')
@@ -43,12 +51,12 @@ def run_level(pair, name, imp, sizes):
     # we open, Linux echoes
     srv = subprocess.Popen(
         ['ip', 'netns', 'exec', pair.ns_linux, sys.executable, netns.PEER,
-         'echo-server', '198.18.0.1', '7', '300'],
+         'echo-server', linux, '7', '300'],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         srv.stdout.readline()  # ready
         for n in sizes:
-            p = pair.start_ours(NETPEER, '--send', '198.18.0.1:7', '--bytes',
+            p = pair.start_ours(NETPEER, '--send', target, '--bytes',
                                 str(n), '--seconds', '120', *extra)
             try:
                 out, err = p.communicate(timeout=180)
@@ -75,6 +83,8 @@ def main():
     with netns.NetPair() as pair:
         for name, imp, sizes in LEVELS:
             ok = run_level(pair, name, imp, sizes) and ok
+        for name, imp, sizes in LEVELS6:
+            ok = run_level(pair, name, imp, sizes, v6=True) and ok
     print('PASS' if ok else 'FAIL')
     return 0 if ok else 1
 

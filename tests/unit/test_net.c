@@ -660,6 +660,149 @@ static void test_impair_delay_rate_corrupt(void)
 	tn_down(&x);
 }
 
+/* ---- IPv6 ----------------------------------------------------------------------------------- */
+
+static void ll_of(const uint8_t mac[6], struct tg_net_addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->b[0] = 0xfe;
+	a->b[1] = 0x80;
+	a->b[8] = mac[0] ^ 2;
+	a->b[9] = mac[1];
+	a->b[10] = mac[2];
+	a->b[11] = 0xff;
+	a->b[12] = 0xfe;
+	a->b[13] = mac[3];
+	a->b[14] = mac[4];
+	a->b[15] = mac[5];
+}
+
+static void test_ping6(void)
+{
+	struct tn_pair x;
+	struct tn_opts o = { .v6 = true };
+	struct tg_net_addr ll;
+	uint8_t mac[6];
+
+	tn_up(&x, &o);
+	/* NDP: A solicits B's address, B answers and learns A */
+	TG_ASSERT_OK(tg_net_ping(x.n[A][0], &x.addr6[B], 0x66, 1, 56));
+	tn_run(&x, 4);
+	CU_ASSERT(tg_net_arp_lookup(x.n[A][0], &x.addr6[B], mac));
+	CU_ASSERT_EQUAL(memcmp(mac, x.mac[B], 6), 0);
+	CU_ASSERT(tg_net_arp_lookup(x.n[B][0], &x.addr6[A], NULL));
+	CU_ASSERT_EQUAL(st(&x, A)->nd_tx, 1);
+	CU_ASSERT_EQUAL(st(&x, B)->nd_tx, 1);
+	CU_ASSERT_EQUAL(st(&x, B)->icmp_echo_rx, 1);
+	CU_ASSERT_EQUAL(st(&x, A)->icmp_echo_reply_rx, 1);
+	CU_ASSERT_EQUAL(st(&x, A)->last_echo_seq, 1);
+	/* B's link-local address, from its MAC; a large echo */
+	ll_of(x.mac[B], &ll);
+	TG_ASSERT_OK(tg_net_ping(x.n[A][0], &ll, 0x66, 2, 1400));
+	tn_run(&x, 4);
+	CU_ASSERT_EQUAL(st(&x, A)->icmp_echo_reply_rx, 2);
+	CU_ASSERT_EQUAL(st(&x, A)->last_echo_seq, 2);
+	/* too large for the MTU (IPv6 never fragments at the source here) */
+	TG_ASSERT_ERR(tg_net_ping(x.n[A][0], &x.addr6[B], 1, 3, 1460), TG_E_INVAL);
+	CU_ASSERT(tg_net_is_local(x.n[B][0], &ll));
+	CU_ASSERT(tg_net_is_local(x.n[B][0], &x.addr6[B]));
+	CU_ASSERT(!tg_net_is_local(x.n[B][0], &x.addr6[A]));
+	tn_down(&x);
+}
+
+static void test_nd_announce_and_checks(void)
+{
+	struct tn_pair x;
+	struct tn_opts o = { .v6 = true, .garp = { true, false }, .static_arp = true };
+	struct rte_mbuf *m[8];
+	unsigned k, na = 0;
+
+	tn_up(&x, &o);
+	/* at start: a gratuitous ARP and unsolicited advertisements of the
+	 * link-local and global addresses (RFC 4861 §7.2.6) */
+	tg_net_flush(x.n[A][0]);
+	k = tn_take(&x, A, m, 8);
+	CU_ASSERT_EQUAL(k, 3);
+	for (unsigned i = 0; i < k; i++) {
+		const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m[i], const struct rte_ether_hdr *);
+
+		if (eth->ether_type == htons(RTE_ETHER_TYPE_IPV6)) {
+			const uint8_t *ip6 = (const uint8_t *)(eth + 1);
+
+			CU_ASSERT_EQUAL(ip6[7], 255);          /* hop limit */
+			CU_ASSERT_EQUAL(ip6[40], 136);         /* NA */
+			CU_ASSERT_EQUAL(ip6[44], 0x20);        /* override */
+			CU_ASSERT_EQUAL(eth->dst_addr.addr_bytes[0], 0x33);
+			na++;
+		}
+	}
+	CU_ASSERT_EQUAL(na, 2);
+	tn_free(m, k);
+	/* a neighbour solicitation from beyond the link (hop limit 64):
+	 * ignored; a fragment: dropped and counted */
+	{
+		struct rte_mbuf *f = rte_pktmbuf_alloc(x.pool[A][0]);
+		uint8_t *p = tn_append(f, 14 + 40 + 32);
+		uint8_t *ip6 = p + 14;
+
+		memset(p, 0, 14 + 40 + 32);
+		memcpy(p, x.mac[B], 6);
+		memcpy(p + 6, x.mac[A], 6);
+		p[12] = 0x86;
+		p[13] = 0xdd;
+		ip6[0] = 0x60;
+		ip6[5] = 32;
+		ip6[6] = IPPROTO_ICMPV6;
+		ip6[7] = 64;
+		memcpy(ip6 + 8, x.addr6[A].b, 16);
+		memcpy(ip6 + 24, x.addr6[B].b, 16);
+		ip6[40] = 135;
+		memcpy(ip6 + 48, x.addr6[B].b, 16);
+		{
+			uint16_t ck = rte_ipv6_udptcp_cksum((struct rte_ipv6_hdr *)ip6, ip6 + 40);
+
+			memcpy(ip6 + 42, &ck, 2);
+		}
+		tg_net_inject(x.n[B][0], &f, 1);
+		CU_ASSERT_EQUAL(st(&x, B)->rx_malformed, 1);
+		CU_ASSERT_EQUAL(st(&x, B)->nd_tx, 0);
+		f = rte_pktmbuf_alloc(x.pool[A][0]);
+		p = tn_append(f, 14 + 40 + 8);
+		memset(p, 0, 14 + 40 + 8);
+		memcpy(p, x.mac[B], 6);
+		memcpy(p + 6, x.mac[A], 6);
+		p[12] = 0x86;
+		p[13] = 0xdd;
+		p[14] = 0x60;
+		p[14 + 5] = 8;
+		p[14 + 6] = IPPROTO_FRAGMENT;
+		p[14 + 7] = 64;
+		memcpy(p + 14 + 8, x.addr6[A].b, 16);
+		memcpy(p + 14 + 24, x.addr6[B].b, 16);
+		tg_net_inject(x.n[B][0], &f, 1);
+		CU_ASSERT_EQUAL(st(&x, B)->rx_frag, 1);
+	}
+	tg_net_flush(x.n[B][0]);
+	tn_down(&x);
+}
+
+static void test_nd_dispatch(void)
+{
+	struct tn_pair x;
+	struct tn_opts o = { .nq = 2, .v6 = true };
+
+	tn_up(&x, &o);
+	/* A's solicitation reaches B's queue 0; both B instances learn A */
+	TG_ASSERT_OK(tg_net_ping(x.n[A][0], &x.addr6[B], 1, 1, 8));
+	tn_run(&x, 6);
+	CU_ASSERT(tg_net_arp_lookup(x.n[B][0], &x.addr6[A], NULL));
+	CU_ASSERT(tg_net_arp_lookup(x.n[B][1], &x.addr6[A], NULL));
+	CU_ASSERT_EQUAL(tg_net_stats(x.n[A][0])->icmp_echo_reply_rx, 1);
+	/* one answer, from the instance that got it */
+	CU_ASSERT_EQUAL(tg_net_stats(x.n[B][0])->nd_tx + tg_net_stats(x.n[B][1])->nd_tx, 1);
+	tn_down(&x);
+}
+
 static CU_TestInfo net_tests[] = {
 	{ "addresses", test_addr },
 	{ "impairment spec", test_impair_parse },
@@ -672,6 +815,9 @@ static CU_TestInfo net_tests[] = {
 	{ "TCP checksum checked before the protocol", test_tcp_cksum },
 	{ "flow owner is symmetric and fair", test_owner_symmetric },
 	{ "software dispatch to the owning instance, ARP to all", test_dispatch },
+	{ "IPv6: NDP then ICMPv6 echo, global and link-local", test_ping6 },
+	{ "IPv6: unsolicited advertisements, NDP and fragment checks", test_nd_announce_and_checks },
+	{ "IPv6: NDP to every instance", test_nd_dispatch },
 	{ "impairment: seeded loss replays", test_impair_loss_replays },
 	{ "impairment: duplication and reordering", test_impair_dup_reorder },
 	{ "impairment: delay, rate, corruption", test_impair_delay_rate_corrupt },

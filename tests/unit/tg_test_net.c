@@ -118,6 +118,12 @@ int tn_up(struct tn_pair *x, const struct tn_opts *o)
 		pc.addr = x->addr[s];
 		pc.prefix = 24;
 		pc.mtu = o->mtu;
+		if (o->v6) {
+			snprintf(a, sizeof(a), "2001:2::%d", s + 1);
+			CU_ASSERT_FATAL(tg_ok(tg_net_addr_parse(a, &x->addr6[s])));
+			pc.addr6 = x->addr6[s];
+			pc.prefix6 = 64;
+		}
 		if (s == 0 && o->with_gateway)
 			CU_ASSERT_FATAL(tg_ok(tg_net_addr_parse("198.18.0.254", &pc.gateway)));
 		/* a test that failed half way left it started */
@@ -142,6 +148,9 @@ int tn_up(struct tn_pair *x, const struct tn_opts *o)
 			CU_ASSERT_FATAL(tg_ok(tg_net_new(&nc, &x->n[s][q])));
 			if (o->static_arp)
 				CU_ASSERT_FATAL(tg_ok(tg_net_arp_add(x->n[s][q], &x->addr[1 - s],
+								     x->mac[1 - s])));
+			if (o->static_arp && o->v6)
+				CU_ASSERT_FATAL(tg_ok(tg_net_arp_add(x->n[s][q], &x->addr6[1 - s],
 								     x->mac[1 - s])));
 		}
 	}

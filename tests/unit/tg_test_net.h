@@ -30,6 +30,8 @@ struct tn_pair {
 	struct tg_net_port *p[2];             /**< our ports */
 	struct tg_net *n[2][TN_MAXQ];         /**< our instances */
 	struct tg_net_addr addr[2];           /**< 198.18.0.1, 198.18.0.2 */
+	struct tg_net_addr addr6[2];          /**< 2001:2::1, 2001:2::2 (RFC
+						   5180), with tn_opts::v6 */
 	uint8_t mac[2][6];                    /**< their MACs */
 };
 
@@ -47,6 +49,7 @@ struct tn_opts {
 	const struct tg_net_impair_conf *imp[2];  /**< per side, or NULL */
 	uint16_t mtu;                             /**< 0: 1500 */
 	bool with_gateway;                        /**< A's gateway is .254 */
+	bool v6;                                  /**< IPv6 addresses too */
 	bool cross;                               /**< queue q's frames arrive at
 						       the other side's queue q+1:
 						       none at its owner */
