@@ -17,7 +17,9 @@
  *   op % 8 == 4  the user reads everything and sends N bytes
  *   op % 8 == 5  the user shuts down, closes or aborts a connection
  *   op % 8 == 6  raw TCP bytes (header of the fuzzer's making) in a good
- *                IPv4 packet from the peer
+ *                IPv4 packet from the peer; with op & 0x80 in a good IPv6
+ *                packet from 2001:2::1, TCP or (op & 0x40) ICMPv6 (hop
+ *                limit 255: NDP is taken)
  *   op % 8 == 7  an ICMP error quoting one of our segments
  * After each step the stack runs a round.
  *
@@ -51,7 +53,7 @@ static struct tg_net_port *port;
 static uint64_t now_us;
 static uint8_t our_mac[6];
 static const uint8_t peer_mac[6] = { 0x02, 0, 0, 0, 0, 0x01 };
-static struct tg_net_addr peer, ours;
+static struct tg_net_addr peer, ours, peer6, ours6;
 /* what we sent last, seen by the transmit callback */
 static uint32_t last_seq_end, last_ack;
 static uint16_t last_sport;
@@ -115,11 +117,15 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	pc.n_queues = 1;
 	pc.pools[0] = pool;
 	pc.prefix = 24;
+	pc.prefix6 = 64;
 	if (pool == NULL || tg_failed(tg_net_addr_parse("198.18.0.2", &pc.addr)) ||
 	    tg_failed(tg_net_addr_parse("198.18.0.1", &peer)) ||
+	    tg_failed(tg_net_addr_parse("2001:2::2", &pc.addr6)) ||
+	    tg_failed(tg_net_addr_parse("2001:2::1", &peer6)) ||
 	    tg_failed(tg_net_port_start(&pc, &port)))
 		abort();
 	ours = pc.addr;
+	ours6 = pc.addr6;
 	tg_net_port_mac(port, our_mac);
 	if (rte_eth_add_tx_callback(0, 0, tx_seen, NULL) == NULL)
 		abort();
@@ -187,6 +193,45 @@ static struct rte_mbuf *frame(uint8_t proto, const uint8_t *l4, uint16_t len)
 
 		ic->icmp_cksum = 0;
 		ic->icmp_cksum = (uint16_t)~rte_raw_cksum(ic, len);
+	}
+	return m;
+}
+
+/* an Ethernet + IPv6 frame from the peer around @p l4 */
+static struct rte_mbuf *frame6(uint8_t proto, const uint8_t *l4, uint16_t len)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	struct rte_ether_hdr *eth;
+	struct rte_ipv6_hdr *ip;
+
+	if (m == NULL)
+		return NULL;
+	eth = (struct rte_ether_hdr *)rte_pktmbuf_append(m, (uint16_t)(14 + 40 + len));
+	if (eth == NULL) {
+		rte_pktmbuf_free(m);
+		return NULL;
+	}
+	memcpy(eth->dst_addr.addr_bytes, our_mac, 6);
+	memcpy(eth->src_addr.addr_bytes, peer_mac, 6);
+	eth->ether_type = htons(RTE_ETHER_TYPE_IPV6);
+	ip = (struct rte_ipv6_hdr *)(eth + 1);
+	ip->vtc_flow = htonl(6u << 28);
+	ip->payload_len = htons(len);
+	ip->proto = proto;
+	ip->hop_limits = 255;
+	memcpy(ip->src_addr, peer6.b, 16);
+	memcpy(ip->dst_addr, ours6.b, 16);
+	memcpy(ip + 1, l4, len);
+	if (proto == IPPROTO_TCP && len >= 20) {
+		struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(ip + 1);
+
+		th->cksum = 0;
+		th->cksum = rte_ipv6_udptcp_cksum(ip, th);
+	} else if (proto == IPPROTO_ICMPV6 && len >= 4) {
+		uint16_t *ck = (uint16_t *)((uint8_t *)(ip + 1) + 2);
+
+		*ck = 0;
+		*ck = rte_ipv6_udptcp_cksum(ip, ip + 1);
 	}
 	return m;
 }
@@ -333,7 +378,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 			for (unsigned i = 0; i < len; i++)
 				l4[i] = u8(&in);
-			inject(n, frame(IPPROTO_TCP, l4, len));
+			if (op & 0x80)
+				inject(n, frame6((op & 0x40) ? IPPROTO_ICMPV6 : IPPROTO_TCP,
+						 l4, len));
+			else
+				inject(n, frame(IPPROTO_TCP, l4, len));
 			break;
 		}
 		case 7: {

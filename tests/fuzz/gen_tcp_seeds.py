@@ -68,6 +68,16 @@ seeds = {
             bytes.fromhex('0800f7ff00000000') + bytes(8)),
     'icmp_frag_needed':
         bytes([3]) + bytes([7, 4]) + struct.pack('!H', 576) + clock(300),
+    'ipv6_syn_ns_echo':
+        bytes([6 | 0x80]) + struct.pack('!H', 24) +
+        struct.pack('!HHIIBBHHH', 40000, 80, 1, 0, 0x60, SYN, 1000, 0, 0) +
+        bytes([2, 4, 5, 0xa0]) +
+        bytes([6 | 0xc0]) + struct.pack('!H', 32) +
+        bytes([135, 0, 0, 0, 0, 0, 0, 0]) +
+        bytes.fromhex('20010002000000000000000000000002') +
+        bytes([1, 1, 2, 0, 0, 0, 0, 1]) +
+        bytes([6 | 0xc0]) + struct.pack('!H', 16) +
+        bytes([128, 0, 0, 0, 0, 1, 0, 1]) + bytes(8),
     'raw_tcp':
         bytes([6]) + struct.pack('!H', 24) +
         struct.pack('!HHIIBBHHH', 40000, 80, 1, 0, 0x60, SYN, 1000, 0, 0) +
