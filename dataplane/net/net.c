@@ -376,7 +376,17 @@ tg_result tg_net_output(struct tg_net *n, struct rte_mbuf *m,
 							     : RTE_MBUF_F_TX_UDP_CKSUM);
 			*ck = rte_ipv4_phdr_cksum(ip, m->ol_flags);
 		} else {
-			*ck = rte_ipv4_udptcp_cksum_mbuf(m, ip, TG_IP4_LEN);
+			uint16_t raw;
+
+			if (tg_raw_cksum_mbuf(m, TG_IP4_LEN, l4_len, &raw)) {
+				uint16_t c = (uint16_t)~tg_cksum_fold(
+					(uint64_t)raw + rte_ipv4_phdr_cksum(ip, 0));
+
+				/* RFC 768: zero is sent as all ones for UDP */
+				*ck = (c == 0 && proto == IPPROTO_UDP) ? 0xffff : c;
+			} else {
+				*ck = rte_ipv4_udptcp_cksum_mbuf(m, ip, TG_IP4_LEN);
+			}
 		}
 	}
 	if (p->tx_ip_cksum) {
@@ -644,9 +654,14 @@ static void tg_ip4_input(struct tg_net *n, struct rte_mbuf *m)
 			none = rte_pktmbuf_mtod_offset(m, struct rte_udp_hdr *,
 						       l4_off)->dgram_cksum == 0;
 		}
-		if (!none && rte_ipv4_udptcp_cksum_mbuf_verify(m, ip, l4_off) != 0) {
-			tg_net_drop(m, &n->st.rx_bad_cksum);
-			return;
+		if (!none) {
+			uint16_t raw;
+
+			if (!tg_raw_cksum_mbuf(m, l4_off, l4_len, &raw) ||
+			    tg_cksum_fold((uint64_t)raw + rte_ipv4_phdr_cksum(ip, 0)) != 0xffff) {
+				tg_net_drop(m, &n->st.rx_bad_cksum);
+				return;
+			}
 		}
 	}
 	tg_net_addr_set_v4(&rx.src, src);
@@ -821,7 +836,12 @@ unsigned tg_net_poll(struct tg_net *n)
 	unsigned done = 0;
 
 	tg_net_clock(n);
-	n->pool_avail = rte_mempool_avail_count(n->pool);
+	/* the pool's level: counting walks every lcore's cache, so at most
+	 * every 50 us */
+	if (n->now - n->pool_at >= 50) {
+		n->pool_avail = rte_mempool_avail_count(n->pool);
+		n->pool_at = n->now;
+	}
 	if (n->now >= n->next_arp_sweep) {
 		n->next_arp_sweep = n->now + 100000u;
 		tg_arp_sweep(n);

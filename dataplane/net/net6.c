@@ -427,10 +427,14 @@ void tg_ip6_input(struct tg_net *n, struct rte_mbuf *m, bool copy)
 	}
 	/* RFC 8200 §8.1: the checksum is mandatory, UDP's too */
 	if (!(n->port->rx_cksum &&
-	      (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_GOOD) &&
-	    rte_ipv6_udptcp_cksum_mbuf_verify(m, ip, l4_off) != 0) {
-		tg_net_drop(m, &n->st.rx_bad_cksum);
-		return;
+	      (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_GOOD)) {
+		uint16_t raw;
+
+		if (!tg_raw_cksum_mbuf(m, l4_off, plen, &raw) ||
+		    tg_cksum_fold((uint64_t)raw + rte_ipv6_phdr_cksum(ip, 0)) != 0xffff) {
+			tg_net_drop(m, &n->st.rx_bad_cksum);
+			return;
+		}
 	}
 	memcpy(rx.src.b, ip->src_addr, 16);
 	memcpy(rx.dst.b, ip->dst_addr, 16);
@@ -505,7 +509,16 @@ tg_result tg_net_output6(struct tg_net *n, struct rte_mbuf *m,
 							     : RTE_MBUF_F_TX_UDP_CKSUM);
 			*ck = rte_ipv6_phdr_cksum(ip, m->ol_flags);
 		} else {
-			*ck = rte_ipv6_udptcp_cksum_mbuf(m, ip, TG_IP6_LEN);
+			uint16_t raw;
+
+			if (tg_raw_cksum_mbuf(m, TG_IP6_LEN, l4_len, &raw)) {
+				uint16_t c = (uint16_t)~tg_cksum_fold(
+					(uint64_t)raw + rte_ipv6_phdr_cksum(ip, 0));
+
+				*ck = (c == 0 && proto == IPPROTO_UDP) ? 0xffff : c;
+			} else {
+				*ck = rte_ipv6_udptcp_cksum_mbuf(m, ip, TG_IP6_LEN);
+			}
 		}
 	}
 	eth = (struct rte_ether_hdr *)rte_pktmbuf_prepend(m, TG_ETH_LEN);

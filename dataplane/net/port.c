@@ -80,6 +80,21 @@ void tg_net_port_mac(const struct tg_net_port *p, uint8_t mac[6])
 	memcpy(mac, p->mac.addr_bytes, 6);
 }
 
+/* Touch a pool's memory once at start: without hugepages it is ordinary
+ * anonymous memory, and the first use of each page would be a page fault
+ * on the fast path. */
+static void tg_pool_touch(struct rte_mempool *mp, void *opaque,
+			  struct rte_mempool_memhdr *memhdr, unsigned idx)
+{
+	volatile uint8_t *p = memhdr->addr;
+
+	(void)mp;
+	(void)opaque;
+	(void)idx;
+	for (size_t off = 0; off < memhdr->len; off += 4096)
+		p[off] = p[off];
+}
+
 struct rte_mempool *tg_net_pool_create(const char *name, unsigned n,
 				       uint16_t mtu, int socket)
 {
@@ -98,6 +113,8 @@ struct rte_mempool *tg_net_pool_create(const char *name, unsigned n,
 	if (mp == NULL)
 		TG_ERR("net: pool %s (%u mbufs): %s", name, n,
 		       rte_strerror(rte_errno));
+	else
+		rte_mempool_mem_iter(mp, tg_pool_touch, NULL);
 	return mp;
 }
 

@@ -263,6 +263,8 @@ void tg_net_port_mac(const struct tg_net_port *p, uint8_t mac[6]);
 
 /**
  * Create a packet pool for one instance, sized to hold frames of @p mtu.
+ * Its memory is touched once here, so that no page fault happens on the
+ * fast path (without hugepages it is ordinary anonymous memory).
  * @param name     a unique name
  * @param n        how many mbufs
  * @param mtu      the port's MTU (0: 1500)

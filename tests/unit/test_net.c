@@ -18,6 +18,7 @@
 #include <rte_ip.h>
 #include <rte_tcp.h>
 
+#include "net_int.h"
 #include "tg_eal.h"
 #include "tg_net.h"
 #include "tg_test.h"
@@ -46,6 +47,19 @@ static void test_addr(void)
 	CU_ASSERT(!tg_net_addr_is_v4(&a));
 	CU_ASSERT_STRING_EQUAL(tg_net_addr_str(&a, buf, sizeof(buf)), "2001:db8::1");
 	TG_ASSERT_ERR(tg_net_addr_parse("198.18.0", &a), TG_E_INVAL);
+}
+
+/* our checksum is rte_raw_cksum()'s, at any length and alignment */
+static void test_cksum(void)
+{
+	static uint8_t buf[2100];
+
+	tg_test_fill(buf, sizeof(buf));
+	for (size_t off = 0; off < 8; off++)
+		for (size_t len = 0; len + off <= sizeof(buf); len += len < 64 ? 1 : 37)
+			CU_ASSERT_EQUAL(tg_raw_cksum(buf + off, len), rte_raw_cksum(buf + off, len));
+	memset(buf, 0xff, sizeof(buf));
+	CU_ASSERT_EQUAL(tg_raw_cksum(buf, 2048), rte_raw_cksum(buf, 2048));
 }
 
 static void test_impair_parse(void)
@@ -805,6 +819,7 @@ static void test_nd_dispatch(void)
 
 static CU_TestInfo net_tests[] = {
 	{ "addresses", test_addr },
+	{ "checksum: the same as rte_raw_cksum", test_cksum },
 	{ "impairment spec", test_impair_parse },
 	{ "gratuitous ARP at start", test_garp },
 	{ "ARP then ICMP echo between two ports", test_ping },
