@@ -33,17 +33,32 @@ struct side {
 	uint64_t rng_out, rng_in;
 	uint64_t sent, got, total;
 	bool shut, eof, bad, closed_out, closed_in;
+	uint8_t chunk[65536];
+	size_t chunk_len, chunk_off;
+	uint8_t exp[65536];       /* what the peer's stream holds next */
+	size_t exp_len, exp_off;
+	uint64_t in_total;
 };
 
 static struct side sd[2];
 static atomic_int go, done_sides;
 
-static uint8_t next_byte(uint64_t *s)
+/* the stream, 64 KiB at a time (the last chunk shorter), eight bytes a
+ * step of xorshift64 */
+static size_t make_chunk(uint64_t *s, uint64_t left, uint8_t *out, size_t cap)
 {
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return (uint8_t)(*s >> 24);
+	size_t n = left < cap ? (size_t)left : cap;
+
+	for (size_t j = 0; j < n; j += 8) {
+		uint64_t v;
+
+		*s ^= *s << 13;
+		*s ^= *s >> 7;
+		*s ^= *s << 17;
+		v = *s;
+		memcpy(out + j, &v, n - j < 8 ? n - j : 8);
+	}
+	return n;
 }
 
 static void side_round(struct side *s)
@@ -62,21 +77,19 @@ static void side_round(struct side *s)
 		if (ev[i].ev & TG_TCP_EV_ERROR)
 			s->bad = true;
 	}
-	/* send our stream */
+	/* send our stream: a chunk made once, sent from where it got to */
 	while (s->out != NULL && s->sent < s->total) {
-		size_t n = s->total - s->sent < sizeof(tmp) ? (size_t)(s->total - s->sent)
-							    : sizeof(tmp);
-		uint64_t save = s->rng_out;
 		ssize_t w;
 
-		for (size_t j = 0; j < n; j++)
-			tmp[j] = next_byte(&s->rng_out);
-		w = tg_tcp_send(s->out, tmp, n);
-		s->rng_out = save;
+		if (s->chunk_off == s->chunk_len) {
+			s->chunk_len = make_chunk(&s->rng_out, s->total - s->sent, s->chunk,
+						  sizeof(s->chunk));
+			s->chunk_off = 0;
+		}
+		w = tg_tcp_send(s->out, s->chunk + s->chunk_off, s->chunk_len - s->chunk_off);
 		if (w <= 0)
 			break;
-		for (ssize_t j = 0; j < w; j++)
-			(void)next_byte(&s->rng_out);
+		s->chunk_off += (size_t)w;
 		s->sent += (uint64_t)w;
 	}
 	if (s->out != NULL && s->sent == s->total && !s->shut) {
@@ -95,9 +108,24 @@ static void side_round(struct side *s)
 				s->bad = true;
 			break;
 		}
-		for (ssize_t j = 0; j < r; j++)
-			if (tmp[j] != next_byte(&s->rng_in))
+		for (size_t j = 0; j < (size_t)r;) {
+			size_t k2;
+
+			if (s->exp_off == s->exp_len) {
+				s->exp_len = make_chunk(&s->rng_in, s->in_total - s->got - j,
+							s->exp, sizeof(s->exp));
+				s->exp_off = 0;
+				if (s->exp_len == 0) {
+					s->bad = true; /* more than was sent */
+					break;
+				}
+			}
+			k2 = RTE_MIN((size_t)r - j, s->exp_len - s->exp_off);
+			if (memcmp(tmp + j, s->exp + s->exp_off, k2) != 0)
 				s->bad = true;
+			s->exp_off += k2;
+			j += k2;
+		}
 		s->got += (uint64_t)r;
 	}
 	if (s->eof && s->in != NULL && !s->closed_in) {
@@ -181,6 +209,7 @@ static void test_memif_full_speed(void)
 		TG_ASSERT_OK(tg_tcp_new(&tc, &sd[i].tcp));
 		TG_ASSERT_OK(tg_tcp_listen(sd[i].tcp, 9, NULL, NULL));
 		sd[i].total = mb << 20;
+		sd[i].in_total = mb << 20;
 		sd[i].rng_out = 0xabcdef12345ULL + (uint64_t)i;
 		sd[i].rng_in = 0xabcdef12345ULL + (uint64_t)(1 - i);
 	}
@@ -227,6 +256,21 @@ static void test_memif_full_speed(void)
 	secs = (double)(t1 - t0) / (double)rte_get_tsc_hz();
 	printf("\n  %llu MiB each way in %.2f s: %.2f Gbit/s each way\n",
 	       (unsigned long long)mb, secs, (double)(mb << 20) * 8 / secs / 1e9);
+	for (int i = 0; i < 2; i++) {
+		const struct tg_tcp_stats *t = tg_tcp_stats(sd[i].tcp);
+		const struct tg_net_stats *n = tg_net_stats(sd[i].net);
+
+		{
+			struct tg_tcp_info in;
+
+			tg_tcp_info(sd[i].out, &in);
+			printf("  side %d: cwnd %u ssthresh %u snd_wnd %u srtt %u us\n", i, in.cwnd, in.ssthresh, in.snd_wnd, in.srtt_us);
+		}
+		printf("  side %d: segs %lu/%lu rtx %lu rto %lu fast %lu dupacks %lu nombuf %lu tx_drop %lu ooo %lu\n", i,
+		       (unsigned long)t->segs_in, (unsigned long)t->segs_out, (unsigned long)t->retransmits,
+		       (unsigned long)t->rto, (unsigned long)t->fast_retransmits, (unsigned long)t->dupacks,
+		       (unsigned long)t->no_mbuf, (unsigned long)n->tx_drop, (unsigned long)t->ooo_segs);
+	}
 	for (int i = 0; i < 2; i++) {
 		CU_ASSERT(!sd[i].bad);
 		CU_ASSERT_EQUAL(sd[i].sent, sd[i].total);
