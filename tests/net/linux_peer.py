@@ -9,7 +9,10 @@ off through the ethtool ioctl (no ethtool binary needed), and TCP peers
     linux_peer.py ping ADDR COUNT [SIZE]
     linux_peer.py echo-server ADDR PORT SECONDS
     linux_peer.py client ADDR PORT BYTES [SECONDS]
+    linux_peer.py many ADDR PORT N SIZE [SECONDS]
 """
+import resource
+import selectors
 import hashlib
 import threading
 import array
@@ -177,6 +180,59 @@ def client(addr, port, nbytes, seconds=60):
     return 0 if ok else 1
 
 
+def many(addr, port, n, size, seconds=120):
+    """Open N connections to an echo server, all of them at once, then
+    send SIZE bytes on each and check each one's echo, then close them
+    all; exit 0 when every one came back whole."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < n + 64:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (max(n + 64, soft),
+                                                     max(n + 64, hard)))
+    end = time.monotonic() + seconds
+    sel = selectors.DefaultSelector()
+    socks = []
+    msg = [os.urandom(size) for _ in range(16)]
+    for i in range(n):
+        s = socket.socket(family(addr), socket.SOCK_STREAM)
+        s.setblocking(False)
+        try:
+            s.connect((addr, port))
+        except BlockingIOError:
+            pass
+        socks.append(s)
+        sel.register(s, selectors.EVENT_WRITE, i)
+    connected = 0
+    while connected < n and time.monotonic() < end:
+        for key, _ in sel.select(timeout=1):
+            s = key.fileobj
+            if s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) != 0:
+                print(f'connection {key.data} failed', flush=True)
+                return 1
+            sel.unregister(s)
+            connected += 1
+    print(f'{connected} of {n} connected at once', flush=True)
+    if connected < n:
+        return 1
+    got = [b''] * n
+    for i, s in enumerate(socks):
+        s.send(msg[i % 16])  # small: goes whole into the socket buffer
+        sel.register(s, selectors.EVENT_READ, i)
+    left = n
+    while left > 0 and time.monotonic() < end:
+        for key, _ in sel.select(timeout=1):
+            i = key.data
+            b = key.fileobj.recv(65536)
+            got[i] += b
+            if len(got[i]) >= size or not b:
+                sel.unregister(key.fileobj)
+                left -= 1
+    bad = sum(1 for i in range(n) if got[i] != msg[i % 16])
+    for s in socks:
+        s.close()
+    print(f'{n - left - bad} of {n} echoed whole', flush=True)
+    return 0 if left == 0 and bad == 0 else 1
+
+
 def main(argv):
     if len(argv) < 2:
         print(__doc__)
@@ -191,6 +247,9 @@ def main(argv):
     if cmd == 'client':
         return client(argv[2], int(argv[3]), int(argv[4]),
                       float(argv[5]) if len(argv) > 5 else 60)
+    if cmd == 'many':
+        return many(argv[2], int(argv[3]), int(argv[4]), int(argv[5]),
+                    float(argv[6]) if len(argv) > 6 else 120)
     print(f'unknown command {cmd}', file=sys.stderr)
     return 2
 

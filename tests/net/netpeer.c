@@ -11,6 +11,7 @@
  *              [--addr6 2001:2::2/64] [--gw ADDR] [--impair SPEC]
  *              [--seconds N] [--echo PORT]
  *              [--send ADDR:PORT|[ADDR6]:PORT --bytes N [--conns K]]
+ *              [--max-conns N] [--buf BYTES]
  *
  * Prints "ready" once the port is up; with --send one line per
  * connection, "sent N sha256 HEX back N sha256 HEX ok|MISMATCH"; its
@@ -33,8 +34,7 @@
 #include "tg_net.h"
 #include "tg_tcp.h"
 
-#define MAXC 64
-#define ECHO_BUF (256 * 1024)
+#define MAXC_MAX 20000
 
 static volatile sig_atomic_t stop;
 
@@ -67,7 +67,9 @@ struct conn {
 	bool done;
 };
 
-static struct conn conns[MAXC];
+static struct conn *conns;
+static unsigned maxc = 64;
+static size_t echo_buf = 256 * 1024;
 
 static uint8_t next_byte(uint64_t *s)
 {
@@ -79,7 +81,7 @@ static uint8_t next_byte(uint64_t *s)
 
 static struct conn *slot(void)
 {
-	for (int i = 0; i < MAXC; i++)
+	for (unsigned i = 0; i < maxc; i++)
 		if (!conns[i].used) {
 			struct conn *x = &conns[i];
 
@@ -121,8 +123,8 @@ static void send_done(struct conn *x, const char *why)
 /* the echo server's work for one connection */
 static void echo_step(struct conn *x)
 {
-	if (x->len < ECHO_BUF && !x->eof) {
-		struct iovec iov = { x->buf + x->len, ECHO_BUF - x->len };
+	if (x->len < echo_buf && !x->eof) {
+		struct iovec iov = { x->buf + x->len, echo_buf - x->len };
 		ssize_t r = tg_tcp_recv(x->c, &iov, 1);
 
 		if (r > 0)
@@ -142,7 +144,7 @@ static void echo_step(struct conn *x)
 		tg_tcp_shutdown(x->c);
 		x->shut = true;
 	}
-	tg_tcp_want(x->c, x->len < ECHO_BUF && !x->eof, x->len > 0);
+	tg_tcp_want(x->c, x->len < echo_buf && !x->eof, x->len > 0);
 }
 
 /* the client's work: send the stream, hash what comes back */
@@ -216,6 +218,8 @@ int main(int argc, char **argv)
 		{ "send", required_argument, NULL, 'S' },
 		{ "bytes", required_argument, NULL, 'b' },
 		{ "conns", required_argument, NULL, 'c' },
+		{ "max-conns", required_argument, NULL, 'M' },
+		{ "buf", required_argument, NULL, 'B' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct tg_eal_opts eo = { .mem_mb = 512 };
@@ -247,11 +251,13 @@ int main(int argc, char **argv)
 		case 'S': dst = optarg; break;
 		case 'b': bytes = strtoull(optarg, NULL, 0); break;
 		case 'c': nconns = (unsigned)atoi(optarg); break;
+		case 'M': maxc = (unsigned)atoi(optarg); break;
+		case 'B': echo_buf = (size_t)atoi(optarg); break;
 		default: return usage();
 		}
 	}
 	if (vdev == NULL || addr == NULL || strlen(addr) >= sizeof(abuf) ||
-	    nconns == 0 || nconns > MAXC)
+	    nconns == 0 || nconns > maxc || maxc > MAXC_MAX)
 		return usage();
 	memset(&pc, 0, sizeof(pc));
 	strcpy(abuf, addr);
@@ -287,7 +293,7 @@ int main(int argc, char **argv)
 	}
 	pc.port_id = 0;
 	pc.n_queues = 1;
-	pc.pools[0] = tg_net_pool_create("netpeer", 16384, 0, -1);
+	pc.pools[0] = tg_net_pool_create("netpeer", maxc > 1024 ? 65536 : 16384, 0, -1);
 	if (pc.pools[0] == NULL || tg_failed(tg_net_port_start(&pc, &port))) {
 		fprintf(stderr, "tg_netpeer: port start failed\n");
 		return 1;
@@ -304,7 +310,8 @@ int main(int argc, char **argv)
 	if (echo_port != 0 || dst != NULL) {
 		memset(&tc, 0, sizeof(tc));
 		tc.net = net;
-		tc.max_conns = 256;
+		tc.max_conns = maxc + 64;
+		tc.max_tw = maxc + 64;
 		if (tg_failed(tg_tcp_new(&tc, &tcp)) ||
 		    (echo_port != 0 &&
 		     tg_failed(tg_tcp_listen(tcp, (uint16_t)echo_port, NULL, NULL)))) {
@@ -312,8 +319,11 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	for (int i = 0; i < MAXC; i++) {
-		conns[i].buf = malloc(ECHO_BUF);
+	conns = calloc(maxc, sizeof(*conns));
+	if (conns == NULL || echo_buf < 1024 || echo_buf > 16 * 1024 * 1024)
+		return 1;
+	for (unsigned i = 0; i < maxc; i++) {
+		conns[i].buf = malloc(echo_buf);
 		conns[i].h_out = EVP_MD_CTX_new();
 		conns[i].h_in = EVP_MD_CTX_new();
 		if (conns[i].buf == NULL || conns[i].h_out == NULL || conns[i].h_in == NULL)
@@ -419,7 +429,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (dst != NULL && left > 0) {
-		for (int i = 0; i < MAXC; i++)
+		for (unsigned i = 0; i < maxc; i++)
 			if (conns[i].used && !conns[i].done && conns[i].client)
 				send_done(&conns[i], "TIMEOUT");
 		rc = 1;
@@ -445,19 +455,23 @@ int main(int argc, char **argv)
 		const struct tg_tcp_stats *s = tg_tcp_stats(tcp);
 
 		printf("accepted %llu\nconnected %llu\nretransmits %llu\nrto %llu\n"
-		       "fast_retransmits %llu\nmalformed %llu\nsegs_in %llu\nsegs_out %llu\n",
+		       "fast_retransmits %llu\nmalformed %llu\nsegs_in %llu\nsegs_out %llu\n"
+		       "syncookies_sent %llu\nsyncookies_ok %llu\n",
 		       (unsigned long long)s->accepted, (unsigned long long)s->connected,
 		       (unsigned long long)s->retransmits, (unsigned long long)s->rto,
 		       (unsigned long long)s->fast_retransmits,
 		       (unsigned long long)s->malformed, (unsigned long long)s->segs_in,
-		       (unsigned long long)s->segs_out);
+		       (unsigned long long)s->segs_out,
+		       (unsigned long long)s->syncookies_sent,
+		       (unsigned long long)s->syncookies_ok);
 		tg_tcp_free(tcp);
 	}
-	for (int i = 0; i < MAXC; i++) {
+	for (unsigned i = 0; i < maxc; i++) {
 		free(conns[i].buf);
 		EVP_MD_CTX_free(conns[i].h_out);
 		EVP_MD_CTX_free(conns[i].h_in);
 	}
+	free(conns);
 	tg_net_free(net);
 	tg_net_port_stop(port);
 	tg_eal_stop();

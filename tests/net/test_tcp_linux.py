@@ -8,7 +8,9 @@ back, compared by SHA-256), with our impairment layer at 0%, 1% and 5%
 loss plus reordering and duplication, on both of our directions; then
 over IPv6 (NDP, 2001:2::/48).
 
-Sizes are bounded for CI; TG_NET_BIG=1 adds 1 GiB transfers."""
+Then many connections open at once (1000; TG_NET_CONNS sets it).
+Sizes are bounded for CI; TG_NET_BIG=1 adds 1 GiB transfers and 10,000
+connections."""
 import os
 import subprocess
 import sys
@@ -76,11 +78,32 @@ def run_level(pair, name, imp, sizes, v6=False):
     return ok
 
 
+CONNS = 10000 if BIG else int(os.environ.get('TG_NET_CONNS', '1000'))
+
+
+def run_many(pair):
+    """CONNS connections open at once from Linux to our echo server,
+    each echoing 100 bytes (10,000 with TG_NET_BIG=1)."""
+    p = pair.start_ours(NETPEER, '--echo', '7', '--seconds', '300',
+                        '--max-conns', str(CONNS + 16), '--buf', '4096')
+    try:
+        r = pair.linux_peer('many', '198.18.0.2', '7', str(CONNS), '100', '120',
+                            timeout=180)
+        print(f'[many] {r.stdout.strip()} {r.stderr.strip()}')
+        ok = r.returncode == 0
+    finally:
+        rc, st, text = netns.stop(p)
+        print('  accepted', st.get('accepted'), 'rx', st.get('rx_pkts'),
+              'syncookies', st.get('syncookies_sent'), st.get('syncookies_ok'))
+    return ok and st.get('accepted', 0) >= CONNS
+
+
 def main():
     if not NETPEER:
         netns.skip('TG_NETPEER not set')
     ok = True
     with netns.NetPair() as pair:
+        ok = run_many(pair) and ok
         for name, imp, sizes in LEVELS:
             ok = run_level(pair, name, imp, sizes) and ok
         for name, imp, sizes in LEVELS6:
