@@ -153,7 +153,7 @@ struct tg_flow_ops {
 	 */
 	uint32_t (*peek)(void *tctx, struct tg_flow *f, enum tg_flow_side side,
 			 uint8_t **p);
-	/** With @ref peek: @p n bytes of @p side were used. */
+	/** With peek: @p n bytes of @p side were used. */
 	void (*consume)(void *tctx, struct tg_flow *f, enum tg_flow_side side,
 			uint32_t n);
 };
@@ -171,11 +171,11 @@ struct tg_flow_ctl_hooks {
 /** Everything an engine needs; the caller keeps it alive. */
 struct tg_flow_conf {
 	unsigned id;                       /**< worker number (messages, logs) */
-	const struct tg_flow_settings *set;
+	const struct tg_flow_settings *set; /**< limits, timeouts, sizes */
 	struct tg_accel *acc;              /**< record sessions */
 	struct rte_ring *to_ctl;           /**< handshake bytes out */
 	struct rte_ring *from_ctl;         /**< key installs and output in */
-	struct tg_flow_ctl_hooks ctl;
+	struct tg_flow_ctl_hooks ctl;      /**< wake / run the control plane */
 	struct tg_backends_cur *backends;  /**< current list (a reload swaps it) */
 	struct tg_wk_stats *stats;         /**< this engine's counters */
 	atomic_uint *conns_total;          /**< connections of every engine */

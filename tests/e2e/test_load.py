@@ -100,7 +100,11 @@ class Load(E2E):
         be = AsyncBackend()
         try:
             alog = os.path.join(self.tmp, "storm-access.log")
+            # timeouts long enough that a backend slowed by the storm
+            # (a Python one, on a loaded 2-core machine) is waited for:
+            # the test is about what tlsgate does, not the backend's pace
             g = self.gate(["--workers", "1", "--max-conns", str(CLIENTS + 500),
+                           "--connect-timeout", "60000", "--handshake-timeout", "60000",
                            "--access-log", alog], backends=[be.addr])
             # warm: allocator and code paths in use, then the baseline
             for _ in range(20):
@@ -149,9 +153,10 @@ class Load(E2E):
             with open(alog) as f:
                 ends = {}
                 for line in f:
-                    end = re.search(r" out=(\d+) .*end=(\S+)", line)
+                    end = re.search(r" out=(\d+) .*end=(\S+) alert=(\S+)", line)
                     self.assertIsNotNone(end, line)
-                    ends[end.group(2)] = ends.get(end.group(2), 0) + 1
+                    key = end.group(2) if end.group(2) != "alert" else "alert " + end.group(3)
+                    ends[key] = ends.get(key, 0) + 1
                     if end.group(2) == "handshake-queue-full":
                         self.assertEqual(end.group(1), "0", line)
             log("connections by end: %s" % ends)
@@ -162,9 +167,12 @@ class Load(E2E):
             rss1 = g.rss_kib()
             log("RSS: %d KiB before, %d at the storm's peak, %d idle after (%+d)" % (
                 rss0, peak[0], rss1, rss1 - rss0))
-            self.assertLess(rss1 - rss0, 48 * 1024,
-                            "memory did not come back after the storm: %d KiB -> %d KiB"
-                            % (rss0, rss1))
+            # under AddressSanitizer freed memory stays in its quarantine
+            # by design (and its allocator is not glibc's): not checked
+            if os.environ.get("TG_SANITIZE", "none") in ("", "none"):
+                self.assertLess(rss1 - rss0, 48 * 1024,
+                                "memory did not come back after the storm: %d KiB -> %d KiB"
+                                % (rss0, rss1))
             self.assertTrue(g.alive())
             st, _, _ = https_get(g.port, "/")
             self.assertEqual(st, 200)

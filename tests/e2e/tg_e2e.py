@@ -421,7 +421,27 @@ class Gate:
                  listen_port=None, admin_port=None, addr_flags=True, env=None):
         """addr_flags=False: the listen and admin addresses (listen_port,
         admin_port) are in the config file, not on the command line.
-        env: variables to set (value None: to remove) for tlsgate only."""
+        env: variables to set (value None: to remove) for tlsgate only.
+        Ports picked here are free when picked; another process may take
+        one before tlsgate binds it, so a start that fails with "Address
+        already in use" is tried again with new ports (up to 5 times)."""
+        ours = listen_port is None and (admin_port is None or not admin)
+        for attempt in range(5):
+            self._start(workdir, args, name, admin, listen_port, admin_port,
+                        addr_flags, env)
+            if not wait:
+                return
+            try:
+                self.wait_ready()
+                return
+            except AssertionError:
+                if (not ours or attempt == 4 or self.proc.poll() is None or
+                        "Address already in use" not in self.stderr()):
+                    raise
+                log("port taken meanwhile (%s), starting again on new ports" % self.addr)
+
+    def _start(self, workdir, args, name, admin, listen_port, admin_port,
+               addr_flags, env):
         self.port = listen_port or free_port()
         self.admin_port = (admin_port or free_port()) if admin else None
         self.addr = "%s:%d" % (HOST, self.port)
@@ -434,6 +454,8 @@ class Gate:
                 cmd += ["--admin", self.admin]
         cmd += list(args)
         self.cmd = cmd
+        if getattr(self, "_err", None) is not None:
+            self._err.close()  # a start tried before on ports taken since
         self._err = open(self.errpath, "wb")
         penv = dict(os.environ)
         for k, v in (env or {}).items():
@@ -456,8 +478,6 @@ class Gate:
                 time.sleep(0.2)
         self.pid = self.proc.pid
         self.rc = None
-        if wait:
-            self.wait_ready()
 
     def wait_reload(self, count=1, timeout=10):
         """Wait for the COUNT-th reload outcome in the log: True if it was

@@ -306,7 +306,7 @@ static void env_init(struct env *t, const struct tg_flow_settings *set, bool pee
 
 static void env_fini(struct env *t)
 {
-	void *m;
+	void *m = NULL;
 
 	tg_flow_engine_free(t->e);
 	while (rte_ring_dequeue(t->to_ctl, &m) == 0)
