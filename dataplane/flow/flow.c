@@ -292,7 +292,7 @@ static void tg_log_access(struct tg_flow_engine *e, struct tg_flow *f,
 {
 	char sni[4 * TG_HS_SNI_LEN + 1], alpn[4 * TG_HS_ALPN_LEN + 1];
 	char peer[INET6_ADDRSTRLEN + 8] = "?";
-	const struct tg_cs_info *cs;
+	const char *cs;
 	FILE *out = e->c->access_log;
 
 	if (out == NULL)
@@ -311,12 +311,13 @@ static void tg_log_access(struct tg_flow_engine *e, struct tg_flow *f,
 		snprintf(peer, sizeof(peer), "[%s]:%u", ip, ntohs(a->sin6_port));
 	}
 	/* a failed handshake has no version or suite, maybe an SNI */
-	cs = f->hs_done ? tg_cs_by_id(f->info.suite) : NULL;
+	cs = f->hs_done ? tg_cs_name(f->info.suite) : NULL;
 	fprintf(out,
 		"worker=%u client=%s tls=%s suite=%s sni=%s alpn=%s resumed=%s backend=%s in=%llu out=%llu ms=%llu end=%s alert=%s peer_alert=%s\n",
 		e->c->id, peer, !f->hs_done ? "-"
-		: f->info.version == TG_TLS12 ? "TLSv1.2" : "?",
-		cs ? cs->ossl : "-",
+		: f->info.version == TG_TLS12 ? "TLSv1.2"
+		: f->info.version == TG_TLS13 ? "TLSv1.3" : "?",
+		cs ? cs : "-",
 		tg_log_field(f->info.sni, sni, sizeof(sni)),
 		tg_log_field(f->info.alpn, alpn, sizeof(alpn)),
 		!f->hs_done ? "-"
@@ -955,6 +956,17 @@ static uint16_t tg_rx_frame(struct tg_flow_engine *e, struct tg_flow *f,
 		}
 		if (end - off < TG_REC_HDR_LEN + (uint32_t)h.len || *budget < h.len)
 			break;
+		/* RFC 8446 §5: once protected, every TLS 1.3 record is
+		 * application_data outside; a change_cipher_spec (or
+		 * anything else) after the handshake is an
+		 * unexpected_message */
+		if (h.type != TG_CT_APPLICATION_DATA &&
+		    tg_accel_sess_version(f->rx) == TG_TLS13) {
+			e->st->record_errors++;
+			tg_flow_alert(f, TG_ALERT_FATAL, TG_ALERT_UNEXPECTED_MESSAGE);
+			f->state = FL_CLOSING;
+			break;
+		}
 		*budget -= h.len;
 		recs[n++] = (struct tg_rec){ .sess = f->rx, .buf = buf, .cap = cap,
 					     .rec_off = off,
@@ -962,6 +974,55 @@ static uint16_t tg_rx_frame(struct tg_flow_engine *e, struct tg_flow *f,
 		off += TG_REC_HDR_LEN + h.len;
 	}
 	return n;
+}
+
+/*
+ * An alert from the client. close_notify: the client is done sending
+ * (half-close; RFC 8446 §6.1 says the same for TLS 1.3). A fatal alert
+ * ends the flow. A warning goes by in TLS 1.2 (RFC 5246 §7.2); in
+ * TLS 1.3 every alert but close_notify and user_canceled is an error
+ * whatever its level (RFC 8446 §6), and user_canceled is followed by a
+ * close_notify (§6.1), so it only goes in the log.
+ */
+static void tg_rx_alert(struct tg_flow_engine *e, struct tg_flow *f,
+			const uint8_t *p, uint32_t len)
+{
+	bool v13 = f->info.version == TG_TLS13;
+
+	(void)e;
+	if (len < 2 || (v13 && len != 2)) {
+		/* RFC 8446 §6: an alert is two bytes (TLS 1.3: a record of
+		 * one alert, decode_error otherwise) */
+		if (v13)
+			tg_flow_alert(f, TG_ALERT_FATAL, TG_ALERT_DECODE_ERROR);
+		f->state = FL_CLOSING;
+		return;
+	}
+	if (p[1] == TG_ALERT_CLOSE_NOTIFY) {
+		f->c_eof = true;
+		f->c_notify = true;
+		return;
+	}
+	if (p[0] == TG_ALERT_FATAL || v13)
+		f->info.alert_recv = p[1]; /* the access log's peer_alert= */
+	if (p[0] == TG_ALERT_FATAL || (v13 && p[1] != TG_ALERT_USER_CANCELED))
+		f->state = FL_CLOSING;
+}
+
+/*
+ * A TLS 1.3 handshake record after the handshake (RFC 8446 §4.6): a
+ * client sends us no post-handshake message we take yet, so any is an
+ * unexpected_message.
+ */
+static void tg_rx_hs13(struct tg_flow_engine *e, struct tg_flow *f,
+		       const uint8_t *p, uint32_t len)
+{
+	(void)e;
+	(void)p;
+	(void)len;
+	e->st->record_errors++;
+	tg_flow_alert(f, TG_ALERT_FATAL, TG_ALERT_UNEXPECTED_MESSAGE);
+	f->state = FL_CLOSING;
 }
 
 /* Open the complete records of every queued flow in shared bursts. */
@@ -1070,16 +1131,13 @@ static void tg_rx_pass(struct tg_flow_engine *e)
 				tg_buf_commit(&f->bout, r->len);
 				break;
 			case TG_CT_ALERT:
-				if (r->len >= 2 && r->buf[r->off + 1] == TG_ALERT_CLOSE_NOTIFY) {
-					f->c_eof = true;
-					f->c_notify = true;
-				} else if (r->len < 2 || r->buf[r->off] == TG_ALERT_FATAL) {
-					if (r->len >= 2) /* the access log's peer_alert= */
-						f->info.alert_recv = r->buf[r->off + 1];
-					f->state = FL_CLOSING;
-				}
+				tg_rx_alert(e, f, r->buf + r->off, r->len);
 				break;
 			case TG_CT_HANDSHAKE:
+				if (f->info.version == TG_TLS13) {
+					tg_rx_hs13(e, f, r->buf + r->off, r->len);
+					break;
+				}
 				/* renegotiation is refused (RFC 5746 §4.4) */
 				tg_flow_alert(f, TG_ALERT_WARNING,
 					      TG_ALERT_NO_RENEGOTIATION);
@@ -1105,8 +1163,14 @@ static uint32_t tg_record_size(const struct tg_flow_engine *e,
 	 * ends a pause (t_active) must still get small records back */
 	if (now - f->t_sent > e->set->record_idle_ms)
 		f->sent_since_idle = 0;
-	return f->sent_since_idle < e->set->record_ramp_bytes ? e->set->record_small
-							      : e->set->record_max;
+	uint32_t rs = f->sent_since_idle < e->set->record_ramp_bytes
+			      ? e->set->record_small
+			      : e->set->record_max;
+
+	/* RFC 8449: never over the client's record_size_limit */
+	if (f->info.record_limit != 0 && rs > f->info.record_limit)
+		rs = f->info.record_limit;
+	return rs;
 }
 
 /* Read backend data into records and seal them in shared bursts. */
