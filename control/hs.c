@@ -444,8 +444,7 @@ _Static_assert(sizeof(((struct tg_sess_state *)0)->ca_id) == TG_CA_ID_LEN,
 
 /* Was the session's client certificate verified by the trust anchors in
  * force now (the same set's identity), with client auth still asked? */
-static bool tg_srv_verified_now(const struct tg_hs *hs,
-				const struct tg_sess_state *st)
+bool tg_srv_verified_now(const struct tg_hs *hs, const struct tg_sess_state *st)
 {
 	uint8_t id[TG_CA_ID_LEN];
 

@@ -35,6 +35,12 @@
  * second ClientHello. */
 #define TG_HS13_COOKIE_LEN 32
 
+/* How far a ticket's age as the client reports it (RFC 8446 §4.2.11.1)
+ * may be from ours (the ticket's issue time, in whole seconds of the
+ * key set's clock), in milliseconds: a ticket further off is not
+ * resumed (a full handshake). */
+#define TG_HS13_AGE_WINDOW_MS 10000
+
 /* Our record_size_limit (RFC 8449 §4): TLS 1.3 counts the content type,
  * so a full 2^14 record of plaintext is 2^14 + 1. */
 #define TG_HS13_OUR_RSL (TG_REC_MAX_PLAIN + 1)
@@ -343,12 +349,25 @@ static TG_MUST_CHECK tg_result tg_srv13_cr(struct tg_hs *hs)
 	return TG_OK;
 }
 
-/* Certificate, CertificateVerify and Finished (RFC 8446 §4.4). */
-static TG_MUST_CHECK tg_result tg_srv13_auth(struct tg_hs *hs)
+/* Finished (RFC 8446 §4.4.4): over the transcript through the last
+ * message of ours. */
+static TG_MUST_CHECK tg_result tg_srv13_finished_out(struct tg_hs *hs)
+{
+	struct tg_hs13_finished fin;
+	uint8_t th[TG_HASH_MAX_LEN];
+
+	TG_GUARD(tg_th(hs, hs->tr_len, th));
+	TG_GUARD(tg_ks_finished(tg_h13(hs), hs->ks.s_hs, th, fin.verify_data));
+	fin.len = tg_hash_len(tg_h13(hs));
+	TG_HS_SEND(hs, tg_hs13_finished_write(w, &fin));
+	return TG_OK;
+}
+
+/* Certificate and CertificateVerify (RFC 8446 §4.4.2, §4.4.3). */
+static TG_MUST_CHECK tg_result tg_srv13_cert_cv(struct tg_hs *hs)
 {
 	struct tg_hs13_certificate cm;
 	struct tg_hs_certificate_verify cv;
-	struct tg_hs13_finished fin;
 	uint8_t th[TG_HASH_MAX_LEN], content[TG_HS13_CV_CONTENT_MAX];
 	uint8_t sig[TG_SIG_MAX_LEN];
 	struct tg_wcur cw = tg_wcur_init(content, sizeof(content));
@@ -373,11 +392,144 @@ static TG_MUST_CHECK tg_result tg_srv13_auth(struct tg_hs *hs)
 	cv.sig.p = sig;
 	cv.sig.len = sl;
 	TG_HS_SEND(hs, tg_hs_certificate_verify_write(w, &cv));
-	/* §4.4.4: over the transcript through CertificateVerify */
-	TG_GUARD(tg_th(hs, hs->tr_len, th));
-	TG_GUARD(tg_ks_finished(tg_h13(hs), hs->ks.s_hs, th, fin.verify_data));
-	fin.len = hl;
-	TG_HS_SEND(hs, tg_hs13_finished_write(w, &fin));
+	return TG_OK;
+}
+
+/* A ticket's age is credible (RFC 8446 §4.2.11.1, §8.3): the client's
+ * (obfuscated_ticket_age - ticket_age_add) within the window of ours,
+ * and within the lifetime. */
+static bool tg_srv13_age_ok(const struct tg_hs *hs,
+			    const struct tg_sess_state *st, uint32_t obf)
+{
+	uint64_t now = tg_ticket_keys_now(hs->cfg->tickets);
+	uint64_t life_ms = (uint64_t)tg_ticket_keys_lifetime(hs->cfg->tickets) * 1000;
+	uint64_t ours = now > st->issued ? (now - st->issued) * 1000 : 0;
+	uint64_t theirs = (uint32_t)(obf - st->age_add);
+
+	if (theirs > life_ms)
+		return false;
+	return theirs + TG_HS13_AGE_WINDOW_MS + 1000 >= ours &&
+	       ours + TG_HS13_AGE_WINDOW_MS >= theirs;
+}
+
+/*
+ * Resumption (RFC 8446 §4.2.11, §4.6.1): the first identity that is one
+ * of our tickets (the ticket keys and rotation of TLS 1.2), a TLS 1.3
+ * PSK of the suite's hash, for this server name, verified under the
+ * client CAs in force when a client certificate is required, and of a
+ * credible age; the client must take psk_dhe_ke (psk_ke is not done).
+ * Its binder must verify (decrypt_error), over the transcript with
+ * this ClientHello cut before its binders (§4.2.11.2).
+ */
+static TG_MUST_CHECK tg_result tg_srv13_psk(struct tg_hs *hs,
+					    const struct tg_hs_client_hello *ch)
+{
+	const struct tg_hs_config *cfg = hs->cfg;
+	enum tg_hash h = tg_h13(hs);
+	size_t hl = tg_hash_len(h);
+
+	hs->psk_ok = false;
+	if (cfg->tickets == NULL || !(ch->exts & TG_HS_EXT_PRE_SHARED_KEY) ||
+	    !hs->psk_modes_dhe)
+		return TG_OK;
+	for (size_t i = 0; i < ch->n_psk && i < 16; i++) {
+		struct tg_hs_bytes id, binder;
+		struct tg_sess_state st;
+		const struct tg_cs13_info *cs;
+		uint8_t th[TG_HASH_MAX_LEN], bk[TG_KS_MAX];
+		struct tg_ks tmp;
+		uint32_t age;
+		tg_result r;
+
+		if (!tg_hs_psk_at(ch, i, &id, &age, &binder))
+			break;
+		if (tg_ticket_open(cfg->tickets, id.p, id.len, &st) ==
+		    TG_TICKET_INVALID)
+			continue;
+		cs = tg_cs13_by_id(st.cipher_suite);
+		if (!st.tls13 || cs == NULL || cs->hash != hs->cs13->hash ||
+		    st.sni_len != ch->host_name.len ||
+		    (st.sni_len &&
+		     memcmp(st.sni, ch->host_name.p, st.sni_len) != 0) ||
+		    (cfg->client_auth == TG_HS_CLIENT_AUTH_REQUIRE &&
+		     !tg_srv_verified_now(hs, &st)) ||
+		    !tg_srv13_age_ok(hs, &st, age)) {
+			tg_wipe(&st, sizeof(st));
+			continue;
+		}
+		/* §4.2.11.2: the binder of the identity we take */
+		r = tg_th(hs, hs->tr_len - ch->psk_binders_len, th);
+		if (tg_ok(r))
+			r = tg_ks_init(&tmp, h, st.master_secret, hl);
+		if (tg_ok(r))
+			r = tg_ks_binder_key(&tmp, false, bk);
+		if (tg_ok(r))
+			r = tg_ks_finished_check(h, bk, th, binder.p, binder.len);
+		tg_ks_wipe(&tmp);
+		TG_WIPE_OBJ(bk);
+		if (tg_failed(r)) {
+			tg_wipe(&st, sizeof(st));
+			/* a binder of the wrong length does not verify either */
+			return tg_error(r.code == TG_E_DECODE ? TG_E_DECRYPT_ERROR
+							      : r.code);
+		}
+		memcpy(hs->psk, st.master_secret, hl);
+		hs->psk_index = (uint16_t)i;
+		hs->psk_ok = true;
+		hs->resume_created = st.created;
+		hs->info.resumed = TG_HS_RESUMED_TICKET;
+		hs->info.peer_verified = tg_srv_verified_now(hs, &st);
+		hs->info.peer_cert = hs->info.peer_verified;
+		tg_wipe(&st, sizeof(st));
+		return TG_OK;
+	}
+	return TG_OK;
+}
+
+/* NewSessionTicket (RFC 8446 §4.6.1), under the server application key,
+ * outside the transcript: the PSK of this connection's resumption
+ * master secret and a nonce, sealed with the ticket keys of TLS 1.2. */
+static TG_MUST_CHECK tg_result tg_srv13_send_ticket(struct tg_hs *hs)
+{
+	const struct tg_hs_config *cfg = hs->cfg;
+	struct tg_sess_state st;
+	struct tg_hs13_new_session_ticket nst;
+	enum tg_hash h = tg_h13(hs);
+	uint8_t nonce = (uint8_t)hs->tickets_sent, t[TG_TICKET_MAX_LEN];
+	struct tg_wcur w = tg_wcur_init(tg_hs_scratch, TG_HS_MSG_MAX);
+	size_t tl = 0;
+	tg_result r;
+
+	memset(&st, 0, sizeof(st));
+	r = tg_ks_ticket_psk(h, hs->ks.resumption, &nonce, 1, st.master_secret);
+	st.cipher_suite = hs->cs13->id;
+	st.tls13 = true;
+	/* a resumed session keeps its age (tg_ticket.h) */
+	st.created = hs->resume_created;
+	st.issued = tg_ticket_keys_now(cfg->tickets);
+	st.peer_verified = hs->info.peer_verified && cfg->client_ca != NULL;
+	if (st.peer_verified)
+		tg_ca_id(cfg->client_ca, st.ca_id);
+	if (tg_ok(r))
+		r = tg_rand_public(&st.age_add, sizeof(st.age_add));
+	if (tg_ok(r))
+		r = tg_sess_set_sni(&st, hs->info.sni, strlen(hs->info.sni));
+	if (tg_ok(r))
+		r = tg_sess_set_alpn(&st, hs->info.alpn, strlen(hs->info.alpn));
+	if (tg_ok(r))
+		r = tg_ticket_seal(cfg->tickets, &st, t, sizeof(t), &tl);
+	memset(&nst, 0, sizeof(nst));
+	nst.lifetime = tg_ticket_keys_lifetime(cfg->tickets);
+	nst.age_add = st.age_add;
+	tg_wipe(&st, sizeof(st));
+	TG_GUARD(r);
+	nst.nonce.p = &nonce;
+	nst.nonce.len = 1;
+	nst.ticket.p = t;
+	nst.ticket.len = tl;
+	TG_GUARD(tg_hs13_new_session_ticket_write(&w, &nst));
+	TG_GUARD(tg_hsio_put_hs(&hs->io, w.p, w.pos));
+	hs->tickets_sent++;
 	return TG_OK;
 }
 
@@ -393,6 +545,7 @@ static TG_MUST_CHECK tg_result tg_srv13_flight(struct tg_hs *hs,
 	struct tg_keys k;
 	tg_result r;
 
+	TG_GUARD(tg_srv13_psk(hs, ch));
 	TG_GUARD(tg_kx_keygen(&hs->kx, hs->group));
 	TG_GUARD(tg_kx_public(&hs->kx, pub, sizeof(pub), &pl));
 	/* a share that is no point of its group: illegal_parameter */
@@ -417,6 +570,10 @@ static TG_MUST_CHECK tg_result tg_srv13_flight(struct tg_hs *hs,
 	sh.ks_pub.p = pub;
 	sh.ks_pub.len = pl;
 	sh.selected_version = TG_TLS13;
+	if (hs->psk_ok) {
+		sh.exts |= TG_HS_EXT_PRE_SHARED_KEY;
+		sh.psk_identity = hs->psk_index;
+	}
 	if (tg_ok(r)) {
 		struct tg_wcur w_ = tg_wcur_init(tg_hs_scratch, TG_HS_MSG_MAX);
 
@@ -430,7 +587,9 @@ static TG_MUST_CHECK tg_result tg_srv13_flight(struct tg_hs *hs,
 	if (tg_ok(r))
 		r = tg_th(hs, hs->tr_len, th);
 	if (tg_ok(r))
-		r = tg_ks_init(&hs->ks, tg_h13(hs), NULL, 0);
+		r = tg_ks_init(&hs->ks, tg_h13(hs), hs->psk_ok ? hs->psk : NULL,
+			       hs->psk_ok ? tg_hash_len(tg_h13(hs)) : 0);
+	tg_wipe(hs->psk, sizeof(hs->psk));
 	if (tg_ok(r))
 		r = tg_ks_handshake(&hs->ks, dhe, dl, th);
 	tg_wipe(dhe, sizeof(dhe));
@@ -449,15 +608,20 @@ static TG_MUST_CHECK tg_result tg_srv13_flight(struct tg_hs *hs,
 		hs->info.record_limit = hs->io.frag_max;
 	}
 	TG_GUARD(tg_srv13_ee(hs, ch));
-	if (cfg->client_auth != TG_HS_CLIENT_AUTH_NONE)
+	/* §2.2: a resumption authenticates with the PSK: no certificate,
+	 * and no client certificate asked for (§4.3.2) */
+	if (!hs->psk_ok && cfg->client_auth != TG_HS_CLIENT_AUTH_NONE)
 		TG_GUARD(tg_srv13_cr(hs));
-	TG_GUARD(tg_srv13_auth(hs));
+	if (!hs->psk_ok)
+		TG_GUARD(tg_srv13_cert_cv(hs));
+	TG_GUARD(tg_srv13_finished_out(hs));
 	TG_GUARD(tg_hsio_flush(&hs->io));
 	/* §7.1: the master secrets over ClientHello..server Finished */
 	TG_GUARD(tg_th(hs, hs->tr_len, th));
 	TG_GUARD(tg_ks_master(&hs->ks, th));
-	hs->st = cfg->client_auth != TG_HS_CLIENT_AUTH_NONE ? S13_CLIENT_CERT
-							    : S13_FINISHED;
+	hs->st = !hs->psk_ok && cfg->client_auth != TG_HS_CLIENT_AUTH_NONE
+			 ? S13_CLIENT_CERT
+			 : S13_FINISHED;
 	return TG_OK;
 }
 
@@ -617,6 +781,11 @@ tg_result tg_srv13_finished(struct tg_hs *hs, struct tg_hsio_msg *m)
 	if (tg_ok(r))
 		r = tg_srv13_keys(hs, hs->ks.c_ap, TG_DIR_OPEN, &hs->k_rx);
 	TG_GUARD(r);
+	/* §4.6.1: a ticket for a client that can resume with it; a ticket
+	 * that cannot be made only costs a resumption */
+	if (hs->cfg->tickets != NULL && hs->psk_modes_dhe &&
+	    tg_failed(tg_srv13_send_ticket(hs)))
+		TG_DEBUG("hs13: no ticket sent");
 	TG_GUARD(tg_hsio_flush(&hs->io));
 	tg_hs_established(hs);
 	return TG_OK;

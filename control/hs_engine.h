@@ -135,6 +135,9 @@ struct tg_hs {
 	uint32_t ch1_offered;            /* extensions of ClientHello1 */
 	uint32_t tickets_sent;
 	bool ccs_sent;                   /* our dummy ChangeCipherSpec */
+	bool psk_ok;                     /* resumed with a ticket's PSK */
+	uint16_t psk_index;              /* its identity in the ClientHello */
+	uint8_t psk[TG_KS_MAX];          /* its PSK */
 	uint8_t cookie[32];              /* the HelloRetryRequest's cookie */
 };
 
@@ -188,6 +191,10 @@ void tg_hs_set_alpn(struct tg_hs *hs, const uint8_t *p, size_t n);
 /** Select our ALPN protocol for a ClientHello (RFC 7301 §3.2). */
 TG_MUST_CHECK tg_result tg_srv_select_alpn(struct tg_hs *hs,
 					   const struct tg_hs_client_hello *ch);
+
+/** Was a session's client certificate verified by the trust anchors in
+ *  force now, with client authentication still asked? */
+bool tg_srv_verified_now(const struct tg_hs *hs, const struct tg_sess_state *st);
 
 /** Verify a peer's chain with @p ca (when set) and keep its leaf key. */
 TG_MUST_CHECK tg_result tg_hs_peer_chain(struct tg_hs *hs,

@@ -137,6 +137,37 @@ class Tls13(E2E):
                  check=False)
         self.assertNotEqual(r.returncode, 0, "no client certificate yet a response")
 
+    def test_resumption(self):
+        g = self.gate()
+        sess = os.path.join(self.tmp, "sess13.pem")
+        r = s_client13(g.port, ["-sess_out", sess, "-ign_eof"],
+                       input=b"GET /bytes/10 HTTP/1.1\r\nHost: localhost\r\n"
+                             b"Connection: close\r\n\r\n")
+        self.assertIn(b"New, TLSv1.3", r.stdout, r.stdout[-1500:])
+        self.assertTrue(os.path.exists(sess))
+        r = s_client13(g.port, ["-sess_in", sess, "-ign_eof"],
+                       input=b"GET /bytes/10 HTTP/1.1\r\nHost: localhost\r\n"
+                             b"Connection: close\r\n\r\n")
+        self.assertIn(b"Reused, TLSv1.3", r.stdout, r.stdout[-1500:])
+        self.assertIn(body(10), r.stdout)
+        # Python's ssl: the session of a first connection, reused
+        ctx = ctx13(self.pki)
+        s1 = None
+        for i in range(2):
+            with socket.create_connection((HOST, g.port), timeout=20) as raw:
+                with ctx.wrap_socket(raw, server_hostname="localhost",
+                                     session=s1) as s:
+                    s.sendall(b"GET /bytes/100 HTTP/1.1\r\nHost: localhost\r\n"
+                              b"Connection: close\r\n\r\n")
+                    f = s.makefile("rb")
+                    st, _, b = read_response(f)
+                    self.assertEqual((st, b), (200, body(100)))
+                    f.close()
+                    if i == 1:
+                        self.assertTrue(s.session_reused)
+                    s1 = s.session
+        self.assertGreaterEqual(g.metric("tlsgate_handshakes_total", {"kind": "resumed"}), 2)
+
     def test_access_log_and_versions(self):
         path = os.path.join(self.tmp, "access13.log")
         g = self.gate(["--access-log", path])

@@ -280,6 +280,50 @@ static void test_versions(void)
 	CU_ASSERT_EQUAL(r.ours.code, TG_E_HANDSHAKE_FAIL);
 }
 
+static void test_resumption(void)
+{
+	struct tg_hs_config cfg;
+	struct tgi_peer o = peer13();
+	struct tgi_run r;
+	SSL_SESSION *sess = NULL;
+
+	srv_cfg(&cfg);
+	cfg.tickets = tgi_env.tickets;
+	run_ok("first", &cfg, &o, &r);
+	CU_ASSERT_EQUAL(r.info.resumed, TG_HS_FULL);
+	CU_ASSERT_PTR_NULL(sess);
+	tgi_run_our_server(&r, &cfg, &o, &sess);
+	CU_ASSERT(ok_run(&r));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(sess);
+	CU_ASSERT_TRUE(SSL_SESSION_is_resumable(sess));
+	/* the ticket resumes (PSK with ECDHE) */
+	tgi_run_our_server(&r, &cfg, &o, &sess);
+	if (!ok_run(&r) || !r.ssl_resumed)
+		report("resumed", &r);
+	CU_ASSERT(ok_run(&r));
+	CU_ASSERT_TRUE(r.ssl_resumed);
+	CU_ASSERT_EQUAL(r.info.resumed, TG_HS_RESUMED_TICKET);
+	CU_ASSERT_EQUAL(r.info.version, TG_TLS13);
+	/* and again with the ticket of that resumption, through a
+	 * HelloRetryRequest (the binder over message_hash, HRR, CH2) */
+	o.groups = "P-384:X25519";
+	tgi_run_our_server(&r, &cfg, &o, &sess);
+	if (!ok_run(&r) || !r.ssl_resumed)
+		report("resumed after HRR", &r);
+	CU_ASSERT(ok_run(&r));
+	CU_ASSERT_TRUE(r.ssl_resumed);
+	CU_ASSERT_TRUE(r.info.hrr);
+	CU_ASSERT_EQUAL(r.info.resumed, TG_HS_RESUMED_TICKET);
+	/* without tickets configured: a full handshake */
+	cfg.tickets = NULL;
+	o.groups = NULL;
+	tgi_run_our_server(&r, &cfg, &o, &sess);
+	CU_ASSERT(ok_run(&r));
+	CU_ASSERT_FALSE(r.ssl_resumed);
+	CU_ASSERT_EQUAL(r.info.resumed, TG_HS_FULL);
+	SSL_SESSION_free(sess);
+}
+
 static CU_TestInfo tests[] = {
 	{ "TLS 1.3: suites x groups x certificates x compatibility mode",
 	  test_matrix },
@@ -287,6 +331,7 @@ static CU_TestInfo tests[] = {
 	{ "TLS 1.3: SNI, ALPN", test_sni_alpn_rsl },
 	{ "TLS 1.3: client authentication", test_client_auth },
 	{ "TLS 1.3: version negotiation", test_versions },
+	{ "TLS 1.3: resumption with libssl's tickets", test_resumption },
 	CU_TEST_INFO_NULL,
 };
 

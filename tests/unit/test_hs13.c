@@ -83,6 +83,15 @@ struct cli {
 	size_t cookie_len;
 	uint8_t types[16];             /* the handshake types of its flight */
 	size_t n_types;
+	/* resumption: the ticket we got, its PSK */
+	uint8_t ticket[2048];
+	size_t ticket_len;
+	uint32_t age_add;
+	uint8_t psk[48];
+	size_t psk_len;
+	uint32_t age_skew;             /* ms added to the age we report */
+	bool bad_binder;
+	bool resumed;                  /* the ServerHello took our PSK */
 };
 
 /* What a ClientHello offers. */
@@ -96,6 +105,7 @@ struct ch_opts {
 	bool compat;              /* a legacy_session_id */
 	bool bad_share;           /* a share of the wrong length */
 	bool other_random;
+	bool psk;                 /* offer the ticket we have */
 };
 
 static void tr_add(struct cli *c, const uint8_t *p, size_t n)
@@ -229,7 +239,39 @@ static void client_hello(struct cli *c, const struct ch_opts *o)
 		ch.cookie.len = c->cookie_len;
 	}
 	ch.has_ext_block = true;
+	if (o->psk) {
+		static uint8_t ids[4096], binders[64];
+		struct tg_wcur iw = tg_wcur_init(ids, sizeof(ids));
+
+		TG_ASSERT_OK(tg_wcur_u16(&iw, (uint16_t)c->ticket_len));
+		TG_ASSERT_OK(tg_wcur_bytes(&iw, c->ticket, c->ticket_len));
+		TG_ASSERT_OK(tg_wcur_be(&iw, 4, c->age_add + c->age_skew));
+		memset(binders, 0, sizeof(binders));
+		binders[0] = (uint8_t)c->psk_len;
+		ch.exts |= TG_HS_EXT_PRE_SHARED_KEY;
+		ch.psk_identities.p = ids;
+		ch.psk_identities.len = iw.pos;
+		ch.psk_binders.p = binders;
+		ch.psk_binders.len = 1 + c->psk_len;
+	}
 	TG_ASSERT_OK(tg_hs_client_hello_write(&w, &ch));
+	if (o->psk) {
+		/* RFC 8446 §4.2.11.2: the binder over the ClientHello cut
+		 * before the binders, patched in at the end */
+		enum tg_hash h = c->psk_len == 48 ? TG_HASH_SHA384 : TG_HASH_SHA256;
+		size_t cut = w.pos - 2 - 1 - c->psk_len;
+		struct tg_ks ks;
+		uint8_t bk[48], th[TG_HASH_MAX_LEN];
+
+		memcpy(c->tr + c->trl, msg, cut);
+		TG_ASSERT_OK(tg_hash(h, c->tr, c->trl + cut, th));
+		TG_ASSERT_OK(tg_ks_init(&ks, h, c->psk, c->psk_len));
+		TG_ASSERT_OK(tg_ks_binder_key(&ks, false, bk));
+		TG_ASSERT_OK(tg_ks_finished(h, bk, th, msg + w.pos - c->psk_len));
+		if (c->bad_binder)
+			msg[w.pos - 1] ^= 1;
+		tg_ks_wipe(&ks);
+	}
 	tr_add(c, msg, w.pos);
 	send_plain(c, TG_CT_HANDSHAKE, msg, w.pos);
 }
@@ -334,8 +376,10 @@ static void read_server(struct cli *c)
 							  sh.ks_pub.len, dhe,
 							  sizeof(dhe), &dl));
 				th(c, h);
+				c->resumed = (sh.exts & TG_HS_EXT_PRE_SHARED_KEY) != 0;
 				TG_ASSERT_OK(tg_ks_init(&c->ks, (enum tg_hash)c->cs->hash,
-							NULL, 0));
+							c->resumed ? c->psk : NULL,
+							c->resumed ? c->psk_len : 0));
 				TG_ASSERT_OK(tg_ks_handshake(&c->ks, dhe, dl, h));
 				TG_ASSERT_OK(tg_ks_traffic_keys((enum tg_hash)c->cs->hash,
 								(enum tg_suite)c->cs->suite,
@@ -834,6 +878,128 @@ static void test_negative(void)
 	}
 }
 
+/* Finish a handshake brought to the server's flight and take the
+ * ticket that follows (under the server's application key). */
+static void finish_and_ticket(struct cli *c)
+{
+	uint8_t h[TG_HASH_MAX_LEN];
+	enum tg_hash hh = (enum tg_hash)c->cs->hash;
+	struct tg_keys k;
+	struct tg_accel_sess *ap = NULL;
+	size_t off = 0;
+
+	th(c, h);
+	TG_ASSERT_OK(tg_ks_master(&c->ks, h));
+	client_finished(c, false);
+	TG_ASSERT_OK(c->r);
+	CU_ASSERT_TRUE_FATAL(c->done);
+	th(c, h);
+	TG_ASSERT_OK(tg_ks_resumption(&c->ks, h));
+	TG_ASSERT_OK(tg_ks_traffic_keys(hh, (enum tg_suite)c->cs->suite, c->ks.s_ap,
+					TG_DIR_OPEN, 0, &k));
+	TG_ASSERT_OK(tg_accel_sess_create(env.acc, &k, &ap));
+	tg_wipe(&k, sizeof(k));
+	c->ticket_len = 0;
+	while (off + 5 <= c->outl) {
+		size_t len = (size_t)c->out[off + 3] << 8 | c->out[off + 4];
+		struct tg_rec r = { .sess = ap, .buf = c->out, .cap = sizeof(c->out),
+				    .rec_off = (uint32_t)off,
+				    .rec_len = (uint32_t)(len + 5) }, *rp = &r;
+
+		CU_ASSERT_EQUAL_FATAL(tg_accel_open_burst(&rp, 1), 1);
+		CU_ASSERT_EQUAL(r.type, TG_CT_HANDSHAKE);
+		if (r.type == TG_CT_HANDSHAKE &&
+		    c->out[r.off] == TG_HS_NEW_SESSION_TICKET) {
+			struct tg_cur b = tg_cur_init(c->out + r.off + 4, r.len - 4);
+			struct tg_hs13_new_session_ticket nst;
+
+			TG_ASSERT_OK(tg_hs13_new_session_ticket_parse(&b, &nst));
+			CU_ASSERT_FALSE(nst.early_data); /* 0-RTT never offered */
+			CU_ASSERT(nst.lifetime > 0 && nst.lifetime <= 604800);
+			memcpy(c->ticket, nst.ticket.p, nst.ticket.len);
+			c->ticket_len = nst.ticket.len;
+			c->age_add = nst.age_add;
+			c->psk_len = tg_hash_len(hh);
+			TG_ASSERT_OK(tg_ks_ticket_psk(hh, c->ks.resumption, nst.nonce.p,
+						      nst.nonce.len, c->psk));
+		}
+		off += 5 + len;
+	}
+	c->outl = 0;
+	tg_accel_sess_free(ap);
+	CU_ASSERT(c->ticket_len > 0);
+}
+
+/* A full handshake; then one with its ticket, altered by @p alter. */
+static void resume(struct cli *c, void (*alter)(struct cli *c))
+{
+	struct ch_opts o = { .compat = true };
+	struct cli first;
+
+	srv_cfg(&g_cfg);
+	g_cfg.tickets = env.tickets;
+	cli_start(&first, &g_cfg);
+	to_flight(&first, &o);
+	finish_and_ticket(&first);
+	CU_ASSERT_EQUAL(tg_hs_info(first.srv)->resumed, TG_HS_FULL);
+	cli_start(c, &g_cfg);
+	memcpy(c->ticket, first.ticket, first.ticket_len);
+	c->ticket_len = first.ticket_len;
+	c->age_add = first.age_add;
+	memcpy(c->psk, first.psk, sizeof(c->psk));
+	c->psk_len = first.psk_len;
+	cli_free(&first);
+	if (alter)
+		alter(c);
+	o.psk = true;
+	to_flight(c, &o);
+}
+
+static void alter_binder(struct cli *c)
+{
+	c->bad_binder = true;
+}
+
+static void alter_age(struct cli *c)
+{
+	c->age_skew = 60000; /* a minute older than it is */
+}
+
+static void alter_psk(struct cli *c)
+{
+	c->psk[3] ^= 1; /* the ticket is ours, the binder key not */
+}
+
+static void test_resumption(void)
+{
+	struct cli c;
+
+	/* the ticket resumes: PSK with (EC)DHE, no certificate sent */
+	resume(&c, NULL);
+	TG_ASSERT_OK(c.r);
+	CU_ASSERT_TRUE(c.resumed);
+	CU_ASSERT_EQUAL(c.n_types, 2);
+	CU_ASSERT_EQUAL(c.types[0], TG_HS_ENCRYPTED_EXTENSIONS);
+	CU_ASSERT_EQUAL(c.types[1], TG_HS_FINISHED);
+	finish_and_ticket(&c); /* and a new ticket after it */
+	CU_ASSERT_EQUAL(tg_hs_info(c.srv)->resumed, TG_HS_RESUMED_TICKET);
+	cli_free(&c);
+	/* a wrong binder: decrypt_error (RFC 8446 §4.2.11) */
+	resume(&c, alter_binder);
+	CU_ASSERT_EQUAL(c.r.code, TG_E_DECRYPT_ERROR);
+	read_server(&c);
+	cli_free(&c);
+	resume(&c, alter_psk);
+	CU_ASSERT_EQUAL(c.r.code, TG_E_DECRYPT_ERROR);
+	cli_free(&c);
+	/* an age far from the ticket's: not resumed, a full handshake */
+	resume(&c, alter_age);
+	TG_ASSERT_OK(c.r);
+	CU_ASSERT_FALSE(c.resumed);
+	CU_ASSERT_EQUAL(c.types[1], TG_HS_CERTIFICATE);
+	cli_free(&c);
+}
+
 static CU_TestInfo tests[] = {
 	{ "TLS 1.3 server: full handshake, compatibility mode, keys",
 	  test_full },
@@ -841,6 +1007,7 @@ static CU_TestInfo tests[] = {
 	  test_state_table },
 	{ "TLS 1.3 client authentication", test_client_auth },
 	{ "TLS 1.3 negative cases (RFC 8446 alerts)", test_negative },
+	{ "TLS 1.3 resumption: ticket, binder, age", test_resumption },
 	CU_TEST_INFO_NULL,
 };
 
