@@ -1482,6 +1482,25 @@ tg_result tg_hs_export_keys(struct tg_hs *hs, struct tg_keys *tx,
 	return TG_OK;
 }
 
+tg_result tg_hs_export_secrets13(struct tg_hs *hs, struct tg_hs_secrets13 *out)
+{
+	enum tg_hs_role role;
+
+	TG_ENSURE_REF(hs);
+	TG_ENSURE_REF(out);
+	TG_ENSURE(hs->exported && hs->v13 && hs->ks.hlen != 0, TG_E_STATE);
+	role = hs->cfg->role;
+	memset(out, 0, sizeof(*out));
+	out->hash = hs->ks.hash;
+	out->len = hs->ks.hlen;
+	memcpy(out->tx, role == TG_HS_SERVER ? hs->ks.s_ap : hs->ks.c_ap,
+	       hs->ks.hlen);
+	memcpy(out->rx, role == TG_HS_SERVER ? hs->ks.c_ap : hs->ks.s_ap,
+	       hs->ks.hlen);
+	tg_ks_wipe(&hs->ks);
+	return TG_OK;
+}
+
 const struct tg_hs_info *tg_hs_info(const struct tg_hs *hs)
 {
 	return &hs->info;

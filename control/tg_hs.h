@@ -141,6 +141,19 @@ struct tg_hs_info {
 	bool hrr;             /**< TLS 1.3: a HelloRetryRequest was needed */
 };
 
+/**
+ * The TLS 1.3 application traffic secrets (RFC 8446 §7.1) a dataplane
+ * keeps to follow KeyUpdates (§4.6.3, §7.2) without the control plane:
+ * application_traffic_secret_N+1 = HKDF-Expand-Label(_N, "traffic upd",
+ * "", Hash.length), keys and IV from it (tg_ks.h).
+ */
+struct tg_hs_secrets13 {
+	uint8_t hash;        /**< ::tg_hash of the suite */
+	uint8_t len;         /**< its length (32 or 48); 0: none (TLS 1.2) */
+	uint8_t tx[48];      /**< the secret our writes are under */
+	uint8_t rx[48];      /**< the secret the peer's writes are under */
+};
+
 /** Events (bit set) returned by tg_hs_events(). */
 enum tg_hs_event {
 	TG_HS_EV_OUTPUT = 1 << 0,     /**< bytes to send: call tg_hs_output */
@@ -195,6 +208,15 @@ unsigned tg_hs_events(const struct tg_hs *hs);
  */
 TG_MUST_CHECK tg_result tg_hs_export_keys(struct tg_hs *hs, struct tg_keys *tx,
 					  struct tg_keys *rx);
+
+/**
+ * After tg_hs_export_keys() of a TLS 1.3 connection: the application
+ * traffic secrets the exported keys come from (for KeyUpdate). The
+ * engine's copies are wiped; call once. The caller wipes @p out.
+ * @return TG_E_STATE before the export or for TLS 1.2
+ */
+TG_MUST_CHECK tg_result tg_hs_export_secrets13(struct tg_hs *hs,
+					       struct tg_hs_secrets13 *out);
 
 /** Negotiated parameters (valid once keys are ready; partly before). */
 const struct tg_hs_info *tg_hs_info(const struct tg_hs *hs);

@@ -10,6 +10,8 @@ import os
 import re
 import socket
 import ssl
+import subprocess
+import threading
 import time
 import unittest
 
@@ -136,6 +138,75 @@ class Tls13(E2E):
         r = curl(self.curl13(g, ["-o", "/dev/null", self.url(g, "/bytes/10")]),
                  check=False)
         self.assertNotEqual(r.returncode, 0, "no client certificate yet a response")
+
+    def test_key_update_s_client(self):
+        """KeyUpdate both ways mid-transfer: s_client's 'K' (update
+        requested: ours follows) and 'k' lines between requests (commands
+        work only without -ign_eof: stdin stays open until the bodies
+        came); bodies checked, tlsgate_key_updates_total counts them."""
+        g = self.gate()
+        p = subprocess.Popen(["openssl", "s_client", "-connect", "%s:%d" % (HOST, g.port),
+                              "-tls1_3", "-servername", "localhost"],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT)
+        got = bytearray()
+        done = threading.Event()
+
+        def reader():
+            while True:
+                b = p.stdout.read1(65536)
+                if not b:
+                    break
+                got.extend(b)
+            done.set()
+
+        t = threading.Thread(target=reader, daemon=True)
+        t.start()
+        try:
+            end = time.monotonic() + 20
+            while b"Verify return code" not in got and time.monotonic() < end:
+                time.sleep(0.05)
+            time.sleep(0.5)  # s_client in its loop, the ticket read
+            # a big download, 'K' in the middle of it (our KeyUpdate
+            # answers mid-stream), then 'k' and another request
+            steps = [b"GET /bytes/3000000 HTTP/1.1\r\nHost: localhost\r\n\r\n",
+                     b"K\n", None,
+                     b"k\n",
+                     b"GET /bytes/20000 HTTP/1.1\r\nHost: localhost\r\n"
+                     b"Connection: close\r\n\r\n"]
+            want = [None, None, body(3000000), None, body(20000)]
+            for step, w in zip(steps, want):
+                try:
+                    if step is not None:
+                        p.stdin.write(step)
+                        p.stdin.flush()
+                except BrokenPipeError:
+                    self.fail("s_client gone before %r: %r\n%s" % (
+                        step, bytes(got[-1500:]), g.stderr()[-1500:]))
+                end = time.monotonic() + 20
+                while w is not None and w not in got and time.monotonic() < end:
+                    time.sleep(0.05)
+                if w is None:
+                    time.sleep(0.1 if step.startswith(b"GET") else 0.5)
+                else:
+                    self.assertIn(w, got, bytes(got[-2000:]))
+        finally:
+            try:
+                p.stdin.close()
+            except BrokenPipeError:
+                pass
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+            done.wait(5)
+        self.assertIn(b"KEYUPDATE", got, bytes(got[-2000:]))
+        self.assertEqual(got.count(b"KEYUPDATE"), 2, bytes(got[-2000:]))
+        self.assertEqual(g.metric("tlsgate_key_updates_total",
+                                  {"dir": "received"}), 2)
+        self.assertEqual(g.metric("tlsgate_key_updates_total",
+                                  {"dir": "sent"}), 1)
 
     def test_resumption(self):
         g = self.gate()
