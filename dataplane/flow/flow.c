@@ -1277,9 +1277,14 @@ static void tg_rx_pass(struct tg_flow_engine *e)
 			}
 			if (r->status != TG_REC_OK) {
 				e->st->record_errors++;
+				/* RFC 8446 §5.4: a TLS 1.3 record with no
+				 * content type after its padding is an
+				 * unexpected_message */
 				tg_flow_alert(f, TG_ALERT_FATAL,
 					      r->status == TG_REC_E_OVERFLOW
 						      ? TG_ALERT_RECORD_OVERFLOW
+					      : r->status == TG_REC_E_UNEXPECTED
+						      ? TG_ALERT_UNEXPECTED_MESSAGE
 						      : TG_ALERT_BAD_RECORD_MAC);
 				f->state = FL_CLOSING;
 				continue;

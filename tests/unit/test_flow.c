@@ -238,6 +238,7 @@ struct env {
 	 * with (c2s = its writes, s2c = the engine's) */
 	bool v13;
 	uint8_t sec_c2s[32], sec_s2c[32];
+	uint8_t cli_pad;    /* TLS 1.3: zero padding in the client's records */
 	unsigned ku_seen;      /* KeyUpdates read from the engine */
 };
 
@@ -435,7 +436,8 @@ static size_t client_record(struct env *t, uint8_t type, const void *p,
 {
 	uint32_t hdr = tg_accel_hdr_len(t->cli_tx);
 	struct tg_rec r = { .sess = t->cli_tx, .buf = out, .cap = (uint32_t)cap,
-			    .off = hdr, .len = len, .type = type };
+			    .off = hdr, .len = len, .type = type,
+			    .pad = t->cli_pad };
 	struct tg_rec *rp = &r;
 
 	memcpy(out + hdr, p, len);
@@ -1560,12 +1562,89 @@ static void test_tls13_post_handshake_errors(void)
 	}
 }
 
+/* TLS 1.3 records with padding (RFC 8446 §5.4) are taken, a KeyUpdate
+ * among them too; user_canceled is a warning that is not an error
+ * (§6.1); close_notify half-closes, the answer still reaches the client
+ * and its FIN becomes our close_notify; a record of padding alone (no
+ * content type) is an unexpected_message. */
+static void test_tls13_padding_alerts(void)
+{
+	static uint8_t chunk[4 * 4096];
+	struct env t;
+	struct tg_flow *f;
+	struct mflow *x;
+	size_t n = 0;
+
+	env_init(&t, NULL, false);
+	f = open_flow13(&t);
+	x = mf(&t.mem, f);
+	t.cli_pad = 200;
+	n += client_record(&t, TG_CT_APPLICATION_DATA, "GET ", 4, chunk + n,
+			   sizeof(chunk) - n);
+	n += client_key_update(&t, TG_HS_UPDATE_NOT_REQUESTED, chunk + n,
+			       sizeof(chunk) - n);
+	t.cli_pad = 255;
+	n += client_record(&t, TG_CT_APPLICATION_DATA, "/", 1, chunk + n,
+			   sizeof(chunk) - n);
+	n += client_record(&t, TG_CT_ALERT, "\x01\x5a", 2, chunk + n,
+			   sizeof(chunk) - n); /* user_canceled */
+	arrive(&t, f, TG_FLOW_CLIENT, chunk, n);
+	for (int i = 0; i < 4; i++)
+		round_(&t);
+	CU_ASSERT_EQUAL_FATAL(x->s[TG_FLOW_BACKEND].out_len, 5);
+	CU_ASSERT_EQUAL(memcmp(x->s[TG_FLOW_BACKEND].out, "GET /", 5), 0);
+	CU_ASSERT_EQUAL(t.st.key_updates_received, 1);
+	CU_ASSERT_FALSE(x->s[TG_FLOW_BACKEND].shut);
+	CU_ASSERT_FALSE(x->released);
+	/* close_notify, padded: FIN to the backend, the flow still open */
+	client_send(&t, f, TG_CT_ALERT, "\x01\x00", 2);
+	round_(&t);
+	CU_ASSERT_TRUE(x->s[TG_FLOW_BACKEND].shut);
+	CU_ASSERT_FALSE(x->released);
+	arrive(&t, f, TG_FLOW_BACKEND, "HTTP/1.1 200 OK", 15);
+	client_read(&t, f);
+	CU_ASSERT(t.plain_len == 15 && memcmp(t.plain, "HTTP/1.1 200 OK", 15) == 0);
+	CU_ASSERT_EQUAL(t.n_alerts, 0);
+	arrive_eof(&t, f, TG_FLOW_BACKEND, 0);
+	client_read(&t, f);
+	CU_ASSERT_EQUAL(t.n_alerts, 1);
+	CU_ASSERT_EQUAL(t.alerts[0][1], TG_ALERT_CLOSE_NOTIFY);
+	CU_ASSERT_TRUE(x->released);
+	CU_ASSERT_TRUE(log_has(&t, "tls=TLSv1.3"));
+	env_fini(&t);
+
+	/* padding alone: no content type (§5.4) */
+	env_init(&t, NULL, false);
+	f = open_flow13(&t);
+	x = mf(&t.mem, f);
+	{
+		uint32_t hdr = tg_accel_hdr_len(t.cli_tx);
+		struct tg_rec r = { .sess = t.cli_tx, .buf = chunk,
+				    .cap = sizeof(chunk), .off = hdr, .len = 0,
+				    .type = 0, .pad = 16 }, *rp = &r;
+
+		/* inner type 0 is what the padding is made of */
+		CU_ASSERT_EQUAL_FATAL(tg_accel_seal_burst(&rp, 1), 1);
+		arrive(&t, f, TG_FLOW_CLIENT, chunk, r.rec_len);
+	}
+	for (int i = 0; i < 4; i++)
+		round_(&t);
+	client_read(&t, f);
+	CU_ASSERT_EQUAL(t.n_alerts, 1);
+	CU_ASSERT_EQUAL(t.alerts[0][0], TG_ALERT_FATAL);
+	CU_ASSERT_EQUAL(t.alerts[0][1], TG_ALERT_UNEXPECTED_MESSAGE);
+	CU_ASSERT_TRUE(x->released);
+	env_fini(&t);
+}
+
 static CU_TestInfo flow_tests[] = {
 	{ "TLS 1.3: KeyUpdate from the client, ours when asked",
 	  test_tls13_key_update },
 	{ "TLS 1.3: our KeyUpdate before the record limit",
 	  test_tls13_rekey_limit },
 	{ "TLS 1.3: post-handshake errors", test_tls13_post_handshake_errors },
+	{ "TLS 1.3: padded records, user_canceled, half-close",
+	  test_tls13_padding_alerts },
 	{ "a flow's whole life, half-close", test_lifecycle },
 	{ "late records go first", test_late_records },
 	{ "bytes after Finished come with the keys", test_install_trailing },

@@ -92,6 +92,11 @@ struct cli {
 	uint32_t age_skew;             /* ms added to the age we report */
 	bool bad_binder;
 	bool resumed;                  /* the ServerHello took our PSK */
+	uint8_t pad;                   /* zero bytes in our protected records */
+	uint32_t max_inner;            /* longest protected record of the server */
+	uint16_t ee_rsl;               /* its record_size_limit, 0: none */
+	uint8_t hsbuf[16384];          /* a message cut across records */
+	size_t hsl;
 };
 
 /* What a ClientHello offers. */
@@ -106,6 +111,7 @@ struct ch_opts {
 	bool bad_share;           /* a share of the wrong length */
 	bool other_random;
 	bool psk;                 /* offer the ticket we have */
+	uint16_t rsl;             /* record_size_limit (RFC 8449), 0: none */
 };
 
 static void tr_add(struct cli *c, const uint8_t *p, size_t n)
@@ -159,7 +165,8 @@ static void send_prot(struct cli *c, uint8_t type, const uint8_t *p, size_t n)
 	static uint8_t b[20000];
 	uint32_t h = tg_accel_hdr_len(c->tx);
 	struct tg_rec r = { .sess = c->tx, .buf = b, .cap = sizeof(b), .off = h,
-			    .len = (uint32_t)n, .type = type }, *rp = &r;
+			    .len = (uint32_t)n, .type = type, .pad = c->pad },
+		      *rp = &r;
 
 	memcpy(b + h, p, n);
 	CU_ASSERT_EQUAL_FATAL(tg_accel_seal_burst(&rp, 1), 1);
@@ -233,6 +240,10 @@ static void client_hello(struct cli *c, const struct ch_opts *o)
 	}
 	if (o->early_data)
 		ch.exts |= TG_HS_EXT_EARLY_DATA;
+	if (o->rsl != 0) {
+		ch.exts |= TG_HS_EXT_RECORD_SIZE_LIMIT;
+		ch.record_size_limit = o->rsl;
+	}
 	if (c->cookie_len) {
 		ch.exts |= TG_HS_EXT_COOKIE;
 		ch.cookie.p = c->cookie;
@@ -299,16 +310,31 @@ static void cli_free(struct cli *c)
  * including, the server Finished, which is checked here). */
 static void server_msgs(struct cli *c, const uint8_t *p, size_t n)
 {
-	struct tg_cur s = tg_cur_init(p, n);
+	struct tg_cur s;
 
-	while (tg_cur_left(&s) > 0) {
+	/* messages may be cut across records (RFC 8449 limits) */
+	CU_ASSERT_FATAL(c->hsl + n <= sizeof(c->hsbuf));
+	memcpy(c->hsbuf + c->hsl, p, n);
+	c->hsl += n;
+	s = tg_cur_init(c->hsbuf, c->hsl);
+	while (tg_cur_left(&s) >= 4) {
 		struct tg_cur body;
 		const uint8_t *start = tg_cur_ptr(&s);
+		size_t mlen = (size_t)start[1] << 16 | (size_t)start[2] << 8 | start[3];
 		uint8_t type;
 
+		if (tg_cur_left(&s) < 4 + mlen)
+			break;
 		TG_ASSERT_OK(tg_hs_msg_next(&s, &type, &body));
 		if (c->n_types < sizeof(c->types))
 			c->types[c->n_types++] = type;
+		if (type == TG_HS_ENCRYPTED_EXTENSIONS) {
+			struct tg_hs_encrypted_extensions ee;
+
+			TG_ASSERT_OK(tg_hs_encrypted_extensions_parse(&body, &ee));
+			if (ee.exts & TG_HS_EXT_RECORD_SIZE_LIMIT)
+				c->ee_rsl = ee.record_size_limit;
+		}
 		if (type == TG_HS_FINISHED) {
 			uint8_t h[TG_HASH_MAX_LEN];
 
@@ -320,6 +346,8 @@ static void server_msgs(struct cli *c, const uint8_t *p, size_t n)
 		}
 		tr_add(c, start, (size_t)(tg_cur_ptr(&s) - start));
 	}
+	c->hsl = tg_cur_left(&s);
+	memmove(c->hsbuf, tg_cur_ptr(&s), c->hsl);
 }
 
 /* Read what the server sent: HelloRetryRequest or ServerHello, CCS,
@@ -399,6 +427,8 @@ static void read_server(struct cli *c)
 					    .rec_len = (uint32_t)(len + 5) }, *rp = &r;
 
 			CU_ASSERT_EQUAL_FATAL(tg_accel_open_burst(&rp, 1), 1);
+			if (r.len > c->max_inner)
+				c->max_inner = r.len;
 			if (r.type == TG_CT_ALERT) {
 				CU_ASSERT_EQUAL(r.len, 2);
 				c->alert = c->out[r.off + 1];
@@ -1000,6 +1030,49 @@ static void test_resumption(void)
 	cli_free(&c);
 }
 
+/* RFC 8449: the client's record_size_limit bounds our protected
+ * records (the inner type counts, §4) and ours goes into
+ * EncryptedExtensions; under 64 is an illegal_parameter. RFC 8446
+ * §5.4: the client's records may carry padding. */
+static void test_rsl_padding(void)
+{
+	struct tg_hs_config cfg;
+	struct ch_opts o = { .rsl = 256 };
+	struct cli c;
+	uint8_t h[TG_HASH_MAX_LEN];
+
+	srv_cfg(&cfg);
+	cli_start(&c, &cfg);
+	to_flight(&c, &o);
+	TG_ASSERT_OK(c.r);
+	CU_ASSERT_EQUAL(c.n_types, 4);
+	/* ours is the largest TLS 1.3 record: 2^14 + 1 (§4) */
+	CU_ASSERT_EQUAL(c.ee_rsl, 16385);
+	/* the certificate flight cut to 255 bytes of content + type */
+	CU_ASSERT(c.max_inner > 0 && c.max_inner <= 255);
+	th(&c, h);
+	TG_ASSERT_OK(tg_ks_master(&c.ks, h));
+	/* the client Finished padded with 200 zero bytes: accepted */
+	c.pad = 200;
+	client_finished(&c, false);
+	TG_ASSERT_OK(c.r);
+	CU_ASSERT_TRUE(c.done);
+	CU_ASSERT_EQUAL(tg_hs_info(c.srv)->record_limit, 255);
+	cli_free(&c);
+
+	/* no limit offered: none in EncryptedExtensions, full records */
+	cli_start(&c, &cfg);
+	o.rsl = 0;
+	to_flight(&c, &o);
+	TG_ASSERT_OK(c.r);
+	CU_ASSERT_EQUAL(c.ee_rsl, 0);
+	CU_ASSERT(c.max_inner > 255);
+	cli_free(&c);
+
+	o.rsl = 63;
+	ch_fails(&o, TG_E_ILLEGAL_PARAM, TG_ALERT_ILLEGAL_PARAMETER);
+}
+
 static CU_TestInfo tests[] = {
 	{ "TLS 1.3 server: full handshake, compatibility mode, keys",
 	  test_full },
@@ -1008,6 +1081,8 @@ static CU_TestInfo tests[] = {
 	{ "TLS 1.3 client authentication", test_client_auth },
 	{ "TLS 1.3 negative cases (RFC 8446 alerts)", test_negative },
 	{ "TLS 1.3 resumption: ticket, binder, age", test_resumption },
+	{ "TLS 1.3 record_size_limit (RFC 8449), client padding",
+	  test_rsl_padding },
 	CU_TEST_INFO_NULL,
 };
 
