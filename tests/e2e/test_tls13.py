@@ -15,8 +15,12 @@ import threading
 import time
 import unittest
 
-from tg_e2e import (E2E, HOST, body, body_sha256, curl, file_sha256, have,
-                    main, read_response, run)
+from tg_e2e import (E2E, HOST, PP2_CLIENT_CERT_CONN, PP2_CLIENT_CERT_SESS,
+                    PP2_CLIENT_SSL, PP2_SUBTYPE_SSL_CIPHER,
+                    PP2_SUBTYPE_SSL_VERSION, PP2_TYPE_ALPN, PP2_TYPE_AUTHORITY,
+                    Backend, body, body_sha256, curl, file_sha256, have,
+                    https_get_sni, main, parse_proxy_v2, pp2_tlv, read_response,
+                    run)
 
 
 def s_client13(port, args=(), input=b"", timeout=20):
@@ -238,6 +242,60 @@ class Tls13(E2E):
                         self.assertTrue(s.session_reused)
                     s1 = s.session
         self.assertGreaterEqual(g.metric("tlsgate_handshakes_total", {"kind": "resumed"}), 2)
+
+    def pp2_of(self, be, cport, timeout=5):
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            with be.lock:
+                hdrs = [h for h in be.proxy_headers if h]
+            for h in hdrs:
+                p = parse_proxy_v2(h)
+                if p["sport"] == cport:
+                    return p
+            time.sleep(0.02)
+        self.fail("no PROXY v2 header for client port %d" % cport)
+
+    def test_proxy_v2_tlvs(self):
+        """PROXY v2 as for TLS 1.2: PP2_TYPE_ALPN, PP2_TYPE_AUTHORITY and
+        PP2_TYPE_SSL with version TLSv1.3, the TLS 1.3 suite's name, the
+        client flags (no certificate; a verified one, CERT_CONN, verify 0;
+        resumed with it, CERT_SESS)."""
+        be = Backend(expect_proxy=True, name="pp13")
+        try:
+            g = self.gate(["--proxy-protocol", "v2", "--alpn", "h2,http/1.1",
+                           "--client-auth", "optional", "--client-ca", self.pki.ca],
+                          backends=[be.addr])
+            ctx = ctx13(self.pki)
+            ctx.set_alpn_protocols(["http/1.1"])
+            st, _, b, info = https_get_sni(g.port, "/bytes/3333", "localhost", ctx=ctx)
+            self.assertEqual((st, b, info["version"]), (200, body(3333), "TLSv1.3"))
+            p = self.pp2_of(be, info["cport"])
+            self.assertEqual(pp2_tlv(p["tlvs"], PP2_TYPE_AUTHORITY), [b"localhost"])
+            self.assertEqual(pp2_tlv(p["tlvs"], PP2_TYPE_ALPN), [b"http/1.1"])
+            self.assertEqual(p["ssl"]["client"], PP2_CLIENT_SSL)
+            self.assertNotEqual(p["ssl"]["verify"], 0)
+            st_ = p["ssl"]["tlvs"]
+            self.assertEqual(pp2_tlv(st_, PP2_SUBTYPE_SSL_VERSION), [b"TLSv1.3"], st_)
+            self.assertEqual(pp2_tlv(st_, PP2_SUBTYPE_SSL_CIPHER),
+                             [info["cipher"].encode()], st_)
+            self.assertTrue(info["cipher"].startswith("TLS_"), info["cipher"])
+            # a client certificate, verified; then the session resumed
+            ctx = ctx13(self.pki, cert=(self.pki.client, self.pki.client_key))
+            sess = None
+            for i in range(2):
+                st, _, b, info = https_get_sni(g.port, "/bytes/10", "localhost",
+                                               ctx=ctx, session=sess)
+                self.assertEqual((st, b), (200, body(10)))
+                self.assertEqual(info["reused"], i == 1)
+                sess = info["session"]
+                p = self.pp2_of(be, info["cport"])
+                self.assertEqual(p["ssl"]["client"], PP2_CLIENT_SSL |
+                                 (PP2_CLIENT_CERT_SESS if i else PP2_CLIENT_CERT_CONN))
+                self.assertEqual(p["ssl"]["verify"], 0)
+                self.assertEqual(pp2_tlv(p["ssl"]["tlvs"], PP2_SUBTYPE_SSL_VERSION),
+                                 [b"TLSv1.3"])
+        finally:
+            be.stop()
 
     def test_access_log_and_versions(self):
         path = os.path.join(self.tmp, "access13.log")
