@@ -74,15 +74,31 @@ static TG_MUST_CHECK tg_result tg_th(struct tg_hs *hs, size_t len,
  * only (rsa_pss_rsae_* for an rsaEncryption key, rsa_pss_pss_* for an
  * RSASSA-PSS one); never PKCS#1 v1.5 nor SHA-224.
  */
-static TG_MUST_CHECK tg_result tg_sigalg13(EVP_PKEY *key, uint32_t offered,
+static TG_MUST_CHECK tg_result tg_sigalg13(const struct tg_cert *c,
+					   uint32_t offered,
 					   const uint16_t *ours, size_t n,
 					   uint16_t *out)
 {
+	EVP_PKEY *key = tg_cert_pkey(c);
 	enum tg_key_type kt;
-	uint16_t curve;
+	uint16_t curve = 0;
 
-	if (tg_failed(tg_sig_key_info(key, &kt, &curve)))
-		return tg_error(TG_E_HANDSHAKE_FAIL);
+	/* the type the store found when it loaded the key: no provider
+	 * lookups per handshake; the key itself for anything else */
+	switch (tg_cert_key_type(c)) {
+	case TG_CERT_KEY_EC_P256:
+		kt = TG_KEY_EC;
+		curve = TG_GROUP_SECP256R1;
+		break;
+	case TG_CERT_KEY_EC_P384:
+		kt = TG_KEY_EC;
+		curve = TG_GROUP_SECP384R1;
+		break;
+	default:
+		if (tg_failed(tg_sig_key_info(key, &kt, &curve)))
+			return tg_error(TG_E_HANDSHAKE_FAIL);
+		break;
+	}
 	for (size_t i = 0; i < n; i++) {
 		const struct tg_sigalg_info *s = tg_sigalg_by_id(ours[i]);
 
@@ -91,8 +107,9 @@ static TG_MUST_CHECK tg_result tg_sigalg13(EVP_PKEY *key, uint32_t offered,
 		if (s->pad == TG_SIGPAD_PKCS1 || s->hash == TG_HASH_SHA224 ||
 		    s->key_type != kt || (kt == TG_KEY_EC && s->curve != curve))
 			continue;
-		if (tg_failed(tg_sig_check_key(ours[i], key)))
-			continue; /* RSASSA-PSS restrictions */
+		/* an RSASSA-PSS key's restrictions (RFC 4055 §3.1) */
+		if (kt == TG_KEY_RSA_PSS && tg_failed(tg_sig_check_key(ours[i], key)))
+			continue;
 		*out = ours[i];
 		return TG_OK;
 	}
@@ -174,8 +191,7 @@ static TG_MUST_CHECK tg_result tg_srv13_cert(struct tg_hs *hs,
 	TG_ENSURE(ch->exts & TG_HS_EXT_SIGNATURE_ALGS, TG_E_MISSING_EXT);
 	offered = tg_hs_sigalg_set(&ch->sigalgs);
 	for (size_t i = 0; i < m->n; i++) {
-		if (tg_ok(tg_sigalg13(tg_cert_pkey(m->c[i]), offered, ours, n,
-				      &hs->sigalg))) {
+		if (tg_ok(tg_sigalg13(m->c[i], offered, ours, n, &hs->sigalg))) {
 			hs->cert = m->c[i];
 			return TG_OK;
 		}

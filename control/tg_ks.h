@@ -165,11 +165,22 @@ TG_MUST_CHECK tg_result tg_ks_handshake(struct tg_ks *ks, const uint8_t *dhe,
 
 /**
  * The master secrets: Master Secret = HKDF-Extract(Derive-Secret(
- * Handshake Secret, "derived", ""), 0), then c_ap, s_ap and exporter
- * from the transcript through the server Finished (RFC 8446 §7.1).
+ * Handshake Secret, "derived", ""), 0), then c_ap and s_ap from the
+ * transcript through the server Finished (RFC 8446 §7.1).
  * The Early and Handshake Secrets are wiped: nothing needs them later.
  */
 TG_MUST_CHECK tg_result tg_ks_master(struct tg_ks *ks, const uint8_t *th_sf);
+
+/**
+ * exporter_master_secret = Derive-Secret(Master Secret, "exp master",
+ * ClientHello...server Finished) (RFC 8446 §7.1) into ks->exporter, for
+ * whoever asks (tlsgate exports no keying material: not on the
+ * handshake's path). Needs the Master Secret: before tg_ks_resumption.
+ *
+ * @param ks    schedule after tg_ks_master
+ * @param th_sf transcript hash through the server Finished
+ */
+TG_MUST_CHECK tg_result tg_ks_exporter(struct tg_ks *ks, const uint8_t *th_sf);
 
 /**
  * resumption_master_secret = Derive-Secret(Master Secret, "res master",

@@ -15,6 +15,7 @@
 
 #include "tg_cur.h"
 #include "tg_log.h"
+#include "tg_prf.h"
 #include "tg_wipe.h"
 
 /* 2: the CA identity follows the flags when the peer was verified; a
@@ -405,7 +406,8 @@ static TG_MUST_CHECK tg_result seal_cbc(const struct tg_ticket_keys *ks,
 	int l1 = 0, l2 = 0, ok;
 	EVP_CIPHER_CTX *ctx;
 
-	TG_ENSURE(RAND_bytes(iv, sizeof(iv)) == 1, TG_E_CRYPTO);
+	/* unpredictable, public: the per-thread block of DRBG output */
+	TG_GUARD(tg_rand_public(iv, sizeof(iv)));
 	TG_GUARD(tg_wcur_bytes(w, k->name, sizeof(k->name)));
 	TG_GUARD(tg_wcur_bytes(w, iv, sizeof(iv)));
 	TG_GUARD(tg_wcur_vec_begin(w, 2, &mark));
@@ -439,7 +441,8 @@ static TG_MUST_CHECK tg_result seal_gcm(const struct tg_ticket_keys *ks,
 	int l1 = 0, l2 = 0, l0 = 0, ok;
 	EVP_CIPHER_CTX *ctx;
 
-	TG_ENSURE(RAND_bytes(nonce, sizeof(nonce)) == 1, TG_E_CRYPTO);
+	/* a random 96-bit nonce (NIST SP 800-38D §8.2.2), public bytes */
+	TG_GUARD(tg_rand_public(nonce, sizeof(nonce)));
 	TG_GUARD(tg_wcur_bytes(w, k->name, sizeof(k->name)));
 	TG_GUARD(tg_wcur_bytes(w, nonce, sizeof(nonce)));
 	TG_ENSURE(tg_wcur_left(w) >= pt_len + TK_GCM_TAG, TG_E_NOSPACE);

@@ -289,6 +289,7 @@ static void test_rfc8448_simple(void)
 			    "87 5a fa 0b 06 df 00 87 f7 92 eb b7 c1 75 04 a5");
 	eq_hex(ks.s_ap, 32, "a1 1a f9 f0 55 31 f8 56 ad 47 11 6b 45 a9 50 32"
 			    "82 04 b4 f4 4b fb 6b 3a 4b 4f 1f 3f cb 63 16 43");
+	TG_ASSERT_OK(tg_ks_exporter(&ks, th));
 	eq_hex(ks.exporter, 32, "fe 22 f8 81 17 6e da 18 eb 8f 44 52 9e 67 92 c5"
 				"0c 9a 3f 89 45 2f 68 d8 ae 31 1b 43 09 d3 cf 50");
 	TG_ASSERT_OK(tg_ks_traffic_keys(h, TG_SUITE_AES128GCM, ks.s_ap,
@@ -620,6 +621,7 @@ static void test_rfc8448_hrr(void)
 			    "d8 26 71 d8 84 31 41 d7 dc 2a 4f f1 5a 21 dc 51");
 	eq_hex(ks.s_ap, 32, "5c 74 f8 7d f0 42 25 db 0f 82 09 c9 de 64 29 e4"
 			    "94 35 fd ef a7 ca d6 18 64 87 4d 12 f3 1c fc 8d");
+	TG_ASSERT_OK(tg_ks_exporter(&ks, th));
 	eq_hex(ks.exporter, 32, "7c 06 d3 ae 10 6a 3a 37 4a ce 48 37 b3 98 5c ac"
 				"67 78 0a 6e 2c 5c 04 b5 83 19 d5 84 df 09 d2 23");
 	TG_ASSERT_OK(tg_ks_traffic_keys(h, TG_SUITE_AES128GCM, ks.s_ap,
@@ -761,6 +763,24 @@ static void test_suites13(void)
 					 NULL, 0), TG_E_NOTFOUND);
 }
 
+/* Derive-Secret with the empty transcript (its known hashes) is the same
+ * as with Transcript-Hash("") computed, for both hashes. */
+static void test_derive_empty(void)
+{
+	static const enum tg_hash hs[] = { TG_HASH_SHA256, TG_HASH_SHA384 };
+
+	for (size_t i = 0; i < 2; i++) {
+		uint8_t sec[48], e[TG_HASH_MAX_LEN], a[48], b[48];
+		size_t hl = tg_hash_len(hs[i]);
+
+		tg_test_fill(sec, sizeof(sec));
+		TG_ASSERT_OK(tg_hash(hs[i], NULL, 0, e));
+		TG_ASSERT_OK(tg_ks_derive_secret(hs[i], sec, "derived", NULL, a));
+		TG_ASSERT_OK(tg_ks_derive_secret(hs[i], sec, "derived", e, b));
+		CU_ASSERT_EQUAL(memcmp(a, b, hl), 0);
+	}
+}
+
 static CU_TestInfo ks_tests[] = {
 	{ "RFC 8448 §3: simple 1-RTT, every secret, key and Finished",
 	  test_rfc8448_simple },
@@ -772,6 +792,7 @@ static CU_TestInfo ks_tests[] = {
 	{ "Expand-Label limits, KeyUpdate step, traffic keys",
 	  test_limits_and_update },
 	{ "TLS 1.3 suite table", test_suites13 },
+	{ "Derive-Secret of the empty transcript", test_derive_empty },
 	CU_TEST_INFO_NULL,
 };
 
