@@ -1533,12 +1533,20 @@ static void tg_flow_progress(struct tg_flow_engine *e, struct tg_flow *f,
 	/* from the connect's start: a client that keeps sending meanwhile
 	 * does not stretch it */
 	if (f->state == FL_CONNECT && now - f->t_connect > s->connect_timeout_ms) {
-		/* the backend did not answer in time: try the next one */
-		e->ops->abort(e->tctx, f, TG_FLOW_BACKEND);
-		tg_flow_reconnect(e, f);
-		if (f->state == FL_CLOSING)
-			tg_flow_progress(e, f, now);
-		return;
+		/* a connect that ended while this worker did not run has its
+		 * event still queued: the transport is asked before the
+		 * connect is given up (docs/failures.md) */
+		if (e->ops->connect_check != NULL &&
+		    e->ops->connect_check(e->tctx, f) > 0) {
+			tg_flow_backend_connected(e, f);
+		} else {
+			/* the backend did not answer in time: the next one */
+			e->ops->abort(e->tctx, f, TG_FLOW_BACKEND);
+			tg_flow_reconnect(e, f);
+			if (f->state == FL_CLOSING)
+				tg_flow_progress(e, f, now);
+			return;
+		}
 	}
 	if (f->state == FL_OPEN && f->bout.len) {
 		uint32_t before = f->bout.len;

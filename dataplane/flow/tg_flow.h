@@ -159,6 +159,17 @@ struct tg_flow_ops {
 	/** With peek: @p n bytes of @p side were used. */
 	void (*consume)(void *tctx, struct tg_flow *f, enum tg_flow_side side,
 			uint32_t n);
+	/**
+	 * Optional (NULL: the transport reports every connect's end at once).
+	 * Asked when a backend connect's time is up, before the engine gives
+	 * it up: whether it ended meanwhile with an event not delivered yet
+	 * (a worker descheduled for longer than the timeout, or more events
+	 * ready than one wait returns). Reports nothing through events itself.
+	 * @return 1 connected (the engine goes on as after
+	 *         tg_flow_backend_connected()), 0 still under way, negative
+	 *         failed
+	 */
+	int (*connect_check)(void *tctx, struct tg_flow *f);
 };
 
 /** Hooks to the control plane (the engine knows no control-plane code). */

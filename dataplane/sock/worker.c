@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -176,6 +177,25 @@ static void tg_sock_release(void *tctx, struct tg_flow *f)
 	s->connecting = false;
 }
 
+/* A connect's time is up: poll its socket once (the epoll event of a
+ * connect that ended meanwhile may still be queued behind others). */
+static int tg_sock_connect_check(void *tctx, struct tg_flow *f)
+{
+	struct tg_wk *w = tctx;
+	struct tg_sock_flow *s = tg_sf(w, f);
+	struct pollfd p = { .fd = s->fd[TG_FLOW_BACKEND], .events = POLLOUT };
+
+	if (!s->connecting || p.fd < 0 || poll(&p, 1, 0) != 1)
+		return 0;
+	if (p.revents & (POLLERR | POLLHUP | POLLNVAL))
+		return -1;
+	if (!(p.revents & POLLOUT))
+		return 0;
+	/* its epoll event, when it comes, is an ordinary writable one */
+	s->connecting = false;
+	return 1;
+}
+
 static const struct tg_flow_ops tg_sock_ops = {
 	.name = "sock",
 	.connect = tg_sock_connect,
@@ -185,6 +205,7 @@ static const struct tg_flow_ops tg_sock_ops = {
 	.shutdown = tg_sock_shutdown,
 	.abort = tg_sock_abort,
 	.release = tg_sock_release,
+	.connect_check = tg_sock_connect_check,
 };
 
 /* ---- events --------------------------------------------------------------------- */

@@ -725,11 +725,19 @@ class Basic(E2E):
         SHA-256 spread over both workers (SO_REUSEPORT), /metrics has both
         workers' series; session-ID and ticket resumption work across the
         workers (a session made on one resumes on the other)."""
-        g = self.gate(["--workers", "2", "--max-conns", "1000"])
+        acc_log = os.path.join(self.tmp, "two-workers-access.log")
+        g = self.gate(["--workers", "2", "--max-conns", "1000", "--access-log", acc_log])
         ctx = client_ctx(self.pki)
         t = time.monotonic()
         ok = self.concurrent(g.port, 200, ctx, size=50001, timeout=60)
         log("2 workers: %d/200 concurrent in %.1fs" % (ok, time.monotonic() - t))
+        if ok != 200:
+            # what tlsgate says about the ones that failed (access log
+            # lines with an alert or a close reason, warnings)
+            with open(acc_log, errors="replace") as fh:
+                bad = [l for l in fh.read().splitlines() if re.search(r" alert=[^-]", l)]
+            bad += [l for l in g.stderr().splitlines() if " warn" in l or " err" in l]
+            log("tlsgate on the failed connections:\n%s" % "\n".join(bad[-40:]))
         self.assertEqual(ok, 200, "%d of 200 concurrent connections" % ok)
         g.wait_metric("tlsgate_connections_active", lambda v: v == 0, timeout=10)
         text = g.metrics()
