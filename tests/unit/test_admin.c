@@ -454,7 +454,7 @@ static void test_render_help_type(void)
 		}
 	}
 	CU_ASSERT(samples > 50);
-	CU_ASSERT_EQUAL(families, 23); /* 24 with a control plane */
+	CU_ASSERT_EQUAL(families, 24); /* 25 with a control plane */
 	free(copy);
 	free(b);
 }
