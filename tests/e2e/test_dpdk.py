@@ -39,6 +39,7 @@ import netns  # noqa: E402
 
 LINUX = "198.18.0.1"   # the namespace's end: backend and clients
 OURS = "198.18.0.2"    # tlsgate's address on the DPDK port
+OURS6 = "2001:2::2"    # and its IPv6 one (RFC 5180 benchmarking space)
 PREFIX = 24
 MIB = 1 << 20
 
@@ -277,6 +278,10 @@ class Dpdk(E2E):
         tlsgate stats prints the port's table."""
         g = self.gate()
         self.curl_both_ways(g, MIB, "1.3", "adm")
+        # the workers publish their counters every 10 ms: wait for the
+        # last ones (a loaded machine may not run a worker for a while)
+        g.wait_metric("tlsgate_tcp_payload_bytes_total", lambda v: v > 2 * MIB,
+                      timeout=10, labels={"dir": "in"})
         m = g.metrics()
         for fam in ("tlsgate_net_packets_total", "tlsgate_net_bytes_total",
                     "tlsgate_net_dropped_total", "tlsgate_net_neighbour_total",
@@ -335,6 +340,116 @@ class Dpdk(E2E):
             st, _, b = self.py_request(s, "GET", "/bytes/100")
             self.assertEqual(st, 200)
         self.assertTrue(g.alive())
+
+    def test_workers_ipv6(self):
+        """Two workers on two queues of the port (packets of a flow that
+        land on the other worker's queue handed over), IPv4 and IPv6
+        listeners."""
+        port6 = 9443
+        g = self.gate(["--dpdk-addr6", OURS6 + "/64", "--listen",
+                       "[%s]:%d" % (OURS6, port6)], workers=2)
+        errs = []
+
+        def worker(k):
+            try:
+                ctx = ctx_for(self.pki, "1.3" if k % 2 else "1.2")
+                for i in range(6):
+                    with self.py_tls(g, ctx) as s:
+                        n = 100000 + 997 * k + i
+                        st, _, b = self.py_request(s, "GET", "/bytes/%d" % n)
+                        if st != 200 or hashlib.sha256(b).hexdigest() != body_sha256(n):
+                            errs.append("worker %d: %d, %d bytes" % (k, st, len(b)))
+            except Exception as e:  # noqa: BLE001
+                errs.append("worker %d: %r" % (k, e))
+
+        ts = [threading.Thread(target=worker, args=(k,)) for k in range(6)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join(120)
+        self.assertEqual(errs, [])
+        self.assertFalse(any(t.is_alive() for t in ts))
+        # IPv6: curl to the IPv6 listener, 2 MiB each way
+        out = os.path.join(self.tmp, "dl6")
+        r = self.in_ns(["curl", "-sS", "--max-time", "60", "--cacert", self.pki.ca,
+                        "--resolve", "www.example.com:%d:[%s]" % (port6, OURS6),
+                        "-o", out, "https://www.example.com:%d/bytes/%d" % (port6, 2 * MIB)],
+                       timeout=70)
+        self.assertEqual(r.returncode, 0, r.stderr[-2000:])
+        with open(out, "rb") as f:
+            self.assertEqual(hashlib.sha256(f.read()).hexdigest(), body_sha256(2 * MIB))
+        m = g.metrics()
+        for w in ("0", "1"):
+            self.assertGreater(g.metric("tlsgate_tcp_opens_total",
+                                        {"worker": w, "kind": "passive"}, m), 0, m)
+        self.assertGreater(g.metric("tlsgate_net_neighbour_total", {"what": "nd_rx"}, m), 0)
+
+    def test_aborts(self):
+        """Clients that go away mid-download (a reset with data unread,
+        a close without close_notify) and many at once: every connection
+        ends, every packet buffer is back, tlsgate serves on."""
+        g = self.gate()
+        ctx = ctx_for(self.pki, "1.3")
+        for i in range(6):
+            s = self.py_tls(g, ctx)
+            s.sendall(b"GET /bytes/%d HTTP/1.1\r\nHost: x\r\n\r\n" % (8 * MIB))
+            s.recv(1000)
+            if i % 2:
+                # SO_LINGER 0: a RST; else a FIN with data unread (a
+                # RST too), no close_notify either way
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                             b"\x01\x00\x00\x00\x00\x00\x00\x00")
+            s.close()
+        errs = []
+
+        def worker(k):
+            try:
+                c = ctx_for(self.pki, "1.2" if k % 2 else "1.3")
+                for i in range(4):
+                    with self.py_tls(g, c) as s:
+                        st, _, b = self.py_request(s, "GET", "/bytes/%d" % (300000 + k))
+                        if hashlib.sha256(b).hexdigest() != body_sha256(300000 + k):
+                            errs.append("worker %d: %d bytes" % (k, len(b)))
+            except Exception as e:  # noqa: BLE001
+                errs.append("worker %d: %r" % (k, e))
+
+        ts = [threading.Thread(target=worker, args=(k,)) for k in range(24)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join(120)
+        self.assertEqual(errs, [])
+        self.assertFalse(any(t.is_alive() for t in ts))
+        # connections end (TIME_WAIT aside) and the buffers come back
+        g.wait_metric("tlsgate_tcp_connections", lambda v: v == 0, timeout=20,
+                      labels={"state": "open"})
+        g.wait_metric("tlsgate_connections_active", lambda v: v == 0, timeout=10)
+        g.wait_metric("tlsgate_backend_connections", lambda v: v == 0, timeout=10)
+        m = g.metrics()
+        for fam in ("tlsgate_tcp_connections", "tlsgate_connections_active",
+                    "tlsgate_backend_connections", "tlsgate_net_mbufs_free"):
+            self.assertIn("# TYPE %s " % fam, m)
+        g.wait_metric("tlsgate_net_mbufs_free", lambda v: v >= 32768 - 600, timeout=10)
+        self.assertGreaterEqual(g.metric("tlsgate_tcp_resets_total", {"dir": "in"}), 1)
+        self.curl_both_ways(g, MIB, "1.3", "after-aborts")
+
+    def test_backends(self):
+        """A backend that refuses (through the port, our TCP's active
+        open): the request goes to the next one, the health probes mark it
+        down; every request is served."""
+        dead = "%s:9" % LINUX
+        g = self.gate(backends=[dead, self.backend.addr])
+        ctx = ctx_for(self.pki, "1.3")
+        for i in range(8):
+            with self.py_tls(g, ctx) as s:
+                st, _, b = self.py_request(s, "GET", "/bytes/%d" % (5000 + i))
+                self.assertEqual(st, 200)
+                self.assertEqual(hashlib.sha256(b).hexdigest(), body_sha256(5000 + i))
+        g.wait_metric("tlsgate_backend_up", lambda v: v == 0, timeout=10,
+                      labels={"backend": dead})
+        self.assertEqual(g.metric("tlsgate_backend_up", {"backend": self.backend.addr}), 1)
+        self.assertGreater(g.metric("tlsgate_backend_health_probes_total"), 0)
+        self.assertIn("backend %s (default) is down" % dead, g.stderr())
 
     def test_z_drain(self):
         """SIGTERM drains: a response in flight completes, new connections
