@@ -106,11 +106,20 @@ unsigned tg_cfg_dpdk_eal_check(struct tg_config *cfg, const struct tg_setting *s
 	char tmp[sizeof(cfg->dpdk_eal)];
 	char *save = NULL;
 	unsigned errors = 0;
+	bool value_ok = false; /* the word before was an option: a value may follow */
 
 	(void)s;
 	(void)io_errors;
 	snprintf(tmp, sizeof(tmp), "%s", cfg->dpdk_eal);
 	for (char *t = strtok_r(tmp, " ", &save); t != NULL; t = strtok_r(NULL, " ", &save)) {
+		if (t[0] != '-' && value_ok) {
+			/* "-a 0000:3b:00.0", "--socket-mem 1024" */
+			value_ok = false;
+			continue;
+		}
+		/* "--vdev=x" carries its value; "-a" and "--socket-mem" may
+		 * take the next word */
+		value_ok = t[0] == '-' && strchr(t, '=') == NULL;
 		if (t[0] != '-') {
 			tg_cfg_verr(cfg, "dpdk.eal", "dpdk.eal: '%s' is not an EAL option: give options with their values joined, e.g. --vdev=net_af_packet0,iface=eth1",
 				    t);

@@ -1645,6 +1645,19 @@ static void test_dpdk(void)
 				 "--dpdk-addr", "198.18.0.2/24", "--eal", "-l 0-3", NULL),
 		      TG_E_INVAL);
 	ASSERT_MSG("dpdk.eal: '-l': set lcores (-l LIST) instead");
+	/* options with their values in the next word, as the EAL takes them */
+	TG_ASSERT_OK(parse_args(&cfg, &act, "-c", path, "--dpdk", "--listen", "0.0.0.0:443",
+				"--dpdk-addr", "198.18.0.2/24", "--eal",
+				"-a 0000:3b:00.0 --socket-mem 1024 -n 4 --vdev=net_tap0", NULL));
+	/* a word that is no option and follows none */
+	TG_ASSERT_ERR(parse_args(&cfg, &act, "-c", path, "--dpdk", "--listen", "0.0.0.0:443",
+				 "--dpdk-addr", "198.18.0.2/24", "--eal", "0000:3b:00.0", NULL),
+		      TG_E_INVAL);
+	ASSERT_MSG("dpdk.eal: '0000:3b:00.0' is not an EAL option");
+	TG_ASSERT_ERR(parse_args(&cfg, &act, "-c", path, "--dpdk", "--listen", "0.0.0.0:443",
+				 "--dpdk-addr", "198.18.0.2/24", "--eal",
+				 "--vdev=net_tap0 iface=eth1", NULL), TG_E_INVAL);
+	ASSERT_MSG("dpdk.eal: 'iface=eth1' is not an EAL option");
 	TG_ASSERT_ERR(parse_args(&cfg, &act, "-c", path, "--dpdk", "--listen", "0.0.0.0:443",
 				 "--dpdk-addr", "198.18.0.2/24", "--eal", "--no-huge", NULL),
 		      TG_E_INVAL);
