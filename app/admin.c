@@ -305,6 +305,133 @@ static void wr_bytes(struct tg_wr *w, const struct tg_admin_src *src)
 	}
 }
 
+/* ---- the DPDK transport's network and TCP counters ----------------------- */
+
+#define NOFF(field) offsetof(struct tg_dpdk_stats, field)
+
+/** One labelled series of a DPDK family: its label value and counter. */
+struct net_series {
+	const char *lv;   /**< label value, NULL: no label */
+	size_t off;       /**< offset in struct tg_dpdk_stats */
+};
+
+/** A family of per-worker DPDK counters. */
+struct net_family {
+	const char *name, *type, *help, *label;
+	struct net_series s[10];
+};
+
+static const struct net_family net_families[] = {
+	{ "tlsgate_net_packets_total", "counter",
+	  "Packets taken from and given to the DPDK port.", "dir",
+	  { { "rx", NOFF(net.rx_pkts) }, { "tx", NOFF(net.tx_pkts) } } },
+	{ "tlsgate_net_bytes_total", "counter",
+	  "Bytes of those packets (Ethernet frames).", "dir",
+	  { { "rx", NOFF(net.rx_bytes) }, { "tx", NOFF(net.tx_bytes) } } },
+	{ "tlsgate_net_dropped_total", "counter",
+	  "Packets dropped by the network layer, by reason.", "reason",
+	  { { "malformed", NOFF(net.rx_malformed) },
+	    { "bad_checksum", NOFF(net.rx_bad_cksum) },
+	    { "fragment", NOFF(net.rx_frag) },
+	    { "not_ours", NOFF(net.rx_not_ours) },
+	    { "unknown_protocol", NOFF(net.rx_unknown) },
+	    { "no_mbuf", NOFF(net.no_mbuf) },
+	    { "tx_full", NOFF(net.tx_drop) },
+	    { "unresolved", NOFF(net.arp_unresolved) },
+	    { "no_route", NOFF(net.no_route) },
+	    { "dispatch_full", NOFF(net.disp_drop) } } },
+	{ "tlsgate_net_dispatched_total", "counter",
+	  "Packets handed to the worker that owns their flow (software dispatch).",
+	  "dir", { { "out", NOFF(net.disp_out) }, { "in", NOFF(net.disp_in) } } },
+	{ "tlsgate_net_neighbour_total", "counter",
+	  "ARP and NDP packets handled and sent.", "what",
+	  { { "arp_rx", NOFF(net.arp_rx) }, { "arp_tx", NOFF(net.arp_tx) },
+	    { "nd_rx", NOFF(net.nd_rx) }, { "nd_tx", NOFF(net.nd_tx) } } },
+	{ "tlsgate_net_icmp_total", "counter", "ICMP handled.", "what",
+	  { { "echo", NOFF(net.icmp_echo_rx) }, { "error", NOFF(net.icmp_err_rx) } } },
+	{ "tlsgate_net_impaired_total", "counter",
+	  "Packets the impairment layer (dpdk.impair, a debug option) dropped, duplicated, reordered or corrupted.",
+	  "what",
+	  { { "rx_drop", NOFF(net.imp_drop[0]) }, { "tx_drop", NOFF(net.imp_drop[1]) },
+	    { "rx_dup", NOFF(net.imp_dup[0]) }, { "tx_dup", NOFF(net.imp_dup[1]) },
+	    { "rx_reorder", NOFF(net.imp_reorder[0]) },
+	    { "tx_reorder", NOFF(net.imp_reorder[1]) },
+	    { "rx_corrupt", NOFF(net.imp_corrupt[0]) },
+	    { "tx_corrupt", NOFF(net.imp_corrupt[1]) } } },
+	{ "tlsgate_net_mbufs_free", "gauge",
+	  "Free packet buffers in the worker's pool.", NULL,
+	  { { NULL, NOFF(pool_avail) } } },
+	{ "tlsgate_net_mbufs", "gauge", "Packet buffers in the worker's pool.", NULL,
+	  { { NULL, NOFF(pool_size) } } },
+	{ "tlsgate_tcp_connections", "gauge",
+	  "TCP connections of the worker (client and backend sides).", "state",
+	  { { "open", NOFF(tcp.active) }, { "time_wait", NOFF(tcp.time_wait) } } },
+	{ "tlsgate_tcp_opens_total", "counter",
+	  "TCP opens: passive (accepted), active (to backends and probes), active ones that failed.",
+	  "kind",
+	  { { "passive", NOFF(tcp.accepted) }, { "active", NOFF(tcp.connected) },
+	    { "failed", NOFF(tcp.connect_failed) } } },
+	{ "tlsgate_tcp_segments_total", "counter", "TCP segments.", "dir",
+	  { { "in", NOFF(tcp.segs_in) }, { "out", NOFF(tcp.segs_out) } } },
+	{ "tlsgate_tcp_payload_bytes_total", "counter",
+	  "TCP payload bytes delivered in order (in) and sent, retransmissions too (out).",
+	  "dir", { { "in", NOFF(tcp.bytes_in) }, { "out", NOFF(tcp.bytes_out) } } },
+	{ "tlsgate_tcp_retransmits_total", "counter",
+	  "TCP segments sent again, and what started the retransmissions.", "kind",
+	  { { "segments", NOFF(tcp.retransmits) }, { "timeout", NOFF(tcp.rto) },
+	    { "fast", NOFF(tcp.fast_retransmits) } } },
+	{ "tlsgate_tcp_resets_total", "counter",
+	  "TCP connections reset by the peer (in) and by us (out), and RSTs for segments of no connection.",
+	  "dir",
+	  { { "in", NOFF(tcp.rst_in) }, { "out", NOFF(tcp.rst_out) },
+	    { "no_connection", NOFF(tcp.no_conn_rst) } } },
+	{ "tlsgate_tcp_syncookies_total", "counter",
+	  "SYN cookies sent (a listener's backlog full), connections made from one, bad ones.",
+	  "what",
+	  { { "sent", NOFF(tcp.syncookies_sent) }, { "ok", NOFF(tcp.syncookies_ok) },
+	    { "failed", NOFF(tcp.syncookies_failed) } } },
+	{ "tlsgate_tcp_dropped_total", "counter",
+	  "TCP segments dropped, by reason.", "reason",
+	  { { "malformed", NOFF(tcp.malformed) }, { "bad_seq", NOFF(tcp.bad_seq) },
+	    { "paws", NOFF(tcp.paws_drop) }, { "syn", NOFF(tcp.syn_drop) },
+	    { "out_of_order_cap", NOFF(tcp.ooo_drop) }, { "no_mbuf", NOFF(tcp.no_mbuf) } } },
+	{ "tlsgate_tcp_timeouts_total", "counter",
+	  "TCP connections given up (retransmissions or keep-alive unanswered).", NULL,
+	  { { NULL, NOFF(tcp.timeouts) } } },
+	{ "tlsgate_backend_health_probes_total", "counter",
+	  "Backend health probes started through the DPDK port.", NULL,
+	  { { NULL, NOFF(health_probes) } } },
+};
+
+static void wr_net(struct tg_wr *w, const struct tg_admin_src *src)
+{
+	if (src->net == NULL)
+		return;
+	for (size_t f = 0; f < sizeof(net_families) / sizeof(net_families[0]); f++) {
+		const struct net_family *fam = &net_families[f];
+
+		wr_family(w, fam->name, fam->type, fam->help);
+		for (unsigned i = 0; i < src->n_workers; i++) {
+			const char *base = (const char *)&src->net[i];
+
+			for (size_t k = 0; k < sizeof(fam->s) / sizeof(fam->s[0]); k++) {
+				const struct net_series *x = &fam->s[k];
+				uint64_t v;
+
+				if (k > 0 && x->lv == NULL)
+					break;
+				v = wk_load((const uint64_t *)(const void *)(base + x->off));
+				if (x->lv != NULL)
+					wr_printf(w, "%s{worker=\"%u\",%s=\"%s\"} %" PRIu64 "\n",
+						  fam->name, i, fam->label, x->lv, v);
+				else
+					wr_printf(w, "%s{worker=\"%u\"} %" PRIu64 "\n",
+						  fam->name, i, v);
+			}
+		}
+	}
+}
+
 /** One backend series: name{pool="..",backend=".."} value. */
 static void wr_be_series(struct tg_wr *w, const char *name,
 			 const struct tg_backend_pool *p,
@@ -445,6 +572,7 @@ tg_result tg_admin_render(const struct tg_admin_src *src, char *buf, size_t cap,
 		      "Backend connections closed before the client's.",
 		      OFF(backend_closed_early));
 	wr_bytes(&w, src);
+	wr_net(&w, src);
 
 	if (src->start.tv_sec != 0 || src->start.tv_nsec != 0) {
 		struct timespec now;
@@ -852,6 +980,8 @@ static bool cli_parse(const char *p, struct cli_sample *s)
 struct cli_row {
 	bool seen;
 	double acc, active, full, resumed, failed, sealed, opened, in, out;
+	/* the DPDK transport's */
+	double rx, tx, tcp_open, rtx, net_drop, tcp_drop, mfree, mbufs;
 };
 
 struct cli_be {
@@ -874,6 +1004,7 @@ struct cli_table {
 	unsigned n_al, cap_al;
 	double uptime, inflight;
 	bool has_uptime, has_inflight;
+	bool has_net;           /**< the DPDK transport's counters came */
 };
 
 static void cli_table_free(struct cli_table *t)
@@ -1013,7 +1144,37 @@ static void cli_add(struct cli_table *t, const struct cli_sample *s)
 			r->in += s->value;
 		else if (l != NULL && strcmp(l, "to_client") == 0)
 			r->out += s->value;
+	} else if (strcmp(n, "tlsgate_net_packets_total") == 0) {
+		t->has_net = true;
+		l = cli_label(s, "dir");
+		if (l != NULL && strcmp(l, "rx") == 0)
+			r->rx += s->value;
+		else if (l != NULL && strcmp(l, "tx") == 0)
+			r->tx += s->value;
+	} else if (strcmp(n, "tlsgate_tcp_connections") == 0) {
+		l = cli_label(s, "state");
+		if (l != NULL && strcmp(l, "open") == 0)
+			r->tcp_open += s->value;
+	} else if (strcmp(n, "tlsgate_tcp_retransmits_total") == 0) {
+		l = cli_label(s, "kind");
+		if (l != NULL && strcmp(l, "segments") == 0)
+			r->rtx += s->value;
+	} else if (strcmp(n, "tlsgate_net_dropped_total") == 0) {
+		r->net_drop += s->value;
+	} else if (strcmp(n, "tlsgate_tcp_dropped_total") == 0) {
+		r->tcp_drop += s->value;
+	} else if (strcmp(n, "tlsgate_net_mbufs_free") == 0) {
+		r->mfree += s->value;
+	} else if (strcmp(n, "tlsgate_net_mbufs") == 0) {
+		r->mbufs += s->value;
 	}
+}
+
+static void cli_print_net_row(FILE *out, const char *label, const struct cli_row *r)
+{
+	fprintf(out, "%-7s %12.0f %12.0f %9.0f %11.0f %10.0f %10.0f %9.0f/%.0f\n",
+		label, r->rx, r->tx, r->tcp_open, r->rtx, r->net_drop, r->tcp_drop,
+		r->mfree, r->mbufs);
 }
 
 static void cli_print_row(FILE *out, const char *label, const struct cli_row *r)
@@ -1071,6 +1232,32 @@ static void cli_print(FILE *out, const char *where, struct cli_table *t)
 		tot.out += r->out;
 	}
 	cli_print_row(out, "total", &tot);
+
+	if (t->has_net) {
+		struct cli_row nt = { .seen = true };
+
+		fprintf(out, "\nDPDK port:\n%-7s %12s %12s %9s %11s %10s %10s %s\n",
+			"worker", "packets in", "packets out", "tcp open",
+			"retransmit", "net drops", "tcp drops", "mbufs free");
+		for (unsigned i = 0; i < t->n_rows; i++) {
+			const struct cli_row *r = &t->rows[i];
+			char id[16];
+
+			if (!r->seen)
+				continue;
+			snprintf(id, sizeof(id), "%u", i);
+			cli_print_net_row(out, id, r);
+			nt.rx += r->rx;
+			nt.tx += r->tx;
+			nt.tcp_open += r->tcp_open;
+			nt.rtx += r->rtx;
+			nt.net_drop += r->net_drop;
+			nt.tcp_drop += r->tcp_drop;
+			nt.mfree += r->mfree;
+			nt.mbufs += r->mbufs;
+		}
+		cli_print_net_row(out, "total", &nt);
+	}
 
 	for (unsigned i = 0; i < t->n_be; i++) {
 		if (t->be[i].up != 0)

@@ -235,6 +235,11 @@ void tg_cfg_enum_list(const struct tg_cfg_enum *t, bool quote, char *buf,
 	}
 }
 
+const char *tg_cfg_transport_name(enum tg_cfg_transport t)
+{
+	return tg_cfg_enum_str(tg_cfg_transport_names, (int)t);
+}
+
 const char *tg_cfg_control_name(enum tg_cfg_control c)
 {
 	return tg_cfg_enum_str(tg_cfg_control_names, (int)c);

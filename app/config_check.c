@@ -5,6 +5,7 @@
  * settings; and the summary --check-config prints. Every message names
  * where the setting came from (FILE:LINE or --flag) and what to write.
  */
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -84,6 +85,140 @@ unsigned tg_cfg_accel_force_check(struct tg_config *cfg,
 		return 0;
 	tg_cfg_verr(cfg, "accel.force", "accel force '%s': use auto or a backend this build has (ipsecmb, simd, evp, cryptodev:NAME)",
 		    cfg->accel_force);
+	return 1;
+}
+
+/* ---- the DPDK transport's settings ----------------------------------------- */
+
+unsigned tg_cfg_dpdk_eal_check(struct tg_config *cfg, const struct tg_setting *s,
+			       unsigned *io_errors)
+{
+	/* what tlsgate sets itself: a second one would contradict it */
+	static const struct {
+		const char *arg, *instead;
+	} own[] = {
+		{ "-l", "lcores (-l LIST)" }, { "--lcores", "lcores (-l LIST)" },
+		{ "-c", "lcores (-l LIST)" }, { "--file-prefix", "nothing: tlsgate sets its own" },
+		{ "--no-huge", "dpdk.hugepages = false (the default)" },
+		{ "--in-memory", "dpdk.hugepages = true" },
+		{ "--proc-type", "nothing: tlsgate is a primary process" },
+	};
+	char tmp[sizeof(cfg->dpdk_eal)];
+	char *save = NULL;
+	unsigned errors = 0;
+	bool value_ok = false; /* the word before was an option: a value may follow */
+
+	(void)s;
+	(void)io_errors;
+	snprintf(tmp, sizeof(tmp), "%s", cfg->dpdk_eal);
+	for (char *t = strtok_r(tmp, " ", &save); t != NULL; t = strtok_r(NULL, " ", &save)) {
+		if (t[0] != '-' && value_ok) {
+			/* "-a 0000:3b:00.0", "--socket-mem 1024" */
+			value_ok = false;
+			continue;
+		}
+		/* "--vdev=x" carries its value; "-a" and "--socket-mem" may
+		 * take the next word */
+		value_ok = t[0] == '-' && strchr(t, '=') == NULL;
+		if (t[0] != '-') {
+			tg_cfg_verr(cfg, "dpdk.eal", "dpdk.eal: '%s' is not an EAL option: give options with their values joined, e.g. --vdev=net_af_packet0,iface=eth1",
+				    t);
+			errors++;
+			continue;
+		}
+		for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++) {
+			size_t n = strlen(own[i].arg);
+
+			if (strncmp(t, own[i].arg, n) == 0 &&
+			    (t[n] == '\0' || t[n] == '=' || (n == 2 && t[n] != '-'))) {
+				tg_cfg_verr(cfg, "dpdk.eal", "dpdk.eal: '%s': set %s instead",
+					    t, own[i].instead);
+				errors++;
+			}
+		}
+	}
+	return errors;
+}
+
+/* "198.18.0.2/24" (@p prefixed) or "198.18.0.1", of the family @p v6. */
+static bool parse_net_addr(const char *text, bool prefixed, bool v6,
+			   struct tg_net_addr *a, uint8_t *prefix)
+{
+	char buf[64];
+	char *slash;
+	unsigned p = 0;
+
+	if (strlen(text) >= sizeof(buf))
+		return false;
+	strcpy(buf, text);
+	slash = strchr(buf, '/');
+	if ((slash != NULL) != prefixed)
+		return false;
+	if (slash != NULL) {
+		*slash = '\0';
+		if (!tg_cfg_parse_uint(slash + 1, 1, v6 ? 128 : 32, &p))
+			return false;
+	}
+	if (tg_failed(tg_net_addr_parse(buf, a)) || tg_net_addr_is_v4(a) == v6)
+		return false;
+	if (prefix != NULL)
+		*prefix = (uint8_t)p;
+	return true;
+}
+
+unsigned tg_cfg_dpdk_addr_check(struct tg_config *cfg, const struct tg_setting *s,
+				unsigned *io_errors)
+{
+	struct tg_dpdk_port_conf *pc = &cfg->dpdk_port;
+	const char *text = (const char *)cfg + s->off;
+	bool v6 = strchr(s->key, '6') != NULL;
+	bool prefixed = strstr(s->key, "address") != NULL;
+	struct tg_net_addr *a = v6 ? (prefixed ? &pc->addr6 : &pc->gateway6)
+				   : (prefixed ? &pc->addr : &pc->gateway);
+	uint8_t *prefix = prefixed ? (v6 ? &pc->prefix6 : &pc->prefix) : NULL;
+
+	(void)io_errors;
+	memset(a, 0, sizeof(*a));
+	if (text[0] == '\0')
+		return 0;
+	if (parse_net_addr(text, prefixed, v6, a, prefix))
+		return 0;
+	tg_cfg_verr(cfg, s->key, "%s '%s': write %s, e.g. %s", s->key, text,
+		    prefixed ? (v6 ? "an IPv6 address and its prefix length"
+				   : "an IPv4 address and its prefix length")
+			     : (v6 ? "an IPv6 address" : "an IPv4 address"),
+		    s->sample);
+	memset(a, 0, sizeof(*a));
+	return 1;
+}
+
+unsigned tg_cfg_dpdk_mtu_check(struct tg_config *cfg, const struct tg_setting *s,
+			       unsigned *io_errors)
+{
+	unsigned min = cfg->dpdk_addr6[0] ? 1280 : 576;
+
+	(void)s;
+	(void)io_errors;
+	cfg->dpdk_port.mtu = (uint16_t)cfg->dpdk_mtu;
+	if (cfg->dpdk_mtu == 0 || (cfg->dpdk_mtu >= min && cfg->dpdk_mtu <= 9216))
+		return 0;
+	tg_cfg_verr(cfg, "dpdk.mtu", "dpdk.mtu = %u: use 0 (the port's) or %u..9216%s",
+		    cfg->dpdk_mtu, min, min == 1280 ? " (IPv6 needs 1280, RFC 8200 §5)" : "");
+	return 1;
+}
+
+unsigned tg_cfg_dpdk_impair_check(struct tg_config *cfg,
+				  const struct tg_setting *s,
+				  unsigned *io_errors)
+{
+	(void)s;
+	(void)io_errors;
+	memset(&cfg->dpdk_imp, 0, sizeof(cfg->dpdk_imp));
+	if (cfg->dpdk_impair[0] == '\0' ||
+	    tg_ok(tg_net_impair_parse(cfg->dpdk_impair, &cfg->dpdk_imp)))
+		return 0;
+	tg_cfg_verr(cfg, "dpdk.impair", "dpdk.impair '%s': write key=value pairs, comma separated: seed, loss, dup, reorder, corrupt (percent), gap (packets), delay, jitter (5ms, 200us), rate (100m), a key prefixed rx. or tx. for one direction; e.g. seed=7,loss=1%%,reorder=0.5%%",
+		    cfg->dpdk_impair);
 	return 1;
 }
 
@@ -186,6 +321,56 @@ static unsigned check_value(const struct tg_config *cfg,
 
 /* ---- rules between settings -------------------------------------------- */
 
+/** The DPDK transport's rules; returns the errors printed. */
+static unsigned check_dpdk(struct tg_config *cfg)
+{
+	struct tg_dpdk_port_conf *pc = &cfg->dpdk_port;
+	unsigned errors = 0;
+
+	snprintf(pc->dev, sizeof(pc->dev), "%s", cfg->dpdk_dev);
+	pc->mbufs = cfg->dpdk_mbufs;
+	if (cfg->dpdk_addr[0] == '\0') {
+		tg_cfg_verr(cfg, "transport", "the DPDK transport needs our address on the port: add --dpdk-addr ADDR/PREFIX (dpdk = { address = \"198.18.0.2/24\"; }; in the file)");
+		errors++;
+	}
+	if (cfg->workers > TG_NET_MAX_QUEUES) {
+		tg_cfg_verr(cfg, "workers", "workers = %u: the DPDK transport runs at most %u workers (one queue of the port each)",
+			    cfg->workers, TG_NET_MAX_QUEUES);
+		errors++;
+	}
+	/* listeners are our TCP's: on the port's addresses or a wildcard */
+	for (unsigned i = 0; i < cfg->n_listen; i++) {
+		const struct tg_addr *l = &cfg->listen[i];
+		struct tg_net_addr a;
+		bool any = false, ours = false;
+
+		if (l->sa.ss_family == AF_INET) {
+			const struct sockaddr_in *s4 = (const void *)&l->sa;
+
+			tg_net_addr_set_v4(&a, s4->sin_addr.s_addr);
+			any = s4->sin_addr.s_addr == 0;
+			ours = tg_net_addr_eq(&a, &pc->addr);
+		} else if (l->sa.ss_family == AF_INET6) {
+			const struct sockaddr_in6 *s6 = (const void *)&l->sa;
+			static const struct tg_net_addr zero;
+
+			memcpy(a.b, &s6->sin6_addr, 16);
+			any = tg_net_addr_eq(&a, &zero);
+			ours = !any && tg_net_addr_eq(&a, &pc->addr6);
+		}
+		if (!any && !ours && pc->prefix != 0) {
+			char key[32];
+
+			snprintf(key, sizeof(key), "listen[%u]", i);
+			tg_cfg_verr(cfg, key, "listen %s: with the DPDK transport tlsgate listens on the port's address (dpdk.address %s%s%s) or a wildcard (0.0.0.0:PORT, [::]:PORT)",
+				    l->text, cfg->dpdk_addr, cfg->dpdk_addr6[0] ? ", dpdk.address6 " : "",
+				    cfg->dpdk_addr6);
+			errors++;
+		}
+	}
+	return errors;
+}
+
 /** The rules that tie settings together; returns the errors printed. */
 static unsigned check_rules(struct tg_config *cfg)
 {
@@ -201,6 +386,10 @@ static unsigned check_rules(struct tg_config *cfg)
 			    tg_cfg_enum_str(tg_cfg_client_auth_names, (int)cfg->client_auth));
 		errors++;
 	}
+	if (cfg->dpdk)
+		cfg->transport = TG_CFG_TRANSPORT_DPDK;
+	if (cfg->transport == TG_CFG_TRANSPORT_DPDK)
+		errors += check_dpdk(cfg);
 	if (cfg->control == TG_CFG_CONTROL_INLINE && cfg->workers > 1) {
 		tg_cfg_verr(cfg, "control", "control = inline runs handshakes in the worker and needs workers = 1 (%u given): use auto or thread",
 			    cfg->workers);

@@ -234,6 +234,8 @@ static void default_text(const struct tg_setting *s, char *buf, size_t cap)
 				 s->def, sp, unit, s->min, s->max);
 		return;
 	case TG_SET_BOOL:
+		if (s->key == NULL) /* a flag alone, e.g. --dpdk: its help says it */
+			return;
 		if (s->flag != NULL) /* the flag turns it over */
 			snprintf(buf, cap, " [default %s = %s]", s->key,
 				 s->def ? "true" : "false");

@@ -66,6 +66,7 @@ enum tg_set_section {
 	TG_SEC_WORKERS,
 	TG_SEC_RECORDS,
 	TG_SEC_ACCEL,
+	TG_SEC_DPDK,
 	TG_SEC_OPS,
 	TG_SEC__COUNT
 };
@@ -140,6 +141,7 @@ extern const struct tg_cfg_enum tg_cfg_client_auth_names[];
 extern const struct tg_cfg_enum tg_cfg_control_names[];
 extern const struct tg_cfg_enum tg_cfg_proxy_names[];
 extern const struct tg_cfg_enum tg_cfg_policy_names[];
+extern const struct tg_cfg_enum tg_cfg_transport_names[];
 
 /** Look @p s up in @p t; false when it is no name there. */
 bool tg_cfg_enum_parse(const struct tg_cfg_enum *t, const char *s, int *out);
@@ -346,6 +348,15 @@ unsigned tg_cfg_accel_backends_check(struct tg_config *cfg,
 				     const struct tg_setting *s,
 				     unsigned *io_errors);
 unsigned tg_cfg_accel_force_check(struct tg_config *cfg,
+				  const struct tg_setting *s,
+				  unsigned *io_errors);
+unsigned tg_cfg_dpdk_eal_check(struct tg_config *cfg, const struct tg_setting *s,
+			       unsigned *io_errors);
+unsigned tg_cfg_dpdk_addr_check(struct tg_config *cfg, const struct tg_setting *s,
+				unsigned *io_errors);
+unsigned tg_cfg_dpdk_mtu_check(struct tg_config *cfg, const struct tg_setting *s,
+			       unsigned *io_errors);
+unsigned tg_cfg_dpdk_impair_check(struct tg_config *cfg,
 				  const struct tg_setting *s,
 				  unsigned *io_errors);
 unsigned tg_cfg_user_check(struct tg_config *cfg, const struct tg_setting *s,

@@ -25,6 +25,7 @@
 #include "tg_cert.h"
 #include "tg_config.h"
 #include "tg_ctl.h"
+#include "tg_dpdk.h"
 #include "tg_eal.h"
 #include "tg_kx.h"
 #include "tg_log.h"
@@ -237,6 +238,15 @@ static void tg_gate_reload(void)
 	if (next.workers != g_cfg.workers || next.control != g_cfg.control ||
 	    strcmp(next.lcores, g_cfg.lcores) != 0)
 		TG_NOTICE("reload: workers, lcores and control changes take effect at the next restart");
+	if (next.transport != g_cfg.transport ||
+	    strcmp(next.dpdk_eal, g_cfg.dpdk_eal) != 0 ||
+	    strcmp(next.dpdk_dev, g_cfg.dpdk_dev) != 0 ||
+	    strcmp(next.dpdk_addr, g_cfg.dpdk_addr) != 0 ||
+	    strcmp(next.dpdk_addr6, g_cfg.dpdk_addr6) != 0 ||
+	    strcmp(next.dpdk_gw, g_cfg.dpdk_gw) != 0 ||
+	    strcmp(next.dpdk_gw6, g_cfg.dpdk_gw6) != 0 ||
+	    strcmp(next.dpdk_impair, g_cfg.dpdk_impair) != 0)
+		TG_NOTICE("reload: transport and dpdk.* changes take effect at the next restart");
 	TG_NOTICE("reload: done (%u certificates, %u backend pools)", next.n_certs,
 		  next.backends.n_pools);
 }
@@ -421,6 +431,22 @@ static unsigned tg_gate_ctl_poll(void *ctx)
 	return tg_ctl_poll(ctx);
 }
 
+/*
+ * EAL memory without hugepages (-m, MiB) for the DPDK transport: every
+ * worker's packet pool (an mbuf of 2 KiB of data and its headers, about
+ * 2.5 KiB), its TCP's connections, TIME_WAIT entries and hash (two per
+ * flow slot, about 3 KiB together), and what the socket mode has.
+ */
+static unsigned tg_gate_dpdk_mem_mb(void)
+{
+	uint64_t per = (uint64_t)g_cfg.dpdk_mbufs * 2560 +
+		       (uint64_t)g_cfg.flow.max_conns_per_worker * 2 * 3072 +
+		       (4u << 20);
+	uint64_t mb = 256 + (per * g_cfg.workers + (1u << 20) - 1) / (1u << 20);
+
+	return mb > 1u << 20 ? 1u << 20 : (unsigned)mb;
+}
+
 static int tg_gate_run(void)
 {
 	struct tg_eal_opts eo = { .mem_mb = 256 };
@@ -428,6 +454,11 @@ static int tg_gate_run(void)
 	struct tg_worker_conf *wc = NULL;
 	struct tg_wk_stats *stats = NULL;
 	struct tg_admin *admin = NULL;
+	bool dpdk = g_cfg.transport == TG_CFG_TRANSPORT_DPDK;
+	struct tg_dpdk_conf *dc = NULL;
+	struct tg_dpdk_stats *nstats = NULL;
+	struct tg_dpdk_port *dport = NULL;
+	atomic_uint finished = 0;
 	pthread_t sig_thread, health_thread;
 	bool health = false;
 	sigset_t set;
@@ -473,8 +504,18 @@ static int tg_gate_run(void)
 	else
 		tg_gate_default_lcores(lcores, sizeof(lcores));
 	eo.lcores = lcores;
-	if (tg_failed(tg_eal_start("tlsgate", &eo)))
+	if (dpdk) {
+		eo.extra = g_cfg.dpdk_eal[0] ? g_cfg.dpdk_eal : NULL;
+		eo.hugepages = g_cfg.dpdk_hugepages;
+		eo.mem_mb = tg_gate_dpdk_mem_mb();
+	}
+	if (tg_failed(tg_eal_start("tlsgate", &eo))) {
+		if (dpdk)
+			TG_ERR("dpdk: the EAL did not start: check dpdk.eal (--eal \"%s\")%s",
+			       g_cfg.dpdk_eal,
+			       g_cfg.dpdk_hugepages ? " and the hugepages (docs/deployment.md)" : "");
 		return 1;
+	}
 	if (rte_lcore_count() < g_cfg.workers) {
 		TG_ERR("%u workers need %u lcores; -l %s gives %u", g_cfg.workers,
 		       g_cfg.workers, lcores, rte_lcore_count());
@@ -535,9 +576,20 @@ static int tg_gate_run(void)
 	if (stats == NULL || wc == NULL)
 		goto out;
 	memset(stats, 0, sizeof(*stats) * g_cfg.workers);
+	if (dpdk) {
+		/* the port before the admin listener: a port that cannot
+		 * start stops tlsgate before anything listens */
+		if (tg_failed(tg_dpdk_port_open(&g_cfg.dpdk_port, g_cfg.workers, &dport)))
+			goto out;
+		nstats = aligned_alloc(64, sizeof(*nstats) * g_cfg.workers);
+		dc = calloc(g_cfg.workers, sizeof(*dc));
+		if (nstats == NULL || dc == NULL)
+			goto out;
+		memset(nstats, 0, sizeof(*nstats) * g_cfg.workers);
+	}
 	if (g_cfg.admin.text[0]) {
 		struct tg_admin_src src = { .n_workers = g_cfg.workers, .stats = stats,
-					    .acc = g_acc, .ctl = g_ctl,
+					    .net = nstats, .acc = g_acc, .ctl = g_ctl,
 					    .backends = &g_backends };
 
 		clock_gettime(CLOCK_MONOTONIC, &src.start);
@@ -545,7 +597,9 @@ static int tg_gate_run(void)
 			goto out;
 	}
 	pthread_create(&sig_thread, NULL, tg_gate_signals, &set);
-	if (g_cfg.health_interval_ms)
+	/* with the DPDK transport the backends are behind the port: worker
+	 * 0 checks them through its TCP */
+	if (g_cfg.health_interval_ms && !dpdk)
 		health = pthread_create(&health_thread, NULL, tg_gate_health, NULL) == 0;
 
 	for (i = 0; i < g_cfg.workers; i++) {
@@ -567,19 +621,39 @@ static int tg_gate_run(void)
 			.ready = tg_gate_ready,
 		};
 	}
+	for (i = 0; dpdk && i < g_cfg.workers; i++) {
+		dc[i] = (struct tg_dpdk_conf){
+			.w = wc[i], .port = dport, .queue = (uint16_t)i,
+			.impair = tg_net_impair_active(&g_cfg.dpdk_imp) ? &g_cfg.dpdk_imp
+									: NULL,
+			.idle_us = g_cfg.dpdk_idle_us,
+			.health_interval_ms = i == 0 ? g_cfg.health_interval_ms : 0,
+			.stats = &nstats[i], .finished = &finished,
+		};
+	}
+	if (dpdk && tg_net_impair_active(&g_cfg.dpdk_imp))
+		TG_WARN("dpdk: impairment on (%s): a debugging option", g_cfg.dpdk_impair);
 	for (i = 0; i < g_cfg.n_listen; i++)
-		TG_NOTICE("listening on %s (%u workers)", g_cfg.listen[i].text,
-			  g_cfg.workers);
+		TG_NOTICE("listening on %s (%u workers%s%s)", g_cfg.listen[i].text,
+			  g_cfg.workers, dpdk ? ", DPDK port " : "",
+			  dpdk ? tg_dpdk_port_name(dport) : "");
 	/* worker 0 runs on the main lcore (this thread), the others on
 	 * the next ones */
 	{
 		unsigned lcs[RTE_MAX_LCORE];
 
 		tg_gate_worker_lcores(lcs);
-		for (i = 1; i < g_cfg.workers; i++)
-			rte_eal_remote_launch(tg_worker_main, &wc[i], lcs[i]);
+		for (i = 1; i < g_cfg.workers; i++) {
+			if (dpdk)
+				rte_eal_remote_launch(tg_dpdk_worker_main, &dc[i], lcs[i]);
+			else
+				rte_eal_remote_launch(tg_worker_main, &wc[i], lcs[i]);
+		}
 	}
-	rc = tg_worker_main(&wc[0]) == 0 ? 0 : 1;
+	if (dpdk)
+		rc = tg_dpdk_worker_main(&dc[0]) == 0 ? 0 : 1;
+	else
+		rc = tg_worker_main(&wc[0]) == 0 ? 0 : 1;
 	rte_eal_mp_wait_lcore();
 	TG_NOTICE("stopped");
 	pthread_kill(sig_thread, SIGUSR1);
@@ -589,6 +663,7 @@ static int tg_gate_run(void)
 out:
 	atomic_store(&g_run, TG_STOP);
 	tg_admin_stop(admin);
+	tg_dpdk_port_close(dport);
 	tg_ctl_destroy(g_ctl);
 	if (g_hscfg != NULL && atomic_fetch_sub(&g_hscfg->c.refs, 1) == 1)
 		g_hscfg->c.release(&g_hscfg->c);
@@ -601,6 +676,8 @@ out:
 		unlink(g_cfg.pid_file);
 	free(wc);
 	free(stats);
+	free(dc);
+	free(nstats);
 	tg_kx_thread_cleanup();
 	tg_eal_stop();
 	return rc;

@@ -26,6 +26,16 @@
  *  - tlsgate_backend_connect_errors_total,
  *    tlsgate_backend_closed_early_total
  *  - tlsgate_bytes_total{dir="from_client|to_client|from_backend|to_backend"}
+ * with the DPDK transport, per worker: tlsgate_net_packets_total{dir},
+ * tlsgate_net_bytes_total{dir}, tlsgate_net_dropped_total{reason},
+ * tlsgate_net_dispatched_total{dir}, tlsgate_net_neighbour_total{what},
+ * tlsgate_net_icmp_total{what}, tlsgate_net_impaired_total{what},
+ * tlsgate_net_mbufs_free, tlsgate_net_mbufs, tlsgate_tcp_connections{state},
+ * tlsgate_tcp_opens_total{kind}, tlsgate_tcp_segments_total{dir},
+ * tlsgate_tcp_payload_bytes_total{dir}, tlsgate_tcp_retransmits_total{kind},
+ * tlsgate_tcp_resets_total{dir}, tlsgate_tcp_syncookies_total{what},
+ * tlsgate_tcp_dropped_total{reason}, tlsgate_tcp_timeouts_total,
+ * tlsgate_backend_health_probes_total;
  * and process-wide: tlsgate_handshakes_inflight,
  * tlsgate_accel_records_failed_total{backend},
  * tlsgate_backend_up{pool,backend}, tlsgate_backend_connections{pool,backend},
@@ -44,6 +54,7 @@
 #include "tg_backend.h"
 #include "tg_config.h"
 #include "tg_ctl.h"
+#include "tg_dpdk.h"
 #include "tg_result.h"
 #include "tg_stats.h"
 
@@ -55,6 +66,9 @@
 struct tg_admin_src {
 	unsigned n_workers;                 /**< entries in @ref stats */
 	const struct tg_wk_stats *stats;    /**< one block per worker */
+	/** The DPDK transport's network and TCP counters, one block per
+	 *  worker; NULL with kernel sockets (no such metrics). */
+	const struct tg_dpdk_stats *net;
 	const struct tg_accel *acc;         /**< backend names; NULL = "0".. */
 	const struct tg_ctl *ctl;           /**< in-flight gauge; NULL = omitted */
 	/** Current backend pools (a reload swaps the pointer); NULL or

@@ -22,6 +22,7 @@
 
 #include "tg_addr.h"
 #include "tg_backend.h"
+#include "tg_dpdk.h"
 #include "tg_flow.h"
 #include "tg_result.h"
 
@@ -48,6 +49,13 @@ enum tg_cfg_control {
 				      else a thread sharing the workers' CPUs */
 	TG_CFG_CONTROL_THREAD,   /**< a thread, on a spare CPU if any */
 	TG_CFG_CONTROL_INLINE,   /**< in the worker (one worker only) */
+};
+
+/** The transport under the flow engine. */
+enum tg_cfg_transport {
+	TG_CFG_TRANSPORT_SOCKETS = 0, /**< the kernel's TCP (dataplane/sock) */
+	TG_CFG_TRANSPORT_DPDK,        /**< a DPDK port and our own TCP
+					   (dataplane/dpdk) */
 };
 
 /** Client certificate policy (mirrors enum tg_hs_client_auth). */
@@ -118,6 +126,25 @@ struct tg_config {
 	 * 16384, ramp 1 MiB, idle 1000 ms */
 	struct tg_flow_settings flow;
 
+	/* transport: kernel sockets, or a DPDK port with our own TCP */
+	enum tg_cfg_transport transport; /**< default sockets */
+	bool dpdk;                       /**< --dpdk: transport = dpdk */
+	char dpdk_eal[512];              /**< EAL arguments (vdevs...) */
+	char dpdk_dev[64];               /**< port name or number, "" = first */
+	char dpdk_addr[64];              /**< "198.18.0.2/24" */
+	char dpdk_gw[64];                /**< IPv4 gateway, "" = none */
+	char dpdk_addr6[64];             /**< "2001:db8::2/64", "" = no IPv6 */
+	char dpdk_gw6[64];               /**< IPv6 gateway, "" = none */
+	unsigned dpdk_mtu;               /**< 0 = the port's */
+	unsigned dpdk_mbufs;             /**< packet buffers per worker */
+	unsigned dpdk_idle_us;           /**< idle wait, 0 = busy poll */
+	bool dpdk_hugepages;             /**< EAL memory from hugepages, PCI on */
+	char dpdk_impair[256];           /**< impairment spec (debug), "" = none */
+	/** The port as the DPDK transport takes it (validation fills it
+	 *  from the dpdk_* strings above). */
+	struct tg_dpdk_port_conf dpdk_port;
+	struct tg_net_impair_conf dpdk_imp; /**< parsed dpdk_impair */
+
 	/* crypto backends */
 	char accel_backends[256];        /**< tg_accel_conf.backends, "" = all */
 	char accel_force[64];            /**< tg_accel_conf.force, "" = auto */
@@ -185,6 +212,9 @@ void tg_config_print_summary(const struct tg_config *cfg);
 /** Print the usage text to @p f (a FILE *; NULL: stdout): every flag and
  *  setting of the settings table, grouped, with defaults and ranges. */
 void tg_config_usage(void *f);
+
+/** "sockets" or "dpdk". */
+const char *tg_cfg_transport_name(enum tg_cfg_transport t);
 
 /** "auto", "thread" or "inline". */
 const char *tg_cfg_control_name(enum tg_cfg_control c);

@@ -46,12 +46,17 @@ tg_result tg_eal_start(const char *prog, const struct tg_eal_opts *opts)
 	/* a map of lcores to CPUs ("0@1,1@3") is --lcores; a list is -l */
 	TG_EAL_ARG(opts->lcores && strchr(opts->lcores, '@') ? "--lcores" : "-l");
 	TG_EAL_ARG("%s", opts->lcores ? opts->lcores : "0");
-	TG_EAL_ARG("--no-huge");
-	TG_EAL_ARG("--no-pci");
-	TG_EAL_ARG("--no-shconf");
+	if (opts->hugepages) {
+		/* no files in the hugepage mounts, no shared configuration */
+		TG_EAL_ARG("--in-memory");
+	} else {
+		TG_EAL_ARG("--no-huge");
+		TG_EAL_ARG("--no-pci");
+		TG_EAL_ARG("--no-shconf");
+		TG_EAL_ARG("-m");
+		TG_EAL_ARG("%u", opts->mem_mb ? opts->mem_mb : 512);
+	}
 	TG_EAL_ARG("--no-telemetry");
-	TG_EAL_ARG("-m");
-	TG_EAL_ARG("%u", opts->mem_mb ? opts->mem_mb : 512);
 	TG_EAL_ARG("--file-prefix=tg%ld", (long)getpid());
 	/* DPDK's own messages at error level unless asked; ours keep
 	 * tg_log's level (tg_log.c prints what rte_log would drop). */
@@ -62,7 +67,11 @@ tg_result tg_eal_start(const char *prog, const struct tg_eal_opts *opts)
 		char tmp[512];
 		char *save = NULL;
 
-		TG_ENSURE(strlen(opts->extra) < sizeof(tmp), TG_E_INVAL);
+		if (strlen(opts->extra) >= sizeof(tmp)) {
+			TG_ERR("EAL arguments too long (%zu bytes, at most %zu)",
+			       strlen(opts->extra), sizeof(tmp) - 1);
+			return tg_error(TG_E_INVAL);
+		}
 		strcpy(tmp, opts->extra);
 		for (char *t = strtok_r(tmp, " ", &save); t != NULL;
 		     t = strtok_r(NULL, " ", &save))
@@ -72,7 +81,9 @@ tg_result tg_eal_start(const char *prog, const struct tg_eal_opts *opts)
 	argv[argc] = NULL;
 
 	if (rte_eal_init(argc, argv) < 0) {
-		TG_ERR("EAL init failed: %s", rte_strerror(rte_errno));
+		TG_ERR("EAL init failed: %s%s%s", rte_strerror(rte_errno),
+		       opts->extra ? "; its arguments: " : "",
+		       opts->extra ? opts->extra : "");
 		return tg_error(TG_E_IO);
 	}
 	tg_eal_is_up = 1;

@@ -18,6 +18,9 @@ struct tg_eal_opts {
 	unsigned mem_mb;      /**< `-m`; 0 = 512 */
 	const char *log_level;/**< EAL `--log-level`; NULL = "error" */
 	const char *extra;    /**< further EAL args, space separated, or NULL */
+	/** Memory from hugepages and PCI devices probed (a NIC):
+	 *  `--in-memory` instead of `--no-huge --no-pci --no-shconf -m`. */
+	int hugepages;
 };
 
 /**

@@ -41,6 +41,15 @@ struct tg_worker_conf {
 	void *ready_arg;
 };
 
+/**
+ * The start-up barrier of every transport's workers: count this worker in
+ * once its listeners are bound, wait for all of them; worker 0 calls
+ * tg_worker_conf::ready in between, before any worker serves.
+ * @param wc  the worker's configuration
+ * @return false when the ready hook failed or tlsgate is stopping
+ */
+bool tg_worker_barrier(const struct tg_worker_conf *wc);
+
 /** The worker loop (an lcore function): returns when run is TG_STOP or
  *  when draining and no flow is left. @p arg is a struct tg_worker_conf. */
 int tg_worker_main(void *arg);

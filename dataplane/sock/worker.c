@@ -402,7 +402,7 @@ static void tg_wk_fini(struct tg_wk *w)
  * hook in between (privileges are dropped once every listener is bound).
  * False when the hook failed or tlsgate is stopping meanwhile.
  */
-static bool tg_wk_barrier(const struct tg_worker_conf *wc)
+bool tg_worker_barrier(const struct tg_worker_conf *wc)
 {
 	if (wc->started == NULL)
 		return true;
@@ -437,7 +437,7 @@ int tg_worker_main(void *arg)
 	}
 	TG_INFO("worker %u: %u listeners, up to %u connections", wc->flow.id,
 		w.n_lfd, tg_flow_engine_slots(w.e));
-	if (!tg_wk_barrier(wc)) {
+	if (!tg_worker_barrier(wc)) {
 		tg_wk_fini(&w);
 		return -1;
 	}

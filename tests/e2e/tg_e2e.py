@@ -381,9 +381,11 @@ class Backend(socketserver.ThreadingMixIn, http.server.HTTPServer):
     allow_reuse_address = True
     request_queue_size = 2048
 
-    def __init__(self, expect_proxy=False, port=0, name="backend"):
-        """name: what GET /whoami answers (to tell backends apart)."""
-        super().__init__((HOST, port), _Handler)
+    def __init__(self, expect_proxy=False, port=0, name="backend", host=HOST):
+        """name: what GET /whoami answers (to tell backends apart); host:
+        the address to bind (made in another network namespace, the
+        socket serves there)."""
+        super().__init__((host, port), _Handler)
         self.expect_proxy = expect_proxy
         self.name = name
         self.proxy_headers = []
@@ -391,7 +393,7 @@ class Backend(socketserver.ThreadingMixIn, http.server.HTTPServer):
         self.conns = 0
         self._stopped = False
         self.port = self.server_address[1]
-        self.addr = "%s:%d" % (HOST, self.port)
+        self.addr = "%s:%d" % (host, self.port)
         self._t = threading.Thread(target=self.serve_forever,
                                    kwargs={"poll_interval": 0.1}, daemon=True)
         self._t.start()
@@ -418,13 +420,20 @@ class Gate:
     """A running tlsgate. args: extra flags; listen/admin ports are picked."""
 
     def __init__(self, workdir, args, name="tlsgate", admin=True, wait=True,
-                 listen_port=None, admin_port=None, addr_flags=True, env=None):
+                 listen_port=None, admin_port=None, addr_flags=True, env=None,
+                 listen_host=HOST, connect=None):
         """addr_flags=False: the listen and admin addresses (listen_port,
         admin_port) are in the config file, not on the command line.
         env: variables to set (value None: to remove) for tlsgate only.
         Ports picked here are free when picked; another process may take
         one before tlsgate binds it, so a start that fails with "Address
-        already in use" is tried again with new ports (up to 5 times)."""
+        already in use" is tried again with new ports (up to 5 times).
+        listen_host: the address of --listen (the DPDK port's with
+        --dpdk); connect(host, port, timeout): how to reach it, a socket
+        (default socket.create_connection; the admin address stays
+        127.0.0.1 here)."""
+        self.listen_host = listen_host
+        self.connect = connect or (lambda h, p, t: socket.create_connection((h, p), timeout=t))
         ours = listen_port is None and (admin_port is None or not admin)
         for attempt in range(5):
             self._start(workdir, args, name, admin, listen_port, admin_port,
@@ -444,7 +453,7 @@ class Gate:
                addr_flags, env):
         self.port = listen_port or free_port()
         self.admin_port = (admin_port or free_port()) if admin else None
-        self.addr = "%s:%d" % (HOST, self.port)
+        self.addr = "%s:%d" % (self.listen_host, self.port)
         self.admin = "%s:%d" % (HOST, self.admin_port) if admin else None
         self.errpath = os.path.join(workdir, "%s-%d.stderr" % (name, self.port))
         cmd = [TLSGATE]
@@ -498,7 +507,7 @@ class Gate:
                 raise AssertionError("tlsgate exited (%d) at start: %s" % (
                     self.proc.returncode, self.stderr()))
             try:
-                with socket.create_connection((HOST, self.port), timeout=0.5):
+                with self.connect(self.listen_host, self.port, 0.5):
                     pass
                 if self.admin_port:
                     with socket.create_connection((HOST, self.admin_port), timeout=0.5):

@@ -8,6 +8,8 @@ touched.
 A test skips (exit 77) when it is not root or namespaces are not
 available here.
 """
+import contextlib
+import ctypes
 import os
 import shutil
 import subprocess
@@ -17,6 +19,19 @@ import time
 SKIP = 77
 HERE = os.path.dirname(os.path.abspath(__file__))
 PEER = os.path.join(HERE, 'linux_peer.py')
+
+
+CLONE_NEWNET = 0x40000000
+
+
+def _setns(fd):
+    if hasattr(os, 'setns'):
+        os.setns(fd, CLONE_NEWNET)
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.setns(fd, CLONE_NEWNET) != 0:
+        e = ctypes.get_errno()
+        raise OSError(e, f'setns: {os.strerror(e)}')
 
 
 def skip(why):
@@ -33,12 +48,19 @@ class NetPair:
     """with NetPair() as p: p.ours_cmd(...), p.linux(...)"""
 
     def __init__(self, linux_addr='198.18.0.1/24', our_addr='198.18.0.2/24',
-                 linux_addr6='2001:2::1/64', our_addr6='2001:2::2/64'):
+                 linux_addr6='2001:2::1/64', our_addr6='2001:2::2/64',
+                 ours_in_root=False):
+        """ours_in_root: our veth end stays in this (the root) namespace,
+        named tgd<pid> there, so that a process of ours runs here (its
+        admin socket on loopback here) and only the other end is in a
+        namespace; its kernel has no address on it either."""
         tag = f'{os.getpid() % 100000}'
-        self.ns_ours = f'tgo{tag}'
+        self.ours_in_root = ours_in_root
+        self.ns_ours = None if ours_in_root else f'tgo{tag}'
         self.ns_linux = f'tgl{tag}'
-        self.if_ours = 'tgv0'
+        self.if_ours = f'tgd{tag}' if ours_in_root else 'tgv0'
         self.if_linux = 'tgv1'
+        self.link_made = False
         self.linux_addr = linux_addr
         self.our_addr = our_addr
         # RFC 5180 benchmarking space for IPv6
@@ -51,16 +73,20 @@ class NetPair:
             skip('not root: network namespaces and veth need CAP_NET_ADMIN')
         if shutil.which('ip') is None:
             skip('no ip command (iproute2)')
-        r = sh('ip', 'netns', 'add', self.ns_ours, check=False)
+        first = self.ns_linux if self.ours_in_root else self.ns_ours
+        r = sh('ip', 'netns', 'add', first, check=False)
         if r.returncode != 0:
             skip(f'network namespaces unavailable: {r.stderr.strip()}')
-        self.made.append(self.ns_ours)
+        self.made.append(first)
         try:
-            sh('ip', 'netns', 'add', self.ns_linux)
-            self.made.append(self.ns_linux)
-            sh('ip', 'link', 'add', self.if_ours, 'netns', self.ns_ours,
+            if not self.ours_in_root:
+                sh('ip', 'netns', 'add', self.ns_linux)
+                self.made.append(self.ns_linux)
+            where = [] if self.ours_in_root else ['netns', self.ns_ours]
+            sh('ip', 'link', 'add', self.if_ours, *where,
                'type', 'veth', 'peer', 'name', self.if_linux,
                'netns', self.ns_linux)
+            self.link_made = True
             # our end: no address, no IPv6 chatter from its kernel
             self.in_ours('sysctl', '-qw',
                          f'net.ipv6.conf.{self.if_ours}.disable_ipv6=1')
@@ -88,13 +114,35 @@ class NetPair:
 
     def __exit__(self, *exc):
         # deleting a namespace deletes its veth end, and the pair with it
+        if self.ours_in_root and self.link_made:
+            sh('ip', 'link', 'del', self.if_ours, check=False)
+            self.link_made = False
         for ns in reversed(self.made):
             sh('ip', 'netns', 'del', ns, check=False)
         self.made = []
         return False
 
     def in_ours(self, *args, check=True, **kw):
+        if self.ours_in_root:
+            return sh(*args, check=check, **kw)
         return sh('ip', 'netns', 'exec', self.ns_ours, *args, check=check, **kw)
+
+    @contextlib.contextmanager
+    def linux_thread(self):
+        """with p.linux_thread(): sockets made here are in the linux
+        namespace (this thread's network namespace is switched, setns(2),
+        and switched back on leaving; a socket keeps its namespace)."""
+        here = os.open('/proc/thread-self/ns/net', os.O_RDONLY)
+        there = os.open(f'/run/netns/{self.ns_linux}', os.O_RDONLY)
+        try:
+            _setns(there)
+            try:
+                yield
+            finally:
+                _setns(here)
+        finally:
+            os.close(there)
+            os.close(here)
 
     def in_linux(self, *args, check=True, **kw):
         return sh('ip', 'netns', 'exec', self.ns_linux, *args, check=check,

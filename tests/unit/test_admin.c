@@ -662,6 +662,86 @@ static void test_cli(void)
 	tg_admin_stop(adm);
 }
 
+/* The DPDK transport's counters: families when the source has them (and
+ * none without), and the stats table's "DPDK port" section. */
+static void test_render_dpdk(void)
+{
+	static struct tg_dpdk_stats net[2];
+	struct tg_admin_src s = g_src;
+	struct tg_admin *adm = NULL;
+	struct tg_addr a;
+	char *b = render(), *out = NULL, *err = NULL, *row;
+	size_t len;
+
+	CU_ASSERT(strstr(b, "tlsgate_net_") == NULL);
+	CU_ASSERT(strstr(b, "tlsgate_tcp_") == NULL);
+	free(b);
+	memset(net, 0, sizeof(net));
+	net[0].net.rx_pkts = 1000;
+	net[0].net.tx_pkts = 900;
+	net[0].net.rx_bad_cksum = 3;
+	net[0].net.disp_out = 5;
+	net[0].tcp.active = 12;
+	net[0].tcp.time_wait = 4;
+	net[0].tcp.retransmits = 7;
+	net[0].tcp.rto = 2;
+	net[0].tcp.ooo_drop = 1;
+	net[0].pool_avail = 30000;
+	net[0].pool_size = 32768;
+	net[1].net.rx_pkts = 10;
+	net[1].tcp.accepted = 6;
+	net[1].health_probes = 9;
+	s.n_workers = 2;
+	s.net = net;
+	b = malloc(BODY_CAP);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	TG_ASSERT_OK(tg_admin_render(&s, b, BODY_CAP, &len));
+	CU_ASSERT(has_line(b, "# TYPE tlsgate_net_packets_total counter"));
+	CU_ASSERT(has_line(b, "tlsgate_net_packets_total{worker=\"0\",dir=\"rx\"} 1000"));
+	CU_ASSERT(has_line(b, "tlsgate_net_packets_total{worker=\"0\",dir=\"tx\"} 900"));
+	CU_ASSERT(has_line(b, "tlsgate_net_packets_total{worker=\"1\",dir=\"rx\"} 10"));
+	CU_ASSERT(has_line(b, "tlsgate_net_dropped_total{worker=\"0\",reason=\"bad_checksum\"} 3"));
+	CU_ASSERT(has_line(b, "tlsgate_net_dispatched_total{worker=\"0\",dir=\"out\"} 5"));
+	CU_ASSERT(has_line(b, "tlsgate_net_mbufs_free{worker=\"0\"} 30000"));
+	CU_ASSERT(has_line(b, "# TYPE tlsgate_net_mbufs gauge"));
+	CU_ASSERT(has_line(b, "tlsgate_tcp_connections{worker=\"0\",state=\"open\"} 12"));
+	CU_ASSERT(has_line(b, "tlsgate_tcp_connections{worker=\"0\",state=\"time_wait\"} 4"));
+	CU_ASSERT(has_line(b, "tlsgate_tcp_retransmits_total{worker=\"0\",kind=\"timeout\"} 2"));
+	CU_ASSERT(has_line(b, "tlsgate_tcp_dropped_total{worker=\"0\",reason=\"out_of_order_cap\"} 1"));
+	CU_ASSERT(has_line(b, "tlsgate_tcp_opens_total{worker=\"1\",kind=\"passive\"} 6"));
+	CU_ASSERT(has_line(b, "tlsgate_backend_health_probes_total{worker=\"1\"} 9"));
+	CU_ASSERT(has_line(b, "tlsgate_tcp_timeouts_total{worker=\"1\"} 0"));
+	free(b);
+
+	/* tlsgate stats: the port's table */
+	set_addr(&a, "127.0.0.1", 0);
+	TG_ASSERT_OK(tg_admin_start(&a, &s, &adm));
+	set_addr(&a, "127.0.0.1", tg_admin_port(adm));
+	CU_ASSERT_EQUAL(run_cli(&a, &out, &err), 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+	printf("\n%s", out);
+	row = strstr(out, "DPDK port:");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(row);
+	row = strstr(row, "\n0 ");
+	CU_ASSERT_PTR_NOT_NULL(row);
+	if (row != NULL) {
+		double v[6];
+
+		CU_ASSERT_EQUAL(sscanf(row + 1, "0 %lf %lf %lf %lf %lf %lf", &v[0], &v[1],
+				       &v[2], &v[3], &v[4], &v[5]), 6);
+		CU_ASSERT_DOUBLE_EQUAL(v[0], 1000, 0.01);
+		CU_ASSERT_DOUBLE_EQUAL(v[1], 900, 0.01);
+		CU_ASSERT_DOUBLE_EQUAL(v[2], 12, 0.01);
+		CU_ASSERT_DOUBLE_EQUAL(v[3], 7, 0.01);
+		CU_ASSERT_DOUBLE_EQUAL(v[4], 3, 0.01);
+		CU_ASSERT_DOUBLE_EQUAL(v[5], 1, 0.01);
+	}
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "30000/32768"));
+	free(out);
+	free(err);
+	tg_admin_stop(adm);
+}
+
 static void test_cli_not_running(void)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET };
@@ -763,6 +843,7 @@ static void test_ipv6(void)
 }
 
 static CU_TestInfo admin_tests[] = {
+	{ "render: the DPDK transport's counters", test_render_dpdk },
 	{ "render: per-worker counters", test_render_workers },
 	{ "render: burst histogram", test_render_histogram },
 	{ "render: backend pools", test_render_backends },

@@ -1295,6 +1295,8 @@ static void test_table_docs(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(doc);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(example);
 	TG_ASSERT_OK(parse_args(&cfg, &act, "--help", NULL));
+	/* a flag without a file setting (--dpdk) has no "key = default" */
+	CU_ASSERT(strstr(outs, "(null)") == NULL);
 	for (unsigned i = 0; i < tg_n_settings; i++) {
 		const struct tg_setting *s = &tg_settings[i];
 		char want[160];
@@ -1581,6 +1583,117 @@ static void test_privs_drop(void)
 	CU_ASSERT_EQUAL(WEXITSTATUS(st), 0);
 }
 
+/* The DPDK transport's settings: --dpdk and transport = "dpdk", the
+ * port's addresses, the rules and their messages. */
+static void test_dpdk(void)
+{
+	struct tg_config cfg;
+	enum tg_config_action act;
+	const char *path = base_file("dpdk.conf", "");
+	struct tg_net_addr want;
+
+	/* sockets by default, no DPDK settings needed */
+	TG_ASSERT_OK(parse_args(&cfg, &act, "-c", path, NULL));
+	CU_ASSERT_EQUAL(cfg.transport, TG_CFG_TRANSPORT_SOCKETS);
+	/* --dpdk needs our address on the port */
+	TG_ASSERT_ERR(parse_args(&cfg, &act, "-c", path, "--dpdk", NULL), TG_E_INVAL);
+	ASSERT_MSG("needs our address on the port: add --dpdk-addr ADDR/PREFIX");
+	/* the listen address must be the port's, or a wildcard */
+	TG_ASSERT_ERR(parse_args(&cfg, &act, "-c", path, "--dpdk", "--dpdk-addr",
+				 "198.18.0.2/24", NULL), TG_E_INVAL);
+	ASSERT_MSG("listen 127.0.0.1:8443: with the DPDK transport");
+	TG_ASSERT_OK(parse_args(&cfg, &act, "-c", path, "--dpdk", "--dpdk-addr",
+				"198.18.0.2/24", "--listen", "198.18.0.2:443",
+				"--eal", "--vdev=net_af_packet0,iface=veth0 --log-level=8",
+				"--dpdk-gateway", "198.18.0.1", "--dpdk-addr6", "2001:2::2/64",
+				"--dpdk-mtu", "1400", "--impair", "seed=3,loss=1%", NULL));
+	CU_ASSERT_EQUAL(cfg.transport, TG_CFG_TRANSPORT_DPDK);
+	TG_ASSERT_OK(tg_net_addr_parse("198.18.0.2", &want));
+	CU_ASSERT(tg_net_addr_eq(&cfg.dpdk_port.addr, &want));
+	CU_ASSERT_EQUAL(cfg.dpdk_port.prefix, 24);
+	TG_ASSERT_OK(tg_net_addr_parse("198.18.0.1", &want));
+	CU_ASSERT(tg_net_addr_eq(&cfg.dpdk_port.gateway, &want));
+	TG_ASSERT_OK(tg_net_addr_parse("2001:2::2", &want));
+	CU_ASSERT(tg_net_addr_eq(&cfg.dpdk_port.addr6, &want));
+	CU_ASSERT_EQUAL(cfg.dpdk_port.prefix6, 64);
+	CU_ASSERT_EQUAL(cfg.dpdk_port.mtu, 1400);
+	CU_ASSERT_EQUAL(cfg.dpdk_port.mbufs, 32768);
+	CU_ASSERT_EQUAL(cfg.dpdk_imp.seed, 3);
+	CU_ASSERT_EQUAL(cfg.dpdk_imp.dir[0].loss_ppm, 10000);
+	CU_ASSERT(tg_net_impair_active(&cfg.dpdk_imp));
+	/* a wildcard listens on every address of ours */
+	TG_ASSERT_OK(parse_args(&cfg, &act, "-c", path, "--transport", "dpdk",
+				"--dpdk-addr", "198.18.0.2/24", "--listen", "0.0.0.0:443",
+				"--listen", "[::]:443", NULL));
+	/* bad values, each named */
+	TG_ASSERT_ERR(parse_args(&cfg, &act, "-c", path, "--dpdk", "--listen", "0.0.0.0:443",
+				 "--dpdk-addr", "198.18.0.2", NULL), TG_E_INVAL);
+	ASSERT_MSG("--dpdk-addr: dpdk.address '198.18.0.2': write an IPv4 address and its prefix length, e.g. 198.18.0.2/24");
+	TG_ASSERT_ERR(parse_args(&cfg, &act, "-c", path, "--dpdk", "--listen", "0.0.0.0:443",
+				 "--dpdk-addr", "198.18.0.2/33", NULL), TG_E_INVAL);
+	TG_ASSERT_ERR(parse_args(&cfg, &act, "-c", path, "--dpdk", "--listen", "0.0.0.0:443",
+				 "--dpdk-addr", "2001:2::2/64", NULL), TG_E_INVAL);
+	TG_ASSERT_ERR(parse_args(&cfg, &act, "-c", path, "--dpdk", "--listen", "0.0.0.0:443",
+				 "--dpdk-addr", "198.18.0.2/24", "--dpdk-gateway", "x", NULL),
+		      TG_E_INVAL);
+	ASSERT_MSG("dpdk.gateway 'x': write an IPv4 address");
+	TG_ASSERT_ERR(parse_args(&cfg, &act, "-c", path, "--dpdk", "--listen", "0.0.0.0:443",
+				 "--dpdk-addr", "198.18.0.2/24", "--impair", "loss=2", "--impair",
+				 "lose=1%", NULL), TG_E_INVAL);
+	ASSERT_MSG("--impair: dpdk.impair 'lose=1%': write key=value pairs");
+	TG_ASSERT_ERR(parse_args(&cfg, &act, "-c", path, "--dpdk", "--listen", "0.0.0.0:443",
+				 "--dpdk-addr", "198.18.0.2/24", "--eal", "-l 0-3", NULL),
+		      TG_E_INVAL);
+	ASSERT_MSG("dpdk.eal: '-l': set lcores (-l LIST) instead");
+	/* options with their values in the next word, as the EAL takes them */
+	TG_ASSERT_OK(parse_args(&cfg, &act, "-c", path, "--dpdk", "--listen", "0.0.0.0:443",
+				"--dpdk-addr", "198.18.0.2/24", "--eal",
+				"-a 0000:3b:00.0 --socket-mem 1024 -n 4 --vdev=net_tap0", NULL));
+	/* a word that is no option and follows none */
+	TG_ASSERT_ERR(parse_args(&cfg, &act, "-c", path, "--dpdk", "--listen", "0.0.0.0:443",
+				 "--dpdk-addr", "198.18.0.2/24", "--eal", "0000:3b:00.0", NULL),
+		      TG_E_INVAL);
+	ASSERT_MSG("dpdk.eal: '0000:3b:00.0' is not an EAL option");
+	TG_ASSERT_ERR(parse_args(&cfg, &act, "-c", path, "--dpdk", "--listen", "0.0.0.0:443",
+				 "--dpdk-addr", "198.18.0.2/24", "--eal",
+				 "--vdev=net_tap0 iface=eth1", NULL), TG_E_INVAL);
+	ASSERT_MSG("dpdk.eal: 'iface=eth1' is not an EAL option");
+	TG_ASSERT_ERR(parse_args(&cfg, &act, "-c", path, "--dpdk", "--listen", "0.0.0.0:443",
+				 "--dpdk-addr", "198.18.0.2/24", "--eal", "--no-huge", NULL),
+		      TG_E_INVAL);
+	ASSERT_MSG("set dpdk.hugepages = false (the default) instead");
+	TG_ASSERT_ERR(parse_args(&cfg, &act, "-c", path, "--dpdk", "--listen", "0.0.0.0:443",
+				 "--dpdk-addr", "198.18.0.2/24", "--dpdk-mtu", "500", NULL),
+		      TG_E_INVAL);
+	ASSERT_MSG("dpdk.mtu = 500: use 0 (the port's) or 576..9216");
+	TG_ASSERT_ERR(parse_args(&cfg, &act, "-c", path, "--dpdk", "--listen", "0.0.0.0:443",
+				 "--dpdk-addr", "198.18.0.2/24", "--workers", "17", NULL),
+		      TG_E_INVAL);
+	ASSERT_MSG("at most 16 workers");
+	/* the same from the file, with FILE:LINE */
+	path = base_file("dpdk2.conf",
+			 "transport = \"dpdk\";\n"
+			 "dpdk = { eal = \"--vdev=net_tap0\"; port = \"net_tap0\";\n"
+			 "  address = \"198.18.0.2/24\"; address6 = \"2001:2::2/64\";\n"
+			 "  gateway6 = \"2001:2::1\"; mbufs = 4096; hugepages = true;\n"
+			 "  idle_sleep = 0; };\n");
+	TG_ASSERT_OK(parse_args(&cfg, &act, "-c", path, "--listen", "[2001:2::2]:443", NULL));
+	CU_ASSERT_EQUAL(cfg.transport, TG_CFG_TRANSPORT_DPDK);
+	CU_ASSERT_STRING_EQUAL(cfg.dpdk_port.dev, "net_tap0");
+	CU_ASSERT_EQUAL(cfg.dpdk_port.mbufs, 4096);
+	CU_ASSERT(cfg.dpdk_hugepages);
+	CU_ASSERT_EQUAL(cfg.dpdk_idle_us, 0);
+	path = base_file("dpdk3.conf",
+			 "transport = \"dpdk\";\n"
+			 "dpdk = { address = \"198.18.0.2/24\"; mtu = 1000; address6 = \"2001:2::2/64\"; };\n");
+	TG_ASSERT_ERR(parse_args(&cfg, &act, "-c", path, "--listen", "0.0.0.0:1", NULL),
+		      TG_E_INVAL);
+	ASSERT_MSG("dpdk3.conf:5: dpdk.mtu = 1000: use 0 (the port's) or 1280..9216");
+	path = base_file("dpdk4.conf", "transport = \"netmap\";\n");
+	TG_ASSERT_ERR(parse_args(&cfg, &act, "-c", path, NULL), TG_E_DECODE);
+	ASSERT_MSG("transport 'netmap': use \"sockets\" or \"dpdk\"");
+}
+
 static CU_TestInfo config_tests[] = {
 	{ "defaults", test_defaults },
 	{ "full file", test_full_file },
@@ -1602,6 +1715,7 @@ static CU_TestInfo config_tests[] = {
 	{ "settings table: docs, example file and --help", test_table_docs },
 	{ "flag hints", test_flag_hints },
 	{ "user and group settings", test_user_group },
+	{ "the DPDK transport's settings", test_dpdk },
 	{ "privileges: resolution", test_privs_resolve },
 	{ "privileges: drop to nobody (root only)", test_privs_drop },
 	CU_TEST_INFO_NULL,

@@ -893,6 +893,62 @@ static void test_out_of_order(void)
 	down(&x);
 }
 
+/* tg_tcp_peek/consume, the flow engine's in-place path: the bytes peeked
+ * stay where they are, as the engine left them (records are opened in
+ * place and may still be in an asynchronous crypto queue), while more
+ * arrive behind them (small segments copied into the last buffer's room,
+ * out-of-order ones joined), through a reset, until they are consumed. */
+static void test_peek_in_place(void)
+{
+	struct tx x;
+	struct pk r[8], p3;
+	uint8_t *p = NULL, *q = NULL;
+	uint32_t n, m;
+	char buf[64];
+	struct iovec iov = { buf, sizeof(buf) };
+
+	up(&x, NULL);
+	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
+	accept_conn(&x, true, true);
+	send_seg(&x, ACK | PSH, "record-one");
+	run(&x);
+	n = tg_tcp_peek(x.c, &p);
+	CU_ASSERT_EQUAL_FATAL(n, 10);
+	CU_ASSERT_EQUAL(memcmp(p, "record-one", 10), 0);
+	memcpy(p, "RECORD-ONE", 10); /* opened in place */
+	/* more behind: small ones (copied after it), one out of order */
+	send_seg(&x, ACK | PSH, "-two");
+	p3 = seg(&x, ACK | PSH, "-four");
+	p3.seq += 6;
+	peer_send(&x, &p3);
+	run(&x);
+	send_seg(&x, ACK | PSH, "-three");
+	x.pseq += 5;
+	run(&x);
+	(void)peer_recv(&x, r, 8);
+	m = tg_tcp_peek(x.c, &q);
+	CU_ASSERT_PTR_EQUAL(q, p);
+	CU_ASSERT(m >= n);
+	CU_ASSERT_EQUAL(memcmp(p, "RECORD-ONE", 10), 0);
+	/* the peer resets: what was received stays readable, in place */
+	send_seg(&x, RST, NULL);
+	run(&x);
+	m = tg_tcp_peek(x.c, &q);
+	CU_ASSERT_PTR_EQUAL(q, p);
+	CU_ASSERT_EQUAL(memcmp(p, "RECORD-ONE", 10), 0);
+	/* consumed: the next bytes, in order */
+	tg_tcp_consume(x.c, 10);
+	m = tg_tcp_peek(x.c, &q);
+	CU_ASSERT(m > 0);
+	CU_ASSERT_PTR_EQUAL(q, p + 10);
+	CU_ASSERT_EQUAL(tg_tcp_recv(x.c, &iov, 1), 15);
+	CU_ASSERT_EQUAL(memcmp(buf, "-two-three-four", 15), 0);
+	CU_ASSERT_EQUAL(tg_tcp_peek(x.c, &q), 0);
+	CU_ASSERT_EQUAL(tg_tcp_recv(x.c, &iov, 1), -ECONNRESET);
+	tg_tcp_close(x.c);
+	down(&x);
+}
+
 /* ---- resets, challenge ACKs, PAWS, malformed ------------------------------------------------------ */
 
 static void test_rst_and_challenge(void)
@@ -1938,6 +1994,7 @@ static CU_TestInfo tcp_tests[] = {
 	{ "retransmission timing (RFC 6298 backoff, same bytes)", test_rto_timing },
 	{ "fast retransmit and NewReno partial ACK", test_fast_retransmit },
 	{ "out-of-order queue, duplicate ACKs, old duplicates", test_out_of_order },
+	{ "peek/consume: peeked bytes stay in place until consumed", test_peek_in_place },
 	{ "SACK recovery (RFC 6675): both holes in one recovery", test_sack_recovery },
 	{ "SACK blocks for the out-of-order queue (RFC 2018)", test_sack_blocks },
 	{ "RST and RFC 5961 challenge ACKs", test_rst_and_challenge },
