@@ -1475,6 +1475,7 @@ struct cdev_aq {
 	uint32_t inflight;       /**< ops the device holds */
 	uint32_t ndone;          /**< ops in @ref done */
 	uint32_t nheld;          /**< test (hold): ops in @ref held */
+	uint32_t nrel;           /**< test (hold): of them, let go */
 	uint32_t deq_calls;      /**< test (hold): dequeue() calls */
 	uint64_t enq_count;      /**< test (fail): ops checked for enqueue */
 	uint64_t last;           /**< timer cycles of the last progress */
@@ -1665,15 +1666,21 @@ static uint16_t cdev_dequeue(void *vctx, void *bq, struct tg_aead_op **ops,
 	RTE_SET_USED(vctx);
 	cdev_aq_reap(aq, max);
 	if (aq->ctx->hold != 0) {
-		/* test: completions come late, in reverse order */
-		memcpy(aq->held + aq->nheld, aq->done,
-		       sizeof(*aq->done) * aq->ndone);
-		aq->nheld += aq->ndone;
-		aq->ndone = 0;
-		if (++aq->deq_calls % aq->ctx->hold != 0)
-			return 0;
-		while (m < max && aq->nheld > 0)
+		/* test: completions come late (all those held on every
+		 * hold-th call), in reverse order */
+		if (aq->nrel == 0) {
+			memcpy(aq->held + aq->nheld, aq->done,
+			       sizeof(*aq->done) * aq->ndone);
+			aq->nheld += aq->ndone;
+			aq->ndone = 0;
+			if (++aq->deq_calls % aq->ctx->hold != 0)
+				return 0;
+			aq->nrel = aq->nheld;
+		}
+		while (m < max && aq->nrel > 0) {
 			ops[m++] = aq->held[--aq->nheld];
+			aq->nrel--;
+		}
 		return m;
 	}
 	m = (uint16_t)RTE_MIN((uint32_t)max, aq->ndone);

@@ -31,6 +31,10 @@ struct tg_wk_stats {
 	uint64_t bytes_opened[TG_STATS_MAX_BACKENDS];
 	uint64_t record_errors;      /**< records that failed to open */
 	uint64_t burst_hist[TG_STATS_BURST_BUCKETS]; /**< seal+open bursts */
+	uint64_t accel_inflight;     /**< records in the accel queue after a
+	                                  round (gauge) */
+	uint64_t accel_queue_full;   /**< record passes that found the accel
+	                                  queue full (flows left queued) */
 	uint64_t ring_full;          /**< handshake ring full (refused) */
 	uint64_t ring_to_ctl;        /**< entries waiting in the ring to the
 	                                  control plane, each round (gauge) */

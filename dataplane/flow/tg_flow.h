@@ -40,6 +40,16 @@
  * spin on it). Records across mbuf segments are for the accel API's
  * mbuf-chain form (struct tg_rec::m).
  *
+ * Records go through one asynchronous accel queue per engine (struct
+ * tg_accel_q): the rx and tx passes submit their bursts and the records
+ * come back done in each flow's order, at once with a CPU backend
+ * (ipsecmb, simd, evp), later with a crypto PMD (cryptodev), while the
+ * transport keeps polling. Until a sealed record is back the bytes of the
+ * flow's output from it on are not sent (never a byte in clear); a full
+ * queue is back-pressure (the flows wait for the next pass); a failed
+ * seal drops its flow, a failed open gets bad_record_mac; a flow closed
+ * with records in flight keeps its slot until they are back.
+ *
  * Threading: an engine and its flows belong to one thread (its lcore);
  * only the rings, the backends list and the global connection count are
  * shared.
@@ -172,7 +182,8 @@ struct tg_flow_ctl_hooks {
 struct tg_flow_conf {
 	unsigned id;                       /**< worker number (messages, logs) */
 	const struct tg_flow_settings *set; /**< limits, timeouts, sizes */
-	struct tg_accel *acc;              /**< record sessions */
+	struct tg_accel *acc;              /**< record sessions and the
+					        engine's accel queue */
 	struct rte_ring *to_ctl;           /**< handshake bytes out */
 	struct rte_ring *from_ctl;         /**< key installs and output in */
 	struct tg_flow_ctl_hooks ctl;      /**< wake / run the control plane */
@@ -190,15 +201,16 @@ struct tg_flow_conf {
  * Create an engine with tg_flow_settings::max_conns_per_worker slots.
  * @param conf  the configuration (kept by pointer)
  * @param out   the engine, on success
- * @return TG_OK, TG_E_INVAL for a conf without ops, rings or settings,
- *         TG_E_NOMEM
+ * @return TG_OK, TG_E_INVAL for a conf without ops, rings, settings or
+ *         accel engine, TG_E_NOMEM
  */
 TG_MUST_CHECK tg_result tg_flow_engine_new(const struct tg_flow_conf *conf,
 					   struct tg_flow_engine **out);
 
 /**
  * Close every flow (no alert: tg_flow_engine_stop() says goodbye) and
- * free the engine.
+ * free the engine, once the records in flight are back (at most about
+ * two seconds, then the accel backends' own timeout).
  * @param e  the engine (NULL is a no-op)
  */
 void tg_flow_engine_free(struct tg_flow_engine *e);
@@ -228,7 +240,9 @@ void tg_flow_engine_round(struct tg_flow_engine *e);
 /**
  * @param e  an engine
  * @return true when work is waiting that needs no event (records left to
- *         open, control-plane messages queued): poll without sleeping
+ *         open, records in flight in the accel queue, flows waiting for
+ *         room in it, control-plane messages queued): poll without
+ *         sleeping
  */
 bool tg_flow_engine_busy(const struct tg_flow_engine *e);
 
@@ -241,8 +255,9 @@ bool tg_flow_engine_busy(const struct tg_flow_engine *e);
 bool tg_flow_engine_drained(struct tg_flow_engine *e);
 
 /**
- * Stopping: send close_notify to every flow past its handshake, flush
- * what the client side takes at once, close every flow.
+ * Stopping: wait for the records in flight (at most 200 ms), send
+ * close_notify to every flow past its handshake, flush what the client
+ * side takes at once, close every flow.
  * @param e  an engine
  */
 void tg_flow_engine_stop(struct tg_flow_engine *e);
