@@ -158,8 +158,11 @@ struct tg_flow_ops {
 	 * lie contiguous in the transport's own memory, from the first one
 	 * not yet consumed: sets @p *p and returns their count (0: none).
 	 * The engine may write into them (records are opened in place) and
-	 * consumes what it used with @ref consume; they stay valid until
-	 * then or until the flow is released.
+	 * consumes what it used with @ref consume; they stay valid, and
+	 * where they are, until then or until the flow is released (records
+	 * opened there may still be in flight in the accel queue when more
+	 * bytes arrive behind them: those must not move them; the engine
+	 * releases a flow only once they are back).
 	 */
 	uint32_t (*peek)(void *tctx, struct tg_flow *f, enum tg_flow_side side,
 			 uint8_t **p);
