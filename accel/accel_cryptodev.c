@@ -60,8 +60,8 @@
  * op->tag; open: op->tag copied in, the PMD verifies), and the op's index
  * in its queue pair.
  *
- * Queue pairs and threads, for bursts: nb_sqp = min(device max,
- * rte_lcore_count() + 1). The k-th EAL lcore (in RTE_LCORE_FOREACH order,
+ * Queue pairs and threads, for bursts: nb_sqp = min(what the asynchronous
+ * queue pairs leave, rte_lcore_count() + 1). The k-th EAL lcore (in RTE_LCORE_FOREACH order,
  * main lcore included) uses queue pair k % (nb_sqp - 1); the last of them
  * is the fallback, used by every thread without an EAL lcore id (or with
  * one registered after probe). A queue pair used by more than one thread
@@ -71,9 +71,9 @@
  * pair 0 (locked).
  *
  * Asynchronous queues (struct tg_accel_q, backend q_open/enqueue/dequeue):
- * up to rte_lcore_count() + 1 more queue pairs, as many as the device has
- * beyond the burst ones, each with ::CDEV_AQ_OPS crypto ops and carriers
- * of its own. A queue claims one for itself (a thread of its own, no
+ * up to rte_lcore_count() + 1 more queue pairs, taken first (all of the
+ * device's but one at most: nb_sqp is what is left, at least one), each
+ * with ::CDEV_AQ_OPS crypto ops and carriers of its own. A queue claims one for itself (a thread of its own, no
  * lock, and no burst ever dequeues its ops); when none is left q_open()
  * says TG_E_NOSPACE and the record layer runs this backend synchronously
  * for that queue. enqueue() prepares ops as a burst round does and
@@ -586,12 +586,13 @@ static TG_MUST_CHECK tg_result cdev_open(uint8_t dev, const struct cdev_arg *a,
 	ctx->timeout = rte_get_timer_hz() / 1000 * CDEV_TIMEOUT_MS;
 	if (lcores > RTE_MAX_LCORE)
 		lcores = RTE_MAX_LCORE;
-	ctx->nb_sqp = (uint16_t)RTE_MIN((unsigned)info.max_nb_queue_pairs,
-					lcores);
-	/* the rest, up to as many again, for asynchronous queues (one per
-	 * thread that opens one: the dataplane lcores) */
-	ctx->nb_aqp = (uint16_t)RTE_MIN((unsigned)info.max_nb_queue_pairs -
-						ctx->nb_sqp,
+	/* asynchronous queues first (one per thread that opens one: the
+	 * dataplane lcores), all but one queue pair at most; bursts get
+	 * the rest (they share them, under a lock, when too few) */
+	ctx->nb_aqp = info.max_nb_queue_pairs < 2 ? 0 :
+		(uint16_t)RTE_MIN((unsigned)info.max_nb_queue_pairs - 1, lcores);
+	ctx->nb_sqp = (uint16_t)RTE_MIN((unsigned)info.max_nb_queue_pairs -
+						ctx->nb_aqp,
 					lcores);
 	ctx->nb_qp = ctx->nb_sqp + ctx->nb_aqp;
 	if (ctx->nb_qp == 0) {

@@ -66,7 +66,7 @@ struct mem {
 /* Bytes for the engine to receive never move (records may be opened in
  * place there, asynchronously: tg_flow_ops::peek): one allocation, made
  * large enough for any test. */
-#define MEM_IN_CAP (32u << 20)
+#define MEM_IN_CAP (1u << 20)
 
 static void in_append(struct mside *s, const void *d, size_t n)
 {
