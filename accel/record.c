@@ -159,6 +159,12 @@ uint64_t tg_accel_sess_seq(const struct tg_accel_sess *s)
 	return s->seq;
 }
 
+void tg_accel_sess_set_seq(struct tg_accel_sess *s, uint64_t seq)
+{
+	if (s != NULL)
+		s->seq = seq;
+}
+
 uint16_t tg_accel_sess_version(const struct tg_accel_sess *s)
 {
 	return s->version;

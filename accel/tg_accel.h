@@ -287,6 +287,16 @@ void tg_accel_sess_free(struct tg_accel_sess *sess);
 uint64_t tg_accel_sess_seq(const struct tg_accel_sess *sess);
 
 /**
+ * Set the next sequence number of a session: for a reader that tried a
+ * record that was not meant for this key (a TLS 1.3 server skipping
+ * declined early data by trial decryption, RFC 8446 §4.2.10) and gives
+ * back the number the failed open took.
+ * @param sess  a session
+ * @param seq   the next sequence number
+ */
+void tg_accel_sess_set_seq(struct tg_accel_sess *sess, uint64_t seq);
+
+/**
  * @param sess  a session
  * @return its protocol version (::tg_version)
  */

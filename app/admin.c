@@ -399,6 +399,10 @@ tg_result tg_admin_render(const struct tg_admin_src *src, char *buf, size_t cap,
 		   true);
 	wr_per_worker(&w, src, "tlsgate_record_errors_total", "counter",
 		      "Records that failed to open.", OFF(record_errors));
+	wr_per_worker_by(&w, src, "tlsgate_key_updates_total", "counter",
+			 "TLS 1.3 KeyUpdates (RFC 8446 4.6.3): from clients, and ours.",
+			 "dir", "received", OFF(key_updates_received), "sent",
+			 OFF(key_updates_sent));
 	wr_burst(&w, src);
 	wr_per_worker(&w, src, "tlsgate_accel_inflight", "gauge",
 		      "Records a worker has in its accel queue (a crypto PMD runs them asynchronously), as of its last round.",

@@ -319,6 +319,10 @@ unsigned tg_cfg_suites_check(struct tg_config *cfg, const struct tg_setting *s,
 			     unsigned *io_errors);
 unsigned tg_cfg_groups_check(struct tg_config *cfg, const struct tg_setting *s,
 			     unsigned *io_errors);
+unsigned tg_cfg_versions_check(struct tg_config *cfg, const struct tg_setting *s,
+			       unsigned *io_errors);
+unsigned tg_cfg_suites13_check(struct tg_config *cfg, const struct tg_setting *s,
+			       unsigned *io_errors);
 unsigned tg_cfg_sigalgs_check(struct tg_config *cfg, const struct tg_setting *s,
 			      unsigned *io_errors);
 unsigned tg_cfg_readable_check(struct tg_config *cfg, const struct tg_setting *s,

@@ -392,6 +392,31 @@ unsigned tg_cfg_suites_check(struct tg_config *cfg, const struct tg_setting *s,
 	return errors;
 }
 
+unsigned tg_cfg_versions_check(struct tg_config *cfg, const struct tg_setting *s,
+			       unsigned *io_errors)
+{
+	unsigned v;
+	char err[160];
+
+	(void)s;
+	(void)io_errors;
+	if (cfg->tls_versions[0] == '\0' ||
+	    tg_ok(tg_version_parse_list(cfg->tls_versions, &v, err, sizeof(err))))
+		return 0;
+	tg_cfg_verr(cfg, "tls_versions", "tls_versions \"%s\": %s (use TLSv1.2, TLSv1.3 or both, separated by ':')",
+		    cfg->tls_versions, err);
+	return 1;
+}
+
+unsigned tg_cfg_suites13_check(struct tg_config *cfg, const struct tg_setting *s,
+			       unsigned *io_errors)
+{
+	(void)s;
+	(void)io_errors;
+	return check_list(cfg, "tls13_suites", cfg->tls13_suites, tg_cs13_parse_list,
+			  "use TLS_AES_128_GCM_SHA256, TLS_CHACHA20_POLY1305_SHA256 or TLS_AES_256_GCM_SHA384, separated by ':'");
+}
+
 unsigned tg_cfg_groups_check(struct tg_config *cfg, const struct tg_setting *s,
 			     unsigned *io_errors)
 {

@@ -104,6 +104,15 @@ static TG_MUST_CHECK tg_result tg_gate_hscfg(const struct tg_config *cfg,
 				     err, sizeof(err));
 		hs->n_suites = (unsigned)n;
 	}
+	hs->versions = TG_HS_VERSION_TLS12 | TG_HS_VERSION_TLS13;
+	if (tg_ok(r) && cfg->tls_versions[0])
+		r = tg_version_parse_list(cfg->tls_versions, &hs->versions, err,
+					  sizeof(err));
+	if (tg_ok(r) && cfg->tls13_suites[0]) {
+		r = tg_cs13_parse_list(cfg->tls13_suites, hs->suites13,
+				       TG_CS13_MAX, &n, err, sizeof(err));
+		hs->n_suites13 = (unsigned)n;
+	}
 	if (tg_ok(r) && cfg->groups[0]) {
 		r = tg_group_parse_list(cfg->groups, hs->groups, TG_HS_MAX_PREFS, &n,
 					err, sizeof(err));

@@ -80,7 +80,9 @@ struct tg_config {
 	unsigned n_listen;
 	struct tg_cfg_cert certs[TG_CFG_MAX_CERTS];
 	unsigned n_certs;
+	char tls_versions[64];           /**< "TLSv1.2:TLSv1.3" (tg_version_parse_list), "" = both */
 	char suites[512];                /**< colon list (tg_cs_parse_list), "" = default */
+	char tls13_suites[128];          /**< colon list (tg_cs13_parse_list), "" = default */
 	char groups[128];                /**< colon list, "" = default */
 	char sigalgs[256];               /**< colon list, "" = default */
 	char alpn[TG_CFG_MAX_ALPN][32];  /**< preference order */

@@ -51,6 +51,12 @@ extern const struct tg_bench_cmd tg_bench_cmd_handshakes;
  */
 extern const struct tg_bench_cmd tg_bench_cmd_e2e;
 
+/**
+ * `tlsgate-bench tcp`: our userspace TCP (dataplane/net, dataplane/tcp)
+ * against Linux's, per CPU-second (bench_tcp.c).
+ */
+extern const struct tg_bench_cmd tg_bench_cmd_tcp;
+
 /* ---- command line ------------------------------------------------------ */
 
 /**

@@ -12,10 +12,12 @@
  * process) runs for the whole run on the client CPUs. Then, one at a
  * time, each terminator starts on the server CPUs (--core; the
  * equivalent of `taskset -c`; a thread that leaves them, as hitch's
- * self-pinned workers do, is put back), with the same suite, TLS 1.2 only, the
+ * self-pinned workers do, is put back), with the same suite, TLS 1.2 only
+ * (or TLS 1.3 only with --tls 1.3), the
  * same worker count, the same certificate and backend:
  *   tlsgate --listen --cert/--key --backend --suites --workers -l
  *   hitch   --frontend --backend --ciphers --tls-protos TLSv1.2 --workers
+ *           (TLS 1.3: --tls-protos TLSv1.3 and ciphersuites in --config)
  *   haproxy a generated config: `mode tcp`, `bind ... ssl crt site.pem
  *           ssl-min-ver TLSv1.2 ssl-max-ver TLSv1.2 ciphers ...`, nbthread
  * and is driven from the other CPUs by:
@@ -89,6 +91,7 @@
 #define E2E_CONN_S_TEXT "2"
 #define E2E_HOST "bench.tlsgate.test"
 #define E2E_DEF_SUITE "ECDHE-ECDSA-AES128-GCM-SHA256"
+#define E2E_DEF_SUITE13 "TLS_AES_128_GCM_SHA256"
 
 /** The terminators compared. */
 enum e2e_srv { SRV_TLSGATE = 0, SRV_HITCH, SRV_HAPROXY, SRV__N };
@@ -105,6 +108,7 @@ struct e2e_opts {
 	uint32_t conns, workers, rounds;
 	char core[64];       /**< server CPU list as given (or chosen) */
 	const char *suite;
+	bool tls13;          /**< --tls 1.3: every server TLS 1.3 only */
 	const char *plot;
 	const char *tlsgate; /**< path of the tlsgate executable */
 	bool srv[SRV__N];
@@ -747,7 +751,8 @@ static void e2e_usage(FILE *f)
 "usage: " TG_BENCH_PROG " e2e [options]\n"
 "\n"
 "The tlsgate executable end to end over loopback TCP, side by side with\n"
-"hitch and HAProxy as TLS 1.2 terminators in front of the same nginx:\n"
+"hitch and HAProxy as TLS 1.2 (or 1.3) terminators in front of the same\n"
+"nginx:\n"
 "bytes, requests and handshakes per second of the terminator's own CPU\n"
 "time (utime + stime of its processes, all threads, from /proc).\n"
 "\n"
@@ -766,8 +771,11 @@ static void e2e_usage(FILE *f)
 "                  handshake client) and nginx use the other CPUs; a\n"
 "                  server thread that pins itself elsewhere (hitch\n"
 "                  does) is put back on LIST before each test\n"
-"  --suite NAME    the one TLS 1.2 cipher suite of every server, OpenSSL\n"
-"                  name (default " E2E_DEF_SUITE ")\n"
+"  --tls V         1.2 (default) or 1.3: the one protocol version of\n"
+"                  every server and client\n"
+"  --suite NAME    the one cipher suite of every server: TLS 1.2, an\n"
+"                  OpenSSL name (default " E2E_DEF_SUITE ");\n"
+"                  TLS 1.3, an IANA name (default " E2E_DEF_SUITE13 ")\n"
 "  --servers LIST  tlsgate,hitch,haproxy or a part of it (default all)\n"
 "  --tlsgate PATH  tlsgate executable (default: app/tlsgate of this\n"
 "                  build, else tlsgate in $PATH)\n"
@@ -835,7 +843,7 @@ static void e2e_parse(int argc, char **argv, struct e2e_opts *o)
 {
 	enum { O_SIZES = 256, O_SECONDS, O_CONNS, O_WORKERS, O_CORE, O_SUITE,
 	       O_SERVERS, O_TLSGATE, O_JSON, O_PLOT, O_KEEP, O_COALESCE,
-	       O_ROUNDS };
+	       O_ROUNDS, O_TLS };
 	static const struct option lo[] = {
 		{ "sizes", required_argument, NULL, O_SIZES },
 		{ "seconds", required_argument, NULL, O_SECONDS },
@@ -850,6 +858,7 @@ static void e2e_parse(int argc, char **argv, struct e2e_opts *o)
 		{ "keep", no_argument, NULL, O_KEEP },
 		{ "coalesce", no_argument, NULL, O_COALESCE },
 		{ "rounds", required_argument, NULL, O_ROUNDS },
+		{ "tls", required_argument, NULL, O_TLS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -862,7 +871,7 @@ static void e2e_parse(int argc, char **argv, struct e2e_opts *o)
 	o->conns = 8;
 	o->workers = 1;
 	o->rounds = 1;
-	o->suite = E2E_DEF_SUITE;
+	o->suite = NULL;
 	for (int s = 0; s < SRV__N; s++)
 		o->srv[s] = true;
 	e2e_default_tlsgate(o);
@@ -910,14 +919,23 @@ static void e2e_parse(int argc, char **argv, struct e2e_opts *o)
 			break;
 		}
 		case O_SUITE:
-			if (strncmp(optarg, "ECDHE-ECDSA-", 12) != 0 ||
+			if ((strncmp(optarg, "ECDHE-ECDSA-", 12) != 0 &&
+			     strncmp(optarg, "TLS_", 4) != 0) ||
 			    strlen(optarg) > 64)
 				tg_bench_usage_error(E2E_CMD,
 						     "bad --suite '%s' (the "
 						     "certificate is ECDSA: use an "
 						     "ECDHE-ECDSA-... OpenSSL "
-						     "name)", optarg);
+						     "name, or a TLS 1.3 TLS_... "
+						     "name with --tls 1.3)", optarg);
 			o->suite = optarg;
+			break;
+		case O_TLS:
+			if (strcmp(optarg, "1.2") != 0 && strcmp(optarg, "1.3") != 0)
+				tg_bench_usage_error(E2E_CMD, "bad --tls '%s' "
+						     "(expected 1.2 or 1.3)",
+						     optarg);
+			o->tls13 = strcmp(optarg, "1.3") == 0;
 			break;
 		case O_SERVERS: {
 			char tmp[128];
@@ -982,6 +1000,11 @@ static void e2e_parse(int argc, char **argv, struct e2e_opts *o)
 	if (optind < argc)
 		tg_bench_usage_error(E2E_CMD, "unexpected argument '%s'",
 				     argv[optind]);
+	if (o->suite == NULL)
+		o->suite = o->tls13 ? E2E_DEF_SUITE13 : E2E_DEF_SUITE;
+	if ((strncmp(o->suite, "TLS_", 4) == 0) != o->tls13)
+		tg_bench_usage_error(E2E_CMD, "--suite %s is not a TLS %s suite",
+				     o->suite, o->tls13 ? "1.3" : "1.2");
 	{
 		char tmp[256];
 		char *save = NULL;
@@ -1217,7 +1240,10 @@ static pid_t e2e_start_server(struct e2e_env *e, enum e2e_srv s,
 		e2e_arg(&a, "%s/key.pem", e->dir);
 		e2e_arg(&a, "--backend");
 		e2e_arg(&a, "127.0.0.1:%u", (unsigned)e->be_port);
-		e2e_arg(&a, "--suites");
+		/* tlsgate does both versions by default: the one measured */
+		e2e_arg(&a, "--tls-versions");
+		e2e_arg(&a, "%s", e->o.tls13 ? "TLSv1.3" : "TLSv1.2");
+		e2e_arg(&a, "%s", e->o.tls13 ? "--tls13-suites" : "--suites");
 		e2e_arg(&a, "%s", e->o.suite);
 		e2e_arg(&a, "--workers");
 		e2e_arg(&a, "%u", e->o.workers);
@@ -1232,8 +1258,20 @@ static pid_t e2e_start_server(struct e2e_env *e, enum e2e_srv s,
 	case SRV_HITCH:
 		e2e_arg(&a, "--frontend=[127.0.0.1]:%u", (unsigned)port);
 		e2e_arg(&a, "--backend=[127.0.0.1]:%u", (unsigned)e->be_port);
-		e2e_arg(&a, "--ciphers=%s", e->o.suite);
-		e2e_arg(&a, "--tls-protos=TLSv1.2");
+		if (e->o.tls13) {
+			/* hitch 1.7 takes TLS 1.3 suites in its file only */
+			char hcfg[128];
+
+			snprintf(hcfg, sizeof(hcfg), "%s/hitch.cfg", e->dir);
+			if (!e2e_write_file(hcfg, "ciphersuites = \"%s\"\n",
+					    e->o.suite))
+				return -1;
+			e2e_arg(&a, "--config=%s", hcfg);
+			e2e_arg(&a, "--tls-protos=TLSv1.3");
+		} else {
+			e2e_arg(&a, "--ciphers=%s", e->o.suite);
+			e2e_arg(&a, "--tls-protos=TLSv1.2");
+		}
 		e2e_arg(&a, "--workers=%u", e->o.workers);
 		e2e_arg(&a, "--ocsp-dir=%s", e->dir);
 		/* hitch refuses to run its workers as root */
@@ -1259,11 +1297,13 @@ static pid_t e2e_start_server(struct e2e_env *e, enum e2e_srv s,
 			    "  timeout server 120s\n"
 			    "frontend fe\n"
 			    "  bind 127.0.0.1:%u ssl crt %s/site.pem "
-			    "ssl-min-ver TLSv1.2 ssl-max-ver TLSv1.2 ciphers %s\n"
+			    "ssl-min-ver TLSv1.%c ssl-max-ver TLSv1.%c %s %s\n"
 			    "  default_backend be\n"
 			    "backend be\n"
 			    "  server s1 127.0.0.1:%u\n",
-			    e->o.workers, (unsigned)port, e->dir, e->o.suite,
+			    e->o.workers, (unsigned)port, e->dir,
+			    e->o.tls13 ? '3' : '2', e->o.tls13 ? '3' : '2',
+			    e->o.tls13 ? "ciphersuites" : "ciphers", e->o.suite,
 			    (unsigned)e->be_port))
 			return -1;
 		e2e_arg(&a, "-db");
@@ -1564,7 +1604,11 @@ static void hc_step(struct hc *h, struct hc_slot *sl, bool count)
 		case HC_HS:
 			rc = SSL_connect(sl->ssl);
 			if (rc == 1) {
-				if (h->want_sess && h->got_sess == NULL)
+				/* TLS 1.3: the ticket comes after the
+				 * handshake (RFC 8446 §4.6.1): taken with
+				 * the first response bytes */
+				if (h->want_sess && h->got_sess == NULL &&
+				    SSL_version(sl->ssl) != TLS1_3_VERSION)
 					h->got_sess = SSL_get1_session(sl->ssl);
 				sl->st = HC_REQ;
 				break;
@@ -1587,6 +1631,8 @@ static void hc_step(struct hc *h, struct hc_slot *sl, bool count)
 
 			rc = SSL_read(sl->ssl, buf, sizeof(buf));
 			if (rc > 0) {
+				if (h->want_sess && h->got_sess == NULL)
+					h->got_sess = SSL_get1_session(sl->ssl);
 				if (sl->got == 0)
 					sl->ok200 = rc >= 12 &&
 						    memcmp(buf, "HTTP/1.1 200", 12) == 0;
@@ -1656,9 +1702,13 @@ static bool e2e_handshakes(struct e2e_env *e, pid_t srv, uint16_t port,
 	if (sl == NULL || pf == NULL)
 		goto out;
 	h.ctx = SSL_CTX_new(TLS_client_method());
-	if (h.ctx == NULL || !SSL_CTX_set_min_proto_version(h.ctx, TLS1_2_VERSION) ||
-	    !SSL_CTX_set_max_proto_version(h.ctx, TLS1_2_VERSION) ||
-	    !SSL_CTX_set_cipher_list(h.ctx, e->o.suite) ||
+	if (h.ctx == NULL ||
+	    !SSL_CTX_set_min_proto_version(h.ctx, e->o.tls13 ? TLS1_3_VERSION
+							      : TLS1_2_VERSION) ||
+	    !SSL_CTX_set_max_proto_version(h.ctx, e->o.tls13 ? TLS1_3_VERSION
+							      : TLS1_2_VERSION) ||
+	    !(e->o.tls13 ? SSL_CTX_set_ciphersuites(h.ctx, e->o.suite)
+			 : SSL_CTX_set_cipher_list(h.ctx, e->o.suite)) ||
 	    !SSL_CTX_set1_groups_list(h.ctx, "X25519:P-256"))
 		goto out;
 	SSL_CTX_set_verify(h.ctx, SSL_VERIFY_NONE, NULL);
@@ -1670,8 +1720,9 @@ static bool e2e_handshakes(struct e2e_env *e, pid_t srv, uint16_t port,
 				     e->hs_size);
 	snprintf(m->command, sizeof(m->command),
 		 "tlsgate-bench e2e client on CPU %s: %u connections, each "
-		 "TLS 1.2 %s, %s, X25519%s, GET /%u Connection: close%s",
-		 e->cli_list, e->o.conns, resumed ? "resumed" : "full",
+		 "TLS 1.%c %s, %s, X25519%s, GET /%u Connection: close%s",
+		 e->cli_list, e->o.conns, e->o.tls13 ? '3' : '2',
+		 resumed ? "resumed" : "full",
 		 e->o.suite, resumed ? ", session of a first handshake" : "",
 		 e->hs_size, e->o.coalesce ? ", coalesced" : "");
 	/* warm-up: one full handshake that must work (its session is the
@@ -1784,7 +1835,12 @@ static bool e2e_stime(struct e2e_env *e, pid_t srv, uint16_t port,
 	e2e_arg(&a, "-new");
 	e2e_arg(&a, "-time");
 	e2e_arg(&a, "%.0f", ceil(e->o.seconds));
-	e2e_arg(&a, "-cipher");
+	if (e->o.tls13) {
+		e2e_arg(&a, "-tls1_3");
+		e2e_arg(&a, "-ciphersuites");
+	} else {
+		e2e_arg(&a, "-cipher");
+	}
 	e2e_arg(&a, "%s", e->o.suite);
 	e2e_cmdline(a.v, e->cli_list, m->command, sizeof(m->command));
 	l = strlen(m->command);
@@ -2017,10 +2073,10 @@ static void e2e_print_table(const struct e2e_env *e)
 	char a[SRV__N][24], r1[24], r2[24];
 	unsigned met = 0, missed = 0;
 
-	printf("\ntlsgate-bench e2e: TLS 1.2 %s, ECDSA P-256, %u worker%s on "
+	printf("\ntlsgate-bench e2e: TLS 1.%c %s, ECDSA P-256, %u worker%s on "
 	       "CPU %s; client and nginx on CPU %s; %u connections, %.3g s "
 	       "per run, %u round%s%s\n",
-	       e->o.suite, e->o.workers, e->o.workers > 1 ? "s" : "", e->o.core,
+	       e->o.tls13 ? '3' : '2', e->o.suite, e->o.workers, e->o.workers > 1 ? "s" : "", e->o.core,
 	       e->cli_list, e->o.conns, e->o.seconds, e->o.rounds,
 	       e->o.rounds > 1 ? "s" : "",
 	       e->o.coalesce ? "; handshake client --coalesce" : "");
@@ -2086,7 +2142,7 @@ static void e2e_print_table(const struct e2e_env *e)
 			       r->is_hs ? "FAILED conns" : "FAILED reqs", a[0],
 			       a[1], a[2]);
 		}
-		if (r->is_hs && i + 1 == n) {
+		if (r->is_hs) {
 			for (int s = 0; s < SRV__N; s++) {
 				const struct e2e_meas *m = r->m[s];
 
@@ -2163,6 +2219,7 @@ static void e2e_print_json(const struct e2e_env *e)
 			tg_json_str(&j, "test", test);
 			tg_json_uint(&j, "size", size);
 			tg_json_str(&j, "suite", e->o.suite);
+			tg_json_str(&j, "tls", e->o.tls13 ? "1.3" : "1.2");
 			tg_json_uint(&j, "workers", e->o.workers);
 			tg_json_uint(&j, "conns", e->o.conns);
 			tg_json_uint(&j, "rounds", e->o.rounds);
@@ -2287,7 +2344,7 @@ static bool e2e_plot(const struct e2e_env *e)
 		    gp,
 		    "set terminal png size 900,600\n"
 		    "set output '%s'\n"
-		    "set title 'TLS 1.2 %s, %u worker(s): throughput per "
+		    "set title 'TLS %s %s, %u worker(s): throughput per "
 		    "server CPU-second'\n"
 		    "set logscale x 2\n"
 		    "set xtics (%s)\n"
@@ -2300,7 +2357,7 @@ static bool e2e_plot(const struct e2e_env *e)
 		    "plot '%s' using 1:2 with linespoints lw 2 title 'tlsgate', "
 		    "'' using 1:3 with linespoints lw 2 title 'hitch', "
 		    "'' using 1:4 with linespoints lw 2 title 'haproxy'\n",
-		    e->o.plot, e->o.suite, e->o.workers, tics, dat))
+		    e->o.plot, e->o.tls13 ? "1.3" : "1.2", e->o.suite, e->o.workers, tics, dat))
 		return false;
 	pid = e2e_spawn(argv, &e->cli_cpus, log, -1);
 	if (pid <= 0)

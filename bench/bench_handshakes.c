@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /**
  * @file bench_handshakes.c
- * `tlsgate-bench handshakes`: TLS 1.2 server handshakes per server
+ * `tlsgate-bench handshakes`: TLS 1.2 and TLS 1.3 server handshakes per server
  * CPU-second of our engine (control/tg_hs.h) and of OpenSSL's libssl, and
  * the crypto a full handshake cannot avoid, measured in the same run.
  *
@@ -27,7 +27,11 @@
  * Settings per kind, identical for both servers: full = no session cache,
  * no tickets (the client offers neither); resumed_id = a session cache,
  * tickets off (SSL_OP_NO_TICKET on both sides); resumed_ticket = tickets,
- * no session cache. A resumed measurement first runs one full handshake
+ * no session cache. TLS 1.3 suites: full, hrr (the client's key share is
+ * not the server's group: a HelloRetryRequest each time) and
+ * resumed_ticket (PSK with ECDHE); their crypto bound is ECDHE and one
+ * signature (full, hrr) or ECDHE alone (PSK-DHE). A resumed measurement
+ * first runs one full handshake
  * (untimed) and then resumes that session over and over; every handshake
  * is checked to have resumed (or not) as asked.
  *
@@ -75,14 +79,16 @@ enum hb_impl { HB_TLSGATE = 0, HB_LIBSSL, HB_BOUND, HB_IMPL__N };
 /** Certificate (key) types. */
 enum hb_cert { HB_CERT_ECDSA = 0, HB_CERT_RSA, HB_CERT__N };
 
-/** Handshake kinds, indexed like enum tg_hs_resumption. */
-#define HB_KIND__N 3
+/** Handshake kinds, indexed like enum tg_hs_resumption, then hrr
+ *  (TLS 1.3: a full handshake through a HelloRetryRequest). */
+#define HB_KIND__N 4
+#define HB_KIND_HRR 3
 
 static const char *const hb_impl_name[HB_IMPL__N] = { "tlsgate", "libssl",
 						      "crypto_bound" };
 static const char *const hb_cert_name[HB_CERT__N] = { "ecdsa", "rsa" };
 static const char *const hb_kind_name[HB_KIND__N] = { "full", "resumed_id",
-						      "resumed_ticket" };
+						      "resumed_ticket", "hrr" };
 
 /** Groups we measure: our name, the codepoint, libssl's name. */
 static const struct {
@@ -98,7 +104,7 @@ static const struct {
 
 /** Parsed command line. */
 struct hb_opts {
-	uint16_t suites[TG_CS_MAX];
+	uint16_t suites[TG_CS_MAX + TG_CS13_MAX];
 	unsigned nsuites;
 	bool group[HB_NGROUPS];
 	bool cert[HB_CERT__N];
@@ -110,10 +116,11 @@ struct hb_opts {
 
 /** One cell of the matrix: a (suite, group, kind) with all three figures. */
 struct hb_cell {
-	const struct tg_cs_info *cs;
+	const struct tg_cs_info *cs; /**< a TLS 1.2 suite, or NULL */
+	const struct tg_cs13_info *cs13; /**< a TLS 1.3 suite, or NULL */
 	enum hb_cert cert;
 	int group;                   /**< index in hb_groups; -1 (resumed) */
-	enum tg_hs_resumption kind;
+	unsigned kind;               /**< tg_hs_resumption, or HB_KIND_HRR */
 	uint16_t sigalg;             /**< what our server signed with */
 	uint64_t n[HB_IMPL__N];      /**< handshakes (operations) */
 	uint64_t ns[HB_IMPL__N];     /**< server CPU ns, clock cost removed */
@@ -163,21 +170,25 @@ static void hb_usage(FILE *f)
 	fprintf(f,
 "usage: " TG_BENCH_PROG " handshakes [options]\n"
 "\n"
-"TLS 1.2 server handshakes per server CPU-second: our engine (tlsgate),\n"
+"TLS 1.2 and 1.3 server handshakes per server CPU-second: our engine (tlsgate),\n"
 "OpenSSL's libssl server with the same certificate, suite, group and\n"
 "resumption setting, and the crypto a handshake cannot avoid\n"
 "(crypto_bound), all measured in the same run on one thread.\n"
 "\n"
 "options:\n"
 "  --suite LIST    comma list of ECDHE cipher suites (OpenSSL or IANA\n"
-"                  names) or all (default: ECDHE-ECDSA-AES128-GCM-SHA256\n"
-"                  and ECDHE-RSA-AES128-GCM-SHA256, as --cert allows)\n"
+"                  names) and TLS 1.3 suites (TLS_AES_128_GCM_SHA256...),\n"
+"                  or all (default: ECDHE-ECDSA-AES128-GCM-SHA256 and\n"
+"                  ECDHE-RSA-AES128-GCM-SHA256, as --cert allows, and\n"
+"                  TLS_AES_128_GCM_SHA256 with each --cert)\n"
 "  --group G       x25519 | p256 | p384 | all, or a comma list\n"
 "                  (default all)\n"
 "  --cert C        ecdsa (P-256) | rsa (2048) | all (default all); a suite\n"
 "                  names its certificate type, --cert filters the suites\n"
-"  --kind K        full | resumed_id | resumed_ticket | all, or a comma\n"
-"                  list (default all)\n"
+"  --kind K        full | resumed_id | resumed_ticket | hrr | all, or a\n"
+"                  comma list (default all); TLS 1.3 has no resumed_id\n"
+"                  and resumes with PSK-DHE; hrr is TLS 1.3's full\n"
+"                  handshake through a HelloRetryRequest\n"
 "  --impl LIST     tlsgate | libssl | crypto_bound | all, or a comma list\n"
 "                  (default all; one alone is handy under a profiler)\n"
 "  --seconds S     server CPU seconds per implementation and cell,\n"
@@ -203,7 +214,8 @@ static void hb_usage(FILE *f)
 "  of about 0.1 s of server CPU.\n"
 "\n"
 "Targets: full ECDHE-ECDSA on x25519 and p256 >= 1.3x libssl and\n"
-">= 0.85x crypto_bound; resumed (both kinds) >= 2x libssl. Missed\n"
+">= 0.85x crypto_bound; resumed (both kinds) >= 2x libssl; TLS 1.3:\n"
+"full ECDSA on x25519 and p256 >= 1.3x libssl, PSK-DHE >= 2x. Missed\n"
 "targets are reported, they do not change the exit status.\n"
 "\n"
 "examples:\n"
@@ -214,7 +226,7 @@ static void hb_usage(FILE *f)
 /* What "all" (and leaving the option out) means for each list option. */
 #define HB_ALL_GROUPS "x25519,p256,p384"
 #define HB_ALL_CERTS "ecdsa,rsa"
-#define HB_ALL_KINDS "full,resumed_id,resumed_ticket"
+#define HB_ALL_KINDS "full,resumed_id,resumed_ticket,hrr"
 #define HB_ALL_IMPLS "tlsgate,libssl,crypto_bound"
 
 /**
@@ -243,7 +255,15 @@ static void hb_each(const char *opt, const char *v, const char *all,
 static void hb_suite_item(struct hb_opts *o, const char *s)
 {
 	const struct tg_cs_info *cs = tg_cs_by_name(s);
+	const struct tg_cs13_info *cs13 = tg_cs13_by_name(s);
 
+	if (cs13 != NULL) {
+		for (unsigned i = 0; i < o->nsuites; i++)
+			if (o->suites[i] == cs13->id)
+				return;
+		o->suites[o->nsuites++] = cs13->id;
+		return;
+	}
 	if (cs == NULL)
 		tg_bench_usage_error(HB_CMD, "unknown suite '%s' (expected "
 				     "e.g. ECDHE-ECDSA-AES128-GCM-SHA256, or "
@@ -293,7 +313,7 @@ static void hb_cert_item(struct hb_opts *o, const char *s)
 static void hb_kind_item(struct hb_opts *o, const char *s)
 {
 	o->kind[hb_name_index(hb_kind_name, HB_KIND__N, s, "kind",
-			      "full, resumed_id, resumed_ticket or all")] = true;
+			      "full, resumed_id, resumed_ticket, hrr or all")] = true;
 }
 
 static void hb_impl_item(struct hb_opts *o, const char *s)
@@ -397,20 +417,25 @@ static void hb_parse(int argc, char **argv, struct hb_opts *o)
 	if (!any_impl)
 		hb_each("--impl", HB_ALL_IMPLS, NULL, hb_impl_item, o);
 	if (suites != NULL && strcmp(suites, "all") == 0) {
+		const uint16_t *d;
+		size_t nd = tg_cs13_default(&d);
+
 		for (size_t i = 0; i < tg_cs_count(); i++) {
 			const struct tg_cs_info *cs = tg_cs_at(i);
 
 			if (cs->kx != TG_KX_RSA && o->cert[hb_cert_of(cs)])
 				o->suites[o->nsuites++] = cs->id;
 		}
+		for (size_t i = 0; i < nd; i++)
+			o->suites[o->nsuites++] = d[i];
 	} else if (suites != NULL) {
 		unsigned n = 0;
 
 		hb_each("--suite", suites, NULL, hb_suite_item, o);
 		for (unsigned i = 0; i < o->nsuites; i++) {
-			enum hb_cert ct = hb_cert_of(tg_cs_by_id(o->suites[i]));
-
-			if (o->cert[ct])
+			/* a TLS 1.3 suite goes with every certificate */
+			if (tg_cs13_by_id(o->suites[i]) != NULL ||
+			    o->cert[hb_cert_of(tg_cs_by_id(o->suites[i]))])
 				o->suites[n++] = o->suites[i];
 		}
 		if (n == 0)
@@ -425,7 +450,14 @@ static void hb_parse(int argc, char **argv, struct hb_opts *o)
 		if (o->cert[HB_CERT_RSA])
 			o->suites[o->nsuites++] =
 				TG_CS_ECDHE_RSA_AES_128_GCM_SHA256;
+		o->suites[o->nsuites++] = TG_CS13_AES_128_GCM_SHA256;
 	}
+}
+
+/** The suite's name, of either version. */
+static const char *hb_suite_str(const struct hb_cell *c)
+{
+	return c->cs13 != NULL ? c->cs13->name : c->cs->ossl;
 }
 
 /* ---- clock ------------------------------------------------------------------ */
@@ -551,8 +583,15 @@ static TG_MUST_CHECK tg_result hb_env_init(struct hb_env *env)
 		env->dir[0] = '\0';
 		return tg_error(TG_E_IO);
 	}
-	for (unsigned i = 0; i < env->o.nsuites; i++)
+	for (unsigned i = 0; i < env->o.nsuites; i++) {
+		if (tg_cs13_by_id(env->o.suites[i]) != NULL) {
+			/* TLS 1.3: every certificate --cert names */
+			for (unsigned c = 0; c < HB_CERT__N; c++)
+				need[c] |= env->o.cert[c];
+			continue;
+		}
 		need[hb_cert_of(tg_cs_by_id(env->o.suites[i]))] = true;
+	}
 	for (unsigned c = 0; c < HB_CERT__N; c++) {
 		if (!need[c])
 			continue;
@@ -683,13 +722,16 @@ static TG_MUST_CHECK tg_result hb_libssl_step(struct hb_hs *h)
  * against @p want; with @p sess_out keeps the first client's session.
  */
 static TG_MUST_CHECK tg_result hb_batch(struct hb_ctx *x, enum hb_impl impl, unsigned n,
-			  SSL_SESSION *sess, enum tg_hs_resumption want,
+			  SSL_SESSION *sess, unsigned kind,
 			  uint64_t *ns, uint64_t *sect, SSL_SESSION **sess_out)
 {
 	struct hb_hs h[HB_BATCH];
 	tg_result res = TG_OK;
 	uint64_t t0, t1;
 	unsigned done = 0;
+	enum tg_hs_resumption want = kind == HB_KIND_HRR
+					     ? TG_HS_FULL
+					     : (enum tg_hs_resumption)kind;
 
 	memset(h, 0, sizeof(h));
 	for (unsigned j = 0; j < n && tg_ok(res); j++) {
@@ -760,10 +802,19 @@ static TG_MUST_CHECK tg_result hb_batch(struct hb_ctx *x, enum hb_impl impl, uns
 			res = tg_error(TG_E_STATE);
 		else if ((bool)SSL_session_reused(h[j].cl) !=
 				 (want != TG_HS_FULL) ||
-			 (impl == HB_TLSGATE ? h[j].info.resumed != want
+			 (impl == HB_TLSGATE ? h[j].info.resumed != want ||
+					h[j].info.hrr != (kind == HB_KIND_HRR)
 			  : (bool)SSL_session_reused(h[j].sv) !=
 				    (want != TG_HS_FULL)))
 			res = tg_error(TG_E_STATE);
+	}
+	/* TLS 1.3: the ticket comes after the handshake; the client reads
+	 * it before its session is taken */
+	if (tg_ok(res) && sess_out != NULL && x->cell->cs13 != NULL) {
+		uint8_t b;
+
+		(void)SSL_read(h[0].cl, &b, 1);
+		ERR_clear_error();
 	}
 	if (tg_ok(res) && impl == HB_TLSGATE && x->cell->sigalg == 0 &&
 	    want == TG_HS_FULL)
@@ -839,6 +890,26 @@ static TG_MUST_CHECK tg_result hb_bound_resumed(struct hb_ctx *x)
 	return r;
 }
 
+/** One TLS 1.3 PSK-DHE bound operation: the ECDHE alone (the HKDF work
+ *  of a handshake is far below it). */
+static TG_MUST_CHECK tg_result hb_bound_ecdhe(struct hb_ctx *x)
+{
+	struct tg_kx kx = { 0 };
+	uint8_t pub[TG_KX_MAX_PUB], pms[TG_KX_MAX_SECRET];
+	size_t pub_len, pms_len;
+	tg_result r;
+
+	r = tg_kx_keygen(&kx, hb_groups[0].id);
+	if (tg_ok(r))
+		r = tg_kx_public(&kx, pub, sizeof(pub), &pub_len);
+	if (tg_ok(r))
+		r = tg_kx_derive(&kx, x->peer_pub, x->peer_len, pms, sizeof(pms),
+				 &pms_len);
+	tg_kx_free(&kx);
+	tg_wipe(pms, sizeof(pms));
+	return r;
+}
+
 /** Run bound operations in batches of @p batch; one timed section each. */
 static TG_MUST_CHECK tg_result hb_bound_batch(struct hb_ctx *x, unsigned batch,
 				uint64_t *ns, uint64_t *sect, uint64_t *n)
@@ -847,8 +918,10 @@ static TG_MUST_CHECK tg_result hb_bound_batch(struct hb_ctx *x, unsigned batch,
 	uint64_t t0 = hb_cpu_ns(), t1;
 
 	for (unsigned i = 0; i < batch && tg_ok(r); i++)
-		r = x->cell->kind == TG_HS_FULL ? hb_bound_full(x)
-						: hb_bound_resumed(x);
+		r = x->cell->kind == TG_HS_FULL || x->cell->kind == HB_KIND_HRR
+			    ? hb_bound_full(x)
+		    : x->cell->cs13 != NULL ? hb_bound_ecdhe(x)
+					    : hb_bound_resumed(x);
 	t1 = hb_cpu_ns();
 	*ns += t1 - t0;
 	(*sect)++;
@@ -858,6 +931,73 @@ static TG_MUST_CHECK tg_result hb_bound_batch(struct hb_ctx *x, unsigned batch,
 }
 
 /* ---- one cell ------------------------------------------------------------------- */
+
+/**
+ * TLS 1.3 contexts (both sides 1.3 only, the cell's suite) and our
+ * server for them: full and hrr with no tickets (hrr: the client's
+ * first group, whose share it sends, is not the server's), resumed
+ * with one ticket per handshake on both servers.
+ */
+static TG_MUST_CHECK tg_result hb_ctx_init13(struct hb_ctx *x, struct hb_env *env,
+					     struct hb_cell *cell,
+					     const char *grp, uint16_t gid)
+{
+	char cli_groups[32];
+	bool ok;
+
+	if (cell->kind == HB_KIND_HRR)
+		snprintf(cli_groups, sizeof(cli_groups), "%s:%s",
+			 gid == TG_GROUP_SECP256R1 ? "P-384" : "P-256", grp);
+	else
+		snprintf(cli_groups, sizeof(cli_groups), "%s", grp);
+	ok = SSL_CTX_set_min_proto_version(x->cctx, TLS1_3_VERSION) &&
+	     SSL_CTX_set_max_proto_version(x->cctx, TLS1_3_VERSION) &&
+	     SSL_CTX_set_ciphersuites(x->cctx, cell->cs13->name) &&
+	     SSL_CTX_set1_groups_list(x->cctx, cli_groups);
+	SSL_CTX_set_verify(x->cctx, SSL_VERIFY_NONE, NULL);
+	ok = ok && SSL_CTX_set_min_proto_version(x->sctx, TLS1_3_VERSION) &&
+	     SSL_CTX_set_max_proto_version(x->sctx, TLS1_3_VERSION) &&
+	     SSL_CTX_set_ciphersuites(x->sctx, cell->cs13->name) &&
+	     SSL_CTX_set1_groups_list(x->sctx, grp) &&
+	     SSL_CTX_use_certificate_chain_file(x->sctx,
+						env->cert_path[cell->cert]) == 1 &&
+	     SSL_CTX_use_PrivateKey_file(x->sctx, env->key_path[cell->cert],
+					 SSL_FILETYPE_PEM) == 1 &&
+	     SSL_CTX_set_session_id_context(x->sctx,
+					    (const unsigned char *)"tgb", 3) &&
+	     SSL_CTX_set_num_tickets(x->sctx,
+				     cell->kind == TG_HS_RESUMED_TICKET ? 1 : 0);
+	SSL_CTX_set_session_cache_mode(x->sctx, SSL_SESS_CACHE_OFF);
+	if (!ok) {
+		ERR_print_errors_fp(stderr);
+		return tg_error(TG_E_CRYPTO);
+	}
+	tg_hs_config_defaults(&x->cfg, TG_HS_SERVER);
+	x->cfg.acc = env->acc;
+	x->cfg.certs = env->store[cell->cert];
+	x->cfg.versions = TG_HS_VERSION_TLS13;
+	x->cfg.suites13[0] = cell->cs13->id;
+	x->cfg.n_suites13 = 1;
+	x->cfg.groups[0] = gid;
+	x->cfg.n_groups = 1;
+	x->cfg.tickets = cell->kind == TG_HS_RESUMED_TICKET ? env->tickets
+							      : NULL;
+	/* the bounds: a fixed peer value for the ECDHE, a message to sign */
+	if (RAND_bytes(x->msg, sizeof(x->msg)) != 1)
+		return tg_error(TG_E_CRYPTO);
+	{
+		struct tg_kx peer = { 0 };
+		tg_result r = tg_kx_keygen(&peer, gid);
+
+		if (tg_ok(r))
+			r = tg_kx_public(&peer, x->peer_pub, sizeof(x->peer_pub),
+					 &x->peer_len);
+		tg_kx_free(&peer);
+		TG_GUARD(r);
+		x->msg[67] = (uint8_t)x->peer_len;
+	}
+	return TG_OK;
+}
 
 /** Build both libssl contexts and our server configuration for a cell. */
 static TG_MUST_CHECK tg_result hb_ctx_init(struct hb_ctx *x, struct hb_env *env,
@@ -883,6 +1023,8 @@ static TG_MUST_CHECK tg_result hb_ctx_init(struct hb_ctx *x, struct hb_env *env,
 	x->sctx = SSL_CTX_new(TLS_server_method());
 	if (x->cctx == NULL || x->sctx == NULL)
 		return tg_error(TG_E_NOMEM);
+	if (cell->cs13 != NULL)
+		return hb_ctx_init13(x, env, cell, grp, gid);
 	ok = SSL_CTX_set_min_proto_version(x->cctx, TLS1_2_VERSION) &&
 	     SSL_CTX_set_max_proto_version(x->cctx, TLS1_2_VERSION) &&
 	     SSL_CTX_set_cipher_list(x->cctx, cell->cs->ossl) &&
@@ -972,7 +1114,9 @@ static TG_MUST_CHECK tg_result hb_step(struct hb_ctx *x, enum hb_impl impl, bool
 		n = HB_BATCH;
 		break;
 	default:
-		r = hb_bound_batch(x, c->kind == TG_HS_FULL ? HB_BATCH : 256, &ns,
+		r = hb_bound_batch(x, c->kind == TG_HS_FULL || c->kind == HB_KIND_HRR ||
+					      c->cs13 != NULL
+				      ? HB_BATCH : 256, &ns,
 				   &sect, &n);
 		break;
 	}
@@ -1004,8 +1148,8 @@ static TG_MUST_CHECK tg_result hb_measure(struct hb_env *env, struct hb_cell *c)
 	r = hb_ctx_init(&x, env, c);
 	/* prime: a full handshake gives each client a session to resume;
 	 * it also tells which signature scheme our server picks */
-	if (tg_ok(r) && c->kind == TG_HS_FULL) {
-		r = hb_batch(&x, HB_TLSGATE, 1, NULL, TG_HS_FULL, &ns, &sect,
+	if (tg_ok(r) && (c->kind == TG_HS_FULL || c->kind == HB_KIND_HRR)) {
+		r = hb_batch(&x, HB_TLSGATE, 1, NULL, c->kind, &ns, &sect,
 			     NULL);
 		if (tg_failed(r))
 			fprintf(stderr, "%s %s: priming handshake with our "
@@ -1047,7 +1191,7 @@ static TG_MUST_CHECK tg_result hb_measure(struct hb_env *env, struct hb_cell *c)
 	}
 	if (tg_failed(r)) {
 		fprintf(stderr, "%s %s: %s %s %s failed: %s\n", TG_BENCH_PROG,
-			HB_CMD, c->cs->ossl,
+			HB_CMD, hb_suite_str(c),
 			c->group < 0 ? "" : hb_groups[c->group].name,
 			hb_kind_name[c->kind], tg_strerror(r.code));
 		ERR_print_errors_fp(stderr);
@@ -1067,7 +1211,10 @@ static TG_MUST_CHECK tg_result hb_measure(struct hb_env *env, struct hb_cell *c)
 
 static const char *hb_group_str(const struct hb_cell *c)
 {
-	return c->group < 0 ? "none" : hb_groups[c->group].name;
+	/* TLS 1.3 PSK-DHE resumes with a key share of the first group */
+	if (c->group < 0)
+		return c->cs13 != NULL ? hb_groups[0].name : "none";
+	return hb_groups[c->group].name;
 }
 
 static const char *hb_sigalg_str(uint16_t id)
@@ -1090,6 +1237,10 @@ static const struct hb_target hb_target_full_bound = {
 	"full ECDHE-ECDSA x25519/p256 vs crypto_bound", HB_BOUND, 0.85 };
 static const struct hb_target hb_target_resumed = {
 	"resumed vs libssl", HB_LIBSSL, 2.0 };
+static const struct hb_target hb_target_full13_libssl = {
+	"TLS 1.3 full ECDSA x25519/p256 vs libssl", HB_LIBSSL, 1.3 };
+static const struct hb_target hb_target_resumed13 = {
+	"TLS 1.3 PSK-DHE resumption vs libssl", HB_LIBSSL, 2.0 };
 
 /** The targets that apply to @p c (NULL-terminated into @p out). */
 static unsigned hb_targets_of(const struct hb_cell *c,
@@ -1097,6 +1248,16 @@ static unsigned hb_targets_of(const struct hb_cell *c,
 {
 	unsigned n = 0;
 
+	if (c->cs13 != NULL) {
+		/* issue 19: full >= 1.3x libssl, resumption >= 2x */
+		if (c->kind == TG_HS_FULL && c->cert == HB_CERT_ECDSA &&
+		    (hb_groups[c->group].id == TG_GROUP_X25519 ||
+		     hb_groups[c->group].id == TG_GROUP_SECP256R1))
+			out[n++] = &hb_target_full13_libssl;
+		else if (c->kind == TG_HS_RESUMED_TICKET)
+			out[n++] = &hb_target_resumed13;
+		return n;
+	}
 	if (c->kind == TG_HS_FULL) {
 		if (c->cert == HB_CERT_ECDSA &&
 		    (hb_groups[c->group].id == TG_GROUP_X25519 ||
@@ -1121,7 +1282,7 @@ static void hb_print_table(const struct hb_env *env, FILE *f)
 {
 	unsigned met = 0, total = 0;
 
-	fprintf(f, "TLS 1.2 server handshakes per server CPU-second "
+	fprintf(f, "TLS 1.2 and 1.3 server handshakes per server CPU-second "
 		   "(clock cost %llu ns per timed section removed)\n\n",
 		(unsigned long long)env->clock_bias_ns);
 	fprintf(f, "%-14s %-31s %-6s %-5s %10s %10s %12s %8s %8s\n", "kind",
@@ -1132,11 +1293,13 @@ static void hb_print_table(const struct hb_env *env, FILE *f)
 
 		fprintf(f, "%-14s %-31s %-6s %-5s %10.0f %10.0f %12.0f %8.2f "
 			   "%8.2f%s\n",
-			hb_kind_name[c->kind], c->cs->ossl, hb_group_str(c),
+			hb_kind_name[c->kind], hb_suite_str(c), hb_group_str(c),
 			hb_cert_name[c->cert], c->rate[HB_TLSGATE],
 			c->rate[HB_LIBSSL], c->rate[HB_BOUND],
 			hb_ratio(c, HB_LIBSSL), hb_ratio(c, HB_BOUND),
-			c->kind == TG_HS_FULL ? "" : " (PRF-only bound)");
+			c->kind == TG_HS_FULL || c->kind == HB_KIND_HRR ? ""
+			: c->cs13 != NULL ? " (ECDHE-only bound)"
+					  : " (PRF-only bound)");
 	}
 	fprintf(f, "\ntargets:\n");
 	for (unsigned i = 0; i < env->ncells; i++) {
@@ -1151,7 +1314,7 @@ static void hb_print_table(const struct hb_env *env, FILE *f)
 			total++;
 			met += ok;
 			fprintf(f, "  %-4s %-45s %s %s %-14s %5.2fx (>= %.2fx)\n",
-				ok ? "MET" : "MISS", t[k]->name, c->cs->ossl,
+				ok ? "MET" : "MISS", t[k]->name, hb_suite_str(c),
 				hb_group_str(c), hb_kind_name[c->kind], q,
 				t[k]->threshold);
 		}
@@ -1165,7 +1328,8 @@ static void hb_print_table(const struct hb_env *env, FILE *f)
 static void hb_json_cell_keys(struct tg_json *j, const struct hb_cell *c)
 {
 	tg_json_str(j, "kind", hb_kind_name[c->kind]);
-	tg_json_str(j, "suite", c->cs->ossl);
+	tg_json_str(j, "suite", hb_suite_str(c));
+	tg_json_str(j, "tls", c->cs13 != NULL ? "1.3" : "1.2");
 	tg_json_str(j, "group", hb_group_str(c));
 	tg_json_str(j, "cert", hb_cert_name[c->cert]);
 }
@@ -1190,14 +1354,18 @@ static void hb_print_json(const struct hb_env *env)
 			hb_json_cell_keys(&j, c);
 			/* the scheme our server chose and the bound signs
 			 * with (libssl's choice is not read back) */
-			if (sa != NULL && c->kind == TG_HS_FULL &&
+			if (sa != NULL &&
+			    (c->kind == TG_HS_FULL || c->kind == HB_KIND_HRR) &&
 			    m != HB_LIBSSL)
 				tg_json_str(&j, "sigalg", sa);
 			else
 				tg_json_null(&j, "sigalg");
 			if (m == HB_BOUND)
-				tg_json_str(&j, "bound", c->kind == TG_HS_FULL
-						 ? "ecdhe+sign" : "prf_only");
+				tg_json_str(&j, "bound",
+					    c->kind == TG_HS_FULL || c->kind == HB_KIND_HRR
+						    ? "ecdhe+sign"
+					    : c->cs13 != NULL ? "ecdhe"
+							      : "prf_only");
 			tg_json_uint(&j, m == HB_BOUND ? "operations"
 						       : "handshakes", c->n[m]);
 			tg_json_num(&j, "cpu_s",
@@ -1250,29 +1418,41 @@ static void hb_print_json(const struct hb_env *env)
 static TG_MUST_CHECK tg_result hb_plan(struct hb_env *env)
 {
 	const struct hb_opts *o = &env->o;
-	unsigned cap = o->nsuites * (HB_NGROUPS + 2);
+	unsigned cap = o->nsuites * HB_CERT__N * (2 * HB_NGROUPS + 2);
 
 	env->cells = calloc(cap, sizeof(*env->cells));
 	if (env->cells == NULL)
 		return tg_error(TG_E_NOMEM);
 	for (unsigned s = 0; s < o->nsuites; s++) {
 		const struct tg_cs_info *cs = tg_cs_by_id(o->suites[s]);
+		const struct tg_cs13_info *cs13 = tg_cs13_by_id(o->suites[s]);
 
-		for (unsigned k = 0; k < HB_KIND__N; k++) {
-			if (!o->kind[k])
+		for (unsigned ct = 0; ct < HB_CERT__N; ct++) {
+			/* a TLS 1.2 suite names its certificate type; a
+			 * TLS 1.3 one goes with each --cert */
+			if (cs13 != NULL ? !o->cert[ct] : ct != hb_cert_of(cs))
 				continue;
-			for (int g = 0; g < (int)HB_NGROUPS; g++) {
-				struct hb_cell *c;
+			for (unsigned k = 0; k < HB_KIND__N; k++) {
+				bool per_group = k == TG_HS_FULL || k == HB_KIND_HRR;
 
-				if (k == TG_HS_FULL && !o->group[g])
+				if (!o->kind[k] ||
+				    (cs13 != NULL && k == TG_HS_RESUMED_ID) ||
+				    (cs13 == NULL && k == HB_KIND_HRR))
 					continue;
-				c = &env->cells[env->ncells++];
-				c->cs = cs;
-				c->cert = hb_cert_of(cs);
-				c->kind = (enum tg_hs_resumption)k;
-				c->group = k == TG_HS_FULL ? g : -1;
-				if (k != TG_HS_FULL)
-					break;
+				for (int g = 0; g < (int)HB_NGROUPS; g++) {
+					struct hb_cell *c;
+
+					if (per_group && !o->group[g])
+						continue;
+					c = &env->cells[env->ncells++];
+					c->cs = cs;
+					c->cs13 = cs13;
+					c->cert = (enum hb_cert)ct;
+					c->kind = k;
+					c->group = per_group ? g : -1;
+					if (!per_group)
+						break;
+				}
 			}
 		}
 	}
@@ -1307,7 +1487,7 @@ static int hb_main(int argc, char **argv)
 		struct hb_cell *c = &env.cells[i];
 
 		tg_progress_step(&env.prog, "%s %s %s %s", hb_kind_name[c->kind],
-				 c->cs->ossl, hb_group_str(c),
+				 hb_suite_str(c), hb_group_str(c),
 				 hb_cert_name[c->cert]);
 		if (tg_failed(hb_measure(&env, c)))
 			env.failures++;

@@ -37,7 +37,7 @@ HS_FIELDS = {
     "cpu_s": (int, float), "handshakes_per_cpu_s": (int, float),
 }
 HS_IMPLS = ("tlsgate", "libssl", "crypto_bound")
-HS_KINDS = ("full", "resumed_id", "resumed_ticket")
+HS_KINDS = ("full", "resumed_id", "resumed_ticket", "hrr")
 HS_GROUPS = {"x25519": "x25519", "p256": "p256", "p384": "p384",
              "p-256": "p256", "p-384": "p384"}
 

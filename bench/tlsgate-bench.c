@@ -14,6 +14,7 @@ static const struct tg_bench_cmd *const tg_bench_cmds[] = {
 	&tg_bench_cmd_records,
 	&tg_bench_cmd_handshakes,
 	&tg_bench_cmd_e2e,
+	&tg_bench_cmd_tcp,
 };
 #define TG_BENCH_NCMDS (sizeof(tg_bench_cmds) / sizeof(tg_bench_cmds[0]))
 

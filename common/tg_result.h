@@ -48,6 +48,8 @@ enum tg_err {
 	TG_E_NO_ALPN,          /**< no_application_protocol (RFC 7301) */
 	TG_E_NO_RENEGOTIATION, /**< no_renegotiation (RFC 5746) */
 	TG_E_UNSUPPORTED_EXT,  /**< unsupported_extension */
+	TG_E_MISSING_EXT,      /**< missing_extension (RFC 8446 §6.2) */
+	TG_E_CERT_REQUIRED13,  /**< certificate_required (RFC 8446 §4.4.2.4) */
 	TG_E_INTERNAL,         /**< internal_error */
 	TG_E_PEER_ALERT,       /**< the peer sent a fatal alert */
 	TG_E_CLOSED,           /**< the peer sent close_notify */

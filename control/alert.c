@@ -31,6 +31,9 @@ static const uint8_t tg_alert_table[TG_E__COUNT] = {
 	[TG_E_NO_ALPN] = TG_ALERT_NO_APPLICATION_PROTOCOL,
 	[TG_E_NO_RENEGOTIATION] = TG_ALERT_NO_RENEGOTIATION,
 	[TG_E_UNSUPPORTED_EXT] = TG_ALERT_UNSUPPORTED_EXTENSION,
+	[TG_E_MISSING_EXT] = TG_ALERT_MISSING_EXTENSION,
+	/* RFC 8446 §4.4.2.4: TLS 1.3 names its own alert */
+	[TG_E_CERT_REQUIRED13] = TG_ALERT_CERTIFICATE_REQUIRED,
 	[TG_E_CLOSED] = TG_ALERT_CLOSE_NOTIFY,
 };
 
@@ -71,6 +74,7 @@ const char *tg_alert_name(uint8_t alert)
 	case TG_ALERT_INAPPROPRIATE_FALLBACK: return "inappropriate_fallback";
 	case TG_ALERT_USER_CANCELED: return "user_canceled";
 	case TG_ALERT_NO_RENEGOTIATION: return "no_renegotiation";
+	case TG_ALERT_MISSING_EXTENSION: return "missing_extension";
 	case TG_ALERT_UNSUPPORTED_EXTENSION: return "unsupported_extension";
 	case TG_ALERT_UNRECOGNIZED_NAME: return "unrecognized_name";
 	case TG_ALERT_CERTIFICATE_REQUIRED: return "certificate_required";

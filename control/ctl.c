@@ -81,6 +81,7 @@ void tg_ctl_msg_free(struct tg_ctl_msg *m)
 	if (m->type == TG_CTL_KEY_INSTALL) {
 		tg_wipe(&m->tx, sizeof(m->tx));
 		tg_wipe(&m->rx, sizeof(m->rx));
+		tg_wipe(&m->s13, sizeof(m->s13));
 	}
 	tg_wipe(m->data, m->len); /* handshake bytes may follow Finished */
 	free(m);
@@ -269,7 +270,9 @@ static void tg_ctl_hs_data(struct tg_ctl *ctl, struct tg_ctl_msg *in)
 		/* The handshake leaves the in-flight count before its last
 		 * message goes: whoever reads that message (a worker, a test)
 		 * must not still see it counted. */
-		if (m != NULL && tg_ok(tg_hs_export_keys(f->hs, &m->tx, &m->rx))) {
+		if (m != NULL && tg_ok(tg_hs_export_keys(f->hs, &m->tx, &m->rx)) &&
+		    (m->tx.version != TG_TLS13 ||
+		     tg_ok(tg_hs_export_secrets13(f->hs, &m->s13)))) {
 			m->info = *tg_hs_info(f->hs);
 			m->n_data = f->n_in;
 			f->done = true;

@@ -14,6 +14,7 @@
  * own scheme's hash, and a handshake hashes it a handful of times only.
  */
 #include "tg_hs.h"
+#include "hs_engine.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -35,99 +36,9 @@
 #include "tg_tls.h"
 #include "tg_wipe.h"
 
-/* Pseudo message type for ChangeCipherSpec in the state table. */
-#define TG_HS_CCS 0xfe
-/* Bound of the raw transcript: the largest ClientHello and every other
- * message a full handshake with client authentication can have at their
- * own bound (two Certificates, ClientKeyExchange, CertificateVerify,
- * the small ones); it grows on demand. */
-#define TG_HS_TRANSCRIPT_MAX                                                   \
-	(TG_TLS_HS_HDR_LEN + TG_TLS_MAX_CLIENT_HELLO +                         \
-	 5 * (TG_TLS_HS_HDR_LEN + TG_TLS_MAX_HS_MSG))
-/* Scratch for one outgoing message. */
-#define TG_HS_MSG_MAX (TG_TLS_MAX_HS_MSG + TG_TLS_HS_HDR_LEN)
-
-enum tg_hs_state {
-	/* server */
-	S_CLIENT_HELLO = 0,
-	S_CLIENT_CERT,
-	S_CLIENT_KX,
-	S_CERT_VERIFY,
-	S_CCS,
-	S_FINISHED,
-	S_CCS_RESUMED,
-	S_FINISHED_RESUMED,
-	/* client */
-	C_SERVER_HELLO,
-	C_CERT,
-	C_SKE,
-	C_CR_OR_DONE,
-	C_DONE,
-	C_NST_OR_CCS,
-	C_CCS,
-	C_FINISHED,
-	C_NST_OR_CCS_RESUMED,
-	C_CCS_RESUMED,
-	C_FINISHED_RESUMED,
-	/* both */
-	T_ESTABLISHED,
-	T_FAILED,
-};
-
-struct tg_hs {
-	const struct tg_hs_config *cfg;
-	enum tg_hs_state st;
-	struct tg_hsio io;
-	unsigned events;
-	int fail;
-	unsigned warnings;  /* warning alerts received (TG_HS_MAX_WARNINGS) */
-
-	/* transcript */
-	uint8_t *tr;
-	size_t tr_len, tr_cap;
-	size_t tr_prev; /* length before the message being handled */
-	struct tg_transcript trh; /* running PRF-hash digest of tr[0, tr_hashed) */
-	size_t tr_hashed;         /* 0: trh not started */
-
-	/* negotiation */
-	const struct tg_cs_info *cs;
-	uint16_t client_version;
-	uint8_t client_random[TG_TLS_RANDOM_LEN];
-	uint8_t server_random[TG_TLS_RANDOM_LEN];
-	uint8_t sid[TG_TLS_SESSION_ID_MAX];
-	uint8_t sid_len;
-	uint8_t master[TG_TLS_MASTER_SECRET_LEN];
-	bool ems;
-	bool secure_reneg;
-	uint16_t group;
-	uint16_t sigalg;
-	struct tg_kx kx;
-	const struct tg_cert *cert; /* ours: server cert, or client cert */
-	EVP_PKEY *peer_key;         /* the peer's leaf key */
-	bool cert_requested;        /* client: server sent CertificateRequest */
-	uint32_t cr_sigalgs;        /* client: the CertificateRequest's
-				       schemes (tg_sigalg_bit() set) */
-	bool send_ticket;           /* server: NewSessionTicket in this flight */
-	bool client_ext_ticket;     /* client offered session_ticket */
-	struct tg_sess_state resume; /* server: the state being resumed */
-	uint64_t resume_created;     /* its creation time, 0 for a new one */
-	uint8_t ske_point[TG_KX_MAX_PUB]; /* client: server's public value */
-	size_t ske_point_len;
-
-	/* keys */
-	struct tg_keys k_tx, k_rx;
-	bool keys_ready;
-	bool exported;
-
-	/* client: the session for resumption */
-	struct tg_hs_session sess;
-
-	struct tg_hs_info info;
-};
-
 /* ---- small helpers ----------------------------------------------------- */
 
-static TG_MUST_CHECK tg_result tg_hs_tr_add(struct tg_hs *hs, const uint8_t *p, size_t n)
+tg_result tg_hs_tr_add(struct tg_hs *hs, const uint8_t *p, size_t n)
 {
 	/* every message was checked against its bound (hsio): this holds */
 	TG_ENSURE(hs->tr_len + n <= TG_HS_TRANSCRIPT_MAX, TG_E_INTERNAL);
@@ -147,10 +58,11 @@ static TG_MUST_CHECK tg_result tg_hs_tr_add(struct tg_hs *hs, const uint8_t *p, 
  * hashed once instead of once per call; a shorter length is hashed
  * afresh.
  */
-static TG_MUST_CHECK tg_result tg_hs_tr_hash(struct tg_hs *hs, size_t len,
-			       uint8_t out[TG_HASH_MAX_LEN], size_t *olen)
+tg_result tg_hs_tr_hash(struct tg_hs *hs, size_t len,
+			 uint8_t out[TG_HASH_MAX_LEN], size_t *olen)
 {
-	enum tg_hash h = (enum tg_hash)hs->cs->prf_hash;
+	enum tg_hash h = hs->v13 ? (enum tg_hash)hs->cs13->hash
+				 : (enum tg_hash)hs->cs->prf_hash;
 
 	if (len == 0 || len < hs->tr_hashed ||
 	    (hs->tr_hashed > 0 && tg_transcript_hash(&hs->trh) != (int)h)) {
@@ -166,18 +78,7 @@ static TG_MUST_CHECK tg_result tg_hs_tr_hash(struct tg_hs *hs, size_t len,
 	return tg_transcript_peek(&hs->trh, out, TG_HASH_MAX_LEN, olen);
 }
 
-/* Serialize a message with @p fn into scratch, queue it, add it to the
- * transcript. */
-#define TG_HS_SEND(hs, call)                                                   \
-	do {                                                                   \
-		struct tg_wcur w_ = tg_wcur_init(tg_hs_scratch, TG_HS_MSG_MAX); \
-		struct tg_wcur *w = &w_;                                       \
-		TG_GUARD(call);                                                \
-		TG_GUARD(tg_hsio_put_hs(&(hs)->io, w_.p, w_.pos));             \
-		TG_GUARD(tg_hs_tr_add((hs), w_.p, w_.pos));                    \
-	} while (0)
-
-static __thread uint8_t tg_hs_scratch[TG_HS_MSG_MAX];
+__thread uint8_t tg_hs_scratch[TG_HS_MSG_MAX];
 
 /* A configured preference list, or the default one when it is empty. */
 static const uint16_t *tg_hs_pref(const uint16_t *cfg, unsigned n_cfg,
@@ -193,22 +94,33 @@ static const uint16_t *tg_hs_pref(const uint16_t *cfg, unsigned n_cfg,
 	return d;
 }
 
-static const uint16_t *tg_hs_suites(const struct tg_hs_config *c, size_t *n)
+const uint16_t *tg_hs_suites(const struct tg_hs_config *c, size_t *n)
 {
 	return tg_hs_pref(c->suites, c->n_suites, tg_cs_default, n);
 }
 
-static const uint16_t *tg_hs_groups(const struct tg_hs_config *c, size_t *n)
+const uint16_t *tg_hs_suites13(const struct tg_hs_config *c, size_t *n)
+{
+	return tg_hs_pref(c->suites13, c->n_suites13, tg_cs13_default, n);
+}
+
+void tg_hs_tr_reset_digest(struct tg_hs *hs)
+{
+	tg_transcript_free(&hs->trh);
+	hs->tr_hashed = 0;
+}
+
+const uint16_t *tg_hs_groups(const struct tg_hs_config *c, size_t *n)
 {
 	return tg_hs_pref(c->groups, c->n_groups, tg_group_default, n);
 }
 
-static const uint16_t *tg_hs_sigalgs(const struct tg_hs_config *c, size_t *n)
+const uint16_t *tg_hs_sigalgs(const struct tg_hs_config *c, size_t *n)
 {
 	return tg_hs_pref(c->sigalgs, c->n_sigalgs, tg_sigalg_default, n);
 }
 
-static bool tg_u16_in(uint16_t v, const uint16_t *l, size_t n)
+bool tg_hs_u16_in(uint16_t v, const uint16_t *l, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		if (l[i] == v)
@@ -223,8 +135,8 @@ static bool tg_u16_in(uint16_t v, const uint16_t *l, size_t n)
  * instead of one key schedule per size class. Any backend of the session
  * handles any record size.
  */
-static TG_MUST_CHECK tg_result tg_hs_sess(struct tg_hs *hs, const struct tg_keys *k,
-			    struct tg_accel_sess **out)
+tg_result tg_hs_sess(struct tg_hs *hs, const struct tg_keys *k,
+		     struct tg_accel_sess **out)
 {
 	int be = tg_accel_choice(hs->cfg->acc, k->suite, TG_TLS_VERIFY_DATA_LEN);
 
@@ -303,7 +215,7 @@ static TG_MUST_CHECK tg_result tg_hs_check_finished(struct tg_hs *hs, struct tg_
 				     sizeof(fin.verify_data));
 }
 
-static void tg_hs_established(struct tg_hs *hs)
+void tg_hs_established(struct tg_hs *hs)
 {
 	hs->keys_ready = true;
 	hs->info.ems = hs->ems;
@@ -312,7 +224,7 @@ static void tg_hs_established(struct tg_hs *hs)
 	tg_kx_free(&hs->kx);
 }
 
-static void tg_hs_set_sni(struct tg_hs *hs, const uint8_t *p, size_t n)
+void tg_hs_set_sni(struct tg_hs *hs, const uint8_t *p, size_t n)
 {
 	if (n >= sizeof(hs->info.sni))
 		n = sizeof(hs->info.sni) - 1;
@@ -320,7 +232,7 @@ static void tg_hs_set_sni(struct tg_hs *hs, const uint8_t *p, size_t n)
 	hs->info.sni[n] = '\0';
 }
 
-static void tg_hs_set_alpn(struct tg_hs *hs, const uint8_t *p, size_t n)
+void tg_hs_set_alpn(struct tg_hs *hs, const uint8_t *p, size_t n)
 {
 	if (n >= sizeof(hs->info.alpn))
 		n = sizeof(hs->info.alpn) - 1;
@@ -329,7 +241,7 @@ static void tg_hs_set_alpn(struct tg_hs *hs, const uint8_t *p, size_t n)
 }
 
 /* The leaf's public key of a chain, verified against @p ca when set. */
-static TG_MUST_CHECK tg_result tg_hs_peer_chain(struct tg_hs *hs,
+tg_result tg_hs_peer_chain(struct tg_hs *hs,
 				  const struct tg_hs_certificate *c,
 				  const struct tg_ca *ca,
 				  enum tg_verify_purpose purpose,
@@ -484,7 +396,7 @@ static TG_MUST_CHECK tg_result tg_srv_negotiate(struct tg_hs *hs,
 			uint16_t id = tg_hs_u16_at(&ch->suites, i);
 			const struct tg_cs_info *cs = tg_cs_by_id(id);
 
-			if (cs == NULL || !tg_u16_in(id, ours, n))
+			if (cs == NULL || !tg_hs_u16_in(id, ours, n))
 				continue;
 			if (tg_srv_suite_ok(hs, cs, &o, m, &hs->cert, &hs->group,
 					    &hs->sigalg)) {
@@ -532,8 +444,7 @@ _Static_assert(sizeof(((struct tg_sess_state *)0)->ca_id) == TG_CA_ID_LEN,
 
 /* Was the session's client certificate verified by the trust anchors in
  * force now (the same set's identity), with client auth still asked? */
-static bool tg_srv_verified_now(const struct tg_hs *hs,
-				const struct tg_sess_state *st)
+bool tg_srv_verified_now(const struct tg_hs *hs, const struct tg_sess_state *st)
 {
 	uint8_t id[TG_CA_ID_LEN];
 
@@ -554,7 +465,7 @@ static bool tg_srv_resumable(struct tg_hs *hs,
 	const uint16_t *ours = tg_hs_suites(hs->cfg, &n);
 
 	if (cs == NULL || !tg_hs_u16_has(&ch->suites, st->cipher_suite) ||
-	    !tg_u16_in(st->cipher_suite, ours, n))
+	    !tg_hs_u16_in(st->cipher_suite, ours, n))
 		return false;
 	if (cs->kx == TG_KX_RSA && !hs->cfg->allow_static_rsa)
 		return false;
@@ -573,7 +484,7 @@ static bool tg_srv_resumable(struct tg_hs *hs,
 	return true;
 }
 
-static TG_MUST_CHECK tg_result tg_srv_select_alpn(struct tg_hs *hs,
+tg_result tg_srv_select_alpn(struct tg_hs *hs,
 				    const struct tg_hs_client_hello *ch)
 {
 	const struct tg_hs_config *cfg = hs->cfg;
@@ -755,10 +666,19 @@ static TG_MUST_CHECK tg_result tg_srv_client_hello(struct tg_hs *hs, struct tg_h
 	TG_GUARD(tg_hs_client_hello_parse(&m->body, &ch));
 	hs->client_version = ch.version;
 	memcpy(hs->client_random, ch.random, sizeof(hs->client_random));
-	/* RFC 5246 §7.4.1.2, Appendix E: we speak 1.2 only */
+	/* RFC 8446 §4.2.1: supported_versions decides when it is there */
+	if (tg_srv13_wanted(hs, &ch))
+		return tg_srv13_client_hello(hs, &ch, m);
+	/* a client that offers TLS 1.3 only, and we do not */
+	TG_ENSURE(!(ch.exts & TG_HS_EXT_SUPPORTED_VERSIONS) ||
+			  tg_hs_u16_has(&ch.versions, TG_TLS12),
+		  TG_E_PROTOCOL_VERSION);
+	/* RFC 5246 §7.4.1.2, Appendix E: 1.2 is the least we speak */
 	TG_ENSURE(ch.version >= TG_TLS12, TG_E_PROTOCOL_VERSION);
+	TG_ENSURE(cfg->versions == 0 || (cfg->versions & TG_HS_VERSION_TLS12),
+		  TG_E_PROTOCOL_VERSION);
 	/* RFC 7507 §3 */
-	TG_ENSURE(!(ch.scsv_fallback && cfg->tls13_capable),
+	TG_ENSURE(!(ch.scsv_fallback && tg_hs_tls13_capable(cfg)),
 		  TG_E_INAPPROPRIATE_FALLBACK);
 	TG_GUARD(tg_hs_client_hello_reneg_check(&ch, &hs->secure_reneg));
 	/* RFC 7627 §5.2: we require extended_master_secret by default */
@@ -802,7 +722,7 @@ static TG_MUST_CHECK tg_result tg_srv_client_hello(struct tg_hs *hs, struct tg_h
 	}
 
 	TG_GUARD(tg_rand_public(hs->server_random, sizeof(hs->server_random)));
-	if (cfg->tls13_capable) /* RFC 8446 §4.1.3 */
+	if (tg_hs_tls13_capable(cfg)) /* RFC 8446 §4.1.3 */
 		memcpy(hs->server_random + 24, TG_TLS_DOWNGRADE_TLS12, 8);
 
 	if (resumed) {
@@ -902,7 +822,7 @@ static TG_MUST_CHECK tg_result tg_hs_check_cert_verify(struct tg_hs *hs, struct 
 	const uint16_t *ours = tg_hs_sigalgs(hs->cfg, &n);
 
 	TG_GUARD(tg_hs_certificate_verify_parse(body, &cv));
-	TG_ENSURE(tg_u16_in(cv.sigalg, ours, n), TG_E_ILLEGAL_PARAM);
+	TG_ENSURE(tg_hs_u16_in(cv.sigalg, ours, n), TG_E_ILLEGAL_PARAM);
 	TG_GUARD(tg_sig_check_key(cv.sigalg, hs->peer_key));
 	return tg_sig_verify(cv.sigalg, hs->peer_key, hs->tr, hs->tr_prev,
 			     cv.sig.p, cv.sig.len);
@@ -1050,7 +970,7 @@ static TG_MUST_CHECK tg_result tg_cli_server_hello(struct tg_hs *hs, struct tg_h
 	TG_ENSURE(tg_hs_downgrade_sentinel(sh.random) != 1, TG_E_ILLEGAL_PARAM);
 	memcpy(hs->server_random, sh.random, sizeof(hs->server_random));
 	hs->cs = tg_cs_by_id(sh.suite);
-	TG_ENSURE(hs->cs != NULL && tg_u16_in(sh.suite, ours, n),
+	TG_ENSURE(hs->cs != NULL && tg_hs_u16_in(sh.suite, ours, n),
 		  TG_E_ILLEGAL_PARAM);
 	TG_GUARD(tg_hs_server_hello_reneg_check(&sh, &hs->secure_reneg));
 	hs->ems = (sh.exts & TG_HS_EXT_EMS) != 0;
@@ -1130,9 +1050,9 @@ static TG_MUST_CHECK tg_result tg_cli_ske(struct tg_hs *hs, struct tg_hsio_msg *
 
 	TG_GUARD(tg_hs_server_key_exchange_parse(&m->body, &ske));
 	l = tg_hs_groups(hs->cfg, &n);
-	TG_ENSURE(tg_u16_in(ske.group, l, n), TG_E_ILLEGAL_PARAM);
+	TG_ENSURE(tg_hs_u16_in(ske.group, l, n), TG_E_ILLEGAL_PARAM);
 	l = tg_hs_sigalgs(hs->cfg, &n);
-	TG_ENSURE(tg_u16_in(ske.sigalg, l, n), TG_E_ILLEGAL_PARAM);
+	TG_ENSURE(tg_hs_u16_in(ske.sigalg, l, n), TG_E_ILLEGAL_PARAM);
 	TG_GUARD(tg_sig_check_key(ske.sigalg, hs->peer_key));
 	TG_GUARD(tg_hs_ske_signed_data(hs->client_random, hs->server_random,
 				       &ske, &tw));
@@ -1299,7 +1219,7 @@ static TG_MUST_CHECK tg_result tg_cli_finished_resumed(struct tg_hs *hs, struct 
 
 struct tg_hs_step {
 	uint8_t state;
-	uint8_t type; /* handshake type, or TG_HS_CCS */
+	uint16_t type; /* handshake type, or TG_HS_CCS */
 	tg_result (*fn)(struct tg_hs *hs, struct tg_hsio_msg *m);
 };
 
@@ -1326,11 +1246,22 @@ static const struct tg_hs_step tg_hs_steps[] = {
 	{ C_NST_OR_CCS_RESUMED, TG_HS_CCS, tg_hs_peer_ccs },
 	{ C_CCS_RESUMED, TG_HS_CCS, tg_hs_peer_ccs },
 	{ C_FINISHED_RESUMED, TG_HS_FINISHED, tg_cli_finished_resumed },
+	/* TLS 1.3 server (RFC 8446 §2): a ChangeCipherSpec is dropped
+	 * anywhere between the first ClientHello and the client's Finished
+	 * (§5, middlebox compatibility, §D.4) */
+	{ S13_CLIENT_HELLO2, TG_HS_CLIENT_HELLO, tg_srv13_client_hello2 },
+	{ S13_CLIENT_HELLO2, TG_HS_CCS, tg_srv13_ccs },
+	{ S13_CLIENT_CERT, TG_HS_CERTIFICATE, tg_srv13_client_cert },
+	{ S13_CLIENT_CERT, TG_HS_CCS, tg_srv13_ccs },
+	{ S13_CERT_VERIFY, TG_HS_CERTIFICATE_VERIFY, tg_srv13_cert_verify },
+	{ S13_CERT_VERIFY, TG_HS_CCS, tg_srv13_ccs },
+	{ S13_FINISHED, TG_HS_FINISHED, tg_srv13_finished },
+	{ S13_FINISHED, TG_HS_CCS, tg_srv13_ccs },
 };
 
 static TG_MUST_CHECK tg_result tg_hs_dispatch(struct tg_hs *hs, struct tg_hsio_msg *m)
 {
-	uint8_t type = m->item == TG_HSIO_CCS ? TG_HS_CCS : m->type;
+	uint16_t type = m->item == TG_HSIO_CCS ? TG_HS_CCS : m->type;
 
 	for (size_t i = 0; i < sizeof(tg_hs_steps) / sizeof(tg_hs_steps[0]); i++) {
 		const struct tg_hs_step *s = &tg_hs_steps[i];
@@ -1357,8 +1288,11 @@ static TG_MUST_CHECK tg_result tg_hs_item(struct tg_hs *hs, struct tg_hsio_msg *
 			return tg_error(TG_E_CLOSED);
 		}
 		/* RFC 5246 §7.2: warnings other than close_notify do not
-		 * end the connection; a fatal alert does */
-		if (m->type == TG_ALERT_FATAL)
+		 * end the connection; a fatal alert does. RFC 8446 §6: in
+		 * TLS 1.3 every alert but close_notify and user_canceled is
+		 * an error, whatever its level */
+		if (m->type == TG_ALERT_FATAL ||
+		    (hs->v13 && m->alert != TG_ALERT_USER_CANCELED))
 			return tg_error(TG_E_PEER_ALERT);
 		/* but a handful is all a handshake needs: a stream of them
 		 * only keeps the control thread busy (tg_hs.h) */
@@ -1419,6 +1353,7 @@ tg_result tg_hs_new(const struct tg_hs_config *cfg,
 	TG_ENSURE_REF(out);
 	TG_ENSURE(cfg->acc != NULL, TG_E_INVAL);
 	TG_ENSURE(cfg->role == TG_HS_CLIENT || cfg->certs != NULL, TG_E_INVAL);
+	TG_ENSURE(cfg->n_suites13 <= TG_CS13_MAX, TG_E_INVAL);
 	TG_ENSURE(cfg->n_suites <= TG_HS_MAX_PREFS && cfg->n_groups <= TG_HS_MAX_PREFS &&
 			  cfg->n_sigalgs <= TG_HS_MAX_PREFS &&
 			  cfg->n_alpn <= TG_HS_MAX_ALPN,
@@ -1457,6 +1392,7 @@ void tg_hs_free(struct tg_hs *hs)
 	tg_transcript_free(&hs->trh);
 	tg_kx_free(&hs->kx);
 	EVP_PKEY_free(hs->peer_key);
+	tg_ks_wipe(&hs->ks);
 	tg_wipe(hs, sizeof(*hs));
 	free(hs);
 }
@@ -1543,6 +1479,25 @@ tg_result tg_hs_export_keys(struct tg_hs *hs, struct tg_keys *tx,
 	tg_accel_sess_free(hs->io.tx);
 	hs->io.tx = NULL;
 	hs->exported = true;
+	return TG_OK;
+}
+
+tg_result tg_hs_export_secrets13(struct tg_hs *hs, struct tg_hs_secrets13 *out)
+{
+	enum tg_hs_role role;
+
+	TG_ENSURE_REF(hs);
+	TG_ENSURE_REF(out);
+	TG_ENSURE(hs->exported && hs->v13 && hs->ks.hlen != 0, TG_E_STATE);
+	role = hs->cfg->role;
+	memset(out, 0, sizeof(*out));
+	out->hash = hs->ks.hash;
+	out->len = hs->ks.hlen;
+	memcpy(out->tx, role == TG_HS_SERVER ? hs->ks.s_ap : hs->ks.c_ap,
+	       hs->ks.hlen);
+	memcpy(out->rx, role == TG_HS_SERVER ? hs->ks.c_ap : hs->ks.s_ap,
+	       hs->ks.hlen);
+	tg_ks_wipe(&hs->ks);
 	return TG_OK;
 }
 

@@ -195,7 +195,8 @@ tg_result tg_hsio_next(struct tg_hsio *io, struct tg_hsio_msg *msg)
 			return TG_OK;
 		rec_start = io->rbuf + at;
 		hc = tg_cur_init(rec_start, TG_REC_HDR_LEN);
-		hr = tg_rec_hdr_parse(&hc, tg_rec_len_max(TG_TLS12, io->rx != NULL),
+		hr = tg_rec_hdr_parse(&hc, tg_rec_len_max(io->v13 ? TG_TLS13 : TG_TLS12,
+							  io->rx != NULL),
 				      &rh);
 		if (hr.code != TG_E_OVERFLOW)
 			TG_GUARD(hr);
@@ -221,22 +222,50 @@ tg_result tg_hsio_next(struct tg_hsio *io, struct tg_hsio_msg *msg)
 		TG_ENSURE(++io->n_records <= TG_HSIO_MAX_RECORDS,
 			  TG_E_UNEXPECTED_MSG);
 
-		if (io->rx != NULL) {
+		if (io->v13 && type == TG_CT_APPLICATION_DATA && io->rx == NULL) {
+			/* RFC 8446 §4.2.10: early data after a HelloRetryRequest
+			 * (before the second ClientHello) is skipped, within
+			 * the bound; any other is out of place */
+			TG_ENSURE(io->early_skip >= TG_REC_HDR_LEN + (uint32_t)len,
+				  TG_E_UNEXPECTED_MSG);
+			io->early_skip -= TG_REC_HDR_LEN + (uint32_t)len;
+			io->skipped += TG_REC_HDR_LEN + (uint32_t)len;
+			continue;
+		}
+		if (io->rx != NULL && !(io->v13 && type == TG_CT_CHANGE_CIPHER_SPEC)) {
 			struct tg_rec rec = { .sess = io->rx, .buf = rec_start,
 					      .cap = (uint32_t)(io->rcap - at),
 					      .rec_len = TG_REC_HDR_LEN + (uint32_t)len };
 			struct tg_rec *rp = &rec;
+			uint64_t seq = tg_accel_sess_seq(io->rx);
 
 			if (tg_accel_open_burst(&rp, 1) != 1) {
+				/* RFC 8446 §4.2.10: declined early data does
+				 * not open with the handshake key; skipped,
+				 * its sequence number given back */
+				if (io->v13 && rec.status == TG_REC_E_BAD_MAC &&
+				    type == TG_CT_APPLICATION_DATA &&
+				    io->early_skip >= TG_REC_HDR_LEN + (uint32_t)len) {
+					io->early_skip -= TG_REC_HDR_LEN + (uint32_t)len;
+					io->skipped += TG_REC_HDR_LEN + (uint32_t)len;
+					tg_accel_sess_set_seq(io->rx, seq);
+					continue;
+				}
 				if (rec.status == TG_REC_E_OVERFLOW)
 					return tg_error(TG_E_OVERFLOW);
 				if (rec.status == TG_REC_E_UNEXPECTED)
 					return tg_error(TG_E_UNEXPECTED_MSG);
 				return tg_error(TG_E_BAD_MAC);
 			}
+			/* the first record that opens ends any early data */
+			io->early_skip = 0;
 			type = rec.type;
 			plain = rec_start + rec.off;
 			plen = rec.len;
+			/* RFC 8446 §5: a protected change_cipher_spec is an
+			 * unexpected_message */
+			TG_ENSURE(!(io->v13 && type == TG_CT_CHANGE_CIPHER_SPEC),
+				  TG_E_UNEXPECTED_MSG);
 		} else {
 			plain = rec_start + TG_REC_HDR_LEN;
 			plen = len;
@@ -266,8 +295,11 @@ tg_result tg_hsio_next(struct tg_hsio *io, struct tg_hsio_msg *msg)
 			continue;
 		case TG_CT_CHANGE_CIPHER_SPEC:
 			/* RFC 5246 §7.1: one byte of value 1, and never in
-			 * the middle of a fragmented handshake message. */
-			TG_ENSURE(plen == 1 && plain[0] == 1, TG_E_DECODE);
+			 * the middle of a fragmented handshake message;
+			 * RFC 8446 §5: any other value is an
+			 * unexpected_message in TLS 1.3 */
+			TG_ENSURE(plen == 1 && plain[0] == 1,
+				  io->v13 ? TG_E_UNEXPECTED_MSG : TG_E_DECODE);
 			TG_ENSURE(!tg_hsio_hs_pending(io), TG_E_UNEXPECTED_MSG);
 			msg->item = TG_HSIO_CCS;
 			return TG_OK;
@@ -357,6 +389,14 @@ static TG_MUST_CHECK tg_result tg_hsio_put(struct tg_hsio *io, uint8_t type,
 			TG_GUARD(tg_hsio_flush(io));
 			continue;
 		}
+		if (io->frag_max != 0 &&
+		    io->out_len - io->open_rec - tg_hsio_hdr(io) >= io->frag_max) {
+			TG_GUARD(tg_hsio_flush(io));
+			continue;
+		}
+		if (io->frag_max != 0 &&
+		    room > io->frag_max - (io->out_len - io->open_rec - tg_hsio_hdr(io)))
+			room = io->frag_max - (io->out_len - io->open_rec - tg_hsio_hdr(io));
 		n = len < room ? len : room;
 		TG_GUARD(tg_grow_wiped(&io->out, &io->out_cap,
 				      io->out_len + n + tg_hsio_tail(io),
@@ -385,6 +425,27 @@ tg_result tg_hsio_put_ccs(struct tg_hsio *io, struct tg_accel_sess *tx)
 	TG_ENSURE_REF(tx);
 	TG_GUARD(tg_hsio_flush(io));
 	TG_GUARD(tg_hsio_put(io, TG_CT_CHANGE_CIPHER_SPEC, &one, 1));
+	TG_GUARD(tg_hsio_flush(io));
+	tg_accel_sess_free(io->tx);
+	io->tx = tx;
+	return TG_OK;
+}
+
+tg_result tg_hsio_put_ccs_plain(struct tg_hsio *io)
+{
+	static const uint8_t one = 1;
+
+	TG_ENSURE_REF(io);
+	TG_ENSURE(io->tx == NULL, TG_E_STATE);
+	TG_GUARD(tg_hsio_flush(io));
+	TG_GUARD(tg_hsio_put(io, TG_CT_CHANGE_CIPHER_SPEC, &one, 1));
+	return tg_hsio_flush(io);
+}
+
+tg_result tg_hsio_set_tx(struct tg_hsio *io, struct tg_accel_sess *tx)
+{
+	TG_ENSURE_REF(io);
+	TG_ENSURE_REF(tx);
 	TG_GUARD(tg_hsio_flush(io));
 	tg_accel_sess_free(io->tx);
 	io->tx = tx;

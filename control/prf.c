@@ -241,25 +241,26 @@ static bool hmac_pads(struct scratch *s, bool last, const uint8_t *a,
  * HMAC (RFC 2104 §4 "precomputed" variant), so the key block is hashed
  * twice in all rather than twice per HMAC.
  */
-static bool p_hash(struct scratch *s, const EVP_MD *md, const uint8_t *secret,
-		   size_t secret_len, const struct seg *seed, size_t nseed,
-		   uint8_t *out, size_t out_len)
+/*
+ * The HMAC key's pad states (RFC 2104 §2): a key longer than the block
+ * is hashed first, then zero-padded to the block size; ipad and opad
+ * states are left in s->ipad / s->opad.
+ */
+static bool hmac_key(struct scratch *s, const EVP_MD *md, const uint8_t *secret,
+		     size_t secret_len)
 {
-	uint8_t pad[PRF_MAX_BLOCK], a[EVP_MAX_MD_SIZE], blk[EVP_MAX_MD_SIZE];
+	uint8_t pad[PRF_MAX_BLOCK];
 	size_t bs = (size_t)EVP_MD_get_block_size(md);
-	size_t hl = (size_t)EVP_MD_get_size(md);
 	unsigned int n = 0;
 	bool ok = false;
 
-	/* RFC 2104 §2: a key longer than the block is hashed first; the key
-	 * is then zero-padded to the block size. */
 	memset(pad, 0, sizeof(pad));
 	if (secret_len > bs) {
 		if (EVP_DigestInit_ex(s->work, md, NULL) != 1 ||
 		    EVP_DigestUpdate(s->work, secret, secret_len) != 1 ||
 		    EVP_DigestFinal_ex(s->work, pad, &n) != 1)
 			goto out;
-	} else {
+	} else if (secret_len > 0) {
 		memcpy(pad, secret, secret_len);
 	}
 	/* Whole buffer (fixed trip count, vectorised); only bs bytes count. */
@@ -273,7 +274,22 @@ static bool p_hash(struct scratch *s, const EVP_MD *md, const uint8_t *secret,
 	if (EVP_DigestInit_ex(s->opad, md, NULL) != 1 ||
 	    EVP_DigestUpdate(s->opad, pad, bs) != 1)
 		goto out;
+	ok = true;
+out:
+	TG_WIPE_OBJ(pad);
+	return ok;
+}
 
+static bool p_hash(struct scratch *s, const EVP_MD *md, const uint8_t *secret,
+		   size_t secret_len, const struct seg *seed, size_t nseed,
+		   uint8_t *out, size_t out_len)
+{
+	uint8_t a[EVP_MAX_MD_SIZE], blk[EVP_MAX_MD_SIZE];
+	size_t hl = (size_t)EVP_MD_get_size(md);
+	bool ok = false;
+
+	if (!hmac_key(s, md, secret, secret_len))
+		goto out;
 	/* A(1) = HMAC(secret, seed) */
 	if (!hmac_pads(s, false, NULL, 0, seed, nseed, a, hl))
 		goto out;
@@ -293,11 +309,35 @@ static bool p_hash(struct scratch *s, const EVP_MD *md, const uint8_t *secret,
 	}
 	ok = true;
 out:
-	TG_WIPE_OBJ(pad);
 	TG_WIPE_OBJ(a);
 	TG_WIPE_OBJ(blk);
 	scratch_reset(s);
 	return ok;
+}
+
+tg_result tg_hmac(enum tg_hash h, const uint8_t *key, size_t key_len,
+		  const struct tg_hmac_seg *seg, size_t nseg,
+		  uint8_t out[TG_HASH_MAX_LEN])
+{
+	const EVP_MD *md = tg_hash_md(h);
+	struct scratch *s;
+	struct seg in[8];
+	bool ok;
+
+	TG_ENSURE(md != NULL && out != NULL, TG_E_INVAL);
+	TG_ENSURE(key != NULL || key_len == 0, TG_E_INVAL);
+	TG_ENSURE(nseg <= 8 && (seg != NULL || nseg == 0), TG_E_INVAL);
+	for (size_t i = 0; i < nseg; i++) {
+		TG_ENSURE(seg[i].p != NULL || seg[i].n == 0, TG_E_INVAL);
+		in[i] = (struct seg){ seg[i].p, seg[i].n };
+	}
+	s = scratch_get();
+	TG_ENSURE(s != NULL, TG_E_NOMEM);
+	ok = hmac_key(s, md, key, key_len) &&
+	     hmac_pads(s, true, NULL, 0, in, nseg, out, tg_hash_len(h));
+	scratch_reset(s);
+	TG_ENSURE(ok, TG_E_CRYPTO);
+	return TG_OK;
 }
 
 tg_result tg_prf(enum tg_hash h, const uint8_t *secret, size_t secret_len,

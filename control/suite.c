@@ -64,6 +64,30 @@ static const uint16_t cs_default[] = {
 	TG_CS_ECDHE_RSA_AES_256_GCM_SHA384,
 };
 
+/*
+ * TLS 1.3 cipher suites (RFC 8446 §B.4): the AEAD and the HKDF hash only;
+ * key exchange and authentication are negotiated apart. IANA names,
+ * which are also OpenSSL's.
+ */
+static const struct tg_cs13_info cs13_table[] = {
+	{ TG_CS13_AES_128_GCM_SHA256, TG_SUITE_AES128GCM, TG_HASH_SHA256,
+	  "TLS_AES_128_GCM_SHA256" },
+	{ TG_CS13_CHACHA20_POLY1305_SHA256, TG_SUITE_CHACHA20POLY1305,
+	  TG_HASH_SHA256, "TLS_CHACHA20_POLY1305_SHA256" },
+	{ TG_CS13_AES_256_GCM_SHA384, TG_SUITE_AES256GCM, TG_HASH_SHA384,
+	  "TLS_AES_256_GCM_SHA384" },
+};
+
+#define CS13_COUNT (sizeof(cs13_table) / sizeof(cs13_table[0]))
+
+/* The table's order: as the TLS 1.2 default (AES-128-GCM, ChaCha20,
+ * AES-256-GCM). */
+static const uint16_t cs13_default[] = {
+	TG_CS13_AES_128_GCM_SHA256,
+	TG_CS13_CHACHA20_POLY1305_SHA256,
+	TG_CS13_AES_256_GCM_SHA384,
+};
+
 /* Groups: RFC 8422 §5.4 (uncompressed point 1 + 2 * field length), §5.10
  * (the shared secret is the x-coordinate), RFC 7748 §6.1 (X25519). */
 static const struct tg_group_info group_table[] = {
@@ -200,6 +224,38 @@ size_t tg_cs_default(const uint16_t **out)
 	return ARRAY_LEN(cs_default);
 }
 
+const struct tg_cs13_info *tg_cs13_by_id(uint16_t id)
+{
+	for (size_t i = 0; i < CS13_COUNT; i++)
+		if (cs13_table[i].id == id)
+			return &cs13_table[i];
+	return NULL;
+}
+
+const struct tg_cs13_info *tg_cs13_by_name(const char *name)
+{
+	if (name == NULL)
+		return NULL;
+	for (size_t i = 0; i < CS13_COUNT; i++)
+		if (strcasecmp(cs13_table[i].name, name) == 0)
+			return &cs13_table[i];
+	return NULL;
+}
+
+size_t tg_cs13_default(const uint16_t **out)
+{
+	*out = cs13_default;
+	return ARRAY_LEN(cs13_default);
+}
+
+const char *tg_cs_name(uint16_t id)
+{
+	const struct tg_cs_info *c = tg_cs_by_id(id);
+	const struct tg_cs13_info *c13 = tg_cs13_by_id(id);
+
+	return c ? c->ossl : c13 ? c13->name : NULL;
+}
+
 const struct tg_group_info *tg_group_by_id(uint16_t id)
 {
 	for (size_t i = 0; i < GROUP_COUNT; i++)
@@ -280,6 +336,13 @@ typedef int (*lookup_fn)(const char *name);
 static int cs_lookup(const char *name)
 {
 	const struct tg_cs_info *c = tg_cs_by_name(name);
+
+	return c ? c->id : -1;
+}
+
+static int cs13_lookup(const char *name)
+{
+	const struct tg_cs13_info *c = tg_cs13_by_name(name);
 
 	return c ? c->id : -1;
 }
@@ -381,6 +444,13 @@ tg_result tg_cs_parse_list(const char *list, uint16_t *out, size_t cap,
 			  err_len);
 }
 
+tg_result tg_cs13_parse_list(const char *list, uint16_t *out, size_t cap,
+			     size_t *n, char *err, size_t err_len)
+{
+	return parse_list("TLS 1.3 cipher suite", cs13_lookup, list, out, cap,
+			  n, err, err_len);
+}
+
 tg_result tg_group_parse_list(const char *list, uint16_t *out, size_t cap,
 			      size_t *n, char *err, size_t err_len)
 {
@@ -393,4 +463,58 @@ tg_result tg_sigalg_parse_list(const char *list, uint16_t *out, size_t cap,
 {
 	return parse_list("signature algorithm", sigalg_lookup, list, out, cap,
 			  n, err, err_len);
+}
+
+tg_result tg_version_parse_list(const char *list, unsigned *out, char *err,
+				size_t err_len)
+{
+	static const struct {
+		const char *name;
+		unsigned bit;
+	} names[] = {
+		{ "TLSv1.2", 1 }, { "TLS1.2", 1 }, { "1.2", 1 },
+		{ "TLSv1.3", 2 }, { "TLS1.3", 2 }, { "1.3", 2 },
+	};
+	const char *p = list;
+	unsigned set = 0;
+
+	if (err != NULL && err_len > 0)
+		err[0] = '\0';
+	TG_ENSURE(list != NULL && out != NULL, TG_E_INVAL);
+	for (;;) {
+		size_t len = 0;
+		unsigned bit = 0;
+
+		while (*p != '\0' && is_sep(*p))
+			p++;
+		if (*p == '\0')
+			break;
+		while (p[len] != '\0' && !is_sep(p[len]))
+			len++;
+		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (strlen(names[i].name) == len &&
+			    strncasecmp(names[i].name, p, len) == 0)
+				bit = names[i].bit;
+		if (bit == 0) {
+			if (err != NULL)
+				snprintf(err, err_len, "unknown version '%.*s'",
+					 (int)(len > 32 ? 32 : len), p);
+			return tg_error(TG_E_NOTFOUND);
+		}
+		if (set & bit) {
+			if (err != NULL)
+				snprintf(err, err_len, "duplicate version '%.*s'",
+					 (int)(len > 32 ? 32 : len), p);
+			return tg_error(TG_E_INVAL);
+		}
+		set |= bit;
+		p += len;
+	}
+	if (set == 0) {
+		if (err != NULL)
+			snprintf(err, err_len, "empty version list");
+		return tg_error(TG_E_INVAL);
+	}
+	*out = set;
+	return TG_OK;
 }

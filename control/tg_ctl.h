@@ -58,6 +58,7 @@ struct tg_ctl_msg {
 			      one included: any the worker sent after them
 			      come back as HS_LATE, in order */
 	struct tg_keys tx, rx;
+	struct tg_hs_secrets13 s13; /**< TLS 1.3: for KeyUpdate (len 0: 1.2) */
 	struct tg_hs_info info;
 	struct tg_ctl_msg *next; /**< free for the receiver's own lists */
 	uint8_t data[];

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /**
  * @file tg_hs.h
- * The TLS 1.2 handshake engine: server and client, I/O free.
+ * The handshake engine: TLS 1.2 server and client, TLS 1.3 server
+ * (RFC 8446), I/O free.
  *
  * Bytes in (tg_hs_feed), bytes out (tg_hs_output), events (tg_hs_events).
  * When TG_HS_EV_KEYS_READY is raised the handshake is complete and
@@ -60,6 +61,12 @@ enum tg_hs_resumption {
  */
 #define TG_HS_MAX_WARNINGS 4
 
+/** Protocol versions a configuration allows (tg_hs_config::versions). */
+enum tg_hs_version_bit {
+	TG_HS_VERSION_TLS12 = 1 << 0, /**< TLS 1.2 (RFC 5246) */
+	TG_HS_VERSION_TLS13 = 1 << 1, /**< TLS 1.3 (RFC 8446), server only */
+};
+
 /** Configuration shared by many connections. */
 struct tg_hs_config {
 	enum tg_hs_role role;
@@ -74,7 +81,14 @@ struct tg_hs_config {
 	bool client_order;      /**< server: honour the client's order */
 	bool allow_static_rsa;  /**< TLS_RSA_WITH_AES_*_GCM (off by default) */
 	bool allow_no_ems;      /**< accept peers without RFC 7627 EMS */
-	bool tls13_capable;     /**< server: send the RFC 8446 §4.1.3 sentinel */
+	bool tls13_capable;     /**< server: send the RFC 8446 §4.1.3 sentinel
+				     (implied by TG_HS_VERSION_TLS13) */
+	/** ::tg_hs_version_bit set; 0 = TLS 1.2 only (what
+	 *  tg_hs_config_defaults() gives: an embedder opts in to 1.3) */
+	unsigned versions;
+	/** TLS 1.3 suites (RFC 8446 §B.4) in preference order; 0 = default */
+	uint16_t suites13[3];
+	unsigned n_suites13;
 	/** ALPN protocols in preference order (RFC 7301). */
 	char alpn[TG_HS_MAX_ALPN][TG_HS_ALPN_LEN];
 	unsigned n_alpn;
@@ -108,7 +122,7 @@ struct tg_hs_session {
 
 /** What was negotiated. */
 struct tg_hs_info {
-	uint16_t version;     /**< 0x0303 */
+	uint16_t version;     /**< 0x0303 or 0x0304 (::tg_version) */
 	uint16_t suite;       /**< cipher suite (wire value) */
 	uint16_t group;       /**< ECDHE group, 0 for static RSA or resumed */
 	uint16_t sigalg;      /**< server signature scheme, 0 if none */
@@ -121,6 +135,23 @@ struct tg_hs_info {
 	char alpn[TG_HS_ALPN_LEN];
 	uint8_t alert_sent;   /**< alert description we sent, TG_ALERT_NONE = none */
 	uint8_t alert_recv;   /**< alert description received, TG_ALERT_NONE = none */
+	/** largest record plaintext the peer takes (RFC 8449; TLS 1.3:
+	 *  its record_size_limit less the content type), 0 = 2^14 */
+	uint16_t record_limit;
+	bool hrr;             /**< TLS 1.3: a HelloRetryRequest was needed */
+};
+
+/**
+ * The TLS 1.3 application traffic secrets (RFC 8446 §7.1) a dataplane
+ * keeps to follow KeyUpdates (§4.6.3, §7.2) without the control plane:
+ * application_traffic_secret_N+1 = HKDF-Expand-Label(_N, "traffic upd",
+ * "", Hash.length), keys and IV from it (tg_ks.h).
+ */
+struct tg_hs_secrets13 {
+	uint8_t hash;        /**< ::tg_hash of the suite */
+	uint8_t len;         /**< its length (32 or 48); 0: none (TLS 1.2) */
+	uint8_t tx[48];      /**< the secret our writes are under */
+	uint8_t rx[48];      /**< the secret the peer's writes are under */
 };
 
 /** Events (bit set) returned by tg_hs_events(). */
@@ -132,6 +163,17 @@ enum tg_hs_event {
 };
 
 struct tg_hs;
+
+/**
+ * Whether a server configuration can do TLS 1.3: it sends the RFC 8446
+ * §4.1.3 downgrade sentinel when it negotiates 1.2 and refuses a
+ * TLS_FALLBACK_SCSV (RFC 7507).
+ * @param cfg a configuration
+ */
+static inline bool tg_hs_tls13_capable(const struct tg_hs_config *cfg)
+{
+	return cfg->tls13_capable || (cfg->versions & TG_HS_VERSION_TLS13);
+}
 
 /** Fill @p cfg with defaults for @p role. */
 void tg_hs_config_defaults(struct tg_hs_config *cfg, enum tg_hs_role role);
@@ -166,6 +208,15 @@ unsigned tg_hs_events(const struct tg_hs *hs);
  */
 TG_MUST_CHECK tg_result tg_hs_export_keys(struct tg_hs *hs, struct tg_keys *tx,
 					  struct tg_keys *rx);
+
+/**
+ * After tg_hs_export_keys() of a TLS 1.3 connection: the application
+ * traffic secrets the exported keys come from (for KeyUpdate). The
+ * engine's copies are wiped; call once. The caller wipes @p out.
+ * @return TG_E_STATE before the export or for TLS 1.2
+ */
+TG_MUST_CHECK tg_result tg_hs_export_secrets13(struct tg_hs *hs,
+					       struct tg_hs_secrets13 *out);
 
 /** Negotiated parameters (valid once keys are ready; partly before). */
 const struct tg_hs_info *tg_hs_info(const struct tg_hs *hs);

@@ -40,6 +40,17 @@
 #define TG_HSIO_HSCAP (TG_TLS_HS_HDR_LEN + TG_TLS_MAX_CLIENT_HELLO + TG_REC_LEN_MAX_CT12)
 /** Output buffer bound (our flights). */
 #define TG_HSIO_OUTCAP (4 * TG_TLS_MAX_HS_MSG)
+/**
+ * Bytes of early data (RFC 8446 §4.2.10) a TLS 1.3 server skips when it
+ * declines 0-RTT: records it cannot open with the client's handshake key
+ * (or, after a HelloRetryRequest, application_data records before the
+ * second ClientHello), up to this many record bytes in all; past it the
+ * record fails as any other. We never offer early data (our tickets
+ * carry no early_data extension), so only a client resuming another
+ * server's ticket sends any: the bound is four full records.
+ */
+#define TG_HSIO_EARLY_SKIP_MAX (4 * (TG_REC_HDR_LEN + TG_REC_LEN_MAX_CT13))
+
 /** What every buffer starts at: it grows on demand (doubling, wiped as it
  *  moves) up to its bound, so a handshake costs a few KB, not the worst
  *  case. */
@@ -73,6 +84,14 @@ struct tg_hsio {
 	struct tg_accel_sess *tx; /**< set after our CCS */
 	uint16_t version;    /**< record version to write (0x0303) */
 	bool first_record;   /**< check the first record looks like TLS */
+	/** TLS 1.3 (RFC 8446 §5): a ChangeCipherSpec comes in clear while
+	 *  the rx side is protected (and only with the value 1), a
+	 *  protected one is refused; protected records are TLS 1.3's */
+	bool v13;
+	uint32_t early_skip; /**< early data bytes still to skip (1.3) */
+	uint32_t skipped;    /**< early data bytes skipped */
+	uint16_t frag_max;   /**< largest plaintext per record we send (RFC
+				  8449), 0 = 2^14 */
 	/* the most of each buffer ever used: what tg_hsio_fini() wipes */
 	size_t rhw, hs_hw, out_hw;
 	/** Bytes shifted inside the input buffers to reclaim consumed
@@ -140,6 +159,15 @@ TG_MUST_CHECK tg_result tg_hsio_put_hs(struct tg_hsio *io, const uint8_t *msg,
 /** Queue ChangeCipherSpec and switch the write side to @p tx (owned). */
 TG_MUST_CHECK tg_result tg_hsio_put_ccs(struct tg_hsio *io,
 					struct tg_accel_sess *tx);
+
+/** Queue a ChangeCipherSpec record in clear, changing nothing (TLS 1.3
+ *  middlebox compatibility, RFC 8446 §D.4). */
+TG_MUST_CHECK tg_result tg_hsio_put_ccs_plain(struct tg_hsio *io);
+
+/** Close the open record and switch the write side to @p tx (owned),
+ *  without a ChangeCipherSpec (TLS 1.3 key changes, RFC 8446 §7.3). */
+TG_MUST_CHECK tg_result tg_hsio_set_tx(struct tg_hsio *io,
+				       struct tg_accel_sess *tx);
 
 /** Switch the read side to @p rx (owned) after the peer's CCS. */
 void tg_hsio_set_rx(struct tg_hsio *io, struct tg_accel_sess *rx);

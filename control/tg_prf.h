@@ -62,6 +62,28 @@ TG_MUST_CHECK tg_result tg_hash(enum tg_hash h, const void *data, size_t len,
  */
 TG_MUST_CHECK tg_result tg_rand_public(void *out, size_t n);
 
+/** One piece of an HMAC message (tg_hmac()). */
+struct tg_hmac_seg {
+	const void *p; /**< bytes (may be NULL when @c n is 0) */
+	size_t n;      /**< their count */
+};
+
+/**
+ * HMAC (RFC 2104) with hash @p h of the concatenation of @p nseg pieces,
+ * on the same per-thread digest contexts as the PRF (no allocation, no
+ * fetch per call). The TLS 1.3 key schedule (tg_ks.h) is built on it.
+ * @param h       the hash
+ * @param key     the key (any length; may be empty)
+ * @param key_len its length
+ * @param seg     the message pieces, in order
+ * @param nseg    how many (at most 8)
+ * @param out     tg_hash_len(h) bytes of MAC
+ * @return TG_E_INVAL for bad arguments, TG_E_CRYPTO when libcrypto fails
+ */
+TG_MUST_CHECK tg_result tg_hmac(enum tg_hash h, const uint8_t *key,
+				size_t key_len, const struct tg_hmac_seg *seg,
+				size_t nseg, uint8_t out[TG_HASH_MAX_LEN]);
+
 /**
  * TLS 1.2 PRF (RFC 5246 §5):
  * PRF(secret, label, seed) = P_<hash>(secret, label + seed), with

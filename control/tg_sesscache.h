@@ -52,6 +52,12 @@ struct tg_sess_state {
 	 * that stored it). 0 when storing: stamped with "now".
 	 */
 	uint64_t created;
+	/* TLS 1.3 tickets (RFC 8446 §4.6.1): master_secret holds the PSK
+	 * (the suite's hash length), cipher_suite a TLS 1.3 suite */
+	bool tls13;             /**< a TLS 1.3 resumption PSK */
+	uint32_t age_add;       /**< the ticket's ticket_age_add */
+	uint64_t issued;        /**< when the ticket was issued, seconds
+				     (the key set's clock) */
 };
 
 /**

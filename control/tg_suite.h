@@ -78,6 +78,14 @@ struct tg_cs_info {
 	const char *ossl;     /**< "ECDHE-ECDSA-AES128-GCM-SHA256" */
 };
 
+/** One TLS 1.3 cipher suite (RFC 8446 §B.4): an AEAD and a hash. */
+struct tg_cs13_info {
+	uint16_t id;          /**< ::tg_cipher_suite13 codepoint */
+	uint8_t suite;        /**< record AEAD, ::tg_suite (tg_accel.h) */
+	uint8_t hash;         /**< ::tg_hash of HKDF and the transcript */
+	const char *name;     /**< "TLS_AES_128_GCM_SHA256" (IANA = OpenSSL) */
+};
+
 /** One named group for ECDHE. */
 struct tg_group_info {
 	uint16_t id;          /**< ::tg_group codepoint */
@@ -157,6 +165,46 @@ size_t tg_cs_default(const uint16_t **out);
 TG_MUST_CHECK tg_result tg_cs_parse_list(const char *list, uint16_t *out,
 					 size_t cap, size_t *n, char *err,
 					 size_t err_len);
+
+/* ---- TLS 1.3 cipher suites ------------------------------------------ */
+
+/** Most TLS 1.3 suites a preference list can hold. */
+#define TG_CS13_MAX 3
+
+/** The TLS 1.3 suite with codepoint @p id, or NULL. */
+const struct tg_cs13_info *tg_cs13_by_id(uint16_t id);
+
+/** The TLS 1.3 suite called @p name (any case), or NULL. */
+const struct tg_cs13_info *tg_cs13_by_name(const char *name);
+
+/**
+ * The default TLS 1.3 preference: TLS_AES_128_GCM_SHA256,
+ * TLS_CHACHA20_POLY1305_SHA256, TLS_AES_256_GCM_SHA384.
+ */
+size_t tg_cs13_default(const uint16_t **out);
+
+/** Parse a colon-separated TLS 1.3 suite list (tg_cs_parse_list()). */
+TG_MUST_CHECK tg_result tg_cs13_parse_list(const char *list, uint16_t *out,
+					   size_t cap, size_t *n, char *err,
+					   size_t err_len);
+
+/**
+ * The name of cipher suite @p id of either version, for logs and the
+ * PROXY header: OpenSSL's name of a TLS 1.2 suite
+ * ("ECDHE-ECDSA-AES128-GCM-SHA256"), the IANA name of a TLS 1.3 one
+ * ("TLS_AES_128_GCM_SHA256"); NULL when we do not have it.
+ */
+const char *tg_cs_name(uint16_t id);
+
+/**
+ * Parse a list of protocol versions ("TLSv1.2:TLSv1.3"; also "TLS1.3",
+ * "1.3"; any case; ':', ',' or spaces between) into a bit set: 1 for
+ * TLS 1.2, 2 for TLS 1.3 (tg_hs.h's TG_HS_VERSION_* bits).
+ * @return TG_E_NOTFOUND for an unknown name, TG_E_INVAL for a duplicate
+ *         or an empty list
+ */
+TG_MUST_CHECK tg_result tg_version_parse_list(const char *list, unsigned *out,
+					      char *err, size_t err_len);
 
 /* ---- groups ---------------------------------------------------------- */
 

@@ -30,6 +30,8 @@
  * opaque master_secret[48];
  * uint8  flags;              // bit 0: EMS, bit 1: peer verified; others 0
  * uint64 created;            // seconds
+ * uint32 age_add;            // version 3 (flags bit 2, TLS 1.3) only
+ * uint64 issued;             // idem: seconds
  * opaque sni<0..255>;
  * opaque alpn<0..255>;
  * @endcode
@@ -75,7 +77,8 @@
 #define TG_TICKET_LIFETIME_DEFAULT (5 * 3600)
 /** Serialized state, largest. */
 #define TG_TICKET_STATE_MAX                                                    \
-	(1 + 2 + TG_TLS_MASTER_SECRET_LEN + 1 + 8 + 8 + 1 + TG_SESS_SNI_MAX +  \
+	(1 + 2 + TG_TLS_MASTER_SECRET_LEN + 1 + 8 + 8 + 4 + 8 + 1 +            \
+	 TG_SESS_SNI_MAX +                                                     \
 	 1 + TG_SESS_ALPN_MAX)
 /** Largest ticket either format produces (size a buffer with it). */
 #define TG_TICKET_MAX_LEN                                                      \
@@ -211,6 +214,15 @@ TG_MUST_CHECK tg_result tg_ticket_seal(const struct tg_ticket_keys *ks,
 				       const struct tg_sess_state *st,
 				       uint8_t *out, size_t cap,
 				       size_t *out_len);
+
+/**
+ * The key set's clock (seconds): what tg_ticket_seal() stamps and
+ * tg_ticket_open() checks the lifetime with; a TLS 1.3 server measures
+ * a ticket's age with it (RFC 8446 §4.6.1).
+ * @param ks key set
+ * @return seconds
+ */
+uint64_t tg_ticket_keys_now(const struct tg_ticket_keys *ks);
 
 /**
  * Open a ticket received in a ClientHello SessionTicket extension.

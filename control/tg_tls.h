@@ -10,12 +10,14 @@
 
 #include <stdint.h>
 
-/** Handshake message types (RFC 5246 §7.4, RFC 5077 §3.3). */
+/** Handshake message types (RFC 5246 §7.4, RFC 5077 §3.3, RFC 8446 §4). */
 enum tg_hs_type {
 	TG_HS_HELLO_REQUEST = 0,
 	TG_HS_CLIENT_HELLO = 1,
 	TG_HS_SERVER_HELLO = 2,
 	TG_HS_NEW_SESSION_TICKET = 4,
+	TG_HS_END_OF_EARLY_DATA = 5,      /**< RFC 8446 §4.5 */
+	TG_HS_ENCRYPTED_EXTENSIONS = 8,   /**< RFC 8446 §4.3.1 */
 	TG_HS_CERTIFICATE = 11,
 	TG_HS_SERVER_KEY_EXCHANGE = 12,
 	TG_HS_CERTIFICATE_REQUEST = 13,
@@ -24,6 +26,15 @@ enum tg_hs_type {
 	TG_HS_CLIENT_KEY_EXCHANGE = 16,
 	TG_HS_FINISHED = 20,
 	TG_HS_CERTIFICATE_STATUS = 22,
+	TG_HS_KEY_UPDATE = 24,            /**< RFC 8446 §4.6.3 */
+	TG_HS_MESSAGE_HASH = 254,         /**< RFC 8446 §4.4.1 (synthetic) */
+};
+
+/** TLS 1.3 cipher suites (RFC 8446 §B.4). */
+enum tg_cipher_suite13 {
+	TG_CS13_AES_128_GCM_SHA256 = 0x1301,
+	TG_CS13_AES_256_GCM_SHA384 = 0x1302,
+	TG_CS13_CHACHA20_POLY1305_SHA256 = 0x1303,
 };
 
 /** Cipher suites we implement (RFC 5288, 5289, 7905). */
@@ -78,7 +89,16 @@ enum tg_ext {
 	TG_EXT_ALPN = 16,
 	TG_EXT_EXTENDED_MASTER_SECRET = 23,
 	TG_EXT_SESSION_TICKET = 35,
+	TG_EXT_RECORD_SIZE_LIMIT = 28,     /**< RFC 8449 §4 */
+	TG_EXT_PRE_SHARED_KEY = 41,        /**< RFC 8446 §4.2.11 */
+	TG_EXT_EARLY_DATA = 42,            /**< RFC 8446 §4.2.10 */
 	TG_EXT_SUPPORTED_VERSIONS = 43,
+	TG_EXT_COOKIE = 44,                /**< RFC 8446 §4.2.2 */
+	TG_EXT_PSK_KEY_EXCHANGE_MODES = 45, /**< RFC 8446 §4.2.9 */
+	TG_EXT_CERTIFICATE_AUTHORITIES = 47, /**< RFC 8446 §4.2.4 */
+	TG_EXT_POST_HANDSHAKE_AUTH = 49,   /**< RFC 8446 §4.2.6 */
+	TG_EXT_SIGNATURE_ALGORITHMS_CERT = 50, /**< RFC 8446 §4.2.3 */
+	TG_EXT_KEY_SHARE = 51,             /**< RFC 8446 §4.2.8 */
 	TG_EXT_RENEGOTIATION_INFO = 0xff01,
 };
 
@@ -110,6 +130,7 @@ enum tg_alert {
 	TG_ALERT_INAPPROPRIATE_FALLBACK = 86,
 	TG_ALERT_USER_CANCELED = 90,
 	TG_ALERT_NO_RENEGOTIATION = 100,
+	TG_ALERT_MISSING_EXTENSION = 109,
 	TG_ALERT_UNSUPPORTED_EXTENSION = 110,
 	TG_ALERT_UNRECOGNIZED_NAME = 112,
 	TG_ALERT_CERTIFICATE_REQUIRED = 116,
@@ -142,5 +163,13 @@ enum tg_alert {
  * ServerHello.random when a TLS 1.3-capable server negotiates TLS 1.2.
  */
 #define TG_TLS_DOWNGRADE_TLS12 "DOWNGRD\x01"
+
+/**
+ * RFC 8446 §4.1.3: the ServerHello.random of a HelloRetryRequest,
+ * SHA-256("HelloRetryRequest").
+ */
+#define TG_TLS_HRR_RANDOM                                                      \
+	"\xcf\x21\xad\x74\xe5\x9a\x61\x11\xbe\x1d\x8c\x02\x1e\x65\xb8\x91"     \
+	"\xc2\xa2\x11\x16\x7a\xbb\x8c\x5e\x07\x9e\x09\xe2\xc8\xa8\x33\x9c"
 
 #endif

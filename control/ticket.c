@@ -15,6 +15,7 @@
 
 #include "tg_cur.h"
 #include "tg_log.h"
+#include "tg_prf.h"
 #include "tg_wipe.h"
 
 /* 2: the CA identity follows the flags when the peer was verified; a
@@ -22,8 +23,12 @@
  * verified (under which CAs is unknown) */
 #define TK_STATE_VERSION 2
 #define TK_STATE_VERSION_1 1
+/* 3: a TLS 1.3 PSK (flags bit 2), with age_add and the issue time after
+ * the creation time */
+#define TK_STATE_VERSION_13 3
 #define TK_FLAG_EMS 0x01
 #define TK_FLAG_VERIFIED 0x02
+#define TK_FLAG_TLS13 0x04
 #define TK_CBC_IV 16
 #define TK_CBC_MAC 32
 #define TK_GCM_NONCE 12
@@ -68,7 +73,9 @@ tg_result tg_ticket_state_encode(const struct tg_sess_state *st, uint8_t *out,
 		flags |= TK_FLAG_EMS;
 	if (st->peer_verified)
 		flags |= TK_FLAG_VERIFIED;
-	TG_GUARD(tg_wcur_u8(&w, TK_STATE_VERSION));
+	if (st->tls13)
+		flags |= TK_FLAG_TLS13;
+	TG_GUARD(tg_wcur_u8(&w, st->tls13 ? TK_STATE_VERSION_13 : TK_STATE_VERSION));
 	TG_GUARD(tg_wcur_u16(&w, st->cipher_suite));
 	TG_GUARD(tg_wcur_bytes(&w, st->master_secret,
 			       sizeof(st->master_secret)));
@@ -76,6 +83,10 @@ tg_result tg_ticket_state_encode(const struct tg_sess_state *st, uint8_t *out,
 	if (st->peer_verified)
 		TG_GUARD(tg_wcur_bytes(&w, st->ca_id, sizeof(st->ca_id)));
 	TG_GUARD(tg_wcur_u64(&w, st->created));
+	if (st->tls13) {
+		TG_GUARD(tg_wcur_be(&w, 4, st->age_add));
+		TG_GUARD(tg_wcur_u64(&w, st->issued));
+	}
 	TG_GUARD(tg_wcur_vec_begin(&w, 1, &mark));
 	TG_GUARD(tg_wcur_bytes(&w, st->sni, st->sni_len));
 	TG_GUARD(tg_wcur_vec_end(&w, 1, mark));
@@ -93,21 +104,31 @@ static TG_MUST_CHECK tg_result state_decode(const uint8_t *in, size_t len,
 	uint8_t ver, flags;
 
 	TG_GUARD(tg_cur_u8(&c, &ver));
-	TG_ENSURE(ver == TK_STATE_VERSION || ver == TK_STATE_VERSION_1, TG_E_DECODE);
+	TG_ENSURE(ver == TK_STATE_VERSION || ver == TK_STATE_VERSION_1 ||
+			  ver == TK_STATE_VERSION_13,
+		  TG_E_DECODE);
 	TG_GUARD(tg_cur_u16(&c, &st->cipher_suite));
 	TG_GUARD(tg_cur_copy(&c, st->master_secret,
 			     sizeof(st->master_secret)));
 	TG_GUARD(tg_cur_u8(&c, &flags));
-	TG_ENSURE((flags & ~(TK_FLAG_EMS | TK_FLAG_VERIFIED)) == 0,
+	TG_ENSURE((flags & ~(TK_FLAG_EMS | TK_FLAG_VERIFIED | TK_FLAG_TLS13)) == 0,
+		  TG_E_DECODE);
+	/* the TLS 1.3 flag and version 3 go together */
+	TG_ENSURE(((flags & TK_FLAG_TLS13) != 0) == (ver == TK_STATE_VERSION_13),
 		  TG_E_DECODE);
 	st->ems = (flags & TK_FLAG_EMS) != 0;
 	st->peer_verified = (flags & TK_FLAG_VERIFIED) != 0;
+	st->tls13 = (flags & TK_FLAG_TLS13) != 0;
 	memset(st->ca_id, 0, sizeof(st->ca_id));
-	if (st->peer_verified && ver == TK_STATE_VERSION)
+	if (st->peer_verified && ver != TK_STATE_VERSION_1)
 		TG_GUARD(tg_cur_copy(&c, st->ca_id, sizeof(st->ca_id)));
 	else
 		st->peer_verified = false;
 	TG_GUARD(tg_cur_u64(&c, &st->created));
+	if (st->tls13) {
+		TG_GUARD(tg_cur_u32(&c, &st->age_add));
+		TG_GUARD(tg_cur_u64(&c, &st->issued));
+	}
 	TG_GUARD(tg_cur_vec(&c, 1, 0, TG_SESS_SNI_MAX, &v));
 	TG_ENSURE(memchr(tg_cur_ptr(&v), 0, tg_cur_left(&v)) == NULL,
 		  TG_E_DECODE);
@@ -385,7 +406,8 @@ static TG_MUST_CHECK tg_result seal_cbc(const struct tg_ticket_keys *ks,
 	int l1 = 0, l2 = 0, ok;
 	EVP_CIPHER_CTX *ctx;
 
-	TG_ENSURE(RAND_bytes(iv, sizeof(iv)) == 1, TG_E_CRYPTO);
+	/* unpredictable, public: the per-thread block of DRBG output */
+	TG_GUARD(tg_rand_public(iv, sizeof(iv)));
 	TG_GUARD(tg_wcur_bytes(w, k->name, sizeof(k->name)));
 	TG_GUARD(tg_wcur_bytes(w, iv, sizeof(iv)));
 	TG_GUARD(tg_wcur_vec_begin(w, 2, &mark));
@@ -419,7 +441,8 @@ static TG_MUST_CHECK tg_result seal_gcm(const struct tg_ticket_keys *ks,
 	int l1 = 0, l2 = 0, l0 = 0, ok;
 	EVP_CIPHER_CTX *ctx;
 
-	TG_ENSURE(RAND_bytes(nonce, sizeof(nonce)) == 1, TG_E_CRYPTO);
+	/* a random 96-bit nonce (NIST SP 800-38D §8.2.2), public bytes */
+	TG_GUARD(tg_rand_public(nonce, sizeof(nonce)));
 	TG_GUARD(tg_wcur_bytes(w, k->name, sizeof(k->name)));
 	TG_GUARD(tg_wcur_bytes(w, nonce, sizeof(nonce)));
 	TG_ENSURE(tg_wcur_left(w) >= pt_len + TK_GCM_TAG, TG_E_NOSPACE);
@@ -557,6 +580,11 @@ static TG_MUST_CHECK tg_result open_gcm(const struct tg_ticket_keys *ks,
 	TG_ENSURE(ok, TG_E_BAD_MAC);
 	*pt_len = (size_t)l1 + (size_t)l2;
 	return TG_OK;
+}
+
+uint64_t tg_ticket_keys_now(const struct tg_ticket_keys *ks)
+{
+	return ks->clock(ks->clock_arg);
 }
 
 enum tg_ticket_status tg_ticket_open(const struct tg_ticket_keys *ks,

@@ -106,8 +106,9 @@ tg_result tg_proxy_header(int version, const struct sockaddr_storage *src,
 		TG_GUARD(tg_pp_tlv(&w, PP2_TYPE_AUTHORITY, info->sni, strlen(info->sni)));
 	/* PP2_TYPE_SSL: client flags, verify (0 = verified), sub-TLVs */
 	{
-		const struct tg_cs_info *cs = tg_cs_by_id(info->suite);
-		const char *cipher = cs ? cs->ossl : "";
+		const char *cipher = tg_cs_name(info->suite);
+		const char *version = info->version == TG_TLS13 ? "TLSv1.3"
+								: "TLSv1.2";
 		uint8_t client = PP2_CLIENT_SSL;
 
 		if (info->peer_cert)
@@ -118,7 +119,10 @@ tg_result tg_proxy_header(int version, const struct sockaddr_storage *src,
 		TG_GUARD(tg_wcur_u8(&w, client));
 		/* verify: zero only for a certificate that was verified */
 		TG_GUARD(tg_wcur_be(&w, 4, !(info->peer_cert && info->peer_verified)));
-		TG_GUARD(tg_pp_tlv(&w, PP2_SUBTYPE_SSL_VERSION, "TLSv1.2", 7));
+		if (cipher == NULL)
+			cipher = "";
+		TG_GUARD(tg_pp_tlv(&w, PP2_SUBTYPE_SSL_VERSION, version,
+				   strlen(version)));
 		TG_GUARD(tg_pp_tlv(&w, PP2_SUBTYPE_SSL_CIPHER, cipher, strlen(cipher)));
 		TG_GUARD(tg_wcur_vec_end(&w, 2, smark));
 	}

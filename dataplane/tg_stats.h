@@ -30,6 +30,8 @@ struct tg_wk_stats {
 	uint64_t bytes_sealed[TG_STATS_MAX_BACKENDS]; /**< plaintext */
 	uint64_t bytes_opened[TG_STATS_MAX_BACKENDS];
 	uint64_t record_errors;      /**< records that failed to open */
+	uint64_t key_updates_received; /**< TLS 1.3 KeyUpdates from clients */
+	uint64_t key_updates_sent;   /**< TLS 1.3 KeyUpdates of ours */
 	uint64_t burst_hist[TG_STATS_BURST_BUCKETS]; /**< seal+open bursts */
 	uint64_t accel_inflight;     /**< records in the accel queue after a
 	                                  round (gauge) */

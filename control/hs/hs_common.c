@@ -368,7 +368,6 @@ tg_result tg_hs_server_hello_reneg_check(const struct tg_hs_server_hello *sh,
 tg_result tg_hs_ext_block_read(struct tg_cur *body, tg_hs_ext_read_fn fn,
 			       void *out, bool *has_block)
 {
-	struct tg_hs_ext_seen seen;
 	struct tg_cur exts;
 
 	/* "A server MUST accept ClientHello messages both with and without
@@ -378,13 +377,21 @@ tg_result tg_hs_ext_block_read(struct tg_cur *body, tg_hs_ext_read_fn fn,
 		return TG_OK;
 	TG_GUARD(tg_cur_vec(body, 2, 0, 0xffff, &exts));
 	TG_GUARD(tg_cur_end(body));
+	return tg_hs_ext_list_read(&exts, fn, out);
+}
+
+tg_result tg_hs_ext_list_read(struct tg_cur *exts, tg_hs_ext_read_fn fn,
+			      void *out)
+{
+	struct tg_hs_ext_seen seen;
+
 	memset(&seen, 0, sizeof(seen));
-	while (tg_cur_left(&exts) > 0) {
+	while (tg_cur_left(exts) > 0) {
 		struct tg_cur ext;
 		uint16_t type;
 
-		TG_GUARD(tg_cur_u16(&exts, &type));
-		TG_GUARD(tg_cur_vec(&exts, 2, 0, 0xffff, &ext));
+		TG_GUARD(tg_cur_u16(exts, &type));
+		TG_GUARD(tg_cur_vec(exts, 2, 0, 0xffff, &ext));
 		TG_GUARD(tg_hs_ext_mark(&seen, type));
 		TG_GUARD(fn(type, &ext, out));
 	}

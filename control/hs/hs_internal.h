@@ -72,6 +72,11 @@ TG_MUST_CHECK tg_result tg_hs_ext_block_read(struct tg_cur *body,
 					     tg_hs_ext_read_fn fn, void *out,
 					     bool *has_block);
 
+/** The extensions of a list body (no length prefix), each type at most
+ *  once, each body handed to @p fn. */
+TG_MUST_CHECK tg_result tg_hs_ext_list_read(struct tg_cur *exts,
+					    tg_hs_ext_read_fn fn, void *out);
+
 /** ECPointFormatList <1..2^8-1> (RFC 8422 §5.1.2) filling the extension
  *  body exactly; the uncompressed check is tg_hs_point_formats_check(). */
 TG_MUST_CHECK tg_result tg_hs_point_formats_read(struct tg_cur *ext,

@@ -103,6 +103,21 @@ enum tg_hs_extbit {
 	TG_HS_EXT_SESSION_TICKET = 1u << 7,   /**< RFC 5077 §3.2 */
 	TG_HS_EXT_SUPPORTED_VERSIONS = 1u << 8, /**< RFC 8446 §4.2.1 */
 	TG_HS_EXT_RENEGOTIATION_INFO = 1u << 9, /**< RFC 5746 §3.2 */
+	TG_HS_EXT_KEY_SHARE = 1u << 10,       /**< RFC 8446 §4.2.8 */
+	TG_HS_EXT_PSK_MODES = 1u << 11,       /**< RFC 8446 §4.2.9 */
+	TG_HS_EXT_PRE_SHARED_KEY = 1u << 12,  /**< RFC 8446 §4.2.11 */
+	TG_HS_EXT_EARLY_DATA = 1u << 13,      /**< RFC 8446 §4.2.10 */
+	TG_HS_EXT_COOKIE = 1u << 14,          /**< RFC 8446 §4.2.2 */
+	TG_HS_EXT_SIGALGS_CERT = 1u << 15,    /**< RFC 8446 §4.2.3 */
+	TG_HS_EXT_RECORD_SIZE_LIMIT = 1u << 16, /**< RFC 8449 §4 */
+	TG_HS_EXT_POST_HS_AUTH = 1u << 17,    /**< RFC 8446 §4.2.6 */
+	TG_HS_EXT_CERT_AUTHORITIES = 1u << 18, /**< RFC 8446 §4.2.4 */
+};
+
+/** PskKeyExchangeMode (RFC 8446 §4.2.9). */
+enum tg_hs_psk_mode {
+	TG_HS_PSK_KE = 0,     /**< PSK-only key establishment */
+	TG_HS_PSK_DHE_KE = 1, /**< PSK with (EC)DHE */
 };
 
 /** ClientHello (RFC 5246 §7.4.1.2) with the extensions we act on. */
@@ -130,6 +145,23 @@ struct tg_hs_client_hello {
 	struct tg_hs_bytes reneg_info;    /**< renegotiated_connection */
 	struct tg_hs_bytes ticket;        /**< session_ticket (may be empty) */
 	struct tg_hs_u16_list versions;   /**< supported_versions */
+	/* TLS 1.3 (RFC 8446 §4.2); checked as described at each parser */
+	/** key_share client_shares body (KeyShareEntry list, without its
+	 *  u16 prefix): tg_hs_key_share_find() */
+	struct tg_hs_bytes key_shares;
+	size_t n_key_shares;              /**< entries in it */
+	struct tg_hs_bytes psk_modes;     /**< psk_key_exchange_modes ke_modes */
+	/** pre_shared_key OfferedPsks: the identities and binders bodies
+	 *  (without their u16 prefixes): tg_hs_psk_at() */
+	struct tg_hs_bytes psk_identities, psk_binders;
+	size_t n_psk;                     /**< identities (= binders) */
+	/** bytes of the binders vector, its prefix included: the
+	 *  ClientHello less these is what binders sign (§4.2.11.2) */
+	size_t psk_binders_len;
+	struct tg_hs_bytes cookie;        /**< cookie <1..2^16-1> */
+	struct tg_hs_u16_list sigalgs_cert; /**< signature_algorithms_cert */
+	uint16_t record_size_limit;       /**< RFC 8449 RecordSizeLimit */
+	bool psk_not_last;  /**< an extension followed pre_shared_key */
 };
 
 /** ServerHello (RFC 5246 §7.4.1.3). */
@@ -146,6 +178,14 @@ struct tg_hs_server_hello {
 	struct tg_hs_bytes reneg_info;    /**< renegotiated_connection */
 	struct tg_hs_bytes alpn;          /**< the ONE selected protocol */
 	struct tg_hs_bytes point_formats; /**< ec_point_formats list */
+	/* TLS 1.3 (RFC 8446 §4.1.3, §4.1.4) */
+	bool hrr;                 /**< random is the HelloRetryRequest value:
+				       key_share holds a selected_group */
+	uint16_t selected_version; /**< supported_versions */
+	uint16_t ks_group;        /**< key_share group (HRR: selected_group) */
+	struct tg_hs_bytes ks_pub; /**< key_share key_exchange (not in HRR) */
+	uint16_t psk_identity;    /**< pre_shared_key selected_identity */
+	struct tg_hs_bytes cookie; /**< HRR cookie */
 };
 
 /** Certificate (RFC 5246 §7.4.2, §7.4.6): leaf first. */
@@ -200,6 +240,228 @@ struct tg_hs_new_session_ticket {
 	uint32_t lifetime_hint;    /**< seconds, 0 = unspecified */
 	struct tg_hs_bytes ticket; /**< <0..2^16-1> */
 };
+
+/* ---- TLS 1.3 messages (RFC 8446 §4) ---- */
+
+/** Largest verify_data of a TLS 1.3 Finished (SHA-384). */
+#define TG_HS13_FINISHED_MAX 48
+/** Largest CertificateVerify content (RFC 8446 §4.4.3): 64 spaces, a
+ *  context string, a 0 byte and a transcript hash. */
+#define TG_HS13_CV_CONTENT_MAX (64 + 33 + 1 + 64)
+
+/** EncryptedExtensions (RFC 8446 §4.3.1) with what we send or accept. */
+struct tg_hs_encrypted_extensions {
+	uint32_t exts;  /**< ::tg_hs_extbit: SERVER_NAME (empty ack), ALPN,
+			     SUPPORTED_GROUPS, RECORD_SIZE_LIMIT, EARLY_DATA */
+	struct tg_hs_bytes alpn;          /**< the ONE selected protocol */
+	struct tg_hs_u16_list groups;     /**< supported_groups */
+	uint16_t record_size_limit;       /**< RFC 8449 */
+};
+
+/** Certificate, TLS 1.3 form (RFC 8446 §4.4.2): leaf first. */
+struct tg_hs13_certificate {
+	struct tg_hs_bytes context;       /**< certificate_request_context */
+	size_t n;                         /**< 0..TG_HS_MAX_CHAIN */
+	struct tg_hs_bytes cert[TG_HS_MAX_CHAIN]; /**< cert_data (DER) */
+	/** each entry's extensions body (without its u16 prefix) */
+	struct tg_hs_bytes exts[TG_HS_MAX_CHAIN];
+};
+
+/** Finished, TLS 1.3 form (RFC 8446 §4.4.4): Hash.length bytes. */
+struct tg_hs13_finished {
+	uint8_t verify_data[TG_HS13_FINISHED_MAX]; /**< copied */
+	size_t len;                                /**< 32 or 48 */
+};
+
+/** NewSessionTicket, TLS 1.3 form (RFC 8446 §4.6.1). */
+struct tg_hs13_new_session_ticket {
+	uint32_t lifetime;          /**< ticket_lifetime, seconds */
+	uint32_t age_add;           /**< ticket_age_add */
+	struct tg_hs_bytes nonce;   /**< ticket_nonce <0..255> */
+	struct tg_hs_bytes ticket;  /**< ticket <1..2^16-1> */
+	bool early_data;            /**< an early_data extension came */
+	uint32_t max_early_data;    /**< its max_early_data_size */
+};
+
+/** CertificateRequest, TLS 1.3 form (RFC 8446 §4.3.2). */
+struct tg_hs13_certificate_request {
+	struct tg_hs_bytes context;     /**< certificate_request_context */
+	uint32_t exts;                  /**< SIGNATURE_ALGS, SIGALGS_CERT,
+					     CERT_AUTHORITIES */
+	struct tg_hs_u16_list sigalgs;  /**< signature_algorithms (required) */
+	struct tg_hs_u16_list sigalgs_cert; /**< signature_algorithms_cert */
+	/** certificate_authorities body (DistinguishedName list without
+	 *  its u16 prefix); @c n_cas names */
+	struct tg_hs_bytes cas;
+	size_t n_cas;
+};
+
+/** KeyUpdateRequest (RFC 8446 §4.6.3). */
+enum tg_hs_key_update_req {
+	TG_HS_UPDATE_NOT_REQUESTED = 0,
+	TG_HS_UPDATE_REQUESTED = 1,
+};
+
+/**
+ * Find the KeyShareEntry of @p group in a ClientHello (RFC 8446 §4.2.8).
+ * @param ch    a parsed ClientHello
+ * @param group the group
+ * @param pub   out: its key_exchange (borrowed)
+ * @return true when the client sent a share for @p group
+ */
+bool tg_hs_key_share_find(const struct tg_hs_client_hello *ch, uint16_t group,
+			  struct tg_hs_bytes *pub);
+
+/**
+ * Whether every KeyShareEntry of a ClientHello is of a group its
+ * supported_groups lists (RFC 8446 §4.2.8: "MUST correspond").
+ * @param ch a parsed ClientHello
+ */
+bool tg_hs_key_shares_in_groups(const struct tg_hs_client_hello *ch);
+
+/**
+ * Entry @p i of a ClientHello's pre_shared_key (RFC 8446 §4.2.11).
+ * @param ch       a parsed ClientHello with pre_shared_key
+ * @param i        index, below ch->n_psk
+ * @param identity out: the identity (borrowed)
+ * @param age      out: obfuscated_ticket_age
+ * @param binder   out: the binder of the same index (borrowed)
+ * @return false when @p i is out of range
+ */
+bool tg_hs_psk_at(const struct tg_hs_client_hello *ch, size_t i,
+		  struct tg_hs_bytes *identity, uint32_t *age,
+		  struct tg_hs_bytes *binder);
+
+/**
+ * Whether a ClientHello's psk_key_exchange_modes lists @p mode.
+ * @param ch   a parsed ClientHello
+ * @param mode ::tg_hs_psk_mode
+ */
+bool tg_hs_psk_mode_offered(const struct tg_hs_client_hello *ch, uint8_t mode);
+
+/**
+ * Parse EncryptedExtensions (RFC 8446 §4.3.1). An extension that is
+ * defined but not for this message (key_share, supported_versions,
+ * pre_shared_key, cookie, psk_key_exchange_modes, signature_algorithms,
+ * EMS, session_ticket, ...) is TG_E_ILLEGAL_PARAM (§4.2); one we do not
+ * know is TG_E_UNSUPPORTED_EXT (a client never offers those).
+ * @param body the message body
+ * @param out  out: the message (borrows from @p body)
+ */
+TG_MUST_CHECK tg_result tg_hs_encrypted_extensions_parse(struct tg_cur *body,
+				struct tg_hs_encrypted_extensions *out);
+
+/**
+ * Write EncryptedExtensions with the extensions set in @c exts, in the
+ * order supported_groups, record_size_limit, server_name, ALPN,
+ * early_data (RFC 8448 §3's order for the first three).
+ * @param w  the writer
+ * @param in the message
+ */
+TG_MUST_CHECK tg_result tg_hs_encrypted_extensions_write(struct tg_wcur *w,
+				const struct tg_hs_encrypted_extensions *in);
+
+/**
+ * Parse a TLS 1.3 Certificate (RFC 8446 §4.4.2): the request context
+ * <0..255>, the CertificateEntry list <0..2^24-1>, each cert_data
+ * <1..2^24-1> and an extensions block <0..2^16-1> (syntax and
+ * duplicates checked; what they may hold is the engine's).
+ * @param body the message body
+ * @param out  out: the chain (borrows from @p body)
+ * @return TG_E_CERT_UNKNOWN for more than #TG_HS_MAX_CHAIN certificates
+ */
+TG_MUST_CHECK tg_result tg_hs13_certificate_parse(struct tg_cur *body,
+					struct tg_hs13_certificate *out);
+
+/**
+ * Write a TLS 1.3 Certificate (entries with empty extensions when
+ * @c exts[i] is empty).
+ * @param w  the writer
+ * @param in the chain
+ */
+TG_MUST_CHECK tg_result tg_hs13_certificate_write(struct tg_wcur *w,
+				const struct tg_hs13_certificate *in);
+
+/**
+ * The content a TLS 1.3 CertificateVerify signs (RFC 8446 §4.4.3):
+ * 64 spaces (0x20), "TLS 1.3, server CertificateVerify" or "TLS 1.3,
+ * client CertificateVerify", a 0 byte, the transcript hash.
+ * @param server true for the server's context string
+ * @param th     the transcript hash
+ * @param hl     its length (at most 64)
+ * @param w      the writer (TG_HS13_CV_CONTENT_MAX bytes suffice)
+ */
+TG_MUST_CHECK tg_result tg_hs13_cv_content(bool server, const uint8_t *th,
+					   size_t hl, struct tg_wcur *w);
+
+/**
+ * Parse a TLS 1.3 Finished of @p hl bytes (RFC 8446 §4.4.4).
+ * @param body the message body
+ * @param hl   the suite's hash length (32 or 48)
+ * @param out  out: verify_data (copied)
+ */
+TG_MUST_CHECK tg_result tg_hs13_finished_parse(struct tg_cur *body, size_t hl,
+					       struct tg_hs13_finished *out);
+
+/**
+ * Write a TLS 1.3 Finished.
+ * @param w  the writer
+ * @param in verify_data and its length
+ */
+TG_MUST_CHECK tg_result tg_hs13_finished_write(struct tg_wcur *w,
+					       const struct tg_hs13_finished *in);
+
+/**
+ * Parse a TLS 1.3 NewSessionTicket (RFC 8446 §4.6.1); its extensions
+ * may hold early_data (uint32 max_early_data_size); others are skipped.
+ * @param body the message body
+ * @param out  out: the message (borrows from @p body)
+ */
+TG_MUST_CHECK tg_result tg_hs13_new_session_ticket_parse(struct tg_cur *body,
+				struct tg_hs13_new_session_ticket *out);
+
+/**
+ * Write a TLS 1.3 NewSessionTicket (early_data when @c early_data).
+ * @param w  the writer
+ * @param in the message
+ */
+TG_MUST_CHECK tg_result tg_hs13_new_session_ticket_write(struct tg_wcur *w,
+				const struct tg_hs13_new_session_ticket *in);
+
+/**
+ * Parse a TLS 1.3 CertificateRequest (RFC 8446 §4.3.2):
+ * signature_algorithms is required (TG_E_MISSING_EXT), an extension not
+ * defined for it TG_E_ILLEGAL_PARAM; unknown ones are skipped (§4.2).
+ * @param body the message body
+ * @param out  out: the message (borrows from @p body)
+ */
+TG_MUST_CHECK tg_result tg_hs13_certificate_request_parse(struct tg_cur *body,
+				struct tg_hs13_certificate_request *out);
+
+/**
+ * Write a TLS 1.3 CertificateRequest: signature_algorithms, then
+ * certificate_authorities when @c cas is not empty.
+ * @param w  the writer
+ * @param in the message
+ */
+TG_MUST_CHECK tg_result tg_hs13_certificate_request_write(struct tg_wcur *w,
+				const struct tg_hs13_certificate_request *in);
+
+/**
+ * Parse a KeyUpdate (RFC 8446 §4.6.3): one byte, 0 or 1 (another value
+ * is TG_E_ILLEGAL_PARAM).
+ * @param body the message body
+ * @param req  out: ::tg_hs_key_update_req
+ */
+TG_MUST_CHECK tg_result tg_hs_key_update_parse(struct tg_cur *body,
+					       uint8_t *req);
+
+/**
+ * Write a KeyUpdate (5 bytes).
+ * @param w   the writer
+ * @param req ::tg_hs_key_update_req
+ */
+TG_MUST_CHECK tg_result tg_hs_key_update_write(struct tg_wcur *w, uint8_t req);
 
 /* ---- framing and helpers (hs_common.c) ---- */
 

@@ -22,6 +22,8 @@
 #include "tg_alert.h"
 #include "tg_backend.h"
 #include "tg_ctl.h"
+#include "tg_hs_msg.h"
+#include "tg_ks.h"
 #include "tg_log.h"
 #include "tg_proxy.h"
 #include "tg_stats.h"
@@ -40,6 +42,16 @@
  * asynchronous crypto) */
 #define TG_FLOW_QDEPTH 256
 #define TG_HOLD_NONE UINT32_MAX /* cout: no record in flight, all may go */
+/* TLS 1.3: records of one flow opened per rx pass (one per burst: a
+ * KeyUpdate changes the key of the record after it, RFC 8446 §4.6.3) */
+#define TG_RX13_PER_PASS 4
+/* TLS 1.3: KeyUpdates a client may send in a row without application
+ * data between them (BoringSSL's kMaxKeyUpdates); the next one is an
+ * unexpected_message */
+#define TG_KU_MAX_RUN 32
+/* Our KeyUpdate before this many records under one key (RFC 8446 §5.5:
+ * AES-GCM 2^24.5 full-size records) when the settings say 0 */
+#define TG_REKEY_DEFAULT (1ull << 24)
 
 enum tg_flow_state {
 	FL_FREE = 0,
@@ -132,6 +144,16 @@ struct tg_flow {
 	uint32_t late_expected;    /* HS_LATE messages still to come */
 	struct tg_ctl_msg *late, *late_tail; /* come, not yet in cin */
 	uint32_t late_off;         /* bytes of late already in cin */
+	/* TLS 1.3: the application traffic secrets, to follow KeyUpdates
+	 * here (docs/decisions.md): wiped at close */
+	struct tg_hs_secrets13 s13;
+	uint8_t suite13;           /* the AEAD (::tg_suite) */
+	bool ku_owed;              /* the client asked for our KeyUpdate */
+	uint16_t ku_run;           /* its KeyUpdates without data between */
+	uint8_t hsfrag[8];         /* a KeyUpdate cut across records */
+	uint8_t hsfrag_len;
+	uint32_t rx_pass;          /* the rx pass it was last counted in */
+	uint8_t rx_n;              /* its records opened in that pass */
 };
 
 /* A record of a flow in the accel queue: its descriptor lives here from
@@ -177,6 +199,7 @@ struct tg_flow_engine {
 	/* messages for the control plane that found its ring full, in
 	 * order: sent first thing each round (never dropped) */
 	struct tg_ctl_msg *defer, *defer_tail;
+	uint32_t rx_pass;    /* rx passes so far (TLS 1.3 per-pass counts) */
 	uint64_t next_timer;
 };
 
@@ -332,7 +355,7 @@ static void tg_log_access(struct tg_flow_engine *e, struct tg_flow *f,
 {
 	char sni[4 * TG_HS_SNI_LEN + 1], alpn[4 * TG_HS_ALPN_LEN + 1];
 	char peer[INET6_ADDRSTRLEN + 8] = "?";
-	const struct tg_cs_info *cs;
+	const char *cs;
 	FILE *out = e->c->access_log;
 
 	if (out == NULL)
@@ -351,12 +374,13 @@ static void tg_log_access(struct tg_flow_engine *e, struct tg_flow *f,
 		snprintf(peer, sizeof(peer), "[%s]:%u", ip, ntohs(a->sin6_port));
 	}
 	/* a failed handshake has no version or suite, maybe an SNI */
-	cs = f->hs_done ? tg_cs_by_id(f->info.suite) : NULL;
+	cs = f->hs_done ? tg_cs_name(f->info.suite) : NULL;
 	fprintf(out,
 		"worker=%u client=%s tls=%s suite=%s sni=%s alpn=%s resumed=%s backend=%s in=%llu out=%llu ms=%llu end=%s alert=%s peer_alert=%s\n",
 		e->c->id, peer, !f->hs_done ? "-"
-		: f->info.version == TG_TLS12 ? "TLSv1.2" : "?",
-		cs ? cs->ossl : "-",
+		: f->info.version == TG_TLS12 ? "TLSv1.2"
+		: f->info.version == TG_TLS13 ? "TLSv1.3" : "?",
+		cs ? cs : "-",
 		tg_log_field(f->info.sni, sni, sizeof(sni)),
 		tg_log_field(f->info.alpn, alpn, sizeof(alpn)),
 		!f->hs_done ? "-"
@@ -488,6 +512,13 @@ static void tg_flow_reap(struct tg_flow_engine *e, struct tg_flow *f)
 	f->t_released = true;
 	tg_accel_sess_free(f->rx);
 	tg_accel_sess_free(f->tx);
+	/* TLS 1.3: the traffic secrets and KeyUpdate state go with the
+	 * sessions (no record in flight can need them any more) */
+	tg_wipe(&f->s13, sizeof(f->s13));
+	f->hsfrag_len = 0;
+	f->ku_owed = false;
+	f->ku_run = 0;
+	f->rx_n = 0;
 	f->cin.pin = f->cout.pin = 0;
 	f->rx_peek = 0;
 	tg_buf_release(e, &f->cin);
@@ -556,28 +587,110 @@ static void tg_flow_close(struct tg_flow_engine *e, struct tg_flow *f,
 	tg_flow_reap(e, f);
 }
 
-/* Seal one small record (an alert) into cout, outside the bursts. */
-static void tg_flow_alert(struct tg_flow *f, uint8_t level, uint8_t desc)
+/* Seal one small record into cout, outside the bursts. */
+static bool tg_flow_seal_one(struct tg_flow *f, uint8_t type, const uint8_t *p,
+			     uint32_t len)
 {
 	uint32_t hdr, room;
 	struct tg_rec rec, *rp = &rec;
 
+	/* after a failed seal nothing more goes out (tg_tx_done) */
 	if (f->tx == NULL || f->tx_failed)
-		return;
+		return false;
 	hdr = tg_accel_hdr_len(f->tx);
-	room = tg_buf_room(&f->cout, hdr + 2 + TG_REC_ROOM);
-	if (room < hdr + 2 + TG_REC_ROOM)
-		return;
+	room = tg_buf_room(&f->cout, hdr + len + TG_REC_ROOM);
+	if (room < hdr + len + TG_REC_ROOM)
+		return false;
 	rec = (struct tg_rec){ .sess = f->tx, .buf = tg_buf_tail(&f->cout),
-			       .cap = room, .off = hdr, .len = 2,
-			       .type = TG_CT_ALERT };
-	rec.buf[hdr] = level;
-	rec.buf[hdr + 1] = desc;
-	if (tg_accel_seal_burst(&rp, 1) == 1) {
-		tg_buf_commit(&f->cout, rec.rec_len);
-		if (level == TG_ALERT_FATAL)
-			f->info.alert_sent = desc; /* the access log's alert= */
+			       .cap = room, .off = hdr, .len = len, .type = type };
+	memcpy(rec.buf + hdr, p, len);
+	if (tg_accel_seal_burst(&rp, 1) != 1)
+		return false;
+	tg_buf_commit(&f->cout, rec.rec_len);
+	return true;
+}
+
+/* Seal an alert into cout, outside the bursts. */
+static void tg_flow_alert(struct tg_flow *f, uint8_t level, uint8_t desc)
+{
+	const uint8_t a[2] = { level, desc };
+
+	if (tg_flow_seal_one(f, TG_CT_ALERT, a, 2) && level == TG_ALERT_FATAL)
+		f->info.alert_sent = desc; /* the access log's alert= */
+}
+
+/*
+ * TLS 1.3 KeyUpdate (RFC 8446 §4.6.3, §7.2) of one direction: the next
+ * application traffic secret, its keys, a new record session from
+ * sequence 0 in place of the old one, which is freed. No record of that
+ * direction may be in the accel queue then (it would run on the freed
+ * session): our KeyUpdate waits for the flow's seals (tg_ku_due's
+ * callers), and a TLS 1.3 flow has at most one open in flight, the one
+ * whose KeyUpdate this is (tg_rx_pass). False when the session cannot
+ * be made, or records are in flight after all (the caller closes the
+ * flow).
+ */
+static bool tg_flow_rekey(struct tg_flow_engine *e, struct tg_flow *f, bool tx)
+{
+	uint8_t *secret = tx ? f->s13.tx : f->s13.rx;
+	struct tg_accel_sess *s = NULL;
+	struct tg_keys k;
+	tg_result r;
+
+	if (tx ? f->cout.pin != 0 : f->cin.pin != 0 || f->rx_peek != 0)
+		return false;
+	r = tg_ks_update((enum tg_hash)f->s13.hash, secret);
+	if (tg_ok(r))
+		r = tg_ks_traffic_keys((enum tg_hash)f->s13.hash,
+				       (enum tg_suite)f->suite13, secret,
+				       tx ? TG_DIR_SEAL : TG_DIR_OPEN, 0, &k);
+	if (tg_ok(r))
+		r = tg_accel_sess_create(e->c->acc, &k, &s);
+	tg_wipe(&k, sizeof(k));
+	if (tg_failed(r))
+		return false;
+	if (tx) {
+		tg_accel_sess_free(f->tx);
+		f->tx = s;
+	} else {
+		tg_accel_sess_free(f->rx);
+		f->rx = s;
 	}
+	return true;
+}
+
+/* Our KeyUpdate (update_not_requested) under the current key, then our
+ * new key: records sealed after it use it. */
+static void tg_flow_key_update(struct tg_flow_engine *e, struct tg_flow *f)
+{
+	static const uint8_t ku[5] = { TG_HS_KEY_UPDATE, 0, 0, 1,
+				       0 /* update_not_requested */ };
+
+	f->ku_owed = false;
+	if (!tg_flow_seal_one(f, TG_CT_HANDSHAKE, ku, sizeof(ku)) ||
+	    !tg_flow_rekey(e, f, true)) {
+		/* never go on under a key we announced we left */
+		f->cout.len = 0;
+		f->state = FL_CLOSING;
+		return;
+	}
+	e->st->key_updates_sent++;
+}
+
+/*
+ * TLS 1.3: our KeyUpdate is due, the client asked for one or our key
+ * reached its record limit (RFC 8446 §5.5). It goes out when none of the
+ * flow's seals is in flight (cout.pin == 0), since the re-key frees the
+ * session they run on: until then the flow reads nothing more from its
+ * backend, and the last seal's completion touches it.
+ */
+static bool tg_ku_due(const struct tg_flow_engine *e, const struct tg_flow *f)
+{
+	uint64_t lim = e->set->tls13_rekey_records ? e->set->tls13_rekey_records
+						   : TG_REKEY_DEFAULT;
+
+	return f->s13.len != 0 && f->tx != NULL &&
+	       (f->ku_owed || tg_accel_sess_seq(f->tx) >= lim);
 }
 
 /* The bytes of cout that may go out now: up to the first record in
@@ -735,6 +848,11 @@ static void tg_key_install(struct tg_flow_engine *e, struct tg_flow *f,
 	}
 	f->info = m->info;
 	f->hs_done = true;
+	f->s13 = m->s13;
+	f->suite13 = m->tx.suite;
+	f->ku_owed = false;
+	f->ku_run = 0;
+	f->hsfrag_len = 0;
 	/* HS_DATA sent after the one that finished the handshake come back
 	 * as HS_LATE */
 	f->late_expected = f->hs_msgs > m->n_data ? f->hs_msgs - m->n_data : 0;
@@ -1095,6 +1213,17 @@ static uint16_t tg_rx_frame(struct tg_flow_engine *e, struct tg_flow *f,
 		}
 		if (end - off < TG_REC_HDR_LEN + (uint32_t)h.len || *budget < h.len)
 			break;
+		/* RFC 8446 §5: once protected, every TLS 1.3 record is
+		 * application_data outside; a change_cipher_spec (or
+		 * anything else) after the handshake is an
+		 * unexpected_message */
+		if (h.type != TG_CT_APPLICATION_DATA &&
+		    tg_accel_sess_version(f->rx) == TG_TLS13) {
+			e->st->record_errors++;
+			tg_flow_alert(f, TG_ALERT_FATAL, TG_ALERT_UNEXPECTED_MESSAGE);
+			f->state = FL_CLOSING;
+			break;
+		}
 		*budget -= h.len;
 		x = tg_frec_get(e, f, kind);
 		x->r = (struct tg_rec){ .sess = f->rx, .buf = buf, .cap = cap,
@@ -1118,7 +1247,131 @@ static uint16_t tg_rx_frame(struct tg_flow_engine *e, struct tg_flow *f,
 	return n;
 }
 
+/*
+ * An alert from the client. close_notify: the client is done sending
+ * (half-close; RFC 8446 §6.1 says the same for TLS 1.3). A fatal alert
+ * ends the flow. A warning goes by in TLS 1.2 (RFC 5246 §7.2); in
+ * TLS 1.3 every alert but close_notify and user_canceled is an error
+ * whatever its level (RFC 8446 §6), and user_canceled is followed by a
+ * close_notify (§6.1), so it only goes in the log.
+ */
+static void tg_rx_alert(struct tg_flow_engine *e, struct tg_flow *f,
+			const uint8_t *p, uint32_t len)
+{
+	bool v13 = f->info.version == TG_TLS13;
+
+	(void)e;
+	if (len < 2 || (v13 && len != 2)) {
+		/* RFC 8446 §6: an alert is two bytes (TLS 1.3: a record of
+		 * one alert, decode_error otherwise) */
+		if (v13)
+			tg_flow_alert(f, TG_ALERT_FATAL, TG_ALERT_DECODE_ERROR);
+		f->state = FL_CLOSING;
+		return;
+	}
+	if (p[1] == TG_ALERT_CLOSE_NOTIFY) {
+		f->c_eof = true;
+		f->c_notify = true;
+		return;
+	}
+	if (p[0] == TG_ALERT_FATAL || v13)
+		f->info.alert_recv = p[1]; /* the access log's peer_alert= */
+	if (p[0] == TG_ALERT_FATAL || (v13 && p[1] != TG_ALERT_USER_CANCELED))
+		f->state = FL_CLOSING;
+}
+
+/* The flow ends with a fatal alert from the rx pass. */
+static void tg_rx_fatal(struct tg_flow_engine *e, struct tg_flow *f,
+			uint8_t alert)
+{
+	e->st->record_errors++;
+	tg_flow_alert(f, TG_ALERT_FATAL, alert);
+	f->state = FL_CLOSING;
+}
+
+/*
+ * TLS 1.3 handshake messages after the handshake (RFC 8446 §4.6). The
+ * one a client sends us is KeyUpdate (§4.6.3): the next record is under
+ * its next key; with update_requested we owe one of ours. A KeyUpdate
+ * may be cut across records (a few bytes are kept) but must end its
+ * record ("MUST NOT span key changes", §5.1); anything else
+ * (NewSessionTicket, a post-handshake Certificate we never asked for)
+ * is an unexpected_message. More than TG_KU_MAX_RUN KeyUpdates without
+ * application data between them end the flow the same way.
+ */
+static void tg_rx_hs13(struct tg_flow_engine *e, struct tg_flow *f,
+		       const uint8_t *p, uint32_t len)
+{
+	struct tg_cur c = tg_cur_init(p, len);
+
+	if (f->s13.len == 0) {
+		tg_rx_fatal(e, f, TG_ALERT_UNEXPECTED_MESSAGE);
+		return;
+	}
+	while (tg_cur_left(&c) > 0 && f->state != FL_CLOSING) {
+		uint8_t req;
+		struct tg_cur body;
+		tg_result r;
+
+		/* gather a whole KeyUpdate (4 + 1 bytes) */
+		while (f->hsfrag_len < 5 &&
+		       tg_ok(tg_cur_u8(&c, &f->hsfrag[f->hsfrag_len])))
+			f->hsfrag_len++;
+		if (f->hsfrag[0] != TG_HS_KEY_UPDATE) {
+			tg_rx_fatal(e, f, TG_ALERT_UNEXPECTED_MESSAGE);
+			return;
+		}
+		if (f->hsfrag_len < 5)
+			return; /* the rest in the next record */
+		/* its length field says 1 */
+		if (f->hsfrag[1] != 0 || f->hsfrag[2] != 0 || f->hsfrag[3] != 1) {
+			tg_rx_fatal(e, f, TG_ALERT_DECODE_ERROR);
+			return;
+		}
+		body = tg_cur_init(f->hsfrag + 4, 1);
+		r = tg_hs_key_update_parse(&body, &req);
+		f->hsfrag_len = 0;
+		if (tg_failed(r)) {
+			tg_rx_fatal(e, f, tg_alert_of(r.code));
+			return;
+		}
+		/* §5.1: the key changes after this record: nothing of it
+		 * may follow the KeyUpdate */
+		if (tg_cur_left(&c) > 0) {
+			tg_rx_fatal(e, f, TG_ALERT_UNEXPECTED_MESSAGE);
+			return;
+		}
+		if (++f->ku_run > TG_KU_MAX_RUN) {
+			tg_rx_fatal(e, f, TG_ALERT_UNEXPECTED_MESSAGE);
+			return;
+		}
+		if (!tg_flow_rekey(e, f, false)) {
+			tg_rx_fatal(e, f, TG_ALERT_INTERNAL_ERROR);
+			return;
+		}
+		e->st->key_updates_received++;
+		if (req == TG_HS_UPDATE_REQUESTED)
+			f->ku_owed = true;
+	}
+}
+
 static void tg_flow_complete(struct tg_flow_engine *e);
+
+/*
+ * Queue @p f for the rx pass again while the pass runs: the queue's
+ * entries before @p *q are done, so they make room when it is full (a
+ * flow is at most once after *q).
+ */
+static void tg_rx_requeue(struct tg_flow_engine *e, struct tg_flow *f,
+			  unsigned *q)
+{
+	if (!f->in_rx && e->n_rxq == e->max) {
+		memmove(e->rxq, e->rxq + *q, (e->n_rxq - *q) * sizeof(*e->rxq));
+		e->n_rxq -= *q;
+		*q = 0;
+	}
+	tg_want_rx(e, f);
+}
 
 /*
  * Open the complete records of every queued flow in shared bursts
@@ -1126,12 +1379,20 @@ static void tg_flow_complete(struct tg_flow_engine *e);
  * done now, and those that came back since) to their flows, in each
  * flow's order. A full queue is back-pressure: the flows not gathered
  * stay queued for the next pass.
+ *
+ * TLS 1.3: a KeyUpdate inside a record changes the key of the next one
+ * (RFC 8446 §4.6.3), and the inner type is known only once the record is
+ * open; so a TLS 1.3 flow has one record in flight at most, and is
+ * gathered again when it is back (rx_more), up to TG_RX13_PER_PASS
+ * records per pass. With a CPU backend the record is back at once and
+ * the flow goes in the next burst of the same pass, as before the queue.
  */
 static void tg_rx_pass(struct tg_flow_engine *e)
 {
 	struct tg_rec *rp[TG_ACCEL_BURST_MAX];
 	unsigned q = 0;
 
+	e->rx_pass++;
 	while (q < e->n_rxq || e->n_rxd > 0) {
 		uint16_t n = 0, took;
 		unsigned room = tg_flow_q_room(e);
@@ -1148,6 +1409,24 @@ static void tg_rx_pass(struct tg_flow_engine *e)
 			f->in_rx = false;
 			if ((f->state != FL_OPEN && f->state != FL_CONNECT) || f->c_notify)
 				continue;
+			/* TLS 1.3: one record of the flow per burst, since a
+			 * KeyUpdate inside one changes the key of the next
+			 * (the inner type is known only once it is open); a
+			 * few bursts per pass (docs/decisions.md) */
+			if (f->rx_pass != e->rx_pass) {
+				f->rx_pass = e->rx_pass;
+				f->rx_n = 0;
+			}
+			if (f->s13.len != 0) {
+				if (f->rx_n >= TG_RX13_PER_PASS)
+					continue;
+				/* its record in flight first: it may carry a
+				 * KeyUpdate; back, it queues the flow again */
+				if (f->cin.pin != 0 || f->rx_peek != 0) {
+					f->rx_more = true;
+					continue;
+				}
+			}
 			/* bout comes with the first bytes to open */
 			if (!tg_buf_grow(e, &f->bout, TG_BUF_BOUT)) {
 				tg_flow_alert(f, TG_ALERT_FATAL, TG_ALERT_INTERNAL_ERROR);
@@ -1167,7 +1446,8 @@ static void tg_rx_pass(struct tg_flow_engine *e)
 							    TG_FLOW_CLIENT, &p);
 
 				k = tg_rx_frame(e, f, p, len, f->peek_pend, len,
-						&budget, rp + n, (uint16_t)(room - n),
+						&budget, rp + n,
+						f->s13.len != 0 ? 1 : (uint16_t)(room - n),
 						TG_FR_OPEN_PEEK);
 				/* none whole there (one record across the
 				 * transport's buffers): copy into cin, once
@@ -1183,9 +1463,12 @@ static void tg_rx_pass(struct tg_flow_engine *e)
 				k = tg_rx_frame(e, f, f->cin.p, f->cin.cap,
 						f->cin.off + f->cin_pend,
 						f->cin.off + f->cin.len, &budget,
-						rp + n, (uint16_t)(room - n), TG_FR_OPEN);
+						rp + n,
+						f->s13.len != 0 ? 1 : (uint16_t)(room - n),
+						TG_FR_OPEN);
 			}
 			n += k;
+			f->rx_n += (uint8_t)k;
 		}
 		if (n > 0) {
 			took = tg_accel_open_submit(e->q, rp, n);
@@ -1195,7 +1478,7 @@ static void tg_rx_pass(struct tg_flow_engine *e)
 				struct tg_frec *x = rp[i]->udata;
 
 				tg_rx_unpend(x->f, x);
-				tg_want_rx(e, x->f);
+				tg_rx_requeue(e, x->f, &q);
 				tg_frec_put(e, x);
 			}
 			e->st->burst_hist[tg_stats_burst_bucket(n)]++;
@@ -1229,7 +1512,7 @@ static void tg_rx_pass(struct tg_flow_engine *e)
 			/* all done: what was left for want of room is next */
 			if (f->rx_more && f->cin.pin == 0 && f->rx_peek == 0) {
 				f->rx_more = false;
-				tg_want_rx(e, f);
+				tg_rx_requeue(e, f, &q);
 			}
 			if (f->state == FL_CLOSING)
 				continue;
@@ -1248,9 +1531,14 @@ static void tg_rx_pass(struct tg_flow_engine *e)
 			}
 			if (r->status != TG_REC_OK) {
 				e->st->record_errors++;
+				/* RFC 8446 §5.4: a TLS 1.3 record with no
+				 * content type after its padding is an
+				 * unexpected_message */
 				tg_flow_alert(f, TG_ALERT_FATAL,
 					      r->status == TG_REC_E_OVERFLOW
 						      ? TG_ALERT_RECORD_OVERFLOW
+					      : r->status == TG_REC_E_UNEXPECTED
+						      ? TG_ALERT_UNEXPECTED_MESSAGE
 						      : TG_ALERT_BAD_RECORD_MAC);
 				f->state = FL_CLOSING;
 				continue;
@@ -1261,20 +1549,24 @@ static void tg_rx_pass(struct tg_flow_engine *e)
 			}
 			switch (r->type) {
 			case TG_CT_APPLICATION_DATA:
+				/* RFC 8446 §5.1: no application data in the
+				 * middle of a handshake message */
+				if (f->hsfrag_len != 0) {
+					tg_rx_fatal(e, f, TG_ALERT_UNEXPECTED_MESSAGE);
+					break;
+				}
+				f->ku_run = 0;
 				memcpy(tg_buf_tail(&f->bout), r->buf + r->off, r->len);
 				tg_buf_commit(&f->bout, r->len);
 				break;
 			case TG_CT_ALERT:
-				if (r->len >= 2 && r->buf[r->off + 1] == TG_ALERT_CLOSE_NOTIFY) {
-					f->c_eof = true;
-					f->c_notify = true;
-				} else if (r->len < 2 || r->buf[r->off] == TG_ALERT_FATAL) {
-					if (r->len >= 2) /* the access log's peer_alert= */
-						f->info.alert_recv = r->buf[r->off + 1];
-					f->state = FL_CLOSING;
-				}
+				tg_rx_alert(e, f, r->buf + r->off, r->len);
 				break;
 			case TG_CT_HANDSHAKE:
+				if (f->info.version == TG_TLS13) {
+					tg_rx_hs13(e, f, r->buf + r->off, r->len);
+					break;
+				}
 				/* renegotiation is refused (RFC 5746 §4.4) */
 				tg_flow_alert(f, TG_ALERT_WARNING,
 					      TG_ALERT_NO_RENEGOTIATION);
@@ -1305,8 +1597,14 @@ static uint32_t tg_record_size(const struct tg_flow_engine *e,
 	 * ends a pause (t_active) must still get small records back */
 	if (now - f->t_sent > e->set->record_idle_ms)
 		f->sent_since_idle = 0;
-	return f->sent_since_idle < e->set->record_ramp_bytes ? e->set->record_small
-							      : e->set->record_max;
+	uint32_t rs = f->sent_since_idle < e->set->record_ramp_bytes
+			      ? e->set->record_small
+			      : e->set->record_max;
+
+	/* RFC 8449: never over the client's record_size_limit */
+	if (f->info.record_limit != 0 && rs > f->info.record_limit)
+		rs = f->info.record_limit;
+	return rs;
 }
 
 /*
@@ -1407,6 +1705,18 @@ static void tg_tx_pass(struct tg_flow_engine *e)
 			if (!tg_buf_grow(e, &f->cout, TG_BUF_COUT)) {
 				f->state = FL_CLOSING;
 				continue;
+			}
+			/* TLS 1.3: a KeyUpdate the client asked for, and ours
+			 * before the AEAD's limit (RFC 8446 §5.5), ahead of
+			 * the records of this pass; with seals of the flow in
+			 * flight (under the key it replaces) the flow waits
+			 * (tg_ku_due) */
+			if (tg_ku_due(e, f)) {
+				if (f->cout.pin != 0)
+					continue;
+				tg_flow_key_update(e, f);
+				if (f->state == FL_CLOSING)
+					continue;
 			}
 			/* compact once: records gathered below point into cout
 			 * (not under records in flight) */
@@ -1561,6 +1871,33 @@ static void tg_flow_progress(struct tg_flow_engine *e, struct tg_flow *f,
 	}
 	if (f->late != NULL && tg_late_drain(f))
 		tg_want_rx(e, f);
+	/* TLS 1.3 records left for the pass bound: the next round opens
+	 * them (no readable event will come for bytes already in cin; with
+	 * a record in flight its completion queues the flow: rx_more) */
+	if (f->s13.len != 0 && f->rx_n >= TG_RX13_PER_PASS &&
+	    f->cin.len >= TG_REC_HDR_LEN && f->cin.pin == 0 &&
+	    f->rx_peek == 0 && !f->c_notify && !f->in_rx) {
+		/* queued, not touched: progress is walking the touched list */
+		f->in_rx = true;
+		e->rxq[e->n_rxq++] = f->slot;
+	}
+	/* a KeyUpdate the client asked for goes out now, not only before
+	 * our next record: one for all its requests since ours; with seals
+	 * in flight under our key, once they are back (their completion
+	 * touches the flow) */
+	if (f->ku_owed && f->cout.pin == 0 &&
+	    (f->state == FL_OPEN || f->state == FL_CONNECT)) {
+		tg_flow_key_update(e, f);
+		if (f->state == FL_CLOSING) {
+			tg_flow_progress(e, f, now);
+			return;
+		}
+		if (!tg_flush(e, f, TG_FLOW_CLIENT, &f->cout, tg_cout_ready(f),
+			      &e->st->bytes_to_client, &f->out_bytes)) {
+			tg_flow_close(e, f, "client-write-error");
+			return;
+		}
+	}
 	/* client finished sending: pass the FIN on once bout is flushed
 	 * (and the records still being opened are in it) */
 	if (f->c_eof && f->state == FL_OPEN && f->bout.len == 0 && !f->b_shut &&

@@ -102,6 +102,9 @@ struct tg_flow_settings {
 	unsigned record_ramp_bytes;      /**< bytes sent before going to max */
 	unsigned record_idle_ms;         /**< idle time that resets to small */
 	enum tg_proxy_proto proxy_protocol; /**< header to backends */
+	/** TLS 1.3: records sealed under one key before our own KeyUpdate
+	 *  (RFC 8446 §5.5); 0 = 2^24, well inside AES-GCM's 2^24.5 */
+	uint64_t tls13_rekey_records;
 };
 
 /** The two sides of a flow. */

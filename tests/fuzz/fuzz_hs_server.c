@@ -6,7 +6,8 @@
  * Input layout: a 4-byte header, then the wire bytes.
  *   byte 0: configuration (bits 0-2 pick one of the server configs built
  *           once at start-up: client auth none/optional/required, static
- *           RSA allowed, tickets, session cache, tls13_capable, ...)
+ *           RSA allowed, tickets, session cache, tls13_capable, TLS 1.3
+ *           on with odd numbers, ...)
  *   bytes 1-3: seed of the chunk sizes (bytes are fed in chunks of
  *           1..(byte 1 + 1) * 64 bytes drawn from that seed), so the
  *           reassembly across feeds is exercised too.
@@ -60,6 +61,9 @@ void fuzz_hs_target_setup(void)
 		c->allow_static_rsa = (i & 1) != 0;
 		c->allow_no_ems = (i & 2) != 0;
 		c->tls13_capable = (i & 4) != 0;
+		/* TLS 1.3 too in half the configurations */
+		c->versions = TG_HS_VERSION_TLS12 |
+			      ((i & 1) ? TG_HS_VERSION_TLS13 : 0);
 		c->client_order = i == 5;
 		c->cache = (i & 2) ? cache : NULL;
 		c->tickets = (i & 4) ? NULL : tickets;

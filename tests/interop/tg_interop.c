@@ -59,8 +59,14 @@ SSL_CTX *tgi_client_ctx(const struct tgi_peer *o)
 	SSL_CTX *ctx = tgi_ctx(false, o->max_version ? o->max_version
 						       : TLS1_2_VERSION);
 
+	if (o->min_version)
+		SSL_CTX_set_min_proto_version(ctx, o->min_version);
 	if (o->ciphers)
 		SSL_CTX_set_cipher_list(ctx, o->ciphers);
+	if (o->ciphersuites)
+		SSL_CTX_set_ciphersuites(ctx, o->ciphersuites);
+	if (o->no_compat)
+		SSL_CTX_clear_options(ctx, SSL_OP_ENABLE_MIDDLEBOX_COMPAT);
 	if (o->groups)
 		SSL_CTX_set1_groups_list(ctx, o->groups);
 	if (o->sigalgs)

@@ -49,7 +49,10 @@ void tgi_run_reset(struct tgi_run *r);
 /** The knobs of one libssl client (all zero: libssl's defaults). */
 struct tgi_peer {
 	int max_version;        /**< TLS1_2_VERSION when 0 */
+	int min_version;        /**< TLS1_2_VERSION when 0 */
 	const char *ciphers;    /**< NULL: libssl's default */
+	const char *ciphersuites; /**< TLS 1.3 suites; NULL: libssl's default */
+	bool no_compat;         /**< no TLS 1.3 middlebox compatibility mode */
 	const char *groups;     /**< NULL: libssl's default */
 	const char *sigalgs;    /**< NULL: libssl's default */
 	const char *sni;        /**< NULL: none */

@@ -458,7 +458,7 @@ static void test_render_help_type(void)
 		}
 	}
 	CU_ASSERT(samples > 50);
-	CU_ASSERT_EQUAL(families, 25); /* 26 with a control plane */
+	CU_ASSERT_EQUAL(families, 26); /* 27 with a control plane */
 	free(copy);
 	free(b);
 }

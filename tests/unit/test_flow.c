@@ -24,6 +24,8 @@
 #include "tg_ctl.h"
 #include "tg_eal.h"
 #include "tg_flow.h"
+#include "tg_hs_msg.h"
+#include "tg_ks.h"
 #include "tg_stats.h"
 #include "tg_test.h"
 #include "tg_tls.h"
@@ -250,6 +252,12 @@ struct env {
 	size_t cli_off;        /* records consumed of the client's out */
 	uint8_t alerts[16][2];
 	unsigned n_alerts;
+	/* TLS 1.3: the application secrets the client follows KeyUpdates
+	 * with (c2s = its writes, s2c = the engine's) */
+	bool v13;
+	uint8_t sec_c2s[32], sec_s2c[32];
+	uint8_t cli_pad;    /* TLS 1.3: zero padding in the client's records */
+	unsigned ku_seen;      /* KeyUpdates read from the engine */
 };
 
 static void keys(struct tg_keys *k, uint8_t dir, uint8_t fill)
@@ -446,7 +454,8 @@ static size_t client_record(struct env *t, uint8_t type, const void *p,
 {
 	uint32_t hdr = tg_accel_hdr_len(t->cli_tx);
 	struct tg_rec r = { .sess = t->cli_tx, .buf = out, .cap = (uint32_t)cap,
-			    .off = hdr, .len = len, .type = type };
+			    .off = hdr, .len = len, .type = type,
+			    .pad = t->cli_pad };
 	struct tg_rec *rp = &r;
 
 	memcpy(out + hdr, p, len);
@@ -481,7 +490,24 @@ static void client_read(struct env *t, struct tg_flow *f)
 				     .rec_off = (uint32_t)t->cli_off,
 				     .rec_len = TG_REC_HDR_LEN + len };
 		CU_ASSERT_EQUAL_FATAL(tg_accel_open_burst(&rp, 1), 1);
-		if (r.type == TG_CT_APPLICATION_DATA)
+		if (r.type == TG_CT_HANDSHAKE && t->v13) {
+			/* the engine's KeyUpdate: its next records are
+			 * under its next key */
+			struct tg_keys k;
+			struct tg_cur b = tg_cur_init(s->out + r.off + 4, r.len - 4);
+			uint8_t req = 9;
+
+			CU_ASSERT_EQUAL(r.len, 5);
+			CU_ASSERT_EQUAL(s->out[r.off], TG_HS_KEY_UPDATE);
+			TG_ASSERT_OK(tg_hs_key_update_parse(&b, &req));
+			CU_ASSERT_EQUAL(req, TG_HS_UPDATE_NOT_REQUESTED);
+			TG_ASSERT_OK(tg_ks_update(TG_HASH_SHA256, t->sec_s2c));
+			TG_ASSERT_OK(tg_ks_traffic_keys(TG_HASH_SHA256, TG_SUITE_AES128GCM,
+							t->sec_s2c, TG_DIR_OPEN, 0, &k));
+			tg_accel_sess_free(t->cli_rx);
+			TG_ASSERT_OK(tg_accel_sess_create(g_acc, &k, &t->cli_rx));
+			t->ku_seen++;
+		} else if (r.type == TG_CT_APPLICATION_DATA)
 			buf_append(&t->plain, &t->plain_len, s->out + r.off, r.len);
 		else if (r.type == TG_CT_ALERT && t->n_alerts < 16) {
 			t->alerts[t->n_alerts][0] = s->out[r.off];
@@ -1817,7 +1843,294 @@ static void test_async_stop(void)
 	env_fini(&t);
 }
 
+/* ---- TLS 1.3 --------------------------------------------------------------- */
+
+/* A TLS 1.3 flow: KEY_INSTALL with application keys from two secrets,
+ * the client's sessions from the same. */
+static struct tg_flow *open_flow13(struct env *t)
+{
+	struct tg_flow *f = accept_(t);
+	struct tg_ctl_msg *m;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	round_(t);
+	arrive(t, f, TG_FLOW_CLIENT, "\x16\x03\x01hello", 8);
+	m = ctl_take(t);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	tg_ctl_msg_free(m);
+	t->v13 = true;
+	tg_test_fill(t->sec_c2s, 32);
+	tg_test_fill(t->sec_s2c, 32);
+	m = ctl_msg(f, TG_CTL_KEY_INSTALL, NULL, 0);
+	m->n_data = 1;
+	TG_ASSERT_OK(tg_ks_traffic_keys(TG_HASH_SHA256, TG_SUITE_AES128GCM,
+					t->sec_c2s, TG_DIR_OPEN, 0, &m->rx));
+	TG_ASSERT_OK(tg_ks_traffic_keys(TG_HASH_SHA256, TG_SUITE_AES128GCM,
+					t->sec_s2c, TG_DIR_SEAL, 0, &m->tx));
+	m->s13.hash = TG_HASH_SHA256;
+	m->s13.len = 32;
+	memcpy(m->s13.rx, t->sec_c2s, 32);
+	memcpy(m->s13.tx, t->sec_s2c, 32);
+	m->info.version = TG_TLS13;
+	m->info.suite = TG_CS13_AES_128_GCM_SHA256;
+	tg_accel_sess_free(t->cli_tx);
+	tg_accel_sess_free(t->cli_rx);
+	{
+		struct tg_keys k = m->rx, k2 = m->tx;
+
+		k.dir = TG_DIR_SEAL;
+		k2.dir = TG_DIR_OPEN;
+		TG_ASSERT_OK(tg_accel_sess_create(g_acc, &k, &t->cli_tx));
+		TG_ASSERT_OK(tg_accel_sess_create(g_acc, &k2, &t->cli_rx));
+	}
+	ctl_reply(t, m);
+	round_(t);
+	tg_flow_backend_connected(t->e, f);
+	round_(t);
+	return f;
+}
+
+/* The client's KeyUpdate: sealed under its current key, then its next
+ * key for what follows. Returns the record's length in @p out. */
+static size_t client_key_update(struct env *t, uint8_t req, uint8_t *out,
+				size_t cap)
+{
+	uint8_t ku[5] = { TG_HS_KEY_UPDATE, 0, 0, 1, req };
+	size_t n = client_record(t, TG_CT_HANDSHAKE, ku, 5, out, cap);
+	struct tg_keys k;
+
+	TG_ASSERT_OK(tg_ks_update(TG_HASH_SHA256, t->sec_c2s));
+	TG_ASSERT_OK(tg_ks_traffic_keys(TG_HASH_SHA256, TG_SUITE_AES128GCM,
+					t->sec_c2s, TG_DIR_SEAL, 0, &k));
+	tg_accel_sess_free(t->cli_tx);
+	TG_ASSERT_OK(tg_accel_sess_create(g_acc, &k, &t->cli_tx));
+	return n;
+}
+
+/* KeyUpdate from the client (RFC 8446 §4.6.3) in the middle of records
+ * that arrive together: the records after it open with its next key;
+ * update_requested gets our KeyUpdate, and our records after it are
+ * under our next key. */
+static void test_tls13_key_update(void)
+{
+	static uint8_t chunk[4 * 2048];
+	struct env t;
+	struct tg_flow *f;
+	struct mside *be, *cl;
+	size_t n = 0;
+
+	env_init(&t, NULL, false);
+	f = open_flow13(&t);
+	be = &mf(&t.mem, f)->s[TG_FLOW_BACKEND];
+	cl = &mf(&t.mem, f)->s[TG_FLOW_CLIENT];
+	n += client_record(&t, TG_CT_APPLICATION_DATA, "one ", 4, chunk + n,
+			   sizeof(chunk) - n);
+	n += client_key_update(&t, TG_HS_UPDATE_REQUESTED, chunk + n,
+			       sizeof(chunk) - n);
+	n += client_record(&t, TG_CT_APPLICATION_DATA, "two ", 4, chunk + n,
+			   sizeof(chunk) - n);
+	n += client_key_update(&t, TG_HS_UPDATE_NOT_REQUESTED, chunk + n,
+			       sizeof(chunk) - n);
+	n += client_record(&t, TG_CT_APPLICATION_DATA, "three", 5, chunk + n,
+			   sizeof(chunk) - n);
+	arrive(&t, f, TG_FLOW_CLIENT, chunk, n);
+	for (int i = 0; i < 4; i++)
+		round_(&t);
+	CU_ASSERT_EQUAL(be->out_len, 13);
+	CU_ASSERT(be->out_len == 13 && memcmp(be->out, "one two three", 13) == 0);
+	CU_ASSERT_EQUAL(t.st.key_updates_received, 2);
+	CU_ASSERT_EQUAL(t.st.key_updates_sent, 1);
+	/* our KeyUpdate came, then the backend's answer under the next key */
+	buf_append(&be->in, &be->in_len, "answer", 6);
+	tg_flow_on_readable(t.e, f, TG_FLOW_BACKEND);
+	round_(&t);
+	client_read(&t, f);
+	CU_ASSERT_EQUAL(t.ku_seen, 1);
+	CU_ASSERT(t.plain_len == 6 && memcmp(t.plain, "answer", 6) == 0);
+	CU_ASSERT_EQUAL(t.n_alerts, 0);
+	CU_ASSERT_FALSE(cl->shut);
+	env_fini(&t);
+}
+
+/* Our own KeyUpdate before the record limit (RFC 8446 §5.5), here
+ * lowered to 3 records. */
+static void test_tls13_rekey_limit(void)
+{
+	static uint8_t data[20000];
+	struct env t;
+	struct tg_flow_settings set;
+	struct tg_flow *f;
+	struct mside *be;
+
+	settings_default(&set);
+	set.tls13_rekey_records = 3;
+	set.record_ramp_bytes = 0; /* full records at once */
+	env_init(&t, &set, false);
+	f = open_flow13(&t);
+	be = &mf(&t.mem, f)->s[TG_FLOW_BACKEND];
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 7);
+	for (int k = 0; k < 8; k++) {
+		buf_append(&be->in, &be->in_len, data, 4000);
+		tg_flow_on_readable(t.e, f, TG_FLOW_BACKEND);
+		round_(&t);
+		client_read(&t, f);
+	}
+	CU_ASSERT_EQUAL(t.plain_len, 32000);
+	CU_ASSERT(t.ku_seen >= 2);
+	CU_ASSERT_EQUAL(t.st.key_updates_sent, t.ku_seen);
+	env_fini(&t);
+}
+
+/* Too many KeyUpdates without data, a bad KeyUpdate, a KeyUpdate
+ * followed by more in its record, another post-handshake message: each
+ * an alert and the end of the flow. */
+static void test_tls13_post_handshake_errors(void)
+{
+	static uint8_t chunk[64 * 64];
+	struct {
+		const char *what;
+		uint8_t alert;
+	} cases[] = {
+		{ "too many", TG_ALERT_UNEXPECTED_MESSAGE },
+		{ "bad value", TG_ALERT_ILLEGAL_PARAMETER },
+		{ "more after it", TG_ALERT_UNEXPECTED_MESSAGE },
+		{ "a ticket", TG_ALERT_UNEXPECTED_MESSAGE },
+		{ "a warning alert", 0 },
+	};
+
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		struct env t;
+		struct tg_flow *f;
+		size_t n = 0;
+
+		env_init(&t, NULL, false);
+		f = open_flow13(&t);
+		if (c == 0) {
+			for (int i = 0; i < 33; i++)
+				n += client_key_update(&t, 0, chunk + n,
+						       sizeof(chunk) - n);
+		} else if (c == 1) {
+			uint8_t ku[5] = { TG_HS_KEY_UPDATE, 0, 0, 1, 2 };
+
+			n = client_record(&t, TG_CT_HANDSHAKE, ku, 5, chunk,
+					  sizeof(chunk));
+		} else if (c == 2) {
+			uint8_t ku[6] = { TG_HS_KEY_UPDATE, 0, 0, 1, 0, 0x17 };
+
+			n = client_record(&t, TG_CT_HANDSHAKE, ku, 6, chunk,
+					  sizeof(chunk));
+		} else if (c == 3) {
+			uint8_t nst[8] = { TG_HS_NEW_SESSION_TICKET, 0, 0, 4, 0, 0, 0, 0 };
+
+			n = client_record(&t, TG_CT_HANDSHAKE, nst, 8, chunk,
+					  sizeof(chunk));
+		} else {
+			/* RFC 8446 §6: a warning is an error in TLS 1.3 */
+			uint8_t a[2] = { TG_ALERT_WARNING, TG_ALERT_UNSUPPORTED_CERTIFICATE };
+
+			n = client_record(&t, TG_CT_ALERT, a, 2, chunk, sizeof(chunk));
+		}
+		arrive(&t, f, TG_FLOW_CLIENT, chunk, n);
+		for (int i = 0; i < 20; i++)
+			round_(&t);
+		client_read(&t, f);
+		if (cases[c].alert != 0) {
+			CU_ASSERT_EQUAL(t.n_alerts, 1);
+			if (t.n_alerts != 1 || t.alerts[0][1] != cases[c].alert)
+				fprintf(stderr, "%s: %u alerts, %u\n", cases[c].what,
+					t.n_alerts, t.alerts[0][1]);
+			CU_ASSERT_EQUAL(t.alerts[0][0], TG_ALERT_FATAL);
+			CU_ASSERT_EQUAL(t.alerts[0][1], cases[c].alert);
+		}
+		CU_ASSERT_TRUE(mf(&t.mem, f)->released);
+		env_fini(&t);
+	}
+}
+
+/* TLS 1.3 records with padding (RFC 8446 §5.4) are taken, a KeyUpdate
+ * among them too; user_canceled is a warning that is not an error
+ * (§6.1); close_notify half-closes, the answer still reaches the client
+ * and its FIN becomes our close_notify; a record of padding alone (no
+ * content type) is an unexpected_message. */
+static void test_tls13_padding_alerts(void)
+{
+	static uint8_t chunk[4 * 4096];
+	struct env t;
+	struct tg_flow *f;
+	struct mflow *x;
+	size_t n = 0;
+
+	env_init(&t, NULL, false);
+	f = open_flow13(&t);
+	x = mf(&t.mem, f);
+	t.cli_pad = 200;
+	n += client_record(&t, TG_CT_APPLICATION_DATA, "GET ", 4, chunk + n,
+			   sizeof(chunk) - n);
+	n += client_key_update(&t, TG_HS_UPDATE_NOT_REQUESTED, chunk + n,
+			       sizeof(chunk) - n);
+	t.cli_pad = 255;
+	n += client_record(&t, TG_CT_APPLICATION_DATA, "/", 1, chunk + n,
+			   sizeof(chunk) - n);
+	n += client_record(&t, TG_CT_ALERT, "\x01\x5a", 2, chunk + n,
+			   sizeof(chunk) - n); /* user_canceled */
+	arrive(&t, f, TG_FLOW_CLIENT, chunk, n);
+	for (int i = 0; i < 4; i++)
+		round_(&t);
+	CU_ASSERT_EQUAL_FATAL(x->s[TG_FLOW_BACKEND].out_len, 5);
+	CU_ASSERT_EQUAL(memcmp(x->s[TG_FLOW_BACKEND].out, "GET /", 5), 0);
+	CU_ASSERT_EQUAL(t.st.key_updates_received, 1);
+	CU_ASSERT_FALSE(x->s[TG_FLOW_BACKEND].shut);
+	CU_ASSERT_FALSE(x->released);
+	/* close_notify, padded: FIN to the backend, the flow still open */
+	client_send(&t, f, TG_CT_ALERT, "\x01\x00", 2);
+	round_(&t);
+	CU_ASSERT_TRUE(x->s[TG_FLOW_BACKEND].shut);
+	CU_ASSERT_FALSE(x->released);
+	arrive(&t, f, TG_FLOW_BACKEND, "HTTP/1.1 200 OK", 15);
+	client_read(&t, f);
+	CU_ASSERT(t.plain_len == 15 && memcmp(t.plain, "HTTP/1.1 200 OK", 15) == 0);
+	CU_ASSERT_EQUAL(t.n_alerts, 0);
+	arrive_eof(&t, f, TG_FLOW_BACKEND, 0);
+	client_read(&t, f);
+	CU_ASSERT_EQUAL(t.n_alerts, 1);
+	CU_ASSERT_EQUAL(t.alerts[0][1], TG_ALERT_CLOSE_NOTIFY);
+	CU_ASSERT_TRUE(x->released);
+	CU_ASSERT_TRUE(log_has(&t, "tls=TLSv1.3"));
+	env_fini(&t);
+
+	/* padding alone: no content type (§5.4) */
+	env_init(&t, NULL, false);
+	f = open_flow13(&t);
+	x = mf(&t.mem, f);
+	{
+		uint32_t hdr = tg_accel_hdr_len(t.cli_tx);
+		struct tg_rec r = { .sess = t.cli_tx, .buf = chunk,
+				    .cap = sizeof(chunk), .off = hdr, .len = 0,
+				    .type = 0, .pad = 16 }, *rp = &r;
+
+		/* inner type 0 is what the padding is made of */
+		CU_ASSERT_EQUAL_FATAL(tg_accel_seal_burst(&rp, 1), 1);
+		arrive(&t, f, TG_FLOW_CLIENT, chunk, r.rec_len);
+	}
+	for (int i = 0; i < 4; i++)
+		round_(&t);
+	client_read(&t, f);
+	CU_ASSERT_EQUAL(t.n_alerts, 1);
+	CU_ASSERT_EQUAL(t.alerts[0][0], TG_ALERT_FATAL);
+	CU_ASSERT_EQUAL(t.alerts[0][1], TG_ALERT_UNEXPECTED_MESSAGE);
+	CU_ASSERT_TRUE(x->released);
+	env_fini(&t);
+}
+
 static CU_TestInfo flow_tests[] = {
+	{ "TLS 1.3: KeyUpdate from the client, ours when asked",
+	  test_tls13_key_update },
+	{ "TLS 1.3: our KeyUpdate before the record limit",
+	  test_tls13_rekey_limit },
+	{ "TLS 1.3: post-handshake errors", test_tls13_post_handshake_errors },
+	{ "TLS 1.3: padded records, user_canceled, half-close",
+	  test_tls13_padding_alerts },
 	{ "a flow's whole life, half-close", test_lifecycle },
 	{ "late records go first", test_late_records },
 	{ "bytes after Finished come with the keys", test_install_trailing },

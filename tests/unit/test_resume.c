@@ -871,6 +871,40 @@ static void test_ticket_state_parse(void)
 	TG_WIPE_OBJ(out);
 }
 
+/* Version 3: a TLS 1.3 PSK with its age_add and issue time. */
+static void test_ticket_state13(void)
+{
+	struct tg_sess_state st, back;
+	uint8_t pt[TG_TICKET_STATE_MAX];
+	size_t n;
+
+	memset(&st, 0, sizeof(st));
+	memset(st.master_secret, 0x42, 48);
+	st.cipher_suite = 0x1302;
+	st.tls13 = true;
+	st.age_add = 0xfad6aac5;
+	st.issued = 1234567;
+	st.created = 1234000;
+	TG_ASSERT_OK(tg_sess_set_sni(&st, "a.example", 9));
+	TG_ASSERT_OK(tg_ticket_state_encode(&st, pt, sizeof(pt), &n));
+	CU_ASSERT_EQUAL(pt[0], 3);
+	TG_ASSERT_OK(tg_ticket_state_decode(pt, n, &back));
+	CU_ASSERT_TRUE(back.tls13);
+	CU_ASSERT_EQUAL(back.age_add, 0xfad6aac5);
+	CU_ASSERT_EQUAL(back.issued, 1234567);
+	CU_ASSERT_EQUAL(back.created, 1234000);
+	CU_ASSERT_EQUAL(back.cipher_suite, 0x1302);
+	CU_ASSERT_EQUAL(memcmp(back.master_secret, st.master_secret, 48), 0);
+	/* the flag without version 3, or version 3 without the flag */
+	pt[0] = 2;
+	TG_ASSERT_ERR(tg_ticket_state_decode(pt, n, &back), TG_E_DECODE);
+	st.tls13 = false;
+	TG_ASSERT_OK(tg_ticket_state_encode(&st, pt, sizeof(pt), &n));
+	CU_ASSERT_EQUAL(pt[0], 2);
+	pt[0] = 3;
+	TG_ASSERT_ERR(tg_ticket_state_decode(pt, n, &back), TG_E_DECODE);
+}
+
 static CU_TestInfo cache_tests[] = {
 	{ "state setters", test_state_setters },
 	{ "put/get/replace/remove/clear", test_cache_basic },
@@ -889,6 +923,7 @@ static CU_TestInfo ticket_tests[] = {
 	{ "expiry", test_ticket_expiry },
 	{ "key files", test_ticket_key_files },
 	{ "state parsing", test_ticket_state_parse },
+	{ "TLS 1.3 state (version 3)", test_ticket_state13 },
 	CU_TEST_INFO_NULL,
 };
 

@@ -1,0 +1,659 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file tcp_out.c
+ * What a connection sends: segments built from the send buffer (the same
+ * bytes every time, RFC 9293 §3.8.1 retransmission), options (RFC 9293
+ * §3.2 MSS, RFC 7323 window scale and timestamps), the window we offer
+ * (RFC 9293 §3.8.6.2.2 receiver SWS avoidance, never shrunk), the sender
+ * rules (RFC 9293 §3.8.6.2.1 sender SWS avoidance, Nagle off by default,
+ * RFC 5681 / RFC 3042 congestion and limited transmit), the timers that
+ * drive it (RFC 6298 retransmission, RFC 9293 §3.8.6.1 zero-window
+ * probing, RFC 1122 §4.2.3.6 keep-alive) and resets.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+
+#include <rte_tcp.h>
+
+#include "tcp_int.h"
+
+#define TG_OPT_NOP 1
+#define TG_OPT_MSS 2
+#define TG_OPT_WS 3
+#define TG_OPT_SACK_OK 4
+#define TG_OPT_SACK 5
+#define TG_OPT_TS 8
+
+/* ---- buffers ------------------------------------------------------------------------ */
+
+void tg_tcp_sbuf_free(struct tg_sbuf *b)
+{
+	struct rte_mbuf *m = b->head;
+
+	while (m != NULL) {
+		struct rte_mbuf *nx = m->next;
+
+		m->next = NULL;
+		rte_pktmbuf_free_seg(m);
+		m = nx;
+	}
+	b->head = b->tail = b->cur = NULL;
+	b->len = 0;
+}
+
+void tg_tcp_rbuf_free(struct tg_rbuf *b)
+{
+	for (int q = 0; q < 2; q++) {
+		struct rte_mbuf *m = q == 0 ? b->head : b->ooo;
+
+		while (m != NULL) {
+			struct rte_mbuf *nx = m->next;
+
+			m->next = NULL;
+			rte_pktmbuf_free_seg(m);
+			m = nx;
+		}
+	}
+	b->head = b->tail = b->ooo = NULL;
+	b->len = 0;
+	b->ooo_mem = 0;
+	b->has_ooo_fin = false;
+}
+
+/* Free what @p ack covers; returns the payload bytes freed. */
+uint32_t tg_tcp_sbuf_ack(struct tg_tcp_conn *c, uint32_t ack)
+{
+	struct tg_sbuf *b = &c->snd;
+	uint32_t n, done;
+
+	if (!SEQ_GT(ack, b->seq))
+		return 0;
+	n = ack - b->seq;
+	if (n > b->len)
+		n = b->len; /* the rest was the FIN */
+	done = n;
+	while (n > 0 && b->head != NULL) {
+		struct rte_mbuf *m = b->head;
+
+		if (n >= m->data_len) {
+			n -= m->data_len;
+			b->head = m->next;
+			if (b->head == NULL)
+				b->tail = NULL;
+			if (b->cur == m)
+				b->cur = NULL;
+			m->next = NULL;
+			rte_pktmbuf_free_seg(m);
+		} else {
+			m->data_off = (uint16_t)(m->data_off + n);
+			m->data_len = (uint16_t)(m->data_len - n);
+			m->pkt_len = m->data_len;
+			if (b->cur == m)
+				b->cur = NULL;
+			n = 0;
+		}
+	}
+	b->seq += done;
+	b->len -= done;
+	return done;
+}
+
+/* Copy @p len bytes of the send buffer from sequence number @p seq. */
+static void tg_sbuf_copy(struct tg_sbuf *b, uint32_t seq, uint8_t *dst, uint32_t len)
+{
+	struct rte_mbuf *m;
+	uint32_t s, off;
+
+	if (b->cur != NULL && SEQ_GEQ(seq, b->cur_seq) && SEQ_GEQ(b->cur_seq, b->seq)) {
+		m = b->cur;
+		s = b->cur_seq;
+	} else {
+		m = b->head;
+		s = b->seq;
+	}
+	while (m != NULL && SEQ_GEQ(seq, s + m->data_len)) {
+		s += m->data_len;
+		m = m->next;
+	}
+	off = seq - s;
+	while (len > 0 && m != NULL) {
+		uint32_t k = RTE_MIN(len, (uint32_t)m->data_len - off);
+
+		memcpy(dst, rte_pktmbuf_mtod_offset(m, uint8_t *, off), k);
+		dst += k;
+		len -= k;
+		off += k;
+		if (off == m->data_len) {
+			s += m->data_len;
+			m = m->next;
+			off = 0;
+		}
+	}
+	b->cur = m;
+	b->cur_seq = s;
+}
+
+/* ---- the window we offer ---------------------------------------------------------------- */
+
+/* The window field for our next segment (already shifted by rcv_ws). */
+uint32_t tg_tcp_rcv_window(struct tg_tcp_conn *c)
+{
+	struct tg_tcp *t = c->t;
+	uint32_t buf = t->c.rcv_buf;
+	uint32_t space = buf > c->rcv.len ? buf - c->rcv.len : 0;
+	uint32_t cur = SEQ_GT(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
+	uint32_t field;
+
+	/* a pool running low opens no window: received segments are held
+	 * in its mbufs (the window already offered is kept, RFC 9293
+	 * §3.8.6.2.2 says not to shrink it) */
+	if (tg_net_pool_avail(t->net) <= t->low_water)
+		space = 0;
+	/* RFC 9293 §3.8.6.2.2: open it in steps of at least
+	 * min(buffer / 2, MSS) */
+	if (space > cur && space - cur < RTE_MIN(buf / 2, (uint32_t)c->mss))
+		space = cur;
+	if (space < cur)
+		space = cur;
+	field = space >> c->rcv_ws;
+	if ((field << c->rcv_ws) < cur)
+		field++;
+	return RTE_MIN(field, 65535u);
+}
+
+/* ---- segments --------------------------------------------------------------------------- */
+
+static unsigned tg_tcp_syn_opts(const struct tg_tcp_conn *c, uint8_t *o, bool synack)
+{
+	unsigned n = 0;
+	uint16_t mss = (uint16_t)tg_tcp_mtu_mss(c);
+
+	o[n++] = TG_OPT_MSS;
+	o[n++] = 4;
+	o[n++] = (uint8_t)(mss >> 8);
+	o[n++] = (uint8_t)mss;
+	/* a SYN-ACK carries only what the SYN offered (RFC 7323 §1.3, §2.2) */
+	if (c->ws_ok) {
+		o[n++] = TG_OPT_NOP;
+		o[n++] = TG_OPT_WS;
+		o[n++] = 3;
+		o[n++] = c->rcv_ws;
+	}
+	if (c->sack_ok) {
+		o[n++] = TG_OPT_NOP;
+		o[n++] = TG_OPT_NOP;
+		o[n++] = TG_OPT_SACK_OK;
+		o[n++] = 2;
+	}
+	if (c->ts_ok) {
+		uint32_t v = tg_tcp_ts_now(c);
+		uint32_t e = synack ? c->ts_recent : 0;
+
+		o[n++] = TG_OPT_NOP;
+		o[n++] = TG_OPT_NOP;
+		o[n++] = TG_OPT_TS;
+		o[n++] = 10;
+		for (int i = 3; i >= 0; i--)
+			o[n++] = (uint8_t)(v >> (8 * i));
+		for (int i = 3; i >= 0; i--)
+			o[n++] = (uint8_t)(e >> (8 * i));
+	}
+	return n;
+}
+
+static unsigned tg_tcp_opts(const struct tg_tcp_conn *c, uint8_t *o, uint32_t len)
+{
+	unsigned n = 0;
+
+	if (c->ts_ok) {
+		uint32_t v = tg_tcp_ts_now(c);
+
+		o[n++] = TG_OPT_NOP;
+		o[n++] = TG_OPT_NOP;
+		o[n++] = TG_OPT_TS;
+		o[n++] = 10;
+		for (int i = 3; i >= 0; i--)
+			o[n++] = (uint8_t)(v >> (8 * i));
+		for (int i = 3; i >= 0; i--)
+			o[n++] = (uint8_t)(c->ts_recent >> (8 * i));
+	}
+	/* RFC 2018 §3-4: SACK blocks while data waits out of order, as many
+	 * as fit in 40 bytes of options and the segment's MTU */
+	if (c->sack_ok && c->rcv.ooo != NULL) {
+		uint32_t b[4][2];
+		unsigned room = (40 - n - 4) / 8;
+		unsigned k;
+
+		/* what the MTU leaves past the IP and TCP headers */
+		while (room > 0 && len + n + 4 + 8 * room > tg_tcp_mtu_mss(c))
+			room--;
+		k = tg_sack_blocks(c, b, RTE_MIN(room, 4u));
+		if (k > 0) {
+			o[n++] = TG_OPT_NOP;
+			o[n++] = TG_OPT_NOP;
+			o[n++] = TG_OPT_SACK;
+			o[n++] = (uint8_t)(2 + 8 * k);
+			for (unsigned j = 0; j < k; j++)
+				for (int e = 0; e < 2; e++)
+					for (int i = 3; i >= 0; i--)
+						o[n++] = (uint8_t)(b[j][e] >> (8 * i));
+		}
+	}
+	return n;
+}
+
+/*
+ * Send one segment of @p c: sequence number @p seq, @p len bytes of the
+ * send buffer from there, @p flags; ACK segments carry rcv_nxt and our
+ * window. False when no mbuf was left.
+ */
+bool tg_tcp_xmit(struct tg_tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
+{
+	struct tg_tcp *t = c->t;
+	uint8_t opts[40];
+	unsigned olen = (flags & TH_SYN) ? tg_tcp_syn_opts(c, opts, flags & TH_ACK)
+					 : tg_tcp_opts(c, opts, len);
+	struct rte_mbuf *m = tg_net_alloc(t->net);
+	struct rte_tcp_hdr *th;
+	uint32_t wnd;
+
+	if (m == NULL) {
+		t->st.no_mbuf++;
+		return false;
+	}
+	th = (struct rte_tcp_hdr *)rte_pktmbuf_append(m, (uint16_t)(TG_TCP_HDR + olen + len));
+	if (th == NULL) {
+		rte_pktmbuf_free(m);
+		return false;
+	}
+	th->src_port = htons(c->key.lport);
+	th->dst_port = htons(c->key.rport);
+	th->sent_seq = htonl(seq);
+	th->recv_ack = (flags & TH_ACK) ? htonl(c->rcv_nxt) : 0;
+	th->data_off = (uint8_t)(((TG_TCP_HDR + olen) / 4) << 4);
+	th->tcp_flags = flags;
+	if (flags & TH_SYN) {
+		/* RFC 7323 §2.2: the window of a SYN is never scaled */
+		wnd = tg_tcp_rcv_window(c) << c->rcv_ws;
+		th->rx_win = htons((uint16_t)RTE_MIN(wnd, 65535u));
+		wnd = RTE_MIN(wnd, 65535u);
+	} else {
+		uint32_t field = (flags & TH_RST) ? 0 : tg_tcp_rcv_window(c);
+
+		th->rx_win = htons((uint16_t)field);
+		wnd = field << c->rcv_ws;
+	}
+	th->cksum = 0;
+	th->tcp_urp = 0;
+	memcpy(th + 1, opts, olen);
+	if (len > 0)
+		tg_sbuf_copy(&c->snd, seq, (uint8_t *)(th + 1) + olen, len);
+	if (flags & TH_ACK) {
+		c->last_ack_sent = c->rcv_nxt;
+		if (SEQ_GT(c->rcv_nxt + wnd, c->rcv_adv) || c->rcv_adv == 0)
+			c->rcv_adv = c->rcv_nxt + wnd;
+		c->ack_now = false;
+		c->unacked_bytes = 0;
+		tg_wheel_cancel(&t->wheel, &c->tm_dack);
+	}
+	t->st.segs_out++;
+	t->st.bytes_out += len;
+	/* a segment the network refuses (no route, no ARP answer) is lost
+	 * like any other: the timers send it again */
+	if (tg_failed(tg_net_output(t->net, m, &c->key.raddr, IPPROTO_TCP)))
+		t->st.no_route++;
+	return true;
+}
+
+void tg_tcp_send_ack(struct tg_tcp_conn *c)
+{
+	(void)tg_tcp_xmit(c, c->snd_nxt, 0, TH_ACK);
+}
+
+/* SYN (SYN_SENT) or SYN-ACK (SYN_RCVD), first or again. */
+void tg_tcp_send_syn(struct tg_tcp_conn *c)
+{
+	uint8_t fl = c->state == TG_TCP_SYN_RCVD ? (TH_SYN | TH_ACK) : TH_SYN;
+
+	if (!tg_tcp_xmit(c, c->iss, 0, fl))
+		return;
+	c->snd_nxt = c->iss + 1;
+	if (SEQ_GT(c->snd_nxt, c->snd_max))
+		c->snd_max = c->snd_nxt;
+	if (!tg_timer_armed(&c->tm_rtx))
+		tg_tcp_arm_rtx(c);
+}
+
+void tg_tcp_send_rst(struct tg_tcp_conn *c)
+{
+	c->t->st.rst_out++;
+	(void)tg_tcp_xmit(c, c->snd_nxt, 0, TH_RST | TH_ACK);
+}
+
+/* A segment built without a connection (RST to a segment nobody owns,
+ * the ACK of a TIME_WAIT entry). */
+static void tg_tcp_bare(struct tg_tcp *t, const struct tg_tcp_key *k, uint32_t seq,
+			uint32_t ack, uint8_t flags, uint16_t wnd, const uint8_t *opts,
+			unsigned olen)
+{
+	struct rte_mbuf *m = tg_net_alloc(t->net);
+	struct rte_tcp_hdr *th;
+
+	if (m == NULL) {
+		t->st.no_mbuf++;
+		return;
+	}
+	th = (struct rte_tcp_hdr *)rte_pktmbuf_append(m, (uint16_t)(TG_TCP_HDR + olen));
+	if (th == NULL) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	th->src_port = htons(k->lport);
+	th->dst_port = htons(k->rport);
+	th->sent_seq = htonl(seq);
+	th->recv_ack = htonl(ack);
+	th->data_off = (uint8_t)(((TG_TCP_HDR + olen) / 4) << 4);
+	th->tcp_flags = flags;
+	th->rx_win = htons(wnd);
+	th->cksum = 0;
+	th->tcp_urp = 0;
+	if (olen > 0)
+		memcpy(th + 1, opts, olen);
+	t->st.segs_out++;
+	if (tg_failed(tg_net_output(t->net, m, &k->raddr, IPPROTO_TCP)))
+		t->st.no_route++;
+}
+
+/* RFC 9293 §3.10.7.1: the reset for a segment no connection owns:
+ * <SEQ=SEG.ACK><CTL=RST> when it has ACK, else
+ * <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>. Never for a RST. */
+void tg_tcp_reply_rst(struct tg_tcp *t, const struct tg_tcp_key *k,
+		      const struct tg_seg *s)
+{
+	if (s->flags & TH_RST)
+		return;
+	t->st.no_conn_rst++;
+	if (s->flags & TH_ACK)
+		tg_tcp_bare(t, k, s->ack, 0, TH_RST, 0, NULL, 0);
+	else
+		tg_tcp_bare(t, k, 0,
+			    s->seq + s->len + !!(s->flags & TH_SYN) + !!(s->flags & TH_FIN),
+			    TH_RST | TH_ACK, 0, NULL, 0);
+}
+
+void tg_tcp_tw_ack(struct tg_tcp *t, const struct tg_tw *w)
+{
+	uint8_t o[12];
+	unsigned n = 0;
+
+	if (w->ts_ok) {
+		uint32_t v = (uint32_t)t->now_ms + w->ts_off;
+
+		o[n++] = TG_OPT_NOP;
+		o[n++] = TG_OPT_NOP;
+		o[n++] = TG_OPT_TS;
+		o[n++] = 10;
+		for (int i = 3; i >= 0; i--)
+			o[n++] = (uint8_t)(v >> (8 * i));
+		for (int i = 3; i >= 0; i--)
+			o[n++] = (uint8_t)(w->ts_recent >> (8 * i));
+	}
+	tg_tcp_bare(t, &w->key, w->snd_nxt, w->rcv_nxt, TH_ACK, w->rcv_wnd, o, n);
+}
+
+/* RFC 5961 §7: challenge ACKs, at most challenge_acks a second for the
+ * instance. */
+void tg_tcp_challenge_ack(struct tg_tcp_conn *c)
+{
+	struct tg_tcp *t = c->t;
+	uint64_t sec = t->now_ms / 1000;
+
+	if (sec != t->chal_sec) {
+		t->chal_sec = sec;
+		t->chal_left = t->c.challenge_acks;
+	}
+	if (t->chal_left == 0) {
+		t->st.challenge_limited++;
+		return;
+	}
+	t->chal_left--;
+	t->st.challenge_acks++;
+	tg_tcp_send_ack(c);
+}
+
+/* ---- RFC 6298 --------------------------------------------------------------------------- */
+
+uint32_t tg_tcp_cur_rto(const struct tg_tcp_conn *c)
+{
+	uint64_t r = (uint64_t)c->rto_ms << c->backoff;
+
+	return (uint32_t)RTE_MIN(r, (uint64_t)c->t->c.rto_max_ms);
+}
+
+void tg_tcp_arm_rtx(struct tg_tcp_conn *c)
+{
+	tg_wheel_arm(&c->t->wheel, &c->tm_rtx, c->t->now_ms + tg_tcp_cur_rto(c));
+}
+
+/* Send the first unacknowledged segment again (fast retransmit, NewReno
+ * partial ACK). */
+void tg_tcp_retransmit_una(struct tg_tcp_conn *c)
+{
+	uint32_t data_end = c->snd.seq + c->snd.len;
+	uint32_t avail = SEQ_GT(data_end, c->snd_una) ? data_end - c->snd_una : 0;
+	uint32_t len = RTE_MIN(avail, (uint32_t)c->mss);
+	uint8_t fl = TH_ACK;
+
+	if (c->fin_sent && c->snd_una + len == data_end)
+		fl |= TH_FIN;
+	if (len == 0 && !(fl & TH_FIN))
+		return;
+	if (tg_tcp_xmit(c, c->snd_una, len, fl)) {
+		c->t->st.retransmits++;
+		c->retrans_total++;
+		c->rtt_timing = false; /* Karn: no sample from it */
+	}
+}
+
+/* The retransmission timer (RFC 6298 §5.4-5.7) or, with a zero window,
+ * the persist timer (RFC 9293 §3.8.6.1, RFC 1122 §4.2.2.17). */
+void tg_tcp_rtx_fire(struct tg_tcp_conn *c)
+{
+	struct tg_tcp *t = c->t;
+
+	/* a zero window with data in flight: probe it, the peer is there
+	 * (RFC 9293 §3.8.6.1: not a reason to give up) */
+	if (!c->persist && c->snd_wnd == 0 && c->state >= TG_TCP_ESTABLISHED &&
+	    SEQ_GT(c->snd.seq + c->snd.len, c->snd_una)) {
+		c->persist = true;
+		c->probes = 0;
+	}
+	if (c->persist) {
+		uint32_t data_end = c->snd.seq + c->snd.len;
+
+		if (c->probes >= t->c.max_retries) {
+			tg_tcp_fail(c, ETIMEDOUT);
+			return;
+		}
+		/* probe with the next byte of data; sent again until the
+		 * window opens */
+		if (SEQ_GT(data_end, c->snd_una)) {
+			if (tg_tcp_xmit(c, c->snd_una, 1, TH_ACK)) {
+				c->snd_nxt = c->snd_una + 1;
+				if (SEQ_GT(c->snd_nxt, c->snd_max))
+					c->snd_max = c->snd_nxt;
+			}
+			t->st.window_probes++;
+		}
+		c->probes++;
+		if (c->backoff < 15)
+			c->backoff++;
+		tg_tcp_arm_rtx(c);
+		return;
+	}
+	t->st.rto++;
+	if (c->state == TG_TCP_SYN_SENT || c->state == TG_TCP_SYN_RCVD) {
+		if (c->nrtx >= t->c.syn_retries) {
+			tg_tcp_fail(c, ETIMEDOUT);
+			return;
+		}
+		c->nrtx++;
+		if (c->backoff < 15)
+			c->backoff++;
+		c->snd_nxt = c->iss;
+		t->st.retransmits++;
+		c->retrans_total++;
+		tg_tcp_send_syn(c);
+		tg_tcp_arm_rtx(c);
+		return;
+	}
+	if (c->snd_una == c->snd_max)
+		return; /* nothing outstanding (a stale timer) */
+	if (c->nrtx >= t->c.max_retries) {
+		/* RFC 9293 §3.8.3: R2 reached */
+		tg_tcp_fail(c, ETIMEDOUT);
+		return;
+	}
+	tg_cc_on_rto(c);
+	c->nrtx++;
+	if (c->backoff < 15)
+		c->backoff++; /* RFC 6298 §5.5 */
+	/* go back: everything from snd_una is sent again as the window
+	 * allows (RFC 5681 §3.1: slow start from one segment) */
+	c->snd_nxt = c->snd_una;
+	if (c->fin_sent && SEQ_LEQ(c->snd_una, c->snd.seq + c->snd.len))
+		c->fin_sent = false;
+	c->rtt_timing = false;
+	tg_tcp_arm_rtx(c); /* §5.6 */
+	tg_tcp_output(c);
+}
+
+/* Keep-alive (RFC 1122 §4.2.3.6: off by default, an ACK below snd_una
+ * that makes the peer answer) and the FIN_WAIT_2 time of a closed
+ * connection. */
+void tg_tcp_keep_fire(struct tg_tcp_conn *c)
+{
+	struct tg_tcp *t = c->t;
+	uint64_t idle_until;
+
+	if (c->state == TG_TCP_FIN_WAIT_2 && !c->user) {
+		tg_tcp_fail(c, ETIMEDOUT);
+		return;
+	}
+	if (t->c.keepalive_ms == 0 || (c->state != TG_TCP_ESTABLISHED &&
+				       c->state != TG_TCP_CLOSE_WAIT))
+		return;
+	idle_until = c->last_rx_ms + t->c.keepalive_ms;
+	if (t->now_ms < idle_until) {
+		tg_wheel_arm(&t->wheel, &c->tm_keep, idle_until);
+		return;
+	}
+	if (c->probes >= t->c.keepalive_cnt) {
+		tg_tcp_fail(c, ETIMEDOUT);
+		return;
+	}
+	if (c->snd_una == c->snd_max) {
+		(void)tg_tcp_xmit(c, c->snd_una - 1, 0, TH_ACK);
+		t->st.keepalives++;
+		c->probes++;
+	}
+	tg_wheel_arm(&t->wheel, &c->tm_keep, t->now_ms + t->c.keepalive_intvl_ms);
+}
+
+/* ---- the sender ------------------------------------------------------------------------------ */
+
+void tg_tcp_output(struct tg_tcp_conn *c)
+{
+	struct tg_tcp *t = c->t;
+	bool sent = false;
+
+	switch (c->state) {
+	case TG_TCP_SYN_SENT:
+	case TG_TCP_SYN_RCVD:
+		if (c->snd_nxt == c->iss)
+			tg_tcp_send_syn(c);
+		else if (c->ack_now && c->state == TG_TCP_SYN_RCVD)
+			tg_tcp_send_syn(c);
+		return;
+	case TG_TCP_ESTABLISHED:
+	case TG_TCP_FIN_WAIT_1:
+	case TG_TCP_FIN_WAIT_2:
+	case TG_TCP_CLOSE_WAIT:
+	case TG_TCP_CLOSING:
+	case TG_TCP_LAST_ACK:
+		break;
+	default:
+		return;
+	}
+	if (c->in_recovery && c->sack_rec) {
+		uint32_t before = c->t->st.segs_out;
+
+		tg_sack_output(c);
+		if (c->t->st.segs_out == before && c->ack_now)
+			tg_tcp_send_ack(c);
+		return;
+	}
+	for (int i = 0; i < 4096; i++) {
+		uint32_t data_end = c->snd.seq + c->snd.len;
+		uint32_t avail = SEQ_GT(data_end, c->snd_nxt) ? data_end - c->snd_nxt : 0;
+		uint32_t inflight = c->snd_nxt - c->snd_una;
+		/* RFC 3042 limited transmit: two more segments on the first
+		 * two duplicate ACKs */
+		uint32_t cwnd = c->cwnd + (c->in_recovery ? 0 : RTE_MIN(c->dupacks, 2u) * c->mss);
+		uint32_t wnd = RTE_MIN(c->snd_wnd, cwnd);
+		uint32_t usable = wnd > inflight ? wnd - inflight : 0;
+		uint32_t len = RTE_MIN(RTE_MIN(avail, usable), (uint32_t)c->mss);
+		bool fin = c->fin_queued && c->snd_nxt + len == data_end && len == avail &&
+			   !(c->fin_sent && SEQ_GT(c->snd_nxt, data_end));
+		uint8_t fl = TH_ACK;
+
+		if (c->persist && c->snd_wnd == 0)
+			break;
+		if (len == 0 && !fin)
+			break;
+		if (len > 0 && len < c->mss && !fin) {
+			/* Nagle (RFC 9293 §3.7.4), off unless asked */
+			if (t->c.nagle && inflight > 0)
+				break;
+			/* RFC 9293 §3.8.6.2.1: a window-limited small segment
+			 * waits while data is in flight and the window is
+			 * under half the largest one seen */
+			if (len < avail && inflight > 0 && len < c->max_snd_wnd / 2)
+				break;
+		}
+		if (len > 0 && c->snd_nxt + len == data_end)
+			fl |= TH_PSH;
+		if (fin)
+			fl |= TH_FIN;
+		if (!tg_tcp_xmit(c, c->snd_nxt, len, fl))
+			break;
+		if (SEQ_LT(c->snd_nxt, c->snd_max)) {
+			t->st.retransmits++;
+			c->retrans_total++;
+		} else if (!c->rtt_timing && len > 0) {
+			/* RFC 6298 §3 (Karn): time a segment sent once */
+			c->rtt_timing = true;
+			c->rtt_seq = c->snd_nxt;
+			c->rtt_start_us = tg_net_now_us(t->net);
+		}
+		c->snd_nxt += len + (fin ? 1 : 0);
+		if (fin)
+			c->fin_sent = true;
+		if (SEQ_GT(c->snd_nxt, c->snd_max))
+			c->snd_max = c->snd_nxt;
+		sent = true;
+		if (!tg_timer_armed(&c->tm_rtx))
+			tg_tcp_arm_rtx(c); /* RFC 6298 §5.1 */
+		if (fin)
+			break;
+	}
+	if (!sent && c->ack_now)
+		tg_tcp_send_ack(c);
+	/* a zero window with data waiting: probe it */
+	if (c->snd_wnd == 0 && c->snd_una == c->snd_max &&
+	    SEQ_GT(c->snd.seq + c->snd.len, c->snd_nxt) && !tg_timer_armed(&c->tm_rtx)) {
+		c->persist = true;
+		tg_tcp_arm_rtx(c);
+	}
+}

@@ -1,0 +1,1983 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file test_tcp.c
+ * Packet-level conformance of dataplane/tcp: our stack on one port of a
+ * net_ring pair, the test on the other playing the peer with segments it
+ * builds, asserting the exact segments our stack emits on a stepped
+ * clock: handshakes both ways and simultaneous, MSS/window scale/
+ * timestamp negotiation, data and delayed ACKs, retransmission timing,
+ * fast retransmit and NewReno recovery, zero-window probes, keep-alive,
+ * RST and RFC 5961 challenge ACKs, TIME_WAIT and RFC 6191 reuse, PAWS,
+ * out-of-order data, malformed segments. Then two of our stacks talking
+ * through the impairment layer.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_ethdev.h>
+#include <rte_ip.h>
+#include <rte_tcp.h>
+
+#include "tg_eal.h"
+#include "tg_net.h"
+#include "tg_tcp.h"
+#include "tg_test.h"
+#include "tg_test_net.h"
+
+#define A 0
+#define B 1
+#define FIN 0x01
+#define SYN 0x02
+#define RST 0x04
+#define PSH 0x08
+#define ACK 0x10
+
+/* ---- the scripted peer ------------------------------------------------------------------ */
+
+/* a segment, as the peer sends it or reads it */
+struct pk {
+	uint16_t sport, dport;
+	uint8_t flags;
+	uint32_t seq, ack;
+	uint16_t wnd;
+	int mss;          /* -1: none */
+	int ws;           /* -1: none */
+	bool sack_ok;
+	bool ts;
+	uint32_t tsval, tsecr;
+	uint32_t len;
+	uint8_t data[2048];
+	bool bad;         /* could not be parsed */
+	unsigned n_sack;  /* SACK blocks (RFC 2018) */
+	uint32_t sack[4][2];
+};
+
+struct tx {
+	struct tn_pair n;
+	struct tg_tcp *t;
+	struct tg_tcp_conn *c;    /* the connection under test */
+	uint16_t port;            /* the peer's port */
+	uint32_t pseq;            /* the peer's next sequence number */
+	uint32_t our;             /* our next sequence number (as the peer knows) */
+	uint32_t ts;              /* the peer's clock for TSval */
+	uint32_t our_ts;          /* our last TSval */
+};
+
+static struct pk pk_new(uint8_t flags, uint32_t seq, uint32_t ack)
+{
+	struct pk p;
+
+	memset(&p, 0, sizeof(p));
+	p.flags = flags;
+	p.seq = seq;
+	p.ack = ack;
+	p.wnd = 65535;
+	p.mss = -1;
+	p.ws = -1;
+	return p;
+}
+
+static void peer_send(struct tx *x, const struct pk *p)
+{
+	uint8_t b[2048 + 60];
+	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)b;
+	uint8_t *o = b + sizeof(*th);
+	unsigned ol = 0;
+
+	memset(b, 0, sizeof(b));
+	if (p->mss >= 0) {
+		o[ol++] = 2;
+		o[ol++] = 4;
+		o[ol++] = (uint8_t)(p->mss >> 8);
+		o[ol++] = (uint8_t)p->mss;
+	}
+	if (p->ws >= 0) {
+		o[ol++] = 1;
+		o[ol++] = 3;
+		o[ol++] = 3;
+		o[ol++] = (uint8_t)p->ws;
+	}
+	if (p->sack_ok) {
+		o[ol++] = 1;
+		o[ol++] = 1;
+		o[ol++] = 4;
+		o[ol++] = 2;
+	}
+	if (p->n_sack > 0) {
+		o[ol++] = 1;
+		o[ol++] = 1;
+		o[ol++] = 5;
+		o[ol++] = (uint8_t)(2 + 8 * p->n_sack);
+		for (unsigned i = 0; i < p->n_sack; i++) {
+			uint32_t l = htonl(p->sack[i][0]), r = htonl(p->sack[i][1]);
+
+			memcpy(o + ol, &l, 4);
+			memcpy(o + ol + 4, &r, 4);
+			ol += 8;
+		}
+	}
+	if (p->ts) {
+		uint32_t v = htonl(p->tsval), e = htonl(p->tsecr);
+
+		o[ol++] = 1;
+		o[ol++] = 1;
+		o[ol++] = 8;
+		o[ol++] = 10;
+		memcpy(o + ol, &v, 4);
+		memcpy(o + ol + 4, &e, 4);
+		ol += 8;
+	}
+	while (ol % 4)
+		o[ol++] = 0;
+	th->src_port = htons(p->sport ? p->sport : x->port);
+	th->dst_port = htons(p->dport ? p->dport : 80);
+	th->sent_seq = htonl(p->seq);
+	th->recv_ack = htonl(p->ack);
+	th->data_off = (uint8_t)(((sizeof(*th) + ol) / 4) << 4);
+	th->tcp_flags = p->flags;
+	th->rx_win = htons(p->wnd);
+	memcpy(o + ol, p->data, p->len);
+	tn_put(&x->n, A, 0, tn_ip_frame(&x->n, B, IPPROTO_TCP, b,
+					 (uint16_t)(sizeof(*th) + ol + p->len)));
+}
+
+static void parse(struct rte_mbuf *m, struct pk *p)
+{
+	struct rte_ipv4_hdr *ip = tn_ip(m);
+	const struct rte_tcp_hdr *th;
+	const uint8_t *o;
+	unsigned hl, doff, tot;
+
+	memset(p, 0, sizeof(*p));
+	p->mss = p->ws = -1;
+	if (ip == NULL || ip->next_proto_id != IPPROTO_TCP) {
+		p->bad = true;
+		return;
+	}
+	hl = (ip->version_ihl & 0xf) * 4u;
+	tot = ntohs(ip->total_length);
+	th = (const struct rte_tcp_hdr *)((const uint8_t *)ip + hl);
+	doff = (th->data_off >> 4) * 4u;
+	/* what we send must check out */
+	CU_ASSERT_EQUAL(rte_ipv4_udptcp_cksum_verify(ip, th), 0);
+	CU_ASSERT(ntohs(ip->fragment_offset) & RTE_IPV4_HDR_DF_FLAG);
+	p->sport = ntohs(th->src_port);
+	p->dport = ntohs(th->dst_port);
+	p->seq = ntohl(th->sent_seq);
+	p->ack = ntohl(th->recv_ack);
+	p->flags = th->tcp_flags;
+	p->wnd = ntohs(th->rx_win);
+	p->len = tot - hl - doff;
+	o = (const uint8_t *)(th + 1);
+	for (unsigned i = 0; i < doff - 20;) {
+		if (o[i] == 0)
+			break;
+		if (o[i] == 1) {
+			i++;
+			continue;
+		}
+		switch (o[i]) {
+		case 2: p->mss = (o[i + 2] << 8) | o[i + 3]; break;
+		case 3: p->ws = o[i + 2]; break;
+		case 4: p->sack_ok = true; break;
+		case 5:
+			for (unsigned b = 0; b + 8 <= (unsigned)o[i + 1] - 2 && p->n_sack < 4; b += 8) {
+				memcpy(&p->sack[p->n_sack][0], o + i + 2 + b, 4);
+				memcpy(&p->sack[p->n_sack][1], o + i + 6 + b, 4);
+				p->sack[p->n_sack][0] = ntohl(p->sack[p->n_sack][0]);
+				p->sack[p->n_sack][1] = ntohl(p->sack[p->n_sack][1]);
+				p->n_sack++;
+			}
+			break;
+		case 8:
+			p->ts = true;
+			memcpy(&p->tsval, o + i + 2, 4);
+			memcpy(&p->tsecr, o + i + 6, 4);
+			p->tsval = ntohl(p->tsval);
+			p->tsecr = ntohl(p->tsecr);
+			break;
+		}
+		i += o[i + 1] ? o[i + 1] : 1;
+	}
+	if (p->len > 0 && p->len <= sizeof(p->data))
+		memcpy(p->data, (const uint8_t *)th + doff, p->len);
+}
+
+/* what our stack sent since the last call */
+static unsigned peer_recv(struct tx *x, struct pk *out, unsigned cap)
+{
+	struct rte_mbuf *m[64];
+	unsigned k = tn_take(&x->n, A, m, 64), n = 0;
+
+	for (unsigned i = 0; i < k; i++) {
+		if (n < cap) {
+			parse(m[i], &out[n]);
+			if (out[n].ts)
+				x->our_ts = out[n].tsval;
+			n++;
+		}
+		rte_pktmbuf_free(m[i]);
+	}
+	return n;
+}
+
+/* one round of our stack: poll and flush */
+static void run(struct tx *x)
+{
+	tg_tcp_poll(x->t);
+	tg_tcp_flush(x->t);
+}
+
+/* advance the clock by @p ms, running a round every millisecond */
+static void step(struct tx *x, unsigned ms)
+{
+	for (unsigned i = 0; i < ms; i++) {
+		tn_now += 1000;
+		run(x);
+	}
+}
+
+static struct tg_tcp_conf conf_default(void)
+{
+	struct tg_tcp_conf c;
+
+	memset(&c, 0, sizeof(c));
+	c.max_conns = 16;
+	c.max_tw = 4;
+	c.secret_seed = 7;
+	return c;
+}
+
+static void up(struct tx *x, const struct tg_tcp_conf *cc)
+{
+	struct tn_opts o = { .static_arp = true, .no_instance = { false, true } };
+	struct tg_tcp_conf c = cc ? *cc : conf_default();
+
+	memset(x, 0, sizeof(*x));
+	tn_now = 5000000;
+	tn_up(&x->n, &o);
+	c.net = x->n.n[A][0];
+	TG_ASSERT_OK(tg_tcp_new(&c, &x->t));
+	x->port = 40000;
+	x->pseq = 1000000;
+	x->ts = 5000;
+}
+
+static void down(struct tx *x)
+{
+	tg_tcp_free(x->t);
+	tn_down(&x->n);
+}
+
+static unsigned events(struct tx *x, struct tg_tcp_event *ev, unsigned cap)
+{
+	return tg_tcp_events(x->t, ev, cap);
+}
+
+/* the peer opens a connection to our listener on port 80 (SYN with
+ * MSS 1460, WS 7, SACK-permitted, TS), answers our SYN-ACK; returns our
+ * SYN-ACK */
+static struct pk accept_conn(struct tx *x, bool ts, bool ws)
+{
+	struct tg_tcp_event ev[4];
+	struct pk s = pk_new(SYN, x->pseq, 0), r[8], syn_ack;
+	unsigned n;
+
+	s.mss = 1460;
+	s.ws = ws ? 7 : -1;
+	s.sack_ok = true;
+	s.ts = ts;
+	s.tsval = x->ts;
+	peer_send(x, &s);
+	run(x);
+	n = peer_recv(x, r, 8);
+	CU_ASSERT_EQUAL_FATAL(n, 1);
+	syn_ack = r[0];
+	CU_ASSERT_EQUAL(syn_ack.flags, SYN | ACK);
+	CU_ASSERT_EQUAL(syn_ack.ack, x->pseq + 1);
+	x->pseq++;
+	x->our = syn_ack.seq + 1;
+	s = pk_new(ACK, x->pseq, x->our);
+	s.ts = ts;
+	s.tsval = ++x->ts;
+	s.tsecr = syn_ack.tsval;
+	if (ws)
+		s.wnd = 512; /* << 7: 64 KiB */
+	peer_send(x, &s);
+	run(x);
+	n = events(x, ev, 4);
+	CU_ASSERT_EQUAL_FATAL(n, 1);
+	CU_ASSERT(ev[0].ev & TG_TCP_EV_ACCEPTED);
+	x->c = ev[0].c;
+	tg_tcp_want(x->c, true, false);
+	return syn_ack;
+}
+
+/* a peer segment with the current sequence numbers and timestamps */
+static struct pk seg(struct tx *x, uint8_t flags, const char *data)
+{
+	struct pk p = pk_new(flags, x->pseq, x->our);
+
+	p.ts = true;
+	p.tsval = ++x->ts;
+	p.tsecr = x->our_ts;
+	p.wnd = 512; /* << 7: 64 KiB */
+	if (data != NULL) {
+		p.len = (uint32_t)strlen(data);
+		memcpy(p.data, data, p.len);
+	}
+	return p;
+}
+
+static void send_seg(struct tx *x, uint8_t flags, const char *data)
+{
+	struct pk p = seg(x, flags, data);
+
+	peer_send(x, &p);
+	x->pseq += p.len + !!(flags & SYN) + !!(flags & FIN);
+}
+
+/* ---- handshakes and options ------------------------------------------------------------------ */
+
+static void test_passive_open(void)
+{
+	struct tx x;
+	struct tg_tcp_info in;
+	struct pk sa;
+
+	up(&x, NULL);
+	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, (void *)0x80, NULL));
+	sa = accept_conn(&x, true, true);
+	/* RFC 9293 §3.7.1, RFC 7323 §2.2 and §3.2: what we answered */
+	CU_ASSERT_EQUAL(sa.mss, 1460);
+	CU_ASSERT_EQUAL(sa.ws, 3);      /* 256 KiB >> 3 fits 16 bits */
+	CU_ASSERT(sa.ts);
+	CU_ASSERT_EQUAL(sa.tsecr, 5000);
+	CU_ASSERT(sa.sack_ok);          /* RFC 2018 §2: offered, we answer */
+	CU_ASSERT_EQUAL(sa.wnd, 65535); /* a SYN's window is not scaled */
+	tg_tcp_info(x.c, &in);
+	CU_ASSERT_EQUAL(in.state, TG_TCP_ESTABLISHED);
+	CU_ASSERT_EQUAL(in.mss, 1448);  /* 1460 less the timestamp option */
+	CU_ASSERT_EQUAL(in.snd_wscale, 7);
+	CU_ASSERT_EQUAL(in.rcv_wscale, 3);
+	CU_ASSERT(in.timestamps);
+	CU_ASSERT(in.sack);
+	CU_ASSERT_EQUAL(in.snd_wnd, 512u << 7);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->accepted, 1);
+	tg_tcp_close(x.c);
+	down(&x);
+}
+
+static void test_negotiation_none(void)
+{
+	struct tx x;
+	struct tg_tcp_info in;
+	struct pk s, r[4];
+
+	up(&x, NULL);
+	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
+	/* a SYN without options: MSS 536 (RFC 9293 §3.7.1), no scaling,
+	 * no timestamps; we answer with MSS only */
+	s = pk_new(SYN, x.pseq, 0);
+	peer_send(&x, &s);
+	run(&x);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 4), 1);
+	CU_ASSERT_EQUAL(r[0].mss, 1460);
+	CU_ASSERT_EQUAL(r[0].ws, -1);
+	CU_ASSERT(!r[0].ts);
+	s = pk_new(ACK, x.pseq + 1, r[0].seq + 1);
+	s.wnd = 8192;
+	peer_send(&x, &s);
+	run(&x);
+	{
+		struct tg_tcp_event ev[2];
+
+		CU_ASSERT_EQUAL_FATAL(events(&x, ev, 2), 1);
+		x.c = ev[0].c;
+	}
+	tg_tcp_info(x.c, &in);
+	CU_ASSERT_EQUAL(in.mss, 536);
+	CU_ASSERT_EQUAL(in.snd_wscale, 0);
+	CU_ASSERT_EQUAL(in.rcv_wscale, 0);
+	CU_ASSERT(!in.timestamps);
+	CU_ASSERT_EQUAL(in.snd_wnd, 8192);
+	/* with no scaling our window field is the byte count, capped */
+	CU_ASSERT_EQUAL(tg_tcp_send(x.c, "hello", 5), 5);
+	tg_tcp_flush(x.t);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 4), 1);
+	CU_ASSERT_EQUAL(r[0].wnd, 65535);
+	CU_ASSERT_EQUAL(r[0].len, 5);
+	CU_ASSERT_EQUAL(r[0].flags, ACK | PSH);
+	tg_tcp_close(x.c);
+	down(&x);
+}
+
+static void test_active_open(void)
+{
+	struct tx x;
+	struct tg_tcp_event ev[4];
+	struct tg_tcp_conn *c;
+	struct tg_tcp_info in;
+	struct pk r[4], s;
+
+	up(&x, NULL);
+	TG_ASSERT_OK(tg_tcp_connect(x.t, &x.n.addr[B], 8080, (void *)0x55, &c));
+	tg_tcp_flush(x.t);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 4), 1);
+	CU_ASSERT_EQUAL(r[0].flags, SYN);
+	CU_ASSERT_EQUAL(r[0].dport, 8080);
+	CU_ASSERT(r[0].sport >= 32768 && r[0].sport <= 60999);
+	CU_ASSERT_EQUAL(r[0].mss, 1460);
+	CU_ASSERT_EQUAL(r[0].ws, 3);
+	CU_ASSERT(r[0].ts);
+	CU_ASSERT_EQUAL(r[0].tsecr, 0);
+	/* SYN-ACK with MSS 1200, WS 2, TS */
+	s = pk_new(SYN | ACK, 777, r[0].seq + 1);
+	s.sport = 8080;
+	s.dport = r[0].sport;
+	s.mss = 1200;
+	s.ws = 2;
+	s.ts = true;
+	s.tsval = 99;
+	s.tsecr = r[0].tsval;
+	s.wnd = 20000;
+	peer_send(&x, &s);
+	run(&x);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 4), 1);
+	CU_ASSERT_EQUAL(r[0].flags, ACK);
+	CU_ASSERT_EQUAL(r[0].ack, 778);
+	CU_ASSERT_EQUAL(r[0].tsecr, 99);
+	CU_ASSERT_EQUAL(events(&x, ev, 4), 1);
+	CU_ASSERT_EQUAL(ev[0].c, c);
+	CU_ASSERT_EQUAL(ev[0].ev, TG_TCP_EV_CONNECTED);
+	CU_ASSERT_PTR_EQUAL(ev[0].udata, (void *)0x55);
+	tg_tcp_info(c, &in);
+	CU_ASSERT_EQUAL(in.mss, 1188);
+	CU_ASSERT_EQUAL(in.snd_wscale, 2);
+	CU_ASSERT_EQUAL(in.snd_wnd, 20000); /* the SYN-ACK's, unscaled */
+	/* the source port hashes back to this instance */
+	CU_ASSERT_EQUAL(tg_net_port_owner(tg_net_port(x.n.n[A][0]), &x.n.addr[A],
+					  &x.n.addr[B], in.lport, 8080), 0);
+	tg_tcp_close(c);
+	down(&x);
+}
+
+static void test_connect_refused_and_timeout(void)
+{
+	struct tx x;
+	struct tg_tcp_event ev[4];
+	struct tg_tcp_conn *c;
+	struct pk r[4], s;
+	char b[8];
+	struct iovec iov = { b, sizeof(b) };
+	struct tg_tcp_conf cc = conf_default();
+	unsigned syns = 0;
+
+	cc.syn_retries = 2;
+	up(&x, &cc);
+	TG_ASSERT_OK(tg_tcp_connect(x.t, &x.n.addr[B], 8080, NULL, &c));
+	tg_tcp_flush(x.t);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 4), 1);
+	/* RST|ACK acknowledging our SYN: refused */
+	s = pk_new(RST | ACK, 0, r[0].seq + 1);
+	s.sport = 8080;
+	s.dport = r[0].sport;
+	peer_send(&x, &s);
+	run(&x);
+	CU_ASSERT_EQUAL(events(&x, ev, 4), 1);
+	CU_ASSERT(ev[0].ev & TG_TCP_EV_ERROR);
+	CU_ASSERT_EQUAL(tg_tcp_recv(c, &iov, 1), -ECONNREFUSED);
+	tg_tcp_close(c);
+	/* nobody answers: SYN at 0, 1 s, 3 s (RFC 6298 §5.5 doubling),
+	 * given up at 7 s */
+	TG_ASSERT_OK(tg_tcp_connect(x.t, &x.n.addr[B], 8080, NULL, &c));
+	tg_tcp_flush(x.t);
+	for (unsigned ms = 0; ms <= 7000; ms++) {
+		unsigned k = peer_recv(&x, r, 4);
+
+		if (k > 0) {
+			CU_ASSERT_EQUAL(r[0].flags, SYN);
+			CU_ASSERT(ms == 0 || ms == 1000 || ms == 3000);
+			syns += k;
+		}
+		if (ms < 7000)
+			step(&x, 1);
+	}
+	CU_ASSERT_EQUAL(syns, 3);
+	CU_ASSERT_EQUAL(events(&x, ev, 4), 1);
+	CU_ASSERT(ev[0].ev & TG_TCP_EV_ERROR);
+	CU_ASSERT_EQUAL(tg_tcp_recv(c, &iov, 1), -ETIMEDOUT);
+	tg_tcp_close(c);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->connect_failed, 2);
+	down(&x);
+}
+
+static void test_simultaneous_open(void)
+{
+	struct tx x;
+	struct tg_tcp_event ev[4];
+	struct tg_tcp_conn *c;
+	struct pk r[4], s, syn;
+
+	up(&x, NULL);
+	TG_ASSERT_OK(tg_tcp_connect(x.t, &x.n.addr[B], 8080, NULL, &c));
+	tg_tcp_flush(x.t);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 4), 1);
+	syn = r[0];
+	/* RFC 9293 §3.5 figure 7: their SYN crosses ours */
+	s = pk_new(SYN, 500, 0);
+	s.sport = 8080;
+	s.dport = syn.sport;
+	s.mss = 1460;
+	peer_send(&x, &s);
+	run(&x);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 4), 1);
+	CU_ASSERT_EQUAL(r[0].flags, SYN | ACK);
+	CU_ASSERT_EQUAL(r[0].seq, syn.seq);
+	CU_ASSERT_EQUAL(r[0].ack, 501);
+	/* their SYN-ACK: both established */
+	s = pk_new(SYN | ACK, 500, syn.seq + 1);
+	s.sport = 8080;
+	s.dport = syn.sport;
+	peer_send(&x, &s);
+	run(&x);
+	/* the duplicate SYN gets an ACK (not acceptable: below rcv_nxt) */
+	s = pk_new(ACK, 501, syn.seq + 1);
+	s.sport = 8080;
+	s.dport = syn.sport;
+	peer_send(&x, &s);
+	run(&x);
+	CU_ASSERT_EQUAL(events(&x, ev, 4), 1);
+	CU_ASSERT_EQUAL(ev[0].ev, TG_TCP_EV_CONNECTED);
+	{
+		struct tg_tcp_info in;
+
+		tg_tcp_info(c, &in);
+		CU_ASSERT_EQUAL(in.state, TG_TCP_ESTABLISHED);
+	}
+	(void)peer_recv(&x, r, 4);
+	tg_tcp_close(c);
+	down(&x);
+}
+
+/* ---- data ------------------------------------------------------------------------------------- */
+
+static void test_data_and_delayed_ack(void)
+{
+	struct tx x;
+	struct pk r[8];
+	char buf[4096];
+	struct iovec iov = { buf, sizeof(buf) };
+	static char big[1449];
+
+	up(&x, NULL);
+	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
+	accept_conn(&x, true, true);
+	/* one small segment: no ACK before the delayed-ACK time */
+	send_seg(&x, ACK | PSH, "hello");
+	run(&x);
+	CU_ASSERT_EQUAL(peer_recv(&x, r, 8), 0);
+	step(&x, 39);
+	CU_ASSERT_EQUAL(peer_recv(&x, r, 8), 0);
+	step(&x, 1);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 8), 1);
+	CU_ASSERT_EQUAL(r[0].flags, ACK);
+	CU_ASSERT_EQUAL(r[0].ack, x.pseq);
+	CU_ASSERT_EQUAL(tg_tcp_recv(x.c, &iov, 1), 5);
+	CU_ASSERT_EQUAL(memcmp(buf, "hello", 5), 0);
+	CU_ASSERT_EQUAL(tg_tcp_recv(x.c, &iov, 1), -EAGAIN);
+	/* two full segments: acknowledged at once (RFC 5681 §4.2) */
+	memset(big, 'x', 1448);
+	send_seg(&x, ACK, big);
+	send_seg(&x, ACK, big);
+	run(&x);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 8), 1);
+	CU_ASSERT_EQUAL(r[0].ack, x.pseq);
+	CU_ASSERT_EQUAL(tg_tcp_recv(x.c, &iov, 1), 2896);
+	/* our data: segments of one MSS, the last pushed, one ACK each
+	 * for the peer */
+	{
+		static uint8_t out[5000];
+		struct tg_tcp_info in;
+
+		for (unsigned i = 0; i < sizeof(out); i++)
+			out[i] = (uint8_t)i;
+		CU_ASSERT_EQUAL(tg_tcp_send(x.c, out, sizeof(out)), 5000);
+		tg_tcp_flush(x.t);
+		CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 8), 4);
+		CU_ASSERT_EQUAL(r[0].seq, x.our);
+		CU_ASSERT_EQUAL(r[0].len, 1448);
+		CU_ASSERT_EQUAL(r[1].len, 1448);
+		CU_ASSERT_EQUAL(r[2].len, 1448);
+		CU_ASSERT_EQUAL(r[3].len, 656);
+		CU_ASSERT_EQUAL(r[3].flags, ACK | PSH);
+		CU_ASSERT_EQUAL(memcmp(r[1].data, out + 1448, 1448), 0);
+		CU_ASSERT_EQUAL(memcmp(r[3].data, out + 4344, 656), 0);
+		x.our += 5000;
+		send_seg(&x, ACK, NULL);
+		run(&x);
+		tg_tcp_info(x.c, &in);
+		CU_ASSERT_EQUAL(in.unacked, 0);
+		CU_ASSERT_EQUAL(in.snd_queued, 0);
+	}
+	tg_tcp_close(x.c);
+	down(&x);
+}
+
+static void test_rto_timing(void)
+{
+	struct tx x;
+	struct pk r[8];
+	uint32_t at[6];
+	unsigned n = 0;
+
+	up(&x, NULL);
+	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
+	accept_conn(&x, true, true);
+	CU_ASSERT_EQUAL(tg_tcp_send(x.c, "abc", 3), 3);
+	tg_tcp_flush(x.t);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 8), 1);
+	/* RTT 0 on the stepped clock: RTO = the 200 ms floor; then 400,
+	 * 800 ... (RFC 6298 §5.5), each the same bytes */
+	for (unsigned ms = 1; ms <= 6400 && n < 6; ms++) {
+		step(&x, 1);
+		if (peer_recv(&x, r, 8) > 0) {
+			CU_ASSERT_EQUAL(r[0].len, 3);
+			CU_ASSERT_EQUAL(memcmp(r[0].data, "abc", 3), 0);
+			CU_ASSERT_EQUAL(r[0].seq, x.our);
+			at[n++] = ms;
+		}
+	}
+	CU_ASSERT_EQUAL_FATAL(n, 5);
+	CU_ASSERT_EQUAL(at[0], 200);
+	CU_ASSERT_EQUAL(at[1], 600);
+	CU_ASSERT_EQUAL(at[2], 1400);
+	CU_ASSERT_EQUAL(at[3], 3000);
+	CU_ASSERT_EQUAL(at[4], 6200);
+	/* the ACK ends it */
+	x.our += 3;
+	send_seg(&x, ACK, NULL);
+	step(&x, 20000);
+	CU_ASSERT_EQUAL(peer_recv(&x, r, 8), 0);
+	CU_ASSERT(tg_tcp_stats(x.t)->rto == 5);
+	tg_tcp_close(x.c);
+	down(&x);
+}
+
+static void test_fast_retransmit(void)
+{
+	struct tx x;
+	struct pk r[32];
+	static uint8_t out[10 * 1448];
+	uint32_t base;
+	struct tg_tcp_info in;
+
+	up(&x, NULL);
+	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
+	accept_conn(&x, true, true);
+	base = x.our;
+	for (unsigned i = 0; i < sizeof(out); i++)
+		out[i] = (uint8_t)(i * 7);
+	CU_ASSERT_EQUAL(tg_tcp_send(x.c, out, sizeof(out)), (ssize_t)sizeof(out));
+	tg_tcp_flush(x.t);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 32), 10);
+	/* segment 2 (index 1) and 5 are lost; the peer acks segment 1 then
+	 * sends duplicate ACKs for each later one */
+	x.our = base + 1448;
+	send_seg(&x, ACK, NULL);
+	run(&x);
+	CU_ASSERT_EQUAL(peer_recv(&x, r, 32), 0); /* nothing new to send */
+	for (int d = 0; d < 3; d++) {
+		struct pk p = seg(&x, ACK, NULL);
+
+		peer_send(&x, &p);
+		run(&x);
+	}
+	/* the third duplicate: segment 2 again, at once (RFC 5681 §3.2) */
+	{
+		unsigned k = peer_recv(&x, r, 32);
+
+		CU_ASSERT_EQUAL_FATAL(k, 1);
+		CU_ASSERT_EQUAL(r[0].seq, base + 1448);
+		CU_ASSERT_EQUAL(r[0].len, 1448);
+		CU_ASSERT_EQUAL(memcmp(r[0].data, out + 1448, 1448), 0);
+	}
+	tg_tcp_info(x.c, &in);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->fast_retransmits, 1);
+	/* a partial ACK (up to the second hole, segment 5): segment 5 at
+	 * once (RFC 6582 §3.2 step 5) */
+	x.our = base + 4 * 1448;
+	send_seg(&x, ACK, NULL);
+	run(&x);
+	{
+		unsigned k = peer_recv(&x, r, 32);
+
+		CU_ASSERT_FATAL(k >= 1);
+		CU_ASSERT_EQUAL(r[0].seq, base + 4 * 1448);
+		CU_ASSERT_EQUAL(memcmp(r[0].data, out + 4 * 1448, 1448), 0);
+	}
+	/* the full ACK ends recovery */
+	x.our = base + sizeof(out);
+	send_seg(&x, ACK, NULL);
+	run(&x);
+	(void)peer_recv(&x, r, 32);
+	tg_tcp_info(x.c, &in);
+	CU_ASSERT_EQUAL(in.unacked, 0);
+	CU_ASSERT(in.cwnd <= in.ssthresh + 1448);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->rto, 0);
+	tg_tcp_close(x.c);
+	down(&x);
+}
+
+/* RFC 6675: with SACK blocks both holes are resent within one recovery,
+ * the second without waiting for a partial ACK */
+static void test_sack_recovery(void)
+{
+	struct tx x;
+	struct pk r[32], p;
+	static uint8_t out[10 * 1448];
+	uint32_t base, sg[11];
+	unsigned k;
+
+	up(&x, NULL);
+	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
+	accept_conn(&x, true, true);
+	base = x.our;
+	for (unsigned i = 0; i <= 10; i++)
+		sg[i] = base + (i - 1) * 1448; /* sg[1] is the first */
+	for (unsigned i = 0; i < sizeof(out); i++)
+		out[i] = (uint8_t)(i * 13);
+	CU_ASSERT_EQUAL(tg_tcp_send(x.c, out, sizeof(out)), (ssize_t)sizeof(out));
+	tg_tcp_flush(x.t);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 32), 10);
+	/* segments 2 and 5 are lost; 1 is acknowledged */
+	x.our = sg[2];
+	send_seg(&x, ACK, NULL);
+	run(&x);
+	CU_ASSERT_EQUAL(peer_recv(&x, r, 32), 0);
+	/* 3, 4 arrive: duplicate ACKs with SACK blocks, nothing yet */
+	p = seg(&x, ACK, NULL);
+	p.n_sack = 1;
+	p.sack[0][0] = sg[3];
+	p.sack[0][1] = sg[4];
+	peer_send(&x, &p);
+	run(&x);
+	p = seg(&x, ACK, NULL);
+	p.n_sack = 1;
+	p.sack[0][0] = sg[3];
+	p.sack[0][1] = sg[5];
+	peer_send(&x, &p);
+	run(&x);
+	CU_ASSERT_EQUAL(peer_recv(&x, r, 32), 0);
+	/* 6 arrives: the third duplicate; segment 2 is lost (RFC 6675 §5) */
+	p = seg(&x, ACK, NULL);
+	p.n_sack = 2;
+	p.sack[0][0] = sg[6];
+	p.sack[0][1] = sg[7];
+	p.sack[1][0] = sg[3];
+	p.sack[1][1] = sg[5];
+	peer_send(&x, &p);
+	run(&x);
+	k = peer_recv(&x, r, 32);
+	CU_ASSERT_EQUAL_FATAL(k, 1);
+	CU_ASSERT_EQUAL(r[0].seq, sg[2]);
+	CU_ASSERT_EQUAL(memcmp(r[0].data, out + 1448, 1448), 0);
+	/* 7 and 8: three segments SACKed above 5, so it is lost too: resent
+	 * now, no partial ACK needed */
+	p.sack[0][1] = sg[8];
+	peer_send(&x, &p);
+	run(&x);
+	CU_ASSERT_EQUAL(peer_recv(&x, r, 32), 0);
+	p.sack[0][1] = sg[9];
+	peer_send(&x, &p);
+	run(&x);
+	k = peer_recv(&x, r, 32);
+	CU_ASSERT_EQUAL_FATAL(k, 1);
+	CU_ASSERT_EQUAL(r[0].seq, sg[5]);
+	CU_ASSERT_EQUAL(memcmp(r[0].data, out + 4 * 1448, 1448), 0);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->fast_retransmits, 1);
+	/* everything acknowledged: recovery over, no timeout on the way */
+	x.our = base + sizeof(out);
+	send_seg(&x, ACK, NULL);
+	run(&x);
+	{
+		struct tg_tcp_info in;
+
+		tg_tcp_info(x.c, &in);
+		CU_ASSERT_EQUAL(in.unacked, 0);
+	}
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->rto, 0);
+	tg_tcp_close(x.c);
+	down(&x);
+}
+
+/* RFC 2018 §4: our ACKs carry SACK blocks for what waits out of order,
+ * the block of the latest segment first */
+static void test_sack_blocks(void)
+{
+	struct tx x;
+	struct pk r[8], p1, p2, p3;
+
+	up(&x, NULL);
+	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
+	accept_conn(&x, true, true);
+	p1 = seg(&x, ACK, "aaaaaa");
+	x.pseq += 6;
+	p2 = seg(&x, ACK, "bbbbbb");
+	x.pseq += 6;
+	x.pseq += 6; /* a second hole */
+	p3 = seg(&x, ACK, "dddddd");
+	x.pseq += 6;
+	peer_send(&x, &p2);
+	run(&x);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 8), 1);
+	CU_ASSERT_EQUAL(r[0].ack, p1.seq);
+	CU_ASSERT_EQUAL_FATAL(r[0].n_sack, 1);
+	CU_ASSERT_EQUAL(r[0].sack[0][0], p2.seq);
+	CU_ASSERT_EQUAL(r[0].sack[0][1], p2.seq + 6);
+	peer_send(&x, &p3);
+	run(&x);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 8), 1);
+	CU_ASSERT_EQUAL_FATAL(r[0].n_sack, 2);
+	CU_ASSERT_EQUAL(r[0].sack[0][0], p3.seq);
+	CU_ASSERT_EQUAL(r[0].sack[1][0], p2.seq);
+	/* the first hole filled: one block left */
+	peer_send(&x, &p1);
+	run(&x);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 8), 1);
+	CU_ASSERT_EQUAL(r[0].ack, p2.seq + 6);
+	CU_ASSERT_EQUAL_FATAL(r[0].n_sack, 1);
+	CU_ASSERT_EQUAL(r[0].sack[0][0], p3.seq);
+	tg_tcp_close(x.c);
+	down(&x);
+}
+
+static void test_out_of_order(void)
+{
+	struct tx x;
+	struct pk r[8], p1, p2;
+	char buf[64];
+	struct iovec iov = { buf, sizeof(buf) };
+
+	up(&x, NULL);
+	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
+	accept_conn(&x, true, true);
+	p1 = seg(&x, ACK, "first-");
+	x.pseq += 6;
+	p2 = seg(&x, ACK, "second");
+	x.pseq += 6;
+	/* the second first: a duplicate ACK at once for the hole */
+	peer_send(&x, &p2);
+	run(&x);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 8), 1);
+	CU_ASSERT_EQUAL(r[0].ack, p1.seq);
+	CU_ASSERT_EQUAL(tg_tcp_recv(x.c, &iov, 1), -EAGAIN);
+	/* the hole filled: one ACK for both, at once; read in order */
+	peer_send(&x, &p1);
+	run(&x);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 8), 1);
+	CU_ASSERT_EQUAL(r[0].ack, x.pseq);
+	CU_ASSERT_EQUAL(tg_tcp_recv(x.c, &iov, 1), 12);
+	CU_ASSERT_EQUAL(memcmp(buf, "first-second", 12), 0);
+	/* an old duplicate: an ACK, nothing delivered */
+	peer_send(&x, &p1);
+	run(&x);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 8), 1);
+	CU_ASSERT_EQUAL(r[0].ack, x.pseq);
+	CU_ASSERT_EQUAL(tg_tcp_recv(x.c, &iov, 1), -EAGAIN);
+	tg_tcp_close(x.c);
+	down(&x);
+}
+
+/* ---- resets, challenge ACKs, PAWS, malformed ------------------------------------------------------ */
+
+static void test_rst_and_challenge(void)
+{
+	struct tx x;
+	struct tg_tcp_event ev[4];
+	struct pk r[8], p;
+	char b[8];
+	struct iovec iov = { b, sizeof(b) };
+
+	up(&x, NULL);
+	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
+	accept_conn(&x, true, true);
+	(void)events(&x, ev, 4);
+	/* RST in the window but not at rcv_nxt: a challenge ACK (RFC 5961
+	 * §3.2), the connection stays */
+	p = seg(&x, RST, NULL);
+	p.seq = x.pseq + 100;
+	peer_send(&x, &p);
+	run(&x);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 8), 1);
+	CU_ASSERT_EQUAL(r[0].flags, ACK);
+	CU_ASSERT_EQUAL(r[0].seq, x.our);
+	CU_ASSERT_EQUAL(r[0].ack, x.pseq);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->challenge_acks, 1);
+	/* RST outside the window: nothing */
+	p.seq = x.pseq + 10000000;
+	peer_send(&x, &p);
+	run(&x);
+	CU_ASSERT_EQUAL(peer_recv(&x, r, 8), 0);
+	/* a SYN on the connection: a challenge ACK (RFC 5961 §4.2) */
+	p = seg(&x, SYN, NULL);
+	p.seq = x.pseq + 5;
+	peer_send(&x, &p);
+	run(&x);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 8), 1);
+	CU_ASSERT_EQUAL(r[0].flags, ACK);
+	CU_ASSERT_EQUAL(r[0].ack, x.pseq);
+	/* an ACK for data never sent: a challenge ACK (RFC 5961 §5.2) */
+	p = seg(&x, ACK, NULL);
+	p.ack = x.our + 100000;
+	peer_send(&x, &p);
+	run(&x);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 8), 1);
+	CU_ASSERT_EQUAL(r[0].ack, x.pseq);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->challenge_acks, 3);
+	CU_ASSERT_EQUAL(events(&x, ev, 4), 0);
+	/* RST at rcv_nxt: reset */
+	p = seg(&x, RST, NULL);
+	peer_send(&x, &p);
+	run(&x);
+	CU_ASSERT_EQUAL(peer_recv(&x, r, 8), 0);
+	CU_ASSERT_EQUAL(events(&x, ev, 4), 1);
+	CU_ASSERT(ev[0].ev & TG_TCP_EV_ERROR);
+	CU_ASSERT_EQUAL(tg_tcp_recv(x.c, &iov, 1), -ECONNRESET);
+	CU_ASSERT_EQUAL(tg_tcp_send(x.c, "x", 1), -1);
+	tg_tcp_close(x.c);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->active, 0);
+	down(&x);
+}
+
+static void test_challenge_rate_limit(void)
+{
+	struct tx x;
+	struct pk r[64], p;
+	struct tg_tcp_conf cc = conf_default();
+	unsigned got = 0;
+
+	cc.challenge_acks = 5;
+	up(&x, &cc);
+	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
+	accept_conn(&x, true, true);
+	for (int i = 0; i < 20; i++) {
+		p = seg(&x, RST, NULL);
+		p.seq = x.pseq + 10 + (uint32_t)i;
+		peer_send(&x, &p);
+		run(&x);
+		got += peer_recv(&x, r, 64);
+	}
+	CU_ASSERT_EQUAL(got, 5);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->challenge_limited, 15);
+	/* a second later, five more */
+	step(&x, 1000);
+	for (int i = 0; i < 8; i++) {
+		p = seg(&x, RST, NULL);
+		p.seq = x.pseq + 10 + (uint32_t)i;
+		peer_send(&x, &p);
+		run(&x);
+		got += peer_recv(&x, r, 64);
+	}
+	CU_ASSERT_EQUAL(got, 10);
+	tg_tcp_close(x.c);
+	down(&x);
+}
+
+static void test_no_connection_rst(void)
+{
+	struct tx x;
+	struct pk r[4], p;
+
+	up(&x, NULL);
+	/* RFC 9293 §3.10.7.1: a SYN to a closed port */
+	p = pk_new(SYN, 1234, 0);
+	p.dport = 81;
+	peer_send(&x, &p);
+	run(&x);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 4), 1);
+	CU_ASSERT_EQUAL(r[0].flags, RST | ACK);
+	CU_ASSERT_EQUAL(r[0].seq, 0);
+	CU_ASSERT_EQUAL(r[0].ack, 1235);
+	/* an ACK: <SEQ=SEG.ACK><CTL=RST> */
+	p = pk_new(ACK, 1234, 98765);
+	p.dport = 81;
+	peer_send(&x, &p);
+	run(&x);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 4), 1);
+	CU_ASSERT_EQUAL(r[0].flags, RST);
+	CU_ASSERT_EQUAL(r[0].seq, 98765);
+	/* a RST: never answered */
+	p = pk_new(RST, 1234, 0);
+	p.dport = 81;
+	peer_send(&x, &p);
+	run(&x);
+	CU_ASSERT_EQUAL(peer_recv(&x, r, 4), 0);
+	down(&x);
+}
+
+static void test_paws(void)
+{
+	struct tx x;
+	struct pk r[4], p;
+	char b[16];
+	struct iovec iov = { b, sizeof(b) };
+
+	up(&x, NULL);
+	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
+	accept_conn(&x, true, true);
+	/* RFC 7323 §5.3: an older TSval is dropped and acknowledged */
+	p = seg(&x, ACK, "old");
+	p.tsval = 10;
+	peer_send(&x, &p);
+	run(&x);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 4), 1);
+	CU_ASSERT_EQUAL(r[0].ack, x.pseq);
+	CU_ASSERT_EQUAL(tg_tcp_recv(x.c, &iov, 1), -EAGAIN);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->paws_drop, 1);
+	/* §3.2: without a timestamp once they are on: dropped */
+	p = seg(&x, ACK, "nots");
+	p.ts = false;
+	peer_send(&x, &p);
+	run(&x);
+	CU_ASSERT_EQUAL(tg_tcp_recv(x.c, &iov, 1), -EAGAIN);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->paws_drop, 2);
+	/* a newer one is taken */
+	send_seg(&x, ACK | PSH, "new");
+	run(&x);
+	CU_ASSERT_EQUAL(tg_tcp_recv(x.c, &iov, 1), 3);
+	tg_tcp_close(x.c);
+	down(&x);
+}
+
+static void test_malformed(void)
+{
+	struct tx x;
+	struct pk r[4];
+	uint8_t raw[64];
+	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)raw;
+	const struct tg_tcp_stats *st;
+
+	up(&x, NULL);
+	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
+	st = tg_tcp_stats(x.t);
+	memset(raw, 0, sizeof(raw));
+	th->src_port = htons(1000);
+	th->dst_port = htons(80);
+	th->tcp_flags = SYN;
+	th->rx_win = htons(1000);
+	/* an option whose length runs past the header */
+	th->data_off = 6 << 4;
+	raw[20] = 2;
+	raw[21] = 8;
+	tn_put(&x.n, A, 0, tn_ip_frame(&x.n, B, IPPROTO_TCP, raw, 24));
+	/* an option length below 2 */
+	raw[21] = 1;
+	tn_put(&x.n, A, 0, tn_ip_frame(&x.n, B, IPPROTO_TCP, raw, 24));
+	/* a window scale option of the wrong length */
+	raw[20] = 3;
+	raw[21] = 4;
+	tn_put(&x.n, A, 0, tn_ip_frame(&x.n, B, IPPROTO_TCP, raw, 24));
+	/* data offset below 5, beyond the segment */
+	th->data_off = 4 << 4;
+	tn_put(&x.n, A, 0, tn_ip_frame(&x.n, B, IPPROTO_TCP, raw, 20));
+	th->data_off = 15 << 4;
+	tn_put(&x.n, A, 0, tn_ip_frame(&x.n, B, IPPROTO_TCP, raw, 24));
+	/* SYN+FIN, SYN+RST */
+	th->data_off = 5 << 4;
+	th->tcp_flags = SYN | FIN;
+	tn_put(&x.n, A, 0, tn_ip_frame(&x.n, B, IPPROTO_TCP, raw, 20));
+	th->tcp_flags = SYN | RST;
+	tn_put(&x.n, A, 0, tn_ip_frame(&x.n, B, IPPROTO_TCP, raw, 20));
+	/* port 0 */
+	th->tcp_flags = SYN;
+	th->src_port = 0;
+	tn_put(&x.n, A, 0, tn_ip_frame(&x.n, B, IPPROTO_TCP, raw, 20));
+	/* shorter than a header */
+	tn_put(&x.n, A, 0, tn_ip_frame(&x.n, B, IPPROTO_TCP, raw, 12));
+	run(&x);
+	CU_ASSERT_EQUAL(st->malformed, 8);
+	CU_ASSERT_EQUAL(tg_net_stats(x.n.n[A][0])->rx_malformed, 0);
+	CU_ASSERT_EQUAL(peer_recv(&x, r, 4), 0);
+	CU_ASSERT_EQUAL(st->active, 0);
+	down(&x);
+}
+
+/* ---- SYN cookies ------------------------------------------------------------------------------ */
+
+static struct pk syn_from(struct tx *x, uint16_t port, uint32_t seq)
+{
+	struct pk s = pk_new(SYN, seq, 0);
+
+	s.sport = port;
+	s.mss = 1460;
+	s.ws = 7;
+	s.sack_ok = true;
+	s.ts = true;
+	s.tsval = ++x->ts;
+	return s;
+}
+
+static void test_syncookies(void)
+{
+	struct tx x;
+	struct tg_tcp_conf cc = conf_default();
+	struct tg_tcp_event ev[4];
+	struct tg_tcp_info in;
+	const struct tg_tcp_stats *st;
+	struct pk r[8], s, ck;
+	char b[16];
+	struct iovec iov = { b, sizeof(b) };
+
+	cc.syn_backlog = 2;
+	up(&x, &cc);
+	st = tg_tcp_stats(x.t);
+	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
+	/* two half-open connections fill the backlog */
+	for (uint16_t i = 0; i < 2; i++) {
+		s = syn_from(&x, (uint16_t)(41000 + i), 100 + i);
+		peer_send(&x, &s);
+	}
+	run(&x);
+	CU_ASSERT_EQUAL(peer_recv(&x, r, 8), 2);
+	CU_ASSERT_EQUAL(st->active, 2);
+	/* the third gets a cookie: a SYN-ACK with every option, no state */
+	s = syn_from(&x, 42000, 5000);
+	peer_send(&x, &s);
+	run(&x);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 8), 1);
+	ck = r[0];
+	CU_ASSERT_EQUAL(ck.flags, SYN | ACK);
+	CU_ASSERT_EQUAL(ck.ack, 5001);
+	CU_ASSERT_EQUAL(ck.mss, 1460);
+	CU_ASSERT_EQUAL(ck.ws, 3);
+	CU_ASSERT(ck.sack_ok);
+	CU_ASSERT(ck.ts);
+	CU_ASSERT_EQUAL(ck.tsecr, s.tsval);
+	CU_ASSERT_EQUAL(st->active, 2);
+	CU_ASSERT_EQUAL(st->syncookies_sent, 1);
+	/* an ACK with a wrong cookie: RST, nothing made */
+	s = pk_new(ACK, 5001, ck.seq + 2);
+	s.sport = 42000;
+	s.ts = true;
+	s.tsval = ++x.ts;
+	s.tsecr = ck.tsval;
+	peer_send(&x, &s);
+	run(&x);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 8), 1);
+	CU_ASSERT_EQUAL(r[0].flags, RST);
+	CU_ASSERT_EQUAL(st->syncookies_failed, 1);
+	/* the right one, with data: the connection, its options restored */
+	s = pk_new(ACK | PSH, 5001, ck.seq + 1);
+	s.sport = 42000;
+	s.ts = true;
+	s.tsval = ++x.ts;
+	s.tsecr = ck.tsval;
+	s.wnd = 512;
+	s.len = 5;
+	memcpy(s.data, "hello", 5);
+	peer_send(&x, &s);
+	run(&x);
+	CU_ASSERT_EQUAL(st->syncookies_ok, 1);
+	CU_ASSERT_EQUAL_FATAL(events(&x, ev, 4), 1);
+	CU_ASSERT(ev[0].ev & TG_TCP_EV_ACCEPTED);
+	tg_tcp_info(ev[0].c, &in);
+	CU_ASSERT_EQUAL(in.state, TG_TCP_ESTABLISHED);
+	CU_ASSERT_EQUAL(in.rport, 42000);
+	CU_ASSERT_EQUAL(in.mss, 1448);
+	CU_ASSERT_EQUAL(in.snd_wscale, 7);
+	CU_ASSERT_EQUAL(in.rcv_wscale, 3);
+	CU_ASSERT(in.sack);
+	CU_ASSERT(in.timestamps);
+	CU_ASSERT_EQUAL(in.snd_wnd, 512u << 7);
+	CU_ASSERT_EQUAL(tg_tcp_recv(ev[0].c, &iov, 1), 5);
+	CU_ASSERT_EQUAL(memcmp(b, "hello", 5), 0);
+	tg_tcp_close(ev[0].c);
+	down(&x);
+}
+
+/* A flood of SYNs from many ports (and bare ACKs): the established
+ * connection keeps being served, the state stays within its pools. */
+static void test_syn_flood(void)
+{
+	struct tx x;
+	struct tg_tcp_conf cc = conf_default();
+	const struct tg_tcp_stats *st;
+	struct pk r[64], p;
+	char b[64];
+	struct iovec iov = { b, sizeof(b) };
+	unsigned answered = 0;
+
+	cc.syn_backlog = 4;
+	cc.max_conns = 8;
+	up(&x, &cc);
+	st = tg_tcp_stats(x.t);
+	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
+	accept_conn(&x, true, true);
+	for (unsigned i = 0; i < 5000; i++) {
+		struct pk s = syn_from(&x, (uint16_t)(10000 + i), (uint32_t)tg_test_rand());
+
+		peer_send(&x, &s);
+		if (i % 8 == 7) {
+			/* a spoofed ACK as a flood would send */
+			struct pk a = pk_new(ACK, (uint32_t)tg_test_rand(), (uint32_t)tg_test_rand());
+
+			a.sport = (uint16_t)(20000 + i);
+			peer_send(&x, &a);
+		}
+		if (i % 32 == 31) {
+			run(&x);
+			answered += peer_recv(&x, r, 64);
+			CU_ASSERT(st->active <= cc.max_conns);
+			/* the established connection is served meanwhile */
+			send_seg(&x, ACK | PSH, "ping");
+			run(&x);
+			answered += peer_recv(&x, r, 64);
+			CU_ASSERT_EQUAL(tg_tcp_recv(x.c, &iov, 1), 4);
+		}
+	}
+	run(&x);
+	answered += peer_recv(&x, r, 64);
+	CU_ASSERT(st->syncookies_sent >= 4990);
+	CU_ASSERT(st->active <= cc.max_conns);
+	CU_ASSERT(answered >= 5000);
+	/* and it still sends */
+	CU_ASSERT_EQUAL(tg_tcp_send(x.c, "pong", 4), 4);
+	tg_tcp_flush(x.t);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 64), 1);
+	CU_ASSERT_EQUAL(r[0].len, 4);
+	p = seg(&x, ACK, NULL);
+	(void)p;
+	tg_tcp_close(x.c);
+	down(&x);
+}
+
+/* ---- closing, TIME_WAIT ----------------------------------------------------------------------------- */
+
+static void test_active_close_time_wait(void)
+{
+	struct tx x;
+	struct pk r[4], p;
+	struct tg_tcp_conf cc = conf_default();
+	const struct tg_tcp_stats *st;
+	struct tg_tcp_event ev[4];
+	struct pk sa;
+
+	cc.msl_ms = 1000;
+	up(&x, &cc);
+	st = tg_tcp_stats(x.t);
+	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
+	accept_conn(&x, true, true);
+	/* we close: FIN */
+	tg_tcp_close(x.c);
+	tg_tcp_flush(x.t);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 4), 1);
+	CU_ASSERT_EQUAL(r[0].flags, FIN | ACK);
+	CU_ASSERT_EQUAL(r[0].seq, x.our);
+	x.our++;
+	/* their ACK and FIN */
+	send_seg(&x, ACK, NULL);
+	run(&x);
+	CU_ASSERT_EQUAL(peer_recv(&x, r, 4), 0);
+	send_seg(&x, FIN | ACK, NULL);
+	run(&x);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 4), 1);
+	CU_ASSERT_EQUAL(r[0].flags, ACK);
+	CU_ASSERT_EQUAL(r[0].ack, x.pseq);
+	CU_ASSERT_EQUAL(st->time_wait, 1);
+	CU_ASSERT_EQUAL(st->active, 0);
+	/* their FIN again: our ACK again (RFC 9293 §3.10.7.4) */
+	p = seg(&x, FIN | ACK, NULL);
+	p.seq = x.pseq - 1;
+	peer_send(&x, &p);
+	run(&x);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 4), 1);
+	CU_ASSERT_EQUAL(r[0].ack, x.pseq);
+	/* RFC 6191: a SYN with a higher TSval reopens it */
+	{
+		struct pk s = pk_new(SYN, x.pseq + 100000, 0);
+
+		s.mss = 1460;
+		s.ts = true;
+		s.tsval = x.ts + 1000;
+		s.ws = 7;
+		peer_send(&x, &s);
+		run(&x);
+		CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 4), 1);
+		sa = r[0];
+		CU_ASSERT_EQUAL(sa.flags, SYN | ACK);
+		CU_ASSERT_EQUAL(st->tw_reused, 1);
+		CU_ASSERT_EQUAL(st->time_wait, 0);
+		s = pk_new(RST, x.pseq + 100001, 0);
+		peer_send(&x, &s);
+		run(&x);
+		CU_ASSERT_EQUAL(events(&x, ev, 4), 0);
+	}
+	CU_ASSERT_EQUAL(st->active, 0);
+	down(&x);
+}
+
+static void test_time_wait_expiry_and_bound(void)
+{
+	struct tx x;
+	struct pk r[4];
+	struct tg_tcp_conf cc = conf_default();
+	const struct tg_tcp_stats *st;
+
+	cc.msl_ms = 1000;
+	cc.max_tw = 2;
+	up(&x, &cc);
+	st = tg_tcp_stats(x.t);
+	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
+	for (int i = 0; i < 3; i++) {
+		x.port = (uint16_t)(41000 + i);
+		accept_conn(&x, true, true);
+		tg_tcp_close(x.c);
+		tg_tcp_flush(x.t);
+		(void)peer_recv(&x, r, 4);
+		x.our++;
+		send_seg(&x, FIN | ACK, NULL);
+		run(&x);
+		(void)peer_recv(&x, r, 4);
+		step(&x, 100);
+	}
+	/* the table holds two: the oldest went */
+	CU_ASSERT_EQUAL(st->time_wait, 2);
+	CU_ASSERT_EQUAL(st->tw_evicted, 1);
+	/* 2 MSL after the last one, none */
+	step(&x, 2000);
+	CU_ASSERT_EQUAL(st->time_wait, 0);
+	down(&x);
+}
+
+static void test_passive_close(void)
+{
+	struct tx x;
+	struct tg_tcp_event ev[4];
+	struct pk r[4];
+	char b[16];
+	struct iovec iov = { b, sizeof(b) };
+
+	up(&x, NULL);
+	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
+	accept_conn(&x, true, true);
+	(void)events(&x, ev, 4);
+	/* their data and FIN: readable, then the end */
+	send_seg(&x, ACK | PSH | FIN, "bye");
+	run(&x);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 4), 1);
+	CU_ASSERT_EQUAL(r[0].ack, x.pseq); /* the FIN at once */
+	CU_ASSERT_EQUAL(events(&x, ev, 4), 1);
+	CU_ASSERT(ev[0].ev & TG_TCP_EV_READABLE);
+	CU_ASSERT_EQUAL(tg_tcp_recv(x.c, &iov, 1), 3);
+	CU_ASSERT_EQUAL(tg_tcp_recv(x.c, &iov, 1), 0);
+	/* we still send, then close: LAST_ACK */
+	CU_ASSERT_EQUAL(tg_tcp_send(x.c, "ok", 2), 2);
+	tg_tcp_shutdown(x.c);
+	tg_tcp_flush(x.t);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 4), 1);
+	CU_ASSERT_EQUAL(r[0].flags, ACK | PSH | FIN);
+	CU_ASSERT_EQUAL(r[0].len, 2);
+	x.our += 3;
+	send_seg(&x, ACK, NULL);
+	run(&x);
+	{
+		struct tg_tcp_info in;
+
+		tg_tcp_info(x.c, &in);
+		CU_ASSERT_EQUAL(in.state, TG_TCP_CLOSED);
+	}
+	tg_tcp_close(x.c);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->active, 0);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->time_wait, 0);
+	down(&x);
+}
+
+static void test_simultaneous_close(void)
+{
+	struct tx x;
+	struct pk r[4];
+	const struct tg_tcp_stats *st;
+
+	up(&x, NULL);
+	st = tg_tcp_stats(x.t);
+	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
+	accept_conn(&x, true, true);
+	tg_tcp_shutdown(x.c);
+	tg_tcp_flush(x.t);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 4), 1);
+	CU_ASSERT_EQUAL(r[0].flags, FIN | ACK);
+	/* their FIN crosses ours (it does not ack ours): CLOSING */
+	send_seg(&x, FIN | ACK, NULL);
+	run(&x);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 4), 1);
+	CU_ASSERT_EQUAL(r[0].flags, ACK);
+	{
+		struct tg_tcp_info in;
+
+		tg_tcp_info(x.c, &in);
+		CU_ASSERT_EQUAL(in.state, TG_TCP_CLOSING);
+	}
+	/* their ACK of our FIN: TIME_WAIT */
+	x.our++;
+	send_seg(&x, ACK, NULL);
+	run(&x);
+	CU_ASSERT_EQUAL(st->time_wait, 1);
+	tg_tcp_close(x.c);
+	down(&x);
+}
+
+/* ---- windows, probes, keep-alive ------------------------------------------------------------------- */
+
+static void test_zero_window_probe(void)
+{
+	struct tx x;
+	struct pk r[8], p;
+	static uint8_t out[3000];
+	unsigned probes = 0;
+
+	up(&x, NULL);
+	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
+	accept_conn(&x, true, true);
+	/* the peer closes its window */
+	p = seg(&x, ACK, NULL);
+	p.wnd = 0;
+	peer_send(&x, &p);
+	run(&x);
+	memset(out, 'z', sizeof(out));
+	CU_ASSERT_EQUAL(tg_tcp_send(x.c, out, sizeof(out)), 3000);
+	tg_tcp_flush(x.t);
+	CU_ASSERT_EQUAL(peer_recv(&x, r, 8), 0);
+	/* probes of one byte, every RTO, doubling; answered with a zero
+	 * window each time, never given up */
+	for (unsigned ms = 0; ms < 4000; ms++) {
+		step(&x, 1);
+		if (peer_recv(&x, r, 8) > 0) {
+			CU_ASSERT_EQUAL(r[0].len, 1);
+			CU_ASSERT_EQUAL(r[0].seq, x.our);
+			probes++;
+			p = seg(&x, ACK, NULL);
+			p.wnd = 0;
+			peer_send(&x, &p);
+		}
+	}
+	CU_ASSERT(probes >= 3 && probes <= 5);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->window_probes, probes);
+	/* the window opens: everything goes */
+	p = seg(&x, ACK, NULL);
+	peer_send(&x, &p);
+	run(&x);
+	{
+		unsigned k = peer_recv(&x, r, 8), bytes = 0;
+
+		for (unsigned i = 0; i < k; i++)
+			bytes += r[i].len;
+		CU_ASSERT_EQUAL(bytes, 3000);
+		CU_ASSERT_EQUAL(r[0].seq, x.our);
+	}
+	tg_tcp_close(x.c);
+	down(&x);
+}
+
+static void test_receive_window(void)
+{
+	struct tx x;
+	struct pk r[8];
+	struct tg_tcp_conf cc = conf_default();
+	static char chunk[1449];
+	static char buf[70000];
+	struct iovec iov = { buf, sizeof(buf) };
+	uint32_t last_wnd = 0;
+
+	cc.rcv_buf = 16384;
+	cc.no_delack = true;
+	up(&x, &cc);
+	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
+	accept_conn(&x, true, false); /* no window scaling */
+	memset(chunk, 'w', 1448);
+	/* the window shrinks as data waits unread (never below the right
+	 * edge offered), and is zero when the buffer is full */
+	for (int i = 0; i < 11; i++) {
+		send_seg(&x, ACK, chunk);
+		run(&x);
+		if (peer_recv(&x, r, 8) > 0)
+			last_wnd = r[0].wnd;
+	}
+	CU_ASSERT_EQUAL(last_wnd, 16384 - 11 * 1448);
+	/* what is left of the window, and it is zero */
+	chunk[456] = '\0';
+	send_seg(&x, ACK, chunk);
+	run(&x);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 8), 1);
+	CU_ASSERT_EQUAL(r[0].wnd, 0);
+	CU_ASSERT_EQUAL(r[0].ack, x.pseq);
+	/* beyond the window: not taken, acknowledged (RFC 9293 §3.10.7.4) */
+	send_seg(&x, ACK, "more");
+	run(&x);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 8), 1);
+	CU_ASSERT_EQUAL(r[0].ack, x.pseq - 4);
+	CU_ASSERT_EQUAL(r[0].wnd, 0);
+	x.pseq -= 4;
+	/* reading opens it: a window update goes at once */
+	CU_ASSERT_EQUAL(tg_tcp_recv(x.c, &iov, 1), 16384);
+	tg_tcp_flush(x.t);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 8), 1);
+	CU_ASSERT_EQUAL(r[0].wnd, 16384);
+	tg_tcp_close(x.c);
+	down(&x);
+}
+
+static void test_keepalive(void)
+{
+	struct tx x;
+	struct tg_tcp_event ev[4];
+	struct pk r[4];
+	struct tg_tcp_conf cc = conf_default();
+	unsigned probes = 0;
+	char b[4];
+	struct iovec iov = { b, sizeof(b) };
+
+	cc.keepalive_ms = 2000;
+	cc.keepalive_intvl_ms = 500;
+	cc.keepalive_cnt = 3;
+	up(&x, &cc);
+	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
+	accept_conn(&x, true, true);
+	(void)events(&x, ev, 4);
+	/* idle 2 s: a probe below snd_una; answered, idle again */
+	step(&x, 1999);
+	CU_ASSERT_EQUAL(peer_recv(&x, r, 4), 0);
+	step(&x, 1);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 4), 1);
+	CU_ASSERT_EQUAL(r[0].seq, x.our - 1);
+	CU_ASSERT_EQUAL(r[0].len, 0);
+	send_seg(&x, ACK, NULL);
+	run(&x);
+	/* now nobody answers: three probes 500 ms apart, then given up */
+	for (unsigned ms = 0; ms < 4000; ms++) {
+		unsigned k;
+
+		step(&x, 1);
+		k = peer_recv(&x, r, 4);
+		probes += k;
+	}
+	CU_ASSERT_EQUAL(probes, 3);
+	CU_ASSERT_EQUAL(events(&x, ev, 4), 1);
+	CU_ASSERT(ev[0].ev & TG_TCP_EV_ERROR);
+	CU_ASSERT_EQUAL(tg_tcp_recv(x.c, &iov, 1), -ETIMEDOUT);
+	tg_tcp_close(x.c);
+	down(&x);
+}
+
+/* ---- two of our stacks, through the impairment layer --------------------------------------- */
+
+struct echo_side {
+	struct tg_tcp *t;
+	struct tg_tcp_conn *c;
+	uint8_t *pend;        /* B: bytes read, not yet echoed */
+	size_t pend_len;
+	bool eof, shut;
+};
+
+/* A sends @p total bytes to B, which echoes them; A checks every byte and
+ * both ends close cleanly. Returns the rounds it took (0: failed). */
+static unsigned echo_run_v(const char *imp_spec, size_t total, unsigned max_rounds,
+			   struct tg_tcp_stats *sa, struct tg_tcp_stats *sb,
+			   enum tg_tcp_cc cc_kind, bool v6)
+{
+	struct tg_net_impair_conf ic[2];
+	struct tn_opts o = { .static_arp = true, .v6 = v6 };
+	struct tn_pair n;
+	struct tg_tcp_conf cc = conf_default();
+	struct echo_side a = { 0 }, b = { 0 };
+	uint8_t *src = malloc(total), *back = malloc(total);
+	size_t sent = 0, got = 0;
+	unsigned round;
+	bool a_closed = false, b_closed = false;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(src);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(back);
+	b.pend = malloc(256 * 1024);
+	tg_test_fill(src, total);
+	if (imp_spec != NULL) {
+		TG_ASSERT_OK(tg_net_impair_parse(imp_spec, &ic[0]));
+		ic[1] = ic[0];
+		ic[1].seed ^= 0x5555;
+		o.imp[A] = &ic[0];
+		o.imp[B] = &ic[1];
+	}
+	tn_now = 5000000;
+	tn_up(&n, &o);
+	cc.cc = cc_kind;
+	cc.net = n.n[A][0];
+	TG_ASSERT_OK(tg_tcp_new(&cc, &a.t));
+	cc.net = n.n[B][0];
+	cc.secret_seed = 8;
+	TG_ASSERT_OK(tg_tcp_new(&cc, &b.t));
+	TG_ASSERT_OK(tg_tcp_listen(b.t, 7, NULL, NULL));
+	TG_ASSERT_OK(tg_tcp_connect(a.t, v6 ? &n.addr6[B] : &n.addr[B], 7, NULL, &a.c));
+	tg_tcp_want(a.c, true, true);
+	for (round = 1; round <= max_rounds; round++) {
+		struct tg_tcp_event ev[8];
+		unsigned k;
+
+		tn_now += 100; /* 0.1 ms a round */
+		tg_tcp_poll(a.t);
+		tg_tcp_poll(b.t);
+		k = tg_tcp_events(b.t, ev, 8);
+		for (unsigned i = 0; i < k; i++) {
+			if (ev[i].ev & TG_TCP_EV_ACCEPTED) {
+				b.c = ev[i].c;
+				tg_tcp_want(b.c, true, false);
+			}
+			if (ev[i].ev & TG_TCP_EV_ERROR) {
+				CU_FAIL("B: connection failed");
+				goto out;
+			}
+		}
+		if (b.c != NULL && !b_closed) {
+			/* echo: read what fits the pending buffer, send it */
+			if (b.pend_len < 128 * 1024 && !b.eof) {
+				struct iovec iov = { b.pend + b.pend_len, 128 * 1024 - b.pend_len };
+				ssize_t r = tg_tcp_recv(b.c, &iov, 1);
+
+				if (r > 0)
+					b.pend_len += (size_t)r;
+				else if (r == 0)
+					b.eof = true;
+			}
+			if (b.pend_len > 0) {
+				ssize_t w = tg_tcp_send(b.c, b.pend, b.pend_len);
+
+				if (w > 0) {
+					memmove(b.pend, b.pend + w, b.pend_len - (size_t)w);
+					b.pend_len -= (size_t)w;
+				}
+			}
+			tg_tcp_want(b.c, b.pend_len < 128 * 1024 && !b.eof, b.pend_len > 0);
+			if (b.eof && b.pend_len == 0 && !b.shut) {
+				tg_tcp_shutdown(b.c);
+				b.shut = true;
+			}
+		}
+		k = tg_tcp_events(a.t, ev, 8);
+		for (unsigned i = 0; i < k; i++)
+			if (ev[i].ev & TG_TCP_EV_ERROR) {
+				CU_FAIL("A: connection failed");
+				goto out;
+			}
+		if (!a_closed) {
+			if (sent < total) {
+				ssize_t w = tg_tcp_send(a.c, src + sent, total - sent);
+
+				if (w > 0)
+					sent += (size_t)w;
+			} else if (!a.shut) {
+				tg_tcp_shutdown(a.c);
+				a.shut = true;
+			}
+			for (;;) {
+				uint8_t tmp[16384];
+				struct iovec iov = { tmp, sizeof(tmp) };
+				ssize_t r = tg_tcp_recv(a.c, &iov, 1);
+
+				if (r <= 0) {
+					if (r == 0)
+						a.eof = true;
+					break;
+				}
+				if (got + (size_t)r > total) {
+					CU_FAIL("A: more bytes back than sent");
+					goto out;
+				}
+				memcpy(back + got, tmp, (size_t)r);
+				got += (size_t)r;
+			}
+		}
+		tg_tcp_flush(a.t);
+		tg_tcp_flush(b.t);
+		if (a.eof && !a_closed) {
+			tg_tcp_close(a.c);
+			a_closed = true;
+		}
+		if (b.shut && b.c != NULL && !b_closed) {
+			struct tg_tcp_info in;
+
+			tg_tcp_info(b.c, &in);
+			if (in.state == TG_TCP_CLOSED || in.state == TG_TCP_TIME_WAIT) {
+				tg_tcp_close(b.c);
+				b_closed = true;
+			}
+		}
+		if (a_closed && b_closed)
+			break;
+	}
+out:
+	CU_ASSERT_EQUAL(got, total);
+	CU_ASSERT(memcmp(src, back, got) == 0);
+	CU_ASSERT(a_closed && b_closed);
+	*sa = *tg_tcp_stats(a.t);
+	*sb = *tg_tcp_stats(b.t);
+	if (!(a_closed && b_closed)) {
+		fprintf(stderr, "echo: sent %zu got %zu after %u rounds\n", sent, got, round);
+		round = 0;
+	}
+	/* nothing left but TIME_WAIT */
+	CU_ASSERT_EQUAL(sa->active, 0);
+	CU_ASSERT_EQUAL(sb->active, 0);
+	tg_tcp_free(a.t);
+	tg_tcp_free(b.t);
+	tn_down(&n);
+	free(src);
+	free(back);
+	free(b.pend);
+	return round > max_rounds ? 0 : round;
+}
+
+static unsigned echo_run_cc(const char *imp_spec, size_t total, unsigned max_rounds,
+			    struct tg_tcp_stats *sa, struct tg_tcp_stats *sb,
+			    enum tg_tcp_cc cc_kind)
+{
+	return echo_run_v(imp_spec, total, max_rounds, sa, sb, cc_kind, false);
+}
+
+static unsigned echo_run(const char *imp_spec, size_t total, unsigned max_rounds,
+			 struct tg_tcp_stats *sa, struct tg_tcp_stats *sb)
+{
+	return echo_run_cc(imp_spec, total, max_rounds, sa, sb, TG_TCP_CC_NEWRENO);
+}
+
+/* the same over IPv6 (segments sized for the 40-byte header: a wrong
+ * MSS would not fit the MTU and nothing would arrive) */
+static void test_echo_v6(void)
+{
+	struct tg_tcp_stats sa, sb;
+	unsigned r = echo_run_v(NULL, 1 << 20, 200000, &sa, &sb, TG_TCP_CC_NEWRENO, true);
+
+	CU_ASSERT(r > 0);
+	CU_ASSERT_EQUAL(sa.retransmits + sb.retransmits, 0);
+	r = echo_run_v("seed=31,tx.loss=1%,tx.reorder=1%", 1 << 20, 400000, &sa, &sb,
+		       TG_TCP_CC_NEWRENO, true);
+	CU_ASSERT(r > 0);
+}
+
+static void test_echo_cubic(void)
+{
+	struct tg_tcp_stats sa, sb;
+	unsigned r = echo_run_cc("seed=21,tx.loss=1%,tx.reorder=1%", 2 << 20, 400000,
+				 &sa, &sb, TG_TCP_CC_CUBIC);
+
+	CU_ASSERT(r > 0);
+	CU_ASSERT(sa.fast_retransmits + sb.fast_retransmits > 0);
+}
+
+/* The pool runs low: windows stop opening, sends take nothing, nothing
+ * crashes; given back, the connection goes on. */
+static void test_pool_exhaustion(void)
+{
+	struct tx x;
+	struct pk r[8];
+	struct rte_mempool *mp;
+	static struct rte_mbuf *held[4096];
+	unsigned n = 0;
+	static char chunk[1449];
+	char buf[4096];
+	struct iovec iov = { buf, sizeof(buf) };
+	uint16_t wnd_before;
+
+	up(&x, NULL);
+	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
+	accept_conn(&x, true, true);
+	memset(chunk, 'p', 1448);
+	send_seg(&x, ACK, chunk);
+	send_seg(&x, ACK, chunk);
+	run(&x);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 8), 1);
+	wnd_before = r[0].wnd;
+	mp = tg_net_pool(x.n.n[A][0]);
+	/* take all but 100 */
+	while (rte_mempool_avail_count(mp) > 100 && n < RTE_DIM(held))
+		held[n++] = rte_pktmbuf_alloc(mp);
+	step(&x, 1); /* the instance reads the pool's level every 50 us */
+	/* data in: taken (its mbufs are the peer's), acknowledged, but the
+	 * window does not open again as it is read */
+	CU_ASSERT_EQUAL(tg_tcp_recv(x.c, &iov, 1), 2896);
+	tg_tcp_flush(x.t);
+	send_seg(&x, ACK, chunk);
+	send_seg(&x, ACK, chunk);
+	run(&x);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 8), 1);
+	CU_ASSERT(r[0].wnd < wnd_before);
+	/* sends take nothing, writable is not reported */
+	CU_ASSERT_EQUAL(tg_tcp_send(x.c, "abc", 3), 0);
+	tg_tcp_want(x.c, false, true);
+	{
+		struct tg_tcp_event ev[4];
+
+		CU_ASSERT_EQUAL(events(&x, ev, 4), 0);
+	}
+	/* the last ones too: ACKs cannot be built, nothing breaks */
+	while (rte_mempool_avail_count(mp) > 0 && n < RTE_DIM(held))
+		held[n++] = rte_pktmbuf_alloc(mp);
+	send_seg(&x, ACK, chunk);
+	send_seg(&x, ACK, chunk);
+	step(&x, 100);
+	CU_ASSERT(tg_tcp_stats(x.t)->no_mbuf > 0);
+	/* given back: the window opens, the bytes go */
+	for (unsigned i = 0; i < n; i++)
+		rte_pktmbuf_free(held[i]);
+	step(&x, 1);
+	while (tg_tcp_recv(x.c, &iov, 1) > 0)
+		;
+	CU_ASSERT_EQUAL(tg_tcp_send(x.c, "abc", 3), 3);
+	tg_tcp_flush(x.t);
+	{
+		unsigned k = peer_recv(&x, r, 8);
+
+		CU_ASSERT_FATAL(k >= 1);
+		CU_ASSERT(r[k - 1].wnd > 0);
+	}
+	tg_tcp_close(x.c);
+	down(&x);
+}
+
+/* RFC 1191: fragmentation needed lowers the MSS of the connection whose
+ * segment it quotes */
+static void test_pmtu(void)
+{
+	struct tx x;
+	struct pk r[16];
+	static uint8_t out[4000];
+	struct tg_tcp_info in;
+	uint8_t icmp[8 + 20 + 8];
+	struct rte_ipv4_hdr *q = (struct rte_ipv4_hdr *)(icmp + 8);
+	uint32_t seq;
+	uint16_t sp, dp;
+
+	up(&x, NULL);
+	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
+	accept_conn(&x, true, true);
+	CU_ASSERT_EQUAL(tg_tcp_send(x.c, out, sizeof(out)), 4000);
+	tg_tcp_flush(x.t);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 16), 3);
+	/* a router says 1000 bytes, quoting our first segment */
+	memset(icmp, 0, sizeof(icmp));
+	icmp[0] = 3;
+	icmp[1] = 4;
+	icmp[6] = 1000 >> 8;
+	icmp[7] = 1000 & 0xff;
+	q->version_ihl = RTE_IPV4_VHL_DEF;
+	q->next_proto_id = IPPROTO_TCP;
+	q->src_addr = tg_net_addr_v4(&x.n.addr[A]);
+	q->dst_addr = tg_net_addr_v4(&x.n.addr[B]);
+	sp = htons(80);
+	dp = htons(x.port);
+	seq = htonl(r[0].seq);
+	memcpy(icmp + 28, &sp, 2);
+	memcpy(icmp + 30, &dp, 2);
+	memcpy(icmp + 32, &seq, 4);
+	tn_put(&x.n, A, 0, tn_ip_frame(&x.n, B, IPPROTO_ICMP, icmp, sizeof(icmp)));
+	run(&x);
+	tg_tcp_info(x.c, &in);
+	CU_ASSERT_EQUAL(in.mss, 1000 - 40 - 12);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->pmtu_updates, 1);
+	/* what was too big goes again, in smaller segments */
+	{
+		unsigned k = peer_recv(&x, r, 16);
+
+		CU_ASSERT_FATAL(k >= 1);
+		for (unsigned i = 0; i < k; i++)
+			CU_ASSERT(r[i].len <= 948);
+		CU_ASSERT_EQUAL(r[0].seq, x.our);
+	}
+	tg_tcp_close(x.c);
+	down(&x);
+}
+
+static void test_echo_clean(void)
+{
+	struct tg_tcp_stats sa, sb;
+	unsigned r = echo_run(NULL, 4 << 20, 200000, &sa, &sb);
+
+	printf("\n  clean: %u rounds, segs %lu/%lu\n", r, (unsigned long)sa.segs_out, (unsigned long)sb.segs_out);
+	CU_ASSERT(r > 0);
+	CU_ASSERT_EQUAL(sa.retransmits + sb.retransmits, 0);
+	CU_ASSERT_EQUAL(sa.time_wait, 1); /* A closed first */
+}
+
+static void test_echo_loss(void)
+{
+	struct tg_tcp_stats sa, sb;
+	unsigned r1, r5;
+
+	r1 = echo_run("seed=11,tx.loss=1%,tx.reorder=1%,tx.dup=0.5%", 2 << 20, 400000,
+		      &sa, &sb);
+	CU_ASSERT(r1 > 0);
+	CU_ASSERT(sa.retransmits + sb.retransmits > 0);
+	CU_ASSERT(sa.fast_retransmits + sb.fast_retransmits > 0);
+	r5 = echo_run("seed=12,tx.loss=5%,tx.reorder=2%,tx.dup=1%,tx.delay=1ms,"
+		      "tx.jitter=500us", 1 << 20, 600000, &sa, &sb);
+	CU_ASSERT(r5 > 0);
+	printf("\n  1%%: %u rounds, 5%%: %u rounds; last: rtx %lu/%lu fast %lu/%lu rto %lu/%lu\n", r1, r5,
+	       (unsigned long)sa.retransmits, (unsigned long)sb.retransmits,
+	       (unsigned long)sa.fast_retransmits, (unsigned long)sb.fast_retransmits,
+	       (unsigned long)sa.rto, (unsigned long)sb.rto);
+}
+
+static CU_TestInfo tcp_tests[] = {
+	{ "passive open: SYN-ACK options, MSS/WS/TS negotiated", test_passive_open },
+	{ "SYN without options: defaults", test_negotiation_none },
+	{ "active open: SYN options, port owned by this instance", test_active_open },
+	{ "connect refused, connect timed out (SYN backoff)", test_connect_refused_and_timeout },
+	{ "simultaneous open", test_simultaneous_open },
+	{ "data, delayed ACK, every second segment, MSS-sized sends", test_data_and_delayed_ack },
+	{ "retransmission timing (RFC 6298 backoff, same bytes)", test_rto_timing },
+	{ "fast retransmit and NewReno partial ACK", test_fast_retransmit },
+	{ "out-of-order queue, duplicate ACKs, old duplicates", test_out_of_order },
+	{ "SACK recovery (RFC 6675): both holes in one recovery", test_sack_recovery },
+	{ "SACK blocks for the out-of-order queue (RFC 2018)", test_sack_blocks },
+	{ "RST and RFC 5961 challenge ACKs", test_rst_and_challenge },
+	{ "challenge ACK rate limit", test_challenge_rate_limit },
+	{ "RST for segments without a connection", test_no_connection_rst },
+	{ "PAWS and segments without timestamps", test_paws },
+	{ "malformed segments dropped and counted", test_malformed },
+	{ "SYN cookies: options encoded, bad cookie refused", test_syncookies },
+	{ "SYN flood: the established connection is served", test_syn_flood },
+	{ "active close, TIME_WAIT, FIN again, RFC 6191 reuse", test_active_close_time_wait },
+	{ "TIME_WAIT expiry and bounded table", test_time_wait_expiry_and_bound },
+	{ "passive close (CLOSE_WAIT, LAST_ACK)", test_passive_close },
+	{ "simultaneous close (CLOSING)", test_simultaneous_close },
+	{ "zero-window probes", test_zero_window_probe },
+	{ "receive window: shrinking use, zero, update", test_receive_window },
+	{ "keep-alive", test_keepalive },
+	{ "pool exhaustion: windows close, sends pause, no crash", test_pool_exhaustion },
+	{ "path MTU: fragmentation needed lowers the MSS", test_pmtu },
+	{ "two stacks: 4 MiB echo, clean", test_echo_clean },
+	{ "two stacks: echo through 1% and 5% loss, reordering, duplicates", test_echo_loss },
+	{ "two stacks: CUBIC through 1% loss", test_echo_cubic },
+	{ "two stacks over IPv6, clean and through 1% loss", test_echo_v6 },
+	CU_TEST_INFO_NULL,
+};
+
+static const struct tg_test_suite suites[] = {
+	{ "tcp", NULL, NULL, tcp_tests },
+	{ NULL, NULL, NULL, NULL },
+};
+
+int main(int argc, char **argv)
+{
+	struct tg_eal_opts o = { .mem_mb = 256 };
+	int rc;
+
+	if (tg_failed(tg_eal_start("test_tcp", &o))) {
+		fprintf(stderr, "test_tcp: EAL set-up failed\n");
+		return 1;
+	}
+	rc = tg_test_main(argc, argv, suites);
+	tg_eal_stop();
+	return rc;
+}
