@@ -1391,8 +1391,11 @@ static void test_ctl_ring_full(void)
 /* Engines whose records a crypto PMD runs asynchronously (NULL: no PMD
  * here, the tests say so and pass): completions late and reversed
  * (hold=3: every third dequeue), a failing op (fail=3), a device that
- * keeps everything for long (hold=60: the engine's queue fills). */
-static struct tg_accel *g_acc_late, *g_acc_fail, *g_acc_slow;
+ * keeps everything for long (hold=60: the engine's queue fills), a
+ * device of two descriptors (desc=2, hold=3: records wait in the queue,
+ * not yet on the device, and go to it at later polls with their
+ * sessions). */
+static struct tg_accel *g_acc_late, *g_acc_fail, *g_acc_slow, *g_acc_narrow;
 
 /* env_init on accel engine @p acc; false (and a note) without one. */
 static bool async_env(struct env *t, struct tg_accel *acc,
@@ -2048,6 +2051,175 @@ static void test_tls13_post_handshake_errors(void)
 	}
 }
 
+/* ---- TLS 1.3 with asynchronous records ------------------------------------- */
+
+/* Rounds until the engine has nothing in flight (bounded). */
+static void async_settle(struct env *t)
+{
+	for (int k = 0; k < 400 && tg_flow_engine_busy(t->e); k++)
+		tick(t, 1);
+	for (int k = 0; k < 4; k++)
+		tick(t, 1);
+	CU_ASSERT_FALSE(tg_flow_engine_busy(t->e));
+}
+
+/*
+ * A client KeyUpdate (update_requested, then one not requested) among
+ * records that arrive together on a crypto PMD whose completions are late
+ * and reversed, while the backend keeps sending: the records after each
+ * KeyUpdate open under the client's next key (none was submitted under
+ * the old one: a TLS 1.3 flow has one open in flight), and our answering
+ * KeyUpdate waits for the seals in flight under our old key (the session
+ * it frees), then everything after it is under our next key. Copy and
+ * zero-copy receive, on late completions and on a device of two
+ * descriptors.
+ */
+static void test_async_tls13_client_key_update(void)
+{
+	static uint8_t chunk[32 * 1024], data[3000];
+
+	for (int run = 0; run < 4; run++) {
+		/* late completions, then two descriptors; copy, zero copy */
+		struct tg_accel *acc = run < 2 ? g_acc_late : g_acc_narrow;
+		int peek = run % 2;
+		struct env t;
+		struct tg_flow *f;
+		struct mside *be;
+		uint8_t *expect = NULL, *sent = NULL;
+		size_t expect_len = 0, sent_len = 0, n = 0;
+		bool busy_seen = false;
+		char word[16];
+
+		if (!async_env(&t, acc, NULL, peek))
+			continue;
+		f = open_flow13(&t);
+		be = &mf(&t.mem, f)->s[TG_FLOW_BACKEND];
+		/* 4 records, KeyUpdate (update_requested), 6 records,
+		 * KeyUpdate, 4 records */
+		for (int i = 0; i < 14; i++) {
+			int w = snprintf(word, sizeof(word), "rec%02d ", i);
+
+			if (i == 4 || i == 10)
+				n += client_key_update(&t, i == 4 ? TG_HS_UPDATE_REQUESTED
+								  : TG_HS_UPDATE_NOT_REQUESTED,
+						       chunk + n, sizeof(chunk) - n);
+			n += client_record(&t, TG_CT_APPLICATION_DATA, word,
+					   (uint32_t)w, chunk + n, sizeof(chunk) - n);
+			buf_append(&sent, &sent_len, word, (size_t)w);
+		}
+		in_append(&mf(&t.mem, f)->s[TG_FLOW_CLIENT], chunk, n);
+		tg_flow_on_readable(t.e, f, TG_FLOW_CLIENT);
+		/* the backend sends all along: seals are in flight when the
+		 * client's KeyUpdate is opened */
+		for (int r = 0; r < 40; r++) {
+			for (size_t j = 0; j < sizeof(data); j++)
+				data[j] = (uint8_t)('A' + (r + j / 100) % 26);
+			in_append(be, data, sizeof(data));
+			buf_append(&expect, &expect_len, data, sizeof(data));
+			tg_flow_on_readable(t.e, f, TG_FLOW_BACKEND);
+			tg_flow_engine_round(t.e);
+			busy_seen |= tg_flow_engine_busy(t.e);
+			(void)mem_poll(&t);
+		}
+		async_settle(&t);
+		CU_ASSERT_TRUE(busy_seen);
+		EXPECT_FLOW(be->out_len == sent_len &&
+				    memcmp(be->out, sent, sent_len) == 0,
+			    "run %d: %zu of %zu bytes to the backend in order", run,
+			    be->out_len, sent_len);
+		CU_ASSERT_EQUAL(t.st.key_updates_received, 2);
+		CU_ASSERT_EQUAL(t.st.key_updates_sent, 1);
+		CU_ASSERT_EQUAL(t.st.record_errors, 0);
+		/* every record the client gets opens, ours KeyUpdate once */
+		client_read(&t, f);
+		CU_ASSERT_EQUAL(t.ku_seen, 1);
+		EXPECT_FLOW(t.plain_len == expect_len &&
+				    memcmp(t.plain, expect, expect_len) == 0,
+			    "run %d: %zu of %zu bytes to the client in order", run,
+			    t.plain_len, expect_len);
+		CU_ASSERT_EQUAL(t.n_alerts, 0);
+		CU_ASSERT_FALSE(mf(&t.mem, f)->released);
+		CU_ASSERT_EQUAL(t.st.accel_inflight, 0);
+		free(expect);
+		free(sent);
+		env_fini(&t);
+	}
+}
+
+/*
+ * Our own KeyUpdate at a lowered record limit (3) while seals are in
+ * flight on a late crypto PMD: the flow reads nothing more from its
+ * backend until they are back (the new session replaces the one they
+ * run on), then the KeyUpdate, then records under the next key; the
+ * client opens every record in order. A client KeyUpdate with
+ * update_requested in the middle is answered the same way. On a device
+ * of two descriptors, most records wait in the accel queue for the
+ * device, with their session, when the KeyUpdate is due.
+ */
+static void tls13_rekey_in_flight(struct tg_accel *acc, const char *what)
+{
+	static uint8_t data[40000], rec[64];
+	struct tg_flow_settings set;
+	struct env t;
+	struct tg_flow *f;
+	struct mside *be;
+	uint8_t *expect = NULL;
+	size_t expect_len = 0;
+	unsigned recv_ku = 0;
+	bool busy_seen = false;
+
+	settings_default(&set);
+	set.tls13_rekey_records = 3;
+	set.record_ramp_bytes = 0; /* full records at once */
+	set.max_buffer = 256 * 1024;
+	if (!async_env(&t, acc, &set, false))
+		return;
+	f = open_flow13(&t);
+	be = &mf(&t.mem, f)->s[TG_FLOW_BACKEND];
+	for (int r = 0; r < 24; r++) {
+		for (size_t j = 0; j < sizeof(data); j++)
+			data[j] = (uint8_t)(r * 31 + j * 7);
+		in_append(be, data, sizeof(data));
+		buf_append(&expect, &expect_len, data, sizeof(data));
+		tg_flow_on_readable(t.e, f, TG_FLOW_BACKEND);
+		if (r == 9) {
+			/* the client asks for ours too, seals in flight */
+			size_t n = client_key_update(&t, TG_HS_UPDATE_REQUESTED, rec,
+						     sizeof(rec));
+
+			in_append(&mf(&t.mem, f)->s[TG_FLOW_CLIENT], rec, n);
+			tg_flow_on_readable(t.e, f, TG_FLOW_CLIENT);
+			recv_ku++;
+		}
+		tg_flow_engine_round(t.e);
+		busy_seen |= tg_flow_engine_busy(t.e);
+		(void)mem_poll(&t);
+		/* what went out so far opens (under the key it says) */
+		client_read(&t, f);
+	}
+	async_settle(&t);
+	client_read(&t, f);
+	CU_ASSERT_TRUE(busy_seen);
+	EXPECT_FLOW(t.plain_len == expect_len &&
+			    memcmp(t.plain, expect, expect_len) == 0,
+		    "%s: %zu of %zu bytes to the client in order", what,
+		    t.plain_len, expect_len);
+	CU_ASSERT(t.ku_seen >= 4);
+	CU_ASSERT_EQUAL(t.st.key_updates_sent, t.ku_seen);
+	CU_ASSERT_EQUAL(t.st.key_updates_received, recv_ku);
+	CU_ASSERT_EQUAL(t.n_alerts, 0);
+	CU_ASSERT_FALSE(mf(&t.mem, f)->released);
+	CU_ASSERT_EQUAL(t.st.accel_inflight, 0);
+	free(expect);
+	env_fini(&t);
+}
+
+static void test_async_tls13_rekey_in_flight(void)
+{
+	tls13_rekey_in_flight(g_acc_late, "late");
+	tls13_rekey_in_flight(g_acc_narrow, "two descriptors");
+}
+
 /* TLS 1.3 records with padding (RFC 8446 §5.4) are taken, a KeyUpdate
  * among them too; user_canceled is a warning that is not an error
  * (§6.1); close_notify half-closes, the answer still reaches the client
@@ -2159,6 +2331,10 @@ static CU_TestInfo flow_tests[] = {
 	{ "async: a failed open gets bad_record_mac", test_async_open_fails },
 	{ "async: close with records in flight", test_async_close_in_flight },
 	{ "async: stop with records in flight", test_async_stop },
+	{ "async: TLS 1.3 client KeyUpdate among records in flight",
+	  test_async_tls13_client_key_update },
+	{ "async: TLS 1.3 our KeyUpdate waits for seals in flight",
+	  test_async_tls13_rekey_in_flight },
 	CU_TEST_INFO_NULL,
 };
 
@@ -2180,14 +2356,16 @@ int main(int argc, char **argv)
 	}
 	/* crypto PMDs as vdevs of their own (the EAL creates them) */
 	{
-		static const char *const specs[3] = {
+		static const char *const specs[4] = {
 			"cryptodev:crypto_aesni_mb_tfl+hold=3",
 			"cryptodev:crypto_aesni_mb_tff+fail=3",
 			"cryptodev:crypto_openssl_tfs+hold=60",
+			"cryptodev:crypto_aesni_mb_tfn+desc=2+hold=3",
 		};
-		struct tg_accel **accs[3] = { &g_acc_late, &g_acc_fail, &g_acc_slow };
+		struct tg_accel **accs[4] = { &g_acc_late, &g_acc_fail, &g_acc_slow,
+					      &g_acc_narrow };
 
-		for (int i = 0; i < 3; i++) {
+		for (int i = 0; i < 4; i++) {
 			struct tg_accel_conf c = { .backends = specs[i],
 						   .no_calibrate = true };
 
@@ -2199,6 +2377,7 @@ int main(int argc, char **argv)
 	tg_accel_destroy(g_acc_late);
 	tg_accel_destroy(g_acc_fail);
 	tg_accel_destroy(g_acc_slow);
+	tg_accel_destroy(g_acc_narrow);
 	tg_accel_destroy(g_acc);
 	tg_eal_stop();
 	return rc;
