@@ -7,7 +7,7 @@
  *
  * Argument (what followed "cryptodev:" in the config):
  *
- *     <device>[+sessions=<n>][+nosgl][+<vdev devarg>...]
+ *     <device>[+sessions=<n>][+nosgl][+desc=<n>][+<vdev devarg>...]
  *
  * Options are separated by '+' (or ','; but the engine's backend list is
  * itself comma separated, so use '+' there), e.g.
@@ -21,8 +21,22 @@
  * the libraries that pkg-config's libdpdk links.
  * "sessions" is the number of backend sessions the instance can hold
  * (default ::CDEV_DEF_SESSIONS); "nosgl" forces the linearisation path
- * even when the PMD does scatter-gather. A NULL or empty argument picks the
- * first crypto device the EAL knows.
+ * even when the PMD does scatter-gather; "desc" is the number of
+ * descriptors per queue pair (a power of two, default ::CDEV_NB_DESC). A
+ * NULL or empty argument picks the first crypto device the EAL knows.
+ *
+ * A crypto_scheduler vdev names its workers (worker=NAME devargs, attached
+ * when it is created): those that do not exist yet and whose name starts
+ * with a crypto driver's are created first, as vdevs of their own, and
+ * removed with the instance. Without a mode= devarg the scheduler gets
+ * mode=round-robin (a scheduler without a mode does not start). E.g.
+ * "cryptodev:crypto_scheduler+worker=crypto_aesni_mb_w0+worker=crypto_openssl_w1".
+ *
+ * Fault injection, for tests of the asynchronous path: "fail=<n>" makes
+ * every n-th op enqueued on an asynchronous queue fail (TG_REC_E_BACKEND)
+ * without the device seeing it (a seal's payload stays plaintext);
+ * "hold=<n>" hands an asynchronous queue's completions back only on every
+ * n-th dequeue, in reverse order (late and out of order).
  *
  * One instance per device: probing the same device again returns the same
  * instance with a reference taken, so two engines in one process share it.
@@ -46,14 +60,31 @@
  * op->tag; open: op->tag copied in, the PMD verifies), and the op's index
  * in its queue pair.
  *
- * Queue pairs and threads: nb_qp = min(device max, rte_lcore_count() + 1).
- * The k-th EAL lcore (in RTE_LCORE_FOREACH order, main lcore included)
- * uses queue pair k % (nb_qp - 1); the last queue pair is the fallback,
- * used by every thread without an EAL lcore id (or with one registered
- * after probe). A queue pair used by more than one thread (the fallback
- * always; lcore ones when the device has fewer queue pairs than lcores)
- * is taken under its spinlock for the whole burst; an exclusive one is
- * used lock-free. With nb_qp == 1 everyone shares queue pair 0 (locked).
+ * Queue pairs and threads, for bursts: nb_sqp = min(what the asynchronous
+ * queue pairs leave, rte_lcore_count() + 1). The k-th EAL lcore (in RTE_LCORE_FOREACH order,
+ * main lcore included) uses queue pair k % (nb_sqp - 1); the last of them
+ * is the fallback, used by every thread without an EAL lcore id (or with
+ * one registered after probe). A queue pair used by more than one thread
+ * (the fallback always; lcore ones when the device has fewer queue pairs
+ * than lcores) is taken under its spinlock for the whole burst; an
+ * exclusive one is used lock-free. With nb_sqp == 1 everyone shares queue
+ * pair 0 (locked).
+ *
+ * Asynchronous queues (struct tg_accel_q, backend q_open/enqueue/dequeue):
+ * up to rte_lcore_count() + 1 more queue pairs, taken first (all of the
+ * device's but one at most: nb_sqp is what is left, at least one), each
+ * with ::CDEV_AQ_OPS crypto ops and carriers of its own. A queue claims one for itself (a thread of its own, no
+ * lock, and no burst ever dequeues its ops); when none is left q_open()
+ * says TG_E_NOSPACE and the record layer runs this backend synchronously
+ * for that queue. enqueue() prepares ops as a burst round does and
+ * enqueues them without waiting: what the device refuses (its queue pair
+ * full, no crypto op or linearisation slot free) is left to the caller,
+ * which offers it again later. dequeue() finishes what the device gave
+ * back (status, tag, copy back from a slot) and returns it with the ops
+ * failed without the device (layout, refused after processing by
+ * crypto_openssl, fault injection). When the device returns nothing for
+ * ::CDEV_TIMEOUT_MS while it holds ops, they fail and the queue pair is
+ * wedged, as for bursts.
  *
  * Payload forms (struct tg_aead_op), decided per op by cdev_check():
  *  - contiguous form (nseg == 1): seg[0] is attached to one of the queue
@@ -140,6 +171,11 @@
 #define CDEV_LIN_SLOTS 16
 /** A round fails when the device returns nothing for this long. */
 #define CDEV_TIMEOUT_MS 1000
+/** Crypto ops (and carrier mbufs) of an asynchronous queue pair: the most
+ *  ops one asynchronous queue keeps in flight on the device. */
+#define CDEV_AQ_OPS 256
+/** Scheduler workers created with a crypto_scheduler vdev. */
+#define CDEV_MAX_WORKERS 8
 /** AEAD nonce, tag and AAD lengths. */
 #define CDEV_IV_LEN 12
 #define CDEV_TAG_LEN 16
@@ -169,15 +205,20 @@ struct cdev_qp {
 	uint16_t id;          /**< queue pair id on the device */
 	bool shared;          /**< used by more than one thread */
 	bool wedged;          /**< the device kept ops: unusable */
+	bool async;           /**< for an asynchronous queue (cdev_aq) */
+	bool claimed;         /**< async: a queue holds it */
+	uint16_t nb;          /**< ops it owns: ::CDEV_ROUND, or
+				   ::CDEV_AQ_OPS when async */
 	uint16_t nb_lin;      /**< linearisation slots */
 	uint8_t *lin;         /**< nb_lin slots of CDEV_LIN_SZ bytes */
 	rte_iova_t lin_iova;  /**< IOVA of lin */
 	const struct rte_memzone *lin_mz; /**< memory of lin */
-	struct rte_crypto_op *cop[CDEV_ROUND]; /**< our crypto ops */
-	struct rte_mbuf *mb[CDEV_ROUND];       /**< extbuf carriers */
-	struct rte_crypto_op *deq[CDEV_ROUND]; /**< dequeue array */
-	struct tg_aead_op *rop[CDEV_ROUND];    /**< round: op of cop[k] */
-	int16_t rlin[CDEV_ROUND];              /**< round: slot or -1 */
+	struct rte_crypto_op **cop; /**< our crypto ops (nb) */
+	struct rte_mbuf **mb;       /**< extbuf carriers (nb) */
+	struct rte_crypto_op **deq; /**< dequeue array (nb) */
+	struct tg_aead_op **rop;    /**< op of cop[k] (nb) */
+	int16_t *rlin;              /**< slot of cop[k] or -1 (nb) */
+	uint8_t *rdir;              /**< direction of cop[k] (nb) */
 };
 
 /** One instance: one crypto device. */
@@ -193,8 +234,15 @@ struct cdev_ctx {
 	bool suite[TG_SUITE__COUNT]; /**< suites the device implements */
 	unsigned refcnt;  /**< probes holding the instance */
 	int socket;       /**< NUMA socket for our memory */
-	uint16_t nb_qp;   /**< queue pairs configured */
+	uint16_t nb_qp;   /**< queue pairs configured: nb_sqp + nb_aqp */
+	uint16_t nb_sqp;  /**< for bursts: [0, nb_sqp) */
+	uint16_t nb_aqp;  /**< for asynchronous queues: [nb_sqp, nb_qp) */
 	uint16_t fallback;/**< queue pair of non-EAL threads */
+	uint32_t nb_desc; /**< descriptors per queue pair */
+	uint32_t fail_every; /**< test: fail every n-th async op (0: never) */
+	uint32_t hold;    /**< test: async completions every n-th dequeue */
+	unsigned n_workers; /**< worker vdevs we created (scheduler) */
+	char workers[CDEV_MAX_WORKERS][RTE_CRYPTODEV_NAME_MAX_LEN]; /**< them */
 	uint32_t nb_sess; /**< backend sessions the pool holds */
 	uint64_t timeout; /**< no-progress limit of a round, timer cycles */
 	struct rte_mempool *sess_mp; /**< device sessions */
@@ -274,7 +322,31 @@ struct cdev_arg {
 	char devargs[256];                     /**< for the vdev we create */
 	uint32_t nb_sess;                      /**< backend sessions */
 	bool nosgl;                            /**< force linearisation */
+	uint32_t nb_desc;                      /**< descriptors per qp */
+	uint32_t fail_every;                   /**< test: fail=N */
+	uint32_t hold;                         /**< test: hold=N */
+	bool has_mode;                         /**< a mode= devarg given */
+	unsigned n_workers;                    /**< worker= devargs */
+	char workers[CDEV_MAX_WORKERS][RTE_CRYPTODEV_NAME_MAX_LEN]; /**< them */
 };
+
+/** Parse "key=N" as a number in [lo, hi]. */
+static bool cdev_opt_num(const char *tok, const char *key, uint32_t lo,
+			 uint32_t hi, uint32_t *out)
+{
+	size_t kl = strlen(key);
+	char *end = NULL;
+	unsigned long v;
+
+	if (strncmp(tok, key, kl) != 0 || tok[kl] != '=')
+		return false;
+	v = strtoul(tok + kl + 1, &end, 0);
+	if (end == NULL || *end != '\0' || end == tok + kl + 1 || v < lo ||
+	    v > hi)
+		return false;
+	*out = (uint32_t)v;
+	return true;
+}
 
 /** Split "name[+opt...]" (or ',') into struct cdev_arg. */
 static TG_MUST_CHECK tg_result cdev_parse_arg(const char *arg, struct cdev_arg *a)
@@ -286,6 +358,7 @@ static TG_MUST_CHECK tg_result cdev_parse_arg(const char *arg, struct cdev_arg *
 
 	memset(a, 0, sizeof(*a));
 	a->nb_sess = CDEV_DEF_SESSIONS;
+	a->nb_desc = CDEV_NB_DESC;
 	if (arg == NULL || arg[0] == '\0')
 		return TG_OK;
 	TG_ENSURE(strlen(arg) < sizeof(tmp), TG_E_INVAL);
@@ -298,13 +371,21 @@ static TG_MUST_CHECK tg_result cdev_parse_arg(const char *arg, struct cdev_arg *
 
 	while ((tok = strtok_r(NULL, ",+", &save)) != NULL) {
 		if (strncmp(tok, "sessions=", 9) == 0) {
-			char *end = NULL;
-			unsigned long v = strtoul(tok + 9, &end, 0);
-
-			TG_ENSURE(end != NULL && *end == '\0' && v > 0 &&
-					  v <= CDEV_MAX_SESSIONS,
+			TG_ENSURE(cdev_opt_num(tok, "sessions", 1,
+					       CDEV_MAX_SESSIONS, &a->nb_sess),
 				  TG_E_INVAL);
-			a->nb_sess = (uint32_t)v;
+		} else if (strncmp(tok, "desc=", 5) == 0) {
+			TG_ENSURE(cdev_opt_num(tok, "desc", 2, 1u << 16,
+					       &a->nb_desc) &&
+					  rte_is_power_of_2(a->nb_desc),
+				  TG_E_INVAL);
+		} else if (strncmp(tok, "fail=", 5) == 0) {
+			TG_ENSURE(cdev_opt_num(tok, "fail", 1, UINT32_MAX,
+					       &a->fail_every),
+				  TG_E_INVAL);
+		} else if (strncmp(tok, "hold=", 5) == 0) {
+			TG_ENSURE(cdev_opt_num(tok, "hold", 1, 1000, &a->hold),
+				  TG_E_INVAL);
 		} else if (strcmp(tok, "nosgl") == 0) {
 			a->nosgl = true;
 		} else {
@@ -315,7 +396,25 @@ static TG_MUST_CHECK tg_result cdev_parse_arg(const char *arg, struct cdev_arg *
 			TG_ENSURE(n >= 0 && (size_t)n < sizeof(a->devargs) - used,
 				  TG_E_INVAL);
 			used += (size_t)n;
+			if (strncmp(tok, "mode=", 5) == 0)
+				a->has_mode = true;
+			if (strncmp(tok, "worker=", 7) == 0) {
+				TG_ENSURE(a->n_workers < CDEV_MAX_WORKERS &&
+						  strlen(tok + 7) <
+							  sizeof(a->workers[0]),
+					  TG_E_INVAL);
+				strcpy(a->workers[a->n_workers++], tok + 7);
+			}
 		}
+	}
+	/* a scheduler without a mode does not start: round robin, the one
+	 * that needs no other parameter */
+	if (strncmp(a->name, "crypto_scheduler", 16) == 0 && !a->has_mode) {
+		int n = snprintf(a->devargs + used, sizeof(a->devargs) - used,
+				 "%smode=round-robin", used ? "," : "");
+
+		TG_ENSURE(n >= 0 && (size_t)n < sizeof(a->devargs) - used,
+			  TG_E_INVAL);
 	}
 	return TG_OK;
 }
@@ -328,8 +427,10 @@ static void cdev_teardown(struct cdev_ctx *ctx)
 	if (ctx->configured && rte_cryptodev_close(ctx->dev_id) != 0)
 		TG_WARN("cryptodev %s: close failed", ctx->name);
 	if (ctx->qp != NULL) {
-		for (uint16_t q = 0; q < ctx->nb_qp; q++)
+		for (uint16_t q = 0; q < ctx->nb_qp; q++) {
 			rte_memzone_free(ctx->qp[q].lin_mz);
+			rte_free(ctx->qp[q].cop);
+		}
 		rte_free(ctx->qp);
 	}
 	if (ctx->sess_mp != NULL) {
@@ -346,22 +447,40 @@ static void cdev_teardown(struct cdev_ctx *ctx)
 	rte_mempool_free(ctx->mb_mp);
 	if (ctx->created && rte_eal_hotplug_remove("vdev", ctx->name) != 0)
 		TG_WARN("cryptodev %s: vdev removal failed", ctx->name);
+	for (unsigned w = 0; w < ctx->n_workers; w++)
+		if (rte_eal_hotplug_remove("vdev", ctx->workers[w]) != 0)
+			TG_WARN("cryptodev %s: worker vdev %s removal failed",
+				ctx->name, ctx->workers[w]);
 	free(ctx);
 }
 
-/** Take a queue pair's crypto ops and carrier mbufs. */
+/** Take a queue pair's @p nb crypto ops and carrier mbufs. */
 static TG_MUST_CHECK tg_result cdev_qp_init(struct cdev_ctx *ctx, struct cdev_qp *qp,
-			      uint16_t id)
+			      uint16_t id, uint16_t nb)
 {
+	size_t ptrs = sizeof(void *) * nb;
+	uint8_t *mem;
+
 	rte_spinlock_init(&qp->lock);
 	qp->id = id;
+	qp->nb = nb;
+	/* one block: cop, mb, deq, rop, rlin, rdir (freed through cop) */
+	mem = rte_zmalloc_socket("tgcd_qpa", 4 * ptrs + 3u * nb,
+				 RTE_CACHE_LINE_SIZE, ctx->socket);
+	TG_ENSURE(mem != NULL, TG_E_NOMEM);
+	qp->cop = (struct rte_crypto_op **)(void *)mem;
+	qp->mb = (struct rte_mbuf **)(void *)(mem + ptrs);
+	qp->deq = (struct rte_crypto_op **)(void *)(mem + 2 * ptrs);
+	qp->rop = (struct tg_aead_op **)(void *)(mem + 3 * ptrs);
+	qp->rlin = (int16_t *)(void *)(mem + 4 * ptrs);
+	qp->rdir = mem + 4 * ptrs + 2u * nb;
 	TG_ENSURE(rte_crypto_op_bulk_alloc(ctx->op_mp,
 					   RTE_CRYPTO_OP_TYPE_SYMMETRIC,
-					   qp->cop, CDEV_ROUND) == CDEV_ROUND,
+					   qp->cop, nb) == nb,
 		  TG_E_NOMEM);
-	TG_ENSURE(rte_pktmbuf_alloc_bulk(ctx->mb_mp, qp->mb, CDEV_ROUND) == 0,
+	TG_ENSURE(rte_pktmbuf_alloc_bulk(ctx->mb_mp, qp->mb, nb) == 0,
 		  TG_E_NOMEM);
-	for (uint16_t k = 0; k < CDEV_ROUND; k++) {
+	for (uint16_t k = 0; k < nb; k++) {
 		struct rte_mbuf_ext_shared_info *sh =
 			rte_mbuf_to_priv(qp->mb[k]);
 
@@ -393,11 +512,11 @@ static TG_MUST_CHECK tg_result cdev_qp_lin(struct cdev_ctx *ctx, struct cdev_qp 
 /** Map lcores to queue pairs (see the file comment). */
 static void cdev_map_lcores(struct cdev_ctx *ctx)
 {
-	uint16_t nlc = ctx->nb_qp > 1 ? ctx->nb_qp - 1 : 1;
+	uint16_t nlc = ctx->nb_sqp > 1 ? ctx->nb_sqp - 1 : 1;
 	unsigned lc;
 	unsigned k = 0;
 
-	ctx->fallback = ctx->nb_qp - 1;
+	ctx->fallback = ctx->nb_sqp - 1;
 	for (unsigned i = 0; i < RTE_MAX_LCORE; i++)
 		ctx->qp_of_lcore[i] = ctx->fallback;
 	RTE_LCORE_FOREACH(lc) {
@@ -434,6 +553,11 @@ static TG_MUST_CHECK tg_result cdev_open(uint8_t dev, const struct cdev_arg *a,
 	snprintf(ctx->name, sizeof(ctx->name), "%s",
 		 rte_cryptodev_name_get(dev));
 	ctx->nb_sess = a->nb_sess;
+	ctx->nb_desc = a->nb_desc;
+	ctx->n_workers = a->n_workers;
+	memcpy(ctx->workers, a->workers, sizeof(ctx->workers));
+	ctx->fail_every = a->fail_every;
+	ctx->hold = a->hold;
 
 	memset(&info, 0, sizeof(info));
 	rte_cryptodev_info_get(dev, &info);
@@ -462,8 +586,15 @@ static TG_MUST_CHECK tg_result cdev_open(uint8_t dev, const struct cdev_arg *a,
 	ctx->timeout = rte_get_timer_hz() / 1000 * CDEV_TIMEOUT_MS;
 	if (lcores > RTE_MAX_LCORE)
 		lcores = RTE_MAX_LCORE;
-	ctx->nb_qp = (uint16_t)RTE_MIN((unsigned)info.max_nb_queue_pairs,
-				       lcores);
+	/* asynchronous queues first (one per thread that opens one: the
+	 * dataplane lcores), all but one queue pair at most; bursts get
+	 * the rest (they share them, under a lock, when too few) */
+	ctx->nb_aqp = info.max_nb_queue_pairs < 2 ? 0 :
+		(uint16_t)RTE_MIN((unsigned)info.max_nb_queue_pairs - 1, lcores);
+	ctx->nb_sqp = (uint16_t)RTE_MIN((unsigned)info.max_nb_queue_pairs -
+						ctx->nb_aqp,
+					lcores);
+	ctx->nb_qp = ctx->nb_sqp + ctx->nb_aqp;
 	if (ctx->nb_qp == 0) {
 		TG_ERR("cryptodev %s: no queue pairs", ctx->name);
 		goto fail;
@@ -473,17 +604,25 @@ static TG_MUST_CHECK tg_result cdev_open(uint8_t dev, const struct cdev_arg *a,
 	sess_sz = rte_cryptodev_sym_get_private_session_size(dev);
 	snprintf(pname, sizeof(pname), "tgcd%u_s", dev);
 	ctx->sess_mp = rte_cryptodev_sym_session_pool_create(
-		pname, 2 * ctx->nb_sess + CDEV_SELFTEST_SESS, sess_sz, 0, 0,
+		pname,
+		/* a scheduler's session holds one of each worker's */
+		(2 * ctx->nb_sess + CDEV_SELFTEST_SESS) * (1 + a->n_workers),
+		sess_sz, 0, 0,
 		ctx->socket);
 	snprintf(pname, sizeof(pname), "tgcd%u_o", dev);
 	ctx->op_mp = rte_crypto_op_pool_create(
 		pname, RTE_CRYPTO_OP_TYPE_SYMMETRIC,
-		(unsigned)ctx->nb_qp * CDEV_ROUND, 0,
+		(unsigned)ctx->nb_sqp * CDEV_ROUND +
+			(unsigned)ctx->nb_aqp * CDEV_AQ_OPS,
+		0,
 		(uint16_t)RTE_ALIGN_CEIL(sizeof(struct cdev_priv), 8),
 		ctx->socket);
 	snprintf(pname, sizeof(pname), "tgcd%u_m", dev);
 	ctx->mb_mp = rte_pktmbuf_pool_create(
-		pname, (unsigned)ctx->nb_qp * CDEV_ROUND, 0,
+		pname,
+		(unsigned)ctx->nb_sqp * CDEV_ROUND +
+			(unsigned)ctx->nb_aqp * CDEV_AQ_OPS,
+		0,
 		(uint16_t)RTE_ALIGN_CEIL(
 			sizeof(struct rte_mbuf_ext_shared_info),
 			RTE_MBUF_PRIV_ALIGN),
@@ -507,7 +646,7 @@ static TG_MUST_CHECK tg_result cdev_open(uint8_t dev, const struct cdev_arg *a,
 	}
 	ctx->configured = true;
 	memset(&qpc, 0, sizeof(qpc));
-	qpc.nb_descriptors = CDEV_NB_DESC;
+	qpc.nb_descriptors = ctx->nb_desc;
 	qpc.mp_session = ctx->sess_mp;
 	for (uint16_t q = 0; q < ctx->nb_qp; q++) {
 		if (rte_cryptodev_queue_pair_setup(dev, q, &qpc,
@@ -532,7 +671,9 @@ static TG_MUST_CHECK tg_result cdev_open(uint8_t dev, const struct cdev_arg *a,
 		goto fail;
 	}
 	for (uint16_t q = 0; q < ctx->nb_qp; q++) {
-		r = cdev_qp_init(ctx, &ctx->qp[q], q);
+		ctx->qp[q].async = q >= ctx->nb_sqp;
+		r = cdev_qp_init(ctx, &ctx->qp[q], q,
+				 ctx->qp[q].async ? CDEV_AQ_OPS : CDEV_ROUND);
 		if (tg_failed(r)) {
 			TG_ERR("cryptodev %s: queue pair %u: out of memory",
 			       ctx->name, q);
@@ -560,8 +701,10 @@ static TG_MUST_CHECK tg_result cdev_open(uint8_t dev, const struct cdev_arg *a,
 		}
 	}
 
-	TG_INFO("cryptodev %s: %u queue pairs, %u sessions, sgl %s%s%s%s",
-		ctx->name, ctx->nb_qp, ctx->nb_sess, ctx->sgl ? "yes" : "no",
+	TG_INFO("cryptodev %s: %u queue pairs (%u for asynchronous queues), "
+		"%u sessions, sgl %s%s%s%s",
+		ctx->name, ctx->nb_qp, ctx->nb_aqp, ctx->nb_sess,
+		ctx->sgl ? "yes" : "no",
 		ctx->suite[TG_SUITE_AES128GCM] ? ", aes128gcm" : "",
 		ctx->suite[TG_SUITE_AES256GCM] ? ", aes256gcm" : "",
 		ctx->suite[TG_SUITE_CHACHA20POLY1305] ? ", chacha20poly1305" :
@@ -590,6 +733,41 @@ static bool cdev_vdev_driver_known(const char *name)
 			return true;
 	}
 	return false;
+}
+
+/**
+ * A crypto_scheduler vdev attaches its workers (worker=NAME devargs) by
+ * name when it is created: create those that do not exist yet as vdevs
+ * of their own (a name that starts with a crypto driver's). Afterwards
+ * a->workers lists only the ones created here (removed with the
+ * instance).
+ */
+static void cdev_make_workers(struct cdev_arg *a)
+{
+	unsigned made = 0;
+
+	for (unsigned w = 0; w < a->n_workers; w++) {
+		const char *wn = a->workers[w];
+
+		if (rte_cryptodev_get_dev_id(wn) >= 0 ||
+		    strncmp(wn, "crypto_", 7) != 0 || !cdev_vdev_driver_known(wn))
+			continue;
+		if (rte_eal_hotplug_add("vdev", wn, "") != 0) {
+			TG_NOTICE("cryptodev %s: cannot create worker vdev %s",
+				  a->name, wn);
+			continue;
+		}
+		memmove(a->workers[made++], wn, strlen(wn) + 1);
+	}
+	a->n_workers = made;
+}
+
+/** Remove the worker vdevs cdev_make_workers() created. */
+static void cdev_unmake_workers(struct cdev_arg *a)
+{
+	for (unsigned w = 0; w < a->n_workers; w++)
+		(void)rte_eal_hotplug_remove("vdev", a->workers[w]);
+	a->n_workers = 0;
 }
 
 /** First valid crypto device, or -1. */
@@ -623,6 +801,7 @@ static TG_MUST_CHECK tg_result cdev_probe(const char *arg, void **out)
 		dev = rte_cryptodev_get_dev_id(a.name);
 		if (dev < 0 && strncmp(a.name, "crypto_", 7) == 0 &&
 		    cdev_vdev_driver_known(a.name)) {
+			cdev_make_workers(&a);
 			if (rte_eal_hotplug_add("vdev", a.name, a.devargs) ==
 			    0) {
 				created = true;
@@ -631,11 +810,14 @@ static TG_MUST_CHECK tg_result cdev_probe(const char *arg, void **out)
 				TG_NOTICE("cryptodev %s: cannot create vdev",
 					  a.name);
 			}
+		} else {
+			a.n_workers = 0; /* created by someone else */
 		}
 	}
 	if (dev < 0 || dev >= RTE_CRYPTO_MAX_DEVS) {
 		if (created)
 			rte_eal_hotplug_remove("vdev", a.name);
+		cdev_unmake_workers(&a);
 		pthread_mutex_unlock(&cdev_reg_lock);
 		return tg_error(TG_E_UNSUPPORTED);
 	}
@@ -1279,6 +1461,341 @@ static bool cdev_sgl_selftest(struct cdev_ctx *ctx)
 	return ok;
 }
 
+/* ------------------------------------------------------------------ */
+/* asynchronous queues                                                 */
+/* ------------------------------------------------------------------ */
+
+/** An asynchronous queue: a queue pair of its own and its ops in flight. */
+struct cdev_aq {
+	struct cdev_ctx *ctx;
+	struct cdev_qp *qp;      /**< claimed: this queue's alone */
+	uint16_t nb;             /**< ops usable: min(depth, qp->nb) */
+	uint16_t nfree;          /**< free op indices in @ref freei */
+	uint16_t nlfree;         /**< free slots in @ref freel */
+	uint32_t cap;            /**< room of @ref done and @ref held */
+	uint32_t inflight;       /**< ops the device holds */
+	uint32_t ndone;          /**< ops in @ref done */
+	uint32_t nheld;          /**< test (hold): ops in @ref held */
+	uint32_t nrel;           /**< test (hold): of them, let go */
+	uint32_t deq_calls;      /**< test (hold): dequeue() calls */
+	uint64_t enq_count;      /**< test (fail): ops checked for enqueue */
+	uint64_t last;           /**< timer cycles of the last progress */
+	bool *out;               /**< op k is with the device (nb) */
+	uint16_t *freei;         /**< free op indices (nb) */
+	uint16_t *freel;         /**< free linearisation slots (qp->nb_lin) */
+	struct tg_aead_op **done; /**< done, not yet dequeued (cap) */
+	struct tg_aead_op **held; /**< test (hold): done, held back (cap) */
+	struct rte_crypto_op *batch[CDEV_ROUND]; /**< being enqueued */
+};
+
+/** Give op index @p k (and its linearisation slot) back. */
+static void cdev_aq_put(struct cdev_aq *aq, uint16_t k)
+{
+	struct cdev_qp *qp = aq->qp;
+
+	if (qp->rlin[k] >= 0)
+		aq->freel[aq->nlfree++] = (uint16_t)qp->rlin[k];
+	qp->rlin[k] = -1;
+	aq->freei[aq->nfree++] = k;
+}
+
+/** @p op is done without the device: it comes back from dequeue(). */
+static void cdev_aq_done(struct cdev_aq *aq, struct tg_aead_op *op)
+{
+	aq->done[aq->ndone++] = op;
+}
+
+/**
+ * Hand the @p nb crypto ops of aq->batch to the device. Returns how many
+ * it took, from the first on (an op it refused after processing it, as
+ * crypto_openssl does with a failed op, counts as taken and done); the
+ * rest are undone (their indices and slots back).
+ */
+static uint16_t cdev_aq_push(struct cdev_aq *aq, uint16_t nb)
+{
+	struct cdev_ctx *ctx = aq->ctx;
+	struct cdev_qp *qp = aq->qp;
+	uint16_t sent = 0;
+
+	while (sent < nb) {
+		uint16_t e = rte_cryptodev_enqueue_burst(ctx->dev_id, qp->id,
+							 &aq->batch[sent],
+							 nb - sent);
+
+		for (uint16_t j = sent; j < sent + e; j++)
+			aq->out[cdev_priv(aq->batch[j])->idx] = true;
+		if (aq->inflight == 0 && e > 0)
+			aq->last = rte_get_timer_cycles();
+		aq->inflight += e;
+		sent += e;
+		if (sent < nb && aq->batch[sent]->status !=
+					 RTE_CRYPTO_OP_STATUS_NOT_PROCESSED) {
+			uint16_t k = cdev_priv(aq->batch[sent])->idx;
+
+			cdev_complete(qp, k, (enum tg_dir)qp->rdir[k]);
+			cdev_aq_done(aq, qp->rop[k]);
+			cdev_aq_put(aq, k);
+			sent++;
+			continue;
+		}
+		if (e == 0)
+			break; /* the queue pair is full */
+	}
+	for (uint16_t j = sent; j < nb; j++) {
+		uint16_t k = cdev_priv(aq->batch[j])->idx;
+
+		if (RTE_MBUF_HAS_EXTBUF(qp->mb[k]))
+			rte_pktmbuf_detach(qp->mb[k]);
+		cdev_aq_put(aq, k);
+	}
+	return sent;
+}
+
+/** backend enqueue(): prepare and enqueue without waiting. */
+static uint16_t cdev_enqueue(void *vctx, void *bq, struct tg_aead_op **ops,
+			     uint16_t n)
+{
+	struct cdev_ctx *ctx = vctx;
+	struct cdev_aq *aq = bq;
+	struct cdev_qp *qp = aq->qp;
+	uint16_t i0 = 0; /* ops[0, i0) taken */
+	uint16_t nb = 0; /* ops[i0, i0 + nb) prepared in aq->batch */
+
+	while (i0 + nb < n) {
+		struct tg_aead_op *op = ops[i0 + nb];
+		void *ds = NULL;
+		struct cdev_src src;
+		uint8_t st = qp->wedged ? TG_REC_E_BACKEND :
+					   cdev_check(ctx, (enum tg_dir)op->dir,
+						      op, &ds, &src);
+		uint16_t k;
+
+		/* test: every fail-th op fails, never processed (its
+		 * payload stays as it was: plaintext when sealing) */
+		if (st == TG_REC_OK && ctx->fail_every != 0 &&
+		    ++aq->enq_count % ctx->fail_every == 0)
+			st = TG_REC_E_BACKEND;
+		if (st != TG_REC_OK) {
+			/* done at once, after the ops before it */
+			uint16_t took = nb ? cdev_aq_push(aq, nb) : 0;
+
+			i0 += took;
+			if (took < nb)
+				return i0;
+			nb = 0;
+			op->status = st;
+			cdev_aq_done(aq, op);
+			i0++;
+			continue;
+		}
+		if (aq->nfree == 0 || nb == CDEV_ROUND ||
+		    (src.mode == CDEV_SRC_LIN && aq->nlfree == 0)) {
+			uint16_t took = nb ? cdev_aq_push(aq, nb) : 0;
+
+			i0 += took;
+			if (took < nb || took == 0)
+				return i0; /* out of ops, slots or descriptors */
+			nb = 0;
+			continue;
+		}
+		k = aq->freei[--aq->nfree];
+		cdev_prepare(qp, k, (enum tg_dir)op->dir, op, ds, &src,
+			     src.mode == CDEV_SRC_LIN ? aq->freel[--aq->nlfree] : -1);
+		qp->rdir[k] = op->dir;
+		aq->batch[nb++] = qp->cop[k];
+	}
+	if (nb != 0)
+		i0 += cdev_aq_push(aq, nb);
+	return i0;
+}
+
+/** Take what the device has done; fail what it has kept too long. */
+static void cdev_aq_reap(struct cdev_aq *aq, uint16_t max)
+{
+	struct cdev_ctx *ctx = aq->ctx;
+	struct cdev_qp *qp = aq->qp;
+	uint16_t got;
+	uint64_t now;
+
+	if (aq->inflight == 0)
+		return;
+	got = rte_cryptodev_dequeue_burst(ctx->dev_id, qp->id, qp->deq,
+					  RTE_MIN(max, aq->nb));
+	for (uint16_t j = 0; j < got; j++) {
+		uint16_t k = cdev_priv(qp->deq[j])->idx;
+
+		if (k >= aq->nb || qp->cop[k] != qp->deq[j] || !aq->out[k]) {
+			TG_ERR("cryptodev %s: stray op from qp %u", ctx->name,
+			       qp->id);
+			continue;
+		}
+		aq->out[k] = false;
+		aq->inflight--;
+		cdev_complete(qp, k, (enum tg_dir)qp->rdir[k]);
+		cdev_aq_done(aq, qp->rop[k]);
+		cdev_aq_put(aq, k);
+	}
+	now = rte_get_timer_cycles();
+	if (got != 0 || aq->inflight == 0) {
+		aq->last = now;
+		return;
+	}
+	if (now - aq->last <= ctx->timeout)
+		return;
+	/* The device keeps them: they fail, and it owns their crypto ops and
+	 * carriers for good (the queue pair is not used again). */
+	TG_ERR("cryptodev %s: qp %u: %u ops not returned, queue pair disabled",
+	       ctx->name, qp->id, aq->inflight);
+	for (uint16_t k = 0; k < aq->nb; k++) {
+		if (!aq->out[k])
+			continue;
+		aq->out[k] = false;
+		qp->rop[k]->status = TG_REC_E_BACKEND;
+		cdev_aq_done(aq, qp->rop[k]);
+	}
+	aq->inflight = 0;
+	qp->wedged = true;
+}
+
+/** backend dequeue(). */
+static uint16_t cdev_dequeue(void *vctx, void *bq, struct tg_aead_op **ops,
+			     uint16_t max)
+{
+	struct cdev_aq *aq = bq;
+	uint16_t m = 0;
+
+	RTE_SET_USED(vctx);
+	cdev_aq_reap(aq, max);
+	if (aq->ctx->hold != 0) {
+		/* test: completions come late (all those held on every
+		 * hold-th call), in reverse order */
+		if (aq->nrel == 0) {
+			memcpy(aq->held + aq->nheld, aq->done,
+			       sizeof(*aq->done) * aq->ndone);
+			aq->nheld += aq->ndone;
+			aq->ndone = 0;
+			if (++aq->deq_calls % aq->ctx->hold != 0)
+				return 0;
+			aq->nrel = aq->nheld;
+		}
+		while (m < max && aq->nrel > 0) {
+			ops[m++] = aq->held[--aq->nheld];
+			aq->nrel--;
+		}
+		return m;
+	}
+	m = (uint16_t)RTE_MIN((uint32_t)max, aq->ndone);
+	memcpy(ops, aq->done, sizeof(*ops) * m);
+	memmove(aq->done, aq->done + m, sizeof(*aq->done) * (aq->ndone - m));
+	aq->ndone -= m;
+	return m;
+}
+
+static void cdev_q_close(void *vctx, void *bq);
+
+/** backend q_open(): claim an asynchronous queue pair. */
+static TG_MUST_CHECK tg_result cdev_q_open(void *vctx, unsigned depth, void **bq)
+{
+	struct cdev_ctx *ctx = vctx;
+	struct cdev_qp *qp = NULL;
+	struct cdev_aq *aq;
+
+	TG_ENSURE(ctx != NULL && bq != NULL && depth > 0, TG_E_INVAL);
+	pthread_mutex_lock(&cdev_reg_lock);
+	for (uint16_t q = ctx->nb_sqp; q < ctx->nb_qp && qp == NULL; q++)
+		if (!ctx->qp[q].claimed && !ctx->qp[q].wedged)
+			qp = &ctx->qp[q];
+	if (qp != NULL)
+		qp->claimed = true;
+	pthread_mutex_unlock(&cdev_reg_lock);
+	TG_ENSURE(qp != NULL, TG_E_NOSPACE);
+
+	aq = calloc(1, sizeof(*aq));
+	if (aq != NULL) {
+		aq->ctx = ctx;
+		aq->qp = qp;
+		aq->nb = (uint16_t)RTE_MIN(depth, (unsigned)qp->nb);
+		aq->cap = depth + aq->nb;
+		aq->out = calloc(aq->nb, sizeof(*aq->out));
+		aq->freei = calloc(aq->nb, sizeof(*aq->freei));
+		aq->freel = calloc(qp->nb_lin + 1u, sizeof(*aq->freel));
+		aq->done = calloc(aq->cap, sizeof(*aq->done));
+		aq->held = calloc(aq->cap, sizeof(*aq->held));
+	}
+	if (aq == NULL || aq->out == NULL || aq->freei == NULL ||
+	    aq->freel == NULL || aq->done == NULL || aq->held == NULL) {
+		cdev_q_close(ctx, aq);
+		if (aq == NULL) {
+			pthread_mutex_lock(&cdev_reg_lock);
+			qp->claimed = false;
+			pthread_mutex_unlock(&cdev_reg_lock);
+		}
+		return tg_error(TG_E_NOMEM);
+	}
+	for (uint16_t k = 0; k < aq->nb; k++) {
+		aq->freei[aq->nfree++] = (uint16_t)(aq->nb - 1 - k);
+		qp->rlin[k] = -1;
+	}
+	for (uint16_t l = 0; l < qp->nb_lin; l++)
+		aq->freel[aq->nlfree++] = l;
+	*bq = aq;
+	return TG_OK;
+}
+
+/**
+ * backend q_close(): wait for the ops the device holds (at most its
+ * timeout), forget them (their records' memory is not touched: they are
+ * dropped), give the queue pair back.
+ */
+static void cdev_q_close(void *vctx, void *bq)
+{
+	struct cdev_aq *aq = bq;
+	struct cdev_qp *qp;
+	uint64_t deadline;
+
+	RTE_SET_USED(vctx);
+	if (aq == NULL)
+		return;
+	qp = aq->qp;
+	deadline = rte_get_timer_cycles() + aq->ctx->timeout;
+	while (aq->inflight > 0 && rte_get_timer_cycles() < deadline) {
+		uint16_t got = rte_cryptodev_dequeue_burst(
+			aq->ctx->dev_id, qp->id, qp->deq, aq->nb);
+
+		for (uint16_t j = 0; j < got; j++) {
+			uint16_t k = cdev_priv(qp->deq[j])->idx;
+
+			if (k >= aq->nb || qp->cop[k] != qp->deq[j] ||
+			    !aq->out[k])
+				continue;
+			aq->out[k] = false;
+			aq->inflight--;
+			if (qp->rlin[k] >= 0)
+				tg_wipe(qp->lin + (size_t)qp->rlin[k] * CDEV_LIN_SZ,
+					CDEV_LIN_SZ);
+			if (RTE_MBUF_HAS_EXTBUF(qp->mb[k]))
+				rte_pktmbuf_detach(qp->mb[k]);
+		}
+		if (got == 0)
+			rte_pause();
+	}
+	if (aq->inflight > 0) {
+		TG_ERR("cryptodev %s: qp %u: %u ops not returned at close, "
+		       "queue pair disabled", aq->ctx->name, qp->id,
+		       aq->inflight);
+		qp->wedged = true;
+	}
+	pthread_mutex_lock(&cdev_reg_lock);
+	qp->claimed = false;
+	pthread_mutex_unlock(&cdev_reg_lock);
+	free(aq->out);
+	free(aq->freei);
+	free(aq->freel);
+	free(aq->done);
+	free(aq->held);
+	free(aq);
+}
+
 /** The cryptodev backend descriptor. */
 const struct tg_accel_backend tg_accel_backend_cryptodev = {
 	.name = "cryptodev",
@@ -1288,4 +1805,8 @@ const struct tg_accel_backend tg_accel_backend_cryptodev = {
 	.sess_create = cdev_sess_create,
 	.sess_free = cdev_sess_free,
 	.burst = cdev_burst,
+	.q_open = cdev_q_open,
+	.q_close = cdev_q_close,
+	.enqueue = cdev_enqueue,
+	.dequeue = cdev_dequeue,
 };

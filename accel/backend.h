@@ -33,6 +33,7 @@ struct tg_aead_op {
 	uint8_t aad[13];         /**< 13 bytes (TLS 1.2) or 5 (TLS 1.3) */
 	uint8_t aad_len;
 	uint8_t status;          /**< ::tg_rec_status, set by the backend */
+	uint8_t dir;             /**< ::tg_dir (enqueue() reads it) */
 	uint8_t nseg;            /**< number of entries in seg */
 	uint8_t tag[16];         /**< seal: tag out; open: received tag in */
 	/** Contiguous records: where the tag sits in the record, right after
@@ -76,6 +77,35 @@ struct tg_accel_backend {
 	 */
 	void (*burst)(void *ctx, enum tg_dir dir, struct tg_aead_op *ops,
 		      uint16_t n);
+	/**
+	 * Optional (NULL for backends that only run burst()): open an
+	 * asynchronous queue for one thread (struct tg_accel_q). Ops in
+	 * flight per queue: at most @p depth. TG_E_NOSPACE when the
+	 * instance has no room for another (no free device queue pair):
+	 * the record queue then runs this backend through burst().
+	 */
+	TG_MUST_CHECK tg_result (*q_open)(void *ctx, unsigned depth, void **bq);
+	/** Close a queue of q_open(); waits for the ops still in flight (at
+	 *  most the backend's timeout) and forgets them. */
+	void (*q_close)(void *ctx, void *bq);
+	/**
+	 * Hand @p n ops (each with its tg_aead_op::dir) to queue @p bq.
+	 * Returns how many were taken, from the first on; the rest are left
+	 * untouched (back-pressure: offered again later). A taken op
+	 * belongs to the backend until enqueue's caller gets it back from
+	 * dequeue(), with its status set (it may be done and failed at
+	 * once: it comes back from the next dequeue()).
+	 */
+	uint16_t (*enqueue)(void *ctx, void *bq, struct tg_aead_op **ops,
+			    uint16_t n);
+	/**
+	 * Ops of queue @p bq that are done, at most @p max, in any order,
+	 * status set as burst() sets it. An op the backend cannot get back
+	 * from its device within its timeout comes back failed
+	 * (TG_REC_E_BACKEND).
+	 */
+	uint16_t (*dequeue)(void *ctx, void *bq, struct tg_aead_op **ops,
+			    uint16_t max);
 };
 
 /** The backends compiled in; the table lives in record.c. */

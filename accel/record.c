@@ -42,7 +42,7 @@ static const struct tg_accel_backend *const tg_backend_table[] = {
 struct tg_accel_inst {
 	const struct tg_accel_backend *be;
 	void *ctx;
-	char name[64];
+	char name[128]; /* the spec: "cryptodev:" + a device and its options */
 	_Atomic uint64_t sealed, opened, sealed_bytes, opened_bytes, failed;
 };
 
@@ -946,8 +946,85 @@ static uint16_t tg_partition(struct tg_rec **recs, uint16_t n)
 	return w;
 }
 
-/* One pass over at most TG_ACCEL_BURST_MAX records. */
-static void tg_burst_pass(struct tg_rec **recs, uint16_t n, enum tg_dir dir)
+/* ---- asynchronous queues: state ------------------------------------------- */
+
+/* A record in a queue, by its place in the ring (submission order). */
+enum tg_qe_state {
+	TG_QE_DONE = 0, /* done: tg_accel_poll() may return it */
+	TG_QE_WAIT,     /* framed; its backend has not taken it yet */
+	TG_QE_OUT,      /* with its backend */
+};
+
+struct tg_qent {
+	struct tg_rec *rec;
+	uint8_t *tagdst; /* seal: where the tag goes */
+	uint8_t state;   /* ::tg_qe_state */
+	uint8_t dir;
+	int8_t be;       /* backend instance, -1: never reached one */
+};
+
+struct tg_accel_q {
+	struct tg_accel *acc;
+	uint32_t mask;           /* depth - 1 */
+	uint32_t head, tail;     /* ring: [tail, head) submitted, not polled */
+	struct tg_qent *ent;     /* depth */
+	struct tg_aead_op *ops;  /* depth, op of ent[i] (async backends) */
+	void *bq[TG_ACCEL_MAX_BACKENDS];    /* a backend's queue, or NULL */
+	uint32_t out[TG_ACCEL_MAX_BACKENDS];  /* ops with backend b */
+	uint32_t wait[TG_ACCEL_MAX_BACKENDS]; /* ops waiting for backend b */
+	uint32_t wait_from[TG_ACCEL_MAX_BACKENDS]; /* the oldest of them */
+	unsigned n_async;        /* backends with a queue */
+};
+
+/* ---- one pass ------------------------------------------------------------ */
+
+/*
+ * The end of one op of record @p r: its status, the tag (seal), the TLS
+ * 1.3 inner content type (open); a failed open's payload is wiped. True
+ * when the record is done and fine.
+ */
+static bool tg_op_finish(struct tg_rec *r, struct tg_aead_op *op,
+			 enum tg_dir dir, uint8_t *tagdst)
+{
+	r->status = op->status;
+	if (op->status == TG_REC_OK && dir == TG_DIR_SEAL) {
+		memcpy(tagdst, op->tag, TG_REC_TAG_LEN);
+	} else if (op->status == TG_REC_OK && r->sess->version == TG_TLS13) {
+		r->status = tg_open_inner13(r, op);
+	} else if (op->status != TG_REC_OK && dir == TG_DIR_OPEN) {
+		/* Never hand out a forged record's keystream. */
+		tg_wipe_payload(op);
+	}
+	return r->status == TG_REC_OK;
+}
+
+/* Count records done by instance @p in. */
+static void tg_inst_count(struct tg_accel_inst *in, enum tg_dir dir,
+			  uint64_t ok, uint64_t bytes, uint64_t bad)
+{
+	if (dir == TG_DIR_SEAL) {
+		atomic_fetch_add_explicit(&in->sealed, ok, memory_order_relaxed);
+		atomic_fetch_add_explicit(&in->sealed_bytes, bytes,
+					  memory_order_relaxed);
+	} else {
+		atomic_fetch_add_explicit(&in->opened, ok, memory_order_relaxed);
+		atomic_fetch_add_explicit(&in->opened_bytes, bytes,
+					  memory_order_relaxed);
+	}
+	if (bad)
+		atomic_fetch_add_explicit(&in->failed, bad, memory_order_relaxed);
+}
+
+static void tg_q_enqueue(struct tg_accel_q *q, unsigned b);
+
+/*
+ * One pass over at most TG_ACCEL_BURST_MAX records. Without a queue
+ * (@p q NULL) every backend runs now. With one, record i is the queue's
+ * ring entry @p pos + i: a backend that has a queue there gets its ops
+ * enqueued (the entry stays out), the others run now (the entry is done).
+ */
+static void tg_burst_pass(struct tg_rec **recs, uint16_t n, enum tg_dir dir,
+			  struct tg_accel_q *q, uint32_t pos)
 {
 	struct tg_burst_scratch *sc = &tg_scratch;
 	struct tg_accel_inst *groups[TG_ACCEL_BURST_MAX];
@@ -964,6 +1041,10 @@ static void tg_burst_pass(struct tg_rec **recs, uint16_t n, enum tg_dir dir)
 		sc->be[i] = -1;
 		if (r == NULL)
 			continue;
+		if (q != NULL && r->sess != NULL && r->sess->acc != q->acc) {
+			r->status = TG_REC_E_INVAL; /* another engine's session */
+			continue;
+		}
 		r->status = dir == TG_DIR_SEAL
 				    ? tg_seal_prep(r, op, &sc->tagdst[i], &sc->plen[i])
 				    : tg_open_prep(r, op, &sc->plen[i]);
@@ -971,6 +1052,7 @@ static void tg_burst_pass(struct tg_rec **recs, uint16_t n, enum tg_dir dir)
 			continue;
 		b = r->sess->be_of_class[tg_size_class_of(r->len)];
 		op->bsess = r->sess->bsess[b];
+		op->dir = (uint8_t)dir;
 		sc->be[i] = b;
 		r->backend = (uint8_t)b;
 		in = &r->sess->acc->inst[b];
@@ -997,6 +1079,25 @@ static void tg_burst_pass(struct tg_rec **recs, uint16_t n, enum tg_dir dir)
 				inplace = false;
 			idx[k++] = i;
 		}
+		if (q != NULL && q->bq[in - q->acc->inst] != NULL) {
+			/* asynchronous: the ops move to the queue's ring */
+			unsigned b = (unsigned)(in - q->acc->inst);
+
+			if (q->wait[b] == 0)
+				q->wait_from[b] = pos + idx[0];
+			for (uint16_t j = 0; j < k; j++) {
+				uint32_t slot = (pos + idx[j]) & q->mask;
+				struct tg_qent *qe = &q->ent[slot];
+
+				q->ops[slot] = sc->ops[idx[j]];
+				qe->tagdst = sc->tagdst[idx[j]];
+				qe->be = (int8_t)b;
+				qe->state = TG_QE_WAIT;
+			}
+			q->wait[b] += k;
+			tg_q_enqueue(q, b);
+			continue;
+		}
 		struct tg_aead_op *ops = sc->ops;
 		if (!inplace || k != n) {
 			for (uint16_t j = 0; j < k; j++)
@@ -1005,39 +1106,16 @@ static void tg_burst_pass(struct tg_rec **recs, uint16_t n, enum tg_dir dir)
 		}
 		in->be->burst(in->ctx, dir, ops, k);
 		for (uint16_t j = 0; j < k; j++) {
-			uint16_t i = idx[j];
-			struct tg_rec *r = recs[i];
-			struct tg_aead_op *op = &ops[j];
+			struct tg_rec *r = recs[idx[j]];
 
-			r->status = op->status;
-			if (op->status == TG_REC_OK && dir == TG_DIR_SEAL) {
-				memcpy(sc->tagdst[i], op->tag, TG_REC_TAG_LEN);
-			} else if (op->status == TG_REC_OK &&
-				   r->sess->version == TG_TLS13) {
-				r->status = tg_open_inner13(r, op);
-			} else if (op->status != TG_REC_OK && dir == TG_DIR_OPEN) {
-				/* Never hand out a forged record's keystream. */
-				tg_wipe_payload(op);
-			}
-			if (r->status == TG_REC_OK) {
+			if (tg_op_finish(r, &ops[j], dir, sc->tagdst[idx[j]])) {
 				ok++;
 				bytes += r->len;
 			} else {
 				bad++;
 			}
 		}
-		if (dir == TG_DIR_SEAL) {
-			atomic_fetch_add_explicit(&in->sealed, ok, memory_order_relaxed);
-			atomic_fetch_add_explicit(&in->sealed_bytes, bytes,
-						  memory_order_relaxed);
-		} else {
-			atomic_fetch_add_explicit(&in->opened, ok, memory_order_relaxed);
-			atomic_fetch_add_explicit(&in->opened_bytes, bytes,
-						  memory_order_relaxed);
-		}
-		if (bad)
-			atomic_fetch_add_explicit(&in->failed, bad,
-						  memory_order_relaxed);
+		tg_inst_count(in, dir, ok, bytes, bad);
 	}
 }
 
@@ -1050,7 +1128,7 @@ static uint16_t tg_burst(struct tg_rec **recs, uint16_t n, enum tg_dir dir)
 	while (done < n) {
 		uint16_t k = RTE_MIN((uint16_t)(n - done), (uint16_t)TG_ACCEL_BURST_MAX);
 
-		tg_burst_pass(recs + done, k, dir);
+		tg_burst_pass(recs + done, k, dir, NULL, 0);
 		done += k;
 	}
 	return tg_partition(recs, n);
@@ -1064,6 +1142,224 @@ uint16_t tg_accel_seal_burst(struct tg_rec **recs, uint16_t n)
 uint16_t tg_accel_open_burst(struct tg_rec **recs, uint16_t n)
 {
 	return tg_burst(recs, n, TG_DIR_OPEN);
+}
+
+/* ---- asynchronous queues ---------------------------------------------------- */
+
+tg_result tg_accel_q_create(struct tg_accel *acc, unsigned depth,
+			    struct tg_accel_q **out)
+{
+	struct tg_accel_q *q;
+	unsigned d = 2;
+
+	TG_ENSURE_REF(acc);
+	TG_ENSURE_REF(out);
+	TG_ENSURE(depth >= 1 && depth <= 4096, TG_E_INVAL);
+	while (d < depth)
+		d <<= 1;
+	q = calloc(1, sizeof(*q));
+	TG_ENSURE(q != NULL, TG_E_NOMEM);
+	q->acc = acc;
+	q->mask = d - 1;
+	q->ent = calloc(d, sizeof(*q->ent));
+	if (q->ent == NULL) {
+		free(q);
+		return tg_error(TG_E_NOMEM);
+	}
+	for (unsigned b = 0; b < acc->n; b++) {
+		struct tg_accel_inst *in = &acc->inst[b];
+		tg_result r;
+
+		if (in->be->q_open == NULL)
+			continue;
+		r = in->be->q_open(in->ctx, d, &q->bq[b]);
+		if (tg_failed(r)) {
+			/* that backend runs in the submit, as a burst */
+			q->bq[b] = NULL;
+			TG_INFO("accel: %s: no asynchronous queue (%s): records "
+				"of this queue run synchronously on it",
+				in->name, tg_strerror(r.code));
+			continue;
+		}
+		q->n_async++;
+	}
+	if (q->n_async > 0) {
+		q->ops = calloc(d, sizeof(*q->ops));
+		if (q->ops == NULL) {
+			tg_accel_q_free(q);
+			return tg_error(TG_E_NOMEM);
+		}
+	}
+	*out = q;
+	return TG_OK;
+}
+
+void tg_accel_q_free(struct tg_accel_q *q)
+{
+	if (q == NULL)
+		return;
+	for (unsigned b = 0; b < q->acc->n; b++)
+		if (q->bq[b] != NULL)
+			q->acc->inst[b].be->q_close(q->acc->inst[b].ctx, q->bq[b]);
+	if (q->ops != NULL) {
+		tg_wipe(q->ops, (size_t)(q->mask + 1) * sizeof(*q->ops));
+		free(q->ops);
+	}
+	free(q->ent);
+	free(q);
+}
+
+unsigned tg_accel_q_inflight(const struct tg_accel_q *q)
+{
+	return q->head - q->tail;
+}
+
+unsigned tg_accel_q_room(const struct tg_accel_q *q)
+{
+	return q->mask + 1 - (q->head - q->tail);
+}
+
+bool tg_accel_q_async(const struct tg_accel_q *q)
+{
+	return q->n_async > 0;
+}
+
+/* Offer backend @p b the ops waiting for it, in submission order, as far
+ * as it takes them. */
+static void tg_q_enqueue(struct tg_accel_q *q, unsigned b)
+{
+	struct tg_accel_inst *in = &q->acc->inst[b];
+	uint32_t i = q->wait_from[b];
+
+	while (q->wait[b] > 0) {
+		struct tg_aead_op *ops[TG_ACCEL_BURST_MAX];
+		uint32_t at[TG_ACCEL_BURST_MAX]; /* ring positions */
+		uint16_t k = 0, took;
+
+		for (; i != q->head && k < TG_ACCEL_BURST_MAX; i++) {
+			struct tg_qent *qe = &q->ent[i & q->mask];
+
+			if (qe->state == TG_QE_WAIT && qe->be == (int8_t)b) {
+				at[k] = i;
+				ops[k++] = &q->ops[i & q->mask];
+			}
+		}
+		if (k == 0)
+			break; /* not reached: wait[b] counts them */
+		took = in->be->enqueue(in->ctx, q->bq[b], ops, k);
+		for (uint16_t j = 0; j < took; j++)
+			q->ent[at[j] & q->mask].state = TG_QE_OUT;
+		q->wait[b] -= took;
+		q->out[b] += took;
+		if (took < k) {
+			/* the backend is full: the rest waits, from here */
+			q->wait_from[b] = at[took];
+			break;
+		}
+	}
+}
+
+static uint16_t tg_submit(struct tg_accel_q *q, struct tg_rec **recs,
+			  uint16_t n, enum tg_dir dir)
+{
+	uint32_t k = 0, done = 0;
+	uint32_t room;
+
+	if (q == NULL || recs == NULL)
+		return 0;
+	room = tg_accel_q_room(q);
+	while (k < n && k < room && recs[k] != NULL)
+		k++;
+	for (uint32_t i = 0; i < k; i++) {
+		struct tg_qent *qe = &q->ent[(q->head + i) & q->mask];
+
+		*qe = (struct tg_qent){ .rec = recs[i], .state = TG_QE_DONE,
+					.dir = (uint8_t)dir, .be = -1 };
+	}
+	while (done < k) {
+		uint16_t c = (uint16_t)RTE_MIN(k - done, (uint32_t)TG_ACCEL_BURST_MAX);
+
+		tg_burst_pass(recs + done, c, dir, q, q->head + done);
+		done += c;
+	}
+	q->head += k;
+	return (uint16_t)k;
+}
+
+uint16_t tg_accel_seal_submit(struct tg_accel_q *q, struct tg_rec **recs,
+			      uint16_t n)
+{
+	return tg_submit(q, recs, n, TG_DIR_SEAL);
+}
+
+uint16_t tg_accel_open_submit(struct tg_accel_q *q, struct tg_rec **recs,
+			      uint16_t n)
+{
+	return tg_submit(q, recs, n, TG_DIR_OPEN);
+}
+
+/* Take back what backend @p b has done. */
+static void tg_q_dequeue(struct tg_accel_q *q, unsigned b)
+{
+	struct tg_accel_inst *in = &q->acc->inst[b];
+	uint64_t ok[2] = { 0, 0 }, bytes[2] = { 0, 0 }, bad[2] = { 0, 0 };
+	uint16_t got;
+
+	do {
+		struct tg_aead_op *ops[TG_ACCEL_BURST_MAX];
+
+		got = in->be->dequeue(in->ctx, q->bq[b], ops, TG_ACCEL_BURST_MAX);
+		for (uint16_t j = 0; j < got; j++) {
+			uintptr_t a = (uintptr_t)ops[j], a0 = (uintptr_t)q->ops;
+			size_t s = (a - a0) / sizeof(*q->ops);
+			struct tg_qent *qe;
+
+			if (a < a0 || s > q->mask || ops[j] != &q->ops[s] ||
+			    q->ent[s].state != TG_QE_OUT ||
+			    q->ent[s].be != (int8_t)b) {
+				TG_ERR("accel: %s gave back an op not its own",
+				       in->name);
+				continue;
+			}
+			qe = &q->ent[s];
+			qe->state = TG_QE_DONE;
+			q->out[b]--;
+			if (tg_op_finish(qe->rec, ops[j], qe->dir, qe->tagdst)) {
+				ok[qe->dir]++;
+				bytes[qe->dir] += qe->rec->len;
+			} else {
+				bad[qe->dir]++;
+			}
+		}
+	} while (got == TG_ACCEL_BURST_MAX && q->out[b] > 0);
+	for (int d = 0; d < 2; d++)
+		if (ok[d] || bad[d])
+			tg_inst_count(in, (enum tg_dir)d, ok[d], bytes[d], bad[d]);
+}
+
+uint16_t tg_accel_poll(struct tg_accel_q *q, struct tg_rec **done,
+		       uint16_t max)
+{
+	uint16_t m = 0;
+
+	if (q == NULL || q->tail == q->head)
+		return 0;
+	for (unsigned b = 0; q->n_async > 0 && b < q->acc->n; b++) {
+		if (q->wait[b] > 0)
+			tg_q_enqueue(q, b);
+		if (q->out[b] > 0)
+			tg_q_dequeue(q, b);
+	}
+	while (m < max && q->tail != q->head) {
+		struct tg_qent *qe = &q->ent[q->tail & q->mask];
+
+		if (qe->state != TG_QE_DONE)
+			break;
+		done[m++] = qe->rec;
+		qe->rec = NULL;
+		q->tail++;
+	}
+	return m;
 }
 
 /* ---- calibration -------------------------------------------------------- */

@@ -357,6 +357,124 @@ uint16_t tg_accel_seal_burst(struct tg_rec **recs, uint16_t n);
 uint16_t tg_accel_open_burst(struct tg_rec **recs, uint16_t n);
 
 /**
+ * @name Asynchronous record queues
+ *
+ * The burst calls above return when every record is done, which for a
+ * crypto PMD (cryptodev) means polling the device until it has given every
+ * operation back. A queue (struct tg_accel_q) splits that in two: a submit
+ * hands records over and returns at once, a poll later returns the
+ * records that are done, with their status. Meanwhile the caller keeps
+ * polling its network and submitting more.
+ *
+ *  - Submit takes a prefix of the array: tg_accel_seal_submit() and
+ *    tg_accel_open_submit() frame (header, nonce, sequence number) and
+ *    hand over records from the first one on, as many as the queue has
+ *    room for (tg_accel_q_room()), and return that count. The records
+ *    after it were not touched (no sequence number taken): back-pressure,
+ *    to submit again after a poll. A record that fails its framing is
+ *    taken all the same and comes back from the poll with its status.
+ *  - tg_accel_poll() returns done records in the order they were
+ *    submitted, whatever order the backends finish them in, so the
+ *    records of one session (one flow direction) come back in order.
+ *    Each carries its status and, done, the same fields the burst calls
+ *    set (struct tg_rec). A record that failed is fatal to its session,
+ *    as with the burst calls; a record whose seal failed holds no
+ *    ciphertext and must never be sent.
+ *  - Between submit and poll a record, its buffer (or mbuf) and its
+ *    session belong to the queue: the caller must not move, free or
+ *    reuse them. struct tg_rec::udata is the caller's, untouched.
+ *  - Backends that run synchronously (ipsecmb, simd, evp) do the work in
+ *    the submit; their records come back from the next poll. A cryptodev
+ *    backend gets a device queue pair of its own for the queue and the
+ *    submit only enqueues (the device's queue full is absorbed by the
+ *    queue, within its depth); when the device has no queue pair left
+ *    for it, that backend runs synchronously in this queue. One code path
+ *    for the caller either way.
+ *  - A queue belongs to one thread. The synchronous burst calls may still
+ *    be used on the same sessions from that thread (a record sealed by a
+ *    burst takes the next sequence number after those already submitted).
+ * @{
+ */
+
+/** An asynchronous record queue (one per thread that uses it). */
+struct tg_accel_q;
+
+/**
+ * Create a queue.
+ * @param acc    the engine whose sessions the records use
+ * @param depth  records in flight at most (rounded up to a power of two,
+ *               2 .. 4096)
+ * @param out    the queue, on success
+ * @return TG_OK, TG_E_INVAL, TG_E_NOMEM
+ */
+TG_MUST_CHECK tg_result tg_accel_q_create(struct tg_accel *acc, unsigned depth,
+					  struct tg_accel_q **out);
+
+/**
+ * Free a queue. Records still in flight are waited for (at most the
+ * backends' own timeout) and dropped: poll them first to see them.
+ * @param q  the queue (NULL is a no-op)
+ */
+void tg_accel_q_free(struct tg_accel_q *q);
+
+/**
+ * Submit records to seal (any sessions of the queue's engine, any sizes;
+ * contiguous buffers or mbuf chains, as tg_accel_seal_burst() takes
+ * them). Sequence numbers are taken in array order.
+ * @param q     the queue
+ * @param recs  the records; recs[0 .. return) are the queue's until a
+ *              poll returns them; the rest are left as they were
+ * @param n     how many (0 and a NULL @p recs are allowed)
+ * @return how many were taken (fewer than @p n: the queue is full)
+ */
+uint16_t tg_accel_seal_submit(struct tg_accel_q *q, struct tg_rec **recs,
+			      uint16_t n);
+
+/**
+ * Submit records to open, as tg_accel_seal_submit() does for sealing;
+ * each record is laid out as tg_accel_open_burst() takes it.
+ * @param q     the queue
+ * @param recs  the records
+ * @param n     how many
+ * @return how many were taken
+ */
+uint16_t tg_accel_open_submit(struct tg_accel_q *q, struct tg_rec **recs,
+			      uint16_t n);
+
+/**
+ * Collect done records, in submission order: one not yet done holds back
+ * those submitted after it.
+ * @param q     the queue
+ * @param done  filled with the records, each with its struct tg_rec::status
+ * @param max   room in @p done
+ * @return how many were returned
+ */
+uint16_t tg_accel_poll(struct tg_accel_q *q, struct tg_rec **done,
+		       uint16_t max);
+
+/**
+ * @param q  a queue
+ * @return records submitted and not yet returned by tg_accel_poll()
+ */
+unsigned tg_accel_q_inflight(const struct tg_accel_q *q);
+
+/**
+ * @param q  a queue
+ * @return how many records a submit takes now
+ */
+unsigned tg_accel_q_room(const struct tg_accel_q *q);
+
+/**
+ * @param q  a queue
+ * @return true when a backend runs asynchronously in this queue (records
+ *         may stay in flight across polls); false when every backend
+ *         completes records at submit
+ */
+bool tg_accel_q_async(const struct tg_accel_q *q);
+
+/** @} */
+
+/**
  * @param suite  an AEAD
  * @return its name ("aes128gcm", "aes256gcm", "chacha20poly1305")
  */

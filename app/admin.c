@@ -531,6 +531,12 @@ tg_result tg_admin_render(const struct tg_admin_src *src, char *buf, size_t cap,
 			 "dir", "received", OFF(key_updates_received), "sent",
 			 OFF(key_updates_sent));
 	wr_burst(&w, src);
+	wr_per_worker(&w, src, "tlsgate_accel_inflight", "gauge",
+		      "Records a worker has in its accel queue (a crypto PMD runs them asynchronously), as of its last round.",
+		      OFF(accel_inflight));
+	wr_per_worker(&w, src, "tlsgate_accel_queue_full_total", "counter",
+		      "Record passes that found the worker's accel queue full and left flows for the next one.",
+		      OFF(accel_queue_full));
 
 	wr_per_worker_by(&w, src, "tlsgate_ring_occupancy", "gauge",
 			 "Entries in a worker's rings with the control plane, as of its last round.",

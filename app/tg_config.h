@@ -147,7 +147,7 @@ struct tg_config {
 
 	/* crypto backends */
 	char accel_backends[256];        /**< tg_accel_conf.backends, "" = all */
-	char accel_force[64];            /**< tg_accel_conf.force, "" = auto */
+	char accel_force[128];           /**< tg_accel_conf.force, "" = auto */
 
 	/* operations */
 	struct tg_addr admin;        /**< /metrics listener; text "" = off */

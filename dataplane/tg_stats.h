@@ -33,6 +33,10 @@ struct tg_wk_stats {
 	uint64_t key_updates_received; /**< TLS 1.3 KeyUpdates from clients */
 	uint64_t key_updates_sent;   /**< TLS 1.3 KeyUpdates of ours */
 	uint64_t burst_hist[TG_STATS_BURST_BUCKETS]; /**< seal+open bursts */
+	uint64_t accel_inflight;     /**< records in the accel queue after a
+	                                  round (gauge) */
+	uint64_t accel_queue_full;   /**< record passes that found the accel
+	                                  queue full (flows left queued) */
 	uint64_t ring_full;          /**< handshake ring full (refused) */
 	uint64_t ring_to_ctl;        /**< entries waiting in the ring to the
 	                                  control plane, each round (gauge) */

@@ -38,6 +38,10 @@
 #define TG_HS_COUT_CAP (64 * 1024)
 #define TG_REC_ROOM 64 /* header, explicit nonce, tag, slack */
 #define TG_TIMER_MS 50 /* every flow's timers are checked this often */
+/* records in flight in an engine's accel queue at most (docs/decisions.md:
+ * asynchronous crypto) */
+#define TG_FLOW_QDEPTH 256
+#define TG_HOLD_NONE UINT32_MAX /* cout: no record in flight, all may go */
 /* TLS 1.3: records of one flow opened per rx pass (one per burst: a
  * KeyUpdate changes the key of the record after it, RFC 8446 §4.6.3) */
 #define TG_RX13_PER_PASS 4
@@ -55,6 +59,7 @@ enum tg_flow_state {
 	FL_CONNECT,  /* keys installed, backend connecting */
 	FL_OPEN,     /* proxying records */
 	FL_CLOSING,  /* flush cout, then close */
+	FL_DYING,    /* closed, records still in flight: the slot waits */
 };
 
 /* Buffer classes, each of one size: a flow's buffers come from its
@@ -73,6 +78,7 @@ struct tg_buf {
 	uint32_t off, len, cap;
 	uint32_t hw; /* high-water mark: bytes ever written, wiped at free */
 	uint8_t cls; /* ::tg_buf_cls */
+	uint16_t pin; /* records in flight in it: its bytes must not move */
 };
 
 /* Free buffers of one class, kept for the next flows (no malloc, mmap,
@@ -119,6 +125,18 @@ struct tg_flow {
 	struct tg_hs_info info;
 	struct sockaddr_storage peer, local;
 	uint64_t in_bytes, out_bytes;
+	/* Records in flight in the engine's accel queue (seals: cout.pin;
+	 * opens in cin: cin.pin; opens in the transport's bytes: rx_peek).
+	 * cout goes out up to cout_hold only (the records before it are
+	 * done); opened plaintext has bout_resv bytes of bout kept for it. */
+	uint16_t rx_peek;
+	uint32_t cin_pend;        /* bytes of cin from off being opened */
+	uint32_t peek_pend;       /* the transport's bytes being opened */
+	uint32_t bout_resv;
+	uint32_t cout_hold;       /* index in cout.p, or TG_HOLD_NONE */
+	bool tx_failed;           /* a seal failed: nothing more is sent */
+	bool rx_more;             /* records left unframed for want of room */
+	bool t_released;          /* the transport has let it go */
 	/* Client records that raced the key install: sent to the control
 	 * plane as handshake bytes, they come back as HS_LATE and go into
 	 * cin before anything read later (reading waits for them). */
@@ -138,6 +156,20 @@ struct tg_flow {
 	uint8_t rx_n;              /* its records opened in that pass */
 };
 
+/* A record of a flow in the accel queue: its descriptor lives here from
+ * submit to completion. */
+enum tg_frec_kind {
+	TG_FR_SEAL = 0,  /* into cout */
+	TG_FR_OPEN,      /* in cin */
+	TG_FR_OPEN_PEEK, /* in the transport's bytes */
+};
+struct tg_frec {
+	struct tg_rec r;     /* r.udata = this */
+	struct tg_flow *f;
+	uint32_t resv;       /* open: bout bytes kept for its plaintext */
+	uint8_t kind;        /* ::tg_frec_kind */
+};
+
 struct tg_flow_engine {
 	const struct tg_flow_conf *c;
 	const struct tg_flow_settings *set;
@@ -154,6 +186,13 @@ struct tg_flow_engine {
 	uint32_t *tq;        /* flows to make progress on */
 	unsigned n_tq;
 	uint32_t *act;       /* the slots in use, in no order (the timer's list) */
+	struct tg_accel_q *q;  /* records in flight (one queue, all flows) */
+	struct tg_rec **rxd;   /* opened records back from q, not yet handed
+				  to their flows (TG_FLOW_QDEPTH) */
+	uint16_t n_rxd;
+	struct tg_frec *frec;  /* TG_FLOW_QDEPTH record descriptors */
+	struct tg_frec **frec_free;
+	unsigned n_frec_free;
 	uint64_t drain_deadline; /* 0: not draining */
 	struct tg_bufpool pool[TG_BUF__N];
 	unsigned peak;       /* most flows open since memory was last trimmed */
@@ -217,7 +256,7 @@ static bool tg_buf_grow(struct tg_flow_engine *e, struct tg_buf *b,
 
 	if (b->p != NULL && b->cls == cls)
 		return true;
-	if (!tg_buf_get(e, &nb, cls))
+	if (b->pin != 0 || !tg_buf_get(e, &nb, cls))
 		return false;
 	if (b->len)
 		memcpy(nb.p, b->p + b->off, b->len);
@@ -247,7 +286,8 @@ static uint32_t tg_buf_free_tail(const struct tg_buf *b)
 /* Room at the end, compacting first when that frees enough. */
 static uint32_t tg_buf_room(struct tg_buf *b, uint32_t want)
 {
-	if (tg_buf_free_tail(b) < want && b->off > 0) {
+	/* records in flight point into it: no memmove under them */
+	if (tg_buf_free_tail(b) < want && b->off > 0 && b->pin == 0) {
 		memmove(b->p, b->p + b->off, b->len);
 		b->off = 0;
 	}
@@ -408,7 +448,8 @@ static void tg_defer_flush(struct tg_flow_engine *e)
 			e->defer_tail = NULL;
 		/* its flow may read its client again */
 		f = m->slot < e->max ? &e->flows[m->slot] : NULL;
-		if (f != NULL && f->state != FL_FREE && f->gen == m->gen && f->ctl_wait) {
+		if (f != NULL && f->state != FL_FREE && f->state != FL_DYING &&
+		    f->gen == m->gen && f->ctl_wait) {
 			f->ctl_wait = false;
 			tg_touch(e, f);
 		}
@@ -455,10 +496,46 @@ static uint32_t tg_cout_cap(const struct tg_flow_engine *e)
 	return e->set->max_buffer + TG_CIN_CAP;
 }
 
+/* Records of @p f in the engine's accel queue. */
+static unsigned tg_flow_infl(const struct tg_flow *f)
+{
+	return (unsigned)f->cout.pin + f->cin.pin + f->rx_peek;
+}
+
+/* The end of a closed flow's slot, once no record of it is in flight:
+ * the transport's side (if still held), sessions, buffers; the slot is
+ * free again. */
+static void tg_flow_reap(struct tg_flow_engine *e, struct tg_flow *f)
+{
+	if (!f->t_released)
+		e->ops->release(e->tctx, f);
+	f->t_released = true;
+	tg_accel_sess_free(f->rx);
+	tg_accel_sess_free(f->tx);
+	/* TLS 1.3: the traffic secrets and KeyUpdate state go with the
+	 * sessions (no record in flight can need them any more) */
+	tg_wipe(&f->s13, sizeof(f->s13));
+	f->hsfrag_len = 0;
+	f->ku_owed = false;
+	f->ku_run = 0;
+	f->rx_n = 0;
+	f->cin.pin = f->cout.pin = 0;
+	f->rx_peek = 0;
+	tg_buf_release(e, &f->cin);
+	tg_buf_release(e, &f->cout);
+	tg_buf_release(e, &f->bout);
+	f->rx = f->tx = NULL;
+	/* in_rx/in_tx/touched stay: the slot may still sit in a queue of
+	 * this iteration, and the passes reset them */
+	f->state = FL_FREE;
+	f->gen++;
+	e->free_slots[e->n_free++] = f->slot;
+}
+
 static void tg_flow_close(struct tg_flow_engine *e, struct tg_flow *f,
 			  const char *why)
 {
-	if (f->state == FL_FREE)
+	if (f->state == FL_FREE || f->state == FL_DYING)
 		return;
 	/* the control plane forgets the handshake (it waits if the ring is
 	 * full; only out of memory is it lost, and the slot's reuse tells
@@ -470,7 +547,16 @@ static void tg_flow_close(struct tg_flow_engine *e, struct tg_flow *f,
 	 * but not one that sent nothing (port probes, health checks) */
 	if (f->hs_done || f->in_bytes > 0)
 		tg_log_access(e, f, why);
-	e->ops->release(e->tctx, f);
+	/* the transport's bytes that records in flight are opened in stay
+	 * its until they come back (tg_flow_ops::peek) */
+	if (f->rx_peek == 0) {
+		e->ops->release(e->tctx, f);
+		f->t_released = true;
+	} else {
+		e->ops->want(e->tctx, f, TG_FLOW_CLIENT, false, false);
+		if (f->b_up)
+			e->ops->want(e->tctx, f, TG_FLOW_BACKEND, false, false);
+	}
 	if (f->bep != NULL)
 		atomic_fetch_sub(&f->bep->conns, 1);
 	tg_backends_unref(f->bes);
@@ -482,24 +568,9 @@ static void tg_flow_close(struct tg_flow_engine *e, struct tg_flow *f,
 		tg_ctl_msg_free(m);
 	}
 	f->late_tail = NULL;
-	tg_accel_sess_free(f->rx);
-	tg_accel_sess_free(f->tx);
-	tg_wipe(&f->s13, sizeof(f->s13));
-	f->hsfrag_len = 0;
-	f->ku_owed = false;
-	f->ku_run = 0;
-	tg_buf_release(e, &f->cin);
-	tg_buf_release(e, &f->cout);
-	tg_buf_release(e, &f->bout);
-	f->rx = f->tx = NULL;
 	f->b_up = false;
-	/* in_rx/in_tx/touched stay: the slot may still sit in a queue of
-	 * this iteration, and the passes reset them */
 	f->bep = NULL;
-	f->state = FL_FREE;
 	f->ctl_wait = false;
-	f->gen++;
-	e->free_slots[e->n_free++] = f->slot;
 	e->st->conns_closed++;
 	/* out of the in-use list: its last entry takes this one's place */
 	e->act[f->act_idx] = e->act[e->active - 1];
@@ -507,6 +578,13 @@ static void tg_flow_close(struct tg_flow_engine *e, struct tg_flow *f,
 	e->active--;
 	atomic_fetch_sub(e->c->conns_total, 1);
 	e->st->conns_active = e->active;
+	/* records in flight point into its buffers and sessions: the slot
+	 * is freed when the last comes back (tg_flow_complete) */
+	if (tg_flow_infl(f) > 0) {
+		f->state = FL_DYING;
+		return;
+	}
+	tg_flow_reap(e, f);
 }
 
 /* Seal one small record into cout, outside the bursts. */
@@ -516,7 +594,8 @@ static bool tg_flow_seal_one(struct tg_flow *f, uint8_t type, const uint8_t *p,
 	uint32_t hdr, room;
 	struct tg_rec rec, *rp = &rec;
 
-	if (f->tx == NULL)
+	/* after a failed seal nothing more goes out (tg_tx_done) */
+	if (f->tx == NULL || f->tx_failed)
 		return false;
 	hdr = tg_accel_hdr_len(f->tx);
 	room = tg_buf_room(&f->cout, hdr + len + TG_REC_ROOM);
@@ -543,8 +622,13 @@ static void tg_flow_alert(struct tg_flow *f, uint8_t level, uint8_t desc)
 /*
  * TLS 1.3 KeyUpdate (RFC 8446 §4.6.3, §7.2) of one direction: the next
  * application traffic secret, its keys, a new record session from
- * sequence 0 in place of the old one. False when the session cannot be
- * made (the caller closes the flow).
+ * sequence 0 in place of the old one, which is freed. No record of that
+ * direction may be in the accel queue then (it would run on the freed
+ * session): our KeyUpdate waits for the flow's seals (tg_ku_due's
+ * callers), and a TLS 1.3 flow has at most one open in flight, the one
+ * whose KeyUpdate this is (tg_rx_pass). False when the session cannot
+ * be made, or records are in flight after all (the caller closes the
+ * flow).
  */
 static bool tg_flow_rekey(struct tg_flow_engine *e, struct tg_flow *f, bool tx)
 {
@@ -553,6 +637,8 @@ static bool tg_flow_rekey(struct tg_flow_engine *e, struct tg_flow *f, bool tx)
 	struct tg_keys k;
 	tg_result r;
 
+	if (tx ? f->cout.pin != 0 : f->cin.pin != 0 || f->rx_peek != 0)
+		return false;
 	r = tg_ks_update((enum tg_hash)f->s13.hash, secret);
 	if (tg_ok(r))
 		r = tg_ks_traffic_keys((enum tg_hash)f->s13.hash,
@@ -591,19 +677,46 @@ static void tg_flow_key_update(struct tg_flow_engine *e, struct tg_flow *f)
 	e->st->key_updates_sent++;
 }
 
-/* Send what @p side takes of @p b; false when the side failed. */
-static bool tg_flush(struct tg_flow_engine *e, struct tg_flow *f,
-		     enum tg_flow_side side, struct tg_buf *b, uint64_t *count,
-		     uint64_t *flow_count)
+/*
+ * TLS 1.3: our KeyUpdate is due, the client asked for one or our key
+ * reached its record limit (RFC 8446 §5.5). It goes out when none of the
+ * flow's seals is in flight (cout.pin == 0), since the re-key frees the
+ * session they run on: until then the flow reads nothing more from its
+ * backend, and the last seal's completion touches it.
+ */
+static bool tg_ku_due(const struct tg_flow_engine *e, const struct tg_flow *f)
 {
-	while (b->len > 0) {
-		ssize_t n = e->ops->send(e->tctx, f, side, b->p + b->off, b->len);
+	uint64_t lim = e->set->tls13_rekey_records ? e->set->tls13_rekey_records
+						   : TG_REKEY_DEFAULT;
+
+	return f->s13.len != 0 && f->tx != NULL &&
+	       (f->ku_owed || tg_accel_sess_seq(f->tx) >= lim);
+}
+
+/* The bytes of cout that may go out now: up to the first record in
+ * flight (its bytes are not ciphertext yet), nothing after a failed seal. */
+static uint32_t tg_cout_ready(const struct tg_flow *f)
+{
+	if (f->cout_hold == TG_HOLD_NONE)
+		return f->cout.len;
+	return f->cout_hold > f->cout.off ? f->cout_hold - f->cout.off : 0;
+}
+
+/* Send what @p side takes of the first @p upto bytes of @p b; false when
+ * the side failed. */
+static bool tg_flush(struct tg_flow_engine *e, struct tg_flow *f,
+		     enum tg_flow_side side, struct tg_buf *b, uint32_t upto,
+		     uint64_t *count, uint64_t *flow_count)
+{
+	while (upto > 0) {
+		ssize_t n = e->ops->send(e->tctx, f, side, b->p + b->off, upto);
 
 		if (n < 0)
 			return false;
 		if (n == 0)
 			break;
 		tg_buf_consume(b, (uint32_t)n);
+		upto -= (uint32_t)n;
 		*count += (uint64_t)n;
 		if (flow_count)
 			*flow_count += (uint64_t)n;
@@ -876,6 +989,10 @@ struct tg_flow *tg_flow_accept(struct tg_flow_engine *e,
 	f->late = f->late_tail = NULL;
 	f->sent_since_idle = 0;
 	f->in_bytes = f->out_bytes = 0;
+	f->rx_peek = 0;
+	f->cin_pend = f->peek_pend = f->bout_resv = 0;
+	f->cout_hold = TG_HOLD_NONE;
+	f->tx_failed = f->rx_more = f->t_released = false;
 	/* a connection in its handshake holds no backend buffer and a small
 	 * output one (a handshake flood costs ~100 KiB each, not the 0.5 MiB
 	 * of an open connection); both come at the key install */
@@ -905,9 +1022,14 @@ struct tg_flow *tg_flow_accept(struct tg_flow_engine *e,
 static ssize_t tg_client_recv(struct tg_flow_engine *e, struct tg_flow *f)
 {
 	struct iovec iov;
-	uint32_t room = tg_buf_room(&f->cin, TG_REC_HDR_LEN + TG_REC_MAX_CT);
+	uint32_t room;
 	ssize_t n;
 
+	/* records being opened in the transport's bytes come first: the
+	 * transport would give them again */
+	if (f->peek_pend > 0)
+		return -EAGAIN;
+	room = tg_buf_room(&f->cin, TG_REC_HDR_LEN + TG_REC_MAX_CT);
 	if (room == 0)
 		return -EAGAIN;
 	iov = (struct iovec){ .iov_base = tg_buf_tail(&f->cin), .iov_len = room };
@@ -982,7 +1104,7 @@ static void tg_client_readable(struct tg_flow_engine *e, struct tg_flow *f)
 void tg_flow_on_readable(struct tg_flow_engine *e, struct tg_flow *f,
 			 enum tg_flow_side side)
 {
-	if (f->state == FL_FREE)
+	if (f->state == FL_FREE || f->state == FL_DYING)
 		return;
 	tg_touch(e, f);
 	if (side == TG_FLOW_CLIENT)
@@ -995,14 +1117,14 @@ void tg_flow_on_writable(struct tg_flow_engine *e, struct tg_flow *f,
 			 enum tg_flow_side side)
 {
 	(void)side;
-	if (f->state != FL_FREE)
+	if (f->state != FL_FREE && f->state != FL_DYING)
 		tg_touch(e, f);
 }
 
 void tg_flow_on_reset(struct tg_flow_engine *e, struct tg_flow *f,
 		      enum tg_flow_side side)
 {
-	if (f->state == FL_FREE)
+	if (f->state == FL_FREE || f->state == FL_DYING)
 		return;
 	if (side == TG_FLOW_CLIENT) {
 		/* we never shut the client's side down ourselves: nothing
@@ -1018,15 +1140,59 @@ void tg_flow_on_reset(struct tg_flow_engine *e, struct tg_flow *f,
 
 /* ---- the record passes ---------------------------------------------------------- */
 
+/* A record descriptor for the accel queue (there is one for every
+ * record the queue can hold: the passes take no more). */
+static struct tg_frec *tg_frec_get(struct tg_flow_engine *e, struct tg_flow *f,
+				   uint8_t kind)
+{
+	struct tg_frec *x = e->frec_free[--e->n_frec_free];
+
+	x->f = f;
+	x->kind = kind;
+	x->resv = 0;
+	return x;
+}
+
+static void tg_frec_put(struct tg_flow_engine *e, struct tg_frec *x)
+{
+	e->frec_free[e->n_frec_free++] = x;
+}
+
+/* Records a pass may submit now: room in the queue, and descriptors (the
+ * opened records waiting in e->rxd hold theirs). */
+static unsigned tg_flow_q_room(const struct tg_flow_engine *e)
+{
+	unsigned room = e->q != NULL ? tg_accel_q_room(e->q) : 0;
+
+	return room < e->n_frec_free ? room : e->n_frec_free;
+}
+
+/* An open of @p f is over (done, or never taken): what it held of the
+ * flow's buffers is free to move again. */
+static void tg_rx_unpend(struct tg_flow *f, const struct tg_frec *x)
+{
+	f->bout_resv -= x->resv;
+	if (x->kind == TG_FR_OPEN_PEEK) {
+		f->rx_peek--;
+		f->peek_pend -= x->r.rec_len;
+	} else {
+		f->cin.pin--;
+		f->cin_pend -= x->r.rec_len;
+	}
+}
+
 /*
  * Frame the complete records of @p f in [@p off, @p end) of @p buf (cap
- * @p cap) into the burst, as far as bout can take their plaintext
- * (@p budget). Returns the records added; a record over the length limit
- * closes the flow with record_overflow.
+ * @p cap) into the burst (@p rp, room for @p room), as far as bout can
+ * take their plaintext (@p budget); they are in flight from now on
+ * (@p kind: in cin or in the transport's bytes). Returns the records
+ * added; a record over the length limit closes the flow with
+ * record_overflow.
  */
 static uint16_t tg_rx_frame(struct tg_flow_engine *e, struct tg_flow *f,
 			    uint8_t *buf, uint32_t cap, uint32_t off, uint32_t end,
-			    uint32_t *budget, struct tg_rec *recs, uint16_t room)
+			    uint32_t *budget, struct tg_rec **rp, uint16_t room,
+			    uint8_t kind)
 {
 	uint16_t n = 0;
 
@@ -1034,6 +1200,7 @@ static uint16_t tg_rx_frame(struct tg_flow_engine *e, struct tg_flow *f,
 		struct tg_cur c = tg_cur_init(buf + off, end - off);
 		struct tg_rec_hdr h;
 		tg_result r = tg_rec_hdr_parse(&c, TG_REC_MAX_CT, &h);
+		struct tg_frec *x;
 
 		if (r.code == TG_E_SHORT)
 			break;
@@ -1058,11 +1225,25 @@ static uint16_t tg_rx_frame(struct tg_flow_engine *e, struct tg_flow *f,
 			break;
 		}
 		*budget -= h.len;
-		recs[n++] = (struct tg_rec){ .sess = f->rx, .buf = buf, .cap = cap,
-					     .rec_off = off,
-					     .rec_len = TG_REC_HDR_LEN + h.len };
+		x = tg_frec_get(e, f, kind);
+		x->r = (struct tg_rec){ .sess = f->rx, .buf = buf, .cap = cap,
+					.rec_off = off,
+					.rec_len = TG_REC_HDR_LEN + h.len, .udata = x };
+		x->resv = h.len;
+		rp[n++] = &x->r;
+		f->bout_resv += h.len;
+		if (kind == TG_FR_OPEN_PEEK) {
+			f->rx_peek++;
+			f->peek_pend += x->r.rec_len;
+		} else {
+			f->cin.pin++;
+			f->cin_pend += x->r.rec_len;
+		}
 		off += TG_REC_HDR_LEN + h.len;
 	}
+	/* more may be there: the flow comes back when these are done */
+	if (n == room)
+		f->rx_more = true;
 	return n;
 }
 
@@ -1174,21 +1355,53 @@ static void tg_rx_hs13(struct tg_flow_engine *e, struct tg_flow *f,
 	}
 }
 
-/* Open the complete records of every queued flow in shared bursts. */
+static void tg_flow_complete(struct tg_flow_engine *e);
+
+/*
+ * Queue @p f for the rx pass again while the pass runs: the queue's
+ * entries before @p *q are done, so they make room when it is full (a
+ * flow is at most once after *q).
+ */
+static void tg_rx_requeue(struct tg_flow_engine *e, struct tg_flow *f,
+			  unsigned *q)
+{
+	if (!f->in_rx && e->n_rxq == e->max) {
+		memmove(e->rxq, e->rxq + *q, (e->n_rxq - *q) * sizeof(*e->rxq));
+		e->n_rxq -= *q;
+		*q = 0;
+	}
+	tg_want_rx(e, f);
+}
+
+/*
+ * Open the complete records of every queued flow in shared bursts
+ * submitted to the engine's accel queue, and hand the opened ones (those
+ * done now, and those that came back since) to their flows, in each
+ * flow's order. A full queue is back-pressure: the flows not gathered
+ * stay queued for the next pass.
+ *
+ * TLS 1.3: a KeyUpdate inside a record changes the key of the next one
+ * (RFC 8446 §4.6.3), and the inner type is known only once the record is
+ * open; so a TLS 1.3 flow has one record in flight at most, and is
+ * gathered again when it is back (rx_more), up to TG_RX13_PER_PASS
+ * records per pass. With a CPU backend the record is back at once and
+ * the flow goes in the next burst of the same pass, as before the queue.
+ */
 static void tg_rx_pass(struct tg_flow_engine *e)
 {
-	struct tg_rec recs[TG_ACCEL_BURST_MAX];
 	struct tg_rec *rp[TG_ACCEL_BURST_MAX];
-	struct tg_flow *owner[TG_ACCEL_BURST_MAX];
-	bool in_place[TG_ACCEL_BURST_MAX]; /* in the transport's bytes */
 	unsigned q = 0;
 
 	e->rx_pass++;
-	while (q < e->n_rxq) {
-		uint16_t n = 0;
+	while (q < e->n_rxq || e->n_rxd > 0) {
+		uint16_t n = 0, took;
+		unsigned room = tg_flow_q_room(e);
 
-		/* gather: at most the records that fit in each flow's bout */
-		for (; q < e->n_rxq && n < TG_ACCEL_BURST_MAX; q++) {
+		if (room > TG_ACCEL_BURST_MAX)
+			room = TG_ACCEL_BURST_MAX;
+		/* gather: at most the records that fit in each flow's bout
+		 * and in the queue */
+		for (; q < e->n_rxq && n < room; q++) {
 			struct tg_flow *f = &e->flows[e->rxq[q]];
 			uint32_t budget;
 			uint16_t k = 0;
@@ -1204,8 +1417,16 @@ static void tg_rx_pass(struct tg_flow_engine *e)
 				f->rx_pass = e->rx_pass;
 				f->rx_n = 0;
 			}
-			if (f->s13.len != 0 && f->rx_n >= TG_RX13_PER_PASS)
-				continue;
+			if (f->s13.len != 0) {
+				if (f->rx_n >= TG_RX13_PER_PASS)
+					continue;
+				/* its record in flight first: it may carry a
+				 * KeyUpdate; back, it queues the flow again */
+				if (f->cin.pin != 0 || f->rx_peek != 0) {
+					f->rx_more = true;
+					continue;
+				}
+			}
 			/* bout comes with the first bytes to open */
 			if (!tg_buf_grow(e, &f->bout, TG_BUF_BOUT)) {
 				tg_flow_alert(f, TG_ALERT_FATAL, TG_ALERT_INTERNAL_ERROR);
@@ -1213,56 +1434,89 @@ static void tg_rx_pass(struct tg_flow_engine *e)
 				continue;
 			}
 			budget = tg_buf_room(&f->bout, f->bout.cap);
+			/* records being opened have their room kept */
+			budget = budget > f->bout_resv ? budget - f->bout_resv : 0;
 			/* zero copy: whole records in the transport's own
-			 * bytes, when nothing waits before them */
+			 * bytes, when nothing waits before them (past those
+			 * being opened there) */
 			if (e->ops->peek != NULL && f->cin.len == 0 &&
 			    !tg_late_pending(f)) {
 				uint8_t *p;
 				uint32_t len = e->ops->peek(e->tctx, f,
 							    TG_FLOW_CLIENT, &p);
 
-				k = tg_rx_frame(e, f, p, len, 0, len, &budget,
-						recs + n,
-						f->s13.len != 0 ? 1 : TG_ACCEL_BURST_MAX - n);
+				k = tg_rx_frame(e, f, p, len, f->peek_pend, len,
+						&budget, rp + n,
+						f->s13.len != 0 ? 1 : (uint16_t)(room - n),
+						TG_FR_OPEN_PEEK);
 				/* none whole there (one record across the
-				 * transport's buffers): copy into cin */
-				if (k == 0 && len > 0 && f->state != FL_CLOSING)
-					(void)tg_client_recv(e, f);
-				for (uint16_t j = 0; j < k; j++)
-					in_place[n + j] = true;
+				 * transport's buffers): copy into cin, once
+				 * those before it are done */
+				if (k == 0 && len > f->peek_pend && f->state != FL_CLOSING) {
+					if (f->peek_pend > 0)
+						f->rx_more = true;
+					else
+						(void)tg_client_recv(e, f);
+				}
 			}
 			if (k == 0 && f->state != FL_CLOSING) {
-				k = tg_rx_frame(e, f, f->cin.p, f->cin.cap, f->cin.off,
+				k = tg_rx_frame(e, f, f->cin.p, f->cin.cap,
+						f->cin.off + f->cin_pend,
 						f->cin.off + f->cin.len, &budget,
-						recs + n,
-						f->s13.len != 0 ? 1 : TG_ACCEL_BURST_MAX - n);
-				for (uint16_t j = 0; j < k; j++)
-					in_place[n + j] = false;
+						rp + n,
+						f->s13.len != 0 ? 1 : (uint16_t)(room - n),
+						TG_FR_OPEN);
 			}
-			for (uint16_t j = 0; j < k; j++) {
-				rp[n] = &recs[n];
-				owner[n++] = f;
-			}
+			n += k;
 			f->rx_n += (uint8_t)k;
 		}
-		if (n == 0)
+		if (n > 0) {
+			took = tg_accel_open_submit(e->q, rp, n);
+			/* not reached (the queue had room): not opened, the
+			 * flow tries again */
+			for (uint16_t i = took; i < n; i++) {
+				struct tg_frec *x = rp[i]->udata;
+
+				tg_rx_unpend(x->f, x);
+				tg_rx_requeue(e, x->f, &q);
+				tg_frec_put(e, x);
+			}
+			e->st->burst_hist[tg_stats_burst_bucket(n)]++;
+		}
+		/* what is done now (all of it with a synchronous backend) */
+		tg_flow_complete(e);
+		if (n == 0 && e->n_rxd == 0) {
+			if (q < e->n_rxq) /* the queue is full: the rest waits */
+				e->st->accel_queue_full++;
 			break;
-		/* the count is not needed: each record's status is read
-		 * below, in the original order (recs[], not rp[]) */
-		(void)tg_accel_open_burst(rp, n);
+		}
 
-		e->st->burst_hist[tg_stats_burst_bucket(n)]++;
-		for (uint16_t i = 0; i < n; i++) {
-			struct tg_rec *r = &recs[i];
-			struct tg_flow *f = owner[i];
+		for (uint16_t i = 0; i < e->n_rxd; i++) {
+			struct tg_rec *r = e->rxd[i];
+			struct tg_frec *x = r->udata;
+			struct tg_flow *f = x->f;
 
+			tg_rx_unpend(f, x);
+			if (f->state == FL_DYING) {
+				/* closed meanwhile: dropped */
+				if (r->status == TG_REC_OK)
+					tg_wipe(r->buf + r->off, r->len);
+				if (tg_flow_infl(f) == 0)
+					tg_flow_reap(e, f);
+				continue;
+			}
 			/* its progress this round sends what was opened (a
 			 * pass queued by the last round's progress would
 			 * otherwise wait for the timer) */
 			tg_touch(e, f);
+			/* all done: what was left for want of room is next */
+			if (f->rx_more && f->cin.pin == 0 && f->rx_peek == 0) {
+				f->rx_more = false;
+				tg_rx_requeue(e, f, &q);
+			}
 			if (f->state == FL_CLOSING)
 				continue;
-			if (in_place[i]) {
+			if (x->kind == TG_FR_OPEN_PEEK) {
 				e->ops->consume(e->tctx, f, TG_FLOW_CLIENT, r->rec_len);
 				f->in_bytes += r->rec_len;
 				e->st->bytes_from_client += r->rec_len;
@@ -1326,28 +1580,13 @@ static void tg_rx_pass(struct tg_flow_engine *e)
 			/* the plaintext is in bout now: wipe where it was */
 			tg_wipe(r->buf + r->off, r->len);
 		}
-		/* TLS 1.3 flows with records left: again, in a later burst
-		 * of this pass (their key may have changed) */
-		for (uint16_t i = 0; i < n; i++) {
-			struct tg_flow *f = owner[i];
-
-			if (f->s13.len != 0 && !f->in_rx && f->rx_n < TG_RX13_PER_PASS &&
-			    (f->state == FL_OPEN || f->state == FL_CONNECT) &&
-			    !f->c_notify &&
-			    (f->cin.len >= TG_REC_HDR_LEN || e->ops->peek != NULL)) {
-				/* the queue's entries before q are done: make
-				 * room (a flow is at most once after q) */
-				if (e->n_rxq == e->max) {
-					memmove(e->rxq, e->rxq + q,
-						(e->n_rxq - q) * sizeof(*e->rxq));
-					e->n_rxq -= q;
-					q = 0;
-				}
-				tg_want_rx(e, f);
-			}
-		}
+		for (uint16_t i = 0; i < e->n_rxd; i++)
+			tg_frec_put(e, e->rxd[i]->udata);
+		e->n_rxd = 0;
 	}
-	e->n_rxq = 0;
+	/* the flows not gathered (the queue was full) stay queued */
+	memmove(e->rxq, e->rxq + q, (e->n_rxq - q) * sizeof(*e->rxq));
+	e->n_rxq -= q;
 }
 
 /* Dynamic record size: small at the start and after idle, full later. */
@@ -1368,19 +1607,95 @@ static uint32_t tg_record_size(const struct tg_flow_engine *e,
 	return rs;
 }
 
-/* Read backend data into records and seal them in shared bursts. */
+/*
+ * A seal of @p x's flow is done: cout may go out up to its end (records
+ * of a flow come back in the order they were submitted). A record that
+ * could not be protected is never sent: its flow is dropped, and nothing
+ * of it goes out any more (not even what was sealed before).
+ */
+static void tg_tx_done(struct tg_flow_engine *e, struct tg_frec *x)
+{
+	struct tg_flow *f = x->f;
+	struct tg_rec *r = &x->r;
+
+	f->cout.pin--;
+	if (f->state == FL_DYING) {
+		if (tg_flow_infl(f) == 0)
+			tg_flow_reap(e, f);
+		return;
+	}
+	tg_touch(e, f);
+	if (r->status == TG_REC_OK) {
+		if (r->backend < TG_STATS_MAX_BACKENDS) {
+			e->st->records_sealed[r->backend]++;
+			e->st->bytes_sealed[r->backend] += r->len;
+		}
+		if (!f->tx_failed)
+			f->cout_hold = (uint32_t)(r->buf - f->cout.p) + r->rec_off +
+				       r->rec_len;
+	} else if (!f->tx_failed) {
+		f->tx_failed = true;
+		f->cout_hold = f->cout.off; /* nothing more goes out */
+		f->state = FL_CLOSING;
+	}
+	if (f->cout.pin == 0) {
+		if (f->tx_failed) /* plaintext never goes out: dropped */
+			f->cout.off = f->cout.len = 0;
+		f->cout_hold = TG_HOLD_NONE;
+	}
+}
+
+/* Take the records the accel queue has done: seals finish here, opens
+ * wait in e->rxd for the rx pass. */
+static void tg_flow_complete(struct tg_flow_engine *e)
+{
+	struct tg_rec *done[TG_ACCEL_BURST_MAX];
+	uint16_t n;
+
+	if (e->q == NULL)
+		return;
+	do {
+		n = tg_accel_poll(e->q, done, TG_ACCEL_BURST_MAX);
+		for (uint16_t i = 0; i < n; i++) {
+			struct tg_frec *x = done[i]->udata;
+
+			if (x->kind != TG_FR_SEAL) {
+				e->rxd[e->n_rxd++] = done[i];
+				continue;
+			}
+			tg_tx_done(e, x);
+			tg_frec_put(e, x);
+		}
+	} while (n == TG_ACCEL_BURST_MAX);
+}
+
+/*
+ * Read backend data into records and seal them in shared bursts submitted
+ * to the engine's accel queue; what comes back done goes out in each
+ * flow's order (tg_tx_done). A full queue is back-pressure: the flows not
+ * gathered stay queued for the next pass.
+ */
 static void tg_tx_pass(struct tg_flow_engine *e)
 {
-	struct tg_rec recs[TG_ACCEL_BURST_MAX];
 	struct tg_rec *rp[TG_ACCEL_BURST_MAX];
-	struct tg_flow *owner[TG_ACCEL_BURST_MAX];
 	uint64_t now = tg_now(e);
 	unsigned q = 0;
 
 	while (q < e->n_txq) {
-		uint16_t n = 0;
+		uint16_t n = 0, took;
+		unsigned qroom = tg_flow_q_room(e);
 
-		for (; q < e->n_txq && n < TG_ACCEL_BURST_MAX; q++) {
+		if (qroom == 0) {
+			tg_flow_complete(e);
+			qroom = tg_flow_q_room(e);
+			if (qroom == 0) {
+				e->st->accel_queue_full++;
+				break; /* full: the rest waits */
+			}
+		}
+		if (qroom > TG_ACCEL_BURST_MAX)
+			qroom = TG_ACCEL_BURST_MAX;
+		for (; q < e->n_txq && n < qroom; q++) {
 			struct tg_flow *f = &e->flows[e->txq[q]];
 
 			f->in_tx = false;
@@ -1393,17 +1708,18 @@ static void tg_tx_pass(struct tg_flow_engine *e)
 			}
 			/* TLS 1.3: a KeyUpdate the client asked for, and ours
 			 * before the AEAD's limit (RFC 8446 §5.5), ahead of
-			 * the records of this pass */
-			if (f->s13.len != 0 &&
-			    (f->ku_owed ||
-			     tg_accel_sess_seq(f->tx) >= (e->set->tls13_rekey_records
-								  ? e->set->tls13_rekey_records
-								  : TG_REKEY_DEFAULT))) {
+			 * the records of this pass; with seals of the flow in
+			 * flight (under the key it replaces) the flow waits
+			 * (tg_ku_due) */
+			if (tg_ku_due(e, f)) {
+				if (f->cout.pin != 0)
+					continue;
 				tg_flow_key_update(e, f);
 				if (f->state == FL_CLOSING)
 					continue;
 			}
-			/* compact once: records gathered below point into cout */
+			/* compact once: records gathered below point into cout
+			 * (not under records in flight) */
 			(void)tg_buf_room(&f->cout, f->cout.cap);
 			/* up to 4 records per flow per pass (fair, and bulky),
 			 * received in one call into consecutive record slots */
@@ -1417,7 +1733,7 @@ static void tg_tx_pass(struct tg_flow_engine *e)
 			int k, slots = 0;
 			ssize_t got;
 
-			while (slots < 4 && n + slots < TG_ACCEL_BURST_MAX &&
+			while (slots < 4 && (unsigned)(n + slots) < qroom &&
 			       room >= (uint32_t)(slots + 1) * slot + TG_REC_ROOM) {
 				iov[slots].iov_base = base + (size_t)slots * slot + hdr;
 				iov[slots].iov_len = rs;
@@ -1441,46 +1757,44 @@ static void tg_tx_pass(struct tg_flow_engine *e)
 			e->st->bytes_from_backend += (uint64_t)got;
 			f->sent_since_idle += (uint64_t)got;
 			f->t_active = f->t_sent = now;
+			/* cout goes out up to the first record in flight */
+			if (f->cout.pin == 0)
+				f->cout_hold = (uint32_t)(base - f->cout.p);
 			/* full slots, then the part of the last one */
 			for (k = 0; got > 0; k++) {
 				uint32_t len = (uint64_t)got < rs ? (uint32_t)got : rs;
 				uint8_t *rb = base + (size_t)k * slot;
+				struct tg_frec *x = tg_frec_get(e, f, TG_FR_SEAL);
 
-				recs[n] = (struct tg_rec){ .sess = f->tx, .buf = rb,
-							   .cap = room - (uint32_t)k * slot,
-							   .off = hdr, .len = len,
-							   .type = TG_CT_APPLICATION_DATA };
-				rp[n] = &recs[n];
-				owner[n++] = f;
-				/* the record's bytes: hdr + len + tag */
+				x->r = (struct tg_rec){ .sess = f->tx, .buf = rb,
+							.cap = room - (uint32_t)k * slot,
+							.off = hdr, .len = len,
+							.type = TG_CT_APPLICATION_DATA,
+							.udata = x };
+				rp[n++] = &x->r;
+				/* the record's bytes: hdr + len + tag; they
+				 * stay put until it is done */
 				tg_buf_commit(&f->cout, hdr + len + tail);
+				f->cout.pin++;
 				got -= len;
 			}
 		}
 		if (n == 0)
 			break;
-		uint16_t ok = tg_accel_seal_burst(rp, n);
-
+		took = tg_accel_seal_submit(e->q, rp, n);
 		e->st->burst_hist[tg_stats_burst_bucket(n)]++;
-		if (ok != n) {
-			/* a record that cannot be protected is never sent:
-			 * its flow is dropped */
-			for (uint16_t i = ok; i < n; i++) {
-				/* rp[] was reordered; recs[] and owner[] were not */
-				struct tg_flow *f = owner[rp[i] - recs];
-
-				f->cout.len = 0;
-				f->state = FL_CLOSING;
-			}
+		/* not reached (the queue had room): the backend's bytes are
+		 * in cout unsealed, so the flow is dropped */
+		for (uint16_t i = took; i < n; i++) {
+			rp[i]->status = TG_REC_E_BACKEND;
+			tg_tx_done(e, rp[i]->udata);
+			tg_frec_put(e, rp[i]->udata);
 		}
-		for (uint16_t i = 0; i < ok; i++) {
-			if (rp[i]->backend < TG_STATS_MAX_BACKENDS) {
-				e->st->records_sealed[rp[i]->backend]++;
-				e->st->bytes_sealed[rp[i]->backend] += rp[i]->len;
-			}
-		}
+		tg_flow_complete(e);
 	}
-	e->n_txq = 0;
+	/* the flows not gathered (the queue was full) stay queued */
+	memmove(e->txq, e->txq + q, (e->n_txq - q) * sizeof(*e->txq));
+	e->n_txq -= q;
 }
 
 /* ---- per-flow housekeeping after the passes ----------------------------------- */
@@ -1490,11 +1804,11 @@ static void tg_flow_progress(struct tg_flow_engine *e, struct tg_flow *f,
 {
 	const struct tg_flow_settings *s = e->set;
 
-	if (f->state == FL_FREE)
+	if (f->state == FL_FREE || f->state == FL_DYING)
 		return;
-	if (f->cout.len &&
-	    !tg_flush(e, f, TG_FLOW_CLIENT, &f->cout, &e->st->bytes_to_client,
-		      &f->out_bytes)) {
+	if (tg_cout_ready(f) &&
+	    !tg_flush(e, f, TG_FLOW_CLIENT, &f->cout, tg_cout_ready(f),
+		      &e->st->bytes_to_client, &f->out_bytes)) {
 		tg_flow_close(e, f, "client-write-error");
 		return;
 	}
@@ -1517,7 +1831,8 @@ static void tg_flow_progress(struct tg_flow_engine *e, struct tg_flow *f,
 			tg_flow_close(e, f, "closing-timeout");
 			return;
 		}
-		e->ops->want(e->tctx, f, TG_FLOW_CLIENT, false, true);
+		/* records still in flight: their completion comes back here */
+		e->ops->want(e->tctx, f, TG_FLOW_CLIENT, false, tg_cout_ready(f) > 0);
 		return;
 	}
 	if (f->state == FL_HS) {
@@ -1551,8 +1866,8 @@ static void tg_flow_progress(struct tg_flow_engine *e, struct tg_flow *f,
 	if (f->state == FL_OPEN && f->bout.len) {
 		uint32_t before = f->bout.len;
 
-		if (!tg_flush(e, f, TG_FLOW_BACKEND, &f->bout, &e->st->bytes_to_backend,
-			      NULL)) {
+		if (!tg_flush(e, f, TG_FLOW_BACKEND, &f->bout, f->bout.len,
+			      &e->st->bytes_to_backend, NULL)) {
 			e->st->backend_closed_early++;
 			tg_flow_close(e, f, "backend-write-error");
 			return;
@@ -1565,29 +1880,36 @@ static void tg_flow_progress(struct tg_flow_engine *e, struct tg_flow *f,
 	if (f->late != NULL && tg_late_drain(f))
 		tg_want_rx(e, f);
 	/* TLS 1.3 records left for the pass bound: the next round opens
-	 * them (no readable event will come for bytes already in cin) */
+	 * them (no readable event will come for bytes already in cin; with
+	 * a record in flight its completion queues the flow: rx_more) */
 	if (f->s13.len != 0 && f->rx_n >= TG_RX13_PER_PASS &&
-	    f->cin.len >= TG_REC_HDR_LEN && !f->c_notify && !f->in_rx) {
+	    f->cin.len >= TG_REC_HDR_LEN && f->cin.pin == 0 &&
+	    f->rx_peek == 0 && !f->c_notify && !f->in_rx) {
 		/* queued, not touched: progress is walking the touched list */
 		f->in_rx = true;
 		e->rxq[e->n_rxq++] = f->slot;
 	}
 	/* a KeyUpdate the client asked for goes out now, not only before
-	 * our next record: one for all its requests since ours */
-	if (f->ku_owed && (f->state == FL_OPEN || f->state == FL_CONNECT)) {
+	 * our next record: one for all its requests since ours; with seals
+	 * in flight under our key, once they are back (their completion
+	 * touches the flow) */
+	if (f->ku_owed && f->cout.pin == 0 &&
+	    (f->state == FL_OPEN || f->state == FL_CONNECT)) {
 		tg_flow_key_update(e, f);
 		if (f->state == FL_CLOSING) {
 			tg_flow_progress(e, f, now);
 			return;
 		}
-		if (!tg_flush(e, f, TG_FLOW_CLIENT, &f->cout, &e->st->bytes_to_client,
-			      &f->out_bytes)) {
+		if (!tg_flush(e, f, TG_FLOW_CLIENT, &f->cout, tg_cout_ready(f),
+			      &e->st->bytes_to_client, &f->out_bytes)) {
 			tg_flow_close(e, f, "client-write-error");
 			return;
 		}
 	}
-	/* client finished sending: pass the FIN on once bout is flushed */
-	if (f->c_eof && f->state == FL_OPEN && f->bout.len == 0 && !f->b_shut) {
+	/* client finished sending: pass the FIN on once bout is flushed
+	 * (and the records still being opened are in it) */
+	if (f->c_eof && f->state == FL_OPEN && f->bout.len == 0 && !f->b_shut &&
+	    f->cin.pin == 0 && f->rx_peek == 0) {
 		e->ops->shutdown(e->tctx, f, TG_FLOW_BACKEND);
 		f->b_shut = true;
 	}
@@ -1617,7 +1939,7 @@ static void tg_flow_progress(struct tg_flow_engine *e, struct tg_flow *f,
 	e->ops->want(e->tctx, f, TG_FLOW_CLIENT,
 		     !f->c_eof && f->bout.len + TG_REC_MAX_CT <= e->pool[TG_BUF_BOUT].size &&
 			     f->cin.len < f->cin.cap && !tg_late_pending(f),
-		     f->cout.len > 0);
+		     tg_cout_ready(f) > 0);
 	/* cout holds max_buffer of records and TG_CIN_CAP more: room for a
 	 * tx pass's records (and an alert) whenever the backend is read */
 	if (f->state == FL_OPEN)
@@ -1636,6 +1958,7 @@ tg_result tg_flow_engine_new(const struct tg_flow_conf *conf,
 
 	TG_ENSURE(conf != NULL && out != NULL && conf->set != NULL &&
 			  conf->ops != NULL && conf->to_ctl != NULL &&
+			  conf->acc != NULL &&
 			  conf->from_ctl != NULL && conf->stats != NULL &&
 			  conf->conns_total != NULL && conf->backends != NULL &&
 			  conf->set->max_conns_per_worker > 0,
@@ -1655,9 +1978,25 @@ tg_result tg_flow_engine_new(const struct tg_flow_conf *conf,
 	e->txq = calloc(max, sizeof(*e->txq));
 	e->tq = calloc(max, sizeof(*e->tq));
 	e->act = calloc(max, sizeof(*e->act));
-	if (!e->flows || !e->free_slots || !e->rxq || !e->txq || !e->tq || !e->act) {
+	e->frec = calloc(TG_FLOW_QDEPTH, sizeof(*e->frec));
+	e->frec_free = calloc(TG_FLOW_QDEPTH, sizeof(*e->frec_free));
+	e->rxd = calloc(TG_FLOW_QDEPTH, sizeof(*e->rxd));
+	if (!e->flows || !e->free_slots || !e->rxq || !e->txq || !e->tq || !e->act ||
+	    !e->frec || !e->frec_free || !e->rxd) {
 		tg_flow_engine_free(e);
 		return tg_error(TG_E_NOMEM);
+	}
+	for (unsigned i = 0; i < TG_FLOW_QDEPTH; i++)
+		tg_frec_put(e, &e->frec[TG_FLOW_QDEPTH - 1 - i]);
+	/* the records of every flow of the engine go through one queue: a
+	 * crypto PMD runs them asynchronously, the CPU backends at submit */
+	{
+		tg_result r = tg_accel_q_create(conf->acc, TG_FLOW_QDEPTH, &e->q);
+
+		if (tg_failed(r)) {
+			tg_flow_engine_free(e);
+			return r;
+		}
 	}
 	e->pool[TG_BUF_CIN].size = TG_CIN_CAP;
 	e->pool[TG_BUF_COUT].size = tg_cout_cap(e);
@@ -1673,12 +2012,39 @@ tg_result tg_flow_engine_new(const struct tg_flow_conf *conf,
 	return TG_OK;
 }
 
+/*
+ * Wait for the records in flight (at most @p ms, polling): seals finish,
+ * opens are handed to their flows (dropped for closed ones, whose slots
+ * are freed then).
+ */
+static void tg_flow_drain_q(struct tg_flow_engine *e, unsigned ms)
+{
+	uint64_t end = tg_clock_ms() + ms;
+
+	if (e->q == NULL)
+		return;
+	while (tg_accel_q_inflight(e->q) > 0 || e->n_rxd > 0) {
+		tg_flow_complete(e);
+		tg_rx_pass(e);
+		if (tg_clock_ms() > end)
+			break;
+	}
+}
+
 void tg_flow_engine_free(struct tg_flow_engine *e)
 {
 	if (e == NULL)
 		return;
 	for (unsigned i = 0; e->flows && i < e->max; i++)
 		tg_flow_close(e, &e->flows[i], "shutdown");
+	/* closed flows with records in flight wait for them; then the queue
+	 * goes (it waits for the device itself), and with it any such flow */
+	tg_flow_drain_q(e, 2000);
+	tg_accel_q_free(e->q);
+	e->q = NULL;
+	for (unsigned i = 0; e->flows && i < e->max; i++)
+		if (e->flows[i].state == FL_DYING)
+			tg_flow_reap(e, &e->flows[i]);
 	while (e->defer != NULL) {
 		struct tg_ctl_msg *m = e->defer;
 
@@ -1693,6 +2059,9 @@ void tg_flow_engine_free(struct tg_flow_engine *e)
 	free(e->txq);
 	free(e->tq);
 	free(e->act);
+	free(e->frec);
+	free(e->frec_free);
+	free(e->rxd);
 	free(e);
 }
 
@@ -1724,6 +2093,8 @@ struct tg_flow *tg_flow_find(struct tg_flow_engine *e, uint32_t slot,
 	if (slot >= e->max)
 		return NULL;
 	f = &e->flows[slot];
+	if (f->state == FL_DYING) /* closed: its records come back first */
+		return NULL;
 	return f->state == FL_FREE || f->gen != gen ? NULL : f;
 }
 
@@ -1731,7 +2102,9 @@ bool tg_flow_engine_busy(const struct tg_flow_engine *e)
 {
 	/* inline, handshake messages the last poll left queued (it takes
 	 * no more than our ring can hold) are work to do now */
-	return e->n_rxq > 0 || rte_ring_count(e->c->from_ctl) > 0 ||
+	return e->n_rxq > 0 || e->n_txq > 0 || e->n_rxd > 0 ||
+	       (e->q != NULL && tg_accel_q_inflight(e->q) > 0) ||
+	       rte_ring_count(e->c->from_ctl) > 0 ||
 	       (e->defer != NULL && !rte_ring_full(e->c->to_ctl)) ||
 	       (e->c->ctl.poll != NULL && rte_ring_count(e->c->to_ctl) > 0);
 }
@@ -1770,16 +2143,18 @@ void tg_flow_engine_round(struct tg_flow_engine *e)
 	if (e->c->ctl.poll != NULL)
 		(void)e->c->ctl.poll(e->c->ctl.ctx);
 	tg_ctl_in(e);
+	/* records the accel queue finished since the last round */
+	tg_flow_complete(e);
 	tg_rx_pass(e);
 	tg_tx_pass(e);
 	now = tg_now(e);
-	/* flows touched this round, and every flow on the timer */
-	for (unsigned i = 0; i < e->n_tq; i++) {
-		struct tg_flow *f = &e->flows[e->tq[i]];
-
-		f->touched = false;
-		tg_flow_progress(e, f, now);
-	}
+	/* flows touched this round, and every flow on the timer; a flow
+	 * touched again by its own progress (records queued for the next
+	 * pass) is not queued twice: tq holds each flow once */
+	for (unsigned i = 0; i < e->n_tq; i++)
+		tg_flow_progress(e, &e->flows[e->tq[i]], now);
+	for (unsigned i = 0; i < e->n_tq; i++)
+		e->flows[e->tq[i]].touched = false;
 	e->n_tq = 0;
 	if (now >= e->next_timer) {
 		/* the flows in use only, not every slot; backwards, as a flow
@@ -1791,6 +2166,7 @@ void tg_flow_engine_round(struct tg_flow_engine *e)
 		e->next_timer = now + TG_TIMER_MS;
 		tg_flow_trim(e);
 	}
+	e->st->accel_inflight = tg_accel_q_inflight(e->q);
 }
 
 bool tg_flow_engine_drained(struct tg_flow_engine *e)
@@ -1804,13 +2180,16 @@ bool tg_flow_engine_drained(struct tg_flow_engine *e)
 
 void tg_flow_engine_stop(struct tg_flow_engine *e)
 {
+	/* records in flight first: what was sealed goes out before the
+	 * close_notify */
+	tg_flow_drain_q(e, 200);
 	/* drain deadline or stop: tell every client we are done */
 	for (unsigned i = e->active; i-- > 0;) {
 		struct tg_flow *f = &e->flows[e->act[i]];
 
 		if (f->state == FL_OPEN || f->state == FL_CONNECT) {
 			tg_flow_alert(f, TG_ALERT_WARNING, TG_ALERT_CLOSE_NOTIFY);
-			(void)tg_flush(e, f, TG_FLOW_CLIENT, &f->cout,
+			(void)tg_flush(e, f, TG_FLOW_CLIENT, &f->cout, tg_cout_ready(f),
 				       &e->st->bytes_to_client, &f->out_bytes);
 		}
 		tg_flow_close(e, f, "shutdown");

@@ -40,6 +40,16 @@
  * spin on it). Records across mbuf segments are for the accel API's
  * mbuf-chain form (struct tg_rec::m).
  *
+ * Records go through one asynchronous accel queue per engine (struct
+ * tg_accel_q): the rx and tx passes submit their bursts and the records
+ * come back done in each flow's order, at once with a CPU backend
+ * (ipsecmb, simd, evp), later with a crypto PMD (cryptodev), while the
+ * transport keeps polling. Until a sealed record is back the bytes of the
+ * flow's output from it on are not sent (never a byte in clear); a full
+ * queue is back-pressure (the flows wait for the next pass); a failed
+ * seal drops its flow, a failed open gets bad_record_mac; a flow closed
+ * with records in flight keeps its slot until they are back.
+ *
  * Threading: an engine and its flows belong to one thread (its lcore);
  * only the rings, the backends list and the global connection count are
  * shared.
@@ -151,8 +161,11 @@ struct tg_flow_ops {
 	 * lie contiguous in the transport's own memory, from the first one
 	 * not yet consumed: sets @p *p and returns their count (0: none).
 	 * The engine may write into them (records are opened in place) and
-	 * consumes what it used with @ref consume; they stay valid until
-	 * then or until the flow is released.
+	 * consumes what it used with @ref consume; they stay valid, and
+	 * where they are, until then or until the flow is released (records
+	 * opened there may still be in flight in the accel queue when more
+	 * bytes arrive behind them: those must not move them; the engine
+	 * releases a flow only once they are back).
 	 */
 	uint32_t (*peek)(void *tctx, struct tg_flow *f, enum tg_flow_side side,
 			 uint8_t **p);
@@ -186,7 +199,8 @@ struct tg_flow_ctl_hooks {
 struct tg_flow_conf {
 	unsigned id;                       /**< worker number (messages, logs) */
 	const struct tg_flow_settings *set; /**< limits, timeouts, sizes */
-	struct tg_accel *acc;              /**< record sessions */
+	struct tg_accel *acc;              /**< record sessions and the
+					        engine's accel queue */
 	struct rte_ring *to_ctl;           /**< handshake bytes out */
 	struct rte_ring *from_ctl;         /**< key installs and output in */
 	struct tg_flow_ctl_hooks ctl;      /**< wake / run the control plane */
@@ -204,15 +218,16 @@ struct tg_flow_conf {
  * Create an engine with tg_flow_settings::max_conns_per_worker slots.
  * @param conf  the configuration (kept by pointer)
  * @param out   the engine, on success
- * @return TG_OK, TG_E_INVAL for a conf without ops, rings or settings,
- *         TG_E_NOMEM
+ * @return TG_OK, TG_E_INVAL for a conf without ops, rings, settings or
+ *         accel engine, TG_E_NOMEM
  */
 TG_MUST_CHECK tg_result tg_flow_engine_new(const struct tg_flow_conf *conf,
 					   struct tg_flow_engine **out);
 
 /**
  * Close every flow (no alert: tg_flow_engine_stop() says goodbye) and
- * free the engine.
+ * free the engine, once the records in flight are back (at most about
+ * two seconds, then the accel backends' own timeout).
  * @param e  the engine (NULL is a no-op)
  */
 void tg_flow_engine_free(struct tg_flow_engine *e);
@@ -242,7 +257,9 @@ void tg_flow_engine_round(struct tg_flow_engine *e);
 /**
  * @param e  an engine
  * @return true when work is waiting that needs no event (records left to
- *         open, control-plane messages queued): poll without sleeping
+ *         open, records in flight in the accel queue, flows waiting for
+ *         room in it, control-plane messages queued): poll without
+ *         sleeping
  */
 bool tg_flow_engine_busy(const struct tg_flow_engine *e);
 
@@ -255,8 +272,9 @@ bool tg_flow_engine_busy(const struct tg_flow_engine *e);
 bool tg_flow_engine_drained(struct tg_flow_engine *e);
 
 /**
- * Stopping: send close_notify to every flow past its handshake, flush
- * what the client side takes at once, close every flow.
+ * Stopping: wait for the records in flight (at most 200 ms), send
+ * close_notify to every flow past its handshake, flush what the client
+ * side takes at once, close every flow.
  * @param e  an engine
  */
 void tg_flow_engine_stop(struct tg_flow_engine *e);

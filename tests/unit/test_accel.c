@@ -34,6 +34,7 @@
 #endif
 #include "tg_result.h"
 #include "tg_test.h"
+#include "tg_wipe.h"
 
 #define MAXB 8               /* backends tracked by the tests */
 #define NB_MBUFS 8192
@@ -2642,12 +2643,12 @@ static void test_engine_default(void)
 	CU_ASSERT_FALSE(tg_accel_backend_known("evpx", 4));
 	CU_ASSERT_FALSE(tg_accel_backend_known("evp:", 4));
 	{
-		char longspec[80];
+		char longspec[140];
 
 		memset(longspec, 'x', sizeof(longspec));
 		memcpy(longspec, "cryptodev:", 10);
-		CU_ASSERT_TRUE(tg_accel_backend_known(longspec, 63));
-		CU_ASSERT_FALSE(tg_accel_backend_known(longspec, 64));
+		CU_ASSERT_TRUE(tg_accel_backend_known(longspec, 127));
+		CU_ASSERT_FALSE(tg_accel_backend_known(longspec, 128));
 	}
 	CU_ASSERT_TRUE(tg_accel_backend_known("evp,simd", 3)); /* a length */
 #ifdef TG_HAVE_SIMD
@@ -3719,6 +3720,654 @@ static void test_simd_kernels(void)
 }
 #endif
 
+/* ==== asynchronous queues ===================================================== */
+
+/* One record of the asynchronous tests: the same plaintext sealed through
+ * a queue (r) and by the synchronous burst call (sr, on a session with
+ * the same keys), contiguous or as an mbuf chain. */
+struct arec {
+	uint8_t *pt;
+	uint32_t len;
+	unsigned fl;      /* its flow */
+	struct tg_rec r, sr;
+	uint8_t *ct;      /* the queue's record bytes, once sealed */
+	uint32_t ct_len;
+};
+
+/* An asynchronous test flow: seal/open sessions through the queue, and
+ * the synchronous twins with the same keys. */
+struct aflow {
+	struct tg_accel_sess *seal, *open, *sseal, *sopen;
+	uint64_t seq0;
+	struct tg_keys k; /* the open direction's */
+};
+
+/* Submit all @p n records (seal or open) as the queue takes them, poll
+ * until every one is back (at most 10 s); the polled ones in @p out, in
+ * the order they came. Returns how many came back. */
+static unsigned q_run(struct tg_accel_q *q, bool seal, struct tg_rec **rp,
+		      unsigned n, struct tg_rec **out, unsigned *max_infl)
+{
+	unsigned sub = 0, got = 0;
+	double t0 = now_s();
+
+	while (got < n && now_s() - t0 < 10) {
+		if (sub < n) {
+			uint16_t k = (uint16_t)RTE_MIN(n - sub, 200u);
+
+			sub += seal ? tg_accel_seal_submit(q, rp + sub, k)
+				    : tg_accel_open_submit(q, rp + sub, k);
+		}
+		if (max_infl != NULL && tg_accel_q_inflight(q) > *max_infl)
+			*max_infl = tg_accel_q_inflight(q);
+		got += tg_accel_poll(q, out + got, (uint16_t)RTE_MIN(n - got, 64u));
+	}
+	return got;
+}
+
+/* The bytes of a sealed record (either form) into a new buffer. */
+static uint8_t *rec_bytes(const struct tg_rec *r)
+{
+	uint8_t *out = xmalloc(r->rec_len);
+
+	if (r->m != NULL) {
+		CU_ASSERT(chain_read(r->m, r->rec_off, r->rec_len, out));
+	} else {
+		memcpy(out, r->buf + r->rec_off, r->rec_len);
+	}
+	return out;
+}
+
+/* Prepare record @p x of flow @p f for sealing, twice (queue, burst). */
+static void arec_init(struct arec *x, struct aflow *f, unsigned fl,
+		      uint32_t len, bool mbuf, uint8_t pad)
+{
+	uint32_t hdr = tg_accel_hdr_len(f->seal);
+	uint32_t tail = tg_accel_tail_len(f->seal, pad);
+
+	memset(x, 0, sizeof(*x));
+	x->fl = fl;
+	x->len = len;
+	x->pt = xmalloc(len);
+	tg_test_fill(x->pt, len);
+	for (int w = 0; w < 2; w++) {
+		struct tg_rec *r = w == 0 ? &x->r : &x->sr;
+
+		r->sess = w == 0 ? f->seal : f->sseal;
+		r->type = TG_CT_APPLICATION_DATA;
+		r->pad = pad;
+		r->udata = x;
+		if (mbuf) {
+			r->m = chain_new(x->pt, len, 0, 0, (uint16_t)(hdr + 8),
+					 (uint16_t)tail, 4);
+		} else {
+			r->cap = hdr + len + tail + 8;
+			r->buf = xmalloc(r->cap);
+			r->off = hdr;
+			r->len = len;
+			if (len)
+				memcpy(r->buf + hdr, x->pt, len);
+		}
+	}
+}
+
+static void arec_free(struct arec *x)
+{
+	free(x->pt);
+	free(x->ct);
+	free(x->r.buf);
+	free(x->sr.buf);
+	rte_pktmbuf_free(x->r.m);
+	rte_pktmbuf_free(x->sr.m);
+	memset(x, 0, sizeof(*x));
+}
+
+static void aflow_init(struct aflow *f, struct tg_accel *acc, unsigned b,
+		       uint16_t v, enum tg_suite s)
+{
+	uint8_t key[32], iv[12];
+	struct tg_keys k;
+
+	tg_test_fill(key, sizeof(key));
+	tg_test_fill(iv, sizeof(iv));
+	f->seq0 = rnd(1000);
+	k = mk_keys(v, s, TG_DIR_SEAL, key, iv, f->seq0);
+	f->seal = sess_on(acc, b, &k);
+	f->sseal = sess_on(acc, b, &k);
+	k.dir = TG_DIR_OPEN;
+	f->open = sess_on(acc, b, &k);
+	f->sopen = sess_on(acc, b, &k);
+	f->k = k;
+	tg_wipe(&k, sizeof(k));
+}
+
+static void aflow_free(struct aflow *f)
+{
+	tg_accel_sess_free(f->seal);
+	tg_accel_sess_free(f->open);
+	tg_accel_sess_free(f->sseal);
+	tg_accel_sess_free(f->sopen);
+}
+
+/*
+ * @p n records of @p nf interleaved flows on backend @p b of @p acc,
+ * sealed through queue @p q and by the burst call: every record comes
+ * back in submission order, byte for byte as the burst sealed it; then
+ * opened through the queue, in order, to the plaintext. Returns the
+ * records seen in flight at once at most.
+ */
+static unsigned async_roundtrip(struct tg_accel *acc, struct tg_accel_q *q,
+				unsigned b, uint16_t v, enum tg_suite s,
+				unsigned n, unsigned nf, const char *what)
+{
+	enum { NF = 4, NMAX = 300 };
+	struct aflow fl[NF];
+	struct arec *x = calloc(NMAX, sizeof(*x));
+	struct tg_rec *rp[NMAX], *srp[NMAX], *out[NMAX];
+	unsigned got, max_infl = 0, bad = 0;
+
+	CU_ASSERT_FATAL(x != NULL && n <= NMAX && nf <= NF);
+	for (unsigned f = 0; f < nf; f++)
+		aflow_init(&fl[f], acc, b, v, s);
+	for (unsigned i = 0; i < n; i++) {
+		unsigned f = rnd(nf);
+		uint32_t len = i % 17 == 5 ? TG_REC_MAX_PLAIN - 8 : rnd(2500);
+
+		arec_init(&x[i], &fl[f], f, len, i % 5 == 4,
+			  v == TG_TLS13 ? (uint8_t)rnd(8) : 0);
+		rp[i] = &x[i].r;
+		srp[i] = &x[i].sr;
+	}
+	got = q_run(q, true, rp, n, out, &max_infl);
+	EXPECT(got == n, "%s: %u of %u sealed records came back", what, got, n);
+	CU_ASSERT_EQUAL(tg_accel_seal_burst(srp, (uint16_t)n), n);
+	for (unsigned i = 0; i < got; i++) {
+		struct arec *y = out[i]->udata;
+
+		if (out[i] != &x[i].r || y->r.status != TG_REC_OK) {
+			bad++;
+			continue;
+		}
+		y->ct_len = y->r.rec_len;
+		y->ct = rec_bytes(&y->r);
+		if (y->r.rec_len != y->sr.rec_len || y->r.seq != y->sr.seq) {
+			bad++;
+		} else {
+			uint8_t *sb = rec_bytes(&y->sr);
+
+			bad += memcmp(sb, y->ct, y->ct_len) != 0;
+			free(sb);
+		}
+	}
+	EXPECT(bad == 0, "%s: %u records out of order, failed or not as the "
+	       "burst sealed them", what, bad);
+	/* open them through the queue, in place */
+	for (unsigned i = 0; i < n; i++) {
+		struct tg_rec *r = &x[i].r;
+
+		r->sess = fl[x[i].fl].open;
+		rp[i] = r;
+	}
+	got = q_run(q, false, rp, n, out, &max_infl);
+	EXPECT(got == n, "%s: %u of %u opened records came back", what, got, n);
+	bad = 0;
+	for (unsigned i = 0; i < got; i++) {
+		struct tg_rec *r = out[i];
+		uint8_t *pt = xmalloc(x[i].len);
+
+		if (r != &x[i].r || r->status != TG_REC_OK || r->len != x[i].len ||
+		    r->type != TG_CT_APPLICATION_DATA) {
+			bad++;
+		} else {
+			if (r->m != NULL) {
+				CU_ASSERT(chain_read(r->m, r->off, r->len, pt));
+			} else if (r->len) {
+				memcpy(pt, r->buf + r->off, r->len);
+			}
+			bad += r->len != 0 && memcmp(pt, x[i].pt, r->len) != 0;
+		}
+		free(pt);
+	}
+	EXPECT(bad == 0, "%s: %u records not opened to their plaintext", what,
+	       bad);
+	for (unsigned f = 0; f < nf; f++) {
+		/* every sequence number used once, in order */
+		unsigned cnt = 0;
+
+		for (unsigned i = 0; i < n; i++)
+			cnt += x[i].fl == f;
+		CU_ASSERT_EQUAL(tg_accel_sess_seq(fl[f].seal), fl[f].seq0 + cnt);
+		CU_ASSERT_EQUAL(tg_accel_sess_seq(fl[f].open), fl[f].seq0 + cnt);
+		aflow_free(&fl[f]);
+	}
+	for (unsigned i = 0; i < n; i++)
+		arec_free(&x[i]);
+	free(x);
+	CU_ASSERT_EQUAL(tg_accel_q_inflight(q), 0);
+	return max_infl;
+}
+
+/*
+ * Every backend through one queue: cryptodev (crypto_aesni_mb and
+ * crypto_openssl) asynchronously, ipsecmb, simd and evp done at submit;
+ * each record byte for byte as the burst call seals it, back in
+ * submission order, then opened.
+ */
+static void test_async_every_backend(void)
+{
+	struct tg_accel_q *q = NULL;
+	unsigned ran = 0;
+	bool cdev = false;
+
+	TG_ASSERT_OK(tg_accel_q_create(g_acc, 128, &q));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(q);
+	CU_ASSERT_EQUAL(tg_accel_q_room(q), 128);
+	for (unsigned b = 0; b < g_nb; b++)
+		cdev |= strncmp(tg_accel_backend_name(g_acc, b), "cryptodev:", 10) == 0;
+	CU_ASSERT_EQUAL(tg_accel_q_async(q), cdev);
+	for (unsigned b = 0; b < g_nb; b++) {
+		for (unsigned s = 0; s < TG_SUITE__COUNT; s++) {
+			for (unsigned vi = 0; vi < 2; vi++) {
+				char what[128];
+				unsigned infl;
+
+				if (!has(b, s))
+					continue;
+				snprintf(what, sizeof(what), "%s %s %s",
+					 tg_accel_backend_name(g_acc, b),
+					 tg_suite_name(s), vname(versions[vi]));
+				infl = async_roundtrip(g_acc, q, b, versions[vi],
+						       s, 160, 3, what);
+				/* the queue takes as much as it has room for */
+				CU_ASSERT(infl >= 100);
+				ran++;
+			}
+		}
+	}
+	tg_accel_q_free(q);
+	printf("\n  %u backend x suite x version runs ", ran);
+	CU_ASSERT(ran >= 6);
+}
+
+/*
+ * Back-pressure. A full queue takes a prefix and leaves the rest as it
+ * was (no sequence number taken); a device queue pair with 4 descriptors
+ * (3 ops) refuses most of a burst and the queue holds the rest, in
+ * order, until the device takes them: nothing dropped.
+ */
+static void test_async_backpressure(void)
+{
+	struct tg_accel_q *q = NULL;
+	struct aflow fl;
+	struct arec x[20];
+	struct tg_rec *rp[20], *out[20];
+	int b = tg_accel_backend_find(g_acc, "cryptodev:crypto_aesni_mb");
+	struct tg_accel_conf conf = {
+		.backends = "cryptodev:crypto_aesni_mb_tgdesc+desc=4",
+		.no_calibrate = true };
+	struct tg_accel *acc = NULL;
+	uint16_t k;
+
+	if (b < 0)
+		b = 0;
+	TG_ASSERT_OK(tg_accel_q_create(g_acc, 8, &q));
+	aflow_init(&fl, g_acc, (unsigned)b, TG_TLS12, TG_SUITE_AES128GCM);
+	for (unsigned i = 0; i < 20; i++) {
+		arec_init(&x[i], &fl, 0, 100 + i, false, 0);
+		x[i].r.status = 0xee; /* untouched past the prefix */
+		rp[i] = &x[i].r;
+	}
+	k = tg_accel_seal_submit(q, rp, 20);
+	CU_ASSERT_EQUAL(k, 8);
+	CU_ASSERT_EQUAL(tg_accel_q_room(q), 0);
+	CU_ASSERT_EQUAL(tg_accel_q_inflight(q), 8);
+	CU_ASSERT_EQUAL(tg_accel_sess_seq(fl.seal), fl.seq0 + 8);
+	CU_ASSERT_EQUAL(x[8].r.status, 0xee);
+	CU_ASSERT_EQUAL(x[8].r.rec_len, 0);
+	CU_ASSERT_EQUAL(tg_accel_seal_submit(q, rp + 8, 12), 0);
+	CU_ASSERT_EQUAL(tg_accel_seal_submit(q, NULL, 3), 0);
+	CU_ASSERT_EQUAL(tg_accel_poll(q, NULL, 0), 0);
+	CU_ASSERT_EQUAL(q_run(q, true, rp, 0, out, NULL), 0);
+	{
+		unsigned got = 0;
+
+		for (int i = 0; i < 1000 && got < 8; i++)
+			got += tg_accel_poll(q, out + got, 8);
+		CU_ASSERT_EQUAL(got, 8);
+	}
+	CU_ASSERT_EQUAL(q_run(q, true, rp + 8, 12, out + 8, NULL), 12);
+	for (unsigned i = 0; i < 20; i++)
+		CU_ASSERT_PTR_EQUAL(out[i], &x[i].r);
+	/* the first eight came back too, first */
+	CU_ASSERT_EQUAL(tg_accel_q_inflight(q), 0);
+	for (unsigned i = 0; i < 20; i++) {
+		CU_ASSERT_EQUAL(x[i].r.status, TG_REC_OK);
+		CU_ASSERT_EQUAL(x[i].r.seq, fl.seq0 + i);
+		rp[i] = &x[i].sr;
+	}
+	CU_ASSERT_EQUAL(tg_accel_seal_burst(rp, 20), 20);
+	for (unsigned i = 0; i < 20; i++)
+		CU_ASSERT(x[i].r.rec_len == x[i].sr.rec_len &&
+			  memcmp(x[i].r.buf, x[i].sr.buf, x[i].r.rec_len) == 0);
+	for (unsigned i = 0; i < 20; i++)
+		arec_free(&x[i]);
+	aflow_free(&fl);
+	tg_accel_q_free(q);
+
+	/* the device's own queue pair full */
+	if (tg_accel_backend_find(g_acc, "cryptodev:crypto_aesni_mb") < 0)
+		return;
+	TG_ASSERT_OK(tg_accel_create(&conf, &acc));
+	TG_ASSERT_OK(tg_accel_q_create(acc, 256, &q));
+	CU_ASSERT_TRUE(tg_accel_q_async(q));
+	CU_ASSERT(async_roundtrip(acc, q, 0, TG_TLS12, TG_SUITE_AES256GCM, 200,
+				  4, "crypto_aesni_mb desc=4") >= 100);
+	CU_ASSERT(async_roundtrip(acc, q, 0, TG_TLS13,
+				  TG_SUITE_CHACHA20POLY1305, 200, 2,
+				  "crypto_aesni_mb desc=4") >= 100);
+	tg_accel_q_free(q);
+	tg_accel_destroy(acc);
+}
+
+/*
+ * Failures come back from the poll with their status, in their place:
+ * framing failures (no room, over 2^14, another engine's session), an op
+ * the device fails (fail=3 fault injection: never processed, so the
+ * plaintext is still there and the caller must drop it), tampered records
+ * (bad_record_mac, payload wiped). The records around them are fine.
+ */
+static void test_async_failures(void)
+{
+	static const char *const specs[] = {
+		"cryptodev:crypto_openssl_tgfail+fail=3",
+		"cryptodev:crypto_aesni_mb_tgfail+fail=3",
+	};
+
+	for (size_t sp = 0; sp < sizeof(specs) / sizeof(specs[0]); sp++) {
+		struct tg_accel_conf conf = { .backends = specs[sp],
+					      .no_calibrate = true };
+		struct tg_accel *acc = NULL;
+		struct tg_accel_q *q = NULL;
+		struct aflow fl, other;
+		struct arec x[12];
+		struct tg_rec *rp[12], *out[12];
+		unsigned nok = 0;
+
+		TG_ASSERT_OK(tg_accel_create(&conf, &acc));
+		TG_ASSERT_OK(tg_accel_q_create(acc, 64, &q));
+		CU_ASSERT_TRUE_FATAL(tg_accel_q_async(q));
+		aflow_init(&fl, acc, 0, TG_TLS12, TG_SUITE_AES128GCM);
+		aflow_init(&other, g_acc, 0, TG_TLS12, TG_SUITE_AES128GCM);
+		for (unsigned i = 0; i < 12; i++) {
+			arec_init(&x[i], &fl, 0, 500, i == 10, 0);
+			rp[i] = &x[i].r;
+		}
+		x[1].r.cap = x[1].r.off + 10;       /* no room for the tag */
+		x[4].r.len = TG_REC_MAX_PLAIN + 1;  /* over the limit */
+		x[4].r.cap = TG_REC_MAX_PLAIN + 100;
+		free(x[4].r.buf);
+		x[4].r.buf = xmalloc(x[4].r.cap);
+		x[7].r.sess = other.seal;           /* another engine's */
+		CU_ASSERT_EQUAL(q_run(q, true, rp, 12, out, NULL), 12);
+		for (unsigned i = 0; i < 12; i++) {
+			CU_ASSERT_PTR_EQUAL(out[i], &x[i].r);
+			if (i == 1)
+				CU_ASSERT_EQUAL(x[i].r.status, TG_REC_E_NOROOM);
+			if (i == 4)
+				CU_ASSERT_EQUAL(x[i].r.status, TG_REC_E_OVERFLOW);
+			if (i == 7)
+				CU_ASSERT_EQUAL(x[i].r.status, TG_REC_E_INVAL);
+			nok += x[i].r.status == TG_REC_OK;
+		}
+		/* of the nine that reached the device, every third failed,
+		 * unprocessed: its plaintext is where it was */
+		CU_ASSERT_EQUAL(nok, 6);
+		for (unsigned i = 0; i < 12; i++) {
+			if (x[i].r.status != TG_REC_E_BACKEND || x[i].r.m != NULL)
+				continue;
+			CU_ASSERT_EQUAL(memcmp(x[i].r.buf + x[i].r.off, x[i].pt,
+					       x[i].len), 0);
+		}
+		{
+			struct tg_accel_stats st;
+
+			tg_accel_backend_stats(acc, 0, &st);
+			CU_ASSERT_EQUAL(st.sealed, 6);
+			CU_ASSERT_EQUAL(st.failed, 3);
+		}
+		/* tampered records: bad_record_mac, payload wiped; the
+		 * records between them open (each on a session of its own
+		 * at its sequence number: a failure is fatal to a session,
+		 * and the failed seals took theirs) */
+		struct tg_accel_sess *os[12] = { NULL };
+
+		for (unsigned i = 0, j = 0; i < 12; i++) {
+			struct tg_rec *r = &x[i].r;
+			struct tg_keys k = fl.k;
+
+			if (r->status != TG_REC_OK)
+				continue;
+			k.seq = r->seq;
+			os[j] = sess_on(acc, 0, &k);
+			r->sess = os[j];
+			if (j % 2 == 1) {
+				if (r->m != NULL)
+					rte_pktmbuf_mtod_offset(r->m, uint8_t *, 20)[0] ^= 4;
+				else
+					r->buf[r->rec_off + 20] ^= 4;
+			}
+			rp[j++] = r;
+			nok = j;
+		}
+		/* the fault injection counts opens too: use it as it comes */
+		CU_ASSERT_EQUAL(q_run(q, false, rp, nok, out, NULL), nok);
+		for (unsigned j = 0; j < nok; j++) {
+			struct tg_rec *r = out[j];
+
+			CU_ASSERT_PTR_EQUAL(r, rp[j]);
+			if (j % 2 == 1) {
+				CU_ASSERT(r->status == TG_REC_E_BAD_MAC ||
+					  r->status == TG_REC_E_BACKEND);
+				if (r->status == TG_REC_E_BAD_MAC && r->m == NULL)
+					CU_ASSERT(all_zero(r->buf + r->rec_off +
+								   tg_accel_hdr_len(fl.open),
+							   500));
+			} else {
+				EXPECT(r->status == TG_REC_OK ||
+				       r->status == TG_REC_E_BACKEND,
+				       "%s: record %u: %s", specs[sp], j,
+				       tg_rec_status_name(r->status));
+			}
+		}
+		for (unsigned i = 0; i < 12; i++) {
+			arec_free(&x[i]);
+			tg_accel_sess_free(os[i]);
+		}
+		aflow_free(&fl);
+		aflow_free(&other);
+		tg_accel_q_free(q);
+		tg_accel_destroy(acc);
+	}
+}
+
+/*
+ * Late and out of order: with hold=3 a queue pair hands its completions
+ * back only on every third dequeue, in reverse order. Polls return
+ * nothing meanwhile, then everything in submission order. A queue freed
+ * with records in flight waits for them and gives its queue pair back.
+ */
+static void test_async_late(void)
+{
+	struct tg_accel_conf conf = {
+		.backends = "cryptodev:crypto_aesni_mb_tghold+hold=3",
+		.no_calibrate = true };
+	struct tg_accel *acc = NULL;
+	struct tg_accel_q *q = NULL, *q2 = NULL;
+	struct aflow fl[2];
+	struct arec x[10];
+	struct tg_rec *rp[10], *out[10];
+	unsigned polls = 0, got = 0;
+
+	if (tg_accel_backend_find(g_acc, "cryptodev:crypto_aesni_mb") < 0)
+		return;
+	TG_ASSERT_OK(tg_accel_create(&conf, &acc));
+	TG_ASSERT_OK(tg_accel_q_create(acc, 16, &q));
+	CU_ASSERT_TRUE_FATAL(tg_accel_q_async(q));
+	for (int f = 0; f < 2; f++)
+		aflow_init(&fl[f], acc, 0, TG_TLS13, TG_SUITE_AES256GCM);
+	for (unsigned i = 0; i < 10; i++) {
+		arec_init(&x[i], &fl[i % 2], i % 2, 50 * i, false, 1);
+		rp[i] = &x[i].r;
+	}
+	CU_ASSERT_EQUAL(tg_accel_seal_submit(q, rp, 10), 10);
+	CU_ASSERT_EQUAL(tg_accel_poll(q, out, 10), 0);
+	CU_ASSERT_EQUAL(tg_accel_q_inflight(q), 10);
+	while (got < 10 && polls < 100) {
+		got += tg_accel_poll(q, out + got, (uint16_t)(10 - got));
+		polls++;
+	}
+	CU_ASSERT_EQUAL(got, 10);
+	CU_ASSERT(polls >= 2);
+	for (unsigned i = 0; i < got; i++)
+		CU_ASSERT_PTR_EQUAL(out[i], &x[i].r);
+	for (unsigned i = 0; i < 10; i++) {
+		rp[i] = &x[i].sr;
+		CU_ASSERT_EQUAL(x[i].r.status, TG_REC_OK);
+	}
+	CU_ASSERT_EQUAL(tg_accel_seal_burst(rp, 10), 10);
+	for (unsigned i = 0; i < 10; i++)
+		CU_ASSERT(memcmp(x[i].r.buf, x[i].sr.buf, x[i].r.rec_len) == 0);
+	/* freed with records in flight */
+	for (unsigned i = 0; i < 10; i++)
+		rp[i] = &x[i].r;
+	for (unsigned i = 0; i < 10; i++) {
+		x[i].r.sess = fl[i % 2].open;
+	}
+	CU_ASSERT_EQUAL(tg_accel_open_submit(q, rp, 10), 10);
+	tg_accel_q_free(q);
+	/* its queue pair is free again: a new queue is asynchronous */
+	TG_ASSERT_OK(tg_accel_q_create(acc, 16, &q2));
+	CU_ASSERT_TRUE(tg_accel_q_async(q2));
+	tg_accel_q_free(q2);
+	for (unsigned i = 0; i < 10; i++)
+		arec_free(&x[i]);
+	for (int f = 0; f < 2; f++)
+		aflow_free(&fl[f]);
+	tg_accel_destroy(acc);
+}
+
+/*
+ * Synchronous backends through a queue: the work is done in the submit,
+ * the records come back from the very next poll. More queues than the
+ * device has queue pairs for: the extra ones run cryptodev synchronously,
+ * and are as correct.
+ */
+static void test_async_sync_backends(void)
+{
+	struct tg_accel_conf conf = { .backends = "evp", .no_calibrate = true };
+	struct tg_accel *acc = NULL;
+	struct tg_accel_q *q = NULL, *qs[8];
+	unsigned nq = 0, nasync = 0;
+	int cb;
+
+	TG_ASSERT_OK(tg_accel_create(&conf, &acc));
+	TG_ASSERT_OK(tg_accel_q_create(acc, 32, &q));
+	CU_ASSERT_FALSE(tg_accel_q_async(q));
+	{
+		struct aflow fl;
+		struct arec x[40];
+		struct tg_rec *rp[40], *out[40];
+
+		aflow_init(&fl, acc, 0, TG_TLS12, TG_SUITE_CHACHA20POLY1305);
+		for (unsigned i = 0; i < 40; i++) {
+			arec_init(&x[i], &fl, 0, rnd(3000), i % 3 == 0, 0);
+			rp[i] = &x[i].r;
+		}
+		CU_ASSERT_EQUAL(tg_accel_seal_submit(q, rp, 40), 32);
+		CU_ASSERT_EQUAL(tg_accel_poll(q, out, 40), 32);
+		CU_ASSERT_EQUAL(tg_accel_seal_submit(q, rp + 32, 8), 8);
+		CU_ASSERT_EQUAL(tg_accel_poll(q, out + 32, 8), 8);
+		for (unsigned i = 0; i < 40; i++) {
+			CU_ASSERT_PTR_EQUAL(out[i], &x[i].r);
+			CU_ASSERT_EQUAL(x[i].r.status, TG_REC_OK);
+			rp[i] = &x[i].sr;
+		}
+		CU_ASSERT_EQUAL(tg_accel_seal_burst(rp, 40), 40);
+		for (unsigned i = 0; i < 40; i++) {
+			uint8_t *a = rec_bytes(&x[i].r), *b = rec_bytes(&x[i].sr);
+
+			CU_ASSERT(memcmp(a, b, x[i].r.rec_len) == 0);
+			free(a);
+			free(b);
+			arec_free(&x[i]);
+		}
+		aflow_free(&fl);
+	}
+	tg_accel_q_free(q);
+	tg_accel_destroy(acc);
+
+	/* queues past the device's queue pairs */
+	cb = tg_accel_backend_find(g_acc, "cryptodev:crypto_openssl");
+	if (cb < 0)
+		return;
+	while (nq < 8) {
+		char what[64];
+
+		TG_ASSERT_OK(tg_accel_q_create(g_acc, 32, &qs[nq]));
+		nasync += tg_accel_q_async(qs[nq]);
+		snprintf(what, sizeof(what), "crypto_openssl, queue %u", nq);
+		(void)async_roundtrip(g_acc, qs[nq], (unsigned)cb, TG_TLS12,
+				      TG_SUITE_AES128GCM, 40, 2, what);
+		nq++;
+	}
+	CU_ASSERT(nasync >= 1 && nasync < 8);
+	while (nq > 0)
+		tg_accel_q_free(qs[--nq]);
+}
+
+/*
+ * crypto_scheduler (round robin) over a crypto_aesni_mb and a
+ * crypto_openssl worker it creates: ops spread over two PMDs come back
+ * in any order; the queue returns them in submission order, as the burst
+ * call seals them.
+ */
+static void test_async_scheduler(void)
+{
+	struct tg_accel_conf conf = {
+		.backends = "cryptodev:crypto_scheduler_tgs+worker=crypto_aesni_mb_tgs0"
+			    "+worker=crypto_openssl_tgs1",
+		.no_calibrate = true };
+	struct tg_accel *acc = NULL;
+	struct tg_accel_q *q = NULL;
+	tg_result r;
+
+	if (tg_accel_backend_find(g_acc, "cryptodev:crypto_aesni_mb") < 0)
+		return;
+	r = tg_accel_create(&conf, &acc);
+	EXPECT(tg_ok(r), "%s: %s", conf.backends, tg_strerror(r.code));
+	if (tg_failed(r))
+		return;
+	TG_ASSERT_OK(tg_accel_q_create(acc, 128, &q));
+	CU_ASSERT_TRUE(tg_accel_q_async(q));
+	for (unsigned s = 0; s < TG_SUITE__COUNT; s++)
+		if (tg_accel_backend_has(acc, 0, s))
+			CU_ASSERT(async_roundtrip(acc, q, 0, versions[s % 2], s,
+						  200, 4, "crypto_scheduler") > 0);
+	CU_ASSERT(tg_accel_backend_has(acc, 0, TG_SUITE_AES128GCM));
+	tg_accel_q_free(q);
+	tg_accel_destroy(acc);
+}
+
+static CU_TestInfo async_tests[] = {
+	{ "every backend, byte for byte as the burst", test_async_every_backend },
+	{ "back-pressure: queue full, device full", test_async_backpressure },
+	{ "failures in place, fault injection, tampering", test_async_failures },
+	{ "late, reversed completions; free in flight", test_async_late },
+	{ "synchronous backends, queues past the device", test_async_sync_backends },
+	{ "crypto_scheduler over two PMDs", test_async_scheduler },
+	CU_TEST_INFO_NULL,
+};
+
 static CU_TestInfo kat_tests[] = {
 	{ "every backend asked for is there", test_backends_present },
 	{ "reference vs GCM spec / RFC 8439", test_reference_known_answers },
@@ -3813,6 +4462,7 @@ static const struct tg_test_suite suites[] = {
 	{ "accel_tamper", NULL, NULL, tamper_tests },
 	{ "accel_burst", NULL, NULL, burst_tests },
 	{ "accel_engine", NULL, NULL, engine_tests },
+	{ "accel_async", NULL, NULL, async_tests },
 	{ NULL, NULL, NULL, NULL },
 };
 

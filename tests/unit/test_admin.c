@@ -233,6 +233,8 @@ static int admin_init(void)
 	g_st[1].ring_to_ctl = 17;
 	g_st[1].ring_from_ctl = 3;
 	g_st[1].ring_full = 9;
+	g_st[1].accel_inflight = 17;
+	g_st[0].accel_queue_full = 4;
 	g_st[1].backend_connect_errors = 5;
 	g_st[1].bytes_to_backend = 123;
 
@@ -318,6 +320,8 @@ static void test_render_workers(void)
 	CU_ASSERT(has_line(b, "tlsgate_ring_occupancy{worker=\"1\",ring=\"to_control\"} 17"));
 	CU_ASSERT(has_line(b, "tlsgate_ring_occupancy{worker=\"1\",ring=\"from_control\"} 3"));
 	CU_ASSERT(has_line(b, "tlsgate_handshake_ring_full_total{worker=\"1\"} 9"));
+	CU_ASSERT(has_line(b, "tlsgate_accel_inflight{worker=\"1\"} 17"));
+	CU_ASSERT(has_line(b, "tlsgate_accel_queue_full_total{worker=\"0\"} 4"));
 	CU_ASSERT(has_line(b, "tlsgate_backend_connect_errors_total{worker=\"1\"} 5"));
 	CU_ASSERT(has_line(b, "tlsgate_handshake_timeouts_total{worker=\"0\"} 0"));
 	CU_ASSERT(has_line(b, "tlsgate_idle_timeouts_total{worker=\"1\"} 0"));
@@ -454,7 +458,7 @@ static void test_render_help_type(void)
 		}
 	}
 	CU_ASSERT(samples > 50);
-	CU_ASSERT_EQUAL(families, 24); /* 25 with a control plane */
+	CU_ASSERT_EQUAL(families, 26); /* 27 with a control plane */
 	free(copy);
 	free(b);
 }

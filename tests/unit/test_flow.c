@@ -66,6 +66,22 @@ struct mem {
 	unsigned peeked;    /* bytes the engine used in place */
 };
 
+/* Bytes for the engine to receive never move (records may be opened in
+ * place there, asynchronously: tg_flow_ops::peek): one allocation, made
+ * large enough for any test. */
+#define MEM_IN_CAP (1u << 20)
+
+static void in_append(struct mside *s, const void *d, size_t n)
+{
+	if (s->in == NULL) {
+		s->in = malloc(MEM_IN_CAP);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(s->in);
+	}
+	CU_ASSERT_FATAL(s->in_len + n <= MEM_IN_CAP);
+	memcpy(s->in + s->in_len, d, n);
+	s->in_len += n;
+}
+
 static void buf_append(uint8_t **p, size_t *len, const void *d, size_t n)
 {
 	*p = realloc(*p, *len + n + 1);
@@ -218,6 +234,8 @@ static const struct tg_flow_ops mem_ops_peek = {
 /* ---- the test environment ----------------------------------------------------- */
 
 static struct tg_accel *g_acc;
+/* the engine's accel engine (the client's sessions are always g_acc's) */
+static struct tg_accel *g_eng_acc;
 static uint64_t g_now = 1000000;
 static unsigned g_ring_id;
 static unsigned g_ring_size = 256; /* entries of the rings to and from ctl */
@@ -314,7 +332,7 @@ static void env_init(struct env *t, const struct tg_flow_settings *set, bool pee
 	CU_ASSERT_FATAL(t->to_ctl != NULL && t->from_ctl != NULL);
 	t->logf = open_memstream(&t->log, &t->log_len);
 	t->conf = (struct tg_flow_conf){
-		.id = 0, .set = &t->set, .acc = g_acc,
+		.id = 0, .set = &t->set, .acc = g_eng_acc != NULL ? g_eng_acc : g_acc,
 		.to_ctl = t->to_ctl, .from_ctl = t->from_ctl,
 		.backends = &t->be_cur, .stats = &t->st, .conns_total = &t->conns,
 		.access_log = t->logf, .ops = peek ? &mem_ops_peek : &mem_ops,
@@ -424,7 +442,7 @@ static void arrive(struct env *t, struct tg_flow *f, enum tg_flow_side side,
 {
 	struct mside *s = &mf(&t->mem, f)->s[side];
 
-	buf_append(&s->in, &s->in_len, p, n);
+	in_append(s, p, n);
 	tg_flow_on_readable(t->e, f, side);
 	round_(t);
 }
@@ -573,6 +591,18 @@ static struct tg_flow *open_flow(struct env *t)
 	round_(t);
 	return f;
 }
+
+/* Assert with details on stderr. */
+#define EXPECT_FLOW(cond, ...)                                                 \
+	do {                                                                   \
+		bool ok_ = (cond);                                             \
+		CU_ASSERT(ok_);                                                \
+		if (!ok_) {                                                    \
+			fprintf(stderr, "%s:%d: ", __FILE__, __LINE__);        \
+			fprintf(stderr, __VA_ARGS__);                          \
+			fputc('\n', stderr);                                   \
+		}                                                              \
+	} while (0)
 
 static bool log_has(struct env *t, const char *s)
 {
@@ -771,7 +801,7 @@ static uint64_t backpressure(enum tg_flow_side stalled, uint32_t chunk_len,
 	CU_ASSERT_TRUE(x->s[stalled].wr);
 	CU_ASSERT(x->s[src].in_off < x->s[src].in_len);
 	x->s[stalled].window = UNLIMITED;
-	for (int i = 0; i < 40 && delivered(&t, f, stalled, &got) < sent; i++)
+	for (int i = 0; i < 400 && delivered(&t, f, stalled, &got) < sent; i++)
 		round_(&t);
 	n = delivered(&t, f, stalled, &got);
 	CU_ASSERT_EQUAL(n, sent);
@@ -810,8 +840,7 @@ static void test_backend_reset(void)
 	env_init(&t, NULL, false);
 	f = open_flow(&t);
 	x = mf(&t.mem, f);
-	buf_append(&x->s[TG_FLOW_BACKEND].in, &x->s[TG_FLOW_BACKEND].in_len,
-		   "partial", 7);
+	in_append(&x->s[TG_FLOW_BACKEND], "partial", 7);
 	arrive_eof(&t, f, TG_FLOW_BACKEND, -ECONNRESET);
 	client_read(&t, f);
 	CU_ASSERT_EQUAL(t.plain_len, 7);
@@ -1205,7 +1234,7 @@ static void test_cross_flow_bursts(void)
 	for (int i = 0; i < SLOTS; i++) {
 		struct mside *s = &mf(&t.mem, f[i])->s[TG_FLOW_BACKEND];
 
-		buf_append(&s->in, &s->in_len, "response", 8);
+		in_append(s, "response", 8);
 		tg_flow_on_readable(t.e, f[i], TG_FLOW_BACKEND);
 	}
 	round_(&t);
@@ -1424,6 +1453,466 @@ static void test_ctl_ring_full(void)
 	env_fini(&t);
 }
 
+/* ---- asynchronous records: the engine on crypto PMDs ---------------------------- */
+
+/* Engines whose records a crypto PMD runs asynchronously (NULL: no PMD
+ * here, the tests say so and pass): completions late and reversed
+ * (hold=3: every third dequeue), a failing op (fail=3), a device that
+ * keeps everything for long (hold=60: the engine's queue fills), a
+ * device of two descriptors (desc=2, hold=3: records wait in the queue,
+ * not yet on the device, and go to it at later polls with their
+ * sessions). */
+static struct tg_accel *g_acc_late, *g_acc_fail, *g_acc_slow, *g_acc_narrow;
+
+/* env_init on accel engine @p acc; false (and a note) without one. */
+static bool async_env(struct env *t, struct tg_accel *acc,
+		      const struct tg_flow_settings *set, bool peek)
+{
+	if (acc == NULL) {
+		printf("(no crypto PMD here: skipped) ");
+		return false;
+	}
+	g_eng_acc = acc;
+	env_init(t, set, peek);
+	g_eng_acc = NULL;
+	return true;
+}
+
+/* A TLS client of one flow (the env's own client serves one flow only). */
+struct mcli {
+	struct tg_accel_sess *tx;
+	uint8_t *sent;       /* plaintext it sent */
+	size_t sent_len;
+	uint8_t *expect;     /* plaintext the backend sent it */
+	size_t expect_len;
+};
+
+static void mcli_init(struct env *t, struct mcli *c)
+{
+	memset(c, 0, sizeof(*c));
+	TG_ASSERT_OK(tg_accel_sess_create(g_acc, &t->c2s, &c->tx));
+}
+
+static void mcli_fini(struct mcli *c)
+{
+	tg_accel_sess_free(c->tx);
+	free(c->sent);
+	free(c->expect);
+}
+
+/* The client of @p f sends @p len bytes of @p p as one record (no event:
+ * the caller reports readable). */
+static void mcli_send(struct env *t, struct mcli *c, struct tg_flow *f,
+		      const void *p, uint32_t len)
+{
+	static uint8_t rec[TG_REC_MAX_PLAIN + 256];
+	uint32_t hdr = tg_accel_hdr_len(c->tx);
+	struct tg_rec r = { .sess = c->tx, .buf = rec, .cap = sizeof(rec),
+			    .off = hdr, .len = len,
+			    .type = TG_CT_APPLICATION_DATA };
+	struct tg_rec *rp = &r;
+
+	memcpy(rec + hdr, p, len);
+	CU_ASSERT_EQUAL_FATAL(tg_accel_seal_burst(&rp, 1), 1);
+	in_append(&mf(&t->mem, f)->s[TG_FLOW_CLIENT], rec, r.rec_len);
+	buf_append(&c->sent, &c->sent_len, p, len);
+}
+
+/* The backend of @p f sends @p len bytes (no event). */
+static void mcli_backend(struct env *t, struct mcli *c, struct tg_flow *f,
+			 const void *p, uint32_t len)
+{
+	in_append(&mf(&t->mem, f)->s[TG_FLOW_BACKEND], p, len);
+	buf_append(&c->expect, &c->expect_len, p, len);
+}
+
+/*
+ * Open (a copy of) everything the engine sent to the client of the flow in
+ * @p slot, from its first byte: the application data to @p plain (cap
+ * @p cap); returns its length, or (size_t)-1 when a record does not open
+ * (the keys and sequence numbers are the client's: every flow's start at
+ * 1). *@p alert gets the description of an alert, if one came.
+ */
+static size_t client_plain(struct env *t, uint32_t slot, uint8_t *plain,
+			   size_t cap, int *alert)
+{
+	struct mside *s = &t->mem.f[slot].s[TG_FLOW_CLIENT];
+	struct tg_accel_sess *rx;
+	uint8_t *copy = malloc(s->out_len + 1);
+	size_t off = 0, n = 0;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(copy);
+	if (s->out_len > 0)
+		memcpy(copy, s->out, s->out_len);
+	TG_ASSERT_OK(tg_accel_sess_create(g_acc, &t->s2c, &rx));
+	*alert = -1;
+	while (s->out_len - off >= TG_REC_HDR_LEN) {
+		uint32_t len = (uint32_t)copy[off + 3] << 8 | copy[off + 4];
+		struct tg_rec r = { .sess = rx, .buf = copy, .cap = (uint32_t)s->out_len,
+				    .rec_off = (uint32_t)off,
+				    .rec_len = TG_REC_HDR_LEN + len };
+		struct tg_rec *rp = &r;
+
+		if (s->out_len - off < TG_REC_HDR_LEN + len)
+			break;
+		if (tg_accel_open_burst(&rp, 1) != 1) {
+			n = (size_t)-1;
+			break;
+		}
+		if (r.type == TG_CT_APPLICATION_DATA && n + r.len <= cap) {
+			memcpy(plain + n, copy + r.off, r.len);
+			n += r.len;
+		} else if (r.type == TG_CT_ALERT && r.len == 2) {
+			*alert = copy[r.off + 1];
+		}
+		off += TG_REC_HDR_LEN + len;
+	}
+	tg_accel_sess_free(rx);
+	free(copy);
+	return n;
+}
+
+/*
+ * Records of four flows both ways on a crypto PMD whose completions come
+ * late (every third poll) and in reverse: the engine keeps polling, says
+ * it is busy meanwhile, and every byte arrives in each flow's order, on
+ * the copy and the zero-copy receive paths. A flow's output holds nothing
+ * that is still in flight (what the client gets always opens).
+ */
+static void test_async_order(void)
+{
+	static uint8_t chunk[6000], got[1 << 20];
+
+	for (int peek = 0; peek < 2; peek++) {
+		struct env t;
+		struct tg_flow *f[SLOTS];
+		struct mcli c[SLOTS];
+		bool busy_seen = false, partial_seen = false;
+
+		if (!async_env(&t, g_acc_late, NULL, peek))
+			return;
+		for (int i = 0; i < SLOTS; i++) {
+			f[i] = open_flow(&t);
+			mcli_init(&t, &c[i]);
+		}
+		for (int r = 0; r < 12; r++) {
+			for (int i = 0; i < SLOTS; i++) {
+				uint32_t n = 500 + (uint32_t)(r * 997 + i * 131) % 5000;
+
+				for (uint32_t j = 0; j < n; j++)
+					chunk[j] = (uint8_t)('a' + (r + j / 64 + i) % 26);
+				mcli_backend(&t, &c[i], f[i], chunk, n);
+				mcli_send(&t, &c[i], f[i], chunk, n / 2 + 1);
+				tg_flow_on_readable(t.e, f[i], TG_FLOW_BACKEND);
+				tg_flow_on_readable(t.e, f[i], TG_FLOW_CLIENT);
+			}
+			tg_flow_engine_round(t.e);
+			busy_seen |= tg_flow_engine_busy(t.e);
+			for (int i = 0; i < SLOTS; i++) {
+				int alert;
+				size_t n = client_plain(&t, tg_flow_slot(f[i]), got,
+							sizeof(got), &alert);
+
+				/* whatever went out opens, and is a prefix */
+				CU_ASSERT_FATAL(n != (size_t)-1);
+				CU_ASSERT(n <= c[i].expect_len &&
+					  memcmp(got, c[i].expect, n) == 0);
+				partial_seen |= n < c[i].expect_len;
+			}
+			(void)mem_poll(&t);
+		}
+		CU_ASSERT_TRUE(busy_seen);
+		CU_ASSERT_TRUE(partial_seen);
+		for (int k = 0; k < 200 && tg_flow_engine_busy(t.e); k++)
+			tick(&t, 1);
+		for (int k = 0; k < 20; k++)
+			tick(&t, 1);
+		CU_ASSERT_FALSE(tg_flow_engine_busy(t.e));
+		for (int i = 0; i < SLOTS; i++) {
+			struct mside *b = &mf(&t.mem, f[i])->s[TG_FLOW_BACKEND];
+			int alert;
+			size_t n = client_plain(&t, tg_flow_slot(f[i]), got,
+						sizeof(got), &alert);
+
+			EXPECT_FLOW(n == c[i].expect_len &&
+					    memcmp(got, c[i].expect, n) == 0,
+				    "flow %d (peek %d): %zu of %zu bytes to the client "
+				    "in order", i, peek, n, c[i].expect_len);
+			EXPECT_FLOW(b->out_len == c[i].sent_len &&
+					    memcmp(b->out, c[i].sent, b->out_len) == 0,
+				    "flow %d (peek %d): %zu of %zu bytes to the backend "
+				    "in order", i, peek, b->out_len, c[i].sent_len);
+			CU_ASSERT_EQUAL(alert, -1);
+			mcli_fini(&c[i]);
+		}
+		CU_ASSERT(t.st.records_sealed[0] >= 12 * SLOTS);
+		CU_ASSERT(t.st.records_opened[0] == 12 * SLOTS);
+		CU_ASSERT_EQUAL(t.st.accel_inflight, 0);
+		if (peek)
+			CU_ASSERT(t.mem.peeked > 0);
+		env_fini(&t);
+	}
+}
+
+/* Back-pressure both ways, with records in flight. */
+static void test_async_backpressure(void)
+{
+	if (g_acc_late == NULL) {
+		printf("(no crypto PMD here: skipped) ");
+		return;
+	}
+	g_eng_acc = g_acc_late;
+	(void)backpressure(TG_FLOW_BACKEND, 8000, 12);
+	CU_ASSERT(backpressure(TG_FLOW_CLIENT, 16384, 8) >= 8 + 4);
+	g_eng_acc = NULL;
+}
+
+/*
+ * A device that keeps its ops: the engine's accel queue fills up (small
+ * records, four flows); flows then wait for the next pass (counted),
+ * nothing is lost or reordered, and everything goes once the device
+ * gives the records back.
+ */
+static void test_async_queue_full(void)
+{
+	static uint8_t chunk[60000], got[1 << 20];
+	struct tg_flow_settings set;
+	struct env t;
+	struct tg_flow *f[SLOTS];
+	struct mcli c[SLOTS];
+
+	settings_default(&set);
+	set.record_small = set.record_max = 600;
+	set.max_buffer = 65536; /* 4 flows x 100 records: over the queue */
+	if (!async_env(&t, g_acc_slow, &set, false))
+		return;
+	for (int i = 0; i < SLOTS; i++) {
+		f[i] = open_flow(&t);
+		mcli_init(&t, &c[i]);
+	}
+	for (int i = 0; i < SLOTS; i++) {
+		for (uint32_t j = 0; j < sizeof(chunk); j++)
+			chunk[j] = (uint8_t)(j * 7 + (uint32_t)i);
+		mcli_backend(&t, &c[i], f[i], chunk, sizeof(chunk));
+		tg_flow_on_readable(t.e, f[i], TG_FLOW_BACKEND);
+	}
+	for (int k = 0; k < 400 && (t.st.accel_queue_full == 0 ||
+				     tg_flow_engine_busy(t.e)); k++)
+		tick(&t, 1);
+	CU_ASSERT(t.st.accel_queue_full > 0);
+	CU_ASSERT_FALSE(tg_flow_engine_busy(t.e));
+	for (int i = 0; i < SLOTS; i++) {
+		int alert;
+		size_t n = client_plain(&t, tg_flow_slot(f[i]), got, sizeof(got),
+					&alert);
+
+		EXPECT_FLOW(n == c[i].expect_len && memcmp(got, c[i].expect, n) == 0,
+			    "flow %d: %zu of %zu bytes in order", i, n,
+			    c[i].expect_len);
+		mcli_fini(&c[i]);
+	}
+	env_fini(&t);
+}
+
+/*
+ * A seal the device fails (fail=3: the third op, never processed, its
+ * payload still plaintext): the flow is dropped, the client gets what was
+ * sealed before the failure and not one byte of the failed record, in
+ * clear or otherwise, nor anything after it; another flow goes on.
+ */
+static void test_async_seal_fails(void)
+{
+	static uint8_t a[1000], b[3000], got[16384];
+	struct env t;
+	struct tg_flow *f, *g;
+	struct mcli c, d;
+	struct mside *cs;
+	int alert;
+	size_t n;
+
+	if (!async_env(&t, g_acc_fail, NULL, false))
+		return;
+	f = open_flow(&t);
+	mcli_init(&t, &c);
+	memset(a, 'A', sizeof(a));
+	for (size_t i = 0; i < sizeof(b); i++)
+		b[i] = (uint8_t)('B' + i / 1000); /* B.., C.., D.. */
+	mcli_backend(&t, &c, f, a, sizeof(a));   /* op 1 */
+	tg_flow_on_readable(t.e, f, TG_FLOW_BACKEND);
+	round_(&t);
+	mcli_backend(&t, &c, f, b, sizeof(b));   /* ops 2, 3 (fails), 4 */
+	tg_flow_on_readable(t.e, f, TG_FLOW_BACKEND);
+	for (int k = 0; k < 20; k++)
+		tick(&t, 1);
+	CU_ASSERT_TRUE(mf(&t.mem, f)->released);
+	n = client_plain(&t, tg_flow_slot(f), got, sizeof(got), &alert);
+	CU_ASSERT(n != (size_t)-1 && n <= 2000 && n >= 1000);
+	CU_ASSERT(memcmp(got, c.expect, n < 2000 ? n : 2000) == 0);
+	CU_ASSERT_EQUAL(alert, -1); /* no record can be sealed any more */
+	cs = &mf(&t.mem, f)->s[TG_FLOW_CLIENT];
+	for (size_t i = 0; i + 64 <= cs->out_len; i++)
+		if (memcmp(cs->out + i, b + 1000, 64) == 0 ||
+		    memcmp(cs->out + i, b + 2000, 64) == 0) {
+			CU_FAIL("the failed record's plaintext on the wire");
+			break;
+		}
+	CU_ASSERT_EQUAL(t.st.accel_inflight, 0);
+	/* another flow goes on (op 5: fine) */
+	g = open_flow(&t);
+	mcli_init(&t, &d);
+	mcli_backend(&t, &d, g, "after", 5);
+	tg_flow_on_readable(t.e, g, TG_FLOW_BACKEND);
+	for (int k = 0; k < 10; k++)
+		tick(&t, 1);
+	n = client_plain(&t, tg_flow_slot(g), got, sizeof(got), &alert);
+	CU_ASSERT(n == 5 && memcmp(got, "after", 5) == 0);
+	mcli_fini(&c);
+	mcli_fini(&d);
+	env_fini(&t);
+}
+
+/* A record that fails to open, late: what came before it reached the
+ * backend, then bad_record_mac, the close; nothing of the records after
+ * it (as with a synchronous backend, the plaintext opened in the same
+ * pass as a fatal record is not delivered either). */
+static void test_async_open_fails(void)
+{
+	static uint8_t recs[512];
+	struct env t;
+	struct tg_flow *f;
+	struct mflow *x;
+	size_t l = 0;
+
+	if (!async_env(&t, g_acc_late, NULL, false))
+		return;
+	f = open_flow(&t);
+	x = mf(&t.mem, f);
+	client_send(&t, f, TG_CT_APPLICATION_DATA, "good", 4);
+	for (int k = 0; k < 10; k++)
+		tick(&t, 1);
+	CU_ASSERT_EQUAL_FATAL(x->s[TG_FLOW_BACKEND].out_len, 4);
+	l += client_record(&t, TG_CT_APPLICATION_DATA, "evil", 4, recs + l,
+			   sizeof(recs) - l);
+	recs[l - 3] ^= 0x40; /* its tag */
+	l += client_record(&t, TG_CT_APPLICATION_DATA, "after", 5, recs + l,
+			   sizeof(recs) - l);
+	arrive(&t, f, TG_FLOW_CLIENT, recs, l);
+	CU_ASSERT_TRUE(tg_flow_engine_busy(t.e)); /* in flight */
+	for (int k = 0; k < 20; k++)
+		tick(&t, 1);
+	CU_ASSERT_EQUAL(x->s[TG_FLOW_BACKEND].out_len, 4);
+	CU_ASSERT_EQUAL(memcmp(x->s[TG_FLOW_BACKEND].out, "good", 4), 0);
+	client_read(&t, f);
+	CU_ASSERT_EQUAL(t.n_alerts, 1);
+	CU_ASSERT_EQUAL(t.alerts[0][0], TG_ALERT_FATAL);
+	CU_ASSERT_EQUAL(t.alerts[0][1], TG_ALERT_BAD_RECORD_MAC);
+	CU_ASSERT_TRUE(x->released);
+	CU_ASSERT_EQUAL(t.st.record_errors, 1);
+	env_fini(&t);
+}
+
+/*
+ * A flow closed with records in flight (client reset) keeps its slot
+ * until they are back: not findable, not counted active, the slot not
+ * given to a new connection meanwhile; the transport lets go of it at
+ * once, except when records are being opened in its own bytes (zero-copy
+ * receive): then once they are back. The engine frees cleanly with
+ * records in flight too.
+ */
+static void test_async_close_in_flight(void)
+{
+	static uint8_t data[8000];
+
+	for (int peek = 0; peek < 2; peek++) {
+		struct env t;
+		struct tg_flow *f, *g[SLOTS];
+		struct mflow *x;
+		uint32_t slot, gen;
+		int got = 0;
+
+		if (!async_env(&t, g_acc_late, NULL, peek))
+			return;
+		f = open_flow(&t);
+		x = mf(&t.mem, f);
+		slot = tg_flow_slot(f);
+		gen = tg_flow_gen(f);
+		memset(data, 'z', sizeof(data));
+		if (peek) {
+			uint8_t rec[2048];
+			size_t l = client_record(&t, TG_CT_APPLICATION_DATA, data,
+						 1000, rec, sizeof(rec));
+
+			in_append(&x->s[TG_FLOW_CLIENT], rec, l);
+			tg_flow_on_readable(t.e, f, TG_FLOW_CLIENT);
+		} else {
+			in_append(&x->s[TG_FLOW_BACKEND], data, sizeof(data));
+			tg_flow_on_readable(t.e, f, TG_FLOW_BACKEND);
+		}
+		tg_flow_engine_round(t.e);
+		CU_ASSERT_TRUE_FATAL(tg_flow_engine_busy(t.e)); /* in flight */
+		tg_flow_on_reset(t.e, f, TG_FLOW_CLIENT);
+		CU_ASSERT_PTR_NULL(tg_flow_find(t.e, slot, gen));
+		CU_ASSERT_EQUAL(tg_flow_engine_active(t.e), 0);
+		CU_ASSERT_EQUAL(x->released, !peek);
+		CU_ASSERT_TRUE(log_has(&t, "end=client-reset"));
+		/* its slot is not for a new connection yet */
+		for (int i = 0; i < SLOTS; i++) {
+			g[i] = accept_(&t);
+			got += g[i] != NULL;
+			CU_ASSERT(g[i] == NULL || tg_flow_slot(g[i]) != slot);
+		}
+		CU_ASSERT_EQUAL(got, SLOTS - 1);
+		for (int k = 0; k < 50 && tg_flow_engine_busy(t.e); k++)
+			tick(&t, 1);
+		CU_ASSERT_TRUE(t.mem.f[slot].released);
+		CU_ASSERT_PTR_NOT_NULL(accept_(&t)); /* the slot is back */
+		CU_ASSERT_EQUAL(t.st.conns_closed, 1);
+		env_fini(&t);
+	}
+	/* freed with records in flight */
+	{
+		struct env t;
+		struct tg_flow *f;
+
+		if (!async_env(&t, g_acc_late, NULL, false))
+			return;
+		f = open_flow(&t);
+		in_append(&mf(&t.mem, f)->s[TG_FLOW_BACKEND], data, sizeof(data));
+		tg_flow_on_readable(t.e, f, TG_FLOW_BACKEND);
+		tg_flow_engine_round(t.e);
+		CU_ASSERT_TRUE(tg_flow_engine_busy(t.e));
+		env_fini(&t);
+	}
+}
+
+/* Drain and stop with records in flight: what was sealed goes out before
+ * the close_notify. */
+static void test_async_stop(void)
+{
+	static uint8_t data[3000];
+	static uint8_t got[8192];
+	struct env t;
+	struct tg_flow *f;
+	int alert;
+	size_t n;
+
+	if (!async_env(&t, g_acc_late, NULL, false))
+		return;
+	f = open_flow(&t);
+	memset(data, 's', sizeof(data));
+	in_append(&mf(&t.mem, f)->s[TG_FLOW_BACKEND], data, sizeof(data));
+	tg_flow_on_readable(t.e, f, TG_FLOW_BACKEND);
+	tg_flow_engine_round(t.e);
+	CU_ASSERT_TRUE(tg_flow_engine_busy(t.e));
+	tg_flow_engine_stop(t.e);
+	n = client_plain(&t, tg_flow_slot(f), got, sizeof(got), &alert);
+	CU_ASSERT_EQUAL(n, sizeof(data));
+	CU_ASSERT_EQUAL(alert, TG_ALERT_CLOSE_NOTIFY);
+	CU_ASSERT_TRUE(mf(&t.mem, f)->released);
+	CU_ASSERT_FALSE(tg_flow_engine_busy(t.e));
+	env_fini(&t);
+}
+
 /* ---- TLS 1.3 --------------------------------------------------------------- */
 
 /* A TLS 1.3 flow: KEY_INSTALL with application keys from two secrets,
@@ -1629,6 +2118,175 @@ static void test_tls13_post_handshake_errors(void)
 	}
 }
 
+/* ---- TLS 1.3 with asynchronous records ------------------------------------- */
+
+/* Rounds until the engine has nothing in flight (bounded). */
+static void async_settle(struct env *t)
+{
+	for (int k = 0; k < 400 && tg_flow_engine_busy(t->e); k++)
+		tick(t, 1);
+	for (int k = 0; k < 4; k++)
+		tick(t, 1);
+	CU_ASSERT_FALSE(tg_flow_engine_busy(t->e));
+}
+
+/*
+ * A client KeyUpdate (update_requested, then one not requested) among
+ * records that arrive together on a crypto PMD whose completions are late
+ * and reversed, while the backend keeps sending: the records after each
+ * KeyUpdate open under the client's next key (none was submitted under
+ * the old one: a TLS 1.3 flow has one open in flight), and our answering
+ * KeyUpdate waits for the seals in flight under our old key (the session
+ * it frees), then everything after it is under our next key. Copy and
+ * zero-copy receive, on late completions and on a device of two
+ * descriptors.
+ */
+static void test_async_tls13_client_key_update(void)
+{
+	static uint8_t chunk[32 * 1024], data[3000];
+
+	for (int run = 0; run < 4; run++) {
+		/* late completions, then two descriptors; copy, zero copy */
+		struct tg_accel *acc = run < 2 ? g_acc_late : g_acc_narrow;
+		int peek = run % 2;
+		struct env t;
+		struct tg_flow *f;
+		struct mside *be;
+		uint8_t *expect = NULL, *sent = NULL;
+		size_t expect_len = 0, sent_len = 0, n = 0;
+		bool busy_seen = false;
+		char word[16];
+
+		if (!async_env(&t, acc, NULL, peek))
+			continue;
+		f = open_flow13(&t);
+		be = &mf(&t.mem, f)->s[TG_FLOW_BACKEND];
+		/* 4 records, KeyUpdate (update_requested), 6 records,
+		 * KeyUpdate, 4 records */
+		for (int i = 0; i < 14; i++) {
+			int w = snprintf(word, sizeof(word), "rec%02d ", i);
+
+			if (i == 4 || i == 10)
+				n += client_key_update(&t, i == 4 ? TG_HS_UPDATE_REQUESTED
+								  : TG_HS_UPDATE_NOT_REQUESTED,
+						       chunk + n, sizeof(chunk) - n);
+			n += client_record(&t, TG_CT_APPLICATION_DATA, word,
+					   (uint32_t)w, chunk + n, sizeof(chunk) - n);
+			buf_append(&sent, &sent_len, word, (size_t)w);
+		}
+		in_append(&mf(&t.mem, f)->s[TG_FLOW_CLIENT], chunk, n);
+		tg_flow_on_readable(t.e, f, TG_FLOW_CLIENT);
+		/* the backend sends all along: seals are in flight when the
+		 * client's KeyUpdate is opened */
+		for (int r = 0; r < 40; r++) {
+			for (size_t j = 0; j < sizeof(data); j++)
+				data[j] = (uint8_t)('A' + (r + j / 100) % 26);
+			in_append(be, data, sizeof(data));
+			buf_append(&expect, &expect_len, data, sizeof(data));
+			tg_flow_on_readable(t.e, f, TG_FLOW_BACKEND);
+			tg_flow_engine_round(t.e);
+			busy_seen |= tg_flow_engine_busy(t.e);
+			(void)mem_poll(&t);
+		}
+		async_settle(&t);
+		CU_ASSERT_TRUE(busy_seen);
+		EXPECT_FLOW(be->out_len == sent_len &&
+				    memcmp(be->out, sent, sent_len) == 0,
+			    "run %d: %zu of %zu bytes to the backend in order", run,
+			    be->out_len, sent_len);
+		CU_ASSERT_EQUAL(t.st.key_updates_received, 2);
+		CU_ASSERT_EQUAL(t.st.key_updates_sent, 1);
+		CU_ASSERT_EQUAL(t.st.record_errors, 0);
+		/* every record the client gets opens, ours KeyUpdate once */
+		client_read(&t, f);
+		CU_ASSERT_EQUAL(t.ku_seen, 1);
+		EXPECT_FLOW(t.plain_len == expect_len &&
+				    memcmp(t.plain, expect, expect_len) == 0,
+			    "run %d: %zu of %zu bytes to the client in order", run,
+			    t.plain_len, expect_len);
+		CU_ASSERT_EQUAL(t.n_alerts, 0);
+		CU_ASSERT_FALSE(mf(&t.mem, f)->released);
+		CU_ASSERT_EQUAL(t.st.accel_inflight, 0);
+		free(expect);
+		free(sent);
+		env_fini(&t);
+	}
+}
+
+/*
+ * Our own KeyUpdate at a lowered record limit (3) while seals are in
+ * flight on a late crypto PMD: the flow reads nothing more from its
+ * backend until they are back (the new session replaces the one they
+ * run on), then the KeyUpdate, then records under the next key; the
+ * client opens every record in order. A client KeyUpdate with
+ * update_requested in the middle is answered the same way. On a device
+ * of two descriptors, most records wait in the accel queue for the
+ * device, with their session, when the KeyUpdate is due.
+ */
+static void tls13_rekey_in_flight(struct tg_accel *acc, const char *what)
+{
+	static uint8_t data[40000], rec[64];
+	struct tg_flow_settings set;
+	struct env t;
+	struct tg_flow *f;
+	struct mside *be;
+	uint8_t *expect = NULL;
+	size_t expect_len = 0;
+	unsigned recv_ku = 0;
+	bool busy_seen = false;
+
+	settings_default(&set);
+	set.tls13_rekey_records = 3;
+	set.record_ramp_bytes = 0; /* full records at once */
+	set.max_buffer = 256 * 1024;
+	if (!async_env(&t, acc, &set, false))
+		return;
+	f = open_flow13(&t);
+	be = &mf(&t.mem, f)->s[TG_FLOW_BACKEND];
+	for (int r = 0; r < 24; r++) {
+		for (size_t j = 0; j < sizeof(data); j++)
+			data[j] = (uint8_t)(r * 31 + j * 7);
+		in_append(be, data, sizeof(data));
+		buf_append(&expect, &expect_len, data, sizeof(data));
+		tg_flow_on_readable(t.e, f, TG_FLOW_BACKEND);
+		if (r == 9) {
+			/* the client asks for ours too, seals in flight */
+			size_t n = client_key_update(&t, TG_HS_UPDATE_REQUESTED, rec,
+						     sizeof(rec));
+
+			in_append(&mf(&t.mem, f)->s[TG_FLOW_CLIENT], rec, n);
+			tg_flow_on_readable(t.e, f, TG_FLOW_CLIENT);
+			recv_ku++;
+		}
+		tg_flow_engine_round(t.e);
+		busy_seen |= tg_flow_engine_busy(t.e);
+		(void)mem_poll(&t);
+		/* what went out so far opens (under the key it says) */
+		client_read(&t, f);
+	}
+	async_settle(&t);
+	client_read(&t, f);
+	CU_ASSERT_TRUE(busy_seen);
+	EXPECT_FLOW(t.plain_len == expect_len &&
+			    memcmp(t.plain, expect, expect_len) == 0,
+		    "%s: %zu of %zu bytes to the client in order", what,
+		    t.plain_len, expect_len);
+	CU_ASSERT(t.ku_seen >= 4);
+	CU_ASSERT_EQUAL(t.st.key_updates_sent, t.ku_seen);
+	CU_ASSERT_EQUAL(t.st.key_updates_received, recv_ku);
+	CU_ASSERT_EQUAL(t.n_alerts, 0);
+	CU_ASSERT_FALSE(mf(&t.mem, f)->released);
+	CU_ASSERT_EQUAL(t.st.accel_inflight, 0);
+	free(expect);
+	env_fini(&t);
+}
+
+static void test_async_tls13_rekey_in_flight(void)
+{
+	tls13_rekey_in_flight(g_acc_late, "late");
+	tls13_rekey_in_flight(g_acc_narrow, "two descriptors");
+}
+
 /* TLS 1.3 records with padding (RFC 8446 §5.4) are taken, a KeyUpdate
  * among them too; user_canceled is a warning that is not an error
  * (§6.1); close_notify half-closes, the answer still reaches the client
@@ -1734,6 +2392,17 @@ static CU_TestInfo flow_tests[] = {
 	{ "nothing after close_notify", test_after_close_notify },
 	{ "connect timeout from the connect's start", test_connect_timeout_from_start },
 	{ "control-plane ring full", test_ctl_ring_full },
+	{ "async: order per flow, late reversed completions", test_async_order },
+	{ "async: back-pressure both ways", test_async_backpressure },
+	{ "async: accel queue full", test_async_queue_full },
+	{ "async: a failed seal drops the flow, never in clear", test_async_seal_fails },
+	{ "async: a failed open gets bad_record_mac", test_async_open_fails },
+	{ "async: close with records in flight", test_async_close_in_flight },
+	{ "async: stop with records in flight", test_async_stop },
+	{ "async: TLS 1.3 client KeyUpdate among records in flight",
+	  test_async_tls13_client_key_update },
+	{ "async: TLS 1.3 our KeyUpdate waits for seals in flight",
+	  test_async_tls13_rekey_in_flight },
 	CU_TEST_INFO_NULL,
 };
 
@@ -1753,7 +2422,30 @@ int main(int argc, char **argv)
 		fprintf(stderr, "test_flow: EAL or accel set-up failed\n");
 		return 1;
 	}
+	/* crypto PMDs as vdevs of their own (the EAL creates them) */
+	{
+		static const char *const specs[4] = {
+			"cryptodev:crypto_aesni_mb_tfl+hold=3",
+			"cryptodev:crypto_aesni_mb_tff+fail=3",
+			"cryptodev:crypto_openssl_tfs+hold=60",
+			"cryptodev:crypto_aesni_mb_tfn+desc=2+hold=3",
+		};
+		struct tg_accel **accs[4] = { &g_acc_late, &g_acc_fail, &g_acc_slow,
+					      &g_acc_narrow };
+
+		for (int i = 0; i < 4; i++) {
+			struct tg_accel_conf c = { .backends = specs[i],
+						   .no_calibrate = true };
+
+			if (tg_failed(tg_accel_create(&c, accs[i])))
+				*accs[i] = NULL;
+		}
+	}
 	rc = tg_test_main(argc, argv, suites);
+	tg_accel_destroy(g_acc_late);
+	tg_accel_destroy(g_acc_fail);
+	tg_accel_destroy(g_acc_slow);
+	tg_accel_destroy(g_acc_narrow);
 	tg_accel_destroy(g_acc);
 	tg_eal_stop();
 	return rc;
