@@ -1328,8 +1328,12 @@ static void tg_hs_fail(struct tg_hs *hs, tg_result r)
 	if (tg_failed(tg_hsio_put_alert(&hs->io, TG_ALERT_FATAL,
 					hs->info.alert_sent)))
 		hs->info.alert_sent = TG_ALERT_NONE;
-	TG_DEBUG("hs: %s (%s)", tg_strerror(r.code),
-		 tg_alert_name(hs->info.alert_sent));
+	/* internal_error is ours, not the peer's: the operator hears of it */
+	if (hs->info.alert_sent == TG_ALERT_INTERNAL_ERROR)
+		TG_WARN("hs: %s (internal_error sent)", tg_strerror(r.code));
+	else
+		TG_DEBUG("hs: %s (%s)", tg_strerror(r.code),
+			 tg_alert_name(hs->info.alert_sent));
 }
 
 /* ======================================================================
