@@ -128,26 +128,6 @@ void fuzz_hs_target_setup(void)
 	snprintf(sess13.sni, sizeof(sess13.sni), "www.example.com");
 }
 
-/* Our ClientHello's handshake bytes (records in clear) into @p tr. */
-static size_t take_hello(struct tg_hs *hs, uint8_t *tr, size_t cap)
-{
-	static uint8_t out[1 << 16];
-	size_t n = tg_hs_output(hs, out, sizeof(out)), off = 0, k = 0;
-
-	while (off + 5 <= n) {
-		size_t l = (size_t)out[off + 3] << 8 | out[off + 4];
-
-		if (off + 5 + l > n)
-			break;
-		if (out[off] == TG_CT_HANDSHAKE && k + l <= cap) {
-			memcpy(tr + k, out + off + 5, l);
-			k += l;
-		}
-		off += 5 + l;
-	}
-	return k;
-}
-
 /* The handshake payload of records in clear, appended to @p tr. */
 static size_t hs_payload(const uint8_t *p, size_t n, uint8_t *tr, size_t k,
 			 size_t cap)
@@ -166,6 +146,15 @@ static size_t hs_payload(const uint8_t *p, size_t n, uint8_t *tr, size_t k,
 		off += 5 + l;
 	}
 	return k;
+}
+
+/* Our ClientHello's handshake bytes (records in clear) into @p tr. */
+static size_t take_hello(struct tg_hs *hs, uint8_t *tr, size_t cap)
+{
+	static uint8_t out[1 << 16];
+	size_t n = tg_hs_output(hs, out, sizeof(out));
+
+	return hs_payload(out, n, tr, 0, cap);
 }
 
 /* Seal @p msg (@p n bytes) in records under the server handshake key of
