@@ -887,6 +887,27 @@ static TG_MUST_CHECK tg_result tg_srv_finished_resumed(struct tg_hs *hs, struct 
  * Client
  * ====================================================================== */
 
+tg_result tg_cli_hello_name_alpn(const struct tg_hs_config *cfg,
+				  struct tg_hs_client_hello *ch, uint8_t *buf,
+				  size_t cap)
+{
+	const char *names[TG_HS_MAX_ALPN];
+
+	if (cfg->server_name[0]) {
+		ch->exts |= TG_HS_EXT_SERVER_NAME;
+		ch->host_name.p = (const uint8_t *)cfg->server_name;
+		ch->host_name.len = strlen(cfg->server_name);
+	}
+	if (cfg->n_alpn) {
+		for (unsigned i = 0; i < cfg->n_alpn; i++)
+			names[i] = cfg->alpn[i];
+		TG_GUARD(tg_hs_alpn_encode(names, cfg->n_alpn, buf, cap, &ch->alpn,
+					   &ch->alpn_count));
+		ch->exts |= TG_HS_EXT_ALPN;
+	}
+	return TG_OK;
+}
+
 static TG_MUST_CHECK tg_result tg_cli_client_hello(struct tg_hs *hs)
 {
 	const struct tg_hs_config *cfg = hs->cfg;
@@ -895,7 +916,6 @@ static TG_MUST_CHECK tg_result tg_cli_client_hello(struct tg_hs *hs)
 	const uint16_t *l;
 	size_t n;
 	uint8_t alpn[TG_HS_MAX_ALPN * (TG_HS_ALPN_LEN + 1)];
-	const char *names[TG_HS_MAX_ALPN];
 	static const uint8_t uncompressed = 0, null_comp = 0;
 
 	memset(&ch, 0, sizeof(ch));
@@ -919,18 +939,7 @@ static TG_MUST_CHECK tg_result tg_cli_client_hello(struct tg_hs *hs)
 	ch.sigalgs.n = n;
 	ch.exts = TG_HS_EXT_SUPPORTED_GROUPS | TG_HS_EXT_EC_POINT_FORMATS |
 		  TG_HS_EXT_SIGNATURE_ALGS | TG_HS_EXT_EMS;
-	if (cfg->server_name[0]) {
-		ch.exts |= TG_HS_EXT_SERVER_NAME;
-		ch.host_name.p = (const uint8_t *)cfg->server_name;
-		ch.host_name.len = strlen(cfg->server_name);
-	}
-	if (cfg->n_alpn) {
-		for (unsigned i = 0; i < cfg->n_alpn; i++)
-			names[i] = cfg->alpn[i];
-		TG_GUARD(tg_hs_alpn_encode(names, cfg->n_alpn, alpn, sizeof(alpn),
-					   &ch.alpn, &ch.alpn_count));
-		ch.exts |= TG_HS_EXT_ALPN;
-	}
+	TG_GUARD(tg_cli_hello_name_alpn(cfg, &ch, alpn, sizeof(alpn)));
 	if (hs->sess.valid) {
 		if (hs->sess.ticket_len > 0) {
 			/* RFC 5077 §3.4: a fresh session ID tells us whether
@@ -957,6 +966,20 @@ static TG_MUST_CHECK tg_result tg_cli_client_hello(struct tg_hs *hs)
 	return TG_OK;
 }
 
+tg_result tg_cli_alpn(struct tg_hs *hs, const struct tg_hs_bytes *p)
+{
+	const struct tg_hs_config *cfg = hs->cfg;
+	bool offered = false;
+
+	for (unsigned i = 0; i < cfg->n_alpn; i++)
+		offered |= strlen(cfg->alpn[i]) == p->len &&
+			   memcmp(cfg->alpn[i], p->p, p->len) == 0;
+	/* RFC 7301 §3.2: only what we offered */
+	TG_ENSURE(offered, TG_E_ILLEGAL_PARAM);
+	tg_hs_set_alpn(hs, p->p, p->len);
+	return TG_OK;
+}
+
 static TG_MUST_CHECK tg_result tg_cli_server_hello(struct tg_hs *hs, struct tg_hsio_msg *m)
 {
 	const struct tg_hs_config *cfg = hs->cfg;
@@ -965,6 +988,24 @@ static TG_MUST_CHECK tg_result tg_cli_server_hello(struct tg_hs *hs, struct tg_h
 	const uint16_t *ours = tg_hs_suites(cfg, &n);
 
 	TG_GUARD(tg_hs_server_hello_parse(&m->body, &sh));
+	/* RFC 8446 §4.2.1: supported_versions decides */
+	if (tg_cli13_chosen(hs, &sh))
+		return tg_cli13_server_hello(hs, &sh);
+	/* RFC 8446 §4.1.3: a client that offered TLS 1.3 and gets TLS 1.2
+	 * or below aborts on either sentinel ("DOWNGRD\1" for 1.2,
+	 * "DOWNGRD\0" for 1.1 and below), before anything else */
+	if (hs->offered13) {
+		tg_kx_free(&hs->kx); /* our TLS 1.3 key share */
+		TG_ENSURE(tg_hs_downgrade_sentinel(sh.random) == 0,
+			  TG_E_ILLEGAL_PARAM);
+		TG_ENSURE(cfg->versions & TG_HS_VERSION_TLS12,
+			  TG_E_PROTOCOL_VERSION);
+	}
+	/* TLS 1.3's extensions: we did not offer TLS 1.3, or (with
+	 * supported_versions absent) this is a TLS 1.2 answer */
+	TG_ENSURE(!(sh.exts & (TG_HS_EXT_SUPPORTED_VERSIONS | TG_HS_EXT_KEY_SHARE |
+			       TG_HS_EXT_PRE_SHARED_KEY | TG_HS_EXT_COOKIE)),
+		  TG_E_UNSUPPORTED_EXT);
 	TG_ENSURE(sh.version == TG_TLS12, TG_E_PROTOCOL_VERSION);
 	/* RFC 8446 §4.1.3: a TLS 1.2 client checks for "DOWNGRD\0" */
 	TG_ENSURE(tg_hs_downgrade_sentinel(sh.random) != 1, TG_E_ILLEGAL_PARAM);
@@ -975,16 +1016,8 @@ static TG_MUST_CHECK tg_result tg_cli_server_hello(struct tg_hs *hs, struct tg_h
 	TG_GUARD(tg_hs_server_hello_reneg_check(&sh, &hs->secure_reneg));
 	hs->ems = (sh.exts & TG_HS_EXT_EMS) != 0;
 	TG_ENSURE(hs->ems || cfg->allow_no_ems, TG_E_HANDSHAKE_FAIL);
-	if (sh.exts & TG_HS_EXT_ALPN) {
-		bool offered = false;
-
-		for (unsigned i = 0; i < cfg->n_alpn; i++)
-			offered |= strlen(cfg->alpn[i]) == sh.alpn.len &&
-				   memcmp(cfg->alpn[i], sh.alpn.p, sh.alpn.len) == 0;
-		/* RFC 7301 §3.2: only what we offered */
-		TG_ENSURE(offered, TG_E_ILLEGAL_PARAM);
-		tg_hs_set_alpn(hs, sh.alpn.p, sh.alpn.len);
-	}
+	if (sh.exts & TG_HS_EXT_ALPN)
+		TG_GUARD(tg_cli_alpn(hs, &sh.alpn));
 	/* RFC 5246 §7.4.1.4: only extensions we offered may come back */
 	TG_ENSURE(!(sh.exts & TG_HS_EXT_SESSION_TICKET) || hs->client_ext_ticket,
 		  TG_E_UNSUPPORTED_EXT);
@@ -996,7 +1029,8 @@ static TG_MUST_CHECK tg_result tg_cli_server_hello(struct tg_hs *hs, struct tg_h
 		snprintf(hs->info.sni, sizeof(hs->info.sni), "%s", cfg->server_name);
 
 	/* Resumed when the server echoes our non-empty session ID. */
-	if (hs->sess.valid && hs->sid_len > 0 && sh.session_id_len == hs->sid_len &&
+	if (hs->sess.valid && !hs->sess.tls13 && hs->sid_len > 0 &&
+	    sh.session_id_len == hs->sid_len &&
 	    memcmp(sh.session_id, hs->sid, hs->sid_len) == 0) {
 		TG_ENSURE(sh.suite == hs->sess.suite && hs->ems == hs->sess.ems,
 			  TG_E_ILLEGAL_PARAM);
@@ -1194,6 +1228,7 @@ static void tg_cli_save_session(struct tg_hs *hs)
 	memcpy(hs->sess.master, hs->master, sizeof(hs->master));
 	hs->sess.suite = hs->cs->id;
 	hs->sess.ems = hs->ems;
+	hs->sess.tls13 = false;
 }
 
 static TG_MUST_CHECK tg_result tg_cli_finished(struct tg_hs *hs, struct tg_hsio_msg *m)
@@ -1250,13 +1285,29 @@ static const struct tg_hs_step tg_hs_steps[] = {
 	 * anywhere between the first ClientHello and the client's Finished
 	 * (§5, middlebox compatibility, §D.4) */
 	{ S13_CLIENT_HELLO2, TG_HS_CLIENT_HELLO, tg_srv13_client_hello2 },
-	{ S13_CLIENT_HELLO2, TG_HS_CCS, tg_srv13_ccs },
+	{ S13_CLIENT_HELLO2, TG_HS_CCS, tg_hs13_ccs },
 	{ S13_CLIENT_CERT, TG_HS_CERTIFICATE, tg_srv13_client_cert },
-	{ S13_CLIENT_CERT, TG_HS_CCS, tg_srv13_ccs },
+	{ S13_CLIENT_CERT, TG_HS_CCS, tg_hs13_ccs },
 	{ S13_CERT_VERIFY, TG_HS_CERTIFICATE_VERIFY, tg_srv13_cert_verify },
-	{ S13_CERT_VERIFY, TG_HS_CCS, tg_srv13_ccs },
+	{ S13_CERT_VERIFY, TG_HS_CCS, tg_hs13_ccs },
 	{ S13_FINISHED, TG_HS_FINISHED, tg_srv13_finished },
-	{ S13_FINISHED, TG_HS_CCS, tg_srv13_ccs },
+	{ S13_FINISHED, TG_HS_CCS, tg_hs13_ccs },
+	/* TLS 1.3 client: the ServerHello is C_SERVER_HELLO's (either
+	 * version); the server's ChangeCipherSpec is dropped from its first
+	 * message to its Finished (§5, §D.4) */
+	{ C13_SERVER_HELLO2, TG_HS_SERVER_HELLO, tg_cli13_server_hello2 },
+	{ C13_SERVER_HELLO2, TG_HS_CCS, tg_hs13_ccs },
+	{ C13_EE, TG_HS_ENCRYPTED_EXTENSIONS, tg_cli13_ee },
+	{ C13_EE, TG_HS_CCS, tg_hs13_ccs },
+	{ C13_CERT_OR_CR, TG_HS_CERTIFICATE_REQUEST, tg_cli13_cert_request },
+	{ C13_CERT_OR_CR, TG_HS_CERTIFICATE, tg_cli13_cert },
+	{ C13_CERT_OR_CR, TG_HS_CCS, tg_hs13_ccs },
+	{ C13_CERT, TG_HS_CERTIFICATE, tg_cli13_cert },
+	{ C13_CERT, TG_HS_CCS, tg_hs13_ccs },
+	{ C13_CERT_VERIFY, TG_HS_CERTIFICATE_VERIFY, tg_cli13_cert_verify },
+	{ C13_CERT_VERIFY, TG_HS_CCS, tg_hs13_ccs },
+	{ C13_FINISHED, TG_HS_FINISHED, tg_cli13_finished },
+	{ C13_FINISHED, TG_HS_CCS, tg_hs13_ccs },
 };
 
 static TG_MUST_CHECK tg_result tg_hs_dispatch(struct tg_hs *hs, struct tg_hsio_msg *m)
@@ -1304,8 +1355,9 @@ static TG_MUST_CHECK tg_result tg_hs_item(struct tg_hs *hs, struct tg_hsio_msg *
 		return tg_error(TG_E_UNEXPECTED_MSG);
 	case TG_HSIO_HANDSHAKE:
 		/* RFC 5246 §7.4.1.1: a client ignores HelloRequest during a
-		 * handshake (and we never renegotiate) */
-		if (hs->cfg->role == TG_HS_CLIENT && m->type == TG_HS_HELLO_REQUEST)
+		 * handshake (and we never renegotiate); TLS 1.3 has none */
+		if (hs->cfg->role == TG_HS_CLIENT && !hs->v13 &&
+		    m->type == TG_HS_HELLO_REQUEST)
 			return tg_hs_hello_request_parse(&m->body);
 		return tg_hs_dispatch(hs, m);
 	case TG_HSIO_CCS:
@@ -1374,7 +1426,9 @@ tg_result tg_hs_new(const struct tg_hs_config *cfg,
 	if (tg_ok(r) && resume != NULL && resume->valid && cfg->role == TG_HS_CLIENT)
 		hs->sess = *resume;
 	if (tg_ok(r))
-		r = cfg->role == TG_HS_CLIENT ? tg_cli_client_hello(hs) : TG_OK;
+		r = cfg->role != TG_HS_CLIENT ? TG_OK
+		    : (cfg->versions & TG_HS_VERSION_TLS13) ? tg_cli13_client_hello(hs)
+							      : tg_cli_client_hello(hs);
 	if (tg_failed(r)) {
 		tg_hs_free(hs);
 		return r;
@@ -1397,6 +1451,9 @@ void tg_hs_free(struct tg_hs *hs)
 	tg_kx_free(&hs->kx);
 	EVP_PKEY_free(hs->peer_key);
 	tg_ks_wipe(&hs->ks);
+	if (hs->hrr_cookie != NULL)
+		tg_wipe(hs->hrr_cookie, hs->hrr_cookie_len);
+	free(hs->hrr_cookie);
 	tg_wipe(hs, sizeof(*hs));
 	free(hs);
 }
@@ -1508,6 +1565,25 @@ tg_result tg_hs_export_secrets13(struct tg_hs *hs, struct tg_hs_secrets13 *out)
 const struct tg_hs_info *tg_hs_info(const struct tg_hs *hs)
 {
 	return &hs->info;
+}
+
+tg_result tg_hs_post_handshake(struct tg_hs *hs, const uint8_t *msg, size_t len)
+{
+	struct tg_cur c = tg_cur_init(msg, len), body;
+	uint8_t type;
+
+	TG_ENSURE_REF(hs);
+	TG_ENSURE(msg != NULL || len == 0, TG_E_INVAL);
+	TG_ENSURE(hs->st == T_ESTABLISHED && hs->v13, TG_E_STATE);
+	/* one whole message (the caller joins what records cut) */
+	TG_ENSURE(tg_ok(tg_hs_msg_next(&c, &type, &body)) && tg_cur_left(&c) == 0,
+		  TG_E_DECODE);
+	/* RFC 8446 §4.6: a server never receives a NewSessionTicket, and
+	 * KeyUpdate is the dataplane's (tg_hs_secrets13) */
+	TG_ENSURE(hs->cfg->role == TG_HS_CLIENT &&
+			  type == TG_HS_NEW_SESSION_TICKET,
+		  TG_E_UNEXPECTED_MSG);
+	return tg_cli13_ticket(hs, &body);
 }
 
 tg_result tg_hs_get_session(const struct tg_hs *hs, struct tg_hs_session *out)

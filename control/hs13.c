@@ -2,7 +2,9 @@
 /**
  * @file hs13.c
  * The TLS 1.3 server (RFC 8446 §2, §4): the handlers the state table
- * (hs.c, tg_hs_steps[]) calls once a ClientHello has chosen TLS 1.3.
+ * (hs.c, tg_hs_steps[]) calls once a ClientHello has chosen TLS 1.3;
+ * and what the client (hs13_client.c) shares with it: keys, Finished,
+ * Certificate and CertificateVerify both ways, signature schemes.
  *
  *   ClientHello  -->  [HelloRetryRequest + CCS  -->  ClientHello2]
  *               <--   ServerHello [+ CCS]
@@ -52,15 +54,14 @@ bool tg_srv13_wanted(const struct tg_hs *hs, const struct tg_hs_client_hello *ch
 	       tg_hs_u16_has(&ch->versions, TG_TLS13);
 }
 
-static enum tg_hash tg_h13(const struct tg_hs *hs)
+enum tg_hash tg_hs13_hash(const struct tg_hs *hs)
 {
 	return (enum tg_hash)hs->cs13->hash;
 }
 
 /* The transcript hash of the whole raw transcript (or its first @p len
  * bytes). */
-static TG_MUST_CHECK tg_result tg_th(struct tg_hs *hs, size_t len,
-				     uint8_t th[TG_HASH_MAX_LEN])
+tg_result tg_hs13_th(struct tg_hs *hs, size_t len, uint8_t th[TG_HASH_MAX_LEN])
 {
 	size_t l;
 
@@ -74,10 +75,8 @@ static TG_MUST_CHECK tg_result tg_th(struct tg_hs *hs, size_t len,
  * only (rsa_pss_rsae_* for an rsaEncryption key, rsa_pss_pss_* for an
  * RSASSA-PSS one); never PKCS#1 v1.5 nor SHA-224.
  */
-static TG_MUST_CHECK tg_result tg_sigalg13(const struct tg_cert *c,
-					   uint32_t offered,
-					   const uint16_t *ours, size_t n,
-					   uint16_t *out)
+tg_result tg_hs13_sigalg(const struct tg_cert *c, uint32_t offered,
+			 const uint16_t *ours, size_t n, uint16_t *out)
 {
 	EVP_PKEY *key = tg_cert_pkey(c);
 	enum tg_key_type kt;
@@ -117,7 +116,7 @@ static TG_MUST_CHECK tg_result tg_sigalg13(const struct tg_cert *c,
 }
 
 /* Whether @p sigalg is one TLS 1.3 takes for a CertificateVerify. */
-static bool tg_sigalg13_ok(uint16_t sigalg)
+bool tg_hs13_sigalg_ok(uint16_t sigalg)
 {
 	const struct tg_sigalg_info *s = tg_sigalg_by_id(sigalg);
 
@@ -191,7 +190,7 @@ static TG_MUST_CHECK tg_result tg_srv13_cert(struct tg_hs *hs,
 	TG_ENSURE(ch->exts & TG_HS_EXT_SIGNATURE_ALGS, TG_E_MISSING_EXT);
 	offered = tg_hs_sigalg_set(&ch->sigalgs);
 	for (size_t i = 0; i < m->n; i++) {
-		if (tg_ok(tg_sigalg13(m->c[i], offered, ours, n, &hs->sigalg))) {
+		if (tg_ok(tg_hs13_sigalg(m->c[i], offered, ours, n, &hs->sigalg))) {
 			hs->cert = m->c[i];
 			return TG_OK;
 		}
@@ -233,7 +232,7 @@ static TG_MUST_CHECK tg_result tg_srv13_negotiate(struct tg_hs *hs,
 
 /* A ChangeCipherSpec in clear (RFC 8446 §D.4), outside the table's
  * messages: it is no handshake message and changes no key. */
-static TG_MUST_CHECK tg_result tg_srv13_put_ccs(struct tg_hs *hs)
+tg_result tg_hs13_put_ccs(struct tg_hs *hs)
 {
 	if (!hs->compat || hs->ccs_sent)
 		return TG_OK;
@@ -251,7 +250,7 @@ static TG_MUST_CHECK tg_result tg_srv13_hrr(struct tg_hs *hs)
 	hs->hrr = true;
 	hs->info.hrr = true;
 	/* §4.4.1: ClientHello1 becomes message_hash(Hash(ClientHello1)) */
-	TG_GUARD(tg_ks_message_hash(tg_h13(hs), hs->tr, hs->tr_len, mh, &ml));
+	TG_GUARD(tg_ks_message_hash(tg_hs13_hash(hs), hs->tr, hs->tr_len, mh, &ml));
 	tg_wipe(hs->tr, hs->tr_len);
 	hs->tr_len = 0;
 	tg_hs_tr_reset_digest(hs);
@@ -272,21 +271,20 @@ static TG_MUST_CHECK tg_result tg_srv13_hrr(struct tg_hs *hs)
 	sh.cookie.len = sizeof(hs->cookie);
 	sh.selected_version = TG_TLS13;
 	TG_HS_SEND(hs, tg_hs_server_hello_write(w, &sh));
-	TG_GUARD(tg_srv13_put_ccs(hs));
+	TG_GUARD(tg_hs13_put_ccs(hs));
 	TG_GUARD(tg_hsio_flush(&hs->io));
 	hs->st = S13_CLIENT_HELLO2;
 	return TG_OK;
 }
 
 /* Switch one direction of the record layer to @p secret's keys. */
-static TG_MUST_CHECK tg_result tg_srv13_keys(struct tg_hs *hs,
-					     const uint8_t *secret,
-					     enum tg_dir dir, struct tg_keys *k)
+tg_result tg_hs13_keys(struct tg_hs *hs, const uint8_t *secret,
+		       enum tg_dir dir, struct tg_keys *k)
 {
 	struct tg_accel_sess *s = NULL;
 	tg_result r;
 
-	TG_GUARD(tg_ks_traffic_keys(tg_h13(hs), (enum tg_suite)hs->cs13->suite,
+	TG_GUARD(tg_ks_traffic_keys(tg_hs13_hash(hs), (enum tg_suite)hs->cs13->suite,
 				    secret, dir, 0, k));
 	r = tg_hs_sess(hs, k, &s);
 	if (tg_failed(r))
@@ -340,7 +338,7 @@ static TG_MUST_CHECK tg_result tg_srv13_cr(struct tg_hs *hs)
 	struct tg_wcur cw = tg_wcur_init(cas, sizeof(cas));
 
 	for (size_t i = 0; i < n && k < TG_SIGALG_MAX; i++)
-		if (tg_sigalg13_ok(ours[i]))
+		if (tg_hs13_sigalg_ok(ours[i]))
 			sa[k++] = ours[i];
 	TG_ENSURE(k > 0, TG_E_HANDSHAKE_FAIL);
 	memset(&cr, 0, sizeof(cr));
@@ -367,20 +365,20 @@ static TG_MUST_CHECK tg_result tg_srv13_cr(struct tg_hs *hs)
 
 /* Finished (RFC 8446 §4.4.4): over the transcript through the last
  * message of ours. */
-static TG_MUST_CHECK tg_result tg_srv13_finished_out(struct tg_hs *hs)
+tg_result tg_hs13_finished_out(struct tg_hs *hs, const uint8_t *base)
 {
 	struct tg_hs13_finished fin;
 	uint8_t th[TG_HASH_MAX_LEN];
 
-	TG_GUARD(tg_th(hs, hs->tr_len, th));
-	TG_GUARD(tg_ks_finished(tg_h13(hs), hs->ks.s_hs, th, fin.verify_data));
-	fin.len = tg_hash_len(tg_h13(hs));
+	TG_GUARD(tg_hs13_th(hs, hs->tr_len, th));
+	TG_GUARD(tg_ks_finished(tg_hs13_hash(hs), base, th, fin.verify_data));
+	fin.len = tg_hash_len(tg_hs13_hash(hs));
 	TG_HS_SEND(hs, tg_hs13_finished_write(w, &fin));
 	return TG_OK;
 }
 
 /* Certificate and CertificateVerify (RFC 8446 §4.4.2, §4.4.3). */
-static TG_MUST_CHECK tg_result tg_srv13_cert_cv(struct tg_hs *hs)
+tg_result tg_hs13_cert_cv(struct tg_hs *hs, const struct tg_hs_bytes *ctx)
 {
 	struct tg_hs13_certificate cm;
 	struct tg_hs_certificate_verify cv;
@@ -389,10 +387,11 @@ static TG_MUST_CHECK tg_result tg_srv13_cert_cv(struct tg_hs *hs)
 	struct tg_wcur cw = tg_wcur_init(content, sizeof(content));
 	size_t n, sl;
 	const struct tg_der *chain = tg_cert_chain(hs->cert, &n);
-	size_t hl = tg_hash_len(tg_h13(hs));
+	size_t hl = tg_hash_len(tg_hs13_hash(hs));
 
 	TG_ENSURE(n >= 1 && n <= TG_HS_MAX_CHAIN, TG_E_INTERNAL);
 	memset(&cm, 0, sizeof(cm));
+	cm.context = *ctx;
 	cm.n = n;
 	for (size_t i = 0; i < n; i++) {
 		cm.cert[i].p = chain[i].p;
@@ -400,8 +399,8 @@ static TG_MUST_CHECK tg_result tg_srv13_cert_cv(struct tg_hs *hs)
 	}
 	TG_HS_SEND(hs, tg_hs13_certificate_write(w, &cm));
 	/* §4.4.3: over the transcript through Certificate */
-	TG_GUARD(tg_th(hs, hs->tr_len, th));
-	TG_GUARD(tg_hs13_cv_content(true, th, hl, &cw));
+	TG_GUARD(tg_hs13_th(hs, hs->tr_len, th));
+	TG_GUARD(tg_hs13_cv_content(hs->cfg->role == TG_HS_SERVER, th, hl, &cw));
 	TG_GUARD(tg_sig_sign(hs->sigalg, tg_cert_pkey(hs->cert), content, cw.pos,
 			     sig, sizeof(sig), &sl));
 	cv.sigalg = hs->sigalg;
@@ -441,7 +440,7 @@ static TG_MUST_CHECK tg_result tg_srv13_psk(struct tg_hs *hs,
 					    const struct tg_hs_client_hello *ch)
 {
 	const struct tg_hs_config *cfg = hs->cfg;
-	enum tg_hash h = tg_h13(hs);
+	enum tg_hash h = tg_hs13_hash(hs);
 	size_t hl = tg_hash_len(h);
 
 	hs->psk_ok = false;
@@ -474,7 +473,7 @@ static TG_MUST_CHECK tg_result tg_srv13_psk(struct tg_hs *hs,
 			continue;
 		}
 		/* §4.2.11.2: the binder of the identity we take */
-		r = tg_th(hs, hs->tr_len - ch->psk_binders_len, th);
+		r = tg_hs13_th(hs, hs->tr_len - ch->psk_binders_len, th);
 		if (tg_ok(r))
 			r = tg_ks_init(&tmp, h, st.master_secret, hl);
 		if (tg_ok(r))
@@ -510,7 +509,7 @@ static TG_MUST_CHECK tg_result tg_srv13_send_ticket(struct tg_hs *hs)
 	const struct tg_hs_config *cfg = hs->cfg;
 	struct tg_sess_state st;
 	struct tg_hs13_new_session_ticket nst;
-	enum tg_hash h = tg_h13(hs);
+	enum tg_hash h = tg_hs13_hash(hs);
 	uint8_t nonce = (uint8_t)hs->tickets_sent, t[TG_TICKET_MAX_LEN];
 	struct tg_wcur w = tg_wcur_init(tg_hs_scratch, TG_HS_MSG_MAX);
 	size_t tl = 0;
@@ -601,20 +600,20 @@ static TG_MUST_CHECK tg_result tg_srv13_flight(struct tg_hs *hs,
 	}
 	/* §7.1: the handshake secrets over ClientHello..ServerHello */
 	if (tg_ok(r))
-		r = tg_th(hs, hs->tr_len, th);
+		r = tg_hs13_th(hs, hs->tr_len, th);
 	if (tg_ok(r))
-		r = tg_ks_init(&hs->ks, tg_h13(hs), hs->psk_ok ? hs->psk : NULL,
-			       hs->psk_ok ? tg_hash_len(tg_h13(hs)) : 0);
+		r = tg_ks_init(&hs->ks, tg_hs13_hash(hs), hs->psk_ok ? hs->psk : NULL,
+			       hs->psk_ok ? tg_hash_len(tg_hs13_hash(hs)) : 0);
 	tg_wipe(hs->psk, sizeof(hs->psk));
 	if (tg_ok(r))
 		r = tg_ks_handshake(&hs->ks, dhe, dl, th);
 	tg_wipe(dhe, sizeof(dhe));
 	TG_GUARD(r);
 	/* §D.4: the dummy ChangeCipherSpec right after our first message */
-	TG_GUARD(tg_srv13_put_ccs(hs));
-	r = tg_srv13_keys(hs, hs->ks.s_hs, TG_DIR_SEAL, &k);
+	TG_GUARD(tg_hs13_put_ccs(hs));
+	r = tg_hs13_keys(hs, hs->ks.s_hs, TG_DIR_SEAL, &k);
 	if (tg_ok(r))
-		r = tg_srv13_keys(hs, hs->ks.c_hs, TG_DIR_OPEN, &k);
+		r = tg_hs13_keys(hs, hs->ks.c_hs, TG_DIR_OPEN, &k);
 	TG_WIPE_OBJ(k);
 	TG_GUARD(r);
 	/* RFC 8449 §4: the client's limit bounds our protected records
@@ -628,12 +627,15 @@ static TG_MUST_CHECK tg_result tg_srv13_flight(struct tg_hs *hs,
 	 * and no client certificate asked for (§4.3.2) */
 	if (!hs->psk_ok && cfg->client_auth != TG_HS_CLIENT_AUTH_NONE)
 		TG_GUARD(tg_srv13_cr(hs));
-	if (!hs->psk_ok)
-		TG_GUARD(tg_srv13_cert_cv(hs));
-	TG_GUARD(tg_srv13_finished_out(hs));
+	if (!hs->psk_ok) {
+		static const struct tg_hs_bytes empty = { NULL, 0 };
+
+		TG_GUARD(tg_hs13_cert_cv(hs, &empty));
+	}
+	TG_GUARD(tg_hs13_finished_out(hs, hs->ks.s_hs));
 	TG_GUARD(tg_hsio_flush(&hs->io));
 	/* §7.1: the master secrets over ClientHello..server Finished */
-	TG_GUARD(tg_th(hs, hs->tr_len, th));
+	TG_GUARD(tg_hs13_th(hs, hs->tr_len, th));
 	TG_GUARD(tg_ks_master(&hs->ks, th));
 	hs->st = !hs->psk_ok && cfg->client_auth != TG_HS_CLIENT_AUTH_NONE
 			 ? S13_CLIENT_CERT
@@ -709,7 +711,7 @@ tg_result tg_srv13_client_hello2(struct tg_hs *hs, struct tg_hsio_msg *m)
 	return tg_srv13_flight(hs, &ch, &share);
 }
 
-tg_result tg_srv13_ccs(struct tg_hs *hs, struct tg_hsio_msg *m)
+tg_result tg_hs13_ccs(struct tg_hs *hs, struct tg_hsio_msg *m)
 {
 	(void)m;
 	/* RFC 8446 §5: "MUST simply drop it without further processing"
@@ -718,11 +720,29 @@ tg_result tg_srv13_ccs(struct tg_hs *hs, struct tg_hsio_msg *m)
 	return TG_OK;
 }
 
+/* A peer's TLS 1.3 chain (RFC 8446 §4.4.2): the entries' extensions
+ * answer extensions of ours in ClientHello / CertificateRequest, and we
+ * send none that asks for one (status_request, SCT). */
+tg_result tg_hs13_peer_chain(struct tg_hs *hs,
+			     const struct tg_hs13_certificate *c13,
+			     const struct tg_ca *ca, enum tg_verify_purpose purpose,
+			     const char *host)
+{
+	struct tg_hs_certificate c;
+
+	memset(&c, 0, sizeof(c));
+	c.n = c13->n;
+	for (size_t i = 0; i < c13->n; i++) {
+		TG_ENSURE(c13->exts[i].len == 0, TG_E_UNSUPPORTED_EXT);
+		c.cert[i] = c13->cert[i];
+	}
+	return tg_hs_peer_chain(hs, &c, ca, purpose, host);
+}
+
 tg_result tg_srv13_client_cert(struct tg_hs *hs, struct tg_hsio_msg *m)
 {
 	const struct tg_hs_config *cfg = hs->cfg;
 	struct tg_hs13_certificate c13;
-	struct tg_hs_certificate c;
 
 	TG_GUARD(tg_hs13_certificate_parse(&m->body, &c13));
 	/* §4.4.2: the context of our CertificateRequest (empty) */
@@ -734,21 +754,17 @@ tg_result tg_srv13_client_cert(struct tg_hs *hs, struct tg_hsio_msg *m)
 		hs->st = S13_FINISHED;
 		return TG_OK;
 	}
-	memset(&c, 0, sizeof(c));
-	c.n = c13.n;
-	for (size_t i = 0; i < c13.n; i++) {
-		/* §4.4.2: extensions answer the CertificateRequest's, and
-		 * ours asks for none */
-		TG_ENSURE(c13.exts[i].len == 0, TG_E_UNSUPPORTED_EXT);
-		c.cert[i] = c13.cert[i];
-	}
 	TG_ENSURE(cfg->client_ca != NULL, TG_E_UNKNOWN_CA);
-	TG_GUARD(tg_hs_peer_chain(hs, &c, cfg->client_ca, TG_VERIFY_CLIENT, NULL));
+	TG_GUARD(tg_hs13_peer_chain(hs, &c13, cfg->client_ca, TG_VERIFY_CLIENT,
+				    NULL));
 	hs->st = S13_CERT_VERIFY;
 	return TG_OK;
 }
 
-tg_result tg_srv13_cert_verify(struct tg_hs *hs, struct tg_hsio_msg *m)
+/* The peer's CertificateVerify (RFC 8446 §4.4.3): a scheme we offered
+ * (or asked for), TLS 1.3's, fit for the key (ECDSA: the key's own
+ * curve), over the transcript through its Certificate. */
+tg_result tg_hs13_cv_in(struct tg_hs *hs, struct tg_hsio_msg *m, uint16_t *sigalg)
 {
 	struct tg_hs_certificate_verify cv;
 	uint8_t th[TG_HASH_MAX_LEN], content[TG_HS13_CV_CONTENT_MAX];
@@ -760,42 +776,58 @@ tg_result tg_srv13_cert_verify(struct tg_hs *hs, struct tg_hsio_msg *m)
 	const struct tg_sigalg_info *s;
 
 	TG_GUARD(tg_hs_certificate_verify_parse(&m->body, &cv));
-	/* §4.4.3: a scheme we asked for, TLS 1.3's, fit for the key
-	 * (ECDSA: the key's own curve) */
 	s = tg_sigalg_by_id(cv.sigalg);
 	TG_ENSURE(s != NULL && tg_hs_u16_in(cv.sigalg, ours, n) &&
-			  tg_sigalg13_ok(cv.sigalg),
+			  tg_hs13_sigalg_ok(cv.sigalg),
 		  TG_E_ILLEGAL_PARAM);
 	TG_GUARD(tg_sig_check_key(cv.sigalg, hs->peer_key));
 	TG_GUARD(tg_sig_key_info(hs->peer_key, &kt, &curve));
 	TG_ENSURE(kt != TG_KEY_EC || s->curve == curve, TG_E_ILLEGAL_PARAM);
-	TG_GUARD(tg_th(hs, hs->tr_prev, th));
-	TG_GUARD(tg_hs13_cv_content(false, th, tg_hash_len(tg_h13(hs)), &cw));
-	TG_GUARD(tg_sig_verify(cv.sigalg, hs->peer_key, content, cw.pos, cv.sig.p,
-			       cv.sig.len));
+	TG_GUARD(tg_hs13_th(hs, hs->tr_prev, th));
+	TG_GUARD(tg_hs13_cv_content(hs->cfg->role == TG_HS_CLIENT, th,
+				    tg_hash_len(tg_hs13_hash(hs)), &cw));
+	*sigalg = cv.sigalg;
+	return tg_sig_verify(cv.sigalg, hs->peer_key, content, cw.pos, cv.sig.p,
+			     cv.sig.len);
+}
+
+tg_result tg_srv13_cert_verify(struct tg_hs *hs, struct tg_hsio_msg *m)
+{
+	uint16_t sigalg;
+
+	TG_GUARD(tg_hs13_cv_in(hs, m, &sigalg));
 	hs->st = S13_FINISHED;
 	return TG_OK;
 }
 
-tg_result tg_srv13_finished(struct tg_hs *hs, struct tg_hsio_msg *m)
+/* The peer's Finished (RFC 8446 §4.4.4), over the transcript before it. */
+tg_result tg_hs13_finished_in(struct tg_hs *hs, struct tg_hsio_msg *m,
+			      const uint8_t *base)
 {
 	struct tg_hs13_finished fin;
 	uint8_t th[TG_HASH_MAX_LEN];
+
+	TG_GUARD(tg_hs13_finished_parse(&m->body, tg_hash_len(tg_hs13_hash(hs)),
+					&fin));
+	TG_GUARD(tg_hs13_th(hs, hs->tr_prev, th));
+	return tg_ks_finished_check(tg_hs13_hash(hs), base, th, fin.verify_data,
+				    fin.len);
+}
+
+tg_result tg_srv13_finished(struct tg_hs *hs, struct tg_hsio_msg *m)
+{
+	uint8_t th[TG_HASH_MAX_LEN];
 	tg_result r;
 
-	TG_GUARD(tg_hs13_finished_parse(&m->body, tg_hash_len(tg_h13(hs)), &fin));
-	/* §4.4.4: over the transcript before it */
-	TG_GUARD(tg_th(hs, hs->tr_prev, th));
-	TG_GUARD(tg_ks_finished_check(tg_h13(hs), hs->ks.c_hs, th, fin.verify_data,
-				      fin.len));
+	TG_GUARD(tg_hs13_finished_in(hs, m, hs->ks.c_hs));
 	/* §7.1: resumption_master_secret through the client Finished */
-	TG_GUARD(tg_th(hs, hs->tr_len, th));
+	TG_GUARD(tg_hs13_th(hs, hs->tr_len, th));
 	TG_GUARD(tg_ks_resumption(&hs->ks, th));
 	/* §7.3: the application keys; our NewSessionTicket goes under the
 	 * server's, and the export continues after it */
-	r = tg_srv13_keys(hs, hs->ks.s_ap, TG_DIR_SEAL, &hs->k_tx);
+	r = tg_hs13_keys(hs, hs->ks.s_ap, TG_DIR_SEAL, &hs->k_tx);
 	if (tg_ok(r))
-		r = tg_srv13_keys(hs, hs->ks.c_ap, TG_DIR_OPEN, &hs->k_rx);
+		r = tg_hs13_keys(hs, hs->ks.c_ap, TG_DIR_OPEN, &hs->k_rx);
 	TG_GUARD(r);
 	/* §4.6.1: a ticket for a client that can resume with it; a ticket
 	 * that cannot be made only costs a resumption */

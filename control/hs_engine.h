@@ -2,8 +2,9 @@
 /**
  * @file hs_engine.h
  * The handshake engine's own state and the helpers its two halves share:
- * hs.c (TLS 1.2 both roles, the state table, the public API) and hs13.c
- * (the TLS 1.3 server). Not a public API: see tg_hs.h.
+ * hs.c (TLS 1.2 both roles, the state table, the public API), hs13.c
+ * (the TLS 1.3 server and what both TLS 1.3 roles share) and
+ * hs13_client.c (the TLS 1.3 client). Not a public API: see tg_hs.h.
  */
 #ifndef TG_HS_ENGINE_H
 #define TG_HS_ENGINE_H
@@ -66,6 +67,13 @@ enum tg_hs_state {
 	S13_CLIENT_CERT,    /* the client's Certificate (we asked for it) */
 	S13_CERT_VERIFY,    /* its CertificateVerify */
 	S13_FINISHED,       /* the client's Finished */
+	/* client, TLS 1.3 (hs13_client.c) */
+	C13_SERVER_HELLO2,  /* the ServerHello after a HelloRetryRequest */
+	C13_EE,             /* EncryptedExtensions */
+	C13_CERT_OR_CR,     /* CertificateRequest or Certificate */
+	C13_CERT,           /* Certificate (after a CertificateRequest) */
+	C13_CERT_VERIFY,    /* the server's CertificateVerify */
+	C13_FINISHED,       /* the server's Finished */
 	/* both */
 	T_ESTABLISHED,
 	T_FAILED,
@@ -139,6 +147,19 @@ struct tg_hs {
 	uint16_t psk_index;              /* its identity in the ClientHello */
 	uint8_t psk[TG_KS_MAX];          /* its PSK */
 	uint8_t cookie[32];              /* the HelloRetryRequest's cookie */
+
+	/* TLS 1.3 client (hs13_client.c) */
+	bool offered13;                  /* our ClientHello offers TLS 1.3 */
+	bool psk_offered;                /* ... and a ticket's PSK */
+	uint16_t share_group;            /* the group of our key share */
+	uint8_t *hrr_cookie;             /* the HelloRetryRequest's cookie,
+					    echoed (malloc'd) */
+	size_t hrr_cookie_len;
+	uint8_t cr_ctx[255];             /* certificate_request_context */
+	uint8_t cr_ctx_len;
+	uint8_t res13[TG_KS_MAX];        /* resumption_master_secret, kept
+					    past the export for tickets */
+	uint8_t res13_len;
 };
 
 /* Scratch for the message being built (one per thread). */
@@ -222,6 +243,105 @@ TG_MUST_CHECK tg_result tg_srv13_cert_verify(struct tg_hs *hs,
 					     struct tg_hsio_msg *m);
 TG_MUST_CHECK tg_result tg_srv13_finished(struct tg_hs *hs,
 					  struct tg_hsio_msg *m);
-TG_MUST_CHECK tg_result tg_srv13_ccs(struct tg_hs *hs, struct tg_hsio_msg *m);
+
+/* ---- what both TLS 1.3 roles share (hs13.c) ---- */
+
+/** The suite's hash. */
+enum tg_hash tg_hs13_hash(const struct tg_hs *hs);
+
+/** The transcript hash of its first @p len bytes. */
+TG_MUST_CHECK tg_result tg_hs13_th(struct tg_hs *hs, size_t len,
+				   uint8_t th[TG_HASH_MAX_LEN]);
+
+/** Switch one direction of the record layer to @p secret's keys (@p k
+ *  keeps them, for the export). */
+TG_MUST_CHECK tg_result tg_hs13_keys(struct tg_hs *hs, const uint8_t *secret,
+				     enum tg_dir dir, struct tg_keys *k);
+
+/** The scheme certificate @p c signs with the TLS 1.3 way: ours, in our
+ *  order, one of @p offered (a tg_sigalg_bit() set). */
+TG_MUST_CHECK tg_result tg_hs13_sigalg(const struct tg_cert *c,
+				       uint32_t offered, const uint16_t *ours,
+				       size_t n, uint16_t *out);
+
+/** Whether @p sigalg is one TLS 1.3 takes for a CertificateVerify. */
+bool tg_hs13_sigalg_ok(uint16_t sigalg);
+
+/** Our dummy ChangeCipherSpec (§D.4), once, in compatibility mode. */
+TG_MUST_CHECK tg_result tg_hs13_put_ccs(struct tg_hs *hs);
+
+/** Our Finished with @p base (our handshake traffic secret). */
+TG_MUST_CHECK tg_result tg_hs13_finished_out(struct tg_hs *hs,
+					     const uint8_t *base);
+
+/** The peer's Finished (@p m) against @p base (its traffic secret). */
+TG_MUST_CHECK tg_result tg_hs13_finished_in(struct tg_hs *hs,
+					    struct tg_hsio_msg *m,
+					    const uint8_t *base);
+
+/** Our Certificate (with @p ctx, the CertificateRequest's context) and
+ *  CertificateVerify, signed with hs->cert and hs->sigalg. */
+TG_MUST_CHECK tg_result tg_hs13_cert_cv(struct tg_hs *hs,
+					const struct tg_hs_bytes *ctx);
+
+/** The peer's CertificateVerify (@p m) with its leaf key. */
+TG_MUST_CHECK tg_result tg_hs13_cv_in(struct tg_hs *hs, struct tg_hsio_msg *m,
+				      uint16_t *sigalg);
+
+/** A peer's TLS 1.3 Certificate (no entry extensions: we ask for none),
+ *  verified as tg_hs_peer_chain() does. */
+TG_MUST_CHECK tg_result tg_hs13_peer_chain(struct tg_hs *hs,
+					   const struct tg_hs13_certificate *c13,
+					   const struct tg_ca *ca,
+					   enum tg_verify_purpose purpose,
+					   const char *host);
+
+/** A ChangeCipherSpec in TLS 1.3 (§5): dropped (a state table row). */
+TG_MUST_CHECK tg_result tg_hs13_ccs(struct tg_hs *hs, struct tg_hsio_msg *m);
+
+/** Client: server_name and ALPN of a ClientHello from @p cfg (the ALPN
+ *  list encoded into @p buf). */
+TG_MUST_CHECK tg_result tg_cli_hello_name_alpn(const struct tg_hs_config *cfg,
+					       struct tg_hs_client_hello *ch,
+					       uint8_t *buf, size_t cap);
+
+/** Client: a protocol the server selected (ALPN, RFC 7301 §3.2) must be
+ *  one we offered; kept in the info. */
+TG_MUST_CHECK tg_result tg_cli_alpn(struct tg_hs *hs, const struct tg_hs_bytes *p);
+
+/* Tests only (RFC 8448 traces): the next TLS 1.3 ClientHello of this
+ * thread takes this random and X25519 private key, then it is cleared. */
+struct tg_cli13_fixed {
+	uint8_t random[TG_TLS_RANDOM_LEN];
+	uint8_t x25519[32];
+};
+extern __thread const struct tg_cli13_fixed *tg_cli13_fixed;
+
+/* ---- TLS 1.3 client (hs13_client.c) ---- */
+
+/** Our first ClientHello when TLS 1.3 is configured. */
+TG_MUST_CHECK tg_result tg_cli13_client_hello(struct tg_hs *hs);
+
+/** Whether a ServerHello chose TLS 1.3 (we offered it and it says so). */
+bool tg_cli13_chosen(const struct tg_hs *hs, const struct tg_hs_server_hello *sh);
+
+/** A ServerHello or HelloRetryRequest that chose TLS 1.3. */
+TG_MUST_CHECK tg_result tg_cli13_server_hello(struct tg_hs *hs,
+					      const struct tg_hs_server_hello *sh);
+
+/** The state table's TLS 1.3 client handlers. */
+TG_MUST_CHECK tg_result tg_cli13_server_hello2(struct tg_hs *hs,
+					       struct tg_hsio_msg *m);
+TG_MUST_CHECK tg_result tg_cli13_ee(struct tg_hs *hs, struct tg_hsio_msg *m);
+TG_MUST_CHECK tg_result tg_cli13_cert_request(struct tg_hs *hs,
+					      struct tg_hsio_msg *m);
+TG_MUST_CHECK tg_result tg_cli13_cert(struct tg_hs *hs, struct tg_hsio_msg *m);
+TG_MUST_CHECK tg_result tg_cli13_cert_verify(struct tg_hs *hs,
+					     struct tg_hsio_msg *m);
+TG_MUST_CHECK tg_result tg_cli13_finished(struct tg_hs *hs,
+					  struct tg_hsio_msg *m);
+
+/** A NewSessionTicket after the handshake (tg_hs_post_handshake). */
+TG_MUST_CHECK tg_result tg_cli13_ticket(struct tg_hs *hs, struct tg_cur *body);
 
 #endif

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /**
  * @file tg_hs.h
- * The handshake engine: TLS 1.2 server and client, TLS 1.3 server
- * (RFC 8446), I/O free.
+ * The handshake engine: TLS 1.2 and TLS 1.3 (RFC 8446), server and
+ * client, I/O free.
  *
  * Bytes in (tg_hs_feed), bytes out (tg_hs_output), events (tg_hs_events).
  * When TG_HS_EV_KEYS_READY is raised the handshake is complete and
@@ -64,7 +64,7 @@ enum tg_hs_resumption {
 /** Protocol versions a configuration allows (tg_hs_config::versions). */
 enum tg_hs_version_bit {
 	TG_HS_VERSION_TLS12 = 1 << 0, /**< TLS 1.2 (RFC 5246) */
-	TG_HS_VERSION_TLS13 = 1 << 1, /**< TLS 1.3 (RFC 8446), server only */
+	TG_HS_VERSION_TLS13 = 1 << 1, /**< TLS 1.3 (RFC 8446) */
 };
 
 /** Configuration shared by many connections. */
@@ -106,9 +106,21 @@ struct tg_hs_config {
 	struct tg_ca *ca;                /**< verifies the server; NULL = no check */
 	const struct tg_cert *client_cert; /**< for client authentication */
 	bool offer_ticket;               /**< send an empty session_ticket */
+	/** TLS 1.3 client: no middlebox compatibility mode (RFC 8446 §D.4:
+	 *  an empty legacy_session_id and no dummy ChangeCipherSpec) */
+	bool no_compat;
+	/** TLS 1.3 client: the record_size_limit to offer (RFC 8449 §4,
+	 *  counting the content type; 64..16385), 0 = none */
+	uint16_t record_size_limit;
 };
 
-/** Resumable state a client keeps between connections. */
+/**
+ * Resumable state a client keeps between connections. TLS 1.2: the
+ * session ID or ticket and the master secret. TLS 1.3 (@c tls13): the
+ * last NewSessionTicket's ticket and PSK (in @c master, the suite's
+ * hash length), its ticket_age_add, lifetime and arrival time (RFC 8446
+ * §4.6.1).
+ */
 struct tg_hs_session {
 	uint8_t id[32];
 	uint8_t id_len;
@@ -118,6 +130,11 @@ struct tg_hs_session {
 	uint8_t ticket[1024];
 	uint16_t ticket_len;
 	bool valid;
+	bool tls13;            /**< a TLS 1.3 ticket and PSK */
+	uint32_t age_add;      /**< its ticket_age_add */
+	uint32_t lifetime;     /**< its ticket_lifetime, seconds */
+	uint64_t received_ms;  /**< when it came (CLOCK_REALTIME, ms) */
+	char sni[TG_HS_SNI_LEN]; /**< the server name it was issued for */
 };
 
 /** What was negotiated. */
@@ -220,6 +237,18 @@ TG_MUST_CHECK tg_result tg_hs_export_secrets13(struct tg_hs *hs,
 
 /** Negotiated parameters (valid once keys are ready; partly before). */
 const struct tg_hs_info *tg_hs_info(const struct tg_hs *hs);
+
+/**
+ * TLS 1.3 (RFC 8446 §4.6): a post-handshake message (type, u24 length,
+ * body) that whoever runs the records opened after the key export. A
+ * client keeps a NewSessionTicket for resumption (tg_hs_get_session());
+ * KeyUpdate is the dataplane's own; anything else is refused.
+ * @return TG_E_UNEXPECTED_MSG for another message or a server,
+ *         TG_E_DECODE / TG_E_ILLEGAL_PARAM for a bad ticket,
+ *         TG_E_STATE before the handshake completed or for TLS 1.2
+ */
+TG_MUST_CHECK tg_result tg_hs_post_handshake(struct tg_hs *hs,
+					     const uint8_t *msg, size_t len);
 
 /** Client: the resumable session after a full handshake (for resume). */
 TG_MUST_CHECK tg_result tg_hs_get_session(const struct tg_hs *hs,

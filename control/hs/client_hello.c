@@ -379,6 +379,7 @@ static TG_MUST_CHECK tg_result exts_write(struct tg_wcur *w,
 	size_t m, m2;
 	size_t n;
 
+	/* RFC 8448's order (its client's), pre_shared_key last */
 	if (in->exts & TG_HS_EXT_SERVER_NAME) {
 		const struct tg_hs_bytes *h = &in->host_name;
 
@@ -400,6 +401,11 @@ static TG_MUST_CHECK tg_result exts_write(struct tg_wcur *w,
 		TG_GUARD(tg_wcur_bytes(w, ocsp, sizeof(ocsp)));
 		TG_GUARD(tg_wcur_vec_end(w, 2, m));
 	}
+	if (in->exts & TG_HS_EXT_RENEGOTIATION_INFO) {
+		TG_GUARD(tg_hs_ext_begin(w, TG_EXT_RENEGOTIATION_INFO, &m));
+		TG_GUARD(tg_hs_vec_write(w, 1, 0, 255, &in->reneg_info));
+		TG_GUARD(tg_wcur_vec_end(w, 2, m));
+	}
 	if (in->exts & TG_HS_EXT_SUPPORTED_GROUPS) {
 		TG_GUARD(tg_hs_ext_begin(w, TG_EXT_SUPPORTED_GROUPS, &m));
 		TG_GUARD(tg_hs_u16_list_write(w, 2, 2, 0xfffe, &in->groups));
@@ -408,11 +414,6 @@ static TG_MUST_CHECK tg_result exts_write(struct tg_wcur *w,
 	if (in->exts & TG_HS_EXT_EC_POINT_FORMATS) {
 		TG_GUARD(tg_hs_ext_begin(w, TG_EXT_EC_POINT_FORMATS, &m));
 		TG_GUARD(tg_hs_vec_write(w, 1, 1, 255, &in->point_formats));
-		TG_GUARD(tg_wcur_vec_end(w, 2, m));
-	}
-	if (in->exts & TG_HS_EXT_SIGNATURE_ALGS) {
-		TG_GUARD(tg_hs_ext_begin(w, TG_EXT_SIGNATURE_ALGORITHMS, &m));
-		TG_GUARD(tg_hs_u16_list_write(w, 2, 2, 0xfffe, &in->sigalgs));
 		TG_GUARD(tg_wcur_vec_end(w, 2, m));
 	}
 	if (in->exts & TG_HS_EXT_ALPN) {
@@ -433,25 +434,30 @@ static TG_MUST_CHECK tg_result exts_write(struct tg_wcur *w,
 		TG_GUARD(tg_wcur_bytes(w, in->ticket.p, in->ticket.len));
 		TG_GUARD(tg_wcur_vec_end(w, 2, m));
 	}
-	if (in->exts & TG_HS_EXT_SUPPORTED_VERSIONS) {
-		TG_GUARD(tg_hs_ext_begin(w, TG_EXT_SUPPORTED_VERSIONS, &m));
-		TG_GUARD(tg_hs_u16_list_write(w, 1, 2, 254, &in->versions));
-		TG_GUARD(tg_wcur_vec_end(w, 2, m));
-	}
-	if (in->exts & TG_HS_EXT_RENEGOTIATION_INFO) {
-		TG_GUARD(tg_hs_ext_begin(w, TG_EXT_RENEGOTIATION_INFO, &m));
-		TG_GUARD(tg_hs_vec_write(w, 1, 0, 255, &in->reneg_info));
-		TG_GUARD(tg_wcur_vec_end(w, 2, m));
-	}
 	if (in->exts & TG_HS_EXT_KEY_SHARE) {
 		/* key_shares is the KeyShareEntry list body, as parsed */
 		TG_GUARD(tg_hs_ext_begin(w, TG_EXT_KEY_SHARE, &m));
 		TG_GUARD(tg_hs_vec_write(w, 2, 0, 0xffff, &in->key_shares));
 		TG_GUARD(tg_wcur_vec_end(w, 2, m));
 	}
+	if (in->exts & TG_HS_EXT_SUPPORTED_VERSIONS) {
+		TG_GUARD(tg_hs_ext_begin(w, TG_EXT_SUPPORTED_VERSIONS, &m));
+		TG_GUARD(tg_hs_u16_list_write(w, 1, 2, 254, &in->versions));
+		TG_GUARD(tg_wcur_vec_end(w, 2, m));
+	}
+	if (in->exts & TG_HS_EXT_SIGNATURE_ALGS) {
+		TG_GUARD(tg_hs_ext_begin(w, TG_EXT_SIGNATURE_ALGORITHMS, &m));
+		TG_GUARD(tg_hs_u16_list_write(w, 2, 2, 0xfffe, &in->sigalgs));
+		TG_GUARD(tg_wcur_vec_end(w, 2, m));
+	}
 	if (in->exts & TG_HS_EXT_SIGALGS_CERT) {
 		TG_GUARD(tg_hs_ext_begin(w, TG_EXT_SIGNATURE_ALGORITHMS_CERT, &m));
 		TG_GUARD(tg_hs_u16_list_write(w, 2, 2, 0xfffe, &in->sigalgs_cert));
+		TG_GUARD(tg_wcur_vec_end(w, 2, m));
+	}
+	if (in->exts & TG_HS_EXT_PSK_MODES) {
+		TG_GUARD(tg_hs_ext_begin(w, TG_EXT_PSK_KEY_EXCHANGE_MODES, &m));
+		TG_GUARD(tg_hs_vec_write(w, 1, 1, 255, &in->psk_modes));
 		TG_GUARD(tg_wcur_vec_end(w, 2, m));
 	}
 	if (in->exts & TG_HS_EXT_RECORD_SIZE_LIMIT) {
@@ -462,11 +468,6 @@ static TG_MUST_CHECK tg_result exts_write(struct tg_wcur *w,
 	if (in->exts & TG_HS_EXT_COOKIE) {
 		TG_GUARD(tg_hs_ext_begin(w, TG_EXT_COOKIE, &m));
 		TG_GUARD(tg_hs_vec_write(w, 2, 1, 0xffff, &in->cookie));
-		TG_GUARD(tg_wcur_vec_end(w, 2, m));
-	}
-	if (in->exts & TG_HS_EXT_PSK_MODES) {
-		TG_GUARD(tg_hs_ext_begin(w, TG_EXT_PSK_KEY_EXCHANGE_MODES, &m));
-		TG_GUARD(tg_hs_vec_write(w, 1, 1, 255, &in->psk_modes));
 		TG_GUARD(tg_wcur_vec_end(w, 2, m));
 	}
 	if (in->exts & TG_HS_EXT_EARLY_DATA) {

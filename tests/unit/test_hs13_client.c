@@ -1,0 +1,936 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Unit tests for the TLS 1.3 client (control/hs13_client.c and its rows
+ * of the state table in control/hs.c):
+ *  - our client against our server: every suite x group (HRR forced by
+ *    the server's preference) x certificate (ECDSA P-256, RSA with
+ *    RSA-PSS) x client authentication, then PSK-DHE resumption with the
+ *    server's ticket; application data both ways through the exported
+ *    keys and the record engine;
+ *  - RFC 8448 §3 (simple 1-RTT): with the trace's random and X25519 key
+ *    our ClientHello is the trace's byte for byte; the trace's server
+ *    messages give the trace's client Finished, application keys and
+ *    traffic secrets, and a ticket with its nonce the trace's PSK;
+ *  - the negative cases RFC 8446 names an alert for, from a server
+ *    scripted here (the messages built with the codecs, the records
+ *    sealed with the key schedule): the downgrade sentinels, a second
+ *    HelloRetryRequest, one that changes nothing, a ServerHello for a
+ *    group or suite we did not offer or without key_share, an extension
+ *    where it does not belong, a bad CertificateVerify or Finished.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hs_engine.h"
+#include "tg_alert.h"
+#include "tg_cert.h"
+#include "tg_hs.h"
+#include "tg_hs_msg.h"
+#include "tg_ks.h"
+#include "tg_kx.h"
+#include "tg_sig.h"
+#include "tg_suite.h"
+#include "tg_rfc8448.h"
+#include "tg_test.h"
+#include "tg_test_hs.h"
+#include "tg_tls.h"
+#include "tg_wipe.h"
+
+static struct tg_test_hs_env env;
+
+static int suite_init(void)
+{
+	static const struct tg_test_hs_spec spec = {
+		.prefix = "tghs13c", .ca_cn = "HS13C CA", .std_leaves = true,
+		.resumption = true,
+	};
+
+	return tg_test_hs_open(&spec, &env);
+}
+
+static int suite_fini(void)
+{
+	tg_test_hs_close(&env);
+	return 0;
+}
+
+static size_t hex(const char *h, uint8_t *out, size_t cap)
+{
+	return tg_test_hex(h, out, cap);
+}
+
+static void cli_cfg(struct tg_hs_config *c)
+{
+	tg_test_hs_cli_cfg(c, &env);
+	c->versions = TG_HS_VERSION_TLS13;
+}
+
+/* ---- records ---------------------------------------------------------- */
+
+/* Open one record of @p in (its length in *@p used) with @p s. */
+static bool open_rec(struct tg_accel_sess *s, uint8_t *in, size_t n,
+		     size_t *used, uint8_t *type, uint8_t **p, size_t *len)
+{
+	struct tg_rec rec = { .sess = s, .buf = in, .cap = (uint32_t)n }, *rp = &rec;
+
+	if (n < 5 || n < 5 + (size_t)(in[3] << 8 | in[4]))
+		return false;
+	rec.rec_len = 5 + (uint32_t)(in[3] << 8 | in[4]);
+	*used = rec.rec_len;
+	if (tg_accel_open_burst(&rp, 1) != 1)
+		return false;
+	*type = rec.type;
+	*p = in + rec.off;
+	*len = rec.len;
+	return true;
+}
+
+static size_t seal_rec(struct tg_accel_sess *s, uint8_t type, const uint8_t *p,
+		       size_t n, uint8_t *out, size_t cap)
+{
+	uint32_t h = tg_accel_hdr_len(s);
+	struct tg_rec rec = { .sess = s, .buf = out, .cap = (uint32_t)cap,
+			      .off = h, .len = (uint32_t)n, .type = type }, *rp = &rec;
+
+	memcpy(out + h, p, n);
+	CU_ASSERT_EQUAL_FATAL(tg_accel_seal_burst(&rp, 1), 1);
+	memmove(out, out + rec.rec_off, rec.rec_len);
+	return rec.rec_len;
+}
+
+static size_t plain_rec(uint8_t *out, uint8_t type, const uint8_t *p, size_t n)
+{
+	out[0] = type;
+	out[1] = 3;
+	out[2] = 3;
+	out[3] = (uint8_t)(n >> 8);
+	out[4] = (uint8_t)n;
+	memcpy(out + 5, p, n);
+	return n + 5;
+}
+
+/* ---- our client against our server -------------------------------------- */
+
+struct pair {
+	struct tg_hs *c, *s;
+	tg_result rc, rs;
+	uint8_t c_rest[32768]; /* the server's bytes after the client's
+				  handshake: its tickets */
+	size_t c_rest_len;
+};
+
+static void pump(struct pair *p)
+{
+	uint8_t buf[65536];
+
+	for (int i = 0; i < 50; i++) {
+		size_t n, used = 0;
+		bool moved = false;
+
+		while ((n = tg_hs_output(p->c, buf, sizeof(buf))) > 0) {
+			moved = true;
+			if (tg_ok(p->rs) &&
+			    !(tg_hs_events(p->s) & TG_HS_EV_KEYS_READY))
+				p->rs = tg_hs_feed(p->s, buf, n, &used);
+		}
+		while ((n = tg_hs_output(p->s, buf, sizeof(buf))) > 0) {
+			moved = true;
+			used = 0;
+			if (tg_ok(p->rc) &&
+			    !(tg_hs_events(p->c) & TG_HS_EV_KEYS_READY)) {
+				p->rc = tg_hs_feed(p->c, buf, n, &used);
+				if (tg_failed(p->rc))
+					continue;
+			}
+			/* after its Finished: the tickets, for later */
+			if (tg_hs_events(p->c) & TG_HS_EV_KEYS_READY) {
+				CU_ASSERT_FATAL(p->c_rest_len + n - used <=
+						sizeof(p->c_rest));
+				memcpy(p->c_rest + p->c_rest_len, buf + used, n - used);
+				p->c_rest_len += n - used;
+			}
+		}
+		if (!moved)
+			break;
+	}
+}
+
+/* Application data both ways through the exported keys; the server's
+ * tickets (records before its data) go to the client's
+ * tg_hs_post_handshake. Returns the tickets seen. */
+static int app_data(struct pair *p)
+{
+	struct tg_keys ctx, crx, stx, srx;
+	struct tg_accel_sess *a = NULL, *b = NULL, *c = NULL, *d = NULL;
+	struct tg_hs_secrets13 sc, ss;
+	static const uint8_t ping[] = "ping from our client";
+	static const uint8_t pong[] = "pong from our server";
+	uint8_t buf[40000], *pl, type;
+	size_t n, used, len, off = 0;
+	int tickets = 0;
+
+	TG_ASSERT_OK(tg_hs_export_keys(p->c, &ctx, &crx));
+	TG_ASSERT_OK(tg_hs_export_keys(p->s, &stx, &srx));
+	CU_ASSERT_EQUAL(memcmp(ctx.key, srx.key, ctx.key_len), 0);
+	CU_ASSERT_EQUAL(memcmp(crx.key, stx.key, crx.key_len), 0);
+	if (tg_hs_info(p->c)->version == TG_TLS13) {
+		TG_ASSERT_OK(tg_hs_export_secrets13(p->c, &sc));
+		TG_ASSERT_OK(tg_hs_export_secrets13(p->s, &ss));
+		CU_ASSERT_EQUAL(memcmp(sc.tx, ss.rx, sc.len), 0);
+		CU_ASSERT_EQUAL(memcmp(sc.rx, ss.tx, sc.len), 0);
+		TG_WIPE_OBJ(sc);
+		TG_WIPE_OBJ(ss);
+	}
+	TG_ASSERT_OK(tg_accel_sess_create(env.acc, &ctx, &a));
+	TG_ASSERT_OK(tg_accel_sess_create(env.acc, &crx, &b));
+	TG_ASSERT_OK(tg_accel_sess_create(env.acc, &stx, &c));
+	TG_ASSERT_OK(tg_accel_sess_create(env.acc, &srx, &d));
+	/* client -> server */
+	n = seal_rec(a, TG_CT_APPLICATION_DATA, ping, sizeof(ping), buf, sizeof(buf));
+	CU_ASSERT_FATAL(open_rec(d, buf, n, &used, &type, &pl, &len));
+	CU_ASSERT(type == TG_CT_APPLICATION_DATA && len == sizeof(ping) &&
+		  memcmp(pl, ping, len) == 0);
+	/* server -> client, after its tickets */
+	memcpy(buf, p->c_rest, p->c_rest_len);
+	n = p->c_rest_len;
+	n += seal_rec(c, TG_CT_APPLICATION_DATA, pong, sizeof(pong), buf + n,
+		      sizeof(buf) - n);
+	while (off < n) {
+		CU_ASSERT_FATAL(open_rec(b, buf + off, n - off, &used, &type, &pl,
+					 &len));
+		off += used;
+		if (type == TG_CT_HANDSHAKE) {
+			TG_ASSERT_OK(tg_hs_post_handshake(p->c, pl, len));
+			tickets++;
+			continue;
+		}
+		CU_ASSERT(type == TG_CT_APPLICATION_DATA && len == sizeof(pong) &&
+			  memcmp(pl, pong, len) == 0);
+	}
+	tg_accel_sess_free(a);
+	tg_accel_sess_free(b);
+	tg_accel_sess_free(c);
+	tg_accel_sess_free(d);
+	TG_WIPE_OBJ(ctx);
+	TG_WIPE_OBJ(crx);
+	TG_WIPE_OBJ(stx);
+	TG_WIPE_OBJ(srx);
+	return tickets;
+}
+
+/* One connection; true when both ends completed and data went through. */
+static bool run_pair(const struct tg_hs_config *cc, const struct tg_hs_config *sc,
+		     struct tg_hs_session *sess, struct tg_hs_info *ci,
+		     struct tg_hs_info *si)
+{
+	struct pair *p = calloc(1, sizeof(*p));
+	bool ok;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	TG_ASSERT_OK(tg_hs_new(sc, NULL, &p->s));
+	TG_ASSERT_OK(tg_hs_new(cc, sess, &p->c));
+	pump(p);
+	*ci = *tg_hs_info(p->c);
+	*si = *tg_hs_info(p->s);
+	ok = tg_ok(p->rc) && tg_ok(p->rs) &&
+	     (tg_hs_events(p->c) & TG_HS_EV_KEYS_READY) &&
+	     (tg_hs_events(p->s) & TG_HS_EV_KEYS_READY);
+	if (!ok)
+		fprintf(stderr, "pair: client %s (alert %u/%u) server %s (alert %u/%u)\n",
+			tg_strerror(p->rc.code), ci->alert_sent, ci->alert_recv,
+			tg_strerror(p->rs.code), si->alert_sent, si->alert_recv);
+	if (ok) {
+		int t = app_data(p);
+
+		CU_ASSERT_EQUAL(t, sc->tickets != NULL ? 1 : 0);
+		if (sess != NULL && t > 0)
+			TG_ASSERT_OK(tg_hs_get_session(p->c, sess));
+	}
+	tg_hs_free(p->c);
+	tg_hs_free(p->s);
+	free(p);
+	return ok;
+}
+
+static void test_ours_both_roles(void)
+{
+	static const uint16_t suites[] = { TG_CS13_AES_128_GCM_SHA256,
+					   TG_CS13_AES_256_GCM_SHA384,
+					   TG_CS13_CHACHA20_POLY1305_SHA256 };
+	static const uint16_t groups[] = { TG_GROUP_X25519, TG_GROUP_SECP256R1,
+					   TG_GROUP_SECP384R1 };
+	static const uint16_t ec_sa[] = { TG_SIG_ECDSA_SECP256R1_SHA256 };
+	static const uint16_t rsa_sa[] = { TG_SIG_RSA_PSS_RSAE_SHA256 };
+
+	for (size_t s = 0; s < 3; s++) {
+		for (size_t g = 0; g < 3; g++) {
+			for (int rsa = 0; rsa < 2; rsa++) {
+				struct tg_hs_config cc, sc;
+				struct tg_hs_info ci, si;
+				/* our client certificate is P-256: with
+				 * ECDSA offered the server picks its EC one */
+				int auth = !rsa && (s + g) % 2 == 0;
+
+				cli_cfg(&cc);
+				tg_test_hs_srv_cfg(&sc, &env);
+				sc.versions = TG_HS_VERSION_TLS13;
+				cc.suites13[0] = suites[s];
+				cc.n_suites13 = 1;
+				/* the client's share is X25519; the
+				 * server's first group g: HRR for P-256/384 */
+				sc.groups[0] = groups[g];
+				sc.n_groups = 1;
+				cc.sigalgs[0] = rsa ? rsa_sa[0] : ec_sa[0];
+				cc.n_sigalgs = 1;
+				if (auth) {
+					sc.client_auth = TG_HS_CLIENT_AUTH_REQUIRE;
+					cc.client_cert = env.client_cert;
+				}
+				cc.no_compat = g == 1;
+				CU_ASSERT(run_pair(&cc, &sc, NULL, &ci, &si));
+				CU_ASSERT_EQUAL(ci.version, TG_TLS13);
+				CU_ASSERT_EQUAL(ci.suite, suites[s]);
+				CU_ASSERT_EQUAL(ci.group, groups[g]);
+				CU_ASSERT_EQUAL(ci.hrr, g != 0);
+				CU_ASSERT_EQUAL(ci.cert_type, rsa ? 1 : 2);
+				CU_ASSERT_EQUAL(ci.sigalg, rsa ? rsa_sa[0] : ec_sa[0]);
+				CU_ASSERT_TRUE(ci.peer_verified);
+				CU_ASSERT_EQUAL(si.peer_verified, auth == 1);
+			}
+		}
+	}
+}
+
+static void test_ours_resumption(void)
+{
+	struct tg_hs_config cc, sc;
+	struct tg_hs_info ci, si;
+	struct tg_hs_session sess;
+
+	memset(&sess, 0, sizeof(sess));
+	cli_cfg(&cc);
+	tg_test_hs_srv_cfg(&sc, &env);
+	sc.versions = TG_HS_VERSION_TLS13;
+	sc.tickets = env.tickets;
+	snprintf(cc.alpn[0], sizeof(cc.alpn[0]), "h2");
+	cc.n_alpn = 1;
+	snprintf(sc.alpn[0], sizeof(sc.alpn[0]), "h2");
+	sc.n_alpn = 1;
+	cc.record_size_limit = 4096;
+	CU_ASSERT(run_pair(&cc, &sc, &sess, &ci, &si));
+	CU_ASSERT_EQUAL(ci.resumed, TG_HS_FULL);
+	CU_ASSERT_STRING_EQUAL(ci.alpn, "h2");
+	CU_ASSERT_EQUAL(si.record_limit, 4095);
+	CU_ASSERT_TRUE(sess.valid && sess.tls13);
+	CU_ASSERT_EQUAL(sess.suite, ci.suite);
+	/* PSK-DHE with that ticket */
+	CU_ASSERT(run_pair(&cc, &sc, &sess, &ci, &si));
+	CU_ASSERT_EQUAL(ci.resumed, TG_HS_RESUMED_TICKET);
+	CU_ASSERT_EQUAL(si.resumed, TG_HS_RESUMED_TICKET);
+	/* again, with the new ticket, through a HelloRetryRequest */
+	sc.groups[0] = TG_GROUP_SECP384R1;
+	sc.n_groups = 1;
+	CU_ASSERT(run_pair(&cc, &sc, &sess, &ci, &si));
+	CU_ASSERT_TRUE(ci.hrr);
+	CU_ASSERT_EQUAL(ci.resumed, TG_HS_RESUMED_TICKET);
+	CU_ASSERT_EQUAL(si.resumed, TG_HS_RESUMED_TICKET);
+	/* a PSK the server cannot open: a full handshake */
+	sess.ticket[10] ^= 1;
+	CU_ASSERT(run_pair(&cc, &sc, &sess, &ci, &si));
+	CU_ASSERT_EQUAL(ci.resumed, TG_HS_FULL);
+	/* another server name: not offered */
+	snprintf(cc.server_name, sizeof(cc.server_name), "other.example.com");
+	cc.ca = NULL;
+	CU_ASSERT(run_pair(&cc, &sc, &sess, &ci, &si));
+	CU_ASSERT_EQUAL(ci.resumed, TG_HS_FULL);
+}
+
+static void test_ours_versions(void)
+{
+	struct tg_hs_config cc, sc;
+	struct tg_hs_info ci, si;
+
+	/* both configured on both: TLS 1.3 */
+	cli_cfg(&cc);
+	cc.versions |= TG_HS_VERSION_TLS12;
+	tg_test_hs_srv_cfg(&sc, &env);
+	sc.versions = TG_HS_VERSION_TLS12 | TG_HS_VERSION_TLS13;
+	CU_ASSERT(run_pair(&cc, &sc, NULL, &ci, &si));
+	CU_ASSERT_EQUAL(ci.version, TG_TLS13);
+	/* a TLS 1.2 server (no sentinel: not 1.3-capable): TLS 1.2 */
+	tg_test_hs_srv_cfg(&sc, &env);
+	CU_ASSERT(run_pair(&cc, &sc, NULL, &ci, &si));
+	CU_ASSERT_EQUAL(ci.version, TG_TLS12);
+	/* a 1.3-capable server that negotiates 1.2 (it sends DOWNGRD\1):
+	 * illegal_parameter (RFC 8446 §4.1.3) */
+	sc.tls13_capable = true;
+	CU_ASSERT_FALSE(run_pair(&cc, &sc, NULL, &ci, &si));
+	CU_ASSERT_EQUAL(ci.alert_sent, TG_ALERT_ILLEGAL_PARAMETER);
+	/* a client certificate asked for, none configured: an empty
+	 * Certificate, and the server decides (certificate_required) */
+	cli_cfg(&cc);
+	tg_test_hs_srv_cfg(&sc, &env);
+	sc.versions = TG_HS_VERSION_TLS13;
+	sc.client_auth = TG_HS_CLIENT_AUTH_OPTIONAL;
+	CU_ASSERT(run_pair(&cc, &sc, NULL, &ci, &si));
+	CU_ASSERT_FALSE(si.peer_cert);
+	sc.client_auth = TG_HS_CLIENT_AUTH_REQUIRE;
+	CU_ASSERT_FALSE(run_pair(&cc, &sc, NULL, &ci, &si));
+	CU_ASSERT_EQUAL(si.alert_sent, TG_ALERT_CERTIFICATE_REQUIRED);
+	/* a TLS 1.3-only client against a TLS 1.2 server */
+	cli_cfg(&cc);
+	tg_test_hs_srv_cfg(&sc, &env);
+	CU_ASSERT_FALSE(run_pair(&cc, &sc, NULL, &ci, &si));
+	CU_ASSERT_EQUAL(si.alert_sent, TG_ALERT_PROTOCOL_VERSION);
+}
+
+/* ---- RFC 8448 §3 ---------------------------------------------------------- */
+
+static const char s3_s_hs[] =
+	"b6 7b 7d 69 0c c1 6c 4e 75 e5 42 13 cb 2d 37 b4"
+	"e9 c9 12 bc de d9 10 5d 42 be fd 59 d3 91 ad 38";
+static const char s3_c_hs[] =
+	"b3 ed db 12 6e 06 7f 35 a7 80 b3 ab f4 5e 2d 8f"
+	"3b 1a 95 07 38 f5 2e 96 00 74 6a 0e 27 a5 5a 21";
+
+static void eq_hex(const uint8_t *got, size_t n, const char *want)
+{
+	uint8_t w[512];
+
+	CU_ASSERT_EQUAL_FATAL(hex(want, w, sizeof(w)), n);
+	CU_ASSERT_EQUAL(memcmp(got, w, n), 0);
+}
+
+/* A session for one direction from a trace's traffic secret. */
+static struct tg_accel_sess *trace_sess(const char *secret, enum tg_dir dir)
+{
+	uint8_t s[32];
+	struct tg_keys k;
+	struct tg_accel_sess *a = NULL;
+
+	CU_ASSERT_EQUAL_FATAL(hex(secret, s, sizeof(s)), 32);
+	TG_ASSERT_OK(tg_ks_traffic_keys(TG_HASH_SHA256, TG_SUITE_AES128GCM, s, dir,
+					0, &k));
+	TG_ASSERT_OK(tg_accel_sess_create(env.acc, &k, &a));
+	return a;
+}
+
+static void test_rfc8448_simple(void)
+{
+	static const struct tg_cli13_fixed fx = {
+		.random = { 0xcb, 0x34, 0xec, 0xb1, 0xe7, 0x81, 0x63, 0xba,
+			    0x1c, 0x38, 0xc6, 0xda, 0xcb, 0x19, 0x6a, 0x6d,
+			    0xff, 0xa2, 0x1a, 0x8d, 0x99, 0x12, 0xec, 0x18,
+			    0xa2, 0xef, 0x62, 0x83, 0x02, 0x4d, 0xec, 0xe7 },
+		.x25519 = { 0x49, 0xaf, 0x42, 0xba, 0x7f, 0x79, 0x94, 0x85,
+			    0x2d, 0x71, 0x3e, 0xf2, 0x78, 0x4b, 0xcb, 0xca,
+			    0xa7, 0x91, 0x1d, 0xe2, 0x6a, 0xdc, 0x56, 0x42,
+			    0xcb, 0x63, 0x45, 0x40, 0xe7, 0xea, 0x50, 0x05 },
+	};
+	static const uint16_t suites[] = { 0x1301, 0x1303, 0x1302 };
+	static const uint16_t groups[] = { 0x001d, 0x0017, 0x0018, 0x0019, 0x0100,
+					   0x0101, 0x0102, 0x0103, 0x0104 };
+	static const uint16_t sigalgs[] = { 0x0403, 0x0503, 0x0603, 0x0203, 0x0804,
+					    0x0805, 0x0806, 0x0401, 0x0501, 0x0601,
+					    0x0201, 0x0402, 0x0502, 0x0602, 0x0202 };
+	struct tg_hs_config cfg;
+	struct tg_hs *hs = NULL;
+	uint8_t out[4096], want[2048], msg[4096], rec[8192], *pl, type;
+	size_t n, wl, ml, used, len;
+	struct tg_accel_sess *srv, *cli;
+	struct tg_keys tx, rx;
+	struct tg_hs_secrets13 sec;
+
+	cli_cfg(&cfg);
+	cfg.ca = NULL; /* the trace's certificate is its own */
+	memcpy(cfg.suites13, suites, sizeof(suites));
+	cfg.n_suites13 = 3;
+	memcpy(cfg.groups, groups, sizeof(groups));
+	cfg.n_groups = 9;
+	memcpy(cfg.sigalgs, sigalgs, sizeof(sigalgs));
+	cfg.n_sigalgs = 15;
+	snprintf(cfg.server_name, sizeof(cfg.server_name), "server");
+	cfg.offer_ticket = true;
+	cfg.no_compat = true;
+	cfg.record_size_limit = 0x4001;
+	tg_cli13_fixed = &fx;
+	TG_ASSERT_OK(tg_hs_new(&cfg, NULL, &hs));
+	CU_ASSERT_PTR_NULL(tg_cli13_fixed);
+	/* the ClientHello, byte for byte, in one record */
+	n = tg_hs_output(hs, out, sizeof(out));
+	wl = hex(s3_ch, want, sizeof(want));
+	CU_ASSERT_EQUAL_FATAL(wl, 196);
+	CU_ASSERT_EQUAL(n, 5 + wl);
+	CU_ASSERT_EQUAL(out[0], TG_CT_HANDSHAKE);
+	CU_ASSERT_EQUAL(memcmp(out + 5, want, wl), 0);
+	/* the trace's ServerHello in clear, its flight in one record under
+	 * its server handshake key */
+	ml = hex(s3_sh, msg, sizeof(msg));
+	n = plain_rec(rec, TG_CT_HANDSHAKE, msg, ml);
+	ml = hex(s3_ee, msg, sizeof(msg));
+	ml += hex(s3_cert, msg + ml, sizeof(msg) - ml);
+	ml += hex(s3_cv, msg + ml, sizeof(msg) - ml);
+	ml += hex(s3_sfin, msg + ml, sizeof(msg) - ml);
+	srv = trace_sess(s3_s_hs, TG_DIR_SEAL);
+	n += seal_rec(srv, TG_CT_HANDSHAKE, msg, ml, rec + n, sizeof(rec) - n);
+	tg_accel_sess_free(srv);
+	TG_ASSERT_OK(tg_hs_feed(hs, rec, n, &used));
+	CU_ASSERT_EQUAL(used, n);
+	CU_ASSERT(tg_hs_events(hs) & TG_HS_EV_KEYS_READY);
+	CU_ASSERT_EQUAL(tg_hs_info(hs)->sigalg, TG_SIG_RSA_PSS_RSAE_SHA256);
+	CU_ASSERT_EQUAL(tg_hs_info(hs)->record_limit, 0); /* 0x4001: 2^14 */
+	/* our Finished under the trace's client handshake key */
+	n = tg_hs_output(hs, out, sizeof(out));
+	cli = trace_sess(s3_c_hs, TG_DIR_OPEN);
+	CU_ASSERT_FATAL(open_rec(cli, out, n, &used, &type, &pl, &len));
+	tg_accel_sess_free(cli);
+	CU_ASSERT_EQUAL(used, n);
+	CU_ASSERT_EQUAL(type, TG_CT_HANDSHAKE);
+	CU_ASSERT_EQUAL_FATAL(len, 36);
+	eq_hex(pl, len, s3_cfin);
+	/* the application keys and secrets */
+	TG_ASSERT_OK(tg_hs_export_keys(hs, &tx, &rx));
+	eq_hex(tx.key, 16, "17 42 2d da 59 6e d5 d9 ac d8 90 e3 c6 3f 50 51");
+	eq_hex(tx.iv, 12, "5b 78 92 3d ee 08 57 90 33 e5 23 d9");
+	eq_hex(rx.key, 16, "9f 02 28 3b 6c 9c 07 ef c2 6b b9 f2 ac 92 e3 56");
+	eq_hex(rx.iv, 12, "cf 78 2b 88 dd 83 54 9a ad f1 e9 84");
+	CU_ASSERT_EQUAL(tx.seq, 0);
+	CU_ASSERT_EQUAL(rx.seq, 0);
+	TG_ASSERT_OK(tg_hs_export_secrets13(hs, &sec));
+	eq_hex(sec.tx, 32, "9e 40 64 6c e7 9a 7f 9d c0 5a f8 88 9b ce 65 52"
+			   "87 5a fa 0b 06 df 00 87 f7 92 eb b7 c1 75 04 a5");
+	eq_hex(sec.rx, 32, "a1 1a f9 f0 55 31 f8 56 ad 47 11 6b 45 a9 50 32"
+			   "82 04 b4 f4 4b fb 6b 3a 4b 4f 1f 3f cb 63 16 43");
+	/* a ticket with the trace's nonce 00 00 gives the trace's PSK
+	 * (from its resumption master secret) */
+	{
+		static const uint8_t nst[] = { 4, 0, 0, 17, 0, 0, 0, 30, 1, 2, 3, 4,
+					       2, 0, 0, 0, 2, 0xab, 0xcd, 0, 0 };
+		struct tg_hs_session s;
+
+		TG_ASSERT_OK(tg_hs_post_handshake(hs, nst, sizeof(nst)));
+		TG_ASSERT_OK(tg_hs_get_session(hs, &s));
+		CU_ASSERT_TRUE(s.tls13);
+		CU_ASSERT_EQUAL(s.suite, 0x1301);
+		CU_ASSERT_EQUAL(s.lifetime, 30);
+		CU_ASSERT_EQUAL(s.age_add, 0x01020304);
+		CU_ASSERT_EQUAL(s.ticket_len, 2);
+		eq_hex(s.master, 32, "4e cd 0e b6 ec 3b 4d 87 f5 d6 02 8f 92 2c a4 c5"
+				     "85 1a 27 7f d4 13 11 c9 e6 2d 2c 94 92 e1 c4 f3");
+		/* more than 7 days: illegal_parameter; a KeyUpdate is not
+		 * the engine's */
+		{
+			uint8_t bad[sizeof(nst)], ku[] = { 24, 0, 0, 1, 0 };
+
+			memcpy(bad, nst, sizeof(nst));
+			bad[5] = 0x10;
+			TG_ASSERT_ERR(tg_hs_post_handshake(hs, bad, sizeof(bad)),
+				      TG_E_ILLEGAL_PARAM);
+			TG_ASSERT_ERR(tg_hs_post_handshake(hs, ku, sizeof(ku)),
+				      TG_E_UNEXPECTED_MSG);
+			TG_ASSERT_ERR(tg_hs_post_handshake(hs, nst, 10), TG_E_DECODE);
+		}
+	}
+	TG_WIPE_OBJ(tx);
+	TG_WIPE_OBJ(rx);
+	TG_WIPE_OBJ(sec);
+	tg_hs_free(hs);
+}
+
+/* ---- a scripted server for the negative cases ----------------------------- */
+
+struct srv {
+	struct tg_hs *c;
+	tg_result r;
+	uint8_t tr[16384];
+	size_t trl;
+	struct tg_hs_client_hello ch;
+	uint8_t ch_raw[4096];
+	size_t ch_len;
+	struct tg_ks ks;
+	struct tg_kx kx;
+	struct tg_accel_sess *tx;
+};
+
+static void tr_add(struct srv *s, const uint8_t *p, size_t n)
+{
+	CU_ASSERT_FATAL(s->trl + n <= sizeof(s->tr));
+	memcpy(s->tr + s->trl, p, n);
+	s->trl += n;
+}
+
+/* Take the client's output: its last ClientHello into s->ch. */
+static void take_ch(struct srv *s)
+{
+	uint8_t out[8192];
+	size_t n = tg_hs_output(s->c, out, sizeof(out)), off = 0;
+
+	while (off + 5 <= n) {
+		size_t l = (size_t)(out[off + 3] << 8 | out[off + 4]);
+
+		if (out[off] == TG_CT_HANDSHAKE && out[off + 5] == TG_HS_CLIENT_HELLO) {
+			struct tg_cur c = tg_cur_init(out + off + 9, l - 4);
+
+			memcpy(s->ch_raw, out + off + 5, l);
+			s->ch_len = l;
+			tr_add(s, out + off + 5, l);
+			c = tg_cur_init(s->ch_raw + 4, l - 4);
+			TG_ASSERT_OK(tg_hs_client_hello_parse(&c, &s->ch));
+		}
+		off += 5 + l;
+	}
+}
+
+static void srv_start(struct srv *s, const struct tg_hs_config *cfg)
+{
+	memset(s, 0, sizeof(*s));
+	TG_ASSERT_OK(tg_hs_new(cfg, NULL, &s->c));
+	take_ch(s);
+}
+
+static void srv_end(struct srv *s)
+{
+	tg_hs_free(s->c);
+	tg_kx_free(&s->kx);
+	tg_accel_sess_free(s->tx);
+	tg_ks_wipe(&s->ks);
+}
+
+static void to_client(struct srv *s, const uint8_t *rec, size_t n)
+{
+	size_t used;
+
+	if (tg_ok(s->r))
+		s->r = tg_hs_feed(s->c, rec, n, &used);
+}
+
+/* Send a ServerHello (or HRR) built from @p sh in clear. */
+static void send_sh(struct srv *s, struct tg_hs_server_hello *sh)
+{
+	uint8_t msg[2048], rec[2100];
+	struct tg_wcur w = tg_wcur_init(msg, sizeof(msg));
+
+	TG_ASSERT_OK(tg_hs_server_hello_write(&w, sh));
+	tr_add(s, msg, w.pos);
+	to_client(s, rec, plain_rec(rec, TG_CT_HANDSHAKE, msg, w.pos));
+}
+
+/* A TLS 1.3 ServerHello answering s->ch: suite, group, our share. */
+static void sh13(struct srv *s, struct tg_hs_server_hello *sh, uint16_t suite,
+		 uint16_t group, uint8_t *pub)
+{
+	size_t pl = 0;
+
+	memset(sh, 0, sizeof(*sh));
+	sh->version = TG_TLS12;
+	CU_ASSERT_EQUAL(tg_rand_public(sh->random, 32).code, TG_OK.code);
+	sh->session_id_len = s->ch.session_id_len;
+	memcpy(sh->session_id, s->ch.session_id, s->ch.session_id_len);
+	sh->suite = suite;
+	sh->has_ext_block = true;
+	sh->exts = TG_HS_EXT_SUPPORTED_VERSIONS | TG_HS_EXT_KEY_SHARE;
+	sh->selected_version = TG_TLS13;
+	sh->ks_group = group;
+	if (pub != NULL) {
+		tg_kx_free(&s->kx);
+		TG_ASSERT_OK(tg_kx_keygen(&s->kx, group));
+		TG_ASSERT_OK(tg_kx_public(&s->kx, pub, TG_KX_MAX_PUB, &pl));
+	}
+	sh->ks_pub.p = pub;
+	sh->ks_pub.len = pl;
+}
+
+static void hrr(struct tg_hs_server_hello *sh, const struct srv *s, uint16_t group)
+{
+	memset(sh, 0, sizeof(*sh));
+	sh->version = TG_TLS12;
+	memcpy(sh->random, TG_TLS_HRR_RANDOM, 32);
+	sh->hrr = true;
+	sh->session_id_len = s->ch.session_id_len;
+	memcpy(sh->session_id, s->ch.session_id, s->ch.session_id_len);
+	sh->suite = TG_CS13_AES_128_GCM_SHA256;
+	sh->has_ext_block = true;
+	sh->exts = TG_HS_EXT_SUPPORTED_VERSIONS | TG_HS_EXT_KEY_SHARE;
+	sh->selected_version = TG_TLS13;
+	sh->ks_group = group;
+}
+
+/* After a good ServerHello (X25519, AES-128-GCM): the handshake keys. */
+static void srv_keys(struct srv *s)
+{
+	struct tg_hs_bytes share;
+	uint8_t dhe[64], th[TG_HASH_MAX_LEN];
+	size_t dl;
+	struct tg_keys k;
+
+	CU_ASSERT_FATAL(tg_hs_key_share_find(&s->ch, TG_GROUP_X25519, &share));
+	TG_ASSERT_OK(tg_kx_derive(&s->kx, share.p, share.len, dhe, sizeof(dhe), &dl));
+	TG_ASSERT_OK(tg_hash(TG_HASH_SHA256, s->tr, s->trl, th));
+	TG_ASSERT_OK(tg_ks_init(&s->ks, TG_HASH_SHA256, NULL, 0));
+	TG_ASSERT_OK(tg_ks_handshake(&s->ks, dhe, dl, th));
+	TG_ASSERT_OK(tg_ks_traffic_keys(TG_HASH_SHA256, TG_SUITE_AES128GCM,
+					s->ks.s_hs, TG_DIR_SEAL, 0, &k));
+	TG_ASSERT_OK(tg_accel_sess_create(env.acc, &k, &s->tx));
+}
+
+static void send_prot(struct srv *s, const uint8_t *msg, size_t n)
+{
+	uint8_t rec[20000];
+
+	tr_add(s, msg, n);
+	to_client(s, rec, seal_rec(s->tx, TG_CT_HANDSHAKE, msg, n, rec, sizeof(rec)));
+}
+
+/* The whole server flight after a good ServerHello; @p bad: 1 the
+ * CertificateVerify's signature, 2 the Finished. */
+static void flight(struct srv *s, int bad)
+{
+	uint8_t msg[8192], th[TG_HASH_MAX_LEN], content[TG_HS13_CV_CONTENT_MAX], sig[512];
+	struct tg_wcur w = tg_wcur_init(msg, sizeof(msg));
+	struct tg_wcur cw = tg_wcur_init(content, sizeof(content));
+	struct tg_hs_encrypted_extensions ee;
+	struct tg_hs13_certificate cm;
+	struct tg_hs_certificate_verify cv;
+	struct tg_hs13_finished fin;
+	struct tg_cert_match m;
+	const struct tg_der *chain;
+	size_t n, sl;
+
+	memset(&ee, 0, sizeof(ee));
+	TG_ASSERT_OK(tg_hs_encrypted_extensions_write(&w, &ee));
+	send_prot(s, msg, w.pos);
+	TG_ASSERT_OK(tg_cert_store_select(env.store, TG_TEST_HS_HOST,
+					  strlen(TG_TEST_HS_HOST), &m));
+	chain = tg_cert_chain(m.c[0], &n);
+	memset(&cm, 0, sizeof(cm));
+	cm.n = n;
+	for (size_t i = 0; i < n; i++) {
+		cm.cert[i].p = chain[i].p;
+		cm.cert[i].len = chain[i].len;
+	}
+	w = tg_wcur_init(msg, sizeof(msg));
+	TG_ASSERT_OK(tg_hs13_certificate_write(&w, &cm));
+	send_prot(s, msg, w.pos);
+	TG_ASSERT_OK(tg_hash(TG_HASH_SHA256, s->tr, s->trl, th));
+	TG_ASSERT_OK(tg_hs13_cv_content(true, th, 32, &cw));
+	if (bad == 1)
+		content[100] ^= 1;
+	TG_ASSERT_OK(tg_sig_sign(TG_SIG_ECDSA_SECP256R1_SHA256, tg_cert_pkey(m.c[0]),
+				 content, cw.pos, sig, sizeof(sig), &sl));
+	cv.sigalg = TG_SIG_ECDSA_SECP256R1_SHA256;
+	cv.sig.p = sig;
+	cv.sig.len = sl;
+	w = tg_wcur_init(msg, sizeof(msg));
+	TG_ASSERT_OK(tg_hs_certificate_verify_write(&w, &cv));
+	send_prot(s, msg, w.pos);
+	TG_ASSERT_OK(tg_hash(TG_HASH_SHA256, s->tr, s->trl, th));
+	TG_ASSERT_OK(tg_ks_finished(TG_HASH_SHA256, s->ks.s_hs, th, fin.verify_data));
+	fin.len = 32;
+	if (bad == 2)
+		fin.verify_data[3] ^= 0x40;
+	w = tg_wcur_init(msg, sizeof(msg));
+	TG_ASSERT_OK(tg_hs13_finished_write(&w, &fin));
+	send_prot(s, msg, w.pos);
+}
+
+static void expect(const struct srv *s, int code, uint8_t alert)
+{
+	if (s->r.code != code)
+		fprintf(stderr, "expected %s, got %s\n", tg_strerror(code),
+			tg_strerror(s->r.code));
+	CU_ASSERT_EQUAL(s->r.code, code);
+	CU_ASSERT_EQUAL(tg_hs_info(s->c)->alert_sent, alert);
+}
+
+static void test_scripted_ok(void)
+{
+	struct tg_hs_config cfg;
+	struct srv s;
+	struct tg_hs_server_hello sh;
+	uint8_t pub[TG_KX_MAX_PUB];
+
+	/* the script itself completes a handshake */
+	cli_cfg(&cfg);
+	srv_start(&s, &cfg);
+	CU_ASSERT_EQUAL(s.ch.session_id_len, 32); /* compatibility mode */
+	CU_ASSERT_TRUE(tg_hs_u16_has(&s.ch.versions, TG_TLS13));
+	CU_ASSERT_FALSE(tg_hs_u16_has(&s.ch.versions, TG_TLS12));
+	CU_ASSERT_EQUAL(s.ch.n_key_shares, 1);
+	CU_ASSERT_TRUE(tg_hs_psk_mode_offered(&s.ch, TG_HS_PSK_DHE_KE));
+	CU_ASSERT_TRUE(s.ch.exts & TG_HS_EXT_SIGNATURE_ALGS);
+	sh13(&s, &sh, TG_CS13_AES_128_GCM_SHA256, TG_GROUP_X25519, pub);
+	send_sh(&s, &sh);
+	srv_keys(&s);
+	flight(&s, 0);
+	TG_ASSERT_OK(s.r);
+	CU_ASSERT(tg_hs_events(s.c) & TG_HS_EV_KEYS_READY);
+	srv_end(&s);
+}
+
+static void test_negative(void)
+{
+	struct tg_hs_config cfg, both;
+	struct srv s;
+	struct tg_hs_server_hello sh;
+	uint8_t pub[TG_KX_MAX_PUB];
+
+	cli_cfg(&cfg);
+	both = cfg;
+	both.versions |= TG_HS_VERSION_TLS12;
+
+	/* downgrade (RFC 8446 §4.1.3): a TLS 1.2 ServerHello with
+	 * DOWNGRD\1, a TLS 1.1 one with DOWNGRD\0 */
+	for (int v = 0; v < 2; v++) {
+		srv_start(&s, &both);
+		memset(&sh, 0, sizeof(sh));
+		sh.version = v == 0 ? TG_TLS12 : 0x0302;
+		memcpy(sh.random + 24, "DOWNGRD", 7);
+		sh.random[31] = v == 0 ? 1 : 0;
+		sh.suite = 0xc02b;
+		sh.has_ext_block = true;
+		sh.exts = TG_HS_EXT_EMS | TG_HS_EXT_RENEGOTIATION_INFO;
+		send_sh(&s, &sh);
+		expect(&s, TG_E_ILLEGAL_PARAM, TG_ALERT_ILLEGAL_PARAMETER);
+		srv_end(&s);
+	}
+	/* a TLS 1.2 ServerHello to a TLS 1.3-only client */
+	srv_start(&s, &cfg);
+	memset(&sh, 0, sizeof(sh));
+	sh.version = TG_TLS12;
+	sh.suite = 0xc02b;
+	sh.has_ext_block = true;
+	sh.exts = TG_HS_EXT_EMS;
+	send_sh(&s, &sh);
+	expect(&s, TG_E_PROTOCOL_VERSION, TG_ALERT_PROTOCOL_VERSION);
+	srv_end(&s);
+	/* a second HelloRetryRequest: unexpected_message (§4.1.4) */
+	srv_start(&s, &cfg);
+	hrr(&sh, &s, TG_GROUP_SECP256R1);
+	send_sh(&s, &sh);
+	TG_ASSERT_OK(s.r);
+	take_ch(&s);
+	CU_ASSERT_TRUE(tg_hs_key_share_find(&s.ch, TG_GROUP_SECP256R1,
+					    &(struct tg_hs_bytes){ 0 }));
+	hrr(&sh, &s, TG_GROUP_SECP384R1);
+	send_sh(&s, &sh);
+	expect(&s, TG_E_UNEXPECTED_MSG, TG_ALERT_UNEXPECTED_MESSAGE);
+	srv_end(&s);
+	/* an HRR that changes nothing: the group we sent a share for, or
+	 * neither key_share nor cookie; a group we did not offer */
+	for (int k = 0; k < 3; k++) {
+		srv_start(&s, &cfg);
+		hrr(&sh, &s, k == 0 ? TG_GROUP_X25519 : 0x0019);
+		if (k == 1)
+			sh.exts &= ~TG_HS_EXT_KEY_SHARE;
+		send_sh(&s, &sh);
+		expect(&s, TG_E_ILLEGAL_PARAM, TG_ALERT_ILLEGAL_PARAMETER);
+		srv_end(&s);
+	}
+	/* an HRR with a cookie only is a change: echoed */
+	srv_start(&s, &cfg);
+	hrr(&sh, &s, 0);
+	sh.exts = TG_HS_EXT_SUPPORTED_VERSIONS | TG_HS_EXT_COOKIE;
+	sh.cookie.p = (const uint8_t *)"cookie!";
+	sh.cookie.len = 7;
+	send_sh(&s, &sh);
+	TG_ASSERT_OK(s.r);
+	take_ch(&s);
+	CU_ASSERT_EQUAL(s.ch.cookie.len, 7);
+	srv_end(&s);
+	/* ServerHello for a group we sent no share for, a suite we did not
+	 * offer, a TLS 1.2 suite, no key_share (missing_extension), ALPN
+	 * in it (illegal_parameter), a selected_version 1.2 */
+	for (int k = 0; k < 6; k++) {
+		struct tg_hs_config c1 = cfg;
+
+		c1.suites13[0] = TG_CS13_AES_128_GCM_SHA256;
+		c1.n_suites13 = 1;
+		srv_start(&s, &c1);
+		sh13(&s, &sh,
+		     k == 1 ? TG_CS13_AES_256_GCM_SHA384
+			    : k == 2 ? 0xc02b : TG_CS13_AES_128_GCM_SHA256,
+		     k == 0 ? TG_GROUP_SECP256R1 : TG_GROUP_X25519, pub);
+		if (k == 3)
+			sh.exts &= ~TG_HS_EXT_KEY_SHARE;
+		if (k == 4) {
+			sh.exts |= TG_HS_EXT_ALPN;
+			sh.alpn.p = (const uint8_t *)"h2";
+			sh.alpn.len = 2;
+		}
+		if (k == 5)
+			sh.selected_version = TG_TLS12;
+		send_sh(&s, &sh);
+		if (k == 3)
+			expect(&s, TG_E_MISSING_EXT, TG_ALERT_MISSING_EXTENSION);
+		else
+			expect(&s, TG_E_ILLEGAL_PARAM, TG_ALERT_ILLEGAL_PARAMETER);
+		srv_end(&s);
+	}
+	/* a legacy_session_id not echoed */
+	srv_start(&s, &cfg);
+	sh13(&s, &sh, TG_CS13_AES_128_GCM_SHA256, TG_GROUP_X25519, pub);
+	sh.session_id[0] ^= 1;
+	send_sh(&s, &sh);
+	expect(&s, TG_E_ILLEGAL_PARAM, TG_ALERT_ILLEGAL_PARAMETER);
+	srv_end(&s);
+	/* bad CertificateVerify, bad Finished: decrypt_error */
+	for (int bad = 1; bad <= 2; bad++) {
+		srv_start(&s, &cfg);
+		sh13(&s, &sh, TG_CS13_AES_128_GCM_SHA256, TG_GROUP_X25519, pub);
+		send_sh(&s, &sh);
+		srv_keys(&s);
+		flight(&s, bad);
+		expect(&s, TG_E_DECRYPT_ERROR, TG_ALERT_DECRYPT_ERROR);
+		srv_end(&s);
+	}
+	/* EncryptedExtensions: early_data we never offered
+	 * (unsupported_extension), key_share (illegal_parameter), ALPN we
+	 * did not offer (unsupported_extension) */
+	for (int k = 0; k < 3; k++) {
+		static const uint8_t ee_ed[] = { 8, 0, 0, 6, 0, 4, 0, 42, 0, 0 };
+		static const uint8_t ee_ks[] = { 8, 0, 0, 8, 0, 6, 0, 51, 0, 2, 0, 29 };
+		static const uint8_t ee_alpn[] = { 8, 0, 0, 11, 0, 9, 0, 16, 0, 5,
+						   0, 3, 2, 'h', '2' };
+
+		srv_start(&s, &cfg);
+		sh13(&s, &sh, TG_CS13_AES_128_GCM_SHA256, TG_GROUP_X25519, pub);
+		send_sh(&s, &sh);
+		srv_keys(&s);
+		if (k == 0)
+			send_prot(&s, ee_ed, sizeof(ee_ed));
+		else if (k == 1)
+			send_prot(&s, ee_ks, sizeof(ee_ks));
+		else
+			send_prot(&s, ee_alpn, sizeof(ee_alpn));
+		if (k == 1)
+			expect(&s, TG_E_ILLEGAL_PARAM, TG_ALERT_ILLEGAL_PARAMETER);
+		else
+			expect(&s, TG_E_UNSUPPORTED_EXT, TG_ALERT_UNSUPPORTED_EXTENSION);
+		srv_end(&s);
+	}
+}
+
+static CU_TestInfo tests[] = {
+	{ "ours both roles: suites x groups (HRR) x certificates x client auth",
+	  test_ours_both_roles },
+	{ "ours both roles: PSK-DHE resumption, ALPN, record_size_limit",
+	  test_ours_resumption },
+	{ "ours both roles: version negotiation and the downgrade sentinel",
+	  test_ours_versions },
+	{ "RFC 8448 §3: ClientHello byte for byte, Finished, keys, secrets",
+	  test_rfc8448_simple },
+	{ "scripted server: a whole handshake", test_scripted_ok },
+	{ "scripted server: the alerts RFC 8446 names", test_negative },
+	CU_TEST_INFO_NULL,
+};
+
+static const struct tg_test_suite suites[] = {
+	{ "hs13_client", suite_init, suite_fini, tests },
+	{ NULL, NULL, NULL, NULL },
+};
+
+int main(int argc, char **argv)
+{
+	return tg_test_main(argc, argv, suites);
+}
