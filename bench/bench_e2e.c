@@ -78,89 +78,7 @@
 #include <openssl/x509.h>
 
 #include "bench.h"
-
-#define E2E_CMD "e2e"
-#define E2E_MAX_SIZES 8
-#define E2E_MAX_SECONDS 600.0
-#define E2E_MAX_CONNS 1000
-#define E2E_MAX_KIDS 24 /* servers, nginx, the clients: 16 s_time at most */
-#define E2E_STIME_MAX 16
-#define E2E_START_S 30.0   /**< a server must accept within this */
-#define E2E_SLACK_S 30.0   /**< client run deadline beyond --seconds */
-#define E2E_CONN_S 2.0     /**< one handshake + GET, at most */
-#define E2E_CONN_S_TEXT "2"
-#define E2E_HOST "bench.tlsgate.test"
-#define E2E_DEF_SUITE "ECDHE-ECDSA-AES128-GCM-SHA256"
-#define E2E_DEF_SUITE13 "TLS_AES_128_GCM_SHA256"
-
-/** The terminators compared. */
-enum e2e_srv { SRV_TLSGATE = 0, SRV_HITCH, SRV_HAPROXY, SRV__N };
-static const char *const srv_name[SRV__N] = { "tlsgate", "hitch", "haproxy" };
-
-/** Tests run against each server. */
-enum e2e_kind { K_GET = 0, K_FULL, K_RESUMED };
-
-/** Parsed command line. */
-struct e2e_opts {
-	uint32_t sizes[E2E_MAX_SIZES];
-	unsigned nsizes;
-	double seconds;
-	uint32_t conns, workers, rounds;
-	char core[64];       /**< server CPU list as given (or chosen) */
-	const char *suite;
-	bool tls13;          /**< --tls 1.3: every server TLS 1.3 only */
-	const char *plot;
-	const char *tlsgate; /**< path of the tlsgate executable */
-	bool srv[SRV__N];
-	bool json, verbose, keep, coalesce;
-};
-
-/** One measurement: a server, a test, a body size. */
-struct e2e_meas {
-	bool ok, skipped;
-	double wall_s;   /**< client-side duration */
-	double cpu_s;    /**< server CPU over the window */
-	uint64_t reqs;   /**< requests (GET) or handshakes completed */
-	uint64_t bytes;  /**< bytes received by the client (GET) */
-	uint64_t resumed;
-	uint64_t errors;
-	char threads[160]; /**< server CPU by thread name: "tg-ctl 31% ..." */
-	char command[512];
-};
-
-#define E2E_MAX_THR 64
-
-/** CPU ticks of one thread of a server. */
-struct e2e_thr {
-	pid_t tid;
-	char comm[20];
-	uint64_t ticks;
-};
-
-/** A sample of every thread of a server's process group. */
-struct e2e_thr_sample {
-	struct e2e_thr t[E2E_MAX_THR];
-	unsigned n;
-};
-
-/** A run: options, temp dir, ports, CPU sets, results. */
-struct e2e_env {
-	struct e2e_opts o;
-	char dir[64];
-	cpu_set_t srv_cpus, cli_cpus;
-	unsigned n_srv_cpus, n_cli_cpus;
-	char cli_list[64];
-	uint16_t be_port;
-	pid_t nginx;
-	char wrk[PATH_MAX], nginx_bin[PATH_MAX], srv_bin[SRV__N][PATH_MAX];
-	bool have[SRV__N];
-	struct e2e_meas get[SRV__N][E2E_MAX_SIZES];
-	struct e2e_meas hs[SRV__N][3]; /**< [full], [resumed], [s_time -new] */
-	char openssl[PATH_MAX];        /**< for s_time, "" = not found */
-	uint32_t hs_size;              /**< body fetched per handshake */
-	long clk_tck;
-	struct e2e_thr_sample thr[2];  /**< threads before, after a run */
-};
+#include "bench_e2e.h"
 
 /* ---- children and cleanup -------------------------------------------------- */
 
@@ -168,7 +86,7 @@ static volatile pid_t e2e_kids[E2E_MAX_KIDS];
 static char e2e_tmpdir[64];
 static volatile sig_atomic_t e2e_keep_dir;
 
-static double e2e_now(void)
+double e2e_now(void)
 {
 	struct timespec ts;
 
@@ -186,7 +104,7 @@ static void e2e_kid_add(pid_t pid)
 }
 
 /** Stop the process group of @p pid: TERM, up to 3 s, then KILL; reap. */
-static void e2e_kill(pid_t pid)
+void e2e_kill(pid_t pid)
 {
 	double end;
 	int st;
@@ -251,7 +169,7 @@ static void e2e_on_signal(int sig)
  * Start @p argv[0] (a full path) in its own process group, pinned to
  * @p cpus, stdin from /dev/null, stdout and stderr appended to @p log.
  */
-static pid_t e2e_spawn(char *const argv[], const cpu_set_t *cpus,
+pid_t e2e_spawn(char *const argv[], const cpu_set_t *cpus,
 		       const char *log, int out_fd)
 {
 	pid_t parent = getpid();
@@ -288,7 +206,7 @@ static pid_t e2e_spawn(char *const argv[], const cpu_set_t *cpus,
 }
 
 /** Print the last lines of @p path to stderr (why a child failed). */
-static void e2e_tail(const char *path)
+void e2e_tail(const char *path)
 {
 	char buf[2048];
 	FILE *f = fopen(path, "r");
@@ -315,7 +233,7 @@ static void e2e_tail(const char *path)
  * utime + stime (clock ticks) of every live process whose process group
  * is @p pgid; /proc/PID/stat covers all threads of a process.
  */
-static uint64_t e2e_group_ticks(pid_t pgid)
+uint64_t e2e_group_ticks(pid_t pgid)
 {
 	DIR *d = opendir("/proc");
 	struct dirent *de;
@@ -394,7 +312,7 @@ static bool e2e_read_stat(const char *path, char *comm, size_t cn, long *pg,
 }
 
 /** Every thread of every process of group @p pgid, with its ticks. */
-static void e2e_group_threads(pid_t pgid, struct e2e_thr_sample *smp)
+void e2e_group_threads(pid_t pgid, struct e2e_thr_sample *smp)
 {
 	DIR *d = opendir("/proc");
 	struct dirent *de;
@@ -475,7 +393,7 @@ static int e2e_group_pin(pid_t pgid, const cpu_set_t *cpus)
  * (threads of the same name summed), as "name NN% name NN%", largest
  * first; threads under 1% left out.
  */
-static void e2e_thread_text(const struct e2e_thr_sample *a,
+void e2e_thread_text(const struct e2e_thr_sample *a,
 			    const struct e2e_thr_sample *b, char *out,
 			    size_t n)
 {
@@ -529,7 +447,7 @@ static void e2e_thread_text(const struct e2e_thr_sample *a,
 /* ---- small helpers ----------------------------------------------------------- */
 
 /** A free TCP port on 127.0.0.1 (bound, read back, closed). */
-static uint16_t e2e_free_port(void)
+uint16_t e2e_free_port(void)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET };
 	socklen_t len = sizeof(a);
@@ -547,7 +465,7 @@ static uint16_t e2e_free_port(void)
 }
 
 /** Wait until 127.0.0.1:@p port accepts, or @p pid exits, or timeout. */
-static bool e2e_wait_port(uint16_t port, pid_t pid, double timeout_s)
+bool e2e_wait_port(uint16_t port, pid_t pid, double timeout_s)
 {
 	double end = e2e_now() + timeout_s;
 
@@ -733,7 +651,7 @@ static bool e2e_parse_size(const char *s, uint32_t *out)
 }
 
 /** Human size: 1024 -> "1 KiB". */
-static void e2e_size_text(uint32_t size, char *out, size_t n)
+void e2e_size_text(uint32_t size, char *out, size_t n)
 {
 	if (size >= 1024 * 1024 && size % (1024 * 1024) == 0)
 		snprintf(out, n, "%u MiB", size / (1024 * 1024));
@@ -788,6 +706,15 @@ static void e2e_usage(FILE *f)
 "                  the request in one TCP segment (TCP_CORK), as some\n"
 "                  clients do; default: two writes (SSL_connect, then\n"
 "                  SSL_write), as a plain libssl client does\n"
+"  --transport T   sockets (default: the above) or dpdk: tlsgate's DPDK\n"
+"                  transport in this process on a net_memif pair, our\n"
+"                  client (our handshake engine, TLS 1.2) and backend on\n"
+"                  our TCP on the other end, beside tlsgate on sockets\n"
+"                  and HAProxy in the same run (see below); root\n"
+"  --control M     dpdk: thread (default; the control-plane thread on\n"
+"                  the server CPU) or inline (handshakes in the worker)\n"
+"  --idle-us N     dpdk: the worker's longest idle wait (default %u, as\n"
+"                  tlsgate's dpdk.idle_sleep; 0 = busy poll)\n"
 "  --keep          keep the temporary directory (configs, logs)\n"
 "  -v, --verbose   progress lines and the exact commands on stderr\n"
 "  -h, --help      this text\n"
@@ -811,10 +738,25 @@ static void e2e_usage(FILE *f)
 "haproxy, nginx, wrk, gnuplot (and stops their system services). A\n"
 "missing terminator is skipped; nginx and wrk are required.\n"
 "\n"
+"--transport dpdk: workloads, each against tlsgate-dpdk (in process) and\n"
+"tlsgate and HAProxy on sockets (hitch with --servers):\n"
+"  records SIZE   --conns connections, established first, each sending\n"
+"             TLS records of SIZE bytes of plaintext as fast as it can\n"
+"             (--sizes, default 64,1k,16k, at most 16k) to a backend that\n"
+"             counts them: records and Gbit/s of plaintext through\n"
+"  full, resumed  as above (GET of the smallest size, Connection: close)\n"
+"  per server CPU-second: tlsgate-dpdk's worker lcore thread plus its\n"
+"  control-plane thread (thread CPU time); the others as above. The DPDK\n"
+"  side's clients and backend run on our TCP on the client CPU (lcore 0),\n"
+"  the socket side's (libssl, a kernel backend thread) on the same CPU.\n"
+"  EAL: --no-huge --no-pci --no-shconf, two net_memif vdevs.\n"
+"\n"
 "examples:\n"
 "  " TG_BENCH_PROG " e2e --seconds 5\n"
 "  " TG_BENCH_PROG " e2e --sizes 1k,1m --servers tlsgate,haproxy --json\n"
-"  " TG_BENCH_PROG " e2e --plot e2e.png\n");
+"  " TG_BENCH_PROG " e2e --plot e2e.png\n"
+"  " TG_BENCH_PROG " e2e --transport dpdk --seconds 3 --plot dpdk.png\n",
+		E2E_DEF_IDLE_US);
 }
 
 static void e2e_default_tlsgate(struct e2e_opts *o)
@@ -843,7 +785,7 @@ static void e2e_parse(int argc, char **argv, struct e2e_opts *o)
 {
 	enum { O_SIZES = 256, O_SECONDS, O_CONNS, O_WORKERS, O_CORE, O_SUITE,
 	       O_SERVERS, O_TLSGATE, O_JSON, O_PLOT, O_KEEP, O_COALESCE,
-	       O_ROUNDS, O_TLS };
+	       O_ROUNDS, O_TLS, O_TRANSPORT, O_CONTROL, O_IDLE };
 	static const struct option lo[] = {
 		{ "sizes", required_argument, NULL, O_SIZES },
 		{ "seconds", required_argument, NULL, O_SECONDS },
@@ -859,11 +801,15 @@ static void e2e_parse(int argc, char **argv, struct e2e_opts *o)
 		{ "coalesce", no_argument, NULL, O_COALESCE },
 		{ "rounds", required_argument, NULL, O_ROUNDS },
 		{ "tls", required_argument, NULL, O_TLS },
+		{ "transport", required_argument, NULL, O_TRANSPORT },
+		{ "control", required_argument, NULL, O_CONTROL },
+		{ "idle-us", required_argument, NULL, O_IDLE },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *sizes = "1k,1m,100m";
+	const char *sizes = NULL;
+	bool servers_given = false, ctl_given = false, idle_given = false;
 	int c;
 
 	memset(o, 0, sizeof(*o));
@@ -942,6 +888,7 @@ static void e2e_parse(int argc, char **argv, struct e2e_opts *o)
 			char *save = NULL;
 
 			memset(o->srv, 0, sizeof(o->srv));
+			servers_given = true;
 			if (strlen(optarg) >= sizeof(tmp))
 				tg_bench_usage_error(E2E_CMD, "bad --servers");
 			strcpy(tmp, optarg);
@@ -961,6 +908,31 @@ static void e2e_parse(int argc, char **argv, struct e2e_opts *o)
 			}
 			break;
 		}
+		case O_TRANSPORT:
+			if (strcmp(optarg, "sockets") != 0 &&
+			    strcmp(optarg, "dpdk") != 0)
+				tg_bench_usage_error(E2E_CMD, "bad --transport "
+						     "'%s' (expected sockets or "
+						     "dpdk)", optarg);
+			o->dpdk = strcmp(optarg, "dpdk") == 0;
+			break;
+		case O_CONTROL:
+			if (strcmp(optarg, "thread") != 0 &&
+			    strcmp(optarg, "inline") != 0)
+				tg_bench_usage_error(E2E_CMD, "bad --control "
+						     "'%s' (expected thread or "
+						     "inline)", optarg);
+			o->ctl_inline = strcmp(optarg, "inline") == 0;
+			ctl_given = true;
+			break;
+		case O_IDLE:
+			if (tg_failed(tg_bench_parse_u32(optarg, 0, 100000,
+							 &o->idle_us)))
+				tg_bench_usage_error(E2E_CMD, "bad --idle-us '%s' "
+						     "(expected 0 to 100000)",
+						     optarg);
+			idle_given = true;
+			break;
 		case O_TLSGATE:
 			o->tlsgate = optarg;
 			break;
@@ -1000,6 +972,28 @@ static void e2e_parse(int argc, char **argv, struct e2e_opts *o)
 	if (optind < argc)
 		tg_bench_usage_error(E2E_CMD, "unexpected argument '%s'",
 				     argv[optind]);
+	o->idle_us = idle_given ? o->idle_us : E2E_DEF_IDLE_US;
+	if (o->dpdk) {
+		/* records of 64 B to 16 KiB; tlsgate on sockets and HAProxy
+		 * beside the DPDK transport; TLS 1.2: our client role has no
+		 * TLS 1.3 yet */
+		if (sizes == NULL)
+			sizes = "64,1k,16k";
+		if (!servers_given)
+			o->srv[SRV_HITCH] = false;
+		if (o->tls13)
+			tg_bench_usage_error(E2E_CMD, "--transport dpdk: TLS 1.2 "
+					     "only (our handshake engine has no "
+					     "TLS 1.3 client yet)");
+		if (o->workers != 1 || o->coalesce || o->rounds != 1)
+			tg_bench_usage_error(E2E_CMD, "--transport dpdk: one "
+					     "worker, one round, no --coalesce");
+	} else if (ctl_given || idle_given) {
+		tg_bench_usage_error(E2E_CMD, "--control and --idle-us go with "
+				     "--transport dpdk");
+	}
+	if (sizes == NULL)
+		sizes = "1k,1m,100m";
 	if (o->suite == NULL)
 		o->suite = o->tls13 ? E2E_DEF_SUITE13 : E2E_DEF_SUITE;
 	if ((strncmp(o->suite, "TLS_", 4) == 0) != o->tls13)
@@ -1030,6 +1024,10 @@ static void e2e_parse(int argc, char **argv, struct e2e_opts *o)
 				tg_bench_usage_error(E2E_CMD,
 						     "at most %d --sizes",
 						     E2E_MAX_SIZES);
+			if (o->dpdk && v > 16384)
+				tg_bench_usage_error(E2E_CMD, "--transport dpdk: "
+						     "--sizes are records, at "
+						     "most 16k");
 			o->sizes[o->nsizes++] = v;
 		}
 		if (o->nsizes == 0)
@@ -1221,7 +1219,7 @@ static void e2e_arg(struct e2e_argv *a, const char *fmt, ...)
 }
 
 /** Start server @p s on @p port; returns its pid (its process group). */
-static pid_t e2e_start_server(struct e2e_env *e, enum e2e_srv s,
+pid_t e2e_start_server(struct e2e_env *e, enum e2e_srv s,
 			      uint16_t port, char *cmd, size_t cmdn)
 {
 	struct e2e_argv a = { .n = 0 };
@@ -1334,7 +1332,7 @@ static pid_t e2e_start_server(struct e2e_env *e, enum e2e_srv s,
  * worker it restarted may have pinned itself elsewhere again), a sample
  * of them for the by-thread split, and its CPU ticks so far.
  */
-static uint64_t e2e_cpu_start(struct e2e_env *e, pid_t srv)
+uint64_t e2e_cpu_start(struct e2e_env *e, pid_t srv)
 {
 	if (e2e_group_pin(srv, &e->srv_cpus) < 0)
 		fprintf(stderr, "%s e2e: cannot keep the server on CPU %s: %s\n",
@@ -1688,7 +1686,28 @@ static SSL_SESSION *hc_one(struct hc *h, bool keep_session)
 	return s;
 }
 
-static bool e2e_handshakes(struct e2e_env *e, pid_t srv, uint16_t port,
+SSL_CTX *e2e_client_ctx(const struct e2e_env *e)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+
+	if (ctx == NULL ||
+	    !SSL_CTX_set_min_proto_version(ctx, e->o.tls13 ? TLS1_3_VERSION
+							    : TLS1_2_VERSION) ||
+	    !SSL_CTX_set_max_proto_version(ctx, e->o.tls13 ? TLS1_3_VERSION
+							    : TLS1_2_VERSION) ||
+	    !(e->o.tls13 ? SSL_CTX_set_ciphersuites(ctx, e->o.suite)
+			 : SSL_CTX_set_cipher_list(ctx, e->o.suite)) ||
+	    !SSL_CTX_set1_groups_list(ctx, "X25519:P-256")) {
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+	SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
+	return ctx;
+}
+
+bool e2e_handshakes(struct e2e_env *e, pid_t srv, uint16_t port,
 			   bool resumed, struct e2e_meas *m)
 {
 	struct hc h = { .port = port, .body = e->hs_size,
@@ -1701,19 +1720,9 @@ static bool e2e_handshakes(struct e2e_env *e, pid_t srv, uint16_t port,
 
 	if (sl == NULL || pf == NULL)
 		goto out;
-	h.ctx = SSL_CTX_new(TLS_client_method());
-	if (h.ctx == NULL ||
-	    !SSL_CTX_set_min_proto_version(h.ctx, e->o.tls13 ? TLS1_3_VERSION
-							      : TLS1_2_VERSION) ||
-	    !SSL_CTX_set_max_proto_version(h.ctx, e->o.tls13 ? TLS1_3_VERSION
-							      : TLS1_2_VERSION) ||
-	    !(e->o.tls13 ? SSL_CTX_set_ciphersuites(h.ctx, e->o.suite)
-			 : SSL_CTX_set_cipher_list(h.ctx, e->o.suite)) ||
-	    !SSL_CTX_set1_groups_list(h.ctx, "X25519:P-256"))
+	h.ctx = e2e_client_ctx(e);
+	if (h.ctx == NULL)
 		goto out;
-	SSL_CTX_set_verify(h.ctx, SSL_VERIFY_NONE, NULL);
-	SSL_CTX_set_session_cache_mode(h.ctx, SSL_SESS_CACHE_OFF);
-	SSL_CTX_set_options(h.ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
 	h.req_len = (size_t)snprintf(h.req, sizeof(h.req),
 				     "GET /%u HTTP/1.1\r\nHost: " E2E_HOST
 				     "\r\nConnection: close\r\n\r\n",
@@ -2056,7 +2065,7 @@ static unsigned e2e_rows(const struct e2e_env *e, struct e2e_row *rows)
 	return n;
 }
 
-static void e2e_fmt(double v, bool bytes, char *out, size_t n)
+void e2e_fmt(double v, bool bytes, char *out, size_t n)
 {
 	if (!isfinite(v))
 		snprintf(out, n, "-");
@@ -2286,10 +2295,14 @@ static void e2e_print_json(const struct e2e_env *e)
 	tg_json_array_end(&j);
 }
 
-static bool e2e_plot(const struct e2e_env *e)
+bool e2e_plot_lines(const struct e2e_env *e, const char *title,
+		    const char *xlabel, const char *ylabel, unsigned nser,
+		    const char *const *names,
+		    const double val[][E2E_MAX_SIZES])
 {
 	char dat[128], gp[128], gnuplot[PATH_MAX], log[128], tics[512];
-	size_t tl = 0;
+	char plot[1024];
+	size_t tl = 0, pl = 0;
 	char *argv[] = { gnuplot, gp, NULL };
 	FILE *f;
 	bool any = false;
@@ -2309,14 +2322,12 @@ static bool e2e_plot(const struct e2e_env *e)
 	f = fopen(dat, "w");
 	if (f == NULL)
 		return false;
-	fprintf(f, "# size tlsgate hitch haproxy (MiB per server CPU-s)\n");
+	fprintf(f, "# size, then one column per line: %s\n", ylabel);
 	for (unsigned i = 0; i < e->o.nsizes; i++) {
 		fprintf(f, "%u", e->o.sizes[i]);
-		for (int s = 0; s < SRV__N; s++) {
-			double v = e2e_per_cpu(&e->get[s][i], true);
-
-			if (isfinite(v)) {
-				fprintf(f, " %.3f", v / (1024.0 * 1024.0));
+		for (unsigned s = 0; s < nser; s++) {
+			if (isfinite(val[s][i])) {
+				fprintf(f, " %.6g", val[s][i]);
 				any = true;
 			} else {
 				fprintf(f, " NaN");
@@ -2340,24 +2351,32 @@ static bool e2e_plot(const struct e2e_env *e)
 			break;
 		tl += (size_t)k;
 	}
+	plot[0] = '\0';
+	for (unsigned s = 0; s < nser && pl < sizeof(plot); s++) {
+		int k = snprintf(plot + pl, sizeof(plot) - pl,
+				 "%s'%s' using 1:%u with linespoints lw 2 "
+				 "title '%s'", s ? ", " : "", s ? "" : dat,
+				 s + 2, names[s]);
+
+		if (k < 0)
+			break;
+		pl += (size_t)k;
+	}
 	if (!e2e_write_file(
 		    gp,
 		    "set terminal png size 900,600\n"
 		    "set output '%s'\n"
-		    "set title 'TLS %s %s, %u worker(s): throughput per "
-		    "server CPU-second'\n"
+		    "set title '%s'\n"
 		    "set logscale x 2\n"
 		    "set xtics (%s)\n"
 		    "set yrange [0:*]\n"
-		    "set xlabel 'body size (bytes), keep-alive GET'\n"
-		    "set ylabel 'MiB per server CPU-second'\n"
+		    "set xlabel '%s'\n"
+		    "set ylabel '%s'\n"
 		    "set key top left\n"
 		    "set grid\n"
 		    "set datafile missing 'NaN'\n"
-		    "plot '%s' using 1:2 with linespoints lw 2 title 'tlsgate', "
-		    "'' using 1:3 with linespoints lw 2 title 'hitch', "
-		    "'' using 1:4 with linespoints lw 2 title 'haproxy'\n",
-		    e->o.plot, e->o.tls13 ? "1.3" : "1.2", e->o.suite, e->o.workers, tics, dat))
+		    "plot %s\n",
+		    e->o.plot, title, tics, xlabel, ylabel, plot))
 		return false;
 	pid = e2e_spawn(argv, &e->cli_cpus, log, -1);
 	if (pid <= 0)
@@ -2375,6 +2394,24 @@ static bool e2e_plot(const struct e2e_env *e)
 	if (!e->o.json)
 		printf("plot: %s\n", e->o.plot);
 	return true;
+}
+
+/* bytes per server CPU-second against body size, a line per server */
+static bool e2e_plot(const struct e2e_env *e)
+{
+	static double val[SRV__N][E2E_MAX_SIZES];
+	char title[160];
+
+	for (int s = 0; s < SRV__N; s++)
+		for (unsigned i = 0; i < e->o.nsizes; i++)
+			val[s][i] = e2e_per_cpu(&e->get[s][i], true) /
+				    (1024.0 * 1024.0);
+	snprintf(title, sizeof(title),
+		 "TLS %s %s, %u worker(s): throughput per server CPU-second",
+		 e->o.tls13 ? "1.3" : "1.2", e->o.suite, e->o.workers);
+	return e2e_plot_lines(e, title, "body size (bytes), keep-alive GET",
+			      "MiB per server CPU-second", SRV__N, srv_name,
+			      (const double (*)[E2E_MAX_SIZES])val);
 }
 
 /* ---- the command --------------------------------------------------------------- */
@@ -2406,8 +2443,8 @@ static int e2e_run(int argc, char **argv)
 				     "CPU, and --core %s has %u",
 				     e->o.workers, e->o.core, e->n_srv_cpus);
 
-	/* the programs */
-	if (!tg_peer_find("nginx", e->nginx_bin, sizeof(e->nginx_bin)) &&
+	/* the programs (--transport dpdk: its own backends and clients) */
+	if (!e->o.dpdk && !tg_peer_find("nginx", e->nginx_bin, sizeof(e->nginx_bin)) &&
 	    !tg_peer_find("/usr/sbin/nginx", e->nginx_bin, sizeof(e->nginx_bin))) {
 		fprintf(stderr, "%s e2e: nginx (the backend) not found: run "
 				"bash scripts/setup-bench.sh (apt-get install "
@@ -2415,13 +2452,13 @@ static int e2e_run(int argc, char **argv)
 			TG_BENCH_PROG);
 		return TG_BENCH_EXIT_FAIL;
 	}
-	if (!tg_peer_find("openssl", e->openssl, sizeof(e->openssl))) {
+	if (!e->o.dpdk && !tg_peer_find("openssl", e->openssl, sizeof(e->openssl))) {
 		fprintf(stderr, "%s e2e: openssl (s_time) not found: the s_time "
 				"test fails (apt-get install openssl)\n",
 			TG_BENCH_PROG);
 		e->openssl[0] = '\0';
 	}
-	if (!tg_peer_find("wrk", e->wrk, sizeof(e->wrk))) {
+	if (!e->o.dpdk && !tg_peer_find("wrk", e->wrk, sizeof(e->wrk))) {
 		fprintf(stderr, "%s e2e: wrk (the client) not found: run "
 				"bash scripts/setup-bench.sh (apt-get install "
 				"wrk)\n",
@@ -2455,7 +2492,7 @@ static int e2e_run(int argc, char **argv)
 		}
 		nsrv++;
 	}
-	if (nsrv == 0) {
+	if (nsrv == 0 && !e->o.dpdk) {
 		fprintf(stderr, "%s e2e: no server to measure\n", TG_BENCH_PROG);
 		return TG_BENCH_EXIT_FAIL;
 	}
@@ -2488,6 +2525,10 @@ static int e2e_run(int argc, char **argv)
 	if (!e2e_make_cert(e)) {
 		fprintf(stderr, "%s e2e: cannot make the certificate\n",
 			TG_BENCH_PROG);
+		goto out;
+	}
+	if (e->o.dpdk) {
+		rc = e2e_dpdk_run(e);
 		goto out;
 	}
 	if (!e2e_start_nginx(e))
