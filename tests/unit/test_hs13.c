@@ -92,6 +92,7 @@ struct cli {
 	uint32_t age_skew;             /* ms added to the age we report */
 	bool bad_binder;
 	bool resumed;                  /* the ServerHello took our PSK */
+	bool psk_ke;                   /* ... without a key_share */
 	uint8_t pad;                   /* zero bytes in our protected records */
 	uint32_t max_inner;            /* longest protected record of the server */
 	uint16_t ee_rsl;               /* its record_size_limit, 0: none */
@@ -112,6 +113,8 @@ struct ch_opts {
 	bool other_random;
 	bool psk;                 /* offer the ticket we have */
 	uint16_t rsl;             /* record_size_limit (RFC 8449), 0: none */
+	uint8_t modes;            /* psk_key_exchange_modes: 0 psk_dhe_ke,
+				     1 psk_ke, 2 both */
 };
 
 static void tr_add(struct cli *c, const uint8_t *p, size_t n)
@@ -181,7 +184,8 @@ static void client_hello(struct cli *c, const struct ch_opts *o)
 	static const uint16_t dshares[] = { TG_GROUP_X25519 };
 	static const uint16_t sigalgs[] = { 0x0403, 0x0503, 0x0804, 0x0805 };
 	static const uint16_t versions[] = { TG_TLS13 };
-	static const uint8_t modes[] = { TG_HS_PSK_DHE_KE }, null_comp = 0;
+	static const uint8_t modes[] = { TG_HS_PSK_DHE_KE, TG_HS_PSK_KE },
+			     null_comp = 0;
 	struct tg_hs_client_hello ch;
 	uint8_t ks[512], msg[4096];
 	struct tg_wcur kw = tg_wcur_init(ks, sizeof(ks));
@@ -206,8 +210,8 @@ static void client_hello(struct cli *c, const struct ch_opts *o)
 	ch.host_name.p = (const uint8_t *)TG_TEST_HS_HOST;
 	ch.host_name.len = strlen(TG_TEST_HS_HOST);
 	ch.versions = (struct tg_hs_u16_list)TG_HS_U16_LIST(versions);
-	ch.psk_modes.p = modes;
-	ch.psk_modes.len = 1;
+	ch.psk_modes.p = o->modes == 1 ? modes + 1 : modes;
+	ch.psk_modes.len = o->modes == 2 ? 2 : 1;
 	if (!o->no_groups) {
 		ch.exts |= TG_HS_EXT_SUPPORTED_GROUPS;
 		if (o->groups) {
@@ -398,11 +402,15 @@ static void read_server(struct cli *c)
 				c->cookie_len = sh.cookie.len;
 			} else {
 				tr_add(c, p, len);
+				/* psk_ke (§4.2.9): no key_share, no (EC)DHE */
+				c->psk_ke = !(sh.exts & TG_HS_EXT_KEY_SHARE);
 				i = c->kx_group[0] == sh.ks_group ? 0 : 1;
-				CU_ASSERT_EQUAL_FATAL(c->kx_group[i], sh.ks_group);
-				TG_ASSERT_OK(tg_kx_derive(&c->kx[i], sh.ks_pub.p,
-							  sh.ks_pub.len, dhe,
-							  sizeof(dhe), &dl));
+				if (!c->psk_ke) {
+					CU_ASSERT_EQUAL_FATAL(c->kx_group[i], sh.ks_group);
+					TG_ASSERT_OK(tg_kx_derive(&c->kx[i], sh.ks_pub.p,
+								  sh.ks_pub.len, dhe,
+								  sizeof(dhe), &dl));
+				}
 				th(c, h);
 				c->resumed = (sh.exts & TG_HS_EXT_PRE_SHARED_KEY) != 0;
 				TG_ASSERT_OK(tg_ks_init(&c->ks, (enum tg_hash)c->cs->hash,
@@ -960,14 +968,18 @@ static void finish_and_ticket(struct cli *c)
 	CU_ASSERT(c->ticket_len > 0);
 }
 
-/* A full handshake; then one with its ticket, altered by @p alter. */
-static void resume(struct cli *c, void (*alter)(struct cli *c))
+/* A full handshake; then one with its ticket, altered by @p alter,
+ * offering the @p o2's PSK modes (NULL: psk_dhe_ke) and leaving out
+ * what it says; the server takes psk_ke when @p psk_ke. */
+static void resume_with(struct cli *c, void (*alter)(struct cli *c),
+			const struct ch_opts *o2, bool psk_ke)
 {
 	struct ch_opts o = { .compat = true };
 	struct cli first;
 
 	srv_cfg(&g_cfg);
 	g_cfg.tickets = env.tickets;
+	g_cfg.psk_ke = psk_ke;
 	cli_start(&first, &g_cfg);
 	to_flight(&first, &o);
 	finish_and_ticket(&first);
@@ -981,8 +993,15 @@ static void resume(struct cli *c, void (*alter)(struct cli *c))
 	cli_free(&first);
 	if (alter)
 		alter(c);
+	if (o2 != NULL)
+		o = *o2;
 	o.psk = true;
 	to_flight(c, &o);
+}
+
+static void resume(struct cli *c, void (*alter)(struct cli *c))
+{
+	resume_with(c, alter, NULL, false);
 }
 
 static void alter_binder(struct cli *c)
@@ -1027,6 +1046,91 @@ static void test_resumption(void)
 	TG_ASSERT_OK(c.r);
 	CU_ASSERT_FALSE(c.resumed);
 	CU_ASSERT_EQUAL(c.types[1], TG_HS_CERTIFICATE);
+	cli_free(&c);
+}
+
+/* psk_ke (RFC 8446 §4.2.9): taken when the server allows it (and
+ * before psk_dhe_ke), no key_share in the ServerHello, none needed in
+ * the ClientHello; refused (a full handshake, or handshake_failure
+ * when the ClientHello has nothing else) when it does not. */
+static void test_psk_ke(void)
+{
+	struct ch_opts o;
+	struct cli c;
+
+	/* psk_ke alone, with a share: resumed without (EC)DHE */
+	o = (struct ch_opts){ .compat = true, .modes = 1 };
+	resume_with(&c, NULL, &o, true);
+	TG_ASSERT_OK(c.r);
+	CU_ASSERT_TRUE(c.resumed);
+	CU_ASSERT_TRUE(c.psk_ke);
+	CU_ASSERT_EQUAL(c.n_types, 2);
+	finish_and_ticket(&c); /* a ticket for psk_ke too */
+	CU_ASSERT_TRUE(tg_hs_info(c.srv)->psk_ke);
+	CU_ASSERT_EQUAL(tg_hs_info(c.srv)->group, 0);
+	CU_ASSERT_EQUAL(tg_hs_info(c.srv)->resumed, TG_HS_RESUMED_TICKET);
+	cli_free(&c);
+	/* both modes: psk_ke preferred */
+	o = (struct ch_opts){ .modes = 2 };
+	resume_with(&c, NULL, &o, true);
+	TG_ASSERT_OK(c.r);
+	CU_ASSERT_TRUE(c.resumed && c.psk_ke);
+	finish_and_ticket(&c);
+	cli_free(&c);
+	/* no supported_groups, key_share nor signature_algorithms (§9.2:
+	 * conformant with a pre_shared_key) */
+	o = (struct ch_opts){ .modes = 1, .no_groups = true, .no_shares = true,
+			      .no_sigalgs = true };
+	resume_with(&c, NULL, &o, true);
+	TG_ASSERT_OK(c.r);
+	CU_ASSERT_TRUE(c.resumed && c.psk_ke);
+	finish_and_ticket(&c);
+	cli_free(&c);
+	/* the binder still counts: decrypt_error */
+	resume_with(&c, alter_binder, &o, true);
+	CU_ASSERT_EQUAL(c.r.code, TG_E_DECRYPT_ERROR);
+	read_server(&c);
+	CU_ASSERT_EQUAL(c.alert, TG_ALERT_DECRYPT_ERROR);
+	cli_free(&c);
+	/* a ticket that does not resume and nothing to agree on:
+	 * handshake_failure (§4.1.1) */
+	resume_with(&c, alter_age, &o, true);
+	CU_ASSERT_EQUAL(c.r.code, TG_E_HANDSHAKE_FAIL);
+	read_server(&c);
+	CU_ASSERT_EQUAL(c.alert, TG_ALERT_HANDSHAKE_FAILURE);
+	cli_free(&c);
+	/* psk_ke off (the default): the same ClientHello fails the same */
+	resume_with(&c, NULL, &o, false);
+	CU_ASSERT_EQUAL(c.r.code, TG_E_HANDSHAKE_FAIL);
+	read_server(&c);
+	CU_ASSERT_EQUAL(c.alert, TG_ALERT_HANDSHAKE_FAILURE);
+	cli_free(&c);
+	/* psk_ke off, psk_ke alone with a share: a full handshake */
+	o = (struct ch_opts){ .modes = 1 };
+	resume_with(&c, NULL, &o, false);
+	TG_ASSERT_OK(c.r);
+	CU_ASSERT_FALSE(c.resumed);
+	CU_ASSERT_EQUAL(c.types[1], TG_HS_CERTIFICATE);
+	cli_free(&c);
+	/* psk_ke off, both modes: psk_dhe_ke */
+	o = (struct ch_opts){ .modes = 2 };
+	resume_with(&c, NULL, &o, false);
+	TG_ASSERT_OK(c.r);
+	CU_ASSERT_TRUE(c.resumed);
+	CU_ASSERT_FALSE(c.psk_ke);
+	cli_free(&c);
+	/* psk_ke on, a client taking psk_dhe_ke only: psk_dhe_ke */
+	o = (struct ch_opts){ .modes = 0 };
+	resume_with(&c, NULL, &o, true);
+	TG_ASSERT_OK(c.r);
+	CU_ASSERT_TRUE(c.resumed);
+	CU_ASSERT_FALSE(c.psk_ke);
+	cli_free(&c);
+	/* a ClientHello with supported_groups but no key_share is still
+	 * missing_extension, PSK or not (§9.2) */
+	o = (struct ch_opts){ .modes = 1, .no_shares = true };
+	resume_with(&c, alter_age, &o, true);
+	CU_ASSERT_EQUAL(c.r.code, TG_E_MISSING_EXT);
 	cli_free(&c);
 }
 
@@ -1081,6 +1185,7 @@ static CU_TestInfo tests[] = {
 	{ "TLS 1.3 client authentication", test_client_auth },
 	{ "TLS 1.3 negative cases (RFC 8446 alerts)", test_negative },
 	{ "TLS 1.3 resumption: ticket, binder, age", test_resumption },
+	{ "TLS 1.3 psk_ke resumption (RFC 8446 §4.2.9)", test_psk_ke },
 	{ "TLS 1.3 record_size_limit (RFC 8449), client padding",
 	  test_rsl_padding },
 	CU_TEST_INFO_NULL,

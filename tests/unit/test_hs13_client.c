@@ -243,7 +243,11 @@ static bool run_pair(const struct tg_hs_config *cc, const struct tg_hs_config *s
 	if (ok) {
 		int t = app_data(p);
 
-		CU_ASSERT_EQUAL(t, sc->tickets != NULL ? 1 : 0);
+		/* no ticket for a client whose only mode we do not take */
+		CU_ASSERT_EQUAL(t, sc->tickets != NULL &&
+					   (!cc->psk_ke_only || sc->psk_ke)
+				   ? 1
+				   : 0);
 		if (sess != NULL && t > 0)
 			TG_ASSERT_OK(tg_hs_get_session(p->c, sess));
 	}
@@ -302,17 +306,24 @@ static void test_ours_both_roles(void)
 	}
 }
 
+/* Our client and our TLS 1.3 server with tickets; no session yet. */
+static void resumption_cfg(struct tg_hs_config *cc, struct tg_hs_config *sc,
+			   struct tg_hs_session *sess)
+{
+	memset(sess, 0, sizeof(*sess));
+	cli_cfg(cc);
+	tg_test_hs_srv_cfg(sc, &env);
+	sc->versions = TG_HS_VERSION_TLS13;
+	sc->tickets = env.tickets;
+}
+
 static void test_ours_resumption(void)
 {
 	struct tg_hs_config cc, sc;
 	struct tg_hs_info ci, si;
 	struct tg_hs_session sess;
 
-	memset(&sess, 0, sizeof(sess));
-	cli_cfg(&cc);
-	tg_test_hs_srv_cfg(&sc, &env);
-	sc.versions = TG_HS_VERSION_TLS13;
-	sc.tickets = env.tickets;
+	resumption_cfg(&cc, &sc, &sess);
 	snprintf(cc.alpn[0], sizeof(cc.alpn[0]), "h2");
 	cc.n_alpn = 1;
 	snprintf(sc.alpn[0], sizeof(sc.alpn[0]), "h2");
@@ -344,6 +355,57 @@ static void test_ours_resumption(void)
 	cc.ca = NULL;
 	CU_ASSERT(run_pair(&cc, &sc, &sess, &ci, &si));
 	CU_ASSERT_EQUAL(ci.resumed, TG_HS_FULL);
+}
+
+/* psk_ke (RFC 8446 §4.2.9) between our two ends: taken when both
+ * allow it, psk_dhe_ke when one does not. */
+static void test_ours_psk_ke(void)
+{
+	struct tg_hs_config cc, sc;
+	struct tg_hs_info ci, si;
+	struct tg_hs_session sess;
+
+	resumption_cfg(&cc, &sc, &sess);
+	cc.psk_ke = true;
+	sc.psk_ke = true;
+	CU_ASSERT(run_pair(&cc, &sc, &sess, &ci, &si));
+	CU_ASSERT_EQUAL(ci.resumed, TG_HS_FULL);
+	CU_ASSERT_FALSE(ci.psk_ke);
+	/* both allow it: no (EC)DHE, no HelloRetryRequest for a group
+	 * the client has no share of */
+	sc.groups[0] = TG_GROUP_SECP384R1;
+	sc.n_groups = 1;
+	for (int i = 0; i < 2; i++) {
+		CU_ASSERT(run_pair(&cc, &sc, &sess, &ci, &si));
+		CU_ASSERT_EQUAL(ci.resumed, TG_HS_RESUMED_TICKET);
+		CU_ASSERT_EQUAL(si.resumed, TG_HS_RESUMED_TICKET);
+		CU_ASSERT_TRUE(ci.psk_ke && si.psk_ke);
+		CU_ASSERT_EQUAL(ci.group, 0);
+		CU_ASSERT_EQUAL(si.group, 0);
+		CU_ASSERT_FALSE(ci.hrr);
+	}
+	/* the server does not (the default): psk_dhe_ke */
+	sc.psk_ke = false;
+	CU_ASSERT(run_pair(&cc, &sc, &sess, &ci, &si));
+	CU_ASSERT_EQUAL(ci.resumed, TG_HS_RESUMED_TICKET);
+	CU_ASSERT_FALSE(ci.psk_ke || si.psk_ke);
+	CU_ASSERT_EQUAL(ci.group, TG_GROUP_SECP384R1);
+	/* the client offers psk_ke alone: a full handshake (and no
+	 * ticket), then with the server allowing it, resumed */
+	cc.psk_ke_only = true;
+	sc.groups[0] = TG_GROUP_X25519;
+	CU_ASSERT(run_pair(&cc, &sc, &sess, &ci, &si));
+	CU_ASSERT_EQUAL(ci.resumed, TG_HS_FULL);
+	CU_ASSERT_EQUAL(si.resumed, TG_HS_FULL);
+	sc.psk_ke = true;
+	CU_ASSERT(run_pair(&cc, &sc, &sess, &ci, &si));
+	CU_ASSERT_EQUAL(ci.resumed, TG_HS_RESUMED_TICKET);
+	CU_ASSERT_TRUE(ci.psk_ke && si.psk_ke);
+	/* the client does not offer it: psk_dhe_ke */
+	cc.psk_ke = cc.psk_ke_only = false;
+	CU_ASSERT(run_pair(&cc, &sc, &sess, &ci, &si));
+	CU_ASSERT_EQUAL(ci.resumed, TG_HS_RESUMED_TICKET);
+	CU_ASSERT_FALSE(ci.psk_ke || si.psk_ke);
 }
 
 static void test_ours_versions(void)
@@ -916,6 +978,7 @@ static CU_TestInfo tests[] = {
 	  test_ours_both_roles },
 	{ "ours both roles: PSK-DHE resumption, ALPN, record_size_limit",
 	  test_ours_resumption },
+	{ "ours both roles: psk_ke resumption", test_ours_psk_ke },
 	{ "ours both roles: version negotiation and the downgrade sentinel",
 	  test_ours_versions },
 	{ "RFC 8448 §3: ClientHello byte for byte, Finished, keys, secrets",
