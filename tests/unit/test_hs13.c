@@ -15,9 +15,15 @@
  * under the handshake key once there is one. Then the negative cases
  * RFC 8446 names an alert for: missing key_share or supported_groups, a
  * share that is not of its group, a share of a group not offered, a
- * HelloRetryRequest asked twice, a ClientHello changed after it, a
- * protected or wrong ChangeCipherSpec, a bad Finished, early data
- * without the extension, and declined early data skipped.
+ * HelloRetryRequest asked twice, a ClientHello changed after it (and
+ * one keeping early_data), a cookie in the first ClientHello, a
+ * protected or wrong ChangeCipherSpec and one before any ClientHello,
+ * the legacy_session_id echo, a bad Finished, early data without the
+ * extension, and declined early data skipped; psk_ke (§4.2.9).
+ * Elsewhere: duplicate and unknown extensions (test_hs_msg,
+ * test_hs13_msg), too many KeyUpdates (test_flow), a client that
+ * downgrades (TLS_FALLBACK_SCSV: interop-more), the client's alerts
+ * (test_hs13_client).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,6 +99,8 @@ struct cli {
 	bool bad_binder;
 	bool resumed;                  /* the ServerHello took our PSK */
 	bool psk_ke;                   /* ... without a key_share */
+	uint8_t sh_sid[32];            /* the ServerHello's legacy_session_id */
+	size_t sh_sid_len;
 	uint8_t pad;                   /* zero bytes in our protected records */
 	uint32_t max_inner;            /* longest protected record of the server */
 	uint16_t ee_rsl;               /* its record_size_limit, 0: none */
@@ -384,6 +392,8 @@ static void read_server(struct cli *c)
 			b = tg_cur_init(p + 4, len - 4);
 			TG_ASSERT_OK(tg_hs_server_hello_parse(&b, &sh));
 			c->cs = tg_cs13_by_id(sh.suite);
+			memcpy(c->sh_sid, sh.session_id, sh.session_id_len);
+			c->sh_sid_len = sh.session_id_len;
 			CU_ASSERT_PTR_NOT_NULL_FATAL(c->cs);
 			CU_ASSERT_EQUAL(sh.selected_version, TG_TLS13);
 			if (sh.hrr) {
@@ -503,6 +513,9 @@ static void test_full(void)
 	to_flight(&c, &o);
 	TG_ASSERT_OK(c.r);
 	CU_ASSERT_TRUE(c.ccs); /* compatibility mode: its dummy CCS */
+	/* §4.1.3: legacy_session_id echoed */
+	CU_ASSERT_EQUAL(c.sh_sid_len, 32);
+	CU_ASSERT_EQUAL(memcmp(c.sh_sid, c.sid, 32), 0);
 	CU_ASSERT_FALSE(c.hrr);
 	CU_ASSERT_EQUAL(c.n_types, 4);
 	CU_ASSERT_EQUAL(c.types[0], TG_HS_ENCRYPTED_EXTENSIONS);
@@ -552,6 +565,7 @@ static void test_full(void)
 	to_flight(&c, &o);
 	TG_ASSERT_OK(c.r);
 	CU_ASSERT_FALSE(c.ccs);
+	CU_ASSERT_EQUAL(c.sh_sid_len, 0); /* the empty one echoed */
 	cli_free(&c);
 }
 
@@ -795,6 +809,42 @@ static void test_negative(void)
 		client_hello(&c, &o2);
 	}
 	CU_ASSERT_EQUAL(c.r.code, TG_E_ILLEGAL_PARAM);
+	read_server(&c);
+	CU_ASSERT_EQUAL(c.alert, TG_ALERT_ILLEGAL_PARAMETER);
+	cli_free(&c);
+	/* early_data kept in the ClientHello after it (§4.2.10: "MUST
+	 * NOT" send it then): illegal_parameter */
+	reach_ch2(&c);
+	{
+		struct ch_opts o2 = { .compat = true, .early_data = true };
+		uint16_t g = TG_GROUP_X25519;
+
+		o2.shares = &g;
+		o2.n_shares = 1;
+		client_hello(&c, &o2);
+	}
+	CU_ASSERT_EQUAL(c.r.code, TG_E_ILLEGAL_PARAM);
+	read_server(&c);
+	CU_ASSERT_EQUAL(c.alert, TG_ALERT_ILLEGAL_PARAMETER);
+	cli_free(&c);
+	/* an extension of the wrong message: a cookie in the first
+	 * ClientHello (§4.2.2: "MUST NOT"): illegal_parameter */
+	srv_cfg(&cfg);
+	cli_start(&c, &cfg);
+	c.cookie_len = 4;
+	client_hello(&c, &(struct ch_opts){ .compat = true });
+	CU_ASSERT_EQUAL(c.r.code, TG_E_ILLEGAL_PARAM);
+	read_server(&c);
+	CU_ASSERT_EQUAL(c.alert, TG_ALERT_ILLEGAL_PARAMETER);
+	cli_free(&c);
+	/* a ChangeCipherSpec before the first ClientHello (§5: dropped
+	 * only after it): unexpected_message */
+	srv_cfg(&cfg);
+	cli_start(&c, &cfg);
+	send_plain(&c, TG_CT_CHANGE_CIPHER_SPEC, (const uint8_t *)"\x01", 1);
+	CU_ASSERT_EQUAL(c.r.code, TG_E_UNEXPECTED_MSG);
+	read_server(&c);
+	CU_ASSERT_EQUAL(c.alert, TG_ALERT_UNEXPECTED_MESSAGE);
 	cli_free(&c);
 	/* a ClientHello2 without the cookie */
 	reach_ch2(&c);

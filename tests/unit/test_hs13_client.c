@@ -1041,6 +1041,14 @@ static void test_negative(void)
 			expect(&s, TG_E_ILLEGAL_PARAM, TG_ALERT_ILLEGAL_PARAMETER);
 		srv_end(&s);
 	}
+	/* psk_ke (no key_share, a pre_shared_key) we did not offer:
+	 * missing_extension */
+	srv_start(&s, &cfg);
+	sh13(&s, &sh, TG_CS13_AES_128_GCM_SHA256, TG_GROUP_X25519, pub);
+	sh.exts = (sh.exts & ~TG_HS_EXT_KEY_SHARE) | TG_HS_EXT_PRE_SHARED_KEY;
+	send_sh(&s, &sh);
+	expect(&s, TG_E_MISSING_EXT, TG_ALERT_MISSING_EXTENSION);
+	srv_end(&s);
 	/* a legacy_session_id not echoed */
 	srv_start(&s, &cfg);
 	sh13(&s, &sh, TG_CS13_AES_128_GCM_SHA256, TG_GROUP_X25519, pub);
