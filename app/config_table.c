@@ -192,6 +192,10 @@ const struct tg_setting tg_settings[] = {
 	  .section = TG_SEC_RESUMPTION, .min = 1, .max = TG_CFG_TTL_MAX,
 	  .def = 7200, .unit = "s", .help = "ticket lifetime hint",
 	  .sample = "3600" },
+	{ .key = "tls13_psk_ke", .flag = "tls13-psk-ke", T_BOOL(tls13_psk_ke),
+	  .section = TG_SEC_RESUMPTION, .def = false,
+	  .help = "TLS 1.3: resume a ticket without (EC)DHE when the client allows it (psk_ke, RFC 8446 §4.2.9: no forward secrecy for that connection)",
+	  .sample = "true" },
 
 	/* ---- backends and routing --------------------------------------- */
 	{ .key = "backends", .flag = "backend", .arg = "ADDR", T_FN(backends),

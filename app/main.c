@@ -95,6 +95,7 @@ static TG_MUST_CHECK tg_result tg_gate_hscfg(const struct tg_config *cfg,
 	hs->acc = g_acc;
 	hs->allow_static_rsa = cfg->allow_static_rsa;
 	hs->allow_no_ems = cfg->allow_no_ems;
+	hs->psk_ke = cfg->tls13_psk_ke;
 	hs->client_auth = (enum tg_hs_client_auth)cfg->client_auth;
 	hs->alpn_required = cfg->alpn_required;
 	for (unsigned i = 0; i < cfg->n_alpn && i < TG_HS_MAX_ALPN; i++)

@@ -108,6 +108,7 @@ struct tg_config {
 	char ticket_keys[TG_CFG_MAX_TICKET_KEYS][TG_CFG_PATH]; /**< first = current */
 	unsigned n_ticket_keys;          /**< 0 = random keys per process */
 	unsigned ticket_lifetime_s;      /**< default 7200 */
+	bool tls13_psk_ke;               /**< TLS 1.3 psk_ke resumption, default false */
 
 	/* backends (pools and SNI routes) */
 	struct tg_backends_conf backends;

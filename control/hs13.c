@@ -47,6 +47,8 @@
  * so a full 2^14 record of plaintext is 2^14 + 1. */
 #define TG_HS13_OUR_RSL (TG_REC_MAX_PLAIN + 1)
 
+__thread const struct tg_srv13_fixed *tg_srv13_fixed;
+
 bool tg_srv13_wanted(const struct tg_hs *hs, const struct tg_hs_client_hello *ch)
 {
 	return (hs->cfg->versions & TG_HS_VERSION_TLS13) &&
@@ -166,10 +168,16 @@ static TG_MUST_CHECK tg_result tg_srv13_group(struct tg_hs *hs,
 {
 	size_t n;
 	const uint16_t *ours = tg_hs_groups(hs->cfg, &n);
+	const uint32_t both = TG_HS_EXT_SUPPORTED_GROUPS | TG_HS_EXT_KEY_SHARE;
 
-	TG_ENSURE((ch->exts & TG_HS_EXT_SUPPORTED_GROUPS) &&
-			  (ch->exts & TG_HS_EXT_KEY_SHARE),
-		  TG_E_MISSING_EXT);
+	/* §9.2: one without the other is missing_extension; neither is
+	 * conformant only with a pre_shared_key (a psk_ke client), and
+	 * when we do not resume it there is nothing to agree on (§4.1.1:
+	 * handshake_failure) */
+	TG_ENSURE((ch->exts & both) != 0 ||
+			  !(ch->exts & TG_HS_EXT_PRE_SHARED_KEY),
+		  TG_E_HANDSHAKE_FAIL);
+	TG_ENSURE((ch->exts & both) == both, TG_E_MISSING_EXT);
 	TG_ENSURE(tg_hs_key_shares_in_groups(ch), TG_E_ILLEGAL_PARAM);
 	TG_GUARD(tg_hs_u16_select(&ch->groups, ours, n, &hs->group));
 	*have = tg_hs_key_share_find(ch, hs->group, share);
@@ -187,6 +195,12 @@ static TG_MUST_CHECK tg_result tg_srv13_cert(struct tg_hs *hs,
 	const uint16_t *ours = tg_hs_sigalgs(hs->cfg, &n);
 	uint32_t offered;
 
+	hs->cert = NULL;
+	/* §9.2: optional with a pre_shared_key (a full handshake without
+	 * one fails in tg_srv13_flight) */
+	if (!(ch->exts & TG_HS_EXT_SIGNATURE_ALGS) &&
+	    (ch->exts & TG_HS_EXT_PRE_SHARED_KEY))
+		return TG_OK;
 	TG_ENSURE(ch->exts & TG_HS_EXT_SIGNATURE_ALGS, TG_E_MISSING_EXT);
 	offered = tg_hs_sigalg_set(&ch->sigalgs);
 	for (size_t i = 0; i < m->n; i++) {
@@ -220,7 +234,10 @@ static TG_MUST_CHECK tg_result tg_srv13_negotiate(struct tg_hs *hs,
 			       ? ch->record_size_limit
 			       : 0;
 	hs->psk_modes_dhe = tg_hs_psk_mode_offered(ch, TG_HS_PSK_DHE_KE);
+	hs->psk_modes_ke = cfg->psk_ke && tg_hs_psk_mode_offered(ch, TG_HS_PSK_KE);
 	hs->info.suite = hs->cs13->id;
+	if (hs->cert == NULL)
+		return TG_OK;
 	hs->info.sigalg = hs->sigalg;
 	hs->info.cert_type = tg_cert_key_type(hs->cert) == TG_CERT_KEY_EC_P256 ||
 					     tg_cert_key_type(hs->cert) ==
@@ -432,12 +449,15 @@ static bool tg_srv13_age_ok(const struct tg_hs *hs,
  * of our tickets (the ticket keys and rotation of TLS 1.2), a TLS 1.3
  * PSK of the suite's hash, for this server name, verified under the
  * client CAs in force when a client certificate is required, and of a
- * credible age; the client must take psk_dhe_ke (psk_ke is not done).
- * Its binder must verify (decrypt_error), over the transcript with
- * this ClientHello cut before its binders (§4.2.11.2).
+ * credible age; the client must take the mode @p ke asks for (psk_ke
+ * when true: tg_srv13_client_hello tries it first when both sides take
+ * it; else psk_dhe_ke). Its binder must verify (decrypt_error), over
+ * the transcript with this ClientHello cut before its binders
+ * (§4.2.11.2).
  */
 static TG_MUST_CHECK tg_result tg_srv13_psk(struct tg_hs *hs,
-					    const struct tg_hs_client_hello *ch)
+					    const struct tg_hs_client_hello *ch,
+					    bool ke)
 {
 	const struct tg_hs_config *cfg = hs->cfg;
 	enum tg_hash h = tg_hs13_hash(hs);
@@ -445,7 +465,7 @@ static TG_MUST_CHECK tg_result tg_srv13_psk(struct tg_hs *hs,
 
 	hs->psk_ok = false;
 	if (cfg->tickets == NULL || !(ch->exts & TG_HS_EXT_PRE_SHARED_KEY) ||
-	    !hs->psk_modes_dhe)
+	    !(ke ? hs->psk_modes_ke : hs->psk_modes_dhe))
 		return TG_OK;
 	for (size_t i = 0; i < ch->n_psk && i < 16; i++) {
 		struct tg_hs_bytes id, binder;
@@ -491,6 +511,8 @@ static TG_MUST_CHECK tg_result tg_srv13_psk(struct tg_hs *hs,
 		memcpy(hs->psk, st.master_secret, hl);
 		hs->psk_index = (uint16_t)i;
 		hs->psk_ok = true;
+		hs->psk_ke = ke;
+		hs->info.psk_ke = ke;
 		hs->resume_created = st.created;
 		hs->info.resumed = TG_HS_RESUMED_TICKET;
 		hs->info.peer_verified = tg_srv_verified_now(hs, &st);
@@ -548,7 +570,37 @@ static TG_MUST_CHECK tg_result tg_srv13_send_ticket(struct tg_hs *hs)
 	return TG_OK;
 }
 
-/* ServerHello and the server's whole flight (RFC 8446 §2). */
+/* Our (EC)DHE with the client's @p share: our public value and the
+ * shared secret. The test hook's X25519 key when set. */
+static TG_MUST_CHECK tg_result tg_srv13_dhe(struct tg_hs *hs,
+					    const struct tg_hs_bytes *share,
+					    uint8_t *pub, size_t *pl,
+					    uint8_t *dhe, size_t *dl)
+{
+	tg_result r;
+
+	if (tg_srv13_fixed != NULL && hs->group == TG_GROUP_X25519) {
+		hs->kx.key = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL,
+							  tg_srv13_fixed->x25519,
+							  32);
+		TG_ENSURE(hs->kx.key != NULL, TG_E_CRYPTO);
+		hs->kx.group = hs->group;
+	} else {
+		TG_GUARD(tg_kx_keygen(&hs->kx, hs->group));
+	}
+	r = tg_kx_public(&hs->kx, pub, TG_KX_MAX_PUB, pl);
+	/* a share that is no point of its group: illegal_parameter */
+	if (tg_ok(r))
+		r = tg_kx_derive(&hs->kx, share->p, share->len, dhe,
+				 TG_KX_MAX_SECRET, dl);
+	tg_kx_free(&hs->kx);
+	if (tg_failed(r))
+		tg_wipe(dhe, TG_KX_MAX_SECRET);
+	return r;
+}
+
+/* ServerHello and the server's whole flight (RFC 8446 §2); @p share is
+ * NULL for a psk_ke resumption (no (EC)DHE, no key_share, §4.2.9). */
 static TG_MUST_CHECK tg_result tg_srv13_flight(struct tg_hs *hs,
 					       const struct tg_hs_client_hello *ch,
 					       const struct tg_hs_bytes *share)
@@ -556,30 +608,34 @@ static TG_MUST_CHECK tg_result tg_srv13_flight(struct tg_hs *hs,
 	const struct tg_hs_config *cfg = hs->cfg;
 	struct tg_hs_server_hello sh;
 	uint8_t pub[TG_KX_MAX_PUB], dhe[TG_KX_MAX_SECRET], th[TG_HASH_MAX_LEN];
-	size_t pl, dl = 0;
+	size_t pl = 0, dl = 0;
 	struct tg_keys k;
 	tg_result r;
 
-	TG_GUARD(tg_srv13_psk(hs, ch));
-	TG_GUARD(tg_kx_keygen(&hs->kx, hs->group));
-	TG_GUARD(tg_kx_public(&hs->kx, pub, sizeof(pub), &pl));
-	/* a share that is no point of its group: illegal_parameter */
-	r = tg_kx_derive(&hs->kx, share->p, share->len, dhe, sizeof(dhe), &dl);
-	tg_kx_free(&hs->kx);
-	if (tg_failed(r)) {
-		tg_wipe(dhe, sizeof(dhe));
-		return r;
+	if (share != NULL) {
+		TG_GUARD(tg_srv13_psk(hs, ch, false));
+		/* a full handshake needs a certificate (§9.2: no
+		 * signature_algorithms was fine only with a PSK) */
+		TG_ENSURE(hs->psk_ok || hs->cert != NULL, TG_E_MISSING_EXT);
+		TG_GUARD(tg_srv13_dhe(hs, share, pub, &pl, dhe, &dl));
+		hs->info.group = hs->group;
 	}
-	hs->info.group = hs->group;
 	/* RFC 8446 §4.1.3: 32 random bytes; no sentinel in TLS 1.3 */
-	r = tg_rand_public(hs->server_random, sizeof(hs->server_random));
+	if (tg_srv13_fixed != NULL) {
+		memcpy(hs->server_random, tg_srv13_fixed->random,
+		       sizeof(hs->server_random));
+		r = TG_OK;
+	} else {
+		r = tg_rand_public(hs->server_random, sizeof(hs->server_random));
+	}
 	memset(&sh, 0, sizeof(sh));
 	sh.version = TG_TLS12;
 	memcpy(sh.random, hs->server_random, sizeof(sh.random));
 	sh.session_id_len = hs->sid_len;
 	memcpy(sh.session_id, hs->sid, hs->sid_len);
 	sh.suite = hs->cs13->id;
-	sh.exts = TG_HS_EXT_KEY_SHARE | TG_HS_EXT_SUPPORTED_VERSIONS;
+	sh.exts = TG_HS_EXT_SUPPORTED_VERSIONS |
+		  (share != NULL ? TG_HS_EXT_KEY_SHARE : 0);
 	sh.has_ext_block = true;
 	sh.ks_group = hs->group;
 	sh.ks_pub.p = pub;
@@ -663,13 +719,20 @@ tg_result tg_srv13_client_hello(struct tg_hs *hs,
 	 * ClientHello" */
 	TG_ENSURE(!(ch->exts & TG_HS_EXT_COOKIE), TG_E_ILLEGAL_PARAM);
 	TG_GUARD(tg_srv13_negotiate(hs, ch));
-	TG_GUARD(tg_srv13_group(hs, ch, &share, &have));
 	/* §4.2.10: early data is never accepted; what the client sends of
 	 * it is skipped (hsio), up to a bound */
 	if (ch->exts & TG_HS_EXT_EARLY_DATA)
 		hs->io.early_skip = TG_HSIO_EARLY_SKIP_MAX;
 	memcpy(hs->ch1_random, ch->random, sizeof(hs->ch1_random));
 	hs->ch1_offered = ch->exts;
+	/* §4.2.9: psk_ke when both take it and the ticket resumes: no
+	 * (EC)DHE, so no group to agree on and no HelloRetryRequest */
+	if (hs->psk_modes_ke) {
+		TG_GUARD(tg_srv13_psk(hs, ch, true));
+		if (hs->psk_ok)
+			return tg_srv13_flight(hs, ch, NULL);
+	}
+	TG_GUARD(tg_srv13_group(hs, ch, &share, &have));
 	if (!have)
 		return tg_srv13_hrr(hs);
 	return tg_srv13_flight(hs, ch, &share);
@@ -831,7 +894,7 @@ tg_result tg_srv13_finished(struct tg_hs *hs, struct tg_hsio_msg *m)
 	TG_GUARD(r);
 	/* §4.6.1: a ticket for a client that can resume with it; a ticket
 	 * that cannot be made only costs a resumption */
-	if (hs->cfg->tickets != NULL && hs->psk_modes_dhe &&
+	if (hs->cfg->tickets != NULL && (hs->psk_modes_dhe || hs->psk_modes_ke) &&
 	    tg_failed(tg_srv13_send_ticket(hs)))
 		TG_DEBUG("hs13: no ticket sent");
 	TG_GUARD(tg_hsio_flush(&hs->io));

@@ -123,7 +123,8 @@ static TG_MUST_CHECK tg_result tg_cli13_hello(struct tg_hs *hs)
 	const struct tg_hs_config *cfg = hs->cfg;
 	const bool v12 = (cfg->versions & TG_HS_VERSION_TLS12) != 0;
 	static const uint8_t null_comp = 0, uncompressed = 0;
-	static const uint8_t modes = TG_HS_PSK_DHE_KE;
+	/* §4.2.9: psk_dhe_ke; psk_ke after it (or alone) when configured */
+	static const uint8_t modes[] = { TG_HS_PSK_DHE_KE, TG_HS_PSK_KE };
 	struct tg_hs_client_hello ch;
 	uint16_t suites[TG_CS13_MAX + TG_HS_MAX_PREFS], versions[2];
 	uint8_t ks[4 + TG_KX_MAX_PUB], alpn[TG_HS_MAX_ALPN * (TG_HS_ALPN_LEN + 1)];
@@ -191,8 +192,8 @@ static TG_MUST_CHECK tg_result tg_cli13_hello(struct tg_hs *hs)
 	TG_GUARD(tg_wcur_u16(&kw, (uint16_t)pl));
 	ch.key_shares.p = ks;
 	ch.key_shares.len = 4 + pl;
-	ch.psk_modes.p = &modes;
-	ch.psk_modes.len = 1;
+	ch.psk_modes.p = cfg->psk_ke_only ? modes + 1 : modes;
+	ch.psk_modes.len = cfg->psk_ke && !cfg->psk_ke_only ? 2 : 1;
 	if (hs->hrr_cookie != NULL) {
 		ch.exts |= TG_HS_EXT_COOKIE;
 		ch.cookie.p = hs->hrr_cookie;
@@ -335,10 +336,19 @@ static TG_MUST_CHECK tg_result tg_cli13_sh(struct tg_hs *hs,
 	struct tg_keys k;
 	tg_result r;
 
-	/* we offer psk_dhe_ke only: a key share is always due, of the
-	 * group we sent one for (§4.2.8) */
-	TG_ENSURE(sh->exts & TG_HS_EXT_KEY_SHARE, TG_E_MISSING_EXT);
-	TG_ENSURE(sh->ks_group == hs->share_group, TG_E_ILLEGAL_PARAM);
+	const bool ke = !(sh->exts & TG_HS_EXT_KEY_SHARE);
+
+	/* a key share is due, of the group we sent one for (§4.2.8), but
+	 * in a psk_ke resumption (§4.2.9: "the server MUST NOT supply a
+	 * key_share"), which we must have offered */
+	TG_ENSURE(!ke || (sh->exts & TG_HS_EXT_PRE_SHARED_KEY), TG_E_MISSING_EXT);
+	TG_ENSURE(!ke || hs->cfg->psk_ke || hs->cfg->psk_ke_only,
+		  TG_E_MISSING_EXT);
+	TG_ENSURE(ke || sh->ks_group == hs->share_group, TG_E_ILLEGAL_PARAM);
+	/* psk_dhe_ke is the server's choice only when we offered it */
+	TG_ENSURE(ke || !hs->cfg->psk_ke_only ||
+			  !(sh->exts & TG_HS_EXT_PRE_SHARED_KEY),
+		  TG_E_ILLEGAL_PARAM);
 	if (sh->exts & TG_HS_EXT_PRE_SHARED_KEY) {
 		const struct tg_cs13_info *pcs = tg_cs13_by_id(hs->sess.suite);
 
@@ -348,13 +358,16 @@ static TG_MUST_CHECK tg_result tg_cli13_sh(struct tg_hs *hs,
 				  pcs->hash == hs->cs13->hash,
 			  TG_E_ILLEGAL_PARAM);
 		hs->psk_ok = true;
+		hs->psk_ke = ke;
+		hs->info.psk_ke = ke;
 		hs->info.resumed = TG_HS_RESUMED_TICKET;
 	}
 	memcpy(hs->server_random, sh->random, sizeof(hs->server_random));
-	r = tg_kx_derive(&hs->kx, sh->ks_pub.p, sh->ks_pub.len, dhe, sizeof(dhe),
-			 &dl);
+	r = ke ? TG_OK
+	       : tg_kx_derive(&hs->kx, sh->ks_pub.p, sh->ks_pub.len, dhe,
+			      sizeof(dhe), &dl);
 	tg_kx_free(&hs->kx);
-	hs->info.group = hs->share_group;
+	hs->info.group = ke ? 0 : hs->share_group;
 	/* §7.1: the handshake secrets over ClientHello..ServerHello */
 	if (tg_ok(r))
 		r = tg_hs13_th(hs, hs->tr_len, th);

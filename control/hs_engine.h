@@ -138,6 +138,9 @@ struct tg_hs {
 					    (RFC 8446 §D.4): a non-empty
 					    legacy_session_id came */
 	bool psk_modes_dhe;              /* the client takes psk_dhe_ke */
+	bool psk_modes_ke;               /* server: the client takes psk_ke
+					    and so do we (cfg->psk_ke) */
+	bool psk_ke;                     /* resumed with psk_ke: no (EC)DHE */
 	uint16_t peer_rsl;               /* the client's record_size_limit */
 	uint8_t ch1_random[TG_TLS_RANDOM_LEN]; /* ClientHello1 (HRR checks) */
 	uint32_t ch1_offered;            /* extensions of ClientHello1 */
@@ -316,6 +319,14 @@ struct tg_cli13_fixed {
 	uint8_t x25519[32];
 };
 extern __thread const struct tg_cli13_fixed *tg_cli13_fixed;
+
+/* Tests only (RFC 8448 traces): while set, this thread's TLS 1.3
+ * servers take this ServerHello random and X25519 private key. */
+struct tg_srv13_fixed {
+	uint8_t random[TG_TLS_RANDOM_LEN];
+	uint8_t x25519[32];
+};
+extern __thread const struct tg_srv13_fixed *tg_srv13_fixed;
 
 /* ---- TLS 1.3 client (hs13_client.c) ---- */
 

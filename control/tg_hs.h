@@ -93,6 +93,15 @@ struct tg_hs_config {
 	char alpn[TG_HS_MAX_ALPN][TG_HS_ALPN_LEN];
 	unsigned n_alpn;
 	bool alpn_required;     /**< server: no overlap -> no_application_protocol */
+	/** TLS 1.3 PSK-only key establishment (psk_ke, RFC 8446 §4.2.9; no
+	 *  forward secrecy for the resumed session), off by default. Server:
+	 *  a ticket's PSK resumes without (EC)DHE when the client allows
+	 *  psk_ke (taken before psk_dhe_ke, as OpenSSL's
+	 *  SSL_OP_PREFER_NO_DHE_KEX); client: psk_ke offered after
+	 *  psk_dhe_ke. */
+	bool psk_ke;
+	/** TLS 1.3 client: offer psk_ke alone (implies @c psk_ke) */
+	bool psk_ke_only;
 
 	/* server */
 	struct tg_cert_store *certs;     /**< certificates, SNI selection */
@@ -156,6 +165,8 @@ struct tg_hs_info {
 	 *  its record_size_limit less the content type), 0 = 2^14 */
 	uint16_t record_limit;
 	bool hrr;             /**< TLS 1.3: a HelloRetryRequest was needed */
+	bool psk_ke;          /**< TLS 1.3: resumed with psk_ke, no (EC)DHE
+				   (group 0) */
 };
 
 /**

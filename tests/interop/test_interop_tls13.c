@@ -324,6 +324,42 @@ static void test_resumption(void)
 	SSL_SESSION_free(sess);
 }
 
+/* psk_ke (RFC 8446 §4.2.9) with a libssl client allowing it
+ * (SSL_OP_ALLOW_NO_DHE_KEX: psk_dhe_ke and psk_ke offered): ours
+ * resumes without (EC)DHE when psk_ke is on, with it when off. */
+static void test_psk_ke(void)
+{
+	/* our psk_ke, libssl's SSL_OP_ALLOW_NO_DHE_KEX: psk_ke when both */
+	static const struct { bool ours, theirs; } cases[] = {
+		{ true, true }, { true, true }, { false, true }, { true, false },
+	};
+	struct tg_hs_config cfg;
+	struct tgi_peer o = peer13();
+	struct tgi_run r;
+	SSL_SESSION *sess = NULL;
+
+	srv_cfg(&cfg);
+	cfg.tickets = tgi_env.tickets;
+	tgi_run_our_server(&r, &cfg, &o, &sess);
+	CU_ASSERT(ok_run(&r));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(sess);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		bool ke = cases[i].ours && cases[i].theirs;
+
+		cfg.psk_ke = cases[i].ours;
+		o.allow_no_dhe = cases[i].theirs;
+		tgi_run_our_server(&r, &cfg, &o, &sess);
+		if (!ok_run(&r) || !r.ssl_resumed)
+			report("psk_ke", &r);
+		CU_ASSERT(ok_run(&r));
+		CU_ASSERT_TRUE(r.ssl_resumed);
+		CU_ASSERT_EQUAL(r.info.resumed, TG_HS_RESUMED_TICKET);
+		CU_ASSERT_EQUAL(r.info.psk_ke, ke);
+		CU_ASSERT_EQUAL(r.info.group, ke ? 0 : TG_GROUP_X25519);
+	}
+	SSL_SESSION_free(sess);
+}
+
 static CU_TestInfo tests[] = {
 	{ "TLS 1.3: suites x groups x certificates x compatibility mode",
 	  test_matrix },
@@ -332,6 +368,7 @@ static CU_TestInfo tests[] = {
 	{ "TLS 1.3: client authentication", test_client_auth },
 	{ "TLS 1.3: version negotiation", test_versions },
 	{ "TLS 1.3: resumption with libssl's tickets", test_resumption },
+	{ "TLS 1.3: psk_ke resumption (SSL_OP_ALLOW_NO_DHE_KEX)", test_psk_ke },
 	CU_TEST_INFO_NULL,
 };
 

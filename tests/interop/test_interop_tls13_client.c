@@ -356,12 +356,50 @@ static void test_options(void)
 	SSL_CTX_free(sctx);
 }
 
+/* psk_ke (RFC 8446 §4.2.9) with libssl's server: with
+ * SSL_OP_ALLOW_NO_DHE_KEX it resumes a client offering psk_ke alone
+ * without (EC)DHE; offered both, OpenSSL 3.0 takes psk_dhe_ke; without
+ * the option, psk_ke alone is a full handshake. */
+static void test_psk_ke(void)
+{
+	struct tg_hs_config cfg;
+	struct tg_hs_session sess;
+	struct run r;
+
+	for (int k = 0; k < 3; k++) {
+		SSL_CTX *sctx = srv_ctx("ec", NULL, NULL);
+
+		if (k < 2)
+			SSL_CTX_set_options(sctx, SSL_OP_ALLOW_NO_DHE_KEX);
+		memset(&sess, 0, sizeof(sess));
+		cli_cfg(&cfg);
+		cfg.psk_ke = true;
+		cfg.psk_ke_only = k != 1;
+		run(&r, &cfg, &sess, sctx);
+		CU_ASSERT(tg_ok(r.ours) && r.data_ok);
+		CU_ASSERT_TRUE_FATAL(sess.valid && sess.tls13);
+		run(&r, &cfg, &sess, sctx);
+		CU_ASSERT(tg_ok(r.ours) && r.data_ok);
+		if (k == 2) {
+			CU_ASSERT_FALSE(r.ssl_resumed);
+			CU_ASSERT_EQUAL(r.info.resumed, TG_HS_FULL);
+		} else {
+			CU_ASSERT_TRUE(r.ssl_resumed);
+			CU_ASSERT_EQUAL(r.info.resumed, TG_HS_RESUMED_TICKET);
+			CU_ASSERT_EQUAL(r.info.psk_ke, k == 0);
+			CU_ASSERT_EQUAL(r.info.group, k == 0 ? 0 : TG_GROUP_X25519);
+		}
+		SSL_CTX_free(sctx);
+	}
+}
+
 static CU_TestInfo tests[] = {
 	{ "TLS 1.3 client: suites x groups (HRR) x certificates x client auth, "
 	  "then resumption",
 	  test_matrix },
 	{ "TLS 1.3 client: ALPN, SNI, no compatibility mode, downgrade",
 	  test_options },
+	{ "TLS 1.3 client: psk_ke with libssl's server", test_psk_ke },
 	CU_TEST_INFO_NULL,
 };
 

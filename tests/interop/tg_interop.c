@@ -67,6 +67,8 @@ SSL_CTX *tgi_client_ctx(const struct tgi_peer *o)
 		SSL_CTX_set_ciphersuites(ctx, o->ciphersuites);
 	if (o->no_compat)
 		SSL_CTX_clear_options(ctx, SSL_OP_ENABLE_MIDDLEBOX_COMPAT);
+	if (o->allow_no_dhe)
+		SSL_CTX_set_options(ctx, SSL_OP_ALLOW_NO_DHE_KEX);
 	if (o->groups)
 		SSL_CTX_set1_groups_list(ctx, o->groups);
 	if (o->sigalgs)

@@ -53,6 +53,7 @@ struct tgi_peer {
 	const char *ciphers;    /**< NULL: libssl's default */
 	const char *ciphersuites; /**< TLS 1.3 suites; NULL: libssl's default */
 	bool no_compat;         /**< no TLS 1.3 middlebox compatibility mode */
+	bool allow_no_dhe;      /**< SSL_OP_ALLOW_NO_DHE_KEX: psk_ke offered */
 	const char *groups;     /**< NULL: libssl's default */
 	const char *sigalgs;    /**< NULL: libssl's default */
 	const char *sni;        /**< NULL: none */

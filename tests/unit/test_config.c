@@ -212,6 +212,7 @@ static void test_defaults(void)
 	CU_ASSERT_TRUE(cfg.tickets);
 	CU_ASSERT_EQUAL(cfg.n_ticket_keys, 0);
 	CU_ASSERT_EQUAL(cfg.ticket_lifetime_s, 7200);
+	CU_ASSERT_FALSE(cfg.tls13_psk_ke);
 	CU_ASSERT_EQUAL(cfg.backends.n_pools, 1);
 	CU_ASSERT_STRING_EQUAL(cfg.backends.pools[0].name, "default");
 	CU_ASSERT_EQUAL(cfg.backends.pools[0].n_be, 0);
@@ -277,6 +278,7 @@ static void test_full_file(void)
 		 "tickets = true;\n"
 		 "ticket_keys = [\"%s\", \"%s\"];\n"
 		 "ticket_lifetime = 3600;\n"
+		 "tls13_psk_ke = true;\n"
 		 "routes = ( { sni = \"API.example.com\"; backend = \"api\"; },\n"
 		 "           { sni = [\"*.static.example.com\", \"cdn.example.com\"]; backend = \"default\"; } );\n"
 		 "backends = (\n"
@@ -333,6 +335,7 @@ static void test_full_file(void)
 	CU_ASSERT_STRING_EQUAL(cfg.ticket_keys[0], tpath("t1.key"));
 	CU_ASSERT_STRING_EQUAL(cfg.ticket_keys[1], tpath("t0.key"));
 	CU_ASSERT_EQUAL(cfg.ticket_lifetime_s, 3600);
+	CU_ASSERT_TRUE(cfg.tls13_psk_ke);
 	CU_ASSERT_EQUAL_FATAL(cfg.backends.n_pools, 2);
 	CU_ASSERT_STRING_EQUAL(cfg.backends.pools[0].name, "default");
 	CU_ASSERT_EQUAL(cfg.backends.pools[0].policy, TG_LB_ROUND_ROBIN);
@@ -436,7 +439,7 @@ static void test_flags_only(void)
 		"--suites", "ECDHE-RSA-AES128-GCM-SHA256", "--groups", "P-384",
 		"--sigalgs", "rsa_pkcs1_sha256", "--alpn", "h2,http/1.1",
 		"--client-auth", "require", "--client-ca", tpath("ca.pem"),
-		"--session-cache", "0", "--no-tickets",
+		"--session-cache", "0", "--no-tickets", "--tls13-psk-ke",
 		"--ticket-key", tpath("t0.key"), "--proxy-protocol", "v1",
 		"--max-conns", "100", "--handshake-timeout", "111",
 		"--idle-timeout", "222", "--connect-timeout", "333",
@@ -463,6 +466,7 @@ static void test_flags_only(void)
 	CU_ASSERT_STRING_EQUAL(cfg.client_ca, tpath("ca.pem"));
 	CU_ASSERT_EQUAL(cfg.session_cache, 0);
 	CU_ASSERT_FALSE(cfg.tickets);
+	CU_ASSERT_TRUE(cfg.tls13_psk_ke);
 	CU_ASSERT_EQUAL(cfg.n_ticket_keys, 1);
 	CU_ASSERT_EQUAL(cfg.flow.proxy_protocol, TG_PROXY_V1);
 	CU_ASSERT_EQUAL(cfg.flow.max_conns, 100);

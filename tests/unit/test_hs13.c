@@ -15,9 +15,15 @@
  * under the handshake key once there is one. Then the negative cases
  * RFC 8446 names an alert for: missing key_share or supported_groups, a
  * share that is not of its group, a share of a group not offered, a
- * HelloRetryRequest asked twice, a ClientHello changed after it, a
- * protected or wrong ChangeCipherSpec, a bad Finished, early data
- * without the extension, and declined early data skipped.
+ * HelloRetryRequest asked twice, a ClientHello changed after it (and
+ * one keeping early_data), a cookie in the first ClientHello, a
+ * protected or wrong ChangeCipherSpec and one before any ClientHello,
+ * the legacy_session_id echo, a bad Finished, early data without the
+ * extension, and declined early data skipped; psk_ke (§4.2.9).
+ * Elsewhere: duplicate and unknown extensions (test_hs_msg,
+ * test_hs13_msg), too many KeyUpdates (test_flow), a client that
+ * downgrades (TLS_FALLBACK_SCSV: interop-more), the client's alerts
+ * (test_hs13_client).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,6 +98,9 @@ struct cli {
 	uint32_t age_skew;             /* ms added to the age we report */
 	bool bad_binder;
 	bool resumed;                  /* the ServerHello took our PSK */
+	bool psk_ke;                   /* ... without a key_share */
+	uint8_t sh_sid[32];            /* the ServerHello's legacy_session_id */
+	size_t sh_sid_len;
 	uint8_t pad;                   /* zero bytes in our protected records */
 	uint32_t max_inner;            /* longest protected record of the server */
 	uint16_t ee_rsl;               /* its record_size_limit, 0: none */
@@ -112,6 +121,8 @@ struct ch_opts {
 	bool other_random;
 	bool psk;                 /* offer the ticket we have */
 	uint16_t rsl;             /* record_size_limit (RFC 8449), 0: none */
+	uint8_t modes;            /* psk_key_exchange_modes: 0 psk_dhe_ke,
+				     1 psk_ke, 2 both */
 };
 
 static void tr_add(struct cli *c, const uint8_t *p, size_t n)
@@ -181,7 +192,8 @@ static void client_hello(struct cli *c, const struct ch_opts *o)
 	static const uint16_t dshares[] = { TG_GROUP_X25519 };
 	static const uint16_t sigalgs[] = { 0x0403, 0x0503, 0x0804, 0x0805 };
 	static const uint16_t versions[] = { TG_TLS13 };
-	static const uint8_t modes[] = { TG_HS_PSK_DHE_KE }, null_comp = 0;
+	static const uint8_t modes[] = { TG_HS_PSK_DHE_KE, TG_HS_PSK_KE },
+			     null_comp = 0;
 	struct tg_hs_client_hello ch;
 	uint8_t ks[512], msg[4096];
 	struct tg_wcur kw = tg_wcur_init(ks, sizeof(ks));
@@ -206,8 +218,8 @@ static void client_hello(struct cli *c, const struct ch_opts *o)
 	ch.host_name.p = (const uint8_t *)TG_TEST_HS_HOST;
 	ch.host_name.len = strlen(TG_TEST_HS_HOST);
 	ch.versions = (struct tg_hs_u16_list)TG_HS_U16_LIST(versions);
-	ch.psk_modes.p = modes;
-	ch.psk_modes.len = 1;
+	ch.psk_modes.p = o->modes == 1 ? modes + 1 : modes;
+	ch.psk_modes.len = o->modes == 2 ? 2 : 1;
 	if (!o->no_groups) {
 		ch.exts |= TG_HS_EXT_SUPPORTED_GROUPS;
 		if (o->groups) {
@@ -380,6 +392,8 @@ static void read_server(struct cli *c)
 			b = tg_cur_init(p + 4, len - 4);
 			TG_ASSERT_OK(tg_hs_server_hello_parse(&b, &sh));
 			c->cs = tg_cs13_by_id(sh.suite);
+			memcpy(c->sh_sid, sh.session_id, sh.session_id_len);
+			c->sh_sid_len = sh.session_id_len;
 			CU_ASSERT_PTR_NOT_NULL_FATAL(c->cs);
 			CU_ASSERT_EQUAL(sh.selected_version, TG_TLS13);
 			if (sh.hrr) {
@@ -398,11 +412,15 @@ static void read_server(struct cli *c)
 				c->cookie_len = sh.cookie.len;
 			} else {
 				tr_add(c, p, len);
+				/* psk_ke (§4.2.9): no key_share, no (EC)DHE */
+				c->psk_ke = !(sh.exts & TG_HS_EXT_KEY_SHARE);
 				i = c->kx_group[0] == sh.ks_group ? 0 : 1;
-				CU_ASSERT_EQUAL_FATAL(c->kx_group[i], sh.ks_group);
-				TG_ASSERT_OK(tg_kx_derive(&c->kx[i], sh.ks_pub.p,
-							  sh.ks_pub.len, dhe,
-							  sizeof(dhe), &dl));
+				if (!c->psk_ke) {
+					CU_ASSERT_EQUAL_FATAL(c->kx_group[i], sh.ks_group);
+					TG_ASSERT_OK(tg_kx_derive(&c->kx[i], sh.ks_pub.p,
+								  sh.ks_pub.len, dhe,
+								  sizeof(dhe), &dl));
+				}
 				th(c, h);
 				c->resumed = (sh.exts & TG_HS_EXT_PRE_SHARED_KEY) != 0;
 				TG_ASSERT_OK(tg_ks_init(&c->ks, (enum tg_hash)c->cs->hash,
@@ -495,6 +513,9 @@ static void test_full(void)
 	to_flight(&c, &o);
 	TG_ASSERT_OK(c.r);
 	CU_ASSERT_TRUE(c.ccs); /* compatibility mode: its dummy CCS */
+	/* §4.1.3: legacy_session_id echoed */
+	CU_ASSERT_EQUAL(c.sh_sid_len, 32);
+	CU_ASSERT_EQUAL(memcmp(c.sh_sid, c.sid, 32), 0);
 	CU_ASSERT_FALSE(c.hrr);
 	CU_ASSERT_EQUAL(c.n_types, 4);
 	CU_ASSERT_EQUAL(c.types[0], TG_HS_ENCRYPTED_EXTENSIONS);
@@ -544,6 +565,7 @@ static void test_full(void)
 	to_flight(&c, &o);
 	TG_ASSERT_OK(c.r);
 	CU_ASSERT_FALSE(c.ccs);
+	CU_ASSERT_EQUAL(c.sh_sid_len, 0); /* the empty one echoed */
 	cli_free(&c);
 }
 
@@ -787,6 +809,42 @@ static void test_negative(void)
 		client_hello(&c, &o2);
 	}
 	CU_ASSERT_EQUAL(c.r.code, TG_E_ILLEGAL_PARAM);
+	read_server(&c);
+	CU_ASSERT_EQUAL(c.alert, TG_ALERT_ILLEGAL_PARAMETER);
+	cli_free(&c);
+	/* early_data kept in the ClientHello after it (§4.2.10: "MUST
+	 * NOT" send it then): illegal_parameter */
+	reach_ch2(&c);
+	{
+		struct ch_opts o2 = { .compat = true, .early_data = true };
+		uint16_t g = TG_GROUP_X25519;
+
+		o2.shares = &g;
+		o2.n_shares = 1;
+		client_hello(&c, &o2);
+	}
+	CU_ASSERT_EQUAL(c.r.code, TG_E_ILLEGAL_PARAM);
+	read_server(&c);
+	CU_ASSERT_EQUAL(c.alert, TG_ALERT_ILLEGAL_PARAMETER);
+	cli_free(&c);
+	/* an extension of the wrong message: a cookie in the first
+	 * ClientHello (§4.2.2: "MUST NOT"): illegal_parameter */
+	srv_cfg(&cfg);
+	cli_start(&c, &cfg);
+	c.cookie_len = 4;
+	client_hello(&c, &(struct ch_opts){ .compat = true });
+	CU_ASSERT_EQUAL(c.r.code, TG_E_ILLEGAL_PARAM);
+	read_server(&c);
+	CU_ASSERT_EQUAL(c.alert, TG_ALERT_ILLEGAL_PARAMETER);
+	cli_free(&c);
+	/* a ChangeCipherSpec before the first ClientHello (§5: dropped
+	 * only after it): unexpected_message */
+	srv_cfg(&cfg);
+	cli_start(&c, &cfg);
+	send_plain(&c, TG_CT_CHANGE_CIPHER_SPEC, (const uint8_t *)"\x01", 1);
+	CU_ASSERT_EQUAL(c.r.code, TG_E_UNEXPECTED_MSG);
+	read_server(&c);
+	CU_ASSERT_EQUAL(c.alert, TG_ALERT_UNEXPECTED_MESSAGE);
 	cli_free(&c);
 	/* a ClientHello2 without the cookie */
 	reach_ch2(&c);
@@ -960,14 +1018,18 @@ static void finish_and_ticket(struct cli *c)
 	CU_ASSERT(c->ticket_len > 0);
 }
 
-/* A full handshake; then one with its ticket, altered by @p alter. */
-static void resume(struct cli *c, void (*alter)(struct cli *c))
+/* A full handshake; then one with its ticket, altered by @p alter,
+ * offering the @p o2's PSK modes (NULL: psk_dhe_ke) and leaving out
+ * what it says; the server takes psk_ke when @p psk_ke. */
+static void resume_with(struct cli *c, void (*alter)(struct cli *c),
+			const struct ch_opts *o2, bool psk_ke)
 {
 	struct ch_opts o = { .compat = true };
 	struct cli first;
 
 	srv_cfg(&g_cfg);
 	g_cfg.tickets = env.tickets;
+	g_cfg.psk_ke = psk_ke;
 	cli_start(&first, &g_cfg);
 	to_flight(&first, &o);
 	finish_and_ticket(&first);
@@ -981,8 +1043,15 @@ static void resume(struct cli *c, void (*alter)(struct cli *c))
 	cli_free(&first);
 	if (alter)
 		alter(c);
+	if (o2 != NULL)
+		o = *o2;
 	o.psk = true;
 	to_flight(c, &o);
+}
+
+static void resume(struct cli *c, void (*alter)(struct cli *c))
+{
+	resume_with(c, alter, NULL, false);
 }
 
 static void alter_binder(struct cli *c)
@@ -1027,6 +1096,91 @@ static void test_resumption(void)
 	TG_ASSERT_OK(c.r);
 	CU_ASSERT_FALSE(c.resumed);
 	CU_ASSERT_EQUAL(c.types[1], TG_HS_CERTIFICATE);
+	cli_free(&c);
+}
+
+/* psk_ke (RFC 8446 §4.2.9): taken when the server allows it (and
+ * before psk_dhe_ke), no key_share in the ServerHello, none needed in
+ * the ClientHello; refused (a full handshake, or handshake_failure
+ * when the ClientHello has nothing else) when it does not. */
+static void test_psk_ke(void)
+{
+	struct ch_opts o;
+	struct cli c;
+
+	/* psk_ke alone, with a share: resumed without (EC)DHE */
+	o = (struct ch_opts){ .compat = true, .modes = 1 };
+	resume_with(&c, NULL, &o, true);
+	TG_ASSERT_OK(c.r);
+	CU_ASSERT_TRUE(c.resumed);
+	CU_ASSERT_TRUE(c.psk_ke);
+	CU_ASSERT_EQUAL(c.n_types, 2);
+	finish_and_ticket(&c); /* a ticket for psk_ke too */
+	CU_ASSERT_TRUE(tg_hs_info(c.srv)->psk_ke);
+	CU_ASSERT_EQUAL(tg_hs_info(c.srv)->group, 0);
+	CU_ASSERT_EQUAL(tg_hs_info(c.srv)->resumed, TG_HS_RESUMED_TICKET);
+	cli_free(&c);
+	/* both modes: psk_ke preferred */
+	o = (struct ch_opts){ .modes = 2 };
+	resume_with(&c, NULL, &o, true);
+	TG_ASSERT_OK(c.r);
+	CU_ASSERT_TRUE(c.resumed && c.psk_ke);
+	finish_and_ticket(&c);
+	cli_free(&c);
+	/* no supported_groups, key_share nor signature_algorithms (§9.2:
+	 * conformant with a pre_shared_key) */
+	o = (struct ch_opts){ .modes = 1, .no_groups = true, .no_shares = true,
+			      .no_sigalgs = true };
+	resume_with(&c, NULL, &o, true);
+	TG_ASSERT_OK(c.r);
+	CU_ASSERT_TRUE(c.resumed && c.psk_ke);
+	finish_and_ticket(&c);
+	cli_free(&c);
+	/* the binder still counts: decrypt_error */
+	resume_with(&c, alter_binder, &o, true);
+	CU_ASSERT_EQUAL(c.r.code, TG_E_DECRYPT_ERROR);
+	read_server(&c);
+	CU_ASSERT_EQUAL(c.alert, TG_ALERT_DECRYPT_ERROR);
+	cli_free(&c);
+	/* a ticket that does not resume and nothing to agree on:
+	 * handshake_failure (§4.1.1) */
+	resume_with(&c, alter_age, &o, true);
+	CU_ASSERT_EQUAL(c.r.code, TG_E_HANDSHAKE_FAIL);
+	read_server(&c);
+	CU_ASSERT_EQUAL(c.alert, TG_ALERT_HANDSHAKE_FAILURE);
+	cli_free(&c);
+	/* psk_ke off (the default): the same ClientHello fails the same */
+	resume_with(&c, NULL, &o, false);
+	CU_ASSERT_EQUAL(c.r.code, TG_E_HANDSHAKE_FAIL);
+	read_server(&c);
+	CU_ASSERT_EQUAL(c.alert, TG_ALERT_HANDSHAKE_FAILURE);
+	cli_free(&c);
+	/* psk_ke off, psk_ke alone with a share: a full handshake */
+	o = (struct ch_opts){ .modes = 1 };
+	resume_with(&c, NULL, &o, false);
+	TG_ASSERT_OK(c.r);
+	CU_ASSERT_FALSE(c.resumed);
+	CU_ASSERT_EQUAL(c.types[1], TG_HS_CERTIFICATE);
+	cli_free(&c);
+	/* psk_ke off, both modes: psk_dhe_ke */
+	o = (struct ch_opts){ .modes = 2 };
+	resume_with(&c, NULL, &o, false);
+	TG_ASSERT_OK(c.r);
+	CU_ASSERT_TRUE(c.resumed);
+	CU_ASSERT_FALSE(c.psk_ke);
+	cli_free(&c);
+	/* psk_ke on, a client taking psk_dhe_ke only: psk_dhe_ke */
+	o = (struct ch_opts){ .modes = 0 };
+	resume_with(&c, NULL, &o, true);
+	TG_ASSERT_OK(c.r);
+	CU_ASSERT_TRUE(c.resumed);
+	CU_ASSERT_FALSE(c.psk_ke);
+	cli_free(&c);
+	/* a ClientHello with supported_groups but no key_share is still
+	 * missing_extension, PSK or not (§9.2) */
+	o = (struct ch_opts){ .modes = 1, .no_shares = true };
+	resume_with(&c, alter_age, &o, true);
+	CU_ASSERT_EQUAL(c.r.code, TG_E_MISSING_EXT);
 	cli_free(&c);
 }
 
@@ -1081,6 +1235,7 @@ static CU_TestInfo tests[] = {
 	{ "TLS 1.3 client authentication", test_client_auth },
 	{ "TLS 1.3 negative cases (RFC 8446 alerts)", test_negative },
 	{ "TLS 1.3 resumption: ticket, binder, age", test_resumption },
+	{ "TLS 1.3 psk_ke resumption (RFC 8446 §4.2.9)", test_psk_ke },
 	{ "TLS 1.3 record_size_limit (RFC 8449), client padding",
 	  test_rsl_padding },
 	CU_TEST_INFO_NULL,

@@ -243,7 +243,11 @@ static bool run_pair(const struct tg_hs_config *cc, const struct tg_hs_config *s
 	if (ok) {
 		int t = app_data(p);
 
-		CU_ASSERT_EQUAL(t, sc->tickets != NULL ? 1 : 0);
+		/* no ticket for a client whose only mode we do not take */
+		CU_ASSERT_EQUAL(t, sc->tickets != NULL &&
+					   (!cc->psk_ke_only || sc->psk_ke)
+				   ? 1
+				   : 0);
 		if (sess != NULL && t > 0)
 			TG_ASSERT_OK(tg_hs_get_session(p->c, sess));
 	}
@@ -302,17 +306,24 @@ static void test_ours_both_roles(void)
 	}
 }
 
+/* Our client and our TLS 1.3 server with tickets; no session yet. */
+static void resumption_cfg(struct tg_hs_config *cc, struct tg_hs_config *sc,
+			   struct tg_hs_session *sess)
+{
+	memset(sess, 0, sizeof(*sess));
+	cli_cfg(cc);
+	tg_test_hs_srv_cfg(sc, &env);
+	sc->versions = TG_HS_VERSION_TLS13;
+	sc->tickets = env.tickets;
+}
+
 static void test_ours_resumption(void)
 {
 	struct tg_hs_config cc, sc;
 	struct tg_hs_info ci, si;
 	struct tg_hs_session sess;
 
-	memset(&sess, 0, sizeof(sess));
-	cli_cfg(&cc);
-	tg_test_hs_srv_cfg(&sc, &env);
-	sc.versions = TG_HS_VERSION_TLS13;
-	sc.tickets = env.tickets;
+	resumption_cfg(&cc, &sc, &sess);
 	snprintf(cc.alpn[0], sizeof(cc.alpn[0]), "h2");
 	cc.n_alpn = 1;
 	snprintf(sc.alpn[0], sizeof(sc.alpn[0]), "h2");
@@ -344,6 +355,57 @@ static void test_ours_resumption(void)
 	cc.ca = NULL;
 	CU_ASSERT(run_pair(&cc, &sc, &sess, &ci, &si));
 	CU_ASSERT_EQUAL(ci.resumed, TG_HS_FULL);
+}
+
+/* psk_ke (RFC 8446 §4.2.9) between our two ends: taken when both
+ * allow it, psk_dhe_ke when one does not. */
+static void test_ours_psk_ke(void)
+{
+	struct tg_hs_config cc, sc;
+	struct tg_hs_info ci, si;
+	struct tg_hs_session sess;
+
+	resumption_cfg(&cc, &sc, &sess);
+	cc.psk_ke = true;
+	sc.psk_ke = true;
+	CU_ASSERT(run_pair(&cc, &sc, &sess, &ci, &si));
+	CU_ASSERT_EQUAL(ci.resumed, TG_HS_FULL);
+	CU_ASSERT_FALSE(ci.psk_ke);
+	/* both allow it: no (EC)DHE, no HelloRetryRequest for a group
+	 * the client has no share of */
+	sc.groups[0] = TG_GROUP_SECP384R1;
+	sc.n_groups = 1;
+	for (int i = 0; i < 2; i++) {
+		CU_ASSERT(run_pair(&cc, &sc, &sess, &ci, &si));
+		CU_ASSERT_EQUAL(ci.resumed, TG_HS_RESUMED_TICKET);
+		CU_ASSERT_EQUAL(si.resumed, TG_HS_RESUMED_TICKET);
+		CU_ASSERT_TRUE(ci.psk_ke && si.psk_ke);
+		CU_ASSERT_EQUAL(ci.group, 0);
+		CU_ASSERT_EQUAL(si.group, 0);
+		CU_ASSERT_FALSE(ci.hrr);
+	}
+	/* the server does not (the default): psk_dhe_ke */
+	sc.psk_ke = false;
+	CU_ASSERT(run_pair(&cc, &sc, &sess, &ci, &si));
+	CU_ASSERT_EQUAL(ci.resumed, TG_HS_RESUMED_TICKET);
+	CU_ASSERT_FALSE(ci.psk_ke || si.psk_ke);
+	CU_ASSERT_EQUAL(ci.group, TG_GROUP_SECP384R1);
+	/* the client offers psk_ke alone: a full handshake (and no
+	 * ticket), then with the server allowing it, resumed */
+	cc.psk_ke_only = true;
+	sc.groups[0] = TG_GROUP_X25519;
+	CU_ASSERT(run_pair(&cc, &sc, &sess, &ci, &si));
+	CU_ASSERT_EQUAL(ci.resumed, TG_HS_FULL);
+	CU_ASSERT_EQUAL(si.resumed, TG_HS_FULL);
+	sc.psk_ke = true;
+	CU_ASSERT(run_pair(&cc, &sc, &sess, &ci, &si));
+	CU_ASSERT_EQUAL(ci.resumed, TG_HS_RESUMED_TICKET);
+	CU_ASSERT_TRUE(ci.psk_ke && si.psk_ke);
+	/* the client does not offer it: psk_dhe_ke */
+	cc.psk_ke = cc.psk_ke_only = false;
+	CU_ASSERT(run_pair(&cc, &sc, &sess, &ci, &si));
+	CU_ASSERT_EQUAL(ci.resumed, TG_HS_RESUMED_TICKET);
+	CU_ASSERT_FALSE(ci.psk_ke || si.psk_ke);
 }
 
 static void test_ours_versions(void)
@@ -539,6 +601,118 @@ static void test_rfc8448_simple(void)
 }
 
 /* ---- a scripted server for the negative cases ----------------------------- */
+
+/*
+ * RFC 8448 §3 from the server's side: our server fed the trace's
+ * ClientHello, with the trace's server random and X25519 key
+ * (tg_srv13_fixed). Byte for byte: the ServerHello. The handshake
+ * secrets are the trace's: our flight opens under the trace's server
+ * handshake key. EncryptedExtensions differ by one extension: the
+ * trace's server lists its supported_groups (§4.2.7, a "MAY"), ours
+ * does not; record_size_limit (0x4001) and the empty server_name are
+ * the trace's bytes in the trace's order. From there the transcripts
+ * part: our Certificate is ours (the trace's RSA key is not in the
+ * trace's inputs we load), and the trace's CertificateVerify
+ * (rsa_pss_rsae_sha256) is randomized, so Certificate, CertificateVerify
+ * and Finished can only be checked, not reproduced: our CertificateVerify
+ * verifies (the client's checks) and our Finished verifies under the
+ * trace's server handshake secret over our transcript; the trace's
+ * client handshake secret seals a Finished the server takes.
+ */
+static void test_rfc8448_server(void)
+{
+	static const struct tg_srv13_fixed fx = {
+		.random = { 0xa6, 0xaf, 0x06, 0xa4, 0x12, 0x18, 0x60, 0xdc,
+			    0x5e, 0x6e, 0x60, 0x24, 0x9c, 0xd3, 0x4c, 0x95,
+			    0x93, 0x0c, 0x8a, 0xc5, 0xcb, 0x14, 0x34, 0xda,
+			    0xc1, 0x55, 0x77, 0x2e, 0xd3, 0xe2, 0x69, 0x28 },
+		.x25519 = { 0xb1, 0x58, 0x0e, 0xea, 0xdf, 0x6d, 0xd5, 0x89,
+			    0xb8, 0xef, 0x4f, 0x2d, 0x56, 0x52, 0x57, 0x8c,
+			    0xc8, 0x10, 0xe9, 0x98, 0x01, 0x91, 0xec, 0x8d,
+			    0x05, 0x83, 0x08, 0xce, 0xa2, 0x16, 0xa2, 0x1e },
+	};
+	/* the trace's EncryptedExtensions without supported_groups */
+	static const char ee_ours[] =
+		"08 00 00 0c 00 0a 00 1c 00 02 40 01 00 00 00 00";
+	struct tg_hs_config sc;
+	struct tg_hs *hs = NULL;
+	uint8_t ch[512], out[8192], want[512], tr[8192], th[TG_HASH_MAX_LEN], fin[36];
+	uint8_t sfin[32], *pl, type;
+	size_t chl, n, used, len, trl = 0, off;
+	struct tg_accel_sess *srv, *cli;
+	struct tg_cur c;
+
+	tg_test_hs_srv_cfg(&sc, &env);
+	sc.versions = TG_HS_VERSION_TLS13;
+	TG_ASSERT_OK(tg_hs_new(&sc, NULL, &hs));
+	chl = hex(s3_ch, ch, sizeof(ch));
+	memcpy(tr, ch, chl);
+	trl = chl;
+	n = plain_rec(out, TG_CT_HANDSHAKE, ch, chl);
+	tg_srv13_fixed = &fx;
+	TG_ASSERT_OK(tg_hs_feed(hs, out, n, &used));
+	tg_srv13_fixed = NULL;
+	n = tg_hs_output(hs, out, sizeof(out));
+	/* the ServerHello, byte for byte (no CCS: no legacy_session_id) */
+	len = hex(s3_sh, want, sizeof(want));
+	CU_ASSERT_FATAL(n > 5 + len);
+	CU_ASSERT_EQUAL(out[0], TG_CT_HANDSHAKE);
+	CU_ASSERT_EQUAL((size_t)(out[3] << 8 | out[4]), len);
+	CU_ASSERT_EQUAL(memcmp(out + 5, want, len), 0);
+	memcpy(tr + trl, want, len);
+	trl += len;
+	off = 5 + len;
+	/* the rest under the trace's server handshake key */
+	srv = trace_sess(s3_s_hs, TG_DIR_OPEN);
+	while (off < n) {
+		CU_ASSERT_FATAL(open_rec(srv, out + off, n - off, &used, &type,
+					 &pl, &len));
+		CU_ASSERT_EQUAL(type, TG_CT_HANDSHAKE);
+		memcpy(tr + trl, pl, len);
+		trl += len;
+		off += used;
+	}
+	tg_accel_sess_free(srv);
+	/* EncryptedExtensions, then Certificate, CertificateVerify, Finished */
+	len = hex(ee_ours, want, sizeof(want));
+	CU_ASSERT_EQUAL(memcmp(tr + chl + 90, want, len), 0);
+	c = tg_cur_init(tr + chl + 90 + len, trl - chl - 90 - len);
+	{
+		uint8_t t[3] = { 0, 0, 0 };
+		struct tg_cur body;
+		size_t k = 0, before = 0;
+
+		while (tg_cur_left(&c) > 0 && k < 3) {
+			before = trl - tg_cur_left(&c);
+			TG_ASSERT_OK(tg_hs_msg_next(&c, &t[k], &body));
+			k++;
+		}
+		CU_ASSERT(t[0] == TG_HS_CERTIFICATE &&
+			  t[1] == TG_HS_CERTIFICATE_VERIFY && t[2] == TG_HS_FINISHED);
+		/* the server Finished under the trace's s_hs over our
+		 * transcript through CertificateVerify */
+		TG_ASSERT_OK(tg_hash(TG_HASH_SHA256, tr, before, th));
+		CU_ASSERT_EQUAL_FATAL(hex(s3_s_hs, sfin, sizeof(sfin)), 32);
+		TG_ASSERT_OK(tg_ks_finished_check(TG_HASH_SHA256, sfin, th,
+						  tg_cur_ptr(&body),
+						  tg_cur_left(&body)));
+	}
+	/* the client Finished with the trace's c_hs: taken */
+	TG_ASSERT_OK(tg_hash(TG_HASH_SHA256, tr, trl, th));
+	CU_ASSERT_EQUAL_FATAL(hex(s3_c_hs, sfin, sizeof(sfin)), 32);
+	fin[0] = TG_HS_FINISHED;
+	fin[1] = fin[2] = 0;
+	fin[3] = 32;
+	TG_ASSERT_OK(tg_ks_finished(TG_HASH_SHA256, sfin, th, fin + 4));
+	cli = trace_sess(s3_c_hs, TG_DIR_SEAL);
+	n = seal_rec(cli, TG_CT_HANDSHAKE, fin, sizeof(fin), out, sizeof(out));
+	tg_accel_sess_free(cli);
+	TG_ASSERT_OK(tg_hs_feed(hs, out, n, &used));
+	CU_ASSERT(tg_hs_events(hs) & TG_HS_EV_KEYS_READY);
+	CU_ASSERT_EQUAL(tg_hs_info(hs)->suite, TG_CS13_AES_128_GCM_SHA256);
+	CU_ASSERT_EQUAL(tg_hs_info(hs)->group, TG_GROUP_X25519);
+	tg_hs_free(hs);
+}
 
 struct srv {
 	struct tg_hs *c;
@@ -867,6 +1041,14 @@ static void test_negative(void)
 			expect(&s, TG_E_ILLEGAL_PARAM, TG_ALERT_ILLEGAL_PARAMETER);
 		srv_end(&s);
 	}
+	/* psk_ke (no key_share, a pre_shared_key) we did not offer:
+	 * missing_extension */
+	srv_start(&s, &cfg);
+	sh13(&s, &sh, TG_CS13_AES_128_GCM_SHA256, TG_GROUP_X25519, pub);
+	sh.exts = (sh.exts & ~TG_HS_EXT_KEY_SHARE) | TG_HS_EXT_PRE_SHARED_KEY;
+	send_sh(&s, &sh);
+	expect(&s, TG_E_MISSING_EXT, TG_ALERT_MISSING_EXTENSION);
+	srv_end(&s);
 	/* a legacy_session_id not echoed */
 	srv_start(&s, &cfg);
 	sh13(&s, &sh, TG_CS13_AES_128_GCM_SHA256, TG_GROUP_X25519, pub);
@@ -916,10 +1098,13 @@ static CU_TestInfo tests[] = {
 	  test_ours_both_roles },
 	{ "ours both roles: PSK-DHE resumption, ALPN, record_size_limit",
 	  test_ours_resumption },
+	{ "ours both roles: psk_ke resumption", test_ours_psk_ke },
 	{ "ours both roles: version negotiation and the downgrade sentinel",
 	  test_ours_versions },
 	{ "RFC 8448 §3: ClientHello byte for byte, Finished, keys, secrets",
 	  test_rfc8448_simple },
+	{ "RFC 8448 §3 server: ServerHello byte for byte, secrets, Finished",
+	  test_rfc8448_server },
 	{ "scripted server: a whole handshake", test_scripted_ok },
 	{ "scripted server: the alerts RFC 8446 names", test_negative },
 	CU_TEST_INFO_NULL,
