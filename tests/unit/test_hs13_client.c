@@ -22,11 +22,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
+#include <openssl/pem.h>
 #include <openssl/x509.h>
 
 #include "hs_engine.h"
@@ -1458,6 +1460,125 @@ static void test_rfc8448_client_auth(void)
 	tg_hs_free(hs);
 }
 
+/* RFC 8448's RSA private key (the §3 server's, which the RFC gives as
+ * its modulus, exponents and primes) in PKCS#8 PEM, as Botan's RFC 8448
+ * test data has it; tg_cert_load() checks it against the trace's
+ * certificate (modulus b4 bb 49 8f ..., exponent 01 00 01). */
+static const char s3_rsa_key_pem[] =
+	"-----BEGIN PRIVATE KEY-----\n"
+	"MIICdgIBADANBgkqhkiG9w0BAQEFAASCAmAwggJcAgEAAoGBALS7SY+CeTA9mAg2\n"
+	"OZs2xpiMDGjeVeG9uCbTkBokYer9LeSakdAVq7yalRN6zmwa8Z6qavmMfO1DEgmY\n"
+	"4YeoDuDMsFJLGwGMPgtjJk1Emm044ipf2kMIRnSAMFMO8EYcjKnZ77+ujqbR0D4r\n"
+	"0ZPv8KuagALEdCim01qNiNeffx4/AgMBAAECgYAE3qcF1DpupyCd2AchEag8geMi\n"
+	"pZJ4szSAZB6vfApphbjjHET23mLhtMIwn2Em53t8QekjMUu/o4gTBdwSF/FsgZzl\n"
+	"OOki82mCjQ5XGV2MhIhGAgey+qcmvPcIu9fbf2efiTSS/CpiLgiXCqxEHOTgwwiN\n"
+	"8lrmeSM9+KO9ov+ZQQJBAOQ1+3zINzd1bazqlqt/WaLMEGnbfesZDhfjOlMrJz8w\n"
+	"oyeqCqq8WM1nRmr5hF+txnX+CUr5LEvR8sG8M90uBRUCQQDKvTvA4EOGZMjUzJ+Z\n"
+	"l3qU2bv+rY5Dhwq64/fri04O7orx2bRxm6YZbPLLuu7r+LNJCv6en/p0qIqlH8ZF\n"
+	"YpMDAkA/VzRcJ/4baH5udhYnt4sbgmQz3XYPoL6mpqzzlJCqG0fNpIadaPWE3VtQ\n"
+	"Kb0yCTuCWGYf5xUCXl1wpFoI09MZAkAYPaATY70vKIXKy9yZZL9HZPFRdjb4ZAEo\n"
+	"b3GJPFLM/kCmwj0NCGtHxvsQ2P0QQeBN736aQM6VfEF3lOEEEtE5AkEAg5ypoIXk\n"
+	"KGsskORmmXosaB8hM5qjR3gU5N7BGDMFDtUN0TzAOASKQ8WbKsxBaInAN2Zf5a+m\n"
+	"BZafjAHfpcqWnQ==\n"
+	"-----END PRIVATE KEY-----\n";
+
+/*
+ * RFC 8448 §3 from the server's side with the trace's RSA key and
+ * certificate loaded: EncryptedExtensions as in test_rfc8448_server,
+ * then the Certificate byte for byte; the CertificateVerify is
+ * rsa_pss_rsae_sha256 as the trace's, but RSA-PSS is randomized (its
+ * salt), so it is verified with the certificate's key over our
+ * transcript; so is the Finished, under the trace's s_hs.
+ */
+static void test_rfc8448_server_rsa(void)
+{
+	static const struct tg_srv13_fixed fx = {
+		.random = { 0xa6, 0xaf, 0x06, 0xa4, 0x12, 0x18, 0x60, 0xdc,
+			    0x5e, 0x6e, 0x60, 0x24, 0x9c, 0xd3, 0x4c, 0x95,
+			    0x93, 0x0c, 0x8a, 0xc5, 0xcb, 0x14, 0x34, 0xda,
+			    0xc1, 0x55, 0x77, 0x2e, 0xd3, 0xe2, 0x69, 0x28 },
+		.x25519 = { 0xb1, 0x58, 0x0e, 0xea, 0xdf, 0x6d, 0xd5, 0x89,
+			    0xb8, 0xef, 0x4f, 0x2d, 0x56, 0x52, 0x57, 0x8c,
+			    0xc8, 0x10, 0xe9, 0x98, 0x01, 0x91, 0xec, 0x8d,
+			    0x05, 0x83, 0x08, 0xce, 0xa2, 0x16, 0xa2, 0x1e },
+	};
+	char kp[] = "/tmp/tg8448k.XXXXXX", cp[] = "/tmp/tg8448c.XXXXXX";
+	struct tg_hs_config sc;
+	struct tg_hs *hs = NULL;
+	struct tg_cert *c = NULL;
+	struct tg_cert_store *store = NULL;
+	uint8_t in[4096], out[8192], want[4096], pl[4096], tr[8192], th[TG_HASH_MAX_LEN];
+	uint8_t content[TG_HS13_CV_CONTENT_MAX], s_hs[32];
+	struct tg_wcur cw = tg_wcur_init(content, sizeof(content));
+	size_t n, wl, used, len, trl, off, ml;
+	const uint8_t *der;
+	X509 *x;
+	FILE *f;
+	int fd;
+
+	/* the trace's certificate (from its Certificate message) and key */
+	wl = hex(s3_cert, want, sizeof(want));
+	der = want + 11;
+	x = d2i_X509(NULL, &der, (long)(wl - 11));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(x);
+	fd = mkstemp(cp);
+	CU_ASSERT_FATAL(fd >= 0 && (f = fdopen(fd, "w")) != NULL);
+	CU_ASSERT_EQUAL(PEM_write_X509(f, x), 1);
+	fclose(f);
+	X509_free(x);
+	fd = mkstemp(kp);
+	CU_ASSERT_FATAL(fd >= 0 && (f = fdopen(fd, "w")) != NULL);
+	CU_ASSERT_EQUAL(fputs(s3_rsa_key_pem, f) >= 0, 1);
+	fclose(f);
+	TG_ASSERT_OK(tg_cert_load(cp, kp, &c));
+	unlink(cp);
+	unlink(kp);
+	TG_ASSERT_OK(tg_cert_store_new(0, &store));
+	TG_ASSERT_OK(tg_cert_store_add(store, c, true));
+
+	tg_test_hs_srv_cfg(&sc, &env);
+	sc.versions = TG_HS_VERSION_TLS13;
+	sc.certs = store;
+	TG_ASSERT_OK(tg_hs_new(&sc, NULL, &hs));
+	trl = hex(s3_ch, tr, sizeof(tr));
+	n = plain_rec(in, TG_CT_HANDSHAKE, tr, trl);
+	tg_srv13_fixed = &fx;
+	TG_ASSERT_OK(tg_hs_feed(hs, in, n, &used));
+	tg_srv13_fixed = NULL;
+	n = tg_hs_output(hs, out, sizeof(out));
+	wl = hex(s3_sh, tr + trl, sizeof(tr) - trl);
+	CU_ASSERT_FATAL(n > 5 + wl);
+	CU_ASSERT_EQUAL(memcmp(out + 5, tr + trl, wl), 0);
+	trl += wl;
+	CU_ASSERT_EQUAL_FATAL(hex(s3_s_hs, s_hs, sizeof(s_hs)), 32);
+	len = open_all(s_hs, out + 5 + wl, n - 5 - wl, pl, sizeof(pl));
+	/* EncryptedExtensions, then the trace's Certificate */
+	CU_ASSERT_FATAL(msg_at(pl, len, 3, &off, &ml) && off + ml == len);
+	eq_hex(pl, 16, ee_ours);
+	CU_ASSERT_FATAL(msg_at(pl, len, 1, &off, &ml));
+	wl = hex(s3_cert, want, sizeof(want));
+	CU_ASSERT_EQUAL(ml, wl);
+	CU_ASSERT_EQUAL(memcmp(pl + off, want, wl), 0);
+	/* CertificateVerify: rsa_pss_rsae_sha256, verifies */
+	memcpy(tr + trl, pl, off + ml);
+	trl += off + ml;
+	TG_ASSERT_OK(tg_hash(TG_HASH_SHA256, tr, trl, th));
+	TG_ASSERT_OK(tg_hs13_cv_content(true, th, 32, &cw));
+	CU_ASSERT_FATAL(msg_at(pl, len, 2, &off, &ml));
+	CU_ASSERT_EQUAL(pl[off + 4] << 8 | pl[off + 5], 0x0804);
+	CU_ASSERT_EQUAL(ml, 4 + 4 + 128);
+	TG_ASSERT_OK(tg_sig_verify(0x0804, tg_cert_pkey(c), content, cw.pos,
+				   pl + off + 8, ml - 8));
+	memcpy(tr + trl, pl + off, ml);
+	trl += ml;
+	/* Finished under the trace's s_hs over our transcript */
+	CU_ASSERT_FATAL(msg_at(pl, len, 3, &off, &ml) && ml == 36);
+	TG_ASSERT_OK(tg_hash(TG_HASH_SHA256, tr, trl, th));
+	TG_ASSERT_OK(tg_ks_finished_check(TG_HASH_SHA256, s_hs, th, pl + off + 4, 32));
+	tg_hs_free(hs);
+	tg_cert_store_unref(store);
+}
+
 struct srv {
 	struct tg_hs *c;
 	tg_result r;
@@ -1849,6 +1970,8 @@ static CU_TestInfo tests[] = {
 	  test_rfc8448_simple },
 	{ "RFC 8448 §3 server: ServerHello byte for byte, secrets, Finished",
 	  test_rfc8448_server },
+	{ "RFC 8448 §3 server, the trace's RSA key: Certificate byte for byte",
+	  test_rfc8448_server_rsa },
 	{ "RFC 8448 §4: resumed, 0-RTT declined, both roles", test_rfc8448_resumed },
 	{ "RFC 8448 §5: HelloRetryRequest, both roles", test_rfc8448_hrr },
 	{ "RFC 8448 §6: client authentication, both roles",
