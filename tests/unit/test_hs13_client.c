@@ -7,7 +7,8 @@
  *    RSA-PSS) x client authentication, then PSK-DHE resumption with the
  *    server's ticket; application data both ways through the exported
  *    keys and the record engine;
- *  - RFC 8448 §3 (simple 1-RTT): with the trace's random and X25519 key
+ *  - RFC 8448 §3-§7 (docs/decisions.md, "Known answers"), both roles;
+ *    §3 (simple 1-RTT): with the trace's random and X25519 key
  *    our ClientHello is the trace's byte for byte; the trace's server
  *    messages give the trace's client Finished, application keys and
  *    traffic secrets, and a ticket with its nonce the trace's PSK;
@@ -487,6 +488,31 @@ static struct tg_accel_sess *trace_sess(const char *secret, enum tg_dir dir)
 	return a;
 }
 
+/* The trace client's configuration (§3-§7): its suites, groups,
+ * signature schemes, server name and record_size_limit. */
+static void trace_cli_cfg(struct tg_hs_config *cfg)
+{
+	static const uint16_t suites[] = { 0x1301, 0x1303, 0x1302 };
+	static const uint16_t groups[] = { 0x001d, 0x0017, 0x0018, 0x0019, 0x0100,
+					   0x0101, 0x0102, 0x0103, 0x0104 };
+	static const uint16_t sigalgs[] = { 0x0403, 0x0503, 0x0603, 0x0203, 0x0804,
+					    0x0805, 0x0806, 0x0401, 0x0501, 0x0601,
+					    0x0201, 0x0402, 0x0502, 0x0602, 0x0202 };
+
+	cli_cfg(cfg);
+	cfg->ca = NULL; /* the trace's certificates are their own */
+	memcpy(cfg->suites13, suites, sizeof(suites));
+	cfg->n_suites13 = 3;
+	memcpy(cfg->groups, groups, sizeof(groups));
+	cfg->n_groups = 9;
+	memcpy(cfg->sigalgs, sigalgs, sizeof(sigalgs));
+	cfg->n_sigalgs = 15;
+	snprintf(cfg->server_name, sizeof(cfg->server_name), "server");
+	cfg->no_compat = true;
+	cfg->offer_ticket = false; /* §3's client alone sends session_ticket */
+	cfg->record_size_limit = 0x4001;
+}
+
 static void test_rfc8448_simple(void)
 {
 	static const struct tg_cli13_fixed fx = {
@@ -499,12 +525,6 @@ static void test_rfc8448_simple(void)
 			    0xa7, 0x91, 0x1d, 0xe2, 0x6a, 0xdc, 0x56, 0x42,
 			    0xcb, 0x63, 0x45, 0x40, 0xe7, 0xea, 0x50, 0x05 },
 	};
-	static const uint16_t suites[] = { 0x1301, 0x1303, 0x1302 };
-	static const uint16_t groups[] = { 0x001d, 0x0017, 0x0018, 0x0019, 0x0100,
-					   0x0101, 0x0102, 0x0103, 0x0104 };
-	static const uint16_t sigalgs[] = { 0x0403, 0x0503, 0x0603, 0x0203, 0x0804,
-					    0x0805, 0x0806, 0x0401, 0x0501, 0x0601,
-					    0x0201, 0x0402, 0x0502, 0x0602, 0x0202 };
 	struct tg_hs_config cfg;
 	struct tg_hs *hs = NULL;
 	uint8_t out[4096], want[2048], msg[4096], rec[8192], *pl, type;
@@ -513,18 +533,8 @@ static void test_rfc8448_simple(void)
 	struct tg_keys tx, rx;
 	struct tg_hs_secrets13 sec;
 
-	cli_cfg(&cfg);
-	cfg.ca = NULL; /* the trace's certificate is its own */
-	memcpy(cfg.suites13, suites, sizeof(suites));
-	cfg.n_suites13 = 3;
-	memcpy(cfg.groups, groups, sizeof(groups));
-	cfg.n_groups = 9;
-	memcpy(cfg.sigalgs, sigalgs, sizeof(sigalgs));
-	cfg.n_sigalgs = 15;
-	snprintf(cfg.server_name, sizeof(cfg.server_name), "server");
+	trace_cli_cfg(&cfg);
 	cfg.offer_ticket = true;
-	cfg.no_compat = true;
-	cfg.record_size_limit = 0x4001;
 	tg_cli13_fixed = &fx;
 	TG_ASSERT_OK(tg_hs_new(&cfg, NULL, &hs));
 	tg_cli13_fixed = NULL;
@@ -724,31 +734,6 @@ static void test_rfc8448_server(void)
 }
 
 /* ---- RFC 8448 §4-§7 ------------------------------------------------------- */
-
-/* The trace client's configuration (§3-§7): its suites, groups,
- * signature schemes, server name and record_size_limit. */
-static void trace_cli_cfg(struct tg_hs_config *cfg)
-{
-	static const uint16_t suites[] = { 0x1301, 0x1303, 0x1302 };
-	static const uint16_t groups[] = { 0x001d, 0x0017, 0x0018, 0x0019, 0x0100,
-					   0x0101, 0x0102, 0x0103, 0x0104 };
-	static const uint16_t sigalgs[] = { 0x0403, 0x0503, 0x0603, 0x0203, 0x0804,
-					    0x0805, 0x0806, 0x0401, 0x0501, 0x0601,
-					    0x0201, 0x0402, 0x0502, 0x0602, 0x0202 };
-
-	cli_cfg(cfg);
-	cfg->ca = NULL; /* the trace's certificates are their own */
-	memcpy(cfg->suites13, suites, sizeof(suites));
-	cfg->n_suites13 = 3;
-	memcpy(cfg->groups, groups, sizeof(groups));
-	cfg->n_groups = 9;
-	memcpy(cfg->sigalgs, sigalgs, sizeof(sigalgs));
-	cfg->n_sigalgs = 15;
-	snprintf(cfg->server_name, sizeof(cfg->server_name), "server");
-	cfg->no_compat = true;
-	cfg->offer_ticket = false; /* §3's client alone sends session_ticket */
-	cfg->record_size_limit = 0x4001;
-}
 
 /* A P-256 key pair of a trace: its private scalar and public point. */
 static EVP_PKEY *p256_key(const char *priv, const char *pub)
@@ -1522,12 +1507,16 @@ static void test_rfc8448_server_rsa(void)
 	x = d2i_X509(NULL, &der, (long)(wl - 11));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(x);
 	fd = mkstemp(cp);
-	CU_ASSERT_FATAL(fd >= 0 && (f = fdopen(fd, "w")) != NULL);
+	CU_ASSERT_FATAL(fd >= 0);
+	f = fdopen(fd, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
 	CU_ASSERT_EQUAL(PEM_write_X509(f, x), 1);
 	fclose(f);
 	X509_free(x);
 	fd = mkstemp(kp);
-	CU_ASSERT_FATAL(fd >= 0 && (f = fdopen(fd, "w")) != NULL);
+	CU_ASSERT_FATAL(fd >= 0);
+	f = fdopen(fd, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
 	CU_ASSERT_EQUAL(fputs(s3_rsa_key_pem, f) >= 0, 1);
 	fclose(f);
 	TG_ASSERT_OK(tg_cert_load(cp, kp, &c));
