@@ -272,6 +272,7 @@ tg_result tg_cli13_client_hello(struct tg_hs *hs)
 	/* the share: the first of our groups we can make a key on */
 	for (size_t i = 0; i < n && tg_failed(r); i++)
 		r = tg_cli13_keygen(hs, groups[i]);
+	tg_cli13_fixed = NULL;
 	TG_GUARD(r);
 	if (cfg->server_name[0])
 		tg_hs_set_sni(hs, (const uint8_t *)cfg->server_name,
@@ -310,6 +311,7 @@ static TG_MUST_CHECK tg_result tg_cli13_hrr(struct tg_hs *hs,
 			  TG_E_ILLEGAL_PARAM);
 		TG_GUARD(tg_cli13_keygen(hs, sh->ks_group));
 	}
+	tg_cli13_fixed = NULL;
 	if (sh->exts & TG_HS_EXT_COOKIE) {
 		TG_ENSURE(sh->cookie.len <= TG_CLI13_COOKIE_MAX,
 			  TG_E_HANDSHAKE_FAIL);

@@ -312,10 +312,11 @@ TG_MUST_CHECK tg_result tg_cli_hello_name_alpn(const struct tg_hs_config *cfg,
  *  one we offered; kept in the info. */
 TG_MUST_CHECK tg_result tg_cli_alpn(struct tg_hs *hs, const struct tg_hs_bytes *p);
 
-/* Tests only (RFC 8448 traces): while set, this thread's TLS 1.3
- * clients take this random, legacy_session_id (when in compatibility
- * mode) and X25519 private key, and this P-256 key pair (when not NULL)
- * for a P-256 share (a HelloRetryRequest's). */
+/* Tests only (RFC 8448 traces): the next TLS 1.3 ClientHello of this
+ * thread (the first, or the second after a HelloRetryRequest) takes this
+ * random, legacy_session_id (in compatibility mode) and X25519 private
+ * key, or this P-256 key pair (when not NULL) for a P-256 share; then it
+ * is cleared. */
 struct tg_cli13_fixed {
 	uint8_t random[TG_TLS_RANDOM_LEN];
 	uint8_t x25519[32];

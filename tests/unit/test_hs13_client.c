@@ -537,7 +537,7 @@ static void test_rfc8448_simple(void)
 	cfg.offer_ticket = true;
 	tg_cli13_fixed = &fx;
 	TG_ASSERT_OK(tg_hs_new(&cfg, NULL, &hs));
-	tg_cli13_fixed = NULL;
+	CU_ASSERT_PTR_NULL(tg_cli13_fixed);
 	/* the ClientHello, byte for byte, in one record */
 	n = tg_hs_output(hs, out, sizeof(out));
 	wl = hex(s3_ch, want, sizeof(want));
@@ -1094,10 +1094,12 @@ static void test_rfc8448_hrr(void)
 	wl = hex(s5_ch1, want, sizeof(want));
 	CU_ASSERT_EQUAL(n, 5 + wl);
 	CU_ASSERT_EQUAL(memcmp(out + 5, want, wl), 0);
+	CU_ASSERT_PTR_NULL(tg_cli13_fixed);
 	wl = hex(s5_hrr, want, sizeof(want));
 	n = plain_rec(in, TG_CT_HANDSHAKE, want, wl);
+	tg_cli13_fixed = &cfx; /* ClientHello2's P-256 key */
 	TG_ASSERT_OK(tg_hs_feed(hs, in, n, &used));
-	tg_cli13_fixed = NULL;
+	CU_ASSERT_PTR_NULL(tg_cli13_fixed);
 	CU_ASSERT_EQUAL(used, n);
 	n = tg_hs_output(hs, out, sizeof(out));
 	wl = hex(s5_ch2, want, sizeof(want));
