@@ -257,6 +257,17 @@ tg_result tg_hs13_put_ccs(struct tg_hs *hs)
 	return tg_hsio_put_ccs_plain(&hs->io);
 }
 
+/* The cookie of our HelloRetryRequest: ours, or the test hook's. */
+static const uint8_t *tg_srv13_cookie(const struct tg_hs *hs, size_t *len)
+{
+	if (tg_srv13_fixed != NULL && tg_srv13_fixed->cookie_len != 0) {
+		*len = tg_srv13_fixed->cookie_len;
+		return tg_srv13_fixed->cookie;
+	}
+	*len = sizeof(hs->cookie);
+	return hs->cookie;
+}
+
 /* HelloRetryRequest (RFC 8446 §4.1.4): ask for a share of hs->group. */
 static TG_MUST_CHECK tg_result tg_srv13_hrr(struct tg_hs *hs)
 {
@@ -284,8 +295,7 @@ static TG_MUST_CHECK tg_result tg_srv13_hrr(struct tg_hs *hs)
 		  TG_HS_EXT_SUPPORTED_VERSIONS;
 	sh.has_ext_block = true;
 	sh.ks_group = hs->group;
-	sh.cookie.p = hs->cookie;
-	sh.cookie.len = sizeof(hs->cookie);
+	sh.cookie.p = tg_srv13_cookie(hs, &sh.cookie.len);
 	sh.selected_version = TG_TLS13;
 	TG_HS_SEND(hs, tg_hs_server_hello_write(w, &sh));
 	TG_GUARD(tg_hs13_put_ccs(hs));
@@ -462,6 +472,9 @@ static TG_MUST_CHECK tg_result tg_srv13_psk(struct tg_hs *hs,
 	const struct tg_hs_config *cfg = hs->cfg;
 	enum tg_hash h = tg_hs13_hash(hs);
 	size_t hl = tg_hash_len(h);
+	const struct tg_srv13_fixed *fx =
+		tg_srv13_fixed != NULL && tg_srv13_fixed->psk != NULL ? tg_srv13_fixed
+								      : NULL;
 
 	hs->psk_ok = false;
 	if (cfg->tickets == NULL || !(ch->exts & TG_HS_EXT_PRE_SHARED_KEY) ||
@@ -478,9 +491,19 @@ static TG_MUST_CHECK tg_result tg_srv13_psk(struct tg_hs *hs,
 
 		if (!tg_hs_psk_at(ch, i, &id, &age, &binder))
 			break;
-		if (tg_ticket_open(cfg->tickets, id.p, id.len, &st) ==
-		    TG_TICKET_INVALID)
+		if (fx != NULL) {
+			/* the test hook's PSK (hs_engine.h) */
+			memset(&st, 0, sizeof(st));
+			memcpy(st.master_secret, fx->psk, hl);
+			st.cipher_suite = hs->cs13->id;
+			st.tls13 = true;
+			st.sni_len = (uint8_t)ch->host_name.len;
+			if (st.sni_len != 0)
+				memcpy(st.sni, ch->host_name.p, st.sni_len);
+		} else if (tg_ticket_open(cfg->tickets, id.p, id.len, &st) ==
+			   TG_TICKET_INVALID) {
 			continue;
+		}
 		cs = tg_cs13_by_id(st.cipher_suite);
 		if (!st.tls13 || cs == NULL || cs->hash != hs->cs13->hash ||
 		    st.sni_len != ch->host_name.len ||
@@ -488,7 +511,7 @@ static TG_MUST_CHECK tg_result tg_srv13_psk(struct tg_hs *hs,
 		     memcmp(st.sni, ch->host_name.p, st.sni_len) != 0) ||
 		    (cfg->client_auth == TG_HS_CLIENT_AUTH_REQUIRE &&
 		     !tg_srv_verified_now(hs, &st)) ||
-		    !tg_srv13_age_ok(hs, &st, age)) {
+		    (fx == NULL && !tg_srv13_age_ok(hs, &st, age))) {
 			tg_wipe(&st, sizeof(st));
 			continue;
 		}
@@ -571,19 +594,24 @@ static TG_MUST_CHECK tg_result tg_srv13_send_ticket(struct tg_hs *hs)
 }
 
 /* Our (EC)DHE with the client's @p share: our public value and the
- * shared secret. The test hook's X25519 key when set. */
+ * shared secret. The test hook's X25519 or P-256 key when set. */
 static TG_MUST_CHECK tg_result tg_srv13_dhe(struct tg_hs *hs,
 					    const struct tg_hs_bytes *share,
 					    uint8_t *pub, size_t *pl,
 					    uint8_t *dhe, size_t *dl)
 {
+	const struct tg_srv13_fixed *fx = tg_srv13_fixed;
 	tg_result r;
 
-	if (tg_srv13_fixed != NULL && hs->group == TG_GROUP_X25519) {
+	if (fx != NULL && hs->group == TG_GROUP_X25519) {
 		hs->kx.key = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL,
-							  tg_srv13_fixed->x25519,
-							  32);
+							  fx->x25519, 32);
 		TG_ENSURE(hs->kx.key != NULL, TG_E_CRYPTO);
+		hs->kx.group = hs->group;
+	} else if (fx != NULL && fx->p256 != NULL &&
+		   hs->group == TG_GROUP_SECP256R1) {
+		TG_ENSURE(EVP_PKEY_up_ref(fx->p256) == 1, TG_E_CRYPTO);
+		hs->kx.key = fx->p256;
 		hs->kx.group = hs->group;
 	} else {
 		TG_GUARD(tg_kx_keygen(&hs->kx, hs->group));
@@ -744,6 +772,8 @@ tg_result tg_srv13_client_hello2(struct tg_hs *hs, struct tg_hsio_msg *m)
 	struct tg_hs_bytes share;
 	const struct tg_cs13_info *cs = hs->cs13;
 	uint16_t group = hs->group;
+	const uint8_t *cookie;
+	size_t cookie_len;
 	bool have = false;
 
 	TG_GUARD(tg_hs_client_hello_parse(&m->body, &ch));
@@ -759,9 +789,9 @@ tg_result tg_srv13_client_hello2(struct tg_hs *hs, struct tg_hsio_msg *m)
 		  TG_E_ILLEGAL_PARAM);
 	TG_ENSURE(!(ch.exts & TG_HS_EXT_EARLY_DATA), TG_E_ILLEGAL_PARAM);
 	TG_ENSURE(ch.exts & TG_HS_EXT_COOKIE, TG_E_MISSING_EXT);
-	TG_ENSURE(ch.cookie.len == sizeof(hs->cookie) &&
-			  CRYPTO_memcmp(ch.cookie.p, hs->cookie,
-					sizeof(hs->cookie)) == 0,
+	cookie = tg_srv13_cookie(hs, &cookie_len);
+	TG_ENSURE(ch.cookie.len == cookie_len &&
+			  CRYPTO_memcmp(ch.cookie.p, cookie, cookie_len) == 0,
 		  TG_E_ILLEGAL_PARAM);
 	TG_GUARD(tg_srv13_negotiate(hs, &ch));
 	/* §4.1.4: the same suite as the HelloRetryRequest named */

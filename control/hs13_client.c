@@ -68,16 +68,24 @@ static const struct tg_cs13_info *tg_cli13_psk_suite(const struct tg_hs *hs)
 	return tg_cs13_by_id(s->suite);
 }
 
-/* Our key share: the group's key pair (the test hook's X25519 key). */
+/* Our key share: the group's key pair (the test hook's X25519 or P-256
+ * key). */
 static TG_MUST_CHECK tg_result tg_cli13_keygen(struct tg_hs *hs, uint16_t group)
 {
+	const struct tg_cli13_fixed *fx = tg_cli13_fixed;
+
 	tg_kx_free(&hs->kx);
 	hs->share_group = group;
-	if (tg_cli13_fixed != NULL && group == TG_GROUP_X25519) {
+	if (fx != NULL && group == TG_GROUP_X25519) {
 		hs->kx.key = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL,
-							  tg_cli13_fixed->x25519,
-							  32);
+							  fx->x25519, 32);
 		TG_ENSURE(hs->kx.key != NULL, TG_E_CRYPTO);
+		hs->kx.group = group;
+		return TG_OK;
+	}
+	if (fx != NULL && fx->p256 != NULL && group == TG_GROUP_SECP256R1) {
+		TG_ENSURE(EVP_PKEY_up_ref(fx->p256) == 1, TG_E_CRYPTO);
+		hs->kx.key = fx->p256;
 		hs->kx.group = group;
 		return TG_OK;
 	}
@@ -255,7 +263,10 @@ tg_result tg_cli13_client_hello(struct tg_hs *hs)
 		   ((cfg->versions & TG_HS_VERSION_TLS12) && hs->sess.valid &&
 		    !hs->sess.tls13)) {
 		hs->sid_len = TG_TLS_SESSION_ID_MAX;
-		TG_GUARD(tg_rand_public(hs->sid, hs->sid_len));
+		if (fx != NULL)
+			memcpy(hs->sid, fx->session_id, hs->sid_len);
+		else
+			TG_GUARD(tg_rand_public(hs->sid, hs->sid_len));
 	}
 	hs->compat = hs->sid_len > 0;
 	/* the share: the first of our groups we can make a key on */
@@ -300,6 +311,7 @@ static TG_MUST_CHECK tg_result tg_cli13_hrr(struct tg_hs *hs,
 			  TG_E_ILLEGAL_PARAM);
 		TG_GUARD(tg_cli13_keygen(hs, sh->ks_group));
 	}
+	tg_cli13_fixed = NULL;
 	if (sh->exts & TG_HS_EXT_COOKIE) {
 		TG_ENSURE(sh->cookie.len <= TG_CLI13_COOKIE_MAX,
 			  TG_E_HANDSHAKE_FAIL);

@@ -313,18 +313,32 @@ TG_MUST_CHECK tg_result tg_cli_hello_name_alpn(const struct tg_hs_config *cfg,
 TG_MUST_CHECK tg_result tg_cli_alpn(struct tg_hs *hs, const struct tg_hs_bytes *p);
 
 /* Tests only (RFC 8448 traces): the next TLS 1.3 ClientHello of this
- * thread takes this random and X25519 private key, then it is cleared. */
+ * thread (the first, or the second after a HelloRetryRequest) takes this
+ * random, legacy_session_id (in compatibility mode) and X25519 private
+ * key, or this P-256 key pair (when not NULL) for a P-256 share; then it
+ * is cleared. */
 struct tg_cli13_fixed {
 	uint8_t random[TG_TLS_RANDOM_LEN];
 	uint8_t x25519[32];
+	uint8_t session_id[TG_TLS_SESSION_ID_MAX];
+	EVP_PKEY *p256;
 };
 extern __thread const struct tg_cli13_fixed *tg_cli13_fixed;
 
 /* Tests only (RFC 8448 traces): while set, this thread's TLS 1.3
- * servers take this ServerHello random and X25519 private key. */
+ * servers take this ServerHello random and X25519 private key, this
+ * P-256 key pair (when not NULL), this HelloRetryRequest cookie (when
+ * cookie_len is not 0; the second ClientHello must echo it) and this
+ * PSK (when not NULL: the first identity is taken as a ticket of it,
+ * for the ClientHello's server name and the suite chosen, whatever its
+ * age; its binder is checked). */
 struct tg_srv13_fixed {
 	uint8_t random[TG_TLS_RANDOM_LEN];
 	uint8_t x25519[32];
+	EVP_PKEY *p256;
+	const uint8_t *cookie;
+	size_t cookie_len;
+	const uint8_t *psk;
 };
 extern __thread const struct tg_srv13_fixed *tg_srv13_fixed;
 
