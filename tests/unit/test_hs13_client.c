@@ -176,8 +176,8 @@ static int app_data(struct pair *p)
 	struct tg_hs_secrets13 sc, ss;
 	static const uint8_t ping[] = "ping from our client";
 	static const uint8_t pong[] = "pong from our server";
-	uint8_t buf[40000], *pl, type;
-	size_t n, used, len, off = 0;
+	uint8_t buf[40000], *pl = NULL, type = 0;
+	size_t n = 0, used = 0, len = 0, off = 0;
 	int tickets = 0;
 
 	TG_ASSERT_OK(tg_hs_export_keys(p->c, &ctx, &crx));
@@ -527,8 +527,8 @@ static void test_rfc8448_simple(void)
 	};
 	struct tg_hs_config cfg;
 	struct tg_hs *hs = NULL;
-	uint8_t out[4096], want[2048], msg[4096], rec[8192], *pl, type;
-	size_t n, wl, ml, used, len;
+	uint8_t out[4096], want[2048], msg[4096], rec[8192], *pl = NULL, type = 0;
+	size_t n = 0, wl = 0, ml = 0, used = 0, len = 0;
 	struct tg_accel_sess *srv, *cli;
 	struct tg_keys tx, rx;
 	struct tg_hs_secrets13 sec;
@@ -656,8 +656,8 @@ static void test_rfc8448_server(void)
 	struct tg_hs_config sc;
 	struct tg_hs *hs = NULL;
 	uint8_t ch[512], out[8192], want[512], tr[8192], th[TG_HASH_MAX_LEN], fin[36];
-	uint8_t sfin[32], *pl, type;
-	size_t chl, n, used, len, trl = 0, off;
+	uint8_t sfin[32], *pl = NULL, type = 0;
+	size_t chl = 0, n = 0, used = 0, len = 0, trl = 0, off = 0;
 	struct tg_accel_sess *srv, *cli;
 	struct tg_cur c;
 
@@ -785,8 +785,8 @@ static size_t open_all(const uint8_t *secret, uint8_t *in, size_t n,
 		       uint8_t *out, size_t cap)
 {
 	struct tg_accel_sess *s = sess_raw(secret, TG_DIR_OPEN);
-	size_t off = 0, o = 0, used, len;
-	uint8_t type, *pl;
+	size_t off = 0, o = 0, used = 0, len = 0;
+	uint8_t type = 0, *pl = NULL;
 
 	while (off < n) {
 		if (in[off] == TG_CT_CHANGE_CIPHER_SPEC) {
@@ -1337,7 +1337,7 @@ static void test_rfc8448_client_auth(void)
 	struct tg_hs *hs = NULL;
 	uint8_t in[4096], out[8192], want[4096], pl[4096], tr[8192], th[TG_HASH_MAX_LEN];
 	uint8_t content[TG_HS13_CV_CONTENT_MAX];
-	size_t n, wl, used, len, off, ml, trl, o2, l2, srv_end;
+	size_t n = 0, wl = 0, used = 0, len = 0, off = 0, ml = 0, trl = 0, o2 = 0, l2 = 0, srv_end = 0;
 	struct tg_keys tx, rx;
 
 	/* our server */
@@ -1497,7 +1497,7 @@ static void test_rfc8448_server_rsa(void)
 	uint8_t in[4096], out[8192], want[4096], pl[4096], tr[8192], th[TG_HASH_MAX_LEN];
 	uint8_t content[TG_HS13_CV_CONTENT_MAX], s_hs[32];
 	struct tg_wcur cw = tg_wcur_init(content, sizeof(content));
-	size_t n, wl, used, len, trl, off, ml;
+	size_t n = 0, wl = 0, used = 0, len = 0, trl = 0, off = 0, ml = 0;
 	const uint8_t *der;
 	X509 *x;
 	FILE *f;
