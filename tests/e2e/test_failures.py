@@ -387,13 +387,24 @@ class Failures(E2E):
     def setUp(self):
         super().setUp()
         self.down = "127.0.0.1:%d" % free_port()  # nothing listens there
-        self.g = self.gate(["--handshake-timeout", "2000", "--idle-timeout", "20000"],
+        # its access log says how a failed canary connection ended
+        self.g_log = os.path.join(self.tmp, "canary-%s.log" % self._testMethodName)
+        self.g = self.gate(["--handshake-timeout", "2000", "--idle-timeout", "20000",
+                            "--access-log", self.g_log],
                            backends=[self.backend.addr])
         self.canary = Canary(self.g.port)
 
     def tearDown(self):
         ok, fail = self.canary.stop()
         try:
+            if fail:
+                try:
+                    with open(self.g_log, errors="replace") as fh:
+                        ends = [l for l in fh.read().splitlines()
+                                if " end=closed " not in l]
+                except OSError:
+                    ends = []
+                log("canary failed; tlsgate's other ends:\n%s" % "\n".join(ends[-20:]))
             self.assertEqual(fail, [], "the canary client failed")
             self.assertGreater(ok, 0)
             self.assertGateUp(self.g)
