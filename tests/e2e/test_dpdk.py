@@ -20,12 +20,13 @@ the DPDK families, SIGHUP reload, drain on SIGTERM (class Dpdk), and:
   _simd, _evp, and the asynchronous crypto PMDs _aesni_mb, _openssl,
   _scheduler over a crypto_aesni_mb and a crypto_openssl worker):
   bodies 0 B to 3 MiB both ways in TLS 1.2 (AES-GCM and ChaCha20 or
-  AES-256) and 1.3, curl, a TLS 1.3 KeyUpdate mid-transfer (s_client K);
+  AES-256) and 1.3, curl, a TLS 1.3 KeyUpdate mid-transfer (s_client K),
+  and two workers with 12 clients at once;
 * the impairment layer at 0%, 1% and 5% loss with reordering: bodies
   0 B, 1 B, 16 KiB +-1, 1 MiB and 20 MiB both ways (4 MiB at 5% loss,
   where our TCP runs at about 0.35 MB/s);
-* TG_E2E_CONNS (default 1000) TLS connections open at once, each with a
-  checked body;
+* TG_E2E_CONNS (default 1000) TLS connections open at once on two
+  workers, each with a checked body;
 * two workers: each flow served by its owner, backend connections back
   on the worker that opened them (per-worker counters).
 
@@ -270,6 +271,44 @@ class AccelChecks:
         self.assertGreater(g.metric("tlsgate_records_total",
                                     {"dir": "opened", "backend": self.spec}), 500)
         g.wait_metric("tlsgate_connections_active", lambda v: v == 0, timeout=10)
+        self.assertNotIn("not returned", g.stderr())
+
+    def test_two_workers_concurrent(self):
+        """Two workers (the crypto PMDs: a queue pair each), 12 clients
+        at once, each 3 connections with a body both ways (up to 600
+        KiB): records of many flows in flight together on both workers'
+        queues; every body intact, every connection ends."""
+        g = self.gate(["--access-log", "/dev/null"], workers=2)
+        errs = []
+
+        def worker(k):
+            try:
+                ctx = ctx_for(self.pki, "1.3" if k % 2 else "1.2")
+                for i in range(3):
+                    n = (k * 7919 + i * 104729) % (600 << 10) + 1
+                    with self.py_tls(g, ctx) as s:
+                        st, _, b = self.py_request(s, "GET", "/bytes/%d" % n)
+                        if st != 200 or hashlib.sha256(b).hexdigest() != body_sha256(n):
+                            errs.append("client %d: GET %d: %d, %d bytes" % (k, n, st, len(b)))
+                        data = os.urandom(n)
+                        st, _, b = self.py_request(s, "POST", "/sha256", data)
+                        if b.strip().decode() != hashlib.sha256(data).hexdigest():
+                            errs.append("client %d: POST %d" % (k, n))
+            except Exception as e:  # noqa: BLE001
+                errs.append("client %d: %r" % (k, e))
+
+        ts = [threading.Thread(target=worker, args=(k,)) for k in range(12)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join(120)
+        self.assertEqual(errs, [], g.stderr()[-2000:])
+        g.wait_metric("tlsgate_connections_active", lambda v: v == 0, timeout=10)
+        m = g.metrics()
+        for w in ("0", "1"):
+            self.assertGreater(g.metric("tlsgate_records_total",
+                                        {"worker": w, "dir": "sealed", "backend": self.spec},
+                                        m), 0, "worker %s" % w)
         self.assertNotIn("not returned", g.stderr())
 
 
@@ -752,13 +791,14 @@ class Dpdk(OnDpdk, E2E):
 
     def test_many_connections(self):
         """TG_E2E_CONNS (1000) TLS connections open at once from the
-        namespace (asyncio in one process there): every handshake done
+        namespace (asyncio in one process there), on two workers (packets
+        handed over between them): every handshake done
         before the first request, then every connection a GET whose body
         is checked against the backend's X-SHA256; tlsgate had them all
         open at once; all end."""
         n = int(os.environ.get("TG_E2E_CONNS", "1000"))
         g = self.gate(["--max-conns", str(n + 100), "--handshake-timeout", "60000",
-                       "--access-log", "/dev/null"])
+                       "--access-log", "/dev/null"], workers=2)
         errpath = os.path.join(self.tmp, "many.stderr")
         with open(errpath, "wb") as errf:
             p = subprocess.Popen(Env.transport.argv([sys.executable, "-c", MANY_CLIENTS, OURS,
