@@ -128,6 +128,17 @@ bool tg_hs_u16_in(uint16_t v, const uint16_t *l, size_t n)
 	return false;
 }
 
+/* Whether records of the AEAD @p suite (::tg_suite) have a backend: with
+ * accel.force on a backend that lacks the suite they have none, and a
+ * server must not pick a cipher suite of that AEAD (its key install
+ * would fail after the handshake: handshake_failure for a client that
+ * offered another suite we could have run). */
+bool tg_hs_suite_runs(const struct tg_hs_config *c, unsigned suite)
+{
+	return c->acc == NULL ||
+	       tg_accel_choice(c->acc, (enum tg_suite)suite, TG_TLS_VERIFY_DATA_LEN) >= 0;
+}
+
 /*
  * Create the accel session for one direction from @p k. It carries the
  * Finished records (and at most a few early records after them): all
@@ -362,6 +373,8 @@ static bool tg_srv_suite_ok(struct tg_hs *hs, const struct tg_cs_info *cs,
 	if (cs->kx == TG_KX_RSA && !cfg->allow_static_rsa)
 		return false;
 	if (cs->kx != TG_KX_RSA && o->group == 0)
+		return false;
+	if (!tg_hs_suite_runs(cfg, cs->suite))
 		return false;
 	for (size_t i = 0; i < m->n; i++) {
 		const struct tg_cert *c = m->c[i];

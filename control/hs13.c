@@ -137,7 +137,8 @@ static TG_MUST_CHECK tg_result tg_srv13_suite(struct tg_hs *hs,
 		for (size_t i = 0; i < ch->suites.n; i++) {
 			uint16_t id = tg_hs_u16_at(&ch->suites, i);
 
-			if (tg_cs13_by_id(id) != NULL && tg_hs_u16_in(id, ours, n)) {
+			if (tg_cs13_by_id(id) != NULL && tg_hs_u16_in(id, ours, n) &&
+			    tg_hs_suite_runs(hs->cfg, tg_cs13_by_id(id)->suite)) {
 				hs->cs13 = tg_cs13_by_id(id);
 				return TG_OK;
 			}
@@ -145,7 +146,8 @@ static TG_MUST_CHECK tg_result tg_srv13_suite(struct tg_hs *hs,
 	} else {
 		for (size_t i = 0; i < n; i++) {
 			if (tg_cs13_by_id(ours[i]) != NULL &&
-			    tg_hs_u16_has(&ch->suites, ours[i])) {
+			    tg_hs_u16_has(&ch->suites, ours[i]) &&
+			    tg_hs_suite_runs(hs->cfg, tg_cs13_by_id(ours[i])->suite)) {
 				hs->cs13 = tg_cs13_by_id(ours[i]);
 				return TG_OK;
 			}

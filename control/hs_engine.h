@@ -200,6 +200,8 @@ const uint16_t *tg_hs_sigalgs(const struct tg_hs_config *c, size_t *n);
 
 /** True when @p v is among the @p n values at @p l. */
 bool tg_hs_u16_in(uint16_t v, const uint16_t *l, size_t n);
+/** Whether records of AEAD @p suite have an accel backend (accel.force). */
+bool tg_hs_suite_runs(const struct tg_hs_config *c, unsigned suite);
 
 /** An accel session for a handshake record direction. */
 TG_MUST_CHECK tg_result tg_hs_sess(struct tg_hs *hs, const struct tg_keys *k,

@@ -23,7 +23,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from tg_e2e import (E2E, HOST, TLSGATE, body, body_sha256, client_ctx, curl, file_sha256,  # noqa: E402
                     have, https_get, log, read_response, run, s_client, served_cert,
                     cert_subject, cert_serial, Backend, TlsRecords, https_get_sni,
-                    parse_proxy_v2, pp2_tlv, PP2_TYPE_ALPN, PP2_TYPE_AUTHORITY, PP2_TYPE_SSL,
+                    parse_proxy_v2, pp2_tlv, new_backend, tcp, thost, tpeer, PP2_TYPE_ALPN, PP2_TYPE_AUTHORITY, PP2_TYPE_SSL,
                     PP2_SUBTYPE_SSL_VERSION, PP2_SUBTYPE_SSL_CIPHER, PP2_CLIENT_SSL,
                     PP2_CLIENT_CERT_CONN, PP2_CLIENT_CERT_SESS)
 
@@ -51,7 +51,7 @@ class Basic(E2E):
         return "https://%s:%d%s" % (host, g.port, path)
 
     def curl_args(self, g, host="localhost"):
-        return ["--cacert", self.pki.ca, "--resolve", "%s:%d:%s" % (host, g.port, HOST)]
+        return ["--cacert", self.pki.ca, "--resolve", "%s:%d:%s" % (host, g.port, thost())]
 
     # ---- bodies -------------------------------------------------------------------
 
@@ -151,13 +151,12 @@ class Basic(E2E):
         self.assertLess(rss1 - rss0, 64 * 1024)
 
     def test_proxy_protocol(self):
-        from tg_e2e import Backend
         for ver in ("v1", "v2"):
-            be = Backend(expect_proxy=True)
+            be = new_backend(expect_proxy=True)
             try:
                 g = self.gate(["--proxy-protocol", ver], backends=[be.addr])
                 ctx = client_ctx(self.pki)
-                with socket.create_connection((HOST, g.port), timeout=10) as raw:
+                with tcp(g.port, timeout=10) as raw:
                     cport = raw.getsockname()[1]
                     with ctx.wrap_socket(raw, server_hostname="localhost") as s:
                         s.sendall(b"GET /bytes/777 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
@@ -170,16 +169,16 @@ class Basic(E2E):
                 self.assertEqual(len(hdrs), 1, hdrs)
                 h = hdrs[0]
                 if ver == "v1":
-                    self.assertEqual(h, b"PROXY TCP4 127.0.0.1 127.0.0.1 %d %d\r\n"
-                                     % (cport, g.port))
+                    self.assertEqual(h, b"PROXY TCP4 %s %s %d %d\r\n"
+                                     % (tpeer().encode(), thost().encode(), cport, g.port))
                 else:
                     self.assertEqual(h[:12], b"\r\n\r\n\x00\r\nQUIT\n")
                     self.assertEqual(h[12], 0x21)  # v2, PROXY
                     self.assertEqual(h[13], 0x11)  # TCP over IPv4
                     ln = h[14] << 8 | h[15]
                     self.assertGreaterEqual(ln, 12)
-                    self.assertEqual(h[16:20], socket.inet_aton(HOST))
-                    self.assertEqual(h[20:24], socket.inet_aton(HOST))
+                    self.assertEqual(h[16:20], socket.inet_aton(tpeer()))
+                    self.assertEqual(h[20:24], socket.inet_aton(thost()))
                     self.assertEqual(int.from_bytes(h[24:26], "big"), cport)
                     self.assertEqual(int.from_bytes(h[26:28], "big"), g.port)
                 g.stop()
@@ -225,7 +224,7 @@ class Basic(E2E):
     def test_python_ssl(self):
         g = self.gate(certs=("ec", "rsa"))
         ctx = client_ctx(self.pki)
-        with socket.create_connection((HOST, g.port), timeout=20) as raw:
+        with tcp(g.port, timeout=20) as raw:
             with ctx.wrap_socket(raw, server_hostname="www.example.com") as s:
                 self.assertEqual(s.version(), "TLSv1.2")
                 self.assertTrue(s.cipher()[0].startswith("ECDHE-"))
@@ -302,7 +301,7 @@ class Basic(E2E):
         self.assertNotEqual(r.returncode, 0, "no client certificate yet a response")
         self.assertIn(r.returncode, (35, 56), r.stderr)  # handshake failure / recv error
         # a certificate from another CA is refused as well
-        r = curl(["-k", "--resolve", "localhost:%d:%s" % (g.port, HOST),
+        r = curl(["-k", "--resolve", "localhost:%d:%s" % (g.port, thost()),
                   "--cert", self.pki.ca, "--key", self.pki.ca_key, "-o", "/dev/null",
                   self.url(g, "/bytes/10")], check=False)
         self.assertNotEqual(r.returncode, 0)
@@ -991,7 +990,7 @@ access_log = "-";
         """The fixed part, the TLVs and PP2_TYPE_SSL of header P."""
         self.assertEqual((p["cmd"], p["family"]), (1, 0x11))
         self.assertEqual((p["src"], p["dst"], p["sport"], p["dport"]),
-                         (HOST, HOST, info["cport"], g.port))
+                         (tpeer(), thost(), info["cport"], g.port))
         tl = p["tlvs"]
         self.assertEqual(pp2_tlv(tl, PP2_TYPE_AUTHORITY), [sni.encode()] if sni else [], tl)
         self.assertEqual(pp2_tlv(tl, PP2_TYPE_ALPN), [alpn.encode()] if alpn else [], tl)
@@ -1013,7 +1012,7 @@ access_log = "-";
         verify non-zero), no SNI / no ALPN (no such TLVs), and under
         client_auth require with a real client certificate (SSL|CERT_CONN,
         verify 0)."""
-        be = Backend(expect_proxy=True, name="pp")
+        be = new_backend(expect_proxy=True, name="pp")
         try:
             g = self.gate(["--proxy-protocol", "v2", "--alpn", "h2,http/1.1"],
                           backends=[be.addr])
@@ -1065,7 +1064,7 @@ access_log = "-";
         (SSL and verify non-zero / SSL|CERT_CONN and verify 0); a
         certificate that does not verify is refused, not passed as
         unverified."""
-        be = Backend(expect_proxy=True, name="pp")
+        be = new_backend(expect_proxy=True, name="pp")
         try:
             g = self.gate(["--proxy-protocol", "v2", "--client-auth", "optional",
                            "--client-ca", self.pki.ca], backends=[be.addr])
@@ -1080,7 +1079,7 @@ access_log = "-";
             self.check_pp2(self.pp2_of(be, info["cport"]), g, info, "localhost", None,
                            PP2_CLIENT_SSL | PP2_CLIENT_CERT_CONN, True)
             # curl, both ways
-            args = ["--cacert", self.pki.ca, "--resolve", "localhost:%d:%s" % (g.port, HOST),
+            args = ["--cacert", self.pki.ca, "--resolve", "localhost:%d:%s" % (g.port, thost()),
                     "-w", "%{http_code}", "-o", "/dev/null",
                     "https://localhost:%d/bytes/10" % g.port]
             self.assertEqual(curl(args).stdout, b"200")
@@ -1104,7 +1103,7 @@ access_log = "-";
         set from the session). Expected (proxy-protocol.txt 2.2.5): client
         = SSL|CERT_SESS, verify 0. A resumed session without a certificate
         keeps client = SSL, verify non-zero."""
-        be = Backend(expect_proxy=True, name="pp")
+        be = new_backend(expect_proxy=True, name="pp")
         try:
             g = self.gate(["--proxy-protocol", "v2", "--client-auth", "optional",
                            "--client-ca", self.pki.ca], backends=[be.addr])

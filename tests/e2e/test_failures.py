@@ -23,7 +23,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from tg_e2e import (E2E, HOST, PATTERN, Backend, body, body_chunks, body_sha256,  # noqa: E402
                     client_ctx, client_hello, curl, free_port, https_get, log,
-                    plain_alert, read_response, recv_all, recv_until_close)
+                    tcp, thost, tpeer, plain_alert, read_response, recv_all, recv_until_close)
 
 # tlsgate's own sizes (dataplane/flow/flow.c, accel/tg_accel.h)
 REC_MAX_PLAIN = 1 << 14
@@ -81,7 +81,7 @@ class RawTLS:
     handshake, and tells a close_notify from an alert from a bare close."""
 
     def __init__(self, port, sni="localhost", timeout=10):
-        self.sock = socket.create_connection((HOST, port), timeout=timeout)
+        self.sock = tcp(port, timeout=timeout)
         self.inc, self.out = ssl.MemoryBIO(), ssl.MemoryBIO()
         self.obj = client_ctx().wrap_bio(self.inc, self.out, server_hostname=sni)
         self.raw = bytearray()   # every byte received, handshake included
@@ -342,7 +342,7 @@ class Canary:
 
     def _keepalive_get(self):
         if self.keep is None:
-            raw = socket.create_connection((HOST, self.port), timeout=10)
+            raw = tcp(self.port, timeout=10)
             s = self.ctx.wrap_socket(raw, server_hostname=self.sni)
             self.keep = (s, s.makefile("rb"))
         s, f = self.keep
@@ -386,7 +386,7 @@ class Failures(E2E):
 
     def setUp(self):
         super().setUp()
-        self.down = "127.0.0.1:%d" % free_port()  # nothing listens there
+        self.down = "%s:%d" % (tpeer(), free_port())  # nothing listens there
         # its access log says how a failed canary connection ended
         self.g_log = os.path.join(self.tmp, "canary-%s.log" % self._testMethodName)
         self.g = self.gate(["--handshake-timeout", "2000", "--idle-timeout", "20000",
@@ -441,7 +441,7 @@ class Failures(E2E):
         """Send DATA on a new connection: tlsgate answers with exactly one
         fatal alert DESC in clear and closes, at once."""
         g = g or self.g
-        s = socket.create_connection((HOST, g.port), timeout=5)
+        s = tcp(g.port, timeout=5)
         try:
             s.sendall(data)
             got, dt, how = recv_until_close(s, 5)
@@ -611,7 +611,7 @@ class Failures(E2E):
         """GET /close: 64 KiB of a promised 1 MiB, then the backend closes:
         the client gets exactly those bytes, then the connection closes."""
         ctx = client_ctx()
-        with socket.create_connection((HOST, self.g.port), timeout=10) as raw:
+        with tcp(self.g.port, timeout=10) as raw:
             with ctx.wrap_socket(raw, server_hostname="localhost") as s:
                 s.sendall(b"GET /close HTTP/1.1\r\nHost: x\r\n\r\n")
                 f = s.makefile("rb")
@@ -621,7 +621,7 @@ class Failures(E2E):
                 self.assertEqual(int(h["content-length"]), 1 << 20)
                 self.assertEqual(len(b), 65536, "truncated body")
                 self.assertEqual(b, body(65536))
-        r = curl(["-k", "-o", "/dev/null", "https://127.0.0.1:%d/close" % self.g.port],
+        r = curl(["-k", "-o", "/dev/null", "https://%s:%d/close" % (thost(), self.g.port)],
                  check=False)
         self.assertEqual(r.returncode, 18, r.stderr)  # CURLE_PARTIAL_FILE
         self.assertActiveBackTo(1)
@@ -875,12 +875,12 @@ class Failures(E2E):
         rss0 = self.g.rss_kib()
         for rnd in range(3):
             for cut in (5, len(hello) // 2, len(hello) - 1):
-                s = socket.create_connection((HOST, self.g.port), timeout=5)
+                s = tcp(self.g.port, timeout=5)
                 s.sendall(hello[:cut])
                 time.sleep(0.05)
                 s.close()
             # and once after the whole ClientHello (server flight in the air)
-            s = socket.create_connection((HOST, self.g.port), timeout=5)
+            s = tcp(self.g.port, timeout=5)
             s.sendall(hello)
             s.recv(10)
             s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
@@ -894,7 +894,7 @@ class Failures(E2E):
         before = self.g.metric("tlsgate_connections_accepted_total")
         rss0 = self.g.rss_kib()
         for how in ("close", "rst", "close", "rst"):
-            raw = socket.create_connection((HOST, self.g.port), timeout=10)
+            raw = tcp(self.g.port, timeout=10)
             s = ctx.wrap_socket(raw, server_hostname="localhost")
             s.sendall(b"GET /bytes/%d HTTP/1.1\r\nHost: x\r\n\r\n" % (100 << 20))
             got = 0
@@ -916,7 +916,7 @@ class Failures(E2E):
         tlsgate_handshake_timeouts_total."""
         hello = client_hello()
         rss0 = self.g.rss_kib()
-        s = socket.create_connection((HOST, self.g.port), timeout=10)
+        s = tcp(self.g.port, timeout=10)
         t = time.monotonic()
         closed_at = None
         got = b""
@@ -1175,7 +1175,7 @@ class Failures(E2E):
         hello = client_hello()
         socks = []
         for i in range(200):
-            s = socket.create_connection((HOST, g.port), timeout=5)
+            s = tcp(g.port, timeout=5)
             s.sendall(hello[:20])  # never completes
             socks.append(s)
 

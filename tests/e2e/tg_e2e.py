@@ -11,7 +11,12 @@
 * Gate: runs the tlsgate binary ($TLSGATE), waits for its port, stops it
   (SIGTERM, bounded wait, SIGKILL) and keeps its stderr.
 
-Everything binds to 127.0.0.1 and every subprocess runs under a timeout.
+Everything binds to 127.0.0.1 and every subprocess runs under a timeout,
+unless a test module puts another Transport in place (use_transport):
+tests/e2e/test_dpdk.py runs the same tests with tlsgate on a DPDK port and
+the clients and backends in a network namespace. Tests that reach tlsgate
+through tcp(), new_backend(), thost() and tpeer() (and the helpers here:
+curl, s_client, https_get, served_cert, ...) run on either.
 """
 import hashlib
 import http.server
@@ -57,6 +62,62 @@ def free_port():
 
 def have(tool):
     return shutil.which(tool) is not None
+
+
+# ---- transports -------------------------------------------------------------
+
+class Transport:
+    """How clients and backends reach tlsgate: kernel sockets on loopback.
+    test_dpdk.py's subclass puts them in a network namespace on the far end
+    of a veth pair whose near end is tlsgate's DPDK port."""
+    name = "socket"
+    host = HOST   # tlsgate's listen address, as the clients reach it
+    peer = HOST   # the clients' and backends' address (what PROXY headers say)
+
+    def connect(self, host, port, timeout):
+        """A TCP socket connected to HOST:PORT, from the clients' side."""
+        return socket.create_connection((host, port), timeout=timeout)
+
+    def argv(self, cmd):
+        """CMD (a client tool) run on the clients' side."""
+        return list(cmd)
+
+    def backend(self, **kw):
+        return Backend(host=self.peer, **kw)
+
+
+transport = Transport()
+
+
+def use_transport(t):
+    """Put T in place for the helpers here (None: back to loopback)."""
+    global transport
+    transport = t or Transport()
+
+
+def tcp(port, timeout=10):
+    """A TCP connection to tlsgate's PORT over the current transport."""
+    return transport.connect(transport.host, port, timeout)
+
+
+def thost():
+    """tlsgate's address over the current transport."""
+    return transport.host
+
+
+def tpeer():
+    """The clients' and backends' address over the current transport."""
+    return transport.peer
+
+
+def tool(cmd):
+    """CMD (a client tool's argv) to run on the clients' side."""
+    return transport.argv(cmd)
+
+
+def new_backend(**kw):
+    """A Backend where the current transport's backends are."""
+    return transport.backend(**kw)
 
 
 # ---- deterministic bodies ----------------------------------------------------
@@ -634,7 +695,7 @@ def read_response(f):
 def https_get(port, path, ctx=None, host="localhost", timeout=20, sni=None):
     """One TLS connection, one GET; returns (status, headers, body)."""
     ctx = ctx or client_ctx()
-    with socket.create_connection((HOST, port), timeout=timeout) as raw:
+    with tcp(port, timeout=timeout) as raw:
         with ctx.wrap_socket(raw, server_hostname=sni or host) as s:
             s.sendall(("GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n"
                        % (path, host)).encode())
@@ -651,7 +712,7 @@ def https_get_sni(port, path, sni, ctx=None, timeout=20, session=None):
     ctx = ctx or client_ctx()
     if sni is None and ctx.check_hostname:
         raise ValueError("no SNI needs a context without check_hostname")
-    with socket.create_connection((HOST, port), timeout=timeout) as raw:
+    with tcp(port, timeout=timeout) as raw:
         cport = raw.getsockname()[1]
         with ctx.wrap_socket(raw, server_hostname=sni, session=session) as s:
             s.sendall(("GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n"
@@ -675,7 +736,7 @@ class TlsRecords:
 
     def __init__(self, port, ctx=None, sni="localhost", timeout=20):
         self.ctx = ctx or client_ctx()
-        self.sock = socket.create_connection((HOST, port), timeout=timeout)
+        self.sock = tcp(port, timeout=timeout)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.inc = ssl.MemoryBIO()
         self.out = ssl.MemoryBIO()
@@ -823,14 +884,15 @@ def client_hello(sni="localhost"):
 
 
 def curl(args, timeout=60, check=True):
-    return run(["curl", "-sS", "--max-time", str(timeout)] + list(args),
+    return run(transport.argv(["curl", "-sS", "--max-time", str(timeout)] + list(args)),
                timeout=timeout + 10, check=check)
 
 
 def s_client(port, args=(), input=b"", timeout=20, check=False):
-    """openssl s_client against 127.0.0.1:PORT (stdin = INPUT)."""
-    return run(["openssl", "s_client", "-connect", "%s:%d" % (HOST, port),
-                "-tls1_2"] + list(args), input=input, timeout=timeout, check=check)
+    """openssl s_client against tlsgate's PORT (stdin = INPUT)."""
+    return run(transport.argv(["openssl", "s_client", "-connect", "%s:%d" % (thost(), port),
+                               "-tls1_2"] + list(args)), input=input, timeout=timeout,
+               check=check)
 
 
 def cert_serial(pem_text):

@@ -26,6 +26,7 @@
 
 #include "tg_alert.h"
 #include "tg_cert.h"
+#include "tg_eal.h"
 #include "tg_hs.h"
 #include "tg_hs_msg.h"
 #include "tg_log.h"
@@ -1481,6 +1482,86 @@ static void test_tls12_sigalgs(void)
 }
 
 /*
+ * accel.force on a backend that lacks an AEAD (crypto_openssl has no
+ * ChaCha20-Poly1305 in DPDK 22.11): the server never picks a suite of
+ * that AEAD, in TLS 1.2 or 1.3, whatever the preference order; a client
+ * offering only such suites is refused in the handshake
+ * (handshake_failure). Before, the suite was picked and its key install
+ * failed after the handshake: a client offering ChaCha20 first and
+ * AES-256-GCM next got handshake_failure (e2e-dpdk DpdkAccel_openssl).
+ */
+static void test_suite_without_backend(void)
+{
+	struct tg_accel_conf conf = { .backends = "evp,cryptodev:crypto_openssl_tghs",
+				      .force = "cryptodev:crypto_openssl_tghs",
+				      .no_calibrate = true };
+	struct tg_eal_opts o = { 0 };
+	struct tg_accel *acc = NULL;
+	static const struct {
+		unsigned versions;
+		uint16_t offer[2];
+		bool client_order;
+		uint16_t want; /* 0: refused */
+	} cases[] = {
+		{ TG_HS_VERSION_TLS12, { TG_CS_ECDHE_ECDSA_CHACHA20_POLY1305_SHA256,
+					 TG_CS_ECDHE_ECDSA_AES_256_GCM_SHA384 }, false,
+		  TG_CS_ECDHE_ECDSA_AES_256_GCM_SHA384 },
+		{ TG_HS_VERSION_TLS12, { TG_CS_ECDHE_ECDSA_CHACHA20_POLY1305_SHA256,
+					 TG_CS_ECDHE_ECDSA_AES_256_GCM_SHA384 }, true,
+		  TG_CS_ECDHE_ECDSA_AES_256_GCM_SHA384 },
+		{ TG_HS_VERSION_TLS12, { TG_CS_ECDHE_ECDSA_CHACHA20_POLY1305_SHA256 }, false, 0 },
+		{ TG_HS_VERSION_TLS13, { TG_CS13_CHACHA20_POLY1305_SHA256,
+					 TG_CS13_AES_256_GCM_SHA384 }, false,
+		  TG_CS13_AES_256_GCM_SHA384 },
+		{ TG_HS_VERSION_TLS13, { TG_CS13_CHACHA20_POLY1305_SHA256,
+					 TG_CS13_AES_256_GCM_SHA384 }, true,
+		  TG_CS13_AES_256_GCM_SHA384 },
+		{ TG_HS_VERSION_TLS13, { TG_CS13_CHACHA20_POLY1305_SHA256 }, false, 0 },
+	};
+
+	o.vdevs[0] = "crypto_openssl_tghs";
+	if (!tg_eal_up() && tg_failed(tg_eal_start("test_hs", &o))) {
+		printf("\n  (no EAL: skipped) ");
+		return;
+	}
+	TG_ASSERT_OK(tg_accel_create(&conf, &acc));
+	if (tg_accel_choice(acc, TG_SUITE_CHACHA20POLY1305, 16384) >= 0) {
+		printf("\n  (crypto_openssl has ChaCha20-Poly1305 here: skipped) ");
+		tg_accel_destroy(acc);
+		return;
+	}
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct tg_hs_config sc, cc;
+		struct tg_hs_info si, ci;
+		bool ok;
+
+		tg_test_hs_srv_cfg(&sc, &env);
+		sc.acc = acc;
+		sc.versions = TG_HS_VERSION_TLS12 | TG_HS_VERSION_TLS13;
+		sc.client_order = cases[i].client_order;
+		cli_cfg(&cc);
+		cc.versions = cases[i].versions;
+		for (unsigned k = 0; k < 2 && cases[i].offer[k]; k++) {
+			if (cases[i].versions == TG_HS_VERSION_TLS13)
+				cc.suites13[cc.n_suites13++] = cases[i].offer[k];
+			else
+				cc.suites[cc.n_suites++] = cases[i].offer[k];
+		}
+		ok = pair_ok(&sc, &cc, &si, &ci, cases[i].want != 0);
+		if (ok != (cases[i].want != 0) || (ok && si.suite != cases[i].want))
+			fprintf(stderr, "case %zu: %s, suite 0x%04x (want 0x%04x)\n", i,
+				ok ? "done" : "failed", si.suite, cases[i].want);
+		CU_ASSERT_EQUAL(ok, cases[i].want != 0);
+		if (ok) {
+			CU_ASSERT_EQUAL(si.suite, cases[i].want);
+		} else {
+			CU_ASSERT_EQUAL(si.alert_sent, TG_ALERT_HANDSHAKE_FAILURE);
+		}
+	}
+	tg_accel_destroy(acc);
+}
+
+/*
  * RSASSA-PSS keys (RFC 4055 id-RSASSA-PSS): they sign with
  * rsa_pss_pss_sha256/384/512 only (RFC 8446 §4.2.3, which TLS 1.2 uses
  * too), never with rsa_pss_rsae_* or PKCS#1 v1.5, and are never used for
@@ -2295,6 +2376,8 @@ static CU_TestInfo hs_tests[] = {
 	{ "TLS 1.2 signature schemes: any curve, SHA-224/384/512",
 	  test_tls12_sigalgs },
 	{ "RSASSA-PSS keys: rsa_pss_pss_* only", test_rsa_pss_key },
+	{ "accel.force on a backend without an AEAD: its suites never picked",
+	  test_suite_without_backend },
 	{ "no SNI: every certificate of the default name is a candidate",
 	  test_no_sni_cert_choice },
 	{ "a ticket with no, a random or the session's own session ID",
