@@ -831,8 +831,11 @@ static bool ed_dpdk_records(struct ed_dpdk *d, uint32_t size, struct e2e_meas *m
 	b0 = atomic_load(&ed_sink);
 	w0 = e2e_now();
 	end = w0 + e->o.seconds;
+	/* the clock every 16 rounds (clock_gettime is a good part of a
+	 * round of the load side on a VM) */
 	while (e2e_now() < end && d->errors == 0)
-		ed_round(d, false);
+		for (int k = 0; k < 16; k++)
+			ed_round(d, false);
 	m->wall_s = e2e_now() - w0;
 	c1 = ed_srv_cpu(d);
 	b1 = atomic_load(&ed_sink);
