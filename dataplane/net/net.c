@@ -287,6 +287,22 @@ void tg_net_flush(struct tg_net *n)
 		if (n->port->has6)
 			tg_nd_announce(n); /* RFC 4861 §7.2.6 */
 	}
+	if (n->imp[TG_NET_TX] == NULL) {
+		/* the device takes from the queue where the frames lie: a
+		 * full device costs one refused burst, not a run taken off
+		 * the queue and put back frame by frame */
+		while (n->txq_cnt > 0) {
+			uint16_t k = (uint16_t)RTE_MIN(RTE_MIN(n->txq_cnt, TG_NET_TXQ - n->txq_head),
+						       4u * TG_NET_BURST);
+			uint16_t sent = tg_net_wire(n, &n->txq[n->txq_head], k);
+
+			n->txq_head = (n->txq_head + sent) % TG_NET_TXQ;
+			n->txq_cnt -= sent;
+			if (sent < k)
+				return;
+		}
+		return;
+	}
 	for (int round = 0; round < 64; round++) {
 		struct rte_mbuf *b[TG_NET_BURST * 2];
 		uint16_t k = 0, sent;

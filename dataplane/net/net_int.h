@@ -119,7 +119,7 @@ struct tg_net {
  * rte_raw_cksum() (native byte order) at several bytes a cycle, where
  * rte_raw_cksum() adds 16 bits at a time.
  */
-static inline uint64_t tg_cksum_add(const void *buf, size_t len, uint64_t sum)
+static inline uint64_t tg_cksum_add_scalar(const void *buf, size_t len, uint64_t sum)
 {
 	const uint8_t *p = (const uint8_t *)buf;
 
@@ -154,6 +154,17 @@ static inline uint64_t tg_cksum_add(const void *buf, size_t len, uint64_t sum)
 		sum += left;
 	}
 	return sum;
+}
+
+/* cksum.c: tg_cksum_add_scalar(), with AVX2 where the CPU has it */
+uint64_t tg_cksum_add_long(const void *buf, size_t len, uint64_t sum);
+
+/* The raw sum of @p len bytes added to @p sum (not folded). */
+static inline uint64_t tg_cksum_add(const void *buf, size_t len, uint64_t sum)
+{
+	if (len >= 256)
+		return tg_cksum_add_long(buf, len, sum);
+	return tg_cksum_add_scalar(buf, len, sum);
 }
 
 static inline uint16_t tg_cksum_fold(uint64_t sum)

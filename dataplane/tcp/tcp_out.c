@@ -14,6 +14,7 @@
 #include <netinet/in.h>
 #include <string.h>
 
+#include <rte_prefetch.h>
 #include <rte_tcp.h>
 
 #include "tcp_int.h"
@@ -76,6 +77,13 @@ uint32_t tg_tcp_sbuf_ack(struct tg_tcp_conn *c, uint32_t ack)
 	while (n > 0 && b->head != NULL) {
 		struct rte_mbuf *m = b->head;
 
+		/* the headers of a window's mbufs have left the cache since
+		 * they were filled: ask for the next one's while this one
+		 * is freed (a chain walk is one miss after another) */
+		if (m->next != NULL) {
+			rte_prefetch0(m->next);
+			rte_prefetch0(RTE_PTR_ADD(m->next, RTE_CACHE_LINE_MIN_SIZE));
+		}
 		if (n >= m->data_len) {
 			n -= m->data_len;
 			b->head = m->next;
@@ -89,13 +97,15 @@ uint32_t tg_tcp_sbuf_ack(struct tg_tcp_conn *c, uint32_t ack)
 			m->data_off = (uint16_t)(m->data_off + n);
 			m->data_len = (uint16_t)(m->data_len - n);
 			m->pkt_len = m->data_len;
-			if (b->cur == m)
-				b->cur = NULL;
 			n = 0;
 		}
 	}
 	b->seq += done;
 	b->len -= done;
+	/* the sending cursor stays where it is: on the head, trimmed, its
+	 * first byte is now the first unacknowledged one */
+	if (b->cur != NULL && b->cur == b->head)
+		b->cur_seq = b->seq;
 	return done;
 }
 
@@ -124,12 +134,17 @@ static void tg_sbuf_copy(struct tg_sbuf *b, uint32_t seq, uint8_t *dst, uint32_t
 		dst += k;
 		len -= k;
 		off += k;
-		if (off == m->data_len) {
+		if (off == m->data_len && m->next != NULL) {
 			s += m->data_len;
 			m = m->next;
 			off = 0;
 		}
+		if (off == m->data_len)
+			break; /* the tail, sent to its end: the cursor stays on it */
 	}
+	/* the next segment starts where this one ended: without the cursor
+	 * it would walk the chain from the first unacknowledged byte, one
+	 * cache miss an mbuf over a whole window */
 	b->cur = m;
 	b->cur_seq = s;
 }
