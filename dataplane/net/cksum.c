@@ -4,10 +4,13 @@
  * The Internet checksum (RFC 1071) of long buffers (a segment's payload):
  * the 32-bit words summed into 64-bit lanes of AVX2 registers, 64 bytes
  * an iteration, where the CPU has AVX2 (checked once); the scalar sum of
- * net_int.h elsewhere. The same raw sum either way: one's complement
+ * net_int.h elsewhere (or with TG_NET_CKSUM=scalar in the environment).
+ * The same raw sum either way: one's complement
  * addition does not depend on the order or the grouping of the words.
  */
 #include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include <immintrin.h>
 
@@ -45,8 +48,12 @@ uint64_t tg_cksum_add_long(const void *buf, size_t len, uint64_t sum)
 	int have = atomic_load_explicit(&avx2, memory_order_relaxed);
 
 	if (have < 0) {
+		/* TG_NET_CKSUM=scalar: the fallback on any CPU (tests) */
+		const char *force = getenv("TG_NET_CKSUM");
+
 		__builtin_cpu_init();
-		have = __builtin_cpu_supports("avx2") ? 1 : 0;
+		have = __builtin_cpu_supports("avx2") &&
+		       (force == NULL || strcmp(force, "scalar") != 0) ? 1 : 0;
 		atomic_store_explicit(&avx2, have, memory_order_relaxed);
 	}
 	if (have)
