@@ -1248,6 +1248,13 @@ static void ed_sock_server(struct e2e_env *e, enum e2e_srv s, struct ed_res *res
 
 /* ---- output -------------------------------------------------------------------- */
 
+/* A server's name in --json: the socket tlsgate is "tlsgate-sockets" there,
+ * beside "tlsgate-dpdk" (the table keeps the short name). */
+static const char *ed_json_name(int s)
+{
+	return s == 1 + SRV_TLSGATE ? "tlsgate-sockets" : ed_name[s];
+}
+
 static double ed_rate(const struct e2e_meas *m, bool bytes)
 {
 	if (!m->ok || m->cpu_s <= 0)
@@ -1378,10 +1385,11 @@ static void ed_json_meas(struct tg_json *j, const struct e2e_env *e, int s,
 	tg_json_obj_begin(j);
 	tg_json_str(j, "type", "measurement");
 	tg_json_str(j, "buildtype", tg_bench_buildtype());
-	tg_json_str(j, "server", ed_name[s]);
+	tg_json_str(j, "server", ed_json_name(s));
 	tg_json_str(j, "transport", s == ED_DPDK ? "dpdk" : "sockets");
 	tg_json_str(j, "test", test);
 	tg_json_uint(j, "size", size);
+	tg_json_uint(j, "record_size", hs ? 0 : size);
 	tg_json_str(j, "suite", e->o.suite);
 	tg_json_str(j, "tls", "1.2");
 	tg_json_uint(j, "conns", e->o.conns);
@@ -1393,7 +1401,17 @@ static void ed_json_meas(struct tg_json *j, const struct e2e_env *e, int s,
 	}
 	tg_json_bool(j, "ok", m->ok);
 	tg_json_num(j, "wall_s", m->wall_s);
+	tg_json_num(j, "seconds", m->wall_s);
 	tg_json_num(j, "server_cpu_s", m->cpu_s);
+	/* wall-clock rates (the issue's records_per_s, gbps,
+	 * handshakes_per_s) and the same per server CPU-second */
+	{
+		double w = m->ok && m->wall_s > 0 ? m->wall_s : NAN;
+
+		tg_json_num(j, "records_per_s", hs ? 0 : (double)m->reqs / w);
+		tg_json_num(j, "gbps", hs ? 0 : (double)m->bytes * 8 / 1e9 / w);
+		tg_json_num(j, "handshakes_per_s", hs ? (double)m->reqs / w : 0);
+	}
 	if (hs) {
 		tg_json_uint(j, "handshakes", m->reqs);
 		tg_json_uint(j, "resumed", m->resumed);
@@ -1424,8 +1442,8 @@ static void ed_json_ratios(struct tg_json *j, const struct ed_res *res,
 		tg_json_str(j, "test", test);
 		tg_json_uint(j, "size", size);
 		tg_json_str(j, "metric", metric);
-		tg_json_str(j, "num", ed_name[a]);
-		tg_json_str(j, "den", ed_name[b]);
+		tg_json_str(j, "num", ed_json_name(a));
+		tg_json_str(j, "den", ed_json_name(b));
 		tg_json_num(j, "value", q);
 		tg_json_obj_end(j);
 	}

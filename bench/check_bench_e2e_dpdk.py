@@ -18,9 +18,14 @@ import subprocess
 import sys
 
 SKIP = 77
+# with the fields issue 18 names (server, record_size, records_per_s,
+# gbps, handshakes_per_s, seconds, server_cpu_s)
 FIELDS = {"buildtype": str, "server": str, "transport": str, "test": str,
-          "size": int, "ok": bool, "wall_s": (int, float),
+          "size": int, "record_size": int, "ok": bool, "wall_s": (int, float),
+          "seconds": (int, float), "records_per_s": (int, float),
+          "gbps": (int, float), "handshakes_per_s": (int, float),
           "server_cpu_s": (int, float), "errors": int, "command": str}
+SERVERS = {"tlsgate-dpdk", "tlsgate-sockets", "haproxy", "hitch"}
 FIGURE = {"records": "records_per_cpu_s",
           "full_handshake": "handshakes_per_cpu_s",
           "resumed_handshake": "handshakes_per_cpu_s"}
@@ -68,6 +73,8 @@ def main():
             problems.append(f"{o}: no {fig}")
     sizes = [size_of(s) for s in arg_after(cmd, "--sizes", "64,1k,16k").split(",")]
     servers = {o.get("server") for o in meas}
+    for srv in servers - SERVERS:
+        problems.append(f"unknown server name {srv!r}")
     if "tlsgate-dpdk" not in servers:
         problems.append("no tlsgate-dpdk measurement")
     for srv in servers:
