@@ -71,6 +71,9 @@ OURS6 = "2001:2::2"    # and its IPv6 one (RFC 5180 benchmarking space)
 PREFIX = 24
 MIB = 1 << 20
 TG_E2E_BIG = os.environ.get("TG_E2E_BIG") == "1"   # the larger sizes
+# the sanitizer pass of scripts/test.sh: the same cases on fewer backends,
+# smaller bodies and fewer connections (tlsgate runs several times slower)
+TG_E2E_QUICK = os.environ.get("TG_E2E_QUICK") == "1" and not TG_E2E_BIG
 
 
 def ctx_for(pki, version, alpn=None):
@@ -333,6 +336,9 @@ ACCELS = {
     "scheduler": "cryptodev:crypto_scheduler+worker=crypto_aesni_mb_w0"
                  "+worker=crypto_openssl_w1",
 }
+if TG_E2E_QUICK:
+    # a CPU backend, a crypto PMD and the scheduler over two PMDs
+    ACCELS = {k: v for k, v in ACCELS.items() if k in ("ipsecmb", "aesni_mb", "scheduler")}
 for _n, _s in ACCELS.items():
     globals()["DpdkAccel_" + _n] = accel_class(_n, _s)
     globals()["DpdkAccel_" + _n].spec = _s
@@ -754,7 +760,8 @@ class Dpdk(OnDpdk, E2E):
         on one TLS 1.3 keep-alive connection, TLS 1.2 through curl;
         retransmissions counted when packets were lost."""
         g = self.gate(impair="seed=7,loss=%s%%,reorder=%s%%" % (loss, reorder))
-        big = ((20 if loss >= 5 else 100) if TG_E2E_BIG else big_mib) * MIB
+        big = ((20 if loss >= 5 else 100) if TG_E2E_BIG else
+               min(big_mib, 4) if TG_E2E_QUICK else big_mib) * MIB
         t = time.monotonic()
         ctx = ctx_for(self.pki, "1.3")
         with self.py_tls(g, ctx, timeout=60) as s:
@@ -801,7 +808,7 @@ class Dpdk(OnDpdk, E2E):
         before the first request, then every connection a GET whose body
         is checked against the backend's X-SHA256; tlsgate had them all
         open at once; all end."""
-        n = int(os.environ.get("TG_E2E_CONNS", "1000"))
+        n = int(os.environ.get("TG_E2E_CONNS", "300" if TG_E2E_QUICK else "1000"))
         g = self.gate(["--max-conns", str(n + 100), "--handshake-timeout", "60000",
                        "--access-log", "/dev/null"], workers=2)
         errpath = os.path.join(self.tmp, "many.stderr")
