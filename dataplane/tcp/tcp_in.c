@@ -469,8 +469,13 @@ static bool tg_tcp_ack_in(struct tg_tcp_conn *c, const struct tg_seg *s)
 			tg_wheel_cancel(&t->wheel, &c->tm_rtx);
 		else if (!c->persist)
 			tg_tcp_arm_rtx(c);
-		/* our FIN acknowledged? */
-		if (c->fin_sent && c->snd_una == c->snd.seq + c->snd.len + 1) {
+		/* our FIN acknowledged? An ACK past the data is one (it is
+		 * at most SND.MAX, so the FIN went out), even when a
+		 * retransmission timeout since took the FIN back to be
+		 * sent again (fin_sent cleared): the ACK of the first one
+		 * may come after it */
+		if (c->fin_queued && c->snd_una == c->snd.seq + c->snd.len + 1) {
+			c->fin_sent = true;
 			switch (c->state) {
 			case TG_TCP_FIN_WAIT_1:
 				c->state = TG_TCP_FIN_WAIT_2;

@@ -1377,6 +1377,63 @@ static void test_active_close_time_wait(void)
 	down(&x);
 }
 
+/*
+ * Our FIN, then a retransmission timeout before its ACK: the timeout
+ * takes everything from SND.UNA back to be sent again (the FIN too, once
+ * the data before it is through), and the ACK of the first flight, FIN
+ * included, arrives after it. That ACK acknowledges the FIN: the close
+ * goes on (FIN_WAIT_2, then TIME_WAIT), it does not stay in FIN_WAIT_1
+ * with nothing left to send and no timer (test_tcp's 5% echo, whose timing
+ * changed with the rate limit of the next commit).
+ */
+static void test_fin_acked_after_rto(void)
+{
+	struct tx x;
+	struct pk r[8];
+	struct tg_tcp_info in;
+	static uint8_t out[3000];
+	unsigned k, bytes = 0;
+	bool fin = false;
+
+	up(&x, NULL);
+	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
+	accept_conn(&x, true, true);
+	memset(out, 'f', sizeof(out));
+	CU_ASSERT_EQUAL(tg_tcp_send(x.c, out, sizeof(out)), 3000);
+	tg_tcp_shutdown(x.c);
+	tg_tcp_flush(x.t);
+	k = peer_recv(&x, r, 8);
+	for (unsigned i = 0; i < k; i++) {
+		bytes += r[i].len;
+		fin = fin || (r[i].flags & FIN);
+	}
+	CU_ASSERT_EQUAL(bytes, 3000);
+	CU_ASSERT_FATAL(fin);
+	/* no ACK: the timeout sends the first segment again, not the FIN */
+	for (unsigned ms = 0; ms < 1500 && (k = peer_recv(&x, r, 8)) == 0; ms++)
+		step(&x, 1);
+	CU_ASSERT_EQUAL_FATAL(k, 1);
+	CU_ASSERT_EQUAL(r[0].seq, x.our);
+	CU_ASSERT(r[0].len > 0 && !(r[0].flags & FIN));
+	/* the ACK of everything, the FIN included */
+	x.our += 3001;
+	send_seg(&x, ACK, NULL);
+	run(&x);
+	tg_tcp_info(x.c, &in);
+	CU_ASSERT_EQUAL(in.state, TG_TCP_FIN_WAIT_2);
+	CU_ASSERT_EQUAL(in.unacked, 0);
+	/* and their FIN ends it */
+	send_seg(&x, FIN | ACK, NULL);
+	run(&x);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 8), 1);
+	CU_ASSERT_EQUAL(r[0].ack, x.pseq);
+	tg_tcp_info(x.c, &in);
+	CU_ASSERT_EQUAL(in.state, TG_TCP_TIME_WAIT);
+	tg_tcp_close(x.c);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->active, 0);
+	down(&x);
+}
+
 static void test_time_wait_expiry_and_bound(void)
 {
 	struct tx x;
@@ -2006,6 +2063,7 @@ static CU_TestInfo tcp_tests[] = {
 	{ "SYN flood: the established connection is served", test_syn_flood },
 	{ "active close, TIME_WAIT, FIN again, RFC 6191 reuse", test_active_close_time_wait },
 	{ "TIME_WAIT expiry and bounded table", test_time_wait_expiry_and_bound },
+	{ "our FIN acknowledged after a retransmission timeout", test_fin_acked_after_rto },
 	{ "passive close (CLOSE_WAIT, LAST_ACK)", test_passive_close },
 	{ "simultaneous close (CLOSING)", test_simultaneous_close },
 	{ "zero-window probes", test_zero_window_probe },
