@@ -477,12 +477,16 @@ void tg_tcp_rtx_fire(struct tg_tcp_conn *c)
 			return;
 		}
 		/* probe with the next byte of data; sent again until the
-		 * window opens */
+		 * window opens. SND.NXT stays at SND.UNA, only SND.MAX
+		 * covers the byte (BSD's persist): our ACKs carry SND.NXT,
+		 * and one past the peer's closed window is not acceptable
+		 * to it (RFC 9293 §3.10.7.4), so it answers with an ACK,
+		 * which ours would answer when our window is closed too */
 		if (SEQ_GT(data_end, c->snd_una)) {
 			if (tg_tcp_xmit(c, c->snd_una, 1, TH_ACK)) {
-				c->snd_nxt = c->snd_una + 1;
-				if (SEQ_GT(c->snd_nxt, c->snd_max))
-					c->snd_max = c->snd_nxt;
+				c->snd_nxt = c->snd_una;
+				if (SEQ_GT(c->snd_una + 1, c->snd_max))
+					c->snd_max = c->snd_una + 1;
 			}
 			t->st.window_probes++;
 		}
