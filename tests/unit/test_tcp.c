@@ -2221,6 +2221,54 @@ static void test_pool_empty_syn_and_data(void)
 	down(&x);
 }
 
+/*
+ * Events are level-triggered: a connection reported stays ready. With
+ * more ready than the caller takes at once, the next call must start
+ * past those just reported (epoll's round robin), or the ones past the
+ * first cap are never reported while the first stay ready (a flow
+ * engine's backend CONNECTED event behind 256 readable clients).
+ */
+static void test_events_round_robin(void)
+{
+	struct tx x;
+	struct tg_tcp_event ev[4];
+	struct tg_tcp_conn *c[3];
+	uint32_t pseq[3], our[3];
+	unsigned seen[3] = { 0 };
+
+	up(&x, NULL);
+	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
+	for (unsigned i = 0; i < 3; i++) {
+		x.port = (uint16_t)(40000 + i);
+		x.pseq = 1000000 * (i + 1);
+		accept_conn(&x, true, true);
+		c[i] = x.c;
+		tg_tcp_set_udata(c[i], (void *)(uintptr_t)(i + 1));
+		pseq[i] = x.pseq;
+		our[i] = x.our;
+	}
+	for (unsigned i = 0; i < 3; i++) {
+		x.port = (uint16_t)(40000 + i);
+		x.pseq = pseq[i];
+		x.our = our[i];
+		send_seg(&x, ACK | PSH, "ready");
+		run(&x);
+	}
+	/* three readable, none read: one at a time, each in turn */
+	for (unsigned r = 0; r < 6; r++) {
+		CU_ASSERT_EQUAL_FATAL(events(&x, ev, 1), 1);
+		CU_ASSERT(ev[0].ev & TG_TCP_EV_READABLE);
+		seen[(uintptr_t)ev[0].udata - 1]++;
+	}
+	for (unsigned i = 0; i < 3; i++)
+		CU_ASSERT_EQUAL(seen[i], 2);
+	/* all at once: the three */
+	CU_ASSERT_EQUAL(events(&x, ev, 4), 3);
+	for (unsigned i = 0; i < 3; i++)
+		tg_tcp_abort(c[i]);
+	down(&x);
+}
+
 /* RFC 1191: fragmentation needed lowers the MSS of the connection whose
  * segment it quotes */
 static void test_pmtu(void)
@@ -2337,6 +2385,7 @@ static CU_TestInfo tcp_tests[] = {
 	{ "pool exhaustion: windows close, sends pause, no crash", test_pool_exhaustion },
 	{ "path MTU: fragmentation needed lowers the MSS", test_pmtu },
 	{ "an empty pool at the SYN and at the data: sent later", test_pool_empty_syn_and_data },
+	{ "level-triggered events in turn when more are ready than taken", test_events_round_robin },
 	{ "two stacks: 4 MiB echo, clean", test_echo_clean },
 	{ "two stacks: echo through 1% and 5% loss, reordering, duplicates", test_echo_loss },
 	{ "two stacks: CUBIC through 1% loss", test_echo_cubic },
