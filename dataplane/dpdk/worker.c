@@ -247,6 +247,32 @@ static void tg_dp_consume(void *tctx, struct tg_flow *f, enum tg_flow_side side,
 		tg_tcp_consume(c, n);
 }
 
+/* A connect's time is up: our TCP may have it established already, its
+ * CONNECTED event not delivered yet (the events of a round are taken
+ * before the engine's round, whose inline control plane can run long on a
+ * loaded machine, and at most TG_DP_EVENTS at a time). The state says;
+ * the event, when it comes, is an ordinary one. */
+static int tg_dp_connect_check(void *tctx, struct tg_flow *f)
+{
+	struct tg_dp_flow *d = tg_df(tctx, f);
+	struct tg_tcp_info in;
+
+	if (!d->connecting || d->c[TG_FLOW_BACKEND] == NULL)
+		return 0;
+	tg_tcp_info(d->c[TG_FLOW_BACKEND], &in);
+	switch (in.state) {
+	case TG_TCP_SYN_SENT:
+	case TG_TCP_SYN_RCVD:
+		return 0;
+	case TG_TCP_ESTABLISHED:
+	case TG_TCP_CLOSE_WAIT: /* its bytes and FIN are read as usual */
+		d->connecting = false;
+		return 1;
+	default:
+		return -1;
+	}
+}
+
 static const struct tg_flow_ops tg_dp_ops = {
 	.name = "dpdk",
 	.connect = tg_dp_connect,
@@ -258,6 +284,7 @@ static const struct tg_flow_ops tg_dp_ops = {
 	.release = tg_dp_release,
 	.peek = tg_dp_peek,
 	.consume = tg_dp_consume,
+	.connect_check = tg_dp_connect_check,
 };
 
 /* ---- health probes ------------------------------------------------------------------ */

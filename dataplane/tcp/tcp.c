@@ -812,14 +812,15 @@ void tg_tcp_info(const struct tg_tcp_conn *c, struct tg_tcp_info *i)
 
 unsigned tg_tcp_events(struct tg_tcp *t, struct tg_tcp_event *ev, unsigned cap)
 {
-	struct tg_tcp_conn *c, *nx;
+	struct tg_tcp_conn *c, *nx, *last = TAILQ_LAST(&t->ready, tg_conn_list);
 	unsigned k = 0;
 
 	for (c = TAILQ_FIRST(&t->ready); c != NULL && k < cap; c = nx) {
 		uint32_t m = 0;
 		void *u = c->udata;
+		bool end = c == last;
 
-		nx = TAILQ_NEXT(c, ready_link);
+		nx = end ? NULL : TAILQ_NEXT(c, ready_link);
 		if (c->user) {
 			if (c->ev_accepted) {
 				m |= TG_TCP_EV_ACCEPTED;
@@ -848,11 +849,17 @@ unsigned tg_tcp_events(struct tg_tcp *t, struct tg_tcp_event *ev, unsigned cap)
 			c->on_ready = false;
 			continue;
 		}
-		/* level-triggered: it stays on the list */
+		/* level-triggered: it stays on the list, behind the others
+		 * (as epoll does): with more ready than @p cap, those past
+		 * the first cap come next time instead of waiting for ever */
 		ev[k].c = c;
 		ev[k].udata = u;
 		ev[k].ev = m;
 		k++;
+		if (!end) {
+			TAILQ_REMOVE(&t->ready, c, ready_link);
+			TAILQ_INSERT_TAIL(&t->ready, c, ready_link);
+		}
 	}
 	return k;
 }

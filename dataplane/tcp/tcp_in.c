@@ -469,8 +469,13 @@ static bool tg_tcp_ack_in(struct tg_tcp_conn *c, const struct tg_seg *s)
 			tg_wheel_cancel(&t->wheel, &c->tm_rtx);
 		else if (!c->persist)
 			tg_tcp_arm_rtx(c);
-		/* our FIN acknowledged? */
-		if (c->fin_sent && c->snd_una == c->snd.seq + c->snd.len + 1) {
+		/* our FIN acknowledged? An ACK past the data is one (it is
+		 * at most SND.MAX, so the FIN went out), even when a
+		 * retransmission timeout since took the FIN back to be
+		 * sent again (fin_sent cleared): the ACK of the first one
+		 * may come after it */
+		if (c->fin_queued && c->snd_una == c->snd.seq + c->snd.len + 1) {
+			c->fin_sent = true;
 			switch (c->state) {
 			case TG_TCP_FIN_WAIT_1:
 				c->state = TG_TCP_FIN_WAIT_2;
@@ -583,6 +588,30 @@ static void tg_tcp_syn_sent_in(struct tg_tcp_conn *c, const struct tg_seg *s)
 	tg_tcp_want_output(c);
 }
 
+/*
+ * The ACK that answers a segment we cannot accept (RFC 9293 §3.10.7.4
+ * first, RFC 7323 §5.3 PAWS). One without data, SYN or FIN is answered at
+ * most once per TG_TCP_OOW_MS on the connection, as Linux does
+ * (tcp_invalid_ratelimit): an ACK is what two ends whose views of the
+ * window disagree would otherwise exchange for ever, each answering the
+ * other's. Data is answered every time (its sender counts the duplicate
+ * ACKs), and so is a keep-alive probe, which comes minutes apart.
+ */
+static void tg_tcp_oow_ack(struct tg_tcp_conn *c, const struct tg_seg *s)
+{
+	struct tg_tcp *t = c->t;
+
+	if (s->len == 0 && !(s->flags & (TH_SYN | TH_FIN))) {
+		if (c->oow_ack_at != 0 && t->now_ms - c->oow_ack_at < TG_TCP_OOW_MS) {
+			t->st.oow_limited++;
+			return;
+		}
+		c->oow_ack_at = t->now_ms ? t->now_ms : 1;
+	}
+	c->ack_now = true;
+	tg_tcp_want_output(c);
+}
+
 /* A connection's segment in every state but SYN-SENT (RFC 9293 §3.10.7.4). */
 static void tg_tcp_conn_in(struct tg_tcp_conn *c, struct tg_seg *s, struct rte_mbuf *m)
 {
@@ -617,8 +646,7 @@ static void tg_tcp_conn_in(struct tg_tcp_conn *c, struct tg_seg *s, struct rte_m
 			c->ts_recent = s->tsval; /* §5.5: too old to compare */
 		} else {
 			t->st.paws_drop++;
-			c->ack_now = true;
-			tg_tcp_want_output(c);
+			tg_tcp_oow_ack(c, s);
 			rte_pktmbuf_free(m);
 			return;
 		}
@@ -626,9 +654,14 @@ static void tg_tcp_conn_in(struct tg_tcp_conn *c, struct tg_seg *s, struct rte_m
 	/* first: is the sequence number acceptable? */
 	seg_len = s->len + !!(s->flags & TH_SYN) + !!(s->flags & TH_FIN);
 	wnd = SEQ_GT(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
+	/* a zero-length segment is taken at the window's right edge too,
+	 * as BSD and Linux do: RFC 9293's RCV.NXT =< SEG.SEQ < RCV.NXT +
+	 * RCV.WND refuses the ACKs of a peer that filled our window while a
+	 * segment before them is missing, and two such ends answer each
+	 * other's ACKs for ever (a closed window: SEG.SEQ = RCV.NXT, the
+	 * RFC's own case) */
 	if (seg_len == 0)
-		ok = wnd == 0 ? s->seq == c->rcv_nxt
-			      : SEQ_GEQ(s->seq, c->rcv_nxt) && SEQ_LT(s->seq, c->rcv_nxt + wnd);
+		ok = SEQ_GEQ(s->seq, c->rcv_nxt) && SEQ_LEQ(s->seq, c->rcv_nxt + wnd);
 	else
 		ok = wnd != 0 &&
 		     ((SEQ_GEQ(s->seq, c->rcv_nxt) && SEQ_LT(s->seq, c->rcv_nxt + wnd)) ||
@@ -642,8 +675,7 @@ static void tg_tcp_conn_in(struct tg_tcp_conn *c, struct tg_seg *s, struct rte_m
 	if (!ok) {
 		if (!(s->flags & TH_RST)) {
 			t->st.bad_seq++;
-			c->ack_now = true;
-			tg_tcp_want_output(c);
+			tg_tcp_oow_ack(c, s);
 		}
 		rte_pktmbuf_free(m);
 		return;

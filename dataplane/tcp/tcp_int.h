@@ -24,6 +24,7 @@
 #define TG_TCP_HDR 20u
 #define TG_TCP_MAX_LISTEN 16
 #define TG_TCP_MAX_WS 14          /* RFC 7323 §2.3 */
+#define TG_TCP_OOW_MS 500         /* ms between ACKs to dataless out-of-window segments */
 #define TG_TCP_DEF_MSS4 536u      /* RFC 9293 §3.7.1, IPv4 */
 #define TG_TCP_DEF_MSS6 1220u     /* RFC 9293 §3.7.1, IPv6 */
 #define TG_SB_MAX 16              /* SACK scoreboard ranges */
@@ -160,6 +161,7 @@ struct tg_tcp_conn {
 	/* RFC 7323 */
 	uint32_t ts_recent, ts_off, last_ack_sent;
 	uint64_t ts_recent_at;  /* ms */
+	uint64_t oow_ack_at;    /* ms: last ACK for a segment out of the window */
 	/* RFC 6298 */
 	uint32_t srtt_us, rttvar_us, rto_ms;
 	uint8_t backoff;        /* RTO doublings not yet undone (Karn) */

@@ -331,8 +331,13 @@ void tg_tcp_send_syn(struct tg_tcp_conn *c)
 {
 	uint8_t fl = c->state == TG_TCP_SYN_RCVD ? (TH_SYN | TH_ACK) : TH_SYN;
 
-	if (!tg_tcp_xmit(c, c->iss, 0, fl))
+	if (!tg_tcp_xmit(c, c->iss, 0, fl)) {
+		/* no mbuf: lost like any other, the timer sends it again
+		 * (nothing else would) */
+		if (!tg_timer_armed(&c->tm_rtx))
+			tg_tcp_arm_rtx(c);
 		return;
+	}
 	c->snd_nxt = c->iss + 1;
 	if (SEQ_GT(c->snd_nxt, c->snd_max))
 		c->snd_max = c->snd_nxt;
@@ -492,12 +497,16 @@ void tg_tcp_rtx_fire(struct tg_tcp_conn *c)
 			return;
 		}
 		/* probe with the next byte of data; sent again until the
-		 * window opens */
+		 * window opens. SND.NXT stays at SND.UNA, only SND.MAX
+		 * covers the byte (BSD's persist): our ACKs carry SND.NXT,
+		 * and one past the peer's closed window is not acceptable
+		 * to it (RFC 9293 §3.10.7.4), so it answers with an ACK,
+		 * which ours would answer when our window is closed too */
 		if (SEQ_GT(data_end, c->snd_una)) {
 			if (tg_tcp_xmit(c, c->snd_una, 1, TH_ACK)) {
-				c->snd_nxt = c->snd_una + 1;
-				if (SEQ_GT(c->snd_nxt, c->snd_max))
-					c->snd_max = c->snd_nxt;
+				c->snd_nxt = c->snd_una;
+				if (SEQ_GT(c->snd_una + 1, c->snd_max))
+					c->snd_max = c->snd_una + 1;
 			}
 			t->st.window_probes++;
 		}
@@ -523,8 +532,12 @@ void tg_tcp_rtx_fire(struct tg_tcp_conn *c)
 		tg_tcp_arm_rtx(c);
 		return;
 	}
-	if (c->snd_una == c->snd_max)
-		return; /* nothing outstanding (a stale timer) */
+	if (c->snd_una == c->snd_max) {
+		/* nothing outstanding: a stale timer, or what the pool had
+		 * no mbuf for (tg_tcp_output), to be sent now */
+		tg_tcp_output(c);
+		return;
+	}
 	if (c->nrtx >= t->c.max_retries) {
 		/* RFC 9293 §3.8.3: R2 reached */
 		tg_tcp_fail(c, ETIMEDOUT);
@@ -581,7 +594,7 @@ void tg_tcp_keep_fire(struct tg_tcp_conn *c)
 void tg_tcp_output(struct tg_tcp_conn *c)
 {
 	struct tg_tcp *t = c->t;
-	bool sent = false;
+	bool sent = false, no_mbuf = false;
 
 	switch (c->state) {
 	case TG_TCP_SYN_SENT:
@@ -641,8 +654,10 @@ void tg_tcp_output(struct tg_tcp_conn *c)
 			fl |= TH_PSH;
 		if (fin)
 			fl |= TH_FIN;
-		if (!tg_tcp_xmit(c, c->snd_nxt, len, fl))
+		if (!tg_tcp_xmit(c, c->snd_nxt, len, fl)) {
+			no_mbuf = true;
 			break;
+		}
 		if (SEQ_LT(c->snd_nxt, c->snd_max)) {
 			t->st.retransmits++;
 			c->retrans_total++;
@@ -665,6 +680,11 @@ void tg_tcp_output(struct tg_tcp_conn *c)
 	}
 	if (!sent && c->ack_now)
 		tg_tcp_send_ack(c);
+	/* a segment the pool had no mbuf for, nothing in flight: no ACK
+	 * will bring us back here, the timer must (RFC 6298 §5.1 as if
+	 * it had gone out) */
+	if (no_mbuf && !tg_timer_armed(&c->tm_rtx))
+		tg_tcp_arm_rtx(c);
 	/* a zero window with data waiting: probe it */
 	if (c->snd_wnd == 0 && c->snd_una == c->snd_max &&
 	    SEQ_GT(c->snd.seq + c->snd.len, c->snd_nxt) && !tg_timer_armed(&c->tm_rtx)) {

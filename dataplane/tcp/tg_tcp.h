@@ -133,6 +133,7 @@ struct tg_tcp_stats {
 	uint64_t challenge_limited; /**< challenge ACKs not sent (rate limit) */
 	uint64_t bad_seq;         /**< segments out of the window (ACKed, dropped) */
 	uint64_t paws_drop;       /**< RFC 7323 §5 PAWS drops */
+	uint64_t oow_limited;     /**< ACKs not sent for dataless segments out of the window (rate limit) */
 	uint64_t retransmits;     /**< segments sent again */
 	uint64_t rto;             /**< retransmission timeouts */
 	uint64_t fast_retransmits; /**< RFC 5681 / 6582 fast retransmits */

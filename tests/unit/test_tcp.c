@@ -1377,6 +1377,63 @@ static void test_active_close_time_wait(void)
 	down(&x);
 }
 
+/*
+ * Our FIN, then a retransmission timeout before its ACK: the timeout
+ * takes everything from SND.UNA back to be sent again (the FIN too, once
+ * the data before it is through), and the ACK of the first flight, FIN
+ * included, arrives after it. That ACK acknowledges the FIN: the close
+ * goes on (FIN_WAIT_2, then TIME_WAIT), it does not stay in FIN_WAIT_1
+ * with nothing left to send and no timer (test_tcp's 5% echo, once ACKs
+ * to dataless out-of-window segments were rate limited).
+ */
+static void test_fin_acked_after_rto(void)
+{
+	struct tx x;
+	struct pk r[8];
+	struct tg_tcp_info in;
+	static uint8_t out[3000];
+	unsigned k, bytes = 0;
+	bool fin = false;
+
+	up(&x, NULL);
+	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
+	accept_conn(&x, true, true);
+	memset(out, 'f', sizeof(out));
+	CU_ASSERT_EQUAL(tg_tcp_send(x.c, out, sizeof(out)), 3000);
+	tg_tcp_shutdown(x.c);
+	tg_tcp_flush(x.t);
+	k = peer_recv(&x, r, 8);
+	for (unsigned i = 0; i < k; i++) {
+		bytes += r[i].len;
+		fin = fin || (r[i].flags & FIN);
+	}
+	CU_ASSERT_EQUAL(bytes, 3000);
+	CU_ASSERT_FATAL(fin);
+	/* no ACK: the timeout sends the first segment again, not the FIN */
+	for (unsigned ms = 0; ms < 1500 && (k = peer_recv(&x, r, 8)) == 0; ms++)
+		step(&x, 1);
+	CU_ASSERT_EQUAL_FATAL(k, 1);
+	CU_ASSERT_EQUAL(r[0].seq, x.our);
+	CU_ASSERT(r[0].len > 0 && !(r[0].flags & FIN));
+	/* the ACK of everything, the FIN included */
+	x.our += 3001;
+	send_seg(&x, ACK, NULL);
+	run(&x);
+	tg_tcp_info(x.c, &in);
+	CU_ASSERT_EQUAL(in.state, TG_TCP_FIN_WAIT_2);
+	CU_ASSERT_EQUAL(in.unacked, 0);
+	/* and their FIN ends it */
+	send_seg(&x, FIN | ACK, NULL);
+	run(&x);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 8), 1);
+	CU_ASSERT_EQUAL(r[0].ack, x.pseq);
+	tg_tcp_info(x.c, &in);
+	CU_ASSERT_EQUAL(in.state, TG_TCP_TIME_WAIT);
+	tg_tcp_close(x.c);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->active, 0);
+	down(&x);
+}
+
 static void test_time_wait_expiry_and_bound(void)
 {
 	struct tx x;
@@ -1536,6 +1593,196 @@ static void test_zero_window_probe(void)
 		CU_ASSERT_EQUAL(r[0].seq, x.our);
 	}
 	tg_tcp_close(x.c);
+	down(&x);
+}
+
+/* A peer segment with the current numbers and a closed window. */
+static void send_zero_wnd(struct tx *x, uint32_t seq, const char *data)
+{
+	struct pk p = seg(x, ACK, data);
+
+	p.seq = seq;
+	p.wnd = 0;
+	peer_send(x, &p);
+}
+
+/*
+ * Both windows closed, both ends probing (an echo whose ends stopped
+ * reading): the peer here is an RFC 9293 receiver that answers every
+ * segment it cannot accept with an ACK (§3.10.7.4: a zero window takes
+ * only SEG.SEQ = RCV.NXT), and whose own ACKs carry the SND.NXT after its
+ * probe byte, beyond our closed window. Our probe byte must not move the
+ * SND.NXT our ACKs carry (BSD's persist moves only SND.MAX), or the two
+ * ends answer each other's ACKs for ever (test_dpdk: 13.8 million
+ * segments each way); and what cannot be accepted and carries no data is
+ * answered at most twice a second (Linux's tcp_invalid_ratelimit), so a
+ * peer that keeps sending such ACKs cannot start the loop from its side.
+ */
+static void test_zero_window_no_ack_loop(void)
+{
+	struct tx x;
+	struct tg_tcp_conf cc = conf_default();
+	struct pk r[16];
+	static char chunk[1449];
+	static uint8_t out[3000];
+	unsigned answers = 0, ours = 0, bad_seq = 0;
+	uint32_t peer_nxt;
+
+	cc.rcv_buf = 4096;
+	up(&x, &cc);
+	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
+	accept_conn(&x, true, false); /* no window scaling */
+	/* the peer closes its window; we have data for it */
+	send_zero_wnd(&x, x.pseq, NULL);
+	run(&x);
+	memset(out, 'q', sizeof(out));
+	CU_ASSERT_EQUAL(tg_tcp_send(x.c, out, sizeof(out)), 3000);
+	/* the peer fills our window (nobody reads it) */
+	memset(chunk, 'p', 1448);
+	for (int i = 0; i < 3; i++) {
+		if (i == 2)
+			chunk[4096 - 2 * 1448] = '\0';
+		send_zero_wnd(&x, x.pseq, chunk);
+		x.pseq += (uint32_t)strlen(chunk);
+		run(&x);
+	}
+	step(&x, 50);
+	(void)peer_recv(&x, r, 16);
+	/* our probe, answered: still closed, the byte not taken */
+	for (unsigned ms = 0; ms < 2000; ms++) {
+		step(&x, 1);
+		if (peer_recv(&x, r, 16) > 0)
+			break;
+	}
+	CU_ASSERT_EQUAL_FATAL(r[0].len, 1);
+	CU_ASSERT_EQUAL(r[0].seq, x.our);
+	CU_ASSERT_EQUAL(r[0].wnd, 0);
+	send_zero_wnd(&x, x.pseq, NULL);
+	/* the peer probes our window too: one byte at our RCV.NXT, which
+	 * moves its SND.NXT past our closed window */
+	send_zero_wnd(&x, x.pseq, "x");
+	peer_nxt = x.pseq + 1;
+	/* a second of rounds: the peer answers what it cannot accept */
+	for (unsigned ms = 0; ms < 1000; ms++) {
+		unsigned k;
+
+		step(&x, 1);
+		k = peer_recv(&x, r, 16);
+		for (unsigned i = 0; i < k; i++) {
+			ours++;
+			if (r[i].len == 0 && !(r[i].flags & (SYN | FIN | RST)) &&
+			    r[i].seq != x.our) {
+				/* unacceptable to a closed window */
+				bad_seq++;
+				send_zero_wnd(&x, peer_nxt, NULL);
+				answers++;
+			}
+			if (ours > 200)
+				break;
+		}
+		/* and keeps its own ACKs past our window coming */
+		if (ms % 100 == 0)
+			send_zero_wnd(&x, peer_nxt, NULL);
+	}
+	/* our ACKs carry SND.UNA (acceptable to the closed window): no
+	 * ping-pong, and the peer's ten bad ACKs get two answers at most */
+	CU_ASSERT_EQUAL(bad_seq, 0);
+	CU_ASSERT(ours <= 4);
+	CU_ASSERT(tg_tcp_stats(x.t)->oow_limited >= 5);
+	if (bad_seq != 0 || ours > 4)
+		fprintf(stderr, "\n  zero windows: %u segments of ours, %u unacceptable\n",
+			ours, bad_seq);
+	/* the window opens: the rest goes, from the probe byte on */
+	{
+		struct pk p = seg(&x, ACK, NULL);
+		unsigned bytes = 0, k;
+
+		p.seq = x.pseq;
+		p.wnd = 8192; /* unscaled */
+		peer_send(&x, &p);
+		run(&x);
+		k = peer_recv(&x, r, 16);
+		for (unsigned i = 0; i < k; i++)
+			bytes += r[i].len;
+		CU_ASSERT_EQUAL(bytes, 3000);
+		CU_ASSERT(k > 0 && r[0].seq == x.our);
+	}
+	tg_tcp_abort(x.c);
+	down(&x);
+}
+
+/*
+ * The same loop with open windows: each end filled the other's window to
+ * its right edge and one segment before it was lost, so each end's
+ * RCV.NXT lags and the other's SND.NXT (the sequence number of its ACKs)
+ * is the right edge. RFC 9293's test (RCV.NXT =< SEG.SEQ < RCV.NXT +
+ * RCV.WND) refuses a zero-length segment there; BSD and Linux take it
+ * (=<). Our stack must take the peer's ACK at our right edge without an
+ * answer, even when the peer answers ours.
+ */
+static void test_window_edge_no_ack_loop(void)
+{
+	struct tx x;
+	struct tg_tcp_conf cc = conf_default();
+	struct pk r[16], p;
+	static char chunk[1449];
+	static uint8_t out[8000];
+	unsigned ours = 0, k;
+	uint32_t edge, peer_edge;
+
+	cc.rcv_buf = 4096;
+	up(&x, &cc);
+	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
+	accept_conn(&x, true, false); /* no window scaling */
+	/* the peer offers 2896 bytes: we send exactly that */
+	p = seg(&x, ACK, NULL);
+	p.wnd = 2896;
+	peer_send(&x, &p);
+	run(&x);
+	memset(out, 'e', sizeof(out));
+	CU_ASSERT_EQUAL(tg_tcp_send(x.c, out, sizeof(out)), sizeof(out));
+	tg_tcp_flush(x.t);
+	k = peer_recv(&x, r, 16);
+	CU_ASSERT_EQUAL_FATAL(k, 2);
+	peer_edge = x.our + 2896;
+	CU_ASSERT_EQUAL(r[1].seq + r[1].len, peer_edge);
+	/* our first segment is lost; the peer fills our window, its first
+	 * segment lost too: our RCV.NXT lags, its SND.NXT is our edge */
+	memset(chunk, 'f', 1448);
+	edge = x.pseq + 4096;
+	for (uint32_t s = x.pseq + 1448; s != edge;) {
+		uint32_t n = RTE_MIN(1448u, edge - s);
+
+		chunk[n] = '\0';
+		p = seg(&x, ACK, chunk);
+		p.seq = s;
+		p.wnd = 2896;
+		peer_send(&x, &p);
+		s += n;
+	}
+	run(&x);
+	/* a second of rounds: the peer (an RFC 9293 receiver, RCV.NXT at
+	 * x.our) answers each of our ACKs at its right edge with its own
+	 * at ours */
+	for (unsigned ms = 0; ms < 1000 && ours <= 200; ms++) {
+		step(&x, 1);
+		k = peer_recv(&x, r, 16);
+		for (unsigned i = 0; i < k; i++) {
+			ours++;
+			if (r[i].len == 0 && r[i].seq == peer_edge) {
+				p = seg(&x, ACK, NULL);
+				p.seq = edge;
+				p.wnd = 2896;
+				peer_send(&x, &p);
+			}
+		}
+	}
+	/* SACKed duplicate ACKs and the retransmission timer's segment, no
+	 * ping-pong */
+	CU_ASSERT(ours <= 10);
+	if (ours > 10)
+		fprintf(stderr, "\n  window edges: %u segments of ours in a second\n", ours);
+	tg_tcp_abort(x.c);
 	down(&x);
 }
 
@@ -1780,6 +2027,17 @@ out:
 	*sb = *tg_tcp_stats(b.t);
 	if (!(a_closed && b_closed)) {
 		fprintf(stderr, "echo: sent %zu got %zu after %u rounds\n", sent, got, round);
+		for (int sd = 0; sd < 2; sd++) {
+			struct tg_tcp_conn *cn = sd ? b.c : a.c;
+			struct tg_tcp_info in;
+
+			if (cn == NULL || (sd ? b_closed : a_closed))
+				continue;
+			tg_tcp_info(cn, &in);
+			fprintf(stderr, "  %c: state %d unacked %u queued %u/%u wnd %u cwnd %u rto %u\n",
+				sd ? 'B' : 'A', in.state, in.unacked, in.snd_queued,
+				in.rcv_queued, in.snd_wnd, in.cwnd, in.rto_ms);
+		}
 		round = 0;
 	}
 	/* nothing left but TIME_WAIT */
@@ -1901,6 +2159,116 @@ static void test_pool_exhaustion(void)
 	down(&x);
 }
 
+/*
+ * The pool empty when a connect's SYN or the first data would go: the
+ * segment is not built, and the retransmission timer must be armed all
+ * the same to send it later (nothing else would: no segment is in flight
+ * and no ACK will come). test_dpdk's backend connects stayed in SYN-SENT
+ * until the flow engine gave them up.
+ */
+static void test_pool_empty_syn_and_data(void)
+{
+	struct tx x;
+	struct pk r[8];
+	struct rte_mempool *mp;
+	static struct rte_mbuf *held[8192];
+	static uint8_t out[1000];
+	struct tg_tcp_conn *c;
+	unsigned n = 0, k = 0;
+
+	up(&x, NULL);
+	mp = tg_net_pool(x.n.n[A][0]);
+	while (rte_mempool_avail_count(mp) > 0 && n < RTE_DIM(held))
+		held[n++] = rte_pktmbuf_alloc(mp);
+	TG_ASSERT_OK(tg_tcp_connect(x.t, &x.n.addr[B], 8080, NULL, &c));
+	tg_tcp_flush(x.t);
+	CU_ASSERT_EQUAL(peer_recv(&x, r, 8), 0);
+	CU_ASSERT(tg_tcp_stats(x.t)->no_mbuf > 0);
+	for (unsigned i = 0; i < n; i++)
+		rte_pktmbuf_free(held[i]);
+	n = 0;
+	/* the SYN goes within the initial RTO (RFC 6298 §2.1: 1 s) */
+	for (unsigned ms = 0; ms < 1100 && (k = peer_recv(&x, r, 8)) == 0; ms++)
+		step(&x, 1);
+	CU_ASSERT_EQUAL(k, 1);
+	CU_ASSERT_EQUAL(r[0].flags, SYN);
+	{
+		struct pk s = pk_new(SYN | ACK, 777, r[0].seq + 1);
+
+		s.sport = 8080;
+		s.dport = r[0].sport;
+		s.mss = 1460;
+		peer_send(&x, &s);
+		run(&x);
+		CU_ASSERT_EQUAL(peer_recv(&x, r, 8), 1); /* the ACK */
+	}
+	/* the data's turn: sent into an empty pool (bytes taken first) */
+	memset(out, 'd', sizeof(out));
+	CU_ASSERT_EQUAL(tg_tcp_send(c, out, sizeof(out)), (ssize_t)sizeof(out));
+	while (rte_mempool_avail_count(mp) > 0 && n < RTE_DIM(held))
+		held[n++] = rte_pktmbuf_alloc(mp);
+	tg_tcp_flush(x.t);
+	CU_ASSERT_EQUAL(peer_recv(&x, r, 8), 0);
+	for (unsigned i = 0; i < n; i++)
+		rte_pktmbuf_free(held[i]);
+	/* within the RTO (backed off by the SYN sent again, RFC 6298 §5.5,
+	 * no sample from it: Karn) */
+	for (unsigned ms = 0; ms < 2100 && (k = peer_recv(&x, r, 8)) == 0; ms++)
+		step(&x, 1);
+	CU_ASSERT_EQUAL(k, 1);
+	CU_ASSERT_EQUAL(r[0].len, sizeof(out));
+	tg_tcp_abort(c);
+	down(&x);
+}
+
+/*
+ * Events are level-triggered: a connection reported stays ready. With
+ * more ready than the caller takes at once, the next call must start
+ * past those just reported (epoll's round robin), or the ones past the
+ * first cap are never reported while the first stay ready (a flow
+ * engine's backend CONNECTED event behind 256 readable clients).
+ */
+static void test_events_round_robin(void)
+{
+	struct tx x;
+	struct tg_tcp_event ev[4];
+	struct tg_tcp_conn *c[3];
+	uint32_t pseq[3], our[3];
+	unsigned seen[3] = { 0 };
+
+	up(&x, NULL);
+	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
+	for (unsigned i = 0; i < 3; i++) {
+		x.port = (uint16_t)(40000 + i);
+		x.pseq = 1000000 * (i + 1);
+		accept_conn(&x, true, true);
+		c[i] = x.c;
+		tg_tcp_set_udata(c[i], (void *)(uintptr_t)(i + 1));
+		pseq[i] = x.pseq;
+		our[i] = x.our;
+	}
+	for (unsigned i = 0; i < 3; i++) {
+		x.port = (uint16_t)(40000 + i);
+		x.pseq = pseq[i];
+		x.our = our[i];
+		send_seg(&x, ACK | PSH, "ready");
+		run(&x);
+	}
+	/* three readable, none read: one at a time, each in turn */
+	for (unsigned r = 0; r < 6; r++) {
+		CU_ASSERT_EQUAL_FATAL(events(&x, ev, 1), 1);
+		CU_ASSERT(ev[0].ev & TG_TCP_EV_READABLE);
+		seen[(uintptr_t)ev[0].udata - 1]++;
+	}
+	for (unsigned i = 0; i < 3; i++)
+		CU_ASSERT_EQUAL(seen[i], 2);
+	/* all at once: the three */
+	CU_ASSERT_EQUAL(events(&x, ev, 4), 3);
+	for (unsigned i = 0; i < 3; i++)
+		tg_tcp_abort(c[i]);
+	down(&x);
+}
+
 /* RFC 1191: fragmentation needed lowers the MSS of the connection whose
  * segment it quotes */
 static void test_pmtu(void)
@@ -2006,13 +2374,18 @@ static CU_TestInfo tcp_tests[] = {
 	{ "SYN flood: the established connection is served", test_syn_flood },
 	{ "active close, TIME_WAIT, FIN again, RFC 6191 reuse", test_active_close_time_wait },
 	{ "TIME_WAIT expiry and bounded table", test_time_wait_expiry_and_bound },
+	{ "our FIN acknowledged after a retransmission timeout", test_fin_acked_after_rto },
 	{ "passive close (CLOSE_WAIT, LAST_ACK)", test_passive_close },
 	{ "simultaneous close (CLOSING)", test_simultaneous_close },
 	{ "zero-window probes", test_zero_window_probe },
 	{ "receive window: shrinking use, zero, update", test_receive_window },
+	{ "zero windows both ways: no ACK ping-pong", test_zero_window_no_ack_loop },
+	{ "windows filled to the edge both ways: no ACK ping-pong", test_window_edge_no_ack_loop },
 	{ "keep-alive", test_keepalive },
 	{ "pool exhaustion: windows close, sends pause, no crash", test_pool_exhaustion },
 	{ "path MTU: fragmentation needed lowers the MSS", test_pmtu },
+	{ "an empty pool at the SYN and at the data: sent later", test_pool_empty_syn_and_data },
+	{ "level-triggered events in turn when more are ready than taken", test_events_round_robin },
 	{ "two stacks: 4 MiB echo, clean", test_echo_clean },
 	{ "two stacks: echo through 1% and 5% loss, reordering, duplicates", test_echo_loss },
 	{ "two stacks: CUBIC through 1% loss", test_echo_cubic },
