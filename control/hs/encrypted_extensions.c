@@ -14,7 +14,6 @@ static TG_MUST_CHECK tg_result ext_read(uint16_t type, struct tg_cur *ext,
 					void *arg)
 {
 	struct tg_hs_encrypted_extensions *out = arg;
-	struct tg_cur list;
 
 	switch (type) {
 	case TG_EXT_SERVER_NAME:
@@ -22,10 +21,7 @@ static TG_MUST_CHECK tg_result ext_read(uint16_t type, struct tg_cur *ext,
 		out->exts |= TG_HS_EXT_SERVER_NAME;
 		break;
 	case TG_EXT_ALPN:
-		TG_GUARD(tg_cur_vec(ext, 2, 2, 0xffff, &list));
-		TG_GUARD(tg_cur_end(ext));
-		TG_GUARD(tg_hs_vec_read(&list, 1, 1, 255, &out->alpn));
-		TG_GUARD(tg_cur_end(&list));
+		TG_GUARD(tg_hs_ext_alpn1_read(ext, &out->alpn));
 		out->exts |= TG_HS_EXT_ALPN;
 		break;
 	case TG_EXT_SUPPORTED_GROUPS:
@@ -88,7 +84,7 @@ tg_result tg_hs_encrypted_extensions_parse(struct tg_cur *body,
 tg_result tg_hs_encrypted_extensions_write(struct tg_wcur *w,
 				const struct tg_hs_encrypted_extensions *in)
 {
-	size_t mark, m, e, m2;
+	size_t mark, m, e;
 
 	TG_ENSURE_REF(w);
 	TG_ENSURE_REF(in);
@@ -108,13 +104,8 @@ tg_result tg_hs_encrypted_extensions_write(struct tg_wcur *w,
 		TG_GUARD(tg_hs_ext_begin(w, TG_EXT_SERVER_NAME, &e));
 		TG_GUARD(tg_wcur_vec_end(w, 2, e));
 	}
-	if (in->exts & TG_HS_EXT_ALPN) {
-		TG_GUARD(tg_hs_ext_begin(w, TG_EXT_ALPN, &e));
-		TG_GUARD(tg_wcur_vec_begin(w, 2, &m2));
-		TG_GUARD(tg_hs_vec_write(w, 1, 1, 255, &in->alpn));
-		TG_GUARD(tg_wcur_vec_end(w, 2, m2));
-		TG_GUARD(tg_wcur_vec_end(w, 2, e));
-	}
+	if (in->exts & TG_HS_EXT_ALPN)
+		TG_GUARD(tg_hs_ext_alpn1_write(w, &in->alpn));
 	if (in->exts & TG_HS_EXT_EARLY_DATA) {
 		TG_GUARD(tg_hs_ext_begin(w, TG_EXT_EARLY_DATA, &e));
 		TG_GUARD(tg_wcur_vec_end(w, 2, e));

@@ -331,6 +331,27 @@ tg_result tg_hs_ext_begin(struct tg_wcur *w, uint16_t type, size_t *mark)
 	return tg_wcur_vec_begin(w, 2, mark);
 }
 
+tg_result tg_hs_ext_alpn1_read(struct tg_cur *ext, struct tg_hs_bytes *alpn)
+{
+	struct tg_cur list;
+
+	TG_GUARD(tg_cur_vec(ext, 2, 2, 0xffff, &list));
+	TG_GUARD(tg_cur_end(ext));
+	TG_GUARD(tg_hs_vec_read(&list, 1, 1, 255, alpn));
+	return tg_cur_end(&list);
+}
+
+tg_result tg_hs_ext_alpn1_write(struct tg_wcur *w, const struct tg_hs_bytes *alpn)
+{
+	size_t m, m2;
+
+	TG_GUARD(tg_hs_ext_begin(w, TG_EXT_ALPN, &m));
+	TG_GUARD(tg_wcur_vec_begin(w, 2, &m2));
+	TG_GUARD(tg_hs_vec_write(w, 1, 1, 255, alpn));
+	TG_GUARD(tg_wcur_vec_end(w, 2, m2));
+	return tg_wcur_vec_end(w, 2, m);
+}
+
 tg_result tg_hs_client_hello_reneg_check(const struct tg_hs_client_hello *ch,
 					 bool *secure)
 {

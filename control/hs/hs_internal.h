@@ -110,4 +110,15 @@ TG_MUST_CHECK tg_result tg_hs_hello_head_write(struct tg_wcur *w,
 TG_MUST_CHECK tg_result tg_hs_ext_begin(struct tg_wcur *w, uint16_t type,
 					size_t *mark);
 
+/**
+ * The server's ALPN answer (RFC 7301 §3.1: exactly one ProtocolName), in
+ * ServerHello (TLS 1.2) or EncryptedExtensions (TLS 1.3): read from the
+ * extension's body @p ext into @p alpn, or written whole (type included).
+ */
+TG_MUST_CHECK tg_result tg_hs_ext_alpn1_read(struct tg_cur *ext,
+					     struct tg_hs_bytes *alpn);
+/** @copydoc tg_hs_ext_alpn1_read */
+TG_MUST_CHECK tg_result tg_hs_ext_alpn1_write(struct tg_wcur *w,
+					      const struct tg_hs_bytes *alpn);
+
 #endif

@@ -18,8 +18,6 @@ static TG_MUST_CHECK tg_result ext_read(uint16_t type, struct tg_cur *ext, void 
 {
 	struct tg_hs_server_hello *out = arg;
 
-	struct tg_cur list;
-
 	switch (type) {
 	case TG_EXT_SERVER_NAME:
 		/* RFC 6066 §3: "the "extension_data" field of this extension
@@ -40,10 +38,7 @@ static TG_MUST_CHECK tg_result ext_read(uint16_t type, struct tg_cur *ext, void 
 		/* RFC 7301 §3.1: "The "extension_data" field of the
 		 * [server's] extension ... MUST contain exactly one
 		 * "ProtocolName"." */
-		TG_GUARD(tg_cur_vec(ext, 2, 2, 0xffff, &list));
-		TG_GUARD(tg_cur_end(ext));
-		TG_GUARD(tg_hs_vec_read(&list, 1, 1, 255, &out->alpn));
-		TG_GUARD(tg_cur_end(&list));
+		TG_GUARD(tg_hs_ext_alpn1_read(ext, &out->alpn));
 		out->exts |= TG_HS_EXT_ALPN;
 		break;
 	case TG_EXT_EXTENDED_MASTER_SECRET:
@@ -120,7 +115,7 @@ tg_result tg_hs_server_hello_parse(struct tg_cur *body,
 static TG_MUST_CHECK tg_result exts_write(struct tg_wcur *w,
 			    const struct tg_hs_server_hello *in)
 {
-	size_t m, m2;
+	size_t m;
 
 	if (in->exts & TG_HS_EXT_SERVER_NAME) {
 		TG_GUARD(tg_hs_ext_begin(w, TG_EXT_SERVER_NAME, &m));
@@ -135,13 +130,8 @@ static TG_MUST_CHECK tg_result exts_write(struct tg_wcur *w,
 		TG_GUARD(tg_hs_vec_write(w, 1, 1, 255, &in->point_formats));
 		TG_GUARD(tg_wcur_vec_end(w, 2, m));
 	}
-	if (in->exts & TG_HS_EXT_ALPN) {
-		TG_GUARD(tg_hs_ext_begin(w, TG_EXT_ALPN, &m));
-		TG_GUARD(tg_wcur_vec_begin(w, 2, &m2));
-		TG_GUARD(tg_hs_vec_write(w, 1, 1, 255, &in->alpn));
-		TG_GUARD(tg_wcur_vec_end(w, 2, m2));
-		TG_GUARD(tg_wcur_vec_end(w, 2, m));
-	}
+	if (in->exts & TG_HS_EXT_ALPN)
+		TG_GUARD(tg_hs_ext_alpn1_write(w, &in->alpn));
 	if (in->exts & TG_HS_EXT_EMS) {
 		TG_GUARD(tg_hs_ext_begin(w, TG_EXT_EXTENDED_MASTER_SECRET, &m));
 		TG_GUARD(tg_wcur_vec_end(w, 2, m));
