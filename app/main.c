@@ -628,6 +628,7 @@ static int tg_gate_run(void)
 			.impair = tg_net_impair_active(&g_cfg.dpdk_imp) ? &g_cfg.dpdk_imp
 									: NULL,
 			.idle_us = g_cfg.dpdk_idle_us,
+			.idle_first_us = g_cfg.dpdk_idle_first_us,
 			.health_interval_ms = i == 0 ? g_cfg.health_interval_ms : 0,
 			.stats = &nstats[i], .finished = &finished,
 		};

@@ -139,6 +139,7 @@ struct tg_config {
 	unsigned dpdk_mtu;               /**< 0 = the port's */
 	unsigned dpdk_mbufs;             /**< packet buffers per worker */
 	unsigned dpdk_idle_us;           /**< idle wait, 0 = busy poll */
+	unsigned dpdk_idle_first_us;     /**< first idle wait after work */
 	bool dpdk_hugepages;             /**< EAL memory from hugepages, PCI on */
 	char dpdk_impair[256];           /**< impairment spec (debug), "" = none */
 	/** The port as the DPDK transport takes it (validation fills it

@@ -715,6 +715,9 @@ static void e2e_usage(FILE *f)
 "                  the server CPU) or inline (handshakes in the worker)\n"
 "  --idle-us N     dpdk: the worker's longest idle wait (default %u, as\n"
 "                  tlsgate's dpdk.idle_sleep; 0 = busy poll)\n"
+"  --idle-first-us N  dpdk: the first idle wait after work, doubled by\n"
+"                  each wait that finds nothing up to --idle-us (default\n"
+"                  %u, as tlsgate's dpdk.idle_first; 0 = always --idle-us)\n"
 "  --keep          keep the temporary directory (configs, logs)\n"
 "  -v, --verbose   progress lines and the exact commands on stderr\n"
 "  -h, --help      this text\n"
@@ -756,7 +759,7 @@ static void e2e_usage(FILE *f)
 "  " TG_BENCH_PROG " e2e --sizes 1k,1m --servers tlsgate,haproxy --json\n"
 "  " TG_BENCH_PROG " e2e --plot e2e.png\n"
 "  " TG_BENCH_PROG " e2e --transport dpdk --seconds 3 --plot dpdk.png\n",
-		E2E_DEF_IDLE_US);
+		E2E_DEF_IDLE_US, E2E_DEF_IDLE_FIRST_US);
 }
 
 static void e2e_default_tlsgate(struct e2e_opts *o)
@@ -785,7 +788,7 @@ static void e2e_parse(int argc, char **argv, struct e2e_opts *o)
 {
 	enum { O_SIZES = 256, O_SECONDS, O_CONNS, O_WORKERS, O_CORE, O_SUITE,
 	       O_SERVERS, O_TLSGATE, O_JSON, O_PLOT, O_KEEP, O_COALESCE,
-	       O_ROUNDS, O_TLS, O_TRANSPORT, O_CONTROL, O_IDLE };
+	       O_ROUNDS, O_TLS, O_TRANSPORT, O_CONTROL, O_IDLE, O_IDLE_FIRST };
 	static const struct option lo[] = {
 		{ "sizes", required_argument, NULL, O_SIZES },
 		{ "seconds", required_argument, NULL, O_SECONDS },
@@ -804,12 +807,14 @@ static void e2e_parse(int argc, char **argv, struct e2e_opts *o)
 		{ "transport", required_argument, NULL, O_TRANSPORT },
 		{ "control", required_argument, NULL, O_CONTROL },
 		{ "idle-us", required_argument, NULL, O_IDLE },
+		{ "idle-first-us", required_argument, NULL, O_IDLE_FIRST },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *sizes = NULL;
 	bool servers_given = false, ctl_given = false, idle_given = false;
+	bool idle_first_given = false;
 	int c;
 
 	memset(o, 0, sizeof(*o));
@@ -933,6 +938,14 @@ static void e2e_parse(int argc, char **argv, struct e2e_opts *o)
 						     optarg);
 			idle_given = true;
 			break;
+		case O_IDLE_FIRST:
+			if (tg_failed(tg_bench_parse_u32(optarg, 0, 100000,
+							 &o->idle_first_us)))
+				tg_bench_usage_error(E2E_CMD, "bad --idle-first-us "
+						     "'%s' (expected 0 to 100000)",
+						     optarg);
+			idle_first_given = true;
+			break;
 		case O_TLSGATE:
 			o->tlsgate = optarg;
 			break;
@@ -973,6 +986,7 @@ static void e2e_parse(int argc, char **argv, struct e2e_opts *o)
 		tg_bench_usage_error(E2E_CMD, "unexpected argument '%s'",
 				     argv[optind]);
 	o->idle_us = idle_given ? o->idle_us : E2E_DEF_IDLE_US;
+	o->idle_first_us = idle_first_given ? o->idle_first_us : E2E_DEF_IDLE_FIRST_US;
 	if (o->dpdk) {
 		/* records of 64 B to 16 KiB; tlsgate on sockets and HAProxy
 		 * beside the DPDK transport; TLS 1.2: our client role has no
@@ -988,9 +1002,9 @@ static void e2e_parse(int argc, char **argv, struct e2e_opts *o)
 		if (o->workers != 1 || o->coalesce || o->rounds != 1)
 			tg_bench_usage_error(E2E_CMD, "--transport dpdk: one "
 					     "worker, one round, no --coalesce");
-	} else if (ctl_given || idle_given) {
-		tg_bench_usage_error(E2E_CMD, "--control and --idle-us go with "
-				     "--transport dpdk");
+	} else if (ctl_given || idle_given || idle_first_given) {
+		tg_bench_usage_error(E2E_CMD, "--control, --idle-us and "
+				     "--idle-first-us go with --transport dpdk");
 	}
 	if (sizes == NULL)
 		sizes = "1k,1m,100m";

@@ -31,7 +31,8 @@
 #define E2E_HOST "bench.tlsgate.test"
 #define E2E_DEF_SUITE "ECDHE-ECDSA-AES128-GCM-SHA256"
 #define E2E_DEF_SUITE13 "TLS_AES_128_GCM_SHA256"
-#define E2E_DEF_IDLE_US 100 /**< tlsgate's dpdk.idle_sleep default */
+#define E2E_DEF_IDLE_US 1000 /**< tlsgate's dpdk.idle_sleep default */
+#define E2E_DEF_IDLE_FIRST_US 100 /**< tlsgate's dpdk.idle_first default */
 
 /** The terminators compared. */
 enum e2e_srv { SRV_TLSGATE = 0, SRV_HITCH, SRV_HAPROXY, SRV__N };
@@ -55,7 +56,8 @@ struct e2e_opts {
 	bool json, verbose, keep, coalesce;
 	bool dpdk;           /**< --transport dpdk (bench_e2e_dpdk.c) */
 	bool ctl_inline;     /**< --control inline (DPDK transport) */
-	uint32_t idle_us;    /**< --idle-us: the DPDK worker's idle wait */
+	uint32_t idle_us;    /**< --idle-us: the DPDK worker's longest idle wait */
+	uint32_t idle_first_us; /**< --idle-first-us: its first idle wait */
 };
 
 /** One measurement: a server, a test, a body size. */

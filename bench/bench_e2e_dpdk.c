@@ -1124,6 +1124,7 @@ static bool ed_server_up(struct ed_dpdk *d)
 			.run = &d->run, .started = &d->started, .n_workers = 1,
 		},
 		.port = d->port_b, .queue = 0, .idle_us = e->o.idle_us,
+		.idle_first_us = e->o.idle_first_us,
 		.stats = &d->nst, .finished = &d->finished, .linger_ms = 200,
 	};
 	if (rte_eal_remote_launch(ed_worker_lcore, d, d->lcore) != 0)
@@ -1330,13 +1331,15 @@ static void ed_print_table(const struct e2e_env *e, const struct ed_res *res)
 	       "connections, %.3g s per run\n",
 	       e->o.suite, e->o.core, e->cli_list, e->o.conns, e->o.seconds);
 	printf("tlsgate-dpdk: DPDK transport on net_memif (no hugepages), "
-	       "control plane %s, idle wait %u us; its CPU-s = worker lcore "
+	       "control plane %s, idle waits %u..%u us; its CPU-s = worker lcore "
 	       "%s thread CPU time.\n"
 	       "tlsgate, haproxy%s: on loopback sockets; CPU-s = utime + stime of "
 	       "the server's processes.\n"
 	       "Client of tlsgate-dpdk: our handshake engine (TLS 1.2 client "
 	       "role; no TLS 1.3 client yet) and record engine on our TCP.\n\n",
 	       e->o.ctl_inline ? "inline in the worker" : "thread on the server CPU",
+	       e->o.idle_first_us && e->o.idle_first_us < e->o.idle_us
+		       ? e->o.idle_first_us : e->o.idle_us,
 	       e->o.idle_us, e->o.ctl_inline ? "" : "+ control-plane",
 	       res->have[1 + SRV_HITCH] ? ", hitch" : "");
 	printf("%-14s %-13s", "test", "unit");
@@ -1398,6 +1401,7 @@ static void ed_json_meas(struct tg_json *j, const struct e2e_env *e, int s,
 	if (s == ED_DPDK) {
 		tg_json_str(j, "control", e->o.ctl_inline ? "inline" : "thread");
 		tg_json_uint(j, "idle_us", e->o.idle_us);
+		tg_json_uint(j, "idle_first_us", e->o.idle_first_us);
 	}
 	tg_json_bool(j, "ok", m->ok);
 	tg_json_num(j, "wall_s", m->wall_s);

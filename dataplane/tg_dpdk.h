@@ -25,9 +25,13 @@
  *   tg_tcp_flush()     what the engine's sends queued
  *
  * A worker with nothing to do for a while waits on the control plane's
- * eventfd for at most tg_dpdk_conf::idle_us, so that a poll-mode worker
- * does not hold a CPU of a shared machine at 100 % when there is no
- * traffic (0: poll without pause, as DPDK applications usually do).
+ * eventfd, first for tg_dpdk_conf::idle_first_us, then, while the waits
+ * find nothing, twice as long each time up to tg_dpdk_conf::idle_us, so
+ * that a poll-mode worker does not hold a CPU of a shared machine at
+ * 100 % when there is no traffic, and an idle one wakes seldom (0: poll
+ * without pause, as DPDK applications usually do). Ports such as
+ * net_memif and net_af_packet offer no receive interrupt in DPDK 22.11,
+ * so a packet can wait up to the current wait.
  */
 #ifndef TG_DPDK_H
 #define TG_DPDK_H
@@ -84,6 +88,9 @@ struct tg_dpdk_conf {
 	 *  option, docs/tcp.md). */
 	const struct tg_net_impair_conf *impair;
 	unsigned idle_us;           /**< longest idle wait (0: busy poll) */
+	unsigned idle_first_us;     /**< the first idle wait after work; each
+					 one that finds nothing doubles it up to
+					 idle_us (0: every wait idle_us) */
 	/** Backend health checks through this worker's TCP every so many
 	 *  ms (0: none; one worker does them). */
 	unsigned health_interval_ms;
@@ -185,6 +192,17 @@ struct tg_flow_engine *tg_dpdk_worker_engine(const struct tg_dpdk_worker *w);
  * @return its TCP
  */
 struct tg_tcp *tg_dpdk_worker_tcp(const struct tg_dpdk_worker *w);
+
+/**
+ * The length of an idle worker's next wait: after work (@p last 0) the
+ * conf's idle_first_us (its idle_us when that is 0 or longer), after a
+ * wait that found nothing twice @p last, up to idle_us. A handshake
+ * answer from the control plane ends a wait at once and starts over.
+ * @param c     the worker's settings (idle_us > 0)
+ * @param last  the last wait in us, 0 when there was work since
+ * @return the next wait in us
+ */
+unsigned tg_dpdk_idle_next(const struct tg_dpdk_conf *c, unsigned last);
 
 /**
  * The worker loop (an lcore function, @p arg a struct tg_dpdk_conf): the

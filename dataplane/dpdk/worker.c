@@ -73,6 +73,7 @@ struct tg_dpdk_worker {
 	unsigned n_lst;
 	struct tg_dp_flow *df;         /* by flow slot */
 	unsigned idle;                 /* rounds without work */
+	unsigned wait_us;              /* the last idle wait (0: none since work) */
 	uint64_t next_publish_ms;
 	/* health checks */
 	struct tg_backends *hb;        /* the list being probed */
@@ -702,8 +703,9 @@ struct tg_tcp *tg_dpdk_worker_tcp(const struct tg_dpdk_worker *w)
 	return w->tcp;
 }
 
-/* Idle: wait for the control plane's wake-up or @p us, whichever first. */
-static void tg_dp_wait(const struct tg_dpdk_conf *c, unsigned us)
+/* Idle: wait for the control plane's wake-up or @p us, whichever first;
+ * true when the control plane woke it. */
+static bool tg_dp_wait(const struct tg_dpdk_conf *c, unsigned us)
 {
 	struct timespec ts = { .tv_sec = us / 1000000, .tv_nsec = (long)(us % 1000000) * 1000 };
 
@@ -714,10 +716,22 @@ static void tg_dp_wait(const struct tg_dpdk_conf *c, unsigned us)
 			eventfd_t v;
 
 			(void)!eventfd_read(c->w.wake_fd, &v);
+			return true;
 		}
 	} else {
 		nanosleep(&ts, NULL);
 	}
+	return false;
+}
+
+unsigned tg_dpdk_idle_next(const struct tg_dpdk_conf *c, unsigned last)
+{
+	unsigned first = c->idle_first_us != 0 && c->idle_first_us < c->idle_us
+				 ? c->idle_first_us : c->idle_us;
+
+	if (last == 0)
+		return first;
+	return last >= c->idle_us / 2 ? c->idle_us : last * 2;
 }
 
 static bool tg_dp_all_finished(struct tg_dpdk_worker *w)
@@ -765,10 +779,15 @@ int tg_dpdk_worker_main(void *arg)
 		}
 		if (tg_dpdk_worker_poll(w) != 0 || tg_flow_engine_busy(w->e)) {
 			w->idle = 0;
+			w->wait_us = 0;
 			continue;
 		}
-		if (c->idle_us != 0 && ++w->idle > TG_DP_IDLE_ROUNDS)
-			tg_dp_wait(c, c->idle_us);
+		if (c->idle_us != 0 && ++w->idle > TG_DP_IDLE_ROUNDS) {
+			w->wait_us = tg_dpdk_idle_next(c, w->wait_us);
+			/* a handshake answer: work follows, start over */
+			if (tg_dp_wait(c, w->wait_us))
+				w->wait_us = 0;
+		}
 	}
 	tg_dpdk_worker_stop(w, atomic_load(wc->run) == TG_STOP ? linger / 4 : linger);
 	/* the others' packets may still pass through our queue (software

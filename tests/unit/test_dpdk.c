@@ -802,6 +802,34 @@ static void test_listen_checks(void)
 	down(t);
 }
 
+/* An idle worker's waits: the first after work short, each one that found
+ * nothing twice the last up to the longest, the longest alone when no
+ * first wait is set or it is longer. */
+static void test_idle_waits(void)
+{
+	struct tg_dpdk_conf c = { .idle_us = 1000, .idle_first_us = 100 };
+	static const unsigned want[] = { 100, 200, 400, 800, 1000, 1000 };
+	unsigned w = 0;
+
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		w = tg_dpdk_idle_next(&c, w);
+		CU_ASSERT_EQUAL(w, want[i]);
+	}
+	/* work since: it starts over */
+	CU_ASSERT_EQUAL(tg_dpdk_idle_next(&c, 0), 100);
+	/* not a power of two apart: capped, never over the longest */
+	c.idle_first_us = 300;
+	CU_ASSERT_EQUAL(tg_dpdk_idle_next(&c, 0), 300);
+	CU_ASSERT_EQUAL(tg_dpdk_idle_next(&c, 300), 600);
+	CU_ASSERT_EQUAL(tg_dpdk_idle_next(&c, 600), 1000);
+	/* no first wait, or one longer than the longest: every wait idle_us */
+	c.idle_first_us = 0;
+	CU_ASSERT_EQUAL(tg_dpdk_idle_next(&c, 0), 1000);
+	c.idle_first_us = 5000;
+	CU_ASSERT_EQUAL(tg_dpdk_idle_next(&c, 0), 1000);
+	CU_ASSERT_EQUAL(tg_dpdk_idle_next(&c, 1000), 1000);
+}
+
 static int suite_init(void)
 {
 	static const struct tg_test_hs_spec spec = {
@@ -827,6 +855,7 @@ static CU_TestInfo dpdk_tests[] = {
 	{ "1% loss, reordering, duplication", test_loss },
 	{ "stop: close_notify to the clients", test_stop },
 	{ "listen addresses and ports checked", test_listen_checks },
+	{ "idle waits: short after work, doubled up to the longest", test_idle_waits },
 	CU_TEST_INFO_NULL,
 };
 
