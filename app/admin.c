@@ -983,12 +983,29 @@ static bool cli_parse(const char *p, struct cli_sample *s)
 }
 
 /* What the table shows. */
+/* A worker's figures: the counters are doubles, and nothing but them
+ * follows 'seen' (cli_row_add() adds them as an array). */
 struct cli_row {
 	bool seen;
 	double acc, active, full, resumed, failed, sealed, opened, in, out;
 	/* the DPDK transport's */
 	double rx, tx, tcp_open, rtx, net_drop, tcp_drop, mfree, mbufs;
 };
+
+#define CLI_ROW_FIRST offsetof(struct cli_row, acc)
+#define CLI_ROW_N ((sizeof(struct cli_row) - CLI_ROW_FIRST) / sizeof(double))
+_Static_assert(sizeof(struct cli_row) - CLI_ROW_FIRST == CLI_ROW_N * sizeof(double),
+	       "struct cli_row: only doubles after seen");
+
+/* Add every counter of @p r to @p tot. */
+static void cli_row_add(struct cli_row *tot, const struct cli_row *r)
+{
+	double *d = (double *)((char *)tot + CLI_ROW_FIRST);
+	const double *s = (const double *)((const char *)r + CLI_ROW_FIRST);
+
+	for (size_t i = 0; i < CLI_ROW_N; i++)
+		d[i] += s[i];
+}
 
 struct cli_be {
 	char pool[64];
@@ -1191,6 +1208,25 @@ static void cli_print_row(FILE *out, const char *label, const struct cli_row *r)
 		r->sealed, r->opened, r->in / 1e9, r->out / 1e9);
 }
 
+/* Each worker's row that was seen, then their total, by @p print. */
+static void cli_print_rows(FILE *out, const struct cli_table *t,
+			   void (*print)(FILE *, const char *, const struct cli_row *))
+{
+	struct cli_row tot = { .seen = true };
+
+	for (unsigned i = 0; i < t->n_rows; i++) {
+		const struct cli_row *r = &t->rows[i];
+		char id[16];
+
+		if (!r->seen)
+			continue;
+		snprintf(id, sizeof(id), "%u", i);
+		print(out, id, r);
+		cli_row_add(&tot, r);
+	}
+	print(out, "total", &tot);
+}
+
 static int cli_alert_cmp(const void *a, const void *b)
 {
 	const struct cli_alert *x = a, *y = b;
@@ -1202,7 +1238,6 @@ static int cli_alert_cmp(const void *a, const void *b)
 
 static void cli_print(FILE *out, const char *where, struct cli_table *t)
 {
-	struct cli_row tot = { .seen = true };
 	unsigned up = 0, down = 0;
 
 	fprintf(out, "tlsgate at %s", where);
@@ -1219,50 +1254,13 @@ static void cli_print(FILE *out, const char *where, struct cli_table *t)
 	fprintf(out, "%-7s %11s %8s %11s %11s %10s %12s %12s %9s %9s\n",
 		"worker", "accepted", "active", "hs full", "hs resumed",
 		"hs failed", "rec sealed", "rec opened", "GB in", "GB out");
-	for (unsigned i = 0; i < t->n_rows; i++) {
-		const struct cli_row *r = &t->rows[i];
-		char id[16];
-
-		if (!r->seen)
-			continue;
-		snprintf(id, sizeof(id), "%u", i);
-		cli_print_row(out, id, r);
-		tot.acc += r->acc;
-		tot.active += r->active;
-		tot.full += r->full;
-		tot.resumed += r->resumed;
-		tot.failed += r->failed;
-		tot.sealed += r->sealed;
-		tot.opened += r->opened;
-		tot.in += r->in;
-		tot.out += r->out;
-	}
-	cli_print_row(out, "total", &tot);
+	cli_print_rows(out, t, cli_print_row);
 
 	if (t->has_net) {
-		struct cli_row nt = { .seen = true };
-
 		fprintf(out, "\nDPDK port:\n%-7s %12s %12s %9s %11s %10s %10s %s\n",
 			"worker", "packets in", "packets out", "tcp open",
 			"retransmit", "net drops", "tcp drops", "mbufs free");
-		for (unsigned i = 0; i < t->n_rows; i++) {
-			const struct cli_row *r = &t->rows[i];
-			char id[16];
-
-			if (!r->seen)
-				continue;
-			snprintf(id, sizeof(id), "%u", i);
-			cli_print_net_row(out, id, r);
-			nt.rx += r->rx;
-			nt.tx += r->tx;
-			nt.tcp_open += r->tcp_open;
-			nt.rtx += r->rtx;
-			nt.net_drop += r->net_drop;
-			nt.tcp_drop += r->tcp_drop;
-			nt.mfree += r->mfree;
-			nt.mbufs += r->mbufs;
-		}
-		cli_print_net_row(out, "total", &nt);
+		cli_print_rows(out, t, cli_print_net_row);
 	}
 
 	for (unsigned i = 0; i < t->n_be; i++) {

@@ -741,6 +741,16 @@ static void test_render_dpdk(void)
 		CU_ASSERT_DOUBLE_EQUAL(v[5], 1, 0.01);
 	}
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "30000/32768"));
+	/* the port table's total: both workers' counters added */
+	row = strstr(strstr(out, "DPDK port:"), "\ntotal ");
+	CU_ASSERT_PTR_NOT_NULL(row);
+	if (row != NULL) {
+		double rx = 0, tx = 0;
+
+		CU_ASSERT_EQUAL(sscanf(row + 1, "total %lf %lf", &rx, &tx), 2);
+		CU_ASSERT_DOUBLE_EQUAL(rx, 1010, 0.01);
+		CU_ASSERT_DOUBLE_EQUAL(tx, 900, 0.01);
+	}
 	free(out);
 	free(err);
 	tg_admin_stop(adm);
