@@ -374,6 +374,141 @@ static void tg_icmp6_input(struct tg_net *n, struct rte_mbuf *m,
 	}
 }
 
+/* Extension headers passed over at most (a bound on the work a packet
+ * can ask for). */
+#define TG_IP6_EXT_MAX 8
+
+/* What tg_ip6_upper() found after the extension headers. */
+enum tg_ip6_walk {
+	TG_IP6_UPPER = 0,  /* an upper-layer header */
+	TG_IP6_FRAG,       /* a Fragment header */
+	TG_IP6_DISCARD,    /* an option, header or count that says drop */
+	TG_IP6_TRUNC,      /* a header past the payload or the frame */
+};
+
+/* RFC 8200 §4.2: the options of a Hop-by-Hop or Destination Options
+ * header of @p len bytes at @p h: TG_IP6_UPPER when all are ones we may
+ * skip (Pad1, PadN, or an unknown type whose two high bits are 00, "skip
+ * over this option"), TG_IP6_DISCARD when one says to discard the packet
+ * (we know no other option), TG_IP6_TRUNC when one runs past the header. */
+static enum tg_ip6_walk tg_ip6_opts(const uint8_t *h, uint32_t len)
+{
+	uint32_t i = 2;
+
+	while (i < len) {
+		uint8_t type = h[i];
+
+		if (type == 0) { /* Pad1 */
+			i++;
+			continue;
+		}
+		if (i + 2 > len || i + 2 + (uint32_t)h[i + 1] > len)
+			return TG_IP6_TRUNC;
+		if (type != 1 && (type >> 6) != 0)
+			return TG_IP6_DISCARD;
+		i += 2 + (uint32_t)h[i + 1];
+	}
+	return TG_IP6_UPPER;
+}
+
+/*
+ * RFC 8200 §4: walk the extension headers a destination processes before
+ * the upper layer, reading only: Hop-by-Hop Options (only right after
+ * the IPv6 header, §4.1), Destination Options, and a Routing header
+ * with no segments left (§4.4; with segments left it is for a router,
+ * and we route nothing). @p ip heads @p avail bytes of the frame; sets
+ * the upper-layer protocol and its offset from the end of the IPv6
+ * header. A Fragment header ends the walk (TG_IP6_FRAG); an option that
+ * asks for the packet to be discarded, No Next Header and more than
+ * TG_IP6_EXT_MAX headers are TG_IP6_DISCARD.
+ */
+static enum tg_ip6_walk tg_ip6_upper(const struct rte_ipv6_hdr *ip, uint32_t avail,
+				     uint8_t *proto, uint32_t *off)
+{
+	uint32_t plen = ntohs(ip->payload_len), o = 0;
+	uint8_t nh = ip->proto;
+
+	avail = avail > TG_IP6_LEN ? avail - TG_IP6_LEN : 0;
+	for (unsigned k = 0;; k++) {
+		const uint8_t *h = (const uint8_t *)(ip + 1) + o;
+		uint32_t hlen;
+
+		if (nh != IPPROTO_HOPOPTS && nh != IPPROTO_DSTOPTS &&
+		    nh != IPPROTO_ROUTING)
+			break;
+		if (k == TG_IP6_EXT_MAX || (nh == IPPROTO_HOPOPTS && k != 0))
+			return TG_IP6_DISCARD;
+		if (o + 8 > plen || o + 8 > avail)
+			return TG_IP6_TRUNC;
+		hlen = 8 + 8 * (uint32_t)h[1];
+		if (o + hlen > plen || o + hlen > avail)
+			return TG_IP6_TRUNC;
+		if (nh == IPPROTO_ROUTING) {
+			if (h[3] != 0) /* segments left */
+				return TG_IP6_DISCARD;
+		} else {
+			enum tg_ip6_walk r = tg_ip6_opts(h, hlen);
+
+			if (r != TG_IP6_UPPER)
+				return r;
+		}
+		nh = h[0];
+		o += hlen;
+	}
+	*proto = nh;
+	*off = o;
+	if (nh == IPPROTO_FRAGMENT)
+		return TG_IP6_FRAG;
+	return nh == IPPROTO_NONE ? TG_IP6_DISCARD : TG_IP6_UPPER;
+}
+
+/*
+ * The extension headers tg_ip6_upper() passes over are taken off the
+ * packet: the Ethernet and IPv6 headers move up over them, next header
+ * becomes the upper-layer protocol and the payload length its length,
+ * so the rest of the input sees a plain IPv6 packet and its
+ * pseudo-header (§8.1) is right. A fragment is dropped (rx_frag) as IPv4
+ * fragments are; a truncated header is malformed; what says discard, and
+ * a packet shared with another instance (it cannot be changed), are
+ * rx_unknown. No ICMPv6 Parameter Problem is sent (this stack sends no
+ * ICMP errors). Returns false when @p m was dropped, else *@p ipp is the
+ * (moved) IPv6 header.
+ */
+static bool tg_ip6_ext(struct tg_net *n, struct rte_mbuf *m, struct rte_ipv6_hdr **ipp)
+{
+	struct rte_ipv6_hdr *ip = *ipp;
+	uint32_t off = 0;
+	uint8_t nh = 0;
+
+	switch (tg_ip6_upper(ip, m->data_len - TG_ETH_LEN, &nh, &off)) {
+	case TG_IP6_UPPER:
+		break;
+	case TG_IP6_FRAG:
+		tg_net_drop(m, &n->st.rx_frag);
+		return false;
+	case TG_IP6_TRUNC:
+		tg_net_drop(m, &n->st.rx_malformed);
+		return false;
+	default:
+		tg_net_drop(m, &n->st.rx_unknown);
+		return false;
+	}
+	if (off == 0)
+		return true;
+	if (!RTE_MBUF_DIRECT(m) || rte_mbuf_refcnt_read(m) != 1) {
+		tg_net_drop(m, &n->st.rx_unknown);
+		return false;
+	}
+	memmove(rte_pktmbuf_mtod_offset(m, uint8_t *, off),
+		rte_pktmbuf_mtod(m, uint8_t *), TG_ETH_LEN + TG_IP6_LEN);
+	rte_pktmbuf_adj(m, (uint16_t)off);
+	ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, TG_ETH_LEN);
+	ip->payload_len = htons((uint16_t)(ntohs(ip->payload_len) - off));
+	ip->proto = nh;
+	*ipp = ip;
+	return true;
+}
+
 void tg_ip6_input(struct tg_net *n, struct rte_mbuf *m, bool copy)
 {
 	struct rte_ipv6_hdr *ip;
@@ -405,17 +540,15 @@ void tg_ip6_input(struct tg_net *n, struct rte_mbuf *m, bool copy)
 		tg_net_drop(m, &n->st.rx_malformed);
 		return;
 	}
-	if (ip->proto == IPPROTO_FRAGMENT) {
-		tg_net_drop(m, &n->st.rx_frag);
+	if (!tg_ip6_ext(n, m, &ip))
 		return;
-	}
+	plen = ntohs(ip->payload_len);
 	if (ip->proto == IPPROTO_ICMPV6) {
 		tg_icmp6_input(n, m, ip, l4_off, plen, copy);
 		return;
 	}
 	pr = ip->proto == IPPROTO_TCP ? &n->tcp : ip->proto == IPPROTO_UDP ? &n->udp : NULL;
-	/* a transport protocol only to our own addresses, not to a group;
-	 * extension headers are not taken */
+	/* a transport protocol only to our own addresses, not to a group */
 	if (pr == NULL || pr->in == NULL || !tg_net6_mine(n->port, ip->dst_addr)) {
 		tg_net_drop(m, &n->st.rx_unknown);
 		return;
@@ -555,13 +688,25 @@ uint16_t tg_net6_classify(const struct tg_net *n, const struct rte_mbuf *m)
 {
 	const struct rte_ipv6_hdr *ip;
 	const uint8_t *l4;
+	uint8_t proto;
 	struct tg_net_addr a, b;
 
 	if (m->data_len < TG_ETH_LEN + TG_IP6_LEN + 8)
 		return n->queue;
 	ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *, TG_ETH_LEN);
 	l4 = (const uint8_t *)(ip + 1);
-	if (ip->proto == IPPROTO_ICMPV6) {
+	proto = ip->proto;
+	/* past extension headers to the ports (the owner strips them) */
+	if (proto == IPPROTO_HOPOPTS || proto == IPPROTO_DSTOPTS ||
+	    proto == IPPROTO_ROUTING) {
+		uint32_t off;
+
+		if (tg_ip6_upper(ip, m->data_len - TG_ETH_LEN, &proto, &off) != TG_IP6_UPPER ||
+		    m->data_len < TG_ETH_LEN + TG_IP6_LEN + off + 8)
+			return n->queue;
+		l4 += off;
+	}
+	if (proto == IPPROTO_ICMPV6) {
 		if (l4[0] == TG_ND_NS || l4[0] == TG_ND_NA)
 			return TG_NET_MAX_QUEUES;
 		if ((l4[0] == TG_ICMP6_UNREACH || l4[0] == TG_ICMP6_TOO_BIG ||
@@ -578,7 +723,7 @@ uint16_t tg_net6_classify(const struct tg_net *n, const struct rte_mbuf *m)
 		}
 		return n->queue;
 	}
-	if (ip->proto != IPPROTO_TCP && ip->proto != IPPROTO_UDP)
+	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP)
 		return n->queue;
 	memcpy(a.b, ip->src_addr, 16);
 	memcpy(b.b, ip->dst_addr, 16);

@@ -807,6 +807,148 @@ static void test_nd_announce_and_checks(void)
 	tn_down(&x);
 }
 
+/* ---- IPv6 extension headers (RFC 8200 §4) ---------------------------------------------- */
+
+/* what the TCP input last got */
+static struct {
+	unsigned n;
+	uint32_t l4_len;
+	uint8_t first[4];
+} seen6;
+
+static void record_in(void *ctx, struct rte_mbuf *m, const struct tg_net_rx *rx)
+{
+	(void)ctx;
+	seen6.n++;
+	seen6.l4_len = rx->l4_len;
+	memcpy(seen6.first, rte_pktmbuf_mtod_offset(m, uint8_t *, rx->l4_off), 4);
+	rte_pktmbuf_free(m);
+}
+
+/* A frame from A to B: IPv6 with next header @p nh, then @p ext (the
+ * extension headers, @p elen bytes), then an upper-layer message of
+ * @p proto (@p ulen bytes of @p up, whose checksum at @p ck_off is set
+ * over the upper-layer pseudo-header, RFC 8200 §8.1). */
+static struct rte_mbuf *frame6(struct tn_pair *x, uint8_t nh, const uint8_t *ext,
+			       uint16_t elen, uint8_t proto, const uint8_t *up,
+			       uint16_t ulen, uint16_t ck_off)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(x->pool[A][0]);
+	uint8_t *p = tn_append(m, (uint16_t)(14 + 40 + elen + ulen));
+	uint8_t *ip6 = p + 14;
+	struct rte_ipv6_hdr ph;
+	uint16_t ck;
+
+	memset(p, 0, 14 + 40);
+	memcpy(p, x->mac[B], 6);
+	memcpy(p + 6, x->mac[A], 6);
+	p[12] = 0x86;
+	p[13] = 0xdd;
+	ip6[0] = 0x60;
+	ip6[4] = (uint8_t)((elen + ulen) >> 8);
+	ip6[5] = (uint8_t)(elen + ulen);
+	ip6[6] = nh;
+	ip6[7] = 64;
+	memcpy(ip6 + 8, x->addr6[A].b, 16);
+	memcpy(ip6 + 24, x->addr6[B].b, 16);
+	memcpy(ip6 + 40, ext, elen);
+	memcpy(ip6 + 40 + elen, up, ulen);
+	memcpy(&ph, ip6, sizeof(ph));
+	ph.payload_len = htons(ulen);
+	ph.proto = proto;
+	ip6[40 + elen + ck_off] = 0;
+	ip6[40 + elen + ck_off + 1] = 0;
+	ck = rte_ipv6_udptcp_cksum(&ph, ip6 + 40 + elen);
+	memcpy(ip6 + 40 + elen + ck_off, &ck, 2);
+	return m;
+}
+
+static struct rte_mbuf *syn6(struct tn_pair *x, uint8_t nh, const uint8_t *ext, uint16_t elen)
+{
+	uint8_t t[20] = { 0x03, 0xe8, 0x00, 0x50, 0, 0, 0, 1, 0, 0, 0, 0,
+			  5 << 4, RTE_TCP_SYN_FLAG, 0x03, 0xe8 };
+
+	return frame6(x, nh, ext, elen, IPPROTO_TCP, t, sizeof(t), 16);
+}
+
+static void test_ext6(void)
+{
+	struct tn_pair x;
+	struct tn_opts o = { .v6 = true, .static_arp = true };
+	const struct tg_net_stats *b;
+	/* Destination Options: PadN over its 6 bytes; then TCP */
+	const uint8_t dst_pad[8] = { IPPROTO_TCP, 0, 1, 4, 0, 0, 0, 0 };
+	/* Hop-by-Hop: Router Alert (type 5: skip if unknown), Pad1, Pad1,
+	 * then a Destination Options header (16 bytes: an unknown option
+	 * of type 0x1e, "skip", 12 bytes long), then TCP */
+	const uint8_t hbh_dst[24] = { IPPROTO_DSTOPTS, 0, 5, 2, 0, 0, 0, 0,
+				      IPPROTO_TCP, 1, 0x1e, 12, 9, 9, 9, 9,
+				      9, 9, 9, 9, 9, 9, 9, 9 };
+	/* Routing header, no segments left: ignored (§4.4) */
+	uint8_t rt[24] = { IPPROTO_TCP, 2, 0, 0 };
+	/* an unknown option with action 10: discard */
+	const uint8_t dst_disc[8] = { IPPROTO_TCP, 0, 0x80, 4, 0, 0, 0, 0 };
+	/* Hop-by-Hop after a Destination Options header (§4.1: first only) */
+	const uint8_t late_hbh[16] = { IPPROTO_HOPOPTS, 0, 1, 4, 0, 0, 0, 0,
+				       IPPROTO_TCP, 0, 1, 4, 0, 0, 0, 0 };
+	/* an option running past its header */
+	const uint8_t dst_over[8] = { IPPROTO_TCP, 0, 1, 9, 0, 0, 0, 0 };
+	/* a Fragment header after Destination Options */
+	const uint8_t dst_frag[16] = { IPPROTO_FRAGMENT, 0, 1, 4, 0, 0, 0, 0,
+				       IPPROTO_TCP, 0, 0, 1, 0, 0, 0, 7 };
+	/* No Next Header */
+	const uint8_t dst_none[8] = { IPPROTO_NONE, 0, 1, 4, 0, 0, 0, 0 };
+	/* an echo request behind a Destination Options header */
+	const uint8_t dst_icmp[8] = { IPPROTO_ICMPV6, 0, 1, 4, 0, 0, 0, 0 };
+	const uint8_t echo[16] = { 128, 0, 0, 0, 0, 7, 0, 1 };
+	uint64_t malformed, unknown;
+
+	tn_up(&x, &o);
+	b = st(&x, B);
+	memset(&seen6, 0, sizeof(seen6));
+	tg_net_set_proto(x.n[B][0], IPPROTO_TCP, record_in, NULL, NULL);
+	/* taken off: TCP sees its own 20 bytes, the checksum over them holds */
+	inject_b(&x, syn6(&x, IPPROTO_DSTOPTS, dst_pad, sizeof(dst_pad)));
+	CU_ASSERT_EQUAL(seen6.n, 1);
+	CU_ASSERT_EQUAL(seen6.l4_len, 20);
+	CU_ASSERT_EQUAL(seen6.first[0], 0x03);
+	CU_ASSERT_EQUAL(seen6.first[1], 0xe8);
+	inject_b(&x, syn6(&x, IPPROTO_HOPOPTS, hbh_dst, sizeof(hbh_dst)));
+	CU_ASSERT_EQUAL(seen6.n, 2);
+	CU_ASSERT_EQUAL(seen6.l4_len, 20);
+	inject_b(&x, syn6(&x, IPPROTO_ROUTING, rt, sizeof(rt)));
+	CU_ASSERT_EQUAL(seen6.n, 3);
+	CU_ASSERT_EQUAL(b->rx_bad_cksum, 0);
+	/* dropped: segments left, discard option, late Hop-by-Hop, No Next Header */
+	unknown = b->rx_unknown;
+	rt[3] = 1;
+	inject_b(&x, syn6(&x, IPPROTO_ROUTING, rt, sizeof(rt)));
+	inject_b(&x, syn6(&x, IPPROTO_DSTOPTS, dst_disc, sizeof(dst_disc)));
+	inject_b(&x, syn6(&x, IPPROTO_DSTOPTS, late_hbh, sizeof(late_hbh)));
+	inject_b(&x, syn6(&x, IPPROTO_DSTOPTS, dst_none, sizeof(dst_none)));
+	CU_ASSERT_EQUAL(b->rx_unknown, unknown + 4);
+	/* malformed: an option past its header; a header past the payload */
+	malformed = b->rx_malformed;
+	inject_b(&x, syn6(&x, IPPROTO_DSTOPTS, dst_over, sizeof(dst_over)));
+	{
+		uint8_t big[8] = { IPPROTO_TCP, 7, 1, 4, 0, 0, 0, 0 }; /* 64 bytes said */
+
+		inject_b(&x, syn6(&x, IPPROTO_DSTOPTS, big, sizeof(big)));
+	}
+	CU_ASSERT_EQUAL(b->rx_malformed, malformed + 2);
+	/* a fragment behind an extension header: dropped as fragments are */
+	inject_b(&x, syn6(&x, IPPROTO_DSTOPTS, dst_frag, sizeof(dst_frag)));
+	CU_ASSERT_EQUAL(b->rx_frag, 1);
+	CU_ASSERT_EQUAL(seen6.n, 3);
+	/* ICMPv6 behind one: answered */
+	inject_b(&x, frame6(&x, IPPROTO_DSTOPTS, dst_icmp, sizeof(dst_icmp),
+			    IPPROTO_ICMPV6, echo, sizeof(echo), 2));
+	CU_ASSERT_EQUAL(b->icmp_echo_rx, 1);
+	CU_ASSERT_EQUAL(b->rx_bad_cksum, 0);
+	tg_net_flush(x.n[B][0]);
+	tn_down(&x);
+}
+
 static void test_nd_dispatch(void)
 {
 	struct tn_pair x;
@@ -840,6 +982,7 @@ static CU_TestInfo net_tests[] = {
 	{ "IPv6: NDP then ICMPv6 echo, global and link-local", test_ping6 },
 	{ "IPv6: unsolicited advertisements, NDP and fragment checks", test_nd_announce_and_checks },
 	{ "IPv6: NDP to every instance", test_nd_dispatch },
+	{ "IPv6: extension headers passed over, taken off or dropped", test_ext6 },
 	{ "impairment: seeded loss replays", test_impair_loss_replays },
 	{ "impairment: duplication and reordering", test_impair_dup_reorder },
 	{ "impairment: delay, rate, corruption", test_impair_delay_rate_corrupt },
