@@ -378,9 +378,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 			for (unsigned i = 0; i < len; i++)
 				l4[i] = u8(&in);
-			if (op & 0x80)
-				inject(n, frame6((op & 0x40) ? IPPROTO_ICMPV6 : IPPROTO_TCP,
+			if (op & 0x80) {
+				/* bits 3-5: extension headers first, which the
+				 * input walks and takes off (RFC 8200 §4) */
+				static const uint8_t ext[] = {
+					IPPROTO_HOPOPTS, IPPROTO_DSTOPTS,
+					IPPROTO_ROUTING, IPPROTO_FRAGMENT,
+				};
+				unsigned e = (op >> 3) & 7;
+
+				inject(n, frame6(e != 0 ? ext[(e - 1) % sizeof(ext)]
+						 : (op & 0x40) ? IPPROTO_ICMPV6 : IPPROTO_TCP,
 						 l4, len));
+			}
 			else
 				inject(n, frame(IPPROTO_TCP, l4, len));
 			break;

@@ -78,6 +78,13 @@ seeds = {
         bytes([1, 1, 2, 0, 0, 0, 0, 1]) +
         bytes([6 | 0xc0]) + struct.pack('!H', 16) +
         bytes([128, 0, 0, 0, 0, 1, 0, 1]) + bytes(8),
+    # a SYN behind Hop-by-Hop (a Router Alert) and Destination Options
+    # (PadN) headers (op bits 3-5 = 1: Hop-by-Hop first)
+    'ipv6_ext_syn':
+        bytes([6 | 0x80 | (1 << 3)]) + struct.pack('!H', 40) +
+        bytes([60, 0, 5, 2, 0, 0, 0, 0]) + bytes([6, 0, 1, 4, 0, 0, 0, 0]) +
+        struct.pack('!HHIIBBHHH', 40000, 80, 1, 0, 0x50, SYN, 1000, 0, 0) +
+        bytes(4),
     'raw_tcp':
         bytes([6]) + struct.pack('!H', 24) +
         struct.pack('!HHIIBBHHH', 40000, 80, 1, 0, 0x60, SYN, 1000, 0, 0) +
