@@ -994,8 +994,9 @@ struct cli_row {
 
 #define CLI_ROW_FIRST offsetof(struct cli_row, acc)
 #define CLI_ROW_N ((sizeof(struct cli_row) - CLI_ROW_FIRST) / sizeof(double))
-_Static_assert(sizeof(struct cli_row) - CLI_ROW_FIRST == CLI_ROW_N * sizeof(double),
-	       "struct cli_row: only doubles after seen");
+_Static_assert(offsetof(struct cli_row, mbufs) - CLI_ROW_FIRST == 16 * sizeof(double) &&
+	       sizeof(struct cli_row) == offsetof(struct cli_row, mbufs) + sizeof(double),
+	       "struct cli_row: the 17 doubles acc .. mbufs, nothing else, after seen");
 
 /* Add every counter of @p r to @p tot. */
 static void cli_row_add(struct cli_row *tot, const struct cli_row *r)

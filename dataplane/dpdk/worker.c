@@ -777,7 +777,10 @@ int tg_dpdk_worker_main(void *arg)
 			if (tg_flow_engine_drained(w->e))
 				break;
 		}
-		if (tg_dpdk_worker_poll(w) != 0 || tg_flow_engine_busy(w->e)) {
+		/* frames the device did not take yet are work too: waiting
+		 * would hold them up to the longest wait */
+		if (tg_dpdk_worker_poll(w) != 0 || tg_flow_engine_busy(w->e) ||
+		    tg_net_tx_pending(tg_tcp_net(w->tcp))) {
 			w->idle = 0;
 			w->wait_us = 0;
 			continue;

@@ -275,6 +275,11 @@ static uint16_t tg_net_wire(struct tg_net *n, struct rte_mbuf **pkts, uint16_t c
 	return sent;
 }
 
+bool tg_net_tx_pending(const struct tg_net *n)
+{
+	return n->txq_cnt > 0;
+}
+
 void tg_net_flush(struct tg_net *n)
 {
 	if (n->imp[TG_NET_TX] != NULL)

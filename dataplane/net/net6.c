@@ -468,13 +468,16 @@ static enum tg_ip6_walk tg_ip6_upper(const struct rte_ipv6_hdr *ip, uint32_t ava
  * becomes the upper-layer protocol and the payload length its length,
  * so the rest of the input sees a plain IPv6 packet and its
  * pseudo-header (§8.1) is right. A fragment is dropped (rx_frag) as IPv4
- * fragments are; a truncated header is malformed; what says discard, and
- * a packet shared with another instance (it cannot be changed), are
- * rx_unknown. No ICMPv6 Parameter Problem is sent (this stack sends no
- * ICMP errors). Returns false when @p m was dropped, else *@p ipp is the
- * (moved) IPv6 header.
+ * fragments are; a truncated header is malformed; what says discard is
+ * rx_unknown. A packet shared with other instances (an NDP message
+ * handed to each) is not changed: this instance goes on with a copy of
+ * its own (no mbuf for it: no_mbuf). No ICMPv6 Parameter Problem is sent
+ * (this stack sends no ICMP errors). Returns NULL when the packet was
+ * dropped, else the packet to go on with, *@p ipp its (moved) IPv6
+ * header.
  */
-static bool tg_ip6_ext(struct tg_net *n, struct rte_mbuf *m, struct rte_ipv6_hdr **ipp)
+static struct rte_mbuf *tg_ip6_ext(struct tg_net *n, struct rte_mbuf *m,
+				   struct rte_ipv6_hdr **ipp)
 {
 	struct rte_ipv6_hdr *ip = *ipp;
 	uint32_t off = 0;
@@ -485,19 +488,29 @@ static bool tg_ip6_ext(struct tg_net *n, struct rte_mbuf *m, struct rte_ipv6_hdr
 		break;
 	case TG_IP6_FRAG:
 		tg_net_drop(m, &n->st.rx_frag);
-		return false;
+		return NULL;
 	case TG_IP6_TRUNC:
 		tg_net_drop(m, &n->st.rx_malformed);
-		return false;
+		return NULL;
 	default:
 		tg_net_drop(m, &n->st.rx_unknown);
-		return false;
+		return NULL;
 	}
 	if (off == 0)
-		return true;
+		return m;
 	if (!RTE_MBUF_DIRECT(m) || rte_mbuf_refcnt_read(m) != 1) {
-		tg_net_drop(m, &n->st.rx_unknown);
-		return false;
+		struct rte_mbuf *c = rte_pktmbuf_copy(m, n->pool, 0, UINT32_MAX);
+
+		if (c == NULL) {
+			tg_net_drop(m, &n->st.no_mbuf);
+			return NULL;
+		}
+		rte_pktmbuf_free(m);
+		m = c;
+		if (m->data_len < TG_ETH_LEN + TG_IP6_LEN + off) {
+			tg_net_drop(m, &n->st.rx_malformed);
+			return NULL;
+		}
 	}
 	memmove(rte_pktmbuf_mtod_offset(m, uint8_t *, off),
 		rte_pktmbuf_mtod(m, uint8_t *), TG_ETH_LEN + TG_IP6_LEN);
@@ -506,7 +519,7 @@ static bool tg_ip6_ext(struct tg_net *n, struct rte_mbuf *m, struct rte_ipv6_hdr
 	ip->payload_len = htons((uint16_t)(ntohs(ip->payload_len) - off));
 	ip->proto = nh;
 	*ipp = ip;
-	return true;
+	return m;
 }
 
 void tg_ip6_input(struct tg_net *n, struct rte_mbuf *m, bool copy)
@@ -540,7 +553,8 @@ void tg_ip6_input(struct tg_net *n, struct rte_mbuf *m, bool copy)
 		tg_net_drop(m, &n->st.rx_malformed);
 		return;
 	}
-	if (!tg_ip6_ext(n, m, &ip))
+	m = tg_ip6_ext(n, m, &ip);
+	if (m == NULL)
 		return;
 	plen = ntohs(ip->payload_len);
 	if (ip->proto == IPPROTO_ICMPV6) {
@@ -675,13 +689,24 @@ bool tg_net6_is_nd(const struct rte_mbuf *m)
 	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 	const struct rte_ipv6_hdr *ip;
 	const uint8_t *msg;
+	uint8_t proto;
 
 	if (m->data_len < TG_ETH_LEN + TG_IP6_LEN + 1 ||
 	    eth->ether_type != htons(RTE_ETHER_TYPE_IPV6))
 		return false;
 	ip = (const struct rte_ipv6_hdr *)(eth + 1);
 	msg = (const uint8_t *)(ip + 1);
-	return ip->proto == IPPROTO_ICMPV6 && (msg[0] == TG_ND_NS || msg[0] == TG_ND_NA);
+	proto = ip->proto;
+	/* past extension headers, as the placement reads it */
+	if (proto != IPPROTO_ICMPV6) {
+		uint32_t off;
+
+		if (tg_ip6_upper(ip, m->data_len - TG_ETH_LEN, &proto, &off) != TG_IP6_UPPER ||
+		    m->data_len < TG_ETH_LEN + TG_IP6_LEN + off + 1)
+			return false;
+		msg += off;
+	}
+	return proto == IPPROTO_ICMPV6 && (msg[0] == TG_ND_NS || msg[0] == TG_ND_NA);
 }
 
 uint16_t tg_net6_classify(const struct tg_net *n, const struct rte_mbuf *m)
@@ -711,7 +736,8 @@ uint16_t tg_net6_classify(const struct tg_net *n, const struct rte_mbuf *m)
 			return TG_NET_MAX_QUEUES;
 		if ((l4[0] == TG_ICMP6_UNREACH || l4[0] == TG_ICMP6_TOO_BIG ||
 		     l4[0] == TG_ICMP6_TIMXCEED) &&
-		    m->data_len >= TG_ETH_LEN + TG_IP6_LEN + 8 + TG_IP6_LEN + 4 &&
+		    m->data_len >= (uint32_t)(l4 - rte_pktmbuf_mtod(m, const uint8_t *)) +
+				   8 + TG_IP6_LEN + 4 &&
 		    (l4[8 + 6] == IPPROTO_TCP || l4[8 + 6] == IPPROTO_UDP)) {
 			const uint8_t *q = l4 + 8;
 

@@ -416,6 +416,13 @@ unsigned tg_net_poll(struct tg_net *n);
 void tg_net_flush(struct tg_net *n);
 
 /**
+ * @param n  an instance
+ * @return true when frames wait in its queue for the device (a flush
+ *         found the device's ring full): the owner has work to retry
+ */
+bool tg_net_tx_pending(const struct tg_net *n);
+
+/**
  * Take packets as if received from the port (no rx impairment, no
  * dispatch): for tests and the fuzzer. Takes ownership of each packet.
  * @param n    an instance

@@ -949,6 +949,75 @@ static void test_ext6(void)
 	tn_down(&x);
 }
 
+/* An NS behind a Destination Options header with two instances: handled
+ * as a plain NS is (test_nd_dispatch): every instance learns, the one
+ * that got it answers (a shared packet is copied before it is changed). */
+static void test_ext6_nd_dispatch(void)
+{
+	struct tn_pair x;
+	struct tn_opts o = { .nq = 2, .v6 = true };
+	const uint8_t dst_icmp[8] = { IPPROTO_ICMPV6, 0, 1, 4, 0, 0, 0, 0 };
+	uint8_t ns[32] = { 135, 0 };
+	struct rte_mbuf *m;
+
+	tn_up(&x, &o);
+	memcpy(ns + 8, x.addr6[B].b, 16);       /* target: B */
+	ns[24] = 1;                             /* source link-layer address */
+	ns[25] = 1;
+	memcpy(ns + 26, x.mac[A], 6);
+	m = frame6(&x, IPPROTO_DSTOPTS, dst_icmp, sizeof(dst_icmp), IPPROTO_ICMPV6,
+		   ns, sizeof(ns), 2);
+	rte_pktmbuf_mtod_offset(m, uint8_t *, 14)[7] = 255; /* hop limit (not in the checksum) */
+	tn_put(&x, B, 0, m);
+	tn_run(&x, 6);
+	CU_ASSERT(tg_net_arp_lookup(x.n[B][0], &x.addr6[A], NULL));
+	CU_ASSERT(tg_net_arp_lookup(x.n[B][1], &x.addr6[A], NULL));
+	CU_ASSERT_EQUAL(tg_net_stats(x.n[B][0])->rx_unknown, 0);
+	/* one answer, from the instance that got it */
+	CU_ASSERT_EQUAL(tg_net_stats(x.n[B][0])->nd_tx, 1);
+	CU_ASSERT_EQUAL(tg_net_stats(x.n[B][1])->nd_tx, 0);
+	tn_down(&x);
+}
+
+/* Placement of an ICMPv6 error behind an extension header reads the
+ * quoted ports only within the frame: one cut 4 bytes before them stays
+ * with the queue that got it (the ports in the buffer past data_len
+ * would pick queue 1). */
+static void test_ext6_classify_bounds(void)
+{
+	struct tn_pair x;
+	struct tn_opts o = { .nq = 2, .v6 = true, .static_arp = true };
+	const uint8_t dst_icmp[8] = { IPPROTO_ICMPV6, 0, 1, 4, 0, 0, 0, 0 };
+	uint8_t err[8 + 40 + 4] = { 1, 4 };
+	struct rte_mbuf *m;
+	uint8_t *ip6;
+	uint16_t sp = 40000;
+
+	tn_up(&x, &o);
+	while (tg_net_port_owner(x.p[B], &x.addr6[B], &x.addr6[A], sp, 443) != 1)
+		sp++;
+	err[8] = 0x60;
+	err[8 + 6] = IPPROTO_TCP;
+	memcpy(err + 8 + 8, x.addr6[B].b, 16);
+	memcpy(err + 8 + 24, x.addr6[A].b, 16);
+	err[48] = (uint8_t)(sp >> 8);
+	err[49] = (uint8_t)sp;
+	err[50] = 443 >> 8;
+	err[51] = 443 & 0xff;
+	m = frame6(&x, IPPROTO_DSTOPTS, dst_icmp, sizeof(dst_icmp), IPPROTO_ICMPV6,
+		   err, sizeof(err), 2);
+	CU_ASSERT_EQUAL(rte_pktmbuf_trim(m, 4), 0);  /* data_len 110 */
+	ip6 = rte_pktmbuf_mtod_offset(m, uint8_t *, 14);
+	ip6[5] = 8 + 48;
+	CU_ASSERT_EQUAL(m->data_len, 110);
+	tn_put(&x, B, 0, m);
+	tn_run(&x, 2);
+	/* too short for the quoted ports: stays with the queue that got it */
+	CU_ASSERT_EQUAL(tg_net_stats(x.n[B][0])->disp_out, 0);
+	CU_ASSERT_EQUAL(tg_net_stats(x.n[B][1])->disp_in, 0);
+	tn_down(&x);
+}
+
 static void test_nd_dispatch(void)
 {
 	struct tn_pair x;
@@ -983,6 +1052,8 @@ static CU_TestInfo net_tests[] = {
 	{ "IPv6: unsolicited advertisements, NDP and fragment checks", test_nd_announce_and_checks },
 	{ "IPv6: NDP to every instance", test_nd_dispatch },
 	{ "IPv6: extension headers passed over, taken off or dropped", test_ext6 },
+	{ "IPv6: NDP behind an extension header, two instances", test_ext6_nd_dispatch },
+	{ "IPv6: placement past extension headers stays in the frame", test_ext6_classify_bounds },
 	{ "impairment: seeded loss replays", test_impair_loss_replays },
 	{ "impairment: duplication and reordering", test_impair_dup_reorder },
 	{ "impairment: delay, rate, corruption", test_impair_delay_rate_corrupt },
