@@ -10,9 +10,10 @@ Linux:
   af_packet    net_af_packet on our veth end (the default)
   af_xdp       net_af_xdp on our veth end (XDP in generic mode on veth)
   pcap         net_pcap (libpcap) on our veth end
-  tap          net_tap: no veth and one namespace; our stack makes a tap
-               interface there, and the kernel's end of it is the Linux
-               peer (addressed by start_ours once the device is there)
+  tap          net_tap: no veth and one namespace, with a persistent tap
+               interface made and addressed by the test; our stack
+               attaches to it (net_tap opens an existing tap of its
+               name) and the kernel's end of it is the Linux peer
   virtio_user  net_virtio_user over vhost-user to a forwarder of ours
                (tg_netpeer --fwd: net_vhost, the vhost-user server, to
                net_af_packet on our veth end): without /dev/vhost-net the
@@ -114,7 +115,7 @@ class NetPair:
         self.ours_in_root = ours_in_root
         self.ns_linux = f'tgl{tag}'
         if kind == 'tap':
-            # one namespace: ours runs in Linux's, on the tap it makes
+            # one namespace: ours runs in Linux's, on its tap
             self.ns_ours = self.ns_linux
             self.if_ours = None
             self.if_linux = f'tgt{tag}'
@@ -142,17 +143,10 @@ class NetPair:
         if r.returncode != 0:
             skip(f'network namespaces unavailable: {r.stderr.strip()}')
         self.made.append(first)
-        if self.kind == 'tap':
-            try:
-                self.in_linux('ip', 'link', 'set', 'lo', 'up')
-                # Linux's echo server listens before the tap is there
-                self.in_linux('sysctl', '-qw', 'net.ipv4.ip_nonlocal_bind=1')
-                self.in_linux('sysctl', '-qw', 'net.ipv6.ip_nonlocal_bind=1')
-            except Exception:
-                self.__exit__(None, None, None)
-                raise
-            return self
         try:
+            if self.kind == 'tap':
+                self._tap_make()
+                return self
             if not self.ours_in_root:
                 sh('ip', 'netns', 'add', self.ns_linux)
                 self.made.append(self.ns_linux)
@@ -197,6 +191,9 @@ class NetPair:
         if self.ours_in_root and self.link_made:
             sh('ip', 'link', 'del', self.if_ours, check=False)
             self.link_made = False
+        if self.kind == 'tap' and self.link_made:
+            self.in_linux('ip', 'link', 'del', self.if_linux, check=False)
+            self.link_made = False
         for ns in reversed(self.made):
             sh('ip', 'netns', 'del', ns, check=False)
         self.made = []
@@ -240,7 +237,8 @@ class NetPair:
             'af_xdp': f'net_af_xdp0,iface={self.if_ours},start_queue=0,'
                       'queue_count=1',
             'pcap': f'net_pcap0,iface={self.if_ours}',
-            'tap': f'net_tap0,iface={self.if_linux}',
+            # the kernel's end takes this address (ours: last bit flipped)
+            'tap': f'net_tap0,iface={self.if_linux},mac=02:00:5e:12:00:01',
             # a fixed address: the same one each time ours starts
             'virtio_user': f'net_virtio_user0,path={self.sock},'
                            'mac=02:00:5e:12:00:02',
@@ -268,11 +266,20 @@ class NetPair:
                                    if 'device' in ln))
         raise RuntimeError(f'{what} did not start:\n{out}\n{err}')
 
-    def _tap_up(self):
-        """The kernel's end of our tap is the Linux peer: its addresses,
-        up (our stack made the device and is ready)."""
+    def _tap_make(self):
+        """The tap, persistent (it outlives each of our processes on it:
+        addresses and neighbours stay, and there is no moment when ours
+        runs before Linux's end is addressed), with Linux's addresses.
+        net_tap sets its link down when ours closes: IPv6 keeps its
+        addresses over that."""
         t = self.if_linux
+        self.in_linux('ip', 'link', 'set', 'lo', 'up')
+        self.in_linux('ip', 'tuntap', 'add', 'dev', t, 'mode', 'tap',
+                      'multi_queue')
+        self.link_made = True
         self.in_linux('sysctl', '-qw', f'net.ipv6.conf.{t}.disable_ipv6=0')
+        self.in_linux('sysctl', '-qw',
+                      f'net.ipv6.conf.{t}.keep_addr_on_down=1')
         self.in_linux('ip', 'addr', 'add', self.linux_addr, 'dev', t)
         self.in_linux('ip', '-6', 'addr', 'add', self.linux_addr6, 'dev', t,
                       'nodad')
@@ -296,16 +303,9 @@ class NetPair:
                 'qdisc_bypass=0', '--fwd',
                 f'net_vhost0,iface={self.sock},client=0',
                 '--seconds', '600'), 'the forwarder (net_vhost)')
-        p = self._start(self._ours_cmd(
+        return self._start(self._ours_cmd(
             exe, '--vdev', self.vdev(), '--addr', self.our_addr,
             '--addr6', self.our_addr6, *args), 'our stack')
-        if self.kind == 'tap':
-            try:
-                self._tap_up()
-            except Exception:
-                stop(p)
-                raise
-        return p
 
 
 def stop(p, timeout=10):
