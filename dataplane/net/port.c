@@ -184,7 +184,7 @@ tg_result tg_net_port_start(const struct tg_net_port_conf *c,
 	struct tg_net_port *p;
 	uint16_t nb_rxd, nb_txd, mtu = 0;
 	int socket, rc;
-	bool rss;
+	bool rss, tap;
 
 	TG_ENSURE_REF(c);
 	TG_ENSURE_REF(out);
@@ -315,7 +315,16 @@ tg_result tg_net_port_start(const struct tg_net_port_conf *c,
 		goto fail;
 	}
 	p->started = true;
-	if (c->set_mac) {
+	/* net_tap gives the kernel's end of the tap the device's own
+	 * address, and changing one changes both: that end is another host
+	 * to us (the Linux peer), and every frame from it would carry our
+	 * source address (dropped as our own). Ours is the one given
+	 * (set_mac) or the device's with its last bit flipped, and the
+	 * device is not told: it passes every frame to us anyway. */
+	tap = strcmp(di.driver_name, "net_tap") == 0;
+	if (c->set_mac && tap) {
+		memcpy(p->mac.addr_bytes, c->mac, 6);
+	} else if (c->set_mac) {
 		memcpy(p->mac.addr_bytes, c->mac, 6);
 		rc = rte_eth_dev_default_mac_addr_set(c->port_id, &p->mac);
 		if (rc != 0 && rc != -ENOTSUP) {
@@ -325,6 +334,8 @@ tg_result tg_net_port_start(const struct tg_net_port_conf *c,
 		}
 	} else if (rte_eth_macaddr_get(c->port_id, &p->mac) != 0) {
 		goto fail;
+	} else if (tap) {
+		p->mac.addr_bytes[5] ^= 1;
 	}
 	if (rte_is_zero_ether_addr(&p->mac))
 		rte_eth_random_addr(p->mac.addr_bytes);

@@ -10,8 +10,17 @@
  *   tg_netpeer --vdev net_af_packet0,iface=vA --addr 198.18.0.2/24
  *              [--addr6 2001:2::2/64] [--gw ADDR] [--impair SPEC]
  *              [--seconds N] [--echo PORT]
- *              [--send ADDR:PORT|[ADDR6]:PORT --bytes N [--conns K]]
+ *              [--send ADDR:PORT|[ADDR6]:PORT --bytes N[,N...] [--conns K]]
  *              [--max-conns N] [--buf BYTES]
+ *   tg_netpeer --vdev ARGS --fwd ARGS2 [--seconds N]
+ *
+ * --fwd: no stack, a wire: every frame port 0 receives is sent on port 1
+ * (the second vdev) and back the same way, for the tests of a port kind
+ * that cannot reach Linux by itself (net_virtio_user over vhost-user:
+ * net_vhost here, net_af_packet on a veth end to Linux).
+ *
+ * --bytes with several sizes: one connection each, at once (--conns K:
+ * K connections taking the sizes in turn).
  *
  * Prints "ready" once the port is up; with --send one line per
  * connection, "sent N sha256 HEX back N sha256 HEX ok|MISMATCH"; its
@@ -197,11 +206,86 @@ static void send_step(struct conn *x)
 		tg_tcp_want(x->c, true, x->sent < x->total);
 }
 
+/* --fwd: two ports joined frame for frame, until the time is up or a
+ * signal; prints "ready" once both are started and the frames forwarded
+ * each way at the end. */
+static int fwd_main(const char *vdev, const char *vdev2, double seconds)
+{
+	struct tg_eal_opts eo = { .mem_mb = 256 };
+	struct rte_eth_conf ec;
+	struct rte_mempool *mp;
+	uint64_t moved[2] = { 0, 0 }, dropped[2] = { 0, 0 };
+	unsigned idle = 0;
+	double end;
+
+	eo.vdevs[0] = vdev;
+	eo.vdevs[1] = vdev2;
+	if (tg_failed(tg_eal_start("tg_netpeer", &eo)) || rte_eth_dev_count_avail() < 2) {
+		fprintf(stderr, "tg_netpeer: EAL or ports failed\n");
+		return 1;
+	}
+	mp = tg_net_pool_create("fwd", 8192, 0, -1);
+	if (mp == NULL)
+		return 1;
+	memset(&ec, 0, sizeof(ec));
+	for (uint16_t pid = 0; pid < 2; pid++) {
+		if (rte_eth_dev_configure(pid, 1, 1, &ec) != 0 ||
+		    rte_eth_rx_queue_setup(pid, 0, 1024, (unsigned)rte_eth_dev_socket_id(pid),
+					   NULL, mp) != 0 ||
+		    rte_eth_tx_queue_setup(pid, 0, 1024, (unsigned)rte_eth_dev_socket_id(pid),
+					   NULL) != 0 ||
+		    rte_eth_dev_start(pid) != 0) {
+			fprintf(stderr, "tg_netpeer: fwd port %u failed\n", pid);
+			return 1;
+		}
+		(void)rte_eth_promiscuous_enable(pid);
+	}
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
+	printf("ready\n");
+	fflush(stdout);
+	end = mono() + seconds;
+	while (!stop) {
+		unsigned n = 0;
+
+		for (uint16_t pid = 0; pid < 2; pid++) {
+			struct rte_mbuf *m[64];
+			uint16_t k = rte_eth_rx_burst(pid, 0, m, 64), w;
+
+			if (k == 0)
+				continue;
+			w = rte_eth_tx_burst((uint16_t)(1 - pid), 0, m, k);
+			moved[pid] += w;
+			dropped[pid] += (uint64_t)(k - w);
+			for (uint16_t i = w; i < k; i++)
+				rte_pktmbuf_free(m[i]);
+			n += k;
+		}
+		if (n != 0) {
+			idle = 0;
+			continue;
+		}
+		if (++idle > 256) {
+			usleep(50);
+			if (mono() > end)
+				break;
+		}
+	}
+	printf("fwd_0_1 %llu\nfwd_1_0 %llu\nfwd_drop_0_1 %llu\nfwd_drop_1_0 %llu\n",
+	       (unsigned long long)moved[0], (unsigned long long)moved[1],
+	       (unsigned long long)dropped[0], (unsigned long long)dropped[1]);
+	for (uint16_t pid = 0; pid < 2; pid++)
+		(void)rte_eth_dev_stop(pid);
+	tg_eal_stop();
+	return 0;
+}
+
 static int usage(void)
 {
 	fprintf(stderr, "usage: tg_netpeer --vdev ARGS --addr A/PREFIX [--gw ADDR] "
 			"[--impair SPEC] [--seconds N] [--echo PORT] "
-			"[--send ADDR:PORT --bytes N [--conns K]]\n");
+			"[--send ADDR:PORT --bytes N[,N...] [--conns K]]\n"
+			"       tg_netpeer --vdev ARGS --fwd ARGS2 [--seconds N]\n");
 	return 2;
 }
 
@@ -220,6 +304,7 @@ int main(int argc, char **argv)
 		{ "conns", required_argument, NULL, 'c' },
 		{ "max-conns", required_argument, NULL, 'M' },
 		{ "buf", required_argument, NULL, 'B' },
+		{ "fwd", required_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct tg_eal_opts eo = { .mem_mb = 512 };
@@ -231,10 +316,12 @@ int main(int argc, char **argv)
 	struct tg_net *net;
 	struct tg_tcp *tcp = NULL;
 	const char *vdev = NULL, *addr = NULL, *gw = NULL, *impair = NULL, *dst = NULL;
-	const char *addr6 = NULL;
+	const char *addr6 = NULL, *fwd = NULL;
 	double seconds = 10, end;
 	unsigned idle = 0, echo_port = 0, nconns = 1, left = 0;
-	uint64_t bytes = 0;
+	uint64_t sizes[16] = { 0 };
+	unsigned nsizes = 1;
+	bool conns_given = false;
 	char *slash;
 	char abuf[64];
 	int o, rc = 0;
@@ -249,13 +336,29 @@ int main(int argc, char **argv)
 		case 's': seconds = atof(optarg); break;
 		case 'e': echo_port = (unsigned)atoi(optarg); break;
 		case 'S': dst = optarg; break;
-		case 'b': bytes = strtoull(optarg, NULL, 0); break;
-		case 'c': nconns = (unsigned)atoi(optarg); break;
+		case 'b': {
+			char *e = optarg;
+
+			for (nsizes = 0; nsizes < 16; e++) {
+				sizes[nsizes++] = strtoull(e, &e, 0);
+				if (*e != ',')
+					break;
+			}
+			if (*e != '\0')
+				return usage();
+			break;
+		}
+		case 'c': nconns = (unsigned)atoi(optarg); conns_given = true; break;
 		case 'M': maxc = (unsigned)atoi(optarg); break;
 		case 'B': echo_buf = (size_t)atoi(optarg); break;
+		case 'F': fwd = optarg; break;
 		default: return usage();
 		}
 	}
+	if (vdev != NULL && fwd != NULL)
+		return fwd_main(vdev, fwd, seconds);
+	if (!conns_given)
+		nconns = nsizes;
 	if (vdev == NULL || addr == NULL || strlen(addr) >= sizeof(abuf) ||
 	    nconns == 0 || nconns > maxc || maxc > MAXC_MAX)
 		return usage();
@@ -356,7 +459,7 @@ int main(int argc, char **argv)
 		for (unsigned i = 0; i < nconns; i++) {
 			struct conn *x = slot();
 
-			x->total = bytes;
+			x->total = sizes[i % nsizes];
 			x->client = true;
 			x->rng = 0x9E3779B97F4A7C15ULL + i;
 			EVP_DigestInit_ex(x->h_out, EVP_sha256(), NULL);

@@ -33,7 +33,11 @@ LEVELS6 = [
 ]
 
 
-def run_level(pair, name, imp, sizes, v6=False):
+def run_level(pair, name, imp, sizes, v6=False, seconds=120, together=False):
+    """Both directions of open on the pair, each size echoed once,
+    compared by SHA-256; each transfer given SECONDS; True when all
+    held. together: our side opens its connections, one a size, at once
+    from one process (one start of ours rather than one a size)."""
     ok = True
     ours, linux = ('2001:2::2', '2001:2::1') if v6 else ('198.18.0.2', '198.18.0.1')
     target = f'[{linux}]:7' if v6 else f'{linux}:7'
@@ -42,8 +46,8 @@ def run_level(pair, name, imp, sizes, v6=False):
     p = pair.start_ours(NETPEER, '--echo', '7', '--seconds', '300', *extra)
     try:
         for n in sizes:
-            r = pair.linux_peer('client', ours, '7', str(n), '120',
-                                timeout=180)
+            r = pair.linux_peer('client', ours, '7', str(n), str(seconds),
+                                timeout=seconds + 60)
             line = r.stdout.strip()
             print(f'[{name}] linux -> ours echo {n}: {line} {r.stderr.strip()}')
             ok = ok and r.returncode == 0 and ' ok ' in line + ' '
@@ -57,18 +61,20 @@ def run_level(pair, name, imp, sizes, v6=False):
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         srv.stdout.readline()  # ready
-        for n in sizes:
+        for n in ([','.join(map(str, sizes))] if together else sizes):
             p = pair.start_ours(NETPEER, '--send', target, '--bytes',
-                                str(n), '--seconds', '120', *extra)
+                                str(n), '--seconds', str(seconds), *extra)
             try:
-                out, err = p.communicate(timeout=180)
+                out, err = p.communicate(timeout=seconds + 60)
             except subprocess.TimeoutExpired:
                 p.kill()
                 out, err = p.communicate()
             lines = [ln for ln in out.splitlines() if ln.startswith('sent ')]
             print(f'[{name}] ours -> linux echo {n}: {" ".join(lines)} '
                   f'(rc {p.returncode})')
-            good = p.returncode == 0 and len(lines) == 1 and lines[0].endswith(' ok')
+            want = sorted(sizes) if together else [int(n)]
+            good = (p.returncode == 0 and all(ln.endswith(' ok') for ln in lines)
+                    and sorted(int(ln.split()[1]) for ln in lines) == want)
             if not good:
                 print(out, err)
             ok = ok and good
