@@ -540,7 +540,11 @@ void tg_ip6_input(struct tg_net *n, struct rte_mbuf *m, bool copy)
 		tg_net_drop(m, &n->st.rx_malformed);
 		return;
 	}
-	if (m->pkt_len > l4_off + (uint32_t)plen &&
+	/* the Ethernet padding off; not from a packet shared with other
+	 * instances (an NDP message handed to each: they read it at once),
+	 * whose readers go by the payload length */
+	if (m->pkt_len > l4_off + (uint32_t)plen && RTE_MBUF_DIRECT(m) &&
+	    rte_mbuf_refcnt_read(m) == 1 &&
 	    rte_pktmbuf_trim(m, (uint16_t)(m->pkt_len - l4_off - plen)) != 0) {
 		tg_net_drop(m, &n->st.rx_malformed);
 		return;
