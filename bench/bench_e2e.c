@@ -708,7 +708,7 @@ static void e2e_usage(FILE *f)
 "                  SSL_write), as a plain libssl client does\n"
 "  --transport T   sockets (default: the above) or dpdk: tlsgate's DPDK\n"
 "                  transport in this process on a net_memif pair, our\n"
-"                  client (our handshake engine, TLS 1.2) and backend on\n"
+"                  client (our handshake engine, --tls 1.2 or 1.3) and backend on\n"
 "                  our TCP on the other end, beside tlsgate on sockets\n"
 "                  and HAProxy in the same run (see below); root\n"
 "  --control M     dpdk: thread (default; the control-plane thread on\n"
@@ -989,16 +989,11 @@ static void e2e_parse(int argc, char **argv, struct e2e_opts *o)
 	o->idle_first_us = idle_first_given ? o->idle_first_us : E2E_DEF_IDLE_FIRST_US;
 	if (o->dpdk) {
 		/* records of 64 B to 16 KiB; tlsgate on sockets and HAProxy
-		 * beside the DPDK transport; TLS 1.2: our client role has no
-		 * TLS 1.3 yet */
+		 * beside the DPDK transport */
 		if (sizes == NULL)
 			sizes = "64,1k,16k";
 		if (!servers_given)
 			o->srv[SRV_HITCH] = false;
-		if (o->tls13)
-			tg_bench_usage_error(E2E_CMD, "--transport dpdk: TLS 1.2 "
-					     "only (our handshake engine has no "
-					     "TLS 1.3 client yet)");
 		if (o->workers != 1 || o->coalesce || o->rounds != 1)
 			tg_bench_usage_error(E2E_CMD, "--transport dpdk: one "
 					     "worker, one round, no --coalesce");

@@ -13,9 +13,11 @@
  * control-plane thread pinned to the server CPU, or --control inline).
  * On memif0 (198.18.3.1), polled by lcore 0, our TCP carries both the
  * load and the backend: clients made of our handshake engine in its
- * TLS 1.2 client role (control/, no TLS 1.3 client yet) and our record
+ * client role (control/; TLS 1.2, or 1.3 with --tls 1.3) and our record
  * engine (accel/), and a backend on port 8080 that the worker reaches by
- * its active open. Neither side enters the kernel.
+ * its active open. Neither side enters the kernel. A TLS 1.3 client keeps
+ * its handshake until the server's NewSessionTicket (a post-handshake
+ * message in a record it opens) when it needs the session.
  *
  * The socket side: the same certificate and suite, tlsgate (app/tlsgate,
  * sockets) and HAProxy started by bench_e2e.c on the server CPU, a
@@ -558,13 +560,22 @@ static bool ed_cli_keys(struct ed_dpdk *d, struct ed_cli *x)
 	if (tg_failed(r))
 		return false;
 	x->resumed = tg_hs_info(x->hs)->resumed != TG_HS_FULL;
-	if (d->want_sess && !d->sess.valid &&
-	    tg_failed(tg_hs_get_session(x->hs, &d->sess)))
-		return false;
-	/* the client's Finished of a resumed handshake is still to go */
+	/* the client's Finished (TLS 1.3, or a resumed TLS 1.2) is still to go */
 	x->out_len += tg_hs_output(x->hs, x->out + x->out_len, ED_OUT - x->out_len);
-	tg_hs_free(x->hs);
-	x->hs = NULL;
+	if (tg_hs_info(x->hs)->version == TG_TLS13) {
+		/* the ticket comes after the handshake: keep the engine for it
+		 * when the session is wanted */
+		if (!d->want_sess || d->sess.valid) {
+			tg_hs_free(x->hs);
+			x->hs = NULL;
+		}
+	} else {
+		if (d->want_sess && !d->sess.valid &&
+		    tg_failed(tg_hs_get_session(x->hs, &d->sess)))
+			return false;
+		tg_hs_free(x->hs);
+		x->hs = NULL;
+	}
 	x->st = CL_DATA;
 	if (d->rec_size)
 		return ed_cli_fill(d, x);
@@ -587,8 +598,38 @@ static bool ed_cli_keys(struct ed_dpdk *d, struct ed_cli *x)
 	return true;
 }
 
+/* TLS 1.3: the post-handshake messages of a record (RFC 8446 §4.6); the
+ * session of the first NewSessionTicket is kept, then the handshake
+ * engine goes */
+static bool ed_cli_ticket(struct ed_dpdk *d, struct ed_cli *x, const uint8_t *p,
+			  uint32_t len)
+{
+	while (len >= 4) {
+		uint32_t n = 4 + (((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3]);
+
+		if (n > len || tg_failed(tg_hs_post_handshake(x->hs, p, n)))
+			return false;
+		p += n;
+		len -= n;
+	}
+	if (len != 0)
+		return false; /* a message across records: not sent by us */
+	if (d->want_sess && !d->sess.valid &&
+	    tg_failed(tg_hs_get_session(x->hs, &d->sess)))
+		return false;
+	tg_hs_free(x->hs);
+	x->hs = NULL;
+	return true;
+}
+
+/* "TLS 1.2" or "TLS 1.3": the one version of the run */
+static const char *ed_ver(const struct e2e_env *e)
+{
+	return e->o.tls13 ? "TLS 1.3" : "TLS 1.2";
+}
+
 /* open the whole records in x->in */
-static bool ed_cli_open(struct ed_cli *x)
+static bool ed_cli_open(struct ed_dpdk *d, struct ed_cli *x)
 {
 	size_t off = 0;
 
@@ -607,6 +648,9 @@ static bool ed_cli_open(struct ed_cli *x)
 			x->got += r.len;
 		else if (r.type == TG_CT_ALERT)
 			x->closed_tls = true; /* close_notify (or worse) */
+		else if (r.type == TG_CT_HANDSHAKE && x->hs != NULL &&
+			 !ed_cli_ticket(d, x, x->in + r.off, r.len))
+			return false;
 		off += TG_REC_HDR_LEN + len;
 	}
 	memmove(x->in, x->in + off, x->in_len - off);
@@ -626,7 +670,7 @@ static bool ed_cli_step(struct ed_dpdk *d, struct ed_cli *x)
 		r = tg_tcp_recv(x->c, &iov, 1);
 		if (r > 0) {
 			x->in_len += (size_t)r;
-			if (x->st == CL_DATA && !ed_cli_open(x))
+			if (x->st == CL_DATA && !ed_cli_open(d, x))
 				return false;
 			continue;
 		}
@@ -645,7 +689,7 @@ static bool ed_cli_step(struct ed_dpdk *d, struct ed_cli *x)
 		if (tg_failed(res) || (tg_hs_events(x->hs) & TG_HS_EV_FAILED))
 			return false;
 		if (tg_hs_events(x->hs) & TG_HS_EV_KEYS_READY) {
-			if (!ed_cli_keys(d, x) || !ed_cli_open(x))
+			if (!ed_cli_keys(d, x) || !ed_cli_open(d, x))
 				return false;
 			break;
 		}
@@ -806,9 +850,9 @@ static bool ed_dpdk_records(struct ed_dpdk *d, uint32_t size, struct e2e_meas *m
 	d->err[0] = '\0';
 	snprintf(m->command, sizeof(m->command),
 		 "tlsgate-bench e2e --transport dpdk: %u connections on our TCP "
-		 "over net_memif, each TLS 1.2 %s X25519 (our client engine), "
+		 "over net_memif, each %s %s X25519 (our client engine), "
 		 "then records of %u B (our record engine) to a counting backend",
-		 d->ncli, e->o.suite, size);
+		 d->ncli, ed_ver(e), e->o.suite, size);
 	for (unsigned i = 0; i < d->ncli; i++)
 		if (!ed_cli_start(d, &d->cli[i]))
 			ed_fail(d, &d->cli[i], "connect");
@@ -862,9 +906,9 @@ static bool ed_dpdk_handshakes(struct ed_dpdk *d, bool resumed, struct e2e_meas 
 	d->err[0] = '\0';
 	snprintf(m->command, sizeof(m->command),
 		 "tlsgate-bench e2e --transport dpdk: %u connections at a time on "
-		 "our TCP over net_memif, each TLS 1.2 %s %s X25519 (our client "
+		 "our TCP over net_memif, each %s %s %s X25519 (our client "
 		 "engine), GET /%u Connection: close, read to the end",
-		 d->ncli, resumed ? "resumed (ticket)" : "full", e->o.suite,
+		 d->ncli, ed_ver(e), resumed ? "resumed (ticket)" : "full", e->o.suite,
 		 e->hs_size);
 	/* warm-up: one handshake that must work (its session is offered) */
 	d->sess.valid = false;
@@ -1054,15 +1098,22 @@ static bool ed_server_up(struct ed_dpdk *d)
 	/* the server's handshake config, as tlsgate builds it */
 	tg_hs_config_defaults(hs, TG_HS_SERVER);
 	hs->acc = d->acc;
-	hs->versions = TG_HS_VERSION_TLS12;
+	hs->versions = e->o.tls13 ? TG_HS_VERSION_TLS13 : TG_HS_VERSION_TLS12;
 	snprintf(cert, sizeof(cert), "%s/cert.pem", e->dir);
 	snprintf(key, sizeof(key), "%s/key.pem", e->dir);
-	if (tg_failed(tg_cs_parse_list(e->o.suite, hs->suites, TG_HS_MAX_PREFS, &n,
-				       err, sizeof(err)))) {
+	if (e->o.tls13 ? tg_failed(tg_cs13_parse_list(e->o.suite, hs->suites13,
+						      RTE_DIM(hs->suites13), &n,
+						      err, sizeof(err)))
+		       : tg_failed(tg_cs_parse_list(e->o.suite, hs->suites,
+						    TG_HS_MAX_PREFS, &n, err,
+						    sizeof(err)))) {
 		fprintf(stderr, "%s e2e: --suite %s: %s\n", TG_BENCH_PROG, e->o.suite, err);
 		return false;
 	}
-	hs->n_suites = (unsigned)n;
+	if (e->o.tls13)
+		hs->n_suites13 = (unsigned)n;
+	else
+		hs->n_suites = (unsigned)n;
 	if (tg_failed(tg_cert_store_new(0, &d->store)) ||
 	    tg_failed(tg_cert_store_load(d->store, cert, key, true)) ||
 	    tg_failed(tg_ticket_keys_random(TG_TICKET_FMT_GCM, NULL, &d->tickets)))
@@ -1075,8 +1126,11 @@ static bool ed_server_up(struct ed_dpdk *d)
 	/* our client: the same suite, X25519 first, no verification */
 	tg_hs_config_defaults(&d->ccfg, TG_HS_CLIENT);
 	d->ccfg.acc = d->acc;
+	d->ccfg.versions = hs->versions;
 	memcpy(d->ccfg.suites, hs->suites, sizeof(hs->suites));
 	d->ccfg.n_suites = hs->n_suites;
+	memcpy(d->ccfg.suites13, hs->suites13, sizeof(hs->suites13));
+	d->ccfg.n_suites13 = hs->n_suites13;
 	d->ccfg.groups[0] = TG_GROUP_X25519;
 	d->ccfg.groups[1] = TG_GROUP_SECP256R1;
 	d->ccfg.n_groups = 2;
@@ -1326,17 +1380,17 @@ static void ed_print_table(const struct e2e_env *e, const struct ed_res *res)
 {
 	const struct e2e_meas *m[ED__N];
 
-	printf("\ntlsgate-bench e2e --transport dpdk: TLS 1.2 %s, ECDSA P-256; "
+	printf("\ntlsgate-bench e2e --transport dpdk: %s %s, ECDSA P-256; "
 	       "servers on CPU %s, clients and backends on CPU %s; %u "
 	       "connections, %.3g s per run\n",
-	       e->o.suite, e->o.core, e->cli_list, e->o.conns, e->o.seconds);
+	       ed_ver(e), e->o.suite, e->o.core, e->cli_list, e->o.conns, e->o.seconds);
 	printf("tlsgate-dpdk: DPDK transport on net_memif (no hugepages), "
 	       "control plane %s, idle waits %u..%u us; its CPU-s = worker lcore "
 	       "%s thread CPU time.\n"
 	       "tlsgate, haproxy%s: on loopback sockets; CPU-s = utime + stime of "
 	       "the server's processes.\n"
-	       "Client of tlsgate-dpdk: our handshake engine (TLS 1.2 client "
-	       "role; no TLS 1.3 client yet) and record engine on our TCP.\n\n",
+	       "Client of tlsgate-dpdk: our handshake engine (client role) and "
+	       "record engine on our TCP.\n\n",
 	       e->o.ctl_inline ? "inline in the worker" : "thread on the server CPU",
 	       e->o.idle_first_us && e->o.idle_first_us < e->o.idle_us
 		       ? e->o.idle_first_us : e->o.idle_us,
@@ -1394,7 +1448,7 @@ static void ed_json_meas(struct tg_json *j, const struct e2e_env *e, int s,
 	tg_json_uint(j, "size", size);
 	tg_json_uint(j, "record_size", hs ? 0 : size);
 	tg_json_str(j, "suite", e->o.suite);
-	tg_json_str(j, "tls", "1.2");
+	tg_json_str(j, "tls", e->o.tls13 ? "1.3" : "1.2");
 	tg_json_uint(j, "conns", e->o.conns);
 	tg_json_str(j, "server_cpus", e->o.core);
 	tg_json_str(j, "client_cpus", e->cli_list);
@@ -1494,8 +1548,10 @@ static void ed_plot(const struct e2e_env *e, const struct ed_res *res)
 			val[n][i] = ed_rate(&res->rec[s][i], false);
 		n++;
 	}
-	(void)e2e_plot_lines(e, "TLS 1.2 records through the terminator, per "
-				"server CPU-second",
+	(void)e2e_plot_lines(e, e->o.tls13 ? "TLS 1.3 records through the terminator, "
+					     "per server CPU-second"
+					   : "TLS 1.2 records through the terminator, "
+					     "per server CPU-second",
 			     "record size (plaintext bytes)",
 			     "records per server CPU-second", n, names,
 			     (const double (*)[E2E_MAX_SIZES])val);

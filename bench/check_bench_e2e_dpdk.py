@@ -85,6 +85,16 @@ def main():
                      and (sz is None or o.get("size") == sz)]
                 if len(n) != 1:
                     problems.append(f"{len(n)} measurements of {srv} {test} {sz}")
+    # --tls 1.3: our client engine spoke TLS 1.3 to the DPDK transport
+    # (and resumed with the server's NewSessionTicket)
+    ver = "TLS 1.3" if arg_after(cmd, "--tls", "1.2") == "1.3" else "TLS 1.2"
+    for o in meas:
+        if o.get("tls") != ver[4:]:
+            problems.append(f"{o}: tls is not {ver[4:]}")
+        if o.get("server") == "tlsgate-dpdk" and ver not in o.get("command", ""):
+            problems.append(f"{o}: not {ver}")
+        if o.get("test") == "resumed_handshake" and o.get("resumed") != o.get("handshakes"):
+            problems.append(f"{o}: not every handshake resumed")
     for srv in servers - {"tlsgate-dpdk"}:
         if not any(o.get("num") == "tlsgate-dpdk" and o.get("den") == srv for o in ratios):
             problems.append(f"no ratio tlsgate-dpdk/{srv}")
