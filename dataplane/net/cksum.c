@@ -7,6 +7,10 @@
  * net_int.h elsewhere (or with TG_NET_CKSUM=scalar in the environment).
  * The same raw sum either way: one's complement
  * addition does not depend on the order or the grouping of the words.
+ * A chain of segments (a TCP segment's headers, then slices of the send
+ * buffer) sums each piece on its own: a piece that starts at an odd
+ * offset of the whole has its bytes in the other halves of the 16-bit
+ * words, so its folded sum is byte-swapped (RFC 1071 §2(B)).
  */
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -59,4 +63,35 @@ uint64_t tg_cksum_add_long(const void *buf, size_t len, uint64_t sum)
 	if (have)
 		return tg_cksum_add_avx2(buf, len, sum);
 	return tg_cksum_add_scalar(buf, len, sum);
+}
+
+bool tg_raw_cksum_chain(const struct rte_mbuf *m, uint32_t off, uint32_t len,
+			uint16_t *out)
+{
+	uint64_t sum = 0;
+	uint32_t done = 0;
+
+	while (m != NULL && off >= m->data_len) {
+		off -= m->data_len;
+		m = m->next;
+	}
+	while (len > 0) {
+		uint32_t k;
+		uint16_t f;
+
+		if (m == NULL)
+			return false;
+		k = RTE_MIN(len, (uint32_t)m->data_len - off);
+		f = tg_cksum_fold(tg_cksum_add(rte_pktmbuf_mtod_offset(m, const uint8_t *, off),
+					       k, 0));
+		if (done & 1)
+			f = (uint16_t)((f << 8) | (f >> 8));
+		sum += f;
+		done += k;
+		len -= k;
+		off = 0;
+		m = m->next;
+	}
+	*out = tg_cksum_fold(sum);
+	return true;
 }

@@ -230,6 +230,11 @@ unsigned tg_net_pool_avail(const struct tg_net *n)
 	return n->pool_avail;
 }
 
+bool tg_net_tx_chains(const struct tg_net *n)
+{
+	return n->port->tx_chains;
+}
+
 struct rte_mbuf *tg_net_alloc(struct tg_net *n)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(n->pool);

@@ -43,6 +43,7 @@ struct tg_net_port {
 	bool tx_ip_cksum;      /* offloads enabled */
 	bool tx_l4_cksum;
 	bool rx_cksum;         /* the device reports checksum status */
+	bool tx_chains;        /* the device sends multi-segment mbufs */
 	bool started;
 	uint8_t key[TG_NET_KEY_LEN];
 	uint16_t reta_size;    /* entries in use (a power of two) */
@@ -182,7 +183,13 @@ static inline uint16_t tg_raw_cksum(const void *buf, size_t len)
 	return tg_cksum_fold(tg_cksum_add(buf, len, 0));
 }
 
-/* The raw sum of @p len bytes of @p m from @p off (false: not there). */
+/* cksum.c: tg_raw_cksum_mbuf() over a chain of segments */
+bool tg_raw_cksum_chain(const struct rte_mbuf *m, uint32_t off, uint32_t len,
+			uint16_t *out);
+
+/* The raw sum of @p len bytes of @p m from @p off (false: not there); a
+ * chain (headers, then the send buffer's slices) summed segment by
+ * segment, each with the fast sum */
 static inline bool tg_raw_cksum_mbuf(const struct rte_mbuf *m, uint32_t off,
 				     uint32_t len, uint16_t *out)
 {
@@ -190,7 +197,7 @@ static inline bool tg_raw_cksum_mbuf(const struct rte_mbuf *m, uint32_t off,
 		*out = tg_raw_cksum(rte_pktmbuf_mtod_offset(m, const uint8_t *, off), len);
 		return true;
 	}
-	return rte_raw_cksum_mbuf(m, off, len, out) == 0;
+	return tg_raw_cksum_chain(m, off, len, out);
 }
 
 /* arp.c: ARP and the neighbour cache both families share */

@@ -567,4 +567,13 @@ struct rte_mempool *tg_net_pool(const struct tg_net *n);
  */
 unsigned tg_net_pool_avail(const struct tg_net *n);
 
+/**
+ * Whether the instance's port sends a packet of several segments (an
+ * mbuf chain: headers, then indirect mbufs on the payload's buffers);
+ * where not, the upper layer builds one flat segment.
+ * @param n  an instance
+ * @return true: chains go out as they are
+ */
+bool tg_net_tx_chains(const struct tg_net *n);
+
 #endif

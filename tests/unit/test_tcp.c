@@ -22,6 +22,7 @@
 #include <rte_ip.h>
 #include <rte_tcp.h>
 
+#include "net_int.h"
 #include "tg_eal.h"
 #include "tg_net.h"
 #include "tg_tcp.h"
@@ -214,6 +215,10 @@ static unsigned peer_recv(struct tx *x, struct pk *out, unsigned cap)
 	unsigned k = tn_take(&x->n, A, m, 64), n = 0;
 
 	for (unsigned i = 0; i < k; i++) {
+		/* a data segment comes as its headers chained to slices of
+		 * the send buffer: parse() reads one flat frame */
+		if (m[i]->nb_segs > 1)
+			CU_ASSERT_EQUAL_FATAL(rte_pktmbuf_linearize(m[i]), 0);
 		if (n < cap) {
 			parse(m[i], &out[n]);
 			if (out[n].ts)
@@ -250,6 +255,24 @@ static struct tg_tcp_conf conf_default(void)
 	c.max_tw = 4;
 	c.secret_seed = 7;
 	return c;
+}
+
+/* as up(), with an impairment layer on our side */
+static void up_imp(struct tx *x, const struct tg_tcp_conf *cc,
+		   const struct tg_net_impair_conf *imp)
+{
+	struct tn_opts o = { .static_arp = true, .no_instance = { false, true } };
+	struct tg_tcp_conf c = cc ? *cc : conf_default();
+
+	o.imp[A] = imp;
+	memset(x, 0, sizeof(*x));
+	tn_now = 5000000;
+	tn_up(&x->n, &o);
+	c.net = x->n.n[A][0];
+	TG_ASSERT_OK(tg_tcp_new(&c, &x->t));
+	x->port = 40000;
+	x->pseq = 1000000;
+	x->ts = 5000;
 }
 
 static void up(struct tx *x, const struct tg_tcp_conf *cc)
@@ -854,6 +877,94 @@ static void test_sack_blocks(void)
 	CU_ASSERT_EQUAL(r[0].sack[0][0], p3.seq);
 	tg_tcp_close(x.c);
 	down(&x);
+}
+
+/* Our frames since the last call, flat (a chain linearized); @p chained
+ * counts those that came as chains. */
+static unsigned peer_recv_raw(struct tx *x, struct rte_mbuf **m, unsigned cap,
+			      unsigned *chained)
+{
+	unsigned k = tn_take(&x->n, A, m, cap);
+
+	for (unsigned i = 0; i < k; i++) {
+		if (m[i]->nb_segs > 1) {
+			(*chained)++;
+			CU_ASSERT_EQUAL_FATAL(rte_pktmbuf_linearize(m[i]), 0);
+		}
+	}
+	return k;
+}
+
+/* A data segment goes out as its headers chained to slices of the send
+ * buffer. The impairment layer corrupts each of the first flight: it
+ * must copy the frame and flip the bit in the copy, never in the send
+ * buffer the slices share, so the retransmissions after the timeout
+ * carry the original bytes (the first flight's frames, copies and
+ * slices, are all freed by then). Segment 2 spans two of the send
+ * buffer's mbufs. */
+static void test_retransmit_after_corruption(void)
+{
+	struct tg_net_impair_conf ic;
+	struct tx x;
+	struct rte_mbuf *m[32];
+	struct pk r;
+	static uint8_t out[5000];
+	struct tg_imp *imp;
+	uint32_t base, got = 0;
+	unsigned k, chained = 0;
+
+	/* on, but harmless until the test sets corruption: a rate far
+	 * above what the test sends */
+	memset(&ic, 0, sizeof(ic));
+	ic.seed = 3;
+	ic.dir[TG_NET_TX].rate_bps = 100000000000ULL;
+	up_imp(&x, NULL, &ic);
+	imp = x.n.n[A][0]->imp[TG_NET_TX];
+	CU_ASSERT_PTR_NOT_NULL_FATAL(imp);
+	CU_ASSERT(tg_net_tx_chains(x.n.n[A][0])); /* net_ring takes chains */
+	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
+	accept_conn(&x, true, true);
+	base = x.our;
+	tg_test_fill(out, sizeof(out));
+	imp->c.corrupt_ppm = 1000000;
+	CU_ASSERT_EQUAL(tg_tcp_send(x.c, out, sizeof(out)), (ssize_t)sizeof(out));
+	run(&x);
+	/* 1448 x 3 + 656: every one copied, a bit flipped in the copy */
+	k = peer_recv_raw(&x, m, 32, &chained);
+	CU_ASSERT_EQUAL(k, 4);
+	CU_ASSERT_EQUAL(chained, 0);
+	CU_ASSERT_EQUAL(x.n.n[A][0]->st.imp_corrupt[TG_NET_TX], 4);
+	for (unsigned i = 0; i < k; i++) {
+		struct rte_ipv4_hdr *ip = tn_ip(m[i]);
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(ip);
+		CU_ASSERT(rte_raw_cksum(ip, 20) != 0xffff ||
+			  rte_ipv4_udptcp_cksum_verify(ip, (const uint8_t *)ip + 20) != 0);
+	}
+	tn_free(m, k);
+	imp->c.corrupt_ppm = 0;
+	/* the timeout (the 200 ms floor): segment 1 again; each ACK of
+	 * the peer lets the next ones go (slow start from one segment) */
+	step(&x, 210);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->rto, 1);
+	for (int round = 0; round < 4 && got < sizeof(out); round++) {
+		k = peer_recv_raw(&x, m, 32, &chained);
+		CU_ASSERT_FATAL(k > 0);
+		for (unsigned i = 0; i < k; i++) {
+			parse(m[i], &r);
+			CU_ASSERT_EQUAL_FATAL(r.seq, base + got);
+			CU_ASSERT_FATAL(r.len > 0 && got + r.len <= sizeof(out));
+			CU_ASSERT_EQUAL(memcmp(r.data, out + got, r.len), 0);
+			got += r.len;
+		}
+		tn_free(m, k);
+		x.our = base + got;
+		send_seg(&x, ACK, NULL);
+		run(&x);
+	}
+	CU_ASSERT_EQUAL(got, sizeof(out));
+	CU_ASSERT_EQUAL(chained, 4); /* all four again, each as a chain */
+	down(&x); /* every mbuf back in its pool: no reference left behind */
 }
 
 static void test_out_of_order(void)
@@ -2361,6 +2472,8 @@ static CU_TestInfo tcp_tests[] = {
 	{ "data, delayed ACK, every second segment, MSS-sized sends", test_data_and_delayed_ack },
 	{ "retransmission timing (RFC 6298 backoff, same bytes)", test_rto_timing },
 	{ "fast retransmit and NewReno partial ACK", test_fast_retransmit },
+	{ "retransmission after the impairment layer corrupted the first flight",
+	  test_retransmit_after_corruption },
 	{ "out-of-order queue, duplicate ACKs, old duplicates", test_out_of_order },
 	{ "peek/consume: peeked bytes stay in place until consumed", test_peek_in_place },
 	{ "SACK recovery (RFC 6675): both holes in one recovery", test_sack_recovery },
