@@ -247,13 +247,12 @@ tg_result tg_net_port_start(const struct tg_net_port_conf *c,
 	/* a TCP segment goes out as its headers chained to slices of the
 	 * send buffer (no copy) where the device takes chains (DPDK 22.11:
 	 * net_memif, net_af_packet, net_tap and net_ring do, net_null does
-	 * not); elsewhere TCP copies the payload behind the headers.
-	 * TG_NET_TX_FLAT in the environment: the copy everywhere (to
-	 * measure one against the other) */
-	if ((di.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) &&
-	    getenv("TG_NET_TX_FLAT") == NULL) {
+	 * not) and the payload is large enough to pay for the slices;
+	 * elsewhere TCP copies the payload behind the headers */
+	p->tx_chain_min = UINT32_MAX;
+	if (di.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) {
 		ec.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
-		p->tx_chains = true;
+		p->tx_chain_min = c->tx_chain_min != 0 ? c->tx_chain_min : TG_NET_TX_CHAIN_MIN;
 	}
 	rss = tg_port_rss_setup(p, &di, &ec, c->no_rss);
 	for (unsigned i = 0; i < p->reta_size; i++)
@@ -351,7 +350,7 @@ tg_result tg_net_port_start(const struct tg_net_port_conf *c,
 		p->rss ? "RSS (symmetric key)" : "software dispatch",
 		p->rx_cksum ? "rx offload" : "rx software",
 		p->tx_l4_cksum ? "tx offload" : "tx software",
-		p->tx_chains ? "chains" : "flat", p->has6 ? ", IPv6" : "");
+		p->tx_chain_min != UINT32_MAX ? "chains" : "flat", p->has6 ? ", IPv6" : "");
 	*out = p;
 	return TG_OK;
 fail:

@@ -26,14 +26,18 @@
 #define TG_OPT_SACK 5
 #define TG_OPT_TS 8
 
-/* the smallest payload sent as slices of the send buffer (below it the
- * bytes are copied behind the headers: bench/RESULTS.md, "TCP segments
- * without a copy") */
-#ifndef TG_TCP_ZC_MIN
-#define TG_TCP_ZC_MIN 512u
-#endif
 
 /* ---- buffers ------------------------------------------------------------------------ */
+
+/* a raw one's-complement sum folded to 16 bits */
+static inline uint16_t tg_cksum16(uint64_t s)
+{
+	s = (s & 0xffffffffu) + (s >> 32);
+	s = (s & 0xffffffffu) + (s >> 32);
+	s = (s & 0xffffu) + (s >> 16);
+	s = (s & 0xffffu) + (s >> 16);
+	return (uint16_t)s;
+}
 
 void tg_tcp_sbuf_free(struct tg_sbuf *b)
 {
@@ -138,17 +142,24 @@ static struct rte_mbuf *tg_sbuf_find(struct tg_sbuf *b, uint32_t seq, uint32_t *
 	return m;
 }
 
-/* Copy @p len bytes of the send buffer from sequence number @p seq. */
-static void tg_sbuf_copy(struct tg_sbuf *b, uint32_t seq, uint8_t *dst, uint32_t len)
+/* Copy @p len bytes of the send buffer from sequence number @p seq;
+ * returns their raw sum (one pass: the checksum does not read them
+ * again), as bytes from an even offset. */
+static uint64_t tg_sbuf_copy(struct tg_sbuf *b, uint32_t seq, uint8_t *dst, uint32_t len)
 {
-	uint32_t s, off;
+	uint32_t s, off, done = 0;
+	uint64_t sum = 0;
 	struct rte_mbuf *m = tg_sbuf_find(b, seq, &s);
 
 	off = seq - s;
 	while (len > 0 && m != NULL) {
 		uint32_t k = RTE_MIN(len, (uint32_t)m->data_len - off);
+		uint16_t f = tg_cksum16(tg_net_cksum_copy(
+			dst, rte_pktmbuf_mtod_offset(m, uint8_t *, off), k, 0));
 
-		memcpy(dst, rte_pktmbuf_mtod_offset(m, uint8_t *, off), k);
+		/* a piece at an odd offset: its words' bytes swapped */
+		sum += (done & 1) ? (uint16_t)((f << 8) | (f >> 8)) : f;
+		done += k;
 		dst += k;
 		len -= k;
 		off += k;
@@ -165,6 +176,7 @@ static void tg_sbuf_copy(struct tg_sbuf *b, uint32_t seq, uint8_t *dst, uint32_t
 	 * cache miss an mbuf over a whole window */
 	b->cur = m;
 	b->cur_seq = s;
+	return sum;
 }
 
 /* the most slices a segment is sent as (more: copied) */
@@ -359,9 +371,10 @@ bool tg_tcp_xmit(struct tg_tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flag
 	struct rte_tcp_hdr *th;
 	uint32_t wnd;
 	/* the payload stays in the send buffer, chained behind the headers,
-	 * where the port sends chains; a small one is copied (cheaper than
-	 * the slices' mbufs) */
-	bool chain = len >= TG_TCP_ZC_MIN && tg_net_tx_chains(t->net);
+	 * where the port sends chains and the payload pays for the slices'
+	 * mbufs; a smaller one is copied (tg_net_port_conf::tx_chain_min) */
+	bool chain = len > 0 && len >= tg_net_tx_chain_min(t->net);
+	uint64_t sum = 0;
 
 	if (m == NULL) {
 		t->st.no_mbuf++;
@@ -404,9 +417,8 @@ bool tg_tcp_xmit(struct tg_tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flag
 			return false;
 		}
 	}
-	if (!chain && len > 0) {
-		tg_sbuf_copy(&c->snd, seq, (uint8_t *)(th + 1) + olen, len);
-	}
+	if (!chain && len > 0)
+		sum = tg_sbuf_copy(&c->snd, seq, (uint8_t *)(th + 1) + olen, len);
 	if (flags & TH_ACK) {
 		c->last_ack_sent = c->rcv_nxt;
 		if (SEQ_GT(c->rcv_nxt + wnd, c->rcv_adv) || c->rcv_adv == 0)
@@ -419,7 +431,11 @@ bool tg_tcp_xmit(struct tg_tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flag
 	t->st.bytes_out += len;
 	/* a segment the network refuses (no route, no ARP answer) is lost
 	 * like any other: the timers send it again */
-	if (tg_failed(tg_net_output(t->net, m, &c->key.raddr, IPPROTO_TCP)))
+	/* a copied payload was summed on the way: the checksum adds the
+	 * headers' words to it */
+	if (tg_failed(tg_net_output_sum(t->net, m, &c->key.raddr, IPPROTO_TCP,
+					chain || len == 0 ? UINT32_MAX : TG_TCP_HDR + olen,
+					sum)))
 		t->st.no_route++;
 	return true;
 }

@@ -138,6 +138,28 @@ static void test_cksum_chain(void)
 	rte_mempool_free(mp);
 }
 
+/* The fused copy and sum: the bytes copied, the sum the one of the bytes
+ * (AVX2 and, with TG_NET_CKSUM=scalar, the scalar one), from any
+ * alignment, any length. */
+static void test_cksum_copy(void)
+{
+	static uint8_t src[2100], dst[2100];
+
+	tg_test_fill(src, sizeof(src));
+	for (size_t so = 0; so < 4; so++)
+		for (size_t d = 0; d < 3; d++)
+			for (size_t len = 0; len + so + d <= 2048; len += len < 300 ? 1 : 61) {
+				uint64_t s;
+
+				memset(dst, 0, sizeof(dst));
+				s = tg_net_cksum_copy(dst + d, src + so, len, 5);
+				CU_ASSERT_EQUAL(tg_cksum_fold(s),
+						tg_cksum_fold(tg_cksum_add_scalar(src + so, len, 5)));
+				CU_ASSERT_EQUAL(memcmp(dst + d, src + so, len), 0);
+				CU_ASSERT_EQUAL(dst[d + len], 0);
+			}
+}
+
 static void test_impair_parse(void)
 {
 	struct tg_net_impair_conf c;
@@ -897,6 +919,7 @@ static CU_TestInfo net_tests[] = {
 	{ "addresses", test_addr },
 	{ "checksum: the same as rte_raw_cksum", test_cksum },
 	{ "checksum of a chain: the same as flat, any split", test_cksum_chain },
+	{ "checksum and copy in one pass", test_cksum_copy },
 	{ "impairment spec", test_impair_parse },
 	{ "gratuitous ARP at start", test_garp },
 	{ "ARP then ICMP echo between two ports", test_ping },

@@ -265,6 +265,7 @@ static void up_imp(struct tx *x, const struct tg_tcp_conf *cc,
 	struct tg_tcp_conf c = cc ? *cc : conf_default();
 
 	o.imp[A] = imp;
+	o.tx_chain_min = 512; /* an MSS-sized payload as slices */
 	memset(x, 0, sizeof(*x));
 	tn_now = 5000000;
 	tn_up(&x->n, &o);
@@ -921,7 +922,7 @@ static void test_retransmit_after_corruption(void)
 	up_imp(&x, NULL, &ic);
 	imp = x.n.n[A][0]->imp[TG_NET_TX];
 	CU_ASSERT_PTR_NOT_NULL_FATAL(imp);
-	CU_ASSERT(tg_net_tx_chains(x.n.n[A][0])); /* net_ring takes chains */
+	CU_ASSERT_EQUAL(tg_net_tx_chain_min(x.n.n[A][0]), 512); /* net_ring takes chains */
 	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
 	accept_conn(&x, true, true);
 	base = x.our;
@@ -1997,6 +1998,9 @@ struct echo_side {
 	bool eof, shut;
 };
 
+/* the ports' tx_chain_min in echo_run_v (0: the default) */
+static uint32_t echo_chain_min;
+
 /* A sends @p total bytes to B, which echoes them; A checks every byte and
  * both ends close cleanly. Returns the rounds it took (0: failed). */
 static unsigned echo_run_v(const char *imp_spec, size_t total, unsigned max_rounds,
@@ -2004,7 +2008,8 @@ static unsigned echo_run_v(const char *imp_spec, size_t total, unsigned max_roun
 			   enum tg_tcp_cc cc_kind, bool v6)
 {
 	struct tg_net_impair_conf ic[2];
-	struct tn_opts o = { .static_arp = true, .v6 = v6 };
+	struct tn_opts o = { .static_arp = true, .v6 = v6,
+			     .tx_chain_min = echo_chain_min };
 	struct tn_pair n;
 	struct tg_tcp_conf cc = conf_default();
 	struct echo_side a = { 0 }, b = { 0 };
@@ -2463,6 +2468,25 @@ static void test_echo_loss(void)
 	       (unsigned long)sa.rto, (unsigned long)sb.rto);
 }
 
+/* Every segment from 200 bytes up as slices of the send buffer, through
+ * loss, reordering, duplicates, delay (segments held while the ACKs
+ * free the send buffer under them) and corruption (copied first); both
+ * pools whole at the end (tn_down). */
+static void test_echo_chains(void)
+{
+	struct tg_tcp_stats sa, sb;
+	unsigned r;
+
+	echo_chain_min = 200;
+	r = echo_run(NULL, 1 << 20, 200000, &sa, &sb);
+	CU_ASSERT(r > 0);
+	r = echo_run("seed=21,tx.loss=2%,tx.reorder=2%,tx.dup=1%,tx.delay=1ms,"
+		     "tx.jitter=300us,tx.corrupt=1%", 1 << 20, 600000, &sa, &sb);
+	CU_ASSERT(r > 0);
+	CU_ASSERT(sa.retransmits + sb.retransmits > 0);
+	echo_chain_min = 0;
+}
+
 static CU_TestInfo tcp_tests[] = {
 	{ "passive open: SYN-ACK options, MSS/WS/TS negotiated", test_passive_open },
 	{ "SYN without options: defaults", test_negotiation_none },
@@ -2500,6 +2524,7 @@ static CU_TestInfo tcp_tests[] = {
 	{ "an empty pool at the SYN and at the data: sent later", test_pool_empty_syn_and_data },
 	{ "level-triggered events in turn when more are ready than taken", test_events_round_robin },
 	{ "two stacks: 4 MiB echo, clean", test_echo_clean },
+	{ "two stacks: echo with segments as chains, clean and impaired", test_echo_chains },
 	{ "two stacks: echo through 1% and 5% loss, reordering, duplicates", test_echo_loss },
 	{ "two stacks: CUBIC through 1% loss", test_echo_cubic },
 	{ "two stacks over IPv6, clean and through 1% loss", test_echo_v6 },
