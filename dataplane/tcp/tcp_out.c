@@ -26,7 +26,6 @@
 #define TG_OPT_SACK 5
 #define TG_OPT_TS 8
 
-
 /* ---- buffers ------------------------------------------------------------------------ */
 
 /* a raw one's-complement sum folded to 16 bits */
@@ -186,8 +185,8 @@ static uint64_t tg_sbuf_copy(struct tg_sbuf *b, uint32_t seq, uint8_t *dst, uint
  * Chain @p len bytes of the send buffer from sequence number @p seq behind
  * the headers in @p h: an indirect mbuf on each send-buffer mbuf the
  * bytes lie in (two at most for a segment of an MSS: each holds a data
- * room of the port's pool, sized for its MTU), cut to the slice. The send buffer's mbufs stay where they are;
- * each slice holds a reference, so an ACK that frees them while the
+ * room of the port's pool, sized for its MTU), cut to the slice. The
+ * send buffer's mbufs stay where they are; each slice holds a reference, so an ACK that frees them while the
  * segment waits in a queue (the device's, the impairment layer's) only
  * drops the buffer's own. The bytes never change: the buffer is only
  * appended to past them (tg_tcp_send), or trimmed from the front
@@ -430,9 +429,8 @@ bool tg_tcp_xmit(struct tg_tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flag
 	t->st.segs_out++;
 	t->st.bytes_out += len;
 	/* a segment the network refuses (no route, no ARP answer) is lost
-	 * like any other: the timers send it again */
-	/* a copied payload was summed on the way: the checksum adds the
-	 * headers' words to it */
+	 * like any other: the timers send it again. A copied payload was
+	 * summed on the way: the checksum adds the headers' words to it */
 	if (tg_failed(tg_net_output_sum(t->net, m, &c->key.raddr, IPPROTO_TCP,
 					chain || len == 0 ? UINT32_MAX : TG_TCP_HDR + olen,
 					sum)))
