@@ -145,14 +145,30 @@ static void tg_imp_one(struct tg_net *n, enum tg_net_dir d, struct tg_imp *s,
 		rte_pktmbuf_free(m);
 		return;
 	}
-	if (tg_imp_hit(r_corrupt, s->c.corrupt_ppm) && RTE_MBUF_DIRECT(m) &&
-	    rte_mbuf_refcnt_read(m) == 1 && m->data_len > 14) {
-		/* one bit past the Ethernet header: a checksum must catch it */
-		uint32_t at = 14u + (uint32_t)((r_corrupt >> 20) % (m->data_len - 14u));
-		uint8_t *p = rte_pktmbuf_mtod_offset(m, uint8_t *, at);
+	if (tg_imp_hit(r_corrupt, s->c.corrupt_ppm) && m->pkt_len > 14) {
+		/* a packet whose bytes are not its own alone (a TCP segment's
+		 * slices of the send buffer, a clone) is copied first: the
+		 * bit flipped in a shared buffer would go out again in every
+		 * retransmission */
+		if (m->nb_segs > 1 || !RTE_MBUF_DIRECT(m) || rte_mbuf_refcnt_read(m) != 1) {
+			struct rte_mbuf *c = rte_pktmbuf_copy(m, n->pool, 0, UINT32_MAX);
 
-		*p ^= (uint8_t)(1u << ((r_corrupt >> 8) & 7));
-		n->st.imp_corrupt[d]++;
+			if (c != NULL && c->nb_segs == 1) {
+				rte_pktmbuf_free(m);
+				m = c;
+			} else if (c != NULL) {
+				rte_pktmbuf_free(c);
+			}
+		}
+		if (m->nb_segs == 1 && RTE_MBUF_DIRECT(m) && rte_mbuf_refcnt_read(m) == 1) {
+			/* one bit past the Ethernet header: a checksum must
+			 * catch it */
+			uint32_t at = 14u + (uint32_t)((r_corrupt >> 20) % (m->data_len - 14u));
+			uint8_t *p = rte_pktmbuf_mtod_offset(m, uint8_t *, at);
+
+			*p ^= (uint8_t)(1u << ((r_corrupt >> 8) & 7));
+			n->st.imp_corrupt[d]++;
+		}
 	}
 	if (tg_imp_hit(r_dup, s->c.dup_ppm)) {
 		struct rte_mbuf *c = rte_pktmbuf_copy(m, n->pool, 0, UINT32_MAX);

@@ -230,6 +230,11 @@ unsigned tg_net_pool_avail(const struct tg_net *n)
 	return n->pool_avail;
 }
 
+uint32_t tg_net_tx_chain_min(const struct tg_net *n)
+{
+	return n->port->tx_chain_min;
+}
+
 struct rte_mbuf *tg_net_alloc(struct tg_net *n)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(n->pool);
@@ -344,6 +349,13 @@ void tg_net_flush(struct tg_net *n)
 tg_result tg_net_output(struct tg_net *n, struct rte_mbuf *m,
 			const struct tg_net_addr *dst, uint8_t proto)
 {
+	return tg_net_output_sum(n, m, dst, proto, UINT32_MAX, 0);
+}
+
+tg_result tg_net_output_sum(struct tg_net *n, struct rte_mbuf *m,
+			    const struct tg_net_addr *dst, uint8_t proto,
+			    uint32_t sum_off, uint64_t sum)
+{
 	struct tg_net_port *p = n->port;
 	struct rte_ipv4_hdr *ip;
 	struct rte_ether_hdr *eth;
@@ -353,7 +365,7 @@ tg_result tg_net_output(struct tg_net *n, struct rte_mbuf *m,
 	uint16_t csum_off = proto == IPPROTO_TCP ? 16 : proto == IPPROTO_UDP ? 6 : 0;
 
 	if (!tg_net_addr_is_v4(dst))
-		return tg_net_output6(n, m, dst, proto);
+		return tg_net_output6(n, m, dst, proto, sum_off, sum);
 	if (TG_IP4_LEN + l4_len > p->mtu ||
 	    (csum_off != 0 && m->data_len < csum_off + 2u)) {
 		rte_pktmbuf_free(m);
@@ -399,7 +411,7 @@ tg_result tg_net_output(struct tg_net *n, struct rte_mbuf *m,
 		} else {
 			uint16_t raw;
 
-			if (tg_raw_cksum_mbuf(m, TG_IP4_LEN, l4_len, &raw)) {
+			if (tg_l4_raw_cksum(m, TG_IP4_LEN, l4_len, sum_off, sum, &raw)) {
 				uint16_t c = (uint16_t)~tg_cksum_fold(
 					(uint64_t)raw + rte_ipv4_phdr_cksum(ip, 0));
 

@@ -596,7 +596,8 @@ void tg_ip6_input(struct tg_net *n, struct rte_mbuf *m, bool copy)
 }
 
 tg_result tg_net_output6(struct tg_net *n, struct rte_mbuf *m,
-			 const struct tg_net_addr *dst, uint8_t proto)
+			 const struct tg_net_addr *dst, uint8_t proto,
+			 uint32_t sum_off, uint64_t sum)
 {
 	struct tg_net_port *p = n->port;
 	uint32_t l4_len = m->pkt_len;
@@ -662,7 +663,7 @@ tg_result tg_net_output6(struct tg_net *n, struct rte_mbuf *m,
 		} else {
 			uint16_t raw;
 
-			if (tg_raw_cksum_mbuf(m, TG_IP6_LEN, l4_len, &raw)) {
+			if (tg_l4_raw_cksum(m, TG_IP6_LEN, l4_len, sum_off, sum, &raw)) {
 				uint16_t c = (uint16_t)~tg_cksum_fold(
 					(uint64_t)raw + rte_ipv6_phdr_cksum(ip, 0));
 

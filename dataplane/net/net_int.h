@@ -43,6 +43,7 @@ struct tg_net_port {
 	bool tx_ip_cksum;      /* offloads enabled */
 	bool tx_l4_cksum;
 	bool rx_cksum;         /* the device reports checksum status */
+	uint32_t tx_chain_min; /* tg_net_tx_chain_min() */
 	bool started;
 	uint8_t key[TG_NET_KEY_LEN];
 	uint16_t reta_size;    /* entries in use (a power of two) */
@@ -182,7 +183,19 @@ static inline uint16_t tg_raw_cksum(const void *buf, size_t len)
 	return tg_cksum_fold(tg_cksum_add(buf, len, 0));
 }
 
-/* The raw sum of @p len bytes of @p m from @p off (false: not there). */
+/* The L4 sum for tg_net_output_sum(): the first @p pre_off bytes from
+ * @p off summed, @p pre added for the rest (@p pre_off >= @p len: all
+ * of it summed here). */
+static inline bool tg_l4_raw_cksum(const struct rte_mbuf *m, uint32_t off, uint32_t len,
+				   uint32_t pre_off, uint64_t pre, uint16_t *out);
+
+/* cksum.c: tg_raw_cksum_mbuf() over a chain of segments */
+bool tg_raw_cksum_chain(const struct rte_mbuf *m, uint32_t off, uint32_t len,
+			uint16_t *out);
+
+/* The raw sum of @p len bytes of @p m from @p off (false: not there); a
+ * chain (headers, then the send buffer's slices) summed segment by
+ * segment, each with the fast sum */
 static inline bool tg_raw_cksum_mbuf(const struct rte_mbuf *m, uint32_t off,
 				     uint32_t len, uint16_t *out)
 {
@@ -190,7 +203,19 @@ static inline bool tg_raw_cksum_mbuf(const struct rte_mbuf *m, uint32_t off,
 		*out = tg_raw_cksum(rte_pktmbuf_mtod_offset(m, const uint8_t *, off), len);
 		return true;
 	}
-	return rte_raw_cksum_mbuf(m, off, len, out) == 0;
+	return tg_raw_cksum_chain(m, off, len, out);
+}
+
+static inline bool tg_l4_raw_cksum(const struct rte_mbuf *m, uint32_t off, uint32_t len,
+				   uint32_t pre_off, uint64_t pre, uint16_t *out)
+{
+	if (pre_off >= len)
+		return tg_raw_cksum_mbuf(m, off, len, out);
+	if (off + pre_off > m->data_len || (pre_off & 1))
+		return false;
+	*out = tg_cksum_fold(tg_cksum_add(rte_pktmbuf_mtod_offset(m, const uint8_t *, off),
+					  pre_off, pre));
+	return true;
 }
 
 /* arp.c: ARP and the neighbour cache both families share */
@@ -213,7 +238,8 @@ void tg_net_drop(struct rte_mbuf *m, uint64_t *counter);
 /* net6.c: IPv6, ICMPv6, NDP */
 void tg_ip6_input(struct tg_net *n, struct rte_mbuf *m, bool copy);
 tg_result tg_net_output6(struct tg_net *n, struct rte_mbuf *m,
-			 const struct tg_net_addr *dst, uint8_t proto);
+			 const struct tg_net_addr *dst, uint8_t proto,
+			 uint32_t sum_off, uint64_t sum);
 void tg_nd_send_ns(struct tg_net *n, const struct tg_net_addr *target);
 void tg_nd_announce(struct tg_net *n);
 bool tg_net6_mine(const struct tg_net_port *p, const uint8_t *a);

@@ -244,6 +244,16 @@ tg_result tg_net_port_start(const struct tg_net_port_conf *c,
 			p->tx_ip_cksum = p->tx_l4_cksum = true;
 		}
 	}
+	/* a TCP segment goes out as its headers chained to slices of the
+	 * send buffer (no copy) where the device takes chains (DPDK 22.11:
+	 * net_memif, net_af_packet, net_tap and net_ring do, net_null does
+	 * not) and the payload is large enough to pay for the slices;
+	 * elsewhere TCP copies the payload behind the headers */
+	p->tx_chain_min = UINT32_MAX;
+	if (di.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) {
+		ec.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+		p->tx_chain_min = c->tx_chain_min != 0 ? c->tx_chain_min : TG_NET_TX_CHAIN_MIN;
+	}
 	rss = tg_port_rss_setup(p, &di, &ec, c->no_rss);
 	for (unsigned i = 0; i < p->reta_size; i++)
 		p->reta[i] = (uint16_t)(i % p->n_queues);
@@ -346,11 +356,12 @@ tg_result tg_net_port_start(const struct tg_net_port_conf *c,
 		 * has the groups it was told, or passes everything */
 		(void)rte_eth_allmulticast_enable(c->port_id);
 	}
-	TG_INFO("net: port %u up: mtu %u, %u queue(s), %s, checksums %s/%s%s",
-		c->port_id, p->mtu, p->n_queues,
+	TG_INFO("net: port %u up (%s): mtu %u, %u queue(s), %s, checksums %s/%s, tx %s%s",
+		c->port_id, di.driver_name, p->mtu, p->n_queues,
 		p->rss ? "RSS (symmetric key)" : "software dispatch",
 		p->rx_cksum ? "rx offload" : "rx software",
-		p->tx_l4_cksum ? "tx offload" : "tx software", p->has6 ? ", IPv6" : "");
+		p->tx_l4_cksum ? "tx offload" : "tx software",
+		p->tx_chain_min != UINT32_MAX ? "chains" : "flat", p->has6 ? ", IPv6" : "");
 	*out = p;
 	return TG_OK;
 fail:

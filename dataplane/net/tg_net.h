@@ -206,7 +206,22 @@ struct tg_net_port_conf {
 				     the port offloads them */
 	bool no_rss;            /**< dispatch in software even where the port
 				     has RSS */
+	uint32_t tx_chain_min;  /**< the smallest TCP payload sent as slices of
+				     the send buffer chained behind the
+				     headers (no copy), where the port takes
+				     chains; 0: @ref TG_NET_TX_CHAIN_MIN,
+				     UINT32_MAX: always copied */
 };
+
+/**
+ * The default of tg_net_port_conf::tx_chain_min. On net_memif (copy
+ * mode, DPDK 22.11, MTU 1500) a segment of 1448 bytes costs about 8 %
+ * more as slices (two or three mbufs, their references, memif walking
+ * the chain) than copied behind its headers (bench/RESULTS.md, "TCP
+ * segments without a copy"): only larger payloads (a larger MTU) go as
+ * slices by default.
+ */
+#define TG_NET_TX_CHAIN_MIN 4096u
 
 /**
  * Configure and start a port: offloads it has (checksums), RSS with the
@@ -573,5 +588,45 @@ struct rte_mempool *tg_net_pool(const struct tg_net *n);
  * @return the count
  */
 unsigned tg_net_pool_avail(const struct tg_net *n);
+
+/**
+ * Copy @p len bytes and sum them in the same pass: the raw (unfolded)
+ * one's-complement sum of the bytes as 16-bit words in network order
+ * from @p src (an odd @p len: the last byte the first of a word), added
+ * to @p sum. For tg_net_output_sum().
+ * @param dst  where to
+ * @param src  from
+ * @param len  bytes
+ * @param sum  a sum to add to (0)
+ * @return the sum
+ */
+uint64_t tg_net_cksum_copy(void *dst, const void *src, size_t len, uint64_t sum);
+
+/**
+ * tg_net_output() for a packet whose L4 bytes from @p sum_off on were
+ * summed as they were written (tg_net_cksum_copy()): a software
+ * checksum sums only the first @p sum_off bytes (the L4 header; in the
+ * first segment, an even count) and adds @p sum. A port that computes
+ * checksums ignores it.
+ * @param n        an instance
+ * @param m        the packet (ownership passes, on failure too)
+ * @param dst      destination
+ * @param proto    IPPROTO_TCP or IPPROTO_UDP
+ * @param sum_off  where the bytes @p sum covers start (to the end)
+ * @param sum      their raw sum (not folded)
+ * @return as tg_net_output()
+ */
+TG_MUST_CHECK tg_result tg_net_output_sum(struct tg_net *n, struct rte_mbuf *m,
+					  const struct tg_net_addr *dst, uint8_t proto,
+					  uint32_t sum_off, uint64_t sum);
+
+/**
+ * The smallest payload the upper layer sends as an mbuf chain (headers,
+ * then indirect mbufs on the payload's buffers) on the instance's port;
+ * smaller ones it copies behind the headers, in one flat segment.
+ * @param n  an instance
+ * @return bytes; UINT32_MAX where the port takes no chains
+ */
+uint32_t tg_net_tx_chain_min(const struct tg_net *n);
 
 #endif

@@ -28,6 +28,16 @@
 
 /* ---- buffers ------------------------------------------------------------------------ */
 
+/* a raw one's-complement sum folded to 16 bits */
+static inline uint16_t tg_cksum16(uint64_t s)
+{
+	s = (s & 0xffffffffu) + (s >> 32);
+	s = (s & 0xffffffffu) + (s >> 32);
+	s = (s & 0xffffu) + (s >> 16);
+	s = (s & 0xffffu) + (s >> 16);
+	return (uint16_t)s;
+}
+
 void tg_tcp_sbuf_free(struct tg_sbuf *b)
 {
 	struct rte_mbuf *m = b->head;
@@ -109,11 +119,12 @@ uint32_t tg_tcp_sbuf_ack(struct tg_tcp_conn *c, uint32_t ack)
 	return done;
 }
 
-/* Copy @p len bytes of the send buffer from sequence number @p seq. */
-static void tg_sbuf_copy(struct tg_sbuf *b, uint32_t seq, uint8_t *dst, uint32_t len)
+/* The send buffer's mbuf that holds sequence number @p seq, and where
+ * that mbuf's first byte lies (@p s). */
+static struct rte_mbuf *tg_sbuf_find(struct tg_sbuf *b, uint32_t seq, uint32_t *s_out)
 {
 	struct rte_mbuf *m;
-	uint32_t s, off;
+	uint32_t s;
 
 	if (b->cur != NULL && SEQ_GEQ(seq, b->cur_seq) && SEQ_GEQ(b->cur_seq, b->seq)) {
 		m = b->cur;
@@ -126,11 +137,28 @@ static void tg_sbuf_copy(struct tg_sbuf *b, uint32_t seq, uint8_t *dst, uint32_t
 		s += m->data_len;
 		m = m->next;
 	}
+	*s_out = s;
+	return m;
+}
+
+/* Copy @p len bytes of the send buffer from sequence number @p seq;
+ * returns their raw sum (one pass: the checksum does not read them
+ * again), as bytes from an even offset. */
+static uint64_t tg_sbuf_copy(struct tg_sbuf *b, uint32_t seq, uint8_t *dst, uint32_t len)
+{
+	uint32_t s, off, done = 0;
+	uint64_t sum = 0;
+	struct rte_mbuf *m = tg_sbuf_find(b, seq, &s);
+
 	off = seq - s;
 	while (len > 0 && m != NULL) {
 		uint32_t k = RTE_MIN(len, (uint32_t)m->data_len - off);
+		uint16_t f = tg_cksum16(tg_net_cksum_copy(
+			dst, rte_pktmbuf_mtod_offset(m, uint8_t *, off), k, 0));
 
-		memcpy(dst, rte_pktmbuf_mtod_offset(m, uint8_t *, off), k);
+		/* a piece at an odd offset: its words' bytes swapped */
+		sum += (done & 1) ? (uint16_t)((f << 8) | (f >> 8)) : f;
+		done += k;
 		dst += k;
 		len -= k;
 		off += k;
@@ -147,6 +175,75 @@ static void tg_sbuf_copy(struct tg_sbuf *b, uint32_t seq, uint8_t *dst, uint32_t
 	 * cache miss an mbuf over a whole window */
 	b->cur = m;
 	b->cur_seq = s;
+	return sum;
+}
+
+/* the most slices a segment is sent as (more: copied) */
+#define TG_TCP_SLICES 8
+
+/*
+ * Chain @p len bytes of the send buffer from sequence number @p seq behind
+ * the headers in @p h: an indirect mbuf on each send-buffer mbuf the
+ * bytes lie in (two at most for a segment of an MSS: each holds a data
+ * room of the port's pool, sized for its MTU), cut to the slice. The
+ * send buffer's mbufs stay where they are; each slice holds a reference, so an ACK that frees them while the
+ * segment waits in a queue (the device's, the impairment layer's) only
+ * drops the buffer's own. The bytes never change: the buffer is only
+ * appended to past them (tg_tcp_send), or trimmed from the front
+ * (tg_tcp_sbuf_ack moves the direct mbuf's data_off, not the slice's).
+ * 0, or -ENOBUFS when the pool had no mbuf, -E2BIG over TG_TCP_SLICES
+ * slices (the headers' mbuf is left as it was).
+ */
+static int tg_sbuf_attach(struct tg_sbuf *b, struct rte_mempool *mp, uint32_t seq,
+			  struct rte_mbuf *h, uint32_t len)
+{
+	struct rte_mbuf *sl[TG_TCP_SLICES];
+	uint32_t s, off;
+	struct rte_mbuf *m = tg_sbuf_find(b, seq, &s);
+	struct rte_mbuf *last = h;
+	unsigned n = 0, need = 0;
+
+	off = seq - s;
+	/* how many slices: the mbufs from m that the bytes cover */
+	{
+		uint32_t left = len, o = off;
+
+		for (struct rte_mbuf *x = m; x != NULL && left > 0; x = x->next, o = 0) {
+			left -= RTE_MIN(left, (uint32_t)x->data_len - o);
+			need++;
+		}
+		if (left > 0 || need > RTE_DIM(sl))
+			return -E2BIG; /* (not in the buffer: a caller's error) */
+	}
+	if (rte_pktmbuf_alloc_bulk(mp, sl, need) != 0)
+		return -ENOBUFS;
+	while (len > 0) {
+		uint32_t k = RTE_MIN(len, (uint32_t)m->data_len - off);
+		struct rte_mbuf *mi = sl[n++];
+
+		rte_pktmbuf_attach(mi, m);
+		mi->data_off = (uint16_t)(mi->data_off + off);
+		mi->data_len = (uint16_t)k;
+		mi->pkt_len = k;
+		last->next = mi;
+		last = mi;
+		h->nb_segs++;
+		h->pkt_len += k;
+		len -= k;
+		off += k;
+		if (off == m->data_len && m->next != NULL) {
+			s += m->data_len;
+			m = m->next;
+			off = 0;
+		}
+		if (off == m->data_len)
+			break;
+	}
+	if (n < need)
+		rte_pktmbuf_free_bulk(sl + n, need - n);
+	b->cur = m;
+	b->cur_seq = s;
+	return 0;
 }
 
 /* ---- the window we offer ---------------------------------------------------------------- */
@@ -272,12 +369,18 @@ bool tg_tcp_xmit(struct tg_tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flag
 	struct rte_mbuf *m = tg_net_alloc(t->net);
 	struct rte_tcp_hdr *th;
 	uint32_t wnd;
+	/* the payload stays in the send buffer, chained behind the headers,
+	 * where the port sends chains and the payload pays for the slices'
+	 * mbufs; a smaller one is copied (tg_net_port_conf::tx_chain_min) */
+	bool chain = len > 0 && len >= tg_net_tx_chain_min(t->net);
+	uint64_t sum = 0;
 
 	if (m == NULL) {
 		t->st.no_mbuf++;
 		return false;
 	}
-	th = (struct rte_tcp_hdr *)rte_pktmbuf_append(m, (uint16_t)(TG_TCP_HDR + olen + len));
+	th = (struct rte_tcp_hdr *)rte_pktmbuf_append(
+		m, (uint16_t)(TG_TCP_HDR + olen + (chain ? 0 : len)));
 	if (th == NULL) {
 		rte_pktmbuf_free(m);
 		return false;
@@ -302,8 +405,19 @@ bool tg_tcp_xmit(struct tg_tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flag
 	th->cksum = 0;
 	th->tcp_urp = 0;
 	memcpy(th + 1, opts, olen);
-	if (len > 0)
-		tg_sbuf_copy(&c->snd, seq, (uint8_t *)(th + 1) + olen, len);
+	if (chain) {
+		int rc = tg_sbuf_attach(&c->snd, tg_net_pool(t->net), seq, m, len);
+
+		if (rc == -E2BIG && rte_pktmbuf_append(m, (uint16_t)len) != NULL) {
+			chain = false; /* too many pieces: copied after all */
+		} else if (rc != 0) {
+			rte_pktmbuf_free(m);
+			t->st.no_mbuf++;
+			return false;
+		}
+	}
+	if (!chain && len > 0)
+		sum = tg_sbuf_copy(&c->snd, seq, (uint8_t *)(th + 1) + olen, len);
 	if (flags & TH_ACK) {
 		c->last_ack_sent = c->rcv_nxt;
 		if (SEQ_GT(c->rcv_nxt + wnd, c->rcv_adv) || c->rcv_adv == 0)
@@ -315,8 +429,11 @@ bool tg_tcp_xmit(struct tg_tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flag
 	t->st.segs_out++;
 	t->st.bytes_out += len;
 	/* a segment the network refuses (no route, no ARP answer) is lost
-	 * like any other: the timers send it again */
-	if (tg_failed(tg_net_output(t->net, m, &c->key.raddr, IPPROTO_TCP)))
+	 * like any other: the timers send it again. A copied payload was
+	 * summed on the way: the checksum adds the headers' words to it */
+	if (tg_failed(tg_net_output_sum(t->net, m, &c->key.raddr, IPPROTO_TCP,
+					chain || len == 0 ? UINT32_MAX : TG_TCP_HDR + olen,
+					sum)))
 		t->st.no_route++;
 	return true;
 }

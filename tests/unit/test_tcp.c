@@ -22,6 +22,7 @@
 #include <rte_ip.h>
 #include <rte_tcp.h>
 
+#include "net_int.h"
 #include "tg_eal.h"
 #include "tg_net.h"
 #include "tg_tcp.h"
@@ -214,6 +215,10 @@ static unsigned peer_recv(struct tx *x, struct pk *out, unsigned cap)
 	unsigned k = tn_take(&x->n, A, m, 64), n = 0;
 
 	for (unsigned i = 0; i < k; i++) {
+		/* a data segment comes as its headers chained to slices of
+		 * the send buffer: parse() reads one flat frame */
+		if (m[i]->nb_segs > 1)
+			CU_ASSERT_EQUAL_FATAL(rte_pktmbuf_linearize(m[i]), 0);
 		if (n < cap) {
 			parse(m[i], &out[n]);
 			if (out[n].ts)
@@ -250,6 +255,25 @@ static struct tg_tcp_conf conf_default(void)
 	c.max_tw = 4;
 	c.secret_seed = 7;
 	return c;
+}
+
+/* as up(), with an impairment layer on our side */
+static void up_imp(struct tx *x, const struct tg_tcp_conf *cc,
+		   const struct tg_net_impair_conf *imp)
+{
+	struct tn_opts o = { .static_arp = true, .no_instance = { false, true } };
+	struct tg_tcp_conf c = cc ? *cc : conf_default();
+
+	o.imp[A] = imp;
+	o.tx_chain_min = 512; /* an MSS-sized payload as slices */
+	memset(x, 0, sizeof(*x));
+	tn_now = 5000000;
+	tn_up(&x->n, &o);
+	c.net = x->n.n[A][0];
+	TG_ASSERT_OK(tg_tcp_new(&c, &x->t));
+	x->port = 40000;
+	x->pseq = 1000000;
+	x->ts = 5000;
 }
 
 static void up(struct tx *x, const struct tg_tcp_conf *cc)
@@ -854,6 +878,94 @@ static void test_sack_blocks(void)
 	CU_ASSERT_EQUAL(r[0].sack[0][0], p3.seq);
 	tg_tcp_close(x.c);
 	down(&x);
+}
+
+/* Our frames since the last call, flat (a chain linearized); @p chained
+ * counts those that came as chains. */
+static unsigned peer_recv_raw(struct tx *x, struct rte_mbuf **m, unsigned cap,
+			      unsigned *chained)
+{
+	unsigned k = tn_take(&x->n, A, m, cap);
+
+	for (unsigned i = 0; i < k; i++) {
+		if (m[i]->nb_segs > 1) {
+			(*chained)++;
+			CU_ASSERT_EQUAL_FATAL(rte_pktmbuf_linearize(m[i]), 0);
+		}
+	}
+	return k;
+}
+
+/* A data segment goes out as its headers chained to slices of the send
+ * buffer. The impairment layer corrupts each of the first flight: it
+ * must copy the frame and flip the bit in the copy, never in the send
+ * buffer the slices share, so the retransmissions after the timeout
+ * carry the original bytes (the first flight's frames, copies and
+ * slices, are all freed by then). Segment 2 spans two of the send
+ * buffer's mbufs. */
+static void test_retransmit_after_corruption(void)
+{
+	struct tg_net_impair_conf ic;
+	struct tx x;
+	struct rte_mbuf *m[32];
+	struct pk r;
+	static uint8_t out[5000];
+	struct tg_imp *imp;
+	uint32_t base, got = 0;
+	unsigned k, chained = 0;
+
+	/* on, but harmless until the test sets corruption: a rate far
+	 * above what the test sends */
+	memset(&ic, 0, sizeof(ic));
+	ic.seed = 3;
+	ic.dir[TG_NET_TX].rate_bps = 100000000000ULL;
+	up_imp(&x, NULL, &ic);
+	imp = x.n.n[A][0]->imp[TG_NET_TX];
+	CU_ASSERT_PTR_NOT_NULL_FATAL(imp);
+	CU_ASSERT_EQUAL(tg_net_tx_chain_min(x.n.n[A][0]), 512); /* net_ring takes chains */
+	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
+	accept_conn(&x, true, true);
+	base = x.our;
+	tg_test_fill(out, sizeof(out));
+	imp->c.corrupt_ppm = 1000000;
+	CU_ASSERT_EQUAL(tg_tcp_send(x.c, out, sizeof(out)), (ssize_t)sizeof(out));
+	run(&x);
+	/* 1448 x 3 + 656: every one copied, a bit flipped in the copy */
+	k = peer_recv_raw(&x, m, 32, &chained);
+	CU_ASSERT_EQUAL(k, 4);
+	CU_ASSERT_EQUAL(chained, 0);
+	CU_ASSERT_EQUAL(x.n.n[A][0]->st.imp_corrupt[TG_NET_TX], 4);
+	for (unsigned i = 0; i < k; i++) {
+		struct rte_ipv4_hdr *ip = tn_ip(m[i]);
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(ip);
+		CU_ASSERT(rte_raw_cksum(ip, 20) != 0xffff ||
+			  rte_ipv4_udptcp_cksum_verify(ip, (const uint8_t *)ip + 20) != 0);
+	}
+	tn_free(m, k);
+	imp->c.corrupt_ppm = 0;
+	/* the timeout (the 200 ms floor): segment 1 again; each ACK of
+	 * the peer lets the next ones go (slow start from one segment) */
+	step(&x, 210);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->rto, 1);
+	for (int round = 0; round < 4 && got < sizeof(out); round++) {
+		k = peer_recv_raw(&x, m, 32, &chained);
+		CU_ASSERT_FATAL(k > 0);
+		for (unsigned i = 0; i < k; i++) {
+			parse(m[i], &r);
+			CU_ASSERT_EQUAL_FATAL(r.seq, base + got);
+			CU_ASSERT_FATAL(r.len > 0 && got + r.len <= sizeof(out));
+			CU_ASSERT_EQUAL(memcmp(r.data, out + got, r.len), 0);
+			got += r.len;
+		}
+		tn_free(m, k);
+		x.our = base + got;
+		send_seg(&x, ACK, NULL);
+		run(&x);
+	}
+	CU_ASSERT_EQUAL(got, sizeof(out));
+	CU_ASSERT_EQUAL(chained, 4); /* all four again, each as a chain */
+	down(&x); /* every mbuf back in its pool: no reference left behind */
 }
 
 static void test_out_of_order(void)
@@ -1886,6 +1998,9 @@ struct echo_side {
 	bool eof, shut;
 };
 
+/* the ports' tx_chain_min in echo_run_v (0: the default) */
+static uint32_t echo_chain_min;
+
 /* A sends @p total bytes to B, which echoes them; A checks every byte and
  * both ends close cleanly. Returns the rounds it took (0: failed). */
 static unsigned echo_run_v(const char *imp_spec, size_t total, unsigned max_rounds,
@@ -1893,7 +2008,8 @@ static unsigned echo_run_v(const char *imp_spec, size_t total, unsigned max_roun
 			   enum tg_tcp_cc cc_kind, bool v6)
 {
 	struct tg_net_impair_conf ic[2];
-	struct tn_opts o = { .static_arp = true, .v6 = v6 };
+	struct tn_opts o = { .static_arp = true, .v6 = v6,
+			     .tx_chain_min = echo_chain_min };
 	struct tn_pair n;
 	struct tg_tcp_conf cc = conf_default();
 	struct echo_side a = { 0 }, b = { 0 };
@@ -2352,6 +2468,29 @@ static void test_echo_loss(void)
 	       (unsigned long)sa.rto, (unsigned long)sb.rto);
 }
 
+/* Every segment from 200 bytes up as slices of the send buffer, through
+ * loss, reordering, duplicates, delay (segments held while the ACKs
+ * free the send buffer under them) and corruption (copied first); both
+ * pools whole at the end (tn_down). */
+static void test_echo_chains(void)
+{
+	struct tg_tcp_stats sa, sb;
+	unsigned r;
+
+	echo_chain_min = 200;
+	r = echo_run(NULL, 1 << 20, 200000, &sa, &sb);
+	CU_ASSERT(r > 0);
+	r = echo_run("seed=21,tx.loss=2%,tx.reorder=2%,tx.dup=1%,tx.delay=1ms,"
+		     "tx.jitter=300us,tx.corrupt=1%", 1 << 20, 600000, &sa, &sb);
+	CU_ASSERT(r > 0);
+	CU_ASSERT(sa.retransmits + sb.retransmits > 0);
+	/* IPv6: the chain under the 40-byte header, summed in pieces */
+	r = echo_run_v("seed=22,tx.loss=1%,tx.corrupt=1%", 512 << 10, 400000, &sa, &sb,
+		       TG_TCP_CC_NEWRENO, true);
+	CU_ASSERT(r > 0);
+	echo_chain_min = 0;
+}
+
 static CU_TestInfo tcp_tests[] = {
 	{ "passive open: SYN-ACK options, MSS/WS/TS negotiated", test_passive_open },
 	{ "SYN without options: defaults", test_negotiation_none },
@@ -2361,6 +2500,8 @@ static CU_TestInfo tcp_tests[] = {
 	{ "data, delayed ACK, every second segment, MSS-sized sends", test_data_and_delayed_ack },
 	{ "retransmission timing (RFC 6298 backoff, same bytes)", test_rto_timing },
 	{ "fast retransmit and NewReno partial ACK", test_fast_retransmit },
+	{ "retransmission after the impairment layer corrupted the first flight",
+	  test_retransmit_after_corruption },
 	{ "out-of-order queue, duplicate ACKs, old duplicates", test_out_of_order },
 	{ "peek/consume: peeked bytes stay in place until consumed", test_peek_in_place },
 	{ "SACK recovery (RFC 6675): both holes in one recovery", test_sack_recovery },
@@ -2387,6 +2528,7 @@ static CU_TestInfo tcp_tests[] = {
 	{ "an empty pool at the SYN and at the data: sent later", test_pool_empty_syn_and_data },
 	{ "level-triggered events in turn when more are ready than taken", test_events_round_robin },
 	{ "two stacks: 4 MiB echo, clean", test_echo_clean },
+	{ "two stacks: echo with segments as chains, clean and impaired", test_echo_chains },
 	{ "two stacks: echo through 1% and 5% loss, reordering, duplicates", test_echo_loss },
 	{ "two stacks: CUBIC through 1% loss", test_echo_cubic },
 	{ "two stacks over IPv6, clean and through 1% loss", test_echo_v6 },

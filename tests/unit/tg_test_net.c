@@ -118,6 +118,7 @@ int tn_up(struct tn_pair *x, const struct tn_opts *o)
 		pc.addr = x->addr[s];
 		pc.prefix = 24;
 		pc.mtu = o->mtu;
+		pc.tx_chain_min = o->tx_chain_min;
 		if (o->v6) {
 			snprintf(a, sizeof(a), "2001:2::%d", s + 1);
 			CU_ASSERT_FATAL(tg_ok(tg_net_addr_parse(a, &x->addr6[s])));

@@ -48,6 +48,8 @@ struct tn_opts {
 	bool static_arp;                          /**< each side knows the other */
 	const struct tg_net_impair_conf *imp[2];  /**< per side, or NULL */
 	uint16_t mtu;                             /**< 0: 1500 */
+	uint32_t tx_chain_min;                    /**< tg_net_port_conf's (0: its
+						       default) */
 	bool with_gateway;                        /**< A's gateway is .254 */
 	bool v6;                                  /**< IPv6 addresses too */
 	bool cross;                               /**< queue q's frames arrive at
