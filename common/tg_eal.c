@@ -171,6 +171,7 @@ static void tg_eal_close_ports(void *arg)
  * to be inactive, and it would stay active.
  */
 static int tg_eal_end_fd = -1;
+static struct rte_intr_handle *tg_eal_end_ih; /* kept: the thread's list has it */
 static atomic_int tg_eal_ended;
 
 static void tg_eal_end_cb(void *arg)
@@ -183,17 +184,17 @@ static void tg_eal_end_cb(void *arg)
 /* True once the interrupt thread has ended (10 s at most). */
 static bool tg_eal_intr_end(void)
 {
-	struct rte_intr_handle *ih;
 	uint64_t one = 1, end;
 
 	tg_eal_end_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (tg_eal_end_fd < 0)
 		return false;
-	ih = rte_intr_instance_alloc(RTE_INTR_INSTANCE_F_PRIVATE);
-	if (ih == NULL || rte_intr_fd_set(ih, tg_eal_end_fd) != 0 ||
-	    rte_intr_type_set(ih, RTE_INTR_HANDLE_EXT) != 0 ||
+	tg_eal_end_ih = rte_intr_instance_alloc(RTE_INTR_INSTANCE_F_PRIVATE);
+	if (tg_eal_end_ih == NULL ||
+	    rte_intr_fd_set(tg_eal_end_ih, tg_eal_end_fd) != 0 ||
+	    rte_intr_type_set(tg_eal_end_ih, RTE_INTR_HANDLE_EXT) != 0 ||
 	    write(tg_eal_end_fd, &one, sizeof(one)) != sizeof(one) ||
-	    rte_intr_callback_register(ih, tg_eal_end_cb, NULL) != 0)
+	    rte_intr_callback_register(tg_eal_end_ih, tg_eal_end_cb, NULL) != 0)
 		return false; /* what is there stays: the thread may use it */
 	end = rte_get_timer_cycles() + 10 * rte_get_timer_hz();
 	while (!atomic_load(&tg_eal_ended) && rte_get_timer_cycles() < end)
