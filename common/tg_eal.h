@@ -50,9 +50,10 @@ void tg_eal_ctrl_run(void (*fn)(void *), void *arg);
 /**
  * Release the EAL if it was started: every ethdev port still there is
  * stopped and closed on the interrupt thread (tg_eal_ctrl_run), that thread
- * is let finish what the closes gave it, then rte_eal_cleanup, which unmaps
- * DPDK's memory. Call it after the lcores are joined and the ports stopped
- * (tg_net_port_stop); a port left started is stopped here.
+ * is ended (DPDK 22.11's cleanup leaves it running on memory it unmaps),
+ * then rte_eal_cleanup. Call it after the lcores are joined and the ports
+ * stopped (tg_net_port_stop); a port left started is stopped here. After
+ * it, tg_eal_ctrl_run runs its function on the calling thread.
  */
 void tg_eal_stop(void);
 

@@ -6,6 +6,8 @@
  * connection each way carries a pseudo-random stream, every byte is
  * checked at the other end, both close cleanly. TG_TCP_MEMIF_MB sets the
  * megabytes each way (default 64; the benchmark is `tlsgate-bench tcp`).
+ * Then the pair started and stopped 40 times (the stop of one end against
+ * the driver's handling of it at the other, failures.md 28).
  */
 #include <errno.h>
 #include <stdatomic.h>
