@@ -33,7 +33,28 @@ TG_MUST_CHECK tg_result tg_eal_start(const char *prog,
 /** True once tg_eal_start() has succeeded. */
 int tg_eal_up(void);
 
-/** Release the EAL (rte_eal_cleanup) if it was started. */
+/**
+ * Run @p fn(@p arg) once on the EAL's interrupt thread (through an alarm)
+ * and wait for it. That thread runs the drivers' own control work: net_memif
+ * handles its peer's disconnect there (memif_disconnect: the shared regions
+ * unmapped and freed), link-state changes and DPDK's alarms run there. A
+ * device's state changed from another thread at the same time races with
+ * that work (two memif_disconnect of one device free its regions twice);
+ * changed through here, it is one after the other. Runs @p fn on the calling
+ * thread when the EAL is not up, when called on the interrupt thread itself,
+ * when no alarm can be set, or when the interrupt thread has not taken it
+ * within 10 s (each but the first two logged).
+ */
+void tg_eal_ctrl_run(void (*fn)(void *), void *arg);
+
+/**
+ * Release the EAL if it was started: every ethdev port still there is
+ * stopped and closed on the interrupt thread (tg_eal_ctrl_run), that thread
+ * is ended (DPDK 22.11's cleanup leaves it running on memory it unmaps),
+ * then rte_eal_cleanup. Call it after the lcores are joined and the ports
+ * stopped (tg_net_port_stop); a port left started is stopped here. After
+ * it, tg_eal_ctrl_run runs its function on the calling thread.
+ */
 void tg_eal_stop(void);
 
 #endif

@@ -19,6 +19,7 @@
 #include <rte_thash.h>
 
 #include "net_int.h"
+#include "tg_eal.h"
 #include "tg_log.h"
 
 /*
@@ -369,12 +370,23 @@ fail:
 	return tg_error(TG_E_IO);
 }
 
+static void tg_port_dev_stop(void *arg)
+{
+	const struct tg_net_port *p = arg;
+
+	(void)rte_eth_dev_stop(p->port_id);
+}
+
 void tg_net_port_stop(struct tg_net_port *p)
 {
 	if (p == NULL)
 		return;
 	if (p->started) {
-		(void)rte_eth_dev_stop(p->port_id);
+		/* on the interrupt thread, after whatever the driver has
+		 * there: net_memif's stop (memif_disconnect) and its handling
+		 * of the peer's disconnect, run there, free the same regions,
+		 * and from two threads at once free them twice */
+		tg_eal_ctrl_run(tg_port_dev_stop, p);
 		p->started = false;
 	}
 	for (unsigned q = 0; q < TG_NET_MAX_QUEUES; q++) {

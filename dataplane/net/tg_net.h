@@ -237,7 +237,15 @@ TG_MUST_CHECK tg_result tg_net_port_start(const struct tg_net_port_conf *conf,
 					  struct tg_net_port **out);
 
 /**
- * Stop the device and free the port. Its instances must be freed first.
+ * Stop the device and free the port. Its instances must be freed first,
+ * and no lcore may poll it any more (rte_eal_wait_lcore). The device is
+ * stopped on the EAL's interrupt thread (tg_eal_ctrl_run), one after the
+ * other with the driver's own work there: net_memif handles a peer's
+ * disconnect on that thread, and stopping one of a connected pair from
+ * another thread raced with it. The device stays open (it may be started
+ * again); tg_eal_stop() closes it. The order at the end of a program: join
+ * the lcores, free the stacks (tg_tcp_free, tg_net_free) of every port,
+ * stop the ports, tg_eal_stop().
  * @param p  a port (NULL is a no-op)
  */
 void tg_net_port_stop(struct tg_net_port *p);

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Unit tests for common/: results, bounded cursors, wipe, logging. */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <rte_alarm.h>
 #include <rte_eal.h>
+#include <rte_interrupts.h>
 #include <rte_log.h>
 #include <sys/stat.h>
 
@@ -229,6 +232,42 @@ static void test_log_output(void)
 	fclose(f);
 }
 
+static int ctrl_on_intr;
+
+static void ctrl_fn(void *arg)
+{
+	ctrl_on_intr = rte_thread_is_intr();
+	*(int *)arg += 1;
+}
+
+static atomic_int slow_done;
+
+static void slow_alarm(void *arg)
+{
+	(void)arg;
+	usleep(100000);
+	atomic_store(&slow_done, 1);
+}
+
+/* tg_eal_ctrl_run: on the interrupt thread, after what is queued there
+ * (an alarm that sleeps 100 ms), once; here when the EAL is not up */
+static void test_eal_ctrl_run(void)
+{
+	struct tg_eal_opts o = { 0 };
+	int runs = 0;
+
+	TG_ASSERT_OK(tg_eal_start("test_common", &o));
+	tg_eal_ctrl_run(ctrl_fn, &runs);
+	CU_ASSERT_EQUAL(runs, 1);
+	CU_ASSERT(ctrl_on_intr);
+	atomic_store(&slow_done, 0);
+	CU_ASSERT_EQUAL_FATAL(rte_eal_alarm_set(1, slow_alarm, NULL), 0);
+	tg_eal_ctrl_run(ctrl_fn, &runs);
+	CU_ASSERT_EQUAL(atomic_load(&slow_done), 1);
+	CU_ASSERT_EQUAL(runs, 2);
+	CU_ASSERT(ctrl_on_intr);
+}
+
 /* The EAL's runtime directory (/var/run/dpdk/tg<pid>) goes with it: one
  * was left behind by every process, thousands over the test runs. */
 static void test_eal_runtime_dir(void)
@@ -242,6 +281,13 @@ static void test_eal_runtime_dir(void)
 	CU_ASSERT_EQUAL(stat(dir, &sb), 0);
 	tg_eal_stop();
 	CU_ASSERT_NOT_EQUAL(stat(dir, &sb), 0);
+	{
+		int runs = 0;
+
+		tg_eal_ctrl_run(ctrl_fn, &runs); /* no EAL: here */
+		CU_ASSERT_EQUAL(runs, 1);
+		CU_ASSERT(!ctrl_on_intr);
+	}
 }
 
 static CU_TestInfo common_tests[] = {
@@ -252,6 +298,7 @@ static CU_TestInfo common_tests[] = {
 	{ "wipe and constant-time compare", test_wipe_ct },
 	{ "log levels", test_log_levels },
 	{ "log output: stderr, then rte_log", test_log_output },
+	{ "EAL: device control on the interrupt thread", test_eal_ctrl_run },
 	{ "EAL runtime directory removed at stop", test_eal_runtime_dir },
 	CU_TEST_INFO_NULL,
 };
