@@ -321,9 +321,14 @@ bool tg_tcp_xmit(struct tg_tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flag
 	return true;
 }
 
+/* A segment without data carries SND.MAX (BSD's rule): after a timeout
+ * SND.NXT went back to SND.UNA, and a peer that has those bytes takes a
+ * sequence number below its RCV.NXT as not acceptable and drops the ACK
+ * with it; two ends both backing off that way answer nothing of each
+ * other's. In persist, SND.NXT: one past a closed window is refused. */
 void tg_tcp_send_ack(struct tg_tcp_conn *c)
 {
-	(void)tg_tcp_xmit(c, c->snd_nxt, 0, TH_ACK);
+	(void)tg_tcp_xmit(c, c->persist ? c->snd_nxt : c->snd_max, 0, TH_ACK);
 }
 
 /* SYN (SYN_SENT) or SYN-ACK (SYN_RCVD), first or again. */
