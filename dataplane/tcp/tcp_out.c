@@ -466,8 +466,10 @@ void tg_tcp_arm_rtx(struct tg_tcp_conn *c)
 	if (!c->persist && c->rack.reo_due_ms != 0 && tg_rack_on(c)) {
 		at = RTE_MAX(c->rack.reo_due_ms, c->t->now_ms + 1);
 		c->rack.tmode = TG_RTX_REO;
-	} else if (tg_rack_pto(c, &pto) && pto < at) {
-		at = pto;
+	} else if (tg_rack_pto(c, &pto)) {
+		/* §7.2: a probe due after the RTO goes at the RTO's time,
+		 * instead of it */
+		at = RTE_MIN(pto, at);
 		c->rack.tmode = TG_RTX_PTO;
 	}
 	tg_wheel_arm(&c->t->wheel, &c->tm_rtx, at);

@@ -634,8 +634,10 @@ static void test_rto_timing(void)
 	struct pk r[8];
 	uint32_t at[6];
 	unsigned n = 0;
+	struct tg_tcp_conf cf = conf_default();
 
-	up(&x, NULL);
+	cf.no_rack = true; /* the RTO alone: no probe in its place */
+	up(&x, &cf);
 	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
 	accept_conn(&x, true, true);
 	CU_ASSERT_EQUAL(tg_tcp_send(x.c, "abc", 3), 3);
@@ -683,6 +685,7 @@ static void test_ack_seq_after_rto(void)
 	unsigned k;
 
 	cf.no_delack = true;
+	cf.no_rack = true; /* the timeout, not a loss probe in its place */
 	up(&x, &cf);
 	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
 	accept_conn(&x, true, true);
@@ -1441,8 +1444,10 @@ static void test_fin_acked_after_rto(void)
 	static uint8_t out[3000];
 	unsigned k, bytes = 0;
 	bool fin = false;
+	struct tg_tcp_conf cf = conf_default();
 
-	up(&x, NULL);
+	cf.no_rack = true; /* the timeout, not a loss probe in its place */
+	up(&x, &cf);
 	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
 	accept_conn(&x, true, true);
 	memset(out, 'f', sizeof(out));
