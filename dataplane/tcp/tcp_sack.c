@@ -619,7 +619,9 @@ static uint32_t tg_next_rescue(const struct tg_tcp_conn *c, uint32_t *s)
 	}
 	if (SEQ_LT(low, c->snd_una))
 		low = c->snd_una;
-	if (!SEQ_GT(top, low))
+	/* with RACK a resent segment lost again is found lost again:
+	 * no rescue of what this recovery resent already */
+	if (!SEQ_GT(top, low) || (tg_rack_on(c) && !SEQ_GT(top, c->high_rxt)))
 		return 0;
 	*s = SEQ_GT(top, low + c->mss) ? top - c->mss : low;
 	return top - *s;
@@ -632,6 +634,9 @@ void tg_sack_enter(struct tg_tcp_conn *c)
 	c->high_rxt = c->snd_una;
 	c->cwnd = c->ssthresh;
 	c->rack.rescue = false;
+	/* a probe's loss is this recovery's to repair and respond to
+	 * (RFC 8985 §7.4: one response, not a second one for the probe) */
+	c->rack.tlp_out = false;
 	if (tg_rack_on(c)) {
 		/* 4.3: the first lost segment at once, whatever the pipe */
 		uint32_t s, len = tg_next_lost(c, c->snd_una, &s);

@@ -865,6 +865,371 @@ static void test_sack_recovery(void)
 	down(&x);
 }
 
+
+/* ---- RACK-TLP (RFC 8985), NextSeg rules 3 and 4 (RFC 6675 §4) -------------------------------- */
+
+/* a connection whose RTT is @p rtt_ms: @p n small exchanges, each ACK
+ * that long after its segment (SRTT near it, min_RTT exactly it) */
+static void rack_warm(struct tx *x, unsigned rtt_ms, unsigned n)
+{
+	struct pk r[8];
+	char w[101];
+
+	memset(w, 'w', 100);
+	w[100] = 0;
+	for (unsigned i = 0; i < n; i++) {
+		CU_ASSERT_EQUAL(tg_tcp_send(x->c, w, 100), 100);
+		tg_tcp_flush(x->t);
+		CU_ASSERT_EQUAL_FATAL(peer_recv(x, r, 8), 1);
+		step(x, rtt_ms);
+		x->our += 100;
+		send_seg(x, ACK, NULL);
+		run(x);
+		CU_ASSERT_EQUAL(peer_recv(x, r, 8), 0);
+	}
+}
+
+/* @p n MSS segments of @p out sent in one burst; their first sequence
+ * numbers in sg[1..n] (sg[n + 1]: the end) */
+static void rack_burst(struct tx *x, uint8_t *out, unsigned n, uint32_t *sg)
+{
+	struct pk r[32];
+
+	for (unsigned i = 0; i < n * 1448; i++)
+		out[i] = (uint8_t)(i * 11 + n);
+	for (unsigned i = 1; i <= n + 1; i++)
+		sg[i] = x->our + (i - 1) * 1448;
+	CU_ASSERT_EQUAL(tg_tcp_send(x->c, out, n * 1448), (ssize_t)(n * 1448));
+	tg_tcp_flush(x->t);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(x, r, 32), n);
+}
+
+/* the peer's ACK of everything below @p ack with SACK blocks */
+static void sack_ack(struct tx *x, uint32_t ack, unsigned nb, const uint32_t (*b)[2])
+{
+	struct pk p;
+
+	x->our = ack;
+	p = seg(x, ACK, NULL);
+	p.n_sack = nb;
+	for (unsigned i = 0; i < nb; i++) {
+		p.sack[i][0] = b[i][0];
+		p.sack[i][1] = b[i][1];
+	}
+	peer_send(x, &p);
+	run(x);
+}
+
+static void expect_seg(const struct pk *r, uint32_t seq, const uint8_t *data, uint32_t len)
+{
+	CU_ASSERT_EQUAL(r->seq, seq);
+	CU_ASSERT_EQUAL(r->len, len);
+	CU_ASSERT(r->len == len && memcmp(r->data, data, len) == 0);
+}
+
+/* RFC 8985 §6.2: a segment sent before one SACKed is lost once the RTT
+ * and the reordering window (min_RTT / 4) have passed since it went,
+ * not before: the reordering timer resends it then, no RTO */
+static void test_rack_reo_wnd(void)
+{
+	struct tx x;
+	struct pk r[32];
+	static uint8_t out[3 * 1448];
+	uint32_t sg[5], b[1][2];
+	struct tg_tcp_info in;
+	unsigned k, ms;
+
+	up(&x, NULL);
+	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
+	accept_conn(&x, true, true);
+	rack_warm(&x, 20, 24);
+	tg_tcp_info(x.c, &in);
+	CU_ASSERT(in.srtt_us >= 5000); /* the window is min_RTT / 4 = 5 ms */
+	rack_burst(&x, out, 3, sg);
+	/* 20 ms later only segment 3 arrives: 1 and 2 were sent before it
+	 * (the same burst), but within the window they may be reordered */
+	step(&x, 20);
+	b[0][0] = sg[3];
+	b[0][1] = sg[4];
+	sack_ack(&x, sg[1], 1, b);
+	CU_ASSERT_EQUAL(peer_recv(&x, r, 32), 0);
+	for (ms = 1; ms <= 4; ms++) {
+		step(&x, 1);
+		CU_ASSERT_EQUAL(peer_recv(&x, r, 32), 0);
+	}
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->rack_lost, 0);
+	/* 5 ms: both lost, resent in one recovery */
+	step(&x, 1);
+	k = peer_recv(&x, r, 32);
+	CU_ASSERT_EQUAL_FATAL(k, 2);
+	expect_seg(&r[0], sg[1], out, 1448);
+	expect_seg(&r[1], sg[2], out + 1448, 1448);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->rack_lost, 2);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->fast_retransmits, 1);
+	x.our = sg[4];
+	send_seg(&x, ACK, NULL);
+	run(&x);
+	tg_tcp_info(x.c, &in);
+	CU_ASSERT_EQUAL(in.unacked, 0);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->rto, 0);
+	tg_tcp_close(x.c);
+	down(&x);
+}
+
+/* RFC 8985 §7: the last two segments lost: a probe after the PTO (2 SRTT
+ * + 2 ms, well before the RTO) resends the last; its SACK shows the
+ * other lost, resent at once; no RTO. §7.4: the ACK past the probe that
+ * repaired a loss takes the window down once. */
+static void test_tlp_tail(void)
+{
+	struct tx x;
+	struct pk r[32];
+	static uint8_t out[4 * 1448];
+	uint32_t sg[6], b[1][2];
+	struct tg_tcp_info in;
+	unsigned k, pto;
+
+	up(&x, NULL);
+	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
+	accept_conn(&x, true, true);
+	rack_warm(&x, 20, 24);
+	rack_burst(&x, out, 4, sg);
+	step(&x, 20);
+	x.our = sg[3];
+	send_seg(&x, ACK, NULL); /* 1 and 2; 3 and 4 are lost */
+	run(&x);
+	CU_ASSERT_EQUAL(peer_recv(&x, r, 32), 0);
+	tg_tcp_info(x.c, &in);
+	pto = (2 * in.srtt_us + 2000 + 999) / 1000;
+	CU_ASSERT(pto < in.rto_ms);
+	step(&x, pto - 1);
+	CU_ASSERT_EQUAL(peer_recv(&x, r, 32), 0);
+	step(&x, 1);
+	k = peer_recv(&x, r, 32);
+	CU_ASSERT_EQUAL_FATAL(k, 1);
+	expect_seg(&r[0], sg[4], out + 3 * 1448, 1448);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->tlp, 1);
+	/* the probe arrives: SACKed, segment 3 is lost (sent before it) */
+	step(&x, 20);
+	b[0][0] = sg[4];
+	b[0][1] = sg[5];
+	sack_ack(&x, sg[3], 1, b);
+	k = peer_recv(&x, r, 32);
+	CU_ASSERT_EQUAL_FATAL(k, 1);
+	expect_seg(&r[0], sg[3], out + 2 * 1448, 1448);
+	x.our = sg[5];
+	send_seg(&x, ACK, NULL);
+	run(&x);
+	tg_tcp_info(x.c, &in);
+	CU_ASSERT_EQUAL(in.unacked, 0);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->rto, 0);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->fast_retransmits, 1);
+	/* nothing more: no probe with nothing outstanding */
+	step(&x, 1000);
+	CU_ASSERT_EQUAL(peer_recv(&x, r, 32), 0);
+	tg_tcp_close(x.c);
+	down(&x);
+}
+
+/* RFC 8985 §7.4: a probe whose original arrived too (the peer's
+ * duplicate ACK, no block) takes nothing down; the probe of a single
+ * outstanding segment waits 2 SRTT + 200 ms, at most the RTO, and goes
+ * in its place */
+static void test_tlp_not_lost(void)
+{
+	struct tx x;
+	struct pk r[32];
+	static uint8_t out[3 * 1448];
+	uint32_t sg[5], cwnd;
+	struct tg_tcp_info in;
+	unsigned k, ms;
+
+	up(&x, NULL);
+	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
+	accept_conn(&x, true, true);
+	rack_warm(&x, 20, 24);
+	rack_burst(&x, out, 3, sg);
+	step(&x, 20);
+	x.our = sg[3];
+	send_seg(&x, ACK, NULL);
+	run(&x);
+	tg_tcp_info(x.c, &in);
+	cwnd = in.cwnd;
+	for (ms = 1; ms < in.rto_ms; ms++) {
+		step(&x, 1);
+		CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 32), 0);
+	}
+	step(&x, 1);
+	k = peer_recv(&x, r, 32);
+	CU_ASSERT_EQUAL_FATAL(k, 1);
+	expect_seg(&r[0], sg[3], out + 2 * 1448, 1448);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->tlp, 1);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->rto, 0);
+	/* the original's ACK, then the duplicate ACK for the probe */
+	x.our = sg[4];
+	send_seg(&x, ACK, NULL);
+	run(&x);
+	send_seg(&x, ACK, NULL);
+	run(&x);
+	tg_tcp_info(x.c, &in);
+	CU_ASSERT_EQUAL(in.unacked, 0);
+	CU_ASSERT(in.cwnd >= cwnd);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->tlp_recovered, 0);
+	tg_tcp_close(x.c);
+	down(&x);
+}
+
+/* RFC 8985: a lost retransmission is found like any loss: the other
+ * retransmission, sent after it, is SACKed one RTT later, so it is
+ * resent again, without waiting for the RTO */
+static void test_rack_lost_retransmission(void)
+{
+	struct tx x;
+	struct pk r[32];
+	static uint8_t out[8 * 1448];
+	uint32_t sg[10], b[2][2];
+	struct tg_tcp_info in;
+	unsigned k;
+
+	up(&x, NULL);
+	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
+	accept_conn(&x, true, true);
+	rack_warm(&x, 20, 24);
+	rack_burst(&x, out, 8, sg);
+	/* 1 and 3 lost; the rest SACKed: both lost (DupThresh segments
+	 * SACKed, no reordering seen: no window) */
+	step(&x, 20);
+	b[0][0] = sg[4];
+	b[0][1] = sg[9];
+	b[1][0] = sg[2];
+	b[1][1] = sg[3];
+	sack_ack(&x, sg[1], 2, b);
+	k = peer_recv(&x, r, 32);
+	CU_ASSERT_EQUAL_FATAL(k, 2);
+	expect_seg(&r[0], sg[1], out, 1448);
+	expect_seg(&r[1], sg[3], out + 2 * 1448, 1448);
+	/* the first retransmission is lost too; the second arrives */
+	step(&x, 20);
+	b[0][0] = sg[2];
+	b[0][1] = sg[9];
+	sack_ack(&x, sg[1], 1, b);
+	k = peer_recv(&x, r, 32);
+	CU_ASSERT_EQUAL_FATAL(k, 1);
+	expect_seg(&r[0], sg[1], out, 1448);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->fast_retransmits, 1);
+	x.our = sg[9];
+	send_seg(&x, ACK, NULL);
+	run(&x);
+	tg_tcp_info(x.c, &in);
+	CU_ASSERT_EQUAL(in.unacked, 0);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->rto, 0);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->retransmits, 3);
+	tg_tcp_close(x.c);
+	down(&x);
+}
+
+/* RFC 6675 §4 NextSeg rule 3: with no new data to send, a hole below the
+ * highest SACKed byte that IsLost does not call lost yet is resent when
+ * the pipe leaves room (DupThresh's IsLost: RACK off; CUBIC's ssthresh,
+ * 0.7 of the window, leaves the room) */
+static void test_nextseg_rule3(void)
+{
+	struct tx x;
+	struct pk r[32];
+	static uint8_t out[6 * 1448];
+	uint32_t sg[8], b[2][2];
+	struct tg_tcp_conf cf = conf_default();
+	unsigned k;
+
+	cf.no_rack = true;
+	cf.cc = TG_TCP_CC_CUBIC;
+	up(&x, &cf);
+	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
+	accept_conn(&x, true, true);
+	rack_burst(&x, out, 6, sg);
+	/* 2 and 5 lost; 1, 3, 4 and 6 arrive */
+	x.our = sg[2];
+	send_seg(&x, ACK, NULL);
+	run(&x);
+	b[0][0] = sg[3];
+	b[0][1] = sg[4];
+	sack_ack(&x, sg[2], 1, b);
+	b[0][1] = sg[5];
+	sack_ack(&x, sg[2], 1, b);
+	CU_ASSERT_EQUAL(peer_recv(&x, r, 32), 0);
+	b[1][0] = sg[6];
+	b[1][1] = sg[7];
+	sack_ack(&x, sg[2], 2, b);
+	/* 2 is lost (three SACKed above it): resent first (§5 4.3); 5 has
+	 * one SACKed above it, not lost, but nothing new waits: rule 3;
+	 * then rule 4's rescue, the highest unSACKed segment: 5 again */
+	k = peer_recv(&x, r, 32);
+	CU_ASSERT_EQUAL_FATAL(k, 3);
+	expect_seg(&r[0], sg[2], out + 1448, 1448);
+	expect_seg(&r[1], sg[5], out + 4 * 1448, 1448);
+	expect_seg(&r[2], sg[5], out + 4 * 1448, 1448);
+	x.our = sg[7];
+	send_seg(&x, ACK, NULL);
+	run(&x);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->rto, 0);
+	tg_tcp_close(x.c);
+	down(&x);
+}
+
+/* RFC 6675 §4 NextSeg rule 4: the last segment lost with nothing SACKed
+ * above it; once the pipe leaves room, one rescue retransmission of it
+ * (once a recovery), no RTO */
+static void test_nextseg_rescue(void)
+{
+	struct tx x;
+	struct pk r[32];
+	static uint8_t out[8 * 1448];
+	uint32_t sg[10], b[1][2];
+	struct tg_tcp_conf cf = conf_default();
+	unsigned k;
+
+	cf.no_rack = true;
+	up(&x, &cf);
+	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
+	accept_conn(&x, true, true);
+	rack_burst(&x, out, 8, sg);
+	/* 1 and 8 lost; 2..7 arrive one by one */
+	b[0][0] = sg[2];
+	for (unsigned i = 3; i <= 4; i++) {
+		b[0][1] = sg[i];
+		sack_ack(&x, sg[1], 1, b);
+		CU_ASSERT_EQUAL(peer_recv(&x, r, 32), 0);
+	}
+	/* the third: 1 is lost, resent; cwnd 4 segments */
+	b[0][1] = sg[5];
+	sack_ack(&x, sg[1], 1, b);
+	k = peer_recv(&x, r, 32);
+	CU_ASSERT_EQUAL_FATAL(k, 1);
+	expect_seg(&r[0], sg[1], out, 1448);
+	/* pipe: the resent 1, 5..8, then 6..8 */
+	b[0][1] = sg[6];
+	sack_ack(&x, sg[1], 1, b);
+	CU_ASSERT_EQUAL(peer_recv(&x, r, 32), 0);
+	/* 7..8 and 1: room for one; no lost byte, no new data, no hole
+	 * below the SACKed: the rescue, the highest unSACKed segment, 8 */
+	b[0][1] = sg[7];
+	sack_ack(&x, sg[1], 1, b);
+	k = peer_recv(&x, r, 32);
+	CU_ASSERT_EQUAL_FATAL(k, 1);
+	expect_seg(&r[0], sg[8], out + 7 * 1448, 1448);
+	/* room again, but the rescue was this recovery's */
+	b[0][1] = sg[8];
+	sack_ack(&x, sg[1], 1, b);
+	CU_ASSERT_EQUAL(peer_recv(&x, r, 32), 0);
+	x.our = sg[9];
+	send_seg(&x, ACK, NULL);
+	run(&x);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->rto, 0);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->retransmits, 2);
+	tg_tcp_close(x.c);
+	down(&x);
+}
+
 /* RFC 2018 §4: our ACKs carry SACK blocks for what waits out of order,
  * the block of the latest segment first */
 static void test_sack_blocks(void)
@@ -2474,6 +2839,12 @@ static CU_TestInfo tcp_tests[] = {
 	{ "peek/consume: peeked bytes stay in place until consumed", test_peek_in_place },
 	{ "SACK recovery (RFC 6675): both holes in one recovery", test_sack_recovery },
 	{ "SACK blocks for the out-of-order queue (RFC 2018)", test_sack_blocks },
+	{ "RACK: lost after the reordering window, not before", test_rack_reo_wnd },
+	{ "RACK: a lost retransmission resent again, no RTO", test_rack_lost_retransmission },
+	{ "TLP: the tail's loss repaired by the probe, no RTO", test_tlp_tail },
+	{ "TLP: a single segment's probe at the RTO's time; both came", test_tlp_not_lost },
+	{ "NextSeg rule 3: a hole not yet lost, nothing new to send", test_nextseg_rule3 },
+	{ "NextSeg rule 4: the rescue retransmission, once", test_nextseg_rescue },
 	{ "RST and RFC 5961 challenge ACKs", test_rst_and_challenge },
 	{ "challenge ACK rate limit", test_challenge_rate_limit },
 	{ "RST for segments without a connection", test_no_connection_rst },
