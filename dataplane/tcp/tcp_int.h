@@ -130,6 +130,7 @@ struct tg_rack {
 	bool tlp_out;            /* a probe outstanding, up to tlp_end */
 	bool tlp_retrans;        /* it was a retransmission */
 	bool rescue;             /* RFC 6675 rule 4 used, rescue_rxt set */
+	bool fack_ok;            /* fack set */
 	uint32_t xmit_ts, end_seq, rtt_us, min_rtt_us;
 	uint32_t fack;           /* highest delivered end */
 	uint32_t tlp_end, rescue_rxt;

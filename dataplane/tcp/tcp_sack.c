@@ -386,8 +386,10 @@ void tg_rack_on_ack(struct tg_tcp_conn *c, const struct tg_seg *s, bool advanced
 			}
 			/* step 3: delivered below the highest delivered,
 			 * never resent: reordering */
-			if (SEQ_GT(e->r, k->fack))
+			if (!k->fack_ok || SEQ_GT(e->r, k->fack)) {
 				k->fack = e->r;
+				k->fack_ok = true;
+			}
 			else if (SEQ_LT(e->r, k->fack) && !(e->fl & TG_RK_RETRANS))
 				k->reord = true;
 			/* a retransmission acknowledged perhaps for its
