@@ -324,7 +324,12 @@ static bool tg_tcp_data_in(struct tg_tcp_conn *c, struct rte_mbuf *m, uint32_t s
 			c->rcv.ooo_fin = seq + len;
 		}
 		tg_ooo_insert(c, m, seq);
-		c->ack_now = true;
+		/* without data: data of ours waiting would carry this ACK
+		 * instead, no duplicate ACK for the sender's count, and at
+		 * a full MSS no room for SACK blocks (RFC 2018 §4): the
+		 * sender of a bulk transfer both ways saw no loss and waited
+		 * for its RTO */
+		tg_tcp_send_ack(c);
 		tg_tcp_want_output(c);
 		return true;
 	}

@@ -1230,6 +1230,42 @@ static void test_nextseg_rescue(void)
 	down(&x);
 }
 
+/* RFC 5681 §4.2, RFC 2018 §4: an out-of-order segment gets an ACK of its
+ * own, without data, with the SACK block, even with our data waiting to
+ * go (that data would have carried the ACK instead: not a duplicate ACK
+ * for the peer's count, and at a full MSS no room for blocks) */
+static void test_ooo_ack_alone(void)
+{
+	struct tx x;
+	struct pk r[8], p;
+	static uint8_t out[1448];
+	unsigned k;
+
+	up(&x, NULL);
+	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
+	accept_conn(&x, true, true);
+	memset(out, 'd', sizeof(out));
+	/* a full segment of ours waits for the next round */
+	CU_ASSERT_EQUAL(tg_tcp_send(x.c, out, sizeof(out)), (ssize_t)sizeof(out));
+	/* the peer's second segment arrives, the first is missing */
+	p = seg(&x, ACK, "bbbbbb");
+	p.seq = x.pseq + 6;
+	peer_send(&x, &p);
+	run(&x);
+	k = peer_recv(&x, r, 8);
+	CU_ASSERT_EQUAL_FATAL(k, 2);
+	CU_ASSERT_EQUAL(r[0].len, 0);
+	CU_ASSERT_EQUAL(r[0].ack, x.pseq);
+	CU_ASSERT_EQUAL_FATAL(r[0].n_sack, 1);
+	CU_ASSERT_EQUAL(r[0].sack[0][0], x.pseq + 6);
+	CU_ASSERT_EQUAL(r[0].sack[0][1], x.pseq + 12);
+	CU_ASSERT_EQUAL(r[1].len, 1448);
+	CU_ASSERT_EQUAL(r[1].seq, x.our);
+	tg_tcp_abort(x.c);
+	tg_tcp_close(x.c);
+	down(&x);
+}
+
 /* RFC 2018 §4: our ACKs carry SACK blocks for what waits out of order,
  * the block of the latest segment first */
 static void test_sack_blocks(void)
@@ -2805,8 +2841,12 @@ static void echo_measure(const struct tg_tcp_conf *base, const char *name)
 			tlp_rec += sa.tlp_recovered + sb.tlp_recovered;
 			rl += sa.rack_lost + sb.rack_lost;
 			if (getenv("TG_ECHO_VERBOSE"))
-				printf("\n    seed %u: %u rounds rto %lu/%lu", seed, r,
-				       (unsigned long)sa.rto, (unsigned long)sb.rto);
+				printf("\n    seed %u: %u rounds rto %lu/%lu no_mbuf %lu/%lu no_route %lu/%lu "
+				       "tlp %lu/%lu", seed, r,
+				       (unsigned long)sa.rto, (unsigned long)sb.rto,
+				       (unsigned long)sa.no_mbuf, (unsigned long)sb.no_mbuf,
+				       (unsigned long)sa.no_route, (unsigned long)sb.no_route,
+				       (unsigned long)sa.tlp, (unsigned long)sb.tlp);
 		}
 		printf("\n  %s %s loss: %u/%u runs, %.3f s simulated (%.2f MB/s echoed), rtx %lu, "
 		       "fast %lu, rto %lu, tlp %lu (repaired %lu), rack lost %lu", name, loss[l], ok, ECHO_SEEDS,
@@ -2841,6 +2881,7 @@ static CU_TestInfo tcp_tests[] = {
 	{ "peek/consume: peeked bytes stay in place until consumed", test_peek_in_place },
 	{ "SACK recovery (RFC 6675): both holes in one recovery", test_sack_recovery },
 	{ "SACK blocks for the out-of-order queue (RFC 2018)", test_sack_blocks },
+	{ "an out-of-order segment's ACK alone, with data of ours waiting", test_ooo_ack_alone },
 	{ "RACK: lost after the reordering window, not before", test_rack_reo_wnd },
 	{ "RACK: a lost retransmission resent again, no RTO", test_rack_lost_retransmission },
 	{ "TLP: the tail's loss repaired by the probe, no RTO", test_tlp_tail },
