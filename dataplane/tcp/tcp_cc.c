@@ -138,4 +138,7 @@ void tg_cc_on_rto(struct tg_tcp_conn *c)
 	/* RFC 2018 §8: after a timeout the SACKed bits go (the receiver may
 	 * have reneged) */
 	tg_sack_clear(c);
+	/* RACK starts over with what goes again (RFC 8985 §6.3: all of it
+	 * is taken as lost, and sent again from SND.UNA) */
+	tg_rack_reset(c);
 }

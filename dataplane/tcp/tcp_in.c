@@ -324,7 +324,12 @@ static bool tg_tcp_data_in(struct tg_tcp_conn *c, struct rte_mbuf *m, uint32_t s
 			c->rcv.ooo_fin = seq + len;
 		}
 		tg_ooo_insert(c, m, seq);
-		c->ack_now = true;
+		/* without data: data of ours waiting would carry this ACK
+		 * instead, no duplicate ACK for the sender's count, and at
+		 * a full MSS no room for SACK blocks (RFC 2018 §4): the
+		 * sender of a bulk transfer both ways saw no loss and waited
+		 * for its RTO */
+		tg_tcp_send_ack(c);
 		tg_tcp_want_output(c);
 		return true;
 	}
@@ -464,6 +469,8 @@ static bool tg_tcp_ack_in(struct tg_tcp_conn *c, const struct tg_seg *s)
 			c->dupacks = 0;
 			tg_cc_on_ack(c, acked);
 		}
+		/* RFC 8985: what was delivered, what is lost by now */
+		tg_rack_on_ack(c, s, true);
 		/* RFC 6298 §5.2-5.3 */
 		if (c->snd_una == c->snd_max && !c->persist)
 			tg_wheel_cancel(&t->wheel, &c->tm_rtx);
@@ -505,8 +512,11 @@ static bool tg_tcp_ack_in(struct tg_tcp_conn *c, const struct tg_seg *s)
 	    !wnd_changed && c->snd_max != c->snd_una && c->snd_wnd != 0 && !c->persist) {
 		c->dupacks++;
 		t->st.dupacks++;
+		/* with RACK, losses are its to find (tg_rack_on_ack);
+		 * DupThresh is left for duplicate ACKs without blocks */
 		if (c->sack_ok && !c->in_recovery &&
-		    (c->dupacks >= TG_DUPTHRESH || tg_sack_lost_una(c)) &&
+		    (tg_rack_on(c) ? c->dupacks >= TG_DUPTHRESH && c->n_sb == 0
+				   : c->dupacks >= TG_DUPTHRESH || tg_sack_lost_una(c)) &&
 		    SEQ_GEQ(ack, c->recover)) {
 			/* RFC 6675 §5 step 4 */
 			tg_cc_on_dupack(c);
@@ -531,6 +541,7 @@ static bool tg_tcp_ack_in(struct tg_tcp_conn *c, const struct tg_seg *s)
 			tg_tcp_want_output(c); /* RFC 3042 */
 		}
 	}
+	tg_rack_on_ack(c, s, false);
 	return true;
 }
 

@@ -29,6 +29,8 @@
 #define TG_TCP_DEF_MSS6 1220u     /* RFC 9293 §3.7.1, IPv6 */
 #define TG_SB_MAX 16              /* SACK scoreboard ranges */
 #define TG_DUPTHRESH 3            /* RFC 6675 §2 */
+#define TG_RACK_MAX 32            /* send-time ranges per connection */
+#define TG_WCDELACK_MS 200        /* RFC 8985 §7.2 WCDelAckT */
 
 /* TCP flags */
 #define TH_FIN 0x01
@@ -103,6 +105,36 @@ struct tg_tcp_listener {
 	bool used;
 	void *udata;
 	unsigned half_open;
+};
+
+/* RFC 8985: when each range of sequence numbers last went out. Sorted,
+ * disjoint; a burst sent in one poll is one range (the clock is read once
+ * a poll), ranges SACKed or retransmitted are split off. */
+enum { TG_RK_RETRANS = 1, TG_RK_LOST = 2, TG_RK_DELIVERED = 4 };
+struct tg_rack_ent {
+	uint32_t l, r;           /* [l, r) */
+	uint32_t ts;             /* us, tg_net_now_us() truncated */
+	uint8_t fl;              /* TG_RK_* */
+};
+
+/* what the rtx timer is armed for */
+enum { TG_RTX_RTO = 0, TG_RTX_PTO, TG_RTX_REO };
+
+struct tg_rack {
+	struct tg_rack_ent e[TG_RACK_MAX];
+	uint8_t n;
+	uint8_t tmode;           /* TG_RTX_* */
+	bool have;               /* xmit_ts, end_seq, rtt_us set */
+	bool min_ok;             /* min_rtt_us set */
+	bool reord;              /* reordering seen (§6.2 step 3) */
+	bool tlp_out;            /* a probe outstanding, up to tlp_end */
+	bool tlp_retrans;        /* it was a retransmission */
+	bool rescue;             /* RFC 6675 rule 4 used, rescue_rxt set */
+	bool fack_ok;            /* fack set */
+	uint32_t xmit_ts, end_seq, rtt_us, min_rtt_us;
+	uint32_t fack;           /* highest delivered end */
+	uint32_t tlp_end, rescue_rxt;
+	uint64_t reo_due_ms;     /* the reordering timer, 0: none */
 };
 
 /* received data: single-segment mbufs linked through ->next, data = the
@@ -187,6 +219,7 @@ struct tg_tcp_conn {
 	uint32_t sacked;        /* bytes in the scoreboard */
 	uint32_t high_rxt;      /* end of what recovery resent */
 	uint32_t last_ooo;      /* receiver: last out-of-order segment's seq */
+	struct tg_rack rack;    /* RFC 8985 */
 	/* buffers */
 	struct tg_sbuf snd;
 	struct tg_rbuf rcv;
@@ -307,6 +340,17 @@ bool tg_sack_lost_una(const struct tg_tcp_conn *c);
 void tg_sack_enter(struct tg_tcp_conn *c);
 void tg_sack_output(struct tg_tcp_conn *c);
 unsigned tg_sack_blocks(const struct tg_tcp_conn *c, uint32_t b[][2], unsigned max);
+/* RFC 8985 RACK-TLP (with SACK, unless conf no_rack) */
+static inline bool tg_rack_on(const struct tg_tcp_conn *c)
+{
+	return c->sack_ok && !c->t->c.no_rack;
+}
+void tg_rack_sent(struct tg_tcp_conn *c, uint32_t seq, uint32_t len, bool retrans);
+void tg_rack_on_ack(struct tg_tcp_conn *c, const struct tg_seg *s, bool advanced);
+void tg_rack_reset(struct tg_tcp_conn *c);
+bool tg_rack_pto(struct tg_tcp_conn *c, uint64_t *at);
+void tg_rack_tlp_fire(struct tg_tcp_conn *c);
+void tg_rack_reo_fire(struct tg_tcp_conn *c);
 
 /* tcp_cc.c */
 void tg_cc_init(struct tg_tcp_conn *c);

@@ -438,9 +438,14 @@ bool tg_tcp_xmit(struct tg_tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flag
 	return true;
 }
 
+/* A segment without data carries SND.MAX (BSD's rule): after a timeout
+ * SND.NXT went back to SND.UNA, and a peer that has those bytes takes a
+ * sequence number below its RCV.NXT as not acceptable and drops the ACK
+ * with it; two ends both backing off that way answer nothing of each
+ * other's. In persist, SND.NXT: one past a closed window is refused. */
 void tg_tcp_send_ack(struct tg_tcp_conn *c)
 {
-	(void)tg_tcp_xmit(c, c->snd_nxt, 0, TH_ACK);
+	(void)tg_tcp_xmit(c, c->persist ? c->snd_nxt : c->snd_max, 0, TH_ACK);
 }
 
 /* SYN (SYN_SENT) or SYN-ACK (SYN_RCVD), first or again. */
@@ -568,9 +573,23 @@ uint32_t tg_tcp_cur_rto(const struct tg_tcp_conn *c)
 	return (uint32_t)RTE_MIN(r, (uint64_t)c->t->c.rto_max_ms);
 }
 
+/* The RTO, or instead of it (RFC 8985 §8) RACK's reordering timer while
+ * one runs, or a tail loss probe due before the RTO. */
 void tg_tcp_arm_rtx(struct tg_tcp_conn *c)
 {
-	tg_wheel_arm(&c->t->wheel, &c->tm_rtx, c->t->now_ms + tg_tcp_cur_rto(c));
+	uint64_t at = c->t->now_ms + tg_tcp_cur_rto(c), pto;
+
+	c->rack.tmode = TG_RTX_RTO;
+	if (!c->persist && c->rack.reo_due_ms != 0 && tg_rack_on(c)) {
+		at = RTE_MAX(c->rack.reo_due_ms, c->t->now_ms + 1);
+		c->rack.tmode = TG_RTX_REO;
+	} else if (tg_rack_pto(c, &pto)) {
+		/* §7.2: a probe due after the RTO goes at the RTO's time,
+		 * instead of it */
+		at = RTE_MIN(pto, at);
+		c->rack.tmode = TG_RTX_PTO;
+	}
+	tg_wheel_arm(&c->t->wheel, &c->tm_rtx, at);
 }
 
 /* Send the first unacknowledged segment again (fast retransmit, NewReno
@@ -587,6 +606,7 @@ void tg_tcp_retransmit_una(struct tg_tcp_conn *c)
 	if (len == 0 && !(fl & TH_FIN))
 		return;
 	if (tg_tcp_xmit(c, c->snd_una, len, fl)) {
+		tg_rack_sent(c, c->snd_una, len + !!(fl & TH_FIN), true);
 		c->t->st.retransmits++;
 		c->retrans_total++;
 		c->rtt_timing = false; /* Karn: no sample from it */
@@ -599,6 +619,20 @@ void tg_tcp_rtx_fire(struct tg_tcp_conn *c)
 {
 	struct tg_tcp *t = c->t;
 
+	/* RFC 8985: the timer was RACK's or the probe's */
+	if (c->rack.tmode != TG_RTX_RTO) {
+		uint8_t mode = c->rack.tmode;
+
+		c->rack.tmode = TG_RTX_RTO;
+		if (mode == TG_RTX_PTO && !c->persist && c->snd_una != c->snd_max) {
+			tg_rack_tlp_fire(c);
+			return;
+		}
+		if (mode == TG_RTX_REO) {
+			tg_rack_reo_fire(c);
+			return;
+		}
+	}
 	/* a zero window with data in flight: probe it, the peer is there
 	 * (RFC 9293 §3.8.6.1: not a reason to give up) */
 	if (!c->persist && c->snd_wnd == 0 && c->state >= TG_TCP_ESTABLISHED &&
@@ -775,6 +809,7 @@ void tg_tcp_output(struct tg_tcp_conn *c)
 			no_mbuf = true;
 			break;
 		}
+		tg_rack_sent(c, c->snd_nxt, len + fin, SEQ_LT(c->snd_nxt, c->snd_max));
 		if (SEQ_LT(c->snd_nxt, c->snd_max)) {
 			t->st.retransmits++;
 			c->retrans_total++;

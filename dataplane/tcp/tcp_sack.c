@@ -3,8 +3,10 @@
  * @file tcp_sack.c
  * Selective acknowledgments (RFC 2018) and the loss recovery built on
  * them (RFC 6675): the sender's scoreboard of SACKed ranges, IsLost, the
- * pipe, NextSeg and the transmission loop of a recovery; the receiver's
- * SACK blocks from its out-of-order queue.
+ * pipe, NextSeg (its four rules) and the transmission loop of a recovery;
+ * RACK-TLP (RFC 8985): the time each range went out, losses found by
+ * time with a reordering window, the tail loss probe; the receiver's SACK
+ * blocks from its out-of-order queue.
  */
 #include "tcp_int.h"
 
@@ -120,15 +122,511 @@ bool tg_sack_lost_una(const struct tg_tcp_conn *c)
 	return SEQ_GT(tg_sack_lost_edge(c), c->snd_una);
 }
 
-/* RFC 6675 §4 SetPipe */
+/* ---- RACK (RFC 8985) ------------------------------------------------------------------- */
+
+static inline uint32_t tg_rack_now(const struct tg_tcp_conn *c)
+{
+	return (uint32_t)tg_net_now_us(c->t->net);
+}
+
+/* §6.2 RACK_sent_after: t1 later than t2, the sequence breaking ties */
+static inline bool tg_rack_after(uint32_t t1, uint32_t s1, uint32_t t2, uint32_t s2)
+{
+	int32_t d = (int32_t)(t1 - t2);
+
+	return d > 0 || (d == 0 && SEQ_GT(s1, s2));
+}
+
+static inline bool tg_rk_same(const struct tg_rack_ent *a, const struct tg_rack_ent *b)
+{
+	if (a->r != b->l)
+		return false;
+	if ((a->fl & TG_RK_DELIVERED) && (b->fl & TG_RK_DELIVERED))
+		return true;
+	return a->ts == b->ts && a->fl == b->fl;
+}
+
+/* Join neighbours that say the same (delivered ones always), then, over
+ * the bound, the newest ones: their time the later (a loss found later
+ * than it could be, never earlier). */
+static void tg_rack_compact(struct tg_rack *k, struct tg_rack_ent *e, unsigned n)
+{
+	unsigned m = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		if (m > 0 && tg_rk_same(&e[m - 1], &e[i])) {
+			e[m - 1].r = e[i].r;
+			continue;
+		}
+		e[m++] = e[i];
+	}
+	while (m > TG_RACK_MAX) {
+		struct tg_rack_ent *a = &e[m - 2], *b = &e[m - 1];
+
+		a->r = b->r;
+		if ((int32_t)(b->ts - a->ts) > 0)
+			a->ts = b->ts;
+		a->fl = (uint8_t)((a->fl | b->fl) & ~TG_RK_DELIVERED);
+		m--;
+	}
+	if (e != k->e)
+		memcpy(k->e, e, m * sizeof(e[0]));
+	k->n = (uint8_t)m;
+}
+
+/* [seq, seq + len) went out now (a retransmission when @p retrans) */
+void tg_rack_sent(struct tg_tcp_conn *c, uint32_t seq, uint32_t len, bool retrans)
+{
+	struct tg_rack *k = &c->rack;
+	struct tg_rack_ent ne = { seq, seq + len, tg_rack_now(c),
+				  retrans ? TG_RK_RETRANS : 0 };
+	struct tg_rack_ent tmp[TG_RACK_MAX + 3];
+	unsigned n = 0;
+	bool put = false;
+
+	if (len == 0 || !tg_rack_on(c))
+		return;
+	/* new data after the last range: the common case */
+	if (k->n == 0 || SEQ_GEQ(seq, k->e[k->n - 1].r)) {
+		if (k->n > 0 && tg_rk_same(&k->e[k->n - 1], &ne)) {
+			k->e[k->n - 1].r = ne.r;
+			return;
+		}
+		if (k->n < TG_RACK_MAX) {
+			k->e[k->n++] = ne;
+			return;
+		}
+	}
+	/* painted over what is there */
+	for (unsigned i = 0; i < k->n; i++) {
+		const struct tg_rack_ent *o = &k->e[i];
+
+		if (SEQ_LEQ(o->r, ne.l)) {
+			tmp[n++] = *o;
+			continue;
+		}
+		if (!put && SEQ_GEQ(o->l, ne.r)) {
+			tmp[n++] = ne;
+			put = true;
+		}
+		if (SEQ_GEQ(o->l, ne.r)) {
+			tmp[n++] = *o;
+			continue;
+		}
+		/* overlaps */
+		if (SEQ_LT(o->l, ne.l)) {
+			tmp[n] = *o;
+			tmp[n++].r = ne.l;
+		}
+		if (SEQ_GT(o->r, ne.r)) {
+			if (!put) {
+				tmp[n++] = ne;
+				put = true;
+			}
+			tmp[n] = *o;
+			tmp[n++].l = ne.r;
+		}
+	}
+	if (!put)
+		tmp[n++] = ne;
+	tg_rack_compact(k, tmp, n);
+}
+
+void tg_rack_reset(struct tg_tcp_conn *c)
+{
+	struct tg_rack *k = &c->rack;
+
+	k->n = 0;
+	k->tlp_out = false;
+	k->reo_due_ms = 0;
+	k->rescue = false;
+}
+
+/* Split the ranges at @p at (a SACK block's edge); false when full. */
+static bool tg_rack_split(struct tg_rack *k, uint32_t at)
+{
+	for (unsigned i = 0; i < k->n; i++) {
+		struct tg_rack_ent *e = &k->e[i];
+
+		if (SEQ_GEQ(at, e->r))
+			continue;
+		if (SEQ_LEQ(at, e->l))
+			return true;
+		if (k->n == TG_RACK_MAX)
+			return false;
+		memmove(&k->e[i + 1], &k->e[i], (k->n - i) * sizeof(k->e[0]));
+		k->n++;
+		k->e[i].r = at;
+		k->e[i + 1].l = at;
+		return true;
+	}
+	return true;
+}
+
+/* §6.2 step 4: the reordering window, us */
+static uint32_t tg_rack_reo_wnd(const struct tg_tcp_conn *c)
+{
+	const struct tg_rack *k = &c->rack;
+	uint32_t w;
+
+	if (!k->reord && (c->in_recovery || c->sacked >= TG_DUPTHRESH * (uint32_t)c->mss))
+		return 0;
+	w = k->min_ok ? k->min_rtt_us / 4 : 0;
+	return c->srtt_us ? RTE_MIN(w, c->srtt_us) : w;
+}
+
+/* §6.2 step 5: ranges sent before the latest delivered one by more than
+ * its RTT and the window are lost; for the others, when they would be
+ * (the reordering timer, §6.3). Returns the bytes newly marked. */
+static uint32_t tg_rack_detect(struct tg_tcp_conn *c)
+{
+	struct tg_rack *k = &c->rack;
+	uint32_t now = tg_rack_now(c), reo = tg_rack_reo_wnd(c), bytes = 0;
+	int32_t wait = 0;
+
+	k->reo_due_ms = 0;
+	if (!k->have)
+		return 0;
+	for (unsigned i = 0; i < k->n; i++) {
+		struct tg_rack_ent *e = &k->e[i];
+		int32_t left;
+
+		if (e->fl & (TG_RK_DELIVERED | TG_RK_LOST))
+			continue;
+		if (!tg_rack_after(k->xmit_ts, k->end_seq, e->ts, e->r))
+			continue;
+		left = (int32_t)(e->ts + k->rtt_us + reo - now);
+		if (left <= 0) {
+			e->fl |= TG_RK_LOST;
+			bytes += e->r - e->l;
+			c->t->st.rack_lost += (e->r - e->l + c->mss - 1) / c->mss;
+		} else if (left > wait) {
+			wait = left;
+		}
+	}
+	if (wait > 0)
+		k->reo_due_ms = c->t->now_ms + ((uint32_t)wait + 999) / 1000;
+	return bytes;
+}
+
+/* Loss found by RACK: a recovery (RFC 6675 §5 step 4, one congestion
+ * response per episode: not while a previous one's data is outstanding,
+ * RFC 6582 §3.2, RFC 8985 §9.3), or more to resend in the current one. */
+static void tg_rack_lost(struct tg_tcp_conn *c)
+{
+	if (!c->in_recovery && SEQ_GEQ(c->snd_una, c->recover) &&
+	    c->snd_nxt == c->snd_max) {
+		tg_cc_on_dupack(c);
+		c->recover = c->snd_max;
+		c->in_recovery = true;
+		c->t->st.fast_retransmits++;
+		tg_sack_enter(c);
+	}
+	tg_tcp_want_output(c);
+}
+
+/* §7.4: what the ACK says of an outstanding probe */
+static void tg_rack_tlp_ack(struct tg_tcp_conn *c, const struct tg_seg *s, bool advanced)
+{
+	struct tg_rack *k = &c->rack;
+	bool dsack = false;
+
+	if (!k->tlp_out || SEQ_LT(s->ack, k->tlp_end))
+		return;
+	/* RFC 2883: a first block at or below the ACK is a D-SACK */
+	if (s->n_sack > 0 && SEQ_LEQ(s->sack[0][1], s->ack) &&
+	    SEQ_GEQ(s->sack[0][1], k->tlp_end))
+		dsack = true;
+	if (!k->tlp_retrans || dsack) {
+		k->tlp_out = false;
+	} else if (SEQ_GT(s->ack, k->tlp_end)) {
+		/* the probe repaired a loss: the window goes down once,
+		 * as in a recovery (§7.4.2) */
+		k->tlp_out = false;
+		c->t->st.tlp_recovered++;
+		if (!c->in_recovery && SEQ_GEQ(c->snd_una, c->recover)) {
+			tg_cc_on_dupack(c);
+			c->cwnd = c->ssthresh;
+			c->recover = c->snd_max;
+		}
+	} else if (!advanced && s->len == 0 && s->n_sack == 0) {
+		/* a duplicate ACK: both the original and the probe came */
+		k->tlp_out = false;
+	}
+}
+
+/* After an ACK's SACK blocks and SND.UNA went in (tcp_in.c): §6.2 steps
+ * 1-5 and the probe's fate; a loss found starts or feeds a recovery; the
+ * timer is set again for the reordering window when one runs. */
+void tg_rack_on_ack(struct tg_tcp_conn *c, const struct tg_seg *s, bool advanced)
+{
+	struct tg_rack *k = &c->rack;
+	uint32_t now = tg_rack_now(c), lost;
+	unsigned m = 0;
+
+	if (!tg_rack_on(c))
+		return;
+	for (unsigned i = 0; i < c->n_sb; i++) {
+		(void)tg_rack_split(k, c->sb[i][0]);
+		(void)tg_rack_split(k, c->sb[i][1]);
+	}
+	for (unsigned i = 0; i < k->n; i++) {
+		struct tg_rack_ent *e = &k->e[i];
+		bool acked = SEQ_LEQ(e->r, c->snd_una);
+		uint32_t rtt;
+
+		if (!(e->fl & TG_RK_DELIVERED) &&
+		    (acked || tg_sb_in(c, e->l, e->r) == e->r - e->l)) {
+			/* step 2: newly delivered */
+			e->fl = (uint8_t)((e->fl | TG_RK_DELIVERED) & ~TG_RK_LOST);
+			rtt = now - e->ts;
+			if (!(e->fl & TG_RK_RETRANS) && (!k->min_ok || rtt < k->min_rtt_us)) {
+				k->min_rtt_us = rtt;
+				k->min_ok = true;
+			}
+			/* step 3: delivered below the highest delivered,
+			 * never resent: reordering */
+			if (!k->fack_ok || SEQ_GT(e->r, k->fack)) {
+				k->fack = e->r;
+				k->fack_ok = true;
+			}
+			else if (SEQ_LT(e->r, k->fack) && !(e->fl & TG_RK_RETRANS))
+				k->reord = true;
+			/* a retransmission acknowledged perhaps for its
+			 * original: no sample */
+			if ((e->fl & TG_RK_RETRANS) &&
+			    ((k->min_ok && rtt < k->min_rtt_us) ||
+			     (c->ts_ok && s->has_ts && s->tsecr != 0 &&
+			      (int32_t)(s->tsecr - c->ts_off -
+					(uint32_t)(c->t->now_ms - rtt / 1000u)) < 0)))
+				continue;
+			if (!k->have || tg_rack_after(e->ts, e->r, k->xmit_ts, k->end_seq)) {
+				k->have = true;
+				k->xmit_ts = e->ts;
+				k->end_seq = e->r;
+				k->rtt_us = rtt;
+			}
+		}
+	}
+	/* what the cumulative ACK covers goes */
+	for (unsigned i = 0; i < k->n; i++) {
+		struct tg_rack_ent *e = &k->e[i];
+
+		if (SEQ_LEQ(e->r, c->snd_una))
+			continue;
+		if (SEQ_LT(e->l, c->snd_una))
+			e->l = c->snd_una;
+		k->e[m++] = *e;
+	}
+	k->n = (uint8_t)m;
+	tg_rack_compact(k, k->e, k->n);
+	lost = tg_rack_detect(c);
+	if (lost > 0)
+		tg_rack_lost(c);
+	tg_rack_tlp_ack(c, s, advanced);
+	/* the reordering timer replaces the RTO while it runs (§8) */
+	if (k->reo_due_ms != 0 || k->tmode == TG_RTX_REO)
+		tg_tcp_arm_rtx(c);
+}
+
+/* The reordering timer (§6.3) */
+void tg_rack_reo_fire(struct tg_tcp_conn *c)
+{
+	if (tg_rack_detect(c) > 0) {
+		tg_rack_lost(c);
+		tg_tcp_output(c);
+	}
+	if (!tg_timer_armed(&c->tm_rtx) && c->snd_una != c->snd_max)
+		tg_tcp_arm_rtx(c);
+}
+
+/* §7.2: when a probe is due (in @p at, ms) instead of the RTO; false when
+ * none may be sent: recovery, a timeout's, a probe outstanding, no RTT */
+bool tg_rack_pto(struct tg_tcp_conn *c, uint64_t *at)
+{
+	uint32_t flight = c->snd_max - c->snd_una, pto_us;
+
+	if (!tg_rack_on(c) || c->in_recovery || c->nrtx != 0 || c->persist ||
+	    c->rack.tlp_out || c->srtt_us == 0 || flight == 0 ||
+	    c->snd_nxt != c->snd_max || c->state < TG_TCP_ESTABLISHED ||
+	    c->state == TG_TCP_TIME_WAIT)
+		return false;
+	pto_us = 2 * c->srtt_us;
+	/* one segment out: the peer may hold its ACK back that long */
+	pto_us += flight <= c->mss ? TG_WCDELACK_MS * 1000u : 2000u;
+	*at = c->t->now_ms + (pto_us + 999) / 1000;
+	return true;
+}
+
+/* §7.3: the probe: a new segment when the peer's window takes one, else
+ * the last one again; then the RTO */
+void tg_rack_tlp_fire(struct tg_tcp_conn *c)
+{
+	struct tg_tcp *t = c->t;
+	struct tg_rack *k = &c->rack;
+	uint32_t data_end = c->snd.seq + c->snd.len;
+	uint32_t avail = SEQ_GT(data_end, c->snd_max) ? data_end - c->snd_max : 0;
+	uint32_t wnd_end = c->snd_una + c->snd_wnd;
+	uint32_t room = SEQ_GT(wnd_end, c->snd_max) ? wnd_end - c->snd_max : 0;
+	uint32_t len = RTE_MIN(RTE_MIN(avail, room), (uint32_t)c->mss);
+	bool fin = c->fin_queued && !c->fin_sent && len == avail && c->snd_wnd > 0;
+	uint8_t fl = TH_ACK;
+
+	if (len > 0 || fin) {
+		if (len > 0 && c->snd_max + len == data_end)
+			fl |= TH_PSH;
+		if (fin)
+			fl |= TH_FIN;
+		if (tg_tcp_xmit(c, c->snd_max, len, fl)) {
+			tg_rack_sent(c, c->snd_max, len + fin, false);
+			c->snd_max += len + fin;
+			c->snd_nxt = c->snd_max;
+			if (fin)
+				c->fin_sent = true;
+			k->tlp_retrans = false;
+			k->tlp_out = true;
+		}
+	} else {
+		/* the last segment: it holds the highest sequence number */
+		uint32_t top = c->snd_max;
+		bool has_fin = c->fin_sent && top == data_end + 1;
+		uint32_t dend = has_fin ? data_end : top;
+		uint32_t from = SEQ_GT(dend, c->snd_una + c->mss) ? dend - c->mss : c->snd_una;
+
+		if (SEQ_LT(dend, from))
+			dend = from;
+		len = dend - from;
+		if (has_fin)
+			fl |= TH_FIN;
+		if ((len > 0 || has_fin) && tg_tcp_xmit(c, from, len, fl)) {
+			tg_rack_sent(c, from, len + has_fin, true);
+			t->st.retransmits++;
+			c->retrans_total++;
+			c->rtt_timing = false;
+			k->tlp_retrans = true;
+			k->tlp_out = true;
+		}
+	}
+	if (k->tlp_out) {
+		k->tlp_end = c->snd_max;
+		t->st.tlp++;
+	}
+	k->tmode = TG_RTX_RTO;
+	tg_wheel_arm(&t->wheel, &c->tm_rtx, t->now_ms + tg_tcp_cur_rto(c));
+}
+
+/* ---- RFC 6675 recovery ---------------------------------------------------------------------- */
+
+/* RACK's lost bytes not resent since */
+static uint32_t tg_rack_lost_bytes(const struct tg_tcp_conn *c)
+{
+	uint32_t n = 0;
+
+	for (unsigned i = 0; i < c->rack.n; i++)
+		if (c->rack.e[i].fl & TG_RK_LOST)
+			n += c->rack.e[i].r - c->rack.e[i].l;
+	return n;
+}
+
+/* RFC 6675 §4 SetPipe: outstanding, neither SACKed nor lost, and what
+ * was resent. With RACK, lost is what it marked and has not resent. */
 static uint32_t tg_sack_pipe(const struct tg_tcp_conn *c, uint32_t edge)
 {
-	uint32_t from = SEQ_GT(edge, c->snd_una) ? edge : c->snd_una;
-	uint32_t pipe = (c->snd_max - from) - tg_sb_in(c, from, c->snd_max);
+	uint32_t from, pipe;
 
+	if (tg_rack_on(c)) {
+		uint32_t out = (c->snd_max - c->snd_una) - c->sacked;
+		uint32_t lost = tg_rack_lost_bytes(c);
+
+		return out > lost ? out - lost : 0;
+	}
+	from = SEQ_GT(edge, c->snd_una) ? edge : c->snd_una;
+	pipe = (c->snd_max - from) - tg_sb_in(c, from, c->snd_max);
 	if (SEQ_GT(c->high_rxt, c->snd_una))
 		pipe += (c->high_rxt - c->snd_una) - tg_sb_in(c, c->snd_una, c->high_rxt);
 	return pipe;
+}
+
+/* From @p s up: the first byte not SACKed (in *s) and how many follow it
+ * before the next SACKed one, at most @p max (0: none below @p lim). */
+static uint32_t tg_sb_hole(const struct tg_tcp_conn *c, uint32_t *s, uint32_t lim,
+			   uint32_t max)
+{
+	uint32_t len;
+
+	for (unsigned i = 0; i < c->n_sb; i++) {
+		if (SEQ_LT(*s, c->sb[i][0]))
+			break;
+		if (SEQ_LT(*s, c->sb[i][1]))
+			*s = c->sb[i][1];
+	}
+	if (!SEQ_LT(*s, lim))
+		return 0;
+	len = RTE_MIN(lim - *s, max);
+	for (unsigned i = 0; i < c->n_sb; i++)
+		if (SEQ_GT(c->sb[i][0], *s)) {
+			len = RTE_MIN(len, c->sb[i][0] - *s);
+			break;
+		}
+	return len;
+}
+
+/* NextSeg rule (1): the first lost byte not resent; RACK's lost ranges,
+ * or without RACK what IsLost says above HighRxt */
+static uint32_t tg_next_lost(const struct tg_tcp_conn *c, uint32_t edge, uint32_t *s)
+{
+	if (tg_rack_on(c)) {
+		for (unsigned i = 0; i < c->rack.n; i++) {
+			const struct tg_rack_ent *e = &c->rack.e[i];
+			uint32_t len;
+
+			if (!(e->fl & TG_RK_LOST))
+				continue;
+			*s = SEQ_GT(e->l, c->snd_una) ? e->l : c->snd_una;
+			len = tg_sb_hole(c, s, e->r, c->mss);
+			if (len > 0)
+				return len;
+		}
+		return 0;
+	}
+	*s = SEQ_GT(c->high_rxt, c->snd_una) ? c->high_rxt : c->snd_una;
+	return tg_sb_hole(c, s, edge, c->mss);
+}
+
+/* NextSeg rule (3): a hole above HighRxt, below the highest SACKed byte,
+ * not (yet) lost */
+static uint32_t tg_next_hole(const struct tg_tcp_conn *c, uint32_t *s)
+{
+	if (c->n_sb == 0)
+		return 0;
+	*s = SEQ_GT(c->high_rxt, c->snd_una) ? c->high_rxt : c->snd_una;
+	return tg_sb_hole(c, s, c->sb[c->n_sb - 1][0], c->mss);
+}
+
+/* NextSeg rule (4): once a recovery (HighACK past RescueRxt), a segment
+ * holding the highest unSACKed sequence number; *s and its length with
+ * a FIN counted */
+static uint32_t tg_next_rescue(const struct tg_tcp_conn *c, uint32_t *s)
+{
+	uint32_t top = c->snd_max, low = c->snd_una;
+
+	if (c->rack.rescue && !SEQ_GT(c->snd_una, c->rack.rescue_rxt))
+		return 0;
+	if (c->n_sb > 0 && c->sb[c->n_sb - 1][1] == top) {
+		top = c->sb[c->n_sb - 1][0];
+		if (c->n_sb > 1)
+			low = c->sb[c->n_sb - 2][1];
+	} else if (c->n_sb > 0) {
+		low = c->sb[c->n_sb - 1][1];
+	}
+	if (SEQ_LT(low, c->snd_una))
+		low = c->snd_una;
+	/* with RACK a resent segment lost again is found lost again:
+	 * no rescue of what this recovery resent already */
+	if (!SEQ_GT(top, low) || (tg_rack_on(c) && !SEQ_GT(top, c->high_rxt)))
+		return 0;
+	*s = SEQ_GT(top, low + c->mss) ? top - c->mss : low;
+	return top - *s;
 }
 
 /* RFC 6675 §5 step 4: entering recovery (the caller set ssthresh) */
@@ -137,6 +635,32 @@ void tg_sack_enter(struct tg_tcp_conn *c)
 	c->sack_rec = true;
 	c->high_rxt = c->snd_una;
 	c->cwnd = c->ssthresh;
+	c->rack.rescue = false;
+	/* a probe's loss is this recovery's to repair and respond to
+	 * (RFC 8985 §7.4: one response, not a second one for the probe) */
+	c->rack.tlp_out = false;
+	if (tg_rack_on(c)) {
+		/* 4.3: the first lost segment at once, whatever the pipe */
+		uint32_t s, len = tg_next_lost(c, c->snd_una, &s);
+		uint32_t data_end = c->snd.seq + c->snd.len;
+		uint8_t fl = TH_ACK;
+
+		if (len == 0)
+			goto una; /* duplicate ACKs without blocks */
+		if (SEQ_GT(s + len, data_end))
+			len = SEQ_GT(data_end, s) ? data_end - s : 0;
+		if (c->fin_sent && s + len == data_end)
+			fl |= TH_FIN;
+		if ((len > 0 || (fl & TH_FIN)) && tg_tcp_xmit(c, s, len, fl)) {
+			tg_rack_sent(c, s, len + !!(fl & TH_FIN), true);
+			c->t->st.retransmits++;
+			c->retrans_total++;
+			c->rtt_timing = false;
+			c->high_rxt = s + len;
+		}
+		return;
+	}
+una:
 	/* 4.3: the first segment presumed lost goes at once */
 	tg_tcp_retransmit_una(c);
 	c->high_rxt = c->snd_una + RTE_MIN((uint32_t)c->mss,
@@ -147,42 +671,19 @@ void tg_sack_enter(struct tg_tcp_conn *c)
 void tg_sack_output(struct tg_tcp_conn *c)
 {
 	struct tg_tcp *t = c->t;
-	uint32_t edge = tg_sack_lost_edge(c);
+	uint32_t edge = tg_rack_on(c) ? c->snd_una : tg_sack_lost_edge(c);
 	uint32_t pipe = tg_sack_pipe(c, edge);
 	uint32_t data_end = c->snd.seq + c->snd.len;
 
 	for (int n = 0; n < 256 && c->cwnd >= pipe + c->mss; n++) {
-		uint32_t s = SEQ_GT(c->high_rxt, c->snd_una) ? c->high_rxt : c->snd_una;
-		uint32_t len = 0;
+		uint32_t s = 0, len;
 		uint8_t fl = TH_ACK;
+		bool rescue = false;
 
-		/* (1) the first unSACKed byte above HighRxt that is lost */
-		for (unsigned i = 0; i < c->n_sb && SEQ_LT(s, edge); i++) {
-			if (SEQ_LT(s, c->sb[i][0])) {
-				len = RTE_MIN(c->sb[i][0] - s, (uint32_t)c->mss);
-				break;
-			}
-			if (SEQ_LT(s, c->sb[i][1]))
-				s = c->sb[i][1];
-		}
-		if (len > 0 && SEQ_LT(s, edge)) {
-			if (SEQ_GT(s + len, data_end))
-				len = data_end - s;
-			if (c->fin_sent && s + len == data_end)
-				fl |= TH_FIN;
-			if (len == 0 && !(fl & TH_FIN))
-				break;
-			if (!tg_tcp_xmit(c, s, len, fl))
-				break;
-			t->st.retransmits++;
-			c->retrans_total++;
-			c->rtt_timing = false;
-			c->high_rxt = s + len;
-			pipe += len;
-			continue;
-		}
-		/* (2) new data, within the peer's window */
-		{
+		/* (1) the first lost byte not resent */
+		len = tg_next_lost(c, edge, &s);
+		if (len == 0) {
+			/* (2) new data, within the peer's window */
 			uint32_t avail = SEQ_GT(data_end, c->snd_max) ? data_end - c->snd_max : 0;
 			uint32_t wnd_end = c->snd_una + c->snd_wnd;
 			uint32_t room = SEQ_GT(wnd_end, c->snd_max) ? wnd_end - c->snd_max : 0;
@@ -190,20 +691,58 @@ void tg_sack_output(struct tg_tcp_conn *c)
 
 			len = RTE_MIN(RTE_MIN(avail, room), (uint32_t)c->mss);
 			fin = c->fin_queued && !c->fin_sent && c->snd_max + len == data_end;
-			if (len == 0 && !fin)
+			if (len > 0 || fin) {
+				if (len > 0 && c->snd_max + len == data_end)
+					fl |= TH_PSH;
+				if (fin)
+					fl |= TH_FIN;
+				if (!tg_tcp_xmit(c, c->snd_max, len, fl))
+					break;
+				tg_rack_sent(c, c->snd_max, len + fin, false);
+				c->snd_max += len + (fin ? 1 : 0);
+				c->snd_nxt = c->snd_max;
+				if (fin)
+					c->fin_sent = true;
+				pipe += len;
+				continue;
+			}
+			/* (3) a hole below the highest SACKed byte, not
+			 * resent, not yet lost */
+			len = tg_next_hole(c, &s);
+			/* (4) the rescue retransmission */
+			if (len == 0) {
+				len = tg_next_rescue(c, &s);
+				rescue = true;
+			}
+			if (len == 0)
 				break;
-			if (len > 0 && c->snd_max + len == data_end)
-				fl |= TH_PSH;
-			if (fin)
-				fl |= TH_FIN;
-			if (!tg_tcp_xmit(c, c->snd_max, len, fl))
-				break;
-			c->snd_max += len + (fin ? 1 : 0);
-			c->snd_nxt = c->snd_max;
-			if (fin)
-				c->fin_sent = true;
-			pipe += len;
 		}
+		/* a retransmission of [s, s + len): the FIN with the
+		 * last byte, or alone past it */
+		if (SEQ_GT(s + len, data_end)) {
+			fl |= TH_FIN;
+			len = SEQ_GT(data_end, s) ? data_end - s : 0;
+		} else if (c->fin_sent && s + len == data_end) {
+			fl |= TH_FIN;
+		}
+		if (!c->fin_sent)
+			fl &= (uint8_t)~TH_FIN;
+		if (len == 0 && !(fl & TH_FIN))
+			break;
+		if (!tg_tcp_xmit(c, s, len, fl))
+			break;
+		tg_rack_sent(c, s, len + !!(fl & TH_FIN), true);
+		t->st.retransmits++;
+		c->retrans_total++;
+		c->rtt_timing = false;
+		if (rescue) {
+			/* HighRxt stays */
+			c->rack.rescue = true;
+			c->rack.rescue_rxt = c->recover;
+		} else if (SEQ_GT(s + len, c->high_rxt) || !SEQ_GT(c->high_rxt, c->snd_una)) {
+			c->high_rxt = s + len;
+		}
+		pipe += len;
 	}
 	if (!tg_timer_armed(&c->tm_rtx))
 		tg_tcp_arm_rtx(c);

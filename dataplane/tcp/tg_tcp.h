@@ -72,6 +72,9 @@ struct tg_tcp_conf {
 	bool no_timestamps;        /**< do not offer RFC 7323 timestamps */
 	bool no_wscale;            /**< do not offer RFC 7323 window scaling */
 	bool no_sack;              /**< do not offer RFC 2018 SACK */
+	bool no_rack;              /**< no RACK-TLP (RFC 8985): losses found by
+					RFC 6675's DupThresh only, tails by the
+					RTO */
 	bool no_syncookies;        /**< drop SYNs over the backlog instead of
 					answering with SYN cookies */
 	unsigned syn_retries;      /**< SYN / SYN-ACK retransmissions (6) */
@@ -138,6 +141,9 @@ struct tg_tcp_stats {
 	uint64_t rto;             /**< retransmission timeouts */
 	uint64_t fast_retransmits; /**< RFC 5681 / 6582 fast retransmits */
 	uint64_t dupacks;         /**< duplicate ACKs received */
+	uint64_t tlp;             /**< RFC 8985 tail loss probes sent */
+	uint64_t tlp_recovered;   /**< probes that repaired a loss (§7.4) */
+	uint64_t rack_lost;       /**< segments RACK marked lost (RFC 8985 §6.2) */
 	uint64_t ooo_segs;        /**< segments queued out of order */
 	uint64_t ooo_drop;        /**< out-of-order segments over the cap */
 	uint64_t window_probes;   /**< zero-window probes sent */

@@ -25,7 +25,7 @@ the DPDK families, SIGHUP reload, drain on SIGTERM (class Dpdk), and:
   backends too with TG_E2E_BIG=1);
 * the impairment layer at 0%, 1% and 5% loss with reordering: bodies
   0 B, 1 B, 16 KiB +-1, 1 MiB and 20 MiB both ways (2 MiB at 5% loss,
-  where our TCP runs at about 0.35 MB/s);
+  where our TCP ran at about 0.35 MB/s before RACK-TLP: bench/RESULTS.md);
 * TG_E2E_CONNS (default 1000) TLS connections open at once on two
   workers, each with a checked body;
 * two workers: each flow served by its owner, backend connections back
@@ -796,9 +796,8 @@ class Dpdk(OnDpdk, E2E):
         self.impair(1, 1, 20)
 
     def test_impair_5(self):
-        """5% loss, 5% reordering: 2 MiB each way (our TCP's recovery
-        at 5% loss is bound by retransmission timeouts, about 0.35 MB/s
-        here: docs/failures.md)."""
+        """5% loss, 5% reordering: 2 MiB each way (RACK-TLP recovers
+        most losses without a retransmission timeout: bench/RESULTS.md)."""
         self.impair(5, 5, 2)
 
     def test_many_connections(self):

@@ -415,6 +415,8 @@ int main(int argc, char **argv)
 		tc.net = net;
 		tc.max_conns = maxc + 64;
 		tc.max_tw = maxc + 64;
+		/* RACK-TLP off, for comparisons (RFC 8985 vs DupThresh and RTO) */
+		tc.no_rack = getenv("TG_TCP_NO_RACK") != NULL;
 		if (tg_failed(tg_tcp_new(&tc, &tcp)) ||
 		    (echo_port != 0 &&
 		     tg_failed(tg_tcp_listen(tcp, (uint16_t)echo_port, NULL, NULL)))) {
@@ -559,14 +561,15 @@ int main(int argc, char **argv)
 
 		printf("accepted %llu\nconnected %llu\nretransmits %llu\nrto %llu\n"
 		       "fast_retransmits %llu\nmalformed %llu\nsegs_in %llu\nsegs_out %llu\n"
-		       "syncookies_sent %llu\nsyncookies_ok %llu\n",
+		       "syncookies_sent %llu\nsyncookies_ok %llu\ntlp %llu\nrack_lost %llu\n",
 		       (unsigned long long)s->accepted, (unsigned long long)s->connected,
 		       (unsigned long long)s->retransmits, (unsigned long long)s->rto,
 		       (unsigned long long)s->fast_retransmits,
 		       (unsigned long long)s->malformed, (unsigned long long)s->segs_in,
 		       (unsigned long long)s->segs_out,
 		       (unsigned long long)s->syncookies_sent,
-		       (unsigned long long)s->syncookies_ok);
+		       (unsigned long long)s->syncookies_ok, (unsigned long long)s->tlp,
+		       (unsigned long long)s->rack_lost);
 		tg_tcp_free(tcp);
 	}
 	for (unsigned i = 0; i < maxc; i++) {

@@ -658,8 +658,10 @@ static void test_rto_timing(void)
 	struct pk r[8];
 	uint32_t at[6];
 	unsigned n = 0;
+	struct tg_tcp_conf cf = conf_default();
 
-	up(&x, NULL);
+	cf.no_rack = true; /* the RTO alone: no probe in its place */
+	up(&x, &cf);
 	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
 	accept_conn(&x, true, true);
 	CU_ASSERT_EQUAL(tg_tcp_send(x.c, "abc", 3), 3);
@@ -688,6 +690,50 @@ static void test_rto_timing(void)
 	step(&x, 20000);
 	CU_ASSERT_EQUAL(peer_recv(&x, r, 8), 0);
 	CU_ASSERT(tg_tcp_stats(x.t)->rto == 5);
+	tg_tcp_close(x.c);
+	down(&x);
+}
+
+
+/* After a timeout SND.NXT is back at SND.UNA, but an ACK without data
+ * carries SND.MAX: the peer, which may hold everything sent, would take
+ * a sequence number below its RCV.NXT as not acceptable and drop the ACK
+ * in it (two ends both backing off stalled each other that way) */
+static void test_ack_seq_after_rto(void)
+{
+	struct tx x;
+	struct pk r[16];
+	static uint8_t out[3 * 1448];
+	struct tg_tcp_conf cf = conf_default();
+	uint32_t base;
+	unsigned k;
+
+	cf.no_delack = true;
+	cf.no_rack = true; /* the timeout, not a loss probe in its place */
+	up(&x, &cf);
+	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
+	accept_conn(&x, true, true);
+	base = x.our;
+	memset(out, 'q', sizeof(out));
+	CU_ASSERT_EQUAL(tg_tcp_send(x.c, out, sizeof(out)), (ssize_t)sizeof(out));
+	tg_tcp_flush(x.t);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 16), 3);
+	/* nothing acknowledged: the timeout resends the first segment only
+	 * (cwnd one segment) */
+	step(&x, 200);
+	k = peer_recv(&x, r, 16);
+	CU_ASSERT_EQUAL_FATAL(k, 1);
+	CU_ASSERT_EQUAL(r[0].seq, base);
+	CU_ASSERT_EQUAL(r[0].len, 1448);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->rto, 1);
+	/* the peer's data: our ACK of it has SEQ = SND.MAX */
+	send_seg(&x, ACK, "xyz");
+	run(&x);
+	k = peer_recv(&x, r, 16);
+	CU_ASSERT_EQUAL_FATAL(k, 1);
+	CU_ASSERT_EQUAL(r[0].len, 0);
+	CU_ASSERT_EQUAL(r[0].ack, x.pseq);
+	CU_ASSERT_EQUAL(r[0].seq, base + sizeof(out));
 	tg_tcp_close(x.c);
 	down(&x);
 }
@@ -766,8 +812,12 @@ static void test_sack_recovery(void)
 	static uint8_t out[10 * 1448];
 	uint32_t base, sg[11];
 	unsigned k;
+	struct tg_tcp_conf cf = conf_default();
 
-	up(&x, NULL);
+	/* DupThresh's IsLost: RACK off (with it, on this clock's zero RTT,
+	 * the first SACK block would mark segment 2 lost) */
+	cf.no_rack = true;
+	up(&x, &cf);
 	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
 	accept_conn(&x, true, true);
 	base = x.our;
@@ -835,6 +885,407 @@ static void test_sack_recovery(void)
 		CU_ASSERT_EQUAL(in.unacked, 0);
 	}
 	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->rto, 0);
+	tg_tcp_close(x.c);
+	down(&x);
+}
+
+
+/* ---- RACK-TLP (RFC 8985), NextSeg rules 3 and 4 (RFC 6675 §4) -------------------------------- */
+
+/* a connection whose RTT is @p rtt_ms: @p n small exchanges, each ACK
+ * that long after its segment (SRTT near it, min_RTT exactly it) */
+static void rack_warm(struct tx *x, unsigned rtt_ms, unsigned n)
+{
+	struct pk r[8];
+	char w[101];
+
+	memset(w, 'w', 100);
+	w[100] = 0;
+	for (unsigned i = 0; i < n; i++) {
+		CU_ASSERT_EQUAL(tg_tcp_send(x->c, w, 100), 100);
+		tg_tcp_flush(x->t);
+		CU_ASSERT_EQUAL_FATAL(peer_recv(x, r, 8), 1);
+		step(x, rtt_ms);
+		x->our += 100;
+		send_seg(x, ACK, NULL);
+		run(x);
+		CU_ASSERT_EQUAL(peer_recv(x, r, 8), 0);
+	}
+}
+
+/* @p n MSS segments of @p out sent in one burst; their first sequence
+ * numbers in sg[1..n] (sg[n + 1]: the end) */
+static void rack_burst(struct tx *x, uint8_t *out, unsigned n, uint32_t *sg)
+{
+	struct pk r[32];
+
+	for (unsigned i = 0; i < n * 1448; i++)
+		out[i] = (uint8_t)(i * 11 + n);
+	for (unsigned i = 1; i <= n + 1; i++)
+		sg[i] = x->our + (i - 1) * 1448;
+	CU_ASSERT_EQUAL(tg_tcp_send(x->c, out, n * 1448), (ssize_t)(n * 1448));
+	tg_tcp_flush(x->t);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(x, r, 32), n);
+}
+
+/* the peer's ACK of everything below @p ack with SACK blocks */
+static void sack_ack(struct tx *x, uint32_t ack, unsigned nb, const uint32_t (*b)[2])
+{
+	struct pk p;
+
+	x->our = ack;
+	p = seg(x, ACK, NULL);
+	p.n_sack = nb;
+	for (unsigned i = 0; i < nb; i++) {
+		p.sack[i][0] = b[i][0];
+		p.sack[i][1] = b[i][1];
+	}
+	peer_send(x, &p);
+	run(x);
+}
+
+static void expect_seg(const struct pk *r, uint32_t seq, const uint8_t *data, uint32_t len)
+{
+	CU_ASSERT_EQUAL(r->seq, seq);
+	CU_ASSERT_EQUAL(r->len, len);
+	CU_ASSERT(r->len == len && memcmp(r->data, data, len) == 0);
+}
+
+/* RFC 8985 §6.2: a segment sent before one SACKed is lost once the RTT
+ * and the reordering window (min_RTT / 4) have passed since it went,
+ * not before: the reordering timer resends it then, no RTO */
+static void test_rack_reo_wnd(void)
+{
+	struct tx x;
+	struct pk r[32];
+	static uint8_t out[3 * 1448];
+	uint32_t sg[5], b[1][2];
+	struct tg_tcp_info in;
+	unsigned k, ms;
+
+	up(&x, NULL);
+	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
+	accept_conn(&x, true, true);
+	rack_warm(&x, 20, 24);
+	tg_tcp_info(x.c, &in);
+	CU_ASSERT(in.srtt_us >= 5000); /* the window is min_RTT / 4 = 5 ms */
+	rack_burst(&x, out, 3, sg);
+	/* 20 ms later only segment 3 arrives: 1 and 2 were sent before it
+	 * (the same burst), but within the window they may be reordered */
+	step(&x, 20);
+	b[0][0] = sg[3];
+	b[0][1] = sg[4];
+	sack_ack(&x, sg[1], 1, b);
+	CU_ASSERT_EQUAL(peer_recv(&x, r, 32), 0);
+	for (ms = 1; ms <= 4; ms++) {
+		step(&x, 1);
+		CU_ASSERT_EQUAL(peer_recv(&x, r, 32), 0);
+	}
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->rack_lost, 0);
+	/* 5 ms: both lost, resent in one recovery */
+	step(&x, 1);
+	k = peer_recv(&x, r, 32);
+	CU_ASSERT_EQUAL_FATAL(k, 2);
+	expect_seg(&r[0], sg[1], out, 1448);
+	expect_seg(&r[1], sg[2], out + 1448, 1448);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->rack_lost, 2);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->fast_retransmits, 1);
+	x.our = sg[4];
+	send_seg(&x, ACK, NULL);
+	run(&x);
+	tg_tcp_info(x.c, &in);
+	CU_ASSERT_EQUAL(in.unacked, 0);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->rto, 0);
+	tg_tcp_close(x.c);
+	down(&x);
+}
+
+/* RFC 8985 §7: the last two segments lost: a probe after the PTO (2 SRTT
+ * + 2 ms, well before the RTO) resends the last; its SACK shows the
+ * other lost, resent at once; no RTO. §7.4: the ACK past the probe that
+ * repaired a loss takes the window down once. */
+static void test_tlp_tail(void)
+{
+	struct tx x;
+	struct pk r[32];
+	static uint8_t out[4 * 1448];
+	uint32_t sg[6], b[1][2];
+	struct tg_tcp_info in;
+	unsigned k, pto;
+
+	up(&x, NULL);
+	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
+	accept_conn(&x, true, true);
+	rack_warm(&x, 20, 24);
+	rack_burst(&x, out, 4, sg);
+	step(&x, 20);
+	x.our = sg[3];
+	send_seg(&x, ACK, NULL); /* 1 and 2; 3 and 4 are lost */
+	run(&x);
+	CU_ASSERT_EQUAL(peer_recv(&x, r, 32), 0);
+	tg_tcp_info(x.c, &in);
+	pto = (2 * in.srtt_us + 2000 + 999) / 1000;
+	CU_ASSERT(pto < in.rto_ms);
+	step(&x, pto - 1);
+	CU_ASSERT_EQUAL(peer_recv(&x, r, 32), 0);
+	step(&x, 1);
+	k = peer_recv(&x, r, 32);
+	CU_ASSERT_EQUAL_FATAL(k, 1);
+	expect_seg(&r[0], sg[4], out + 3 * 1448, 1448);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->tlp, 1);
+	/* the probe arrives: SACKed, segment 3 is lost (sent before it) */
+	step(&x, 20);
+	b[0][0] = sg[4];
+	b[0][1] = sg[5];
+	sack_ack(&x, sg[3], 1, b);
+	k = peer_recv(&x, r, 32);
+	CU_ASSERT_EQUAL_FATAL(k, 1);
+	expect_seg(&r[0], sg[3], out + 2 * 1448, 1448);
+	x.our = sg[5];
+	send_seg(&x, ACK, NULL);
+	run(&x);
+	tg_tcp_info(x.c, &in);
+	CU_ASSERT_EQUAL(in.unacked, 0);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->rto, 0);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->fast_retransmits, 1);
+	/* nothing more: no probe with nothing outstanding */
+	step(&x, 1000);
+	CU_ASSERT_EQUAL(peer_recv(&x, r, 32), 0);
+	tg_tcp_close(x.c);
+	down(&x);
+}
+
+/* RFC 8985 §7.4: a probe whose original arrived too (the peer's
+ * duplicate ACK, no block) takes nothing down; the probe of a single
+ * outstanding segment waits 2 SRTT + 200 ms, at most the RTO, and goes
+ * in its place */
+static void test_tlp_not_lost(void)
+{
+	struct tx x;
+	struct pk r[32];
+	static uint8_t out[3 * 1448];
+	uint32_t sg[5], cwnd;
+	struct tg_tcp_info in;
+	unsigned k, ms;
+
+	up(&x, NULL);
+	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
+	accept_conn(&x, true, true);
+	rack_warm(&x, 20, 24);
+	rack_burst(&x, out, 3, sg);
+	step(&x, 20);
+	x.our = sg[3];
+	send_seg(&x, ACK, NULL);
+	run(&x);
+	tg_tcp_info(x.c, &in);
+	cwnd = in.cwnd;
+	for (ms = 1; ms < in.rto_ms; ms++) {
+		step(&x, 1);
+		CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 32), 0);
+	}
+	step(&x, 1);
+	k = peer_recv(&x, r, 32);
+	CU_ASSERT_EQUAL_FATAL(k, 1);
+	expect_seg(&r[0], sg[3], out + 2 * 1448, 1448);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->tlp, 1);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->rto, 0);
+	/* the original's ACK, then the duplicate ACK for the probe */
+	x.our = sg[4];
+	send_seg(&x, ACK, NULL);
+	run(&x);
+	send_seg(&x, ACK, NULL);
+	run(&x);
+	tg_tcp_info(x.c, &in);
+	CU_ASSERT_EQUAL(in.unacked, 0);
+	CU_ASSERT(in.cwnd >= cwnd);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->tlp_recovered, 0);
+	tg_tcp_close(x.c);
+	down(&x);
+}
+
+/* RFC 8985: a lost retransmission is found like any loss: the other
+ * retransmission, sent after it, is SACKed one RTT later, so it is
+ * resent again, without waiting for the RTO */
+static void test_rack_lost_retransmission(void)
+{
+	struct tx x;
+	struct pk r[32];
+	static uint8_t out[8 * 1448];
+	uint32_t sg[10], b[2][2];
+	struct tg_tcp_info in;
+	unsigned k;
+
+	up(&x, NULL);
+	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
+	accept_conn(&x, true, true);
+	rack_warm(&x, 20, 24);
+	rack_burst(&x, out, 8, sg);
+	/* 1 and 3 lost; the rest SACKed: both lost (DupThresh segments
+	 * SACKed, no reordering seen: no window) */
+	step(&x, 20);
+	b[0][0] = sg[4];
+	b[0][1] = sg[9];
+	b[1][0] = sg[2];
+	b[1][1] = sg[3];
+	sack_ack(&x, sg[1], 2, b);
+	k = peer_recv(&x, r, 32);
+	CU_ASSERT_EQUAL_FATAL(k, 2);
+	expect_seg(&r[0], sg[1], out, 1448);
+	expect_seg(&r[1], sg[3], out + 2 * 1448, 1448);
+	/* the first retransmission is lost too; the second arrives */
+	step(&x, 20);
+	b[0][0] = sg[2];
+	b[0][1] = sg[9];
+	sack_ack(&x, sg[1], 1, b);
+	k = peer_recv(&x, r, 32);
+	CU_ASSERT_EQUAL_FATAL(k, 1);
+	expect_seg(&r[0], sg[1], out, 1448);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->fast_retransmits, 1);
+	x.our = sg[9];
+	send_seg(&x, ACK, NULL);
+	run(&x);
+	tg_tcp_info(x.c, &in);
+	CU_ASSERT_EQUAL(in.unacked, 0);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->rto, 0);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->retransmits, 3);
+	tg_tcp_close(x.c);
+	down(&x);
+}
+
+/* RFC 6675 §4 NextSeg rule 3: with no new data to send, a hole below the
+ * highest SACKed byte that IsLost does not call lost yet is resent when
+ * the pipe leaves room (DupThresh's IsLost: RACK off; CUBIC's ssthresh,
+ * 0.7 of the window, leaves the room) */
+static void test_nextseg_rule3(void)
+{
+	struct tx x;
+	struct pk r[32];
+	static uint8_t out[6 * 1448];
+	uint32_t sg[8], b[2][2];
+	struct tg_tcp_conf cf = conf_default();
+	unsigned k;
+
+	cf.no_rack = true;
+	cf.cc = TG_TCP_CC_CUBIC;
+	up(&x, &cf);
+	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
+	accept_conn(&x, true, true);
+	rack_burst(&x, out, 6, sg);
+	/* 2 and 5 lost; 1, 3, 4 and 6 arrive */
+	x.our = sg[2];
+	send_seg(&x, ACK, NULL);
+	run(&x);
+	b[0][0] = sg[3];
+	b[0][1] = sg[4];
+	sack_ack(&x, sg[2], 1, b);
+	b[0][1] = sg[5];
+	sack_ack(&x, sg[2], 1, b);
+	CU_ASSERT_EQUAL(peer_recv(&x, r, 32), 0);
+	b[1][0] = sg[6];
+	b[1][1] = sg[7];
+	sack_ack(&x, sg[2], 2, b);
+	/* 2 is lost (three SACKed above it): resent first (§5 4.3); 5 has
+	 * one SACKed above it, not lost, but nothing new waits: rule 3;
+	 * then rule 4's rescue, the highest unSACKed segment: 5 again */
+	k = peer_recv(&x, r, 32);
+	CU_ASSERT_EQUAL_FATAL(k, 3);
+	expect_seg(&r[0], sg[2], out + 1448, 1448);
+	expect_seg(&r[1], sg[5], out + 4 * 1448, 1448);
+	expect_seg(&r[2], sg[5], out + 4 * 1448, 1448);
+	x.our = sg[7];
+	send_seg(&x, ACK, NULL);
+	run(&x);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->rto, 0);
+	tg_tcp_close(x.c);
+	down(&x);
+}
+
+/* RFC 6675 §4 NextSeg rule 4: the last segment lost with nothing SACKed
+ * above it; once the pipe leaves room, one rescue retransmission of it
+ * (once a recovery), no RTO */
+static void test_nextseg_rescue(void)
+{
+	struct tx x;
+	struct pk r[32];
+	static uint8_t out[8 * 1448];
+	uint32_t sg[10], b[1][2];
+	struct tg_tcp_conf cf = conf_default();
+	unsigned k;
+
+	cf.no_rack = true;
+	up(&x, &cf);
+	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
+	accept_conn(&x, true, true);
+	rack_burst(&x, out, 8, sg);
+	/* 1 and 8 lost; 2..7 arrive one by one */
+	b[0][0] = sg[2];
+	for (unsigned i = 3; i <= 4; i++) {
+		b[0][1] = sg[i];
+		sack_ack(&x, sg[1], 1, b);
+		CU_ASSERT_EQUAL(peer_recv(&x, r, 32), 0);
+	}
+	/* the third: 1 is lost, resent; cwnd 4 segments */
+	b[0][1] = sg[5];
+	sack_ack(&x, sg[1], 1, b);
+	k = peer_recv(&x, r, 32);
+	CU_ASSERT_EQUAL_FATAL(k, 1);
+	expect_seg(&r[0], sg[1], out, 1448);
+	/* pipe: the resent 1, 5..8, then 6..8 */
+	b[0][1] = sg[6];
+	sack_ack(&x, sg[1], 1, b);
+	CU_ASSERT_EQUAL(peer_recv(&x, r, 32), 0);
+	/* 7..8 and 1: room for one; no lost byte, no new data, no hole
+	 * below the SACKed: the rescue, the highest unSACKed segment, 8 */
+	b[0][1] = sg[7];
+	sack_ack(&x, sg[1], 1, b);
+	k = peer_recv(&x, r, 32);
+	CU_ASSERT_EQUAL_FATAL(k, 1);
+	expect_seg(&r[0], sg[8], out + 7 * 1448, 1448);
+	/* room again, but the rescue was this recovery's */
+	b[0][1] = sg[8];
+	sack_ack(&x, sg[1], 1, b);
+	CU_ASSERT_EQUAL(peer_recv(&x, r, 32), 0);
+	x.our = sg[9];
+	send_seg(&x, ACK, NULL);
+	run(&x);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->rto, 0);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->retransmits, 2);
+	tg_tcp_close(x.c);
+	down(&x);
+}
+
+/* RFC 5681 §4.2, RFC 2018 §4: an out-of-order segment gets an ACK of its
+ * own, without data, with the SACK block, even with our data waiting to
+ * go (that data would have carried the ACK instead: not a duplicate ACK
+ * for the peer's count, and at a full MSS no room for blocks) */
+static void test_ooo_ack_alone(void)
+{
+	struct tx x;
+	struct pk r[8], p;
+	static uint8_t out[1448];
+	unsigned k;
+
+	up(&x, NULL);
+	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
+	accept_conn(&x, true, true);
+	memset(out, 'd', sizeof(out));
+	/* a full segment of ours waits for the next round */
+	CU_ASSERT_EQUAL(tg_tcp_send(x.c, out, sizeof(out)), (ssize_t)sizeof(out));
+	/* the peer's second segment arrives, the first is missing */
+	p = seg(&x, ACK, "bbbbbb");
+	p.seq = x.pseq + 6;
+	peer_send(&x, &p);
+	run(&x);
+	k = peer_recv(&x, r, 8);
+	CU_ASSERT_EQUAL_FATAL(k, 2);
+	CU_ASSERT_EQUAL(r[0].len, 0);
+	CU_ASSERT_EQUAL(r[0].ack, x.pseq);
+	CU_ASSERT_EQUAL_FATAL(r[0].n_sack, 1);
+	CU_ASSERT_EQUAL(r[0].sack[0][0], x.pseq + 6);
+	CU_ASSERT_EQUAL(r[0].sack[0][1], x.pseq + 12);
+	CU_ASSERT_EQUAL(r[1].len, 1448);
+	CU_ASSERT_EQUAL(r[1].seq, x.our);
+	tg_tcp_abort(x.c);
 	tg_tcp_close(x.c);
 	down(&x);
 }
@@ -913,13 +1364,15 @@ static void test_retransmit_after_corruption(void)
 	struct tg_imp *imp;
 	uint32_t base, got = 0;
 	unsigned k, chained = 0;
+	struct tg_tcp_conf cf = conf_default();
 
+	cf.no_rack = true; /* the timeout, not a loss probe in its place */
 	/* on, but harmless until the test sets corruption: a rate far
 	 * above what the test sends */
 	memset(&ic, 0, sizeof(ic));
 	ic.seed = 3;
 	ic.dir[TG_NET_TX].rate_bps = 100000000000ULL;
-	up_imp(&x, NULL, &ic);
+	up_imp(&x, &cf, &ic);
 	imp = x.n.n[A][0]->imp[TG_NET_TX];
 	CU_ASSERT_PTR_NOT_NULL_FATAL(imp);
 	CU_ASSERT_EQUAL(tg_net_tx_chain_min(x.n.n[A][0]), 512); /* net_ring takes chains */
@@ -1506,8 +1959,10 @@ static void test_fin_acked_after_rto(void)
 	static uint8_t out[3000];
 	unsigned k, bytes = 0;
 	bool fin = false;
+	struct tg_tcp_conf cf = conf_default();
 
-	up(&x, NULL);
+	cf.no_rack = true; /* the timeout, not a loss probe in its place */
+	up(&x, &cf);
 	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
 	accept_conn(&x, true, true);
 	memset(out, 'f', sizeof(out));
@@ -2003,6 +2458,9 @@ static uint32_t echo_chain_min;
 
 /* A sends @p total bytes to B, which echoes them; A checks every byte and
  * both ends close cleanly. Returns the rounds it took (0: failed). */
+/* settings both echo ends start from (NULL: conf_default()) */
+static const struct tg_tcp_conf *echo_base;
+
 static unsigned echo_run_v(const char *imp_spec, size_t total, unsigned max_rounds,
 			   struct tg_tcp_stats *sa, struct tg_tcp_stats *sb,
 			   enum tg_tcp_cc cc_kind, bool v6)
@@ -2011,7 +2469,7 @@ static unsigned echo_run_v(const char *imp_spec, size_t total, unsigned max_roun
 	struct tn_opts o = { .static_arp = true, .v6 = v6,
 			     .tx_chain_min = echo_chain_min };
 	struct tn_pair n;
-	struct tg_tcp_conf cc = conf_default();
+	struct tg_tcp_conf cc = echo_base != NULL ? *echo_base : conf_default();
 	struct echo_side a = { 0 }, b = { 0 };
 	uint8_t *src = malloc(total), *back = malloc(total);
 	size_t sent = 0, got = 0;
@@ -2491,6 +2949,64 @@ static void test_echo_chains(void)
 	echo_chain_min = 0;
 }
 
+/* Loss recovery measured: 1 MiB echoed through 1% and 5% loss (1 ms each
+ * way), 20 seeds each (ECHO_SEEDS), on the stepped clock (a round is 0.1 ms), so the
+ * numbers replay exactly. Prints the simulated time and how the losses
+ * were recovered. */
+#define ECHO_SEEDS 20u
+
+static void echo_measure(const struct tg_tcp_conf *base, const char *name)
+{
+	static const char *const loss[2] = { "1%", "5%" };
+
+	echo_base = base;
+	for (int l = 0; l < 2; l++) {
+		uint64_t rounds = 0, rto = 0, fast = 0, rtx = 0, tlp = 0, tlp_rec = 0, rl = 0;
+		unsigned ok = 0;
+
+		for (unsigned seed = 101; seed < 101 + ECHO_SEEDS; seed++) {
+			struct tg_tcp_stats sa, sb;
+			char spec[96];
+			unsigned r;
+
+			snprintf(spec, sizeof(spec), "seed=%u,tx.loss=%s,tx.delay=1ms", seed, loss[l]);
+			r = echo_run(spec, 1 << 20, 2000000, &sa, &sb);
+			CU_ASSERT(r > 0);
+			ok += r > 0;
+			rounds += r;
+			rto += sa.rto + sb.rto;
+			fast += sa.fast_retransmits + sb.fast_retransmits;
+			rtx += sa.retransmits + sb.retransmits;
+			tlp += sa.tlp + sb.tlp;
+			tlp_rec += sa.tlp_recovered + sb.tlp_recovered;
+			rl += sa.rack_lost + sb.rack_lost;
+			if (getenv("TG_ECHO_VERBOSE"))
+				printf("\n    seed %u: %u rounds rto %lu/%lu no_mbuf %lu/%lu no_route %lu/%lu "
+				       "tlp %lu/%lu", seed, r,
+				       (unsigned long)sa.rto, (unsigned long)sb.rto,
+				       (unsigned long)sa.no_mbuf, (unsigned long)sb.no_mbuf,
+				       (unsigned long)sa.no_route, (unsigned long)sb.no_route,
+				       (unsigned long)sa.tlp, (unsigned long)sb.tlp);
+		}
+		printf("\n  %s %s loss: %u/%u runs, %.3f s simulated (%.2f MB/s echoed), rtx %lu, "
+		       "fast %lu, rto %lu, tlp %lu (repaired %lu), rack lost %lu", name, loss[l], ok, ECHO_SEEDS,
+		       rounds / 1e4, ok ? ECHO_SEEDS * 2.0 * (1 << 20) / (rounds / 1e4) / 1e6 : 0.0,
+		       (unsigned long)rtx, (unsigned long)fast, (unsigned long)rto,
+		       (unsigned long)tlp, (unsigned long)tlp_rec, (unsigned long)rl);
+	}
+	echo_base = NULL;
+	printf("\n");
+}
+
+static void test_echo_measure(void)
+{
+	struct tg_tcp_conf c = conf_default();
+
+	echo_measure(&c, "RACK-TLP");
+	c.no_rack = true;
+	echo_measure(&c, "no_rack");
+}
+
 static CU_TestInfo tcp_tests[] = {
 	{ "passive open: SYN-ACK options, MSS/WS/TS negotiated", test_passive_open },
 	{ "SYN without options: defaults", test_negotiation_none },
@@ -2499,6 +3015,7 @@ static CU_TestInfo tcp_tests[] = {
 	{ "simultaneous open", test_simultaneous_open },
 	{ "data, delayed ACK, every second segment, MSS-sized sends", test_data_and_delayed_ack },
 	{ "retransmission timing (RFC 6298 backoff, same bytes)", test_rto_timing },
+	{ "an ACK after a timeout carries SND.MAX", test_ack_seq_after_rto },
 	{ "fast retransmit and NewReno partial ACK", test_fast_retransmit },
 	{ "retransmission after the impairment layer corrupted the first flight",
 	  test_retransmit_after_corruption },
@@ -2506,6 +3023,13 @@ static CU_TestInfo tcp_tests[] = {
 	{ "peek/consume: peeked bytes stay in place until consumed", test_peek_in_place },
 	{ "SACK recovery (RFC 6675): both holes in one recovery", test_sack_recovery },
 	{ "SACK blocks for the out-of-order queue (RFC 2018)", test_sack_blocks },
+	{ "an out-of-order segment's ACK alone, with data of ours waiting", test_ooo_ack_alone },
+	{ "RACK: lost after the reordering window, not before", test_rack_reo_wnd },
+	{ "RACK: a lost retransmission resent again, no RTO", test_rack_lost_retransmission },
+	{ "TLP: the tail's loss repaired by the probe, no RTO", test_tlp_tail },
+	{ "TLP: a single segment's probe at the RTO's time; both came", test_tlp_not_lost },
+	{ "NextSeg rule 3: a hole not yet lost, nothing new to send", test_nextseg_rule3 },
+	{ "NextSeg rule 4: the rescue retransmission, once", test_nextseg_rescue },
 	{ "RST and RFC 5961 challenge ACKs", test_rst_and_challenge },
 	{ "challenge ACK rate limit", test_challenge_rate_limit },
 	{ "RST for segments without a connection", test_no_connection_rst },
@@ -2532,6 +3056,7 @@ static CU_TestInfo tcp_tests[] = {
 	{ "two stacks: echo through 1% and 5% loss, reordering, duplicates", test_echo_loss },
 	{ "two stacks: CUBIC through 1% loss", test_echo_cubic },
 	{ "two stacks over IPv6, clean and through 1% loss", test_echo_v6 },
+	{ "two stacks: loss recovery measured at 1% and 5% loss", test_echo_measure },
 	CU_TEST_INFO_NULL,
 };
 
