@@ -147,33 +147,69 @@ tg_result tg_hash(enum tg_hash h, const void *data, size_t len,
 	return TG_OK;
 }
 
-/* ---- public random bytes --------------------------------------------- */
+/* ---- random bytes from per-thread blocks ---------------------------- */
 
 #define PUBRAND_BLOCK 1024
+/* Secrets: a smaller block (eight X25519 keys), so that few future keys
+ * wait in memory. */
+#define PRIVRAND_BLOCK 256
 
+/* left: the unused bytes at the end of b */
 static __thread struct {
 	uint8_t b[PUBRAND_BLOCK];
-	size_t left; /* unused bytes at the end of b */
+	size_t left;
 } pubrand;
 
+static __thread struct {
+	uint8_t b[PRIVRAND_BLOCK];
+	size_t left;
+} privrand;
+
 /* In a forked child (the forking thread only): never reuse the parent's
- * block. */
-static void pubrand_atfork_child(void)
+ * blocks. */
+static void rand_atfork_child(void)
 {
 	tg_wipe(&pubrand, sizeof(pubrand));
+	tg_wipe(&privrand, sizeof(privrand));
 }
 
-static pthread_once_t pubrand_once = PTHREAD_ONCE_INIT;
+static pthread_once_t rand_once = PTHREAD_ONCE_INIT;
 
-static void pubrand_init(void)
+static void rand_init(void)
 {
-	(void)pthread_atfork(NULL, NULL, pubrand_atfork_child);
+	(void)pthread_atfork(NULL, NULL, rand_atfork_child);
+}
+
+/*
+ * @p n bytes (0 < n <= size / 4) from the block @p b of @p size bytes
+ * with @p *left unused at its end, refilled by @p fill (RAND_bytes or
+ * RAND_priv_bytes) when short; each byte handed out once and cleared.
+ */
+static TG_MUST_CHECK tg_result rand_take(uint8_t *b, size_t *left, size_t size,
+					 int (*fill)(unsigned char *, int),
+					 void *out, size_t n)
+{
+	uint8_t *p;
+
+	if (*left < n) {
+		TG_ENSURE(pthread_once(&rand_once, rand_init) == 0,
+			  TG_E_INTERNAL);
+		if (fill(b, (int)size) != 1) {
+			tg_wipe(b, size);
+			*left = 0;
+			return tg_error(TG_E_CRYPTO);
+		}
+		*left = size;
+	}
+	p = b + size - *left;
+	memcpy(out, p, n);
+	tg_wipe(p, n);
+	*left -= n;
+	return TG_OK;
 }
 
 tg_result tg_rand_public(void *out, size_t n)
 {
-	uint8_t *p;
-
 	TG_ENSURE(out != NULL || n == 0, TG_E_INVAL);
 	TG_ENSURE(n <= INT_MAX, TG_E_INVAL);
 	if (n == 0)
@@ -182,18 +218,22 @@ tg_result tg_rand_public(void *out, size_t n)
 		TG_ENSURE(RAND_bytes(out, (int)n) == 1, TG_E_CRYPTO);
 		return TG_OK;
 	}
-	if (pubrand.left < n) {
-		TG_ENSURE(pthread_once(&pubrand_once, pubrand_init) == 0,
-			  TG_E_INTERNAL);
-		TG_ENSURE(RAND_bytes(pubrand.b, PUBRAND_BLOCK) == 1,
-			  TG_E_CRYPTO);
-		pubrand.left = PUBRAND_BLOCK;
+	return rand_take(pubrand.b, &pubrand.left, PUBRAND_BLOCK, RAND_bytes,
+			 out, n);
+}
+
+tg_result tg_rand_secret(void *out, size_t n)
+{
+	TG_ENSURE(out != NULL || n == 0, TG_E_INVAL);
+	TG_ENSURE(n <= INT_MAX, TG_E_INVAL);
+	if (n == 0)
+		return TG_OK;
+	if (n > PRIVRAND_BLOCK / 4) {
+		TG_ENSURE(RAND_priv_bytes(out, (int)n) == 1, TG_E_CRYPTO);
+		return TG_OK;
 	}
-	p = pubrand.b + PUBRAND_BLOCK - pubrand.left;
-	memcpy(out, p, n);
-	tg_wipe(p, n);
-	pubrand.left -= n;
-	return TG_OK;
+	return rand_take(privrand.b, &privrand.left, PRIVRAND_BLOCK,
+			 RAND_priv_bytes, out, n);
 }
 
 /* ---- PRF ------------------------------------------------------------- */

@@ -602,28 +602,29 @@ static void test_transcript(void)
 
 /* ---- suite tables ---------------------------------------------------- */
 
-/* tg_rand_public: values differ, big requests bypass the block, the
- * block refills, and a forked child does not repeat the parent's bytes. */
-static void test_rand_public(void)
+/* tg_rand_public and tg_rand_secret: values differ, big requests bypass
+ * the block, the block refills, and a forked child does not repeat the
+ * parent's bytes. */
+static void check_rand_block(tg_result (*rnd)(void *, size_t))
 {
 	uint8_t a[32], b[32], big[4096], zero[32] = { 0 };
 	int pfd[2];
 	pid_t pid;
 
-	CU_ASSERT_EQUAL(tg_rand_public(NULL, 1).code, TG_E_INVAL);
-	CU_ASSERT_TRUE(tg_ok(tg_rand_public(NULL, 0)));
-	CU_ASSERT_TRUE(tg_ok(tg_rand_public(a, sizeof(a))));
-	CU_ASSERT_TRUE(tg_ok(tg_rand_public(b, sizeof(b))));
+	CU_ASSERT_EQUAL(rnd(NULL, 1).code, TG_E_INVAL);
+	CU_ASSERT_TRUE(tg_ok(rnd(NULL, 0)));
+	CU_ASSERT_TRUE(tg_ok(rnd(a, sizeof(a))));
+	CU_ASSERT_TRUE(tg_ok(rnd(b, sizeof(b))));
 	CU_ASSERT_NOT_EQUAL(memcmp(a, b, sizeof(a)), 0);
 	CU_ASSERT_NOT_EQUAL(memcmp(a, zero, sizeof(a)), 0);
 	/* more than a block's worth, in both sizes: all distinct from the
 	 * previous value */
 	for (int i = 0; i < 100; i++) {
-		CU_ASSERT_TRUE(tg_ok(tg_rand_public(b, sizeof(b))));
+		CU_ASSERT_TRUE(tg_ok(rnd(b, sizeof(b))));
 		CU_ASSERT_NOT_EQUAL(memcmp(a, b, sizeof(a)), 0);
 		memcpy(a, b, sizeof(a));
 	}
-	CU_ASSERT_TRUE(tg_ok(tg_rand_public(big, sizeof(big))));
+	CU_ASSERT_TRUE(tg_ok(rnd(big, sizeof(big))));
 	CU_ASSERT_NOT_EQUAL(memcmp(big, big + 2048, 32), 0);
 
 	/* the child's next value is not the parent's next value */
@@ -634,12 +635,12 @@ static void test_rand_public(void)
 		uint8_t c[32];
 		ssize_t w = -1;
 
-		if (tg_ok(tg_rand_public(c, sizeof(c))))
+		if (tg_ok(rnd(c, sizeof(c))))
 			w = write(pfd[1], c, sizeof(c));
 		_exit(w == (ssize_t)sizeof(c) ? 0 : 1);
 	}
 	close(pfd[1]);
-	CU_ASSERT_TRUE(tg_ok(tg_rand_public(a, sizeof(a))));
+	CU_ASSERT_TRUE(tg_ok(rnd(a, sizeof(a))));
 	CU_ASSERT_EQUAL(read(pfd[0], b, sizeof(b)), (ssize_t)sizeof(b));
 	close(pfd[0]);
 	{
@@ -649,6 +650,16 @@ static void test_rand_public(void)
 		CU_ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	}
 	CU_ASSERT_NOT_EQUAL(memcmp(a, b, sizeof(a)), 0);
+}
+
+static void test_rand_public(void)
+{
+	check_rand_block(tg_rand_public);
+}
+
+static void test_rand_secret(void)
+{
+	check_rand_block(tg_rand_secret);
 }
 
 static void test_suite_table(void)
@@ -799,6 +810,7 @@ static CU_TestInfo prf_tests[] = {
 	{ "exported keys work in the record layer", test_export_records },
 	{ "transcript hash", test_transcript },
 	{ "public random bytes", test_rand_public },
+	{ "secret random bytes", test_rand_secret },
 	CU_TEST_INFO_NULL,
 };
 
