@@ -78,9 +78,11 @@ struct tg_hmac_seg {
 };
 
 /**
- * HMAC (RFC 2104) with hash @p h of the concatenation of @p nseg pieces,
- * on the same per-thread digest contexts as the PRF (no allocation, no
- * fetch per call). The TLS 1.3 key schedule (tg_ks.h) is built on it.
+ * HMAC (RFC 2104) with hash @p h of the concatenation of @p nseg pieces.
+ * SHA-256 and SHA-384 (the TLS 1.3 hashes) run on libcrypto's SHA256_* /
+ * SHA384_* state on the stack: no allocation, no fetch, no EVP call; the
+ * other hashes on the PRF's per-thread digest contexts. The TLS 1.3 key
+ * schedule (tg_ks.h) is built on it.
  * @param h       the hash
  * @param key     the key (any length; may be empty)
  * @param key_len its length

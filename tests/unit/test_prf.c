@@ -662,6 +662,70 @@ static void test_rand_secret(void)
 	check_rand_block(tg_rand_secret);
 }
 
+/* tg_hmac: RFC 4231 cases 2 (short key) and 6 (a 131-byte key, longer
+ * than either block), then libcrypto's HMAC on random keys of every
+ * length around the blocks, the message cut into several pieces. */
+static void test_hmac(void)
+{
+	static const struct {
+		enum tg_hash h;
+		const char *key, *data, *mac;
+	} kat[] = {
+		{ TG_HASH_SHA256, "4a656665",
+		  "7768617420646f2079612077616e7420666f72206e6f7468696e673f",
+		  "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843" },
+		{ TG_HASH_SHA384, "4a656665",
+		  "7768617420646f2079612077616e7420666f72206e6f7468696e673f",
+		  "af45d2e376484031617f78d2b58a6b1b9c7ef464f5a01b47e42ec373"
+		  "6322445e8e2240ca5e69e2c78b3239ecfab21649" },
+		{ TG_HASH_SHA256, NULL,
+		  "54657374205573696e67204c6172676572205468616e20426c6f636b2d53697a65204b6579202d2048617368204b6579204669727374",
+		  "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54" },
+		{ TG_HASH_SHA384, NULL,
+		  "54657374205573696e67204c6172676572205468616e20426c6f636b2d53697a65204b6579202d2048617368204b6579204669727374",
+		  "4ece084485813e9088d2c63a041bc5b44f9ef1012a2b588f3cd11f05"
+		  "033ac4c60c2ef6ab4030fe8296248df163f44952" },
+	};
+	uint8_t key[200], data[200], want[TG_HASH_MAX_LEN], got[TG_HASH_MAX_LEN];
+
+	for (size_t i = 0; i < sizeof(kat) / sizeof(kat[0]); i++) {
+		size_t kl = 131, dl, ml;
+		struct tg_hmac_seg seg;
+
+		if (kat[i].key != NULL)
+			kl = tg_test_hex(kat[i].key, key, sizeof(key));
+		else
+			memset(key, 0xaa, kl);
+		dl = tg_test_hex(kat[i].data, data, sizeof(data));
+		ml = tg_test_hex(kat[i].mac, want, sizeof(want));
+		CU_ASSERT_EQUAL(ml, tg_hash_len(kat[i].h));
+		seg = (struct tg_hmac_seg){ data, dl };
+		TG_ASSERT_OK(tg_hmac(kat[i].h, key, kl, &seg, 1, got));
+		CU_ASSERT_EQUAL(memcmp(got, want, ml), 0);
+	}
+	for (int hi = 0; hi < 2; hi++) {
+		enum tg_hash h = hi ? TG_HASH_SHA384 : TG_HASH_SHA256;
+
+		for (size_t kl = 0; kl <= sizeof(key); kl += 7) {
+			struct tg_hmac_seg seg[3];
+			unsigned int n = 0;
+
+			tg_test_fill(key, kl);
+			tg_test_fill(data, sizeof(data));
+			seg[0] = (struct tg_hmac_seg){ data, kl % 50 };
+			seg[1] = (struct tg_hmac_seg){ NULL, 0 };
+			seg[2] = (struct tg_hmac_seg){ data + kl % 50, 150 };
+			CU_ASSERT_PTR_NOT_NULL(HMAC(tg_hash_md(h), key, (int)kl,
+						    data, kl % 50 + 150, want,
+						    &n));
+			TG_ASSERT_OK(tg_hmac(h, kl ? key : NULL, kl, seg, 3,
+					     got));
+			CU_ASSERT_EQUAL(n, tg_hash_len(h));
+			CU_ASSERT_EQUAL(memcmp(got, want, n), 0);
+		}
+	}
+}
+
 static void test_suite_table(void)
 {
 	const uint16_t *def;
@@ -811,6 +875,7 @@ static CU_TestInfo prf_tests[] = {
 	{ "transcript hash", test_transcript },
 	{ "public random bytes", test_rand_public },
 	{ "secret random bytes", test_rand_secret },
+	{ "HMAC-SHA-256/384 (RFC 4231, libcrypto)", test_hmac },
 	CU_TEST_INFO_NULL,
 };
 
