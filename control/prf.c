@@ -4,6 +4,14 @@
  * TLS 1.2 PRF, master secret, key block, Finished and transcript hash
  * (RFC 5246 §5, §6.3, §7.4.9, §8.1; RFC 7627 §4) on OpenSSL 3.0 EVP.
  */
+/*
+ * tg_hmac() runs SHA-256 and SHA-384 on libcrypto's SHA256_* / SHA384_*
+ * functions, deprecated in OpenSSL 3.0 (not removed; the default
+ * provider's digests are built on them), for their caller-owned state:
+ * see tg_hmac().
+ */
+#define OPENSSL_SUPPRESS_DEPRECATED
+
 #include "tg_prf.h"
 
 #include <limits.h>
@@ -12,6 +20,7 @@
 #include <string.h>
 
 #include <openssl/rand.h>
+#include <openssl/sha.h>
 
 #include "tg_wipe.h"
 
@@ -147,33 +156,69 @@ tg_result tg_hash(enum tg_hash h, const void *data, size_t len,
 	return TG_OK;
 }
 
-/* ---- public random bytes --------------------------------------------- */
+/* ---- random bytes from per-thread blocks ---------------------------- */
 
 #define PUBRAND_BLOCK 1024
+/* Secrets: a smaller block (eight X25519 keys), so that few future keys
+ * wait in memory. */
+#define PRIVRAND_BLOCK 256
 
+/* left: the unused bytes at the end of b */
 static __thread struct {
 	uint8_t b[PUBRAND_BLOCK];
-	size_t left; /* unused bytes at the end of b */
+	size_t left;
 } pubrand;
 
+static __thread struct {
+	uint8_t b[PRIVRAND_BLOCK];
+	size_t left;
+} privrand;
+
 /* In a forked child (the forking thread only): never reuse the parent's
- * block. */
-static void pubrand_atfork_child(void)
+ * blocks. */
+static void rand_atfork_child(void)
 {
 	tg_wipe(&pubrand, sizeof(pubrand));
+	tg_wipe(&privrand, sizeof(privrand));
 }
 
-static pthread_once_t pubrand_once = PTHREAD_ONCE_INIT;
+static pthread_once_t rand_once = PTHREAD_ONCE_INIT;
 
-static void pubrand_init(void)
+static void rand_init(void)
 {
-	(void)pthread_atfork(NULL, NULL, pubrand_atfork_child);
+	(void)pthread_atfork(NULL, NULL, rand_atfork_child);
+}
+
+/*
+ * @p n bytes (0 < n <= size / 4) from the block @p b of @p size bytes
+ * with @p *left unused at its end, refilled by @p fill (RAND_bytes or
+ * RAND_priv_bytes) when short; each byte handed out once and cleared.
+ */
+static TG_MUST_CHECK tg_result rand_take(uint8_t *b, size_t *left, size_t size,
+					 int (*fill)(unsigned char *, int),
+					 void *out, size_t n)
+{
+	uint8_t *p;
+
+	if (*left < n) {
+		TG_ENSURE(pthread_once(&rand_once, rand_init) == 0,
+			  TG_E_INTERNAL);
+		if (fill(b, (int)size) != 1) {
+			tg_wipe(b, size);
+			*left = 0;
+			return tg_error(TG_E_CRYPTO);
+		}
+		*left = size;
+	}
+	p = b + size - *left;
+	memcpy(out, p, n);
+	tg_wipe(p, n);
+	*left -= n;
+	return TG_OK;
 }
 
 tg_result tg_rand_public(void *out, size_t n)
 {
-	uint8_t *p;
-
 	TG_ENSURE(out != NULL || n == 0, TG_E_INVAL);
 	TG_ENSURE(n <= INT_MAX, TG_E_INVAL);
 	if (n == 0)
@@ -182,18 +227,22 @@ tg_result tg_rand_public(void *out, size_t n)
 		TG_ENSURE(RAND_bytes(out, (int)n) == 1, TG_E_CRYPTO);
 		return TG_OK;
 	}
-	if (pubrand.left < n) {
-		TG_ENSURE(pthread_once(&pubrand_once, pubrand_init) == 0,
-			  TG_E_INTERNAL);
-		TG_ENSURE(RAND_bytes(pubrand.b, PUBRAND_BLOCK) == 1,
-			  TG_E_CRYPTO);
-		pubrand.left = PUBRAND_BLOCK;
+	return rand_take(pubrand.b, &pubrand.left, PUBRAND_BLOCK, RAND_bytes,
+			 out, n);
+}
+
+tg_result tg_rand_secret(void *out, size_t n)
+{
+	TG_ENSURE(out != NULL || n == 0, TG_E_INVAL);
+	TG_ENSURE(n <= INT_MAX, TG_E_INVAL);
+	if (n == 0)
+		return TG_OK;
+	if (n > PRIVRAND_BLOCK / 4) {
+		TG_ENSURE(RAND_priv_bytes(out, (int)n) == 1, TG_E_CRYPTO);
+		return TG_OK;
 	}
-	p = pubrand.b + PUBRAND_BLOCK - pubrand.left;
-	memcpy(out, p, n);
-	tg_wipe(p, n);
-	pubrand.left -= n;
-	return TG_OK;
+	return rand_take(privrand.b, &privrand.left, PRIVRAND_BLOCK,
+			 RAND_priv_bytes, out, n);
 }
 
 /* ---- PRF ------------------------------------------------------------- */
@@ -315,6 +364,80 @@ out:
 	return ok;
 }
 
+/*
+ * HMAC-SHA-256 / HMAC-SHA-384 (RFC 2104, RFC 4231) on SHA256_CTX /
+ * SHA512_CTX held on the stack: an EVP_MD_CTX in OpenSSL 3.0 allocates
+ * and frees its provider state at each init and reset (four of each per
+ * HMAC here before), and a TLS 1.3 handshake makes about thirty HMACs
+ * (tg_ks.h). The same compression functions run either way. The states
+ * (key-derived) are cleared before returning.
+ */
+union hmac_sha {
+	SHA256_CTX s256;
+	SHA512_CTX s512;
+};
+
+static void sha_init(enum tg_hash h, union hmac_sha *c)
+{
+	if (h == TG_HASH_SHA256)
+		SHA256_Init(&c->s256);
+	else
+		SHA384_Init(&c->s512);
+}
+
+static void sha_update(enum tg_hash h, union hmac_sha *c, const void *p,
+		       size_t n)
+{
+	if (h == TG_HASH_SHA256)
+		SHA256_Update(&c->s256, p, n);
+	else
+		SHA384_Update(&c->s512, p, n);
+}
+
+static void sha_final(enum tg_hash h, union hmac_sha *c, uint8_t *out)
+{
+	if (h == TG_HASH_SHA256)
+		SHA256_Final(out, &c->s256);
+	else
+		SHA384_Final(out, &c->s512);
+}
+
+static void hmac_sha(enum tg_hash h, const uint8_t *key, size_t key_len,
+		     const struct tg_hmac_seg *seg, size_t nseg,
+		     uint8_t out[TG_HASH_MAX_LEN])
+{
+	size_t bs = h == TG_HASH_SHA256 ? SHA256_CBLOCK : SHA512_CBLOCK;
+	uint8_t pad[PRF_MAX_BLOCK], inner[TG_HASH_MAX_LEN];
+	union hmac_sha c;
+
+	/* RFC 2104 §2: a key longer than the block is hashed first */
+	memset(pad, 0, sizeof(pad));
+	if (key_len > bs) {
+		sha_init(h, &c);
+		sha_update(h, &c, key, key_len);
+		sha_final(h, &c, pad);
+	} else if (key_len > 0) {
+		memcpy(pad, key, key_len);
+	}
+	for (size_t i = 0; i < sizeof(pad); i++)
+		pad[i] ^= 0x36;
+	sha_init(h, &c);
+	sha_update(h, &c, pad, bs);
+	for (size_t i = 0; i < nseg; i++)
+		if (seg[i].n)
+			sha_update(h, &c, seg[i].p, seg[i].n);
+	sha_final(h, &c, inner);
+	for (size_t i = 0; i < sizeof(pad); i++)
+		pad[i] ^= 0x36 ^ 0x5c;
+	sha_init(h, &c);
+	sha_update(h, &c, pad, bs);
+	sha_update(h, &c, inner, tg_hash_len(h));
+	sha_final(h, &c, out);
+	TG_WIPE_OBJ(pad);
+	TG_WIPE_OBJ(inner);
+	TG_WIPE_OBJ(c);
+}
+
 tg_result tg_hmac(enum tg_hash h, const uint8_t *key, size_t key_len,
 		  const struct tg_hmac_seg *seg, size_t nseg,
 		  uint8_t out[TG_HASH_MAX_LEN])
@@ -330,6 +453,10 @@ tg_result tg_hmac(enum tg_hash h, const uint8_t *key, size_t key_len,
 	for (size_t i = 0; i < nseg; i++) {
 		TG_ENSURE(seg[i].p != NULL || seg[i].n == 0, TG_E_INVAL);
 		in[i] = (struct seg){ seg[i].p, seg[i].n };
+	}
+	if (h == TG_HASH_SHA256 || h == TG_HASH_SHA384) {
+		hmac_sha(h, key, key_len, seg, nseg, out);
+		return TG_OK;
 	}
 	s = scratch_get();
 	TG_ENSURE(s != NULL, TG_E_NOMEM);

@@ -10,9 +10,9 @@
  * application traffic secret of a KeyUpdate (§7.2), and the synthetic
  * message_hash of a HelloRetryRequest transcript (§4.4.1).
  *
- * All of it is HMAC with the suite's hash, on the per-thread contexts of
- * tg_hmac() (control/prf.c): no allocation and no algorithm fetch per
- * call. Known answers: the RFC 8448 traces (tests/unit/test_ks.c).
+ * All of it is HMAC with the suite's hash, tg_hmac() (control/prf.c):
+ * SHA-256/384 state on the stack, no allocation, fetch or EVP call per
+ * HMAC. Known answers: the RFC 8448 traces (tests/unit/test_ks.c).
  *
  *                  0
  *                  |

@@ -32,7 +32,12 @@
  * thread, in pthread-specific storage). On P-256 that is over twice as
  * fast as a fresh context per key (the EC_GROUP is set up once). The
  * peer's point is imported onto a copy of our key's group rather than by
- * group name, for the same reason. The contexts are freed by a
+ * group name, for the same reason. X25519 keys are imported from 32
+ * bytes of a per-thread block of RAND_priv_bytes() output
+ * (tg_rand_secret()) through a per-thread import context, and the
+ * peer's X25519 value goes into one per-thread EVP_PKEY rewritten in
+ * place: no key-type fetch, DRBG call or new peer key per handshake
+ * (kx.c). The contexts and that key are freed by a
  * thread-exit destructor; the main thread (which exits without running
  * destructors) or a thread that wants them gone early calls
  * tg_kx_thread_cleanup().

@@ -58,9 +58,18 @@ TG_MUST_CHECK tg_result tg_hash(enum tg_hash h, const void *data, size_t len,
  * @p n random bytes for public values (hello randoms, session IDs), from
  * a per-thread block of RAND_bytes() output: one DRBG call per 1 KiB
  * instead of one per value. Each byte is handed out once; a fork clears
- * the block in the child. Secrets keep using RAND_priv_bytes().
+ * the block in the child. Secrets: tg_rand_secret().
  */
 TG_MUST_CHECK tg_result tg_rand_public(void *out, size_t n);
+
+/**
+ * @p n random bytes for secrets (ephemeral X25519 private keys), from a
+ * per-thread block of RAND_priv_bytes() output (256 bytes: eight keys),
+ * handed out and cleared as tg_rand_public() does; a fork clears the
+ * block in the child. Saves a DRBG call (and its fork check, a getpid()
+ * system call) per key.
+ */
+TG_MUST_CHECK tg_result tg_rand_secret(void *out, size_t n);
 
 /** One piece of an HMAC message (tg_hmac()). */
 struct tg_hmac_seg {
@@ -69,9 +78,11 @@ struct tg_hmac_seg {
 };
 
 /**
- * HMAC (RFC 2104) with hash @p h of the concatenation of @p nseg pieces,
- * on the same per-thread digest contexts as the PRF (no allocation, no
- * fetch per call). The TLS 1.3 key schedule (tg_ks.h) is built on it.
+ * HMAC (RFC 2104) with hash @p h of the concatenation of @p nseg pieces.
+ * SHA-256 and SHA-384 (the TLS 1.3 hashes) run on libcrypto's SHA256_* /
+ * SHA384_* state on the stack: no allocation, no fetch, no EVP call; the
+ * other hashes on the PRF's per-thread digest contexts. The TLS 1.3 key
+ * schedule (tg_ks.h) is built on it.
  * @param h       the hash
  * @param key     the key (any length; may be empty)
  * @param key_len its length

@@ -423,10 +423,8 @@ static TG_MUST_CHECK tg_result exts_write(struct tg_wcur *w,
 		TG_GUARD(tg_hs_vec_write(w, 2, 2, 0xffff, &in->alpn));
 		TG_GUARD(tg_wcur_vec_end(w, 2, m));
 	}
-	if (in->exts & TG_HS_EXT_EMS) {
-		TG_GUARD(tg_hs_ext_begin(w, TG_EXT_EXTENDED_MASTER_SECRET, &m));
-		TG_GUARD(tg_wcur_vec_end(w, 2, m));
-	}
+	if (in->exts & TG_HS_EXT_EMS)
+		TG_GUARD(tg_hs_ext_empty(w, TG_EXT_EXTENDED_MASTER_SECRET));
 	if (in->exts & TG_HS_EXT_SESSION_TICKET) {
 		TG_ENSURE(in->ticket.p != NULL || in->ticket.len == 0,
 			  TG_E_INVAL);
@@ -470,14 +468,10 @@ static TG_MUST_CHECK tg_result exts_write(struct tg_wcur *w,
 		TG_GUARD(tg_hs_vec_write(w, 2, 1, 0xffff, &in->cookie));
 		TG_GUARD(tg_wcur_vec_end(w, 2, m));
 	}
-	if (in->exts & TG_HS_EXT_EARLY_DATA) {
-		TG_GUARD(tg_hs_ext_begin(w, TG_EXT_EARLY_DATA, &m));
-		TG_GUARD(tg_wcur_vec_end(w, 2, m));
-	}
-	if (in->exts & TG_HS_EXT_POST_HS_AUTH) {
-		TG_GUARD(tg_hs_ext_begin(w, TG_EXT_POST_HANDSHAKE_AUTH, &m));
-		TG_GUARD(tg_wcur_vec_end(w, 2, m));
-	}
+	if (in->exts & TG_HS_EXT_EARLY_DATA)
+		TG_GUARD(tg_hs_ext_empty(w, TG_EXT_EARLY_DATA));
+	if (in->exts & TG_HS_EXT_POST_HS_AUTH)
+		TG_GUARD(tg_hs_ext_empty(w, TG_EXT_POST_HANDSHAKE_AUTH));
 	if (in->exts & TG_HS_EXT_PRE_SHARED_KEY) {
 		/* last (RFC 8446 §4.2.11): identities and binders bodies as
 		 * parsed; a client computes the binders over the message

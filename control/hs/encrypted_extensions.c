@@ -100,16 +100,12 @@ tg_result tg_hs_encrypted_extensions_write(struct tg_wcur *w,
 		TG_GUARD(tg_wcur_u16(w, in->record_size_limit));
 		TG_GUARD(tg_wcur_vec_end(w, 2, e));
 	}
-	if (in->exts & TG_HS_EXT_SERVER_NAME) {
-		TG_GUARD(tg_hs_ext_begin(w, TG_EXT_SERVER_NAME, &e));
-		TG_GUARD(tg_wcur_vec_end(w, 2, e));
-	}
+	if (in->exts & TG_HS_EXT_SERVER_NAME)
+		TG_GUARD(tg_hs_ext_empty(w, TG_EXT_SERVER_NAME));
 	if (in->exts & TG_HS_EXT_ALPN)
 		TG_GUARD(tg_hs_ext_alpn1_write(w, &in->alpn));
-	if (in->exts & TG_HS_EXT_EARLY_DATA) {
-		TG_GUARD(tg_hs_ext_begin(w, TG_EXT_EARLY_DATA, &e));
-		TG_GUARD(tg_wcur_vec_end(w, 2, e));
-	}
+	if (in->exts & TG_HS_EXT_EARLY_DATA)
+		TG_GUARD(tg_hs_ext_empty(w, TG_EXT_EARLY_DATA));
 	TG_GUARD(tg_wcur_vec_end(w, 2, m));
 	return tg_hs_hdr_end(w, mark);
 }

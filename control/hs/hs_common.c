@@ -331,6 +331,12 @@ tg_result tg_hs_ext_begin(struct tg_wcur *w, uint16_t type, size_t *mark)
 	return tg_wcur_vec_begin(w, 2, mark);
 }
 
+tg_result tg_hs_ext_empty(struct tg_wcur *w, uint16_t type)
+{
+	TG_GUARD(tg_wcur_u16(w, type));
+	return tg_wcur_u16(w, 0);
+}
+
 tg_result tg_hs_ext_alpn1_read(struct tg_cur *ext, struct tg_hs_bytes *alpn)
 {
 	struct tg_cur list;

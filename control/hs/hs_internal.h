@@ -110,6 +110,9 @@ TG_MUST_CHECK tg_result tg_hs_hello_head_write(struct tg_wcur *w,
 TG_MUST_CHECK tg_result tg_hs_ext_begin(struct tg_wcur *w, uint16_t type,
 					size_t *mark);
 
+/** An extension with empty extension_data: @p type and a zero length. */
+TG_MUST_CHECK tg_result tg_hs_ext_empty(struct tg_wcur *w, uint16_t type);
+
 /**
  * The server's ALPN answer (RFC 7301 §3.1: exactly one ProtocolName), in
  * ServerHello (TLS 1.2) or EncryptedExtensions (TLS 1.3): read from the

@@ -117,14 +117,10 @@ static TG_MUST_CHECK tg_result exts_write(struct tg_wcur *w,
 {
 	size_t m;
 
-	if (in->exts & TG_HS_EXT_SERVER_NAME) {
-		TG_GUARD(tg_hs_ext_begin(w, TG_EXT_SERVER_NAME, &m));
-		TG_GUARD(tg_wcur_vec_end(w, 2, m));
-	}
-	if (in->exts & TG_HS_EXT_STATUS_REQUEST) {
-		TG_GUARD(tg_hs_ext_begin(w, TG_EXT_STATUS_REQUEST, &m));
-		TG_GUARD(tg_wcur_vec_end(w, 2, m));
-	}
+	if (in->exts & TG_HS_EXT_SERVER_NAME)
+		TG_GUARD(tg_hs_ext_empty(w, TG_EXT_SERVER_NAME));
+	if (in->exts & TG_HS_EXT_STATUS_REQUEST)
+		TG_GUARD(tg_hs_ext_empty(w, TG_EXT_STATUS_REQUEST));
 	if (in->exts & TG_HS_EXT_EC_POINT_FORMATS) {
 		TG_GUARD(tg_hs_ext_begin(w, TG_EXT_EC_POINT_FORMATS, &m));
 		TG_GUARD(tg_hs_vec_write(w, 1, 1, 255, &in->point_formats));
@@ -132,14 +128,10 @@ static TG_MUST_CHECK tg_result exts_write(struct tg_wcur *w,
 	}
 	if (in->exts & TG_HS_EXT_ALPN)
 		TG_GUARD(tg_hs_ext_alpn1_write(w, &in->alpn));
-	if (in->exts & TG_HS_EXT_EMS) {
-		TG_GUARD(tg_hs_ext_begin(w, TG_EXT_EXTENDED_MASTER_SECRET, &m));
-		TG_GUARD(tg_wcur_vec_end(w, 2, m));
-	}
-	if (in->exts & TG_HS_EXT_SESSION_TICKET) {
-		TG_GUARD(tg_hs_ext_begin(w, TG_EXT_SESSION_TICKET, &m));
-		TG_GUARD(tg_wcur_vec_end(w, 2, m));
-	}
+	if (in->exts & TG_HS_EXT_EMS)
+		TG_GUARD(tg_hs_ext_empty(w, TG_EXT_EXTENDED_MASTER_SECRET));
+	if (in->exts & TG_HS_EXT_SESSION_TICKET)
+		TG_GUARD(tg_hs_ext_empty(w, TG_EXT_SESSION_TICKET));
 	if (in->exts & TG_HS_EXT_RENEGOTIATION_INFO) {
 		TG_GUARD(tg_hs_ext_begin(w, TG_EXT_RENEGOTIATION_INFO, &m));
 		TG_GUARD(tg_hs_vec_write(w, 1, 0, 255, &in->reneg_info));

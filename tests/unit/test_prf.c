@@ -602,28 +602,29 @@ static void test_transcript(void)
 
 /* ---- suite tables ---------------------------------------------------- */
 
-/* tg_rand_public: values differ, big requests bypass the block, the
- * block refills, and a forked child does not repeat the parent's bytes. */
-static void test_rand_public(void)
+/* tg_rand_public and tg_rand_secret: values differ, big requests bypass
+ * the block, the block refills, and a forked child does not repeat the
+ * parent's bytes. */
+static void check_rand_block(tg_result (*rnd)(void *, size_t))
 {
 	uint8_t a[32], b[32], big[4096], zero[32] = { 0 };
 	int pfd[2];
 	pid_t pid;
 
-	CU_ASSERT_EQUAL(tg_rand_public(NULL, 1).code, TG_E_INVAL);
-	CU_ASSERT_TRUE(tg_ok(tg_rand_public(NULL, 0)));
-	CU_ASSERT_TRUE(tg_ok(tg_rand_public(a, sizeof(a))));
-	CU_ASSERT_TRUE(tg_ok(tg_rand_public(b, sizeof(b))));
+	CU_ASSERT_EQUAL(rnd(NULL, 1).code, TG_E_INVAL);
+	CU_ASSERT_TRUE(tg_ok(rnd(NULL, 0)));
+	CU_ASSERT_TRUE(tg_ok(rnd(a, sizeof(a))));
+	CU_ASSERT_TRUE(tg_ok(rnd(b, sizeof(b))));
 	CU_ASSERT_NOT_EQUAL(memcmp(a, b, sizeof(a)), 0);
 	CU_ASSERT_NOT_EQUAL(memcmp(a, zero, sizeof(a)), 0);
 	/* more than a block's worth, in both sizes: all distinct from the
 	 * previous value */
 	for (int i = 0; i < 100; i++) {
-		CU_ASSERT_TRUE(tg_ok(tg_rand_public(b, sizeof(b))));
+		CU_ASSERT_TRUE(tg_ok(rnd(b, sizeof(b))));
 		CU_ASSERT_NOT_EQUAL(memcmp(a, b, sizeof(a)), 0);
 		memcpy(a, b, sizeof(a));
 	}
-	CU_ASSERT_TRUE(tg_ok(tg_rand_public(big, sizeof(big))));
+	CU_ASSERT_TRUE(tg_ok(rnd(big, sizeof(big))));
 	CU_ASSERT_NOT_EQUAL(memcmp(big, big + 2048, 32), 0);
 
 	/* the child's next value is not the parent's next value */
@@ -634,12 +635,12 @@ static void test_rand_public(void)
 		uint8_t c[32];
 		ssize_t w = -1;
 
-		if (tg_ok(tg_rand_public(c, sizeof(c))))
+		if (tg_ok(rnd(c, sizeof(c))))
 			w = write(pfd[1], c, sizeof(c));
 		_exit(w == (ssize_t)sizeof(c) ? 0 : 1);
 	}
 	close(pfd[1]);
-	CU_ASSERT_TRUE(tg_ok(tg_rand_public(a, sizeof(a))));
+	CU_ASSERT_TRUE(tg_ok(rnd(a, sizeof(a))));
 	CU_ASSERT_EQUAL(read(pfd[0], b, sizeof(b)), (ssize_t)sizeof(b));
 	close(pfd[0]);
 	{
@@ -649,6 +650,80 @@ static void test_rand_public(void)
 		CU_ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	}
 	CU_ASSERT_NOT_EQUAL(memcmp(a, b, sizeof(a)), 0);
+}
+
+static void test_rand_public(void)
+{
+	check_rand_block(tg_rand_public);
+}
+
+static void test_rand_secret(void)
+{
+	check_rand_block(tg_rand_secret);
+}
+
+/* tg_hmac: RFC 4231 cases 2 (short key) and 6 (a 131-byte key, longer
+ * than either block), then libcrypto's HMAC on random keys of every
+ * length around the blocks, the message cut into several pieces. */
+static void test_hmac(void)
+{
+	static const struct {
+		enum tg_hash h;
+		const char *key, *data, *mac;
+	} kat[] = {
+		{ TG_HASH_SHA256, "4a656665",
+		  "7768617420646f2079612077616e7420666f72206e6f7468696e673f",
+		  "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843" },
+		{ TG_HASH_SHA384, "4a656665",
+		  "7768617420646f2079612077616e7420666f72206e6f7468696e673f",
+		  "af45d2e376484031617f78d2b58a6b1b9c7ef464f5a01b47e42ec373"
+		  "6322445e8e2240ca5e69e2c78b3239ecfab21649" },
+		{ TG_HASH_SHA256, NULL,
+		  "54657374205573696e67204c6172676572205468616e20426c6f636b2d53697a65204b6579202d2048617368204b6579204669727374",
+		  "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54" },
+		{ TG_HASH_SHA384, NULL,
+		  "54657374205573696e67204c6172676572205468616e20426c6f636b2d53697a65204b6579202d2048617368204b6579204669727374",
+		  "4ece084485813e9088d2c63a041bc5b44f9ef1012a2b588f3cd11f05"
+		  "033ac4c60c2ef6ab4030fe8296248df163f44952" },
+	};
+	uint8_t key[200], data[200], want[TG_HASH_MAX_LEN], got[TG_HASH_MAX_LEN];
+
+	for (size_t i = 0; i < sizeof(kat) / sizeof(kat[0]); i++) {
+		size_t kl = 131, dl, ml;
+		struct tg_hmac_seg seg;
+
+		if (kat[i].key != NULL)
+			kl = tg_test_hex(kat[i].key, key, sizeof(key));
+		else
+			memset(key, 0xaa, kl);
+		dl = tg_test_hex(kat[i].data, data, sizeof(data));
+		ml = tg_test_hex(kat[i].mac, want, sizeof(want));
+		CU_ASSERT_EQUAL(ml, tg_hash_len(kat[i].h));
+		seg = (struct tg_hmac_seg){ data, dl };
+		TG_ASSERT_OK(tg_hmac(kat[i].h, key, kl, &seg, 1, got));
+		CU_ASSERT_EQUAL(memcmp(got, want, ml), 0);
+	}
+	for (int hi = 0; hi < 2; hi++) {
+		enum tg_hash h = hi ? TG_HASH_SHA384 : TG_HASH_SHA256;
+
+		for (size_t kl = 0; kl <= sizeof(key); kl += 7) {
+			struct tg_hmac_seg seg[3];
+			unsigned int n = 0;
+
+			tg_test_fill(key, kl);
+			tg_test_fill(data, sizeof(data));
+			seg[0] = (struct tg_hmac_seg){ data, kl % 50 };
+			seg[1] = (struct tg_hmac_seg){ NULL, 0 };
+			seg[2] = (struct tg_hmac_seg){ data + kl % 50, 150 };
+			CU_ASSERT_PTR_NOT_NULL(HMAC(tg_hash_md(h), key, (int)kl,
+						    data, kl % 50 + 150, want,
+						    &n));
+			TG_ASSERT_OK(tg_hmac(h, kl ? key : NULL, kl, seg, 3,
+					     got));
+			CU_ASSERT_EQUAL(n, tg_hash_len(h));
+			CU_ASSERT_EQUAL(memcmp(got, want, n), 0);
+		}
+	}
 }
 
 static void test_suite_table(void)
@@ -799,6 +874,8 @@ static CU_TestInfo prf_tests[] = {
 	{ "exported keys work in the record layer", test_export_records },
 	{ "transcript hash", test_transcript },
 	{ "public random bytes", test_rand_public },
+	{ "secret random bytes", test_rand_secret },
+	{ "HMAC-SHA-256/384 (RFC 4231, libcrypto)", test_hmac },
 	CU_TEST_INFO_NULL,
 };
 
