@@ -45,7 +45,7 @@ struct tg_net_port {
 	bool rx_cksum;         /* the device reports checksum status */
 	uint32_t tx_chain_min; /* tg_net_tx_chain_min() */
 	bool started;
-	uint8_t key[TG_NET_KEY_LEN];
+	uint8_t key[TG_NET_KEY_LEN] __rte_aligned(4); /* rte_softrss reads it in 32-bit words */
 	uint16_t reta_size;    /* entries in use (a power of two) */
 	uint16_t reta[TG_NET_RETA_MAX];
 	struct rte_ring *disp[TG_NET_MAX_QUEUES];
