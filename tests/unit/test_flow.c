@@ -2585,7 +2585,7 @@ static void test_resv_path_async(void)
  */
 static void test_resv_cut_record(void)
 {
-	static uint8_t rec[4096];
+	static uint8_t rec[4096], plain[3000];
 	struct env t;
 	struct tg_flow *f;
 	struct mflow *x;
@@ -2598,7 +2598,9 @@ static void test_resv_cut_record(void)
 	f = open_flow(&t);
 	x = mf(&t.mem, f);
 	client_send(&t, f, TG_CT_APPLICATION_DATA, "first", 5);
-	l = client_record(&t, TG_CT_APPLICATION_DATA, rec, 3000, rec, sizeof(rec));
+	memset(plain, 'q', sizeof(plain));
+	l = client_record(&t, TG_CT_APPLICATION_DATA, plain, sizeof(plain), rec,
+			  sizeof(rec));
 	CU_ASSERT_FATAL(l > 2000);
 	arrive(&t, f, TG_FLOW_CLIENT, rec, 2000);
 	CU_ASSERT_EQUAL(x->s[TG_FLOW_BACKEND].rv_n, 1);
