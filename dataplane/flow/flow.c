@@ -52,6 +52,12 @@
 /* Our KeyUpdate before this many records under one key (RFC 8446 §5.5:
  * AES-GCM 2^24.5 full-size records) when the settings say 0 */
 #define TG_REKEY_DEFAULT (1ull << 24)
+/* Records across the transport's buffers of at least this many bytes
+ * (after the header) are copied once into the backend's stream; smaller
+ * ones go through cin as before, which reads all that is there in one
+ * call and opens many per burst (64 B and 1 KiB records: 0.65x the
+ * records per CPU-second when each cut one went its own way) */
+#define TG_ASM_MIN 4096
 
 enum tg_flow_state {
 	FL_FREE = 0,
@@ -1043,9 +1049,10 @@ struct tg_flow *tg_flow_accept(struct tg_flow_engine *e,
 	return f;
 }
 
-/* The bytes that complete cin's first record not whole (its header
- * when that is not whole), from where the records being opened end; 0
- * when its header says no valid length (the framing reports it). */
+/* The bytes that complete cin's first record not whole when that one is
+ * of the copy-once size (TG_ASM_MIN), from where the records being opened
+ * end; 0 (no limit) otherwise: its header not whole, or not valid (the
+ * framing reports it), or a small record. */
 static uint32_t tg_cin_want(const struct tg_flow *f)
 {
 	uint32_t pos = f->cin.off + f->cin_pend, end = f->cin.off + f->cin.len;
@@ -1055,12 +1062,13 @@ static uint32_t tg_cin_want(const struct tg_flow *f)
 		struct tg_rec_hdr h;
 
 		if (end - pos < TG_REC_HDR_LEN)
-			return pos + TG_REC_HDR_LEN - end;
+			return 0;
 		c = tg_cur_init(f->cin.p + pos, end - pos);
 		if (tg_failed(tg_rec_hdr_parse(&c, TG_REC_MAX_CT, &h)))
 			return 0;
 		if (end - pos < TG_REC_HDR_LEN + (uint32_t)h.len)
-			return pos + TG_REC_HDR_LEN + h.len - end;
+			return h.len >= TG_ASM_MIN ? pos + TG_REC_HDR_LEN + h.len - end
+						   : 0;
 		pos += TG_REC_HDR_LEN + h.len;
 	}
 }
@@ -1551,21 +1559,21 @@ static bool tg_asm_start(struct tg_flow_engine *e, struct tg_flow *f,
 	uint32_t pre, need;
 	uint8_t *m;
 
+	if (e->ops->send_reserve == NULL || f->state != FL_OPEN || f->b_shut ||
+	    f->bout_resv != 0 || f->rx_resv != 0 || f->peek_pend != 0 ||
+	    len < TG_REC_HDR_LEN ||
+	    tg_failed(tg_rec_hdr_parse(&c, TG_REC_MAX_CT, &h)) ||
+	    h.len < TG_ASM_MIN || TG_REC_HDR_LEN + (uint32_t)h.len > TG_FLOW_RESV_MAX)
+		return false;
 	/* plaintext of records opened in place before it goes first: now,
 	 * if the backend's stream takes it */
-	if (e->ops->send_reserve != NULL && f->state == FL_OPEN &&
-	    f->bout.len != 0 && f->bout_resv == 0 && f->rx_resv == 0)
-		(void)tg_flush(e, f, TG_FLOW_BACKEND, &f->bout, f->bout.len,
-			       &e->st->bytes_to_backend, NULL);
-	if (e->ops->send_reserve == NULL || f->state != FL_OPEN || f->b_shut ||
-	    f->bout.len != 0 || f->bout_resv != 0 || f->rx_resv != 0 ||
-	    f->peek_pend != 0 || len < TG_REC_HDR_LEN ||
-	    tg_failed(tg_rec_hdr_parse(&c, TG_REC_MAX_CT, &h)))
+	if (f->bout.len != 0 &&
+	    (!tg_flush(e, f, TG_FLOW_BACKEND, &f->bout, f->bout.len,
+		       &e->st->bytes_to_backend, NULL) ||
+	     f->bout.len != 0))
 		return false;
 	pre = tg_accel_hdr_len(f->rx);
 	need = TG_REC_HDR_LEN + h.len;
-	if (need <= pre || need > TG_FLOW_RESV_MAX)
-		return false;
 	m = e->ops->send_reserve(e->tctx, f, TG_FLOW_BACKEND, pre, need - pre);
 	if (m == NULL)
 		return false;
