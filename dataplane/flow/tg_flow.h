@@ -40,6 +40,17 @@
  * spin on it). Records across mbuf segments are for the accel API's
  * mbuf-chain form (struct tg_rec::m).
  *
+ * Sending: a transport that can lend the memory its send stream goes out
+ * from offers tg_flow_ops::send_reserve/send_commit (the DPDK transport,
+ * on its TCP's mbufs): the backend's bytes are then received into the
+ * slots of records laid out in a reservation of the client's stream,
+ * sealed there and committed in the flow's order once back; a record of
+ * 4 KiB or more across the transport's buffers is copied once into a
+ * reservation of the backend's stream (its header and explicit nonce as
+ * the prefix), opened there and committed with its plaintext. Alerts,
+ * KeyUpdates, close_notify and the handshake's flights go through the
+ * engine's buffer and tg_flow_ops::send, after every reservation.
+ *
  * Records go through one asynchronous accel queue per engine (struct
  * tg_accel_q): the rx and tx passes submit their bursts and the records
  * come back done in each flow's order, at once with a CPU backend
