@@ -747,6 +747,7 @@ void tg_tcp_send_commit(struct tg_tcp_conn *c, uint32_t n)
 		c->snd.head = m;
 	c->snd.tail = m;
 	c->snd.len += n;
+	c->t->st.resv_bytes += n;
 	tg_tcp_want_output(c);
 }
 

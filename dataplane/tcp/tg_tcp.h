@@ -152,6 +152,8 @@ struct tg_tcp_stats {
 	uint64_t no_mbuf;         /**< segments not sent or kept: pool empty */
 	uint64_t no_route;        /**< segments the network refused (no route) */
 	uint64_t pmtu_updates;    /**< MSS lowered by ICMP (RFC 1191) */
+	uint64_t resv_bytes;      /**< bytes committed from reservations
+				       (tg_tcp_send_commit) */
 };
 
 /** What tg_tcp_info() tells about a connection. */

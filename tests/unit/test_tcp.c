@@ -2402,6 +2402,7 @@ static void test_reserve_order(void)
 	tg_tcp_flush(x.t);
 	resv_take(&x, got, &glen, sizeof(got));
 	CU_ASSERT_EQUAL_FATAL(glen, 142);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->resv_bytes, 140);
 	for (uint32_t i = 0; i < glen; i++)
 		CU_ASSERT_EQUAL(got[i], i < 100 ? 'A' : i < 130 ? 'B' : i < 140 ? 'D' : 'C');
 	/* a commit with none outstanding, and of 0 bytes: nothing */
