@@ -2035,7 +2035,17 @@ static uint16_t tg_tx_resv(struct tg_flow_engine *e, struct tg_flow *f,
 	}
 	got = e->ops->recv(e->tctx, f, TG_FLOW_BACKEND, iov, nrec);
 	if (got <= 0) {
-		e->ops->send_cancel(e->tctx, f, TG_FLOW_CLIENT);
+		/* not with bytes pending (our TCP gives what it holds first);
+		 * only the newest reservation is to go, and a commit drops the
+		 * oldest: alone, it is cancelled; behind records in flight,
+		 * the flow is dropped as after a failed seal */
+		if (f->tx_resv == 0) {
+			e->ops->send_cancel(e->tctx, f, TG_FLOW_CLIENT);
+		} else {
+			f->tx_failed = true;
+			f->cout_hold = f->cout.off;
+			f->state = FL_CLOSING;
+		}
 		if (got != -EAGAIN) {
 			f->b_eof = true;
 			f->b_reset = got < 0;
