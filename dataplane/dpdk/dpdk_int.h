@@ -12,10 +12,6 @@
 
 /** Packet buffers per worker when dpdk.mbufs is not set. */
 #define TG_DPDK_MBUFS_DEFAULT 32768u
-/** Large mbufs per worker for records sealed and opened in the TCP send
- *  streams (tg_tcp_send_reserve, TG_TCP_RESV_MAX bytes each: about
- *  19 MiB; when they run out, flows wait for writable). */
-#define TG_DPDK_BIG_MBUFS_DEFAULT 1024u
 
 struct tg_dpdk_port {
 	uint16_t port_id;
