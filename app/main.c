@@ -435,13 +435,15 @@ static unsigned tg_gate_ctl_poll(void *ctx)
 /*
  * EAL memory without hugepages (-m, MiB) for the DPDK transport: every
  * worker's packet pool (an mbuf of 2 KiB of data and its headers, about
- * 2.5 KiB), its TCP's connections, TIME_WAIT entries and hash (two per
+ * 2.5 KiB), its TCP's large mbufs (records in the send streams, 19 KiB
+ * each), its TCP's connections, TIME_WAIT entries and hash (two per
  * flow slot, about 3 KiB together), and what the socket mode has.
  */
 static unsigned tg_gate_dpdk_mem_mb(void)
 {
 	uint64_t per = (uint64_t)g_cfg.dpdk_mbufs * 2560 +
 		       (uint64_t)g_cfg.flow.max_conns_per_worker * 2 * 3072 +
+		       (uint64_t)TG_DPDK_BIG_MBUFS_DEFAULT * 19 * 1024 +
 		       (4u << 20);
 	uint64_t mb = 256 + (per * g_cfg.workers + (1u << 20) - 1) / (1u << 20);
 

@@ -36,6 +36,11 @@
 #ifndef TG_DPDK_H
 #define TG_DPDK_H
 
+/** Large mbufs per worker for records sealed and opened in the TCP send
+ *  streams (tg_tcp_send_reserve, 18.1 KiB of data each, about 19 MiB
+ *  with their headers; when they run out, flows wait for writable). */
+#define TG_DPDK_BIG_MBUFS_DEFAULT 1024u
+
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>

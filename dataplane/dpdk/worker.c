@@ -274,6 +274,43 @@ static int tg_dp_connect_check(void *tctx, struct tg_flow *f)
 	}
 }
 
+/* Records sealed and opened where the send streams continue (our TCP's
+ * reservations, in its mbufs): no copy between a record and the wire. */
+static uint8_t *tg_dp_send_reserve(void *tctx, struct tg_flow *f,
+				   enum tg_flow_side side, uint32_t prefix,
+				   uint32_t len)
+{
+	struct tg_tcp_conn *c = tg_df(tctx, f)->c[side];
+
+	return c != NULL ? tg_tcp_send_reserve(c, prefix, len) : NULL;
+}
+
+static void tg_dp_send_commit(void *tctx, struct tg_flow *f,
+			      enum tg_flow_side side, uint32_t n)
+{
+	struct tg_tcp_conn *c = tg_df(tctx, f)->c[side];
+
+	if (c != NULL)
+		tg_tcp_send_commit(c, n);
+}
+
+static void tg_dp_send_cancel(void *tctx, struct tg_flow *f,
+			      enum tg_flow_side side)
+{
+	struct tg_tcp_conn *c = tg_df(tctx, f)->c[side];
+
+	if (c != NULL)
+		tg_tcp_send_cancel(c);
+}
+
+static uint32_t tg_dp_pending(void *tctx, struct tg_flow *f,
+			      enum tg_flow_side side)
+{
+	struct tg_tcp_conn *c = tg_df(tctx, f)->c[side];
+
+	return c != NULL ? tg_tcp_recv_avail(c) : 0;
+}
+
 static const struct tg_flow_ops tg_dp_ops = {
 	.name = "dpdk",
 	.connect = tg_dp_connect,
@@ -286,6 +323,10 @@ static const struct tg_flow_ops tg_dp_ops = {
 	.peek = tg_dp_peek,
 	.consume = tg_dp_consume,
 	.connect_check = tg_dp_connect_check,
+	.send_reserve = tg_dp_send_reserve,
+	.send_commit = tg_dp_send_commit,
+	.send_cancel = tg_dp_send_cancel,
+	.pending = tg_dp_pending,
 };
 
 /* ---- health probes ------------------------------------------------------------------ */
@@ -601,6 +642,8 @@ tg_result tg_dpdk_worker_new(const struct tg_dpdk_conf *c, struct tg_dpdk_worker
 			       (c->health_interval_ms ? TG_DP_PROBES : 0) + 256;
 		tc.max_tw = tc.max_conns;
 		tc.secret_seed = c->tcp_seed;
+		/* whole records sealed and opened in the send streams */
+		tc.snd_big_mbufs = TG_DPDK_BIG_MBUFS_DEFAULT;
 		r = tg_tcp_new(&tc, &w->tcp);
 	}
 	if (tg_ok(r))

@@ -40,6 +40,17 @@
  * spin on it). Records across mbuf segments are for the accel API's
  * mbuf-chain form (struct tg_rec::m).
  *
+ * Sending: a transport that can lend the memory its send stream goes out
+ * from offers tg_flow_ops::send_reserve/send_commit (the DPDK transport,
+ * on its TCP's mbufs): the backend's bytes are then received into the
+ * slots of records laid out in a reservation of the client's stream,
+ * sealed there and committed in the flow's order once back; a record of
+ * 4 KiB or more across the transport's buffers is copied once into a
+ * reservation of the backend's stream (its header and explicit nonce as
+ * the prefix), opened there and committed with its plaintext. Alerts,
+ * KeyUpdates, close_notify and the handshake's flights go through the
+ * engine's buffer and tg_flow_ops::send, after every reservation.
+ *
  * Records go through one asynchronous accel queue per engine (struct
  * tg_accel_q): the rx and tx passes submit their bursts and the records
  * come back done in each flow's order, at once with a CPU backend
@@ -183,7 +194,39 @@ struct tg_flow_ops {
 	 *         failed
 	 */
 	int (*connect_check)(void *tctx, struct tg_flow *f);
+	/**
+	 * Optional, all four or none (NULL: the engine sends through @ref
+	 * send from buffers of its own). Reserve @p prefix + @p len bytes
+	 * (at most TG_FLOW_RESV_MAX) of contiguous memory in the send
+	 * stream of @p side: bytes [prefix, prefix + len) become the next
+	 * bytes of its stream once committed, nothing of them before. Records
+	 * are sealed (tx) and opened (rx) there, in place. Several may be
+	 * outstanding; @ref send is not called while one is. Their memory
+	 * stays valid and where it is until committed, cancelled or the
+	 * flow released (a reset does not free it: records may be in flight
+	 * in the accel queue in it).
+	 * @return the start of the prefix; NULL when none can be now (the
+	 *         engine waits for writable)
+	 */
+	uint8_t *(*send_reserve)(void *tctx, struct tg_flow *f,
+				 enum tg_flow_side side, uint32_t prefix,
+				 uint32_t len);
+	/** Commit the oldest outstanding reservation of @p side with @p n
+	 *  bytes from its prefix on (0: drop it). */
+	void (*send_commit)(void *tctx, struct tg_flow *f,
+			    enum tg_flow_side side, uint32_t n);
+	/** Drop every outstanding reservation of @p side. */
+	void (*send_cancel)(void *tctx, struct tg_flow *f,
+			    enum tg_flow_side side);
+	/** Bytes of @p side received and not read yet (what @ref recv
+	 *  would give now). */
+	uint32_t (*pending)(void *tctx, struct tg_flow *f,
+			    enum tg_flow_side side);
 };
+
+/** What tg_flow_ops::send_reserve takes at most (prefix included): a
+ *  whole TLS 1.2 ciphertext record, 5 + 2^14 + 2048 bytes. */
+#define TG_FLOW_RESV_MAX (5u + 16384u + 2048u)
 
 /** Hooks to the control plane (the engine knows no control-plane code). */
 struct tg_flow_ctl_hooks {

@@ -156,6 +156,12 @@ struct tg_sbuf {
 	uint32_t seq;            /* of the first byte (head's data start) */
 	struct rte_mbuf *cur;    /* where cur_seq lies (a cache for sending) */
 	uint32_t cur_seq;        /* sequence number of cur's first byte */
+	/* reservations (tg_tcp_send_reserve), oldest first, linked through
+	 * ->next and never on the chain above: data_off = the prefix,
+	 * data_len = the bytes reserved; the sending code never sees them */
+	struct rte_mbuf *rsv_head, *rsv_tail;
+	uint32_t rsv_len;        /* bytes reserved (counted against snd_buf) */
+	uint16_t rsv_n;          /* reservations outstanding */
 };
 
 struct tg_tcp_conn {
@@ -270,6 +276,7 @@ struct tg_tcp {
 	uint64_t chal_sec;
 	uint16_t next_port;
 	uint16_t low_water;       /* pool level that closes windows */
+	struct rte_mempool *big;  /* large mbufs for reservations (NULL: none) */
 	bool in_poll;
 };
 

@@ -59,6 +59,10 @@ struct tg_tcp_conf {
 	unsigned syn_backlog;      /**< half-open connections per listener
 					(max_conns / 4) */
 	unsigned snd_buf;          /**< send buffer bytes per connection (256 KiB) */
+	unsigned snd_big_mbufs;    /**< large mbufs of the instance for
+					tg_tcp_send_reserve() (TG_TCP_RESV_MAX bytes
+					each; 0: none, reservations up to a
+					packet mbuf's room only) */
 	unsigned rcv_buf;          /**< receive window bytes per connection (256 KiB) */
 	unsigned ooo_max;          /**< out-of-order queue per connection, in
 					bytes of buffer held (rcv_buf) */
@@ -154,6 +158,8 @@ struct tg_tcp_stats {
 	uint64_t no_mbuf;         /**< segments not sent or kept: pool empty */
 	uint64_t no_route;        /**< segments the network refused (no route) */
 	uint64_t pmtu_updates;    /**< MSS lowered by ICMP (RFC 1191) */
+	uint64_t resv_bytes;      /**< bytes committed from reservations
+				       (tg_tcp_send_commit) */
 };
 
 /** What tg_tcp_info() tells about a connection. */
@@ -312,11 +318,58 @@ void tg_tcp_consume(struct tg_tcp_conn *c, uint32_t n);
  * @param c    a connection
  * @param p    the bytes
  * @param len  how many
- * @return bytes taken (0: the buffer or the pool is full now; wait for
- *         writable); -1 when the connection cannot send (failed, or
+ * @return bytes taken (0: the buffer or the pool is full now, or a
+ *         reservation is outstanding; wait for writable); -1 when the connection cannot send (failed, or
  *         shut down)
  */
 ssize_t tg_tcp_send(struct tg_tcp_conn *c, const void *p, size_t len);
+
+/** The most bytes (prefix included) one reservation can hold: a whole
+ *  TLS record with room (2^14 + 2048 + 128). */
+#define TG_TCP_RESV_MAX (16384u + 2048u + 128u)
+
+/**
+ * Reserve @p prefix + @p len bytes of contiguous writable memory in a
+ * fresh mbuf (one of the packet pool when they fit in its data room, a
+ * large one of the instance's otherwise, tg_tcp_conf::snd_big_mbufs).
+ * Bytes [prefix, prefix + len) become the next bytes of the stream when
+ * committed (tg_tcp_send_commit()); until then nothing of them is sent.
+ * Several may be outstanding: they are committed oldest first. A plain
+ * tg_tcp_send() takes nothing while one is outstanding (stream order).
+ * The send buffer limit counts reserved bytes: a reservation is granted
+ * while the connection is writable, so the buffer may go over snd_buf by
+ * less than one reservation.
+ * @param c       a connection
+ * @param prefix  bytes before the stream's bytes (written, never sent)
+ * @param len     bytes that may become stream bytes (> 0)
+ * @return the start of the prefix; NULL when none can be now (not
+ *         writable, the pool empty: wait for writable; the connection
+ *         cannot send; too large)
+ */
+uint8_t *tg_tcp_send_reserve(struct tg_tcp_conn *c, uint32_t prefix, uint32_t len);
+
+/**
+ * Commit the oldest outstanding reservation: its bytes [prefix,
+ * prefix + @p n) join the send buffer (sent at the next flush or round).
+ * @p n 0 drops it; so does a connection that can no longer send.
+ * @param c  a connection
+ * @param n  at most the reservation's len
+ */
+void tg_tcp_send_commit(struct tg_tcp_conn *c, uint32_t n);
+
+/**
+ * Drop every outstanding reservation (tg_tcp_close() and tg_tcp_abort()
+ * do it too; tg_tcp_fail, a reset, does not: their memory stays valid
+ * until the user lets the connection go).
+ * @param c  a connection
+ */
+void tg_tcp_send_cancel(struct tg_tcp_conn *c);
+
+/**
+ * @param c  a connection
+ * @return received bytes not read yet
+ */
+uint32_t tg_tcp_recv_avail(const struct tg_tcp_conn *c);
 
 /**
  * Shut the sending side: a FIN follows what is queued (RFC 9293 §3.10.4).

@@ -47,6 +47,14 @@ struct mside {
 	bool shut;          /* the engine shut the write side */
 	bool rd, wr;        /* what the engine wants */
 	bool fail_send;     /* send fails (a write error) */
+	/* reservations (tg_flow_ops::send_reserve), oldest first */
+	struct mresv {
+		uint8_t *p;
+		uint32_t prefix, len;
+	} rv[64];
+	unsigned rv_n;
+	unsigned reserves, commits; /* made, committed with bytes */
+	unsigned sends;     /* send calls that took bytes */
 };
 
 struct mflow {
@@ -64,6 +72,9 @@ struct mem {
 	int connect_check;  /* what connect_check says of one under way */
 	bool peek;          /* offer peek/consume (zero-copy receive) */
 	unsigned peeked;    /* bytes the engine used in place */
+	uint32_t seg;       /* peek: contiguous spans end at multiples of
+			       this (0: one span), as segments do */
+	int refuse;         /* reservations to refuse (an empty pool) */
 };
 
 /* Bytes for the engine to receive never move (records may be opened in
@@ -141,6 +152,10 @@ static ssize_t mem_send(void *tctx, struct tg_flow *f, enum tg_flow_side side,
 
 	if (s->fail_send)
 		return -1;
+	/* never while a reservation is outstanding: it is before them */
+	CU_ASSERT_EQUAL(s->rv_n, 0);
+	if (n > 0)
+		s->sends++;
 	buf_append(&s->out, &s->out_len, p, n);
 	if (s->window != UNLIMITED)
 		s->window -= n;
@@ -168,18 +183,86 @@ static void mem_abort(void *tctx, struct tg_flow *f, enum tg_flow_side side)
 	mf(tctx, f)->connecting = false;
 }
 
+static void mem_send_cancel(void *tctx, struct tg_flow *f, enum tg_flow_side side)
+{
+	struct mside *s = &mf(tctx, f)->s[side];
+
+	for (unsigned i = 0; i < s->rv_n; i++) {
+		/* poisoned: a record still sealed or opened there after the
+		 * engine let it go would show (AddressSanitizer) */
+		free(s->rv[i].p);
+	}
+	s->rv_n = 0;
+}
+
 static void mem_release(void *tctx, struct tg_flow *f)
 {
 	mf(tctx, f)->released = true;
+	mem_send_cancel(tctx, f, TG_FLOW_CLIENT);
+	mem_send_cancel(tctx, f, TG_FLOW_BACKEND);
+}
+
+static uint8_t *mem_send_reserve(void *tctx, struct tg_flow *f,
+				 enum tg_flow_side side, uint32_t prefix,
+				 uint32_t len)
+{
+	struct mem *m = tctx;
+	struct mside *s = &mf(m, f)->s[side];
+	uint8_t *p;
+
+	CU_ASSERT_FATAL(prefix + len <= TG_FLOW_RESV_MAX && len > 0);
+	if (m->refuse > 0) {
+		m->refuse--;
+		return NULL;
+	}
+	/* granted while writable, as our TCP does */
+	if (s->window == 0 || s->fail_send || s->rv_n == RTE_DIM(s->rv))
+		return NULL;
+	p = malloc(prefix + len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	memset(p, 0xee, prefix + len);
+	s->rv[s->rv_n++] = (struct mresv){ .p = p, .prefix = prefix, .len = len };
+	s->reserves++;
+	return p;
+}
+
+static void mem_send_commit(void *tctx, struct tg_flow *f,
+			    enum tg_flow_side side, uint32_t n)
+{
+	struct mside *s = &mf(tctx, f)->s[side];
+	struct mresv r;
+
+	CU_ASSERT_FATAL(s->rv_n > 0);
+	r = s->rv[0];
+	memmove(s->rv, s->rv + 1, --s->rv_n * sizeof(s->rv[0]));
+	CU_ASSERT_FATAL(n <= r.len);
+	if (n > 0) {
+		buf_append(&s->out, &s->out_len, r.p + r.prefix, n);
+		s->commits++;
+		if (s->window != UNLIMITED)
+			s->window -= n < s->window ? n : s->window;
+	}
+	free(r.p);
+}
+
+static uint32_t mem_pending(void *tctx, struct tg_flow *f, enum tg_flow_side side)
+{
+	struct mside *s = &mf(tctx, f)->s[side];
+
+	return (uint32_t)(s->in_len - s->in_off);
 }
 
 static uint32_t mem_peek(void *tctx, struct tg_flow *f, enum tg_flow_side side,
 			 uint8_t **p)
 {
-	struct mside *s = &mf(tctx, f)->s[side];
+	struct mem *m = tctx;
+	struct mside *s = &mf(m, f)->s[side];
+	uint32_t n = (uint32_t)(s->in_len - s->in_off);
 
 	*p = s->in + s->in_off;
-	return (uint32_t)(s->in_len - s->in_off);
+	if (m->seg != 0 && n > m->seg - s->in_off % m->seg)
+		n = m->seg - (uint32_t)(s->in_off % m->seg);
+	return n;
 }
 
 static void mem_consume(void *tctx, struct tg_flow *f, enum tg_flow_side side,
@@ -231,7 +314,32 @@ static const struct tg_flow_ops mem_ops_peek = {
 	.connect_check = mem_connect_check,
 };
 
+/* The DPDK transport's shape: peek, and records sealed and opened in
+ * reservations of the send streams. */
+static const struct tg_flow_ops mem_ops_resv = {
+	.name = "mem-resv",
+	.connect = mem_connect,
+	.recv = mem_recv,
+	.send = mem_send,
+	.want = mem_want,
+	.shutdown = mem_shutdown,
+	.abort = mem_abort,
+	.release = mem_release,
+	.peek = mem_peek,
+	.consume = mem_consume,
+	.connect_check = mem_connect_check,
+	.send_reserve = mem_send_reserve,
+	.send_commit = mem_send_commit,
+	.send_cancel = mem_send_cancel,
+	.pending = mem_pending,
+};
+
 /* ---- the test environment ----------------------------------------------------- */
+
+/* env_init gives the engine mem_ops_resv (the tests that run again on
+ * the reservation path), with spans of this many bytes (0: one) */
+static bool g_resv;
+static uint32_t g_resv_seg;
 
 static struct tg_accel *g_acc;
 /* the engine's accel engine (the client's sessions are always g_acc's) */
@@ -311,7 +419,8 @@ static void env_init(struct env *t, const struct tg_flow_settings *set, bool pee
 		t->set = *set;
 	else
 		settings_default(&t->set);
-	t->mem.peek = peek;
+	t->mem.peek = peek || g_resv;
+	t->mem.seg = g_resv ? g_resv_seg : 0;
 	for (int i = 0; i < SLOTS; i++) {
 		t->mem.f[i].s[0].window = UNLIMITED;
 		t->mem.f[i].s[1].window = UNLIMITED;
@@ -335,7 +444,8 @@ static void env_init(struct env *t, const struct tg_flow_settings *set, bool pee
 		.id = 0, .set = &t->set, .acc = g_eng_acc != NULL ? g_eng_acc : g_acc,
 		.to_ctl = t->to_ctl, .from_ctl = t->from_ctl,
 		.backends = &t->be_cur, .stats = &t->st, .conns_total = &t->conns,
-		.access_log = t->logf, .ops = peek ? &mem_ops_peek : &mem_ops,
+		.access_log = t->logf,
+		.ops = g_resv ? &mem_ops_resv : peek ? &mem_ops_peek : &mem_ops,
 		.tctx = &t->mem, .now_ms = test_now,
 	};
 	TG_ASSERT_OK(tg_flow_engine_new(&t->conf, &t->e));
@@ -1034,6 +1144,13 @@ static void test_timeouts(void)
 	tick(&t, 3000);
 	CU_ASSERT_FALSE(x->released);
 	tick(&t, 3000);
+	if (g_resv) {
+		/* records in the client's stream: while it takes nothing the
+		 * backend is not read, its end not seen; the idle timeout's
+		 * close_notify, then the closing timeout */
+		CU_ASSERT_FALSE(x->released);
+		tick(&t, 5100);
+	}
 	CU_ASSERT_TRUE(x->released);
 	CU_ASSERT_TRUE(log_has(&t, "end=closing-timeout"));
 	env_fini(&t);
@@ -1797,7 +1914,10 @@ static void test_async_open_fails(void)
 	l += client_record(&t, TG_CT_APPLICATION_DATA, "after", 5, recs + l,
 			   sizeof(recs) - l);
 	arrive(&t, f, TG_FLOW_CLIENT, recs, l);
-	CU_ASSERT_TRUE(tg_flow_engine_busy(t.e)); /* in flight */
+	/* in flight (opened in place, the transport's readable repeats
+	 * until they are back: arrive's rounds may see them done) */
+	if (!g_resv)
+		CU_ASSERT_TRUE(tg_flow_engine_busy(t.e));
 	for (int k = 0; k < 20; k++)
 		tick(&t, 1);
 	CU_ASSERT_EQUAL(x->s[TG_FLOW_BACKEND].out_len, 4);
@@ -1853,7 +1973,9 @@ static void test_async_close_in_flight(void)
 		tg_flow_on_reset(t.e, f, TG_FLOW_CLIENT);
 		CU_ASSERT_PTR_NULL(tg_flow_find(t.e, slot, gen));
 		CU_ASSERT_EQUAL(tg_flow_engine_active(t.e), 0);
-		CU_ASSERT_EQUAL(x->released, !peek);
+		/* the transport's memory records are in flight in (its
+		 * bytes, its reservations) stays its until they are back */
+		CU_ASSERT_EQUAL(x->released, !peek && !g_resv);
 		CU_ASSERT_TRUE(log_has(&t, "end=client-reset"));
 		/* its slot is not for a new connection yet */
 		for (int i = 0; i < SLOTS; i++) {
@@ -2362,6 +2484,172 @@ static void test_tls13_padding_alerts(void)
 	env_fini(&t);
 }
 
+/* ---- records in the send streams (tg_flow_ops::send_reserve) --------------------- */
+
+/*
+ * On a transport with reservations and segment-sized spans (1460 bytes):
+ * the backend's bytes are sealed where the client's stream continues
+ * (no send of application data), records whole in a span are opened in
+ * place, large records across spans are copied once into the backend's
+ * stream and committed with their plaintext only, small ones go through
+ * cin; a refused reservation is
+ * back-pressure; close_notify goes after the last record; the FIN after
+ * the last plaintext. @p acc: the accel engine (NULL: the CPU one).
+ */
+static void resv_path(struct tg_accel *acc)
+{
+	static uint8_t chunk[70000], got[1 << 17];
+	static const uint32_t sizes[] = { 64, 16384, 100, 16000, 3000, 1400, 7 };
+	struct env t;
+	struct tg_flow *f;
+	struct mflow *x;
+	struct mcli c;
+	int alert;
+	size_t n;
+
+	g_resv = true;
+	g_resv_seg = 1460;
+	if (acc != NULL)
+		g_eng_acc = acc;
+	env_init(&t, NULL, true);
+	g_eng_acc = NULL;
+	g_resv = false;
+	f = open_flow(&t);
+	x = mf(&t.mem, f);
+	mcli_init(&t, &c);
+	for (uint32_t i = 0; i < sizeof(chunk); i++)
+		chunk[i] = (uint8_t)(i * 13 + i / 251);
+	/* the client's records: whole in a span and across spans */
+	for (unsigned i = 0; i < RTE_DIM(sizes); i++)
+		mcli_send(&t, &c, f, chunk + i * 100, sizes[i]);
+	tg_flow_on_readable(t.e, f, TG_FLOW_CLIENT);
+	/* the backend's bytes, a reservation refused on the way */
+	t.mem.refuse = 1;
+	mcli_backend(&t, &c, f, chunk, sizeof(chunk));
+	tg_flow_on_readable(t.e, f, TG_FLOW_BACKEND);
+	for (int k = 0; k < 300 && (x->s[TG_FLOW_BACKEND].out_len < c.sent_len ||
+				    client_plain(&t, tg_flow_slot(f), got, sizeof(got),
+						 &alert) < c.expect_len); k++)
+		tick(&t, 1);
+	EXPECT_FLOW(x->s[TG_FLOW_BACKEND].out_len == c.sent_len &&
+			    memcmp(x->s[TG_FLOW_BACKEND].out, c.sent, c.sent_len) == 0,
+		    "%zu of %zu bytes to the backend in order",
+		    x->s[TG_FLOW_BACKEND].out_len, c.sent_len);
+	n = client_plain(&t, tg_flow_slot(f), got, sizeof(got), &alert);
+	EXPECT_FLOW(n == c.expect_len && memcmp(got, c.expect, n) == 0,
+		    "%zu of %zu bytes to the client in order", n, c.expect_len);
+	CU_ASSERT_EQUAL(alert, -1);
+	/* every byte of each way through reservations: no send */
+	CU_ASSERT_EQUAL(x->s[TG_FLOW_CLIENT].sends, 0);
+	CU_ASSERT(x->s[TG_FLOW_CLIENT].commits >= 5);
+	/* 16384, 16000 copied once; 3000 (under TG_ASM_MIN) through cin;
+	 * 64, 100: opened in place */
+	CU_ASSERT(x->s[TG_FLOW_BACKEND].commits >= 2);
+	CU_ASSERT(t.mem.peeked > 0);
+	CU_ASSERT_EQUAL(x->s[TG_FLOW_CLIENT].rv_n, 0);
+	CU_ASSERT_EQUAL(x->s[TG_FLOW_BACKEND].rv_n, 0);
+	/* the client ends: the FIN after the plaintext; the backend ends:
+	 * close_notify after its last record, through a plain send */
+	arrive_eof(&t, f, TG_FLOW_CLIENT, 0);
+	for (int k = 0; k < 10; k++)
+		tick(&t, 1);
+	CU_ASSERT_TRUE(x->s[TG_FLOW_BACKEND].shut);
+	arrive_eof(&t, f, TG_FLOW_BACKEND, 0);
+	for (int k = 0; k < 20; k++)
+		tick(&t, 1);
+	n = client_plain(&t, tg_flow_slot(f), got, sizeof(got), &alert);
+	CU_ASSERT_EQUAL(n, c.expect_len);
+	CU_ASSERT_EQUAL(alert, TG_ALERT_CLOSE_NOTIFY);
+	CU_ASSERT_EQUAL(x->s[TG_FLOW_CLIENT].sends, 1);
+	CU_ASSERT_TRUE(x->released);
+	CU_ASSERT_EQUAL(t.st.accel_inflight, 0);
+	mcli_fini(&c);
+	env_fini(&t);
+}
+
+static void test_resv_path(void)
+{
+	resv_path(NULL);
+}
+
+static void test_resv_path_async(void)
+{
+	if (g_acc_late == NULL) {
+		printf("(no crypto PMD here: skipped) ");
+		return;
+	}
+	resv_path(g_acc_late);
+}
+
+/*
+ * A record cut by the client's end while being assembled in the
+ * backend's stream: dropped with its reservation, none of it reaches the
+ * backend, the FIN does.
+ */
+static void test_resv_cut_record(void)
+{
+	static uint8_t rec[9000], plain[8000];
+	struct env t;
+	struct tg_flow *f;
+	struct mflow *x;
+	size_t l;
+
+	g_resv = true;
+	g_resv_seg = 1460;
+	env_init(&t, NULL, true);
+	g_resv = false;
+	f = open_flow(&t);
+	x = mf(&t.mem, f);
+	client_send(&t, f, TG_CT_APPLICATION_DATA, "first", 5);
+	memset(plain, 'q', sizeof(plain));
+	l = client_record(&t, TG_CT_APPLICATION_DATA, plain, sizeof(plain), rec,
+			  sizeof(rec));
+	CU_ASSERT_FATAL(l > 5000);
+	arrive(&t, f, TG_FLOW_CLIENT, rec, 5000);
+	CU_ASSERT_EQUAL(x->s[TG_FLOW_BACKEND].rv_n, 1);
+	arrive_eof(&t, f, TG_FLOW_CLIENT, 0);
+	for (int k = 0; k < 10; k++)
+		tick(&t, 1);
+	CU_ASSERT_EQUAL(x->s[TG_FLOW_BACKEND].rv_n, 0);
+	CU_ASSERT_EQUAL(x->s[TG_FLOW_BACKEND].out_len, 5);
+	CU_ASSERT_EQUAL(x->s[TG_FLOW_BACKEND].commits, 0);
+	CU_ASSERT_TRUE(x->s[TG_FLOW_BACKEND].shut);
+	env_fini(&t);
+}
+
+/* Tests of the copy paths run again on the reservation path. */
+#define RESV_AGAIN(name)                                                       \
+	static void name##_resv(void)                                          \
+	{                                                                      \
+		g_resv = true;                                                 \
+		g_resv_seg = 1460;                                             \
+		name();                                                        \
+		g_resv = false;                                                \
+	}
+RESV_AGAIN(test_lifecycle)
+RESV_AGAIN(test_backpressure_to_backend)
+RESV_AGAIN(test_backpressure_to_client)
+RESV_AGAIN(test_backend_reset)
+RESV_AGAIN(test_client_reset)
+RESV_AGAIN(test_bad_records)
+RESV_AGAIN(test_timeouts)
+RESV_AGAIN(test_drain_and_stop)
+RESV_AGAIN(test_proxy_header_first)
+RESV_AGAIN(test_after_close_notify)
+RESV_AGAIN(test_async_order)
+RESV_AGAIN(test_async_backpressure)
+RESV_AGAIN(test_async_queue_full)
+RESV_AGAIN(test_async_seal_fails)
+RESV_AGAIN(test_async_open_fails)
+RESV_AGAIN(test_async_close_in_flight)
+RESV_AGAIN(test_async_stop)
+RESV_AGAIN(test_tls13_key_update)
+RESV_AGAIN(test_tls13_rekey_limit)
+RESV_AGAIN(test_tls13_post_handshake_errors)
+RESV_AGAIN(test_tls13_padding_alerts)
+RESV_AGAIN(test_async_tls13_client_key_update)
+RESV_AGAIN(test_async_tls13_rekey_in_flight)
+
 static CU_TestInfo flow_tests[] = {
 	{ "TLS 1.3: KeyUpdate from the client, ours when asked",
 	  test_tls13_key_update },
@@ -2403,6 +2691,32 @@ static CU_TestInfo flow_tests[] = {
 	  test_async_tls13_client_key_update },
 	{ "async: TLS 1.3 our KeyUpdate waits for seals in flight",
 	  test_async_tls13_rekey_in_flight },
+	{ "resv: sealed and opened in the send streams", test_resv_path },
+	{ "resv: the same, async, late reversed completions", test_resv_path_async },
+	{ "resv: a record cut by the client's end", test_resv_cut_record },
+	{ "resv: a flow's whole life", test_lifecycle_resv },
+	{ "resv: back-pressure towards the backend", test_backpressure_to_backend_resv },
+	{ "resv: back-pressure towards the client", test_backpressure_to_client_resv },
+	{ "resv: backend reset", test_backend_reset_resv },
+	{ "resv: client reset", test_client_reset_resv },
+	{ "resv: bad records", test_bad_records_resv },
+	{ "resv: timeouts", test_timeouts_resv },
+	{ "resv: drain and stop", test_drain_and_stop_resv },
+	{ "resv: PROXY header first", test_proxy_header_first_resv },
+	{ "resv: nothing after close_notify", test_after_close_notify_resv },
+	{ "resv: async order", test_async_order_resv },
+	{ "resv: async back-pressure", test_async_backpressure_resv },
+	{ "resv: async queue full", test_async_queue_full_resv },
+	{ "resv: async failed seal, never in clear", test_async_seal_fails_resv },
+	{ "resv: async failed open", test_async_open_fails_resv },
+	{ "resv: async close in flight", test_async_close_in_flight_resv },
+	{ "resv: async stop in flight", test_async_stop_resv },
+	{ "resv: TLS 1.3 KeyUpdate", test_tls13_key_update_resv },
+	{ "resv: TLS 1.3 rekey limit", test_tls13_rekey_limit_resv },
+	{ "resv: TLS 1.3 post-handshake errors", test_tls13_post_handshake_errors_resv },
+	{ "resv: TLS 1.3 padding, alerts", test_tls13_padding_alerts_resv },
+	{ "resv: async TLS 1.3 client KeyUpdate", test_async_tls13_client_key_update_resv },
+	{ "resv: async TLS 1.3 rekey in flight", test_async_tls13_rekey_in_flight_resv },
 	CU_TEST_INFO_NULL,
 };
 

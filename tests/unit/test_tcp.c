@@ -2896,6 +2896,225 @@ static void test_pmtu(void)
 	down(&x);
 }
 
+/* ---- reservations (tg_tcp_send_reserve) ------------------------------------------------------- */
+
+/* The payload the peer got since the last call, appended to @p out
+ * (at @p *len); every segment acknowledged. */
+static void resv_take(struct tx *x, uint8_t *out, uint32_t *len, uint32_t cap)
+{
+	struct pk r[32];
+	unsigned k = peer_recv(x, r, 32);
+
+	for (unsigned i = 0; i < k; i++) {
+		if (r[i].len == 0)
+			continue;
+		CU_ASSERT_EQUAL(r[i].seq, x->our);
+		if (*len + r[i].len <= cap)
+			memcpy(out + *len, r[i].data, r[i].len);
+		*len += r[i].len;
+		x->our += r[i].len;
+	}
+	if (k > 0) {
+		send_seg(x, ACK, NULL);
+		run(x);
+	}
+}
+
+static struct rte_mempool *resv_big_pool(struct tx *x)
+{
+	char name[RTE_MEMPOOL_NAMESIZE];
+
+	snprintf(name, sizeof(name), "tgbig%p", (void *)x->t);
+	return rte_mempool_lookup(name);
+}
+
+/*
+ * Reservations: bytes [prefix, prefix + len) of each become the stream's
+ * next bytes only when committed, oldest first; nothing of a reservation
+ * (prefix, uncommitted tail, an uncommitted one) goes out; a plain send
+ * waits behind them; the buffer limit counts them.
+ */
+static void test_reserve_order(void)
+{
+	struct tx x;
+	struct tg_tcp_conf cc = conf_default();
+	static uint8_t got[8192];
+	uint32_t glen = 0;
+	uint8_t *a, *b, *c;
+	struct tg_tcp_info in;
+	struct tg_tcp_event ev[4];
+
+	cc.snd_buf = 64 * 1024;
+	cc.snd_big_mbufs = 8;
+	up(&x, &cc);
+	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
+	accept_conn(&x, true, true);
+	a = tg_tcp_send_reserve(x.c, 13, 100);
+	b = tg_tcp_send_reserve(x.c, 5, 50);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	memset(a, 'h', 13);
+	memset(a + 13, 'A', 100);
+	memset(b, 'h', 5);
+	memset(b + 5, 'B', 50);
+	/* a plain send would pass them: it waits */
+	CU_ASSERT_EQUAL(tg_tcp_send(x.c, "C", 1), 0);
+	run(&x);
+	resv_take(&x, got, &glen, sizeof(got));
+	CU_ASSERT_EQUAL(glen, 0);
+	tg_tcp_info(x.c, &in);
+	CU_ASSERT_EQUAL(in.snd_queued, 0);
+	/* the oldest first, part of the second (its tail never goes) */
+	tg_tcp_send_commit(x.c, 100);
+	c = tg_tcp_send_reserve(x.c, 0, 10);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	memset(c, 'D', 10);
+	tg_tcp_send_commit(x.c, 30);
+	CU_ASSERT_EQUAL(tg_tcp_send(x.c, "C", 1), 0);
+	tg_tcp_send_commit(x.c, 10);
+	CU_ASSERT_EQUAL(tg_tcp_send(x.c, "CC", 2), 2);
+	tg_tcp_flush(x.t);
+	resv_take(&x, got, &glen, sizeof(got));
+	CU_ASSERT_EQUAL_FATAL(glen, 142);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->resv_bytes, 140);
+	for (uint32_t i = 0; i < glen; i++)
+		CU_ASSERT_EQUAL(got[i], i < 100 ? 'A' : i < 130 ? 'B' : i < 140 ? 'D' : 'C');
+	/* a commit with none outstanding, and of 0 bytes: nothing */
+	tg_tcp_send_commit(x.c, 5);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(tg_tcp_send_reserve(x.c, 0, 10));
+	tg_tcp_send_commit(x.c, 0);
+	tg_tcp_flush(x.t);
+	resv_take(&x, got, &glen, sizeof(got));
+	CU_ASSERT_EQUAL(glen, 142);
+	/* the limit counts reserved bytes: granted while writable (room for
+	 * 16 KiB), over snd_buf by less than one */
+	CU_ASSERT_PTR_NULL(tg_tcp_send_reserve(x.c, 0, TG_TCP_RESV_MAX + 1));
+	CU_ASSERT_PTR_NULL(tg_tcp_send_reserve(x.c, 0, 0));
+	for (int i = 0; i < 3; i++)
+		CU_ASSERT_PTR_NOT_NULL(tg_tcp_send_reserve(x.c, 0, 16000));
+	/* 48000 of 65536: 17536 left, writable */
+	tg_tcp_want(x.c, false, true);
+	CU_ASSERT_EQUAL(events(&x, ev, 4), 1);
+	CU_ASSERT_PTR_NOT_NULL(tg_tcp_send_reserve(x.c, 0, 16000));
+	/* 1536 left: refused, not writable, a plain send takes nothing */
+	CU_ASSERT_PTR_NULL(tg_tcp_send_reserve(x.c, 0, 100));
+	CU_ASSERT_EQUAL(events(&x, ev, 4), 0);
+	tg_tcp_want(x.c, false, false);
+	tg_tcp_send_cancel(x.c);
+	CU_ASSERT_PTR_NOT_NULL(tg_tcp_send_reserve(x.c, 0, 100));
+	tg_tcp_send_cancel(x.c);
+	tg_tcp_close(x.c);
+	down(&x);
+}
+
+/*
+ * Large reservations come from the instance's pool of large mbufs: an
+ * empty pool refuses (back-pressure, no crash) until mbufs come back (an
+ * ACK of what was committed, a cancel, a close); a reset keeps the
+ * memory of those outstanding until the user lets the connection go.
+ */
+static void test_reserve_big_pool(void)
+{
+	struct tx x;
+	struct tg_tcp_conf cc = conf_default();
+	static uint8_t got[65536];
+	uint32_t glen = 0;
+	uint8_t *p[4];
+	struct rte_mempool *big;
+	struct tg_tcp_event ev[4];
+
+	cc.snd_big_mbufs = 3;
+	cc.snd_buf = 256 * 1024;
+	up(&x, &cc);
+	big = resv_big_pool(&x);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(big);
+	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
+	accept_conn(&x, true, true);
+	for (int i = 0; i < 3; i++) {
+		p[i] = tg_tcp_send_reserve(x.c, 13, 16384 + 16);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(p[i]);
+		memset(p[i] + 13, 'a' + i, 16384 + 16);
+	}
+	CU_ASSERT_EQUAL(rte_mempool_avail_count(big), 0);
+	/* empty: refused, and not writable while it is */
+	CU_ASSERT_PTR_NULL(tg_tcp_send_reserve(x.c, 13, 16384));
+	tg_tcp_want(x.c, false, true);
+	CU_ASSERT_EQUAL(events(&x, ev, 4), 0);
+	/* small ones still come from the packet pool */
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p[3] = tg_tcp_send_reserve(x.c, 0, 64));
+	memset(p[3], 'z', 64);
+	tg_tcp_send_commit(x.c, 16384);
+	tg_tcp_send_commit(x.c, 16384 + 16);
+	tg_tcp_flush(x.t);
+	/* acknowledged: its mbuf is back, writable again */
+	for (int i = 0; i < 20 && glen < 2 * 16384 + 16; i++) {
+		resv_take(&x, got, &glen, sizeof(got));
+		step(&x, 1);
+	}
+	CU_ASSERT_EQUAL_FATAL(glen, 2 * 16384 + 16);
+	for (uint32_t i = 0; i < glen; i++)
+		if (got[i] != (i < 16384 ? 'a' : 'b')) {
+			CU_FAIL("bytes out of order");
+			break;
+		}
+	CU_ASSERT(rte_mempool_avail_count(big) >= 1);
+	CU_ASSERT(events(&x, ev, 4) == 1 && (ev[0].ev & TG_TCP_EV_WRITABLE));
+	tg_tcp_want(x.c, false, false);
+	/* a reset: nothing more goes, but the reservation's memory stays
+	 * (records may be sealed in it still) until the close */
+	send_seg(&x, RST, NULL);
+	run(&x);
+	memset(p[2] + 13, 'c', 16384); /* still ours */
+	CU_ASSERT_EQUAL(tg_tcp_send(x.c, "x", 1), -1);
+	CU_ASSERT_PTR_NULL(tg_tcp_send_reserve(x.c, 0, 10));
+	tg_tcp_send_commit(x.c, 100); /* dropped: cannot send */
+	tg_tcp_close(x.c);            /* the last ones dropped */
+	CU_ASSERT_EQUAL(rte_mempool_avail_count(big), 3);
+	down(&x);
+}
+
+/* A close with reservations outstanding drops them (their bytes never
+ * go), what was committed goes, then the FIN. */
+static void test_reserve_close(void)
+{
+	struct tx x;
+	struct tg_tcp_conf cc = conf_default();
+	static uint8_t got[4096];
+	uint32_t glen = 0;
+	struct rte_mempool *big;
+	uint8_t *a, *b;
+	struct pk r[8];
+	unsigned k;
+
+	cc.snd_big_mbufs = 2;
+	up(&x, &cc);
+	big = resv_big_pool(&x);
+	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
+	accept_conn(&x, true, true);
+	a = tg_tcp_send_reserve(x.c, 0, 1000);
+	b = tg_tcp_send_reserve(x.c, 0, 16000);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	memset(a, 'k', 1000);
+	memset(b, 'S', 16000);
+	tg_tcp_send_commit(x.c, 1000);
+	CU_ASSERT_EQUAL(rte_mempool_avail_count(big), 1);
+	tg_tcp_close(x.c);
+	CU_ASSERT_EQUAL(rte_mempool_avail_count(big), 2);
+	tg_tcp_flush(x.t);
+	k = peer_recv(&x, r, 8);
+	for (unsigned i = 0; i < k; i++) {
+		if (r[i].len > 0 && glen + r[i].len <= sizeof(got))
+			memcpy(got + glen, r[i].data, r[i].len);
+		glen += r[i].len;
+	}
+	CU_ASSERT_EQUAL(glen, 1000);
+	CU_ASSERT(k >= 1 && (r[k - 1].flags & FIN));
+	for (uint32_t i = 0; i < glen && i < sizeof(got); i++)
+		CU_ASSERT_EQUAL(got[i], 'k');
+	down(&x);
+}
+
 static void test_echo_clean(void)
 {
 	struct tg_tcp_stats sa, sb;
@@ -3051,6 +3270,9 @@ static CU_TestInfo tcp_tests[] = {
 	{ "path MTU: fragmentation needed lowers the MSS", test_pmtu },
 	{ "an empty pool at the SYN and at the data: sent later", test_pool_empty_syn_and_data },
 	{ "level-triggered events in turn when more are ready than taken", test_events_round_robin },
+	{ "reservations: committed in order, never before, limit counts them", test_reserve_order },
+	{ "reservations: large mbufs, empty pool refuses, reset keeps memory", test_reserve_big_pool },
+	{ "reservations: dropped at close, the committed bytes and FIN go", test_reserve_close },
 	{ "two stacks: 4 MiB echo, clean", test_echo_clean },
 	{ "two stacks: echo with segments as chains, clean and impaired", test_echo_chains },
 	{ "two stacks: echo through 1% and 5% loss, reordering, duplicates", test_echo_loss },
