@@ -632,6 +632,17 @@ static bool tg_tcp_readable(const struct tg_tcp_conn *c)
 	       c->state == TG_TCP_CLOSED;
 }
 
+/* @p m (one segment, next NULL) at the send buffer's tail; its bytes
+ * are the caller's to count in b->len. */
+static void tg_sbuf_append(struct tg_sbuf *b, struct rte_mbuf *m)
+{
+	if (b->tail != NULL)
+		b->tail->next = m;
+	else
+		b->head = m;
+	b->tail = m;
+}
+
 ssize_t tg_tcp_send(struct tg_tcp_conn *c, const void *p, size_t len)
 {
 	struct tg_tcp *t = c->t;
@@ -660,11 +671,7 @@ ssize_t tg_tcp_send(struct tg_tcp_conn *c, const void *p, size_t len)
 			}
 			m->data_off = 0; /* no headers: all of it holds payload */
 			m->next = NULL;
-			if (c->snd.tail != NULL)
-				c->snd.tail->next = m;
-			else
-				c->snd.head = m;
-			c->snd.tail = m;
+			tg_sbuf_append(&c->snd, m);
 			room = rte_pktmbuf_tailroom(m);
 		}
 		k = (uint16_t)RTE_MIN((size_t)room, len - done);
@@ -741,11 +748,7 @@ void tg_tcp_send_commit(struct tg_tcp_conn *c, uint32_t n)
 	m->pkt_len = n;
 	/* as tg_tcp_send's: a single-segment mbuf at the chain's tail,
 	 * holding exactly the committed bytes */
-	if (c->snd.tail != NULL)
-		c->snd.tail->next = m;
-	else
-		c->snd.head = m;
-	c->snd.tail = m;
+	tg_sbuf_append(&c->snd, m);
 	c->snd.len += n;
 	c->t->st.resv_bytes += n;
 	tg_tcp_want_output(c);

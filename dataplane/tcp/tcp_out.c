@@ -141,6 +141,19 @@ static struct rte_mbuf *tg_sbuf_find(struct tg_sbuf *b, uint32_t seq, uint32_t *
 	return m;
 }
 
+/* After a piece that ended at @p *off of @p *m: on to the next mbuf
+ * (@p *s its first byte's sequence number) when this one is done and one
+ * follows. False when the piece ended the tail: the cursor stays on it. */
+static bool tg_sbuf_next(struct rte_mbuf **m, uint32_t *s, uint32_t *off)
+{
+	if (*off == (*m)->data_len && (*m)->next != NULL) {
+		*s += (*m)->data_len;
+		*m = (*m)->next;
+		*off = 0;
+	}
+	return *off != (*m)->data_len;
+}
+
 /* Copy @p len bytes of the send buffer from sequence number @p seq;
  * returns their raw sum (one pass: the checksum does not read them
  * again), as bytes from an even offset. */
@@ -162,13 +175,8 @@ static uint64_t tg_sbuf_copy(struct tg_sbuf *b, uint32_t seq, uint8_t *dst, uint
 		dst += k;
 		len -= k;
 		off += k;
-		if (off == m->data_len && m->next != NULL) {
-			s += m->data_len;
-			m = m->next;
-			off = 0;
-		}
-		if (off == m->data_len)
-			break; /* the tail, sent to its end: the cursor stays on it */
+		if (!tg_sbuf_next(&m, &s, &off))
+			break;
 	}
 	/* the next segment starts where this one ended: without the cursor
 	 * it would walk the chain from the first unacknowledged byte, one
@@ -231,12 +239,7 @@ static int tg_sbuf_attach(struct tg_sbuf *b, struct rte_mempool *mp, uint32_t se
 		h->pkt_len += k;
 		len -= k;
 		off += k;
-		if (off == m->data_len && m->next != NULL) {
-			s += m->data_len;
-			m = m->next;
-			off = 0;
-		}
-		if (off == m->data_len)
+		if (!tg_sbuf_next(&m, &s, &off))
 			break;
 	}
 	if (n < need)
