@@ -462,6 +462,22 @@ static enum tg_ip6_walk tg_ip6_upper(const struct rte_ipv6_hdr *ip, uint32_t ava
 	return nh == IPPROTO_NONE ? TG_IP6_DISCARD : TG_IP6_UPPER;
 }
 
+/* The upper-layer header of IPv6 frame @p m (at least its fixed header
+ * in the first segment) past its extension headers, when @p need bytes
+ * of it are in the first segment too; sets @p proto. NULL for a
+ * fragment, a truncated header, one that says discard. Reads only. */
+static const uint8_t *tg_ip6_l4(const struct rte_mbuf *m, uint32_t need, uint8_t *proto)
+{
+	const struct rte_ipv6_hdr *ip =
+		rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *, TG_ETH_LEN);
+	uint32_t off;
+
+	if (tg_ip6_upper(ip, m->data_len - TG_ETH_LEN, proto, &off) != TG_IP6_UPPER ||
+	    m->data_len < TG_ETH_LEN + TG_IP6_LEN + off + need)
+		return NULL;
+	return (const uint8_t *)(ip + 1) + off;
+}
+
 /*
  * The extension headers tg_ip6_upper() passes over are taken off the
  * packet: the Ethernet and IPv6 headers move up over them, next header
@@ -692,26 +708,16 @@ tg_result tg_net_output6(struct tg_net *n, struct rte_mbuf *m,
 bool tg_net6_is_nd(const struct rte_mbuf *m)
 {
 	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
-	const struct rte_ipv6_hdr *ip;
 	const uint8_t *msg;
 	uint8_t proto;
 
 	if (m->data_len < TG_ETH_LEN + TG_IP6_LEN + 1 ||
 	    eth->ether_type != htons(RTE_ETHER_TYPE_IPV6))
 		return false;
-	ip = (const struct rte_ipv6_hdr *)(eth + 1);
-	msg = (const uint8_t *)(ip + 1);
-	proto = ip->proto;
 	/* past extension headers, as the placement reads it */
-	if (proto != IPPROTO_ICMPV6) {
-		uint32_t off;
-
-		if (tg_ip6_upper(ip, m->data_len - TG_ETH_LEN, &proto, &off) != TG_IP6_UPPER ||
-		    m->data_len < TG_ETH_LEN + TG_IP6_LEN + off + 1)
-			return false;
-		msg += off;
-	}
-	return proto == IPPROTO_ICMPV6 && (msg[0] == TG_ND_NS || msg[0] == TG_ND_NA);
+	msg = tg_ip6_l4(m, 1, &proto);
+	return msg != NULL && proto == IPPROTO_ICMPV6 &&
+	       (msg[0] == TG_ND_NS || msg[0] == TG_ND_NA);
 }
 
 uint16_t tg_net6_classify(const struct tg_net *n, const struct rte_mbuf *m)
@@ -724,18 +730,10 @@ uint16_t tg_net6_classify(const struct tg_net *n, const struct rte_mbuf *m)
 	if (m->data_len < TG_ETH_LEN + TG_IP6_LEN + 8)
 		return n->queue;
 	ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *, TG_ETH_LEN);
-	l4 = (const uint8_t *)(ip + 1);
-	proto = ip->proto;
 	/* past extension headers to the ports (the owner strips them) */
-	if (proto == IPPROTO_HOPOPTS || proto == IPPROTO_DSTOPTS ||
-	    proto == IPPROTO_ROUTING) {
-		uint32_t off;
-
-		if (tg_ip6_upper(ip, m->data_len - TG_ETH_LEN, &proto, &off) != TG_IP6_UPPER ||
-		    m->data_len < TG_ETH_LEN + TG_IP6_LEN + off + 8)
-			return n->queue;
-		l4 += off;
-	}
+	l4 = tg_ip6_l4(m, 8, &proto);
+	if (l4 == NULL)
+		return n->queue;
 	if (proto == IPPROTO_ICMPV6) {
 		if (l4[0] == TG_ND_NS || l4[0] == TG_ND_NA)
 			return TG_NET_MAX_QUEUES;
