@@ -216,6 +216,9 @@ static void tg_ooo_pull(struct tg_tcp_conn *c)
 		b->ooo = m->next;
 		b->ooo_mem -= m->buf_len;
 		m->next = NULL;
+		/* the segment that filled the hole had some of it again */
+		if (SEQ_LT(seq, c->rcv_nxt))
+			tg_sack_dup(c, seq, seq + m->data_len, c->rcv_nxt);
 		if (!tg_trim_front(m, &seq, c->rcv_nxt)) {
 			rte_pktmbuf_free_seg(m);
 			continue;
@@ -237,10 +240,17 @@ static void tg_ooo_insert(struct tg_tcp_conn *c, struct rte_mbuf *m, uint32_t se
 	while (*pp != NULL && SEQ_LEQ(*tg_mseq(*pp) + (*pp)->data_len, seq))
 		pp = &(*pp)->next;
 	/* *pp ends after seq: it overlaps the front of m or lies after */
-	if (*pp != NULL && SEQ_LEQ(*tg_mseq(*pp), seq) &&
-	    !tg_trim_front(m, &seq, *tg_mseq(*pp) + (*pp)->data_len)) {
-		rte_pktmbuf_free_seg(m);
-		return;
+	if (*pp != NULL && SEQ_LEQ(*tg_mseq(*pp), seq)) {
+		uint32_t have = *tg_mseq(*pp) + (*pp)->data_len;
+
+		/* RFC 2883 §4.1.3: what was held already, reported first
+		 * and then the block that holds it (last_ooo) */
+		tg_sack_dup(c, seq, seq + m->data_len, have);
+		c->last_ooo = *tg_mseq(*pp);
+		if (!tg_trim_front(m, &seq, have)) {
+			rte_pktmbuf_free_seg(m);
+			return;
+		}
 	}
 	if (*pp != NULL && SEQ_LEQ(*tg_mseq(*pp), seq))
 		pp = &(*pp)->next;
@@ -249,6 +259,7 @@ static void tg_ooo_insert(struct tg_tcp_conn *c, struct rte_mbuf *m, uint32_t se
 	if (*pp != NULL && SEQ_GT(end, *tg_mseq(*pp))) {
 		uint32_t keep = *tg_mseq(*pp) - seq;
 
+		tg_sack_dup(c, *tg_mseq(*pp), end, *tg_mseq(*pp) + (*pp)->data_len);
 		m->data_len = (uint16_t)keep;
 		m->pkt_len = keep;
 		if (keep == 0) {
@@ -305,6 +316,9 @@ static bool tg_tcp_data_in(struct tg_tcp_conn *c, struct rte_mbuf *m, uint32_t s
 	struct tg_tcp *t = c->t;
 	uint32_t len = m->data_len;
 
+	/* RFC 2883 §4.1.1: bytes below RCV.NXT came again */
+	if (len > 0 && SEQ_LT(seq, c->rcv_nxt))
+		tg_sack_dup(c, seq, seq + len, c->rcv_nxt);
 	if (len > 0 && !tg_trim_front(m, &seq, c->rcv_nxt)) {
 		len = 0;
 	} else {
@@ -440,6 +454,7 @@ static bool tg_tcp_ack_in(struct tg_tcp_conn *c, const struct tg_seg *s)
 				c->in_recovery = false;
 				c->sack_rec = false;
 				c->dupacks = 0;
+				tg_rack_recovery_end(c);
 				if (c->cwnd > c->ssthresh)
 					c->cwnd = c->ssthresh;
 			} else if (c->n_sb == 0) {
@@ -456,6 +471,7 @@ static bool tg_tcp_ack_in(struct tg_tcp_conn *c, const struct tg_seg *s)
 				c->cwnd = RTE_MIN(c->ssthresh, RTE_MAX(fl, (uint32_t)c->mss) + c->mss);
 				c->in_recovery = false;
 				c->dupacks = 0;
+				tg_rack_recovery_end(c);
 			} else {
 				/* partial ACK: the next hole goes now */
 				tg_tcp_retransmit_una(c);
@@ -623,6 +639,15 @@ static void tg_tcp_oow_ack(struct tg_tcp_conn *c, const struct tg_seg *s)
 	tg_tcp_want_output(c);
 }
 
+/* RFC 2883 §4.1.1: a segment refused (PAWS, out of the window) whose
+ * data lies below RCV.NXT came again, a retransmission whose original had
+ * come: the ACK that answers it reports the bytes as a D-SACK. */
+static void tg_tcp_dup_old(struct tg_tcp_conn *c, const struct tg_seg *s)
+{
+	if (s->len > 0 && !(s->flags & TH_SYN) && SEQ_LT(s->seq, c->rcv_nxt))
+		tg_sack_dup(c, s->seq, s->seq + s->len, c->rcv_nxt);
+}
+
 /* A connection's segment in every state but SYN-SENT (RFC 9293 §3.10.7.4). */
 static void tg_tcp_conn_in(struct tg_tcp_conn *c, struct tg_seg *s, struct rte_mbuf *m)
 {
@@ -657,6 +682,7 @@ static void tg_tcp_conn_in(struct tg_tcp_conn *c, struct tg_seg *s, struct rte_m
 			c->ts_recent = s->tsval; /* §5.5: too old to compare */
 		} else {
 			t->st.paws_drop++;
+			tg_tcp_dup_old(c, s);
 			tg_tcp_oow_ack(c, s);
 			rte_pktmbuf_free(m);
 			return;
@@ -686,6 +712,7 @@ static void tg_tcp_conn_in(struct tg_tcp_conn *c, struct tg_seg *s, struct rte_m
 	if (!ok) {
 		if (!(s->flags & TH_RST)) {
 			t->st.bad_seq++;
+			tg_tcp_dup_old(c, s);
 			tg_tcp_oow_ack(c, s);
 		}
 		rte_pktmbuf_free(m);

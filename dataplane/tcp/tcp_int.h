@@ -131,6 +131,10 @@ struct tg_rack {
 	bool tlp_retrans;        /* it was a retransmission */
 	bool rescue;             /* RFC 6675 rule 4 used, rescue_rxt set */
 	bool fack_ok;            /* fack set */
+	bool dsack_round_ok;     /* dsack_round set */
+	uint8_t reo_steps;       /* §6.2 step 4: RACK.reo_wnd_mult - 1 */
+	uint8_t reo_persist;     /* recoveries left before reo_steps goes */
+	uint32_t dsack_round;    /* the window grows once per round trip */
 	uint32_t xmit_ts, end_seq, rtt_us, min_rtt_us;
 	uint32_t fack;           /* highest delivered end */
 	uint32_t tlp_end, rescue_rxt;
@@ -225,6 +229,10 @@ struct tg_tcp_conn {
 	uint32_t sacked;        /* bytes in the scoreboard */
 	uint32_t high_rxt;      /* end of what recovery resent */
 	uint32_t last_ooo;      /* receiver: last out-of-order segment's seq */
+	/* receiver: a duplicate to report in the next ACK's first SACK
+	 * block (RFC 2883), [dsack_l, dsack_r) */
+	bool dsack;
+	uint32_t dsack_l, dsack_r;
 	struct tg_rack rack;    /* RFC 8985 */
 	/* buffers */
 	struct tg_sbuf snd;
@@ -347,6 +355,8 @@ bool tg_sack_lost_una(const struct tg_tcp_conn *c);
 void tg_sack_enter(struct tg_tcp_conn *c);
 void tg_sack_output(struct tg_tcp_conn *c);
 unsigned tg_sack_blocks(const struct tg_tcp_conn *c, uint32_t b[][2], unsigned max);
+void tg_sack_dup(struct tg_tcp_conn *c, uint32_t l, uint32_t r, uint32_t lim);
+bool tg_sack_is_dsack(const struct tg_seg *s);
 /* RFC 8985 RACK-TLP (with SACK, unless conf no_rack) */
 static inline bool tg_rack_on(const struct tg_tcp_conn *c)
 {
@@ -358,6 +368,7 @@ void tg_rack_reset(struct tg_tcp_conn *c);
 bool tg_rack_pto(struct tg_tcp_conn *c, uint64_t *at);
 void tg_rack_tlp_fire(struct tg_tcp_conn *c);
 void tg_rack_reo_fire(struct tg_tcp_conn *c);
+void tg_rack_recovery_end(struct tg_tcp_conn *c);
 
 /* tcp_cc.c */
 void tg_cc_init(struct tg_tcp_conn *c);

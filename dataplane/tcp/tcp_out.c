@@ -317,7 +317,7 @@ static unsigned tg_tcp_syn_opts(const struct tg_tcp_conn *c, uint8_t *o, bool sy
 	return n;
 }
 
-static unsigned tg_tcp_opts(const struct tg_tcp_conn *c, uint8_t *o, uint32_t len)
+static unsigned tg_tcp_opts(struct tg_tcp_conn *c, uint8_t *o, uint32_t len)
 {
 	unsigned n = 0;
 
@@ -334,16 +334,26 @@ static unsigned tg_tcp_opts(const struct tg_tcp_conn *c, uint8_t *o, uint32_t le
 			o[n++] = (uint8_t)(c->ts_recent >> (8 * i));
 	}
 	/* RFC 2018 §3-4: SACK blocks while data waits out of order, as many
-	 * as fit in 40 bytes of options and the segment's MTU */
-	if (c->sack_ok && c->rcv.ooo != NULL) {
+	 * as fit in 40 bytes of options and the segment's MTU; RFC 2883: a
+	 * duplicate received goes first, in one ACK (one without room keeps
+	 * it for the next) */
+	if (c->sack_ok && (c->rcv.ooo != NULL || c->dsack)) {
 		uint32_t b[4][2];
 		unsigned room = (40 - n - 4) / 8;
-		unsigned k;
+		unsigned k = 0;
 
 		/* what the MTU leaves past the IP and TCP headers */
 		while (room > 0 && len + n + 4 + 8 * room > tg_tcp_mtu_mss(c))
 			room--;
-		k = tg_sack_blocks(c, b, RTE_MIN(room, 4u));
+		room = RTE_MIN(room, 4u);
+		if (c->dsack && room > 0) {
+			b[0][0] = c->dsack_l;
+			b[0][1] = c->dsack_r;
+			k = 1;
+			c->dsack = false;
+			c->t->st.dsack_out++;
+		}
+		k += tg_sack_blocks(c, b + k, room - k);
 		if (k > 0) {
 			o[n++] = TG_OPT_NOP;
 			o[n++] = TG_OPT_NOP;

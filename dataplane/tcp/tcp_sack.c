@@ -64,6 +64,9 @@ void tg_sack_update(struct tg_tcp_conn *c, const struct tg_seg *s)
 {
 	unsigned k = 0;
 
+	if (tg_sack_is_dsack(s))
+		c->t->st.dsack_in++;
+
 	for (unsigned i = 0; i < c->n_sb; i++) {
 		if (SEQ_LEQ(c->sb[i][1], c->snd_una))
 			continue;
@@ -263,16 +266,49 @@ static bool tg_rack_split(struct tg_rack *k, uint32_t at)
 	return true;
 }
 
-/* §6.2 step 4: the reordering window, us */
+/* §6.2 step 4: the reordering window, us: min_RTT / 4 times
+ * RACK.reo_wnd_mult, which D-SACKs raise (tg_rack_adapt), at most SRTT */
 static uint32_t tg_rack_reo_wnd(const struct tg_tcp_conn *c)
 {
 	const struct tg_rack *k = &c->rack;
-	uint32_t w;
+	uint64_t w;
 
 	if (!k->reord && (c->in_recovery || c->sacked >= TG_DUPTHRESH * (uint32_t)c->mss))
 		return 0;
-	w = k->min_ok ? k->min_rtt_us / 4 : 0;
-	return c->srtt_us ? RTE_MIN(w, c->srtt_us) : w;
+	w = k->min_ok ? (uint64_t)(k->min_rtt_us / 4) * (1u + k->reo_steps) : 0;
+	if (c->srtt_us)
+		w = RTE_MIN(w, (uint64_t)c->srtt_us);
+	return (uint32_t)RTE_MIN(w, (uint64_t)UINT32_MAX);
+}
+
+/*
+ * §6.2 step 4, RACK_update_reo_wnd(): a D-SACK says a retransmission was
+ * not needed, the reordering was deeper than the window: the window grows
+ * by min_RTT / 4, once per round trip (until SND.UNA passes what was sent
+ * when it grew), and stays so for the next 16 recoveries without one.
+ */
+static void tg_rack_adapt(struct tg_tcp_conn *c, const struct tg_seg *s)
+{
+	struct tg_rack *k = &c->rack;
+
+	if (k->dsack_round_ok && SEQ_GEQ(c->snd_una, k->dsack_round))
+		k->dsack_round_ok = false;
+	if (!k->dsack_round_ok && tg_sack_is_dsack(s)) {
+		k->dsack_round_ok = true;
+		k->dsack_round = c->snd_nxt;
+		if (k->reo_steps < UINT8_MAX)
+			k->reo_steps++;
+		k->reo_persist = 16;
+	}
+}
+
+/* A fast recovery ended: one of the 16 without a D-SACK (§6.2 step 4) */
+void tg_rack_recovery_end(struct tg_tcp_conn *c)
+{
+	struct tg_rack *k = &c->rack;
+
+	if (k->reo_persist > 0 && --k->reo_persist == 0)
+		k->reo_steps = 0;
 }
 
 /* §6.2 step 5: ranges sent before the latest delivered one by more than
@@ -329,14 +365,12 @@ static void tg_rack_lost(struct tg_tcp_conn *c)
 static void tg_rack_tlp_ack(struct tg_tcp_conn *c, const struct tg_seg *s, bool advanced)
 {
 	struct tg_rack *k = &c->rack;
-	bool dsack = false;
+	bool dsack;
 
 	if (!k->tlp_out || SEQ_LT(s->ack, k->tlp_end))
 		return;
-	/* RFC 2883: a first block at or below the ACK is a D-SACK */
-	if (s->n_sack > 0 && SEQ_LEQ(s->sack[0][1], s->ack) &&
-	    SEQ_GEQ(s->sack[0][1], k->tlp_end))
-		dsack = true;
+	/* the probe's own D-SACK: the original had arrived */
+	dsack = tg_sack_is_dsack(s) && SEQ_GEQ(s->sack[0][1], k->tlp_end);
 	if (!k->tlp_retrans || dsack) {
 		k->tlp_out = false;
 	} else if (SEQ_GT(s->ack, k->tlp_end)) {
@@ -366,6 +400,7 @@ void tg_rack_on_ack(struct tg_tcp_conn *c, const struct tg_seg *s, bool advanced
 
 	if (!tg_rack_on(c))
 		return;
+	tg_rack_adapt(c, s);
 	for (unsigned i = 0; i < c->n_sb; i++) {
 		(void)tg_rack_split(k, c->sb[i][0]);
 		(void)tg_rack_split(k, c->sb[i][1]);
@@ -746,6 +781,33 @@ void tg_sack_output(struct tg_tcp_conn *c)
 	}
 	if (!tg_timer_armed(&c->tm_rtx))
 		tg_tcp_arm_rtx(c);
+}
+
+/* RFC 2883 §4: the first block lies at or below the cumulative ACK, or
+ * within the second block: it reports a duplicate, not data held. */
+bool tg_sack_is_dsack(const struct tg_seg *s)
+{
+	if (s->n_sack == 0)
+		return false;
+	if (SEQ_LEQ(s->sack[0][1], s->ack))
+		return true;
+	return s->n_sack > 1 && SEQ_GEQ(s->sack[0][0], s->sack[1][0]) &&
+	       SEQ_LEQ(s->sack[0][1], s->sack[1][1]);
+}
+
+/* The receiver got [l, r) again, up to @p lim at most (RFC 2883 §4): the
+ * next ACK reports it first, once; a later duplicate replaces one not
+ * reported yet (§4: the most recent goes first). */
+void tg_sack_dup(struct tg_tcp_conn *c, uint32_t l, uint32_t r, uint32_t lim)
+{
+	if (SEQ_GT(r, lim))
+		r = lim;
+	if (!c->sack_ok || !SEQ_LT(l, r))
+		return;
+	c->dsack = true;
+	c->dsack_l = l;
+	c->dsack_r = r;
+	c->ack_now = true;
 }
 
 /* The receiver's blocks (RFC 2018 §4): the one with the most recent

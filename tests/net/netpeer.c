@@ -561,7 +561,8 @@ int main(int argc, char **argv)
 
 		printf("accepted %llu\nconnected %llu\nretransmits %llu\nrto %llu\n"
 		       "fast_retransmits %llu\nmalformed %llu\nsegs_in %llu\nsegs_out %llu\n"
-		       "syncookies_sent %llu\nsyncookies_ok %llu\ntlp %llu\nrack_lost %llu\n",
+		       "syncookies_sent %llu\nsyncookies_ok %llu\ntlp %llu\nrack_lost %llu\n"
+		       "dsack_in %llu\ndsack_out %llu\n",
 		       (unsigned long long)s->accepted, (unsigned long long)s->connected,
 		       (unsigned long long)s->retransmits, (unsigned long long)s->rto,
 		       (unsigned long long)s->fast_retransmits,
@@ -569,7 +570,8 @@ int main(int argc, char **argv)
 		       (unsigned long long)s->segs_out,
 		       (unsigned long long)s->syncookies_sent,
 		       (unsigned long long)s->syncookies_ok, (unsigned long long)s->tlp,
-		       (unsigned long long)s->rack_lost);
+		       (unsigned long long)s->rack_lost,
+		       (unsigned long long)s->dsack_in, (unsigned long long)s->dsack_out);
 		tg_tcp_free(tcp);
 	}
 	for (unsigned i = 0; i < maxc; i++) {

@@ -54,6 +54,12 @@ def run_level(pair, name, imp, sizes, v6=False, seconds=120, together=False):
     finally:
         rc, st, text = netns.stop(p)
         print('\n'.join(f'  {k} {v}' for k, v in st.items()))
+    if imp and 'dup=' in imp:
+        # RFC 2883 both ways: the duplicates of Linux's segments our
+        # impairment made are D-SACKed by us, Linux D-SACKs ours
+        dsack = st.get('dsack_out', 0) > 0 and st.get('dsack_in', 0) > 0
+        print(f'[{name}] D-SACKs sent {st.get("dsack_out")}, received {st.get("dsack_in")}')
+        ok = ok and dsack
     # we open, Linux echoes
     srv = subprocess.Popen(
         ['ip', 'netns', 'exec', pair.ns_linux, sys.executable, netns.PEER,
@@ -104,6 +110,16 @@ def run_many(pair):
     return ok and st.get('accepted', 0) >= CONNS
 
 
+def linux_tcpext(pair, name):
+    """A TcpExt counter of the Linux side's namespace (/proc/net/netstat)."""
+    r = subprocess.run(['ip', 'netns', 'exec', pair.ns_linux, 'cat',
+                        '/proc/net/netstat'], capture_output=True, text=True)
+    rows = [ln.split() for ln in r.stdout.splitlines() if ln.startswith('TcpExt:')]
+    if len(rows) < 2 or name not in rows[0]:
+        return -1
+    return int(rows[1][rows[0].index(name)])
+
+
 def main():
     if not NETPEER:
         netns.skip('TG_NETPEER not set')
@@ -114,6 +130,10 @@ def main():
             ok = run_level(pair, name, imp, sizes) and ok
         for name, imp, sizes in LEVELS6:
             ok = run_level(pair, name, imp, sizes, v6=True) and ok
+        # Linux took our D-SACK blocks for what they are (RFC 2883)
+        got = linux_tcpext(pair, 'TCPDSACKRecv')
+        print(f'Linux TCPDSACKRecv {got}')
+        ok = ok and got > 0
     print('PASS' if ok else 'FAIL')
     return 0 if ok else 1
 

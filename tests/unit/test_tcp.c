@@ -1331,6 +1331,156 @@ static void test_sack_blocks(void)
 	down(&x);
 }
 
+/* a peer segment sent again as a retransmission would be: a fresh TSval */
+static void resend(struct tx *x, struct pk *p)
+{
+	p->tsval = ++x->ts;
+	peer_send(x, p);
+	run(x);
+}
+
+/* RFC 2883 §4: data received twice is reported in the first SACK block of
+ * the ACK that answers it, once: below the cumulative ACK (a duplicate of
+ * what was delivered, whole or in part) or inside the block that follows
+ * (a duplicate of what waits out of order) */
+static void test_dsack_receiver(void)
+{
+	struct tx x;
+	struct pk r[8], p1, p2, p4, pp;
+	char buf[64];
+	struct iovec iov = { buf, sizeof(buf) };
+
+	up(&x, NULL);
+	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
+	accept_conn(&x, true, true);
+	p1 = seg(&x, ACK, "aaaaaa");
+	x.pseq += 6;
+	p2 = seg(&x, ACK, "bbbbbb");
+	x.pseq += 12; /* "cccccc" missing */
+	p4 = seg(&x, ACK, "dddddd");
+	x.pseq += 6;
+	peer_send(&x, &p1);
+	run(&x);
+	step(&x, 50); /* the delayed ACK */
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 8), 1);
+	CU_ASSERT_EQUAL(r[0].n_sack, 0);
+	/* §4.1.1: p1 again, all below RCV.NXT */
+	resend(&x, &p1);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 8), 1);
+	CU_ASSERT_EQUAL(r[0].ack, p1.seq + 6);
+	CU_ASSERT_EQUAL_FATAL(r[0].n_sack, 1);
+	CU_ASSERT_EQUAL(r[0].sack[0][0], p1.seq);
+	CU_ASSERT_EQUAL(r[0].sack[0][1], p1.seq + 6);
+	/* out of order: an ordinary block, the D-SACK went once */
+	peer_send(&x, &p4);
+	run(&x);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 8), 1);
+	CU_ASSERT_EQUAL(r[0].ack, p2.seq);
+	CU_ASSERT_EQUAL_FATAL(r[0].n_sack, 1);
+	CU_ASSERT_EQUAL(r[0].sack[0][0], p4.seq);
+	/* §4.1.3: p4 again: the D-SACK, then the block holding it */
+	resend(&x, &p4);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 8), 1);
+	CU_ASSERT_EQUAL(r[0].ack, p2.seq);
+	CU_ASSERT_EQUAL_FATAL(r[0].n_sack, 2);
+	CU_ASSERT_EQUAL(r[0].sack[0][0], p4.seq);
+	CU_ASSERT_EQUAL(r[0].sack[0][1], p4.seq + 6);
+	CU_ASSERT_EQUAL(r[0].sack[1][0], p4.seq);
+	CU_ASSERT_EQUAL(r[0].sack[1][1], p4.seq + 6);
+	/* part old, part new: "aaabbbbbb" from p1's fourth byte; the
+	 * ACK covers p2, the D-SACK the three old bytes */
+	pp = seg(&x, ACK, "aaabbbbbb");
+	pp.seq = p1.seq + 3;
+	peer_send(&x, &pp);
+	run(&x);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 8), 1);
+	CU_ASSERT_EQUAL(r[0].ack, p2.seq + 6);
+	CU_ASSERT_EQUAL_FATAL(r[0].n_sack, 2);
+	CU_ASSERT_EQUAL(r[0].sack[0][0], p1.seq + 3);
+	CU_ASSERT_EQUAL(r[0].sack[0][1], p2.seq);
+	CU_ASSERT_EQUAL(r[0].sack[1][0], p4.seq);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->dsack_out, 3);
+	CU_ASSERT_EQUAL(tg_tcp_recv(x.c, &iov, 1), 12);
+	CU_ASSERT_EQUAL(memcmp(buf, "aaaaaabbbbbb", 12), 0);
+	tg_tcp_close(x.c);
+	down(&x);
+}
+
+/* the peer's ACK with a D-SACK of [l, r): its first block, below @p ack */
+static void dsack_ack(struct tx *x, uint32_t ack, uint32_t l, uint32_t r)
+{
+	uint32_t b[1][2] = { { l, r } };
+
+	sack_ack(x, ack, 1, b);
+}
+
+/* RFC 8985 §6.2 step 4: two segments, the second SACKed an RTT (20 ms)
+ * later: the first is lost @p wait_ms after that, not a millisecond
+ * before; resent, then both acknowledged (the recovery ends; its window,
+ * 2 MSS, still sends two) */
+static void rack_reo_round(struct tx *x, unsigned wait_ms)
+{
+	static uint8_t out[2 * 1448];
+	struct pk r[32];
+	uint32_t sg[4], b[1][2];
+
+	rack_burst(x, out, 2, sg);
+	step(x, 20);
+	b[0][0] = sg[2];
+	b[0][1] = sg[3];
+	sack_ack(x, sg[1], 1, b);
+	for (unsigned ms = 1; ms < wait_ms; ms++) {
+		step(x, 1);
+		CU_ASSERT_EQUAL_FATAL(peer_recv(x, r, 32), 0);
+	}
+	step(x, 1);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(x, r, 32), 1);
+	expect_seg(&r[0], sg[1], out, 1448);
+	/* its ACK an RTT later: the timestamps' sample keeps SRTT at 20 ms
+	 * (the window is at most SRTT) */
+	step(x, 20);
+	x->our = sg[3];
+	send_seg(x, ACK, NULL);
+	run(x);
+}
+
+/* RFC 8985 §6.2 step 4: a D-SACK (a retransmission that was not needed)
+ * widens the reordering window by min_RTT / 4, once per round trip, for
+ * the next 16 recoveries without one; then it is min_RTT / 4 again */
+static void test_rack_dsack_reo_wnd(void)
+{
+	static uint8_t out[2 * 1448];
+	struct tx x;
+	struct pk r[32];
+	struct tg_tcp_info in;
+	uint32_t sg[4];
+
+	up(&x, NULL);
+	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
+	accept_conn(&x, true, true);
+	rack_warm(&x, 20, 24);
+	rack_reo_round(&x, 5);
+	/* two D-SACKs while two segments are out, one round trip: the
+	 * window grows once */
+	rack_burst(&x, out, 2, sg);
+	step(&x, 20);
+	dsack_ack(&x, sg[1], sg[1] - 1448, sg[1]);
+	dsack_ack(&x, sg[1], sg[1] - 1448, sg[1]);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->dsack_in, 2);
+	x.our = sg[3];
+	send_seg(&x, ACK, NULL);
+	run(&x);
+	CU_ASSERT_EQUAL(peer_recv(&x, r, 32), 0);
+	for (unsigned i = 0; i < 16; i++)
+		rack_reo_round(&x, 10);
+	rack_reo_round(&x, 5);
+	tg_tcp_info(x.c, &in);
+	CU_ASSERT_EQUAL(in.unacked, 0);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->rto, 0);
+	tg_tcp_close(x.c);
+	down(&x);
+}
+
 /* Our frames since the last call, flat (a chain linearized); @p chained
  * counts those that came as chains. */
 static unsigned peer_recv_raw(struct tx *x, struct rte_mbuf **m, unsigned cap,
@@ -3245,6 +3395,8 @@ static CU_TestInfo tcp_tests[] = {
 	{ "an out-of-order segment's ACK alone, with data of ours waiting", test_ooo_ack_alone },
 	{ "RACK: lost after the reordering window, not before", test_rack_reo_wnd },
 	{ "RACK: a lost retransmission resent again, no RTO", test_rack_lost_retransmission },
+	{ "D-SACK: duplicates reported once, first (RFC 2883)", test_dsack_receiver },
+	{ "RACK: D-SACKs widen the reordering window (RFC 8985 6.2)", test_rack_dsack_reo_wnd },
 	{ "TLP: the tail's loss repaired by the probe, no RTO", test_tlp_tail },
 	{ "TLP: a single segment's probe at the RTO's time; both came", test_tlp_not_lost },
 	{ "NextSeg rule 3: a hole not yet lost, nothing new to send", test_nextseg_rule3 },
