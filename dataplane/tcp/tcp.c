@@ -632,17 +632,6 @@ static bool tg_tcp_readable(const struct tg_tcp_conn *c)
 	       c->state == TG_TCP_CLOSED;
 }
 
-/* @p m (one segment, next NULL) at the send buffer's tail; its bytes
- * are the caller's to count in b->len. */
-static void tg_sbuf_append(struct tg_sbuf *b, struct rte_mbuf *m)
-{
-	if (b->tail != NULL)
-		b->tail->next = m;
-	else
-		b->head = m;
-	b->tail = m;
-}
-
 ssize_t tg_tcp_send(struct tg_tcp_conn *c, const void *p, size_t len)
 {
 	struct tg_tcp *t = c->t;
@@ -670,8 +659,7 @@ ssize_t tg_tcp_send(struct tg_tcp_conn *c, const void *p, size_t len)
 				break;
 			}
 			m->data_off = 0; /* no headers: all of it holds payload */
-			m->next = NULL;
-			tg_sbuf_append(&c->snd, m);
+			tg_mq_push(&c->snd.head, &c->snd.tail, m);
 			room = rte_pktmbuf_tailroom(m);
 		}
 		k = (uint16_t)RTE_MIN((size_t)room, len - done);
@@ -715,12 +703,7 @@ uint8_t *tg_tcp_send_reserve(struct tg_tcp_conn *c, uint32_t prefix, uint32_t le
 	m->data_off = (uint16_t)prefix;
 	m->data_len = (uint16_t)len;
 	m->pkt_len = len;
-	m->next = NULL;
-	if (c->snd.rsv_tail != NULL)
-		c->snd.rsv_tail->next = m;
-	else
-		c->snd.rsv_head = m;
-	c->snd.rsv_tail = m;
+	tg_mq_push(&c->snd.rsv_head, &c->snd.rsv_tail, m);
 	c->snd.rsv_len += len;
 	c->snd.rsv_n++;
 	return (uint8_t *)m->buf_addr;
@@ -748,7 +731,7 @@ void tg_tcp_send_commit(struct tg_tcp_conn *c, uint32_t n)
 	m->pkt_len = n;
 	/* as tg_tcp_send's: a single-segment mbuf at the chain's tail,
 	 * holding exactly the committed bytes */
-	tg_sbuf_append(&c->snd, m);
+	tg_mq_push(&c->snd.head, &c->snd.tail, m);
 	c->snd.len += n;
 	c->t->st.resv_bytes += n;
 	tg_tcp_want_output(c);

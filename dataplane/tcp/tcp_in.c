@@ -178,12 +178,7 @@ static void tg_rq_append(struct tg_tcp_conn *c, struct rte_mbuf *m)
 		rte_pktmbuf_free_seg(m);
 		return;
 	}
-	m->next = NULL;
-	if (tl != NULL)
-		tl->next = m;
-	else
-		b->head = m;
-	b->tail = m;
+	tg_mq_push(&b->head, &b->tail, m);
 }
 
 /* Trim @p m to the bytes from sequence number @p from (its first byte

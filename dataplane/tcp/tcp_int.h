@@ -384,4 +384,18 @@ static inline uint32_t *tg_mseq(struct rte_mbuf *m)
 	return RTE_MBUF_DYNFIELD(m, tg_tcp_seq_off, uint32_t *);
 }
 
+/* @p m (one segment) at the tail of a queue of single-segment mbufs
+ * linked through ->next: the send buffer, its reservations, the receive
+ * queue */
+static inline void tg_mq_push(struct rte_mbuf **head, struct rte_mbuf **tail,
+			      struct rte_mbuf *m)
+{
+	m->next = NULL;
+	if (*tail != NULL)
+		(*tail)->next = m;
+	else
+		*head = m;
+	*tail = m;
+}
+
 #endif
