@@ -2464,6 +2464,11 @@ static uint32_t echo_chain_min;
  * its way to the other */
 static bool echo_tso;
 
+/* tso_frame() drops every n-th segment it cut (0: none): losses inside
+ * frames, for RACK and the scoreboard to repair one MSS at a time */
+static unsigned tso_drop_every;
+static unsigned tso_cut_n;
+
 /* the mark of a frame tso_frame() passed on or cut (our stack reads
  * no packet_type) */
 #define TSO_SEEN 0x7e7e7e7eu
@@ -2626,6 +2631,10 @@ static void tso_frame(struct tn_pair *n, int s, struct rte_mbuf *f)
 		}
 		x->ol_flags = 0;
 		x->packet_type = TSO_SEEN;
+		if (tso_drop_every != 0 && ++tso_cut_n % tso_drop_every == 0) {
+			rte_pktmbuf_free(x);
+			continue;
+		}
 		tn_put(n, 1 - s, 0, x);
 	}
 }
@@ -3423,6 +3432,23 @@ static void test_echo_tso(void)
 	CU_ASSERT(r > 0);
 	CU_ASSERT_EQUAL(sa.tso_frames + sb.tso_frames, 0);
 	CU_ASSERT_EQUAL(tso_seen[A].frames + tso_seen[B].frames, 0);
+	/* segments of frames lost on the way (every 37th cut): repaired one
+	 * MSS at a time (retransmissions are never frames), every byte
+	 * back, every mbuf back in its pool (tn_down) */
+	echo_tso = true;
+	tso_drop_every = 37;
+	tso_cut_n = 0;
+	r = echo_run(NULL, 2 << 20, 400000, &sa, &sb);
+	tso_drop_every = 0;
+	echo_tso = false;
+	CU_ASSERT(r > 0);
+	CU_ASSERT(sa.retransmits + sb.retransmits > 0);
+	CU_ASSERT(tso_seen[A].frames > 0 && tso_seen[B].frames > 0);
+	printf("\n  TSO, every 37th segment lost: %u rounds, frames %lu/%lu, "
+	       "retransmits %lu/%lu, rto %lu/%lu",
+	       r, (unsigned long)sa.tso_frames, (unsigned long)sb.tso_frames,
+	       (unsigned long)sa.retransmits, (unsigned long)sb.retransmits,
+	       (unsigned long)sa.rto, (unsigned long)sb.rto);
 }
 
 /* Loss recovery measured: 1 MiB echoed through 1% and 5% loss (1 ms each
