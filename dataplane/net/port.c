@@ -276,8 +276,9 @@ tg_result tg_net_port_start(const struct tg_net_port_conf *c,
 		 * DPDK 22.11 cuts TCP over IPv4 only: an IPv6 frame comes
 		 * back uncut and the PMD writes nothing of it. And it
 		 * refuses a frame whose segment, Ethernet header counted,
-		 * is over the MTU (tso_segsz + l2 + l3 + l4 > mtu): its
-		 * segments are 14 bytes short of the MTU */
+		 * is over the MTU (tso_segsz + l2 + l3 + l4 > mtu), and a
+		 * refused frame stops the burst for good: its segments are
+		 * made 14 bytes shorter than the MTU allows */
 		p->tso6 = !tap;
 		p->tso_seg_mtu = (uint16_t)(tap ? mtu - RTE_ETHER_HDR_LEN : mtu);
 		p->tso_slices = (uint16_t)(RTE_MIN(di.tx_desc_lim.nb_seg_max, TG_NET_TSO_SEGS) - 1);
