@@ -373,6 +373,9 @@ static const struct net_family net_families[] = {
 	    { "failed", NOFF(tcp.connect_failed) } } },
 	{ "tlsgate_tcp_segments_total", "counter", "TCP segments.", "dir",
 	  { { "in", NOFF(tcp.segs_in) }, { "out", NOFF(tcp.segs_out) } } },
+	{ "tlsgate_tcp_tso_total", "counter",
+	  "TCP frames sent for the port to cut into segments (TSO), and the segments they carried.",
+	  "what", { { "frames", NOFF(tcp.tso_frames) }, { "segments", NOFF(tcp.tso_segs) } } },
 	{ "tlsgate_tcp_payload_bytes_total", "counter",
 	  "TCP payload bytes delivered in order (in) and sent, retransmissions too (out).",
 	  "dir", { { "in", NOFF(tcp.bytes_in) }, { "out", NOFF(tcp.bytes_out) } } },
@@ -989,14 +992,14 @@ struct cli_row {
 	bool seen;
 	double acc, active, full, resumed, failed, sealed, opened, in, out;
 	/* the DPDK transport's */
-	double rx, tx, tcp_open, rtx, net_drop, tcp_drop, mfree, mbufs;
+	double rx, tx, tcp_open, rtx, net_drop, tcp_drop, mfree, mbufs, tso;
 };
 
 #define CLI_ROW_FIRST offsetof(struct cli_row, acc)
 #define CLI_ROW_N ((sizeof(struct cli_row) - CLI_ROW_FIRST) / sizeof(double))
-_Static_assert(offsetof(struct cli_row, mbufs) - CLI_ROW_FIRST == 16 * sizeof(double) &&
-	       sizeof(struct cli_row) == offsetof(struct cli_row, mbufs) + sizeof(double),
-	       "struct cli_row: the 17 doubles acc .. mbufs, nothing else, after seen");
+_Static_assert(offsetof(struct cli_row, tso) - CLI_ROW_FIRST == 17 * sizeof(double) &&
+	       sizeof(struct cli_row) == offsetof(struct cli_row, tso) + sizeof(double),
+	       "struct cli_row: the 18 doubles acc .. tso, nothing else, after seen");
 
 /* Add every counter of @p r to @p tot. */
 static void cli_row_add(struct cli_row *tot, const struct cli_row *r)
@@ -1191,14 +1194,22 @@ static void cli_add(struct cli_table *t, const struct cli_sample *s)
 		r->mfree += s->value;
 	} else if (strcmp(n, "tlsgate_net_mbufs") == 0) {
 		r->mbufs += s->value;
+	} else if (strcmp(n, "tlsgate_tcp_tso_total") == 0) {
+		l = cli_label(s, "what");
+		if (l != NULL && strcmp(l, "frames") == 0)
+			r->tso += s->value;
 	}
 }
 
 static void cli_print_net_row(FILE *out, const char *label, const struct cli_row *r)
 {
-	fprintf(out, "%-7s %12.0f %12.0f %9.0f %11.0f %10.0f %10.0f %9.0f/%.0f\n",
+	char m[48];
+
+	/* the last two columns: free/all as one word, then TSO frames */
+	snprintf(m, sizeof(m), "%.0f/%.0f", r->mfree, r->mbufs);
+	fprintf(out, "%-7s %12.0f %12.0f %9.0f %11.0f %10.0f %10.0f %15s %10.0f\n",
 		label, r->rx, r->tx, r->tcp_open, r->rtx, r->net_drop, r->tcp_drop,
-		r->mfree, r->mbufs);
+		m, r->tso);
 }
 
 static void cli_print_row(FILE *out, const char *label, const struct cli_row *r)
@@ -1258,9 +1269,9 @@ static void cli_print(FILE *out, const char *where, struct cli_table *t)
 	cli_print_rows(out, t, cli_print_row);
 
 	if (t->has_net) {
-		fprintf(out, "\nDPDK port:\n%-7s %12s %12s %9s %11s %10s %10s %s\n",
+		fprintf(out, "\nDPDK port:\n%-7s %12s %12s %9s %11s %10s %10s %15s %10s\n",
 			"worker", "packets in", "packets out", "tcp open",
-			"retransmit", "net drops", "tcp drops", "mbufs free");
+			"retransmit", "net drops", "tcp drops", "mbufs free", "tso frames");
 		cli_print_rows(out, t, cli_print_net_row);
 	}
 

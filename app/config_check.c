@@ -329,6 +329,7 @@ static unsigned check_dpdk(struct tg_config *cfg)
 
 	snprintf(pc->dev, sizeof(pc->dev), "%s", cfg->dpdk_dev);
 	pc->mbufs = cfg->dpdk_mbufs;
+	pc->no_tso = !cfg->dpdk_tso;
 	if (cfg->dpdk_addr[0] == '\0') {
 		tg_cfg_verr(cfg, "transport", "the DPDK transport needs our address on the port: add --dpdk-addr ADDR/PREFIX (dpdk = { address = \"198.18.0.2/24\"; }; in the file)");
 		errors++;

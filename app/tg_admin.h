@@ -32,6 +32,7 @@
  * tlsgate_net_icmp_total{what}, tlsgate_net_impaired_total{what},
  * tlsgate_net_mbufs_free, tlsgate_net_mbufs, tlsgate_tcp_connections{state},
  * tlsgate_tcp_opens_total{kind}, tlsgate_tcp_segments_total{dir},
+ * tlsgate_tcp_tso_total{what},
  * tlsgate_tcp_payload_bytes_total{dir}, tlsgate_tcp_retransmits_total{kind},
  * tlsgate_tcp_resets_total{dir}, tlsgate_tcp_syncookies_total{what},
  * tlsgate_tcp_dropped_total{reason}, tlsgate_tcp_timeouts_total,

@@ -141,6 +141,8 @@ struct tg_config {
 	unsigned dpdk_idle_us;           /**< idle wait, 0 = busy poll */
 	unsigned dpdk_idle_first_us;     /**< first idle wait after work */
 	bool dpdk_hugepages;             /**< EAL memory from hugepages, PCI on */
+	bool dpdk_tso;                   /**< TCP segmentation offload where the
+					      port has it */
 	char dpdk_impair[256];           /**< impairment spec (debug), "" = none */
 	/** The port as the DPDK transport takes it (validation fills it
 	 *  from the dpdk_* strings above). */

@@ -68,6 +68,8 @@ struct tg_dpdk_port_conf {
 	uint16_t mtu;              /**< 0: the port's */
 	unsigned mbufs;            /**< packet buffers per lcore (0: 32768) */
 	bool no_rss;               /**< software dispatch even with RSS */
+	bool no_tso;               /**< no TCP segmentation offload even where
+					the port has it */
 };
 
 /** Counters of one worker's network instance and TCP, published by the

@@ -143,6 +143,7 @@ tg_result tg_dpdk_port_open(const struct tg_dpdk_port_conf *c, unsigned n_queues
 	pc.gateway6 = c->gateway6;
 	pc.mtu = c->mtu;
 	pc.no_rss = c->no_rss;
+	pc.no_tso = c->no_tso;
 	r = tg_net_port_start(&pc, &p->port);
 	if (tg_failed(r)) {
 		TG_ERR("dpdk: port %s did not start (%s)", p->name,

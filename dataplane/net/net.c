@@ -235,6 +235,23 @@ uint32_t tg_net_tx_chain_min(const struct tg_net *n)
 	return n->port->tx_chain_min;
 }
 
+bool tg_net_tso(const struct tg_net *n, bool v6, uint32_t l4_hdr,
+		struct tg_net_tso *out)
+{
+	const struct tg_net_port *p = n->port;
+	uint32_t l3 = v6 ? (uint32_t)sizeof(struct rte_ipv6_hdr) : TG_IP4_LEN;
+
+	/* the tx impairment decides each wire packet's fate: see tg_net.h */
+	if (!(v6 ? p->tso6 : p->tso) || n->imp[TG_NET_TX] != NULL ||
+	    p->tso_seg_mtu <= l3 + l4_hdr)
+		return false;
+	/* the IP length field: IPv4's counts its header, IPv6's not */
+	out->max = UINT16_MAX - l4_hdr - (v6 ? 0 : l3);
+	out->seg = (uint16_t)(p->tso_seg_mtu - l3 - l4_hdr);
+	out->slices = p->tso_slices;
+	return true;
+}
+
 struct rte_mbuf *tg_net_alloc(struct tg_net *n)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(n->pool);
@@ -363,10 +380,12 @@ tg_result tg_net_output_sum(struct tg_net *n, struct rte_mbuf *m,
 	uint32_t d4, nh;
 	uint32_t l4_len = m->pkt_len;
 	uint16_t csum_off = proto == IPPROTO_TCP ? 16 : proto == IPPROTO_UDP ? 6 : 0;
+	/* a TCP frame the device cuts into segments (tg_net_tso()) */
+	bool tso = (m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) != 0;
 
 	if (!tg_net_addr_is_v4(dst))
 		return tg_net_output6(n, m, dst, proto, sum_off, sum);
-	if (TG_IP4_LEN + l4_len > p->mtu ||
+	if (TG_IP4_LEN + l4_len > (tso ? UINT16_MAX : p->mtu) ||
 	    (csum_off != 0 && m->data_len < csum_off + 2u)) {
 		rte_pktmbuf_free(m);
 		return tg_error(TG_E_INVAL);
@@ -401,7 +420,9 @@ tg_result tg_net_output_sum(struct tg_net *n, struct rte_mbuf *m,
 						       TG_IP4_LEN + csum_off);
 
 		*ck = 0;
-		if (p->tx_l4_cksum) {
+		if (p->tx_l4_cksum || tso) {
+			/* with TX_TCP_SEG the pseudo-header sum leaves the
+			 * length out: each segment's is the device's */
 			m->l2_len = TG_ETH_LEN;
 			m->l3_len = TG_IP4_LEN;
 			m->ol_flags |= RTE_MBUF_F_TX_IPV4 |
@@ -422,7 +443,7 @@ tg_result tg_net_output_sum(struct tg_net *n, struct rte_mbuf *m,
 			}
 		}
 	}
-	if (p->tx_ip_cksum) {
+	if (p->tx_ip_cksum || tso) {
 		m->l2_len = TG_ETH_LEN;
 		m->l3_len = TG_IP4_LEN;
 		m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM;

@@ -624,8 +624,9 @@ tg_result tg_net_output6(struct tg_net *n, struct rte_mbuf *m,
 	const struct tg_net_addr *nh = dst;
 	struct rte_ether_hdr *eth;
 	struct rte_ipv6_hdr *ip;
+	bool tso = (m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) != 0; /* tg_net_tso() */
 
-	if (!p->has6 || TG_IP6_LEN + l4_len > p->mtu ||
+	if (!p->has6 || TG_IP6_LEN + l4_len > (tso ? TG_IP6_LEN + UINT16_MAX : p->mtu) ||
 	    (csum_off != 0 && m->data_len < csum_off + 2u)) {
 		rte_pktmbuf_free(m);
 		return tg_error(TG_E_INVAL);
@@ -669,7 +670,7 @@ tg_result tg_net_output6(struct tg_net *n, struct rte_mbuf *m,
 		uint16_t *ck = rte_pktmbuf_mtod_offset(m, uint16_t *, TG_IP6_LEN + csum_off);
 
 		*ck = 0;
-		if (p->tx_l4_cksum && proto != IPPROTO_ICMPV6) {
+		if ((p->tx_l4_cksum || tso) && proto != IPPROTO_ICMPV6) {
 			m->l2_len = TG_ETH_LEN;
 			m->l3_len = TG_IP6_LEN;
 			m->ol_flags |= RTE_MBUF_F_TX_IPV6 |

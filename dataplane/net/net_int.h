@@ -22,6 +22,7 @@
 #define TG_NET_ARP_TRIES 3    /* requests before giving up */
 #define TG_NET_ARP_RETRY_US 1000000u
 #define TG_NET_IMP_QCAP 4096  /* packets the impairment layer holds */
+#define TG_NET_TSO_SEGS 64   /* mbufs of a TSO frame at most (its headers' too) */
 #define TG_NET_IMP_HELD 32    /* packets held back for reordering */
 
 struct tg_net_port {
@@ -44,6 +45,10 @@ struct tg_net_port {
 	bool tx_l4_cksum;
 	bool rx_cksum;         /* the device reports checksum status */
 	uint32_t tx_chain_min; /* tg_net_tx_chain_min() */
+	bool tso;              /* TCP segmentation offload, IPv4 */
+	bool tso6;             /* and IPv6 */
+	uint16_t tso_seg_mtu;  /* the largest IP packet of a segment */
+	uint16_t tso_slices;   /* mbufs behind the headers at most */
 	bool started;
 	uint8_t key[TG_NET_KEY_LEN] __rte_aligned(4); /* rte_softrss reads it in 32-bit words */
 	uint16_t reta_size;    /* entries in use (a power of two) */

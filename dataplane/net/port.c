@@ -76,6 +76,13 @@ uint16_t tg_net_port_queues(const struct tg_net_port *p)
 	return p->n_queues;
 }
 
+void tg_net_port_test_tso(struct tg_net_port *p, uint16_t seg_mtu)
+{
+	p->tso = p->tso6 = true;
+	p->tso_seg_mtu = seg_mtu != 0 ? seg_mtu : p->mtu;
+	p->tso_slices = TG_NET_TSO_SEGS - 1;
+}
+
 void tg_net_port_mac(const struct tg_net_port *p, uint8_t mac[6])
 {
 	memcpy(mac, p->mac.addr_bytes, 6);
@@ -255,6 +262,27 @@ tg_result tg_net_port_start(const struct tg_net_port_conf *c,
 		ec.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
 		p->tx_chain_min = c->tx_chain_min != 0 ? c->tx_chain_min : TG_NET_TX_CHAIN_MIN;
 	}
+	/* TCP segmentation offload where the device has it with the
+	 * checksums and chains it needs (a frame is the headers chained to
+	 * up to 64 KiB of the send buffer's slices) */
+	tap = strcmp(di.driver_name, "net_tap") == 0;
+	if (!c->no_offloads && !c->no_tso && p->tx_l4_cksum && p->tx_ip_cksum &&
+	    p->tx_chain_min != UINT32_MAX &&
+	    (di.tx_offload_capa & RTE_ETH_TX_OFFLOAD_TCP_TSO) &&
+	    di.tx_desc_lim.nb_seg_max >= 3) {
+		ec.txmode.offloads |= RTE_ETH_TX_OFFLOAD_TCP_TSO;
+		p->tso = true;
+		/* net_tap segments in software with librte_gso, which in
+		 * DPDK 22.11 cuts TCP over IPv4 only: an IPv6 frame comes
+		 * back uncut and the PMD writes nothing of it. And it
+		 * refuses a frame whose segment, Ethernet header counted,
+		 * is over the MTU (tso_segsz + l2 + l3 + l4 > mtu), and a
+		 * refused frame stops the burst for good: its segments are
+		 * made 14 bytes shorter than the MTU allows */
+		p->tso6 = !tap;
+		p->tso_seg_mtu = (uint16_t)(tap ? mtu - RTE_ETHER_HDR_LEN : mtu);
+		p->tso_slices = (uint16_t)(RTE_MIN(di.tx_desc_lim.nb_seg_max, TG_NET_TSO_SEGS) - 1);
+	}
 	rss = tg_port_rss_setup(p, &di, &ec, c->no_rss);
 	for (unsigned i = 0; i < p->reta_size; i++)
 		p->reta[i] = (uint16_t)(i % p->n_queues);
@@ -332,7 +360,6 @@ tg_result tg_net_port_start(const struct tg_net_port_conf *c,
 	 * source address (dropped as our own). Ours is the one given
 	 * (set_mac) or the device's with its last bit flipped, and the
 	 * device is not told: it passes every frame to us anyway. */
-	tap = strcmp(di.driver_name, "net_tap") == 0;
 	if (c->set_mac && tap) {
 		memcpy(p->mac.addr_bytes, c->mac, 6);
 	} else if (c->set_mac) {
@@ -357,12 +384,14 @@ tg_result tg_net_port_start(const struct tg_net_port_conf *c,
 		 * has the groups it was told, or passes everything */
 		(void)rte_eth_allmulticast_enable(c->port_id);
 	}
-	TG_INFO("net: port %u up (%s): mtu %u, %u queue(s), %s, checksums %s/%s, tx %s%s",
+	TG_INFO("net: port %u up (%s): mtu %u, %u queue(s), %s, checksums %s/%s, tx %s%s%s",
 		c->port_id, di.driver_name, p->mtu, p->n_queues,
 		p->rss ? "RSS (symmetric key)" : "software dispatch",
 		p->rx_cksum ? "rx offload" : "rx software",
 		p->tx_l4_cksum ? "tx offload" : "tx software",
-		p->tx_chain_min != UINT32_MAX ? "chains" : "flat", p->has6 ? ", IPv6" : "");
+		p->tx_chain_min != UINT32_MAX ? "chains" : "flat",
+		!p->tso ? ", no TSO" : p->tso6 ? ", TSO" : ", TSO (IPv4)",
+		p->has6 ? ", IPv6" : "");
 	*out = p;
 	return TG_OK;
 fail:

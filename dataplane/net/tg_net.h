@@ -206,6 +206,10 @@ struct tg_net_port_conf {
 				     the port offloads them */
 	bool no_rss;            /**< dispatch in software even where the port
 				     has RSS */
+	bool no_tso;            /**< no TCP segmentation offload even where
+				     the port has it (TCP sends one segment
+				     a frame); @ref no_offloads turns it off
+				     too */
 	uint32_t tx_chain_min;  /**< the smallest TCP payload sent as slices of
 				     the send buffer chained behind the
 				     headers (no copy), where the port takes
@@ -636,5 +640,45 @@ TG_MUST_CHECK tg_result tg_net_output_sum(struct tg_net *n, struct rte_mbuf *m,
  * @return bytes; UINT32_MAX where the port takes no chains
  */
 uint32_t tg_net_tx_chain_min(const struct tg_net *n);
+
+/** What a TCP frame sent for segmentation by the port may be. */
+struct tg_net_tso {
+	uint32_t max;     /**< TCP payload bytes of one frame at most */
+	uint16_t seg;     /**< payload bytes of one of its segments at most
+			       (the device's segment fits the MTU) */
+	uint16_t slices;  /**< mbufs chained behind its headers at most */
+};
+
+/**
+ * TCP segmentation offload (issue 17) on the instance's port, for a frame
+ * to an address of the family @p v6 with @p l4_hdr bytes of TCP header:
+ * the frame is one mbuf chain (headers, then the payload's slices) with
+ * RTE_MBUF_F_TX_TCP_SEG, tso_segsz and l4_len set, which
+ * tg_net_output_sum() completes (IP length, the flags, the pseudo-header
+ * sum without the length, as DPDK asks) and the device cuts into
+ * segments. Never while the instance's tx impairment is on: it decides
+ * the fate of each packet on the wire, and a frame of many segments
+ * would be lost, delayed or corrupted as one (a corrupted frame even
+ * summed by the device after the bit flipped, so no checksum would
+ * catch it).
+ * @param n       an instance
+ * @param v6      an IPv6 destination
+ * @param l4_hdr  TCP header bytes with options
+ * @param out     the limits
+ * @return false: no TSO (the port has none, not for this family, turned
+ *         off, or the tx impairment is on)
+ */
+bool tg_net_tso(const struct tg_net *n, bool v6, uint32_t l4_hdr,
+		struct tg_net_tso *out);
+
+/**
+ * For tests: make a started port act as if it had TSO for both families
+ * (net_ring has none; its frames come out as the TCP built them, for the
+ * test to check and cut). @p seg_mtu: the largest IP packet of a segment
+ * (0: the port's MTU).
+ * @param p        a port
+ * @param seg_mtu  bytes
+ */
+void tg_net_port_test_tso(struct tg_net_port *p, uint16_t seg_mtu);
 
 #endif

@@ -188,6 +188,21 @@ static uint64_t tg_sbuf_copy(struct tg_sbuf *b, uint32_t seq, uint8_t *dst, uint
 
 /* the most slices a segment is sent as (more: copied) */
 #define TG_TCP_SLICES 8
+/* and a TSO frame (64 KiB of mbufs of 2 KiB, where it starts and ends) */
+#define TG_TCP_TSO_SLICES 40
+
+/* How many of @p len bytes from sequence number @p seq lie in at most
+ * @p max mbufs of the send buffer (a TSO frame's slices). */
+static uint32_t tg_sbuf_fit(struct tg_sbuf *b, uint32_t seq, uint32_t len, unsigned max)
+{
+	uint32_t s, fit = 0;
+	struct rte_mbuf *m = tg_sbuf_find(b, seq, &s);
+	uint32_t off = seq - s;
+
+	for (; m != NULL && max > 0 && fit < len; m = m->next, off = 0, max--)
+		fit += (uint32_t)m->data_len - off;
+	return RTE_MIN(fit, len);
+}
 
 /*
  * Chain @p len bytes of the send buffer from sequence number @p seq behind
@@ -203,9 +218,9 @@ static uint64_t tg_sbuf_copy(struct tg_sbuf *b, uint32_t seq, uint8_t *dst, uint
  * slices (the headers' mbuf is left as it was).
  */
 static int tg_sbuf_attach(struct tg_sbuf *b, struct rte_mempool *mp, uint32_t seq,
-			  struct rte_mbuf *h, uint32_t len)
+			  struct rte_mbuf *h, uint32_t len, unsigned max)
 {
-	struct rte_mbuf *sl[TG_TCP_SLICES];
+	struct rte_mbuf *sl[TG_TCP_TSO_SLICES];
 	uint32_t s, off;
 	struct rte_mbuf *m = tg_sbuf_find(b, seq, &s);
 	struct rte_mbuf *last = h;
@@ -220,7 +235,7 @@ static int tg_sbuf_attach(struct tg_sbuf *b, struct rte_mempool *mp, uint32_t se
 			left -= RTE_MIN(left, (uint32_t)x->data_len - o);
 			need++;
 		}
-		if (left > 0 || need > RTE_DIM(sl))
+		if (left > 0 || need > RTE_MIN(max, (unsigned)RTE_DIM(sl)))
 			return -E2BIG; /* (not in the buffer: a caller's error) */
 	}
 	if (rte_pktmbuf_alloc_bulk(mp, sl, need) != 0)
@@ -371,21 +386,24 @@ static unsigned tg_tcp_opts(struct tg_tcp_conn *c, uint8_t *o, uint32_t len)
 /*
  * Send one segment of @p c: sequence number @p seq, @p len bytes of the
  * send buffer from there, @p flags; ACK segments carry rcv_nxt and our
- * window. False when no mbuf was left.
+ * window. @p tso: 0, or the payload of each segment the port cuts the
+ * frame into (TSO, tg_tcp_tso_len()); the frame is always slices.
+ * False when no mbuf was left.
  */
-bool tg_tcp_xmit(struct tg_tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
+static bool tg_tcp_xmit_tso(struct tg_tcp_conn *c, uint32_t seq, uint32_t len,
+			    uint8_t flags, const struct tg_net_tso *tso)
 {
 	struct tg_tcp *t = c->t;
 	uint8_t opts[40];
 	unsigned olen = (flags & TH_SYN) ? tg_tcp_syn_opts(c, opts, flags & TH_ACK)
-					 : tg_tcp_opts(c, opts, len);
+					 : tg_tcp_opts(c, opts, tso != NULL ? tso->seg : len);
 	struct rte_mbuf *m = tg_net_alloc(t->net);
 	struct rte_tcp_hdr *th;
 	uint32_t wnd;
 	/* the payload stays in the send buffer, chained behind the headers,
 	 * where the port sends chains and the payload pays for the slices'
 	 * mbufs; a smaller one is copied (tg_net_port_conf::tx_chain_min) */
-	bool chain = len > 0 && len >= tg_net_tx_chain_min(t->net);
+	bool chain = tso != NULL || (len > 0 && len >= tg_net_tx_chain_min(t->net));
 	uint64_t sum = 0;
 
 	if (m == NULL) {
@@ -419,9 +437,11 @@ bool tg_tcp_xmit(struct tg_tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flag
 	th->tcp_urp = 0;
 	memcpy(th + 1, opts, olen);
 	if (chain) {
-		int rc = tg_sbuf_attach(&c->snd, tg_net_pool(t->net), seq, m, len);
+		int rc = tg_sbuf_attach(&c->snd, tg_net_pool(t->net), seq, m, len,
+					tso != NULL ? tso->slices : TG_TCP_SLICES);
 
-		if (rc == -E2BIG && rte_pktmbuf_append(m, (uint16_t)len) != NULL) {
+		if (rc == -E2BIG && tso == NULL &&
+		    rte_pktmbuf_append(m, (uint16_t)len) != NULL) {
 			chain = false; /* too many pieces: copied after all */
 		} else if (rc != 0) {
 			rte_pktmbuf_free(m);
@@ -439,7 +459,21 @@ bool tg_tcp_xmit(struct tg_tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flag
 		c->unacked_bytes = 0;
 		tg_wheel_cancel(&t->wheel, &c->tm_dack);
 	}
-	t->st.segs_out++;
+	if (tso != NULL) {
+		/* the port cuts it: DPDK's TSO contract (rte_mbuf_core.h),
+		 * completed by the network layer (IP flags, the
+		 * pseudo-header sum without the length) */
+		uint32_t segs = (len + tso->seg - 1) / tso->seg;
+
+		m->ol_flags |= RTE_MBUF_F_TX_TCP_SEG;
+		m->l4_len = (uint8_t)(TG_TCP_HDR + olen);
+		m->tso_segsz = tso->seg;
+		t->st.segs_out += segs;
+		t->st.tso_frames++;
+		t->st.tso_segs += segs;
+	} else {
+		t->st.segs_out++;
+	}
 	t->st.bytes_out += len;
 	/* a segment the network refuses (no route, no ARP answer) is lost
 	 * like any other: the timers send it again. A copied payload was
@@ -449,6 +483,48 @@ bool tg_tcp_xmit(struct tg_tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flag
 					sum)))
 		t->st.no_route++;
 	return true;
+}
+
+bool tg_tcp_xmit(struct tg_tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
+{
+	return tg_tcp_xmit_tso(c, seq, len, flags, NULL);
+}
+
+/*
+ * TSO (issue 17): the bytes of new data one frame of several segments
+ * carries from SND.NXT, each segment @p tso->seg (set here) bytes; 0: one
+ * segment as without it. Only new data outside loss recovery:
+ * retransmissions stay one MSS (RACK and the scoreboard repair what was
+ * lost segment by segment). @p avail and @p usable as tg_tcp_output()
+ * has them (queued, and what the window, min(cwnd, the peer's), allows):
+ * the frame counts in flight, in RACK's ranges and in the RTT sample as
+ * the same bytes in separate segments would. Not with SACK blocks to
+ * send, a D-SACK among them (every segment of the frame carries the frame's options: the
+ * MSS leaves room for the timestamps only), nor carrying the FIN (the
+ * last segment goes on its own: devices differ in which segment gets
+ * it), nor a window-limited or Nagle-held small tail.
+ */
+static uint32_t tg_tcp_tso_len(struct tg_tcp_conn *c, uint32_t avail, uint32_t usable,
+			       struct tg_net_tso *tso)
+{
+	struct tg_tcp *t = c->t;
+	uint32_t len, seg;
+
+	if (c->in_recovery || c->persist || SEQ_LT(c->snd_nxt, c->snd_max) ||
+	    (c->sack_ok && (c->rcv.ooo != NULL || c->dsack)) || avail <= c->mss || usable <= c->mss ||
+	    !tg_net_tso(t->net, !tg_net_addr_is_v4(&c->key.raddr), TG_TCP_HDR + c->opt_len,
+			tso))
+		return 0;
+	seg = RTE_MIN((uint32_t)c->mss, (uint32_t)tso->seg);
+	tso->seg = (uint16_t)seg;
+	tso->slices = (uint16_t)RTE_MIN((unsigned)tso->slices, TG_TCP_TSO_SLICES);
+	len = RTE_MIN(RTE_MIN(avail, usable), tso->max);
+	len = tg_sbuf_fit(&c->snd, c->snd_nxt, len, tso->slices);
+	if (len < avail || t->c.nagle)
+		len -= len % seg;
+	if (c->fin_queued && len == avail)
+		len -= len % seg != 0 ? len % seg : seg;
+	return len > seg ? len : 0;
 }
 
 /* A segment without data carries SND.MAX (BSD's rule): after a timeout
@@ -795,7 +871,10 @@ void tg_tcp_output(struct tg_tcp_conn *c)
 		uint32_t cwnd = c->cwnd + (c->in_recovery ? 0 : RTE_MIN(c->dupacks, 2u) * c->mss);
 		uint32_t wnd = RTE_MIN(c->snd_wnd, cwnd);
 		uint32_t usable = wnd > inflight ? wnd - inflight : 0;
-		uint32_t len = RTE_MIN(RTE_MIN(avail, usable), (uint32_t)c->mss);
+		struct tg_net_tso tso;
+		uint32_t tso_len = tg_tcp_tso_len(c, avail, usable, &tso);
+		uint32_t len = tso_len != 0 ? tso_len
+					   : RTE_MIN(RTE_MIN(avail, usable), (uint32_t)c->mss);
 		bool fin = c->fin_queued && c->snd_nxt + len == data_end && len == avail &&
 			   !(c->fin_sent && SEQ_GT(c->snd_nxt, data_end));
 		uint8_t fl = TH_ACK;
@@ -818,7 +897,7 @@ void tg_tcp_output(struct tg_tcp_conn *c)
 			fl |= TH_PSH;
 		if (fin)
 			fl |= TH_FIN;
-		if (!tg_tcp_xmit(c, c->snd_nxt, len, fl)) {
+		if (!tg_tcp_xmit_tso(c, c->snd_nxt, len, fl, tso_len != 0 ? &tso : NULL)) {
 			no_mbuf = true;
 			break;
 		}

@@ -129,7 +129,11 @@ struct tg_tcp_stats {
 	uint64_t syncookies_ok;   /**< connections made from a cookie */
 	uint64_t syncookies_failed; /**< ACKs to a listener with a bad cookie */
 	uint64_t segs_in;         /**< segments received */
-	uint64_t segs_out;        /**< segments sent */
+	uint64_t segs_out;        /**< segments sent (those of TSO frames
+				       counted as the device sends them) */
+	uint64_t tso_frames;      /**< frames sent for the port to cut into
+				       segments (TSO, issue 17) */
+	uint64_t tso_segs;        /**< the segments they carried */
 	uint64_t bytes_in;        /**< payload bytes delivered in order */
 	uint64_t bytes_out;       /**< payload bytes sent (retransmissions too) */
 	uint64_t malformed;       /**< bad header, options or flags */

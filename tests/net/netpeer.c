@@ -283,7 +283,7 @@ static int fwd_main(const char *vdev, const char *vdev2, double seconds)
 static int usage(void)
 {
 	fprintf(stderr, "usage: tg_netpeer --vdev ARGS --addr A/PREFIX [--gw ADDR] "
-			"[--impair SPEC] [--seconds N] [--echo PORT] "
+			"[--impair SPEC] [--seconds N] [--echo PORT] [--no-tso] "
 			"[--send ADDR:PORT --bytes N[,N...] [--conns K]]\n"
 			"       tg_netpeer --vdev ARGS --fwd ARGS2 [--seconds N]\n");
 	return 2;
@@ -305,6 +305,7 @@ int main(int argc, char **argv)
 		{ "max-conns", required_argument, NULL, 'M' },
 		{ "buf", required_argument, NULL, 'B' },
 		{ "fwd", required_argument, NULL, 'F' },
+		{ "no-tso", no_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct tg_eal_opts eo = { .mem_mb = 512 };
@@ -321,7 +322,8 @@ int main(int argc, char **argv)
 	unsigned idle = 0, echo_port = 0, nconns = 1, left = 0;
 	uint64_t sizes[16] = { 0 };
 	unsigned nsizes = 1;
-	bool conns_given = false;
+	bool conns_given = false, no_tso = false;
+	struct timespec cpu0;
 	char *slash;
 	char abuf[64];
 	int o, rc = 0;
@@ -352,6 +354,7 @@ int main(int argc, char **argv)
 		case 'M': maxc = (unsigned)atoi(optarg); break;
 		case 'B': echo_buf = (size_t)atoi(optarg); break;
 		case 'F': fwd = optarg; break;
+		case 'T': no_tso = true; break;
 		default: return usage();
 		}
 	}
@@ -363,6 +366,7 @@ int main(int argc, char **argv)
 	    nconns == 0 || nconns > maxc || maxc > MAXC_MAX)
 		return usage();
 	memset(&pc, 0, sizeof(pc));
+	pc.no_tso = no_tso;
 	strcpy(abuf, addr);
 	slash = strchr(abuf, '/');
 	if (slash == NULL)
@@ -437,6 +441,9 @@ int main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 	tg_net_flush(net); /* the gratuitous ARP */
+	/* the process's CPU time from here (cpu_us at the end: what the
+	 * transfers cost, the EAL's start left out) */
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu0);
 	printf("ready\n");
 	fflush(stdout);
 	if (dst != NULL) {
@@ -556,13 +563,21 @@ int main(int argc, char **argv)
 		       (unsigned long long)s->imp_drop[TG_NET_RX],
 		       (unsigned long long)s->imp_drop[TG_NET_TX]);
 	}
+	{
+		struct timespec cpu1;
+
+		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu1);
+		printf("cpu_us %lld\n", (long long)(cpu1.tv_sec - cpu0.tv_sec) * 1000000 +
+					 (cpu1.tv_nsec - cpu0.tv_nsec) / 1000);
+	}
 	if (tcp != NULL) {
 		const struct tg_tcp_stats *s = tg_tcp_stats(tcp);
 
 		printf("accepted %llu\nconnected %llu\nretransmits %llu\nrto %llu\n"
 		       "fast_retransmits %llu\nmalformed %llu\nsegs_in %llu\nsegs_out %llu\n"
 		       "syncookies_sent %llu\nsyncookies_ok %llu\ntlp %llu\nrack_lost %llu\n"
-		       "dsack_in %llu\ndsack_out %llu\n",
+		       "dsack_in %llu\ndsack_out %llu\n"
+		       "tso_frames %llu\ntso_segs %llu\nbytes_out %llu\n",
 		       (unsigned long long)s->accepted, (unsigned long long)s->connected,
 		       (unsigned long long)s->retransmits, (unsigned long long)s->rto,
 		       (unsigned long long)s->fast_retransmits,
@@ -571,7 +586,9 @@ int main(int argc, char **argv)
 		       (unsigned long long)s->syncookies_sent,
 		       (unsigned long long)s->syncookies_ok, (unsigned long long)s->tlp,
 		       (unsigned long long)s->rack_lost,
-		       (unsigned long long)s->dsack_in, (unsigned long long)s->dsack_out);
+		       (unsigned long long)s->dsack_in, (unsigned long long)s->dsack_out,
+		       (unsigned long long)s->tso_frames,
+		       (unsigned long long)s->tso_segs, (unsigned long long)s->bytes_out);
 		tg_tcp_free(tcp);
 	}
 	for (unsigned i = 0; i < maxc; i++) {

@@ -33,15 +33,18 @@ LEVELS6 = [
 ]
 
 
-def run_level(pair, name, imp, sizes, v6=False, seconds=120, together=False):
+def run_level(pair, name, imp, sizes, v6=False, seconds=120, together=False,
+              stats=None, extra=()):
     """Both directions of open on the pair, each size echoed once,
     compared by SHA-256; each transfer given SECONDS; True when all
     held. together: our side opens its connections, one a size, at once
-    from one process (one start of ours rather than one a size)."""
+    from one process (one start of ours rather than one a size). stats:
+    a list that gets the counters of each run of ours. extra: more
+    arguments for ours."""
     ok = True
     ours, linux = ('2001:2::2', '2001:2::1') if v6 else ('198.18.0.2', '198.18.0.1')
     target = f'[{linux}]:7' if v6 else f'{linux}:7'
-    extra = ['--impair', imp] if imp else []
+    extra = (['--impair', imp] if imp else []) + list(extra)
     # Linux opens, we echo
     p = pair.start_ours(NETPEER, '--echo', '7', '--seconds', '300', *extra)
     try:
@@ -54,6 +57,8 @@ def run_level(pair, name, imp, sizes, v6=False, seconds=120, together=False):
     finally:
         rc, st, text = netns.stop(p)
         print('\n'.join(f'  {k} {v}' for k, v in st.items()))
+        if stats is not None:
+            stats.append(st)
     if imp and 'dup=' in imp:
         # RFC 2883 both ways: the duplicates of Linux's segments our
         # impairment made are D-SACKed by us, Linux D-SACKs ours
@@ -76,6 +81,10 @@ def run_level(pair, name, imp, sizes, v6=False, seconds=120, together=False):
                 p.kill()
                 out, err = p.communicate()
             lines = [ln for ln in out.splitlines() if ln.startswith('sent ')]
+            if stats is not None:
+                stats.append({ln.split()[0]: int(ln.split()[1])
+                              for ln in out.splitlines()
+                              if len(ln.split()) == 2 and ln.split()[1].isdigit()})
             print(f'[{name}] ours -> linux echo {n}: {" ".join(lines)} '
                   f'(rc {p.returncode})')
             want = sorted(sizes) if together else [int(n)]

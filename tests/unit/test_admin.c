@@ -690,6 +690,8 @@ static void test_render_dpdk(void)
 	net[0].tcp.retransmits = 7;
 	net[0].tcp.rto = 2;
 	net[0].tcp.ooo_drop = 1;
+	net[0].tcp.tso_frames = 40;
+	net[0].tcp.tso_segs = 1100;
 	net[0].pool_avail = 30000;
 	net[0].pool_size = 32768;
 	net[1].net.rx_pkts = 10;
@@ -715,6 +717,8 @@ static void test_render_dpdk(void)
 	CU_ASSERT(has_line(b, "tlsgate_tcp_opens_total{worker=\"1\",kind=\"passive\"} 6"));
 	CU_ASSERT(has_line(b, "tlsgate_backend_health_probes_total{worker=\"1\"} 9"));
 	CU_ASSERT(has_line(b, "tlsgate_tcp_timeouts_total{worker=\"1\"} 0"));
+	CU_ASSERT(has_line(b, "tlsgate_tcp_tso_total{worker=\"0\",what=\"frames\"} 40"));
+	CU_ASSERT(has_line(b, "tlsgate_tcp_tso_total{worker=\"0\",what=\"segments\"} 1100"));
 	free(b);
 
 	/* tlsgate stats: the port's table */
@@ -741,6 +745,16 @@ static void test_render_dpdk(void)
 		CU_ASSERT_DOUBLE_EQUAL(v[5], 1, 0.01);
 	}
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "30000/32768"));
+	/* the TSO frames, the row's last column */
+	row = strstr(strstr(out, "DPDK port:"), "\n0 ");
+	if (row != NULL) {
+		char line[256];
+		const char *sp;
+
+		snprintf(line, sizeof(line), "%.*s", (int)strcspn(row + 1, "\n"), row + 1);
+		sp = strrchr(line, ' ');
+		CU_ASSERT(sp != NULL && strcmp(sp, " 40") == 0);
+	}
 	/* the port table's total: both workers' counters added */
 	row = strstr(strstr(out, "DPDK port:"), "\ntotal ");
 	CU_ASSERT_PTR_NOT_NULL(row);

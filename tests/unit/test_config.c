@@ -1680,9 +1680,11 @@ static void test_dpdk(void)
 			 "dpdk = { eal = \"--vdev=net_tap0\"; port = \"net_tap0\";\n"
 			 "  address = \"198.18.0.2/24\"; address6 = \"2001:2::2/64\";\n"
 			 "  gateway6 = \"2001:2::1\"; mbufs = 4096; hugepages = true;\n"
-			 "  idle_sleep = 0; idle_first = 20; };\n");
+			 "  idle_sleep = 0; idle_first = 20; tso = false; };\n");
 	TG_ASSERT_OK(parse_args(&cfg, &act, "-c", path, "--listen", "[2001:2::2]:443", NULL));
 	CU_ASSERT_EQUAL(cfg.transport, TG_CFG_TRANSPORT_DPDK);
+	CU_ASSERT(!cfg.dpdk_tso);
+	CU_ASSERT(cfg.dpdk_port.no_tso);
 	CU_ASSERT_STRING_EQUAL(cfg.dpdk_port.dev, "net_tap0");
 	CU_ASSERT_EQUAL(cfg.dpdk_port.mbufs, 4096);
 	CU_ASSERT(cfg.dpdk_hugepages);

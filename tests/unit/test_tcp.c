@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include <rte_ethdev.h>
+#include <rte_gso.h>
 #include <rte_ip.h>
 #include <rte_tcp.h>
 
@@ -2606,6 +2607,199 @@ struct echo_side {
 /* the ports' tx_chain_min in echo_run_v (0: the default) */
 static uint32_t echo_chain_min;
 
+/* ---- TSO (issue 17): frames our TCP gives a port that cuts them ------------------------------ */
+
+/* echo_run_v with both ports told they have TSO (net_ring has none):
+ * what each side sends is checked and cut here, as a device would, on
+ * its way to the other */
+static bool echo_tso;
+
+/* tso_frame() drops every n-th segment it cut (0: none): losses inside
+ * frames, for RACK and the scoreboard to repair one MSS at a time */
+static unsigned tso_drop_every;
+static unsigned tso_cut_n;
+
+/* the mark of a frame tso_frame() passed on or cut (our stack reads
+ * no packet_type) */
+#define TSO_SEEN 0x7e7e7e7eu
+
+/* what tso_wire() saw, by sending side */
+static struct {
+	uint64_t frames, segs, plain;
+	uint16_t segsz;   /* the last frame's tso_segsz */
+} tso_seen[2];
+
+/* A device's TCP checksum of one segment cut from a TSO frame: the
+ * pseudo-header sum the frame carried (without the length), the
+ * segment's TCP length, its header and payload. */
+static void tso_dev_cksum(struct rte_mbuf *s, uint32_t l3, uint16_t phdr)
+{
+	uint32_t hl = RTE_ETHER_HDR_LEN + l3;
+	struct rte_tcp_hdr *th = rte_pktmbuf_mtod_offset(s, struct rte_tcp_hdr *, hl);
+	uint32_t l4 = s->pkt_len - hl;
+	uint16_t raw = 0;
+	uint32_t sum;
+
+	th->cksum = 0;
+	CU_ASSERT_EQUAL_FATAL(rte_raw_cksum_mbuf(s, hl, l4, &raw), 0);
+	sum = (uint32_t)phdr + rte_cpu_to_be_16((uint16_t)l4) + raw;
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	th->cksum = (uint16_t)~sum;
+}
+
+/* IPv6: librte_gso of DPDK 22.11 cuts TCP over IPv4 only; the same cut
+ * by copying: each segment the frame's headers (its IPv6 payload length,
+ * sequence number and flags its own: FIN and PSH on the last only) and
+ * tso_segsz bytes of its payload. */
+static int tso_cut6(struct rte_mbuf *f, struct rte_mempool *mp, struct rte_mbuf **out,
+		    unsigned cap)
+{
+	uint32_t hl = f->l2_len + f->l3_len + f->l4_len;
+	uint32_t pay = f->pkt_len - hl;
+	unsigned n = 0;
+
+	for (uint32_t off = 0; off < pay && n < cap; off += f->tso_segsz) {
+		uint32_t k = RTE_MIN((uint32_t)f->tso_segsz, pay - off);
+		struct rte_mbuf *s = rte_pktmbuf_alloc(mp);
+		uint8_t *d;
+		const void *h;
+		struct rte_ipv6_hdr *ip;
+		struct rte_tcp_hdr *th;
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+		d = tn_append(s, (uint16_t)(hl + k));
+		h = rte_pktmbuf_read(f, 0, hl, d);
+		if (h != d)
+			memcpy(d, h, hl);
+		h = rte_pktmbuf_read(f, hl + off, k, d + hl);
+		if (h != d + hl)
+			memcpy(d + hl, h, k);
+		s->l2_len = f->l2_len;
+		s->l3_len = f->l3_len;
+		s->l4_len = f->l4_len;
+		ip = (struct rte_ipv6_hdr *)(d + f->l2_len);
+		th = (struct rte_tcp_hdr *)(d + f->l2_len + f->l3_len);
+		ip->payload_len = htons((uint16_t)(f->l4_len + k));
+		th->sent_seq = htonl(ntohl(th->sent_seq) + off);
+		if (off + k < pay)
+			th->tcp_flags &= (uint8_t)~(FIN | PSH);
+		out[n++] = s;
+	}
+	return (int)n;
+}
+
+/* Check one frame side @p s sent and cut it as a device with TSO would;
+ * the segments go to the other side. A frame without TX_TCP_SEG goes as
+ * it is. */
+static void tso_frame(struct tn_pair *n, int s, struct rte_mbuf *f)
+{
+	struct rte_mbuf *seg[64];
+	struct rte_ipv4_hdr *ip4;
+	struct rte_ipv6_hdr *ip6;
+	struct rte_tcp_hdr *th;
+	bool v6;
+	uint16_t phdr;
+	int k;
+
+	if (!(f->ol_flags & RTE_MBUF_F_TX_TCP_SEG)) {
+		/* (what went on waits on the same ring: counted once) */
+		if (f->packet_type != TSO_SEEN)
+			tso_seen[s].plain++;
+		f->ol_flags = 0;
+		f->packet_type = TSO_SEEN;
+		tn_put(n, 1 - s, 0, f);
+		return;
+	}
+	v6 = (f->ol_flags & RTE_MBUF_F_TX_IPV6) != 0;
+	/* DPDK's TSO contract (rte_mbuf_core.h): the family, the IPv4 header
+	 * checksum offloaded, the lengths of the headers, the segment size */
+	CU_ASSERT_EQUAL(f->l2_len, RTE_ETHER_HDR_LEN);
+	CU_ASSERT_EQUAL(f->l3_len, v6 ? 40 : 20);
+	CU_ASSERT(v6 ? !(f->ol_flags & RTE_MBUF_F_TX_IPV4)
+		     : (f->ol_flags & RTE_MBUF_F_TX_IPV4) && (f->ol_flags & RTE_MBUF_F_TX_IP_CKSUM));
+	CU_ASSERT_EQUAL_FATAL(f->l4_len, 32); /* timestamps on */
+	/* the headers in the first mbuf, the payload behind them */
+	CU_ASSERT_EQUAL_FATAL(f->data_len, f->l2_len + f->l3_len + f->l4_len);
+	CU_ASSERT(f->nb_segs <= 64);
+	/* the payload per segment is the MSS less the timestamps, and the
+	 * frame carries more than one */
+	CU_ASSERT_EQUAL(f->tso_segsz, 1500 - f->l3_len - f->l4_len);
+	CU_ASSERT(f->pkt_len - f->data_len > f->tso_segsz);
+	tso_seen[s].segsz = f->tso_segsz;
+	th = rte_pktmbuf_mtod_offset(f, struct rte_tcp_hdr *, f->l2_len + f->l3_len);
+	CU_ASSERT_EQUAL((th->data_off >> 4) * 4u, f->l4_len);
+	CU_ASSERT_EQUAL(th->tcp_flags & (FIN | SYN | RST), 0); /* a FIN goes alone */
+	if (v6) {
+		ip6 = rte_pktmbuf_mtod_offset(f, struct rte_ipv6_hdr *, f->l2_len);
+		CU_ASSERT_EQUAL(ntohs(ip6->payload_len), f->pkt_len - f->l2_len - f->l3_len);
+		/* the pseudo-header sum without the length */
+		phdr = rte_ipv6_phdr_cksum(ip6, RTE_MBUF_F_TX_TCP_SEG);
+	} else {
+		ip4 = rte_pktmbuf_mtod_offset(f, struct rte_ipv4_hdr *, f->l2_len);
+		CU_ASSERT_EQUAL(ntohs(ip4->total_length), f->pkt_len - f->l2_len);
+		CU_ASSERT(ntohs(ip4->fragment_offset) & RTE_IPV4_HDR_DF_FLAG);
+		phdr = rte_ipv4_phdr_cksum(ip4, RTE_MBUF_F_TX_TCP_SEG);
+	}
+	CU_ASSERT_EQUAL(th->cksum, phdr);
+	if (v6) {
+		k = tso_cut6(f, n->pool[1 - s][0], seg, RTE_DIM(seg));
+		rte_pktmbuf_free(f);
+	} else {
+		/* DPDK's own software segmentation (what net_tap runs) */
+		struct rte_gso_ctx g = {
+			.direct_pool = n->pool[1 - s][0],
+			.indirect_pool = n->pool[1 - s][0],
+			.gso_types = RTE_ETH_TX_OFFLOAD_TCP_TSO,
+			.gso_size = (uint16_t)(f->l2_len + f->l3_len + f->l4_len + f->tso_segsz),
+		};
+
+		k = rte_gso_segment(f, &g, seg, RTE_DIM(seg));
+		CU_ASSERT_FATAL(k > 1);
+		/* (DPDK 22.11: the segments hold references to what they
+		 * need of the frame; the frame stays the caller's) */
+		rte_pktmbuf_free(f);
+	}
+	tso_seen[s].frames++;
+	tso_seen[s].segs += (uint64_t)k;
+	for (int i = 0; i < k; i++) {
+		struct rte_mbuf *x = seg[i];
+
+		CU_ASSERT(x->pkt_len <= RTE_ETHER_HDR_LEN + 1500u);
+		CU_ASSERT_EQUAL_FATAL(rte_pktmbuf_linearize(x), 0);
+		tso_dev_cksum(x, v6 ? 40 : 20, phdr);
+		if (v6) {
+			ip6 = rte_pktmbuf_mtod_offset(x, struct rte_ipv6_hdr *, RTE_ETHER_HDR_LEN);
+			CU_ASSERT_EQUAL(rte_ipv6_udptcp_cksum_verify(ip6, ip6 + 1), 0);
+		} else {
+			ip4 = rte_pktmbuf_mtod_offset(x, struct rte_ipv4_hdr *, RTE_ETHER_HDR_LEN);
+			/* the IPv4 header's checksum is the device's too */
+			ip4->hdr_checksum = 0;
+			ip4->hdr_checksum = rte_ipv4_cksum(ip4);
+			CU_ASSERT_EQUAL(ntohs(ip4->total_length), x->pkt_len - RTE_ETHER_HDR_LEN);
+			CU_ASSERT_EQUAL(rte_ipv4_udptcp_cksum_verify(ip4, ip4 + 1), 0);
+		}
+		x->ol_flags = 0;
+		x->packet_type = TSO_SEEN;
+		if (tso_drop_every != 0 && ++tso_cut_n % tso_drop_every == 0) {
+			rte_pktmbuf_free(x);
+			continue;
+		}
+		tn_put(n, 1 - s, 0, x);
+	}
+}
+
+/* everything side @p s sent since the last call, through tso_frame()
+ * (taken first: what goes on is put on the same ring) */
+static void tso_wire(struct tn_pair *n, int s)
+{
+	static struct rte_mbuf *m[4096];
+	unsigned k = tn_take(n, s, m, RTE_DIM(m));
+
+	for (unsigned i = 0; i < k; i++)
+		tso_frame(n, s, m[i]);
+}
+
 /* A sends @p total bytes to B, which echoes them; A checks every byte and
  * both ends close cleanly. Returns the rounds it took (0: failed). */
 /* settings both echo ends start from (NULL: conf_default()) */
@@ -2639,6 +2833,11 @@ static unsigned echo_run_v(const char *imp_spec, size_t total, unsigned max_roun
 	}
 	tn_now = 5000000;
 	tn_up(&n, &o);
+	if (echo_tso) {
+		tg_net_port_test_tso(n.p[A], 0);
+		tg_net_port_test_tso(n.p[B], 0);
+		memset(tso_seen, 0, sizeof(tso_seen));
+	}
 	cc.cc = cc_kind;
 	cc.net = n.n[A][0];
 	TG_ASSERT_OK(tg_tcp_new(&cc, &a.t));
@@ -2654,7 +2853,11 @@ static unsigned echo_run_v(const char *imp_spec, size_t total, unsigned max_roun
 
 		tn_now += 100; /* 0.1 ms a round */
 		tg_tcp_poll(a.t);
+		if (echo_tso) /* a poll sends too: cut before the other takes it */
+			tso_wire(&n, A);
 		tg_tcp_poll(b.t);
+		if (echo_tso)
+			tso_wire(&n, B);
 		k = tg_tcp_events(b.t, ev, 8);
 		for (unsigned i = 0; i < k; i++) {
 			if (ev[i].ev & TG_TCP_EV_ACCEPTED) {
@@ -2727,6 +2930,10 @@ static unsigned echo_run_v(const char *imp_spec, size_t total, unsigned max_roun
 		}
 		tg_tcp_flush(a.t);
 		tg_tcp_flush(b.t);
+		if (echo_tso) {
+			tso_wire(&n, A);
+			tso_wire(&n, B);
+		}
 		if (a.eof && !a_closed) {
 			tg_tcp_close(a.c);
 			a_closed = true;
@@ -2749,6 +2956,11 @@ out:
 	CU_ASSERT(a_closed && b_closed);
 	*sa = *tg_tcp_stats(a.t);
 	*sb = *tg_tcp_stats(b.t);
+	if (echo_tso) {
+		/* every segment cut by the test checked out at the peer */
+		CU_ASSERT_EQUAL(tg_net_stats(n.n[A][0])->rx_bad_cksum, 0);
+		CU_ASSERT_EQUAL(tg_net_stats(n.n[B][0])->rx_bad_cksum, 0);
+	}
 	if (!(a_closed && b_closed)) {
 		fprintf(stderr, "echo: sent %zu got %zu after %u rounds\n", sent, got, round);
 		for (int sd = 0; sd < 2; sd++) {
@@ -3318,6 +3530,77 @@ static void test_echo_chains(void)
 	echo_chain_min = 0;
 }
 
+/* TSO (issue 17): both ports act as if they had it; every frame of
+ * several segments our TCP sends is checked (DPDK's contract: flags,
+ * header lengths, tso_segsz the MSS less the timestamps, the IP length,
+ * the pseudo-header sum without the length) and cut here as a device
+ * would (IPv4 by librte_gso, what net_tap runs), each segment checked
+ * (length within the MTU, checksums as the device makes them) and
+ * given to the other stack, which must take every byte: 4 MiB echoed
+ * over IPv4, 1 MiB over IPv6, no retransmission, no bad checksum. The
+ * counters say the frames and segments that went. Then the tx
+ * impairment on: no TSO frame (it decides each wire packet's fate). */
+static void tso_echo(bool v6, size_t total)
+{
+	struct tg_tcp_stats sa, sb;
+	unsigned r;
+
+	echo_tso = true;
+	r = echo_run_v(NULL, total, 200000, &sa, &sb, TG_TCP_CC_NEWRENO, v6);
+	echo_tso = false;
+	CU_ASSERT(r > 0);
+	printf("\n  TSO %s: %u rounds; A: %lu frames, %lu segments (%lu plain); "
+	       "B: %lu frames, %lu segments (%lu plain)",
+	       v6 ? "IPv6" : "IPv4", r, (unsigned long)tso_seen[A].frames,
+	       (unsigned long)tso_seen[A].segs, (unsigned long)tso_seen[A].plain,
+	       (unsigned long)tso_seen[B].frames, (unsigned long)tso_seen[B].segs,
+	       (unsigned long)tso_seen[B].plain);
+	CU_ASSERT_EQUAL(sa.retransmits + sb.retransmits, 0);
+	/* both directions sent TSO frames, and counted them */
+	CU_ASSERT(tso_seen[A].frames > 0);
+	CU_ASSERT(tso_seen[B].frames > 0);
+	CU_ASSERT_EQUAL(sa.tso_frames, tso_seen[A].frames);
+	CU_ASSERT_EQUAL(sa.tso_segs, tso_seen[A].segs);
+	CU_ASSERT_EQUAL(sb.tso_frames, tso_seen[B].frames);
+	CU_ASSERT_EQUAL(sb.tso_segs, tso_seen[B].segs);
+	/* the segments the device sends are the segments counted */
+	CU_ASSERT_EQUAL(sa.segs_out, tso_seen[A].segs + tso_seen[A].plain);
+	CU_ASSERT_EQUAL(sb.segs_in, sa.segs_out);
+	CU_ASSERT_EQUAL(sa.malformed + sb.malformed, 0);
+}
+
+static void test_echo_tso(void)
+{
+	struct tg_tcp_stats sa, sb;
+	unsigned r;
+
+	tso_echo(false, 4 << 20);
+	tso_echo(true, 1 << 20);
+	echo_tso = true;
+	r = echo_run("seed=41,tx.loss=1%", 512 << 10, 400000, &sa, &sb);
+	echo_tso = false;
+	CU_ASSERT(r > 0);
+	CU_ASSERT_EQUAL(sa.tso_frames + sb.tso_frames, 0);
+	CU_ASSERT_EQUAL(tso_seen[A].frames + tso_seen[B].frames, 0);
+	/* segments of frames lost on the way (every 37th cut): repaired one
+	 * MSS at a time (retransmissions are never frames), every byte
+	 * back, every mbuf back in its pool (tn_down) */
+	echo_tso = true;
+	tso_drop_every = 37;
+	tso_cut_n = 0;
+	r = echo_run(NULL, 2 << 20, 400000, &sa, &sb);
+	tso_drop_every = 0;
+	echo_tso = false;
+	CU_ASSERT(r > 0);
+	CU_ASSERT(sa.retransmits + sb.retransmits > 0);
+	CU_ASSERT(tso_seen[A].frames > 0 && tso_seen[B].frames > 0);
+	printf("\n  TSO, every 37th segment lost: %u rounds, frames %lu/%lu, "
+	       "retransmits %lu/%lu, rto %lu/%lu",
+	       r, (unsigned long)sa.tso_frames, (unsigned long)sb.tso_frames,
+	       (unsigned long)sa.retransmits, (unsigned long)sb.retransmits,
+	       (unsigned long)sa.rto, (unsigned long)sb.rto);
+}
+
 /* Loss recovery measured: 1 MiB echoed through 1% and 5% loss (1 ms each
  * way), 20 seeds each (ECHO_SEEDS), on the stepped clock (a round is 0.1 ms), so the
  * numbers replay exactly. Prints the simulated time and how the losses
@@ -3430,6 +3713,8 @@ static CU_TestInfo tcp_tests[] = {
 	{ "two stacks: echo through 1% and 5% loss, reordering, duplicates", test_echo_loss },
 	{ "two stacks: CUBIC through 1% loss", test_echo_cubic },
 	{ "two stacks over IPv6, clean and through 1% loss", test_echo_v6 },
+	{ "TSO: frames as DPDK asks, cut by librte_gso, taken by the peer (v4, v6)",
+	  test_echo_tso },
 	{ "two stacks: loss recovery measured at 1% and 5% loss", test_echo_measure },
 	CU_TEST_INFO_NULL,
 };
