@@ -782,7 +782,7 @@ void tg_tcp_output(struct tg_tcp_conn *c)
 		uint32_t before = c->t->st.segs_out;
 
 		tg_sack_output(c);
-		if (c->t->st.segs_out == before && c->ack_now)
+		if ((c->t->st.segs_out == before && c->ack_now) || c->dsack)
 			tg_tcp_send_ack(c);
 		return;
 	}
@@ -843,7 +843,10 @@ void tg_tcp_output(struct tg_tcp_conn *c)
 		if (fin)
 			break;
 	}
-	if (!sent && c->ack_now)
+	/* a D-SACK that a full segment had no room for goes now, in an
+	 * ACK of its own (RFC 2883 §4: in the ACK that answers the
+	 * duplicate, not in a later one that answers another segment) */
+	if ((!sent && c->ack_now) || c->dsack)
 		tg_tcp_send_ack(c);
 	/* a segment the pool had no mbuf for, nothing in flight: no ACK
 	 * will bring us back here, the timer must (RFC 6298 §5.1 as if

@@ -1481,6 +1481,44 @@ static void test_rack_dsack_reo_wnd(void)
 	down(&x);
 }
 
+/* RFC 2883 §4: a D-SACK goes in the first ACK that has room for it. Our
+ * full-MSS data segment carrying the ACK has none (RFC 2018 §4: the
+ * blocks must fit the MTU): the duplicate's D-SACK goes in an ACK of its
+ * own at once, not in whatever ACK comes next (where it would answer
+ * another segment, RFC 2883 §4: the most recent packet) */
+static void test_dsack_no_room(void)
+{
+	struct tx x;
+	struct pk r[8], p1;
+	static uint8_t out[1448];
+	unsigned k, found = 0;
+
+	up(&x, NULL);
+	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
+	accept_conn(&x, true, true);
+	p1 = seg(&x, ACK, "aaaaaa");
+	x.pseq += 6;
+	peer_send(&x, &p1);
+	run(&x);
+	step(&x, 50);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 8), 1);
+	memset(out, 'd', sizeof(out));
+	/* a full segment of ours waits for the next round */
+	CU_ASSERT_EQUAL(tg_tcp_send(x.c, out, sizeof(out)), (ssize_t)sizeof(out));
+	resend(&x, &p1);
+	k = peer_recv(&x, r, 8);
+	for (unsigned i = 0; i < k; i++)
+		if (r[i].n_sack > 0 && r[i].sack[0][0] == p1.seq &&
+		    r[i].sack[0][1] == p1.seq + 6)
+			found++;
+	CU_ASSERT_EQUAL(found, 1);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->dsack_out, 1);
+	tg_tcp_abort(x.c);
+	tg_tcp_close(x.c);
+	down(&x);
+}
+
+
 /* Our frames since the last call, flat (a chain linearized); @p chained
  * counts those that came as chains. */
 static unsigned peer_recv_raw(struct tx *x, struct rte_mbuf **m, unsigned cap,
@@ -3397,6 +3435,7 @@ static CU_TestInfo tcp_tests[] = {
 	{ "RACK: a lost retransmission resent again, no RTO", test_rack_lost_retransmission },
 	{ "D-SACK: duplicates reported once, first (RFC 2883)", test_dsack_receiver },
 	{ "RACK: D-SACKs widen the reordering window (RFC 8985 6.2)", test_rack_dsack_reo_wnd },
+	{ "D-SACK: an ACK of its own when our full segment has no room", test_dsack_no_room },
 	{ "TLP: the tail's loss repaired by the probe, no RTO", test_tlp_tail },
 	{ "TLP: a single segment's probe at the RTO's time; both came", test_tlp_not_lost },
 	{ "NextSeg rule 3: a hole not yet lost, nothing new to send", test_nextseg_rule3 },
