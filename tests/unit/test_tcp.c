@@ -1519,6 +1519,50 @@ static void test_dsack_no_room(void)
 }
 
 
+/* RFC 2883 §4: a D-SACK whose ACK found no mbuf is not gone: it goes in
+ * the next ACK (and is counted once, when it goes) */
+static void test_dsack_no_mbuf(void)
+{
+	struct tx x;
+	struct pk r[8], p1;
+	struct rte_mempool *mp;
+	static struct rte_mbuf *held[8192];
+	unsigned n = 0, k;
+
+	up(&x, NULL);
+	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
+	accept_conn(&x, true, true);
+	p1 = seg(&x, ACK, "aaaaaa");
+	x.pseq += 6;
+	peer_send(&x, &p1);
+	run(&x);
+	step(&x, 50);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 8), 1);
+	mp = tg_net_pool(x.n.n[A][0]);
+	while (rte_mempool_avail_count(mp) > 0 && n < RTE_DIM(held))
+		held[n++] = rte_pktmbuf_alloc(mp);
+	resend(&x, &p1);
+	CU_ASSERT_EQUAL(peer_recv(&x, r, 8), 0);
+	CU_ASSERT(tg_tcp_stats(x.t)->no_mbuf > 0);
+	for (unsigned i = 0; i < n; i++)
+		rte_pktmbuf_free(held[i]);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->dsack_out, 0);
+	/* the next segment's ACK */
+	send_seg(&x, ACK, "bbbbbb");
+	run(&x);
+	step(&x, 50);
+	k = peer_recv(&x, r, 8);
+	CU_ASSERT_EQUAL_FATAL(k, 1);
+	CU_ASSERT_EQUAL(r[0].ack, x.pseq);
+	CU_ASSERT_EQUAL_FATAL(r[0].n_sack, 1);
+	CU_ASSERT_EQUAL(r[0].sack[0][0], p1.seq);
+	CU_ASSERT_EQUAL(r[0].sack[0][1], p1.seq + 6);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->dsack_out, 1);
+	tg_tcp_close(x.c);
+	down(&x);
+}
+
+
 /* Our frames since the last call, flat (a chain linearized); @p chained
  * counts those that came as chains. */
 static unsigned peer_recv_raw(struct tx *x, struct rte_mbuf **m, unsigned cap,
@@ -3436,6 +3480,7 @@ static CU_TestInfo tcp_tests[] = {
 	{ "D-SACK: duplicates reported once, first (RFC 2883)", test_dsack_receiver },
 	{ "RACK: D-SACKs widen the reordering window (RFC 8985 6.2)", test_rack_dsack_reo_wnd },
 	{ "D-SACK: an ACK of its own when our full segment has no room", test_dsack_no_room },
+	{ "D-SACK: kept when its ACK found no mbuf", test_dsack_no_mbuf },
 	{ "TLP: the tail's loss repaired by the probe, no RTO", test_tlp_tail },
 	{ "TLP: a single segment's probe at the RTO's time; both came", test_tlp_not_lost },
 	{ "NextSeg rule 3: a hole not yet lost, nothing new to send", test_nextseg_rule3 },
