@@ -369,8 +369,11 @@ static void tg_rack_tlp_ack(struct tg_tcp_conn *c, const struct tg_seg *s, bool 
 
 	if (!k->tlp_out || SEQ_LT(s->ack, k->tlp_end))
 		return;
-	/* the probe's own D-SACK: the original had arrived */
-	dsack = tg_sack_is_dsack(s) && SEQ_GEQ(s->sack[0][1], k->tlp_end);
+	/* the probe's own D-SACK: the original had arrived. Only one at or
+	 * below the ACK (RFC 2883 §4.1.1) can be the probe's: one inside
+	 * the second block (§4.1.3) is of data above the ACK, after it */
+	dsack = tg_sack_is_dsack(s) && SEQ_LEQ(s->sack[0][1], s->ack) &&
+		SEQ_GEQ(s->sack[0][1], k->tlp_end);
 	if (!k->tlp_retrans || dsack) {
 		k->tlp_out = false;
 	} else if (SEQ_GT(s->ack, k->tlp_end)) {

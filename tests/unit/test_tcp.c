@@ -1563,6 +1563,66 @@ static void test_dsack_no_mbuf(void)
 }
 
 
+/* RFC 8985 §7.4.2: only a D-SACK of the probe itself says the original
+ * came too. One above the cumulative ACK (RFC 2883 §4.1.3: a duplicate
+ * inside the second block, data sent after the probe) says nothing of
+ * it: the probe repaired a loss, the ACK past it takes the window down */
+static void test_tlp_dsack_other(void)
+{
+	struct tx x;
+	struct pk r[32];
+	static uint8_t out[4 * 1448];
+	uint32_t sg[4], b[2][2], s3, s4, s5;
+	struct tg_tcp_info in;
+	unsigned k, pto;
+
+	up(&x, NULL);
+	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
+	accept_conn(&x, true, true);
+	rack_warm(&x, 20, 24);
+	rack_burst(&x, out, 2, sg);
+	step(&x, 20);
+	x.our = sg[2];
+	send_seg(&x, ACK, NULL); /* 1 came, 2 is lost */
+	run(&x);
+	CU_ASSERT_EQUAL(peer_recv(&x, r, 32), 0);
+	tg_tcp_info(x.c, &in);
+	pto = (2 * in.srtt_us + 200000 + 999) / 1000;
+	pto = RTE_MIN(pto, in.rto_ms);
+	for (unsigned ms = 0; ms < pto + 5 && (k = peer_recv(&x, r, 32)) == 0; ms++)
+		step(&x, 1);
+	CU_ASSERT_EQUAL_FATAL(k, 1);
+	expect_seg(&r[0], sg[2], out + 1448, 1448);
+	CU_ASSERT_EQUAL_FATAL(tg_tcp_stats(x.t)->tlp, 1);
+	/* two new segments after the probe */
+	s3 = sg[3];
+	s4 = s3 + 1448;
+	s5 = s4 + 1448;
+	CU_ASSERT_EQUAL(tg_tcp_send(x.c, out, 2 * 1448), 2 * 1448);
+	tg_tcp_flush(x.t);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 32), 2);
+	step(&x, 20);
+	/* the probe came (the ACK reaches its end); 3 is missing, 4 came
+	 * twice: a D-SACK of 4 and its block */
+	b[0][0] = s4;
+	b[0][1] = s5;
+	b[1][0] = s4;
+	b[1][1] = s5;
+	sack_ack(&x, s3, 2, b);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->dsack_in, 1);
+	/* 3 came late: all acknowledged, past the probe */
+	x.our = s5;
+	send_seg(&x, ACK, NULL);
+	run(&x);
+	(void)peer_recv(&x, r, 32);
+	tg_tcp_info(x.c, &in);
+	CU_ASSERT_EQUAL(in.unacked, 0);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->tlp_recovered, 1);
+	tg_tcp_close(x.c);
+	down(&x);
+}
+
+
 /* Our frames since the last call, flat (a chain linearized); @p chained
  * counts those that came as chains. */
 static unsigned peer_recv_raw(struct tx *x, struct rte_mbuf **m, unsigned cap,
@@ -3481,6 +3541,7 @@ static CU_TestInfo tcp_tests[] = {
 	{ "RACK: D-SACKs widen the reordering window (RFC 8985 6.2)", test_rack_dsack_reo_wnd },
 	{ "D-SACK: an ACK of its own when our full segment has no room", test_dsack_no_room },
 	{ "D-SACK: kept when its ACK found no mbuf", test_dsack_no_mbuf },
+	{ "TLP: a D-SACK above the ACK is not the probe's (RFC 8985 7.4.2)", test_tlp_dsack_other },
 	{ "TLP: the tail's loss repaired by the probe, no RTO", test_tlp_tail },
 	{ "TLP: a single segment's probe at the RTO's time; both came", test_tlp_not_lost },
 	{ "NextSeg rule 3: a hole not yet lost, nothing new to send", test_nextseg_rule3 },
