@@ -284,18 +284,21 @@ static uint32_t tg_rack_reo_wnd(const struct tg_tcp_conn *c)
 /*
  * §6.2 step 4, RACK_update_reo_wnd(): a D-SACK says a retransmission was
  * not needed, the reordering was deeper than the window: the window grows
- * by min_RTT / 4, once per round trip (until SND.UNA passes what was sent
- * when it grew), and stays so for the next 16 recoveries without one.
+ * by min_RTT / 4, once per round trip, and stays so for the next 16
+ * recoveries without one. The round ends when SND.UNA passes what was
+ * sent when it grew (SND.MAX), by data sent after: the RFC's SND.UNA >=
+ * SND.NXT holds at once when nothing was outstanding, and the D-SACKs of
+ * the same spurious retransmissions, one ACK each, grew it again each.
  */
 static void tg_rack_adapt(struct tg_tcp_conn *c, const struct tg_seg *s)
 {
 	struct tg_rack *k = &c->rack;
 
-	if (k->dsack_round_ok && SEQ_GEQ(c->snd_una, k->dsack_round))
+	if (k->dsack_round_ok && SEQ_GT(c->snd_una, k->dsack_round))
 		k->dsack_round_ok = false;
 	if (!k->dsack_round_ok && tg_sack_is_dsack(s)) {
 		k->dsack_round_ok = true;
-		k->dsack_round = c->snd_nxt;
+		k->dsack_round = c->snd_max;
 		if (k->reo_steps < UINT8_MAX)
 			k->reo_steps++;
 		k->reo_persist = 16;

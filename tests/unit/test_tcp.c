@@ -1623,6 +1623,43 @@ static void test_tlp_dsack_other(void)
 }
 
 
+/* RFC 8985 §6.2 step 4: once per round trip, also when the D-SACKs come
+ * after everything was acknowledged (the round ends with an ACK of data
+ * sent after the window grew, not at once because SND.UNA already
+ * equals SND.NXT) */
+static void test_rack_dsack_round_idle(void)
+{
+	static uint8_t out[2 * 1448];
+	struct tx x;
+	struct pk r[32];
+	struct tg_tcp_info in;
+	uint32_t sg[4];
+
+	up(&x, NULL);
+	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
+	accept_conn(&x, true, true);
+	rack_warm(&x, 20, 24);
+	rack_reo_round(&x, 5);
+	rack_burst(&x, out, 2, sg);
+	step(&x, 20);
+	x.our = sg[3];
+	send_seg(&x, ACK, NULL);
+	run(&x);
+	/* both segments' (spurious) retransmissions arrive: two D-SACKs,
+	 * back to back, nothing outstanding */
+	dsack_ack(&x, sg[3], sg[1], sg[2]);
+	dsack_ack(&x, sg[3], sg[2], sg[3]);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->dsack_in, 2);
+	CU_ASSERT_EQUAL(peer_recv(&x, r, 32), 0);
+	/* grown once: min_RTT / 4 times 2 */
+	rack_reo_round(&x, 10);
+	tg_tcp_info(x.c, &in);
+	CU_ASSERT_EQUAL(in.unacked, 0);
+	tg_tcp_close(x.c);
+	down(&x);
+}
+
+
 /* Our frames since the last call, flat (a chain linearized); @p chained
  * counts those that came as chains. */
 static unsigned peer_recv_raw(struct tx *x, struct rte_mbuf **m, unsigned cap,
@@ -3542,6 +3579,7 @@ static CU_TestInfo tcp_tests[] = {
 	{ "D-SACK: an ACK of its own when our full segment has no room", test_dsack_no_room },
 	{ "D-SACK: kept when its ACK found no mbuf", test_dsack_no_mbuf },
 	{ "TLP: a D-SACK above the ACK is not the probe's (RFC 8985 7.4.2)", test_tlp_dsack_other },
+	{ "RACK: D-SACKs after all was acknowledged grow the window once", test_rack_dsack_round_idle },
 	{ "TLP: the tail's loss repaired by the probe, no RTO", test_tlp_tail },
 	{ "TLP: a single segment's probe at the RTO's time; both came", test_tlp_not_lost },
 	{ "NextSeg rule 3: a hole not yet lost, nothing new to send", test_nextseg_rule3 },
