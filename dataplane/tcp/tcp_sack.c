@@ -302,16 +302,20 @@ static void tg_rack_adapt(struct tg_tcp_conn *c, const struct tg_seg *s)
 		if (k->reo_steps < UINT8_MAX)
 			k->reo_steps++;
 		k->reo_persist = 16;
+	} else if (k->rec_end && k->reo_persist > 0 && --k->reo_persist == 0) {
+		/* "Else if exiting Fast or RTO recovery": a recovery
+		 * whose last ACK grew the window is not one without */
+		k->reo_steps = 0;
 	}
+	k->rec_end = false;
 }
 
-/* A fast recovery ended: one of the 16 without a D-SACK (§6.2 step 4) */
+/* A fast recovery ended: one of the 16 without a D-SACK (§6.2 step 4),
+ * counted by tg_rack_adapt on the same ACK, unless that ACK grows the
+ * window */
 void tg_rack_recovery_end(struct tg_tcp_conn *c)
 {
-	struct tg_rack *k = &c->rack;
-
-	if (k->reo_persist > 0 && --k->reo_persist == 0)
-		k->reo_steps = 0;
+	c->rack.rec_end = true;
 }
 
 /* §6.2 step 5: ranges sent before the latest delivered one by more than

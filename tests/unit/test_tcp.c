@@ -1418,7 +1418,7 @@ static void dsack_ack(struct tx *x, uint32_t ack, uint32_t l, uint32_t r)
  * later: the first is lost @p wait_ms after that, not a millisecond
  * before; resent, then both acknowledged (the recovery ends; its window,
  * 2 MSS, still sends two) */
-static void rack_reo_round(struct tx *x, unsigned wait_ms)
+static void rack_reo_round_d(struct tx *x, unsigned wait_ms, bool dsack)
 {
 	static uint8_t out[2 * 1448];
 	struct pk r[32];
@@ -1439,9 +1439,19 @@ static void rack_reo_round(struct tx *x, unsigned wait_ms)
 	/* its ACK an RTT later: the timestamps' sample keeps SRTT at 20 ms
 	 * (the window is at most SRTT) */
 	step(x, 20);
+	if (dsack) {
+		/* the original came too: the ACK D-SACKs the retransmission */
+		dsack_ack(x, sg[3], sg[1], sg[2]);
+		return;
+	}
 	x->our = sg[3];
 	send_seg(x, ACK, NULL);
 	run(x);
+}
+
+static void rack_reo_round(struct tx *x, unsigned wait_ms)
+{
+	rack_reo_round_d(x, wait_ms, false);
 }
 
 /* RFC 8985 §6.2 step 4: a D-SACK (a retransmission that was not needed)
@@ -1659,6 +1669,43 @@ static void test_rack_dsack_round_idle(void)
 	down(&x);
 }
 
+
+/* RFC 8985 §6.2 step 4: the ACK that ends the 16th recovery carries a
+ * D-SACK (the retransmission was not needed): the window grows from
+ * where it is (reo_wnd_mult + 1, persist 16 again); the recovery's count
+ * is for recoveries without one ("Else if exiting ... recovery") */
+static void test_rack_dsack_at_recovery_end(void)
+{
+	static uint8_t out[2 * 1448];
+	struct tx x;
+	struct pk r[32];
+	struct tg_tcp_info in;
+	uint32_t sg[4];
+
+	up(&x, NULL);
+	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
+	accept_conn(&x, true, true);
+	rack_warm(&x, 20, 24);
+	rack_reo_round(&x, 5);
+	rack_burst(&x, out, 2, sg);
+	step(&x, 20);
+	dsack_ack(&x, sg[1], sg[1] - 1448, sg[1]);
+	x.our = sg[3];
+	send_seg(&x, ACK, NULL);
+	run(&x);
+	CU_ASSERT_EQUAL(peer_recv(&x, r, 32), 0);
+	for (unsigned i = 0; i < 15; i++)
+		rack_reo_round(&x, 10);
+	/* the 16th: its retransmission D-SACKed by the ACK that ends it */
+	rack_reo_round_d(&x, 10, true);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->dsack_in, 2);
+	rack_reo_round(&x, 15);
+	tg_tcp_info(x.c, &in);
+	CU_ASSERT_EQUAL(in.unacked, 0);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->rto, 0);
+	tg_tcp_close(x.c);
+	down(&x);
+}
 
 /* Our frames since the last call, flat (a chain linearized); @p chained
  * counts those that came as chains. */
@@ -3580,6 +3627,7 @@ static CU_TestInfo tcp_tests[] = {
 	{ "D-SACK: kept when its ACK found no mbuf", test_dsack_no_mbuf },
 	{ "TLP: a D-SACK above the ACK is not the probe's (RFC 8985 7.4.2)", test_tlp_dsack_other },
 	{ "RACK: D-SACKs after all was acknowledged grow the window once", test_rack_dsack_round_idle },
+	{ "RACK: a D-SACK on the ACK that ends the 16th recovery", test_rack_dsack_at_recovery_end },
 	{ "TLP: the tail's loss repaired by the probe, no RTO", test_tlp_tail },
 	{ "TLP: a single segment's probe at the RTO's time; both came", test_tlp_not_lost },
 	{ "NextSeg rule 3: a hole not yet lost, nothing new to send", test_nextseg_rule3 },
