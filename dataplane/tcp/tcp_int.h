@@ -133,6 +133,7 @@ struct tg_rack {
 	bool fack_ok;            /* fack set */
 	bool dsack_round_ok;     /* dsack_round set */
 	bool rec_end;            /* the ACK in hand ended a recovery */
+	bool rto_rec;            /* in a timeout's recovery (§6.2 step 4) */
 	uint8_t reo_steps;       /* §6.2 step 4: RACK.reo_wnd_mult - 1 */
 	uint8_t reo_persist;     /* recoveries left before reo_steps goes */
 	uint32_t dsack_round;    /* the window grows once per round trip */

@@ -243,6 +243,9 @@ void tg_rack_reset(struct tg_tcp_conn *c)
 	k->tlp_out = false;
 	k->reo_due_ms = 0;
 	k->rescue = false;
+	/* a timeout: its recovery ends when SND.UNA reaches RecoveryPoint
+	 * (tg_cc_on_rto), §6.2 step 4 counts it (tg_rack_adapt) */
+	k->rto_rec = true;
 }
 
 /* Split the ranges at @p at (a SACK block's edge); false when full. */
@@ -294,6 +297,10 @@ static void tg_rack_adapt(struct tg_tcp_conn *c, const struct tg_seg *s)
 {
 	struct tg_rack *k = &c->rack;
 
+	if (k->rto_rec && !c->in_recovery && SEQ_GEQ(c->snd_una, c->recover)) {
+		k->rto_rec = false;
+		k->rec_end = true;
+	}
 	if (k->dsack_round_ok && SEQ_GT(c->snd_una, k->dsack_round))
 		k->dsack_round_ok = false;
 	if (!k->dsack_round_ok && tg_sack_is_dsack(s)) {
@@ -311,6 +318,7 @@ static void tg_rack_adapt(struct tg_tcp_conn *c, const struct tg_seg *s)
 }
 
 /* A fast recovery ended: one of the 16 without a D-SACK (§6.2 step 4),
+ * as an RTO's recovery (tg_rack_reset, tg_rack_adapt),
  * counted by tg_rack_adapt on the same ACK, unless that ACK grows the
  * window */
 void tg_rack_recovery_end(struct tg_tcp_conn *c)

@@ -1707,6 +1707,55 @@ static void test_rack_dsack_at_recovery_end(void)
 	down(&x);
 }
 
+/* RFC 8985 §6.2 step 4: an RTO recovery's end is one of the 16 without a
+ * D-SACK too ("exiting Fast or RTO recovery"): grown once, then 15 fast
+ * recoveries and one after a timeout, the window is min_RTT / 4 again */
+static void test_rack_dsack_rto_recovery(void)
+{
+	static uint8_t out[2 * 1448];
+	struct tx x;
+	struct pk r[32];
+	struct tg_tcp_info in;
+	uint32_t sg[4];
+	char w[101];
+
+	up(&x, NULL);
+	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
+	accept_conn(&x, true, true);
+	rack_warm(&x, 20, 24);
+	rack_reo_round(&x, 5);
+	rack_burst(&x, out, 2, sg);
+	step(&x, 20);
+	dsack_ack(&x, sg[1], sg[1] - 1448, sg[1]);
+	x.our = sg[3];
+	send_seg(&x, ACK, NULL);
+	run(&x);
+	CU_ASSERT_EQUAL(peer_recv(&x, r, 32), 0);
+	for (unsigned i = 0; i < 15; i++)
+		rack_reo_round(&x, 10);
+	/* a segment whose ACKs are all lost: the probe, then the RTO */
+	memset(w, 'w', 100);
+	w[100] = 0;
+	CU_ASSERT_EQUAL(tg_tcp_send(x.c, w, 100), 100);
+	for (unsigned ms = 0; ms < 3000 && tg_tcp_stats(x.t)->rto == 0; ms++) {
+		step(&x, 1);
+		(void)peer_recv(&x, r, 32);
+	}
+	CU_ASSERT_EQUAL_FATAL(tg_tcp_stats(x.t)->rto, 1);
+	step(&x, 20);
+	(void)peer_recv(&x, r, 32);
+	x.our += 100;
+	send_seg(&x, ACK, NULL);
+	run(&x);
+	/* the window back up to two segments (slow start), as before */
+	rack_warm(&x, 20, 40);
+	rack_reo_round(&x, 5);
+	tg_tcp_info(x.c, &in);
+	CU_ASSERT_EQUAL(in.unacked, 0);
+	tg_tcp_close(x.c);
+	down(&x);
+}
+
 /* Our frames since the last call, flat (a chain linearized); @p chained
  * counts those that came as chains. */
 static unsigned peer_recv_raw(struct tx *x, struct rte_mbuf **m, unsigned cap,
@@ -3628,6 +3677,7 @@ static CU_TestInfo tcp_tests[] = {
 	{ "TLP: a D-SACK above the ACK is not the probe's (RFC 8985 7.4.2)", test_tlp_dsack_other },
 	{ "RACK: D-SACKs after all was acknowledged grow the window once", test_rack_dsack_round_idle },
 	{ "RACK: a D-SACK on the ACK that ends the 16th recovery", test_rack_dsack_at_recovery_end },
+	{ "RACK: an RTO recovery counts among the 16 (RFC 8985 6.2)", test_rack_dsack_rto_recovery },
 	{ "TLP: the tail's loss repaired by the probe, no RTO", test_tlp_tail },
 	{ "TLP: a single segment's probe at the RTO's time; both came", test_tlp_not_lost },
 	{ "NextSeg rule 3: a hole not yet lost, nothing new to send", test_nextseg_rule3 },
