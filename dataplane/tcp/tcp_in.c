@@ -255,6 +255,8 @@ static void tg_ooo_insert(struct tg_tcp_conn *c, struct rte_mbuf *m, uint32_t se
 		uint32_t keep = *tg_mseq(*pp) - seq;
 
 		tg_sack_dup(c, *tg_mseq(*pp), end, *tg_mseq(*pp) + (*pp)->data_len);
+		/* its block next (§4.1.3), also when m goes below */
+		c->last_ooo = *tg_mseq(*pp);
 		m->data_len = (uint16_t)keep;
 		m->pkt_len = keep;
 		if (keep == 0) {

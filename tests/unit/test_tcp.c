@@ -1756,6 +1756,53 @@ static void test_rack_dsack_rto_recovery(void)
 	down(&x);
 }
 
+/* RFC 2883 §4: the block that holds a D-SACK's bytes above the ACK comes
+ * second, also when the rest of the segment (before the block) found the
+ * out-of-order queue full and was dropped */
+static void test_dsack_ooo_full(void)
+{
+	struct tg_tcp_conf cc = conf_default();
+	struct tx x;
+	struct pk r[8], pa, pb, ps;
+	uint32_t base;
+
+	up(&x, NULL);
+	cc.ooo_max = 2u * rte_pktmbuf_data_room_size(tg_net_pool(x.n.n[A][0]));
+	down(&x);
+	up(&x, &cc);
+	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
+	accept_conn(&x, true, true);
+	base = x.pseq;
+	x.pseq = base + 12;
+	pa = seg(&x, ACK, "cccccc");
+	x.pseq = base + 24;
+	pb = seg(&x, ACK, "eeeeee");
+	x.pseq = base + 8;
+	ps = seg(&x, ACK, "bbbbcc");
+	x.pseq = base;
+	peer_send(&x, &pa);
+	run(&x);
+	peer_send(&x, &pb);
+	run(&x);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 8), 2);
+	/* [8, 12) has no room; [12, 14) was held: the D-SACK, then its
+	 * block, then the other */
+	peer_send(&x, &ps);
+	run(&x);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 8), 1);
+	CU_ASSERT(tg_tcp_stats(x.t)->ooo_drop > 0);
+	CU_ASSERT_EQUAL(r[0].ack, base);
+	CU_ASSERT_EQUAL_FATAL(r[0].n_sack, 3);
+	CU_ASSERT_EQUAL(r[0].sack[0][0], base + 12);
+	CU_ASSERT_EQUAL(r[0].sack[0][1], base + 14);
+	CU_ASSERT_EQUAL(r[0].sack[1][0], base + 12);
+	CU_ASSERT_EQUAL(r[0].sack[1][1], base + 18);
+	CU_ASSERT_EQUAL(r[0].sack[2][0], base + 24);
+	tg_tcp_abort(x.c);
+	tg_tcp_close(x.c);
+	down(&x);
+}
+
 /* Our frames since the last call, flat (a chain linearized); @p chained
  * counts those that came as chains. */
 static unsigned peer_recv_raw(struct tx *x, struct rte_mbuf **m, unsigned cap,
@@ -3678,6 +3725,7 @@ static CU_TestInfo tcp_tests[] = {
 	{ "RACK: D-SACKs after all was acknowledged grow the window once", test_rack_dsack_round_idle },
 	{ "RACK: a D-SACK on the ACK that ends the 16th recovery", test_rack_dsack_at_recovery_end },
 	{ "RACK: an RTO recovery counts among the 16 (RFC 8985 6.2)", test_rack_dsack_rto_recovery },
+	{ "D-SACK: its block second when the rest found the queue full", test_dsack_ooo_full },
 	{ "TLP: the tail's loss repaired by the probe, no RTO", test_tlp_tail },
 	{ "TLP: a single segment's probe at the RTO's time; both came", test_tlp_not_lost },
 	{ "NextSeg rule 3: a hole not yet lost, nothing new to send", test_nextseg_rule3 },
