@@ -653,6 +653,11 @@ static void tg_tcp_conn_in(struct tg_tcp_conn *c, struct tg_seg *s, struct rte_m
 	bool ok, zero_wnd_ack = false;
 
 	c->last_rx_ms = t->now_ms;
+	/* RFC 2883 §4: a D-SACK not sent yet answers the segment before
+	 * this one in the burst (our ACKs wait for its end): it goes now,
+	 * before this one's would take its place */
+	if (c->dsack)
+		tg_tcp_send_ack(c);
 	if (c->state == TG_TCP_SYN_SENT) {
 		tg_tcp_syn_sent_in(c, s);
 		rte_pktmbuf_free(m);

@@ -1529,8 +1529,8 @@ static void test_dsack_no_room(void)
 }
 
 
-/* RFC 2883 §4: a D-SACK whose ACK found no mbuf is not gone: it goes in
- * the next ACK (and is counted once, when it goes) */
+/* RFC 2883 §4: a D-SACK whose ACK found no mbuf is not gone: it goes
+ * when the next segment comes (and is counted once, when it goes) */
 static void test_dsack_no_mbuf(void)
 {
 	struct tx x;
@@ -1557,16 +1557,19 @@ static void test_dsack_no_mbuf(void)
 	for (unsigned i = 0; i < n; i++)
 		rte_pktmbuf_free(held[i]);
 	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->dsack_out, 0);
-	/* the next segment's ACK */
+	/* the next segment: the D-SACK goes first, in an ACK of its own
+	 * (the one that answers the duplicate), then this one's */
 	send_seg(&x, ACK, "bbbbbb");
 	run(&x);
 	step(&x, 50);
 	k = peer_recv(&x, r, 8);
-	CU_ASSERT_EQUAL_FATAL(k, 1);
-	CU_ASSERT_EQUAL(r[0].ack, x.pseq);
+	CU_ASSERT_EQUAL_FATAL(k, 2);
+	CU_ASSERT_EQUAL(r[0].ack, p1.seq + 6);
 	CU_ASSERT_EQUAL_FATAL(r[0].n_sack, 1);
 	CU_ASSERT_EQUAL(r[0].sack[0][0], p1.seq);
 	CU_ASSERT_EQUAL(r[0].sack[0][1], p1.seq + 6);
+	CU_ASSERT_EQUAL(r[1].ack, x.pseq);
+	CU_ASSERT_EQUAL(r[1].n_sack, 0);
 	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->dsack_out, 1);
 	tg_tcp_close(x.c);
 	down(&x);
@@ -1799,6 +1802,44 @@ static void test_dsack_ooo_full(void)
 	CU_ASSERT_EQUAL(r[0].sack[1][1], base + 18);
 	CU_ASSERT_EQUAL(r[0].sack[2][0], base + 24);
 	tg_tcp_abort(x.c);
+	tg_tcp_close(x.c);
+	down(&x);
+}
+
+/* RFC 2883 §4: each duplicate segment's D-SACK goes once, in the ACK that
+ * answers it: two duplicates in one receive burst (our ACKs go when the
+ * burst is done) get two ACKs, the first's D-SACK not overwritten by the
+ * second's */
+static void test_dsack_burst(void)
+{
+	struct tx x;
+	struct pk r[8], p1, p2;
+
+	up(&x, NULL);
+	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
+	accept_conn(&x, true, true);
+	p1 = seg(&x, ACK, "aaaaaa");
+	x.pseq += 6;
+	p2 = seg(&x, ACK, "bbbbbb");
+	x.pseq += 6;
+	peer_send(&x, &p1);
+	peer_send(&x, &p2);
+	run(&x);
+	step(&x, 50);
+	(void)peer_recv(&x, r, 8);
+	p1.tsval = ++x.ts;
+	p2.tsval = ++x.ts;
+	peer_send(&x, &p1);
+	peer_send(&x, &p2);
+	run(&x);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 8), 2);
+	CU_ASSERT_EQUAL_FATAL(r[0].n_sack, 1);
+	CU_ASSERT_EQUAL(r[0].sack[0][0], p1.seq);
+	CU_ASSERT_EQUAL(r[0].sack[0][1], p1.seq + 6);
+	CU_ASSERT_EQUAL_FATAL(r[1].n_sack, 1);
+	CU_ASSERT_EQUAL(r[1].sack[0][0], p2.seq);
+	CU_ASSERT_EQUAL(r[1].sack[0][1], p2.seq + 6);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->dsack_out, 2);
 	tg_tcp_close(x.c);
 	down(&x);
 }
@@ -3726,6 +3767,7 @@ static CU_TestInfo tcp_tests[] = {
 	{ "RACK: a D-SACK on the ACK that ends the 16th recovery", test_rack_dsack_at_recovery_end },
 	{ "RACK: an RTO recovery counts among the 16 (RFC 8985 6.2)", test_rack_dsack_rto_recovery },
 	{ "D-SACK: its block second when the rest found the queue full", test_dsack_ooo_full },
+	{ "D-SACK: two duplicates in one burst, two ACKs", test_dsack_burst },
 	{ "TLP: the tail's loss repaired by the probe, no RTO", test_tlp_tail },
 	{ "TLP: a single segment's probe at the RTO's time; both came", test_tlp_not_lost },
 	{ "NextSeg rule 3: a hole not yet lost, nothing new to send", test_nextseg_rule3 },
