@@ -1844,6 +1844,78 @@ static void test_dsack_burst(void)
 	down(&x);
 }
 
+/* RFC 2883 §4.1.1 at the edges: a duplicate across the wrap of the
+ * sequence space; one PAWS drops (old TSval, data below RCV.NXT: a
+ * retransmission whose original came); keep-alives below RCV.NXT (none
+ * without data, Linux's; its byte, BSD's); a RST and data past the window
+ * report nothing */
+static void test_dsack_edges(void)
+{
+	struct tx x;
+	struct pk r[8], p1, p2, p;
+
+	up(&x, NULL);
+	x.pseq = 0xfffffff0u;
+	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
+	accept_conn(&x, true, true);
+	p1 = seg(&x, ACK, "aaaaaaaaaaaa");
+	x.pseq += 12;
+	p2 = seg(&x, ACK, "bbbbbbbbbbbb"); /* 0xfffffffd .. 0x9 */
+	x.pseq += 12;
+	peer_send(&x, &p1);
+	peer_send(&x, &p2);
+	run(&x);
+	step(&x, 50);
+	(void)peer_recv(&x, r, 8);
+	CU_ASSERT_EQUAL(x.pseq, 9u);
+	resend(&x, &p2);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 8), 1);
+	CU_ASSERT_EQUAL(r[0].ack, 9u);
+	CU_ASSERT_EQUAL_FATAL(r[0].n_sack, 1);
+	CU_ASSERT_EQUAL(r[0].sack[0][0], 0xfffffffdu);
+	CU_ASSERT_EQUAL(r[0].sack[0][1], 9u);
+	/* PAWS: an old TSval on p1 again */
+	p1.tsval = 10;
+	peer_send(&x, &p1);
+	run(&x);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 8), 1);
+	CU_ASSERT_EQUAL_FATAL(r[0].n_sack, 1);
+	CU_ASSERT_EQUAL(r[0].sack[0][0], p1.seq);
+	CU_ASSERT_EQUAL(r[0].sack[0][1], p1.seq + 12);
+	/* Linux's keep-alive: no data, no D-SACK */
+	p = seg(&x, ACK, NULL);
+	p.seq = x.pseq - 1;
+	peer_send(&x, &p);
+	run(&x);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 8), 1);
+	CU_ASSERT_EQUAL(r[0].n_sack, 0);
+	/* BSD's: one byte, the last one taken, come again */
+	p = seg(&x, ACK, "b");
+	p.seq = x.pseq - 1;
+	peer_send(&x, &p);
+	run(&x);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 8), 1);
+	CU_ASSERT_EQUAL_FATAL(r[0].n_sack, 1);
+	CU_ASSERT_EQUAL(r[0].sack[0][0], x.pseq - 1);
+	CU_ASSERT_EQUAL(r[0].sack[0][1], x.pseq);
+	/* a RST with old data: nothing */
+	p = seg(&x, RST | ACK, "aaaa");
+	p.seq = p1.seq;
+	peer_send(&x, &p);
+	run(&x);
+	CU_ASSERT_EQUAL(peer_recv(&x, r, 8), 0);
+	/* past the window: an ACK, no D-SACK */
+	p = seg(&x, ACK, "zzzz");
+	p.seq = x.pseq + 0x40000000u;
+	peer_send(&x, &p);
+	run(&x);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 8), 1);
+	CU_ASSERT_EQUAL(r[0].n_sack, 0);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->dsack_out, 3);
+	tg_tcp_close(x.c);
+	down(&x);
+}
+
 /* Our frames since the last call, flat (a chain linearized); @p chained
  * counts those that came as chains. */
 static unsigned peer_recv_raw(struct tx *x, struct rte_mbuf **m, unsigned cap,
@@ -3768,6 +3840,7 @@ static CU_TestInfo tcp_tests[] = {
 	{ "RACK: an RTO recovery counts among the 16 (RFC 8985 6.2)", test_rack_dsack_rto_recovery },
 	{ "D-SACK: its block second when the rest found the queue full", test_dsack_ooo_full },
 	{ "D-SACK: two duplicates in one burst, two ACKs", test_dsack_burst },
+	{ "D-SACK: sequence wrap, PAWS, keep-alives, RST, past the window", test_dsack_edges },
 	{ "TLP: the tail's loss repaired by the probe, no RTO", test_tlp_tail },
 	{ "TLP: a single segment's probe at the RTO's time; both came", test_tlp_not_lost },
 	{ "NextSeg rule 3: a hole not yet lost, nothing new to send", test_nextseg_rule3 },
