@@ -284,6 +284,20 @@ static uint32_t tg_rack_reo_wnd(const struct tg_tcp_conn *c)
 	return (uint32_t)RTE_MIN(w, (uint64_t)UINT32_MAX);
 }
 
+/* RFC 3708 §3, as Linux's tcp_dsack_seen: a D-SACK tells of a needless
+ * retransmission only while the segments D-SACKed do not outnumber those
+ * we resent; one of data never resent is the network's duplicate (or a
+ * block that makes no sense), no sign of reordering. */
+static bool tg_rack_dsack_resent(struct tg_tcp_conn *c, const struct tg_seg *s)
+{
+	uint32_t l = s->sack[0][0], r = s->sack[0][1];
+
+	if (!SEQ_LT(l, r) || r - l > RTE_MAX(c->max_snd_wnd, (uint32_t)c->mss))
+		return false;
+	c->rack.dsack_segs += (r - l + c->mss - 1) / c->mss;
+	return c->rack.dsack_segs <= c->retrans_total;
+}
+
 /*
  * §6.2 step 4, RACK_update_reo_wnd(): a D-SACK says a retransmission was
  * not needed, the reordering was deeper than the window: the window grows
@@ -303,7 +317,7 @@ static void tg_rack_adapt(struct tg_tcp_conn *c, const struct tg_seg *s)
 	}
 	if (k->dsack_round_ok && SEQ_GT(c->snd_una, k->dsack_round))
 		k->dsack_round_ok = false;
-	if (!k->dsack_round_ok && tg_sack_is_dsack(s)) {
+	if (tg_sack_is_dsack(s) && tg_rack_dsack_resent(c, s) && !k->dsack_round_ok) {
 		k->dsack_round_ok = true;
 		k->dsack_round = c->snd_max;
 		if (k->reo_steps < UINT8_MAX)
@@ -318,9 +332,8 @@ static void tg_rack_adapt(struct tg_tcp_conn *c, const struct tg_seg *s)
 }
 
 /* A fast recovery ended: one of the 16 without a D-SACK (§6.2 step 4),
- * as an RTO's recovery (tg_rack_reset, tg_rack_adapt),
- * counted by tg_rack_adapt on the same ACK, unless that ACK grows the
- * window */
+ * as is an RTO's (tg_rack_reset); tg_rack_adapt counts it on the same
+ * ACK, unless that ACK grows the window */
 void tg_rack_recovery_end(struct tg_tcp_conn *c)
 {
 	c->rack.rec_end = true;

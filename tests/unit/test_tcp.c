@@ -1916,6 +1916,31 @@ static void test_dsack_edges(void)
 	down(&x);
 }
 
+/* RFC 8985 §6.2 step 4 grows the window on a D-SACK as the sign of a
+ * retransmission that was not needed (RFC 3708 §3): one of data we never
+ * resent is the network's duplicate, no reordering (Linux skips a D-SACK
+ * while the segments D-SACKed outnumber those resent): the window stays */
+static void test_rack_dsack_not_resent(void)
+{
+	struct tx x;
+	struct tg_tcp_info in;
+
+	up(&x, NULL);
+	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
+	accept_conn(&x, true, true);
+	rack_warm(&x, 20, 24);
+	tg_tcp_info(x.c, &in);
+	CU_ASSERT_EQUAL_FATAL(in.retransmits, 0);
+	/* the last 100 bytes came twice: duplicated on the way */
+	dsack_ack(&x, x.our, x.our - 100, x.our);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->dsack_in, 1);
+	rack_reo_round(&x, 5);
+	tg_tcp_info(x.c, &in);
+	CU_ASSERT_EQUAL(in.unacked, 0);
+	tg_tcp_close(x.c);
+	down(&x);
+}
+
 /* Our frames since the last call, flat (a chain linearized); @p chained
  * counts those that came as chains. */
 static unsigned peer_recv_raw(struct tx *x, struct rte_mbuf **m, unsigned cap,
@@ -3841,6 +3866,7 @@ static CU_TestInfo tcp_tests[] = {
 	{ "D-SACK: its block second when the rest found the queue full", test_dsack_ooo_full },
 	{ "D-SACK: two duplicates in one burst, two ACKs", test_dsack_burst },
 	{ "D-SACK: sequence wrap, PAWS, keep-alives, RST, past the window", test_dsack_edges },
+	{ "RACK: a D-SACK of data never resent leaves the window", test_rack_dsack_not_resent },
 	{ "TLP: the tail's loss repaired by the probe, no RTO", test_tlp_tail },
 	{ "TLP: a single segment's probe at the RTO's time; both came", test_tlp_not_lost },
 	{ "NextSeg rule 3: a hole not yet lost, nothing new to send", test_nextseg_rule3 },
