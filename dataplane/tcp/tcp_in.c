@@ -255,6 +255,8 @@ static void tg_ooo_insert(struct tg_tcp_conn *c, struct rte_mbuf *m, uint32_t se
 		uint32_t keep = *tg_mseq(*pp) - seq;
 
 		tg_sack_dup(c, *tg_mseq(*pp), end, *tg_mseq(*pp) + (*pp)->data_len);
+		/* its block next (§4.1.3), also when m goes below */
+		c->last_ooo = *tg_mseq(*pp);
 		m->data_len = (uint16_t)keep;
 		m->pkt_len = keep;
 		if (keep == 0) {
@@ -651,6 +653,11 @@ static void tg_tcp_conn_in(struct tg_tcp_conn *c, struct tg_seg *s, struct rte_m
 	bool ok, zero_wnd_ack = false;
 
 	c->last_rx_ms = t->now_ms;
+	/* RFC 2883 §4: a D-SACK not sent yet answers the segment before
+	 * this one in the burst (our ACKs wait for its end): it goes now,
+	 * before this one's would take its place */
+	if (c->dsack)
+		tg_tcp_send_ack(c);
 	if (c->state == TG_TCP_SYN_SENT) {
 		tg_tcp_syn_sent_in(c, s);
 		rte_pktmbuf_free(m);

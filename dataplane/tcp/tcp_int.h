@@ -132,9 +132,12 @@ struct tg_rack {
 	bool rescue;             /* RFC 6675 rule 4 used, rescue_rxt set */
 	bool fack_ok;            /* fack set */
 	bool dsack_round_ok;     /* dsack_round set */
+	bool rec_end;            /* the ACK in hand ended a recovery */
+	bool rto_rec;            /* in a timeout's recovery (§6.2 step 4) */
 	uint8_t reo_steps;       /* §6.2 step 4: RACK.reo_wnd_mult - 1 */
 	uint8_t reo_persist;     /* recoveries left before reo_steps goes */
 	uint32_t dsack_round;    /* the window grows once per round trip */
+	uint64_t dsack_segs;     /* segments D-SACKed (tg_rack_dsack_resent) */
 	uint32_t xmit_ts, end_seq, rtt_us, min_rtt_us;
 	uint32_t fack;           /* highest delivered end */
 	uint32_t tlp_end, rescue_rxt;

@@ -332,7 +332,10 @@ static unsigned tg_tcp_syn_opts(const struct tg_tcp_conn *c, uint8_t *o, bool sy
 	return n;
 }
 
-static unsigned tg_tcp_opts(struct tg_tcp_conn *c, uint8_t *o, uint32_t len)
+/* The options of a segment of @p len bytes; *dsack: the pending D-SACK
+ * is in them (taken off by tg_tcp_xmit once the segment is built) */
+static unsigned tg_tcp_opts(const struct tg_tcp_conn *c, uint8_t *o, uint32_t len,
+			    bool *dsack)
 {
 	unsigned n = 0;
 
@@ -350,8 +353,8 @@ static unsigned tg_tcp_opts(struct tg_tcp_conn *c, uint8_t *o, uint32_t len)
 	}
 	/* RFC 2018 §3-4: SACK blocks while data waits out of order, as many
 	 * as fit in 40 bytes of options and the segment's MTU; RFC 2883: a
-	 * duplicate received goes first, in one ACK (one without room keeps
-	 * it for the next) */
+	 * duplicate received goes first, in one ACK (one without room, or
+	 * whose mbuf the pool did not have, keeps it for the next) */
 	if (c->sack_ok && (c->rcv.ooo != NULL || c->dsack)) {
 		uint32_t b[4][2];
 		unsigned room = (40 - n - 4) / 8;
@@ -365,8 +368,7 @@ static unsigned tg_tcp_opts(struct tg_tcp_conn *c, uint8_t *o, uint32_t len)
 			b[0][0] = c->dsack_l;
 			b[0][1] = c->dsack_r;
 			k = 1;
-			c->dsack = false;
-			c->t->st.dsack_out++;
+			*dsack = true;
 		}
 		k += tg_sack_blocks(c, b + k, room - k);
 		if (k > 0) {
@@ -395,8 +397,9 @@ static bool tg_tcp_xmit_tso(struct tg_tcp_conn *c, uint32_t seq, uint32_t len,
 {
 	struct tg_tcp *t = c->t;
 	uint8_t opts[40];
+	bool dsack = false;
 	unsigned olen = (flags & TH_SYN) ? tg_tcp_syn_opts(c, opts, flags & TH_ACK)
-					 : tg_tcp_opts(c, opts, tso != NULL ? tso->seg : len);
+					 : tg_tcp_opts(c, opts, tso != NULL ? tso->seg : len, &dsack);
 	struct rte_mbuf *m = tg_net_alloc(t->net);
 	struct rte_tcp_hdr *th;
 	uint32_t wnd;
@@ -451,6 +454,10 @@ static bool tg_tcp_xmit_tso(struct tg_tcp_conn *c, uint32_t seq, uint32_t len,
 	}
 	if (!chain && len > 0)
 		sum = tg_sbuf_copy(&c->snd, seq, (uint8_t *)(th + 1) + olen, len);
+	if (dsack) {
+		c->dsack = false;
+		t->st.dsack_out++;
+	}
 	if (flags & TH_ACK) {
 		c->last_ack_sent = c->rcv_nxt;
 		if (SEQ_GT(c->rcv_nxt + wnd, c->rcv_adv) || c->rcv_adv == 0)
@@ -858,7 +865,7 @@ void tg_tcp_output(struct tg_tcp_conn *c)
 		uint32_t before = c->t->st.segs_out;
 
 		tg_sack_output(c);
-		if (c->t->st.segs_out == before && c->ack_now)
+		if ((c->t->st.segs_out == before && c->ack_now) || c->dsack)
 			tg_tcp_send_ack(c);
 		return;
 	}
@@ -922,7 +929,10 @@ void tg_tcp_output(struct tg_tcp_conn *c)
 		if (fin)
 			break;
 	}
-	if (!sent && c->ack_now)
+	/* a D-SACK that a full segment had no room for goes now, in an
+	 * ACK of its own (RFC 2883 §4: in the ACK that answers the
+	 * duplicate, not in a later one that answers another segment) */
+	if ((!sent && c->ack_now) || c->dsack)
 		tg_tcp_send_ack(c);
 	/* a segment the pool had no mbuf for, nothing in flight: no ACK
 	 * will bring us back here, the timer must (RFC 6298 §5.1 as if

@@ -243,6 +243,9 @@ void tg_rack_reset(struct tg_tcp_conn *c)
 	k->tlp_out = false;
 	k->reo_due_ms = 0;
 	k->rescue = false;
+	/* a timeout: its recovery ends when SND.UNA reaches RecoveryPoint
+	 * (tg_cc_on_rto), §6.2 step 4 counts it (tg_rack_adapt) */
+	k->rto_rec = true;
 }
 
 /* Split the ranges at @p at (a SACK block's edge); false when full. */
@@ -281,34 +284,59 @@ static uint32_t tg_rack_reo_wnd(const struct tg_tcp_conn *c)
 	return (uint32_t)RTE_MIN(w, (uint64_t)UINT32_MAX);
 }
 
+/* RFC 3708 §3, as Linux's tcp_dsack_seen: a D-SACK tells of a needless
+ * retransmission only while the segments D-SACKed do not outnumber those
+ * we resent; one of data never resent is the network's duplicate (or a
+ * block that makes no sense), no sign of reordering. */
+static bool tg_rack_dsack_resent(struct tg_tcp_conn *c, const struct tg_seg *s)
+{
+	uint32_t l = s->sack[0][0], r = s->sack[0][1];
+
+	if (!SEQ_LT(l, r) || r - l > RTE_MAX(c->max_snd_wnd, (uint32_t)c->mss))
+		return false;
+	c->rack.dsack_segs += (r - l + c->mss - 1) / c->mss;
+	return c->rack.dsack_segs <= c->retrans_total;
+}
+
 /*
  * §6.2 step 4, RACK_update_reo_wnd(): a D-SACK says a retransmission was
  * not needed, the reordering was deeper than the window: the window grows
- * by min_RTT / 4, once per round trip (until SND.UNA passes what was sent
- * when it grew), and stays so for the next 16 recoveries without one.
+ * by min_RTT / 4, once per round trip, and stays so for the next 16
+ * recoveries without one. The round ends when SND.UNA passes what was
+ * sent when it grew (SND.MAX), by data sent after: the RFC's SND.UNA >=
+ * SND.NXT holds at once when nothing was outstanding, and the D-SACKs of
+ * the same spurious retransmissions, one ACK each, grew it again each.
  */
 static void tg_rack_adapt(struct tg_tcp_conn *c, const struct tg_seg *s)
 {
 	struct tg_rack *k = &c->rack;
 
-	if (k->dsack_round_ok && SEQ_GEQ(c->snd_una, k->dsack_round))
+	if (k->rto_rec && !c->in_recovery && SEQ_GEQ(c->snd_una, c->recover)) {
+		k->rto_rec = false;
+		k->rec_end = true;
+	}
+	if (k->dsack_round_ok && SEQ_GT(c->snd_una, k->dsack_round))
 		k->dsack_round_ok = false;
-	if (!k->dsack_round_ok && tg_sack_is_dsack(s)) {
+	if (tg_sack_is_dsack(s) && tg_rack_dsack_resent(c, s) && !k->dsack_round_ok) {
 		k->dsack_round_ok = true;
-		k->dsack_round = c->snd_nxt;
+		k->dsack_round = c->snd_max;
 		if (k->reo_steps < UINT8_MAX)
 			k->reo_steps++;
 		k->reo_persist = 16;
+	} else if (k->rec_end && k->reo_persist > 0 && --k->reo_persist == 0) {
+		/* "Else if exiting Fast or RTO recovery": a recovery
+		 * whose last ACK grew the window is not one without */
+		k->reo_steps = 0;
 	}
+	k->rec_end = false;
 }
 
-/* A fast recovery ended: one of the 16 without a D-SACK (§6.2 step 4) */
+/* A fast recovery ended: one of the 16 without a D-SACK (§6.2 step 4),
+ * as is an RTO's (tg_rack_reset); tg_rack_adapt counts it on the same
+ * ACK, unless that ACK grows the window */
 void tg_rack_recovery_end(struct tg_tcp_conn *c)
 {
-	struct tg_rack *k = &c->rack;
-
-	if (k->reo_persist > 0 && --k->reo_persist == 0)
-		k->reo_steps = 0;
+	c->rack.rec_end = true;
 }
 
 /* §6.2 step 5: ranges sent before the latest delivered one by more than
@@ -369,8 +397,11 @@ static void tg_rack_tlp_ack(struct tg_tcp_conn *c, const struct tg_seg *s, bool 
 
 	if (!k->tlp_out || SEQ_LT(s->ack, k->tlp_end))
 		return;
-	/* the probe's own D-SACK: the original had arrived */
-	dsack = tg_sack_is_dsack(s) && SEQ_GEQ(s->sack[0][1], k->tlp_end);
+	/* the probe's own D-SACK: the original had arrived. Only one at or
+	 * below the ACK (RFC 2883 §4.1.1) can be the probe's: one inside
+	 * the second block (§4.1.3) is of data above the ACK, after it */
+	dsack = tg_sack_is_dsack(s) && SEQ_LEQ(s->sack[0][1], s->ack) &&
+		SEQ_GEQ(s->sack[0][1], k->tlp_end);
 	if (!k->tlp_retrans || dsack) {
 		k->tlp_out = false;
 	} else if (SEQ_GT(s->ack, k->tlp_end)) {

@@ -1419,7 +1419,7 @@ static void dsack_ack(struct tx *x, uint32_t ack, uint32_t l, uint32_t r)
  * later: the first is lost @p wait_ms after that, not a millisecond
  * before; resent, then both acknowledged (the recovery ends; its window,
  * 2 MSS, still sends two) */
-static void rack_reo_round(struct tx *x, unsigned wait_ms)
+static void rack_reo_round_d(struct tx *x, unsigned wait_ms, bool dsack)
 {
 	static uint8_t out[2 * 1448];
 	struct pk r[32];
@@ -1440,9 +1440,19 @@ static void rack_reo_round(struct tx *x, unsigned wait_ms)
 	/* its ACK an RTT later: the timestamps' sample keeps SRTT at 20 ms
 	 * (the window is at most SRTT) */
 	step(x, 20);
+	if (dsack) {
+		/* the original came too: the ACK D-SACKs the retransmission */
+		dsack_ack(x, sg[3], sg[1], sg[2]);
+		return;
+	}
 	x->our = sg[3];
 	send_seg(x, ACK, NULL);
 	run(x);
+}
+
+static void rack_reo_round(struct tx *x, unsigned wait_ms)
+{
+	rack_reo_round_d(x, wait_ms, false);
 }
 
 /* RFC 8985 §6.2 step 4: a D-SACK (a retransmission that was not needed)
@@ -1478,6 +1488,456 @@ static void test_rack_dsack_reo_wnd(void)
 	tg_tcp_info(x.c, &in);
 	CU_ASSERT_EQUAL(in.unacked, 0);
 	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->rto, 0);
+	tg_tcp_close(x.c);
+	down(&x);
+}
+
+/* RFC 2883 §4: a D-SACK goes in the first ACK that has room for it. Our
+ * full-MSS data segment carrying the ACK has none (RFC 2018 §4: the
+ * blocks must fit the MTU): the duplicate's D-SACK goes in an ACK of its
+ * own at once, not in whatever ACK comes next (where it would answer
+ * another segment, RFC 2883 §4: the most recent packet) */
+static void test_dsack_no_room(void)
+{
+	struct tx x;
+	struct pk r[8], p1;
+	static uint8_t out[1448];
+	unsigned k, found = 0;
+
+	up(&x, NULL);
+	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
+	accept_conn(&x, true, true);
+	p1 = seg(&x, ACK, "aaaaaa");
+	x.pseq += 6;
+	peer_send(&x, &p1);
+	run(&x);
+	step(&x, 50);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 8), 1);
+	memset(out, 'd', sizeof(out));
+	/* a full segment of ours waits for the next round */
+	CU_ASSERT_EQUAL(tg_tcp_send(x.c, out, sizeof(out)), (ssize_t)sizeof(out));
+	resend(&x, &p1);
+	k = peer_recv(&x, r, 8);
+	for (unsigned i = 0; i < k; i++)
+		if (r[i].n_sack > 0 && r[i].sack[0][0] == p1.seq &&
+		    r[i].sack[0][1] == p1.seq + 6)
+			found++;
+	CU_ASSERT_EQUAL(found, 1);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->dsack_out, 1);
+	tg_tcp_abort(x.c);
+	tg_tcp_close(x.c);
+	down(&x);
+}
+
+
+/* RFC 2883 §4: a D-SACK whose ACK found no mbuf is not gone: it goes
+ * when the next segment comes (and is counted once, when it goes) */
+static void test_dsack_no_mbuf(void)
+{
+	struct tx x;
+	struct pk r[8], p1;
+	struct rte_mempool *mp;
+	static struct rte_mbuf *held[8192];
+	unsigned n = 0, k;
+
+	up(&x, NULL);
+	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
+	accept_conn(&x, true, true);
+	p1 = seg(&x, ACK, "aaaaaa");
+	x.pseq += 6;
+	peer_send(&x, &p1);
+	run(&x);
+	step(&x, 50);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 8), 1);
+	mp = tg_net_pool(x.n.n[A][0]);
+	while (rte_mempool_avail_count(mp) > 0 && n < RTE_DIM(held))
+		held[n++] = rte_pktmbuf_alloc(mp);
+	resend(&x, &p1);
+	CU_ASSERT_EQUAL(peer_recv(&x, r, 8), 0);
+	CU_ASSERT(tg_tcp_stats(x.t)->no_mbuf > 0);
+	for (unsigned i = 0; i < n; i++)
+		rte_pktmbuf_free(held[i]);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->dsack_out, 0);
+	/* the next segment: the D-SACK goes first, in an ACK of its own
+	 * (the one that answers the duplicate), then this one's */
+	send_seg(&x, ACK, "bbbbbb");
+	run(&x);
+	step(&x, 50);
+	k = peer_recv(&x, r, 8);
+	CU_ASSERT_EQUAL_FATAL(k, 2);
+	CU_ASSERT_EQUAL(r[0].ack, p1.seq + 6);
+	CU_ASSERT_EQUAL_FATAL(r[0].n_sack, 1);
+	CU_ASSERT_EQUAL(r[0].sack[0][0], p1.seq);
+	CU_ASSERT_EQUAL(r[0].sack[0][1], p1.seq + 6);
+	CU_ASSERT_EQUAL(r[1].ack, x.pseq);
+	CU_ASSERT_EQUAL(r[1].n_sack, 0);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->dsack_out, 1);
+	tg_tcp_close(x.c);
+	down(&x);
+}
+
+
+/* RFC 8985 §7.4.2: only a D-SACK of the probe itself says the original
+ * came too. One above the cumulative ACK (RFC 2883 §4.1.3: a duplicate
+ * inside the second block, data sent after the probe) says nothing of
+ * it: the probe repaired a loss, the ACK past it takes the window down */
+static void test_tlp_dsack_other(void)
+{
+	struct tx x;
+	struct pk r[32];
+	static uint8_t out[4 * 1448];
+	uint32_t sg[4], b[2][2], s3, s4, s5;
+	struct tg_tcp_info in;
+	unsigned k, pto;
+
+	up(&x, NULL);
+	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
+	accept_conn(&x, true, true);
+	rack_warm(&x, 20, 24);
+	rack_burst(&x, out, 2, sg);
+	step(&x, 20);
+	x.our = sg[2];
+	send_seg(&x, ACK, NULL); /* 1 came, 2 is lost */
+	run(&x);
+	CU_ASSERT_EQUAL(peer_recv(&x, r, 32), 0);
+	tg_tcp_info(x.c, &in);
+	pto = (2 * in.srtt_us + 200000 + 999) / 1000;
+	pto = RTE_MIN(pto, in.rto_ms);
+	for (unsigned ms = 0; ms < pto + 5 && (k = peer_recv(&x, r, 32)) == 0; ms++)
+		step(&x, 1);
+	CU_ASSERT_EQUAL_FATAL(k, 1);
+	expect_seg(&r[0], sg[2], out + 1448, 1448);
+	CU_ASSERT_EQUAL_FATAL(tg_tcp_stats(x.t)->tlp, 1);
+	/* two new segments after the probe */
+	s3 = sg[3];
+	s4 = s3 + 1448;
+	s5 = s4 + 1448;
+	CU_ASSERT_EQUAL(tg_tcp_send(x.c, out, 2 * 1448), 2 * 1448);
+	tg_tcp_flush(x.t);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 32), 2);
+	step(&x, 20);
+	/* the probe came (the ACK reaches its end); 3 is missing, 4 came
+	 * twice: a D-SACK of 4 and its block */
+	b[0][0] = s4;
+	b[0][1] = s5;
+	b[1][0] = s4;
+	b[1][1] = s5;
+	sack_ack(&x, s3, 2, b);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->dsack_in, 1);
+	/* 3 came late: all acknowledged, past the probe */
+	x.our = s5;
+	send_seg(&x, ACK, NULL);
+	run(&x);
+	(void)peer_recv(&x, r, 32);
+	tg_tcp_info(x.c, &in);
+	CU_ASSERT_EQUAL(in.unacked, 0);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->tlp_recovered, 1);
+	tg_tcp_close(x.c);
+	down(&x);
+}
+
+
+/* RFC 8985 §6.2 step 4: once per round trip, also when the D-SACKs come
+ * after everything was acknowledged (the round ends with an ACK of data
+ * sent after the window grew, not at once because SND.UNA already
+ * equals SND.NXT) */
+static void test_rack_dsack_round_idle(void)
+{
+	static uint8_t out[2 * 1448];
+	struct tx x;
+	struct pk r[32];
+	struct tg_tcp_info in;
+	uint32_t sg[4];
+
+	up(&x, NULL);
+	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
+	accept_conn(&x, true, true);
+	rack_warm(&x, 20, 24);
+	rack_reo_round(&x, 5);
+	rack_burst(&x, out, 2, sg);
+	step(&x, 20);
+	x.our = sg[3];
+	send_seg(&x, ACK, NULL);
+	run(&x);
+	/* both segments' (spurious) retransmissions arrive: two D-SACKs,
+	 * back to back, nothing outstanding */
+	dsack_ack(&x, sg[3], sg[1], sg[2]);
+	dsack_ack(&x, sg[3], sg[2], sg[3]);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->dsack_in, 2);
+	CU_ASSERT_EQUAL(peer_recv(&x, r, 32), 0);
+	/* grown once: min_RTT / 4 times 2 */
+	rack_reo_round(&x, 10);
+	tg_tcp_info(x.c, &in);
+	CU_ASSERT_EQUAL(in.unacked, 0);
+	tg_tcp_close(x.c);
+	down(&x);
+}
+
+
+/* RFC 8985 §6.2 step 4: the ACK that ends the 16th recovery carries a
+ * D-SACK (the retransmission was not needed): the window grows from
+ * where it is (reo_wnd_mult + 1, persist 16 again); the recovery's count
+ * is for recoveries without one ("Else if exiting ... recovery") */
+static void test_rack_dsack_at_recovery_end(void)
+{
+	static uint8_t out[2 * 1448];
+	struct tx x;
+	struct pk r[32];
+	struct tg_tcp_info in;
+	uint32_t sg[4];
+
+	up(&x, NULL);
+	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
+	accept_conn(&x, true, true);
+	rack_warm(&x, 20, 24);
+	rack_reo_round(&x, 5);
+	rack_burst(&x, out, 2, sg);
+	step(&x, 20);
+	dsack_ack(&x, sg[1], sg[1] - 1448, sg[1]);
+	x.our = sg[3];
+	send_seg(&x, ACK, NULL);
+	run(&x);
+	CU_ASSERT_EQUAL(peer_recv(&x, r, 32), 0);
+	for (unsigned i = 0; i < 15; i++)
+		rack_reo_round(&x, 10);
+	/* the 16th: its retransmission D-SACKed by the ACK that ends it */
+	rack_reo_round_d(&x, 10, true);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->dsack_in, 2);
+	rack_reo_round(&x, 15);
+	tg_tcp_info(x.c, &in);
+	CU_ASSERT_EQUAL(in.unacked, 0);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->rto, 0);
+	tg_tcp_close(x.c);
+	down(&x);
+}
+
+/* RFC 8985 §6.2 step 4: an RTO recovery's end is one of the 16 without a
+ * D-SACK too ("exiting Fast or RTO recovery"): grown once, then 15 fast
+ * recoveries and one after a timeout, the window is min_RTT / 4 again */
+static void test_rack_dsack_rto_recovery(void)
+{
+	static uint8_t out[2 * 1448];
+	struct tx x;
+	struct pk r[32];
+	struct tg_tcp_info in;
+	uint32_t sg[4];
+	char w[101];
+
+	up(&x, NULL);
+	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
+	accept_conn(&x, true, true);
+	rack_warm(&x, 20, 24);
+	rack_reo_round(&x, 5);
+	rack_burst(&x, out, 2, sg);
+	step(&x, 20);
+	dsack_ack(&x, sg[1], sg[1] - 1448, sg[1]);
+	x.our = sg[3];
+	send_seg(&x, ACK, NULL);
+	run(&x);
+	CU_ASSERT_EQUAL(peer_recv(&x, r, 32), 0);
+	for (unsigned i = 0; i < 15; i++)
+		rack_reo_round(&x, 10);
+	/* a segment whose ACKs are all lost: the probe, then the RTO */
+	memset(w, 'w', 100);
+	w[100] = 0;
+	CU_ASSERT_EQUAL(tg_tcp_send(x.c, w, 100), 100);
+	for (unsigned ms = 0; ms < 3000 && tg_tcp_stats(x.t)->rto == 0; ms++) {
+		step(&x, 1);
+		(void)peer_recv(&x, r, 32);
+	}
+	CU_ASSERT_EQUAL_FATAL(tg_tcp_stats(x.t)->rto, 1);
+	step(&x, 20);
+	(void)peer_recv(&x, r, 32);
+	x.our += 100;
+	send_seg(&x, ACK, NULL);
+	run(&x);
+	/* the window back up to two segments (slow start), as before */
+	rack_warm(&x, 20, 40);
+	rack_reo_round(&x, 5);
+	tg_tcp_info(x.c, &in);
+	CU_ASSERT_EQUAL(in.unacked, 0);
+	tg_tcp_close(x.c);
+	down(&x);
+}
+
+/* RFC 2883 §4: the block that holds a D-SACK's bytes above the ACK comes
+ * second, also when the rest of the segment (before the block) found the
+ * out-of-order queue full and was dropped */
+static void test_dsack_ooo_full(void)
+{
+	struct tg_tcp_conf cc = conf_default();
+	struct tx x;
+	struct pk r[8], pa, pb, ps;
+	uint32_t base;
+
+	up(&x, NULL);
+	cc.ooo_max = 2u * rte_pktmbuf_data_room_size(tg_net_pool(x.n.n[A][0]));
+	down(&x);
+	up(&x, &cc);
+	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
+	accept_conn(&x, true, true);
+	base = x.pseq;
+	x.pseq = base + 12;
+	pa = seg(&x, ACK, "cccccc");
+	x.pseq = base + 24;
+	pb = seg(&x, ACK, "eeeeee");
+	x.pseq = base + 8;
+	ps = seg(&x, ACK, "bbbbcc");
+	x.pseq = base;
+	peer_send(&x, &pa);
+	run(&x);
+	peer_send(&x, &pb);
+	run(&x);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 8), 2);
+	/* [8, 12) has no room; [12, 14) was held: the D-SACK, then its
+	 * block, then the other */
+	peer_send(&x, &ps);
+	run(&x);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 8), 1);
+	CU_ASSERT(tg_tcp_stats(x.t)->ooo_drop > 0);
+	CU_ASSERT_EQUAL(r[0].ack, base);
+	CU_ASSERT_EQUAL_FATAL(r[0].n_sack, 3);
+	CU_ASSERT_EQUAL(r[0].sack[0][0], base + 12);
+	CU_ASSERT_EQUAL(r[0].sack[0][1], base + 14);
+	CU_ASSERT_EQUAL(r[0].sack[1][0], base + 12);
+	CU_ASSERT_EQUAL(r[0].sack[1][1], base + 18);
+	CU_ASSERT_EQUAL(r[0].sack[2][0], base + 24);
+	tg_tcp_abort(x.c);
+	tg_tcp_close(x.c);
+	down(&x);
+}
+
+/* RFC 2883 §4: each duplicate segment's D-SACK goes once, in the ACK that
+ * answers it: two duplicates in one receive burst (our ACKs go when the
+ * burst is done) get two ACKs, the first's D-SACK not overwritten by the
+ * second's */
+static void test_dsack_burst(void)
+{
+	struct tx x;
+	struct pk r[8], p1, p2;
+
+	up(&x, NULL);
+	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
+	accept_conn(&x, true, true);
+	p1 = seg(&x, ACK, "aaaaaa");
+	x.pseq += 6;
+	p2 = seg(&x, ACK, "bbbbbb");
+	x.pseq += 6;
+	peer_send(&x, &p1);
+	peer_send(&x, &p2);
+	run(&x);
+	step(&x, 50);
+	(void)peer_recv(&x, r, 8);
+	p1.tsval = ++x.ts;
+	p2.tsval = ++x.ts;
+	peer_send(&x, &p1);
+	peer_send(&x, &p2);
+	run(&x);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 8), 2);
+	CU_ASSERT_EQUAL_FATAL(r[0].n_sack, 1);
+	CU_ASSERT_EQUAL(r[0].sack[0][0], p1.seq);
+	CU_ASSERT_EQUAL(r[0].sack[0][1], p1.seq + 6);
+	CU_ASSERT_EQUAL_FATAL(r[1].n_sack, 1);
+	CU_ASSERT_EQUAL(r[1].sack[0][0], p2.seq);
+	CU_ASSERT_EQUAL(r[1].sack[0][1], p2.seq + 6);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->dsack_out, 2);
+	tg_tcp_close(x.c);
+	down(&x);
+}
+
+/* RFC 2883 §4.1.1 at the edges: a duplicate across the wrap of the
+ * sequence space; one PAWS drops (old TSval, data below RCV.NXT: a
+ * retransmission whose original came); keep-alives below RCV.NXT (none
+ * without data, Linux's; its byte, BSD's); a RST and data past the window
+ * report nothing */
+static void test_dsack_edges(void)
+{
+	struct tx x;
+	struct pk r[8], p1, p2, p;
+
+	up(&x, NULL);
+	x.pseq = 0xfffffff0u;
+	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
+	accept_conn(&x, true, true);
+	p1 = seg(&x, ACK, "aaaaaaaaaaaa");
+	x.pseq += 12;
+	p2 = seg(&x, ACK, "bbbbbbbbbbbb"); /* 0xfffffffd .. 0x9 */
+	x.pseq += 12;
+	peer_send(&x, &p1);
+	peer_send(&x, &p2);
+	run(&x);
+	step(&x, 50);
+	(void)peer_recv(&x, r, 8);
+	CU_ASSERT_EQUAL(x.pseq, 9u);
+	resend(&x, &p2);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 8), 1);
+	CU_ASSERT_EQUAL(r[0].ack, 9u);
+	CU_ASSERT_EQUAL_FATAL(r[0].n_sack, 1);
+	CU_ASSERT_EQUAL(r[0].sack[0][0], 0xfffffffdu);
+	CU_ASSERT_EQUAL(r[0].sack[0][1], 9u);
+	/* PAWS: an old TSval on p1 again */
+	p1.tsval = 10;
+	peer_send(&x, &p1);
+	run(&x);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 8), 1);
+	CU_ASSERT_EQUAL_FATAL(r[0].n_sack, 1);
+	CU_ASSERT_EQUAL(r[0].sack[0][0], p1.seq);
+	CU_ASSERT_EQUAL(r[0].sack[0][1], p1.seq + 12);
+	/* Linux's keep-alive: no data, no D-SACK */
+	p = seg(&x, ACK, NULL);
+	p.seq = x.pseq - 1;
+	peer_send(&x, &p);
+	run(&x);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 8), 1);
+	CU_ASSERT_EQUAL(r[0].n_sack, 0);
+	/* BSD's: one byte, the last one taken, come again */
+	p = seg(&x, ACK, "b");
+	p.seq = x.pseq - 1;
+	peer_send(&x, &p);
+	run(&x);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 8), 1);
+	CU_ASSERT_EQUAL_FATAL(r[0].n_sack, 1);
+	CU_ASSERT_EQUAL(r[0].sack[0][0], x.pseq - 1);
+	CU_ASSERT_EQUAL(r[0].sack[0][1], x.pseq);
+	/* a RST with old data: nothing */
+	p = seg(&x, RST | ACK, "aaaa");
+	p.seq = p1.seq;
+	peer_send(&x, &p);
+	run(&x);
+	CU_ASSERT_EQUAL(peer_recv(&x, r, 8), 0);
+	/* past the window: an ACK, no D-SACK */
+	p = seg(&x, ACK, "zzzz");
+	p.seq = x.pseq + 0x40000000u;
+	peer_send(&x, &p);
+	run(&x);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 8), 1);
+	CU_ASSERT_EQUAL(r[0].n_sack, 0);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->dsack_out, 3);
+	tg_tcp_close(x.c);
+	down(&x);
+}
+
+/* RFC 8985 §6.2 step 4 grows the window on a D-SACK as the sign of a
+ * retransmission that was not needed (RFC 3708 §3): one of data we never
+ * resent is the network's duplicate, no reordering (Linux skips a D-SACK
+ * while the segments D-SACKed outnumber those resent): the window stays */
+static void test_rack_dsack_not_resent(void)
+{
+	struct tx x;
+	struct tg_tcp_info in;
+
+	up(&x, NULL);
+	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
+	accept_conn(&x, true, true);
+	rack_warm(&x, 20, 24);
+	tg_tcp_info(x.c, &in);
+	CU_ASSERT_EQUAL_FATAL(in.retransmits, 0);
+	/* the last 100 bytes came twice: duplicated on the way */
+	dsack_ack(&x, x.our, x.our - 100, x.our);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->dsack_in, 1);
+	rack_reo_round(&x, 5);
+	tg_tcp_info(x.c, &in);
+	CU_ASSERT_EQUAL(in.unacked, 0);
 	tg_tcp_close(x.c);
 	down(&x);
 }
@@ -3680,6 +4140,16 @@ static CU_TestInfo tcp_tests[] = {
 	{ "RACK: a lost retransmission resent again, no RTO", test_rack_lost_retransmission },
 	{ "D-SACK: duplicates reported once, first (RFC 2883)", test_dsack_receiver },
 	{ "RACK: D-SACKs widen the reordering window (RFC 8985 6.2)", test_rack_dsack_reo_wnd },
+	{ "D-SACK: an ACK of its own when our full segment has no room", test_dsack_no_room },
+	{ "D-SACK: kept when its ACK found no mbuf", test_dsack_no_mbuf },
+	{ "TLP: a D-SACK above the ACK is not the probe's (RFC 8985 7.4.2)", test_tlp_dsack_other },
+	{ "RACK: D-SACKs after all was acknowledged grow the window once", test_rack_dsack_round_idle },
+	{ "RACK: a D-SACK on the ACK that ends the 16th recovery", test_rack_dsack_at_recovery_end },
+	{ "RACK: an RTO recovery counts among the 16 (RFC 8985 6.2)", test_rack_dsack_rto_recovery },
+	{ "D-SACK: its block second when the rest found the queue full", test_dsack_ooo_full },
+	{ "D-SACK: two duplicates in one burst, two ACKs", test_dsack_burst },
+	{ "D-SACK: sequence wrap, PAWS, keep-alives, RST, past the window", test_dsack_edges },
+	{ "RACK: a D-SACK of data never resent leaves the window", test_rack_dsack_not_resent },
 	{ "TLP: the tail's loss repaired by the probe, no RTO", test_tlp_tail },
 	{ "TLP: a single segment's probe at the RTO's time; both came", test_tlp_not_lost },
 	{ "NextSeg rule 3: a hole not yet lost, nothing new to send", test_nextseg_rule3 },
