@@ -160,6 +160,28 @@ static void test_cksum_copy(void)
 			}
 }
 
+/* The IPv4 pseudo-header sum and the header's sum: the values of
+ * rte_ipv4_phdr_cksum() and rte_ipv4_cksum(), over random headers. */
+static void test_cksum_ip4(void)
+{
+	for (unsigned i = 0; i < 20000; i++) {
+		struct rte_ipv4_hdr ip;
+		uint16_t l4_len = (uint16_t)(tg_test_rand() % (65535 - 20));
+		uint64_t pre = tg_test_rand() & 0xffff;
+
+		tg_test_fill(&ip, sizeof(ip));
+		ip.src_addr = (uint32_t)tg_test_rand();
+		ip.dst_addr = i & 1 ? 0xffffffffu : (uint32_t)tg_test_rand();
+		ip.next_proto_id = (uint8_t)tg_test_rand();
+		ip.version_ihl = RTE_IPV4_VHL_DEF;
+		ip.total_length = rte_cpu_to_be_16((uint16_t)(20 + l4_len));
+		ip.hdr_checksum = 0;
+		CU_ASSERT_EQUAL(tg_cksum_fold(tg_ip4_phdr_add(&ip, l4_len, pre)),
+				tg_cksum_fold(pre + rte_ipv4_phdr_cksum(&ip, 0)));
+		CU_ASSERT_EQUAL((uint16_t)~tg_raw_cksum(&ip, sizeof(ip)), rte_ipv4_cksum(&ip));
+	}
+}
+
 static void test_impair_parse(void)
 {
 	struct tg_net_impair_conf c;
@@ -1131,6 +1153,7 @@ static CU_TestInfo net_tests[] = {
 	{ "checksum: the same as rte_raw_cksum", test_cksum },
 	{ "checksum of a chain: the same as flat, any split", test_cksum_chain },
 	{ "checksum and copy in one pass", test_cksum_copy },
+	{ "IPv4 header and pseudo-header sums", test_cksum_ip4 },
 	{ "impairment spec", test_impair_parse },
 	{ "gratuitous ARP at start", test_garp },
 	{ "ARP then ICMP echo between two ports", test_ping },
