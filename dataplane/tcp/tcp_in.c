@@ -957,8 +957,14 @@ void tg_tcp_input(void *ctx, struct rte_mbuf *m, const struct tg_net_rx *rx)
 		rte_pktmbuf_free(m);
 		return;
 	}
+	if (t->last != NULL && memcmp(&k, &t->last_key, sizeof(k)) == 0) {
+		tg_tcp_conn_in(t->last, &s, m);
+		return;
+	}
 	if (rte_hash_lookup_data(t->h, &k, &v) >= 0) {
 		if (!((uintptr_t)v & 1)) {
+			t->last = v;
+			t->last_key = k;
 			tg_tcp_conn_in(v, &s, m);
 			return;
 		}
