@@ -439,6 +439,15 @@ static tg_result bt_side_new(struct bt_side *s, unsigned i)
 
 static void bt_side_free(struct bt_side *s)
 {
+	/* TG_BENCH_TCP_STATS set: the instance's segment counts, to divide
+	 * a count of instructions (callgrind) by */
+	if (getenv("TG_BENCH_TCP_STATS") != NULL) {
+		const struct tg_tcp_stats *st = tg_tcp_stats(s->tcp);
+
+		fprintf(stderr, "tcp: segs_in %" PRIu64 " segs_out %" PRIu64 " bytes_in %" PRIu64
+			" bytes_out %" PRIu64 " retransmits %" PRIu64 "\n", st->segs_in,
+			st->segs_out, st->bytes_in, st->bytes_out, st->retransmits);
+	}
 	tg_tcp_free(s->tcp);
 	tg_net_free(s->net);
 }

@@ -434,7 +434,7 @@ tg_result tg_net_output_sum(struct tg_net *n, struct rte_mbuf *m,
 
 			if (tg_l4_raw_cksum(m, TG_IP4_LEN, l4_len, sum_off, sum, &raw)) {
 				uint16_t c = (uint16_t)~tg_cksum_fold(
-					(uint64_t)raw + rte_ipv4_phdr_cksum(ip, 0));
+					tg_ip4_phdr_add(ip, (uint16_t)l4_len, raw));
 
 				/* RFC 768: zero is sent as all ones for UDP */
 				*ck = (c == 0 && proto == IPPROTO_UDP) ? 0xffff : c;
@@ -448,7 +448,7 @@ tg_result tg_net_output_sum(struct tg_net *n, struct rte_mbuf *m,
 		m->l3_len = TG_IP4_LEN;
 		m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM;
 	} else {
-		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		ip->hdr_checksum = (uint16_t)~tg_raw_cksum(ip, TG_IP4_LEN);
 	}
 	eth = (struct rte_ether_hdr *)rte_pktmbuf_prepend(m, TG_ETH_LEN);
 	if (eth == NULL) {
@@ -656,7 +656,7 @@ static void tg_ip4_input(struct tg_net *n, struct rte_mbuf *m)
 	}
 	if (!(n->port->rx_cksum &&
 	      (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD) &&
-	    rte_raw_cksum(ip, hl) != 0xffff) {
+	    tg_raw_cksum(ip, hl) != 0xffff) {
 		tg_net_drop(m, &n->st.rx_bad_cksum);
 		return;
 	}
@@ -712,7 +712,7 @@ static void tg_ip4_input(struct tg_net *n, struct rte_mbuf *m)
 			uint16_t raw;
 
 			if (!tg_raw_cksum_mbuf(m, l4_off, l4_len, &raw) ||
-			    tg_cksum_fold((uint64_t)raw + rte_ipv4_phdr_cksum(ip, 0)) != 0xffff) {
+			    tg_cksum_fold(tg_ip4_phdr_add(ip, l4_len, raw)) != 0xffff) {
 				tg_net_drop(m, &n->st.rx_bad_cksum);
 				return;
 			}

@@ -188,6 +188,16 @@ static inline uint16_t tg_raw_cksum(const void *buf, size_t len)
 	return tg_cksum_fold(tg_cksum_add(buf, len, 0));
 }
 
+/* RFC 9293 §3.1 / RFC 768: the IPv4 pseudo-header (addresses, protocol,
+ * @p l4_len) added to @p sum; rte_ipv4_phdr_cksum() with ol_flags 0
+ * adds the same 12 bytes 16 bits at a time in a loop */
+static inline uint64_t tg_ip4_phdr_add(const struct rte_ipv4_hdr *ip, uint16_t l4_len,
+				       uint64_t sum)
+{
+	return sum + ip->src_addr + ip->dst_addr +
+	       rte_cpu_to_be_16((uint16_t)ip->next_proto_id) + rte_cpu_to_be_16(l4_len);
+}
+
 /* The L4 sum for tg_net_output_sum(): the first @p pre_off bytes from
  * @p off summed, @p pre added for the rest (@p pre_off >= @p len: all
  * of it summed here). */

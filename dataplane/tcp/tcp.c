@@ -100,11 +100,13 @@ uint32_t tg_tcp_isn(struct tg_tcp *t, const struct tg_tcp_key *k)
 
 bool tg_tcp_hash_add(struct tg_tcp *t, const struct tg_tcp_key *k, void *v)
 {
+	t->last = NULL; /* a TIME_WAIT's key may now be a connection's */
 	return rte_hash_add_key_data(t->h, k, v) == 0;
 }
 
 void tg_tcp_hash_del(struct tg_tcp *t, const struct tg_tcp_key *k)
 {
+	t->last = NULL;
 	(void)rte_hash_del_key(t->h, k);
 }
 

@@ -272,6 +272,10 @@ struct tg_tcp {
 	struct tg_net *net;
 	struct tg_tcp_stats st;
 	struct rte_hash *h;       /* key -> conn, or tw | 1 */
+	/* the connection the last segment in found (NULL: none): a bulk
+	 * flow's burst skips the hash; cleared at every add and delete */
+	struct tg_tcp_conn *last;
+	struct tg_tcp_key last_key;
 	struct tg_tcp_conn *conns;
 	struct tg_tcp_conn *free;
 	struct tg_tw *tws;

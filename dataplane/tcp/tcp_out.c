@@ -346,10 +346,12 @@ static unsigned tg_tcp_opts(const struct tg_tcp_conn *c, uint8_t *o, uint32_t le
 		o[n++] = TG_OPT_NOP;
 		o[n++] = TG_OPT_TS;
 		o[n++] = 10;
-		for (int i = 3; i >= 0; i--)
-			o[n++] = (uint8_t)(v >> (8 * i));
-		for (int i = 3; i >= 0; i--)
-			o[n++] = (uint8_t)(c->ts_recent >> (8 * i));
+		{
+			uint32_t w[2] = { htonl(v), htonl(c->ts_recent) };
+
+			memcpy(o + n, w, sizeof(w));
+			n += sizeof(w);
+		}
 	}
 	/* RFC 2018 §3-4: SACK blocks while data waits out of order, as many
 	 * as fit in 40 bytes of options and the segment's MTU; RFC 2883: a

@@ -432,6 +432,11 @@ void tg_rack_on_ack(struct tg_tcp_conn *c, const struct tg_seg *s, bool advanced
 	if (!tg_rack_on(c))
 		return;
 	tg_rack_adapt(c, s);
+	/* nothing of ours outstanding, no probe, no reordering timer (the
+	 * receiving end of a transfer, every segment of which comes here):
+	 * each step below would find nothing to do */
+	if (k->n == 0 && !k->tlp_out && k->reo_due_ms == 0 && k->tmode != TG_RTX_REO)
+		return;
 	for (unsigned i = 0; i < c->n_sb; i++) {
 		(void)tg_rack_split(k, c->sb[i][0]);
 		(void)tg_rack_split(k, c->sb[i][1]);

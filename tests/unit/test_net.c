@@ -60,13 +60,19 @@ static void test_cksum(void)
 			CU_ASSERT_EQUAL(tg_raw_cksum(buf + off, len), rte_raw_cksum(buf + off, len));
 	memset(buf, 0xff, sizeof(buf));
 	CU_ASSERT_EQUAL(tg_raw_cksum(buf, 2048), rte_raw_cksum(buf, 2048));
-	/* the scalar sum and the dispatched one (AVX2 where the CPU has it;
-	 * meson runs this binary again with TG_NET_CKSUM=scalar) agree */
+	/* the scalar sum and the dispatched one (AVX-512 or AVX2 where the
+	 * CPU has it; meson runs this binary again with TG_NET_CKSUM=scalar
+	 * and =avx2) agree once folded (the AVX-512 kernel adds the last
+	 * bytes as one 32-bit word: 2^16 and 1 are the same in one's
+	 * complement) */
 	tg_test_fill(buf, sizeof(buf));
 	for (size_t off = 0; off < 8; off++)
 		for (size_t len = 0; len + off <= sizeof(buf); len += len < 300 ? 1 : 29)
-			CU_ASSERT_EQUAL(tg_cksum_add_long(buf + off, len, 7),
-					tg_cksum_add_scalar(buf + off, len, 7));
+			CU_ASSERT_EQUAL(tg_cksum_fold(tg_cksum_add_long(buf + off, len, 7)),
+					tg_cksum_fold(tg_cksum_add_scalar(buf + off, len, 7)));
+	memset(buf, 0xff, sizeof(buf));
+	CU_ASSERT_EQUAL(tg_cksum_fold(tg_cksum_add_long(buf, 2048, 0xffffffffu)),
+			tg_cksum_fold(tg_cksum_add_scalar(buf, 2048, 0xffffffffu)));
 }
 
 /* The sum of a chain (a TCP segment's headers, then slices of the send
@@ -139,8 +145,8 @@ static void test_cksum_chain(void)
 }
 
 /* The fused copy and sum: the bytes copied, the sum the one of the bytes
- * (AVX2 and, with TG_NET_CKSUM=scalar, the scalar one), from any
- * alignment, any length. */
+ * (AVX-512, and with TG_NET_CKSUM=avx2 or =scalar the AVX2 or the
+ * scalar one), from any alignment, any length. */
 static void test_cksum_copy(void)
 {
 	static uint8_t src[2100], dst[2100];
@@ -158,6 +164,28 @@ static void test_cksum_copy(void)
 				CU_ASSERT_EQUAL(memcmp(dst + d, src + so, len), 0);
 				CU_ASSERT_EQUAL(dst[d + len], 0);
 			}
+}
+
+/* The IPv4 pseudo-header sum and the header's sum: the values of
+ * rte_ipv4_phdr_cksum() and rte_ipv4_cksum(), over random headers. */
+static void test_cksum_ip4(void)
+{
+	for (unsigned i = 0; i < 20000; i++) {
+		struct rte_ipv4_hdr ip;
+		uint16_t l4_len = (uint16_t)(tg_test_rand() % (65535 - 20));
+		uint64_t pre = tg_test_rand() & 0xffff;
+
+		tg_test_fill(&ip, sizeof(ip));
+		ip.src_addr = (uint32_t)tg_test_rand();
+		ip.dst_addr = i & 1 ? 0xffffffffu : (uint32_t)tg_test_rand();
+		ip.next_proto_id = (uint8_t)tg_test_rand();
+		ip.version_ihl = RTE_IPV4_VHL_DEF;
+		ip.total_length = rte_cpu_to_be_16((uint16_t)(20 + l4_len));
+		ip.hdr_checksum = 0;
+		CU_ASSERT_EQUAL(tg_cksum_fold(tg_ip4_phdr_add(&ip, l4_len, pre)),
+				tg_cksum_fold(pre + rte_ipv4_phdr_cksum(&ip, 0)));
+		CU_ASSERT_EQUAL((uint16_t)~tg_raw_cksum(&ip, sizeof(ip)), rte_ipv4_cksum(&ip));
+	}
 }
 
 static void test_impair_parse(void)
@@ -1131,6 +1159,7 @@ static CU_TestInfo net_tests[] = {
 	{ "checksum: the same as rte_raw_cksum", test_cksum },
 	{ "checksum of a chain: the same as flat, any split", test_cksum_chain },
 	{ "checksum and copy in one pass", test_cksum_copy },
+	{ "IPv4 header and pseudo-header sums", test_cksum_ip4 },
 	{ "impairment spec", test_impair_parse },
 	{ "gratuitous ARP at start", test_garp },
 	{ "ARP then ICMP echo between two ports", test_ping },

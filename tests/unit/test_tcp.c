@@ -29,6 +29,7 @@
 #include "tg_tcp.h"
 #include "tg_test.h"
 #include "tg_test_net.h"
+#include "tcp_int.h"
 
 #define A 0
 #define B 1
@@ -4119,7 +4120,40 @@ static void test_echo_measure(void)
 	echo_measure(&c, "no_rack");
 }
 
+/* The options NOP, NOP, timestamps (read without the walk) give what
+ * the walk gives for the same values in other layouts; a layout only
+ * like it (other lengths, kinds) still goes through the walk. */
+static void test_parse_opts_ts(void)
+{
+	static const uint8_t fast[12] = { 1, 1, 8, 10, 0x11, 0x22, 0x33, 0x44,
+					  0x55, 0x66, 0x77, 0x88 };
+	static const uint8_t walk[12] = { 8, 10, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66,
+					  0x77, 0x88, 1, 0 };
+	static const uint8_t bad[12] = { 1, 1, 8, 9, 0x11, 0x22, 0x33, 0x44,
+					 0x55, 0x66, 0x77, 0x88 };
+	static const uint8_t sack[12] = { 1, 1, 5, 10, 0, 0, 0, 1, 0, 0, 0, 2 };
+	struct tg_seg a, b;
+
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	TG_ASSERT_OK(tg_tcp_parse_opts(fast, sizeof(fast), &a));
+	TG_ASSERT_OK(tg_tcp_parse_opts(walk, sizeof(walk), &b));
+	CU_ASSERT(a.has_ts && b.has_ts);
+	CU_ASSERT_EQUAL(a.tsval, 0x11223344u);
+	CU_ASSERT_EQUAL(a.tsecr, 0x55667788u);
+	CU_ASSERT_EQUAL(memcmp(&a, &b, sizeof(a)), 0);
+	memset(&a, 0, sizeof(a));
+	CU_ASSERT(tg_failed(tg_tcp_parse_opts(bad, sizeof(bad), &a)));
+	memset(&a, 0, sizeof(a));
+	TG_ASSERT_OK(tg_tcp_parse_opts(sack, sizeof(sack), &a));
+	CU_ASSERT(!a.has_ts);
+	CU_ASSERT_EQUAL(a.n_sack, 1);
+	CU_ASSERT_EQUAL(a.sack[0][0], 1u);
+	CU_ASSERT_EQUAL(a.sack[0][1], 2u);
+}
+
 static CU_TestInfo tcp_tests[] = {
+	{ "options: NOP, NOP, timestamps read as the walk reads them", test_parse_opts_ts },
 	{ "passive open: SYN-ACK options, MSS/WS/TS negotiated", test_passive_open },
 	{ "SYN without options: defaults", test_negotiation_none },
 	{ "active open: SYN options, port owned by this instance", test_active_open },
