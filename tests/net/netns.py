@@ -25,6 +25,7 @@ available here; why_not(kind) says why this machine cannot run a kind.
 import contextlib
 import ctypes
 import os
+import select
 import shutil
 import subprocess
 import sys
@@ -254,7 +255,7 @@ class NetPair:
                              stderr=subprocess.PIPE, text=True)
         end = time.monotonic() + 30
         while time.monotonic() < end:
-            line = p.stdout.readline()
+            line = readline_raw(p.stdout, end)
             if line.strip() == 'ready':
                 return p
             if line == '' and p.poll() is not None:
@@ -306,6 +307,27 @@ class NetPair:
         return self._start(self._ours_cmd(
             exe, '--vdev', self.vdev(), '--addr', self.our_addr,
             '--addr6', self.our_addr6, *args), 'our stack')
+
+
+def readline_raw(f, end):
+    """One line of a child's pipe, read from its descriptor a byte at a
+    time, until the monotonic time END: what follows the line stays in
+    the pipe. f.readline() would read ahead into Python's buffer, which
+    communicate() (reading the descriptor) never sees: a transfer quick
+    enough to print its "sent ..." line in the same read as "ready"
+    lost it (netns-ports on net_tap, once)."""
+    line = bytearray()
+    while time.monotonic() < end:
+        r, _, _ = select.select([f], [], [], max(0.0, end - time.monotonic()))
+        if not r:
+            break
+        ch = os.read(f.fileno(), 1)
+        if not ch:
+            break
+        line += ch
+        if ch == b'\n':
+            break
+    return line.decode(errors='replace')
 
 
 def stop(p, timeout=10):
