@@ -246,7 +246,8 @@ static void tg_gate_reload(void)
 	    strcmp(next.dpdk_addr6, g_cfg.dpdk_addr6) != 0 ||
 	    strcmp(next.dpdk_gw, g_cfg.dpdk_gw) != 0 ||
 	    strcmp(next.dpdk_gw6, g_cfg.dpdk_gw6) != 0 ||
-	    strcmp(next.dpdk_impair, g_cfg.dpdk_impair) != 0)
+	    strcmp(next.dpdk_impair, g_cfg.dpdk_impair) != 0 ||
+	    next.dpdk_backend_transport != g_cfg.dpdk_backend_transport)
 		TG_NOTICE("reload: transport and dpdk.* changes take effect at the next restart");
 	TG_NOTICE("reload: done (%u certificates, %u backend pools)", next.n_certs,
 		  next.backends.n_pools);
@@ -458,6 +459,9 @@ static int tg_gate_run(void)
 	struct tg_wk_stats *stats = NULL;
 	struct tg_admin *admin = NULL;
 	bool dpdk = g_cfg.transport == TG_CFG_TRANSPORT_DPDK;
+	/* backends on kernel sockets: every backend connection, and the
+	 * health checks, through the kernel */
+	bool kback = dpdk && g_cfg.dpdk_backend_transport == TG_CFG_BACKEND_KERNEL;
 	struct tg_dpdk_conf *dc = NULL;
 	struct tg_dpdk_stats *nstats = NULL;
 	struct tg_dpdk_port *dport = NULL;
@@ -601,8 +605,11 @@ static int tg_gate_run(void)
 	}
 	pthread_create(&sig_thread, NULL, tg_gate_signals, &set);
 	/* with the DPDK transport the backends are behind the port: worker
-	 * 0 checks them through its TCP */
-	if (g_cfg.health_interval_ms && !dpdk)
+	 * 0 checks them through its TCP; with kernel backends, kernel
+	 * connects as in the socket mode, from this thread of its own (a
+	 * blocking connect with its timeout; the worker's helper threads
+	 * serve flows only) */
+	if (g_cfg.health_interval_ms && (!dpdk || kback))
 		health = pthread_create(&health_thread, NULL, tg_gate_health, NULL) == 0;
 
 	for (i = 0; i < g_cfg.workers; i++) {
@@ -631,10 +638,13 @@ static int tg_gate_run(void)
 									: NULL,
 			.idle_us = g_cfg.dpdk_idle_us,
 			.idle_first_us = g_cfg.dpdk_idle_first_us,
-			.health_interval_ms = i == 0 ? g_cfg.health_interval_ms : 0,
+			.health_interval_ms = i == 0 && !kback ? g_cfg.health_interval_ms : 0,
 			.stats = &nstats[i], .finished = &finished,
+			.kernel_backends = kback,
 		};
 	}
+	if (kback)
+		TG_NOTICE("dpdk: backends through kernel sockets (dpdk.backend_transport = kernel): a helper thread per worker");
 	if (dpdk && tg_net_impair_active(&g_cfg.dpdk_imp))
 		TG_WARN("dpdk: impairment on (%s): a debugging option", g_cfg.dpdk_impair);
 	for (i = 0; i < g_cfg.n_listen; i++)

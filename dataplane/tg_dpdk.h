@@ -45,6 +45,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "tg_kback.h"
 #include "tg_net.h"
 #include "tg_result.h"
 #include "tg_tcp.h"
@@ -78,6 +79,9 @@ struct tg_dpdk_stats {
 	uint64_t pool_avail;       /**< free packet buffers (gauge) */
 	uint64_t pool_size;        /**< packet buffers in its pool */
 	uint64_t health_probes;    /**< backend health probes started */
+	/** Kernel backends (dpdk.backend_transport = kernel; all zero
+	 *  otherwise): connects, rings' fill levels */
+	struct tg_kback_stats kb;
 } __attribute__((aligned(64)));
 
 /** What a DPDK worker needs; filled by app/ (or a test) before launch. */
@@ -112,6 +116,11 @@ struct tg_dpdk_conf {
 	uint64_t (*now_us)(void *ctx);
 	void *clock_ctx;            /**< given to now_us */
 	uint64_t tcp_seed;          /**< 0: random ISN secret (tests replay) */
+	/** Backends on kernel sockets owned by a helper thread of this
+	 *  worker (tg_kback.h) instead of our TCP through the port; health
+	 *  checks are then not the worker's (health_interval_ms 0). */
+	bool kernel_backends;
+	uint32_t kback_ring;        /**< bytes per ring (0: 64 KiB) */
 };
 
 /**
