@@ -112,7 +112,7 @@ struct tg_kback {
 	unsigned n_rdy;
 	uint64_t tx_in, rx_out;    /* bytes put in tx rings, taken from rx */
 	/* the helper's, read by the worker (relaxed) */
-	_Atomic uint64_t tx_out, rx_in, connects, connect_failed;
+	_Atomic uint64_t tx_out, rx_in, rx_dropped, connects, connect_failed;
 	_Atomic uint64_t in_use;
 };
 
@@ -381,8 +381,6 @@ static void kb_give_up(struct tg_kback *k, uint32_t id, uint32_t op)
 	if (!s->lc_used || s->lc_closing)
 		return;
 	s->lc_closing = true;
-	/* bytes never read count out of the fill level now */
-	k->rx_out += kb_used(&s->rx);
 	/* the last op of the slot: from here the helper owns it until
 	 * KB_HEV_FREED */
 	kb_op(k, id, op);
@@ -408,22 +406,19 @@ static uint32_t kb_level(struct tg_kback *k, struct kb_conn *s, bool *keep)
 	*keep = false;
 	if (s->lc_closing || atomic_load_explicit(&s->st, memory_order_acquire) != KB_ST_UP)
 		return 0;
+	/* a reset is reported once, wanted or not, as our TCP's: the bytes
+	 * before it are still read (tg_kback_recv gives them first) */
+	if (atomic_load_explicit(&s->err, memory_order_acquire) != 0 && !s->lc_told_err) {
+		s->lc_told_err = true;
+		ev |= TG_KB_ERROR;
+	}
 	if (s->lc_want_r) {
 		atomic_store_explicit(&s->lc_wait_rx, true, memory_order_relaxed);
 		atomic_thread_fence(memory_order_seq_cst);
 		if (kb_used(&s->rx) > 0 ||
-		    atomic_load_explicit(&s->rx_eof, memory_order_acquire)) {
+		    atomic_load_explicit(&s->rx_eof, memory_order_acquire) ||
+		    atomic_load_explicit(&s->err, memory_order_acquire) != 0)
 			ev |= TG_KB_READABLE;
-		} else if (atomic_load_explicit(&s->err, memory_order_acquire) != 0 &&
-			   !s->lc_told_err) {
-			s->lc_told_err = true;
-			ev |= TG_KB_ERROR;
-		}
-	} else if (atomic_load_explicit(&s->err, memory_order_acquire) != 0 &&
-		   kb_used(&s->rx) == 0 && !s->lc_told_err) {
-		/* a reset is reported even when nothing is wanted */
-		s->lc_told_err = true;
-		ev |= TG_KB_ERROR;
 	}
 	if (s->lc_want_w) {
 		atomic_store_explicit(&s->lc_wait_tx, true, memory_order_relaxed);
@@ -515,7 +510,8 @@ bool tg_kback_busy(const struct tg_kback *k)
 void tg_kback_stats(const struct tg_kback *k, struct tg_kback_stats *st)
 {
 	uint64_t tx_out = atomic_load_explicit(&k->tx_out, memory_order_relaxed);
-	uint64_t rx_in = atomic_load_explicit(&k->rx_in, memory_order_relaxed);
+	uint64_t rx_in = atomic_load_explicit(&k->rx_in, memory_order_relaxed) -
+			 atomic_load_explicit(&k->rx_dropped, memory_order_relaxed);
 
 	st->connects = atomic_load_explicit(&k->connects, memory_order_relaxed);
 	st->connect_failed = atomic_load_explicit(&k->connect_failed, memory_order_relaxed);
@@ -584,8 +580,13 @@ static void kb_free_slot(struct tg_kback *k, uint32_t id, bool reset)
 		close(s->fd);
 		s->fd = -1;
 	}
-	/* bytes never sent count out of the fill level */
+	/* bytes never sent, and never read, count out of the fill levels
+	 * (the worker touches neither ring after its close) */
 	atomic_fetch_add_explicit(&k->tx_out, kb_used(&s->tx), memory_order_relaxed);
+	atomic_fetch_add_explicit(&k->rx_dropped,
+				  atomic_load_explicit(&s->rx.head, memory_order_relaxed) -
+				  atomic_load_explicit(&s->rx.tail, memory_order_acquire),
+				  memory_order_relaxed);
 	if (s->h_closing)
 		k->h_lingering--;
 	s->h_closing = false;

@@ -73,8 +73,8 @@ enum tg_kback_ev {
 	TG_KB_FAILED = 2,     /**< the connect failed (refused, unreachable) */
 	TG_KB_READABLE = 4,   /**< bytes or the end of the stream to read */
 	TG_KB_WRITABLE = 8,   /**< room in the send ring */
-	TG_KB_ERROR = 16,     /**< the connection failed (reset) and every
-				   byte before it was read */
+	TG_KB_ERROR = 16,     /**< the connection failed (reset), once;
+				   the bytes before it are still read */
 };
 
 /** One event of a connection, with the user data of its connect. */

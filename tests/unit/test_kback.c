@@ -450,7 +450,7 @@ static void test_peer_reset(void)
 	CU_ASSERT(ok);
 	CU_ASSERT_EQUAL(last, -ECONNRESET);
 	CU_ASSERT(tg_kback_send(kb, id, buf, 10) == -1);
-	(void)error_ev;
+	CU_ASSERT(error_ev);
 	tg_kback_close(kb, id);
 	kb_wait_free();
 	peer_join(&p);
