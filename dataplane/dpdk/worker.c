@@ -524,6 +524,66 @@ static void tg_dp_accept(struct tg_dpdk_worker *w, struct tg_tcp_conn *c)
 	tg_tcp_set_udata(c, TG_UD(tg_flow_gen(f), tg_flow_slot(f), TG_UD_CLIENT));
 }
 
+/* What happened to a flow's backend connection, of either kind. */
+enum {
+	TG_DP_BE_CONNECTED = 1,
+	TG_DP_BE_ERROR = 2,     /* refused while connecting, later a reset */
+	TG_DP_BE_WRITABLE = 4,
+	TG_DP_BE_READABLE = 8,
+};
+
+/* An event of the backend side of the flow in @p slot of generation
+ * @p gen, on our TCP's connection @p c or (c NULL) the kernel backend
+ * @p kb: the same steps for both. */
+static void tg_dp_backend_event(struct tg_dpdk_worker *w, uint32_t slot, uint32_t gen,
+				const struct tg_tcp_conn *c, uint32_t kb, unsigned ev)
+{
+	struct tg_dp_flow *d = &w->df[slot];
+	struct tg_flow *f;
+
+	/* the flow and its connection must still be the ones of the event:
+	 * the engine may have let them go earlier in this batch */
+#define TG_DP_BE_LIVE()                                                        \
+	((f = tg_flow_find(w->e, slot, gen)) != NULL &&                         \
+	 (c != NULL ? !d->kb_on && d->c[TG_FLOW_BACKEND] == c                   \
+		    : d->kb_on && d->kb == kb))
+	if (!TG_DP_BE_LIVE())
+		return;
+	if (d->connecting) {
+		if (ev & TG_DP_BE_CONNECTED) {
+			d->connecting = false;
+			tg_flow_backend_connected(w->e, f);
+			if (!TG_DP_BE_LIVE())
+				return;
+		} else if (ev & TG_DP_BE_ERROR) {
+			/* refused, unreachable or timed out: the connection
+			 * goes (a kernel one back to its helper), the engine
+			 * tries the next backend */
+			if (d->kb_on)
+				tg_kback_close(w->kb, d->kb);
+			else
+				tg_tcp_close(d->c[TG_FLOW_BACKEND]);
+			d->c[TG_FLOW_BACKEND] = NULL;
+			d->kb_on = false;
+			d->connecting = false;
+			tg_flow_backend_failed(w->e, f);
+			return;
+		} else {
+			return;
+		}
+	}
+	/* a reset is read like data: what came before it still goes out */
+	if (ev & TG_DP_BE_ERROR) {
+		tg_flow_on_reset(w->e, f, TG_FLOW_BACKEND);
+		return;
+	}
+	if (ev & TG_DP_BE_WRITABLE)
+		tg_flow_on_writable(w->e, f, TG_FLOW_BACKEND);
+	if ((ev & TG_DP_BE_READABLE) && TG_DP_BE_LIVE())
+		tg_flow_on_readable(w->e, f, TG_FLOW_BACKEND);
+#undef TG_DP_BE_LIVE
+}
+
 static void tg_dp_event(struct tg_dpdk_worker *w, const struct tg_tcp_event *ev)
 {
 	uint64_t u = (uint64_t)(uintptr_t)ev->udata;
@@ -543,93 +603,43 @@ static void tg_dp_event(struct tg_dpdk_worker *w, const struct tg_tcp_event *ev)
 	}
 	if (kind == TG_UD_LISTEN)
 		return;
+	if (kind == TG_UD_BACKEND) {
+		tg_dp_backend_event(w, slot, gen, ev->c, 0,
+				    ((ev->ev & TG_TCP_EV_CONNECTED) ? TG_DP_BE_CONNECTED : 0) |
+				    ((ev->ev & TG_TCP_EV_ERROR) ? TG_DP_BE_ERROR : 0) |
+				    ((ev->ev & TG_TCP_EV_WRITABLE) ? TG_DP_BE_WRITABLE : 0) |
+				    ((ev->ev & TG_TCP_EV_READABLE) ? TG_DP_BE_READABLE : 0));
+		return;
+	}
 	/* the flow and its connection must still be the ones of the event:
 	 * the engine may have let them go earlier in this batch */
 #define TG_DP_LIVE()                                                           \
 	((f = tg_flow_find(w->e, slot, gen)) != NULL &&                         \
-	 (d = &w->df[slot])->c[kind] == ev->c)
+	 (d = &w->df[slot])->c[TG_FLOW_CLIENT] == ev->c)
 	if (!TG_DP_LIVE())
 		return;
-	if (kind == TG_UD_CLIENT) {
-		if (ev->ev & TG_TCP_EV_ERROR) {
-			tg_flow_on_reset(w->e, f, TG_FLOW_CLIENT);
-			return;
-		}
-		if (ev->ev & TG_TCP_EV_READABLE)
-			tg_flow_on_readable(w->e, f, TG_FLOW_CLIENT);
-		if ((ev->ev & TG_TCP_EV_WRITABLE) && TG_DP_LIVE())
-			tg_flow_on_writable(w->e, f, TG_FLOW_CLIENT);
-		return;
-	}
-	if (d->connecting) {
-		if (ev->ev & TG_TCP_EV_CONNECTED) {
-			d->connecting = false;
-			tg_flow_backend_connected(w->e, f);
-			if (!TG_DP_LIVE())
-				return;
-		} else if (ev->ev & TG_TCP_EV_ERROR) {
-			/* refused, unreachable or timed out: the engine tries
-			 * the next backend */
-			tg_tcp_close(d->c[TG_FLOW_BACKEND]);
-			d->c[TG_FLOW_BACKEND] = NULL;
-			d->connecting = false;
-			tg_flow_backend_failed(w->e, f);
-			return;
-		} else {
-			return;
-		}
-	}
-	/* a reset is read like data: what came before it still goes out */
 	if (ev->ev & TG_TCP_EV_ERROR) {
-		tg_flow_on_reset(w->e, f, TG_FLOW_BACKEND);
+		tg_flow_on_reset(w->e, f, TG_FLOW_CLIENT);
 		return;
 	}
-	if (ev->ev & TG_TCP_EV_WRITABLE)
-		tg_flow_on_writable(w->e, f, TG_FLOW_BACKEND);
-	if ((ev->ev & TG_TCP_EV_READABLE) && TG_DP_LIVE())
-		tg_flow_on_readable(w->e, f, TG_FLOW_BACKEND);
+	if (ev->ev & TG_TCP_EV_READABLE)
+		tg_flow_on_readable(w->e, f, TG_FLOW_CLIENT);
+	if ((ev->ev & TG_TCP_EV_WRITABLE) && TG_DP_LIVE())
+		tg_flow_on_writable(w->e, f, TG_FLOW_CLIENT);
 #undef TG_DP_LIVE
 }
 
-/* An event of a kernel backend: as those of our TCP's backend side. */
+/* An event of a kernel backend (its udata our TCP's form, TG_UD). */
 static void tg_dp_kb_event(struct tg_dpdk_worker *w, const struct tg_kback_event *ev)
 {
 	uint64_t u = ev->udata;
-	uint32_t slot = (uint32_t)(u >> 2) & 0x3fffffffu;
-	uint32_t gen = (uint32_t)(u >> 32);
-	struct tg_dp_flow *d;
-	struct tg_flow *f;
 
-	/* the flow and its connection must still be the ones of the event */
-#define TG_DP_KB_LIVE()                                                        \
-	((f = tg_flow_find(w->e, slot, gen)) != NULL &&                         \
-	 (d = &w->df[slot])->kb_on && d->kb == ev->id)
-	if (!TG_DP_KB_LIVE())
-		return;
-	if (d->connecting) {
-		if (ev->ev & TG_KB_CONNECTED) {
-			d->connecting = false;
-			tg_flow_backend_connected(w->e, f);
-		} else if (ev->ev & TG_KB_FAILED) {
-			/* refused or unreachable: the slot back to the helper,
-			 * the engine tries the next backend */
-			tg_kback_close(w->kb, d->kb);
-			d->kb_on = false;
-			d->connecting = false;
-			tg_flow_backend_failed(w->e, f);
-		}
-		return;
-	}
-	/* a reset comes after every byte before it was read */
-	if (ev->ev & TG_KB_ERROR) {
-		tg_flow_on_reset(w->e, f, TG_FLOW_BACKEND);
-		return;
-	}
-	if (ev->ev & TG_KB_WRITABLE)
-		tg_flow_on_writable(w->e, f, TG_FLOW_BACKEND);
-	if ((ev->ev & TG_KB_READABLE) && TG_DP_KB_LIVE())
-		tg_flow_on_readable(w->e, f, TG_FLOW_BACKEND);
-#undef TG_DP_KB_LIVE
+	tg_dp_backend_event(w, (uint32_t)(u >> 2) & 0x3fffffffu, (uint32_t)(u >> 32),
+			    NULL, ev->id,
+			    ((ev->ev & TG_KB_CONNECTED) ? TG_DP_BE_CONNECTED : 0) |
+			    ((ev->ev & (TG_KB_FAILED | TG_KB_ERROR)) ? TG_DP_BE_ERROR : 0) |
+			    ((ev->ev & TG_KB_WRITABLE) ? TG_DP_BE_WRITABLE : 0) |
+			    ((ev->ev & TG_KB_READABLE) ? TG_DP_BE_READABLE : 0));
 }
 
 /* The kernel backends' events of now; the count. */
