@@ -228,6 +228,20 @@ class OnDpdk:
         raw = self.nsconnect(OURS, g.port, timeout)
         return ctx.wrap_socket(raw, server_hostname=sni, session=session)
 
+    def served_past(self, g, dead, n):
+        """N requests on N connections, every one served (bodies checked)
+        with the backend DEAD first in the pool; DEAD marked down, ours
+        up."""
+        ctx = ctx_for(self.pki, "1.3")
+        for i in range(n):
+            with self.py_tls(g, ctx) as s:
+                st, _, b = self.py_request(s, "GET", "/bytes/%d" % (5000 + i))
+                self.assertEqual(st, 200)
+                self.assertEqual(hashlib.sha256(b).hexdigest(), body_sha256(5000 + i))
+        g.wait_metric("tlsgate_backend_up", lambda v: v == 0, timeout=10,
+                      labels={"backend": dead})
+        self.assertEqual(g.metric("tlsgate_backend_up", {"backend": self.backend.addr}), 1)
+
     def curl(self, g, args, version="1.3", timeout=60):
         tls = ["--tlsv1.3"] if version == "1.3" else ["--tlsv1.2", "--tls-max", "1.2"]
         return self.in_ns(["curl", "-sS", "--max-time", str(timeout), "--cacert",
@@ -700,15 +714,7 @@ class Dpdk(OnDpdk, E2E):
         down; every request is served."""
         dead = "%s:9" % LINUX
         g = self.gate(backends=[dead, self.backend.addr])
-        ctx = ctx_for(self.pki, "1.3")
-        for i in range(8):
-            with self.py_tls(g, ctx) as s:
-                st, _, b = self.py_request(s, "GET", "/bytes/%d" % (5000 + i))
-                self.assertEqual(st, 200)
-                self.assertEqual(hashlib.sha256(b).hexdigest(), body_sha256(5000 + i))
-        g.wait_metric("tlsgate_backend_up", lambda v: v == 0, timeout=10,
-                      labels={"backend": dead})
-        self.assertEqual(g.metric("tlsgate_backend_up", {"backend": self.backend.addr}), 1)
+        self.served_past(g, dead, 8)
         self.assertGreater(g.metric("tlsgate_backend_health_probes_total"), 0)
         self.assertIn("backend %s (default) is down" % dead, g.stderr())
 
@@ -969,15 +975,7 @@ class DpdkKernelBackends(Dpdk):
         dead_addr = dead.addr
         dead.stop()
         g = self.gate(backends=[dead_addr, self.backend.addr])
-        ctx = ctx_for(self.pki, "1.3")
-        for i in range(6):
-            with self.py_tls(g, ctx) as s:
-                st, _, b = self.py_request(s, "GET", "/bytes/%d" % (7000 + i))
-                self.assertEqual(st, 200)
-                self.assertEqual(hashlib.sha256(b).hexdigest(), body_sha256(7000 + i))
-        g.wait_metric("tlsgate_backend_up", lambda v: v == 0, timeout=10,
-                      labels={"backend": dead_addr})
-        self.assertEqual(g.metric("tlsgate_backend_up", {"backend": self.backend.addr}), 1)
+        self.served_past(g, dead_addr, 6)
         self.assertIn("backend %s (default) is down" % dead_addr, g.stderr())
         # (whether a request met the refusal before the first health
         # check marked it down is a race: test_none_reachable counts them)
