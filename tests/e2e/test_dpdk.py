@@ -967,6 +967,21 @@ class DpdkKernelBackends(Dpdk):
         self.assertIsNotNone(row, out)
         self.assertGreaterEqual(int(row.group(1)), 8)
 
+    def test_two_workers(self):
+        """Two workers, a helper thread each: 1 MiB both ways on 6
+        connections (placed on either worker), every connection to the
+        backend closed by the helpers at the end."""
+        g = self.gate(backends=[self.backend.addr], workers=2)
+        for i in range(3):
+            self.curl_both_ways(g, MIB + i, "1.3", "kb2w%d" % i)
+        g.wait_metric("tlsgate_kback_connects_total", lambda v: v >= 6, timeout=10,
+                      labels={"result": "ok"})
+        g.wait_metric("tlsgate_kback_connections", lambda v: v == 0, timeout=10)
+        m = g.metrics()
+        # one ring size per worker: both have their helper
+        self.assertEqual(g.metric("tlsgate_kback_ring_size_bytes", None, m), 2 * 65536)
+        self.assertEqual(g.metric("tlsgate_kback_connects_total", {"result": "failed"}, m), 0)
+
     def test_backend_down(self):
         """A backend on 127.0.0.1 that refuses: each request goes to the
         next one of the pool; the failures are counted; the health
