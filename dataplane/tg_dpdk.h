@@ -16,6 +16,13 @@
  * into the engine's events. Its run, drain, stop and start-up barrier are
  * those of the kernel-socket worker (tg_worker.h).
  *
+ * With tg_dpdk_conf::kernel_backends (dpdk.backend_transport = kernel)
+ * the backend side of each flow is a kernel TCP socket instead, owned by
+ * a helper thread of the worker (tg_kback.h): the worker copies bytes
+ * into and out of per-connection rings and turns the helper's events into
+ * the engine's, with no system call per byte; the client side stays on
+ * our TCP.
+ *
  * A round:
  *   tg_tcp_poll()      packets in (dispatch to other lcores), timers, output
  *   tg_tcp_events()    accepted / connected / readable / writable / error

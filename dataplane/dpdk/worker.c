@@ -3,8 +3,10 @@
  * @file worker.c
  * The DPDK transport of the flow engine: per lcore a network instance, a
  * userspace TCP and a flow engine; tg_flow_ops on tg_tcp, TCP events into
- * the engine's events, backend health probes through the same TCP. The
- * TLS flows themselves are the flow engine's (dataplane/flow).
+ * the engine's events, backend health probes through the same TCP; or,
+ * with kernel backends, the backend side of the ops on the worker's
+ * kback helper (kback.c) and its events. The TLS flows themselves are the
+ * flow engine's (dataplane/flow).
  */
 #include "dpdk_int.h"
 
