@@ -162,7 +162,8 @@ ssize_t tg_kback_send(struct tg_kback *k, uint32_t id, const uint8_t *p,
 		      size_t len);
 
 /** Which of TG_KB_READABLE / TG_KB_WRITABLE the worker wants now
- *  (level-triggered, as the flow engine's events). */
+ *  (level-triggered, as the flow engine's events; before the connect's
+ *  end they are kept and apply once it is up). */
 void tg_kback_want(struct tg_kback *k, uint32_t id, bool readable,
 		   bool writable);
 

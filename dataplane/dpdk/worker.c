@@ -211,8 +211,7 @@ static ssize_t tg_dp_recv(void *tctx, struct tg_flow *f, enum tg_flow_side side,
 	struct tg_tcp_conn *c = tg_df(tctx, f)->c[side];
 
 	if (tg_dp_kb(tctx, f, side))
-		return tg_kback_recv(tg_kb(tctx), tg_df(tctx, f)->kb,
-				     iov, iovcnt);
+		return tg_kback_recv(tg_kb(tctx), tg_df(tctx, f)->kb, iov, iovcnt);
 	return c != NULL ? tg_tcp_recv(c, iov, iovcnt) : -ENOTCONN;
 }
 
@@ -222,8 +221,7 @@ static ssize_t tg_dp_send(void *tctx, struct tg_flow *f, enum tg_flow_side side,
 	struct tg_tcp_conn *c = tg_df(tctx, f)->c[side];
 
 	if (tg_dp_kb(tctx, f, side))
-		return tg_kback_send(tg_kb(tctx), tg_df(tctx, f)->kb,
-				     p, len);
+		return tg_kback_send(tg_kb(tctx), tg_df(tctx, f)->kb, p, len);
 	return c != NULL ? tg_tcp_send(c, p, len) : -1;
 }
 
@@ -232,11 +230,10 @@ static void tg_dp_want(void *tctx, struct tg_flow *f, enum tg_flow_side side,
 {
 	struct tg_dp_flow *d = tg_df(tctx, f);
 
+	/* kept while a connect is under way: they apply once it is up
+	 * (its end reports itself) */
 	if (tg_dp_kb(tctx, f, side)) {
-		/* a connect under way reports itself: the wants wait */
-		if (!d->connecting)
-			tg_kback_want(tg_kb(tctx), d->kb,
-				      readable, writable);
+		tg_kback_want(tg_kb(tctx), d->kb, readable, writable);
 		return;
 	}
 	/* a connect under way reports CONNECTED or ERROR on its own */
