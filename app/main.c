@@ -345,11 +345,12 @@ static void tg_gate_worker_lcores(unsigned *lc)
  * (a thread sharing the worker's CPU would cost two thread switches per
  * handshake round trip).
  */
-static TG_MUST_CHECK tg_result tg_gate_start_control(struct tg_ctl *ctl)
+/* The CPUs we may use that no worker's lcore has (the control thread's,
+ * the kernel backends' helpers'). */
+static void tg_gate_spare_cpus(cpu_set_t *spare)
 {
-	cpu_set_t workers, spare;
+	cpu_set_t workers;
 	unsigned lc[RTE_MAX_LCORE];
-	char buf[128];
 
 	tg_gate_worker_lcores(lc);
 	CPU_ZERO(&workers);
@@ -358,10 +359,18 @@ static TG_MUST_CHECK tg_result tg_gate_start_control(struct tg_ctl *ctl)
 
 		CPU_OR(&workers, &workers, &c);
 	}
-	CPU_ZERO(&spare);
+	CPU_ZERO(spare);
 	for (int c = 0; c < CPU_SETSIZE; c++)
 		if (CPU_ISSET(c, &g_cpus) && !CPU_ISSET(c, &workers))
-			CPU_SET(c, &spare);
+			CPU_SET(c, spare);
+}
+
+static TG_MUST_CHECK tg_result tg_gate_start_control(struct tg_ctl *ctl)
+{
+	cpu_set_t spare;
+	char buf[128];
+
+	tg_gate_spare_cpus(&spare);
 	if (g_cfg.control == TG_CFG_CONTROL_INLINE ||
 	    (g_cfg.control == TG_CFG_CONTROL_AUTO && CPU_COUNT(&spare) == 0 &&
 	     g_cfg.workers == 1)) {
@@ -465,6 +474,7 @@ static int tg_gate_run(void)
 	struct tg_dpdk_conf *dc = NULL;
 	struct tg_dpdk_stats *nstats = NULL;
 	struct tg_dpdk_port *dport = NULL;
+	cpu_set_t kb_cpus;
 	atomic_uint finished = 0;
 	pthread_t sig_thread, health_thread;
 	bool health = false;
@@ -631,6 +641,13 @@ static int tg_gate_run(void)
 			.ready = tg_gate_ready,
 		};
 	}
+	/* the helpers of kernel backends where the control thread may be:
+	 * off the workers' lcores if a CPU is left, else on all of ours */
+	if (kback) {
+		tg_gate_spare_cpus(&kb_cpus);
+		if (CPU_COUNT(&kb_cpus) == 0)
+			kb_cpus = g_cpus;
+	}
 	for (i = 0; dpdk && i < g_cfg.workers; i++) {
 		dc[i] = (struct tg_dpdk_conf){
 			.w = wc[i], .port = dport, .queue = (uint16_t)i,
@@ -641,6 +658,7 @@ static int tg_gate_run(void)
 			.health_interval_ms = i == 0 && !kback ? g_cfg.health_interval_ms : 0,
 			.stats = &nstats[i], .finished = &finished,
 			.kernel_backends = kback,
+			.kback_cpus = kback ? &kb_cpus : NULL,
 		};
 	}
 	if (kback)

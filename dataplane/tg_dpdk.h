@@ -128,6 +128,8 @@ struct tg_dpdk_conf {
 	 *  checks are then not the worker's (health_interval_ms 0). */
 	bool kernel_backends;
 	uint32_t kback_ring;        /**< bytes per ring (0: 64 KiB) */
+	/** CPUs of its helper thread (NULL: the worker's lcore's) */
+	const cpu_set_t *kback_cpus;
 };
 
 /**

@@ -907,6 +907,12 @@ tg_result tg_kback_new(const struct tg_kback_conf *c, struct tg_kback **out)
 		return tg_error(TG_E_IO);
 	}
 	k->started = true;
+	/* off the worker's lcore where the application says: a helper on
+	 * a poll-mode lcore's CPU would get what the scheduler leaves */
+	if (c->cpus != NULL && CPU_COUNT(c->cpus) > 0 &&
+	    pthread_setaffinity_np(k->th, sizeof(*c->cpus), c->cpus) != 0)
+		TG_WARN("kernel backends %u: cannot place the helper on its CPUs",
+			c->id);
 	*out = k;
 	return TG_OK;
 }

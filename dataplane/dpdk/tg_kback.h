@@ -44,6 +44,7 @@
 #ifndef TG_KBACK_H
 #define TG_KBACK_H
 
+#include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -65,6 +66,9 @@ struct tg_kback_conf {
 	int wake_fd;         /**< the worker's eventfd, written when the
 				  worker waits and events came (-1: none) */
 	unsigned id;         /**< for the thread's name and logs */
+	/** CPUs of the helper thread (NULL: those of the thread that
+	 *  creates it, the worker's lcore) */
+	const cpu_set_t *cpus;
 };
 
 /** What tg_kback_events() reports of a connection. */

@@ -800,6 +800,7 @@ tg_result tg_dpdk_worker_new(const struct tg_dpdk_conf *c, struct tg_dpdk_worker
 		 * helper hands it back: room for a second one per slot */
 		struct tg_kback_conf kc = { .max_conns = 2 * tg_flow_engine_slots(w->e) + 64,
 					    .ring_size = c->kback_ring,
+					    .cpus = c->kback_cpus,
 					    .wake_fd = c->w.wake_fd, .id = c->w.flow.id };
 
 		r = tg_kback_new(&kc, &w->kb);

@@ -945,6 +945,10 @@ class DpdkKernelBackends(Dpdk):
         tlsgate stats."""
         g = self.gate(backends=[self.backend.addr])
         self.assertIn("backends through kernel sockets", g.stderr())
+        # the helper off the worker's lcore, where the control thread is
+        cpus = self.thread_cpus(g.proc.pid)
+        self.assertIn("tg-kback-0", cpus, cpus)
+        self.assertEqual(cpus["tg-kback-0"], cpus.get("tg-ctl"), cpus)
         for n in (0, MIB, 20 * MIB):
             self.curl_both_ways(g, n, "1.3", "kb%d" % n)
         self.curl_both_ways(g, MIB + 3, "1.2", "kb12")
@@ -966,6 +970,21 @@ class DpdkKernelBackends(Dpdk):
         row = re.search(r"^0\s+(\d+)\s+(\d+)\s", out.split("kernel backends:")[1], re.M)
         self.assertIsNotNone(row, out)
         self.assertGreaterEqual(int(row.group(1)), 8)
+
+    @staticmethod
+    def thread_cpus(pid):
+        """{thread name: its Cpus_allowed_list} of process PID."""
+        out = {}
+        for tid in os.listdir("/proc/%d/task" % pid):
+            try:
+                with open("/proc/%d/task/%s/comm" % (pid, tid)) as f:
+                    name = f.read().strip()
+                with open("/proc/%d/task/%s/status" % (pid, tid)) as f:
+                    m = re.search(r"^Cpus_allowed_list:\s*(\S+)", f.read(), re.M)
+            except OSError:
+                continue
+            out[name] = m.group(1) if m else None
+        return out
 
     def test_two_workers(self):
         """Two workers, a helper thread each: 1 MiB both ways on 6
