@@ -404,6 +404,25 @@ static const struct net_family net_families[] = {
 	{ "tlsgate_backend_health_probes_total", "counter",
 	  "Backend health probes started through the DPDK port.", NULL,
 	  { { NULL, NOFF(health_probes) } } },
+	/* dpdk.backend_transport = kernel (zero otherwise) */
+	{ "tlsgate_kback_connects_total", "counter",
+	  "Kernel backend connects of the worker's helper thread: made, failed.",
+	  "result",
+	  { { "ok", NOFF(kb.connects) }, { "failed", NOFF(kb.connect_failed) } } },
+	{ "tlsgate_kback_connections", "gauge",
+	  "Kernel backend connections of the worker (until the helper closed them).",
+	  NULL, { { NULL, NOFF(kb.conns) } } },
+	{ "tlsgate_kback_ring_bytes", "gauge",
+	  "Bytes in the kernel backends' rings: to the backends (the worker's, not sent yet), from them (not read yet).",
+	  "dir",
+	  { { "to_backend", NOFF(kb.tx_bytes) }, { "from_backend", NOFF(kb.rx_bytes) } } },
+	{ "tlsgate_kback_ring_size_bytes", "gauge",
+	  "Bytes of each ring of a kernel backend connection (one each way).", NULL,
+	  { { NULL, NOFF(kb.ring_bytes) } } },
+	{ "tlsgate_kback_queue", "gauge",
+	  "Connections queued between the worker and its helper thread, each way.",
+	  "dir",
+	  { { "to_helper", NOFF(kb.q_ops) }, { "to_worker", NOFF(kb.q_events) } } },
 };
 
 static void wr_net(struct tg_wr *w, const struct tg_admin_src *src)
@@ -993,13 +1012,15 @@ struct cli_row {
 	double acc, active, full, resumed, failed, sealed, opened, in, out;
 	/* the DPDK transport's */
 	double rx, tx, tcp_open, rtx, net_drop, tcp_drop, mfree, mbufs, tso;
+	/* kernel backends (dpdk.backend_transport = kernel) */
+	double kb_ok, kb_failed, kb_conns, kb_to, kb_from;
 };
 
 #define CLI_ROW_FIRST offsetof(struct cli_row, acc)
 #define CLI_ROW_N ((sizeof(struct cli_row) - CLI_ROW_FIRST) / sizeof(double))
-_Static_assert(offsetof(struct cli_row, tso) - CLI_ROW_FIRST == 17 * sizeof(double) &&
-	       sizeof(struct cli_row) == offsetof(struct cli_row, tso) + sizeof(double),
-	       "struct cli_row: the 18 doubles acc .. tso, nothing else, after seen");
+_Static_assert(offsetof(struct cli_row, kb_from) - CLI_ROW_FIRST == 22 * sizeof(double) &&
+	       sizeof(struct cli_row) == offsetof(struct cli_row, kb_from) + sizeof(double),
+	       "struct cli_row: the 23 doubles acc .. kb_from, nothing else, after seen");
 
 /* Add every counter of @p r to @p tot. */
 static void cli_row_add(struct cli_row *tot, const struct cli_row *r)
@@ -1032,6 +1053,7 @@ struct cli_table {
 	double uptime, inflight;
 	bool has_uptime, has_inflight;
 	bool has_net;           /**< the DPDK transport's counters came */
+	bool has_kb;            /**< with kernel backends (a ring size) */
 };
 
 static void cli_table_free(struct cli_table *t)
@@ -1198,7 +1220,29 @@ static void cli_add(struct cli_table *t, const struct cli_sample *s)
 		l = cli_label(s, "what");
 		if (l != NULL && strcmp(l, "frames") == 0)
 			r->tso += s->value;
+	} else if (strcmp(n, "tlsgate_kback_ring_size_bytes") == 0) {
+		t->has_kb = t->has_kb || s->value > 0;
+	} else if (strcmp(n, "tlsgate_kback_connects_total") == 0) {
+		l = cli_label(s, "result");
+		if (l != NULL && strcmp(l, "ok") == 0)
+			r->kb_ok += s->value;
+		else if (l != NULL && strcmp(l, "failed") == 0)
+			r->kb_failed += s->value;
+	} else if (strcmp(n, "tlsgate_kback_connections") == 0) {
+		r->kb_conns += s->value;
+	} else if (strcmp(n, "tlsgate_kback_ring_bytes") == 0) {
+		l = cli_label(s, "dir");
+		if (l != NULL && strcmp(l, "to_backend") == 0)
+			r->kb_to += s->value;
+		else if (l != NULL && strcmp(l, "from_backend") == 0)
+			r->kb_from += s->value;
 	}
+}
+
+static void cli_print_kb_row(FILE *out, const char *label, const struct cli_row *r)
+{
+	fprintf(out, "%-7s %12.0f %12.0f %9.0f %14.0f %14.0f\n", label, r->kb_ok,
+		r->kb_failed, r->kb_conns, r->kb_to, r->kb_from);
 }
 
 static void cli_print_net_row(FILE *out, const char *label, const struct cli_row *r)
@@ -1273,6 +1317,11 @@ static void cli_print(FILE *out, const char *where, struct cli_table *t)
 			"worker", "packets in", "packets out", "tcp open",
 			"retransmit", "net drops", "tcp drops", "mbufs free", "tso frames");
 		cli_print_rows(out, t, cli_print_net_row);
+	}
+	if (t->has_kb) {
+		fprintf(out, "\nkernel backends:\n%-7s %12s %12s %9s %14s %14s\n",
+			"worker", "connects", "failed", "open", "ring to be", "ring from be");
+		cli_print_rows(out, t, cli_print_kb_row);
 	}
 
 	for (unsigned i = 0; i < t->n_be; i++) {

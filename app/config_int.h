@@ -142,6 +142,7 @@ extern const struct tg_cfg_enum tg_cfg_control_names[];
 extern const struct tg_cfg_enum tg_cfg_proxy_names[];
 extern const struct tg_cfg_enum tg_cfg_policy_names[];
 extern const struct tg_cfg_enum tg_cfg_transport_names[];
+extern const struct tg_cfg_enum tg_cfg_backend_transport_names[];
 
 /** Look @p s up in @p t; false when it is no name there. */
 bool tg_cfg_enum_parse(const struct tg_cfg_enum *t, const char *s, int *out);

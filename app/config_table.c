@@ -56,6 +56,12 @@ const struct tg_cfg_enum tg_cfg_transport_names[] = {
 	{ NULL, 0 },
 };
 
+const struct tg_cfg_enum tg_cfg_backend_transport_names[] = {
+	{ "dpdk", TG_CFG_BACKEND_DPDK },
+	{ "kernel", TG_CFG_BACKEND_KERNEL },
+	{ NULL, 0 },
+};
+
 const char *const tg_cfg_section_title[TG_SEC__COUNT] = {
 	[TG_SEC_GENERAL] = "General",
 	[TG_SEC_FRONTEND] = "Frontend",
@@ -369,6 +375,11 @@ const struct tg_setting tg_settings[] = {
 	  .min = 0, .max = 100000, .def = 100, .unit = "us",
 	  .help = "an idle worker's first wait after work; each wait that finds nothing doubles it up to dpdk.idle_sleep (0: every wait dpdk.idle_sleep)",
 	  .sample = "50" },
+	{ .key = "dpdk.backend_transport", .flag = "dpdk-backends",
+	  .arg = "MODE", T_ENUM(dpdk_backend_transport, tg_cfg_backend_transport_names),
+	  .section = TG_SEC_DPDK, .def = TG_CFG_BACKEND_DPDK,
+	  .help = "how backends are reached: dpdk (our TCP through the port) or kernel (kernel sockets of a helper thread per worker: backends on this host or behind the kernel's routes; a copy per byte)",
+	  .sample = "kernel" },
 	{ .key = "dpdk.impair", .flag = "impair", .arg = "SPEC", T_STR(dpdk_impair),
 	  .section = TG_SEC_DPDK, .def_str = "", .def_text = "none",
 	  .help = "debug: loss, reordering, duplication, delay on the port, seeded: seed=7,loss=1%,reorder=0.5% (docs/tcp.md)",

@@ -246,7 +246,8 @@ static void tg_gate_reload(void)
 	    strcmp(next.dpdk_addr6, g_cfg.dpdk_addr6) != 0 ||
 	    strcmp(next.dpdk_gw, g_cfg.dpdk_gw) != 0 ||
 	    strcmp(next.dpdk_gw6, g_cfg.dpdk_gw6) != 0 ||
-	    strcmp(next.dpdk_impair, g_cfg.dpdk_impair) != 0)
+	    strcmp(next.dpdk_impair, g_cfg.dpdk_impair) != 0 ||
+	    next.dpdk_backend_transport != g_cfg.dpdk_backend_transport)
 		TG_NOTICE("reload: transport and dpdk.* changes take effect at the next restart");
 	TG_NOTICE("reload: done (%u certificates, %u backend pools)", next.n_certs,
 		  next.backends.n_pools);
@@ -344,11 +345,12 @@ static void tg_gate_worker_lcores(unsigned *lc)
  * (a thread sharing the worker's CPU would cost two thread switches per
  * handshake round trip).
  */
-static TG_MUST_CHECK tg_result tg_gate_start_control(struct tg_ctl *ctl)
+/* The CPUs we may use that no worker's lcore has (the control thread's,
+ * the kernel backends' helpers'). */
+static void tg_gate_spare_cpus(cpu_set_t *spare)
 {
-	cpu_set_t workers, spare;
+	cpu_set_t workers;
 	unsigned lc[RTE_MAX_LCORE];
-	char buf[128];
 
 	tg_gate_worker_lcores(lc);
 	CPU_ZERO(&workers);
@@ -357,10 +359,18 @@ static TG_MUST_CHECK tg_result tg_gate_start_control(struct tg_ctl *ctl)
 
 		CPU_OR(&workers, &workers, &c);
 	}
-	CPU_ZERO(&spare);
+	CPU_ZERO(spare);
 	for (int c = 0; c < CPU_SETSIZE; c++)
 		if (CPU_ISSET(c, &g_cpus) && !CPU_ISSET(c, &workers))
-			CPU_SET(c, &spare);
+			CPU_SET(c, spare);
+}
+
+static TG_MUST_CHECK tg_result tg_gate_start_control(struct tg_ctl *ctl)
+{
+	cpu_set_t spare;
+	char buf[128];
+
+	tg_gate_spare_cpus(&spare);
 	if (g_cfg.control == TG_CFG_CONTROL_INLINE ||
 	    (g_cfg.control == TG_CFG_CONTROL_AUTO && CPU_COUNT(&spare) == 0 &&
 	     g_cfg.workers == 1)) {
@@ -458,9 +468,13 @@ static int tg_gate_run(void)
 	struct tg_wk_stats *stats = NULL;
 	struct tg_admin *admin = NULL;
 	bool dpdk = g_cfg.transport == TG_CFG_TRANSPORT_DPDK;
+	/* backends on kernel sockets: every backend connection, and the
+	 * health checks, through the kernel */
+	bool kback = dpdk && g_cfg.dpdk_backend_transport == TG_CFG_BACKEND_KERNEL;
 	struct tg_dpdk_conf *dc = NULL;
 	struct tg_dpdk_stats *nstats = NULL;
 	struct tg_dpdk_port *dport = NULL;
+	cpu_set_t kb_cpus;
 	atomic_uint finished = 0;
 	pthread_t sig_thread, health_thread;
 	bool health = false;
@@ -601,8 +615,11 @@ static int tg_gate_run(void)
 	}
 	pthread_create(&sig_thread, NULL, tg_gate_signals, &set);
 	/* with the DPDK transport the backends are behind the port: worker
-	 * 0 checks them through its TCP */
-	if (g_cfg.health_interval_ms && !dpdk)
+	 * 0 checks them through its TCP; with kernel backends, kernel
+	 * connects as in the socket mode, from this thread of its own (a
+	 * blocking connect with its timeout; the worker's helper threads
+	 * serve flows only) */
+	if (g_cfg.health_interval_ms && (!dpdk || kback))
 		health = pthread_create(&health_thread, NULL, tg_gate_health, NULL) == 0;
 
 	for (i = 0; i < g_cfg.workers; i++) {
@@ -624,6 +641,13 @@ static int tg_gate_run(void)
 			.ready = tg_gate_ready,
 		};
 	}
+	/* the helpers of kernel backends where the control thread may be:
+	 * off the workers' lcores if a CPU is left, else on all of ours */
+	if (kback) {
+		tg_gate_spare_cpus(&kb_cpus);
+		if (CPU_COUNT(&kb_cpus) == 0)
+			kb_cpus = g_cpus;
+	}
 	for (i = 0; dpdk && i < g_cfg.workers; i++) {
 		dc[i] = (struct tg_dpdk_conf){
 			.w = wc[i], .port = dport, .queue = (uint16_t)i,
@@ -631,10 +655,14 @@ static int tg_gate_run(void)
 									: NULL,
 			.idle_us = g_cfg.dpdk_idle_us,
 			.idle_first_us = g_cfg.dpdk_idle_first_us,
-			.health_interval_ms = i == 0 ? g_cfg.health_interval_ms : 0,
+			.health_interval_ms = i == 0 && !kback ? g_cfg.health_interval_ms : 0,
 			.stats = &nstats[i], .finished = &finished,
+			.kernel_backends = kback,
+			.kback_cpus = kback ? &kb_cpus : NULL,
 		};
 	}
+	if (kback)
+		TG_NOTICE("dpdk: backends through kernel sockets (dpdk.backend_transport = kernel): a helper thread per worker");
 	if (dpdk && tg_net_impair_active(&g_cfg.dpdk_imp))
 		TG_WARN("dpdk: impairment on (%s): a debugging option", g_cfg.dpdk_impair);
 	for (i = 0; i < g_cfg.n_listen; i++)

@@ -51,6 +51,13 @@ enum tg_cfg_control {
 	TG_CFG_CONTROL_INLINE,   /**< in the worker (one worker only) */
 };
 
+/** How the DPDK transport reaches the backends. */
+enum tg_cfg_backend_transport {
+	TG_CFG_BACKEND_DPDK = 0,  /**< our TCP through the port */
+	TG_CFG_BACKEND_KERNEL,    /**< kernel sockets of a helper thread per
+				       worker (dataplane/dpdk/kback.c) */
+};
+
 /** The transport under the flow engine. */
 enum tg_cfg_transport {
 	TG_CFG_TRANSPORT_SOCKETS = 0, /**< the kernel's TCP (dataplane/sock) */
@@ -144,6 +151,7 @@ struct tg_config {
 	bool dpdk_tso;                   /**< TCP segmentation offload where the
 					      port has it */
 	char dpdk_impair[256];           /**< impairment spec (debug), "" = none */
+	enum tg_cfg_backend_transport dpdk_backend_transport; /**< default dpdk */
 	/** The port as the DPDK transport takes it (validation fills it
 	 *  from the dpdk_* strings above). */
 	struct tg_dpdk_port_conf dpdk_port;

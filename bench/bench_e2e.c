@@ -718,6 +718,11 @@ static void e2e_usage(FILE *f)
 "  --idle-first-us N  dpdk: the first idle wait after work, doubled by\n"
 "                  each wait that finds nothing up to --idle-us (default\n"
 "                  %u, as tlsgate's dpdk.idle_first; 0 = always --idle-us)\n"
+"  --dpdk-backends M  dpdk: dpdk (default; the backend on our TCP beside\n"
+"                  the clients) or kernel (tlsgate's dpdk.backend_transport\n"
+"                  = kernel: the worker reaches the socket side's backend\n"
+"                  thread on 127.0.0.1 through its helper thread, whose CPU\n"
+"                  time counts as the server's)\n"
 "  --keep          keep the temporary directory (configs, logs)\n"
 "  -v, --verbose   progress lines and the exact commands on stderr\n"
 "  -h, --help      this text\n"
@@ -788,7 +793,8 @@ static void e2e_parse(int argc, char **argv, struct e2e_opts *o)
 {
 	enum { O_SIZES = 256, O_SECONDS, O_CONNS, O_WORKERS, O_CORE, O_SUITE,
 	       O_SERVERS, O_TLSGATE, O_JSON, O_PLOT, O_KEEP, O_COALESCE,
-	       O_ROUNDS, O_TLS, O_TRANSPORT, O_CONTROL, O_IDLE, O_IDLE_FIRST };
+	       O_ROUNDS, O_TLS, O_TRANSPORT, O_CONTROL, O_IDLE, O_IDLE_FIRST,
+	       O_DPDK_BACKENDS };
 	static const struct option lo[] = {
 		{ "sizes", required_argument, NULL, O_SIZES },
 		{ "seconds", required_argument, NULL, O_SECONDS },
@@ -808,6 +814,7 @@ static void e2e_parse(int argc, char **argv, struct e2e_opts *o)
 		{ "control", required_argument, NULL, O_CONTROL },
 		{ "idle-us", required_argument, NULL, O_IDLE },
 		{ "idle-first-us", required_argument, NULL, O_IDLE_FIRST },
+		{ "dpdk-backends", required_argument, NULL, O_DPDK_BACKENDS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -930,6 +937,15 @@ static void e2e_parse(int argc, char **argv, struct e2e_opts *o)
 			o->ctl_inline = strcmp(optarg, "inline") == 0;
 			ctl_given = true;
 			break;
+		case O_DPDK_BACKENDS:
+			if (strcmp(optarg, "dpdk") != 0 &&
+			    strcmp(optarg, "kernel") != 0)
+				tg_bench_usage_error(E2E_CMD, "bad --dpdk-backends "
+						     "'%s' (expected dpdk or "
+						     "kernel)", optarg);
+			o->kback = strcmp(optarg, "kernel") == 0;
+			ctl_given = true;
+			break;
 		case O_IDLE:
 			if (tg_failed(tg_bench_parse_u32(optarg, 0, 100000,
 							 &o->idle_us)))
@@ -998,8 +1014,9 @@ static void e2e_parse(int argc, char **argv, struct e2e_opts *o)
 			tg_bench_usage_error(E2E_CMD, "--transport dpdk: one "
 					     "worker, one round, no --coalesce");
 	} else if (ctl_given || idle_given || idle_first_given) {
-		tg_bench_usage_error(E2E_CMD, "--control, --idle-us and "
-				     "--idle-first-us go with --transport dpdk");
+		tg_bench_usage_error(E2E_CMD, "--control, --idle-us, "
+				     "--idle-first-us and --dpdk-backends go with "
+				     "--transport dpdk");
 	}
 	if (sizes == NULL)
 		sizes = "1k,1m,100m";

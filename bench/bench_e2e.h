@@ -56,6 +56,8 @@ struct e2e_opts {
 	bool json, verbose, keep, coalesce;
 	bool dpdk;           /**< --transport dpdk (bench_e2e_dpdk.c) */
 	bool ctl_inline;     /**< --control inline (DPDK transport) */
+	bool kback;          /**< --dpdk-backends kernel: the DPDK worker's
+				  backend on kernel sockets (its helper) */
 	uint32_t idle_us;    /**< --idle-us: the DPDK worker's longest idle wait */
 	uint32_t idle_first_us; /**< --idle-first-us: its first idle wait */
 };

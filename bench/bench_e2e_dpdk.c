@@ -398,6 +398,7 @@ struct ed_dpdk {
 	atomic_int run;
 	_Atomic pid_t wtid;
 	pid_t ctid;
+	pid_t ktid;          /* --dpdk-backends kernel: the worker's helper */
 	struct tg_backends_cur be;
 	struct tg_ctl *ctl;
 	struct tg_ctl_hscfg cfg;
@@ -445,7 +446,8 @@ static double ed_tid_cpu(pid_t tid)
 
 static double ed_srv_cpu(const struct ed_dpdk *d)
 {
-	return ed_tid_cpu(atomic_load(&d->wtid)) + ed_tid_cpu(d->ctid);
+	return ed_tid_cpu(atomic_load(&d->wtid)) + ed_tid_cpu(d->ctid) +
+	       ed_tid_cpu(d->ktid);
 }
 
 /* the tid of this process's thread named @p name (0: none) */
@@ -1155,7 +1157,12 @@ static bool ed_server_up(struct ed_dpdk *d)
 	memset(&bc, 0, sizeof(bc));
 	bc.n_pools = 1;
 	snprintf(bc.pools[0].name, sizeof(bc.pools[0].name), "default");
-	ed_addr_set(&bc.pools[0].be[0], ED_ADDR_A, ED_BE_PORT);
+	/* --dpdk-backends kernel: the kernel backend thread (started
+	 * first, e->be_port), through the worker's helper */
+	if (e->o.kback)
+		ed_addr_set(&bc.pools[0].be[0], "127.0.0.1", e->be_port);
+	else
+		ed_addr_set(&bc.pools[0].be[0], ED_ADDR_A, ED_BE_PORT);
 	bc.pools[0].n_be = 1;
 	if (tg_failed(tg_backends_new(&bc, &b)))
 		return false;
@@ -1180,6 +1187,7 @@ static bool ed_server_up(struct ed_dpdk *d)
 		.port = d->port_b, .queue = 0, .idle_us = e->o.idle_us,
 		.idle_first_us = e->o.idle_first_us,
 		.stats = &d->nst, .finished = &d->finished, .linger_ms = 200,
+		.kernel_backends = e->o.kback,
 	};
 	if (rte_eal_remote_launch(ed_worker_lcore, d, d->lcore) != 0)
 		return false;
@@ -1187,6 +1195,15 @@ static bool ed_server_up(struct ed_dpdk *d)
 	d->ctid = e->o.ctl_inline ? 0 : ed_find_thread("tg-ctl");
 	/* the worker listens, answers ARP; our side learns its address */
 	ed_poll_ms(d, 100);
+	/* its helper thread (started by the worker, on the server CPU; it
+	 * names itself, which a loaded machine may take a while to run) */
+	for (int i = 0; e->o.kback && d->ktid == 0 && i < 40; i++) {
+		d->ktid = ed_find_thread("tg-kback-0");
+		if (d->ktid == 0)
+			ed_poll_ms(d, 50);
+	}
+	if (e->o.kback && d->ktid == 0)
+		return false;
 	return atomic_load(&d->wtid) > 0 &&
 	       rte_eal_get_lcore_state(d->lcore) == RUNNING;
 }
@@ -1385,8 +1402,8 @@ static void ed_print_table(const struct e2e_env *e, const struct ed_res *res)
 	       "connections, %.3g s per run\n",
 	       ed_ver(e), e->o.suite, e->o.core, e->cli_list, e->o.conns, e->o.seconds);
 	printf("tlsgate-dpdk: DPDK transport on net_memif (no hugepages), "
-	       "control plane %s, idle waits %u..%u us; its CPU-s = worker lcore "
-	       "%s thread CPU time.\n"
+	       "control plane %s, idle waits %u..%u us, backend %s; its CPU-s = "
+	       "worker lcore %s%sthread CPU time.\n"
 	       "tlsgate, haproxy%s: on loopback sockets; CPU-s = utime + stime of "
 	       "the server's processes.\n"
 	       "Client of tlsgate-dpdk: our handshake engine (client role) and "
@@ -1394,7 +1411,11 @@ static void ed_print_table(const struct e2e_env *e, const struct ed_res *res)
 	       e->o.ctl_inline ? "inline in the worker" : "thread on the server CPU",
 	       e->o.idle_first_us && e->o.idle_first_us < e->o.idle_us
 		       ? e->o.idle_first_us : e->o.idle_us,
-	       e->o.idle_us, e->o.ctl_inline ? "" : "+ control-plane",
+	       e->o.idle_us,
+	       e->o.kback ? "on kernel sockets (the socket side's backend thread)"
+			  : "on our TCP",
+	       e->o.ctl_inline ? "" : "+ control-plane ",
+	       e->o.kback ? "+ kernel backends' helper " : "",
 	       res->have[1 + SRV_HITCH] ? ", hitch" : "");
 	printf("%-14s %-13s", "test", "unit");
 	for (int s = 0; s < ED__N; s++)
@@ -1456,6 +1477,7 @@ static void ed_json_meas(struct tg_json *j, const struct e2e_env *e, int s,
 		tg_json_str(j, "control", e->o.ctl_inline ? "inline" : "thread");
 		tg_json_uint(j, "idle_us", e->o.idle_us);
 		tg_json_uint(j, "idle_first_us", e->o.idle_first_us);
+		tg_json_str(j, "backends", e->o.kback ? "kernel" : "dpdk");
 	}
 	tg_json_bool(j, "ok", m->ok);
 	tg_json_num(j, "wall_s", m->wall_s);
@@ -1572,22 +1594,27 @@ int e2e_dpdk_run(struct e2e_env *e)
 	tg_bench_print_build(e->o.json ? stderr : stdout);
 	tg_progress_init(&prog, !e->o.json || e->o.verbose,
 			 (1 + nsock) * (e->o.nsizes + 2));
+	/* the kernel backend thread: the socket side's, and with
+	 * --dpdk-backends kernel the DPDK worker's too (started first, on
+	 * this thread's CPU, the client CPU, before the EAL pins it) */
+	(void)sched_setaffinity(0, sizeof(e->cli_cpus), &e->cli_cpus);
+	if ((nsock > 0 || e->o.kback) && !kbe_start(&kbe)) {
+		fprintf(stderr, "%s e2e: the backend thread did not start\n",
+			TG_BENCH_PROG);
+		return TG_BENCH_EXIT_FAIL;
+	}
+	e->be_port = kbe.port;
 	if (!ed_dpdk_all(e, &res, &prog))
 		rc = TG_BENCH_EXIT_FAIL;
 	/* the EAL pinned this thread to lcore 0's CPU: the client CPU */
 	(void)sched_setaffinity(0, sizeof(e->cli_cpus), &e->cli_cpus);
 	if (nsock > 0) {
-		if (!kbe_start(&kbe)) {
-			fprintf(stderr, "%s e2e: the backend thread did not start\n",
-				TG_BENCH_PROG);
-			return TG_BENCH_EXIT_FAIL;
-		}
-		e->be_port = kbe.port;
 		for (int s = 0; s < SRV__N; s++)
 			if (e->o.srv[s] && e->have[s])
 				ed_sock_server(e, (enum e2e_srv)s, &res, &prog);
-		kbe_stop(&kbe);
 	}
+	if (nsock > 0 || e->o.kback)
+		kbe_stop(&kbe);
 	if (e->o.json)
 		ed_print_json(e, &res);
 	else

@@ -16,6 +16,13 @@
  * into the engine's events. Its run, drain, stop and start-up barrier are
  * those of the kernel-socket worker (tg_worker.h).
  *
+ * With tg_dpdk_conf::kernel_backends (dpdk.backend_transport = kernel)
+ * the backend side of each flow is a kernel TCP socket instead, owned by
+ * a helper thread of the worker (tg_kback.h): the worker copies bytes
+ * into and out of per-connection rings and turns the helper's events into
+ * the engine's, with no system call per byte; the client side stays on
+ * our TCP.
+ *
  * A round:
  *   tg_tcp_poll()      packets in (dispatch to other lcores), timers, output
  *   tg_tcp_events()    accepted / connected / readable / writable / error
@@ -45,6 +52,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "tg_kback.h"
 #include "tg_net.h"
 #include "tg_result.h"
 #include "tg_tcp.h"
@@ -80,6 +88,9 @@ struct tg_dpdk_stats {
 	uint64_t pool_avail;       /**< free packet buffers (gauge) */
 	uint64_t pool_size;        /**< packet buffers in its pool */
 	uint64_t health_probes;    /**< backend health probes started */
+	/** Kernel backends (dpdk.backend_transport = kernel; all zero
+	 *  otherwise): connects, rings' fill levels */
+	struct tg_kback_stats kb;
 } __attribute__((aligned(64)));
 
 /** What a DPDK worker needs; filled by app/ (or a test) before launch. */
@@ -114,6 +125,13 @@ struct tg_dpdk_conf {
 	uint64_t (*now_us)(void *ctx);
 	void *clock_ctx;            /**< given to now_us */
 	uint64_t tcp_seed;          /**< 0: random ISN secret (tests replay) */
+	/** Backends on kernel sockets owned by a helper thread of this
+	 *  worker (tg_kback.h) instead of our TCP through the port; health
+	 *  checks are then not the worker's (health_interval_ms 0). */
+	bool kernel_backends;
+	uint32_t kback_ring;        /**< bytes per ring (0: 64 KiB) */
+	/** CPUs of its helper thread (NULL: the worker's lcore's) */
+	const cpu_set_t *kback_cpus;
 };
 
 /**

@@ -3,8 +3,10 @@
  * @file worker.c
  * The DPDK transport of the flow engine: per lcore a network instance, a
  * userspace TCP and a flow engine; tg_flow_ops on tg_tcp, TCP events into
- * the engine's events, backend health probes through the same TCP. The
- * TLS flows themselves are the flow engine's (dataplane/flow).
+ * the engine's events, backend health probes through the same TCP; or,
+ * with kernel backends, the backend side of the ops on the worker's
+ * kback helper (kback.c) and its events. The TLS flows themselves are the
+ * flow engine's (dataplane/flow).
  */
 #include "dpdk_int.h"
 
@@ -25,6 +27,7 @@
 
 #include "tg_backend.h"
 #include "tg_flow.h"
+#include "tg_kback.h"
 #include "tg_log.h"
 
 #define TG_DP_LISTEN_MAX 8
@@ -55,6 +58,8 @@ _Static_assert(sizeof(uintptr_t) == 8, "the user data holds 64 bits");
 struct tg_dp_flow {
 	struct tg_tcp_conn *c[2]; /* client, backend (NULL: none) */
 	bool connecting;          /* the backend's connect is under way */
+	bool kb_on;               /* the backend is a kernel socket: kb */
+	uint32_t kb;              /* its connection in the worker's kback */
 };
 
 /* A health probe of one backend. */
@@ -72,6 +77,9 @@ struct tg_dpdk_worker {
 	struct tg_tcp_listener *lst[TG_DP_LISTEN_MAX];
 	unsigned n_lst;
 	struct tg_dp_flow *df;         /* by flow slot */
+	/* backends on kernel sockets (dpdk.backend_transport = kernel),
+	 * NULL: through our TCP */
+	struct tg_kback *kb;
 	unsigned idle;                 /* rounds without work */
 	unsigned wait_us;              /* the last idle wait (0: none since work) */
 	uint64_t next_publish_ms;
@@ -81,6 +89,7 @@ struct tg_dpdk_worker {
 	uint64_t next_health_ms;
 	uint64_t probes;
 	struct tg_tcp_event ev[TG_DP_EVENTS];
+	struct tg_kback_event kev[TG_DP_EVENTS];
 };
 
 static uint64_t tg_dp_now_ms(const struct tg_dpdk_worker *w)
@@ -146,6 +155,20 @@ static bool tg_dp_addr_any(const struct tg_net_addr *a)
 
 /* ---- the transport's operations ------------------------------------------------------ */
 
+static struct tg_kback *tg_kb(void *tctx)
+{
+	return ((struct tg_dpdk_worker *)tctx)->kb;
+}
+
+/* The backend side of @p f is a kernel socket of the helper (kback.c):
+ * every op of that side goes there; the client side stays on our TCP. */
+static bool tg_dp_kb(void *tctx, const struct tg_flow *f, enum tg_flow_side side)
+{
+	struct tg_dpdk_worker *w = tctx;
+
+	return side == TG_FLOW_BACKEND && w->kb != NULL && w->df[tg_flow_slot(f)].kb_on;
+}
+
 static tg_result tg_dp_connect(void *tctx, struct tg_flow *f, const struct tg_addr *addr)
 {
 	struct tg_dpdk_worker *w = tctx;
@@ -157,6 +180,18 @@ static tg_result tg_dp_connect(void *tctx, struct tg_flow *f, const struct tg_ad
 
 	if (!tg_dp_addr(&addr->sa, &dst, &port) || port == 0)
 		return tg_error(TG_E_IO);
+	if (w->kb != NULL) {
+		r = tg_kback_connect(w->kb, &addr->sa,
+				     (uint64_t)(uintptr_t)TG_UD(tg_flow_gen(f), tg_flow_slot(f),
+								TG_UD_BACKEND),
+				     &d->kb);
+		/* no free slot: none can be made now */
+		if (tg_failed(r))
+			return tg_error(r.code == TG_E_INVAL ? TG_E_IO : TG_E_NOMEM);
+		d->kb_on = true;
+		d->connecting = true;
+		return TG_OK;
+	}
 	r = tg_tcp_connect(w->tcp, &dst, port,
 			   TG_UD(tg_flow_gen(f), tg_flow_slot(f), TG_UD_BACKEND), &c);
 	if (tg_failed(r)) {
@@ -175,6 +210,8 @@ static ssize_t tg_dp_recv(void *tctx, struct tg_flow *f, enum tg_flow_side side,
 {
 	struct tg_tcp_conn *c = tg_df(tctx, f)->c[side];
 
+	if (tg_dp_kb(tctx, f, side))
+		return tg_kback_recv(tg_kb(tctx), tg_df(tctx, f)->kb, iov, iovcnt);
 	return c != NULL ? tg_tcp_recv(c, iov, iovcnt) : -ENOTCONN;
 }
 
@@ -183,6 +220,8 @@ static ssize_t tg_dp_send(void *tctx, struct tg_flow *f, enum tg_flow_side side,
 {
 	struct tg_tcp_conn *c = tg_df(tctx, f)->c[side];
 
+	if (tg_dp_kb(tctx, f, side))
+		return tg_kback_send(tg_kb(tctx), tg_df(tctx, f)->kb, p, len);
 	return c != NULL ? tg_tcp_send(c, p, len) : -1;
 }
 
@@ -191,6 +230,12 @@ static void tg_dp_want(void *tctx, struct tg_flow *f, enum tg_flow_side side,
 {
 	struct tg_dp_flow *d = tg_df(tctx, f);
 
+	/* kept while a connect is under way: they apply once it is up
+	 * (its end reports itself) */
+	if (tg_dp_kb(tctx, f, side)) {
+		tg_kback_want(tg_kb(tctx), d->kb, readable, writable);
+		return;
+	}
 	/* a connect under way reports CONNECTED or ERROR on its own */
 	if (d->c[side] != NULL && !(side == TG_FLOW_BACKEND && d->connecting))
 		tg_tcp_want(d->c[side], readable, writable);
@@ -200,7 +245,9 @@ static void tg_dp_shutdown(void *tctx, struct tg_flow *f, enum tg_flow_side side
 {
 	struct tg_tcp_conn *c = tg_df(tctx, f)->c[side];
 
-	if (c != NULL)
+	if (tg_dp_kb(tctx, f, side))
+		tg_kback_shutdown(tg_kb(tctx), tg_df(tctx, f)->kb);
+	else if (c != NULL)
 		tg_tcp_shutdown(c);
 }
 
@@ -208,6 +255,13 @@ static void tg_dp_abort(void *tctx, struct tg_flow *f, enum tg_flow_side side)
 {
 	struct tg_dp_flow *d = tg_df(tctx, f);
 
+	if (tg_dp_kb(tctx, f, side)) {
+		/* the slot is the helper's from here (tg_kback.h) */
+		tg_kback_abort(tg_kb(tctx), d->kb);
+		d->kb_on = false;
+		d->connecting = false;
+		return;
+	}
 	if (d->c[side] == NULL)
 		return;
 	tg_tcp_abort(d->c[side]);
@@ -228,6 +282,9 @@ static void tg_dp_release(void *tctx, struct tg_flow *f)
 			tg_tcp_close(d->c[i]);
 		d->c[i] = NULL;
 	}
+	if (d->kb_on)
+		tg_kback_close(tg_kb(tctx), d->kb);
+	d->kb_on = false;
 	d->connecting = false;
 }
 
@@ -236,6 +293,8 @@ static uint32_t tg_dp_peek(void *tctx, struct tg_flow *f, enum tg_flow_side side
 {
 	struct tg_tcp_conn *c = tg_df(tctx, f)->c[side];
 
+	if (tg_dp_kb(tctx, f, side))
+		return tg_kback_peek(tg_kb(tctx), tg_df(tctx, f)->kb, p);
 	return c != NULL ? tg_tcp_peek(c, p) : 0;
 }
 
@@ -244,7 +303,9 @@ static void tg_dp_consume(void *tctx, struct tg_flow *f, enum tg_flow_side side,
 {
 	struct tg_tcp_conn *c = tg_df(tctx, f)->c[side];
 
-	if (c != NULL)
+	if (tg_dp_kb(tctx, f, side))
+		tg_kback_consume(tg_kb(tctx), tg_df(tctx, f)->kb, n);
+	else if (c != NULL)
 		tg_tcp_consume(c, n);
 }
 
@@ -258,6 +319,13 @@ static int tg_dp_connect_check(void *tctx, struct tg_flow *f)
 	struct tg_dp_flow *d = tg_df(tctx, f);
 	struct tg_tcp_info in;
 
+	if (d->connecting && tg_dp_kb(tctx, f, TG_FLOW_BACKEND)) {
+		int st = tg_kback_connect_state(tg_kb(tctx), d->kb);
+
+		if (st > 0)
+			d->connecting = false;
+		return st;
+	}
 	if (!d->connecting || d->c[TG_FLOW_BACKEND] == NULL)
 		return 0;
 	tg_tcp_info(d->c[TG_FLOW_BACKEND], &in);
@@ -282,6 +350,11 @@ static uint8_t *tg_dp_send_reserve(void *tctx, struct tg_flow *f,
 {
 	struct tg_tcp_conn *c = tg_df(tctx, f)->c[side];
 
+	/* not from a kernel backend's send ring: a record's prefix would
+	 * have to lie before the bytes committed (NULL: the engine opens
+	 * the record in its own buffer and sends its plaintext) */
+	if (tg_dp_kb(tctx, f, side))
+		return NULL;
 	return c != NULL ? tg_tcp_send_reserve(c, prefix, len) : NULL;
 }
 
@@ -308,6 +381,8 @@ static uint32_t tg_dp_pending(void *tctx, struct tg_flow *f,
 {
 	struct tg_tcp_conn *c = tg_df(tctx, f)->c[side];
 
+	if (tg_dp_kb(tctx, f, side))
+		return tg_kback_pending(tg_kb(tctx), tg_df(tctx, f)->kb);
 	return c != NULL ? tg_tcp_recv_avail(c) : 0;
 }
 
@@ -444,7 +519,68 @@ static void tg_dp_accept(struct tg_dpdk_worker *w, struct tg_tcp_conn *c)
 	d->c[TG_FLOW_CLIENT] = c;
 	d->c[TG_FLOW_BACKEND] = NULL;
 	d->connecting = false;
+	d->kb_on = false;
 	tg_tcp_set_udata(c, TG_UD(tg_flow_gen(f), tg_flow_slot(f), TG_UD_CLIENT));
+}
+
+/* What happened to a flow's backend connection, of either kind. */
+enum {
+	TG_DP_BE_CONNECTED = 1,
+	TG_DP_BE_ERROR = 2,     /* refused while connecting, later a reset */
+	TG_DP_BE_WRITABLE = 4,
+	TG_DP_BE_READABLE = 8,
+};
+
+/* An event of the backend side of the flow in @p slot of generation
+ * @p gen, on our TCP's connection @p c or (c NULL) the kernel backend
+ * @p kb: the same steps for both. */
+static void tg_dp_backend_event(struct tg_dpdk_worker *w, uint32_t slot, uint32_t gen,
+				const struct tg_tcp_conn *c, uint32_t kb, unsigned ev)
+{
+	struct tg_dp_flow *d = &w->df[slot];
+	struct tg_flow *f;
+
+	/* the flow and its connection must still be the ones of the event:
+	 * the engine may have let them go earlier in this batch */
+#define TG_DP_BE_LIVE()                                                        \
+	((f = tg_flow_find(w->e, slot, gen)) != NULL &&                         \
+	 (c != NULL ? !d->kb_on && d->c[TG_FLOW_BACKEND] == c                   \
+		    : d->kb_on && d->kb == kb))
+	if (!TG_DP_BE_LIVE())
+		return;
+	if (d->connecting) {
+		if (ev & TG_DP_BE_CONNECTED) {
+			d->connecting = false;
+			tg_flow_backend_connected(w->e, f);
+			if (!TG_DP_BE_LIVE())
+				return;
+		} else if (ev & TG_DP_BE_ERROR) {
+			/* refused, unreachable or timed out: the connection
+			 * goes (a kernel one back to its helper), the engine
+			 * tries the next backend */
+			if (d->kb_on)
+				tg_kback_close(w->kb, d->kb);
+			else
+				tg_tcp_close(d->c[TG_FLOW_BACKEND]);
+			d->c[TG_FLOW_BACKEND] = NULL;
+			d->kb_on = false;
+			d->connecting = false;
+			tg_flow_backend_failed(w->e, f);
+			return;
+		} else {
+			return;
+		}
+	}
+	/* a reset is read like data: what came before it still goes out */
+	if (ev & TG_DP_BE_ERROR) {
+		tg_flow_on_reset(w->e, f, TG_FLOW_BACKEND);
+		return;
+	}
+	if (ev & TG_DP_BE_WRITABLE)
+		tg_flow_on_writable(w->e, f, TG_FLOW_BACKEND);
+	if ((ev & TG_DP_BE_READABLE) && TG_DP_BE_LIVE())
+		tg_flow_on_readable(w->e, f, TG_FLOW_BACKEND);
+#undef TG_DP_BE_LIVE
 }
 
 static void tg_dp_event(struct tg_dpdk_worker *w, const struct tg_tcp_event *ev)
@@ -466,52 +602,56 @@ static void tg_dp_event(struct tg_dpdk_worker *w, const struct tg_tcp_event *ev)
 	}
 	if (kind == TG_UD_LISTEN)
 		return;
+	if (kind == TG_UD_BACKEND) {
+		tg_dp_backend_event(w, slot, gen, ev->c, 0,
+				    ((ev->ev & TG_TCP_EV_CONNECTED) ? TG_DP_BE_CONNECTED : 0) |
+				    ((ev->ev & TG_TCP_EV_ERROR) ? TG_DP_BE_ERROR : 0) |
+				    ((ev->ev & TG_TCP_EV_WRITABLE) ? TG_DP_BE_WRITABLE : 0) |
+				    ((ev->ev & TG_TCP_EV_READABLE) ? TG_DP_BE_READABLE : 0));
+		return;
+	}
 	/* the flow and its connection must still be the ones of the event:
 	 * the engine may have let them go earlier in this batch */
 #define TG_DP_LIVE()                                                           \
 	((f = tg_flow_find(w->e, slot, gen)) != NULL &&                         \
-	 (d = &w->df[slot])->c[kind] == ev->c)
+	 (d = &w->df[slot])->c[TG_FLOW_CLIENT] == ev->c)
 	if (!TG_DP_LIVE())
 		return;
-	if (kind == TG_UD_CLIENT) {
-		if (ev->ev & TG_TCP_EV_ERROR) {
-			tg_flow_on_reset(w->e, f, TG_FLOW_CLIENT);
-			return;
-		}
-		if (ev->ev & TG_TCP_EV_READABLE)
-			tg_flow_on_readable(w->e, f, TG_FLOW_CLIENT);
-		if ((ev->ev & TG_TCP_EV_WRITABLE) && TG_DP_LIVE())
-			tg_flow_on_writable(w->e, f, TG_FLOW_CLIENT);
-		return;
-	}
-	if (d->connecting) {
-		if (ev->ev & TG_TCP_EV_CONNECTED) {
-			d->connecting = false;
-			tg_flow_backend_connected(w->e, f);
-			if (!TG_DP_LIVE())
-				return;
-		} else if (ev->ev & TG_TCP_EV_ERROR) {
-			/* refused, unreachable or timed out: the engine tries
-			 * the next backend */
-			tg_tcp_close(d->c[TG_FLOW_BACKEND]);
-			d->c[TG_FLOW_BACKEND] = NULL;
-			d->connecting = false;
-			tg_flow_backend_failed(w->e, f);
-			return;
-		} else {
-			return;
-		}
-	}
-	/* a reset is read like data: what came before it still goes out */
 	if (ev->ev & TG_TCP_EV_ERROR) {
-		tg_flow_on_reset(w->e, f, TG_FLOW_BACKEND);
+		tg_flow_on_reset(w->e, f, TG_FLOW_CLIENT);
 		return;
 	}
-	if (ev->ev & TG_TCP_EV_WRITABLE)
-		tg_flow_on_writable(w->e, f, TG_FLOW_BACKEND);
-	if ((ev->ev & TG_TCP_EV_READABLE) && TG_DP_LIVE())
-		tg_flow_on_readable(w->e, f, TG_FLOW_BACKEND);
+	if (ev->ev & TG_TCP_EV_READABLE)
+		tg_flow_on_readable(w->e, f, TG_FLOW_CLIENT);
+	if ((ev->ev & TG_TCP_EV_WRITABLE) && TG_DP_LIVE())
+		tg_flow_on_writable(w->e, f, TG_FLOW_CLIENT);
 #undef TG_DP_LIVE
+}
+
+/* An event of a kernel backend (its udata our TCP's form, TG_UD). */
+static void tg_dp_kb_event(struct tg_dpdk_worker *w, const struct tg_kback_event *ev)
+{
+	uint64_t u = ev->udata;
+
+	tg_dp_backend_event(w, (uint32_t)(u >> 2) & 0x3fffffffu, (uint32_t)(u >> 32),
+			    NULL, ev->id,
+			    ((ev->ev & TG_KB_CONNECTED) ? TG_DP_BE_CONNECTED : 0) |
+			    ((ev->ev & (TG_KB_FAILED | TG_KB_ERROR)) ? TG_DP_BE_ERROR : 0) |
+			    ((ev->ev & TG_KB_WRITABLE) ? TG_DP_BE_WRITABLE : 0) |
+			    ((ev->ev & TG_KB_READABLE) ? TG_DP_BE_READABLE : 0));
+}
+
+/* The kernel backends' events of now; the count. */
+static unsigned tg_dp_kb_events(struct tg_dpdk_worker *w)
+{
+	unsigned k;
+
+	if (w->kb == NULL)
+		return 0;
+	k = tg_kback_events(w->kb, w->kev, TG_DP_EVENTS);
+	for (unsigned i = 0; i < k; i++)
+		tg_dp_kb_event(w, &w->kev[i]);
+	return k;
 }
 
 /* ---- counters -------------------------------------------------------------------------- */
@@ -542,6 +682,13 @@ static void tg_dp_publish(struct tg_dpdk_worker *w)
 			 __ATOMIC_RELAXED);
 	__atomic_store_n(&st->pool_size, (uint64_t)mp->size, __ATOMIC_RELAXED);
 	__atomic_store_n(&st->health_probes, w->probes, __ATOMIC_RELAXED);
+	if (w->kb != NULL) {
+		struct tg_kback_stats ks;
+
+		_Static_assert(sizeof(struct tg_kback_stats) % 8 == 0, "words");
+		tg_kback_stats(w->kb, &ks);
+		tg_dp_pub(&st->kb, &ks, sizeof(st->kb));
+	}
 }
 
 /* ---- the worker ---------------------------------------------------------------------------- */
@@ -648,6 +795,16 @@ tg_result tg_dpdk_worker_new(const struct tg_dpdk_conf *c, struct tg_dpdk_worker
 	}
 	if (tg_ok(r))
 		r = tg_dp_listen(w);
+	if (tg_ok(r) && c->kernel_backends) {
+		/* a backend connection can outlive its flow's slot until the
+		 * helper hands it back: room for a second one per slot */
+		struct tg_kback_conf kc = { .max_conns = 2 * tg_flow_engine_slots(w->e) + 64,
+					    .ring_size = c->kback_ring,
+					    .cpus = c->kback_cpus,
+					    .wake_fd = c->w.wake_fd, .id = c->w.flow.id };
+
+		r = tg_kback_new(&kc, &w->kb);
+	}
 	if (tg_failed(r)) {
 		tg_dpdk_worker_free(w);
 		return r;
@@ -666,6 +823,7 @@ unsigned tg_dpdk_worker_poll(struct tg_dpdk_worker *w)
 
 	for (unsigned i = 0; i < k; i++)
 		tg_dp_event(w, &w->ev[i]);
+	k += tg_dp_kb_events(w);
 	if (w->dc->health_interval_ms != 0)
 		tg_dp_health(w);
 	tg_flow_engine_round(w->e);
@@ -698,6 +856,8 @@ static void tg_dp_linger(struct tg_dpdk_worker *w, unsigned ms,
 		/* only probes can still report (the flows are gone) */
 		for (unsigned i = 0; i < k; i++)
 			tg_dp_event(w, &w->ev[i]);
+		/* and the helper's answers to the closes (slots freed) */
+		n += tg_dp_kb_events(w);
 		tg_tcp_flush(w->tcp);
 		if (n == 0)
 			usleep(100);
@@ -707,8 +867,13 @@ static void tg_dp_linger(struct tg_dpdk_worker *w, unsigned ms,
 
 static bool tg_dp_closed(struct tg_dpdk_worker *w)
 {
-	/* every connection done with its FINs (TIME_WAIT needs no sending) */
-	return tg_tcp_stats(w->tcp)->active == 0;
+	struct tg_kback_stats ks = { 0 };
+
+	if (w->kb != NULL)
+		tg_kback_stats(w->kb, &ks);
+	/* every connection done with its FINs (TIME_WAIT needs no sending),
+	 * every kernel backend's socket closed by the helper */
+	return tg_tcp_stats(w->tcp)->active == 0 && ks.conns == 0;
 }
 
 void tg_dpdk_worker_stop(struct tg_dpdk_worker *w, unsigned linger_ms)
@@ -724,8 +889,11 @@ void tg_dpdk_worker_free(struct tg_dpdk_worker *w)
 {
 	if (w == NULL)
 		return;
-	/* the engine releases its flows through our ops: the TCP must live */
+	/* the engine releases its flows through our ops: the TCP and the
+	 * kernel backends' helper must live */
 	tg_flow_engine_free(w->e);
+	/* no more use of the helper: it is joined, its sockets closed */
+	tg_kback_free(w->kb);
 	if (w->tcp != NULL && w->pr != NULL)
 		tg_dp_probes_drop(w);
 	tg_backends_unref(w->hb);
@@ -830,9 +998,15 @@ int tg_dpdk_worker_main(void *arg)
 		}
 		if (c->idle_us != 0 && ++w->idle > TG_DP_IDLE_ROUNDS) {
 			w->wait_us = tg_dpdk_idle_next(c, w->wait_us);
-			/* a handshake answer: work follows, start over */
-			if (tg_dp_wait(c, w->wait_us))
+			/* a handshake answer or the kernel backends' helper:
+			 * work follows, start over (the helper writes the
+			 * eventfd only while we say we wait) */
+			if (w->kb != NULL && !tg_kback_sleep(w->kb))
 				w->wait_us = 0;
+			else if (tg_dp_wait(c, w->wait_us))
+				w->wait_us = 0;
+			if (w->kb != NULL)
+				tg_kback_awake(w->kb);
 		}
 	}
 	tg_dpdk_worker_stop(w, atomic_load(wc->run) == TG_STOP ? linger / 4 : linger);
