@@ -2144,6 +2144,20 @@ static void test_tls13_key_update(void)
 	env_fini(&t);
 }
 
+/* A record of 64 B of application data numbered by flow and record,
+ * sealed by the client into @p out; its plaintext appended to @p sent.
+ * Returns the record's length. */
+static size_t client_rec64(struct env *t, int flow, int k, uint8_t *out,
+			   size_t cap, uint8_t **sent, size_t *sent_len)
+{
+	char rec[64];
+
+	memset(rec, '.', sizeof(rec));
+	rec[snprintf(rec, sizeof(rec), "flow %d rec %d", flow, k)] = '.';
+	buf_append(sent, sent_len, rec, sizeof(rec));
+	return client_record(t, TG_CT_APPLICATION_DATA, rec, sizeof(rec), out, cap);
+}
+
 /*
  * TLS 1.3 records of many flows, several of each, go through one burst
  * as TLS 1.2's do (issue 18: one record of a flow per burst and four per
@@ -2164,7 +2178,6 @@ static void test_tls13_cross_flow_bursts(void)
 		uint8_t *sent[SLOTS] = { NULL };
 		size_t sent_len[SLOTS] = { 0 }, n[SLOTS] = { 0 };
 		uint64_t bursts = 0;
-		char rec[64];
 
 		env_init(&t, NULL, peek);
 		for (int i = 0; i < SLOTS; i++) {
@@ -2177,12 +2190,9 @@ static void test_tls13_cross_flow_bursts(void)
 		for (int i = 0; i < SLOTS; i++) {
 			t.cli_tx = cli[i];
 			for (int k = 0; k < 4; k++) {
-				memset(rec, '.', sizeof(rec));
-				rec[snprintf(rec, sizeof(rec), "flow %d rec %d", i, k)] = '.';
-				n[i] += client_record(&t, TG_CT_APPLICATION_DATA, rec,
-						      sizeof(rec), chunk[i] + n[i],
-						      sizeof(chunk[i]) - n[i]);
-				buf_append(&sent[i], &sent_len[i], rec, sizeof(rec));
+				n[i] += client_rec64(&t, i, k, chunk[i] + n[i],
+						     sizeof(chunk[i]) - n[i], &sent[i],
+						     &sent_len[i]);
 			}
 			t.cli_tx = NULL;
 		}
@@ -2207,12 +2217,9 @@ static void test_tls13_cross_flow_bursts(void)
 					n[i] += client_key_update(&t, TG_HS_UPDATE_NOT_REQUESTED,
 								  chunk[i] + n[i],
 								  sizeof(chunk[i]) - n[i]);
-				memset(rec, '.', sizeof(rec));
-				rec[snprintf(rec, sizeof(rec), "flow %d rec %d", i, k)] = '.';
-				n[i] += client_record(&t, TG_CT_APPLICATION_DATA, rec,
-						      sizeof(rec), chunk[i] + n[i],
-						      sizeof(chunk[i]) - n[i]);
-				buf_append(&sent[i], &sent_len[i], rec, sizeof(rec));
+				n[i] += client_rec64(&t, i, k, chunk[i] + n[i],
+						     sizeof(chunk[i]) - n[i], &sent[i],
+						     &sent_len[i]);
 			}
 			cli[i] = t.cli_tx;
 			t.cli_tx = NULL;
