@@ -50,10 +50,11 @@
  * there only if it is this long at most (header and tag included): its
  * ciphertext is kept aside first, since a KeyUpdate before it in the
  * same burst means it was opened (failed, wiped) under the key the
- * KeyUpdate retired, and it goes again under the next one. Longer ones
- * wait for the next burst: their copy would cost more than the burst
- * saves (64 B records: 0.25-0.35x TLS 1.2's per CPU-second when each
- * flow put one record in a burst and four per pass, bench/RESULTS.md) */
+ * KeyUpdate retired, and it goes again under the next one (64 B records
+ * ran at 0.27-0.49x TLS 1.2's per CPU-second when each flow put one
+ * record in a burst and four per pass, bench/RESULTS.md). Longer ones
+ * wait for the next burst: one 16 KiB record a burst already ran at
+ * TLS 1.2's rate, where a copy of each would not be free */
 #define TG_RX13_SAVE 2048
 /* TLS 1.3: KeyUpdates a client may send in a row without application
  * data between them (BoringSSL's kMaxKeyUpdates); the next one is an
