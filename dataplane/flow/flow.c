@@ -42,9 +42,20 @@
  * asynchronous crypto) */
 #define TG_FLOW_QDEPTH 256
 #define TG_HOLD_NONE UINT32_MAX /* cout: no record in flight, all may go */
-/* TLS 1.3: records of one flow opened per rx pass (one per burst: a
- * KeyUpdate changes the key of the record after it, RFC 8446 §4.6.3) */
+/* TLS 1.3: bursts of one flow's records per rx pass (a KeyUpdate
+ * changes the key of the record after it, RFC 8446 §4.6.3: a flow's
+ * records in flight are one burst's) */
 #define TG_RX13_PER_PASS 4
+/* TLS 1.3: a record after the first of its flow in a burst is opened
+ * there only if it is this long at most (header and tag included): its
+ * ciphertext is kept aside first, since a KeyUpdate before it in the
+ * same burst means it was opened (failed, wiped) under the key the
+ * KeyUpdate retired, and it goes again under the next one (64 B records
+ * ran at 0.27-0.49x TLS 1.2's per CPU-second when each flow put one
+ * record in a burst and four per pass, bench/RESULTS.md). Longer ones
+ * wait for the next burst: one 16 KiB record a burst already ran at
+ * TLS 1.2's rate, where a copy of each would not be free */
+#define TG_RX13_SAVE 2048
 /* TLS 1.3: KeyUpdates a client may send in a row without application
  * data between them (BoringSSL's kMaxKeyUpdates); the next one is an
  * unexpected_message */
@@ -159,7 +170,12 @@ struct tg_flow {
 	uint8_t hsfrag[8];         /* a KeyUpdate cut across records */
 	uint8_t hsfrag_len;
 	uint32_t rx_pass;          /* the rx pass it was last counted in */
-	uint8_t rx_n;              /* its records opened in that pass */
+	uint8_t rx_n;              /* its bursts of records in that pass */
+	/* TLS 1.3: the read key's generation (one more at each KeyUpdate
+	 * received); the session a KeyUpdate retired while records opened
+	 * under it were still in flight, freed once they are back */
+	uint8_t rx_kgen;
+	struct tg_accel_sess *rx_old;
 	/* Reservations in the transport's send streams (tg_flow_ops::
 	 * send_reserve; docs/decisions.md): records sealed where the client's
 	 * stream continues (tx_resv of them in flight: the reservations
@@ -189,6 +205,9 @@ struct tg_frec {
 				SEAL_RESV: the bytes its reservation commits
 				when it is back (its last record), else 0 */
 	uint8_t kind;        /* ::tg_frec_kind */
+	uint8_t kgen;        /* open: its flow's rx_kgen when framed */
+	bool saved;          /* open: its ciphertext is in save */
+	uint8_t *save;       /* TG_RX13_SAVE bytes of the engine's */
 };
 
 struct tg_flow_engine {
@@ -212,6 +231,7 @@ struct tg_flow_engine {
 				  to their flows (TG_FLOW_QDEPTH) */
 	uint16_t n_rxd;
 	struct tg_frec *frec;  /* TG_FLOW_QDEPTH record descriptors */
+	uint8_t *rx_save;      /* TG_RX13_SAVE bytes for each of them */
 	struct tg_frec **frec_free;
 	unsigned n_frec_free;
 	uint64_t drain_deadline; /* 0: not draining */
@@ -533,6 +553,7 @@ static void tg_flow_reap(struct tg_flow_engine *e, struct tg_flow *f)
 		e->ops->release(e->tctx, f);
 	f->t_released = true;
 	tg_accel_sess_free(f->rx);
+	tg_accel_sess_free(f->rx_old);
 	tg_accel_sess_free(f->tx);
 	/* TLS 1.3: the traffic secrets and KeyUpdate state go with the
 	 * sessions (no record in flight can need them any more) */
@@ -548,7 +569,7 @@ static void tg_flow_reap(struct tg_flow_engine *e, struct tg_flow *f)
 	tg_buf_release(e, &f->cin);
 	tg_buf_release(e, &f->cout);
 	tg_buf_release(e, &f->bout);
-	f->rx = f->tx = NULL;
+	f->rx = f->tx = f->rx_old = NULL;
 	/* in_rx/in_tx/touched stay: the slot may still sit in a queue of
 	 * this iteration, and the passes reset them */
 	f->state = FL_FREE;
@@ -647,11 +668,13 @@ static void tg_flow_alert(struct tg_flow *f, uint8_t level, uint8_t desc)
 /*
  * TLS 1.3 KeyUpdate (RFC 8446 §4.6.3, §7.2) of one direction: the next
  * application traffic secret, its keys, a new record session from
- * sequence 0 in place of the old one, which is freed. No record of that
- * direction may be in the accel queue then (it would run on the freed
- * session): our KeyUpdate waits for the flow's seals (tg_ku_due's
- * callers), and a TLS 1.3 flow has at most one open in flight, the one
- * whose KeyUpdate this is (tg_rx_pass). False when the session cannot
+ * sequence 0 in place of the old one, which is freed. No seal may be in
+ * the accel queue then (it would run on the freed session): our
+ * KeyUpdate waits for the flow's seals (tg_ku_due's callers). Opens of
+ * the records after the client's KeyUpdate in its burst may be (a TLS
+ * 1.3 flow's opens in flight are one burst's, tg_rx_pass): they ran or
+ * run under the old key, which is kept (rx_old) until they are back, and
+ * go again under the new one (rx_kgen). False when the session cannot
  * be made, or records are in flight after all (the caller closes the
  * flow).
  */
@@ -662,8 +685,7 @@ static bool tg_flow_rekey(struct tg_flow_engine *e, struct tg_flow *f, bool tx)
 	struct tg_keys k;
 	tg_result r;
 
-	if (tx ? f->cout.pin != 0 || f->tx_resv != 0
-	       : f->cin.pin != 0 || f->rx_peek != 0 || f->rx_resv != 0)
+	if (tx ? f->cout.pin != 0 || f->tx_resv != 0 : f->rx_old != NULL)
 		return false;
 	r = tg_ks_update((enum tg_hash)f->s13.hash, secret);
 	if (tg_ok(r))
@@ -679,8 +701,12 @@ static bool tg_flow_rekey(struct tg_flow_engine *e, struct tg_flow *f, bool tx)
 		tg_accel_sess_free(f->tx);
 		f->tx = s;
 	} else {
-		tg_accel_sess_free(f->rx);
+		if (f->cin.pin != 0 || f->rx_peek != 0 || f->rx_resv != 0)
+			f->rx_old = f->rx;
+		else
+			tg_accel_sess_free(f->rx);
 		f->rx = s;
+		f->rx_kgen++;
 	}
 	return true;
 }
@@ -1253,6 +1279,7 @@ static struct tg_frec *tg_frec_get(struct tg_flow_engine *e, struct tg_flow *f,
 	x->f = f;
 	x->kind = kind;
 	x->resv = 0;
+	x->saved = false;
 	return x;
 }
 
@@ -1283,6 +1310,12 @@ static void tg_rx_unpend(struct tg_flow *f, const struct tg_frec *x)
 	} else {
 		f->cin.pin--;
 		f->cin_pend -= x->r.rec_len;
+	}
+	/* the last open under a key a KeyUpdate retired is back */
+	if (f->rx_old != NULL && f->cin.pin == 0 && f->rx_peek == 0 &&
+	    f->rx_resv == 0) {
+		tg_accel_sess_free(f->rx_old);
+		f->rx_old = NULL;
 	}
 }
 
@@ -1318,6 +1351,14 @@ static uint16_t tg_rx_frame(struct tg_flow_engine *e, struct tg_flow *f,
 		}
 		if (end - off < TG_REC_HDR_LEN + (uint32_t)h.len || *budget < h.len)
 			break;
+		/* TLS 1.3: a record after the flow's first in this burst
+		 * is kept aside first (a KeyUpdate before it would have it
+		 * opened under the retired key); a long one waits */
+		if (n > 0 && f->s13.len != 0 &&
+		    TG_REC_HDR_LEN + (uint32_t)h.len > TG_RX13_SAVE) {
+			f->rx_more = true;
+			break;
+		}
 		/* RFC 8446 §5: once protected, every TLS 1.3 record is
 		 * application_data outside; a change_cipher_spec (or
 		 * anything else) after the handshake is an
@@ -1334,6 +1375,11 @@ static uint16_t tg_rx_frame(struct tg_flow_engine *e, struct tg_flow *f,
 		x->r = (struct tg_rec){ .sess = f->rx, .buf = buf, .cap = cap,
 					.rec_off = off,
 					.rec_len = TG_REC_HDR_LEN + h.len, .udata = x };
+		x->kgen = f->rx_kgen;
+		if (n > 0 && f->s13.len != 0) {
+			memcpy(x->save, buf + off, x->r.rec_len);
+			x->saved = true;
+		}
 		rp[n++] = &x->r;
 		if (kind == TG_FR_OPEN_RESV) {
 			/* its plaintext stays where it is opened */
@@ -1618,10 +1664,14 @@ static uint16_t tg_asm_frame(struct tg_flow_engine *e, struct tg_flow *f,
  *
  * TLS 1.3: a KeyUpdate inside a record changes the key of the next one
  * (RFC 8446 §4.6.3), and the inner type is known only once the record is
- * open; so a TLS 1.3 flow has one record in flight at most, and is
- * gathered again when it is back (rx_more), up to TG_RX13_PER_PASS
- * records per pass. With a CPU backend the record is back at once and
- * the flow goes in the next burst of the same pass, as before the queue.
+ * open; so a TLS 1.3 flow has the records of one burst in flight at
+ * most, and is gathered again when they are back (rx_more), up to
+ * TG_RX13_PER_PASS bursts per pass. Its records after the first in a
+ * burst are kept aside (TG_RX13_SAVE): those behind a KeyUpdate ran
+ * under the retired key, get their ciphertext back and are opened again
+ * under the next key in a later burst (rx_kgen). With a CPU backend the
+ * records are back at once and the flow goes in the next burst of the
+ * same pass, as before the queue.
  */
 static void tg_rx_pass(struct tg_flow_engine *e)
 {
@@ -1645,10 +1695,10 @@ static void tg_rx_pass(struct tg_flow_engine *e)
 			f->in_rx = false;
 			if ((f->state != FL_OPEN && f->state != FL_CONNECT) || f->c_notify)
 				continue;
-			/* TLS 1.3: one record of the flow per burst, since a
-			 * KeyUpdate inside one changes the key of the next
-			 * (the inner type is known only once it is open); a
-			 * few bursts per pass (docs/decisions.md) */
+			/* TLS 1.3: the flow's records in one burst at a time,
+			 * since a KeyUpdate inside one changes the key of the
+			 * next (the inner type is known only once it is
+			 * open); a few bursts per pass (docs/decisions.md) */
 			if (f->rx_pass != e->rx_pass) {
 				f->rx_pass = e->rx_pass;
 				f->rx_n = 0;
@@ -1656,8 +1706,8 @@ static void tg_rx_pass(struct tg_flow_engine *e)
 			if (f->s13.len != 0) {
 				if (f->rx_n >= TG_RX13_PER_PASS)
 					continue;
-				/* its record in flight first: it may carry a
-				 * KeyUpdate; back, it queues the flow again */
+				/* its records in flight first: they may carry
+				 * a KeyUpdate; back, they queue the flow again */
 				if (f->cin.pin != 0 || f->rx_peek != 0 ||
 				    f->rx_resv != 0) {
 					f->rx_more = true;
@@ -1694,8 +1744,7 @@ static void tg_rx_pass(struct tg_flow_engine *e)
 							    TG_FLOW_CLIENT, &p);
 
 				k = tg_rx_frame(e, f, p, len, f->peek_pend, len,
-						&budget, rp + n,
-						f->s13.len != 0 ? 1 : (uint16_t)(room - n),
+						&budget, rp + n, (uint16_t)(room - n),
 						TG_FR_OPEN_PEEK);
 				/* none whole there (one record across the
 				 * transport's buffers): copied once into the
@@ -1714,12 +1763,11 @@ static void tg_rx_pass(struct tg_flow_engine *e)
 				k = tg_rx_frame(e, f, f->cin.p, f->cin.cap,
 						f->cin.off + f->cin_pend,
 						f->cin.off + f->cin.len, &budget,
-						rp + n,
-						f->s13.len != 0 ? 1 : (uint16_t)(room - n),
+						rp + n, (uint16_t)(room - n),
 						TG_FR_OPEN);
 			}
 			n += k;
-			f->rx_n += (uint8_t)k;
+			f->rx_n += k > 0;
 		}
 		if (n > 0) {
 			took = tg_accel_open_submit(e->q, rp, n);
@@ -1771,13 +1819,28 @@ static void tg_rx_pass(struct tg_flow_engine *e)
 			 * pass queued by the last round's progress would
 			 * otherwise wait for the timer) */
 			tg_touch(e, f);
+			/* TLS 1.3: behind a KeyUpdate of its burst, opened
+			 * (failed, wiped) under the key that KeyUpdate
+			 * retired: its ciphertext back, to be opened under
+			 * the next key (whatever its status: the client
+			 * must not use the old key after its KeyUpdate) */
+			if (x->kgen != f->rx_kgen && f->state != FL_CLOSING) {
+				if (!x->saved) { /* not reached: the first of a
+						    burst is never behind it */
+					tg_rx_fatal(e, f, TG_ALERT_INTERNAL_ERROR);
+				} else {
+					memcpy(r->buf + r->rec_off, x->save,
+					       r->rec_len);
+					f->rx_more = true;
+				}
+			}
 			/* all done: what was left for want of room is next */
 			if (f->rx_more && f->cin.pin == 0 && f->rx_peek == 0 &&
 			    f->rx_resv == 0) {
 				f->rx_more = false;
 				tg_rx_requeue(e, f, &q);
 			}
-			if (f->state == FL_CLOSING)
+			if (f->state == FL_CLOSING || x->kgen != f->rx_kgen)
 				continue;
 			if (x->kind == TG_FR_OPEN_PEEK) {
 				e->ops->consume(e->tctx, f, TG_FLOW_CLIENT, r->rec_len);
@@ -2410,15 +2473,18 @@ tg_result tg_flow_engine_new(const struct tg_flow_conf *conf,
 	e->tq = calloc(max, sizeof(*e->tq));
 	e->act = calloc(max, sizeof(*e->act));
 	e->frec = calloc(TG_FLOW_QDEPTH, sizeof(*e->frec));
+	e->rx_save = malloc((size_t)TG_FLOW_QDEPTH * TG_RX13_SAVE);
 	e->frec_free = calloc(TG_FLOW_QDEPTH, sizeof(*e->frec_free));
 	e->rxd = calloc(TG_FLOW_QDEPTH, sizeof(*e->rxd));
 	if (!e->flows || !e->free_slots || !e->rxq || !e->txq || !e->tq || !e->act ||
-	    !e->frec || !e->frec_free || !e->rxd) {
+	    !e->frec || !e->rx_save || !e->frec_free || !e->rxd) {
 		tg_flow_engine_free(e);
 		return tg_error(TG_E_NOMEM);
 	}
-	for (unsigned i = 0; i < TG_FLOW_QDEPTH; i++)
+	for (unsigned i = 0; i < TG_FLOW_QDEPTH; i++) {
+		e->frec[i].save = e->rx_save + (size_t)i * TG_RX13_SAVE;
 		tg_frec_put(e, &e->frec[TG_FLOW_QDEPTH - 1 - i]);
+	}
 	/* the records of every flow of the engine go through one queue: a
 	 * crypto PMD runs them asynchronously, the CPU backends at submit */
 	{
@@ -2491,6 +2557,7 @@ void tg_flow_engine_free(struct tg_flow_engine *e)
 	free(e->tq);
 	free(e->act);
 	free(e->frec);
+	free(e->rx_save);
 	free(e->frec_free);
 	free(e->rxd);
 	free(e);
