@@ -343,6 +343,15 @@ static struct pk accept_conn(struct tx *x, bool ts, bool ws)
 	return syn_ack;
 }
 
+/* the stacks up, a connection accepted from the peer with timestamps
+ * and window scaling: the start of most tests below */
+static void up_accepted(struct tx *x)
+{
+	up(x, NULL);
+	TG_ASSERT_OK(tg_tcp_listen(x->t, 80, NULL, NULL));
+	accept_conn(x, true, true);
+}
+
 /* a peer segment with the current sequence numbers and timestamps */
 static struct pk seg(struct tx *x, uint8_t flags, const char *data)
 {
@@ -600,9 +609,7 @@ static void test_data_and_delayed_ack(void)
 	struct iovec iov = { buf, sizeof(buf) };
 	static char big[1449];
 
-	up(&x, NULL);
-	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
-	accept_conn(&x, true, true);
+	up_accepted(&x);
 	/* one small segment: no ACK before the delayed-ACK time */
 	send_seg(&x, ACK | PSH, "hello");
 	run(&x);
@@ -748,9 +755,7 @@ static void test_fast_retransmit(void)
 	uint32_t base;
 	struct tg_tcp_info in;
 
-	up(&x, NULL);
-	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
-	accept_conn(&x, true, true);
+	up_accepted(&x);
 	base = x.our;
 	for (unsigned i = 0; i < sizeof(out); i++)
 		out[i] = (uint8_t)(i * 7);
@@ -915,6 +920,13 @@ static void rack_warm(struct tx *x, unsigned rtt_ms, unsigned n)
 	}
 }
 
+/* up_accepted() and an RTT of 20 ms (RACK's tests) */
+static void up_warm(struct tx *x)
+{
+	up_accepted(x);
+	rack_warm(x, 20, 24);
+}
+
 /* @p n MSS segments of @p out sent in one burst; their first sequence
  * numbers in sg[1..n] (sg[n + 1]: the end) */
 static void rack_burst(struct tx *x, uint8_t *out, unsigned n, uint32_t *sg)
@@ -965,10 +977,7 @@ static void test_rack_reo_wnd(void)
 	struct tg_tcp_info in;
 	unsigned k, ms;
 
-	up(&x, NULL);
-	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
-	accept_conn(&x, true, true);
-	rack_warm(&x, 20, 24);
+	up_warm(&x);
 	tg_tcp_info(x.c, &in);
 	CU_ASSERT(in.srtt_us >= 5000); /* the window is min_RTT / 4 = 5 ms */
 	rack_burst(&x, out, 3, sg);
@@ -1015,10 +1024,7 @@ static void test_tlp_tail(void)
 	struct tg_tcp_info in;
 	unsigned k, pto;
 
-	up(&x, NULL);
-	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
-	accept_conn(&x, true, true);
-	rack_warm(&x, 20, 24);
+	up_warm(&x);
 	rack_burst(&x, out, 4, sg);
 	step(&x, 20);
 	x.our = sg[3];
@@ -1070,10 +1076,7 @@ static void test_tlp_not_lost(void)
 	struct tg_tcp_info in;
 	unsigned k, ms;
 
-	up(&x, NULL);
-	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
-	accept_conn(&x, true, true);
-	rack_warm(&x, 20, 24);
+	up_warm(&x);
 	rack_burst(&x, out, 3, sg);
 	step(&x, 20);
 	x.our = sg[3];
@@ -1117,10 +1120,7 @@ static void test_rack_lost_retransmission(void)
 	struct tg_tcp_info in;
 	unsigned k;
 
-	up(&x, NULL);
-	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
-	accept_conn(&x, true, true);
-	rack_warm(&x, 20, 24);
+	up_warm(&x);
 	rack_burst(&x, out, 8, sg);
 	/* 1 and 3 lost; the rest SACKed: both lost (DupThresh segments
 	 * SACKed, no reordering seen: no window) */
@@ -1267,9 +1267,7 @@ static void test_ooo_ack_alone(void)
 	static uint8_t out[1448];
 	unsigned k;
 
-	up(&x, NULL);
-	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
-	accept_conn(&x, true, true);
+	up_accepted(&x);
 	memset(out, 'd', sizeof(out));
 	/* a full segment of ours waits for the next round */
 	CU_ASSERT_EQUAL(tg_tcp_send(x.c, out, sizeof(out)), (ssize_t)sizeof(out));
@@ -1299,9 +1297,7 @@ static void test_sack_blocks(void)
 	struct tx x;
 	struct pk r[8], p1, p2, p3;
 
-	up(&x, NULL);
-	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
-	accept_conn(&x, true, true);
+	up_accepted(&x);
 	p1 = seg(&x, ACK, "aaaaaa");
 	x.pseq += 6;
 	p2 = seg(&x, ACK, "bbbbbb");
@@ -1352,9 +1348,7 @@ static void test_dsack_receiver(void)
 	char buf[64];
 	struct iovec iov = { buf, sizeof(buf) };
 
-	up(&x, NULL);
-	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
-	accept_conn(&x, true, true);
+	up_accepted(&x);
 	p1 = seg(&x, ACK, "aaaaaa");
 	x.pseq += 6;
 	p2 = seg(&x, ACK, "bbbbbb");
@@ -1467,10 +1461,7 @@ static void test_rack_dsack_reo_wnd(void)
 	struct tg_tcp_info in;
 	uint32_t sg[4];
 
-	up(&x, NULL);
-	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
-	accept_conn(&x, true, true);
-	rack_warm(&x, 20, 24);
+	up_warm(&x);
 	rack_reo_round(&x, 5);
 	/* two D-SACKs while two segments are out, one round trip: the
 	 * window grows once */
@@ -1505,9 +1496,7 @@ static void test_dsack_no_room(void)
 	static uint8_t out[1448];
 	unsigned k, found = 0;
 
-	up(&x, NULL);
-	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
-	accept_conn(&x, true, true);
+	up_accepted(&x);
 	p1 = seg(&x, ACK, "aaaaaa");
 	x.pseq += 6;
 	peer_send(&x, &p1);
@@ -1541,9 +1530,7 @@ static void test_dsack_no_mbuf(void)
 	static struct rte_mbuf *held[8192];
 	unsigned n = 0, k;
 
-	up(&x, NULL);
-	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
-	accept_conn(&x, true, true);
+	up_accepted(&x);
 	p1 = seg(&x, ACK, "aaaaaa");
 	x.pseq += 6;
 	peer_send(&x, &p1);
@@ -1591,10 +1578,7 @@ static void test_tlp_dsack_other(void)
 	struct tg_tcp_info in;
 	unsigned k, pto;
 
-	up(&x, NULL);
-	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
-	accept_conn(&x, true, true);
-	rack_warm(&x, 20, 24);
+	up_warm(&x);
 	rack_burst(&x, out, 2, sg);
 	step(&x, 20);
 	x.our = sg[2];
@@ -1650,10 +1634,7 @@ static void test_rack_dsack_round_idle(void)
 	struct tg_tcp_info in;
 	uint32_t sg[4];
 
-	up(&x, NULL);
-	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
-	accept_conn(&x, true, true);
-	rack_warm(&x, 20, 24);
+	up_warm(&x);
 	rack_reo_round(&x, 5);
 	rack_burst(&x, out, 2, sg);
 	step(&x, 20);
@@ -1687,10 +1668,7 @@ static void test_rack_dsack_at_recovery_end(void)
 	struct tg_tcp_info in;
 	uint32_t sg[4];
 
-	up(&x, NULL);
-	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
-	accept_conn(&x, true, true);
-	rack_warm(&x, 20, 24);
+	up_warm(&x);
 	rack_reo_round(&x, 5);
 	rack_burst(&x, out, 2, sg);
 	step(&x, 20);
@@ -1724,10 +1702,7 @@ static void test_rack_dsack_rto_recovery(void)
 	uint32_t sg[4];
 	char w[101];
 
-	up(&x, NULL);
-	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
-	accept_conn(&x, true, true);
-	rack_warm(&x, 20, 24);
+	up_warm(&x);
 	rack_reo_round(&x, 5);
 	rack_burst(&x, out, 2, sg);
 	step(&x, 20);
@@ -1817,9 +1792,7 @@ static void test_dsack_burst(void)
 	struct tx x;
 	struct pk r[8], p1, p2;
 
-	up(&x, NULL);
-	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
-	accept_conn(&x, true, true);
+	up_accepted(&x);
 	p1 = seg(&x, ACK, "aaaaaa");
 	x.pseq += 6;
 	p2 = seg(&x, ACK, "bbbbbb");
@@ -1927,10 +1900,7 @@ static void test_rack_dsack_not_resent(void)
 	struct tx x;
 	struct tg_tcp_info in;
 
-	up(&x, NULL);
-	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
-	accept_conn(&x, true, true);
-	rack_warm(&x, 20, 24);
+	up_warm(&x);
 	tg_tcp_info(x.c, &in);
 	CU_ASSERT_EQUAL_FATAL(in.retransmits, 0);
 	/* the last 100 bytes came twice: duplicated on the way */
@@ -2040,9 +2010,7 @@ static void test_out_of_order(void)
 	char buf[64];
 	struct iovec iov = { buf, sizeof(buf) };
 
-	up(&x, NULL);
-	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
-	accept_conn(&x, true, true);
+	up_accepted(&x);
 	p1 = seg(&x, ACK, "first-");
 	x.pseq += 6;
 	p2 = seg(&x, ACK, "second");
@@ -2084,9 +2052,7 @@ static void test_peek_in_place(void)
 	char buf[64];
 	struct iovec iov = { buf, sizeof(buf) };
 
-	up(&x, NULL);
-	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
-	accept_conn(&x, true, true);
+	up_accepted(&x);
 	send_seg(&x, ACK | PSH, "record-one");
 	run(&x);
 	n = tg_tcp_peek(x.c, &p);
@@ -2136,9 +2102,7 @@ static void test_rst_and_challenge(void)
 	char b[8];
 	struct iovec iov = { b, sizeof(b) };
 
-	up(&x, NULL);
-	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
-	accept_conn(&x, true, true);
+	up_accepted(&x);
 	(void)events(&x, ev, 4);
 	/* RST in the window but not at rcv_nxt: a challenge ACK (RFC 5961
 	 * §3.2), the connection stays */
@@ -2260,9 +2224,7 @@ static void test_paws(void)
 	char b[16];
 	struct iovec iov = { b, sizeof(b) };
 
-	up(&x, NULL);
-	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
-	accept_conn(&x, true, true);
+	up_accepted(&x);
 	/* RFC 7323 §5.3: an older TSval is dropped and acknowledged */
 	p = seg(&x, ACK, "old");
 	p.tsval = 10;
@@ -2654,9 +2616,7 @@ static void test_passive_close(void)
 	char b[16];
 	struct iovec iov = { b, sizeof(b) };
 
-	up(&x, NULL);
-	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
-	accept_conn(&x, true, true);
+	up_accepted(&x);
 	(void)events(&x, ev, 4);
 	/* their data and FIN: readable, then the end */
 	send_seg(&x, ACK | PSH | FIN, "bye");
@@ -2732,9 +2692,7 @@ static void test_zero_window_probe(void)
 	static uint8_t out[3000];
 	unsigned probes = 0;
 
-	up(&x, NULL);
-	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
-	accept_conn(&x, true, true);
+	up_accepted(&x);
 	/* the peer closes its window */
 	p = seg(&x, ACK, NULL);
 	p.wnd = 0;
@@ -3500,9 +3458,7 @@ static void test_pool_exhaustion(void)
 	struct iovec iov = { buf, sizeof(buf) };
 	uint16_t wnd_before;
 
-	up(&x, NULL);
-	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
-	accept_conn(&x, true, true);
+	up_accepted(&x);
 	memset(chunk, 'p', 1448);
 	send_seg(&x, ACK, chunk);
 	send_seg(&x, ACK, chunk);
@@ -3679,9 +3635,7 @@ static void test_pmtu(void)
 	uint32_t seq;
 	uint16_t sp, dp;
 
-	up(&x, NULL);
-	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
-	accept_conn(&x, true, true);
+	up_accepted(&x);
 	CU_ASSERT_EQUAL(tg_tcp_send(x.c, out, sizeof(out)), 4000);
 	tg_tcp_flush(x.t);
 	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 16), 3);
