@@ -789,6 +789,16 @@ static void e2e_default_tlsgate(struct e2e_opts *o)
 		o->tlsgate = path;
 }
 
+/* An option with two values: false for @p a, true for @p b, anything
+ * else a usage error. */
+static bool e2e_choice(const char *opt, const char *arg, const char *a, const char *b)
+{
+	if (strcmp(arg, a) != 0 && strcmp(arg, b) != 0)
+		tg_bench_usage_error(E2E_CMD, "bad %s '%s' (expected %s or %s)", opt, arg,
+				     a, b);
+	return strcmp(arg, b) == 0;
+}
+
 static void e2e_parse(int argc, char **argv, struct e2e_opts *o)
 {
 	enum { O_SIZES = 256, O_SECONDS, O_CONNS, O_WORKERS, O_CORE, O_SUITE,
@@ -921,29 +931,14 @@ static void e2e_parse(int argc, char **argv, struct e2e_opts *o)
 			break;
 		}
 		case O_TRANSPORT:
-			if (strcmp(optarg, "sockets") != 0 &&
-			    strcmp(optarg, "dpdk") != 0)
-				tg_bench_usage_error(E2E_CMD, "bad --transport "
-						     "'%s' (expected sockets or "
-						     "dpdk)", optarg);
-			o->dpdk = strcmp(optarg, "dpdk") == 0;
+			o->dpdk = e2e_choice("--transport", optarg, "sockets", "dpdk");
 			break;
 		case O_CONTROL:
-			if (strcmp(optarg, "thread") != 0 &&
-			    strcmp(optarg, "inline") != 0)
-				tg_bench_usage_error(E2E_CMD, "bad --control "
-						     "'%s' (expected thread or "
-						     "inline)", optarg);
-			o->ctl_inline = strcmp(optarg, "inline") == 0;
+			o->ctl_inline = e2e_choice("--control", optarg, "thread", "inline");
 			ctl_given = true;
 			break;
 		case O_DPDK_BACKENDS:
-			if (strcmp(optarg, "dpdk") != 0 &&
-			    strcmp(optarg, "kernel") != 0)
-				tg_bench_usage_error(E2E_CMD, "bad --dpdk-backends "
-						     "'%s' (expected dpdk or "
-						     "kernel)", optarg);
-			o->kback = strcmp(optarg, "kernel") == 0;
+			o->kback = e2e_choice("--dpdk-backends", optarg, "dpdk", "kernel");
 			ctl_given = true;
 			break;
 		case O_IDLE:
