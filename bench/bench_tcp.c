@@ -69,6 +69,7 @@ struct bt_opts {
 	bool one_lcore;    /* memif: both sides polled in turn by one lcore */
 	uint32_t mtu;      /* memif ports (0: 1500) */
 	uint32_t chain_min; /* the ports' tx_chain_min (0: the default) */
+	uint32_t memif_rsize; /* net_memif's log2 ring size (0: the PMD's, 10) */
 	const char *plot;
 };
 
@@ -87,6 +88,15 @@ struct bt_counters {
 	double cpu0[2], cpu1[2]; /* per side, at the window's edges */
 	_Atomic int err;
 	double best_gbps;  /* --one-lcore: the fastest 4 MiB of the window */
+};
+
+/* TG_BENCH_TCP_STATS: one lcore side's poll rounds over the window */
+#define BT_HIST 7 /* receive bursts of 1, 2-3, 4-7, 8-15, 16-31, 32-63, more */
+struct bt_lstats {
+	uint64_t rounds, empty, pkts, hist[BT_HIST];
+	uint64_t cyc, idle_cyc; /* TSC in the rounds; in those with nothing in or out */
+	uint64_t t0, tx0;       /* the round's start */
+	uint64_t info_n, cwnd, snd_wnd, unacked, queued; /* bulk client: sums */
 };
 
 static double bt_now(void)
@@ -282,6 +292,83 @@ static void bt_client(struct bt_run *r, struct bt_side *s)
 			;
 }
 
+static struct bt_lstats bt_ls[2];
+
+static void bt_lstats_start(struct bt_lstats *l, struct bt_side *s)
+{
+	l->t0 = rte_rdtsc();
+	l->tx0 = tg_net_stats(s->net)->tx_pkts;
+}
+
+static void bt_lstats_end(struct bt_lstats *l, struct bt_side *s, unsigned n)
+{
+	uint64_t dt = rte_rdtsc() - l->t0;
+
+	l->cyc += dt;
+	if (n == 0 && tg_net_stats(s->net)->tx_pkts == l->tx0)
+		l->idle_cyc += dt;
+}
+
+static void bt_lstats_poll(struct bt_lstats *l, unsigned n)
+{
+	unsigned b = 0;
+
+	l->rounds++;
+	if (n == 0) {
+		l->empty++;
+		return;
+	}
+	l->pkts += n;
+	while (b < BT_HIST - 1 && n >= (2u << b))
+		b++;
+	l->hist[b]++;
+}
+
+/* the bulk client's connection, sampled: what limits the sender */
+static void bt_lstats_info(struct bt_lstats *l, struct bt_side *s)
+{
+	struct tg_tcp_info in;
+
+	for (unsigned i = 0; i < BT_MAXC; i++)
+		if (s->cs[i].used && s->cs[i].c != NULL) {
+			tg_tcp_info(s->cs[i].c, &in);
+			l->info_n++;
+			l->cwnd += in.cwnd;
+			l->snd_wnd += in.snd_wnd;
+			l->unacked += in.unacked;
+			l->queued += in.snd_queued;
+			return;
+		}
+}
+
+static void bt_lstats_print(void)
+{
+	for (int i = 0; i < 2; i++) {
+		const struct bt_lstats *l = &bt_ls[i];
+		uint64_t busy = l->rounds - l->empty;
+
+		if (l->rounds == 0)
+			continue;
+		fprintf(stderr,
+			"lcore %s: rounds %" PRIu64 " empty %.1f %% rx pkts %" PRIu64
+			" per busy round %.2f bursts 1:%" PRIu64 " 2-3:%" PRIu64 " 4-7:%" PRIu64
+			" 8-15:%" PRIu64 " 16-31:%" PRIu64 " 32-63:%" PRIu64 " 64+:%" PRIu64
+			"; time in rounds with nothing in or out %.1f %% of %.3f s\n",
+			i ? "client" : "server", l->rounds, 100.0 * (double)l->empty / (double)l->rounds,
+			l->pkts, busy ? (double)l->pkts / (double)busy : 0.0, l->hist[0], l->hist[1],
+			l->hist[2], l->hist[3], l->hist[4], l->hist[5], l->hist[6],
+			l->cyc ? 100.0 * (double)l->idle_cyc / (double)l->cyc : 0.0,
+			(double)l->cyc / (double)rte_get_tsc_hz());
+		if (l->info_n != 0)
+			fprintf(stderr,
+				"lcore %s: mean of %" PRIu64 " samples: cwnd %" PRIu64 " snd_wnd %" PRIu64
+				" unacked %" PRIu64 " snd_queued %" PRIu64 "\n",
+				i ? "client" : "server", l->info_n, l->cwnd / l->info_n,
+				l->snd_wnd / l->info_n, l->unacked / l->info_n, l->queued / l->info_n);
+	}
+	memset(bt_ls, 0, sizeof(bt_ls));
+}
+
 /* one lcore of the run: side 0 the server, side 1 the client */
 static int bt_lcore(void *arg)
 {
@@ -293,6 +380,8 @@ static int bt_lcore(void *arg)
 	struct bt_side *s = side == 1 ? r->cli : r->srv;
 	int seen = 0;
 	uint64_t sl_t0 = 0, sl_b0 = 0;
+	bool stats = getenv("TG_BENCH_TCP_STATS") != NULL;
+	unsigned n;
 
 	atomic_fetch_add(&r->k->ready, both ? 2 : 1);
 	if (both)
@@ -318,17 +407,32 @@ static int bt_lcore(void *arg)
 			}
 			seen = ph;
 		}
-		tg_tcp_poll(s->tcp);
+		if (stats)
+			bt_lstats_start(&bt_ls[side], s);
+		n = tg_tcp_poll(s->tcp);
 		if (side == 0)
 			bt_serve(r, s);
 		else
 			bt_client(r, s);
 		tg_tcp_flush(s->tcp);
+		if (stats && seen == 1) {
+			bt_lstats_poll(&bt_ls[side], n);
+			bt_lstats_end(&bt_ls[side], s, n);
+		}
 		if (both) {
-			tg_tcp_poll(r->cli->tcp);
+			if (stats)
+				bt_lstats_start(&bt_ls[1], r->cli);
+			n = tg_tcp_poll(r->cli->tcp);
 			bt_client(r, r->cli);
 			tg_tcp_flush(r->cli->tcp);
+			if (stats && seen == 1) {
+				bt_lstats_poll(&bt_ls[1], n);
+				bt_lstats_end(&bt_ls[1], r->cli, n);
+			}
 		}
+		if (stats && seen == 1 && r->test == BT_BULK && (side == 1 || both) &&
+		    (bt_ls[1].rounds & 1023) == 0)
+			bt_lstats_info(&bt_ls[1], r->cli);
 		if (both && seen == 1 && r->test == BT_BULK) {
 			/* on the TSC: a slice the lcore was taken off the CPU
 			 * in is slow, the fastest one had it to itself */
@@ -575,7 +679,9 @@ static bool bt_ours_memif(const struct bt_opts *o, unsigned test, struct bt_resu
 	}
 	if (!o->one_lcore)
 		rte_eal_wait_lcore(env.worker);
-	else if (test == BT_BULK)
+	if (getenv("TG_BENCH_TCP_STATS") != NULL)
+		bt_lstats_print();
+	if (o->one_lcore && test == BT_BULK)
 		fprintf(stderr, "%s %s: one lcore, the fastest 4 MiB: %.3f Gbit/s\n",
 			TG_BENCH_PROG, TCP_CMD, k.best_gbps);
 	bt_fill(res, "tlsgate", "memif", test, &d,
@@ -1091,6 +1197,12 @@ static bool bt_env_up(const struct bt_opts *o)
 	snprintf(sock, sizeof(sock), "tgbench%d.sock", (int)getpid());
 	snprintf(v0, sizeof(v0), "net_memif0,role=server,id=0,socket=%s", sock);
 	snprintf(v1, sizeof(v1), "net_memif1,role=client,id=0,socket=%s", sock);
+	if (o->memif_rsize != 0) {
+		/* the ring's size is the server's (it creates the regions) */
+		size_t l = strlen(v0);
+
+		snprintf(v0 + l, sizeof(v0) - l, ",rsize=%u", (unsigned)o->memif_rsize);
+	}
 	eo.vdevs[0] = v0;
 	eo.vdevs[1] = v1;
 	if (veth) {
@@ -1174,6 +1286,8 @@ static void bt_usage(FILE *f)
 "  --chain-min N   our ports: the smallest TCP payload sent as slices of\n"
 "                  the send buffer, not copied (default 4096; 1: every\n"
 "                  one; 65535: none at MTU 1500)\n"
+"  --memif-rsize N net_memif's ring: 2^N descriptors a direction, 6..14\n"
+"                  (default the PMD's: 10)\n"
 "\n"
 "example:\n"
 "  " TG_BENCH_PROG " " TCP_CMD " --seconds 3 --progress\n");
@@ -1236,7 +1350,7 @@ static int bt_run_cmd(int argc, char **argv)
 	static const char *const paths[] = { "memif", "loopback", "veth" };
 	static const char *const tests[] = { "bulk", "connections", "rr" };
 	enum { OPT_PATH = 256, OPT_TEST, OPT_SECONDS, OPT_CONNS, OPT_PAR, OPT_RR, OPT_JSON, OPT_PLOT,
-	       OPT_PROGRESS, OPT_ONE, OPT_MTU, OPT_CHAIN, OPT_HELP };
+	       OPT_PROGRESS, OPT_ONE, OPT_MTU, OPT_CHAIN, OPT_RSIZE, OPT_HELP };
 	static const struct option lo[] = {
 		{ "path", required_argument, NULL, OPT_PATH },
 		{ "test", required_argument, NULL, OPT_TEST },
@@ -1250,6 +1364,7 @@ static int bt_run_cmd(int argc, char **argv)
 		{ "one-lcore", no_argument, NULL, OPT_ONE },
 		{ "mtu", required_argument, NULL, OPT_MTU },
 		{ "chain-min", required_argument, NULL, OPT_CHAIN },
+		{ "memif-rsize", required_argument, NULL, OPT_RSIZE },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -1288,6 +1403,10 @@ static int bt_run_cmd(int argc, char **argv)
 		case OPT_CHAIN:
 			if (tg_failed(tg_bench_parse_u32(optarg, 1, 1u << 20, &bt_chain_min)))
 				tg_bench_usage_error(TCP_CMD, "--chain-min: 1..1048576");
+			break;
+		case OPT_RSIZE:
+			if (tg_failed(tg_bench_parse_u32(optarg, 6, 14, &o.memif_rsize)))
+				tg_bench_usage_error(TCP_CMD, "--memif-rsize: 6..14");
 			break;
 		case OPT_MTU:
 			if (tg_failed(tg_bench_parse_u32(optarg, 576, 1500, &o.mtu)))
