@@ -31,8 +31,6 @@
 #define TG_DP_EVENTS 256
 /* probes: one per backend of every pool */
 #define TG_DP_PROBES (TG_BE_MAX_POOLS * TG_BE_MAX_SERVERS)
-/* idle rounds before a wait (a burst of traffic never waits) */
-#define TG_DP_IDLE_ROUNDS 64
 #define TG_DP_PUBLISH_MS 10
 #define TG_DP_LINGER_MS 2000
 
@@ -72,8 +70,7 @@ struct tg_dpdk_worker {
 	struct tg_tcp_listener *lst[TG_DP_LISTEN_MAX];
 	unsigned n_lst;
 	struct tg_dp_flow *df;         /* by flow slot */
-	unsigned idle;                 /* rounds without work */
-	unsigned wait_us;              /* the last idle wait (0: none since work) */
+	struct tg_dpdk_idle idle;      /* rounds without work, the last wait */
 	uint64_t next_publish_ms;
 	/* health checks */
 	struct tg_backends *hb;        /* the list being probed */
@@ -777,6 +774,22 @@ unsigned tg_dpdk_idle_next(const struct tg_dpdk_conf *c, unsigned last)
 	return last >= c->idle_us / 2 ? c->idle_us : last * 2;
 }
 
+bool tg_dpdk_idle_round(const struct tg_dpdk_conf *c, struct tg_dpdk_idle *s, bool work)
+{
+	if (work) {
+		s->rounds = 0;
+		s->wait_us = 0;
+		return false;
+	}
+	if (c->idle_us == 0 || ++s->rounds <= TG_DPDK_IDLE_ROUNDS)
+		return false;
+	s->wait_us = tg_dpdk_idle_next(c, s->wait_us);
+	/* a handshake answer: work follows, start over */
+	if (tg_dp_wait(c, s->wait_us))
+		s->wait_us = 0;
+	return true;
+}
+
 static bool tg_dp_all_finished(struct tg_dpdk_worker *w)
 {
 	const struct tg_dpdk_conf *c = w->dc;
@@ -822,18 +835,9 @@ int tg_dpdk_worker_main(void *arg)
 		}
 		/* frames the device did not take yet are work too: waiting
 		 * would hold them up to the longest wait */
-		if (tg_dpdk_worker_poll(w) != 0 || tg_flow_engine_busy(w->e) ||
-		    tg_net_tx_pending(tg_tcp_net(w->tcp))) {
-			w->idle = 0;
-			w->wait_us = 0;
-			continue;
-		}
-		if (c->idle_us != 0 && ++w->idle > TG_DP_IDLE_ROUNDS) {
-			w->wait_us = tg_dpdk_idle_next(c, w->wait_us);
-			/* a handshake answer: work follows, start over */
-			if (tg_dp_wait(c, w->wait_us))
-				w->wait_us = 0;
-		}
+		(void)tg_dpdk_idle_round(c, &w->idle,
+					 tg_dpdk_worker_poll(w) != 0 || tg_flow_engine_busy(w->e) ||
+						 tg_net_tx_pending(tg_tcp_net(w->tcp)));
 	}
 	tg_dpdk_worker_stop(w, atomic_load(wc->run) == TG_STOP ? linger / 4 : linger);
 	/* the others' packets may still pass through our queue (software
