@@ -48,6 +48,7 @@
 #include <rte_lcore.h>
 
 #include "bench.h"
+#include "tg_dpdk.h"
 #include "tg_eal.h"
 #include "tg_net.h"
 #include "tg_tcp.h"
@@ -70,6 +71,8 @@ struct bt_opts {
 	uint32_t mtu;      /* memif ports (0: 1500) */
 	uint32_t chain_min; /* the ports' tx_chain_min (0: the default) */
 	uint32_t memif_rsize; /* net_memif's log2 ring size (0: the PMD's, 10) */
+	uint32_t idle_us, idle_first_us; /* lcores' idle waits (tlsgate's dpdk.idle_sleep,
+					    dpdk.idle_first; idle_us 0: poll without pause) */
 	const char *plot;
 };
 
@@ -96,6 +99,7 @@ struct bt_lstats {
 	uint64_t rounds, empty, pkts, hist[BT_HIST];
 	uint64_t cyc, idle_cyc; /* TSC in the rounds; in those with nothing in or out */
 	uint64_t t0, tx0;       /* the round's start */
+	uint64_t waits;         /* idle waits (tg_dpdk_idle_round) */
 	uint64_t info_n, cwnd, snd_wnd, unacked, queued; /* bulk client: sums */
 };
 
@@ -353,12 +357,12 @@ static void bt_lstats_print(void)
 			"lcore %s: rounds %" PRIu64 " empty %.1f %% rx pkts %" PRIu64
 			" per busy round %.2f bursts 1:%" PRIu64 " 2-3:%" PRIu64 " 4-7:%" PRIu64
 			" 8-15:%" PRIu64 " 16-31:%" PRIu64 " 32-63:%" PRIu64 " 64+:%" PRIu64
-			"; time in rounds with nothing in or out %.1f %% of %.3f s\n",
+			"; time in rounds with nothing in or out %.1f %% of %.3f s; idle waits %" PRIu64 "\n",
 			i ? "client" : "server", l->rounds, 100.0 * (double)l->empty / (double)l->rounds,
 			l->pkts, busy ? (double)l->pkts / (double)busy : 0.0, l->hist[0], l->hist[1],
 			l->hist[2], l->hist[3], l->hist[4], l->hist[5], l->hist[6],
 			l->cyc ? 100.0 * (double)l->idle_cyc / (double)l->cyc : 0.0,
-			(double)l->cyc / (double)rte_get_tsc_hz());
+			(double)l->cyc / (double)rte_get_tsc_hz(), l->waits);
 		if (l->info_n != 0)
 			fprintf(stderr,
 				"lcore %s: mean of %" PRIu64 " samples: cwnd %" PRIu64 " snd_wnd %" PRIu64
@@ -382,6 +386,14 @@ static int bt_lcore(void *arg)
 	uint64_t sl_t0 = 0, sl_b0 = 0;
 	bool stats = getenv("TG_BENCH_TCP_STATS") != NULL;
 	unsigned n;
+	/* tlsgate's worker's idle policy (not --one-lcore: its lcore always
+	 * has the other stack's work) */
+	struct tg_dpdk_conf ic = { .idle_us = both ? 0 : r->o->idle_us,
+				   .idle_first_us = r->o->idle_first_us };
+	struct tg_dpdk_idle idle = { 0, 0 };
+	uint64_t tx0;
+
+	ic.w.wake_fd = -1;
 
 	atomic_fetch_add(&r->k->ready, both ? 2 : 1);
 	if (both)
@@ -409,6 +421,7 @@ static int bt_lcore(void *arg)
 		}
 		if (stats)
 			bt_lstats_start(&bt_ls[side], s);
+		tx0 = tg_net_stats(s->net)->tx_pkts;
 		n = tg_tcp_poll(s->tcp);
 		if (side == 0)
 			bt_serve(r, s);
@@ -419,6 +432,10 @@ static int bt_lcore(void *arg)
 			bt_lstats_poll(&bt_ls[side], n);
 			bt_lstats_end(&bt_ls[side], s, n);
 		}
+		if (tg_dpdk_idle_round(&ic, &idle, n != 0 || tg_net_stats(s->net)->tx_pkts != tx0 ||
+						 tg_net_tx_pending(s->net)) &&
+		    stats && seen == 1)
+			bt_ls[side].waits++;
 		if (both) {
 			if (stats)
 				bt_lstats_start(&bt_ls[1], r->cli);
@@ -500,6 +517,7 @@ struct bt_env {
 
 static struct bt_env env = { .afp = -1 };
 static uint32_t bt_chain_min; /* --chain-min */
+static uint32_t bt_window;    /* --window: send and receive buffers (0: the stack's) */
 
 static tg_result bt_port(unsigned i, uint16_t id, const char *addr, uint8_t prefix,
 		       uint16_t mtu)
@@ -538,6 +556,8 @@ static tg_result bt_side_new(struct bt_side *s, unsigned i)
 	tc.max_tw = 65536;
 	tc.syn_backlog = 2048;
 	tc.msl_ms = 5000;
+	tc.snd_buf = bt_window;
+	tc.rcv_buf = bt_window;
 	return tg_tcp_new(&tc, &s->tcp);
 }
 
@@ -1288,6 +1308,13 @@ static void bt_usage(FILE *f)
 "                  one; 65535: none at MTU 1500)\n"
 "  --memif-rsize N net_memif's ring: 2^N descriptors a direction, 6..14\n"
 "                  (default the PMD's: 10)\n"
+"  --idle-sleep US our lcores' idle policy, tlsgate's dpdk.idle_sleep: after\n"
+"                  64 rounds without work an lcore waits --idle-first US,\n"
+"                  then twice as long each time up to US (default 1000;\n"
+"                  0: poll without pause, every lcore at 100 %% of a CPU)\n"
+"  --idle-first US the first wait after work (default 100)\n"
+"  --window BYTES  our connections' send buffer and receive window\n"
+"                  (default the stack's: 256 KiB)\n"
 "\n"
 "example:\n"
 "  " TG_BENCH_PROG " " TCP_CMD " --seconds 3 --progress\n");
@@ -1350,7 +1377,8 @@ static int bt_run_cmd(int argc, char **argv)
 	static const char *const paths[] = { "memif", "loopback", "veth" };
 	static const char *const tests[] = { "bulk", "connections", "rr" };
 	enum { OPT_PATH = 256, OPT_TEST, OPT_SECONDS, OPT_CONNS, OPT_PAR, OPT_RR, OPT_JSON, OPT_PLOT,
-	       OPT_PROGRESS, OPT_ONE, OPT_MTU, OPT_CHAIN, OPT_RSIZE, OPT_HELP };
+	       OPT_PROGRESS, OPT_ONE, OPT_MTU, OPT_CHAIN, OPT_RSIZE, OPT_IDLE, OPT_IDLE1, OPT_WIN,
+	       OPT_HELP };
 	static const struct option lo[] = {
 		{ "path", required_argument, NULL, OPT_PATH },
 		{ "test", required_argument, NULL, OPT_TEST },
@@ -1365,11 +1393,15 @@ static int bt_run_cmd(int argc, char **argv)
 		{ "mtu", required_argument, NULL, OPT_MTU },
 		{ "chain-min", required_argument, NULL, OPT_CHAIN },
 		{ "memif-rsize", required_argument, NULL, OPT_RSIZE },
+		{ "idle-sleep", required_argument, NULL, OPT_IDLE },
+		{ "idle-first", required_argument, NULL, OPT_IDLE1 },
+		{ "window", required_argument, NULL, OPT_WIN },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct bt_opts o = { .tests = 7, .paths = 7, .seconds = 2, .conns = 16,
-			     .parallel = 32, .rr_size = 1024 };
+			     .parallel = 32, .rr_size = 1024, .idle_us = 1000,
+			     .idle_first_us = 100 };
 	struct bt_result res[16];
 	struct tg_progress pr;
 	unsigned n = 0, total = 0;
@@ -1403,6 +1435,18 @@ static int bt_run_cmd(int argc, char **argv)
 		case OPT_CHAIN:
 			if (tg_failed(tg_bench_parse_u32(optarg, 1, 1u << 20, &bt_chain_min)))
 				tg_bench_usage_error(TCP_CMD, "--chain-min: 1..1048576");
+			break;
+		case OPT_IDLE:
+			if (tg_failed(tg_bench_parse_u32(optarg, 0, 100000, &o.idle_us)))
+				tg_bench_usage_error(TCP_CMD, "--idle-sleep: 0..100000");
+			break;
+		case OPT_IDLE1:
+			if (tg_failed(tg_bench_parse_u32(optarg, 0, 100000, &o.idle_first_us)))
+				tg_bench_usage_error(TCP_CMD, "--idle-first: 0..100000");
+			break;
+		case OPT_WIN:
+			if (tg_failed(tg_bench_parse_u32(optarg, 16384, 16u << 20, &bt_window)))
+				tg_bench_usage_error(TCP_CMD, "--window: 16384..16777216");
 			break;
 		case OPT_RSIZE:
 			if (tg_failed(tg_bench_parse_u32(optarg, 6, 14, &o.memif_rsize)))
