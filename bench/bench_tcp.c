@@ -1308,10 +1308,11 @@ static void bt_usage(FILE *f)
 "                  one; 65535: none at MTU 1500)\n"
 "  --memif-rsize N net_memif's ring: 2^N descriptors a direction, 6..14\n"
 "                  (default the PMD's: 10)\n"
-"  --idle-sleep US our lcores' idle policy, tlsgate's dpdk.idle_sleep: after\n"
-"                  64 rounds without work an lcore waits --idle-first US,\n"
-"                  then twice as long each time up to US (default 1000;\n"
-"                  0: poll without pause, every lcore at 100 %% of a CPU)\n"
+"  --idle-sleep US our lcores' idle policy, tlsgate's dpdk.idle_sleep (its\n"
+"                  default 1000): after 64 rounds without work an lcore\n"
+"                  waits --idle-first US, then twice as long each time up\n"
+"                  to US (default 0: poll without pause, every lcore at\n"
+"                  100 %% of a CPU; bulk with waits: bench/RESULTS.md)\n"
 "  --idle-first US the first wait after work (default 100)\n"
 "  --window BYTES  our connections' send buffer and receive window\n"
 "                  (default the stack's: 256 KiB)\n"
@@ -1400,7 +1401,7 @@ static int bt_run_cmd(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct bt_opts o = { .tests = 7, .paths = 7, .seconds = 2, .conns = 16,
-			     .parallel = 32, .rr_size = 1024, .idle_us = 1000,
+			     .parallel = 32, .rr_size = 1024, .idle_us = 0,
 			     .idle_first_us = 100 };
 	struct bt_result res[16];
 	struct tg_progress pr;
