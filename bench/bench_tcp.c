@@ -93,7 +93,9 @@ struct bt_counters {
 	double best_gbps;  /* --one-lcore: the fastest 4 MiB of the window */
 };
 
-/* TG_BENCH_TCP_STATS: one lcore side's poll rounds over the window */
+/* TG_BENCH_TCP_STATS=2: one lcore side's poll rounds over the window
+ * (=1: only the segment counts, nothing added to the lcores' loop, for
+ * callgrind) */
 #define BT_HIST 7 /* receive bursts of 1, 2-3, 4-7, 8-15, 16-31, 32-63, more */
 struct bt_lstats {
 	uint64_t rounds, empty, pkts, hist[BT_HIST];
@@ -298,6 +300,13 @@ static void bt_client(struct bt_run *r, struct bt_side *s)
 
 static struct bt_lstats bt_ls[2];
 
+static bool bt_lstats_on(void)
+{
+	const char *e = getenv("TG_BENCH_TCP_STATS");
+
+	return e != NULL && atoi(e) >= 2;
+}
+
 static void bt_lstats_start(struct bt_lstats *l, struct bt_side *s)
 {
 	l->t0 = rte_rdtsc();
@@ -384,7 +393,7 @@ static int bt_lcore(void *arg)
 	struct bt_side *s = side == 1 ? r->cli : r->srv;
 	int seen = 0;
 	uint64_t sl_t0 = 0, sl_b0 = 0;
-	bool stats = getenv("TG_BENCH_TCP_STATS") != NULL;
+	bool stats = bt_lstats_on();
 	unsigned n;
 	/* tlsgate's worker's idle policy (not --one-lcore: its lcore always
 	 * has the other stack's work) */
@@ -699,7 +708,7 @@ static bool bt_ours_memif(const struct bt_opts *o, unsigned test, struct bt_resu
 	}
 	if (!o->one_lcore)
 		rte_eal_wait_lcore(env.worker);
-	if (getenv("TG_BENCH_TCP_STATS") != NULL)
+	if (bt_lstats_on())
 		bt_lstats_print();
 	if (o->one_lcore && test == BT_BULK)
 		fprintf(stderr, "%s %s: one lcore, the fastest 4 MiB: %.3f Gbit/s\n",
