@@ -579,8 +579,10 @@ static void bt_side_free(struct bt_side *s)
 		const struct tg_tcp_stats *st = tg_tcp_stats(s->tcp);
 
 		fprintf(stderr, "tcp: segs_in %" PRIu64 " segs_out %" PRIu64 " bytes_in %" PRIu64
-			" bytes_out %" PRIu64 " retransmits %" PRIu64 "\n", st->segs_in,
-			st->segs_out, st->bytes_in, st->bytes_out, st->retransmits);
+			" bytes_out %" PRIu64 " retransmits %" PRIu64 " (rto %" PRIu64 " fast %" PRIu64
+			" tlp %" PRIu64 " rack_lost %" PRIu64 " dsack_in %" PRIu64 ")\n", st->segs_in,
+			st->segs_out, st->bytes_in, st->bytes_out, st->retransmits, st->rto,
+			st->fast_retransmits, st->tlp, st->rack_lost, st->dsack_in);
 	}
 	tg_tcp_free(s->tcp);
 	tg_net_free(s->net);
