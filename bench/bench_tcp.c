@@ -48,6 +48,7 @@
 #include <rte_lcore.h>
 
 #include "bench.h"
+#include "tg_dpdk.h"
 #include "tg_eal.h"
 #include "tg_net.h"
 #include "tg_tcp.h"
@@ -69,6 +70,9 @@ struct bt_opts {
 	bool one_lcore;    /* memif: both sides polled in turn by one lcore */
 	uint32_t mtu;      /* memif ports (0: 1500) */
 	uint32_t chain_min; /* the ports' tx_chain_min (0: the default) */
+	uint32_t memif_rsize; /* net_memif's log2 ring size (0: the PMD's, 10) */
+	uint32_t idle_us, idle_first_us; /* lcores' idle waits (tlsgate's dpdk.idle_sleep,
+					    dpdk.idle_first; idle_us 0: poll without pause) */
 	const char *plot;
 };
 
@@ -86,7 +90,19 @@ struct bt_counters {
 	_Atomic int ready;
 	double cpu0[2], cpu1[2]; /* per side, at the window's edges */
 	_Atomic int err;
-	double best_gbps;  /* --one-lcore: the fastest 4 MiB of the window */
+	double best_gbps;  /* bulk: the fastest 4 MiB of the window */
+};
+
+/* TG_BENCH_TCP_STATS=2: one lcore side's poll rounds over the window
+ * (=1: only the segment counts, nothing added to the lcores' loop, for
+ * callgrind) */
+#define BT_HIST 7 /* receive bursts of 1, 2-3, 4-7, 8-15, 16-31, 32-63, more */
+struct bt_lstats {
+	uint64_t rounds, empty, pkts, hist[BT_HIST];
+	uint64_t cyc, idle_cyc; /* TSC in the rounds; in those with nothing in or out */
+	uint64_t t0, tx0;       /* the round's start */
+	uint64_t waits;         /* idle waits (tg_dpdk_idle_round) */
+	uint64_t info_n, cwnd, snd_wnd, unacked, queued; /* bulk client: sums */
 };
 
 static double bt_now(void)
@@ -282,6 +298,90 @@ static void bt_client(struct bt_run *r, struct bt_side *s)
 			;
 }
 
+static struct bt_lstats bt_ls[2];
+
+static bool bt_lstats_on(void)
+{
+	const char *e = getenv("TG_BENCH_TCP_STATS");
+
+	return e != NULL && atoi(e) >= 2;
+}
+
+static void bt_lstats_start(struct bt_lstats *l, struct bt_side *s)
+{
+	l->t0 = rte_rdtsc();
+	l->tx0 = tg_net_stats(s->net)->tx_pkts;
+}
+
+static void bt_lstats_end(struct bt_lstats *l, struct bt_side *s, unsigned n)
+{
+	uint64_t dt = rte_rdtsc() - l->t0;
+
+	l->cyc += dt;
+	if (n == 0 && tg_net_stats(s->net)->tx_pkts == l->tx0)
+		l->idle_cyc += dt;
+}
+
+static void bt_lstats_poll(struct bt_lstats *l, unsigned n)
+{
+	unsigned b = 0;
+
+	l->rounds++;
+	if (n == 0) {
+		l->empty++;
+		return;
+	}
+	l->pkts += n;
+	while (b < BT_HIST - 1 && n >= (2u << b))
+		b++;
+	l->hist[b]++;
+}
+
+/* the bulk client's connection, sampled: what limits the sender */
+static void bt_lstats_info(struct bt_lstats *l, struct bt_side *s)
+{
+	struct tg_tcp_info in;
+
+	for (unsigned i = 0; i < BT_MAXC; i++)
+		if (s->cs[i].used && s->cs[i].c != NULL) {
+			tg_tcp_info(s->cs[i].c, &in);
+			l->info_n++;
+			l->cwnd += in.cwnd;
+			l->snd_wnd += in.snd_wnd;
+			l->unacked += in.unacked;
+			l->queued += in.snd_queued;
+			return;
+		}
+}
+
+static void bt_lstats_print(void)
+{
+	for (int i = 0; i < 2; i++) {
+		const struct bt_lstats *l = &bt_ls[i];
+		uint64_t busy = l->rounds - l->empty;
+
+		if (l->rounds == 0)
+			continue;
+		fprintf(stderr,
+			"lcore %s: rounds %" PRIu64 " empty %.1f %% rx pkts %" PRIu64
+			" per busy round %.2f bursts 1:%" PRIu64 " 2-3:%" PRIu64 " 4-7:%" PRIu64
+			" 8-15:%" PRIu64 " 16-31:%" PRIu64 " 32-63:%" PRIu64 " 64+:%" PRIu64
+			"; time in rounds with nothing in or out %.1f %% of %.3f s; idle waits %" PRIu64 "\n",
+			i ? "client" : "server", l->rounds, 100.0 * (double)l->empty / (double)l->rounds,
+			l->pkts, busy ? (double)l->pkts / (double)busy : 0.0, l->hist[0], l->hist[1],
+			l->hist[2], l->hist[3], l->hist[4], l->hist[5], l->hist[6],
+			l->cyc ? 100.0 * (double)l->idle_cyc / (double)l->cyc : 0.0,
+			(double)l->cyc / (double)rte_get_tsc_hz(), l->waits);
+		if (l->info_n != 0)
+			fprintf(stderr,
+				"lcore %s: mean of %" PRIu64 " samples: cwnd %" PRIu64 " snd_wnd %" PRIu64
+				" unacked %" PRIu64 " snd_queued %" PRIu64 "\n",
+				i ? "client" : "server", l->info_n, l->cwnd / l->info_n,
+				l->snd_wnd / l->info_n, l->unacked / l->info_n, l->queued / l->info_n);
+	}
+	memset(bt_ls, 0, sizeof(bt_ls));
+}
+
 /* one lcore of the run: side 0 the server, side 1 the client */
 static int bt_lcore(void *arg)
 {
@@ -293,6 +393,16 @@ static int bt_lcore(void *arg)
 	struct bt_side *s = side == 1 ? r->cli : r->srv;
 	int seen = 0;
 	uint64_t sl_t0 = 0, sl_b0 = 0;
+	bool stats = bt_lstats_on();
+	unsigned n;
+	/* tlsgate's worker's idle policy (not --one-lcore: its lcore always
+	 * has the other stack's work) */
+	struct tg_dpdk_conf ic = { .idle_us = both ? 0 : r->o->idle_us,
+				   .idle_first_us = r->o->idle_first_us };
+	struct tg_dpdk_idle idle = { .rounds = 0 };
+	uint64_t tx0;
+
+	ic.w.wake_fd = -1;
 
 	atomic_fetch_add(&r->k->ready, both ? 2 : 1);
 	if (both)
@@ -318,20 +428,41 @@ static int bt_lcore(void *arg)
 			}
 			seen = ph;
 		}
-		tg_tcp_poll(s->tcp);
+		if (stats)
+			bt_lstats_start(&bt_ls[side], s);
+		tx0 = tg_net_stats(s->net)->tx_pkts;
+		n = tg_tcp_poll(s->tcp);
 		if (side == 0)
 			bt_serve(r, s);
 		else
 			bt_client(r, s);
 		tg_tcp_flush(s->tcp);
+		if (stats && seen == 1) {
+			bt_lstats_poll(&bt_ls[side], n);
+			bt_lstats_end(&bt_ls[side], s, n);
+		}
+		if (tg_dpdk_idle_round(&ic, &idle, n != 0 || tg_net_stats(s->net)->tx_pkts != tx0 ||
+						 tg_net_tx_pending(s->net)) &&
+		    stats && seen == 1)
+			bt_ls[side].waits++;
 		if (both) {
-			tg_tcp_poll(r->cli->tcp);
+			if (stats)
+				bt_lstats_start(&bt_ls[1], r->cli);
+			n = tg_tcp_poll(r->cli->tcp);
 			bt_client(r, r->cli);
 			tg_tcp_flush(r->cli->tcp);
+			if (stats && seen == 1) {
+				bt_lstats_poll(&bt_ls[1], n);
+				bt_lstats_end(&bt_ls[1], r->cli, n);
+			}
 		}
-		if (both && seen == 1 && r->test == BT_BULK) {
+		if (stats && seen == 1 && r->test == BT_BULK && (side == 1 || both) &&
+		    (bt_ls[1].rounds & 1023) == 0)
+			bt_lstats_info(&bt_ls[1], r->cli);
+		if ((both || side == 1) && seen == 1 && r->test == BT_BULK) {
 			/* on the TSC: a slice the lcore was taken off the CPU
-			 * in is slow, the fastest one had it to itself */
+			 * in is slow, the fastest one had it to itself (two
+			 * lcores: the client's, both lcores' work) */
 			uint64_t b = atomic_load_explicit(&r->k->bytes, memory_order_relaxed);
 
 			if (sl_t0 == 0 || b - sl_b0 >= (4u << 20)) {
@@ -396,6 +527,7 @@ struct bt_env {
 
 static struct bt_env env = { .afp = -1 };
 static uint32_t bt_chain_min; /* --chain-min */
+static uint32_t bt_window;    /* --window: send and receive buffers (0: the stack's) */
 
 static tg_result bt_port(unsigned i, uint16_t id, const char *addr, uint8_t prefix,
 		       uint16_t mtu)
@@ -434,6 +566,8 @@ static tg_result bt_side_new(struct bt_side *s, unsigned i)
 	tc.max_tw = 65536;
 	tc.syn_backlog = 2048;
 	tc.msl_ms = 5000;
+	tc.snd_buf = bt_window;
+	tc.rcv_buf = bt_window;
 	return tg_tcp_new(&tc, &s->tcp);
 }
 
@@ -445,8 +579,10 @@ static void bt_side_free(struct bt_side *s)
 		const struct tg_tcp_stats *st = tg_tcp_stats(s->tcp);
 
 		fprintf(stderr, "tcp: segs_in %" PRIu64 " segs_out %" PRIu64 " bytes_in %" PRIu64
-			" bytes_out %" PRIu64 " retransmits %" PRIu64 "\n", st->segs_in,
-			st->segs_out, st->bytes_in, st->bytes_out, st->retransmits);
+			" bytes_out %" PRIu64 " retransmits %" PRIu64 " (rto %" PRIu64 " fast %" PRIu64
+			" tlp %" PRIu64 " rack_lost %" PRIu64 " dsack_in %" PRIu64 ")\n", st->segs_in,
+			st->segs_out, st->bytes_in, st->bytes_out, st->retransmits, st->rto,
+			st->fast_retransmits, st->tlp, st->rack_lost, st->dsack_in);
 	}
 	tg_tcp_free(s->tcp);
 	tg_net_free(s->net);
@@ -575,9 +711,11 @@ static bool bt_ours_memif(const struct bt_opts *o, unsigned test, struct bt_resu
 	}
 	if (!o->one_lcore)
 		rte_eal_wait_lcore(env.worker);
-	else if (test == BT_BULK)
-		fprintf(stderr, "%s %s: one lcore, the fastest 4 MiB: %.3f Gbit/s\n",
-			TG_BENCH_PROG, TCP_CMD, k.best_gbps);
+	if (bt_lstats_on())
+		bt_lstats_print();
+	if (test == BT_BULK)
+		fprintf(stderr, "%s %s: %s, the fastest 4 MiB: %.3f Gbit/s\n", TG_BENCH_PROG,
+			TCP_CMD, o->one_lcore ? "one lcore" : "two lcores", k.best_gbps);
 	bt_fill(res, "tlsgate", "memif", test, &d,
 		(k.cpu1[0] - k.cpu0[0]) + (k.cpu1[1] - k.cpu0[1]),
 		ok && atomic_load(&k.err) == 0);
@@ -1091,6 +1229,12 @@ static bool bt_env_up(const struct bt_opts *o)
 	snprintf(sock, sizeof(sock), "tgbench%d.sock", (int)getpid());
 	snprintf(v0, sizeof(v0), "net_memif0,role=server,id=0,socket=%s", sock);
 	snprintf(v1, sizeof(v1), "net_memif1,role=client,id=0,socket=%s", sock);
+	if (o->memif_rsize != 0) {
+		/* the ring's size is the server's (it creates the regions) */
+		size_t l = strlen(v0);
+
+		snprintf(v0 + l, sizeof(v0) - l, ",rsize=%u", (unsigned)o->memif_rsize);
+	}
 	eo.vdevs[0] = v0;
 	eo.vdevs[1] = v1;
 	if (veth) {
@@ -1174,6 +1318,16 @@ static void bt_usage(FILE *f)
 "  --chain-min N   our ports: the smallest TCP payload sent as slices of\n"
 "                  the send buffer, not copied (default 4096; 1: every\n"
 "                  one; 65535: none at MTU 1500)\n"
+"  --memif-rsize N net_memif's ring: 2^N descriptors a direction, 6..14\n"
+"                  (default the PMD's: 10)\n"
+"  --idle-sleep US our lcores' idle policy, tlsgate's dpdk.idle_sleep (its\n"
+"                  default 1000): after 64 rounds without work an lcore\n"
+"                  waits --idle-first US, then twice as long each time up\n"
+"                  to US (default 0: poll without pause, every lcore at\n"
+"                  100 %% of a CPU; bulk with waits: bench/RESULTS.md)\n"
+"  --idle-first US the first wait after work (default 100)\n"
+"  --window BYTES  our connections' send buffer and receive window\n"
+"                  (default the stack's: 256 KiB)\n"
 "\n"
 "example:\n"
 "  " TG_BENCH_PROG " " TCP_CMD " --seconds 3 --progress\n");
@@ -1236,7 +1390,8 @@ static int bt_run_cmd(int argc, char **argv)
 	static const char *const paths[] = { "memif", "loopback", "veth" };
 	static const char *const tests[] = { "bulk", "connections", "rr" };
 	enum { OPT_PATH = 256, OPT_TEST, OPT_SECONDS, OPT_CONNS, OPT_PAR, OPT_RR, OPT_JSON, OPT_PLOT,
-	       OPT_PROGRESS, OPT_ONE, OPT_MTU, OPT_CHAIN, OPT_HELP };
+	       OPT_PROGRESS, OPT_ONE, OPT_MTU, OPT_CHAIN, OPT_RSIZE, OPT_IDLE, OPT_IDLE1, OPT_WIN,
+	       OPT_HELP };
 	static const struct option lo[] = {
 		{ "path", required_argument, NULL, OPT_PATH },
 		{ "test", required_argument, NULL, OPT_TEST },
@@ -1250,11 +1405,16 @@ static int bt_run_cmd(int argc, char **argv)
 		{ "one-lcore", no_argument, NULL, OPT_ONE },
 		{ "mtu", required_argument, NULL, OPT_MTU },
 		{ "chain-min", required_argument, NULL, OPT_CHAIN },
+		{ "memif-rsize", required_argument, NULL, OPT_RSIZE },
+		{ "idle-sleep", required_argument, NULL, OPT_IDLE },
+		{ "idle-first", required_argument, NULL, OPT_IDLE1 },
+		{ "window", required_argument, NULL, OPT_WIN },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct bt_opts o = { .tests = 7, .paths = 7, .seconds = 2, .conns = 16,
-			     .parallel = 32, .rr_size = 1024 };
+			     .parallel = 32, .rr_size = 1024, .idle_us = 0,
+			     .idle_first_us = 100 };
 	struct bt_result res[16];
 	struct tg_progress pr;
 	unsigned n = 0, total = 0;
@@ -1288,6 +1448,22 @@ static int bt_run_cmd(int argc, char **argv)
 		case OPT_CHAIN:
 			if (tg_failed(tg_bench_parse_u32(optarg, 1, 1u << 20, &bt_chain_min)))
 				tg_bench_usage_error(TCP_CMD, "--chain-min: 1..1048576");
+			break;
+		case OPT_IDLE:
+			if (tg_failed(tg_bench_parse_u32(optarg, 0, 100000, &o.idle_us)))
+				tg_bench_usage_error(TCP_CMD, "--idle-sleep: 0..100000");
+			break;
+		case OPT_IDLE1:
+			if (tg_failed(tg_bench_parse_u32(optarg, 0, 100000, &o.idle_first_us)))
+				tg_bench_usage_error(TCP_CMD, "--idle-first: 0..100000");
+			break;
+		case OPT_WIN:
+			if (tg_failed(tg_bench_parse_u32(optarg, 16384, 16u << 20, &bt_window)))
+				tg_bench_usage_error(TCP_CMD, "--window: 16384..16777216");
+			break;
+		case OPT_RSIZE:
+			if (tg_failed(tg_bench_parse_u32(optarg, 6, 14, &o.memif_rsize)))
+				tg_bench_usage_error(TCP_CMD, "--memif-rsize: 6..14");
 			break;
 		case OPT_MTU:
 			if (tg_failed(tg_bench_parse_u32(optarg, 576, 1500, &o.mtu)))

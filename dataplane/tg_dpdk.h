@@ -229,6 +229,35 @@ struct tg_tcp *tg_dpdk_worker_tcp(const struct tg_dpdk_worker *w);
  */
 unsigned tg_dpdk_idle_next(const struct tg_dpdk_conf *c, unsigned last);
 
+/** Rounds without work before an idle lcore's first wait (a burst of
+ *  traffic never waits). */
+#define TG_DPDK_IDLE_ROUNDS 64
+
+/** A polling lcore's idle state for tg_dpdk_idle_round() (zeroed: work
+ *  just now). */
+struct tg_dpdk_idle {
+	unsigned rounds;   /**< rounds without work */
+	unsigned wait_us;  /**< the last wait (0: none since work) */
+	/** optional, before a wait: false when work came meanwhile (no
+	 *  wait); after() then follows all the same */
+	bool (*before)(void *arg);
+	void (*after)(void *arg);  /**< optional, after the wait */
+	void *arg;                 /**< before's and after's */
+};
+
+/**
+ * The end of a poll round, the worker's idle policy for any polling
+ * lcore: with @p work, start over; without, after TG_DPDK_IDLE_ROUNDS
+ * such rounds, wait (tg_dpdk_idle_next(): c->idle_first_us, doubled up
+ * to c->idle_us) on c->w.wake_fd when it is >= 0, else sleep. Nothing
+ * when c->idle_us is 0 (busy poll).
+ * @param c     the settings (idle_us, idle_first_us, w.wake_fd)
+ * @param s     the lcore's state
+ * @param work  whether the round found or left work
+ * @return true when it waited
+ */
+bool tg_dpdk_idle_round(const struct tg_dpdk_conf *c, struct tg_dpdk_idle *s, bool work);
+
 /**
  * The worker loop (an lcore function, @p arg a struct tg_dpdk_conf): the
  * start-up barrier, rounds until TG_STOP or, draining, until no flow is

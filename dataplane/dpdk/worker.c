@@ -34,8 +34,6 @@
 #define TG_DP_EVENTS 256
 /* probes: one per backend of every pool */
 #define TG_DP_PROBES (TG_BE_MAX_POOLS * TG_BE_MAX_SERVERS)
-/* idle rounds before a wait (a burst of traffic never waits) */
-#define TG_DP_IDLE_ROUNDS 64
 #define TG_DP_PUBLISH_MS 10
 #define TG_DP_LINGER_MS 2000
 
@@ -80,8 +78,7 @@ struct tg_dpdk_worker {
 	/* backends on kernel sockets (dpdk.backend_transport = kernel),
 	 * NULL: through our TCP */
 	struct tg_kback *kb;
-	unsigned idle;                 /* rounds without work */
-	unsigned wait_us;              /* the last idle wait (0: none since work) */
+	struct tg_dpdk_idle idle;      /* rounds without work, the last wait */
 	uint64_t next_publish_ms;
 	/* health checks */
 	struct tg_backends *hb;        /* the list being probed */
@@ -740,6 +737,17 @@ static tg_result tg_dp_listen(struct tg_dpdk_worker *w)
 	return TG_OK;
 }
 
+/* the idle wait's hooks with kernel backends (tg_dpdk_idle) */
+static bool tg_dp_kb_sleep(void *arg)
+{
+	return tg_kback_sleep(((struct tg_dpdk_worker *)arg)->kb);
+}
+
+static void tg_dp_kb_awake(void *arg)
+{
+	tg_kback_awake(((struct tg_dpdk_worker *)arg)->kb);
+}
+
 tg_result tg_dpdk_worker_new(const struct tg_dpdk_conf *c, struct tg_dpdk_worker **out)
 {
 	struct tg_dpdk_worker *w;
@@ -804,6 +812,10 @@ tg_result tg_dpdk_worker_new(const struct tg_dpdk_conf *c, struct tg_dpdk_worker
 					    .wake_fd = c->w.wake_fd, .id = c->w.flow.id };
 
 		r = tg_kback_new(&kc, &w->kb);
+		/* the helper writes the eventfd only while we say we wait */
+		w->idle.before = tg_dp_kb_sleep;
+		w->idle.after = tg_dp_kb_awake;
+		w->idle.arg = w;
 	}
 	if (tg_failed(r)) {
 		tg_dpdk_worker_free(w);
@@ -945,6 +957,27 @@ unsigned tg_dpdk_idle_next(const struct tg_dpdk_conf *c, unsigned last)
 	return last >= c->idle_us / 2 ? c->idle_us : last * 2;
 }
 
+bool tg_dpdk_idle_round(const struct tg_dpdk_conf *c, struct tg_dpdk_idle *s, bool work)
+{
+	if (work) {
+		s->rounds = 0;
+		s->wait_us = 0;
+		return false;
+	}
+	if (c->idle_us == 0 || ++s->rounds <= TG_DPDK_IDLE_ROUNDS)
+		return false;
+	s->wait_us = tg_dpdk_idle_next(c, s->wait_us);
+	/* news before the wait, or a handshake answer: work follows,
+	 * start over */
+	if (s->before != NULL && !s->before(s->arg))
+		s->wait_us = 0;
+	else if (tg_dp_wait(c, s->wait_us))
+		s->wait_us = 0;
+	if (s->after != NULL)
+		s->after(s->arg);
+	return true;
+}
+
 static bool tg_dp_all_finished(struct tg_dpdk_worker *w)
 {
 	const struct tg_dpdk_conf *c = w->dc;
@@ -990,24 +1023,9 @@ int tg_dpdk_worker_main(void *arg)
 		}
 		/* frames the device did not take yet are work too: waiting
 		 * would hold them up to the longest wait */
-		if (tg_dpdk_worker_poll(w) != 0 || tg_flow_engine_busy(w->e) ||
-		    tg_net_tx_pending(tg_tcp_net(w->tcp))) {
-			w->idle = 0;
-			w->wait_us = 0;
-			continue;
-		}
-		if (c->idle_us != 0 && ++w->idle > TG_DP_IDLE_ROUNDS) {
-			w->wait_us = tg_dpdk_idle_next(c, w->wait_us);
-			/* a handshake answer or the kernel backends' helper:
-			 * work follows, start over (the helper writes the
-			 * eventfd only while we say we wait) */
-			if (w->kb != NULL && !tg_kback_sleep(w->kb))
-				w->wait_us = 0;
-			else if (tg_dp_wait(c, w->wait_us))
-				w->wait_us = 0;
-			if (w->kb != NULL)
-				tg_kback_awake(w->kb);
-		}
+		(void)tg_dpdk_idle_round(c, &w->idle,
+					 tg_dpdk_worker_poll(w) != 0 || tg_flow_engine_busy(w->e) ||
+						 tg_net_tx_pending(tg_tcp_net(w->tcp)));
 	}
 	tg_dpdk_worker_stop(w, atomic_load(wc->run) == TG_STOP ? linger / 4 : linger);
 	/* the others' packets may still pass through our queue (software

@@ -90,7 +90,23 @@ static void tg_cubic_grow(struct tg_tcp_conn *c, uint32_t acked)
 	}
 }
 
+/* the largest window a peer can offer (RFC 7323 §2.3): a cwnd past it
+ * sends nothing more, and cwnd, a uint32_t, would wrap some minutes
+ * into a CUBIC epoch without loss */
+#define TG_CC_CWND_MAX (65535u << 14)
+
+static void tg_cc_grow(struct tg_tcp_conn *c, uint32_t acked);
+
 void tg_cc_on_ack(struct tg_tcp_conn *c, uint32_t acked)
+{
+	if (c->cwnd >= TG_CC_CWND_MAX)
+		return;
+	tg_cc_grow(c, acked);
+	if (c->cwnd > TG_CC_CWND_MAX)
+		c->cwnd = TG_CC_CWND_MAX;
+}
+
+static void tg_cc_grow(struct tg_tcp_conn *c, uint32_t acked)
 {
 	if (c->cwnd < c->ssthresh) {
 		/* slow start, RFC 3465 L = 2 * SMSS */

@@ -77,6 +77,10 @@ uint32_t tg_tcp_sbuf_ack(struct tg_tcp_conn *c, uint32_t ack)
 {
 	struct tg_sbuf *b = &c->snd;
 	uint32_t n, done;
+	/* the acknowledged mbufs go back to the pool together (one put of
+	 * the lot into the lcore's cache, not one each) */
+	struct rte_mbuf *fr[64];
+	unsigned nf = 0;
 
 	if (!SEQ_GT(ack, b->seq))
 		return 0;
@@ -102,7 +106,11 @@ uint32_t tg_tcp_sbuf_ack(struct tg_tcp_conn *c, uint32_t ack)
 			if (b->cur == m)
 				b->cur = NULL;
 			m->next = NULL;
-			rte_pktmbuf_free_seg(m);
+			fr[nf++] = m;
+			if (nf == RTE_DIM(fr)) {
+				rte_pktmbuf_free_bulk(fr, nf);
+				nf = 0;
+			}
 		} else {
 			m->data_off = (uint16_t)(m->data_off + n);
 			m->data_len = (uint16_t)(m->data_len - n);
@@ -110,6 +118,8 @@ uint32_t tg_tcp_sbuf_ack(struct tg_tcp_conn *c, uint32_t ack)
 			n = 0;
 		}
 	}
+	if (nf != 0)
+		rte_pktmbuf_free_bulk(fr, nf);
 	b->seq += done;
 	b->len -= done;
 	/* the sending cursor stays where it is: on the head, trimmed, its
@@ -332,13 +342,27 @@ static unsigned tg_tcp_syn_opts(const struct tg_tcp_conn *c, uint8_t *o, bool sy
 	return n;
 }
 
+/* Four option bytes as a native 32-bit word (their raw checksum) */
+static inline uint32_t tg_opt_word(uint8_t a, uint8_t b, uint8_t c, uint8_t d)
+{
+	const uint8_t k[4] = { a, b, c, d };
+	uint32_t w;
+
+	memcpy(&w, k, sizeof(w));
+	return w;
+}
+
 /* The options of a segment of @p len bytes; *dsack: the pending D-SACK
- * is in them (taken off by tg_tcp_xmit once the segment is built) */
+ * is in them (taken off by tg_tcp_xmit once the segment is built);
+ * *sum: their raw checksum (native order, not folded), from the values
+ * rather than from @p o just written (a load over narrower stores waits
+ * for them to reach the cache) */
 static unsigned tg_tcp_opts(const struct tg_tcp_conn *c, uint8_t *o, uint32_t len,
-			    bool *dsack)
+			    bool *dsack, uint64_t *sum)
 {
 	unsigned n = 0;
 
+	*sum = 0;
 	if (c->ts_ok) {
 		uint32_t v = tg_tcp_ts_now(c);
 
@@ -351,6 +375,8 @@ static unsigned tg_tcp_opts(const struct tg_tcp_conn *c, uint8_t *o, uint32_t le
 
 			memcpy(o + n, w, sizeof(w));
 			n += sizeof(w);
+			*sum += (uint64_t)tg_opt_word(TG_OPT_NOP, TG_OPT_NOP, TG_OPT_TS, 10) +
+				w[0] + w[1];
 		}
 	}
 	/* RFC 2018 §3-4: SACK blocks while data waits out of order, as many
@@ -378,10 +404,14 @@ static unsigned tg_tcp_opts(const struct tg_tcp_conn *c, uint8_t *o, uint32_t le
 			o[n++] = TG_OPT_NOP;
 			o[n++] = TG_OPT_SACK;
 			o[n++] = (uint8_t)(2 + 8 * k);
+			*sum += tg_opt_word(TG_OPT_NOP, TG_OPT_NOP, TG_OPT_SACK,
+					    (uint8_t)(2 + 8 * k));
 			for (unsigned j = 0; j < k; j++)
-				for (int e = 0; e < 2; e++)
+				for (int e = 0; e < 2; e++) {
+					*sum += htonl(b[j][e]);
 					for (int i = 3; i >= 0; i--)
 						o[n++] = (uint8_t)(b[j][e] >> (8 * i));
+				}
 		}
 	}
 	return n;
@@ -400,8 +430,10 @@ static bool tg_tcp_xmit_tso(struct tg_tcp_conn *c, uint32_t seq, uint32_t len,
 	struct tg_tcp *t = c->t;
 	uint8_t opts[40];
 	bool dsack = false;
+	uint64_t osum = 0;
 	unsigned olen = (flags & TH_SYN) ? tg_tcp_syn_opts(c, opts, flags & TH_ACK)
-					 : tg_tcp_opts(c, opts, tso != NULL ? tso->seg : len, &dsack);
+					 : tg_tcp_opts(c, opts, tso != NULL ? tso->seg : len, &dsack,
+						       &osum);
 	struct rte_mbuf *m = tg_net_alloc(t->net);
 	struct rte_tcp_hdr *th;
 	uint32_t wnd;
@@ -410,6 +442,9 @@ static bool tg_tcp_xmit_tso(struct tg_tcp_conn *c, uint32_t seq, uint32_t len,
 	 * mbufs; a smaller one is copied (tg_net_port_conf::tx_chain_min) */
 	bool chain = tso != NULL || (len > 0 && len >= tg_net_tx_chain_min(t->net));
 	uint64_t sum = 0;
+	uint16_t sport = htons(c->key.lport), dport = htons(c->key.rport), win;
+	uint32_t seq_n = htonl(seq), ack_n = (flags & TH_ACK) ? htonl(c->rcv_nxt) : 0;
+	uint8_t doff = (uint8_t)(((TG_TCP_HDR + olen) / 4) << 4);
 
 	if (m == NULL) {
 		t->st.no_mbuf++;
@@ -421,23 +456,24 @@ static bool tg_tcp_xmit_tso(struct tg_tcp_conn *c, uint32_t seq, uint32_t len,
 		rte_pktmbuf_free(m);
 		return false;
 	}
-	th->src_port = htons(c->key.lport);
-	th->dst_port = htons(c->key.rport);
-	th->sent_seq = htonl(seq);
-	th->recv_ack = (flags & TH_ACK) ? htonl(c->rcv_nxt) : 0;
-	th->data_off = (uint8_t)(((TG_TCP_HDR + olen) / 4) << 4);
+	th->src_port = sport;
+	th->dst_port = dport;
+	th->sent_seq = seq_n;
+	th->recv_ack = ack_n;
+	th->data_off = doff;
 	th->tcp_flags = flags;
 	if (flags & TH_SYN) {
 		/* RFC 7323 §2.2: the window of a SYN is never scaled */
 		wnd = tg_tcp_rcv_window(c) << c->rcv_ws;
-		th->rx_win = htons((uint16_t)RTE_MIN(wnd, 65535u));
+		win = htons((uint16_t)RTE_MIN(wnd, 65535u));
 		wnd = RTE_MIN(wnd, 65535u);
 	} else {
 		uint32_t field = (flags & TH_RST) ? 0 : tg_tcp_rcv_window(c);
 
-		th->rx_win = htons((uint16_t)field);
+		win = htons((uint16_t)field);
 		wnd = field << c->rcv_ws;
 	}
+	th->rx_win = win;
 	th->cksum = 0;
 	th->tcp_urp = 0;
 	memcpy(th + 1, opts, olen);
@@ -486,10 +522,15 @@ static bool tg_tcp_xmit_tso(struct tg_tcp_conn *c, uint32_t seq, uint32_t len,
 	t->st.bytes_out += len;
 	/* a segment the network refuses (no route, no ARP answer) is lost
 	 * like any other: the timers send it again. A copied payload was
-	 * summed on the way: the checksum adds the headers' words to it */
+	 * summed on the way; the header's sum is added from the values just
+	 * stored (the checksum, urgent pointer and padding are zeros), not
+	 * read back over them: the whole segment's sum goes down (sum_off
+	 * 0). Slices and a SYN's options are summed there from memory */
+	if (!chain && !(flags & TH_SYN))
+		sum += (uint64_t)sport + dport + seq_n + ack_n +
+		       htons((uint16_t)((unsigned)doff << 8 | flags)) + win + osum;
 	if (tg_failed(tg_net_output_sum(t->net, m, &c->key.raddr, IPPROTO_TCP,
-					chain || len == 0 ? UINT32_MAX : TG_TCP_HDR + olen,
-					sum)))
+					chain || (flags & TH_SYN) ? UINT32_MAX : 0, sum)))
 		t->st.no_route++;
 	return true;
 }

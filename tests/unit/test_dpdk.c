@@ -836,6 +836,34 @@ static void test_idle_waits(void)
 	CU_ASSERT_EQUAL(tg_dpdk_idle_next(&c, 1000), 1000);
 }
 
+/* The idle policy of a poll round (the worker's and tlsgate-bench tcp's
+ * lcores'): no wait for TG_DPDK_IDLE_ROUNDS rounds without work, then a
+ * wait every round, each as tg_dpdk_idle_next() says; work starts over;
+ * idle_us 0 never waits. */
+static void test_idle_rounds(void)
+{
+	struct tg_dpdk_conf c = { .idle_us = 4, .idle_first_us = 1 };
+	struct tg_dpdk_idle s = { .rounds = 0 };
+
+	c.w.wake_fd = -1;
+	for (unsigned i = 0; i < TG_DPDK_IDLE_ROUNDS; i++)
+		CU_ASSERT_FALSE(tg_dpdk_idle_round(&c, &s, false));
+	CU_ASSERT_TRUE(tg_dpdk_idle_round(&c, &s, false));
+	CU_ASSERT_EQUAL(s.wait_us, 1);
+	CU_ASSERT_TRUE(tg_dpdk_idle_round(&c, &s, false));
+	CU_ASSERT_EQUAL(s.wait_us, 2);
+	CU_ASSERT_TRUE(tg_dpdk_idle_round(&c, &s, false));
+	CU_ASSERT_TRUE(tg_dpdk_idle_round(&c, &s, false));
+	CU_ASSERT_EQUAL(s.wait_us, 4);
+	CU_ASSERT_FALSE(tg_dpdk_idle_round(&c, &s, true));
+	CU_ASSERT_EQUAL(s.rounds, 0);
+	CU_ASSERT_EQUAL(s.wait_us, 0);
+	CU_ASSERT_FALSE(tg_dpdk_idle_round(&c, &s, false));
+	c.idle_us = 0;
+	for (unsigned i = 0; i < 2 * TG_DPDK_IDLE_ROUNDS; i++)
+		CU_ASSERT_FALSE(tg_dpdk_idle_round(&c, &s, false));
+}
+
 static int suite_init(void)
 {
 	static const struct tg_test_hs_spec spec = {
@@ -862,6 +890,7 @@ static CU_TestInfo dpdk_tests[] = {
 	{ "stop: close_notify to the clients", test_stop },
 	{ "listen addresses and ports checked", test_listen_checks },
 	{ "idle waits: short after work, doubled up to the longest", test_idle_waits },
+	{ "idle rounds: a wait after TG_DPDK_IDLE_ROUNDS without work", test_idle_rounds },
 	CU_TEST_INFO_NULL,
 };
 

@@ -3434,6 +3434,44 @@ static void test_echo_v6(void)
 	CU_ASSERT(r > 0);
 }
 
+/* A long transfer without loss that the peer's window limits: cwnd grows
+ * on every ACK (slow start up to ssthresh's 2^31 - 1: tlsgate-bench
+ * tcp's bulk shows 0.5 GB after 3 s, then congestion avoidance); CUBIC's
+ * cubic curve, a few minutes into its epoch, took the uint32_t past 4 GiB
+ * and it wrapped to a few bytes. It stops at the largest window a peer
+ * can offer (RFC 7323 §2.3: 65535 << 14), with NewReno and CUBIC. */
+static void test_cwnd_no_wrap(void)
+{
+	static struct tg_tcp t;
+	static struct tg_tcp_conn c;
+
+	for (int cc = 0; cc < 2; cc++) {
+		memset(&t, 0, sizeof(t));
+		memset(&c, 0, sizeof(c));
+		t.c.cc = cc ? TG_TCP_CC_CUBIC : TG_TCP_CC_NEWRENO;
+		t.now_ms = 1000;
+		c.t = &t;
+		c.mss = 1448;
+		c.srtt_us = 100;
+		c.cwnd = 14480;
+		c.ssthresh = 0x7fffffffu;
+		for (unsigned i = 0; i < 4000000; i++) {
+			uint32_t before = c.cwnd;
+
+			tg_cc_on_ack(&c, 20272);
+			/* 2 MB a millisecond: 16 Gbit/s, 400 s in all */
+			if (i % 100 == 0)
+				t.now_ms += 10;
+			if (c.cwnd < before) {
+				CU_FAIL("cwnd went down without a loss");
+				break;
+			}
+		}
+		CU_ASSERT(c.cwnd >= 1000u * 1000 * 1000);
+		CU_ASSERT(c.cwnd <= 65535u << 14);
+	}
+}
+
 static void test_echo_cubic(void)
 {
 	struct tg_tcp_stats sa, sb;
@@ -4170,6 +4208,7 @@ static CU_TestInfo tcp_tests[] = {
 	{ "two stacks: echo with segments as chains, clean and impaired", test_echo_chains },
 	{ "two stacks: echo through 1% and 5% loss, reordering, duplicates", test_echo_loss },
 	{ "two stacks: CUBIC through 1% loss", test_echo_cubic },
+	{ "cwnd: no wrap after gigabytes without loss", test_cwnd_no_wrap },
 	{ "two stacks over IPv6, clean and through 1% loss", test_echo_v6 },
 	{ "TSO: frames as DPDK asks, cut by librte_gso, taken by the peer (v4, v6)",
 	  test_echo_tso },
