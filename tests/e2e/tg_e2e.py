@@ -488,7 +488,8 @@ class Gate:
         env: variables to set (value None: to remove) for tlsgate only.
         Ports picked here are free when picked; another process may take
         one before tlsgate binds it, so a start that fails with "Address
-        already in use" is tried again with new ports (up to 5 times).
+        already in use" is tried again with new ports (up to 5 times), as
+        is one whose net_af_packet fanout group number was taken.
         listen_host: the address of --listen (the DPDK port's with
         --dpdk); connect(host, port, timeout): how to reach it, a socket
         (default socket.create_connection; the admin address stays
@@ -505,10 +506,17 @@ class Gate:
                 self.wait_ready()
                 return
             except AssertionError:
-                if (not ours or attempt == 4 or self.proc.poll() is None or
-                        "Address already in use" not in self.stderr()):
+                err = self.stderr() if self.proc.poll() is not None else ""
+                # DPDK 22.11's net_af_packet names its fanout group
+                # (getpid() ^ ifindex) & 0xffff: another process's group
+                # of that number on another device of this namespace (a
+                # busy machine's pids wrap past 16 bits) refuses ours with
+                # EINVAL; a new process has another pid
+                fanout = "could not set PACKET_FANOUT" in err
+                if attempt == 4 or not (fanout or (ours and "Address already in use" in err)):
                     raise
-                log("port taken meanwhile (%s), starting again on new ports" % self.addr)
+                log("fanout group taken (%s), starting again" % self.addr if fanout else
+                    "port taken meanwhile (%s), starting again on new ports" % self.addr)
 
     def _start(self, workdir, args, name, admin, listen_port, admin_port,
                addr_flags, env):
