@@ -362,7 +362,10 @@ struct ed_cli {
 	struct tg_accel_sess *tx, *rx;
 	int st;
 	bool connected, eof, closed_tls, resumed;
+	bool reset;         /* the connection ended in a RST (or timed out) */
+	int alert;          /* the first alert's description; -1: none */
 	uint64_t got;       /* application bytes received */
+	uint64_t late;      /* of them, those opened after the alert */
 	double t0;
 	size_t in_len, out_off, out_len;
 	uint8_t in[ED_IN];
@@ -470,12 +473,49 @@ static int ed_worker_lcore(void *arg)
 	return tg_dpdk_worker_main(&d->dc);
 }
 
+/* the first failure is described with how its connection ended, so that
+ * a rare one can be told apart from the message alone: how much of the
+ * response came, whether an alert (0: close_notify) or a RST ended it,
+ * and any bytes that came after the alert (out of order) */
 static void ed_fail(struct ed_dpdk *d, struct ed_cli *x, const char *what)
 {
+	char alert[48] = "no alert";
+
 	d->errors++;
-	if (d->err[0] == '\0')
+	if (d->err[0] != '\0')
+		return;
+	if (x == NULL || x->st != CL_DATA) {
 		snprintf(d->err, sizeof(d->err), "%s", what);
-	(void)x;
+		return;
+	}
+	if (x->alert == 0)
+		snprintf(alert, sizeof(alert), "close_notify, %llu B after it",
+			 (unsigned long long)x->late);
+	else if (x->alert > 0)
+		snprintf(alert, sizeof(alert), "alert %d, %llu B after it", x->alert,
+			 (unsigned long long)x->late);
+	snprintf(d->err, sizeof(d->err), "%s: %llu B received, %s, %s", what,
+		 (unsigned long long)x->got, x->reset ? "reset" : x->eof ? "FIN" : "open",
+		 alert);
+}
+
+/* the server's counters that say why it ended connections, as the
+ * difference to @p s0: printed beside the failures */
+static void ed_fail_counters(const struct ed_dpdk *d, const struct tg_wk_stats *s0)
+{
+	const struct tg_wk_stats *s = &d->st;
+
+	fprintf(stderr,
+		"%s e2e: dpdk worker meanwhile: %llu handshakes failed, %llu handshake "
+		"timeouts, %llu idle timeouts, %llu records failed to open, %llu refused, "
+		"%llu backend connects failed, %llu backends closed early\n",
+		TG_BENCH_PROG, (unsigned long long)(s->hs_failed - s0->hs_failed),
+		(unsigned long long)(s->hs_timeouts - s0->hs_timeouts),
+		(unsigned long long)(s->idle_timeouts - s0->idle_timeouts),
+		(unsigned long long)(s->record_errors - s0->record_errors),
+		(unsigned long long)(s->conns_refused - s0->conns_refused),
+		(unsigned long long)(s->backend_connect_errors - s0->backend_connect_errors),
+		(unsigned long long)(s->backend_closed_early - s0->backend_closed_early));
 }
 
 static void ed_cli_free(struct ed_cli *x)
@@ -496,7 +536,9 @@ static void ed_cli_free(struct ed_cli *x)
 static bool ed_cli_start(struct ed_dpdk *d, struct ed_cli *x)
 {
 	x->in_len = x->out_off = x->out_len = 0;
-	x->connected = x->eof = x->closed_tls = x->resumed = false;
+	x->connected = x->eof = x->closed_tls = x->resumed = x->reset = false;
+	x->alert = -1;
+	x->late = 0;
 	x->got = 0;
 	x->t0 = e2e_now();
 	if (tg_failed(tg_hs_new(&d->ccfg, d->use_sess ? &d->sess : NULL, &x->hs)))
@@ -646,10 +688,14 @@ static bool ed_cli_open(struct ed_dpdk *d, struct ed_cli *x)
 			break;
 		if (tg_accel_open_burst(&rp, 1) != 1)
 			return false;
-		if (r.type == TG_CT_APPLICATION_DATA)
+		if (r.type == TG_CT_APPLICATION_DATA) {
 			x->got += r.len;
-		else if (r.type == TG_CT_ALERT)
+			x->late += x->closed_tls ? r.len : 0;
+		} else if (r.type == TG_CT_ALERT) {
+			if (!x->closed_tls)
+				x->alert = r.len >= 2 ? x->in[r.off + 1] : 256;
 			x->closed_tls = true; /* close_notify (or worse) */
+		}
 		else if (r.type == TG_CT_HANDSHAKE && x->hs != NULL &&
 			 !ed_cli_ticket(d, x, x->in + r.off, r.len))
 			return false;
@@ -676,8 +722,10 @@ static bool ed_cli_step(struct ed_dpdk *d, struct ed_cli *x)
 				return false;
 			continue;
 		}
-		if (r != -EAGAIN)
+		if (r != -EAGAIN) {
 			x->eof = true;
+			x->reset = r < 0;
+		}
 		break;
 	}
 	while (x->st == CL_HS && x->in_len > 0) {
@@ -793,6 +841,7 @@ static void ed_round(struct ed_dpdk *d, bool count)
 			x->connected = true;
 		if (ev[i].ev & (TG_TCP_EV_ERROR | TG_TCP_EV_CLOSED)) {
 			x->eof = true;
+			x->reset = (ev[i].ev & TG_TCP_EV_ERROR) != 0;
 		} else if (!ed_cli_step(d, x)) {
 			ed_fail(d, x, x->st == CL_HS ? "handshake" : "records");
 			ed_cli_free(x);
@@ -842,6 +891,7 @@ static void ed_close_all(struct ed_dpdk *d)
 static bool ed_dpdk_records(struct ed_dpdk *d, uint32_t size, struct e2e_meas *m)
 {
 	struct e2e_env *e = d->e;
+	struct tg_wk_stats s0 = d->st;
 	double c0, c1, w0, end;
 	uint64_t b0, b1;
 	bool all;
@@ -889,9 +939,11 @@ static bool ed_dpdk_records(struct ed_dpdk *d, uint32_t size, struct e2e_meas *m
 	m->bytes = b1 - b0;
 	m->reqs = m->bytes / size;
 	m->errors = d->errors;
-	if (d->errors)
+	if (d->errors) {
 		fprintf(stderr, "%s e2e: dpdk records %u B: %llu failed (%s)\n",
 			TG_BENCH_PROG, size, (unsigned long long)d->errors, d->err);
+		ed_fail_counters(d, &s0);
+	}
 	m->ok = m->reqs > 0 && m->cpu_s > 0;
 	ed_close_all(d);
 	return m->ok;
@@ -901,6 +953,7 @@ static bool ed_dpdk_records(struct ed_dpdk *d, uint32_t size, struct e2e_meas *m
 static bool ed_dpdk_handshakes(struct ed_dpdk *d, bool resumed, struct e2e_meas *m)
 {
 	struct e2e_env *e = d->e;
+	struct tg_wk_stats s0;
 	double c0, w0, end;
 
 	d->rec_size = 0;
@@ -931,6 +984,7 @@ static bool ed_dpdk_handshakes(struct ed_dpdk *d, bool resumed, struct e2e_meas 
 	d->want_sess = false;
 	d->use_sess = resumed;
 	d->done = d->resumed = 0;
+	s0 = d->st;
 	c0 = ed_srv_cpu(d);
 	w0 = e2e_now();
 	end = w0 + e->o.seconds;
@@ -964,10 +1018,12 @@ static bool ed_dpdk_handshakes(struct ed_dpdk *d, bool resumed, struct e2e_meas 
 	m->reqs = d->done;
 	m->resumed = d->resumed;
 	m->errors = d->errors;
-	if (d->errors)
+	if (d->errors) {
 		fprintf(stderr, "%s e2e: dpdk: %llu of %llu connections failed (%s)\n",
 			TG_BENCH_PROG, (unsigned long long)d->errors,
 			(unsigned long long)(d->errors + d->done), d->err);
+		ed_fail_counters(d, &s0);
+	}
 	m->ok = d->done > 0 && m->cpu_s > 0;
 	ed_close_all(d);
 	return m->ok;
