@@ -70,6 +70,15 @@ void tg_bench_usage_error(const char *cmd, const char *fmt, ...)
 TG_MUST_CHECK tg_result tg_bench_parse_u32(const char *s, uint32_t min,
 					   uint32_t max, uint32_t *out);
 
+/**
+ * The value @p text of option @p opt (e.g. "--conns") of command @p cmd as
+ * a decimal integer in [@p min, @p max] into @p out; anything else is a
+ * usage error naming the option, the value and the range ("bad --conns
+ * 'x' (expected 1 to 128)": ::tg_bench_usage_error, exit 2).
+ */
+void tg_bench_opt_u32(const char *cmd, const char *opt, const char *text,
+		      uint32_t min, uint32_t max, uint32_t *out);
+
 /** Parse a positive duration in seconds (fractions allowed) up to @p max. */
 TG_MUST_CHECK tg_result tg_bench_parse_seconds(const char *s, double max,
 					       double *out);

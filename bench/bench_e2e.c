@@ -860,20 +860,12 @@ static void e2e_parse(int argc, char **argv, struct e2e_opts *o)
 						     "0.5 to 600)", optarg);
 			break;
 		case O_CONNS:
-			if (tg_failed(tg_bench_parse_u32(optarg, 1,
-							 E2E_MAX_CONNS,
-							 &o->conns)))
-				tg_bench_usage_error(E2E_CMD,
-						     "bad --conns '%s' (expected "
-						     "1 to %u)", optarg,
-						     E2E_MAX_CONNS);
+			tg_bench_opt_u32(E2E_CMD, "--conns", optarg, 1, E2E_MAX_CONNS,
+					 &o->conns);
 			break;
 		case O_WORKERS:
-			if (tg_failed(tg_bench_parse_u32(optarg, 1, 128,
-							 &o->workers)))
-				tg_bench_usage_error(E2E_CMD,
-						     "bad --workers '%s' (expected "
-						     "1 to 128)", optarg);
+			tg_bench_opt_u32(E2E_CMD, "--workers", optarg, 1, 128,
+					 &o->workers);
 			break;
 		case O_CORE: {
 			cpu_set_t set;
@@ -942,19 +934,13 @@ static void e2e_parse(int argc, char **argv, struct e2e_opts *o)
 			ctl_given = true;
 			break;
 		case O_IDLE:
-			if (tg_failed(tg_bench_parse_u32(optarg, 0, 100000,
-							 &o->idle_us)))
-				tg_bench_usage_error(E2E_CMD, "bad --idle-us '%s' "
-						     "(expected 0 to 100000)",
-						     optarg);
+			tg_bench_opt_u32(E2E_CMD, "--idle-us", optarg, 0, 100000,
+					 &o->idle_us);
 			idle_given = true;
 			break;
 		case O_IDLE_FIRST:
-			if (tg_failed(tg_bench_parse_u32(optarg, 0, 100000,
-							 &o->idle_first_us)))
-				tg_bench_usage_error(E2E_CMD, "bad --idle-first-us "
-						     "'%s' (expected 0 to 100000)",
-						     optarg);
+			tg_bench_opt_u32(E2E_CMD, "--idle-first-us", optarg, 0,
+					 100000, &o->idle_first_us);
 			idle_first_given = true;
 			break;
 		case O_TLSGATE:
@@ -973,11 +959,7 @@ static void e2e_parse(int argc, char **argv, struct e2e_opts *o)
 			o->coalesce = true;
 			break;
 		case O_ROUNDS:
-			if (tg_failed(tg_bench_parse_u32(optarg, 1, 20,
-							 &o->rounds)))
-				tg_bench_usage_error(E2E_CMD,
-						     "bad --rounds '%s' (expected "
-						     "1 to 20)", optarg);
+			tg_bench_opt_u32(E2E_CMD, "--rounds", optarg, 1, 20, &o->rounds);
 			break;
 		case 'v':
 			o->verbose = true;

@@ -323,20 +323,12 @@ static void rec_parse(int argc, char **argv, struct rec_opts *o)
 			rec_parse_sizes(o, optarg);
 			break;
 		case O_BURST:
-			if (tg_failed(tg_bench_parse_u32(optarg, 1, REC_MAX_BURST,
-							 &o->burst)))
-				tg_bench_usage_error(REC_CMD,
-						     "bad --burst '%s' (expected "
-						     "1..%d)", optarg,
-						     REC_MAX_BURST);
+			tg_bench_opt_u32(REC_CMD, "--burst", optarg, 1, REC_MAX_BURST,
+					 &o->burst);
 			break;
 		case O_FLOWS:
-			if (tg_failed(tg_bench_parse_u32(optarg, 1, REC_MAX_FLOWS,
-							 &o->flows)))
-				tg_bench_usage_error(REC_CMD,
-						     "bad --flows '%s' (expected "
-						     "1..%d)", optarg,
-						     REC_MAX_FLOWS);
+			tg_bench_opt_u32(REC_CMD, "--flows", optarg, 1, REC_MAX_FLOWS,
+					 &o->flows);
 			break;
 		case O_SECONDS:
 			if (tg_failed(tg_bench_parse_seconds(optarg,

@@ -1427,47 +1427,40 @@ static int bt_run_cmd(int argc, char **argv)
 		case OPT_TEST: o.tests = bt_parse_list(optarg, tests, 3, "--test"); break;
 		case OPT_SECONDS:
 			if (tg_failed(tg_bench_parse_seconds(optarg, 600, &o.seconds)))
-				tg_bench_usage_error(TCP_CMD, "--seconds: '%s'", optarg);
+				tg_bench_usage_error(TCP_CMD, "bad --seconds '%s' (expected "
+						     "a number of seconds > 0 up to 600)",
+						     optarg);
 			break;
 		case OPT_CONNS:
-			if (tg_failed(tg_bench_parse_u32(optarg, 1, 128, &o.conns)))
-				tg_bench_usage_error(TCP_CMD, "--conns: 1..128");
+			tg_bench_opt_u32(TCP_CMD, "--conns", optarg, 1, 128, &o.conns);
 			break;
 		case OPT_PAR:
-			if (tg_failed(tg_bench_parse_u32(optarg, 1, 200, &o.parallel)))
-				tg_bench_usage_error(TCP_CMD, "--parallel: 1..200");
+			tg_bench_opt_u32(TCP_CMD, "--parallel", optarg, 1, 200, &o.parallel);
 			break;
 		case OPT_RR:
-			if (tg_failed(tg_bench_parse_u32(optarg, 1, 65536, &o.rr_size)))
-				tg_bench_usage_error(TCP_CMD, "--rr-size: 1..65536");
+			tg_bench_opt_u32(TCP_CMD, "--rr-size", optarg, 1, 65536, &o.rr_size);
 			break;
 		case OPT_JSON: o.json = true; break;
 		case OPT_PLOT: o.plot = optarg; break;
 		case OPT_PROGRESS: o.progress = true; break;
 		case OPT_ONE: o.one_lcore = true; break;
 		case OPT_CHAIN:
-			if (tg_failed(tg_bench_parse_u32(optarg, 1, 1u << 20, &bt_chain_min)))
-				tg_bench_usage_error(TCP_CMD, "--chain-min: 1..1048576");
+			tg_bench_opt_u32(TCP_CMD, "--chain-min", optarg, 1, 1u << 20, &bt_chain_min);
 			break;
 		case OPT_IDLE:
-			if (tg_failed(tg_bench_parse_u32(optarg, 0, 100000, &o.idle_us)))
-				tg_bench_usage_error(TCP_CMD, "--idle-sleep: 0..100000");
+			tg_bench_opt_u32(TCP_CMD, "--idle-sleep", optarg, 0, 100000, &o.idle_us);
 			break;
 		case OPT_IDLE1:
-			if (tg_failed(tg_bench_parse_u32(optarg, 0, 100000, &o.idle_first_us)))
-				tg_bench_usage_error(TCP_CMD, "--idle-first: 0..100000");
+			tg_bench_opt_u32(TCP_CMD, "--idle-first", optarg, 0, 100000, &o.idle_first_us);
 			break;
 		case OPT_WIN:
-			if (tg_failed(tg_bench_parse_u32(optarg, 16384, 16u << 20, &bt_window)))
-				tg_bench_usage_error(TCP_CMD, "--window: 16384..16777216");
+			tg_bench_opt_u32(TCP_CMD, "--window", optarg, 16384, 16u << 20, &bt_window);
 			break;
 		case OPT_RSIZE:
-			if (tg_failed(tg_bench_parse_u32(optarg, 6, 14, &o.memif_rsize)))
-				tg_bench_usage_error(TCP_CMD, "--memif-rsize: 6..14");
+			tg_bench_opt_u32(TCP_CMD, "--memif-rsize", optarg, 6, 14, &o.memif_rsize);
 			break;
 		case OPT_MTU:
-			if (tg_failed(tg_bench_parse_u32(optarg, 576, 1500, &o.mtu)))
-				tg_bench_usage_error(TCP_CMD, "--mtu: 576..1500");
+			tg_bench_opt_u32(TCP_CMD, "--mtu", optarg, 576, 1500, &o.mtu);
 			break;
 		case OPT_HELP: bt_usage(stdout); return 0;
 		default: tg_bench_usage_error(TCP_CMD, "bad option");

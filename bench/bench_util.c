@@ -45,6 +45,14 @@ tg_result tg_bench_parse_u32(const char *s, uint32_t min, uint32_t max,
 	return TG_OK;
 }
 
+void tg_bench_opt_u32(const char *cmd, const char *opt, const char *text,
+		      uint32_t min, uint32_t max, uint32_t *out)
+{
+	if (tg_failed(tg_bench_parse_u32(text, min, max, out)))
+		tg_bench_usage_error(cmd, "bad %s '%s' (expected %u to %u)", opt,
+				     text, min, max);
+}
+
 tg_result tg_bench_parse_seconds(const char *s, double max, double *out)
 {
 	char *end = NULL;

@@ -183,13 +183,59 @@ static uint32_t kb_room(const struct tg_kback *k, const struct kb_ring *r)
 			atomic_load_explicit(&r->tail, memory_order_acquire));
 }
 
+/* ---- the wake-up handshake ----------------------------------------------------- */
+
+/*
+ * The waking half of the handshake (the file comment's "Lost wake-ups"),
+ * run after publishing bytes, room or an op: a full fence, then the
+ * other side's flag read (relaxed: a cheap look, no read-modify-write
+ * while nobody waits) and, when raised, taken down by an exchange
+ * (seq_cst), so that one raise brings one wake-up. True: the other side
+ * asked, wake it.
+ */
+static inline bool kb_take_flag(_Atomic bool *flag)
+{
+	atomic_thread_fence(memory_order_seq_cst);
+	return atomic_load_explicit(flag, memory_order_relaxed) &&
+	       atomic_exchange(flag, false);
+}
+
+/*
+ * The helper's waiting half on one ring, for kb_tx (@p r = tx, nothing
+ * to send: @p room false, @p flag h_wait_tx) and kb_rx (@p r = rx, no
+ * room to receive into: @p room true, @p flag h_wait_rx). Returns true
+ * when the ring still has nothing for the helper: @p flag stays raised
+ * and the worker's next tg_kback_send / tg_kback_consume asks for the
+ * helper; false when the worker moved the ring meanwhile: @p flag
+ * lowered, the caller goes on.
+ *
+ * The order, as both paths had it: the flag's store (seq_cst), a full
+ * fence, then the ring looked at again (kb_used / kb_room: acquire of
+ * the worker's index, so that the bytes or the room it published are
+ * ours to use). The worker stores its index (release), then
+ * kb_take_flag: fence, flag. Of the two fences one comes first in their
+ * single total order: if ours, the worker reads our flag; if its, we
+ * read its index. Either the worker asks for us or we see what it
+ * published: no news is lost (Dekker's). Lowering the flag after all
+ * (seq_cst store) may race the worker's exchange: at worst one op that
+ * finds nothing to do.
+ */
+static inline bool kb_h_wait(struct tg_kback *k, _Atomic bool *flag,
+			     const struct kb_ring *r, bool room)
+{
+	atomic_store(flag, true);
+	atomic_thread_fence(memory_order_seq_cst);
+	if ((room ? kb_room(k, r) : kb_used(r)) == 0)
+		return true;
+	atomic_store(flag, false);
+	return false;
+}
+
 /* ---- the worker's side ------------------------------------------------------- */
 
 static void kb_wake_helper(struct tg_kback *k)
 {
-	atomic_thread_fence(memory_order_seq_cst);
-	if (atomic_load_explicit(&k->h_sleep, memory_order_relaxed) &&
-	    atomic_exchange(&k->h_sleep, false))
+	if (kb_take_flag(&k->h_sleep))
 		(void)!eventfd_write(k->efd, 1);
 }
 
@@ -288,9 +334,7 @@ void tg_kback_consume(struct tg_kback *k, uint32_t id, uint32_t n)
 			      memory_order_release);
 	k->rx_out += n;
 	/* a helper stalled on a full ring reads again */
-	atomic_thread_fence(memory_order_seq_cst);
-	if (atomic_load_explicit(&s->h_wait_rx, memory_order_relaxed) &&
-	    atomic_exchange(&s->h_wait_rx, false))
+	if (kb_take_flag(&s->h_wait_rx))
 		kb_op(k, id, KB_OP_RXROOM);
 }
 
@@ -352,9 +396,7 @@ ssize_t tg_kback_send(struct tg_kback *k, uint32_t id, const uint8_t *p, size_t 
 	atomic_store_explicit(&s->tx.head, h + (uint32_t)len, memory_order_release);
 	k->tx_in += len;
 	/* a helper that found the ring empty wants to know */
-	atomic_thread_fence(memory_order_seq_cst);
-	if (atomic_load_explicit(&s->h_wait_tx, memory_order_relaxed) &&
-	    atomic_exchange(&s->h_wait_tx, false))
+	if (kb_take_flag(&s->h_wait_tx))
 		kb_op(k, id, KB_OP_TX);
 	return (ssize_t)len;
 }
@@ -548,8 +590,7 @@ static bool kb_tell(struct tg_kback *k, uint32_t id, uint32_t hev)
  * flag, raised when it last found nothing). */
 static bool kb_news(struct tg_kback *k, uint32_t id, _Atomic bool *flag)
 {
-	atomic_thread_fence(memory_order_seq_cst);
-	if (atomic_load_explicit(flag, memory_order_relaxed) && atomic_exchange(flag, false))
+	if (kb_take_flag(flag))
 		return kb_tell(k, id, KB_HEV_NEWS);
 	return false;
 }
@@ -636,11 +677,8 @@ static void kb_tx(struct tg_kback *k, uint32_t id)
 
 		if (n == 0) {
 			/* empty: ask to be told, then look again */
-			atomic_store(&s->h_wait_tx, true);
-			atomic_thread_fence(memory_order_seq_cst);
-			if (kb_used(&s->tx) == 0)
+			if (kb_h_wait(k, &s->h_wait_tx, &s->tx, false))
 				break;
-			atomic_store(&s->h_wait_tx, false);
 			continue;
 		}
 		t = atomic_load_explicit(&s->tx.tail, memory_order_relaxed);
@@ -681,11 +719,8 @@ static void kb_rx(struct tg_kback *k, uint32_t id)
 
 		if (room == 0) {
 			/* full: ask to be told, then look again */
-			atomic_store(&s->h_wait_rx, true);
-			atomic_thread_fence(memory_order_seq_cst);
-			if (kb_room(k, &s->rx) == 0)
+			if (kb_h_wait(k, &s->h_wait_rx, &s->rx, true))
 				break;
-			atomic_store(&s->h_wait_rx, false);
 			continue;
 		}
 		h = atomic_load_explicit(&s->rx.head, memory_order_relaxed);

@@ -205,6 +205,16 @@ class OnDpdk:
 
     # ---- helpers ---------------------------------------------------------
 
+    def stats_row(self, g, table):
+        """`tlsgate stats` of G: (its output, the first two numbers of row 0
+        of the table under the heading TABLE, e.g. "DPDK port:")."""
+        r = run([TLSGATE, "stats", "--admin", g.admin], timeout=20)
+        out = r.stdout.decode()
+        self.assertIn(table, out, out)
+        row = re.search(r"^0\s+(\d+)\s+(\d+)\s", out.split(table)[1], re.M)
+        self.assertIsNotNone(row, out)
+        return out, (int(row.group(1)), int(row.group(2)))
+
     def nsconnect(self, host, port, timeout):
         """A TCP connection from the namespace."""
         return Env.transport.connect(host, port, timeout)
@@ -575,12 +585,8 @@ class Dpdk(OnDpdk, E2E):
         self.assertEqual(g.metric("tlsgate_handshakes_total", {"kind": "full"}, m), 2)
         self.assertEqual(g.metric("tlsgate_net_mbufs", None, m), 32768)
         self.assertGreater(g.metric("tlsgate_net_mbufs_free", None, m), 30000)
-        r = run([TLSGATE, "stats", "--admin", g.admin], timeout=20)
-        out = r.stdout.decode()
-        self.assertIn("DPDK port:", out, out)
-        row = re.search(r"^0\s+(\d+)\s+(\d+)\s", out.split("DPDK port:")[1], re.M)
-        self.assertIsNotNone(row, out)
-        self.assertGreater(int(row.group(1)), 700)
+        out, row = self.stats_row(g, "DPDK port:")
+        self.assertGreater(row[0], 700)
         self.assertIn("198.18.0.1:%d" % self.backend.port, out)
 
     def test_reload(self):
@@ -964,12 +970,8 @@ class DpdkKernelBackends(Dpdk):
         # no backend connection went through the port
         self.assertEqual(g.metric("tlsgate_tcp_opens_total", {"kind": "active"}, m), 0)
         self.assertGreaterEqual(self.backend.conns, 8)
-        r = run([TLSGATE, "stats", "--admin", g.admin], timeout=20)
-        out = r.stdout.decode()
-        self.assertIn("kernel backends:", out, out)
-        row = re.search(r"^0\s+(\d+)\s+(\d+)\s", out.split("kernel backends:")[1], re.M)
-        self.assertIsNotNone(row, out)
-        self.assertGreaterEqual(int(row.group(1)), 8)
+        _, row = self.stats_row(g, "kernel backends:")
+        self.assertGreaterEqual(row[0], 8)
 
     @staticmethod
     def thread_cpus(pid):

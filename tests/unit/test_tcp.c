@@ -299,6 +299,14 @@ static void down(struct tx *x)
 	tn_down(&x->n);
 }
 
+/* the end of most tests: the connection under test closed, then down():
+ * the stack freed and every mbuf back in its pool */
+static void close_down(struct tx *x)
+{
+	tg_tcp_close(x->c);
+	down(x);
+}
+
 static unsigned events(struct tx *x, struct tg_tcp_event *ev, unsigned cap)
 {
 	return tg_tcp_events(x->t, ev, cap);
@@ -403,8 +411,7 @@ static void test_passive_open(void)
 	CU_ASSERT(in.sack);
 	CU_ASSERT_EQUAL(in.snd_wnd, 512u << 7);
 	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->accepted, 1);
-	tg_tcp_close(x.c);
-	down(&x);
+	close_down(&x);
 }
 
 static void test_negotiation_none(void)
@@ -447,8 +454,7 @@ static void test_negotiation_none(void)
 	CU_ASSERT_EQUAL(r[0].wnd, 65535);
 	CU_ASSERT_EQUAL(r[0].len, 5);
 	CU_ASSERT_EQUAL(r[0].flags, ACK | PSH);
-	tg_tcp_close(x.c);
-	down(&x);
+	close_down(&x);
 }
 
 static void test_active_open(void)
@@ -657,8 +663,7 @@ static void test_data_and_delayed_ack(void)
 		CU_ASSERT_EQUAL(in.unacked, 0);
 		CU_ASSERT_EQUAL(in.snd_queued, 0);
 	}
-	tg_tcp_close(x.c);
-	down(&x);
+	close_down(&x);
 }
 
 static void test_rto_timing(void)
@@ -699,8 +704,7 @@ static void test_rto_timing(void)
 	step(&x, 20000);
 	CU_ASSERT_EQUAL(peer_recv(&x, r, 8), 0);
 	CU_ASSERT(tg_tcp_stats(x.t)->rto == 5);
-	tg_tcp_close(x.c);
-	down(&x);
+	close_down(&x);
 }
 
 
@@ -743,8 +747,7 @@ static void test_ack_seq_after_rto(void)
 	CU_ASSERT_EQUAL(r[0].len, 0);
 	CU_ASSERT_EQUAL(r[0].ack, x.pseq);
 	CU_ASSERT_EQUAL(r[0].seq, base + sizeof(out));
-	tg_tcp_close(x.c);
-	down(&x);
+	close_down(&x);
 }
 
 static void test_fast_retransmit(void)
@@ -806,8 +809,7 @@ static void test_fast_retransmit(void)
 	CU_ASSERT_EQUAL(in.unacked, 0);
 	CU_ASSERT(in.cwnd <= in.ssthresh + 1448);
 	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->rto, 0);
-	tg_tcp_close(x.c);
-	down(&x);
+	close_down(&x);
 }
 
 /* RFC 6675: with SACK blocks both holes are resent within one recovery,
@@ -892,8 +894,7 @@ static void test_sack_recovery(void)
 		CU_ASSERT_EQUAL(in.unacked, 0);
 	}
 	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->rto, 0);
-	tg_tcp_close(x.c);
-	down(&x);
+	close_down(&x);
 }
 
 
@@ -1007,8 +1008,7 @@ static void test_rack_reo_wnd(void)
 	tg_tcp_info(x.c, &in);
 	CU_ASSERT_EQUAL(in.unacked, 0);
 	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->rto, 0);
-	tg_tcp_close(x.c);
-	down(&x);
+	close_down(&x);
 }
 
 /* RFC 8985 §7: the last two segments lost: a probe after the PTO (2 SRTT
@@ -1059,8 +1059,7 @@ static void test_tlp_tail(void)
 	/* nothing more: no probe with nothing outstanding */
 	step(&x, 1000);
 	CU_ASSERT_EQUAL(peer_recv(&x, r, 32), 0);
-	tg_tcp_close(x.c);
-	down(&x);
+	close_down(&x);
 }
 
 /* RFC 8985 §7.4: a probe whose original arrived too (the peer's
@@ -1104,8 +1103,7 @@ static void test_tlp_not_lost(void)
 	CU_ASSERT_EQUAL(in.unacked, 0);
 	CU_ASSERT(in.cwnd >= cwnd);
 	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->tlp_recovered, 0);
-	tg_tcp_close(x.c);
-	down(&x);
+	close_down(&x);
 }
 
 /* RFC 8985: a lost retransmission is found like any loss: the other
@@ -1150,8 +1148,7 @@ static void test_rack_lost_retransmission(void)
 	CU_ASSERT_EQUAL(in.unacked, 0);
 	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->rto, 0);
 	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->retransmits, 3);
-	tg_tcp_close(x.c);
-	down(&x);
+	close_down(&x);
 }
 
 /* RFC 6675 §4 NextSeg rule 3: with no new data to send, a hole below the
@@ -1198,8 +1195,7 @@ static void test_nextseg_rule3(void)
 	send_seg(&x, ACK, NULL);
 	run(&x);
 	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->rto, 0);
-	tg_tcp_close(x.c);
-	down(&x);
+	close_down(&x);
 }
 
 /* RFC 6675 §4 NextSeg rule 4: the last segment lost with nothing SACKed
@@ -1252,8 +1248,7 @@ static void test_nextseg_rescue(void)
 	run(&x);
 	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->rto, 0);
 	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->retransmits, 2);
-	tg_tcp_close(x.c);
-	down(&x);
+	close_down(&x);
 }
 
 /* RFC 5681 §4.2, RFC 2018 §4: an out-of-order segment gets an ACK of its
@@ -1286,8 +1281,7 @@ static void test_ooo_ack_alone(void)
 	CU_ASSERT_EQUAL(r[1].len, 1448);
 	CU_ASSERT_EQUAL(r[1].seq, x.our);
 	tg_tcp_abort(x.c);
-	tg_tcp_close(x.c);
-	down(&x);
+	close_down(&x);
 }
 
 /* RFC 2018 §4: our ACKs carry SACK blocks for what waits out of order,
@@ -1325,8 +1319,7 @@ static void test_sack_blocks(void)
 	CU_ASSERT_EQUAL(r[0].ack, p2.seq + 6);
 	CU_ASSERT_EQUAL_FATAL(r[0].n_sack, 1);
 	CU_ASSERT_EQUAL(r[0].sack[0][0], p3.seq);
-	tg_tcp_close(x.c);
-	down(&x);
+	close_down(&x);
 }
 
 /* a peer segment sent again as a retransmission would be: a fresh TSval */
@@ -1398,8 +1391,7 @@ static void test_dsack_receiver(void)
 	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->dsack_out, 3);
 	CU_ASSERT_EQUAL(tg_tcp_recv(x.c, &iov, 1), 12);
 	CU_ASSERT_EQUAL(memcmp(buf, "aaaaaabbbbbb", 12), 0);
-	tg_tcp_close(x.c);
-	down(&x);
+	close_down(&x);
 }
 
 /* the peer's ACK with a D-SACK of [l, r): its first block, below @p ack */
@@ -1480,8 +1472,7 @@ static void test_rack_dsack_reo_wnd(void)
 	tg_tcp_info(x.c, &in);
 	CU_ASSERT_EQUAL(in.unacked, 0);
 	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->rto, 0);
-	tg_tcp_close(x.c);
-	down(&x);
+	close_down(&x);
 }
 
 /* RFC 2883 §4: a D-SACK goes in the first ACK that has room for it. Our
@@ -1515,8 +1506,7 @@ static void test_dsack_no_room(void)
 	CU_ASSERT_EQUAL(found, 1);
 	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->dsack_out, 1);
 	tg_tcp_abort(x.c);
-	tg_tcp_close(x.c);
-	down(&x);
+	close_down(&x);
 }
 
 
@@ -1560,8 +1550,7 @@ static void test_dsack_no_mbuf(void)
 	CU_ASSERT_EQUAL(r[1].ack, x.pseq);
 	CU_ASSERT_EQUAL(r[1].n_sack, 0);
 	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->dsack_out, 1);
-	tg_tcp_close(x.c);
-	down(&x);
+	close_down(&x);
 }
 
 
@@ -1617,8 +1606,7 @@ static void test_tlp_dsack_other(void)
 	tg_tcp_info(x.c, &in);
 	CU_ASSERT_EQUAL(in.unacked, 0);
 	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->tlp_recovered, 1);
-	tg_tcp_close(x.c);
-	down(&x);
+	close_down(&x);
 }
 
 
@@ -1651,8 +1639,7 @@ static void test_rack_dsack_round_idle(void)
 	rack_reo_round(&x, 10);
 	tg_tcp_info(x.c, &in);
 	CU_ASSERT_EQUAL(in.unacked, 0);
-	tg_tcp_close(x.c);
-	down(&x);
+	close_down(&x);
 }
 
 
@@ -1686,8 +1673,7 @@ static void test_rack_dsack_at_recovery_end(void)
 	tg_tcp_info(x.c, &in);
 	CU_ASSERT_EQUAL(in.unacked, 0);
 	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->rto, 0);
-	tg_tcp_close(x.c);
-	down(&x);
+	close_down(&x);
 }
 
 /* RFC 8985 §6.2 step 4: an RTO recovery's end is one of the 16 without a
@@ -1732,8 +1718,7 @@ static void test_rack_dsack_rto_recovery(void)
 	rack_reo_round(&x, 5);
 	tg_tcp_info(x.c, &in);
 	CU_ASSERT_EQUAL(in.unacked, 0);
-	tg_tcp_close(x.c);
-	down(&x);
+	close_down(&x);
 }
 
 /* RFC 2883 §4: the block that holds a D-SACK's bytes above the ACK comes
@@ -1779,8 +1764,7 @@ static void test_dsack_ooo_full(void)
 	CU_ASSERT_EQUAL(r[0].sack[1][1], base + 18);
 	CU_ASSERT_EQUAL(r[0].sack[2][0], base + 24);
 	tg_tcp_abort(x.c);
-	tg_tcp_close(x.c);
-	down(&x);
+	close_down(&x);
 }
 
 /* RFC 2883 §4: each duplicate segment's D-SACK goes once, in the ACK that
@@ -1815,8 +1799,7 @@ static void test_dsack_burst(void)
 	CU_ASSERT_EQUAL(r[1].sack[0][0], p2.seq);
 	CU_ASSERT_EQUAL(r[1].sack[0][1], p2.seq + 6);
 	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->dsack_out, 2);
-	tg_tcp_close(x.c);
-	down(&x);
+	close_down(&x);
 }
 
 /* RFC 2883 §4.1.1 at the edges: a duplicate across the wrap of the
@@ -1887,8 +1870,7 @@ static void test_dsack_edges(void)
 	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 8), 1);
 	CU_ASSERT_EQUAL(r[0].n_sack, 0);
 	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->dsack_out, 3);
-	tg_tcp_close(x.c);
-	down(&x);
+	close_down(&x);
 }
 
 /* RFC 8985 §6.2 step 4 grows the window on a D-SACK as the sign of a
@@ -1909,8 +1891,7 @@ static void test_rack_dsack_not_resent(void)
 	rack_reo_round(&x, 5);
 	tg_tcp_info(x.c, &in);
 	CU_ASSERT_EQUAL(in.unacked, 0);
-	tg_tcp_close(x.c);
-	down(&x);
+	close_down(&x);
 }
 
 /* Our frames since the last call, flat (a chain linearized); @p chained
@@ -2034,8 +2015,7 @@ static void test_out_of_order(void)
 	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 8), 1);
 	CU_ASSERT_EQUAL(r[0].ack, x.pseq);
 	CU_ASSERT_EQUAL(tg_tcp_recv(x.c, &iov, 1), -EAGAIN);
-	tg_tcp_close(x.c);
-	down(&x);
+	close_down(&x);
 }
 
 /* tg_tcp_peek/consume, the flow engine's in-place path: the bytes peeked
@@ -2088,8 +2068,7 @@ static void test_peek_in_place(void)
 	CU_ASSERT_EQUAL(memcmp(buf, "-two-three-four", 15), 0);
 	CU_ASSERT_EQUAL(tg_tcp_peek(x.c, &q), 0);
 	CU_ASSERT_EQUAL(tg_tcp_recv(x.c, &iov, 1), -ECONNRESET);
-	tg_tcp_close(x.c);
-	down(&x);
+	close_down(&x);
 }
 
 /* ---- resets, challenge ACKs, PAWS, malformed ------------------------------------------------------ */
@@ -2181,8 +2160,7 @@ static void test_challenge_rate_limit(void)
 		got += peer_recv(&x, r, 64);
 	}
 	CU_ASSERT_EQUAL(got, 10);
-	tg_tcp_close(x.c);
-	down(&x);
+	close_down(&x);
 }
 
 static void test_no_connection_rst(void)
@@ -2245,8 +2223,7 @@ static void test_paws(void)
 	send_seg(&x, ACK | PSH, "new");
 	run(&x);
 	CU_ASSERT_EQUAL(tg_tcp_recv(x.c, &iov, 1), 3);
-	tg_tcp_close(x.c);
-	down(&x);
+	close_down(&x);
 }
 
 static void test_malformed(void)
@@ -2447,8 +2424,7 @@ static void test_syn_flood(void)
 	CU_ASSERT_EQUAL(r[0].len, 4);
 	p = seg(&x, ACK, NULL);
 	(void)p;
-	tg_tcp_close(x.c);
-	down(&x);
+	close_down(&x);
 }
 
 /* ---- closing, TIME_WAIT ----------------------------------------------------------------------------- */
@@ -2679,8 +2655,7 @@ static void test_simultaneous_close(void)
 	send_seg(&x, ACK, NULL);
 	run(&x);
 	CU_ASSERT_EQUAL(st->time_wait, 1);
-	tg_tcp_close(x.c);
-	down(&x);
+	close_down(&x);
 }
 
 /* ---- windows, probes, keep-alive ------------------------------------------------------------------- */
@@ -2729,8 +2704,7 @@ static void test_zero_window_probe(void)
 		CU_ASSERT_EQUAL(bytes, 3000);
 		CU_ASSERT_EQUAL(r[0].seq, x.our);
 	}
-	tg_tcp_close(x.c);
-	down(&x);
+	close_down(&x);
 }
 
 /* A peer segment with the current numbers and a closed window. */
@@ -2967,8 +2941,7 @@ static void test_receive_window(void)
 	tg_tcp_flush(x.t);
 	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 8), 1);
 	CU_ASSERT_EQUAL(r[0].wnd, 16384);
-	tg_tcp_close(x.c);
-	down(&x);
+	close_down(&x);
 }
 
 static void test_keepalive(void)
@@ -3009,8 +2982,7 @@ static void test_keepalive(void)
 	CU_ASSERT_EQUAL(events(&x, ev, 4), 1);
 	CU_ASSERT(ev[0].ev & TG_TCP_EV_ERROR);
 	CU_ASSERT_EQUAL(tg_tcp_recv(x.c, &iov, 1), -ETIMEDOUT);
-	tg_tcp_close(x.c);
-	down(&x);
+	close_down(&x);
 }
 
 /* ---- two of our stacks, through the impairment layer --------------------------------------- */
@@ -3546,8 +3518,7 @@ static void test_pool_exhaustion(void)
 		CU_ASSERT_FATAL(k >= 1);
 		CU_ASSERT(r[k - 1].wnd > 0);
 	}
-	tg_tcp_close(x.c);
-	down(&x);
+	close_down(&x);
 }
 
 /*
@@ -3707,8 +3678,7 @@ static void test_pmtu(void)
 			CU_ASSERT(r[i].len <= 948);
 		CU_ASSERT_EQUAL(r[0].seq, x.our);
 	}
-	tg_tcp_close(x.c);
-	down(&x);
+	close_down(&x);
 }
 
 /* ---- reservations (tg_tcp_send_reserve) ------------------------------------------------------- */
@@ -3818,8 +3788,7 @@ static void test_reserve_order(void)
 	tg_tcp_send_cancel(x.c);
 	CU_ASSERT_PTR_NOT_NULL(tg_tcp_send_reserve(x.c, 0, 100));
 	tg_tcp_send_cancel(x.c);
-	tg_tcp_close(x.c);
-	down(&x);
+	close_down(&x);
 }
 
 /*
