@@ -31,6 +31,7 @@
 #define TG_DUPTHRESH 3            /* RFC 6675 §2 */
 #define TG_RACK_MAX 32            /* send-time ranges per connection */
 #define TG_WCDELACK_MS 200        /* RFC 8985 §7.2 WCDelAckT */
+#define TG_PTO_MIN_MS 10          /* the probe timeout's floor (docs/tcp.md) */
 
 /* TCP flags */
 #define TH_FIN 0x01

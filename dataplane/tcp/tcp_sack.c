@@ -529,6 +529,12 @@ bool tg_rack_pto(struct tg_tcp_conn *c, uint64_t *at)
 	pto_us = 2 * c->srtt_us;
 	/* one segment out: the peer may hold its ACK back that long */
 	pto_us += flight <= c->mss ? TG_WCDELACK_MS * 1000u : 2000u;
+	/* a floor: with an SRTT of microseconds (one machine, memif) the
+	 * ACKs of a poll loop that stalls a few ms (a busy core, a VM's
+	 * scheduling, a burst of seals) would each be beaten by a probe,
+	 * D-SACKed: spurious probes at high rates. 10 ms is 10 ticks of the
+	 * wheel and still 20 times under the RTO's 200 ms floor */
+	pto_us = RTE_MAX(pto_us, TG_PTO_MIN_MS * 1000u);
 	*at = c->t->now_ms + (pto_us + 999) / 1000;
 	return true;
 }

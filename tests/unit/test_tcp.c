@@ -1565,6 +1565,47 @@ static void test_dsack_no_mbuf(void)
 }
 
 
+/* RFC 8985 §7.2 with a floor: at an SRTT of 1 ms, 2 SRTT + 2 ms would be
+ * 4 ms; the probe the ACK of the first of three segments arms (two out)
+ * waits TG_PTO_MIN_MS (10 ms), not a tick less */
+static void test_tlp_pto_floor(void)
+{
+	static uint8_t out[3 * 1448];
+	struct tx x;
+	struct pk r[32];
+	struct tg_tcp_info in;
+	uint32_t sg[5];
+	unsigned k;
+
+	up_accepted(&x);
+	rack_warm(&x, 1, 24);
+	tg_tcp_info(x.c, &in);
+	CU_ASSERT(in.srtt_us <= 1500);
+	rack_burst(&x, out, 3, sg);
+	step(&x, 1);
+	x.our = sg[2];
+	send_seg(&x, ACK, NULL);
+	run(&x);
+	CU_ASSERT_EQUAL(peer_recv(&x, r, 32), 0);
+	for (unsigned ms = 1; ms < TG_PTO_MIN_MS; ms++) {
+		step(&x, 1);
+		CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 32), 0);
+	}
+	step(&x, 1);
+	k = peer_recv(&x, r, 32);
+	CU_ASSERT_EQUAL_FATAL(k, 1);
+	/* nothing new to send: the last segment again */
+	expect_seg(&r[0], sg[3], out + 2 * 1448, 1448);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->tlp, 1);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->rto, 0);
+	x.our = sg[4];
+	send_seg(&x, ACK, NULL);
+	run(&x);
+	(void)peer_recv(&x, r, 32);
+	tg_tcp_close(x.c);
+	down(&x);
+}
+
 /* RFC 8985 §7.4.2: only a D-SACK of the probe itself says the original
  * came too. One above the cumulative ACK (RFC 2883 §4.1.3: a duplicate
  * inside the second block, data sent after the probe) says nothing of
@@ -4421,6 +4462,7 @@ static CU_TestInfo tcp_tests[] = {
 	{ "undo: a spurious timeout D-SACKed", test_undo_rto },
 	{ "undo: CUBIC's W_max, K and epoch back", test_undo_cubic },
 	{ "TLP: the tail's loss repaired by the probe, no RTO", test_tlp_tail },
+	{ "TLP: the probe timeout's floor at a small SRTT", test_tlp_pto_floor },
 	{ "TLP: a single segment's probe at the RTO's time; both came", test_tlp_not_lost },
 	{ "NextSeg rule 3: a hole not yet lost, nothing new to send", test_nextseg_rule3 },
 	{ "NextSeg rule 4: the rescue retransmission, once", test_nextseg_rescue },
