@@ -4224,19 +4224,24 @@ static void test_echo_loss(void)
 {
 	struct tg_tcp_stats sa, sb;
 	unsigned r1, r5;
+	uint64_t u1a, u1b;
 
 	r1 = echo_run("seed=11,tx.loss=1%,tx.reorder=1%,tx.dup=0.5%", 2 << 20, 400000,
 		      &sa, &sb);
 	CU_ASSERT(r1 > 0);
 	CU_ASSERT(sa.retransmits + sb.retransmits > 0);
 	CU_ASSERT(sa.fast_retransmits + sb.fast_retransmits > 0);
+	u1a = sa.dsack_undo;
+	u1b = sb.dsack_undo;
 	r5 = echo_run("seed=12,tx.loss=5%,tx.reorder=2%,tx.dup=1%,tx.delay=1ms,"
 		      "tx.jitter=500us", 1 << 20, 600000, &sa, &sb);
 	CU_ASSERT(r5 > 0);
-	printf("\n  1%%: %u rounds, 5%%: %u rounds; last: rtx %lu/%lu fast %lu/%lu rto %lu/%lu\n", r1, r5,
+	printf("\n  1%%: %u rounds (undo %lu/%lu), 5%%: %u rounds; last: rtx %lu/%lu fast %lu/%lu "
+	       "rto %lu/%lu undo %lu/%lu\n", r1, (unsigned long)u1a, (unsigned long)u1b, r5,
 	       (unsigned long)sa.retransmits, (unsigned long)sb.retransmits,
 	       (unsigned long)sa.fast_retransmits, (unsigned long)sb.fast_retransmits,
-	       (unsigned long)sa.rto, (unsigned long)sb.rto);
+	       (unsigned long)sa.rto, (unsigned long)sb.rto,
+	       (unsigned long)sa.dsack_undo, (unsigned long)sb.dsack_undo);
 }
 
 /* Every segment from 200 bytes up as slices of the send buffer, through
