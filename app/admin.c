@@ -383,6 +383,12 @@ static const struct net_family net_families[] = {
 	  "TCP segments sent again, and what started the retransmissions.", "kind",
 	  { { "segments", NOFF(tcp.retransmits) }, { "timeout", NOFF(tcp.rto) },
 	    { "fast", NOFF(tcp.fast_retransmits) } } },
+	{ "tlsgate_tcp_loss_recovery_total", "counter",
+	  "TCP loss recovery: tail loss probes sent and those that repaired a loss, segments RACK marked lost, D-SACKs received and sent, congestion responses undone (every retransmission D-SACKed).",
+	  "what",
+	  { { "tlp", NOFF(tcp.tlp) }, { "tlp_recovered", NOFF(tcp.tlp_recovered) },
+	    { "rack_lost", NOFF(tcp.rack_lost) }, { "dsack_in", NOFF(tcp.dsack_in) },
+	    { "dsack_out", NOFF(tcp.dsack_out) }, { "undo", NOFF(tcp.dsack_undo) } } },
 	{ "tlsgate_tcp_resets_total", "counter",
 	  "TCP connections reset by the peer (in) and by us (out), and RSTs for segments of no connection.",
 	  "dir",
@@ -1011,16 +1017,16 @@ struct cli_row {
 	bool seen;
 	double acc, active, full, resumed, failed, sealed, opened, in, out;
 	/* the DPDK transport's */
-	double rx, tx, tcp_open, rtx, net_drop, tcp_drop, mfree, mbufs, tso;
+	double rx, tx, tcp_open, rtx, net_drop, tcp_drop, mfree, mbufs, tso, undo;
 	/* kernel backends (dpdk.backend_transport = kernel) */
 	double kb_ok, kb_failed, kb_conns, kb_to, kb_from;
 };
 
 #define CLI_ROW_FIRST offsetof(struct cli_row, acc)
 #define CLI_ROW_N ((sizeof(struct cli_row) - CLI_ROW_FIRST) / sizeof(double))
-_Static_assert(offsetof(struct cli_row, kb_from) - CLI_ROW_FIRST == 22 * sizeof(double) &&
+_Static_assert(offsetof(struct cli_row, kb_from) - CLI_ROW_FIRST == 23 * sizeof(double) &&
 	       sizeof(struct cli_row) == offsetof(struct cli_row, kb_from) + sizeof(double),
-	       "struct cli_row: the 23 doubles acc .. kb_from, nothing else, after seen");
+	       "struct cli_row: the 24 doubles acc .. kb_from, nothing else, after seen");
 
 /* Add every counter of @p r to @p tot. */
 static void cli_row_add(struct cli_row *tot, const struct cli_row *r)
@@ -1220,6 +1226,10 @@ static void cli_add(struct cli_table *t, const struct cli_sample *s)
 		l = cli_label(s, "what");
 		if (l != NULL && strcmp(l, "frames") == 0)
 			r->tso += s->value;
+	} else if (strcmp(n, "tlsgate_tcp_loss_recovery_total") == 0) {
+		l = cli_label(s, "what");
+		if (l != NULL && strcmp(l, "undo") == 0)
+			r->undo += s->value;
 	} else if (strcmp(n, "tlsgate_kback_ring_size_bytes") == 0) {
 		t->has_kb = t->has_kb || s->value > 0;
 	} else if (strcmp(n, "tlsgate_kback_connects_total") == 0) {
@@ -1249,11 +1259,12 @@ static void cli_print_net_row(FILE *out, const char *label, const struct cli_row
 {
 	char m[48];
 
-	/* the last two columns: free/all as one word, then TSO frames */
+	/* the last three columns: free/all as one word, TSO frames, then
+	 * congestion responses undone (D-SACKs) */
 	snprintf(m, sizeof(m), "%.0f/%.0f", r->mfree, r->mbufs);
-	fprintf(out, "%-7s %12.0f %12.0f %9.0f %11.0f %10.0f %10.0f %15s %10.0f\n",
+	fprintf(out, "%-7s %12.0f %12.0f %9.0f %11.0f %10.0f %10.0f %15s %10.0f %6.0f\n",
 		label, r->rx, r->tx, r->tcp_open, r->rtx, r->net_drop, r->tcp_drop,
-		m, r->tso);
+		m, r->tso, r->undo);
 }
 
 static void cli_print_row(FILE *out, const char *label, const struct cli_row *r)
@@ -1313,9 +1324,10 @@ static void cli_print(FILE *out, const char *where, struct cli_table *t)
 	cli_print_rows(out, t, cli_print_row);
 
 	if (t->has_net) {
-		fprintf(out, "\nDPDK port:\n%-7s %12s %12s %9s %11s %10s %10s %15s %10s\n",
+		fprintf(out, "\nDPDK port:\n%-7s %12s %12s %9s %11s %10s %10s %15s %10s %6s\n",
 			"worker", "packets in", "packets out", "tcp open",
-			"retransmit", "net drops", "tcp drops", "mbufs free", "tso frames");
+			"retransmit", "net drops", "tcp drops", "mbufs free", "tso frames",
+			"undo");
 		cli_print_rows(out, t, cli_print_net_row);
 	}
 	if (t->has_kb) {

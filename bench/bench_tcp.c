@@ -580,9 +580,10 @@ static void bt_side_free(struct bt_side *s)
 
 		fprintf(stderr, "tcp: segs_in %" PRIu64 " segs_out %" PRIu64 " bytes_in %" PRIu64
 			" bytes_out %" PRIu64 " retransmits %" PRIu64 " (rto %" PRIu64 " fast %" PRIu64
-			" tlp %" PRIu64 " rack_lost %" PRIu64 " dsack_in %" PRIu64 ")\n", st->segs_in,
+			" tlp %" PRIu64 " rack_lost %" PRIu64 " dsack_in %" PRIu64 " undo %" PRIu64 ")\n",
+			st->segs_in,
 			st->segs_out, st->bytes_in, st->bytes_out, st->retransmits, st->rto,
-			st->fast_retransmits, st->tlp, st->rack_lost, st->dsack_in);
+			st->fast_retransmits, st->tlp, st->rack_lost, st->dsack_in, st->dsack_undo);
 	}
 	tg_tcp_free(s->tcp);
 	tg_net_free(s->net);

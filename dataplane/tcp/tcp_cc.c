@@ -128,6 +128,7 @@ static void tg_cc_grow(struct tg_tcp_conn *c, uint32_t acked)
 /* entering fast recovery: ssthresh (the caller sets cwnd) */
 void tg_cc_on_dupack(struct tg_tcp_conn *c)
 {
+	tg_undo_begin(c);
 	if (c->t->c.cc == TG_TCP_CC_CUBIC)
 		tg_cubic_loss(c);
 	else
@@ -140,6 +141,10 @@ void tg_cc_on_rto(struct tg_tcp_conn *c)
 	/* RFC 5681 §3.1: ssthresh on the first timeout of a series, cwnd
 	 * to the loss window */
 	if (c->nrtx == 0) {
+		/* a timeout in a fast recovery is part of its episode: an
+		 * undo goes back to the window before both */
+		if (!c->in_recovery || !c->undo.on)
+			tg_undo_begin(c);
 		if (c->t->c.cc == TG_TCP_CC_CUBIC)
 			tg_cubic_loss(c);
 		else

@@ -493,6 +493,8 @@ static bool tg_tcp_ack_in(struct tg_tcp_conn *c, const struct tg_seg *s)
 			c->dupacks = 0;
 			tg_cc_on_ack(c, acked);
 		}
+		/* RFC 3708 / RFC 4015: was the response needed? */
+		tg_undo_on_ack(c, s);
 		/* RFC 8985: what was delivered, what is lost by now */
 		tg_rack_on_ack(c, s, true);
 		/* RFC 6298 §5.2-5.3 */
@@ -565,6 +567,7 @@ static bool tg_tcp_ack_in(struct tg_tcp_conn *c, const struct tg_seg *s)
 			tg_tcp_want_output(c); /* RFC 3042 */
 		}
 	}
+	tg_undo_on_ack(c, s);
 	tg_rack_on_ack(c, s, false);
 	return true;
 }

@@ -31,6 +31,7 @@
 #define TG_DUPTHRESH 3            /* RFC 6675 §2 */
 #define TG_RACK_MAX 32            /* send-time ranges per connection */
 #define TG_WCDELACK_MS 200        /* RFC 8985 §7.2 WCDelAckT */
+#define TG_PTO_MIN_MS 10          /* the probe timeout's floor (docs/tcp.md) */
 
 /* TCP flags */
 #define TH_FIN 0x01
@@ -144,6 +145,33 @@ struct tg_rack {
 	uint64_t reo_due_ms;     /* the reordering timer, 0: none */
 };
 
+/* RFC 9438: CUBIC's state */
+struct tg_cubic {
+	uint32_t w_max;      /* bytes */
+	uint32_t k_ms;       /* time to reach w_max */
+	uint64_t epoch_ms;   /* start of the current epoch, 0: none */
+	uint32_t w_est;      /* Reno-friendly estimate, bytes */
+	uint32_t cwnd_prior;
+};
+
+#define TG_UNDO_MAX 8    /* retransmitted ranges one episode keeps */
+
+/* A congestion response that D-SACKs may show spurious (RFC 3708 §2
+ * with D-SACK, RFC 4015's response): the window before it, the ranges
+ * the episode resent (sorted, disjoint, each sent again once) and the
+ * parts of them D-SACKed since (sorted, disjoint, merged). */
+struct tg_undo {
+	bool on;                 /* the episode may still be undone */
+	bool ended;              /* its recovery ended, at end_ms, SND.MAX end_seq */
+	uint8_t n, nd;
+	uint32_t cwnd, ssthresh; /* before the response */
+	struct tg_cubic cubic;
+	uint32_t end_seq;
+	uint64_t end_ms;
+	uint32_t rtx[TG_UNDO_MAX][2];    /* [l, r) resent */
+	uint32_t dup[TG_UNDO_MAX][2];    /* [l, r) of those D-SACKed */
+};
+
 /* received data: single-segment mbufs linked through ->next, data = the
  * payload not yet read */
 struct tg_rbuf {
@@ -216,13 +244,8 @@ struct tg_tcp_conn {
 	uint64_t rtt_start_us;
 	/* congestion control */
 	uint32_t cwnd, ssthresh, recover, dupacks, bytes_acked;
-	struct {
-		uint32_t w_max;      /* bytes */
-		uint32_t k_ms;       /* time to reach w_max */
-		uint64_t epoch_ms;   /* start of the current epoch, 0: none */
-		uint32_t w_est;      /* Reno-friendly estimate, bytes */
-		uint32_t cwnd_prior;
-	} cubic;
+	struct tg_cubic cubic;
+	struct tg_undo undo;    /* RFC 3708 / RFC 4015 */
 	uint64_t retrans_total;
 	/* RFC 2018 / RFC 6675: the SACK scoreboard (sorted, disjoint ranges
 	 * above snd_una), and where retransmission got to in recovery */
@@ -376,6 +399,10 @@ bool tg_rack_pto(struct tg_tcp_conn *c, uint64_t *at);
 void tg_rack_tlp_fire(struct tg_tcp_conn *c);
 void tg_rack_reo_fire(struct tg_tcp_conn *c);
 void tg_rack_recovery_end(struct tg_tcp_conn *c);
+/* RFC 3708 / RFC 4015 undo */
+void tg_undo_begin(struct tg_tcp_conn *c);
+void tg_undo_rtx(struct tg_tcp_conn *c, uint32_t seq, uint32_t len);
+void tg_undo_on_ack(struct tg_tcp_conn *c, const struct tg_seg *s);
 
 /* tcp_cc.c */
 void tg_cc_init(struct tg_tcp_conn *c);

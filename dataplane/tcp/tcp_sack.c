@@ -187,6 +187,8 @@ void tg_rack_sent(struct tg_tcp_conn *c, uint32_t seq, uint32_t len, bool retran
 	unsigned n = 0;
 	bool put = false;
 
+	if (retrans)
+		tg_undo_rtx(c, seq, len);
 	if (len == 0 || !tg_rack_on(c))
 		return;
 	/* new data after the last range: the common case */
@@ -413,6 +415,8 @@ static void tg_rack_tlp_ack(struct tg_tcp_conn *c, const struct tg_seg *s, bool 
 			tg_cc_on_dupack(c);
 			c->cwnd = c->ssthresh;
 			c->recover = c->snd_max;
+			/* a loss shown repaired: nothing to undo */
+			c->undo.on = false;
 		}
 	} else if (!advanced && s->len == 0 && s->n_sack == 0) {
 		/* a duplicate ACK: both the original and the probe came */
@@ -525,6 +529,12 @@ bool tg_rack_pto(struct tg_tcp_conn *c, uint64_t *at)
 	pto_us = 2 * c->srtt_us;
 	/* one segment out: the peer may hold its ACK back that long */
 	pto_us += flight <= c->mss ? TG_WCDELACK_MS * 1000u : 2000u;
+	/* a floor: with an SRTT of microseconds (one machine, memif) the
+	 * ACKs of a poll loop that stalls a few ms (a busy core, a VM's
+	 * scheduling, a burst of seals) would each be beaten by a probe,
+	 * D-SACKed: spurious probes at high rates. 10 ms is 10 ticks of the
+	 * wheel and still 20 times under the RTO's 200 ms floor */
+	pto_us = RTE_MAX(pto_us, TG_PTO_MIN_MS * 1000u);
 	*at = c->t->now_ms + (pto_us + 999) / 1000;
 	return true;
 }
@@ -817,6 +827,162 @@ void tg_sack_output(struct tg_tcp_conn *c)
 	}
 	if (!tg_timer_armed(&c->tm_rtx))
 		tg_tcp_arm_rtx(c);
+}
+
+/* ---- undoing a spurious response (RFC 3708, RFC 4015) ----------------------------------- */
+
+/*
+ * A fast recovery or a timeout's recovery cuts the window on the belief
+ * that data was lost. When the peer D-SACKs every retransmission of the
+ * episode (RFC 3708 §2 with D-SACK: each reached it twice, the original
+ * came too), none was needed: the window, ssthresh and CUBIC's curve go
+ * back to what they were before (RFC 4015 §3, as Linux's undo). Kept
+ * per episode: the window before it, the ranges resent and the parts of
+ * them D-SACKed since. A D-SACK counts only where it meets a range
+ * resent (the network's duplicate of data never resent is no evidence),
+ * as a set (a D-SACK repeated, or an ACK the network duplicated, cannot
+ * stand for another retransmission's). Only with SACK agreed.
+ */
+
+/* A congestion response starts (before cwnd and ssthresh change): a new
+ * episode, the previous one's chance gone */
+void tg_undo_begin(struct tg_tcp_conn *c)
+{
+	struct tg_undo *u = &c->undo;
+
+	u->on = false;
+	/* a probe resent and outstanding may be what repairs a loss
+	 * (RFC 8985 §7.4): the recovery that takes it over responds for it */
+	if (!c->sack_ok || (c->rack.tlp_out && c->rack.tlp_retrans))
+		return;
+	u->on = true;
+	u->ended = false;
+	u->n = 0;
+	u->nd = 0;
+	u->cwnd = c->cwnd;
+	u->ssthresh = c->ssthresh;
+	u->cubic = c->cubic;
+}
+
+/* Insert [l, r) into sorted, disjoint ranges @p e (@p n of them),
+ * merging those it overlaps or touches; false when it would need a new
+ * range and all are taken. */
+static bool tg_undo_add(uint32_t e[][2], uint8_t *n, uint32_t l, uint32_t r)
+{
+	unsigned i = 0, j;
+
+	while (i < *n && SEQ_LT(e[i][1], l))
+		i++;
+	for (j = i; j < *n && SEQ_LEQ(e[j][0], r); j++) {
+		if (SEQ_LT(e[j][0], l))
+			l = e[j][0];
+		if (SEQ_GT(e[j][1], r))
+			r = e[j][1];
+	}
+	if (j == i) {
+		if (*n == TG_UNDO_MAX)
+			return false;
+		memmove(&e[i + 1], &e[i], (*n - i) * sizeof(e[0]));
+		(*n)++;
+	} else if (j > i + 1) {
+		memmove(&e[i + 1], &e[j], (*n - j) * sizeof(e[0]));
+		*n = (uint8_t)(*n - (j - i - 1));
+	}
+	e[i][0] = l;
+	e[i][1] = r;
+	return true;
+}
+
+/* [seq, seq + len) went out again: one more range to be D-SACKed. Bytes
+ * resent a second time (a retransmission taken as lost, a timeout's
+ * go-back over them) or more ranges than kept: no undo this time (which
+ * D-SACK would be whose could not be told). */
+void tg_undo_rtx(struct tg_tcp_conn *c, uint32_t seq, uint32_t len)
+{
+	struct tg_undo *u = &c->undo;
+
+	if (!u->on || len == 0)
+		return;
+	for (unsigned i = 0; i < u->n; i++)
+		if (SEQ_LT(u->rtx[i][0], seq + len) && SEQ_LT(seq, u->rtx[i][1])) {
+			u->on = false;
+			return;
+		}
+	if (!tg_undo_add(u->rtx, &u->n, seq, seq + len))
+		u->on = false;
+}
+
+/* A D-SACK's block: the parts of it that were resent are D-SACKed (a
+ * block repeated, or an ACK the network duplicated, adds nothing) */
+static void tg_undo_dsack(struct tg_undo *u, const struct tg_seg *s)
+{
+	uint32_t l = s->sack[0][0], r = s->sack[0][1];
+
+	if (!SEQ_LT(l, r))
+		return;
+	for (unsigned i = 0; i < u->n; i++) {
+		uint32_t a = SEQ_GT(u->rtx[i][0], l) ? u->rtx[i][0] : l;
+		uint32_t b = SEQ_LT(u->rtx[i][1], r) ? u->rtx[i][1] : r;
+
+		if (SEQ_LT(a, b))
+			(void)tg_undo_add(u->dup, &u->nd, a, b);
+	}
+}
+
+/* every range resent lies in one D-SACKed */
+static bool tg_undo_all_dup(const struct tg_undo *u)
+{
+	for (unsigned i = 0; i < u->n; i++) {
+		bool in = false;
+
+		for (unsigned j = 0; j < u->nd && !in; j++)
+			in = SEQ_LEQ(u->dup[j][0], u->rtx[i][0]) &&
+			     SEQ_GEQ(u->dup[j][1], u->rtx[i][1]);
+		if (!in)
+			return false;
+	}
+	return u->n > 0;
+}
+
+/* After an ACK's SACK blocks, SND.UNA and the recovery's state went in
+ * (tcp_in.c): its D-SACK counted; once the recovery is over and SND.UNA
+ * covers every byte resent (D-SACK evidence only of data acknowledged
+ * cumulatively, which a receiver cannot renege on), the response is
+ * undone when all were D-SACKed. The D-SACKs come about an RTT after
+ * their retransmissions, so after the recovery's last ACK: the chance
+ * lasts until SND.UNA passes what was sent by its end (data sent after
+ * it, whose ACK comes after them) or an RTO has passed since. */
+void tg_undo_on_ack(struct tg_tcp_conn *c, const struct tg_seg *s)
+{
+	struct tg_undo *u = &c->undo;
+	struct tg_tcp *t = c->t;
+
+	if (!u->on)
+		return;
+	if (u->ended && t->now_ms - u->end_ms > tg_tcp_cur_rto(c)) {
+		u->on = false;
+		return;
+	}
+	if (tg_sack_is_dsack(s))
+		tg_undo_dsack(u, s);
+	if (c->in_recovery || SEQ_LT(c->snd_una, c->recover))
+		return;
+	if (!u->ended) {
+		u->ended = true;
+		u->end_seq = c->snd_max;
+		u->end_ms = t->now_ms;
+	}
+	if (tg_undo_all_dup(u) && SEQ_GEQ(c->snd_una, u->rtx[u->n - 1][1])) {
+		c->cwnd = RTE_MAX(c->cwnd, u->cwnd);
+		c->ssthresh = RTE_MAX(c->ssthresh, u->ssthresh);
+		c->cubic = u->cubic;
+		c->bytes_acked = 0;
+		t->st.dsack_undo++;
+		u->on = false;
+		return;
+	}
+	if (SEQ_GT(c->snd_una, u->end_seq))
+		u->on = false;
 }
 
 /* RFC 2883 §4: the first block lies at or below the cumulative ACK, or

@@ -154,6 +154,9 @@ struct tg_tcp_stats {
 	uint64_t rack_lost;       /**< segments RACK marked lost (RFC 8985 §6.2) */
 	uint64_t dsack_out;       /**< D-SACK blocks sent: duplicates received (RFC 2883) */
 	uint64_t dsack_in;        /**< ACKs with a D-SACK block received */
+	uint64_t dsack_undo;      /**< congestion responses undone: every
+				       retransmission of the recovery D-SACKed
+				       (RFC 3708, RFC 4015) */
 	uint64_t ooo_segs;        /**< segments queued out of order */
 	uint64_t ooo_drop;        /**< out-of-order segments over the cap */
 	uint64_t window_probes;   /**< zero-window probes sent */

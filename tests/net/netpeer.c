@@ -576,7 +576,7 @@ int main(int argc, char **argv)
 		printf("accepted %llu\nconnected %llu\nretransmits %llu\nrto %llu\n"
 		       "fast_retransmits %llu\nmalformed %llu\nsegs_in %llu\nsegs_out %llu\n"
 		       "syncookies_sent %llu\nsyncookies_ok %llu\ntlp %llu\nrack_lost %llu\n"
-		       "dsack_in %llu\ndsack_out %llu\n"
+		       "dsack_in %llu\ndsack_out %llu\ndsack_undo %llu\n"
 		       "tso_frames %llu\ntso_segs %llu\nbytes_out %llu\n",
 		       (unsigned long long)s->accepted, (unsigned long long)s->connected,
 		       (unsigned long long)s->retransmits, (unsigned long long)s->rto,
@@ -587,6 +587,7 @@ int main(int argc, char **argv)
 		       (unsigned long long)s->syncookies_ok, (unsigned long long)s->tlp,
 		       (unsigned long long)s->rack_lost,
 		       (unsigned long long)s->dsack_in, (unsigned long long)s->dsack_out,
+		       (unsigned long long)s->dsack_undo,
 		       (unsigned long long)s->tso_frames,
 		       (unsigned long long)s->tso_segs, (unsigned long long)s->bytes_out);
 		tg_tcp_free(tcp);

@@ -692,6 +692,8 @@ static void test_render_dpdk(void)
 	net[0].tcp.ooo_drop = 1;
 	net[0].tcp.tso_frames = 40;
 	net[0].tcp.tso_segs = 1100;
+	net[0].tcp.dsack_in = 5;
+	net[0].tcp.dsack_undo = 3;
 	net[0].pool_avail = 30000;
 	net[0].pool_size = 32768;
 	net[1].net.rx_pkts = 10;
@@ -719,6 +721,9 @@ static void test_render_dpdk(void)
 	CU_ASSERT(has_line(b, "tlsgate_tcp_timeouts_total{worker=\"1\"} 0"));
 	CU_ASSERT(has_line(b, "tlsgate_tcp_tso_total{worker=\"0\",what=\"frames\"} 40"));
 	CU_ASSERT(has_line(b, "tlsgate_tcp_tso_total{worker=\"0\",what=\"segments\"} 1100"));
+	CU_ASSERT(has_line(b, "tlsgate_tcp_loss_recovery_total{worker=\"0\",what=\"dsack_in\"} 5"));
+	CU_ASSERT(has_line(b, "tlsgate_tcp_loss_recovery_total{worker=\"0\",what=\"undo\"} 3"));
+	CU_ASSERT(has_line(b, "tlsgate_tcp_loss_recovery_total{worker=\"1\",what=\"undo\"} 0"));
 	free(b);
 
 	/* tlsgate stats: the port's table */
@@ -745,7 +750,7 @@ static void test_render_dpdk(void)
 		CU_ASSERT_DOUBLE_EQUAL(v[5], 1, 0.01);
 	}
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "30000/32768"));
-	/* the TSO frames, the row's last column */
+	/* the TSO frames, then the undos, the row's last columns */
 	row = strstr(strstr(out, "DPDK port:"), "\n0 ");
 	if (row != NULL) {
 		char line[256];
@@ -753,7 +758,8 @@ static void test_render_dpdk(void)
 
 		snprintf(line, sizeof(line), "%.*s", (int)strcspn(row + 1, "\n"), row + 1);
 		sp = strrchr(line, ' ');
-		CU_ASSERT(sp != NULL && strcmp(sp, " 40") == 0);
+		CU_ASSERT(sp != NULL && strcmp(sp, " 3") == 0);
+		CU_ASSERT_PTR_NOT_NULL(strstr(line, " 40 "));
 	}
 	/* the port table's total: both workers' counters added */
 	row = strstr(strstr(out, "DPDK port:"), "\ntotal ");

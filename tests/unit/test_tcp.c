@@ -1554,6 +1554,47 @@ static void test_dsack_no_mbuf(void)
 }
 
 
+/* RFC 8985 §7.2 with a floor: at an SRTT of 1 ms, 2 SRTT + 2 ms would be
+ * 4 ms; the probe the ACK of the first of three segments arms (two out)
+ * waits TG_PTO_MIN_MS (10 ms), not a tick less */
+static void test_tlp_pto_floor(void)
+{
+	static uint8_t out[3 * 1448];
+	struct tx x;
+	struct pk r[32];
+	struct tg_tcp_info in;
+	uint32_t sg[5];
+	unsigned k;
+
+	up_accepted(&x);
+	rack_warm(&x, 1, 24);
+	tg_tcp_info(x.c, &in);
+	CU_ASSERT(in.srtt_us <= 1500);
+	rack_burst(&x, out, 3, sg);
+	step(&x, 1);
+	x.our = sg[2];
+	send_seg(&x, ACK, NULL);
+	run(&x);
+	CU_ASSERT_EQUAL(peer_recv(&x, r, 32), 0);
+	for (unsigned ms = 1; ms < TG_PTO_MIN_MS; ms++) {
+		step(&x, 1);
+		CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 32), 0);
+	}
+	step(&x, 1);
+	k = peer_recv(&x, r, 32);
+	CU_ASSERT_EQUAL_FATAL(k, 1);
+	/* nothing new to send: the last segment again */
+	expect_seg(&r[0], sg[3], out + 2 * 1448, 1448);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->tlp, 1);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->rto, 0);
+	x.our = sg[4];
+	send_seg(&x, ACK, NULL);
+	run(&x);
+	(void)peer_recv(&x, r, 32);
+	tg_tcp_close(x.c);
+	down(&x);
+}
+
 /* RFC 8985 §7.4.2: only a D-SACK of the probe itself says the original
  * came too. One above the cumulative ACK (RFC 2883 §4.1.3: a duplicate
  * inside the second block, data sent after the probe) says nothing of
@@ -1892,6 +1933,244 @@ static void test_rack_dsack_not_resent(void)
 	tg_tcp_info(x.c, &in);
 	CU_ASSERT_EQUAL(in.unacked, 0);
 	close_down(&x);
+}
+
+/* ---- undoing a spurious response (RFC 3708 with D-SACK, RFC 4015) ----------------------------- */
+
+/* up_warm() with a configuration */
+static void up_warm_conf(struct tx *x, const struct tg_tcp_conf *cc)
+{
+	up(x, cc);
+	TG_ASSERT_OK(tg_tcp_listen(x->t, 80, NULL, NULL));
+	accept_conn(x, true, true);
+	rack_warm(x, 20, 24);
+}
+
+/* two segments, the second SACKed an RTT later: the first is resent when
+ * RACK's window has passed (a recovery); its ACK an RTT after, D-SACKing
+ * the retransmission when @p dsack (the original came too), else just
+ * acknowledging both */
+static void undo_round(struct tx *x, uint32_t *sg, bool dsack)
+{
+	static uint8_t out[2 * 1448];
+	struct pk r[32];
+	uint32_t b[1][2];
+	unsigned k = 0;
+
+	rack_burst(x, out, 2, sg);
+	step(x, 20);
+	b[0][0] = sg[2];
+	b[0][1] = sg[3];
+	sack_ack(x, sg[1], 1, b);
+	for (unsigned ms = 0; ms < 60 && (k = peer_recv(x, r, 32)) == 0; ms++)
+		step(x, 1);
+	CU_ASSERT_EQUAL_FATAL(k, 1);
+	expect_seg(&r[0], sg[1], out, 1448);
+	step(x, 20);
+	if (dsack) {
+		dsack_ack(x, sg[3], sg[1], sg[2]);
+		return;
+	}
+	x->our = sg[3];
+	send_seg(x, ACK, NULL);
+	run(x);
+}
+
+/* RFC 3708 §2 / RFC 4015: the one retransmission of a fast recovery
+ * D-SACKed after the recovery ended, or on the ACK that ends it: cwnd
+ * and ssthresh are what they were before it, exactly */
+static void test_undo_fast(void)
+{
+	struct tx x;
+	uint32_t sg[4], cwnd0, ssthresh0;
+
+	up_warm(&x);
+	cwnd0 = x.c->cwnd;
+	ssthresh0 = x.c->ssthresh;
+	CU_ASSERT(cwnd0 > 4 * 1448u);
+	undo_round(&x, sg, false);
+	/* RFC 6675 §5 step 4: max(FlightSize / 2, 2 SMSS) */
+	CU_ASSERT_EQUAL(x.c->ssthresh, 2 * 1448u);
+	CU_ASSERT_EQUAL(x.c->cwnd, 2 * 1448u);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->dsack_undo, 0);
+	/* the retransmission arrives after its original: D-SACKed */
+	dsack_ack(&x, sg[3], sg[1], sg[2]);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->dsack_undo, 1);
+	CU_ASSERT_EQUAL(x.c->cwnd, cwnd0);
+	CU_ASSERT_EQUAL(x.c->ssthresh, ssthresh0);
+	/* a second one whose D-SACK rides on the ACK that ends it */
+	undo_round(&x, sg, true);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->dsack_undo, 2);
+	CU_ASSERT_EQUAL(x.c->cwnd, cwnd0);
+	CU_ASSERT_EQUAL(x.c->ssthresh, ssthresh0);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->rto, 0);
+	tg_tcp_close(x.c);
+	down(&x);
+}
+
+/* No undo while any retransmission may have been needed: of two resent,
+ * one D-SACKed (its ACK duplicated on the way: the same D-SACK twice),
+ * with a D-SACK of data never resent (the network's duplicate); the
+ * other's D-SACK only after data sent after the recovery was
+ * acknowledged, or an RTO after the recovery's end: too late. Then a
+ * recovery whose retransmission is D-SACKed in time is undone. */
+static void test_undo_needed(void)
+{
+	struct tx x;
+	struct pk r[32];
+	static uint8_t out[3 * 1448];
+	uint32_t sg[5], nw[3], b[1][2], cwnd_r, ssthresh_r;
+	unsigned k;
+
+	up_warm(&x);
+	rack_burst(&x, out, 3, sg);
+	step(&x, 20);
+	b[0][0] = sg[3];
+	b[0][1] = sg[4];
+	sack_ack(&x, sg[1], 1, b);
+	step(&x, 5);
+	k = peer_recv(&x, r, 32);
+	CU_ASSERT_EQUAL_FATAL(k, 2);
+	expect_seg(&r[0], sg[1], out, 1448);
+	expect_seg(&r[1], sg[2], out + 1448, 1448);
+	step(&x, 20);
+	x.our = sg[4];
+	send_seg(&x, ACK, NULL);
+	run(&x);
+	cwnd_r = x.c->cwnd;
+	ssthresh_r = x.c->ssthresh;
+	CU_ASSERT_EQUAL(ssthresh_r, 2 * 1448u);
+	dsack_ack(&x, sg[4], sg[1], sg[2]);
+	dsack_ack(&x, sg[4], sg[1], sg[2]);
+	dsack_ack(&x, sg[4], sg[3], sg[4]);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->dsack_in, 3);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->dsack_undo, 0);
+	CU_ASSERT_EQUAL(x.c->cwnd, cwnd_r);
+	CU_ASSERT_EQUAL(x.c->ssthresh, ssthresh_r);
+	/* new data acknowledged, then the second one's D-SACK */
+	rack_burst(&x, out, 1, nw);
+	step(&x, 20);
+	x.our = nw[2];
+	send_seg(&x, ACK, NULL);
+	run(&x);
+	dsack_ack(&x, nw[2], sg[2], sg[3]);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->dsack_undo, 0);
+	CU_ASSERT_EQUAL(x.c->ssthresh, ssthresh_r);
+	CU_ASSERT(x.c->cwnd < 4 * 1448u);
+	/* a recovery whose D-SACK comes an RTO after its end */
+	undo_round(&x, sg, false);
+	cwnd_r = x.c->cwnd;
+	ssthresh_r = x.c->ssthresh;
+	step(&x, tg_tcp_cur_rto(x.c) + 1);
+	dsack_ack(&x, sg[3], sg[1], sg[2]);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->dsack_undo, 0);
+	CU_ASSERT_EQUAL(x.c->cwnd, cwnd_r);
+	CU_ASSERT_EQUAL(x.c->ssthresh, ssthresh_r);
+	/* in time: undone (the window before that recovery, 2 SMSS, is
+	 * the one after it: test_undo_fast has the values) */
+	cwnd_r = x.c->cwnd;
+	ssthresh_r = x.c->ssthresh;
+	undo_round(&x, sg, false);
+	dsack_ack(&x, sg[3], sg[1], sg[2]);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->dsack_undo, 1);
+	CU_ASSERT_EQUAL(x.c->cwnd, cwnd_r);
+	CU_ASSERT_EQUAL(x.c->ssthresh, ssthresh_r);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->rto, 0);
+	tg_tcp_close(x.c);
+	down(&x);
+}
+
+/* A D-SACK of data never resent is the network's duplicate (RFC 3708
+ * §3): it does not stand for the retransmission's; the retransmission's
+ * own D-SACK undoes */
+static void test_undo_network_dup(void)
+{
+	struct tx x;
+	uint32_t sg[4], cwnd0, ssthresh0;
+
+	up_warm(&x);
+	cwnd0 = x.c->cwnd;
+	ssthresh0 = x.c->ssthresh;
+	undo_round(&x, sg, false);
+	/* the second segment (sent once) came twice */
+	dsack_ack(&x, sg[3], sg[2], sg[3]);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->dsack_undo, 0);
+	CU_ASSERT_EQUAL(x.c->cwnd, 2 * 1448u);
+	CU_ASSERT_EQUAL(x.c->ssthresh, 2 * 1448u);
+	dsack_ack(&x, sg[3], sg[1], sg[2]);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->dsack_undo, 1);
+	CU_ASSERT_EQUAL(x.c->cwnd, cwnd0);
+	CU_ASSERT_EQUAL(x.c->ssthresh, ssthresh0);
+	tg_tcp_close(x.c);
+	down(&x);
+}
+
+/* A spurious timeout (RFC 4015 with D-SACK): both segments' ACK comes
+ * after the RTO resent the first; its D-SACK then gives back the window
+ * and ssthresh from before the timeout (no RACK: no probe first) */
+static void test_undo_rto(void)
+{
+	struct tg_tcp_conf cc = conf_default();
+	static uint8_t out[2 * 1448];
+	struct tx x;
+	struct pk r[32];
+	uint32_t sg[4], cwnd0, ssthresh0;
+	unsigned k = 0;
+
+	cc.no_rack = true;
+	up_warm_conf(&x, &cc);
+	cwnd0 = x.c->cwnd;
+	ssthresh0 = x.c->ssthresh;
+	rack_burst(&x, out, 2, sg);
+	for (unsigned ms = 0; ms < 2000 && (k = peer_recv(&x, r, 32)) == 0; ms++)
+		step(&x, 1);
+	CU_ASSERT_EQUAL_FATAL(k, 1);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->rto, 1);
+	expect_seg(&r[0], sg[1], out, 1448);
+	CU_ASSERT_EQUAL(x.c->cwnd, 1448u);
+	CU_ASSERT_EQUAL(x.c->ssthresh, 2 * 1448u);
+	/* the originals' ACK, late; then the retransmission's D-SACK */
+	x.our = sg[3];
+	send_seg(&x, ACK, NULL);
+	run(&x);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->dsack_undo, 0);
+	dsack_ack(&x, sg[3], sg[1], sg[2]);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->dsack_undo, 1);
+	CU_ASSERT_EQUAL(x.c->cwnd, cwnd0);
+	CU_ASSERT_EQUAL(x.c->ssthresh, ssthresh0);
+	tg_tcp_close(x.c);
+	down(&x);
+}
+
+/* CUBIC (RFC 9438): after a real loss and some growth on the curve, a
+ * spurious recovery undone brings back W_max, K and the epoch with the
+ * window */
+static void test_undo_cubic(void)
+{
+	struct tg_tcp_conf cc = conf_default();
+	struct tx x;
+	struct tg_cubic cu0;
+	uint32_t sg[4], cwnd0, ssthresh0;
+
+	cc.cc = TG_TCP_CC_CUBIC;
+	up_warm_conf(&x, &cc);
+	undo_round(&x, sg, false);
+	rack_warm(&x, 20, 8);
+	CU_ASSERT(x.c->cubic.w_max > 0);
+	CU_ASSERT(x.c->cubic.epoch_ms != 0);
+	cu0 = x.c->cubic;
+	cwnd0 = x.c->cwnd;
+	ssthresh0 = x.c->ssthresh;
+	undo_round(&x, sg, true);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->dsack_undo, 1);
+	CU_ASSERT_EQUAL(x.c->cwnd, cwnd0);
+	CU_ASSERT_EQUAL(x.c->ssthresh, ssthresh0);
+	CU_ASSERT_EQUAL(x.c->cubic.w_max, cu0.w_max);
+	CU_ASSERT_EQUAL(x.c->cubic.k_ms, cu0.k_ms);
+	CU_ASSERT_EQUAL(x.c->cubic.epoch_ms, cu0.epoch_ms);
+	CU_ASSERT_EQUAL(x.c->cubic.cwnd_prior, cu0.cwnd_prior);
+	tg_tcp_close(x.c);
+	down(&x);
 }
 
 /* Our frames since the last call, flat (a chain linearized); @p chained
@@ -3914,19 +4193,24 @@ static void test_echo_loss(void)
 {
 	struct tg_tcp_stats sa, sb;
 	unsigned r1, r5;
+	uint64_t u1a, u1b;
 
 	r1 = echo_run("seed=11,tx.loss=1%,tx.reorder=1%,tx.dup=0.5%", 2 << 20, 400000,
 		      &sa, &sb);
 	CU_ASSERT(r1 > 0);
 	CU_ASSERT(sa.retransmits + sb.retransmits > 0);
 	CU_ASSERT(sa.fast_retransmits + sb.fast_retransmits > 0);
+	u1a = sa.dsack_undo;
+	u1b = sb.dsack_undo;
 	r5 = echo_run("seed=12,tx.loss=5%,tx.reorder=2%,tx.dup=1%,tx.delay=1ms,"
 		      "tx.jitter=500us", 1 << 20, 600000, &sa, &sb);
 	CU_ASSERT(r5 > 0);
-	printf("\n  1%%: %u rounds, 5%%: %u rounds; last: rtx %lu/%lu fast %lu/%lu rto %lu/%lu\n", r1, r5,
+	printf("\n  1%%: %u rounds (undo %lu/%lu), 5%%: %u rounds; last: rtx %lu/%lu fast %lu/%lu "
+	       "rto %lu/%lu undo %lu/%lu\n", r1, (unsigned long)u1a, (unsigned long)u1b, r5,
 	       (unsigned long)sa.retransmits, (unsigned long)sb.retransmits,
 	       (unsigned long)sa.fast_retransmits, (unsigned long)sb.fast_retransmits,
-	       (unsigned long)sa.rto, (unsigned long)sb.rto);
+	       (unsigned long)sa.rto, (unsigned long)sb.rto,
+	       (unsigned long)sa.dsack_undo, (unsigned long)sb.dsack_undo);
 }
 
 /* Every segment from 200 bytes up as slices of the send buffer, through
@@ -4145,7 +4429,14 @@ static CU_TestInfo tcp_tests[] = {
 	{ "D-SACK: two duplicates in one burst, two ACKs", test_dsack_burst },
 	{ "D-SACK: sequence wrap, PAWS, keep-alives, RST, past the window", test_dsack_edges },
 	{ "RACK: a D-SACK of data never resent leaves the window", test_rack_dsack_not_resent },
+	{ "undo: a fast recovery all D-SACKed, cwnd and ssthresh back (RFC 3708, 4015)",
+	  test_undo_fast },
+	{ "undo: not when a retransmission may have been needed, nor too late", test_undo_needed },
+	{ "undo: the network's duplicate does not count", test_undo_network_dup },
+	{ "undo: a spurious timeout D-SACKed", test_undo_rto },
+	{ "undo: CUBIC's W_max, K and epoch back", test_undo_cubic },
 	{ "TLP: the tail's loss repaired by the probe, no RTO", test_tlp_tail },
+	{ "TLP: the probe timeout's floor at a small SRTT", test_tlp_pto_floor },
 	{ "TLP: a single segment's probe at the RTO's time; both came", test_tlp_not_lost },
 	{ "NextSeg rule 3: a hole not yet lost, nothing new to send", test_nextseg_rule3 },
 	{ "NextSeg rule 4: the rescue retransmission, once", test_nextseg_rescue },
