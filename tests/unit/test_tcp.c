@@ -1591,8 +1591,7 @@ static void test_tlp_pto_floor(void)
 	send_seg(&x, ACK, NULL);
 	run(&x);
 	(void)peer_recv(&x, r, 32);
-	tg_tcp_close(x.c);
-	down(&x);
+	close_down(&x);
 }
 
 /* RFC 8985 §7.4.2: only a D-SACK of the probe itself says the original
@@ -2004,8 +2003,7 @@ static void test_undo_fast(void)
 	CU_ASSERT_EQUAL(x.c->cwnd, cwnd0);
 	CU_ASSERT_EQUAL(x.c->ssthresh, ssthresh0);
 	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->rto, 0);
-	tg_tcp_close(x.c);
-	down(&x);
+	close_down(&x);
 }
 
 /* No undo while any retransmission may have been needed: of two resent,
@@ -2076,8 +2074,7 @@ static void test_undo_needed(void)
 	CU_ASSERT_EQUAL(x.c->cwnd, cwnd_r);
 	CU_ASSERT_EQUAL(x.c->ssthresh, ssthresh_r);
 	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->rto, 0);
-	tg_tcp_close(x.c);
-	down(&x);
+	close_down(&x);
 }
 
 /* A D-SACK of data never resent is the network's duplicate (RFC 3708
@@ -2101,8 +2098,7 @@ static void test_undo_network_dup(void)
 	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->dsack_undo, 1);
 	CU_ASSERT_EQUAL(x.c->cwnd, cwnd0);
 	CU_ASSERT_EQUAL(x.c->ssthresh, ssthresh0);
-	tg_tcp_close(x.c);
-	down(&x);
+	close_down(&x);
 }
 
 /* A spurious timeout (RFC 4015 with D-SACK): both segments' ACK comes
@@ -2138,8 +2134,7 @@ static void test_undo_rto(void)
 	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->dsack_undo, 1);
 	CU_ASSERT_EQUAL(x.c->cwnd, cwnd0);
 	CU_ASSERT_EQUAL(x.c->ssthresh, ssthresh0);
-	tg_tcp_close(x.c);
-	down(&x);
+	close_down(&x);
 }
 
 /* CUBIC (RFC 9438): after a real loss and some growth on the curve, a
@@ -2169,8 +2164,7 @@ static void test_undo_cubic(void)
 	CU_ASSERT_EQUAL(x.c->cubic.k_ms, cu0.k_ms);
 	CU_ASSERT_EQUAL(x.c->cubic.epoch_ms, cu0.epoch_ms);
 	CU_ASSERT_EQUAL(x.c->cubic.cwnd_prior, cu0.cwnd_prior);
-	tg_tcp_close(x.c);
-	down(&x);
+	close_down(&x);
 }
 
 /* Our frames since the last call, flat (a chain linearized); @p chained
