@@ -93,11 +93,11 @@ TG_MUST_CHECK tg_result tg_ctl_create(unsigned n_workers, unsigned max_slots,
 				      struct tg_ctl_hscfg *cfg,
 				      struct tg_ctl **out);
 
-/** Start the thread. */
 /**
  * Start the control thread, on @p cpus (NULL: the creating thread's
  * affinity). It polls the workers' rings and sleeps on an eventfd when
- * they are empty.
+ * they are empty. It is named "tg-ctl" when this returns (whether or not
+ * it has run yet), so a lookup by name right after finds it.
  */
 TG_MUST_CHECK tg_result tg_ctl_start(struct tg_ctl *ctl, const cpu_set_t *cpus);
 
