@@ -45,9 +45,12 @@
  * on its TCP's mbufs): the backend's bytes are then received into the
  * slots of records laid out in a reservation of the client's stream,
  * sealed there and committed in the flow's order once back; a record of
- * 4 KiB or more across the transport's buffers is copied once into a
- * reservation of the backend's stream (its header and explicit nonce as
- * the prefix), opened there and committed with its plaintext. Alerts,
+ * 4 KiB or more across the transport's buffers is taken out as an mbuf
+ * chain where the transport offers tg_flow_ops::recv_chain/send_chain
+ * (opened in it and appended to the backend's stream, no copy), else
+ * copied once into a reservation of the backend's stream (its header
+ * and explicit nonce as the prefix), opened there and committed with
+ * its plaintext. Alerts,
  * KeyUpdates, close_notify and the handshake's flights go through the
  * engine's buffer and tg_flow_ops::send, after every reservation.
  *
