@@ -383,6 +383,32 @@ static uint32_t tg_dp_pending(void *tctx, struct tg_flow *f,
 	return c != NULL ? tg_tcp_recv_avail(c) : 0;
 }
 
+/* Records across segments taken out of the client's receive queue as
+ * the mbufs they arrived in, opened there and appended to the backend's
+ * send stream (our TCP's chains): no copy of their bytes. Between our
+ * TCP's connections only: a kernel backend takes no chain (its flows
+ * keep the engine's other paths). */
+static struct rte_mbuf *tg_dp_recv_chain(void *tctx, struct tg_flow *f,
+					 enum tg_flow_side side, uint32_t n,
+					 unsigned max_segs)
+{
+	struct tg_tcp_conn *c = tg_df(tctx, f)->c[side];
+
+	if (tg_dp_kb(tctx, f, side) || tg_dp_kb(tctx, f, (enum tg_flow_side)!side))
+		return NULL;
+	return c != NULL ? tg_tcp_recv_chain(c, n, max_segs) : NULL;
+}
+
+static int tg_dp_send_chain(void *tctx, struct tg_flow *f, enum tg_flow_side side,
+			    struct rte_mbuf *m)
+{
+	struct tg_tcp_conn *c = tg_df(tctx, f)->c[side];
+
+	if (tg_dp_kb(tctx, f, side) || c == NULL)
+		return -EPIPE;
+	return tg_tcp_send_chain(c, m);
+}
+
 static const struct tg_flow_ops tg_dp_ops = {
 	.name = "dpdk",
 	.connect = tg_dp_connect,
@@ -399,6 +425,8 @@ static const struct tg_flow_ops tg_dp_ops = {
 	.send_commit = tg_dp_send_commit,
 	.send_cancel = tg_dp_send_cancel,
 	.pending = tg_dp_pending,
+	.recv_chain = tg_dp_recv_chain,
+	.send_chain = tg_dp_send_chain,
 };
 
 /* ---- health probes ------------------------------------------------------------------ */

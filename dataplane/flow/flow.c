@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <rte_mbuf.h>
 #include <rte_ring.h>
 
 #include "tg_accel.h"
@@ -187,6 +188,13 @@ struct tg_flow {
 				      waits for the client's writable */
 	uint8_t *asm_p;            /* the record's reservation (NULL: none) */
 	uint32_t asm_have, asm_need;
+	/* A record across the transport's buffers taken out as an mbuf
+	 * chain (tg_flow_ops::recv_chain), opened in it and appended to
+	 * the backend's stream (send_chain): chin, the record being taken
+	 * (chin_need bytes; in flight: rx_resv); chout, its plaintext the
+	 * backend's stream did not take yet (before bout) */
+	struct rte_mbuf *chin, *chout;
+	uint32_t chin_need;
 };
 
 /* A record of a flow in the accel queue: its descriptor lives here from
@@ -197,6 +205,7 @@ enum tg_frec_kind {
 	TG_FR_OPEN_PEEK, /* in the transport's bytes */
 	TG_FR_SEAL_RESV, /* in a reservation of the client's stream */
 	TG_FR_OPEN_RESV, /* in a reservation of the backend's stream */
+	TG_FR_OPEN_CHAIN, /* in an mbuf chain taken from the transport */
 };
 struct tg_frec {
 	struct tg_rec r;     /* r.udata = this */
@@ -537,6 +546,17 @@ static uint32_t tg_cout_cap(const struct tg_flow_engine *e)
 	return e->set->max_buffer + TG_CIN_CAP;
 }
 
+/* Free an mbuf chain the engine holds (NULL: nothing); @p wipe: the
+ * bytes it holds are plaintext, wiped first. */
+static void tg_chain_drop(struct rte_mbuf *m, bool wipe)
+{
+	if (m == NULL)
+		return;
+	for (struct rte_mbuf *x = m; wipe && x != NULL; x = x->next)
+		tg_wipe(rte_pktmbuf_mtod(x, uint8_t *), x->data_len);
+	rte_pktmbuf_free(m);
+}
+
 /* Records of @p f in the engine's accel queue. */
 static unsigned tg_flow_infl(const struct tg_flow *f)
 {
@@ -566,6 +586,9 @@ static void tg_flow_reap(struct tg_flow_engine *e, struct tg_flow *f)
 	f->rx_peek = 0;
 	f->tx_resv = f->rx_resv = 0;
 	f->asm_p = NULL; /* the transport's release dropped it */
+	tg_chain_drop(f->chin, false);
+	tg_chain_drop(f->chout, true);
+	f->chin = f->chout = NULL;
 	tg_buf_release(e, &f->cin);
 	tg_buf_release(e, &f->cout);
 	tg_buf_release(e, &f->bout);
@@ -592,6 +615,11 @@ static void tg_flow_close(struct tg_flow_engine *e, struct tg_flow *f,
 	 * but not one that sent nothing (port probes, health checks) */
 	if (f->hs_done || f->in_bytes > 0)
 		tg_log_access(e, f, why);
+	/* a record being taken as a chain, plaintext the backend did not
+	 * take: the engine's, dropped (one in flight: at its completion) */
+	tg_chain_drop(f->chin, false);
+	tg_chain_drop(f->chout, true);
+	f->chin = f->chout = NULL;
 	/* the transport's bytes that records in flight are opened in stay
 	 * its until they come back (tg_flow_ops::peek) */
 	if (f->rx_peek == 0 && f->tx_resv == 0 && f->rx_resv == 0) {
@@ -1052,6 +1080,8 @@ struct tg_flow *tg_flow_accept(struct tg_flow_engine *e,
 	f->tx_wait = false;
 	f->asm_p = NULL;
 	f->asm_have = f->asm_need = 0;
+	f->chin = f->chout = NULL;
+	f->chin_need = 0;
 	/* a connection in its handshake holds no backend buffer and a small
 	 * output one (a handshake flood costs ~100 KiB each, not the 0.5 MiB
 	 * of an open connection); both come at the key install */
@@ -1123,6 +1153,58 @@ static ssize_t tg_asm_recv(struct tg_flow_engine *e, struct tg_flow *f)
 	return n;
 }
 
+/* Take more of the record being taken as a chain (as tg_asm_recv; a
+ * chain that would pass TG_ACCEL_MAX_SEGS segments goes to the copy-once
+ * path: its bytes copied into a reservation of the backend's stream, the
+ * rest received there). */
+static ssize_t tg_chain_recv(struct tg_flow_engine *e, struct tg_flow *f)
+{
+	uint32_t have = rte_pktmbuf_pkt_len(f->chin), want = f->chin_need - have;
+	uint32_t avail = e->ops->pending(e->tctx, f, TG_FLOW_CLIENT);
+	struct rte_mbuf *m;
+
+	if (want == 0)
+		return -EAGAIN;
+	if (avail == 0) {
+		/* none: the end, an error, or nothing yet */
+		uint8_t b;
+		struct iovec iov = { .iov_base = &b, .iov_len = 0 };
+
+		return e->ops->recv(e->tctx, f, TG_FLOW_CLIENT, &iov, 1);
+	}
+	if (want > avail)
+		want = avail;
+	m = f->chin->nb_segs < TG_ACCEL_MAX_SEGS
+		    ? e->ops->recv_chain(e->tctx, f, TG_FLOW_CLIENT, want,
+					 TG_ACCEL_MAX_SEGS - f->chin->nb_segs)
+		    : NULL;
+	if (m == NULL) {
+		uint32_t pre = tg_accel_hdr_len(f->rx);
+		uint8_t *p = e->ops->send_reserve(e->tctx, f, TG_FLOW_BACKEND, pre,
+						  f->chin_need - pre);
+
+		if (p == NULL)
+			return -EAGAIN; /* tried again at the next readable */
+		{
+			const void *q = rte_pktmbuf_read(f->chin, 0, have, p);
+
+			if (q != p)
+				memcpy(p, q, have);
+		}
+		tg_chain_drop(f->chin, false);
+		f->chin = NULL;
+		f->asm_p = p;
+		f->asm_have = have;
+		f->asm_need = f->chin_need;
+		return tg_asm_recv(e, f);
+	}
+	rte_pktmbuf_chain(f->chin, m);
+	f->in_bytes += want;
+	e->st->bytes_from_client += want;
+	f->t_active = tg_now(e);
+	return (ssize_t)want;
+}
+
 /* Receive what cin has room for from the client (the copy path): bytes
  * received, or 0 / -errno as tg_flow_ops::recv (-EAGAIN: none, or no
  * room). */
@@ -1169,6 +1251,17 @@ static void tg_client_readable(struct tg_flow_engine *e, struct tg_flow *f)
 	 * still waiting for the control plane's ring too */
 	if (tg_late_pending(f) || f->ctl_wait)
 		return;
+	/* a record being taken as a chain: its rest */
+	if (f->chin != NULL) {
+		n = tg_chain_recv(e, f);
+		if (n == 0 || (n < 0 && n != -EAGAIN))
+			f->c_eof = true;
+		if (n != -EAGAIN || (f->chin != NULL &&
+				     rte_pktmbuf_pkt_len(f->chin) == f->chin_need) ||
+		    (f->asm_p != NULL && f->asm_have == f->asm_need))
+			tg_want_rx(e, f);
+		return;
+	}
 	/* a record being assembled in the backend's stream: its rest */
 	if (f->asm_p != NULL) {
 		n = tg_asm_recv(e, f);
@@ -1302,7 +1395,7 @@ static unsigned tg_flow_q_room(const struct tg_flow_engine *e)
 static void tg_rx_unpend(struct tg_flow *f, const struct tg_frec *x)
 {
 	f->bout_resv -= x->resv;
-	if (x->kind == TG_FR_OPEN_RESV) {
+	if (x->kind == TG_FR_OPEN_RESV || x->kind == TG_FR_OPEN_CHAIN) {
 		f->rx_resv--;
 	} else if (x->kind == TG_FR_OPEN_PEEK) {
 		f->rx_peek--;
@@ -1611,6 +1704,7 @@ static bool tg_asm_start(struct tg_flow_engine *e, struct tg_flow *f,
 
 	if (e->ops->send_reserve == NULL || f->state != FL_OPEN || f->b_shut ||
 	    f->bout_resv != 0 || f->rx_resv != 0 || f->peek_pend != 0 ||
+	    f->chout != NULL ||
 	    len < TG_REC_HDR_LEN ||
 	    tg_failed(tg_rec_hdr_parse(&c, TG_REC_MAX_CT, &h)) ||
 	    h.len < TG_ASM_MIN || TG_REC_HDR_LEN + (uint32_t)h.len > TG_FLOW_RESV_MAX)
@@ -1653,6 +1747,209 @@ static uint16_t tg_asm_frame(struct tg_flow_engine *e, struct tg_flow *f,
 		f->asm_p = NULL;
 	}
 	return k;
+}
+
+/*
+ * The zero-copy path of a record across the transport's buffers: when
+ * both sides take mbuf chains (tg_flow_ops::recv_chain / send_chain) and
+ * nothing of the flow's plaintext waits before it (as tg_asm_start: bout
+ * flushed first, no open in flight, no plaintext chain waiting), the
+ * record's bytes are taken out of the transport as a chain, as they
+ * arrive, to be opened in it (tg_chain_frame) and appended to the
+ * backend's stream (tg_rx_chain_done). False when it cannot be (the
+ * other paths take it: a header cut across buffers or not valid, a
+ * record under TG_ASM_MIN, the chain refused).
+ */
+static bool tg_chain_start(struct tg_flow_engine *e, struct tg_flow *f,
+			   const uint8_t *p, uint32_t len)
+{
+	struct tg_cur c = tg_cur_init(p, len);
+	struct tg_rec_hdr h;
+	uint32_t need, avail;
+	struct rte_mbuf *m;
+
+	if (e->ops->recv_chain == NULL || e->ops->send_chain == NULL ||
+	    e->ops->pending == NULL || f->state != FL_OPEN || f->b_shut ||
+	    f->bout_resv != 0 || f->rx_resv != 0 || f->peek_pend != 0 ||
+	    f->chout != NULL || f->chin != NULL || f->asm_p != NULL ||
+	    len < TG_REC_HDR_LEN ||
+	    tg_failed(tg_rec_hdr_parse(&c, TG_REC_MAX_CT, &h)) ||
+	    h.len < TG_ASM_MIN ||
+	    (h.type != TG_CT_APPLICATION_DATA &&
+	     tg_accel_sess_version(f->rx) == TG_TLS13))
+		return false;
+	if (f->bout.len != 0 &&
+	    (!tg_flush(e, f, TG_FLOW_BACKEND, &f->bout, f->bout.len,
+		       &e->st->bytes_to_backend, NULL) ||
+	     f->bout.len != 0))
+		return false;
+	need = TG_REC_HDR_LEN + h.len;
+	avail = e->ops->pending(e->tctx, f, TG_FLOW_CLIENT);
+	m = e->ops->recv_chain(e->tctx, f, TG_FLOW_CLIENT,
+			       avail < need ? avail : need, TG_ACCEL_MAX_SEGS);
+	if (m == NULL)
+		return false;
+	f->chin = m;
+	f->chin_need = need;
+	f->in_bytes += rte_pktmbuf_pkt_len(m);
+	e->st->bytes_from_client += rte_pktmbuf_pkt_len(m);
+	f->t_active = tg_now(e);
+	return true;
+}
+
+/* The record taken as a chain, once whole, into the burst (its
+ * descriptor; in flight from now on: rx_resv); 0 until then. */
+static uint16_t tg_chain_frame(struct tg_flow_engine *e, struct tg_flow *f,
+			       struct tg_rec **rp)
+{
+	struct tg_frec *x;
+
+	if (rte_pktmbuf_pkt_len(f->chin) < f->chin_need)
+		return 0;
+	x = tg_frec_get(e, f, TG_FR_OPEN_CHAIN);
+	x->r = (struct tg_rec){ .sess = f->rx, .m = f->chin, .rec_off = 0,
+				.rec_len = f->chin_need, .udata = x };
+	x->kgen = f->rx_kgen;
+	rp[0] = &x->r;
+	f->rx_resv++;
+	f->chin = NULL;
+	return 1;
+}
+
+/* Cut chain @p m to its bytes [@p off, @p off + @p len): the mbufs left
+ * empty (the header's, the tag's when it lies across the last two, TLS
+ * 1.3's inner type and padding) are freed. NULL when nothing is left. */
+static struct rte_mbuf *tg_chain_cut(struct rte_mbuf *m, uint32_t off, uint32_t len)
+{
+	struct rte_mbuf *head = NULL, *last = NULL, *nx;
+	uint32_t total = len;
+	uint16_t segs = 0;
+
+	for (; m != NULL; m = nx) {
+		nx = m->next;
+		m->next = NULL;
+		m->nb_segs = 1;
+		if (off >= m->data_len || len == 0) {
+			off -= off >= m->data_len ? m->data_len : off;
+			rte_pktmbuf_free_seg(m);
+			continue;
+		}
+		m->data_off = (uint16_t)(m->data_off + off);
+		m->data_len = (uint16_t)(m->data_len - off);
+		off = 0;
+		if (m->data_len > len)
+			m->data_len = (uint16_t)len;
+		len -= m->data_len;
+		m->pkt_len = m->data_len;
+		if (last != NULL)
+			last->next = m;
+		else
+			head = m;
+		last = m;
+		segs++;
+	}
+	if (head != NULL) {
+		head->nb_segs = segs;
+		head->pkt_len = total;
+	}
+	return head;
+}
+
+/* Append the plaintext chain waiting for the backend's stream: true
+ * when none waits any more; a side that cannot send closes the flow. */
+static bool tg_chain_flush(struct tg_flow_engine *e, struct tg_flow *f)
+{
+	uint32_t n;
+	int rc;
+
+	if (f->chout == NULL)
+		return true;
+	n = rte_pktmbuf_pkt_len(f->chout);
+	rc = e->ops->send_chain(e->tctx, f, TG_FLOW_BACKEND, f->chout);
+	if (rc == -EAGAIN)
+		return false;
+	if (rc != 0) {
+		tg_chain_drop(f->chout, true);
+		f->chout = NULL;
+		e->st->backend_closed_early++;
+		tg_flow_close(e, f, "backend-write-error");
+		return false;
+	}
+	f->chout = NULL;
+	e->st->bytes_to_backend += n;
+	return true;
+}
+
+/*
+ * A record opened in its chain is back: application data is cut to its
+ * plaintext (the header and nonce from the front, the tag, TLS 1.3's
+ * type and padding from the back) and appended to the backend's stream
+ * (or waits for it in chout, before bout); anything else is handled as
+ * in the reservation's path and the chain dropped.
+ */
+static void tg_rx_chain_done(struct tg_flow_engine *e, struct tg_flow *f,
+			     struct tg_rec *r)
+{
+	struct rte_mbuf *m = r->m;
+	uint8_t tmp[16];
+	const uint8_t *p;
+	uint32_t n;
+
+	r->m = NULL;
+	if (f->state == FL_CLOSING || f->c_notify || r->status != TG_REC_OK) {
+		tg_chain_drop(m, r->status == TG_REC_OK);
+		if (r->status != TG_REC_OK && f->state != FL_CLOSING && !f->c_notify) {
+			e->st->record_errors++;
+			tg_flow_alert(f, TG_ALERT_FATAL,
+				      r->status == TG_REC_E_OVERFLOW ? TG_ALERT_RECORD_OVERFLOW
+				      : r->status == TG_REC_E_UNEXPECTED
+					      ? TG_ALERT_UNEXPECTED_MESSAGE
+					      : TG_ALERT_BAD_RECORD_MAC);
+			f->state = FL_CLOSING;
+		}
+		return;
+	}
+	if (r->backend < TG_STATS_MAX_BACKENDS) {
+		e->st->records_opened[r->backend]++;
+		e->st->bytes_opened[r->backend] += r->len;
+	}
+	if (r->type == TG_CT_APPLICATION_DATA && f->hsfrag_len == 0) {
+		f->ku_run = 0;
+		f->chout = tg_chain_cut(m, r->off, r->len);
+		n = f->chout != NULL ? rte_pktmbuf_pkt_len(f->chout) : 0;
+		/* appended now when it can be; else the flow's progress
+		 * tries again (and closes it when the side cannot send) */
+		if (f->chout != NULL &&
+		    e->ops->send_chain(e->tctx, f, TG_FLOW_BACKEND, f->chout) == 0) {
+			f->chout = NULL;
+			e->st->bytes_to_backend += n;
+		}
+		return;
+	}
+	/* an alert, a KeyUpdate (a few bytes; what they are handled by
+	 * reads no further than the first bytes past a whole message) */
+	n = r->len < sizeof(tmp) ? r->len : (uint32_t)sizeof(tmp);
+	p = n > 0 ? rte_pktmbuf_read(m, r->off, n, tmp) : tmp;
+	switch (r->type) {
+	case TG_CT_APPLICATION_DATA: /* inside a handshake message */
+		tg_rx_fatal(e, f, TG_ALERT_UNEXPECTED_MESSAGE);
+		break;
+	case TG_CT_ALERT:
+		tg_rx_alert(e, f, p, n);
+		break;
+	case TG_CT_HANDSHAKE:
+		if (f->info.version == TG_TLS13)
+			tg_rx_hs13(e, f, p, n);
+		else
+			tg_flow_alert(f, TG_ALERT_WARNING, TG_ALERT_NO_RENEGOTIATION);
+		break;
+	default:
+		tg_flow_alert(f, TG_ALERT_FATAL, TG_ALERT_UNEXPECTED_MESSAGE);
+		f->state = FL_CLOSING;
+		break;
+	}
+	tg_wipe(tmp, sizeof(tmp));
+	tg_chain_drop(m, true);
 }
 
 /*
@@ -1727,7 +2024,17 @@ static void tg_rx_pass(struct tg_flow_engine *e)
 			 * bytes, when nothing waits before them (past those
 			 * being opened there) */
 			if (e->ops->peek != NULL && f->cin.len == 0 &&
-			    !tg_late_pending(f) && f->asm_p != NULL) {
+			    !tg_late_pending(f) && f->chin != NULL) {
+				/* the record being taken as a chain, once
+				 * whole (more of it first) */
+				if (rte_pktmbuf_pkt_len(f->chin) < f->chin_need)
+					(void)tg_chain_recv(e, f);
+				if (f->chin != NULL)
+					k = tg_chain_frame(e, f, rp + n);
+				else if (f->asm_p != NULL) /* went to a copy */
+					k = tg_asm_frame(e, f, rp + n);
+			} else if (e->ops->peek != NULL && f->cin.len == 0 &&
+				   !tg_late_pending(f) && f->asm_p != NULL) {
 				/* the record being assembled in the backend's
 				 * stream, once whole */
 				k = tg_asm_frame(e, f, rp + n);
@@ -1753,6 +2060,10 @@ static void tg_rx_pass(struct tg_flow_engine *e)
 				if (k == 0 && len > f->peek_pend && f->state != FL_CLOSING) {
 					if (f->peek_pend > 0)
 						f->rx_more = true;
+					else if (tg_chain_start(e, f, p, len))
+						k = tg_chain_frame(e, f, rp + n);
+					else if (f->state == FL_CLOSING)
+						; /* (a write error flushing bout) */
 					else if (tg_asm_start(e, f, p, len))
 						k = tg_asm_frame(e, f, rp + n);
 					else
@@ -1777,6 +2088,10 @@ static void tg_rx_pass(struct tg_flow_engine *e)
 				struct tg_frec *x = rp[i]->udata;
 
 				tg_rx_unpend(x->f, x);
+				if (x->kind == TG_FR_OPEN_CHAIN) { /* taken again */
+					x->f->chin = x->r.m;
+					x->f->chin_need = x->r.rec_len;
+				}
 				tg_rx_requeue(e, x->f, &q);
 				tg_frec_put(e, x);
 			}
@@ -1799,14 +2114,19 @@ static void tg_rx_pass(struct tg_flow_engine *e)
 			if (f->state == FL_DYING) {
 				/* closed meanwhile: dropped (a reservation
 				 * with the transport's release) */
-				if (r->status == TG_REC_OK)
+				if (x->kind == TG_FR_OPEN_CHAIN)
+					tg_chain_drop(r->m, r->status == TG_REC_OK);
+				else if (r->status == TG_REC_OK)
 					tg_wipe(r->buf + r->off, r->len);
 				if (tg_flow_infl(f) == 0)
 					tg_flow_reap(e, f);
 				continue;
 			}
-			if (x->kind == TG_FR_OPEN_RESV) {
-				tg_rx_resv_done(e, f, r);
+			if (x->kind == TG_FR_OPEN_RESV || x->kind == TG_FR_OPEN_CHAIN) {
+				if (x->kind == TG_FR_OPEN_CHAIN)
+					tg_rx_chain_done(e, f, r);
+				else
+					tg_rx_resv_done(e, f, r);
 				if (f->rx_more && f->cin.pin == 0 &&
 				    f->rx_peek == 0 && f->rx_resv == 0) {
 					f->rx_more = false;
@@ -2347,7 +2667,13 @@ static void tg_flow_progress(struct tg_flow_engine *e, struct tg_flow *f,
 			return;
 		}
 	}
-	if (f->state == FL_OPEN && f->bout.len) {
+	/* plaintext opened in a chain goes before bout's */
+	if (f->state == FL_OPEN && f->chout != NULL) {
+		if (!tg_chain_flush(e, f) &&
+		    (f->state == FL_DYING || f->state == FL_FREE))
+			return; /* closed: the backend cannot take it */
+	}
+	if (f->state == FL_OPEN && f->bout.len && f->chout == NULL) {
 		uint32_t before = f->bout.len;
 
 		if (!tg_flush(e, f, TG_FLOW_BACKEND, &f->bout, f->bout.len,
@@ -2397,11 +2723,16 @@ static void tg_flow_progress(struct tg_flow_engine *e, struct tg_flow *f,
 		e->ops->send_cancel(e->tctx, f, TG_FLOW_BACKEND);
 		f->asm_p = NULL;
 	}
+	if (f->c_eof && f->chin != NULL &&
+	    rte_pktmbuf_pkt_len(f->chin) < f->chin_need) {
+		tg_chain_drop(f->chin, false);
+		f->chin = NULL;
+	}
 	/* client finished sending: pass the FIN on once bout is flushed
 	 * (and the records still being opened are in it, or committed) */
 	if (f->c_eof && f->state == FL_OPEN && f->bout.len == 0 && !f->b_shut &&
 	    f->cin.pin == 0 && f->rx_peek == 0 && f->rx_resv == 0 &&
-	    f->asm_p == NULL) {
+	    f->asm_p == NULL && f->chin == NULL && f->chout == NULL) {
 		e->ops->shutdown(e->tctx, f, TG_FLOW_BACKEND);
 		f->b_shut = true;
 	}
@@ -2439,7 +2770,7 @@ static void tg_flow_progress(struct tg_flow_engine *e, struct tg_flow *f,
 		e->ops->want(e->tctx, f, TG_FLOW_BACKEND,
 			     !f->b_eof && !f->tx_wait &&
 				     f->cout.len + TG_CIN_CAP <= e->pool[TG_BUF_COUT].size,
-			     f->bout.len > 0);
+			     f->bout.len > 0 || f->chout != NULL);
 }
 
 /* ---- the engine ------------------------------------------------------------------ */

@@ -45,9 +45,12 @@
  * on its TCP's mbufs): the backend's bytes are then received into the
  * slots of records laid out in a reservation of the client's stream,
  * sealed there and committed in the flow's order once back; a record of
- * 4 KiB or more across the transport's buffers is copied once into a
- * reservation of the backend's stream (its header and explicit nonce as
- * the prefix), opened there and committed with its plaintext. Alerts,
+ * 4 KiB or more across the transport's buffers is taken out as an mbuf
+ * chain where the transport offers tg_flow_ops::recv_chain/send_chain
+ * (opened in it and appended to the backend's stream, no copy), else
+ * copied once into a reservation of the backend's stream (its header
+ * and explicit nonce as the prefix), opened there and committed with
+ * its plaintext. Alerts,
  * KeyUpdates, close_notify and the handshake's flights go through the
  * engine's buffer and tg_flow_ops::send, after every reservation.
  *
@@ -79,6 +82,7 @@
 #include "tg_addr.h"
 #include "tg_result.h"
 
+struct rte_mbuf;
 struct rte_ring;
 struct tg_accel;
 struct tg_backends;
@@ -222,6 +226,32 @@ struct tg_flow_ops {
 	 *  would give now). */
 	uint32_t (*pending)(void *tctx, struct tg_flow *f,
 			    enum tg_flow_side side);
+	/**
+	 * Optional, both or none (NULL: records across the transport's
+	 * buffers go by the paths above); with peek and pending. Take the
+	 * next @p n received bytes of @p side out of the transport as an
+	 * mbuf chain of at most @p max_segs segments, without a copy (its
+	 * own buffers): the engine opens a record in it (struct tg_rec's
+	 * mbuf form) and hands its plaintext to @ref send_chain of the
+	 * other side, or frees it.
+	 * @return the chain (nb_segs and pkt_len on the first mbuf), or
+	 *         NULL when it cannot be now: fewer bytes, more segments,
+	 *         no mbuf, or the flow's other side takes no chain (the
+	 *         engine then takes the bytes by its other paths)
+	 */
+	struct rte_mbuf *(*recv_chain)(void *tctx, struct tg_flow *f,
+				       enum tg_flow_side side, uint32_t n,
+				       unsigned max_segs);
+	/**
+	 * Append chain @p m to the stream of @p side: its bytes follow what
+	 * was sent and committed, as a committed reservation's (not while
+	 * one is outstanding: the engine has none then).
+	 * @return 0: taken (the transport's now); -EAGAIN: not now (the
+	 *         engine keeps it and waits for writable); another -errno:
+	 *         the side cannot send. On an error @p m stays the engine's.
+	 */
+	int (*send_chain)(void *tctx, struct tg_flow *f, enum tg_flow_side side,
+			  struct rte_mbuf *m);
 };
 
 /** What tg_flow_ops::send_reserve takes at most (prefix included): a

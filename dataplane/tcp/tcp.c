@@ -649,7 +649,11 @@ ssize_t tg_tcp_send(struct tg_tcp_conn *c, const void *p, size_t len)
 		len = tg_tcp_snd_room(c);
 	while (done < len) {
 		struct rte_mbuf *m = c->snd.tail;
-		uint16_t room = m != NULL ? rte_pktmbuf_tailroom(m) : 0;
+		/* behind a chain's mbuf (tg_tcp_send_chain) only when the
+		 * room after it is nobody else's */
+		uint16_t room = m != NULL && RTE_MBUF_DIRECT(m) &&
+				rte_mbuf_refcnt_read(m) == 1
+				? rte_pktmbuf_tailroom(m) : 0;
 		uint16_t k;
 
 		if (room == 0) {
@@ -755,6 +759,40 @@ void tg_tcp_send_cancel(struct tg_tcp_conn *c)
 	c->snd.rsv_n = 0;
 }
 
+int tg_tcp_send_chain(struct tg_tcp_conn *c, struct rte_mbuf *m)
+{
+	struct rte_mbuf *nx;
+	uint32_t total = 0;
+
+	if (!tg_tcp_can_send(c))
+		return -EPIPE;
+	/* stream order as tg_tcp_send: reserved bytes go first; granted
+	 * while writable, as a reservation (over snd_buf by less than one
+	 * chain) */
+	if (c->snd.rsv_n != 0 || !tg_tcp_writable(c))
+		return -EAGAIN;
+	for (; m != NULL; m = nx) {
+		nx = m->next;
+		m->next = NULL;
+		if (m->data_len == 0) {
+			rte_pktmbuf_free_seg(m);
+			continue;
+		}
+		/* as the send buffer holds them: one segment each, exactly
+		 * its bytes (tg_tcp_send appends only behind a direct mbuf
+		 * nobody else references) */
+		m->nb_segs = 1;
+		m->pkt_len = m->data_len;
+		tg_mq_push(&c->snd.head, &c->snd.tail, m);
+		total += m->data_len;
+	}
+	c->snd.len += total;
+	c->t->st.chain_bytes_out += total;
+	if (total > 0)
+		tg_tcp_want_output(c);
+	return 0;
+}
+
 uint32_t tg_tcp_recv_avail(const struct tg_tcp_conn *c)
 {
 	return c->rcv.len;
@@ -847,6 +885,73 @@ void tg_tcp_consume(struct tg_tcp_conn *c, uint32_t n)
 	}
 	c->rcv.len -= n;
 	tg_tcp_after_read(c);
+}
+
+struct rte_mbuf *tg_tcp_recv_chain(struct tg_tcp_conn *c, uint32_t n,
+				   unsigned max_segs)
+{
+	struct rte_mbuf *m = c->rcv.head, *last = NULL, *cl = NULL;
+	uint32_t left = n, k = 0;
+	unsigned segs = 0;
+
+	if (n == 0 || n > c->rcv.len)
+		return NULL;
+	/* how many mbufs, and where the last byte falls */
+	for (; m != NULL; m = m->next) {
+		segs++;
+		last = m;
+		if (left <= m->data_len) {
+			k = left;
+			break;
+		}
+		left -= m->data_len;
+	}
+	if (last == NULL || segs > max_segs)
+		return NULL;
+	if (k < last->data_len) {
+		/* the boundary inside an mbuf: the chain ends in a clone of
+		 * its first k bytes, the queue keeps the rest of the buffer
+		 * (both reference it; their bytes do not overlap) */
+		cl = rte_pktmbuf_alloc(tg_net_pool(c->t->net));
+		if (cl == NULL) {
+			c->t->st.no_mbuf++;
+			return NULL;
+		}
+		rte_pktmbuf_attach(cl, last); /* (rte_pktmbuf_clone would
+						  clone the queue behind it) */
+		cl->next = NULL;
+		cl->nb_segs = 1;
+		cl->data_len = (uint16_t)k;
+		cl->pkt_len = k;
+		last->data_off = (uint16_t)(last->data_off + k);
+		last->data_len = (uint16_t)(last->data_len - k);
+		last->pkt_len = last->data_len;
+	}
+	m = c->rcv.head;
+	if (cl != NULL) {
+		/* the mbufs before @p last leave the queue, it stays */
+		if (last == c->rcv.head) {
+			m = cl;
+		} else {
+			struct rte_mbuf *x = c->rcv.head;
+
+			while (x->next != last)
+				x = x->next;
+			x->next = cl;
+			c->rcv.head = last;
+		}
+	} else {
+		c->rcv.head = last->next;
+		if (c->rcv.head == NULL)
+			c->rcv.tail = NULL;
+		last->next = NULL;
+	}
+	m->nb_segs = (uint16_t)segs;
+	m->pkt_len = n;
+	c->rcv.len -= n;
+	c->t->st.chain_bytes_in += n;
+	tg_tcp_after_read(c);
+	return m;
 }
 
 void tg_tcp_shutdown(struct tg_tcp_conn *c)

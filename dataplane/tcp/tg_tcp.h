@@ -41,6 +41,7 @@
 #include "tg_result.h"
 
 struct tg_tcp;
+struct rte_mbuf;
 struct tg_tcp_conn;
 struct tg_tcp_listener;
 
@@ -169,6 +170,10 @@ struct tg_tcp_stats {
 	uint64_t pmtu_updates;    /**< MSS lowered by ICMP (RFC 1191) */
 	uint64_t resv_bytes;      /**< bytes committed from reservations
 				       (tg_tcp_send_commit) */
+	uint64_t chain_bytes_in;  /**< bytes taken out as mbuf chains
+				       (tg_tcp_recv_chain) */
+	uint64_t chain_bytes_out; /**< bytes appended as mbuf chains
+				       (tg_tcp_send_chain) */
 };
 
 /** What tg_tcp_info() tells about a connection. */
@@ -374,6 +379,44 @@ void tg_tcp_send_commit(struct tg_tcp_conn *c, uint32_t n);
  */
 void tg_tcp_send_cancel(struct tg_tcp_conn *c);
 
+/**
+ * Take the next @p n received in-order bytes out of the receive queue as
+ * an mbuf chain, without a copy: the queue's own mbufs, linked through
+ * ->next (the first one's nb_segs and pkt_len say the chain's), their
+ * data cut to exactly those bytes. Where the last byte falls inside an
+ * mbuf, the chain ends in an indirect mbuf (of the network's packet
+ * pool) attached to it and cut to the bytes taken, and the queue keeps
+ * the rest of the mbuf: both then reference one buffer, with bytes that
+ * do not overlap, so the chain's may be written in place. The window
+ * opens as if the bytes had been read (tg_tcp_recv()). The chain is the
+ * caller's (rte_pktmbuf_free(), or tg_tcp_send_chain()).
+ * @param c         a connection
+ * @param n         bytes (> 0, at most tg_tcp_recv_avail())
+ * @param max_segs  the most mbufs the chain may have
+ * @return the chain; NULL (nothing taken) when fewer than @p n bytes are
+ *         queued, they lie in more than @p max_segs mbufs, or the pool
+ *         had no mbuf for the split
+ */
+struct rte_mbuf *tg_tcp_recv_chain(struct tg_tcp_conn *c, uint32_t n,
+				   unsigned max_segs);
+/**
+ * Append the bytes of the mbuf chain @p m to the send stream: they
+ * become its next bytes as committed reservation bytes do (the send
+ * buffer owns the mbufs, each one a segment of it, so a retransmission
+ * resends the same bytes; snd_buf counts them; empty mbufs are freed).
+ * All or nothing, granted while the connection is writable (the buffer
+ * may go over snd_buf by less than one chain), refused while a
+ * reservation is outstanding (stream order, as tg_tcp_send()). Bytes
+ * appended are never appended to (a later tg_tcp_send() starts a new
+ * mbuf behind an indirect or shared one).
+ * @param c  a connection
+ * @param m  a chain (any mbufs, direct or indirect, of any pool)
+ * @return 0: taken; -EAGAIN: not now (wait for writable, or for the
+ *         reservations to be committed); -EPIPE: the connection cannot
+ *         send (failed, or shut down). On an error @p m stays the
+ *         caller's.
+ */
+int tg_tcp_send_chain(struct tg_tcp_conn *c, struct rte_mbuf *m);
 /**
  * @param c  a connection
  * @return received bytes not read yet

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_mbuf.h>
 #include <rte_ring.h>
 
 #include "tg_accel.h"
@@ -55,6 +56,7 @@ struct mside {
 	unsigned rv_n;
 	unsigned reserves, commits; /* made, committed with bytes */
 	unsigned sends;     /* send calls that took bytes */
+	unsigned chain_sends; /* chains appended (tg_flow_ops::send_chain) */
 };
 
 struct mflow {
@@ -75,6 +77,7 @@ struct mem {
 	uint32_t seg;       /* peek: contiguous spans end at multiples of
 			       this (0: one span), as segments do */
 	int refuse;         /* reservations to refuse (an empty pool) */
+	unsigned chained;   /* bytes taken out as chains (recv_chain) */
 };
 
 /* Bytes for the engine to receive never move (records may be opened in
@@ -334,12 +337,105 @@ static const struct tg_flow_ops mem_ops_resv = {
 	.pending = mem_pending,
 };
 
+/* The mbufs of the chains (a real transport's are its received
+ * segments): every one back at each env_fini */
+static struct rte_mempool *g_chain_pool;
+
+/* recv_chain: the bytes as mbufs cut where peek's spans end (the
+ * segments they arrived in; 1460 bytes without spans) */
+static struct rte_mbuf *mem_recv_chain(void *tctx, struct tg_flow *f,
+				       enum tg_flow_side side, uint32_t n,
+				       unsigned max_segs)
+{
+	struct mem *m = tctx;
+	struct mside *s = &mf(m, f)->s[side];
+	uint32_t seg = m->seg != 0 ? m->seg : 1460, left = n;
+	size_t off = s->in_off;
+	struct rte_mbuf *head = NULL, *last = NULL;
+	unsigned segs = 0;
+
+	if (n == 0 || s->in_len - s->in_off < n)
+		return NULL;
+	for (size_t o = off; o < off + n; o += seg - o % seg)
+		segs++;
+	if (segs > max_segs)
+		return NULL;
+	while (left > 0) {
+		uint32_t k = seg - (uint32_t)(off % seg);
+		struct rte_mbuf *b = rte_pktmbuf_alloc(g_chain_pool);
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+		if (k > left)
+			k = left;
+		memcpy(rte_pktmbuf_append(b, (uint16_t)k), s->in + off, k);
+		if (last != NULL)
+			last->next = b;
+		else
+			head = b;
+		last = b;
+		off += k;
+		left -= k;
+	}
+	head->nb_segs = (uint16_t)segs;
+	head->pkt_len = n;
+	s->in_off += n;
+	m->chained += n;
+	return head;
+}
+
+static int mem_send_chain(void *tctx, struct tg_flow *f, enum tg_flow_side side,
+			  struct rte_mbuf *b)
+{
+	struct mside *s = &mf(tctx, f)->s[side];
+	uint32_t n = rte_pktmbuf_pkt_len(b);
+
+	if (s->fail_send)
+		return -EPIPE;
+	/* never while a reservation is outstanding: it is before them */
+	CU_ASSERT_EQUAL(s->rv_n, 0);
+	/* taken while writable, as our TCP does */
+	if (s->window == 0)
+		return -EAGAIN;
+	for (struct rte_mbuf *x = b; x != NULL; x = x->next)
+		buf_append(&s->out, &s->out_len, rte_pktmbuf_mtod(x, uint8_t *),
+			   x->data_len);
+	CU_ASSERT_EQUAL(s->out_len >= n, true);
+	if (s->window != UNLIMITED)
+		s->window -= n < s->window ? n : s->window;
+	s->chain_sends++;
+	rte_pktmbuf_free(b);
+	return 0;
+}
+
+/* The DPDK transport on our TCP: reservations and chains. */
+static const struct tg_flow_ops mem_ops_chain = {
+	.name = "mem-chain",
+	.connect = mem_connect,
+	.recv = mem_recv,
+	.send = mem_send,
+	.want = mem_want,
+	.shutdown = mem_shutdown,
+	.abort = mem_abort,
+	.release = mem_release,
+	.peek = mem_peek,
+	.consume = mem_consume,
+	.connect_check = mem_connect_check,
+	.send_reserve = mem_send_reserve,
+	.send_commit = mem_send_commit,
+	.send_cancel = mem_send_cancel,
+	.pending = mem_pending,
+	.recv_chain = mem_recv_chain,
+	.send_chain = mem_send_chain,
+};
+
 /* ---- the test environment ----------------------------------------------------- */
 
 /* env_init gives the engine mem_ops_resv (the tests that run again on
  * the reservation path), with spans of this many bytes (0: one) */
 static bool g_resv;
 static uint32_t g_resv_seg;
+/* with g_resv: mem_ops_chain */
+static bool g_chain;
 
 static struct tg_accel *g_acc;
 /* the engine's accel engine (the client's sessions are always g_acc's) */
@@ -445,7 +541,10 @@ static void env_init(struct env *t, const struct tg_flow_settings *set, bool pee
 		.to_ctl = t->to_ctl, .from_ctl = t->from_ctl,
 		.backends = &t->be_cur, .stats = &t->st, .conns_total = &t->conns,
 		.access_log = t->logf,
-		.ops = g_resv ? &mem_ops_resv : peek ? &mem_ops_peek : &mem_ops,
+		.ops = g_resv && g_chain ? &mem_ops_chain
+		       : g_resv	       ? &mem_ops_resv
+		       : peek	       ? &mem_ops_peek
+				       : &mem_ops,
 		.tctx = &t->mem, .now_ms = test_now,
 	};
 	TG_ASSERT_OK(tg_flow_engine_new(&t->conf, &t->e));
@@ -460,6 +559,8 @@ static void env_fini(struct env *t)
 	void *m = NULL;
 
 	tg_flow_engine_free(t->e);
+	/* every chain's mbufs back */
+	CU_ASSERT_EQUAL(rte_mempool_in_use_count(g_chain_pool), 0);
 	while (rte_ring_dequeue(t->to_ctl, &m) == 0)
 		tg_ctl_msg_free(m);
 	while (rte_ring_dequeue(t->from_ctl, &m) == 0)
@@ -2621,7 +2722,7 @@ static void test_tls13_padding_alerts(void)
  * back-pressure; close_notify goes after the last record; the FIN after
  * the last plaintext. @p acc: the accel engine (NULL: the CPU one).
  */
-static void resv_path(struct tg_accel *acc)
+static void resv_path(struct tg_accel *acc, bool chain)
 {
 	static uint8_t chunk[70000], got[1 << 17];
 	static const uint32_t sizes[] = { 64, 16384, 100, 16000, 3000, 1400, 7 };
@@ -2633,12 +2734,13 @@ static void resv_path(struct tg_accel *acc)
 	size_t n;
 
 	g_resv = true;
+	g_chain = chain;
 	g_resv_seg = 1460;
 	if (acc != NULL)
 		g_eng_acc = acc;
 	env_init(&t, NULL, true);
 	g_eng_acc = NULL;
-	g_resv = false;
+	g_resv = g_chain = false;
 	f = open_flow(&t);
 	x = mf(&t.mem, f);
 	mcli_init(&t, &c);
@@ -2667,9 +2769,18 @@ static void resv_path(struct tg_accel *acc)
 	/* every byte of each way through reservations: no send */
 	CU_ASSERT_EQUAL(x->s[TG_FLOW_CLIENT].sends, 0);
 	CU_ASSERT(x->s[TG_FLOW_CLIENT].commits >= 5);
-	/* 16384, 16000 copied once; 3000 (under TG_ASM_MIN) through cin;
-	 * 64, 100: opened in place */
-	CU_ASSERT(x->s[TG_FLOW_BACKEND].commits >= 2);
+	/* 16384, 16000 copied once (with chains: taken out as chains,
+	 * opened there and appended, no reservation of the backend's
+	 * stream); 3000 (under TG_ASM_MIN) through cin; 64, 100: opened in
+	 * place */
+	if (chain) {
+		CU_ASSERT_EQUAL(x->s[TG_FLOW_BACKEND].commits, 0);
+		CU_ASSERT_EQUAL(x->s[TG_FLOW_BACKEND].reserves, 0);
+		CU_ASSERT(x->s[TG_FLOW_BACKEND].chain_sends >= 2);
+		CU_ASSERT(t.mem.chained >= 16384 + 16000 + 2 * 29);
+	} else {
+		CU_ASSERT(x->s[TG_FLOW_BACKEND].commits >= 2);
+	}
 	CU_ASSERT(t.mem.peeked > 0);
 	CU_ASSERT_EQUAL(x->s[TG_FLOW_CLIENT].rv_n, 0);
 	CU_ASSERT_EQUAL(x->s[TG_FLOW_BACKEND].rv_n, 0);
@@ -2694,7 +2805,21 @@ static void resv_path(struct tg_accel *acc)
 
 static void test_resv_path(void)
 {
-	resv_path(NULL);
+	resv_path(NULL, false);
+}
+
+static void test_chain_path(void)
+{
+	resv_path(NULL, true);
+}
+
+static void test_chain_path_async(void)
+{
+	if (g_acc_late == NULL) {
+		printf("(no crypto PMD here: skipped) ");
+		return;
+	}
+	resv_path(g_acc_late, true);
 }
 
 static void test_resv_path_async(void)
@@ -2703,7 +2828,7 @@ static void test_resv_path_async(void)
 		printf("(no crypto PMD here: skipped) ");
 		return;
 	}
-	resv_path(g_acc_late);
+	resv_path(g_acc_late, false);
 }
 
 /*
@@ -2742,6 +2867,213 @@ static void test_resv_cut_record(void)
 	env_fini(&t);
 }
 
+/* A flow on the chain transport (spans of @p seg bytes). */
+static struct tg_flow *chain_env(struct env *t, uint32_t seg, bool v13)
+{
+	struct tg_flow *f;
+
+	g_resv = g_chain = true;
+	g_resv_seg = seg;
+	env_init(t, NULL, true);
+	g_resv = g_chain = false;
+	f = v13 ? open_flow13(t) : open_flow(t);
+	return f;
+}
+
+/*
+ * Records across spans taken out as chains: the tag across the last two
+ * segments (7 bytes in the last), exact bytes to the backend, no copy
+ * (no reservation of the backend's stream, no send of plaintext); a
+ * header cut across spans goes through cin; the FIN after the last.
+ */
+static void test_chain_tag_split(void)
+{
+	static uint8_t p1[5810], p2[9000];
+	struct env t;
+	struct tg_flow *f = chain_env(&t, 1460, false);
+	struct mflow *x = mf(&t.mem, f);
+	struct mside *b = &x->s[TG_FLOW_BACKEND];
+
+	tg_test_fill(p1, sizeof(p1));
+	tg_test_fill(p2, sizeof(p2));
+	/* the stream's first 8 bytes were the handshake's: the record ends
+	 * at 8 + 29 + 5810 = 4 x 1460 + 7 */
+	CU_ASSERT_EQUAL(x->s[TG_FLOW_CLIENT].in_len, 8);
+	client_send(&t, f, TG_CT_APPLICATION_DATA, p1, sizeof(p1));
+	for (int k = 0; k < 5; k++)
+		tick(&t, 1);
+	CU_ASSERT_EQUAL_FATAL(b->out_len, sizeof(p1));
+	CU_ASSERT_EQUAL(memcmp(b->out, p1, sizeof(p1)), 0);
+	CU_ASSERT_EQUAL(b->chain_sends, 1);
+	CU_ASSERT_EQUAL(t.mem.chained, sizeof(p1) + 29);
+	/* the next one's header starts 7 bytes into a span: whole there,
+	 * the record across spans again */
+	client_send(&t, f, TG_CT_APPLICATION_DATA, p2, sizeof(p2));
+	for (int k = 0; k < 5; k++)
+		tick(&t, 1);
+	CU_ASSERT_EQUAL_FATAL(b->out_len, sizeof(p1) + sizeof(p2));
+	CU_ASSERT_EQUAL(memcmp(b->out + sizeof(p1), p2, sizeof(p2)), 0);
+	CU_ASSERT_EQUAL(b->chain_sends, 2);
+	CU_ASSERT_EQUAL(b->reserves, 0);
+	CU_ASSERT_EQUAL(b->sends, 0);
+	arrive_eof(&t, f, TG_FLOW_CLIENT, 0);
+	for (int k = 0; k < 5; k++)
+		tick(&t, 1);
+	CU_ASSERT_TRUE(b->shut);
+	env_fini(&t);
+}
+
+/* TLS 1.3 with padding (the inner type and zeros cut from the back,
+ * across segments), a KeyUpdate between large records: each under its
+ * key, the bytes exact, through chains. */
+static void test_chain_tls13(void)
+{
+	static uint8_t p1[12000], p2[7000], ku[5] = { TG_HS_KEY_UPDATE, 0, 0, 1, 0 };
+	struct env t;
+	struct tg_flow *f = chain_env(&t, 1460, true);
+	struct mflow *x = mf(&t.mem, f);
+	struct mside *b = &x->s[TG_FLOW_BACKEND];
+
+	tg_test_fill(p1, sizeof(p1));
+	tg_test_fill(p2, sizeof(p2));
+	t.cli_pad = 40;
+	client_send(&t, f, TG_CT_APPLICATION_DATA, p1, sizeof(p1));
+	for (int k = 0; k < 5; k++)
+		tick(&t, 1);
+	CU_ASSERT_EQUAL_FATAL(b->out_len, sizeof(p1));
+	CU_ASSERT_EQUAL(memcmp(b->out, p1, sizeof(p1)), 0);
+	/* the client's KeyUpdate, then a record under its next key */
+	client_send(&t, f, TG_CT_HANDSHAKE, ku, sizeof(ku));
+	{
+		struct tg_keys k;
+
+		TG_ASSERT_OK(tg_ks_update(TG_HASH_SHA256, t.sec_c2s));
+		TG_ASSERT_OK(tg_ks_traffic_keys(TG_HASH_SHA256, TG_SUITE_AES128GCM,
+						t.sec_c2s, TG_DIR_SEAL, 0, &k));
+		tg_accel_sess_free(t.cli_tx);
+		TG_ASSERT_OK(tg_accel_sess_create(g_acc, &k, &t.cli_tx));
+	}
+	t.cli_pad = 3;
+	client_send(&t, f, TG_CT_APPLICATION_DATA, p2, sizeof(p2));
+	for (int k = 0; k < 5; k++)
+		tick(&t, 1);
+	CU_ASSERT_EQUAL(t.st.key_updates_received, 1);
+	CU_ASSERT_EQUAL_FATAL(b->out_len, sizeof(p1) + sizeof(p2));
+	CU_ASSERT_EQUAL(memcmp(b->out + sizeof(p1), p2, sizeof(p2)), 0);
+	CU_ASSERT_EQUAL(b->chain_sends, 2);
+	CU_ASSERT_EQUAL(b->reserves, 0);
+	CU_ASSERT_FALSE(x->released);
+	env_fini(&t);
+}
+
+/* The backend's stream not writable: the opened chain waits, the small
+ * record behind it (opened in place, into bout) after it; the client's
+ * FIN after both. */
+static void test_chain_backend_full(void)
+{
+	static uint8_t p1[9000];
+	struct env t;
+	struct tg_flow *f = chain_env(&t, 1460, false);
+	struct mflow *x = mf(&t.mem, f);
+	struct mside *b = &x->s[TG_FLOW_BACKEND];
+
+	tg_test_fill(p1, sizeof(p1));
+	b->window = 0;
+	client_send(&t, f, TG_CT_APPLICATION_DATA, p1, sizeof(p1));
+	client_send(&t, f, TG_CT_APPLICATION_DATA, "tail", 4);
+	arrive_eof(&t, f, TG_FLOW_CLIENT, 0);
+	for (int k = 0; k < 5; k++)
+		tick(&t, 1);
+	CU_ASSERT_EQUAL(b->out_len, 0);
+	CU_ASSERT_FALSE(b->shut);
+	CU_ASSERT_TRUE(b->wr); /* it waits for writable */
+	b->window = UNLIMITED;
+	for (int k = 0; k < 5; k++)
+		tick(&t, 1);
+	CU_ASSERT_EQUAL_FATAL(b->out_len, sizeof(p1) + 4);
+	CU_ASSERT_EQUAL(memcmp(b->out, p1, sizeof(p1)), 0);
+	CU_ASSERT_EQUAL(memcmp(b->out + sizeof(p1), "tail", 4), 0);
+	CU_ASSERT_EQUAL(b->chain_sends, 1);
+	CU_ASSERT_TRUE(b->shut);
+	env_fini(&t);
+}
+
+/* A bad tag in a chain: bad_record_mac, the flow closed, nothing to the
+ * backend, every mbuf back. */
+static void test_chain_bad_tag(void)
+{
+	static uint8_t p[10000], rec[10100];
+	struct env t;
+	struct tg_flow *f = chain_env(&t, 1460, false);
+	struct mflow *x = mf(&t.mem, f);
+	size_t l;
+
+	memset(p, 'b', sizeof(p));
+	l = client_record(&t, TG_CT_APPLICATION_DATA, p, sizeof(p), rec, sizeof(rec));
+	rec[l - 3] ^= 0x40; /* in the tag, in its last segment */
+	arrive(&t, f, TG_FLOW_CLIENT, rec, l);
+	client_read(&t, f);
+	CU_ASSERT_EQUAL(t.n_alerts, 1);
+	CU_ASSERT_EQUAL(t.alerts[0][1], TG_ALERT_BAD_RECORD_MAC);
+	CU_ASSERT_TRUE(x->released);
+	CU_ASSERT_EQUAL(x->s[TG_FLOW_BACKEND].out_len, 0);
+	CU_ASSERT_EQUAL(t.mem.chained, l);
+	CU_ASSERT_EQUAL(rte_mempool_in_use_count(g_chain_pool), 0);
+	env_fini(&t);
+}
+
+/*
+ * More segments than the accel API takes: a record of 54 spans of 300
+ * bytes is copied once into the backend's stream, as before; one whose
+ * first part came as a chain of 17 goes there once its rest would pass
+ * 32 (its bytes copied from the chain); a record cut by the client's end
+ * while being taken is dropped, the FIN goes.
+ */
+static void test_chain_fallbacks(void)
+{
+	static uint8_t p[16000], rec[16100];
+	struct env t;
+	struct tg_flow *f = chain_env(&t, 300, false);
+	struct mflow *x = mf(&t.mem, f);
+	struct mside *b = &x->s[TG_FLOW_BACKEND];
+	size_t l;
+
+	tg_test_fill(p, sizeof(p));
+	/* whole: over 32 spans from its start */
+	client_send(&t, f, TG_CT_APPLICATION_DATA, p, sizeof(p));
+	for (int k = 0; k < 5; k++)
+		tick(&t, 1);
+	CU_ASSERT_EQUAL_FATAL(b->out_len, sizeof(p));
+	CU_ASSERT_EQUAL(memcmp(b->out, p, sizeof(p)), 0);
+	CU_ASSERT_EQUAL(b->commits, 1);
+	CU_ASSERT_EQUAL(b->chain_sends, 0);
+	/* in two parts: 5000 bytes (18 spans) taken as a chain, then the
+	 * rest (37 more) */
+	l = client_record(&t, TG_CT_APPLICATION_DATA, p, sizeof(p), rec, sizeof(rec));
+	arrive(&t, f, TG_FLOW_CLIENT, rec, 5000);
+	CU_ASSERT_EQUAL(t.mem.chained, 5000);
+	CU_ASSERT_EQUAL(b->out_len, sizeof(p));
+	arrive(&t, f, TG_FLOW_CLIENT, rec + 5000, l - 5000);
+	for (int k = 0; k < 5; k++)
+		tick(&t, 1);
+	CU_ASSERT_EQUAL_FATAL(b->out_len, 2 * sizeof(p));
+	CU_ASSERT_EQUAL(memcmp(b->out + sizeof(p), p, sizeof(p)), 0);
+	CU_ASSERT_EQUAL(b->commits, 2);
+	CU_ASSERT_EQUAL(b->chain_sends, 0);
+	CU_ASSERT_EQUAL(rte_mempool_in_use_count(g_chain_pool), 0);
+	/* cut by the client's end while being taken */
+	l = client_record(&t, TG_CT_APPLICATION_DATA, p, sizeof(p), rec, sizeof(rec));
+	arrive(&t, f, TG_FLOW_CLIENT, rec, 6000);
+	CU_ASSERT_EQUAL(t.mem.chained, 11000);
+	arrive_eof(&t, f, TG_FLOW_CLIENT, 0);
+	for (int k = 0; k < 5; k++)
+		tick(&t, 1);
+	CU_ASSERT_EQUAL(b->out_len, 2 * sizeof(p));
+	CU_ASSERT_TRUE(b->shut);
+	CU_ASSERT_EQUAL(rte_mempool_in_use_count(g_chain_pool), 0);
+	env_fini(&t);
+}
+
 /* Tests of the copy paths run again on the reservation path. */
 #define RESV_AGAIN(name)                                                       \
 	static void name##_resv(void)                                          \
@@ -2774,6 +3106,35 @@ RESV_AGAIN(test_tls13_post_handshake_errors)
 RESV_AGAIN(test_tls13_padding_alerts)
 RESV_AGAIN(test_async_tls13_client_key_update)
 RESV_AGAIN(test_async_tls13_rekey_in_flight)
+
+/* ... and on the chain path (the DPDK transport on our TCP). */
+#define CHAIN_AGAIN(name)                                                      \
+	static void name##_chain(void)                                         \
+	{                                                                      \
+		g_resv = g_chain = true;                                       \
+		g_resv_seg = 1460;                                             \
+		name();                                                        \
+		g_resv = g_chain = false;                                      \
+	}
+CHAIN_AGAIN(test_lifecycle)
+CHAIN_AGAIN(test_backpressure_to_backend)
+CHAIN_AGAIN(test_backpressure_to_client)
+CHAIN_AGAIN(test_backend_reset)
+CHAIN_AGAIN(test_client_reset)
+CHAIN_AGAIN(test_bad_records)
+CHAIN_AGAIN(test_timeouts)
+CHAIN_AGAIN(test_drain_and_stop)
+CHAIN_AGAIN(test_after_close_notify)
+CHAIN_AGAIN(test_async_order)
+CHAIN_AGAIN(test_async_backpressure)
+CHAIN_AGAIN(test_async_queue_full)
+CHAIN_AGAIN(test_async_open_fails)
+CHAIN_AGAIN(test_async_close_in_flight)
+CHAIN_AGAIN(test_async_stop)
+CHAIN_AGAIN(test_tls13_key_update)
+CHAIN_AGAIN(test_tls13_post_handshake_errors)
+CHAIN_AGAIN(test_tls13_padding_alerts)
+CHAIN_AGAIN(test_async_tls13_client_key_update)
 
 static CU_TestInfo flow_tests[] = {
 	{ "TLS 1.3: KeyUpdate from the client, ours when asked",
@@ -2844,6 +3205,33 @@ static CU_TestInfo flow_tests[] = {
 	{ "resv: TLS 1.3 padding, alerts", test_tls13_padding_alerts_resv },
 	{ "resv: async TLS 1.3 client KeyUpdate", test_async_tls13_client_key_update_resv },
 	{ "resv: async TLS 1.3 rekey in flight", test_async_tls13_rekey_in_flight_resv },
+	{ "chain: records across segments opened in chains, no copy", test_chain_path },
+	{ "chain: the same, async, late reversed completions", test_chain_path_async },
+	{ "chain: the tag across the last two segments", test_chain_tag_split },
+	{ "chain: TLS 1.3, padding, a KeyUpdate between", test_chain_tls13 },
+	{ "chain: a bad tag closes the flow", test_chain_bad_tag },
+	{ "chain: the backend's stream full: the chain waits, bout after it",
+	  test_chain_backend_full },
+	{ "chain: over 32 segments, cut by the end", test_chain_fallbacks },
+	{ "chain: a flow's whole life", test_lifecycle_chain },
+	{ "chain: back-pressure towards the backend", test_backpressure_to_backend_chain },
+	{ "chain: back-pressure towards the client", test_backpressure_to_client_chain },
+	{ "chain: backend reset", test_backend_reset_chain },
+	{ "chain: client reset", test_client_reset_chain },
+	{ "chain: bad records", test_bad_records_chain },
+	{ "chain: timeouts", test_timeouts_chain },
+	{ "chain: drain and stop", test_drain_and_stop_chain },
+	{ "chain: nothing after close_notify", test_after_close_notify_chain },
+	{ "chain: async order", test_async_order_chain },
+	{ "chain: async back-pressure", test_async_backpressure_chain },
+	{ "chain: async queue full", test_async_queue_full_chain },
+	{ "chain: async failed open", test_async_open_fails_chain },
+	{ "chain: async close in flight", test_async_close_in_flight_chain },
+	{ "chain: async stop in flight", test_async_stop_chain },
+	{ "chain: TLS 1.3 KeyUpdate", test_tls13_key_update_chain },
+	{ "chain: TLS 1.3 post-handshake errors", test_tls13_post_handshake_errors_chain },
+	{ "chain: TLS 1.3 padding, alerts", test_tls13_padding_alerts_chain },
+	{ "chain: async TLS 1.3 client KeyUpdate", test_async_tls13_client_key_update_chain },
 	CU_TEST_INFO_NULL,
 };
 
@@ -2881,6 +3269,12 @@ int main(int argc, char **argv)
 			if (tg_failed(tg_accel_create(&c, accs[i])))
 				*accs[i] = NULL;
 		}
+	}
+	g_chain_pool = rte_pktmbuf_pool_create("tf_chain", 4095, 0, 0,
+					       RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	if (g_chain_pool == NULL) {
+		fprintf(stderr, "test_flow: mbuf pool\n");
+		return 1;
 	}
 	rc = tg_test_main(argc, argv, suites);
 	tg_accel_destroy(g_acc_late);

@@ -3265,11 +3265,16 @@ struct echo_side {
 	struct tg_tcp_conn *c;
 	uint8_t *pend;        /* B: bytes read, not yet echoed */
 	size_t pend_len;
+	struct rte_mbuf *chain; /* B, echo_by_chain: taken, not yet appended */
+	uint32_t nchain;
 	bool eof, shut;
 };
 
 /* the ports' tx_chain_min in echo_run_v (0: the default) */
 static uint32_t echo_chain_min;
+/* B echoes by tg_tcp_recv_chain / tg_tcp_send_chain, in pieces of
+ * varying sizes (split inside mbufs), not by recv / send */
+static bool echo_by_chain;
 
 /* ---- TSO (issue 17): frames our TCP gives a port that cuts them ------------------------------ */
 
@@ -3533,7 +3538,39 @@ static unsigned echo_run_v(const char *imp_spec, size_t total, unsigned max_roun
 				goto out;
 			}
 		}
-		if (b.c != NULL && !b_closed) {
+		if (b.c != NULL && !b_closed && echo_by_chain) {
+			uint32_t av = tg_tcp_recv_avail(b.c);
+
+			if (b.chain == NULL && av > 0) {
+				uint32_t want = 1 + (b.nchain++ * 2654435761u) % 9000;
+
+				b.chain = tg_tcp_recv_chain(b.c, RTE_MIN(av, want), 32);
+				if (b.chain == NULL) /* over 32 mbufs: a smaller one */
+					b.chain = tg_tcp_recv_chain(b.c, RTE_MIN(av, 700u), 32);
+				CU_ASSERT_PTR_NOT_NULL(b.chain);
+			} else if (b.chain == NULL && !b.eof) {
+				uint8_t one;
+				struct iovec iov = { &one, 1 };
+
+				if (tg_tcp_recv(b.c, &iov, 1) == 0)
+					b.eof = true;
+			}
+			if (b.chain != NULL) {
+				int rc = tg_tcp_send_chain(b.c, b.chain);
+
+				if (rc == 0)
+					b.chain = NULL;
+				else if (rc != -EAGAIN) {
+					CU_FAIL("B: send_chain");
+					goto out;
+				}
+			}
+			tg_tcp_want(b.c, b.chain == NULL, b.chain != NULL);
+			if (b.eof && b.chain == NULL && !b.shut) {
+				tg_tcp_shutdown(b.c);
+				b.shut = true;
+			}
+		} else if (b.c != NULL && !b_closed) {
 			/* echo: read what fits the pending buffer, send it */
 			if (b.pend_len < 128 * 1024 && !b.eof) {
 				struct iovec iov = { b.pend + b.pend_len, 128 * 1024 - b.pend_len };
@@ -3618,6 +3655,8 @@ out:
 	CU_ASSERT_EQUAL(got, total);
 	CU_ASSERT(memcmp(src, back, got) == 0);
 	CU_ASSERT(a_closed && b_closed);
+	if (b.chain != NULL)
+		rte_pktmbuf_free(b.chain);
 	*sa = *tg_tcp_stats(a.t);
 	*sb = *tg_tcp_stats(b.t);
 	if (echo_tso) {
@@ -4172,6 +4211,204 @@ static void test_reserve_close(void)
 	down(&x);
 }
 
+/* ---- mbuf chains (tg_tcp_recv_chain, tg_tcp_send_chain) ----------------------------------------- */
+
+static char chain_byte(uint32_t i)
+{
+	return (char)('a' + (i * 7 + i / 251) % 26);
+}
+
+/* mbufs in use in both sides' pools (the peer's frames arrive in its) */
+static unsigned chain_in_use(struct tx *x)
+{
+	return rte_mempool_in_use_count(x->n.pool[A][0]) +
+	       rte_mempool_in_use_count(x->n.pool[B][0]);
+}
+
+/*
+ * Received bytes taken out as a chain without a copy (the queue's mbufs,
+ * the last one split by an indirect mbuf), the window opened as by a
+ * read; the chain appended to the send stream: the exact bytes go, a
+ * loss resends them, a plain send behind it does not write into the
+ * split buffer; every mbuf back in the pool at the end.
+ */
+static void test_chain_recv_send(void)
+{
+	struct tx x;
+	struct pk r[32];
+	struct tg_tcp_conf cc = conf_default();
+	struct tg_tcp_info in;
+	struct rte_mempool *mp;
+	static char chunk[1449];
+	static uint8_t got[32768];
+	uint32_t glen = 0, off = 0, wnd = 0;
+	unsigned base, held, k;
+	struct rte_mbuf *ch, *m;
+	uint8_t *q;
+	char rest[1100];
+	struct iovec iov = { rest, sizeof(rest) };
+
+	cc.rcv_buf = 16384;
+	cc.no_delack = true;
+	cc.snd_big_mbufs = 2;
+	up(&x, &cc);
+	mp = x.n.pool[A][0];
+	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
+	accept_conn(&x, true, true);
+	tg_tcp_info(x.c, &in);
+	base = chain_in_use(&x);
+	/* 11 segments of 1448 bytes and one of 456: the window is full */
+	for (int i = 0; i < 12; i++) {
+		uint32_t len = i < 11 ? 1448 : 456;
+
+		for (uint32_t j = 0; j < len; j++)
+			chunk[j] = chain_byte(off + j);
+		chunk[len] = '\0';
+		off += len;
+		send_seg(&x, ACK, chunk);
+		run(&x);
+		if (peer_recv(&x, r, 8) > 0)
+			wnd = (uint32_t)r[0].wnd << in.rcv_wscale;
+	}
+	CU_ASSERT_EQUAL(wnd, 0);
+	CU_ASSERT_EQUAL(tg_tcp_recv_avail(x.c), 16384);
+	/* too many mbufs, too many bytes, none: nothing taken */
+	CU_ASSERT_PTR_NULL(tg_tcp_recv_chain(x.c, 15384, 10));
+	CU_ASSERT_PTR_NULL(tg_tcp_recv_chain(x.c, 16385, 32));
+	CU_ASSERT_PTR_NULL(tg_tcp_recv_chain(x.c, 0, 32));
+	CU_ASSERT_EQUAL(tg_tcp_recv_avail(x.c), 16384);
+	held = chain_in_use(&x);
+	/* 15384 = 10 x 1448 + 904: ten mbufs and a clone of the 11th */
+	ch = tg_tcp_recv_chain(x.c, 15384, 11);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ch);
+	CU_ASSERT_EQUAL(ch->nb_segs, 11);
+	CU_ASSERT_EQUAL(ch->pkt_len, 15384);
+	k = 0;
+	off = 0;
+	for (m = ch; m != NULL; m = m->next, k++) {
+		const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
+
+		CU_ASSERT_EQUAL(m->data_len, k < 10 ? 1448 : 904);
+		CU_ASSERT_EQUAL(RTE_MBUF_DIRECT(m), k < 10);
+		for (uint32_t j = 0; j < m->data_len; j++)
+			if (d[j] != (uint8_t)chain_byte(off + j)) {
+				CU_FAIL("chain bytes");
+				break;
+			}
+		off += m->data_len;
+	}
+	CU_ASSERT_EQUAL(k, 11);
+	/* no copy: the queue's mbufs and one indirect one */
+	CU_ASSERT_EQUAL(chain_in_use(&x), held + 1);
+	CU_ASSERT_EQUAL(tg_tcp_recv_avail(x.c), 1000);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->chain_bytes_in, 15384);
+	/* the window opens as after a read: an update at once */
+	tg_tcp_flush(x.t);
+	CU_ASSERT_EQUAL_FATAL(peer_recv(&x, r, 8), 1);
+	CU_ASSERT_EQUAL((uint32_t)r[0].wnd << in.rcv_wscale, 15384);
+	/* the rest of the split mbuf is the queue's first byte */
+	CU_ASSERT_EQUAL(tg_tcp_peek(x.c, &q), 544 + 456); /* (the last
+									 * segment went into
+									 * the room behind it) */
+	CU_ASSERT_EQUAL(q[0], (uint8_t)chain_byte(15384));
+	/* stream order: not while a reservation is outstanding */
+	CU_ASSERT_PTR_NOT_NULL_FATAL(tg_tcp_send_reserve(x.c, 0, 10));
+	CU_ASSERT_EQUAL(tg_tcp_send_chain(x.c, ch), -EAGAIN);
+	tg_tcp_send_commit(x.c, 0);
+	/* appended, then a plain send behind the clone */
+	CU_ASSERT_EQUAL(tg_tcp_send_chain(x.c, ch), 0);
+	CU_ASSERT_EQUAL(tg_tcp_send(x.c, "XYZ", 3), 3);
+	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->chain_bytes_out, 15384);
+	tg_tcp_info(x.c, &in);
+	CU_ASSERT_EQUAL(in.snd_queued, 15387);
+	/* the queue's bytes were not touched by it */
+	CU_ASSERT_EQUAL(tg_tcp_recv(x.c, &iov, 1), 1000);
+	for (uint32_t j = 0; j < 1000; j++)
+		if (rest[j] != chain_byte(15384 + j)) {
+			CU_FAIL("queue bytes after the split");
+			break;
+		}
+	/* the first flight is lost: resent by the RTO, the same bytes */
+	tg_tcp_flush(x.t);
+	CU_ASSERT(peer_recv(&x, r, 32) > 0);
+	for (int i = 0; i < 400 && glen < 15387; i++) {
+		unsigned n;
+
+		step(&x, 5);
+		n = peer_recv(&x, r, 32);
+		/* in order only (a tail probe ahead of the hole is dropped) */
+		for (unsigned j = 0; j < n; j++)
+			if (r[j].len > 0 && r[j].seq == x.our && glen + r[j].len <= sizeof(got)) {
+				memcpy(got + glen, r[j].data, r[j].len);
+				glen += r[j].len;
+				x.our += r[j].len;
+			}
+		if (n > 0) {
+			send_seg(&x, ACK, NULL);
+			run(&x);
+		}
+	}
+	CU_ASSERT_EQUAL_FATAL(glen, 15387);
+	CU_ASSERT(tg_tcp_stats(x.t)->retransmits > 0);
+	for (uint32_t j = 0; j < 15384; j++)
+		if (got[j] != (uint8_t)chain_byte(j)) {
+			CU_FAIL("bytes sent from the chain");
+			break;
+		}
+	CU_ASSERT_EQUAL(memcmp(got + 15384, "XYZ", 3), 0);
+	/* all acknowledged: every mbuf back */
+	step(&x, 5);
+	(void)peer_recv(&x, r, 32);
+	CU_ASSERT_EQUAL(chain_in_use(&x), base);
+	/* shut down: refused, the chain stays the caller's */
+	ch = rte_pktmbuf_alloc(mp);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ch);
+	tg_tcp_shutdown(x.c);
+	CU_ASSERT_EQUAL(tg_tcp_send_chain(x.c, ch), -EPIPE);
+	rte_pktmbuf_free(ch);
+	tg_tcp_close(x.c);
+	down(&x);
+}
+
+/* Not writable: a chain waits, as a reservation would. */
+static void test_chain_send_full(void)
+{
+	struct tx x;
+	struct tg_tcp_conf cc = conf_default();
+	struct rte_mempool *mp;
+	struct rte_mbuf *m[3];
+	unsigned base;
+
+	cc.snd_buf = 32 * 1024;
+	up(&x, &cc);
+	mp = x.n.pool[A][0];
+	TG_ASSERT_OK(tg_tcp_listen(x.t, 80, NULL, NULL));
+	accept_conn(&x, true, true);
+	base = rte_mempool_in_use_count(mp);
+	for (int i = 0; i < 3; i++) {
+		m[i] = rte_pktmbuf_alloc(mp);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(m[i]);
+		memset(rte_pktmbuf_append(m[i], 1000), 'a' + i, 1000);
+	}
+	/* 25000 queued: under 8 KiB left, a quarter of snd_buf */
+	for (int i = 0; i < 25; i++) {
+		static char kb[1001];
+
+		memset(kb, 'q', 1000);
+		CU_ASSERT_EQUAL(tg_tcp_send(x.c, kb, 1000), 1000);
+	}
+	CU_ASSERT_EQUAL(tg_tcp_send_chain(x.c, m[0]), -EAGAIN);
+	CU_ASSERT_EQUAL(tg_tcp_send_chain(x.c, m[1]), -EAGAIN);
+	tg_tcp_send_cancel(x.c);
+	tg_tcp_close(x.c);
+	/* the stack's buffers gone with the connection, ours still ours */
+	for (int i = 0; i < 3; i++)
+		rte_pktmbuf_free(m[i]);
+	tg_tcp_flush(x.t);
+	down(&x);
+	(void)base;
+}
+
 static void test_echo_clean(void)
 {
 	struct tg_tcp_stats sa, sb;
@@ -4228,6 +4465,32 @@ static void test_echo_chains(void)
 		       TG_TCP_CC_NEWRENO, true);
 	CU_ASSERT(r > 0);
 	echo_chain_min = 0;
+}
+
+/* B echoes with chains: the bytes A sent come back through B's receive
+ * queue's own mbufs, cut at sizes that split them, appended to B's send
+ * stream and resent from it through loss, reordering, duplicates and
+ * delay; both pools whole at the end (tn_down). */
+static void test_echo_by_chain(void)
+{
+	struct tg_tcp_stats sa, sb;
+	unsigned r;
+
+	echo_by_chain = true;
+	r = echo_run(NULL, 1 << 20, 200000, &sa, &sb);
+	CU_ASSERT(r > 0);
+	CU_ASSERT_EQUAL(sb.chain_bytes_in, 1 << 20);
+	CU_ASSERT_EQUAL(sb.chain_bytes_out, 1 << 20);
+	r = echo_run("seed=31,tx.loss=3%,tx.reorder=2%,tx.dup=1%,tx.delay=1ms,"
+		     "tx.jitter=300us", 1 << 20, 600000, &sa, &sb);
+	CU_ASSERT(r > 0);
+	CU_ASSERT(sb.retransmits > 0);
+	CU_ASSERT_EQUAL(sb.chain_bytes_out, 1 << 20);
+	echo_chain_min = 200; /* segments as slices of the chains' mbufs */
+	r = echo_run("seed=32,tx.loss=1%,tx.corrupt=1%", 512 << 10, 400000, &sa, &sb);
+	CU_ASSERT(r > 0);
+	echo_chain_min = 0;
+	echo_by_chain = false;
 }
 
 /* TSO (issue 17): both ports act as if they had it; every frame of
@@ -4460,6 +4723,9 @@ static CU_TestInfo tcp_tests[] = {
 	{ "reservations: dropped at close, the committed bytes and FIN go", test_reserve_close },
 	{ "two stacks: 4 MiB echo, clean", test_echo_clean },
 	{ "two stacks: echo with segments as chains, clean and impaired", test_echo_chains },
+	{ "chains: received bytes taken out and appended, split, window, loss", test_chain_recv_send },
+	{ "chains: a chain waits while not writable", test_chain_send_full },
+	{ "two stacks: B echoes by recv_chain/send_chain, clean and impaired", test_echo_by_chain },
 	{ "two stacks: echo through 1% and 5% loss, reordering, duplicates", test_echo_loss },
 	{ "two stacks: CUBIC through 1% loss", test_echo_cubic },
 	{ "cwnd: no wrap after gigabytes without loss", test_cwnd_no_wrap },
