@@ -659,6 +659,7 @@ static int tg_gate_run(void)
 			.stats = &nstats[i], .finished = &finished,
 			.kernel_backends = kback,
 			.kback_cpus = kback ? &kb_cpus : NULL,
+			.rx_chain = g_cfg.dpdk_rx_chain,
 		};
 	}
 	if (kback)

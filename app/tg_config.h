@@ -148,6 +148,8 @@ struct tg_config {
 	unsigned dpdk_idle_us;           /**< idle wait, 0 = busy poll */
 	unsigned dpdk_idle_first_us;     /**< first idle wait after work */
 	bool dpdk_hugepages;             /**< EAL memory from hugepages, PCI on */
+	bool dpdk_rx_chain;              /**< records across segments opened in
+					      the received mbufs, sent on as a chain */
 	bool dpdk_tso;                   /**< TCP segmentation offload where the
 					      port has it */
 	char dpdk_impair[256];           /**< impairment spec (debug), "" = none */

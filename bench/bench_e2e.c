@@ -723,6 +723,9 @@ static void e2e_usage(FILE *f)
 "                  = kernel: the worker reaches the socket side's backend\n"
 "                  thread on 127.0.0.1 through its helper thread, whose CPU\n"
 "                  time counts as the server's)\n"
+"  --rx-chain      dpdk: records across segments opened in the received\n"
+"                  mbufs and sent on as that chain (tlsgate's\n"
+"                  dpdk.rx_chain; default: copied once, as tlsgate's)\n"
 "  --keep          keep the temporary directory (configs, logs)\n"
 "  -v, --verbose   progress lines and the exact commands on stderr\n"
 "  -h, --help      this text\n"
@@ -804,7 +807,7 @@ static void e2e_parse(int argc, char **argv, struct e2e_opts *o)
 	enum { O_SIZES = 256, O_SECONDS, O_CONNS, O_WORKERS, O_CORE, O_SUITE,
 	       O_SERVERS, O_TLSGATE, O_JSON, O_PLOT, O_KEEP, O_COALESCE,
 	       O_ROUNDS, O_TLS, O_TRANSPORT, O_CONTROL, O_IDLE, O_IDLE_FIRST,
-	       O_DPDK_BACKENDS };
+	       O_DPDK_BACKENDS, O_RX_CHAIN };
 	static const struct option lo[] = {
 		{ "sizes", required_argument, NULL, O_SIZES },
 		{ "seconds", required_argument, NULL, O_SECONDS },
@@ -825,6 +828,7 @@ static void e2e_parse(int argc, char **argv, struct e2e_opts *o)
 		{ "idle-us", required_argument, NULL, O_IDLE },
 		{ "idle-first-us", required_argument, NULL, O_IDLE_FIRST },
 		{ "dpdk-backends", required_argument, NULL, O_DPDK_BACKENDS },
+		{ "rx-chain", no_argument, NULL, O_RX_CHAIN },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -933,6 +937,10 @@ static void e2e_parse(int argc, char **argv, struct e2e_opts *o)
 			o->kback = e2e_choice("--dpdk-backends", optarg, "dpdk", "kernel");
 			ctl_given = true;
 			break;
+		case O_RX_CHAIN:
+			o->rx_chain = true;
+			ctl_given = true;
+			break;
 		case O_IDLE:
 			tg_bench_opt_u32(E2E_CMD, "--idle-us", optarg, 0, 100000,
 					 &o->idle_us);
@@ -992,8 +1000,8 @@ static void e2e_parse(int argc, char **argv, struct e2e_opts *o)
 					     "worker, one round, no --coalesce");
 	} else if (ctl_given || idle_given || idle_first_given) {
 		tg_bench_usage_error(E2E_CMD, "--control, --idle-us, "
-				     "--idle-first-us and --dpdk-backends go with "
-				     "--transport dpdk");
+				     "--idle-first-us, --dpdk-backends and --rx-chain "
+				     "go with --transport dpdk");
 	}
 	if (sizes == NULL)
 		sizes = "1k,1m,100m";

@@ -58,6 +58,7 @@ struct e2e_opts {
 	bool ctl_inline;     /**< --control inline (DPDK transport) */
 	bool kback;          /**< --dpdk-backends kernel: the DPDK worker's
 				  backend on kernel sockets (its helper) */
+	bool rx_chain;       /**< --rx-chain: tlsgate's dpdk.rx_chain */
 	uint32_t idle_us;    /**< --idle-us: the DPDK worker's longest idle wait */
 	uint32_t idle_first_us; /**< --idle-first-us: its first idle wait */
 };

@@ -903,8 +903,9 @@ static bool ed_dpdk_records(struct ed_dpdk *d, uint32_t size, struct e2e_meas *m
 	snprintf(m->command, sizeof(m->command),
 		 "tlsgate-bench e2e --transport dpdk: %u connections on our TCP "
 		 "over net_memif, each %s %s X25519 (our client engine), "
-		 "then records of %u B (our record engine) to a counting backend",
-		 d->ncli, ed_ver(e), e->o.suite, size);
+		 "then records of %u B (our record engine) to a counting backend%s",
+		 d->ncli, ed_ver(e), e->o.suite, size,
+		 e->o.rx_chain ? "; --rx-chain: opened in the received mbufs" : "");
 	for (unsigned i = 0; i < d->ncli; i++)
 		if (!ed_cli_start(d, &d->cli[i]))
 			ed_fail(d, &d->cli[i], "connect");
@@ -1243,7 +1244,7 @@ static bool ed_server_up(struct ed_dpdk *d)
 		.port = d->port_b, .queue = 0, .idle_us = e->o.idle_us,
 		.idle_first_us = e->o.idle_first_us,
 		.stats = &d->nst, .finished = &d->finished, .linger_ms = 200,
-		.kernel_backends = e->o.kback,
+		.kernel_backends = e->o.kback, .rx_chain = e->o.rx_chain,
 	};
 	if (rte_eal_remote_launch(ed_worker_lcore, d, d->lcore) != 0)
 		return false;

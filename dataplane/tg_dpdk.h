@@ -130,6 +130,12 @@ struct tg_dpdk_conf {
 	 *  checks are then not the worker's (health_interval_ms 0). */
 	bool kernel_backends;
 	uint32_t kback_ring;        /**< bytes per ring (0: 64 KiB) */
+	/** Records across segments opened in the received mbufs and sent
+	 *  on to the backend as that chain (the flow engine's recv_chain /
+	 *  send_chain), rather than copied once into the backend's send
+	 *  stream and opened there: no copy, but slower with CPU crypto
+	 *  here (docs/decisions.md, "rx chains"); off by default */
+	bool rx_chain;
 	/** CPUs of its helper thread (NULL: the worker's lcore's) */
 	const cpu_set_t *kback_cpus;
 };

@@ -69,6 +69,7 @@ struct tg_dp_probe {
 struct tg_dpdk_worker {
 	const struct tg_dpdk_conf *dc;
 	struct tg_flow_conf fc;        /* the engine's, with our ops */
+	struct tg_flow_ops ops;        /* tg_dp_ops, the chains only with rx_chain */
 	struct tg_flow_engine *e;
 	struct tg_net *net;
 	struct tg_tcp *tcp;
@@ -793,7 +794,12 @@ tg_result tg_dpdk_worker_new(const struct tg_dpdk_conf *c, struct tg_dpdk_worker
 	TG_ENSURE(w != NULL, TG_E_NOMEM);
 	w->dc = c;
 	w->fc = c->w.flow;
-	w->fc.ops = &tg_dp_ops;
+	w->ops = tg_dp_ops;
+	if (!c->rx_chain) {
+		w->ops.recv_chain = NULL;
+		w->ops.send_chain = NULL;
+	}
+	w->fc.ops = &w->ops;
 	w->fc.tctx = w;
 	w->pr = calloc(TG_DP_PROBES, sizeof(*w->pr));
 	if (w->pr == NULL) {
