@@ -1605,6 +1605,28 @@ static void tg_rx_hs13(struct tg_flow_engine *e, struct tg_flow *f,
 	}
 }
 
+/* A record that failed to open ends its flow with the alert its status
+ * calls for (RFC 8446 §5.4: a TLS 1.3 record with no content type after
+ * its padding is an unexpected_message), counted */
+static void tg_rx_failed(struct tg_flow_engine *e, struct tg_flow *f, uint8_t status)
+{
+	e->st->record_errors++;
+	tg_flow_alert(f, TG_ALERT_FATAL,
+		      status == TG_REC_E_OVERFLOW     ? TG_ALERT_RECORD_OVERFLOW
+		      : status == TG_REC_E_UNEXPECTED ? TG_ALERT_UNEXPECTED_MESSAGE
+						      : TG_ALERT_BAD_RECORD_MAC);
+	f->state = FL_CLOSING;
+}
+
+/* a record opened, counted by the backend that ran it */
+static void tg_rx_opened(struct tg_flow_engine *e, const struct tg_rec *r)
+{
+	if (r->backend < TG_STATS_MAX_BACKENDS) {
+		e->st->records_opened[r->backend]++;
+		e->st->bytes_opened[r->backend] += r->len;
+	}
+}
+
 static void tg_flow_complete(struct tg_flow_engine *e);
 
 /*
@@ -1623,21 +1645,11 @@ static void tg_rx_resv_done(struct tg_flow_engine *e, struct tg_flow *f,
 		if (r->status == TG_REC_OK)
 			tg_wipe(r->buf + r->off, r->len);
 		e->ops->send_commit(e->tctx, f, TG_FLOW_BACKEND, 0);
-		if (r->status != TG_REC_OK && f->state != FL_CLOSING && !f->c_notify) {
-			e->st->record_errors++;
-			tg_flow_alert(f, TG_ALERT_FATAL,
-				      r->status == TG_REC_E_OVERFLOW ? TG_ALERT_RECORD_OVERFLOW
-				      : r->status == TG_REC_E_UNEXPECTED
-					      ? TG_ALERT_UNEXPECTED_MESSAGE
-					      : TG_ALERT_BAD_RECORD_MAC);
-			f->state = FL_CLOSING;
-		}
+		if (r->status != TG_REC_OK && f->state != FL_CLOSING && !f->c_notify)
+			tg_rx_failed(e, f, r->status);
 		return;
 	}
-	if (r->backend < TG_STATS_MAX_BACKENDS) {
-		e->st->records_opened[r->backend]++;
-		e->st->bytes_opened[r->backend] += r->len;
-	}
+	tg_rx_opened(e, r);
 	if (r->type == TG_CT_APPLICATION_DATA && f->hsfrag_len == 0) {
 		f->ku_run = 0;
 		/* the plaintext starts where the prefix ends */
@@ -1898,21 +1910,11 @@ static void tg_rx_chain_done(struct tg_flow_engine *e, struct tg_flow *f,
 	r->m = NULL;
 	if (f->state == FL_CLOSING || f->c_notify || r->status != TG_REC_OK) {
 		tg_chain_drop(m, r->status == TG_REC_OK);
-		if (r->status != TG_REC_OK && f->state != FL_CLOSING && !f->c_notify) {
-			e->st->record_errors++;
-			tg_flow_alert(f, TG_ALERT_FATAL,
-				      r->status == TG_REC_E_OVERFLOW ? TG_ALERT_RECORD_OVERFLOW
-				      : r->status == TG_REC_E_UNEXPECTED
-					      ? TG_ALERT_UNEXPECTED_MESSAGE
-					      : TG_ALERT_BAD_RECORD_MAC);
-			f->state = FL_CLOSING;
-		}
+		if (r->status != TG_REC_OK && f->state != FL_CLOSING && !f->c_notify)
+			tg_rx_failed(e, f, r->status);
 		return;
 	}
-	if (r->backend < TG_STATS_MAX_BACKENDS) {
-		e->st->records_opened[r->backend]++;
-		e->st->bytes_opened[r->backend] += r->len;
-	}
+	tg_rx_opened(e, r);
 	if (r->type == TG_CT_APPLICATION_DATA && f->hsfrag_len == 0) {
 		f->ku_run = 0;
 		f->chout = tg_chain_cut(m, r->off, r->len);
@@ -2176,23 +2178,10 @@ static void tg_rx_pass(struct tg_flow_engine *e)
 				continue;
 			}
 			if (r->status != TG_REC_OK) {
-				e->st->record_errors++;
-				/* RFC 8446 §5.4: a TLS 1.3 record with no
-				 * content type after its padding is an
-				 * unexpected_message */
-				tg_flow_alert(f, TG_ALERT_FATAL,
-					      r->status == TG_REC_E_OVERFLOW
-						      ? TG_ALERT_RECORD_OVERFLOW
-					      : r->status == TG_REC_E_UNEXPECTED
-						      ? TG_ALERT_UNEXPECTED_MESSAGE
-						      : TG_ALERT_BAD_RECORD_MAC);
-				f->state = FL_CLOSING;
+				tg_rx_failed(e, f, r->status);
 				continue;
 			}
-			if (r->backend < TG_STATS_MAX_BACKENDS) {
-				e->st->records_opened[r->backend]++;
-				e->st->bytes_opened[r->backend] += r->len;
-			}
+			tg_rx_opened(e, r);
 			switch (r->type) {
 			case TG_CT_APPLICATION_DATA:
 				/* RFC 8446 §5.1: no application data in the
