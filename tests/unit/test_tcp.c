@@ -1945,6 +1945,15 @@ static void up_warm_conf(struct tx *x, const struct tg_tcp_conf *cc)
 	rack_warm(x, 20, 24);
 }
 
+/* responses undone so far, and the window and ssthresh now (a macro, so
+ * that a failure names the test's line) */
+#define ASSERT_UNDO(x, undos, cwnd_want, ssthresh_want)                        \
+	do {                                                                   \
+		CU_ASSERT_EQUAL(tg_tcp_stats((x).t)->dsack_undo, (undos));     \
+		CU_ASSERT_EQUAL((x).c->cwnd, (cwnd_want));                     \
+		CU_ASSERT_EQUAL((x).c->ssthresh, (ssthresh_want));             \
+	} while (0)
+
 /* two segments, the second SACKed an RTT later: the first is resent when
  * RACK's window has passed (a recovery); its ACK an RTT after, D-SACKing
  * the retransmission when @p dsack (the original came too), else just
@@ -1994,14 +2003,10 @@ static void test_undo_fast(void)
 	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->dsack_undo, 0);
 	/* the retransmission arrives after its original: D-SACKed */
 	dsack_ack(&x, sg[3], sg[1], sg[2]);
-	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->dsack_undo, 1);
-	CU_ASSERT_EQUAL(x.c->cwnd, cwnd0);
-	CU_ASSERT_EQUAL(x.c->ssthresh, ssthresh0);
+	ASSERT_UNDO(x, 1, cwnd0, ssthresh0);
 	/* a second one whose D-SACK rides on the ACK that ends it */
 	undo_round(&x, sg, true);
-	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->dsack_undo, 2);
-	CU_ASSERT_EQUAL(x.c->cwnd, cwnd0);
-	CU_ASSERT_EQUAL(x.c->ssthresh, ssthresh0);
+	ASSERT_UNDO(x, 2, cwnd0, ssthresh0);
 	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->rto, 0);
 	close_down(&x);
 }
@@ -2042,9 +2047,7 @@ static void test_undo_needed(void)
 	dsack_ack(&x, sg[4], sg[1], sg[2]);
 	dsack_ack(&x, sg[4], sg[3], sg[4]);
 	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->dsack_in, 3);
-	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->dsack_undo, 0);
-	CU_ASSERT_EQUAL(x.c->cwnd, cwnd_r);
-	CU_ASSERT_EQUAL(x.c->ssthresh, ssthresh_r);
+	ASSERT_UNDO(x, 0, cwnd_r, ssthresh_r);
 	/* new data acknowledged, then the second one's D-SACK */
 	rack_burst(&x, out, 1, nw);
 	step(&x, 20);
@@ -2061,18 +2064,14 @@ static void test_undo_needed(void)
 	ssthresh_r = x.c->ssthresh;
 	step(&x, tg_tcp_cur_rto(x.c) + 1);
 	dsack_ack(&x, sg[3], sg[1], sg[2]);
-	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->dsack_undo, 0);
-	CU_ASSERT_EQUAL(x.c->cwnd, cwnd_r);
-	CU_ASSERT_EQUAL(x.c->ssthresh, ssthresh_r);
+	ASSERT_UNDO(x, 0, cwnd_r, ssthresh_r);
 	/* in time: undone (the window before that recovery, 2 SMSS, is
 	 * the one after it: test_undo_fast has the values) */
 	cwnd_r = x.c->cwnd;
 	ssthresh_r = x.c->ssthresh;
 	undo_round(&x, sg, false);
 	dsack_ack(&x, sg[3], sg[1], sg[2]);
-	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->dsack_undo, 1);
-	CU_ASSERT_EQUAL(x.c->cwnd, cwnd_r);
-	CU_ASSERT_EQUAL(x.c->ssthresh, ssthresh_r);
+	ASSERT_UNDO(x, 1, cwnd_r, ssthresh_r);
 	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->rto, 0);
 	close_down(&x);
 }
@@ -2091,13 +2090,9 @@ static void test_undo_network_dup(void)
 	undo_round(&x, sg, false);
 	/* the second segment (sent once) came twice */
 	dsack_ack(&x, sg[3], sg[2], sg[3]);
-	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->dsack_undo, 0);
-	CU_ASSERT_EQUAL(x.c->cwnd, 2 * 1448u);
-	CU_ASSERT_EQUAL(x.c->ssthresh, 2 * 1448u);
+	ASSERT_UNDO(x, 0, 2 * 1448u, 2 * 1448u);
 	dsack_ack(&x, sg[3], sg[1], sg[2]);
-	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->dsack_undo, 1);
-	CU_ASSERT_EQUAL(x.c->cwnd, cwnd0);
-	CU_ASSERT_EQUAL(x.c->ssthresh, ssthresh0);
+	ASSERT_UNDO(x, 1, cwnd0, ssthresh0);
 	close_down(&x);
 }
 
@@ -2131,9 +2126,7 @@ static void test_undo_rto(void)
 	run(&x);
 	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->dsack_undo, 0);
 	dsack_ack(&x, sg[3], sg[1], sg[2]);
-	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->dsack_undo, 1);
-	CU_ASSERT_EQUAL(x.c->cwnd, cwnd0);
-	CU_ASSERT_EQUAL(x.c->ssthresh, ssthresh0);
+	ASSERT_UNDO(x, 1, cwnd0, ssthresh0);
 	close_down(&x);
 }
 
@@ -2157,9 +2150,7 @@ static void test_undo_cubic(void)
 	cwnd0 = x.c->cwnd;
 	ssthresh0 = x.c->ssthresh;
 	undo_round(&x, sg, true);
-	CU_ASSERT_EQUAL(tg_tcp_stats(x.t)->dsack_undo, 1);
-	CU_ASSERT_EQUAL(x.c->cwnd, cwnd0);
-	CU_ASSERT_EQUAL(x.c->ssthresh, ssthresh0);
+	ASSERT_UNDO(x, 1, cwnd0, ssthresh0);
 	CU_ASSERT_EQUAL(x.c->cubic.w_max, cu0.w_max);
 	CU_ASSERT_EQUAL(x.c->cubic.k_ms, cu0.k_ms);
 	CU_ASSERT_EQUAL(x.c->cubic.epoch_ms, cu0.epoch_ms);
