@@ -1144,6 +1144,42 @@ static void cli_alert(struct cli_table *t, const char *name, double v)
 	t->al[t->n_al++].n = v;
 }
 
+/* The table's counters: a sample of metric @p name (with label @p key
+ * equal to @p val, when @p key is set) adds to the row's double at @p off */
+struct cli_sum {
+	const char *name, *key, *val;
+	size_t off;
+};
+
+#define CLI_SUM(name, key, val, field) { name, key, val, offsetof(struct cli_row, field) }
+static const struct cli_sum cli_sums[] = {
+	CLI_SUM("tlsgate_connections_accepted_total", NULL, NULL, acc),
+	CLI_SUM("tlsgate_connections_active", NULL, NULL, active),
+	CLI_SUM("tlsgate_handshakes_total", "kind", "full", full),
+	CLI_SUM("tlsgate_handshakes_total", "kind", "resumed", resumed),
+	CLI_SUM("tlsgate_handshakes_failed_total", NULL, NULL, failed),
+	CLI_SUM("tlsgate_records_total", "dir", "sealed", sealed),
+	CLI_SUM("tlsgate_records_total", "dir", "opened", opened),
+	CLI_SUM("tlsgate_bytes_total", "dir", "from_client", in),
+	CLI_SUM("tlsgate_bytes_total", "dir", "to_client", out),
+	CLI_SUM("tlsgate_net_packets_total", "dir", "rx", rx),
+	CLI_SUM("tlsgate_net_packets_total", "dir", "tx", tx),
+	CLI_SUM("tlsgate_tcp_connections", "state", "open", tcp_open),
+	CLI_SUM("tlsgate_tcp_retransmits_total", "kind", "segments", rtx),
+	CLI_SUM("tlsgate_net_dropped_total", NULL, NULL, net_drop),
+	CLI_SUM("tlsgate_tcp_dropped_total", NULL, NULL, tcp_drop),
+	CLI_SUM("tlsgate_net_mbufs_free", NULL, NULL, mfree),
+	CLI_SUM("tlsgate_net_mbufs", NULL, NULL, mbufs),
+	CLI_SUM("tlsgate_tcp_tso_total", "what", "frames", tso),
+	CLI_SUM("tlsgate_tcp_loss_recovery_total", "what", "undo", undo),
+	CLI_SUM("tlsgate_kback_connects_total", "result", "ok", kb_ok),
+	CLI_SUM("tlsgate_kback_connects_total", "result", "failed", kb_failed),
+	CLI_SUM("tlsgate_kback_connections", NULL, NULL, kb_conns),
+	CLI_SUM("tlsgate_kback_ring_bytes", "dir", "to_backend", kb_to),
+	CLI_SUM("tlsgate_kback_ring_bytes", "dir", "from_backend", kb_from),
+};
+#undef CLI_SUM
+
 /** Fold one sample into the table. */
 static void cli_add(struct cli_table *t, const struct cli_sample *s)
 {
@@ -1177,80 +1213,23 @@ static void cli_add(struct cli_table *t, const struct cli_sample *s)
 	r = cli_row(t, s);
 	if (r == NULL)
 		return;
-	l = NULL;
-	if (strcmp(n, "tlsgate_connections_accepted_total") == 0) {
-		r->acc += s->value;
-	} else if (strcmp(n, "tlsgate_connections_active") == 0) {
-		r->active += s->value;
-	} else if (strcmp(n, "tlsgate_handshakes_total") == 0) {
-		l = cli_label(s, "kind");
-		if (l != NULL && strcmp(l, "full") == 0)
-			r->full += s->value;
-		else if (l != NULL && strcmp(l, "resumed") == 0)
-			r->resumed += s->value;
-	} else if (strcmp(n, "tlsgate_handshakes_failed_total") == 0) {
+	if (strcmp(n, "tlsgate_handshakes_failed_total") == 0) {
 		l = cli_label(s, "alert");
-		r->failed += s->value;
 		cli_alert(t, l != NULL ? l : "?", s->value);
-	} else if (strcmp(n, "tlsgate_records_total") == 0) {
-		l = cli_label(s, "dir");
-		if (l != NULL && strcmp(l, "sealed") == 0)
-			r->sealed += s->value;
-		else if (l != NULL && strcmp(l, "opened") == 0)
-			r->opened += s->value;
-	} else if (strcmp(n, "tlsgate_bytes_total") == 0) {
-		l = cli_label(s, "dir");
-		if (l != NULL && strcmp(l, "from_client") == 0)
-			r->in += s->value;
-		else if (l != NULL && strcmp(l, "to_client") == 0)
-			r->out += s->value;
 	} else if (strcmp(n, "tlsgate_net_packets_total") == 0) {
 		t->has_net = true;
-		l = cli_label(s, "dir");
-		if (l != NULL && strcmp(l, "rx") == 0)
-			r->rx += s->value;
-		else if (l != NULL && strcmp(l, "tx") == 0)
-			r->tx += s->value;
-	} else if (strcmp(n, "tlsgate_tcp_connections") == 0) {
-		l = cli_label(s, "state");
-		if (l != NULL && strcmp(l, "open") == 0)
-			r->tcp_open += s->value;
-	} else if (strcmp(n, "tlsgate_tcp_retransmits_total") == 0) {
-		l = cli_label(s, "kind");
-		if (l != NULL && strcmp(l, "segments") == 0)
-			r->rtx += s->value;
-	} else if (strcmp(n, "tlsgate_net_dropped_total") == 0) {
-		r->net_drop += s->value;
-	} else if (strcmp(n, "tlsgate_tcp_dropped_total") == 0) {
-		r->tcp_drop += s->value;
-	} else if (strcmp(n, "tlsgate_net_mbufs_free") == 0) {
-		r->mfree += s->value;
-	} else if (strcmp(n, "tlsgate_net_mbufs") == 0) {
-		r->mbufs += s->value;
-	} else if (strcmp(n, "tlsgate_tcp_tso_total") == 0) {
-		l = cli_label(s, "what");
-		if (l != NULL && strcmp(l, "frames") == 0)
-			r->tso += s->value;
-	} else if (strcmp(n, "tlsgate_tcp_loss_recovery_total") == 0) {
-		l = cli_label(s, "what");
-		if (l != NULL && strcmp(l, "undo") == 0)
-			r->undo += s->value;
 	} else if (strcmp(n, "tlsgate_kback_ring_size_bytes") == 0) {
 		t->has_kb = t->has_kb || s->value > 0;
-	} else if (strcmp(n, "tlsgate_kback_connects_total") == 0) {
-		l = cli_label(s, "result");
-		if (l != NULL && strcmp(l, "ok") == 0)
-			r->kb_ok += s->value;
-		else if (l != NULL && strcmp(l, "failed") == 0)
-			r->kb_failed += s->value;
-	} else if (strcmp(n, "tlsgate_kback_connections") == 0) {
-		r->kb_conns += s->value;
-	} else if (strcmp(n, "tlsgate_kback_ring_bytes") == 0) {
-		l = cli_label(s, "dir");
-		if (l != NULL && strcmp(l, "to_backend") == 0)
-			r->kb_to += s->value;
-		else if (l != NULL && strcmp(l, "from_backend") == 0)
-			r->kb_from += s->value;
+		return;
+	}
+	for (size_t i = 0; i < sizeof(cli_sums) / sizeof(cli_sums[0]); i++) {
+		const struct cli_sum *c = &cli_sums[i];
+
+		if (strcmp(n, c->name) != 0)
+			continue;
+		l = c->key != NULL ? cli_label(s, c->key) : NULL;
+		if (c->key == NULL || (l != NULL && strcmp(l, c->val) == 0))
+			*(double *)((char *)r + c->off) += s->value;
 	}
 }
 
