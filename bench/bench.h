@@ -79,6 +79,22 @@ TG_MUST_CHECK tg_result tg_bench_parse_u32(const char *s, uint32_t min,
 void tg_bench_opt_u32(const char *cmd, const char *opt, const char *text,
 		      uint32_t min, uint32_t max, uint32_t *out);
 
+struct tg_eal_opts;
+
+/**
+ * The net_memif pair of the DPDK benches, joined by the socket @p sock:
+ * @p v0 net_memif0 (role server) and @p v1 net_memif1 (role client), each
+ * written into @p cap bytes and set as @p eo's vdevs 0 and 1. @p rsize:
+ * the ring's log2 size, the server's (0: the PMD's, 10). @p zero_copy:
+ * memif's zero-copy mode: the client's mbufs are shared, the server
+ * copies into and out of them and the client copies nothing. It needs
+ * the EAL's memory in one file (--single-file-segments, set in
+ * @p eo->extra; without hugepages that memory is a memfd).
+ */
+void tg_bench_memif_pair(struct tg_eal_opts *eo, const char *sock,
+			 unsigned rsize, bool zero_copy, char *v0, char *v1,
+			 size_t cap);
+
 /** Parse a positive duration in seconds (fractions allowed) up to @p max. */
 TG_MUST_CHECK tg_result tg_bench_parse_seconds(const char *s, double max,
 					       double *out);

@@ -726,6 +726,11 @@ static void e2e_usage(FILE *f)
 "  --rx-chain      dpdk: records across segments opened in the received\n"
 "                  mbufs and sent on as that chain (tlsgate's\n"
 "                  dpdk.rx_chain; default: copied once, as tlsgate's)\n"
+"  --memif-zero-copy  dpdk: the worker's net_memif port in memif's\n"
+"                  zero-copy mode (its mbufs shared; the load side's\n"
+"                  port copies into and out of them, the worker's copies\n"
+"                  nothing; EAL --single-file-segments; default: copy\n"
+"                  mode, each side copying its frames)\n"
 "  --keep          keep the temporary directory (configs, logs)\n"
 "  -v, --verbose   progress lines and the exact commands on stderr\n"
 "  -h, --help      this text\n"
@@ -807,7 +812,7 @@ static void e2e_parse(int argc, char **argv, struct e2e_opts *o)
 	enum { O_SIZES = 256, O_SECONDS, O_CONNS, O_WORKERS, O_CORE, O_SUITE,
 	       O_SERVERS, O_TLSGATE, O_JSON, O_PLOT, O_KEEP, O_COALESCE,
 	       O_ROUNDS, O_TLS, O_TRANSPORT, O_CONTROL, O_IDLE, O_IDLE_FIRST,
-	       O_DPDK_BACKENDS, O_RX_CHAIN };
+	       O_DPDK_BACKENDS, O_RX_CHAIN, O_MEMIF_ZC };
 	static const struct option lo[] = {
 		{ "sizes", required_argument, NULL, O_SIZES },
 		{ "seconds", required_argument, NULL, O_SECONDS },
@@ -829,6 +834,7 @@ static void e2e_parse(int argc, char **argv, struct e2e_opts *o)
 		{ "idle-first-us", required_argument, NULL, O_IDLE_FIRST },
 		{ "dpdk-backends", required_argument, NULL, O_DPDK_BACKENDS },
 		{ "rx-chain", no_argument, NULL, O_RX_CHAIN },
+		{ "memif-zero-copy", no_argument, NULL, O_MEMIF_ZC },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -939,6 +945,10 @@ static void e2e_parse(int argc, char **argv, struct e2e_opts *o)
 			break;
 		case O_RX_CHAIN:
 			o->rx_chain = true;
+			ctl_given = true;
+			break;
+		case O_MEMIF_ZC:
+			o->memif_zc = true;
 			ctl_given = true;
 			break;
 		case O_IDLE:

@@ -59,6 +59,8 @@ struct e2e_opts {
 	bool kback;          /**< --dpdk-backends kernel: the DPDK worker's
 				  backend on kernel sockets (its helper) */
 	bool rx_chain;       /**< --rx-chain: tlsgate's dpdk.rx_chain */
+	bool memif_zc;       /**< --memif-zero-copy: the worker's memif port
+				  in zero-copy mode */
 	uint32_t idle_us;    /**< --idle-us: the DPDK worker's longest idle wait */
 	uint32_t idle_first_us; /**< --idle-first-us: its first idle wait */
 };

@@ -447,10 +447,53 @@ static double ed_tid_cpu(pid_t tid)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-static double ed_srv_cpu(const struct ed_dpdk *d)
+/* the server's threads' CPU times: the worker lcore, the control-plane
+ * thread, the kernel backends' helper (0 where there is none) */
+struct ed_cpu {
+	double t[3];
+};
+
+static const char *const ed_cpu_name[3] = { "worker", "tg-ctl", "tg-kback" };
+
+static struct ed_cpu ed_srv_cpu(const struct ed_dpdk *d)
 {
-	return ed_tid_cpu(atomic_load(&d->wtid)) + ed_tid_cpu(d->ctid) +
-	       ed_tid_cpu(d->ktid);
+	return (struct ed_cpu){ { ed_tid_cpu(atomic_load(&d->wtid)),
+				  ed_tid_cpu(d->ctid), ed_tid_cpu(d->ktid) } };
+}
+
+/* the server CPU of a measurement from @p a to @p b: m->cpu_s, and
+ * m->threads as the socket side's servers have it ("tg-ctl 64% worker
+ * 36%", largest first, under 1% left out) */
+static void ed_cpu_meas(const struct ed_cpu *a, const struct ed_cpu *b,
+			struct e2e_meas *m)
+{
+	double d[3], sum = 0;
+	size_t used = 0;
+	int order[3] = { 0, 1, 2 };
+
+	for (int i = 0; i < 3; i++)
+		sum += d[i] = b->t[i] - a->t[i];
+	m->cpu_s = sum;
+	m->threads[0] = '\0';
+	for (int i = 1; i < 3; i++)
+		for (int k = i; k > 0 && d[order[k]] > d[order[k - 1]]; k--) {
+			int x = order[k];
+
+			order[k] = order[k - 1];
+			order[k - 1] = x;
+		}
+	for (int i = 0; i < 3 && sum > 0; i++) {
+		int p = (int)(100.0 * d[order[i]] / sum + 0.5);
+		int n;
+
+		if (p < 1)
+			continue;
+		n = snprintf(m->threads + used, sizeof(m->threads) - used, "%s%s %d%%",
+			     used ? " " : "", ed_cpu_name[order[i]], p);
+		if (n < 0 || (size_t)n >= sizeof(m->threads) - used)
+			break;
+		used += (size_t)n;
+	}
 }
 
 /* the tid of this process's thread named @p name (0: none) */
@@ -892,7 +935,8 @@ static bool ed_dpdk_records(struct ed_dpdk *d, uint32_t size, struct e2e_meas *m
 {
 	struct e2e_env *e = d->e;
 	struct tg_wk_stats s0 = d->st;
-	double c0, c1, w0, end;
+	struct ed_cpu c0, c1;
+	double w0, end;
 	uint64_t b0, b1;
 	bool all;
 
@@ -903,9 +947,10 @@ static bool ed_dpdk_records(struct ed_dpdk *d, uint32_t size, struct e2e_meas *m
 	snprintf(m->command, sizeof(m->command),
 		 "tlsgate-bench e2e --transport dpdk: %u connections on our TCP "
 		 "over net_memif, each %s %s X25519 (our client engine), "
-		 "then records of %u B (our record engine) to a counting backend%s",
+		 "then records of %u B (our record engine) to a counting backend%s%s",
 		 d->ncli, ed_ver(e), e->o.suite, size,
-		 e->o.rx_chain ? "; --rx-chain: opened in the received mbufs" : "");
+		 e->o.rx_chain ? "; --rx-chain: opened in the received mbufs" : "",
+		 e->o.memif_zc ? "; --memif-zero-copy: the worker's port in memif's zero-copy mode" : "");
 	for (unsigned i = 0; i < d->ncli; i++)
 		if (!ed_cli_start(d, &d->cli[i]))
 			ed_fail(d, &d->cli[i], "connect");
@@ -936,7 +981,7 @@ static bool ed_dpdk_records(struct ed_dpdk *d, uint32_t size, struct e2e_meas *m
 	m->wall_s = e2e_now() - w0;
 	c1 = ed_srv_cpu(d);
 	b1 = atomic_load(&ed_sink);
-	m->cpu_s = c1 - c0;
+	ed_cpu_meas(&c0, &c1, m);
 	m->bytes = b1 - b0;
 	m->reqs = m->bytes / size;
 	m->errors = d->errors;
@@ -955,7 +1000,8 @@ static bool ed_dpdk_handshakes(struct ed_dpdk *d, bool resumed, struct e2e_meas 
 {
 	struct e2e_env *e = d->e;
 	struct tg_wk_stats s0;
-	double c0, w0, end;
+	struct ed_cpu c0, c1;
+	double w0, end;
 
 	d->rec_size = 0;
 	d->done = d->resumed = d->errors = 0;
@@ -1015,7 +1061,8 @@ static bool ed_dpdk_handshakes(struct ed_dpdk *d, bool resumed, struct e2e_meas 
 			ed_round(d, true);
 	}
 	m->wall_s = e2e_now() - w0;
-	m->cpu_s = ed_srv_cpu(d) - c0;
+	c1 = ed_srv_cpu(d);
+	ed_cpu_meas(&c0, &c1, m);
 	m->reqs = d->done;
 	m->resumed = d->resumed;
 	m->errors = d->errors;
@@ -1075,10 +1122,8 @@ static bool ed_eal_up(struct ed_dpdk *d)
 	snprintf(lcores, sizeof(lcores), "0@%d,1@%d", cli, srv);
 	eo.lcores = lcores;
 	snprintf(sock, sizeof(sock), "%s/memif.sock", d->e->dir);
-	snprintf(v0, sizeof(v0), "net_memif0,role=server,id=0,socket=%s", sock);
-	snprintf(v1, sizeof(v1), "net_memif1,role=client,id=0,socket=%s", sock);
-	eo.vdevs[0] = v0;
-	eo.vdevs[1] = v1;
+	/* zero-copy: the worker's side (the client role) copies nothing */
+	tg_bench_memif_pair(&eo, sock, 0, d->e->o.memif_zc, v0, v1, sizeof(v0));
 	if (tg_failed(tg_eal_start(TG_BENCH_PROG, &eo)))
 		return false;
 	d->lcore = rte_get_next_lcore(rte_lcore_id(), 1, 0);
@@ -1465,13 +1510,14 @@ static void ed_print_table(const struct e2e_env *e, const struct ed_res *res)
 	       "servers on CPU %s, clients and backends on CPU %s; %u "
 	       "connections, %.3g s per run\n",
 	       ed_ver(e), e->o.suite, e->o.core, e->cli_list, e->o.conns, e->o.seconds);
-	printf("tlsgate-dpdk: DPDK transport on net_memif (no hugepages), "
+	printf("tlsgate-dpdk: DPDK transport on net_memif (no hugepages%s), "
 	       "control plane %s, idle waits %u..%u us, backend %s; its CPU-s = "
 	       "worker lcore %s%sthread CPU time.\n"
 	       "tlsgate, haproxy%s: on loopback sockets; CPU-s = utime + stime of "
 	       "the server's processes.\n"
 	       "Client of tlsgate-dpdk: our handshake engine (client role) and "
 	       "record engine on our TCP.\n\n",
+	       e->o.memif_zc ? "; the worker's port in zero-copy mode" : "",
 	       e->o.ctl_inline ? "inline in the worker" : "thread on the server CPU",
 	       e->o.idle_first_us && e->o.idle_first_us < e->o.idle_us
 		       ? e->o.idle_first_us : e->o.idle_us,
@@ -1517,6 +1563,25 @@ static void ed_print_table(const struct e2e_env *e, const struct ed_res *res)
 		ed_extra(res, "errors", m, 1);
 		if (k)
 			ed_extra(res, "resumed", m, 2);
+	}
+	printf("\nserver CPU by thread (share of the server's CPU time in the "
+	       "run):\n");
+	for (int s = 0; s < ED__N; s++) {
+		for (unsigned i = 0; res->have[s] && i < e->o.nsizes + 2; i++) {
+			const struct e2e_meas *x = i < e->o.nsizes ? &res->rec[s][i]
+						: &res->hs[s][i - e->o.nsizes];
+			char t[32], sz[16];
+
+			if (!x->ok || !x->threads[0])
+				continue;
+			if (i < e->o.nsizes) {
+				e2e_size_text(e->o.sizes[i], sz, sizeof(sz));
+				snprintf(t, sizeof(t), "records %s", sz);
+			} else {
+				snprintf(t, sizeof(t), "%s", i == e->o.nsizes ? "full" : "resumed");
+			}
+			printf("  %-14s %-13s %s\n", t, ed_name[s], x->threads);
+		}
 	}
 }
 
@@ -1567,6 +1632,7 @@ static void ed_json_meas(struct tg_json *j, const struct e2e_env *e, int s,
 		tg_json_num(j, "gbps_per_cpu_s", ed_rate(m, true));
 	}
 	tg_json_uint(j, "errors", m->errors);
+	tg_json_str(j, "cpu_by_thread", m->threads);
 	tg_json_str(j, "command", m->command);
 	tg_json_obj_end(j);
 }

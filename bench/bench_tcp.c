@@ -71,6 +71,7 @@ struct bt_opts {
 	uint32_t mtu;      /* memif ports (0: 1500) */
 	uint32_t chain_min; /* the ports' tx_chain_min (0: the default) */
 	uint32_t memif_rsize; /* net_memif's log2 ring size (0: the PMD's, 10) */
+	bool memif_zc;     /* net_memif's zero-copy mode (the client side's) */
 	uint32_t idle_us, idle_first_us; /* lcores' idle waits (tlsgate's dpdk.idle_sleep,
 					    dpdk.idle_first; idle_us 0: poll without pause) */
 	const char *plot;
@@ -1209,7 +1210,7 @@ static bool bt_veth_up(void)
 
 static bool bt_env_up(const struct bt_opts *o)
 {
-	static char sock[64], v0[128], v1[128];
+	static char sock[64], v0[160], v1[160];
 	struct tg_eal_opts eo = { .mem_mb = 1024 };
 	bool veth = (o->paths & BT_VETH) && bt_veth_up();
 	char lcores[32];
@@ -1228,16 +1229,7 @@ static bool bt_env_up(const struct bt_opts *o)
 	snprintf(lcores, sizeof(lcores), "0@%u,1@%u", first, second);
 	eo.lcores = lcores;
 	snprintf(sock, sizeof(sock), "tgbench%d.sock", (int)getpid());
-	snprintf(v0, sizeof(v0), "net_memif0,role=server,id=0,socket=%s", sock);
-	snprintf(v1, sizeof(v1), "net_memif1,role=client,id=0,socket=%s", sock);
-	if (o->memif_rsize != 0) {
-		/* the ring's size is the server's (it creates the regions) */
-		size_t l = strlen(v0);
-
-		snprintf(v0 + l, sizeof(v0) - l, ",rsize=%u", (unsigned)o->memif_rsize);
-	}
-	eo.vdevs[0] = v0;
-	eo.vdevs[1] = v1;
+	tg_bench_memif_pair(&eo, sock, o->memif_rsize, o->memif_zc, v0, v1, sizeof(v0));
 	if (veth) {
 		/* our process lives in our namespace from here: af_packet
 		 * opens its socket there (loopback's processes go back) */
@@ -1321,6 +1313,11 @@ static void bt_usage(FILE *f)
 "                  one; 65535: none at MTU 1500)\n"
 "  --memif-rsize N net_memif's ring: 2^N descriptors a direction, 6..14\n"
 "                  (default the PMD's: 10)\n"
+"  --memif-zero-copy  net_memif's zero-copy mode: the client port's mbufs\n"
+"                  are shared, the server port copies into and out of\n"
+"                  them, the client port copies nothing (EAL\n"
+"                  --single-file-segments; default: copy mode, each\n"
+"                  side copying its frames)\n"
 "  --idle-sleep US our lcores' idle policy, tlsgate's dpdk.idle_sleep (its\n"
 "                  default 1000): after 64 rounds without work an lcore\n"
 "                  waits --idle-first US, then twice as long each time up\n"
@@ -1391,7 +1388,7 @@ static int bt_run_cmd(int argc, char **argv)
 	static const char *const paths[] = { "memif", "loopback", "veth" };
 	static const char *const tests[] = { "bulk", "connections", "rr" };
 	enum { OPT_PATH = 256, OPT_TEST, OPT_SECONDS, OPT_CONNS, OPT_PAR, OPT_RR, OPT_JSON, OPT_PLOT,
-	       OPT_PROGRESS, OPT_ONE, OPT_MTU, OPT_CHAIN, OPT_RSIZE, OPT_IDLE, OPT_IDLE1, OPT_WIN,
+	       OPT_PROGRESS, OPT_ONE, OPT_MTU, OPT_CHAIN, OPT_RSIZE, OPT_ZC, OPT_IDLE, OPT_IDLE1, OPT_WIN,
 	       OPT_HELP };
 	static const struct option lo[] = {
 		{ "path", required_argument, NULL, OPT_PATH },
@@ -1407,6 +1404,7 @@ static int bt_run_cmd(int argc, char **argv)
 		{ "mtu", required_argument, NULL, OPT_MTU },
 		{ "chain-min", required_argument, NULL, OPT_CHAIN },
 		{ "memif-rsize", required_argument, NULL, OPT_RSIZE },
+		{ "memif-zero-copy", no_argument, NULL, OPT_ZC },
 		{ "idle-sleep", required_argument, NULL, OPT_IDLE },
 		{ "idle-first", required_argument, NULL, OPT_IDLE1 },
 		{ "window", required_argument, NULL, OPT_WIN },
@@ -1445,6 +1443,7 @@ static int bt_run_cmd(int argc, char **argv)
 		case OPT_PLOT: o.plot = optarg; break;
 		case OPT_PROGRESS: o.progress = true; break;
 		case OPT_ONE: o.one_lcore = true; break;
+		case OPT_ZC: o.memif_zc = true; break;
 		case OPT_CHAIN:
 			tg_bench_opt_u32(TCP_CMD, "--chain-min", optarg, 1, 1u << 20, &bt_chain_min);
 			break;
@@ -1523,6 +1522,8 @@ static int bt_run_cmd(int argc, char **argv)
 			tg_json_str(&j, "stack", res[i].stack);
 			tg_json_str(&j, "path", res[i].path);
 			tg_json_str(&j, "test", res[i].test);
+			if (strcmp(res[i].path, "memif") == 0)
+				tg_json_str(&j, "memif_mode", o.memif_zc ? "zero-copy" : "copy");
 			tg_json_num(&j, "gbps", res[i].gbps);
 			tg_json_num(&j, "conns_per_s", res[i].cps);
 			tg_json_num(&j, "req_per_s", res[i].rps);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "bench.h"
+#include "tg_eal.h"
 
 /* ---- command line ------------------------------------------------------ */
 
@@ -51,6 +52,24 @@ void tg_bench_opt_u32(const char *cmd, const char *opt, const char *text,
 	if (tg_failed(tg_bench_parse_u32(text, min, max, out)))
 		tg_bench_usage_error(cmd, "bad %s '%s' (expected %u to %u)", opt,
 				     text, min, max);
+}
+
+void tg_bench_memif_pair(struct tg_eal_opts *eo, const char *sock,
+			 unsigned rsize, bool zero_copy, char *v0, char *v1,
+			 size_t cap)
+{
+	snprintf(v0, cap, "net_memif0,role=server,id=0,socket=%s", sock);
+	if (rsize != 0) {
+		size_t l = strlen(v0);
+
+		snprintf(v0 + l, cap - l, ",rsize=%u", rsize);
+	}
+	snprintf(v1, cap, "net_memif1,role=client,id=0,socket=%s%s", sock,
+		 zero_copy ? ",zero-copy=yes" : "");
+	if (zero_copy)
+		eo->extra = "--single-file-segments";
+	eo->vdevs[0] = v0;
+	eo->vdevs[1] = v1;
 }
 
 tg_result tg_bench_parse_seconds(const char *s, double max, double *out)

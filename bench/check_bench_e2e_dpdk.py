@@ -95,6 +95,22 @@ def main():
             problems.append(f"{o}: not {ver}")
         if o.get("test") == "resumed_handshake" and o.get("resumed") != o.get("handshakes"):
             problems.append(f"{o}: not every handshake resumed")
+    # the server's CPU by thread: the worker lcore always, the control-plane
+    # thread in the handshakes (unless --control inline)
+    for o in meas:
+        if o.get("server") != "tlsgate-dpdk" or not o.get("ok"):
+            continue
+        thr = o.get("cpu_by_thread", "")
+        if "worker" not in thr:
+            problems.append(f"{o}: cpu_by_thread without the worker")
+        if (o.get("test") != "records" and arg_after(cmd, "--control", "thread") == "thread"
+                and "tg-ctl" not in thr):
+            problems.append(f"{o}: cpu_by_thread without the control-plane thread")
+    if "--memif-zero-copy" in cmd:
+        for o in meas:
+            if (o.get("server") == "tlsgate-dpdk" and o.get("test") == "records"
+                    and "zero-copy mode" not in o.get("command", "")):
+                problems.append(f"{o}: not on memif's zero-copy mode")
     for srv in servers - {"tlsgate-dpdk"}:
         if not any(o.get("num") == "tlsgate-dpdk" and o.get("den") == srv for o in ratios):
             problems.append(f"no ratio tlsgate-dpdk/{srv}")

@@ -52,6 +52,10 @@ def main():
             problems.append(f"{o}: no {fig}")
         if not o.get("cpu_s", 0) > 0 or not o.get("seconds", 0) > 0:
             problems.append(f"{o}: no time")
+        # --memif-zero-copy: net_memif's zero-copy mode on the client port
+        mode = "zero-copy" if "--memif-zero-copy" in cmd else "copy"
+        if o.get("path") == "memif" and o.get("memif_mode") != mode:
+            problems.append(f"{o}: memif_mode is not {mode}")
     for p in paths:
         for t in tests:
             n = [o for o in data if o.get("path") == p and o.get("test") == t
