@@ -1010,8 +1010,8 @@ static void e2e_parse(int argc, char **argv, struct e2e_opts *o)
 					     "worker, one round, no --coalesce");
 	} else if (ctl_given || idle_given || idle_first_given) {
 		tg_bench_usage_error(E2E_CMD, "--control, --idle-us, "
-				     "--idle-first-us, --dpdk-backends and --rx-chain "
-				     "go with --transport dpdk");
+				     "--idle-first-us, --dpdk-backends, --rx-chain and "
+				     "--memif-zero-copy go with --transport dpdk");
 	}
 	if (sizes == NULL)
 		sizes = "1k,1m,100m";
