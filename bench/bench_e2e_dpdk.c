@@ -462,38 +462,23 @@ static struct ed_cpu ed_srv_cpu(const struct ed_dpdk *d)
 }
 
 /* the server CPU of a measurement from @p a to @p b: m->cpu_s, and
- * m->threads as the socket side's servers have it ("tg-ctl 64% worker
- * 36%", largest first, under 1% left out) */
+ * m->threads as the socket side's servers have it ("tg-ctl 64%, worker
+ * 36%": e2e_thread_text, from nanoseconds instead of ticks) */
 static void ed_cpu_meas(const struct ed_cpu *a, const struct ed_cpu *b,
 			struct e2e_meas *m)
 {
-	double d[3], sum = 0;
-	size_t used = 0;
-	int order[3] = { 0, 1, 2 };
+	struct e2e_thr_sample sa = { .n = 3 }, sb = { .n = 3 };
 
-	for (int i = 0; i < 3; i++)
-		sum += d[i] = b->t[i] - a->t[i];
-	m->cpu_s = sum;
-	m->threads[0] = '\0';
-	for (int i = 1; i < 3; i++)
-		for (int k = i; k > 0 && d[order[k]] > d[order[k - 1]]; k--) {
-			int x = order[k];
-
-			order[k] = order[k - 1];
-			order[k - 1] = x;
-		}
-	for (int i = 0; i < 3 && sum > 0; i++) {
-		int p = (int)(100.0 * d[order[i]] / sum + 0.5);
-		int n;
-
-		if (p < 1)
-			continue;
-		n = snprintf(m->threads + used, sizeof(m->threads) - used, "%s%s %d%%",
-			     used ? " " : "", ed_cpu_name[order[i]], p);
-		if (n < 0 || (size_t)n >= sizeof(m->threads) - used)
-			break;
-		used += (size_t)n;
+	m->cpu_s = 0;
+	for (unsigned i = 0; i < 3; i++) {
+		sa.t[i].tid = sb.t[i].tid = (pid_t)i + 1;
+		snprintf(sa.t[i].comm, sizeof(sa.t[i].comm), "%s", ed_cpu_name[i]);
+		memcpy(sb.t[i].comm, sa.t[i].comm, sizeof(sb.t[i].comm));
+		sa.t[i].ticks = (uint64_t)(a->t[i] * 1e9);
+		sb.t[i].ticks = (uint64_t)(b->t[i] * 1e9);
+		m->cpu_s += b->t[i] - a->t[i];
 	}
+	e2e_thread_text(&sa, &sb, m->threads, sizeof(m->threads));
 }
 
 /* the tid of this process's thread named @p name (0: none) */
