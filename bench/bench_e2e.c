@@ -711,8 +711,12 @@ static void e2e_usage(FILE *f)
 "                  client (our handshake engine, --tls 1.2 or 1.3) and backend on\n"
 "                  our TCP on the other end, beside tlsgate on sockets\n"
 "                  and HAProxy in the same run (see below); root\n"
-"  --control M     dpdk: thread (default; the control-plane thread on\n"
-"                  the server CPU) or inline (handshakes in the worker)\n"
+"  --control M     dpdk: where handshakes run, as tlsgate's control:\n"
+"                  auto (default: a thread on the server CPUs the\n"
+"                  worker's lcore does not use, inline when it has the\n"
+"                  only one), thread (the control-plane thread on the\n"
+"                  server CPUs, the worker's included) or inline (in\n"
+"                  the worker)\n"
 "  --idle-us N     dpdk: the worker's longest idle wait (default %u, as\n"
 "                  tlsgate's dpdk.idle_sleep; 0 = busy poll)\n"
 "  --idle-first-us N  dpdk: the first idle wait after work, doubled by\n"
@@ -846,6 +850,7 @@ static void e2e_parse(int argc, char **argv, struct e2e_opts *o)
 
 	memset(o, 0, sizeof(*o));
 	o->seconds = 5.0;
+	o->ctl_auto = true;
 	o->conns = 8;
 	o->workers = 1;
 	o->rounds = 1;
@@ -936,7 +941,10 @@ static void e2e_parse(int argc, char **argv, struct e2e_opts *o)
 			o->dpdk = e2e_choice("--transport", optarg, "sockets", "dpdk");
 			break;
 		case O_CONTROL:
-			o->ctl_inline = e2e_choice("--control", optarg, "thread", "inline");
+			o->ctl_auto = strcmp(optarg, "auto") == 0;
+			if (!o->ctl_auto)
+				o->ctl_inline = e2e_choice("--control", optarg, "thread",
+							   "inline");
 			ctl_given = true;
 			break;
 		case O_DPDK_BACKENDS:

@@ -55,7 +55,10 @@ struct e2e_opts {
 	bool srv[SRV__N];
 	bool json, verbose, keep, coalesce;
 	bool dpdk;           /**< --transport dpdk (bench_e2e_dpdk.c) */
-	bool ctl_inline;     /**< --control inline (DPDK transport) */
+	bool ctl_inline;     /**< --control inline (DPDK transport), or auto
+				  resolved so */
+	bool ctl_auto;       /**< --control auto (the default): as tlsgate's
+				  control = auto */
 	bool kback;          /**< --dpdk-backends kernel: the DPDK worker's
 				  backend on kernel sockets (its helper) */
 	bool rx_chain;       /**< --rx-chain: tlsgate's dpdk.rx_chain */

@@ -38,7 +38,8 @@
  *                 read to the end, close; resumed offers the session
  *                 (ticket) of a first full handshake.
  * Server CPU: tlsgate-dpdk, the thread CPU time of the worker's lcore
- * and of the control-plane thread over the window (a poll-mode lcore:
+ * and of the control-plane thread (--control: auto, as tlsgate's control
+ * = auto, inline on one server CPU; thread; inline) over the window (a poll-mode lcore:
  * with --idle-us 0 that is its wall time); the socket servers, utime +
  * stime of their process group (bench_e2e.c).
  */
@@ -1162,6 +1163,7 @@ static bool ed_server_up(struct ed_dpdk *d)
 	struct tg_backends *b;
 	struct tg_hs_config *hs = &d->cfg.hs;
 	char cert[128], key[128], err[160], name[RTE_ETH_NAME_MAX_LEN];
+	cpu_set_t ctl_cpus;
 	size_t n;
 	uint8_t mac[6];
 
@@ -1237,8 +1239,21 @@ static bool ed_server_up(struct ed_dpdk *d)
 	if (tg_failed(tg_ctl_create(1, d->set.max_conns_per_worker, 4096, &d->cfg,
 				    &d->ctl)))
 		return false;
+	/* --control auto, as tlsgate's control = auto with one worker: a
+	 * thread on the server CPUs the worker's lcore does not use, inline
+	 * when it has the only one (a thread beside it would cost two thread
+	 * switches per round trip to the control plane) */
+	ctl_cpus = e->srv_cpus;
+	if (e->o.ctl_auto) {
+		rte_cpuset_t wc = rte_lcore_cpuset(d->lcore);
+
+		for (int c = 0; c < CPU_SETSIZE; c++)
+			if (CPU_ISSET(c, &wc))
+				CPU_CLR(c, &ctl_cpus);
+		e->o.ctl_inline = CPU_COUNT(&ctl_cpus) == 0;
+	}
 	if (e->o.ctl_inline ? tg_failed(tg_ctl_start_inline(d->ctl))
-			    : tg_failed(tg_ctl_start(d->ctl, &e->srv_cpus)))
+			    : tg_failed(tg_ctl_start(d->ctl, &ctl_cpus)))
 		return false;
 
 	memset(&bc, 0, sizeof(bc));
@@ -1503,7 +1518,11 @@ static void ed_print_table(const struct e2e_env *e, const struct ed_res *res)
 	       "Client of tlsgate-dpdk: our handshake engine (client role) and "
 	       "record engine on our TCP.\n\n",
 	       e->o.memif_zc ? "; the worker's port in zero-copy mode" : "",
-	       e->o.ctl_inline ? "inline in the worker" : "thread on the server CPU",
+	       e->o.ctl_inline ? (e->o.ctl_auto ? "inline in the worker (auto: "
+						  "the server has one CPU)"
+						: "inline in the worker")
+			       : e->o.ctl_auto ? "thread on the server CPUs beside the worker's"
+					       : "thread on the server CPUs",
 	       e->o.idle_first_us && e->o.idle_first_us < e->o.idle_us
 		       ? e->o.idle_first_us : e->o.idle_us,
 	       e->o.idle_us,

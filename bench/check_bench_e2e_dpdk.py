@@ -96,14 +96,20 @@ def main():
         if o.get("test") == "resumed_handshake" and o.get("resumed") != o.get("handshakes"):
             problems.append(f"{o}: not every handshake resumed")
     # the server's CPU by thread: the worker lcore always, the control-plane
-    # thread in the handshakes (unless --control inline)
+    # thread in the handshakes when it runs in one (--control thread, or
+    # auto with a server CPU beside the worker's)
     for o in meas:
         if o.get("server") != "tlsgate-dpdk" or not o.get("ok"):
             continue
         thr = o.get("cpu_by_thread", "")
         if "worker" not in thr:
             problems.append(f"{o}: cpu_by_thread without the worker")
-        if (o.get("test") != "records" and arg_after(cmd, "--control", "thread") == "thread"
+        if o.get("control") not in ("thread", "inline"):
+            problems.append(f"{o}: control is not thread or inline")
+        if (arg_after(cmd, "--control", "auto") != "auto"
+                and o.get("control") != arg_after(cmd, "--control", "auto")):
+            problems.append(f"{o}: control is not {arg_after(cmd, '--control', 'auto')}")
+        if (o.get("test") != "records" and o.get("control") == "thread"
                 and "tg-ctl" not in thr):
             problems.append(f"{o}: cpu_by_thread without the control-plane thread")
     if "--memif-zero-copy" in cmd:
