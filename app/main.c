@@ -636,7 +636,7 @@ static int tg_gate_run(void)
 			},
 			.listen = g_cfg.listen, .n_listen = g_cfg.n_listen,
 			.wake_fd = tg_ctl_worker_fd(g_ctl, i),
-			.run = &g_run,
+			.run = &g_run, .coalesce_us = g_cfg.coalesce_us,
 			.started = &g_started, .n_workers = g_cfg.workers,
 			.ready = tg_gate_ready,
 		};

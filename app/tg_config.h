@@ -123,6 +123,7 @@ struct tg_config {
 
 	/* workers */
 	unsigned workers;                /**< default 1 */
+	unsigned coalesce_us;            /**< sockets: wait after a light round */
 	char lcores[64];                 /**< EAL -l list; "" = 0..workers */
 	enum tg_cfg_control control;     /**< default auto */
 	unsigned hs_queue;               /**< handshake ring entries per worker, default 1024 */

@@ -22,6 +22,9 @@ enum tg_run_state {
 };
 
 /** What a worker needs; filled by app/ before launch. */
+/** A round of the socket worker that read less than this is light. */
+#define TG_WORKER_COALESCE_BYTES 16384u
+
 struct tg_worker_conf {
 	struct tg_flow_conf flow;      /**< its engine (ops and tctx are the
 					    worker's own: left empty) */
@@ -30,6 +33,11 @@ struct tg_worker_conf {
 	int wake_fd;                   /**< eventfd the control thread writes
 					    when it queues for this worker, or -1 */
 	atomic_int *run;               /**< enum tg_run_state */
+	/** Sockets transport: after a round that read under
+	 *  ::TG_WORKER_COALESCE_BYTES, wait this many microseconds before
+	 *  polling again, so that small records gather into fewer reads and
+	 *  backend writes (0: poll again at once). */
+	unsigned coalesce_us;
 	/** Start-up barrier: every worker counts itself in once its
 	 *  listeners are bound; worker 0 then calls @ref ready (drop
 	 *  privileges, tell the service manager) and lets all of them serve. */

@@ -626,6 +626,40 @@ class Basic(E2E):
         self.assertEqual(r.returncode, 2, r.stderr)
         self.assertIn(b"--control 'sideways'", r.stderr)
 
+    def test_coalesce(self):
+        """--coalesce US (sockets: a light round waits US before the next
+        poll): a stream of small records (one 64-byte TLS record per
+        write) arrives whole with the wait off, with the default and with
+        a long one; request and answer still go back and forth; a value
+        over the limit is refused."""
+        ctx = client_ctx(self.pki)
+        for co in (["--coalesce", "0"], [], ["--coalesce", "2000"]):
+            g = self.gate(co)
+            data = os.urandom(64 * 3000)
+            with socket.create_connection((HOST, g.port), timeout=30) as raw:
+                with ctx.wrap_socket(raw, server_hostname="localhost") as s:
+                    f = s.makefile("rb")
+                    s.sendall(b"POST /sha256 HTTP/1.1\r\nHost: localhost\r\n"
+                              b"Content-Length: %d\r\n\r\n" % len(data))
+                    for i in range(0, len(data), 64):
+                        s.sendall(data[i:i + 64])
+                    st, _, b = read_response(f)
+                    self.assertEqual((st, b.decode().strip()),
+                                     (200, hashlib.sha256(data).hexdigest()), co)
+                    t0 = time.monotonic()
+                    for _ in range(20):
+                        s.sendall(b"GET /bytes/100 HTTP/1.1\r\nHost: localhost\r\n\r\n")
+                        st, _, b = read_response(f)
+                        self.assertEqual((st, hashlib.sha256(b).hexdigest()),
+                                         (200, body_sha256(100)), co)
+                    # 20 round trips, each at most a few waits of 2 ms
+                    self.assertLess(time.monotonic() - t0, 10, co)
+                    f.close()
+            self.assertGateUp(g)
+        r = run([TLSGATE, "--coalesce", "20000"], timeout=30, check=False)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn(b"coalesce", r.stderr)
+
     def test_handshake_burst_ctl_ring_drop(self):
         """Was a bug (control/ctl.c tg_ctl_send): when the control thread's ring to
         a worker stays full for ~100000 rte_pause() spins (a few ms: a worker
