@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "tg_log.h"
+#include "tg_stats.h"
 
 #define TG_EV_CLIENT 0u
 #define TG_EV_BACKEND 1u
@@ -112,24 +113,28 @@ static tg_result tg_sock_connect(void *tctx, struct tg_flow *f,
 }
 
 /*
- * A dense, light round waits coalesce_us before the next poll: its wait
- * for events was shorter than coalesce_us (events come faster than that)
- * and it read under TG_WORKER_COALESCE_BYTES. A stream of small records
- * then comes in a few reads and goes on in a few writes instead of one
- * of each per record or two, which on loopback cost the client's and the
- * backend's CPUs their wake-ups too (bench/RESULTS.md, "Small records on
- * sockets": 64 B records uploaded, per server CPU-second, 0.7x HAProxy
- * without, 2.2-3.0x with the default 50 us). A round that waited longer (a handshake's next flight
- * comes after the peer's own work), one with nothing, one with work the
- * engine still has and a heavy one (bulk) poll again at once.
+ * A dense, light round of application data waits coalesce_us before the
+ * next poll: its wait for events was shorter than coalesce_us (events
+ * come faster than that), it read under TG_WORKER_COALESCE_BYTES, and it
+ * moved bytes to or from a backend (not only a handshake's). A stream of
+ * small records then comes in a few reads and goes on in a few writes
+ * instead of one of each per record or two, which on loopback cost the
+ * client's and the backend's CPUs their wake-ups too (bench/RESULTS.md,
+ * "Small records on sockets": 64 B records uploaded, per server
+ * CPU-second, 4.2-4.4x tlsgate's own rate without the wait). A round
+ * after a longer wait, a handshake's round, a heavy one (bulk), one with
+ * nothing and one with work the engine still has poll again at once.
  */
-static void tg_sock_coalesce(struct tg_wk *w, int events, uint64_t waited_ns)
+static void tg_sock_coalesce(struct tg_wk *w, int events, uint64_t waited_ns,
+			     uint64_t backend_bytes)
 {
+	const struct tg_wk_stats *st = w->wc->flow.stats;
 	struct timespec ts;
 	uint64_t us = w->wc->coalesce_us;
 
 	if (us == 0 || events <= 0 || waited_ns >= us * 1000u ||
-	    w->round_read >= TG_WORKER_COALESCE_BYTES ||
+	    w->round_read >= TG_WORKER_COALESCE_BYTES || st == NULL ||
+	    st->bytes_to_backend + st->bytes_from_backend == backend_bytes ||
 	    tg_flow_engine_busy(w->e) || atomic_load(w->wc->run) != TG_RUN)
 		return;
 	ts.tv_sec = 0;
@@ -481,7 +486,7 @@ int tg_worker_main(void *arg)
 	}
 	for (;;) {
 		int run = atomic_load(wc->run);
-		uint64_t t0, waited;
+		uint64_t t0, waited, be;
 		int n;
 
 		if (run == TG_STOP)
@@ -492,6 +497,9 @@ int tg_worker_main(void *arg)
 				break;
 		}
 		t0 = wc->coalesce_us ? tg_sock_now_ns() : 0;
+		be = wc->flow.stats ? wc->flow.stats->bytes_to_backend +
+					      wc->flow.stats->bytes_from_backend
+				    : 0;
 		n = epoll_wait(w.ep, ev, TG_MAX_EVENTS,
 			       tg_flow_engine_busy(w.e) ? 0 : 25);
 		waited = wc->coalesce_us ? tg_sock_now_ns() - t0 : 0;
@@ -499,7 +507,7 @@ int tg_worker_main(void *arg)
 		for (int i = 0; i < n; i++)
 			tg_sock_event(&w, &ev[i]);
 		tg_flow_engine_round(w.e);
-		tg_sock_coalesce(&w, n, waited);
+		tg_sock_coalesce(&w, n, waited, be);
 	}
 	tg_flow_engine_stop(w.e);
 	tg_wk_fini(&w);
