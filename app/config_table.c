@@ -242,7 +242,7 @@ const struct tg_setting tg_settings[] = {
 	{ .key = "coalesce", .flag = "coalesce", .arg = "US", T_UINT(coalesce_us),
 	  .section = TG_SEC_WORKERS,
 	  .min = 0, .max = 10000, .def = 50, .unit = "us",
-	  .help = "sockets transport: after a round that read under 16 KiB, a worker waits this long before it polls again, so that small records come in batches (fewer system calls and backend writes per record, up to this much latency per hop); 0 = poll again at once",
+	  .help = "sockets transport: after a round of application data that read under 16 KiB and waited less than this for its events, a worker waits this long before it polls again, so that small records come in batches (fewer system calls and backend writes per record, up to this much latency per hop); 0 = poll again at once",
 	  .sample = "0" },
 	{ .key = "control", .flag = "control", .arg = "MODE",
 	  T_ENUM(control, tg_cfg_control_names), .section = TG_SEC_WORKERS,

@@ -33,10 +33,11 @@ struct tg_worker_conf {
 	int wake_fd;                   /**< eventfd the control thread writes
 					    when it queues for this worker, or -1 */
 	atomic_int *run;               /**< enum tg_run_state */
-	/** Sockets transport: after a round that read under
-	 *  ::TG_WORKER_COALESCE_BYTES, wait this many microseconds before
-	 *  polling again, so that small records gather into fewer reads and
-	 *  backend writes (0: poll again at once). */
+	/** Sockets transport: after a round of application data that read
+	 *  under ::TG_WORKER_COALESCE_BYTES and waited less than this for
+	 *  its events, wait this many microseconds before polling again, so
+	 *  that small records gather into fewer reads and backend writes
+	 *  (0: poll again at once). */
 	unsigned coalesce_us;
 	/** Start-up barrier: every worker counts itself in once its
 	 *  listeners are bound; worker 0 then calls @ref ready (drop
