@@ -21,10 +21,10 @@ enum tg_run_state {
 	TG_STOP,    /**< close everything now */
 };
 
-/** What a worker needs; filled by app/ before launch. */
 /** A round of the socket worker that read less than this is light. */
 #define TG_WORKER_COALESCE_BYTES 16384u
 
+/** What a worker needs; filled by app/ before launch. */
 struct tg_worker_conf {
 	struct tg_flow_conf flow;      /**< its engine (ops and tctx are the
 					    worker's own: left empty) */
