@@ -125,16 +125,23 @@ static tg_result tg_sock_connect(void *tctx, struct tg_flow *f,
  * after a longer wait, a handshake's round, a heavy one (bulk), one with
  * nothing and one with work the engine still has poll again at once.
  */
+/* bytes to and from backends so far (0 without stats: never data) */
+static uint64_t tg_sock_backend_bytes(const struct tg_worker_conf *wc)
+{
+	const struct tg_wk_stats *st = wc->flow.stats;
+
+	return st != NULL ? st->bytes_to_backend + st->bytes_from_backend : 0;
+}
+
 static void tg_sock_coalesce(struct tg_wk *w, int events, uint64_t waited_ns,
 			     uint64_t backend_bytes)
 {
-	const struct tg_wk_stats *st = w->wc->flow.stats;
 	struct timespec ts;
 	uint64_t us = w->wc->coalesce_us;
 
 	if (us == 0 || events <= 0 || waited_ns >= us * 1000u ||
-	    w->round_read >= TG_WORKER_COALESCE_BYTES || st == NULL ||
-	    st->bytes_to_backend + st->bytes_from_backend == backend_bytes ||
+	    w->round_read >= TG_WORKER_COALESCE_BYTES ||
+	    tg_sock_backend_bytes(w->wc) == backend_bytes ||
 	    tg_flow_engine_busy(w->e) || atomic_load(w->wc->run) != TG_RUN)
 		return;
 	ts.tv_sec = 0;
@@ -497,9 +504,7 @@ int tg_worker_main(void *arg)
 				break;
 		}
 		t0 = wc->coalesce_us ? tg_sock_now_ns() : 0;
-		be = wc->flow.stats ? wc->flow.stats->bytes_to_backend +
-					      wc->flow.stats->bytes_from_backend
-				    : 0;
+		be = wc->coalesce_us ? tg_sock_backend_bytes(wc) : 0;
 		n = epoll_wait(w.ep, ev, TG_MAX_EVENTS,
 			       tg_flow_engine_busy(w.e) ? 0 : 25);
 		waited = wc->coalesce_us ? tg_sock_now_ns() - t0 : 0;
